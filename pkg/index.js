@@ -1,0 +1,289 @@
+// agent-ops OpenClaw plugin entry: a thin adapter around the Rust core (wasm).
+//
+// What lives here (README G-R5): synchronous instantiation of the wasm core, the process-wide
+// singleton (OpenClaw evaluates this module several times and splits hooks across copies,
+// openclaw.md §3), the Host implemented with synchronous Node APIs, hook registration as the
+// core lists it, JSON translation both ways, running the jobs the core asks for, and the
+// failure policy the core declared for each handler. No policy decision lives in this file.
+
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import crypto from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { performance } from "node:perf_hooks";
+
+const PLUGIN_ID = "agent-ops";
+const SINGLETON = Symbol.for("agent-ops.runtime.v1");
+const require = createRequire(import.meta.url);
+const GLUE = require.resolve("./wasm/agent_ops.js");
+
+/** The one state object shared by every evaluation of this module in the process. */
+function runtime() {
+  let rt = globalThis[SINGLETON];
+  if (!rt) {
+    rt = { glue: null, gluePath: null, core: null, initKey: null, configJson: null, infoJson: null, initResult: null, logger: null, once: new Set() };
+    globalThis[SINGLETON] = rt;
+  }
+  return rt;
+}
+
+// ---------------------------------------------------------------------------------------
+// Host (README G-R8): every method returns a value; errors are HostError JSON, never thrown.
+
+function hostError(e) {
+  const code = e && e.code;
+  if (code === "ENOENT" || code === "ENOTDIR") return JSON.stringify({ kind: "NotFound" });
+  if (code === "EACCES" || code === "EPERM") return JSON.stringify({ kind: "PermissionDenied" });
+  if (code === "EEXIST") return JSON.stringify({ kind: "Locked" });
+  return JSON.stringify({ kind: "Io", message: String((e && e.message) || e) });
+}
+const ok = (v) => JSON.stringify({ ok: v });
+const errJson = (e) => `{"error":${hostError(e)}}`;
+const kindOf = (st) => (st.isSymbolicLink() ? "symlink" : st.isDirectory() ? "dir" : st.isFile() ? "file" : "other");
+
+function makeHost(rt) {
+  return {
+    fsRead(p, max) {
+      try {
+        const st = fs.statSync(p);
+        if (st.size > max) return JSON.stringify({ kind: "TooLarge" });
+        const b = fs.readFileSync(p);
+        return b.length > max ? JSON.stringify({ kind: "TooLarge" }) : new Uint8Array(b.buffer, b.byteOffset, b.length);
+      } catch (e) { return hostError(e); }
+    },
+    fsWriteAtomic(p, bytes, mode) {
+      const dir = path.dirname(p);
+      const tmp = path.join(dir, `.${path.basename(p)}.tmp-${crypto.randomBytes(6).toString("hex")}`);
+      try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const fd = fs.openSync(tmp, "wx", mode);
+        try { fs.writeSync(fd, bytes); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+        fs.renameSync(tmp, p);
+        try { const d = fs.openSync(dir, "r"); try { fs.fsyncSync(d); } finally { fs.closeSync(d); } } catch { /* directory fsync unsupported */ }
+        return undefined;
+      } catch (e) {
+        try { fs.unlinkSync(tmp); } catch { /* not created */ }
+        return hostError(e);
+      }
+    },
+    fsAppendLine(p, line, fsync) {
+      try {
+        fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o700 });
+        const fd = fs.openSync(p, "a", 0o600);
+        try { fs.writeSync(fd, line + "\n"); if (fsync) fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+        return undefined;
+      } catch (e) { return hostError(e); }
+    },
+    fsList(dir, max) {
+      try {
+        const entries = [];
+        let truncated = false;
+        for (const name of fs.readdirSync(dir)) {
+          if (entries.length >= max) { truncated = true; break; }
+          try {
+            const st = fs.lstatSync(path.join(dir, name));
+            entries.push({ name, kind: kindOf(st), size: st.size, mtimeMs: Math.floor(st.mtimeMs) });
+          } catch { /* vanished while listing */ }
+        }
+        return ok({ entries, truncated });
+      } catch (e) { return errJson(e); }
+    },
+    fsStat(p) {
+      try { const st = fs.lstatSync(p); return ok({ kind: kindOf(st), size: st.size, mtimeMs: Math.floor(st.mtimeMs) }); }
+      catch (e) { return errJson(e); }
+    },
+    fsRemove(p) {
+      try { fs.unlinkSync(p); return undefined; } catch (e) { return e && e.code === "ENOENT" ? undefined : hostError(e); }
+    },
+    fsLock(p, ttl) {
+      const body = JSON.stringify({ pid: process.pid, host: os.hostname(), acquiredAt: Date.now() });
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o700 });
+          const fd = fs.openSync(p, "wx", 0o600);
+          try { fs.writeSync(fd, body); } finally { fs.closeSync(fd); }
+          return undefined;
+        } catch (e) {
+          if (!e || e.code !== "EEXIST") return hostError(e);
+          let stale = true;
+          try { stale = Date.now() - fs.statSync(p).mtimeMs > ttl; } catch { /* gone: retry */ }
+          if (!stale) return JSON.stringify({ kind: "Locked" });
+          try { fs.unlinkSync(p); } catch { /* someone else broke it */ }
+        }
+      }
+      return JSON.stringify({ kind: "Locked" });
+    },
+    fsUnlock(p) {
+      try { fs.unlinkSync(p); return undefined; } catch (e) { return e && e.code === "ENOENT" ? undefined : hostError(e); }
+    },
+    resolveDirs() {
+      const info = rt.infoJson ? JSON.parse(rt.infoJson) : {};
+      return ok({ homeDir: os.homedir(), workspaceDir: info.workspaceDir || process.cwd(), openclawStateDir: info.openclawStateDir || "" });
+    },
+    exec(argvJson, cwd, timeout, max) {
+      try {
+        const [cmd, ...args] = JSON.parse(argvJson);
+        const r = spawnSync(cmd, args, { cwd: cwd || undefined, timeout, maxBuffer: max, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        if (r.error && r.error.code !== "ETIMEDOUT") return errJson(r.error);
+        return ok({ status: r.status ?? -1, stdout: (r.stdout || "").slice(0, max), stderr: (r.stderr || "").slice(0, max), timedOut: Boolean(r.error && r.error.code === "ETIMEDOUT") });
+      } catch (e) { return errJson(e); }
+    },
+    nowMs: () => Date.now(),
+    monotonicMs: () => performance.now(),
+    env: (name) => process.env[name],
+    random: (n) => new Uint8Array(crypto.randomBytes(n)),
+    log(level, code, message) { log(rt, level, `${code}: ${message}`); },
+  };
+}
+
+function log(rt, level, text) {
+  const l = rt.logger;
+  const fn = l && (l[level] || l.info);
+  if (typeof fn === "function") fn.call(l, `[agent-ops] ${text}`);
+  else if (level === "error" || level === "warn") console.error(`[agent-ops] ${text}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Core lifecycle: synchronous instantiation, lazy re-instantiation after a trap (G-R21).
+
+function core(rt) {
+  if (rt.core) return rt.core;
+  if (rt.gluePath !== GLUE) rt.glue = null;
+  if (!rt.glue) {
+    delete require.cache[GLUE];
+    rt.glue = require(GLUE); // wasm-bindgen --target nodejs: reads and instantiates synchronously
+    rt.gluePath = GLUE;
+  }
+  rt.core = new rt.glue.Core(makeHost(rt));
+  if (rt.configJson !== null) rt.initResult = JSON.parse(rt.core.init(rt.configJson, rt.infoJson));
+  return rt.core;
+}
+
+function poison(rt, e) {
+  log(rt, "error", `core.trap: ${e && e.stack ? e.stack : e}`);
+  rt.core = null;
+  rt.glue = null; // a trapped instance may hold corrupt memory: reload the module next time
+}
+
+/** JSON text of a value with functions, cycles and non-plain objects dropped. */
+function toJson(v) {
+  const seen = new WeakSet();
+  return JSON.stringify(v ?? null, (_k, x) => {
+    if (typeof x === "function" || typeof x === "symbol") return undefined;
+    if (typeof x === "bigint") return Number(x);
+    if (x && typeof x === "object") {
+      if (seen.has(x)) return undefined;
+      seen.add(x);
+      if (typeof AbortSignal !== "undefined" && x instanceof AbortSignal) return undefined;
+    }
+    return x;
+  });
+}
+
+/** Key order does not change a config's identity. */
+function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(",")}}`;
+  return JSON.stringify(v ?? null);
+}
+
+function hostInfo(api) {
+  const cfg = api.config || {};
+  const entry = (cfg.plugins && cfg.plugins.entries && cfg.plugins.entries[PLUGIN_ID]) || {};
+  let stateDir;
+  try { stateDir = api.runtime && api.runtime.state && api.runtime.state.resolveStateDir ? api.runtime.state.resolveStateDir() : undefined; } catch { stateDir = undefined; }
+  const defaults = (cfg.agents && cfg.agents.defaults) || {};
+  return {
+    openclawStateDir: stateDir || process.env.OPENCLAW_STATE_DIR || undefined,
+    homeDir: os.homedir(),
+    workspaceDir: typeof defaults.workspace === "string" ? defaults.workspace : undefined,
+    os: process.platform === "darwin" ? "macos" : "linux",
+    conversationAccess: Boolean(entry.hooks && entry.hooks.allowConversationAccess === true),
+    contextEngineSelected: Boolean(cfg.plugins && cfg.plugins.slots && cfg.plugins.slots.contextEngine === PLUGIN_ID),
+    openclawVersion: api.runtime && api.runtime.version ? String(api.runtime.version) : undefined,
+  };
+}
+
+function init(rt, api) {
+  const configJson = canonical(api.pluginConfig ?? {});
+  const infoJson = JSON.stringify(hostInfo(api));
+  const key = `${configJson}\n${infoJson}`;
+  if (rt.initKey === key && rt.initResult) return rt.initResult;
+  rt.configJson = configJson;
+  rt.infoJson = infoJson;
+  rt.initResult = null;
+  rt.initKey = key;
+  if (rt.core) rt.initResult = JSON.parse(rt.core.init(configJson, infoJson));
+  else core(rt);
+  return rt.initResult;
+}
+
+// ---------------------------------------------------------------------------------------
+// Hooks: one handler per phase and hook, as the core lists them (OC-R10).
+
+function handle(reg, event, ctx) {
+  const rt = runtime();
+  let resp;
+  try {
+    const c = core(rt);
+    resp = JSON.parse(c.dispatch(reg.handler, toJson(event ?? {}), toJson(ctx ?? null)));
+  } catch (e) {
+    poison(rt, e);
+    return failure(reg);
+  }
+  if (resp.error) {
+    log(rt, "error", `${resp.error.code}: ${resp.error.message}`);
+    return failure(reg);
+  }
+  for (const d of resp.diagnostics || []) log(rt, d.level, `${d.code}: ${d.message}`);
+  const ret = resp.ret ?? undefined;
+  for (const job of resp.jobs || []) {
+    if (job.kind === "approval" && ret && ret.requireApproval) {
+      ret.requireApproval.onResolution = (decision) => complete(rt, job.id, { decision });
+    }
+  }
+  return ret;
+}
+
+function complete(rt, jobId, outcome) {
+  try {
+    const resp = JSON.parse(core(rt).completeJob(jobId, toJson(outcome)));
+    if (resp.error) log(rt, "warn", `${resp.error.code}: ${resp.error.message}`);
+    for (const d of resp.diagnostics || []) log(rt, d.level, `${d.code}: ${d.message}`);
+  } catch (e) {
+    poison(rt, e);
+  }
+}
+
+function failure(reg) {
+  return reg.failure && reg.failure.mode === "closed" ? reg.failure.ret : undefined;
+}
+
+export default {
+  id: PLUGIN_ID,
+  name: "agent-ops",
+  description: "Production agent operations: compaction governance, loop budgets, session memory, shell-command security, memory scoping, coordinator resume integrity, forked agents and skills.",
+  register(api) {
+    const rt = runtime();
+    rt.logger = api.logger || rt.logger;
+    const result = init(rt, api);
+    if (!result || !result.ok) {
+      const errors = (result && result.errors) || [];
+      const text = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ");
+      throw new Error(`agent-ops: invalid config at plugins.entries.agent-ops.config: ${text || "unknown error"}`);
+    }
+    for (const d of result.diagnostics || []) {
+      const onceKey = `${d.code}:${d.message}`;
+      if (rt.once.has(onceKey)) continue;
+      rt.once.add(onceKey);
+      log(rt, d.level, `${d.code}: ${d.message}`);
+    }
+    for (const reg of result.registrations) {
+      const opts = { priority: reg.priority };
+      if (reg.matcher) opts.matcher = reg.matcher;
+      api.on(reg.hook, (event, ctx) => handle(reg, event, ctx), opts);
+    }
+  },
+};

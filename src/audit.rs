@@ -1,0 +1,380 @@
+//! Decisions, reason codes, secret redaction and the append-only decision journal
+//! (README G-R10 to G-R12, G-R17, G-R18).
+//!
+//! Every decision a phase takes is a [`Decision`] with a stable dotted reason code. Texts that
+//! reach OpenClaw start with `agent-ops[<code>]: ` ([`block_text`]). Decisions other than plain
+//! allows, and every phase-4 verdict, are appended to
+//! `<stateDir>/audit/decisions-YYYY-MM-DD.jsonl` with secrets redacted.
+
+use crate::host::{join_path, random_hex, Host, HostError, MAX_APPEND_LINE_BYTES};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::sync::OnceLock;
+
+/// Schema version written in every record (`"v"`).
+pub const RECORD_VERSION: u32 = 1;
+
+/// Areas a reason code may start with (README G-R10).
+pub const AREAS: [&str; 9] = [
+    "compaction",
+    "budget",
+    "memory",
+    "exec",
+    "scope",
+    "coord",
+    "fork",
+    "skills",
+    "core",
+];
+
+/// What a decision did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Let it happen.
+    Allow,
+    /// Asked a person (or would have, per `askAction`).
+    Ask,
+    /// Blocked it.
+    Deny,
+    /// Recorded something without changing the outcome.
+    Note,
+}
+
+/// One explainable decision (README G-R10).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    /// Record schema version.
+    pub v: u32,
+    /// When, ms since the Unix epoch.
+    pub at: i64,
+    /// Decision-log area of the deciding phase (`exec`, `budget`, …).
+    pub phase: String,
+    /// Stable reason code `<area>.<class>.<name>[.<detail>]`.
+    pub code: String,
+    /// What was done.
+    pub action: Action,
+    /// One or two sentences a user can act on.
+    pub message: String,
+    /// OpenClaw session key, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_key: Option<String>,
+    /// OpenClaw run id, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// OpenClaw tool call id, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    /// Phase-specific evidence.
+    #[serde(default)]
+    pub details: Value,
+}
+
+/// Whether `code` is a well-formed reason code: lowercase dotted segments
+/// `<area>.<class>.<name>[.<detail>…]` with a known area.
+pub fn is_valid_code(code: &str) -> bool {
+    let segs: Vec<&str> = code.split('.').collect();
+    if segs.len() < 3 {
+        return false;
+    }
+    let ok_seg = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    };
+    segs.iter().all(|s| ok_seg(s)) && segs.first().is_some_and(|a| AREAS.contains(a))
+}
+
+/// The text shown to OpenClaw, the model and the user for a block or approval (G-R11).
+pub fn block_text(code: &str, message: &str) -> String {
+    format!("agent-ops[{code}]: {message}")
+}
+
+fn secret_name_pattern() -> &'static str {
+    r"(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|PRIVATE_KEY)"
+}
+
+struct Redactor {
+    header: Regex,
+    userinfo: Regex,
+    option: Regex,
+    assignment: Regex,
+    name: Regex,
+}
+
+fn redactor() -> Option<&'static Redactor> {
+    static R: OnceLock<Option<Redactor>> = OnceLock::new();
+    R.get_or_init(|| {
+        let n = secret_name_pattern();
+        Some(Redactor {
+            // `Authorization: Bearer x`, `Cookie: a=b` up to the end of the quoted value or line.
+            header: Regex::new(
+                r#"(?i)\b((?:proxy-)?authorization|cookie|set-cookie)(\s*:\s*)[^'"\r\n]+"#,
+            )
+            .ok()?,
+            // `scheme://user:pass@host`
+            userinfo: Regex::new(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/@\s'\x22]+@").ok()?,
+            // `--password x`, `--token=x`, `--api-key 'x'`
+            option: Regex::new(
+                r#"(?i)(--?[a-z0-9\-]*(?:password|passwd|token|secret|api-?key|private-?key)[a-z0-9\-]*(?:=|\s+))('[^']*'|"[^"]*"|[^\s'"]+)"#,
+            )
+            .ok()?,
+            // `GITHUB_TOKEN=x`, `export DB_PASSWORD="x"`
+            assignment: Regex::new(&format!(
+                r#"(?i)\b((?:[a-z_][a-z0-9_]*)?{n}[a-z0-9_]*)=('[^']*'|"[^"]*"|[^\s'";&|]+)"#
+            ))
+            .ok()?,
+            name: Regex::new(&format!(r"(?i)^[a-z_]*[a-z0-9_\-]*{n}")).ok()?,
+        })
+    })
+    .as_ref()
+}
+
+/// Replaces secrets in free text with `[REDACTED]` (G-R12).
+pub fn redact_text(text: &str) -> String {
+    let Some(r) = redactor() else {
+        // The patterns are constants; if they ever failed to compile, hide everything.
+        return "[REDACTED]".to_string();
+    };
+    let s = r.header.replace_all(text, "$1$2[REDACTED]");
+    let s = r.userinfo.replace_all(&s, "$1[REDACTED]@");
+    let s = r.option.replace_all(&s, "$1[REDACTED]");
+    let s = r.assignment.replace_all(&s, "$1=[REDACTED]");
+    s.into_owned()
+}
+
+/// Whether a variable or key name names a secret (`*TOKEN*`, `*PASSWORD*`, …).
+pub fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase().replace('-', "_");
+    ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "PRIVATE_KEY"]
+        .iter()
+        .any(|k| upper.contains(k))
+        || redactor().is_some_and(|r| r.name.is_match(name) && upper.contains("KEY"))
+}
+
+/// Redacts every string of a JSON value, and the whole value of secret-named keys.
+pub fn redact_value(v: &Value) -> Value {
+    redact_value_depth(v, 0)
+}
+
+fn redact_value_depth(v: &Value, depth: usize) -> Value {
+    if depth > 64 {
+        return Value::String("[REDACTED: too deep]".into());
+    }
+    match v {
+        Value::String(s) => Value::String(redact_text(s)),
+        Value::Array(a) => Value::Array(a.iter().map(|x| redact_value_depth(x, depth + 1)).collect()),
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, x) in m {
+                let red = if is_secret_name(k) || k.eq_ignore_ascii_case("authorization") || k.eq_ignore_ascii_case("cookie") {
+                    Value::String("[REDACTED]".into())
+                } else {
+                    redact_value_depth(x, depth + 1)
+                };
+                out.insert(k.clone(), red);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+/// `YYYY-MM-DD` (UTC) of a Unix time in ms.
+pub fn utc_date(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Proleptic Gregorian date from days since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Path of the decision journal for a given day.
+pub fn journal_path(state_dir: &str, at_ms: i64) -> String {
+    join_path(
+        state_dir,
+        &format!("audit/decisions-{}.jsonl", utc_date(at_ms)),
+    )
+}
+
+/// Appends a decision (redacted) to the journal of its day.
+///
+/// A record too large for one atomic append is written to `audit/payloads/` atomically and
+/// the journal line references it (G-R18).
+pub fn append_decision(host: &dyn Host, state_dir: &str, d: &Decision) -> Result<(), HostError> {
+    let mut rec = d.clone();
+    rec.message = redact_text(&rec.message);
+    rec.details = redact_value(&rec.details);
+    let path = journal_path(state_dir, rec.at);
+    let line = serde_json::to_string(&rec).map_err(|e| HostError::Io(e.to_string()))?;
+    if line.len() < MAX_APPEND_LINE_BYTES {
+        return host.fs_append_line(&path, &line, false);
+    }
+    let payload = join_path(
+        state_dir,
+        &format!("audit/payloads/{}-{}.json", rec.at, random_hex(host, 6)),
+    );
+    host.fs_write_atomic(&payload, line.as_bytes(), 0o600)?;
+    let mut short = rec;
+    short.details = serde_json::json!({ "payloadFile": payload, "truncated": true });
+    short.message = short.message.chars().take(2_000).collect();
+    let line = serde_json::to_string(&short).map_err(|e| HostError::Io(e.to_string()))?;
+    host.fs_append_line(&path, &line, false)
+}
+
+/// Largest journal [`repair_torn_tail`] rewrites; bigger files are left to readers, which
+/// skip a torn line anyway.
+pub const MAX_REPAIR_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Cuts a torn final line (no trailing newline) off a journal, under the journal lock, so the
+/// next append starts on a fresh line (G-R17). Returns whether anything was cut.
+pub fn repair_torn_tail(host: &dyn Host, path: &str) -> Result<bool, HostError> {
+    let lock = format!("{path}.lock");
+    host.fs_lock(&lock, 30_000)?;
+    let result = (|| {
+        let bytes = match host.fs_read(path, MAX_REPAIR_BYTES) {
+            Ok(b) => b,
+            Err(HostError::NotFound) | Err(HostError::TooLarge) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        if bytes.is_empty() || bytes.last() == Some(&b'\n') {
+            return Ok(false);
+        }
+        let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        host.fs_write_atomic(path, bytes.get(..keep).unwrap_or(&[]), 0o600)?;
+        Ok(true)
+    })();
+    let _ = host.fs_unlock(&lock);
+    result
+}
+
+/// Reads a journal, skipping a torn (unterminated or unparsable) final line (G-R17).
+pub fn read_journal(host: &dyn Host, path: &str, max_bytes: u64) -> Result<Vec<Decision>, HostError> {
+    let bytes = host.fs_read(path, max_bytes)?;
+    let text = String::from_utf8_lossy(&bytes);
+    let complete = match text.rfind('\n') {
+        Some(i) => text.get(..i).unwrap_or(""),
+        None => "",
+    };
+    Ok(complete
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Decision>(l).ok())
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::{HostDirs, MemoryHost};
+
+    #[test]
+    fn codes_are_checked() {
+        assert!(is_valid_code("exec.deny.destructive.rm_root"));
+        assert!(is_valid_code("core.degraded.conversation_access"));
+        assert!(!is_valid_code("exec.deny"));
+        assert!(!is_valid_code("Exec.deny.x"));
+        assert!(!is_valid_code("nope.deny.x"));
+        assert!(!is_valid_code("exec..x"));
+    }
+
+    #[test]
+    fn block_text_has_the_prefix() {
+        assert_eq!(block_text("exec.deny.rule", "No."), "agent-ops[exec.deny.rule]: No.");
+    }
+
+    #[test]
+    fn dates_are_utc_civil_dates() {
+        assert_eq!(utc_date(0), "1970-01-01");
+        assert_eq!(utc_date(951_782_400_000), "2000-02-29");
+        assert_eq!(utc_date(1_795_996_800_000), "2026-11-30");
+        assert_eq!(utc_date(-1), "1969-12-31");
+    }
+
+    #[test]
+    fn redaction_covers_the_listed_secret_forms() {
+        let cases = [
+            ("curl -H 'Authorization: Bearer abc123' x", "curl -H 'Authorization: [REDACTED]' x"),
+            ("curl -H \"Cookie: sid=1\" x", "curl -H \"Cookie: [REDACTED]\" x"),
+            ("git clone https://user:pw@example.invalid/r", "git clone https://[REDACTED]@example.invalid/r"),
+            ("mysql --password=hunter2 db", "mysql --password=[REDACTED] db"),
+            ("gh auth login --token abc", "gh auth login --token [REDACTED]"),
+            ("GITHUB_TOKEN=ghp_x make", "GITHUB_TOKEN=[REDACTED] make"),
+            ("export DB_PASSWORD='a b'", "export DB_PASSWORD=[REDACTED]"),
+            ("OPENAI_API_KEY=sk-1 run", "OPENAI_API_KEY=[REDACTED] run"),
+            ("ls -la", "ls -la"),
+        ];
+        for (i, o) in cases {
+            assert_eq!(redact_text(i), o, "{i}");
+        }
+        let v = serde_json::json!({"env": {"AWS_SECRET_ACCESS_KEY": "x", "HOME": "/h"}, "cmd": "A_TOKEN=1 x"});
+        let r = redact_value(&v);
+        assert_eq!(r["env"]["AWS_SECRET_ACCESS_KEY"], "[REDACTED]");
+        assert_eq!(r["env"]["HOME"], "/h");
+        assert_eq!(r["cmd"], "A_TOKEN=[REDACTED] x");
+    }
+
+    #[test]
+    fn journal_round_trip_and_torn_line() {
+        let h = MemoryHost::new(HostDirs::default(), 1_795_996_800_000);
+        let d = Decision {
+            v: 1,
+            at: h.now_ms(),
+            phase: "exec".into(),
+            code: "exec.deny.rule".into(),
+            action: Action::Deny,
+            message: "no".into(),
+            session_key: None,
+            run_id: Some("r".into()),
+            tool_call_id: None,
+            details: serde_json::json!({"command": "TOKEN=abc x"}),
+        };
+        append_decision(&h, "/s", &d).unwrap();
+        let p = journal_path("/s", d.at);
+        assert_eq!(p, "/s/audit/decisions-2026-11-30.jsonl");
+        let mut text = h.file_text(&p).unwrap();
+        text.push_str("{\"v\":1,\"at\":");
+        h.put_file(&p, text.as_bytes());
+        let got = read_journal(&h, &p, 1 << 20).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].details["command"], "TOKEN=[REDACTED] x");
+        assert!(repair_torn_tail(&h, &p).unwrap());
+        assert!(!repair_torn_tail(&h, &p).unwrap());
+        append_decision(&h, "/s", &d).unwrap();
+        assert_eq!(read_journal(&h, &p, 1 << 20).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn oversized_records_go_to_a_payload_file() {
+        let h = MemoryHost::new(HostDirs::default(), 0);
+        let d = Decision {
+            v: 1,
+            at: 0,
+            phase: "exec".into(),
+            code: "exec.deny.limit.input_too_large".into(),
+            action: Action::Deny,
+            message: "too large".into(),
+            session_key: None,
+            run_id: None,
+            tool_call_id: None,
+            details: serde_json::json!({"command": "x".repeat(70_000)}),
+        };
+        append_decision(&h, "/s", &d).unwrap();
+        let got = read_journal(&h, &journal_path("/s", 0), 1 << 20).unwrap();
+        let payload = got[0].details["payloadFile"].as_str().unwrap();
+        assert!(h.file_text(payload).unwrap().contains(&"x".repeat(70_000)));
+    }
+}

@@ -1,0 +1,218 @@
+//! wasm-bindgen front end (feature `js`): the Node build loaded by `pkg/index.js`.
+//!
+//! Every export decodes its arguments, calls the [`Runtime`], and encodes the result as JSON
+//! text. The host object comes from JavaScript; its methods return values (never throw), and
+//! any exception that escapes one anyway becomes a [`HostError::Io`].
+
+use crate::host::{DirListing, ExecOutput, FileStat, Host, HostDirs, HostError, LogLevel};
+use crate::runtime::{self, Runtime};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The Host implemented in `pkg/index.js` with synchronous Node APIs.
+    pub type JsHost;
+
+    #[wasm_bindgen(method, catch, js_name = fsRead)]
+    fn fs_read(this: &JsHost, path: &str, max_bytes: f64) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = fsWriteAtomic)]
+    fn fs_write_atomic(this: &JsHost, path: &str, bytes: &[u8], mode: u32) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = fsAppendLine)]
+    fn fs_append_line(this: &JsHost, path: &str, line: &str, fsync: bool) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = fsList)]
+    fn fs_list(this: &JsHost, dir: &str, max_entries: u32) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = fsStat)]
+    fn fs_stat(this: &JsHost, path: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = fsRemove)]
+    fn fs_remove(this: &JsHost, path: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = fsLock)]
+    fn fs_lock(this: &JsHost, path: &str, ttl_ms: f64) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = fsUnlock)]
+    fn fs_unlock(this: &JsHost, path: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = resolveDirs)]
+    fn resolve_dirs(this: &JsHost) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = exec)]
+    fn exec(this: &JsHost, argv_json: &str, cwd: &str, timeout_ms: f64, max_output: f64) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = nowMs)]
+    fn now_ms(this: &JsHost) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = monotonicMs)]
+    fn monotonic_ms(this: &JsHost) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = env)]
+    fn env(this: &JsHost, name: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = random)]
+    fn random(this: &JsHost, n: u32) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = log)]
+    fn log(this: &JsHost, level: &str, code: &str, message: &str) -> Result<JsValue, JsValue>;
+}
+
+/// Adapts the JS object to the [`Host`] trait.
+struct Adapter(JsHost);
+
+fn thrown(e: JsValue) -> HostError {
+    HostError::Io(e.as_string().unwrap_or_else(|| format!("host function threw: {e:?}")))
+}
+
+/// `undefined`/`null` → Ok; a string → the JSON of a [`HostError`].
+fn unit_result(v: Result<JsValue, JsValue>) -> Result<(), HostError> {
+    let v = v.map_err(thrown)?;
+    match v.as_string() {
+        None => Ok(()),
+        Some(s) => Err(parse_error(&s)),
+    }
+}
+
+fn parse_error(s: &str) -> HostError {
+    serde_json::from_str(s).unwrap_or_else(|_| HostError::Io(s.to_string()))
+}
+
+/// A JSON text `{"ok": T}` or `{"error": HostError}`.
+fn json_result<T: serde::de::DeserializeOwned>(v: Result<JsValue, JsValue>) -> Result<T, HostError> {
+    let s = v.map_err(thrown)?.as_string().ok_or_else(|| HostError::Io("host returned no JSON text".into()))?;
+    #[derive(serde::Deserialize)]
+    struct Wire<T> {
+        ok: Option<T>,
+        error: Option<HostError>,
+    }
+    let w: Wire<T> = serde_json::from_str(&s).map_err(|e| HostError::Io(format!("bad host reply: {e}")))?;
+    match (w.ok, w.error) {
+        (_, Some(e)) => Err(e),
+        (Some(t), None) => Ok(t),
+        (None, None) => Err(HostError::Io("host reply has neither ok nor error".into())),
+    }
+}
+
+fn number(v: Result<JsValue, JsValue>) -> f64 {
+    v.ok().and_then(|v| v.as_f64()).filter(|f| f.is_finite()).unwrap_or(0.0)
+}
+
+impl Host for Adapter {
+    fn fs_read(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, HostError> {
+        let v = self.0.fs_read(path, max_bytes as f64).map_err(thrown)?;
+        if let Some(s) = v.as_string() {
+            return Err(parse_error(&s));
+        }
+        if v.is_instance_of::<js_sys::Uint8Array>() {
+            let arr = js_sys::Uint8Array::from(v);
+            if u64::from(arr.length()) > max_bytes {
+                return Err(HostError::TooLarge);
+            }
+            return Ok(arr.to_vec());
+        }
+        Err(HostError::Io("fsRead returned neither bytes nor an error".into()))
+    }
+    fn fs_write_atomic(&self, path: &str, bytes: &[u8], mode: u32) -> Result<(), HostError> {
+        unit_result(self.0.fs_write_atomic(path, bytes, mode))
+    }
+    fn fs_append_line(&self, path: &str, line: &str, fsync: bool) -> Result<(), HostError> {
+        if line.len() > crate::host::MAX_APPEND_LINE_BYTES {
+            return Err(HostError::TooLarge);
+        }
+        unit_result(self.0.fs_append_line(path, line, fsync))
+    }
+    fn fs_list(&self, dir: &str, max_entries: u32) -> Result<DirListing, HostError> {
+        json_result(self.0.fs_list(dir, max_entries))
+    }
+    fn fs_stat(&self, path: &str) -> Result<FileStat, HostError> {
+        json_result(self.0.fs_stat(path))
+    }
+    fn fs_remove(&self, path: &str) -> Result<(), HostError> {
+        unit_result(self.0.fs_remove(path))
+    }
+    fn fs_lock(&self, path: &str, ttl_ms: u64) -> Result<(), HostError> {
+        unit_result(self.0.fs_lock(path, ttl_ms as f64))
+    }
+    fn fs_unlock(&self, path: &str) -> Result<(), HostError> {
+        unit_result(self.0.fs_unlock(path))
+    }
+    fn resolve_dirs(&self) -> HostDirs {
+        json_result(self.0.resolve_dirs()).unwrap_or_default()
+    }
+    fn exec(&self, argv: &[String], cwd: &str, timeout_ms: u64, max_output: u64) -> Result<ExecOutput, HostError> {
+        let argv_json = serde_json::to_string(argv).map_err(|e| HostError::Io(e.to_string()))?;
+        json_result(self.0.exec(&argv_json, cwd, timeout_ms as f64, max_output as f64))
+    }
+    fn now_ms(&self) -> i64 {
+        number(self.0.now_ms()) as i64
+    }
+    fn monotonic_ms(&self) -> u64 {
+        number(self.0.monotonic_ms()).max(0.0) as u64
+    }
+    fn env(&self, name: &str) -> Option<String> {
+        self.0.env(name).ok().and_then(|v| v.as_string())
+    }
+    fn random(&self, n: usize) -> Vec<u8> {
+        let n32 = u32::try_from(n).unwrap_or(u32::MAX);
+        match self.0.random(n32) {
+            Ok(v) if v.is_instance_of::<js_sys::Uint8Array>() => js_sys::Uint8Array::from(v).to_vec(),
+            _ => vec![0; n],
+        }
+    }
+    fn log(&self, level: LogLevel, code: &str, message: &str) {
+        let _ = self.0.log(level.as_str(), code, message);
+    }
+}
+
+/// One core instance with its host (kept in the JS singleton, openclaw.md §3).
+#[wasm_bindgen]
+pub struct Core {
+    rt: Runtime,
+    host: Adapter,
+}
+
+#[wasm_bindgen]
+impl Core {
+    /// A core using `host` for all I/O.
+    #[wasm_bindgen(constructor)]
+    pub fn new(host: JsHost) -> Core {
+        Core { rt: Runtime::new(), host: Adapter(host) }
+    }
+
+    /// Crate and schema version as JSON text.
+    pub fn version(&self) -> String {
+        runtime::version_json()
+    }
+
+    /// Validates the config and returns the `InitResult` JSON.
+    pub fn init(&mut self, config_json: &str, host_info_json: &str) -> String {
+        self.rt.init_json(&self.host, config_json, host_info_json)
+    }
+
+    /// One hook call; returns the `HookResponse` JSON or `{"error": …}`.
+    pub fn dispatch(&mut self, hook: &str, event_json: &str, ctx_json: &str) -> String {
+        self.rt.dispatch_json(&self.host, hook, event_json, ctx_json)
+    }
+
+    /// A context-engine method.
+    pub fn engine(&mut self, method: &str, params_json: &str) -> String {
+        self.rt.engine_json(&self.host, method, params_json)
+    }
+
+    /// The outcome of a job the core asked for.
+    #[wasm_bindgen(js_name = completeJob)]
+    pub fn complete_job(&mut self, job_id: &str, outcome_json: &str) -> String {
+        self.rt.complete_job_json(&self.host, job_id, outcome_json)
+    }
+
+    /// Phase 4 direct API.
+    #[wasm_bindgen(js_name = evaluateCommand)]
+    pub fn evaluate_command(&self, command: &str, ctx_json: &str) -> String {
+        self.rt.evaluate_command_json(&self.host, command, ctx_json)
+    }
+
+    /// Periodic work.
+    pub fn tick(&mut self, now_ms: f64) -> String {
+        self.rt.tick_json(&self.host, now_ms)
+    }
+}
+
+/// Validates a config without a host: `{"ok": true}` or `{"ok": false, "errors": [...]}`.
+#[wasm_bindgen(js_name = validateConfig)]
+pub fn validate_config(config_json: &str) -> String {
+    crate::config::validate_config_json(config_json)
+}
+
+/// Crate and schema version as JSON text.
+#[wasm_bindgen(js_name = coreVersion)]
+pub fn core_version() -> String {
+    runtime::version_json()
+}

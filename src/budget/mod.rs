@@ -1,0 +1,8 @@
+//! Phase 2, loop termination and budgets (spec/phase2-loop-budget.md).
+//!
+//! Not implemented yet: the phase validates its config and reports itself as not
+//! implemented in `agent-ops doctor`; it registers no hooks.
+
+mod config;
+
+pub use config::{LoopBudgetConfig, RepeatConfig, SubagentCaps, TokenTargetConfig};

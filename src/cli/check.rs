@@ -1,0 +1,279 @@
+//! `agent-ops check` and `agent-ops explain` (P4-R45 to P4-R47a).
+
+use super::{option_value, EXIT_IO, EXIT_USAGE};
+use crate::config::parse_config_value;
+use crate::shell::{self, cli_record, BashSecurityConfig, EvalContext, Evaluation, Os, Verdict};
+use std::io::{BufRead, Write};
+
+/// Exit status of `--exit-code` for an ask verdict.
+pub const EXIT_ASK: i32 = 10;
+/// Exit status of `--exit-code` for a deny verdict.
+pub const EXIT_DENY: i32 = 20;
+/// Exit status when a JSONL line was invalid.
+pub const EXIT_BAD_JSONL: i32 = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InputMode {
+    Lines,
+    Jsonl,
+}
+
+#[derive(Debug)]
+struct CheckArgs {
+    json: bool,
+    input: InputMode,
+    exit_code: bool,
+    ctx: EvalContext,
+    config: BashSecurityConfig,
+    command: Option<String>,
+}
+
+enum ArgError {
+    Usage(String),
+    Io(String),
+}
+
+fn parse_args(args: &[String], allow_flags: bool) -> Result<CheckArgs, ArgError> {
+    let mut out = CheckArgs {
+        json: false,
+        input: InputMode::Lines,
+        exit_code: false,
+        ctx: EvalContext {
+            home: std::env::var("HOME").unwrap_or_default(),
+            cwd: std::env::current_dir()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            workspace: String::new(),
+            os: Os::build_target(),
+            env_keys: Vec::new(),
+        },
+        config: BashSecurityConfig::default(),
+        command: None,
+    };
+    let mut config_file: Option<String> = None;
+    let mut operands: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    let mut options_done = false;
+    while let Some(arg) = it.next() {
+        if options_done || !arg.starts_with("--") {
+            operands.push(arg.clone());
+            continue;
+        }
+        if arg == "--" {
+            options_done = true;
+            continue;
+        }
+        if allow_flags && arg == "--json" {
+            out.json = true;
+            continue;
+        }
+        if allow_flags && arg == "--exit-code" {
+            out.exit_code = true;
+            continue;
+        }
+        if allow_flags {
+            if let Some(v) = option_value(arg, "--input", &mut it) {
+                out.input = match v.map_err(ArgError::Usage)?.as_str() {
+                    "lines" => InputMode::Lines,
+                    "jsonl" => InputMode::Jsonl,
+                    other => {
+                        return Err(ArgError::Usage(format!(
+                            "--input must be `lines` or `jsonl`, got `{other}`"
+                        )))
+                    }
+                };
+                continue;
+            }
+        }
+        if let Some(v) = option_value(arg, "--home", &mut it) {
+            out.ctx.home = v.map_err(ArgError::Usage)?;
+            continue;
+        }
+        if let Some(v) = option_value(arg, "--cwd", &mut it) {
+            out.ctx.cwd = v.map_err(ArgError::Usage)?;
+            continue;
+        }
+        if let Some(v) = option_value(arg, "--os", &mut it) {
+            out.ctx.os = match v.map_err(ArgError::Usage)?.as_str() {
+                "linux" => Os::Linux,
+                "macos" => Os::Macos,
+                other => {
+                    return Err(ArgError::Usage(format!(
+                        "--os must be `linux` or `macos`, got `{other}`"
+                    )))
+                }
+            };
+            continue;
+        }
+        if let Some(v) = option_value(arg, "--config", &mut it) {
+            config_file = Some(v.map_err(ArgError::Usage)?);
+            continue;
+        }
+        return Err(ArgError::Usage(format!("unknown option `{arg}`")));
+    }
+    if operands.len() > 1 {
+        return Err(ArgError::Usage(format!(
+            "expected at most one COMMAND operand, got {}: quote the whole command as one argument, e.g. agent-ops check 'ls -la | wc -l'",
+            operands.len()
+        )));
+    }
+    out.command = operands.pop();
+    if out.ctx.workspace.is_empty() {
+        out.ctx.workspace = out.ctx.cwd.clone();
+    }
+    if let Some(file) = config_file {
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| ArgError::Io(format!("cannot read --config {file}: {e}")))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| ArgError::Usage(format!("--config {file} is not valid JSON: {e}")))?;
+        let wrapped = serde_json::json!({ "phases": { "bashSecurity": value } });
+        let cfg = parse_config_value(wrapped).map_err(|errs| {
+            ArgError::Usage(
+                errs.iter()
+                    .map(|e| format!("--config {file}: {e}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })?;
+        out.config = cfg.phases.bash_security.0;
+    }
+    Ok(out)
+}
+
+fn write_result(
+    out: &mut dyn Write,
+    json: bool,
+    command: &str,
+    ev: &Evaluation,
+) -> std::io::Result<()> {
+    if json {
+        let line = serde_json::to_string(&cli_record(command, ev))
+            .unwrap_or_else(|_| "{\"verdict\":\"deny\",\"reason\":\"exec.deny.internal_error\"}".into());
+        writeln!(out, "{line}")?;
+    } else {
+        let escaped = command
+            .replace('\\', "\\\\")
+            .replace('\n', "\\n")
+            .replace('\r', "\\r")
+            .replace('\t', "\\t");
+        writeln!(out, "{}\t{}\t{escaped}", ev.verdict.as_str(), ev.reason)?;
+    }
+    // Streaming: every answer is visible before the next input is read (P4-R45).
+    out.flush()
+}
+
+fn exit_for(v: Verdict) -> i32 {
+    match v {
+        Verdict::Allow => 0,
+        Verdict::Ask => EXIT_ASK,
+        Verdict::Deny => EXIT_DENY,
+    }
+}
+
+/// `agent-ops check`.
+pub fn run_check(
+    args: &[String],
+    stdin: &mut dyn BufRead,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let a = match parse_args(args, true) {
+        Ok(a) => a,
+        Err(ArgError::Usage(m)) => {
+            let _ = writeln!(stderr, "agent-ops check: {m}");
+            return EXIT_USAGE;
+        }
+        Err(ArgError::Io(m)) => {
+            let _ = writeln!(stderr, "agent-ops check: {m}");
+            return EXIT_IO;
+        }
+    };
+    if let Some(cmd) = &a.command {
+        let ev = shell::evaluate(cmd, &a.ctx, &a.config);
+        if write_result(stdout, a.json, cmd, &ev).is_err() {
+            return EXIT_IO;
+        }
+        return if a.exit_code { exit_for(ev.verdict) } else { 0 };
+    }
+    let mut worst = Verdict::Allow;
+    let mut bad_line = false;
+    let mut buf = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        buf.clear();
+        match stdin.read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                let _ = writeln!(stderr, "agent-ops check: cannot read stdin: {e}");
+                return EXIT_IO;
+            }
+        }
+        line_no += 1;
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        }
+        // Invalid UTF-8 becomes U+FFFD, which check 1 reports (P4-R45).
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        let command = match a.input {
+            InputMode::Lines => text,
+            InputMode::Jsonl => match jsonl_command(&text) {
+                Ok(c) => c,
+                Err(m) => {
+                    let _ = writeln!(stderr, "agent-ops check: line {line_no}: {m}");
+                    bad_line = true;
+                    continue;
+                }
+            },
+        };
+        let ev = shell::evaluate(&command, &a.ctx, &a.config);
+        worst = worst.max(ev.verdict);
+        if write_result(stdout, a.json, &command, &ev).is_err() {
+            return EXIT_IO;
+        }
+    }
+    if bad_line {
+        EXIT_BAD_JSONL
+    } else if a.exit_code {
+        exit_for(worst)
+    } else {
+        0
+    }
+}
+
+fn jsonl_command(line: &str) -> Result<String, String> {
+    let v: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("invalid JSONL: {e}"))?;
+    match v {
+        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Object(m) => match m.get("command") {
+            Some(serde_json::Value::String(s)) => Ok(s.clone()),
+            _ => Err("invalid JSONL: an object needs a `command` string".into()),
+        },
+        _ => Err("invalid JSONL: expected a string or an object with `command`".into()),
+    }
+}
+
+/// `agent-ops explain`.
+pub fn run_explain(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let a = match parse_args(args, false) {
+        Ok(a) => a,
+        Err(ArgError::Usage(m)) => {
+            let _ = writeln!(stderr, "agent-ops explain: {m}");
+            return EXIT_USAGE;
+        }
+        Err(ArgError::Io(m)) => {
+            let _ = writeln!(stderr, "agent-ops explain: {m}");
+            return EXIT_IO;
+        }
+    };
+    let Some(cmd) = a.command else {
+        let _ = writeln!(stderr, "agent-ops explain: missing COMMAND (quote the whole command as one argument)");
+        return EXIT_USAGE;
+    };
+    let text = shell::explain(&cmd, &a.ctx, &a.config);
+    if stdout.write_all(text.as_bytes()).is_err() {
+        return EXIT_IO;
+    }
+    0
+}

@@ -1,0 +1,114 @@
+//! The native `agent-ops` command line (README G-R14a, phase 4 §10).
+//!
+//! `run` is a short match over subcommands; each subcommand parses its own options first and
+//! decides second. Exit statuses: 0 ok, 2 usage, 3 I/O, 4 invalid JSONL line, and for
+//! `check --exit-code` 10 ask / 20 deny (P4-R47).
+
+mod check;
+mod doctor;
+
+use std::io::{BufRead, Write};
+
+/// Exit status for a usage error.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status for an I/O error.
+pub const EXIT_IO: i32 = 3;
+
+const USAGE: &str = "usage: agent-ops <command> [options]
+
+commands:
+  check [--json] [--input lines|jsonl] [--exit-code] [--home DIR] [--cwd DIR]
+        [--os linux|macos] [--config FILE] [--] [COMMAND]
+                     evaluate shell commands (phase 4); stdin when COMMAND is absent
+  explain [--home DIR] [--cwd DIR] [--os linux|macos] [--config FILE] [--] COMMAND
+                     show the parse tree, executed commands, findings and verdict
+  doctor [--openclaw-config FILE] [--state-dir DIR] [--workspace DIR] [--agent ID] [--json]
+                     per phase: enabled, implemented, degraded modes and how to lift them
+  manifest [--write FILE]
+                     print (or write) the generated openclaw.plugin.json
+  version            print the crate and schema version
+";
+
+/// Runs the CLI with `args` (without the program name); returns the exit status.
+pub fn run(
+    args: &[String],
+    stdin: &mut dyn BufRead,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let Some((cmd, rest)) = args.split_first() else {
+        let _ = stderr.write_all(USAGE.as_bytes());
+        return EXIT_USAGE;
+    };
+    match cmd.as_str() {
+        "check" => check::run_check(rest, stdin, stdout, stderr),
+        "explain" => check::run_explain(rest, stdout, stderr),
+        "doctor" => doctor::run(rest, stdout, stderr),
+        "manifest" => manifest(rest, stdout, stderr),
+        "version" | "--version" | "-V" => {
+            let _ = writeln!(stdout, "agent-ops {}", crate::runtime::version());
+            0
+        }
+        "help" | "--help" | "-h" => {
+            let _ = stdout.write_all(USAGE.as_bytes());
+            0
+        }
+        "memory" | "skills" => {
+            let _ = writeln!(
+                stderr,
+                "agent-ops {cmd}: this phase is not implemented in version {}; see `agent-ops doctor`",
+                env!("CARGO_PKG_VERSION")
+            );
+            EXIT_USAGE
+        }
+        other => {
+            let _ = writeln!(stderr, "agent-ops: unknown command `{other}`\n\n{USAGE}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn manifest(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let text = match serde_json::to_string_pretty(&crate::config::plugin_manifest()) {
+        Ok(t) => t + "\n",
+        Err(e) => {
+            let _ = writeln!(stderr, "agent-ops manifest: {e}");
+            return EXIT_IO;
+        }
+    };
+    match args {
+        [] => {
+            let _ = stdout.write_all(text.as_bytes());
+            0
+        }
+        [flag, file] if flag == "--write" => match std::fs::write(file, text) {
+            Ok(()) => 0,
+            Err(e) => {
+                let _ = writeln!(stderr, "agent-ops manifest: cannot write {file}: {e}");
+                EXIT_IO
+            }
+        },
+        _ => {
+            let _ = writeln!(stderr, "usage: agent-ops manifest [--write FILE]");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// Takes the value of an option given as `--opt VALUE` or `--opt=VALUE`.
+fn option_value(
+    arg: &str,
+    name: &str,
+    it: &mut std::slice::Iter<'_, String>,
+) -> Option<Result<String, String>> {
+    if arg == name {
+        return Some(
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("option {name} needs a value")),
+        );
+    }
+    arg.strip_prefix(name)
+        .and_then(|r| r.strip_prefix('='))
+        .map(|v| Ok(v.to_string()))
+}

@@ -1,0 +1,154 @@
+//! `phases.compaction` settings (P1 §13).
+
+use crate::config::{CheckAt, PhaseSettings};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Phase 1 settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct CompactionConfig {
+    /// Phase on or off.
+    pub enabled: bool,
+    /// Allow automatic compaction at our thresholds.
+    pub auto: bool,
+    /// Declare `ownsCompaction: true` to OpenClaw (disables its built-in auto-compaction).
+    pub owns_compaction: bool,
+    /// Context window override in tokens (null: the model's window).
+    pub window: Option<u64>,
+    /// Window used for the auto-compact threshold (null: derived from `window`).
+    pub auto_compact_window: Option<u64>,
+    /// Auto-compact at this percentage of the window (null: the fixed-buffer rule).
+    pub auto_compact_percent: Option<f64>,
+    /// Token count above which turns are refused until compaction succeeds (null: derived).
+    pub blocking_limit: Option<u64>,
+    /// Minutes after which an open breaker allows one more automatic attempt (0: never).
+    pub breaker_cooldown_minutes: u64,
+    /// Summary structure requested from the summarizer.
+    pub summary_template: SummaryTemplate,
+    /// Clearing of old tool results.
+    pub microcompact: MicrocompactConfig,
+    /// Re-reading recently used files after a compaction.
+    pub restore: RestoreConfig,
+    /// Tool results longer than this are capped before they are persisted.
+    pub max_tool_result_chars: u64,
+}
+
+impl Default for CompactionConfig {
+    fn default() -> Self {
+        CompactionConfig {
+            enabled: true,
+            auto: true,
+            owns_compaction: false,
+            window: None,
+            auto_compact_window: None,
+            auto_compact_percent: None,
+            blocking_limit: None,
+            breaker_cooldown_minutes: 0,
+            summary_template: SummaryTemplate::NineSection,
+            microcompact: MicrocompactConfig::default(),
+            restore: RestoreConfig::default(),
+            max_tool_result_chars: 60_000,
+        }
+    }
+}
+
+/// Which summary structure the summarizer is asked for (P1-R17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SummaryTemplate {
+    /// Our nine-section structure.
+    NineSection,
+    /// OpenClaw's own summary instructions.
+    RuntimeDefault,
+}
+
+/// `microcompact` settings (P1 §9).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct MicrocompactConfig {
+    /// Clear old results after an idle gap.
+    pub time_based: bool,
+    /// Clear old results under token pressure.
+    pub pressure: bool,
+    /// Also rewrite the stored transcript, not only the model request.
+    pub persist: bool,
+    /// Most recent compactable results that are always kept.
+    pub keep_recent: u64,
+    /// Idle gap in minutes for the time-based trigger.
+    pub gap_minutes: u64,
+    /// Tools whose results may be cleared.
+    pub tools: Vec<String>,
+}
+
+impl Default for MicrocompactConfig {
+    fn default() -> Self {
+        MicrocompactConfig {
+            time_based: true,
+            pressure: true,
+            persist: false,
+            keep_recent: 5,
+            gap_minutes: 60,
+            tools: [
+                "read",
+                "exec",
+                "process",
+                "ls",
+                "grep",
+                "glob",
+                "web_fetch",
+                "web_search",
+                "edit",
+                "write",
+                "apply_patch",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        }
+    }
+}
+
+/// `restore` settings (P1 §11).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct RestoreConfig {
+    /// Restore recently read files after compaction.
+    pub enabled: bool,
+    /// At most this many files.
+    pub max_files: u64,
+}
+
+impl Default for RestoreConfig {
+    fn default() -> Self {
+        RestoreConfig {
+            enabled: true,
+            max_files: 5,
+        }
+    }
+}
+
+impl PhaseSettings for CompactionConfig {
+    fn enabled(&self) -> bool {
+        self.enabled
+    }
+    fn set_enabled(&mut self, on: bool) {
+        self.enabled = on;
+    }
+}
+
+impl CompactionConfig {
+    /// P1 §13 validation: positive integers, `autoCompactPercent` in (0, 100], `keepRecent ≥ 1`.
+    pub fn validate(&self, c: &mut CheckAt<'_>) {
+        c.positive("window", self.window);
+        c.positive("autoCompactWindow", self.auto_compact_window);
+        c.positive("blockingLimit", self.blocking_limit);
+        if let Some(p) = self.auto_compact_percent {
+            c.fraction("autoCompactPercent", p, 100.0);
+        }
+        c.range("microcompact.keepRecent", self.microcompact.keep_recent, 1, 1_000);
+        c.range("microcompact.gapMinutes", self.microcompact.gap_minutes, 1, 525_600);
+        c.range("restore.maxFiles", self.restore.max_files, 0, 100);
+        c.range("maxToolResultChars", self.max_tool_result_chars, 1, 100_000_000);
+    }
+}

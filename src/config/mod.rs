@@ -1,0 +1,255 @@
+//! The plugin config (`plugins.entries.agent-ops.config`, README §7) and its validation.
+//!
+//! One serde type is the single source of truth: [`parse_config`] validates operator input
+//! against it (unknown keys and wrong types name the full key path and, for an unknown key,
+//! the closest valid key), and [`config_json_schema`] generates the JSON Schema that ships in
+//! `pkg/openclaw.plugin.json`, so the two cannot drift.
+
+mod schema;
+mod toggle;
+mod validate;
+
+pub use schema::{config_json_schema, plugin_manifest, ui_hints};
+pub use toggle::{PhaseSettings, Toggle};
+pub use validate::{closest_key, Check, CheckAt};
+
+use crate::{budget, compaction, coordinator, fork_skills, memory_scope, session_memory, shell};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The whole plugin config.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct Config {
+    /// Per-phase toggles and settings.
+    pub phases: Phases,
+    /// Root of all plugin state; `~` is expanded; default `<OpenClaw state dir>/agent-ops`.
+    pub state_dir: Option<String>,
+    /// The decision journal (README G-R12).
+    pub audit: AuditConfig,
+    /// Lowest level of diagnostics sent to the OpenClaw logger.
+    pub log_level: LogLevelSetting,
+}
+
+/// The seven phase entries (README §2).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct Phases {
+    /// Phase 1: compaction governance.
+    pub compaction: Toggle<compaction::CompactionConfig>,
+    /// Phase 2: loop termination and budgets.
+    pub loop_budget: Toggle<budget::LoopBudgetConfig>,
+    /// Phase 3: session memory and long-term extraction.
+    pub session_memory: Toggle<session_memory::SessionMemoryConfig>,
+    /// Phase 4: bash/exec command security.
+    pub bash_security: Toggle<shell::BashSecurityConfig>,
+    /// Phase 5: memory scoping, snapshots, cost attribution, model tiers.
+    pub memory_scoping: Toggle<memory_scope::MemoryScopingConfig>,
+    /// Phase 6: coordinator mode and subagent resume integrity.
+    pub coordinator: Toggle<coordinator::CoordinatorConfig>,
+    /// Phase 7: forked agents and skills.
+    pub fork_skills: Toggle<fork_skills::ForkSkillsConfig>,
+}
+
+/// Audit journal settings (README G-R12).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct AuditConfig {
+    /// Write decisions to `<stateDir>/audit/decisions-YYYY-MM-DD.jsonl`.
+    pub enabled: bool,
+    /// Also journal the plain allow/no-op decisions of phases other than 4.
+    pub include_allows: bool,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            enabled: true,
+            include_allows: false,
+        }
+    }
+}
+
+/// `logLevel`: one of `error`, `warn`, `info`, `debug`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevelSetting {
+    /// Only failures.
+    Error,
+    /// Failures and degraded modes (default).
+    #[default]
+    Warn,
+    /// Normal operation too.
+    Info,
+    /// Everything.
+    Debug,
+}
+
+/// The stable keys of the seven phases, in phase order.
+pub const PHASE_KEYS: [&str; 7] = [
+    "compaction",
+    "loopBudget",
+    "sessionMemory",
+    "bashSecurity",
+    "memoryScoping",
+    "coordinator",
+    "forkSkills",
+];
+
+impl Config {
+    /// Whether the phase with this config key is enabled (unknown keys: false).
+    pub fn phase_enabled(&self, key: &str) -> bool {
+        let p = &self.phases;
+        match key {
+            "compaction" => p.compaction.enabled(),
+            "loopBudget" => p.loop_budget.enabled(),
+            "sessionMemory" => p.session_memory.enabled(),
+            "bashSecurity" => p.bash_security.enabled(),
+            "memoryScoping" => p.memory_scoping.enabled(),
+            "coordinator" => p.coordinator.enabled(),
+            "forkSkills" => p.fork_skills.enabled(),
+            _ => false,
+        }
+    }
+}
+
+/// One reason a config was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigError {
+    /// Full dotted key path, e.g. `phases.loopBudget.maxToolCallsPerRun` (`""` for the root).
+    pub path: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// Parses and validates a config given as JSON text. `null` or an empty text means defaults.
+pub fn parse_config(json: &str) -> Result<Config, Vec<ConfigError>> {
+    if json.trim().is_empty() {
+        return Ok(Config::default());
+    }
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        vec![ConfigError {
+            path: String::new(),
+            message: format!("config is not valid JSON: {e}"),
+        }]
+    })?;
+    parse_config_value(value)
+}
+
+/// Parses and validates a config given as a JSON value.
+pub fn parse_config_value(value: serde_json::Value) -> Result<Config, Vec<ConfigError>> {
+    if value.is_null() {
+        return Ok(Config::default());
+    }
+    let config: Config = serde_path_to_error::deserialize(&value)
+        .map_err(|e| vec![validate::describe_serde_error(&e)])?;
+    let mut check = Check::default();
+    config.validate(&mut check);
+    check.into_result(config)
+}
+
+impl Config {
+    fn validate(&self, c: &mut Check) {
+        if let Some(dir) = &self.state_dir {
+            if !(dir.starts_with('/') || dir == "~" || dir.starts_with("~/")) {
+                c.fail(
+                    "stateDir",
+                    format!("must be an absolute path (or start with ~/), got {dir:?}"),
+                );
+            }
+        }
+        let p = &self.phases;
+        p.compaction.0.validate(&mut c.at("phases.compaction"));
+        p.loop_budget.0.validate(&mut c.at("phases.loopBudget"));
+        p.session_memory.0.validate(&mut c.at("phases.sessionMemory"));
+        p.bash_security.0.validate(&mut c.at("phases.bashSecurity"));
+        p.memory_scoping.0.validate(&mut c.at("phases.memoryScoping"));
+        p.coordinator.0.validate(&mut c.at("phases.coordinator"));
+        p.fork_skills.0.validate(&mut c.at("phases.forkSkills"));
+    }
+}
+
+/// `{"ok": true}` or `{"ok": false, "errors": [{path, message}]}` as JSON text.
+pub fn validate_config_json(json: &str) -> String {
+    let v = match parse_config(json) {
+        Ok(_) => serde_json::json!({ "ok": true }),
+        Err(errors) => serde_json::json!({ "ok": false, "errors": errors }),
+    };
+    serde_json::to_string(&v).unwrap_or_else(|_| "{\"ok\":false}".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str) -> Vec<ConfigError> {
+        parse_config(json).expect_err(json)
+    }
+
+    #[test]
+    fn empty_and_null_mean_defaults() {
+        assert_eq!(parse_config("").unwrap(), Config::default());
+        assert_eq!(parse_config("null").unwrap(), Config::default());
+        let c = parse_config("{}").unwrap();
+        for k in PHASE_KEYS {
+            assert!(c.phase_enabled(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn booleans_toggle_phases() {
+        let c = parse_config(r#"{"phases":{"bashSecurity":false,"compaction":true}}"#).unwrap();
+        assert!(!c.phase_enabled("bashSecurity"));
+        assert!(c.phase_enabled("compaction"));
+        let c = parse_config(r#"{"phases":{"bashSecurity":{"enabled":false}}}"#).unwrap();
+        assert!(!c.phase_enabled("bashSecurity"));
+    }
+
+    #[test]
+    fn unknown_key_names_full_path_and_closest_key() {
+        let e = err(r#"{"phases":{"loopBudget":{"maxToolCalls":5}}}"#);
+        assert_eq!(e[0].path, "phases.loopBudget.maxToolCalls");
+        assert!(
+            e[0].message.contains("maxToolCallsPerRun"),
+            "{}",
+            e[0].message
+        );
+        let e = err(r#"{"phasez":{}}"#);
+        assert_eq!(e[0].path, "phasez");
+        assert!(e[0].message.contains("did you mean `phases`"), "{}", e[0].message);
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let e = err(r#"{"phases":{"loopBudget":{"maxToolCallsPerRun":"many"}}}"#);
+        assert_eq!(e[0].path, "phases.loopBudget.maxToolCallsPerRun");
+        assert!(e[0].message.contains("invalid type"), "{}", e[0].message);
+        let e = err(r#"{"phases":{"bashSecurity":"yes"}}"#);
+        assert_eq!(e[0].path, "phases.bashSecurity");
+    }
+
+    #[test]
+    fn range_errors_name_the_key() {
+        let e = err(r#"{"phases":{"loopBudget":{"repeat":{"warnAt":6,"blockAt":5}}}}"#);
+        assert!(e.iter().any(|e| e.path == "phases.loopBudget.repeat.warnAt"), "{e:?}");
+        let e = err(r#"{"stateDir":"relative/dir"}"#);
+        assert_eq!(e[0].path, "stateDir");
+    }
+
+    #[test]
+    fn not_json_is_refused() {
+        let e = err("{");
+        assert!(e[0].message.contains("not valid JSON"));
+    }
+}

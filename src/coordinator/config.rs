@@ -1,0 +1,113 @@
+//! `phases.coordinator` settings (P6 §7).
+
+use crate::config::{CheckAt, PhaseSettings};
+use crate::memory_scope::GuardMode;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Phase 6 settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct CoordinatorConfig {
+    /// Phase on or off.
+    pub enabled: bool,
+    /// Per-agent mode, keyed by agent id.
+    pub agents: BTreeMap<String, AgentMode>,
+    /// On resume, switch to the mode the session was in.
+    pub follow_resumed_mode: bool,
+    /// Let coordinators choose a worker's model.
+    pub allow_worker_model: bool,
+    /// Duplicate spawn guard.
+    pub dedupe: GuardMode,
+    /// Tools that count as coordination tools.
+    pub tools: Vec<String>,
+    /// Tools whose target session is checked for ownership.
+    pub target_tools: Vec<String>,
+    /// Block calls that target another coordinator's workers.
+    pub block_foreign_targets: bool,
+    /// Tell the parent when a worker ends.
+    pub notify_parent: bool,
+    /// Minutes after which a running worker counts as stale.
+    pub stale_run_minutes: u64,
+    /// Resume integrity settings.
+    pub resume: ResumeConfig,
+}
+
+impl Default for CoordinatorConfig {
+    fn default() -> Self {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        CoordinatorConfig {
+            enabled: true,
+            agents: BTreeMap::new(),
+            follow_resumed_mode: true,
+            allow_worker_model: false,
+            dedupe: GuardMode::Block,
+            tools: s(&[
+                "sessions_spawn",
+                "sessions_yield",
+                "subagents",
+                "sessions_send",
+                "agent_ops_workers",
+            ]),
+            target_tools: s(&["subagents", "sessions_send", "sessions_yield"]),
+            block_foreign_targets: true,
+            notify_parent: true,
+            stale_run_minutes: 120,
+            resume: ResumeConfig::default(),
+        }
+    }
+}
+
+/// One agent's mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AgentMode {
+    /// `coordinator` or `normal`.
+    pub mode: ModeSetting,
+}
+
+/// Coordinator or normal mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeSetting {
+    /// Orchestrates workers.
+    Coordinator,
+    /// An ordinary agent.
+    Normal,
+}
+
+/// Resume settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct ResumeConfig {
+    /// Repair resumed transcripts in the model request.
+    pub sanitize_transcripts: bool,
+    /// Also write the repairs to the stored transcript.
+    pub persist_repairs: bool,
+}
+
+impl Default for ResumeConfig {
+    fn default() -> Self {
+        ResumeConfig {
+            sanitize_transcripts: true,
+            persist_repairs: false,
+        }
+    }
+}
+
+impl PhaseSettings for CoordinatorConfig {
+    fn enabled(&self) -> bool {
+        self.enabled
+    }
+    fn set_enabled(&mut self, on: bool) {
+        self.enabled = on;
+    }
+}
+
+impl CoordinatorConfig {
+    /// Range checks.
+    pub fn validate(&self, c: &mut CheckAt<'_>) {
+        c.range("staleRunMinutes", self.stale_run_minutes, 1, 525_600);
+    }
+}

@@ -1,0 +1,542 @@
+//! The core's entry points (README G-R6), shared by both binding layers and the CLI.
+//!
+//! A [`Runtime`] holds the validated config and the in-memory state of every phase. Each
+//! entry point takes the [`Host`] to use for that call and returns plain data; the
+//! `*_json` functions wrap them for the bindings (JSON text in, JSON text out, never a panic).
+
+mod types;
+
+pub use types::{
+    CoreError, Diagnostic, FailureMode, FailurePolicy, HookResponse, HostInfo, InitResult, Job,
+    JobKind, PhaseReport, Registration,
+};
+
+use crate::audit::{self, Action, Decision};
+use crate::config::{parse_config, Config};
+use crate::host::{join_path, Host, LogLevel};
+use crate::phase::PHASES;
+use crate::shell;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Version of the on-disk state layout (README G-R15, the `SCHEMA` file).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Largest event or context JSON accepted by `dispatch` (bigger inputs are refused).
+pub const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
+
+/// `<crate version>+schema.<n>`.
+pub fn version() -> String {
+    format!("{}+schema.{}", env!("CARGO_PKG_VERSION"), SCHEMA_VERSION)
+}
+
+/// The core with its config and per-phase state.
+#[derive(Debug, Default)]
+pub struct Runtime {
+    active: Option<Active>,
+}
+
+#[derive(Debug)]
+struct Active {
+    config: Config,
+    info: HostInfo,
+    state_dir: String,
+    /// Journals whose tail was checked for a torn line in this process.
+    repaired: BTreeSet<String>,
+    /// Approval jobs awaiting `complete_job`.
+    pending: BTreeMap<String, PendingApproval>,
+    next_job: u64,
+}
+
+#[derive(Debug, Clone)]
+struct PendingApproval {
+    code: String,
+    session_key: Option<String>,
+    run_id: Option<String>,
+    tool_call_id: Option<String>,
+    command: String,
+}
+
+/// Common ids of an OpenClaw hook call.
+#[derive(Debug, Clone, Default)]
+pub struct CallIds {
+    /// `ctx.sessionKey`.
+    pub session_key: Option<String>,
+    /// `event.runId` or `ctx.runId`.
+    pub run_id: Option<String>,
+    /// `event.toolCallId`.
+    pub tool_call_id: Option<String>,
+}
+
+fn str_at(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+impl CallIds {
+    fn from(event: &Value, ctx: &Value) -> Self {
+        CallIds {
+            session_key: str_at(ctx, "sessionKey").or_else(|| str_at(event, "sessionKey")),
+            run_id: str_at(event, "runId").or_else(|| str_at(ctx, "runId")),
+            tool_call_id: str_at(event, "toolCallId").or_else(|| str_at(ctx, "toolCallId")),
+        }
+    }
+}
+
+fn expand_home(path: &str, home: &str) -> String {
+    if path == "~" {
+        home.to_string()
+    } else if let Some(rest) = path.strip_prefix("~/") {
+        join_path(home, rest)
+    } else {
+        path.to_string()
+    }
+}
+
+/// The plugin's state directory (README §7): config `stateDir`, else
+/// `<OpenClaw state dir>/agent-ops`, else `$OPENCLAW_STATE_DIR/agent-ops`, else
+/// `~/.openclaw/agent-ops`.
+pub fn resolve_state_dir(config: &Config, info: &HostInfo, host: &dyn Host) -> String {
+    let dirs = host.resolve_dirs();
+    let home = info
+        .home_dir
+        .clone()
+        .filter(|h| !h.is_empty())
+        .or_else(|| Some(dirs.home_dir.clone()).filter(|h| !h.is_empty()))
+        .or_else(|| host.env("HOME"))
+        .unwrap_or_else(|| "/".to_string());
+    if let Some(dir) = &config.state_dir {
+        return expand_home(dir, &home);
+    }
+    let oc = info
+        .openclaw_state_dir
+        .clone()
+        .filter(|d| !d.is_empty())
+        .or_else(|| Some(dirs.openclaw_state_dir.clone()).filter(|d| !d.is_empty()))
+        .or_else(|| host.env("OPENCLAW_STATE_DIR").filter(|d| !d.is_empty()))
+        .map(|d| expand_home(&d, &home))
+        .unwrap_or_else(|| join_path(&home, ".openclaw"));
+    join_path(&oc, "agent-ops")
+}
+
+/// Phases that lose features without `hooks.allowConversationAccess` (OC-R9).
+const CONVERSATION_PHASES: [&str; 5] = [
+    "loopBudget",
+    "sessionMemory",
+    "memoryScoping",
+    "coordinator",
+    "forkSkills",
+];
+
+impl Runtime {
+    /// A runtime that has not been initialised yet.
+    pub fn new() -> Self {
+        Runtime::default()
+    }
+
+    /// Whether `init` accepted a config.
+    pub fn is_initialised(&self) -> bool {
+        self.active.is_some()
+    }
+
+    /// The active config, if any.
+    pub fn config(&self) -> Option<&Config> {
+        self.active.as_ref().map(|a| &a.config)
+    }
+
+    /// Validates the config and reports phases, handlers to register and diagnostics.
+    ///
+    /// A refused config leaves the runtime uninitialised (every later call errors).
+    pub fn init(&mut self, host: &dyn Host, config_json: &str, host_info_json: &str) -> InitResult {
+        let mut result = InitResult {
+            version: version(),
+            ..InitResult::default()
+        };
+        let info: HostInfo = if host_info_json.trim().is_empty() {
+            HostInfo::default()
+        } else {
+            match serde_json::from_str(host_info_json) {
+                Ok(i) => i,
+                Err(e) => {
+                    result.errors.push(crate::config::ConfigError {
+                        path: String::new(),
+                        message: format!("host info is not valid: {e}"),
+                    });
+                    self.active = None;
+                    return result;
+                }
+            }
+        };
+        let config = match parse_config(config_json) {
+            Ok(c) => c,
+            Err(errors) => {
+                result.errors = errors;
+                self.active = None;
+                return result;
+            }
+        };
+        result.ok = true;
+        result.state_dir = resolve_state_dir(&config, &info, host);
+        let conv_missing = info.conversation_access == Some(false);
+        let mut degraded_phases = Vec::new();
+        for p in PHASES.iter() {
+            let enabled = config.phase_enabled(p.key);
+            let mut degraded = Vec::new();
+            if enabled && conv_missing && CONVERSATION_PHASES.contains(&p.key) {
+                degraded.push(
+                    "conversation hooks unavailable: set plugins.entries.agent-ops.hooks.allowConversationAccess=true"
+                        .to_string(),
+                );
+                degraded_phases.push(p.key);
+            }
+            result.phases.push(PhaseReport {
+                key: p.key.into(),
+                number: p.number,
+                title: p.title.into(),
+                enabled,
+                implemented: p.implemented,
+                degraded,
+            });
+        }
+        if !degraded_phases.is_empty() {
+            result.diagnostics.push(Diagnostic {
+                level: LogLevel::Warn,
+                code: "core.degraded.conversation_access".into(),
+                message: format!(
+                    "plugins.entries.agent-ops.hooks.allowConversationAccess is not true; conversation-hook features of {} are degraded",
+                    degraded_phases.join(", ")
+                ),
+            });
+        }
+        if config.phases.bash_security.enabled() {
+            result.registrations.extend(shell::hook::registrations(
+                config.phases.bash_security.settings(),
+            ));
+        }
+        for p in result.phases.iter().filter(|p| p.enabled && !p.implemented) {
+            result.diagnostics.push(Diagnostic {
+                level: LogLevel::Info,
+                code: "core.phase.not_implemented".into(),
+                message: format!(
+                    "phase {} ({}) is enabled but not implemented in this version; it does nothing",
+                    p.number, p.title
+                ),
+            });
+        }
+        let repaired = self
+            .active
+            .take()
+            .map(|a| a.repaired)
+            .unwrap_or_default();
+        self.active = Some(Active {
+            config,
+            info,
+            state_dir: result.state_dir.clone(),
+            repaired,
+            pending: BTreeMap::new(),
+            next_job: 0,
+        });
+        result
+    }
+
+    /// One OpenClaw hook call. `hook` is `<phaseKey>:<hookName>` (one handler per phase) or
+    /// a bare hook name (every phase that handles it).
+    pub fn dispatch(
+        &mut self,
+        host: &dyn Host,
+        hook: &str,
+        event: &Value,
+        ctx: &Value,
+    ) -> Result<HookResponse, CoreError> {
+        let active = self.active.as_mut().ok_or_else(not_initialised)?;
+        if !event.is_object() {
+            return Err(CoreError::invalid_input("/event", "the event must be a JSON object"));
+        }
+        let ctx = if ctx.is_null() { &Value::Null } else { ctx };
+        if !ctx.is_null() && !ctx.is_object() {
+            return Err(CoreError::invalid_input("/ctx", "the context must be a JSON object or null"));
+        }
+        let (phase, name) = match hook.split_once(':') {
+            Some((p, n)) => (Some(p), n),
+            None => (None, hook),
+        };
+        let ids = CallIds::from(event, ctx);
+        let mut resp = HookResponse::default();
+        let wants = |key: &str| phase.is_none_or(|p| p == key);
+        if wants("bashSecurity") && active.config.phases.bash_security.enabled() && name == "before_tool_call" {
+            let env = shell::hook::HookEnv {
+                home: active.home(host),
+                workspace: active.workspace(host, ctx),
+                os: active.os(),
+                now_ms: host.now_ms(),
+            };
+            let out = shell::hook::before_tool_call(
+                active.config.phases.bash_security.settings(),
+                &env,
+                event,
+                &ids,
+            );
+            if let Some(pending) = out.approval {
+                let id = active.new_job_id(host);
+                active.pending.insert(
+                    id.clone(),
+                    PendingApproval {
+                        code: pending.code,
+                        session_key: ids.session_key.clone(),
+                        run_id: ids.run_id.clone(),
+                        tool_call_id: ids.tool_call_id.clone(),
+                        command: pending.command,
+                    },
+                );
+                resp.jobs.push(Job {
+                    id,
+                    kind: JobKind::Approval,
+                    phase: "bashSecurity".into(),
+                    payload: pending.payload,
+                    timeout_ms: pending.timeout_ms,
+                });
+            }
+            resp.ret = out.ret;
+            for d in out.decisions {
+                active.record(host, &mut resp, d, true);
+            }
+        } else if let Some(p) = phase {
+            if crate::phase::phase_by_key(p).is_none() {
+                return Err(CoreError::invalid_input("/hook", format!("unknown phase `{p}` in handler `{hook}`")));
+            }
+        }
+        Ok(resp)
+    }
+
+    /// Feeds back the outcome of a job the core requested.
+    pub fn complete_job(
+        &mut self,
+        host: &dyn Host,
+        job_id: &str,
+        outcome: &Value,
+    ) -> Result<HookResponse, CoreError> {
+        let active = self.active.as_mut().ok_or_else(not_initialised)?;
+        let mut resp = HookResponse::default();
+        let Some(p) = active.pending.remove(job_id) else {
+            resp.diagnostics.push(Diagnostic {
+                level: LogLevel::Warn,
+                code: "core.job.unknown".into(),
+                message: format!("no pending job with id {job_id}"),
+            });
+            return Ok(resp);
+        };
+        let decision = outcome
+            .get("decision")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown");
+        let slug = match decision {
+            "allow-once" => "allow_once",
+            "allow-always" => "allow_always",
+            "deny" => "deny",
+            "timeout" => "timeout",
+            "cancelled" => "cancelled",
+            _ => "unknown",
+        };
+        let action = if slug.starts_with("allow") { Action::Allow } else { Action::Deny };
+        let d = Decision {
+            v: audit::RECORD_VERSION,
+            at: host.now_ms(),
+            phase: "exec".into(),
+            code: format!("exec.approval.{slug}"),
+            action,
+            message: format!("Approval for a shell command ({}) resolved: {decision}.", p.code),
+            session_key: p.session_key,
+            run_id: p.run_id,
+            tool_call_id: p.tool_call_id,
+            details: serde_json::json!({ "command": p.command, "askCode": p.code, "resolution": decision }),
+        };
+        active.record(host, &mut resp, d, true);
+        Ok(resp)
+    }
+
+    /// Periodic work from a service timer. Nothing is periodic yet.
+    pub fn tick(&mut self, _host: &dyn Host, _now_ms: i64) -> Result<HookResponse, CoreError> {
+        self.active.as_ref().ok_or_else(not_initialised)?;
+        Ok(HookResponse::default())
+    }
+
+    /// Context-engine methods (phase 1). The engine is not implemented yet: every method
+    /// answers with the documented pass-through (OC-R11).
+    pub fn engine(&mut self, _host: &dyn Host, method: &str, params: &Value) -> Result<Value, CoreError> {
+        self.active.as_ref().ok_or_else(not_initialised)?;
+        Ok(match method {
+            "assemble" => serde_json::json!({ "passThrough": true, "messages": params.get("messages").cloned().unwrap_or(Value::Null) }),
+            "compact" => serde_json::json!({ "passThrough": true, "delegate": true }),
+            "commitTurn" => serde_json::json!({ "status": "committed" }),
+            "ingest" => serde_json::json!({ "ingested": true }),
+            "maintain" => serde_json::json!({ "changed": false, "bytesFreed": 0, "rewrittenEntries": 0 }),
+            other => return Err(CoreError::invalid_input("/method", format!("unknown engine method `{other}`"))),
+        })
+    }
+
+    /// Phase 4 direct API: evaluates one command with the active (or default) config.
+    pub fn evaluate_command(&self, host: &dyn Host, command: &str, ctx: &Value) -> shell::Evaluation {
+        let default_cfg = shell::BashSecurityConfig::default();
+        let cfg = self
+            .active
+            .as_ref()
+            .map(|a| a.config.phases.bash_security.settings())
+            .unwrap_or(&default_cfg);
+        let dirs = host.resolve_dirs();
+        let home = str_at(ctx, "home")
+            .or_else(|| self.active.as_ref().map(|a| a.home(host)))
+            .unwrap_or(dirs.home_dir.clone());
+        let cwd = str_at(ctx, "cwd").unwrap_or(dirs.workspace_dir.clone());
+        let os = str_at(ctx, "os").map(|o| shell::Os::parse(&o)).unwrap_or_default();
+        let ectx = shell::EvalContext {
+            home,
+            workspace: cwd.clone(),
+            cwd,
+            os,
+            env_keys: Vec::new(),
+        };
+        shell::evaluate(command, &ectx, cfg)
+    }
+}
+
+fn not_initialised() -> CoreError {
+    CoreError {
+        code: "core.not_initialized".into(),
+        message: "init has not accepted a config yet".into(),
+        path: String::new(),
+    }
+}
+
+impl Active {
+    fn home(&self, host: &dyn Host) -> String {
+        self.info
+            .home_dir
+            .clone()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| host.resolve_dirs().home_dir)
+    }
+
+    fn workspace(&self, host: &dyn Host, ctx: &Value) -> String {
+        str_at(ctx, "workspaceDir")
+            .filter(|w| !w.is_empty())
+            .or_else(|| self.info.workspace_dir.clone().filter(|w| !w.is_empty()))
+            .unwrap_or_else(|| host.resolve_dirs().workspace_dir)
+    }
+
+    fn os(&self) -> shell::Os {
+        self.info.os.as_deref().map(shell::Os::parse).unwrap_or_default()
+    }
+
+    fn new_job_id(&mut self, host: &dyn Host) -> String {
+        self.next_job = self.next_job.saturating_add(1);
+        format!("job-{}-{}", self.next_job, crate::host::random_hex(host, 4))
+    }
+
+    /// Journals a decision (README G-R12) and adds it to the response. `always` journals
+    /// even plain allows (phase 4 verdicts).
+    fn record(&mut self, host: &dyn Host, resp: &mut HookResponse, d: Decision, always: bool) {
+        let journal = self.config.audit.enabled
+            && (always || d.action != Action::Allow || self.config.audit.include_allows);
+        if journal {
+            let path = audit::journal_path(&self.state_dir, d.at);
+            if self.repaired.insert(path.clone()) {
+                if let Err(e) = audit::repair_torn_tail(host, &path) {
+                    resp.diagnostics.push(Diagnostic {
+                        level: LogLevel::Warn,
+                        code: "core.audit.repair_failed".into(),
+                        message: format!("could not check {path} for a torn line: {e}"),
+                    });
+                }
+            }
+            if let Err(e) = audit::append_decision(host, &self.state_dir, &d) {
+                resp.diagnostics.push(Diagnostic {
+                    level: LogLevel::Error,
+                    code: "core.audit.write_failed".into(),
+                    message: format!("could not append to the decision journal {path}: {e}"),
+                });
+            }
+        }
+        resp.decisions.push(d);
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|e| {
+        CoreError {
+            code: "core.internal".into(),
+            message: format!("could not serialize the result: {e}"),
+            path: String::new(),
+        }
+        .to_json()
+    })
+}
+
+fn parse_json(text: &str, pointer: &str) -> Result<Value, CoreError> {
+    if text.len() > MAX_EVENT_BYTES {
+        return Err(CoreError::invalid_input(pointer, format!("input larger than {MAX_EVENT_BYTES} bytes")));
+    }
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(text).map_err(|e| CoreError::invalid_input(pointer, format!("not valid JSON: {e}")))
+}
+
+/// JSON-text wrappers used by both binding layers: total functions, never a panic.
+impl Runtime {
+    /// `init` with JSON text in and out.
+    pub fn init_json(&mut self, host: &dyn Host, config_json: &str, host_info_json: &str) -> String {
+        to_json(&self.init(host, config_json, host_info_json))
+    }
+
+    /// `dispatch` with JSON text in and out; errors are `{"error": {...}}`.
+    pub fn dispatch_json(&mut self, host: &dyn Host, hook: &str, event_json: &str, ctx_json: &str) -> String {
+        let r = parse_json(event_json, "/event")
+            .and_then(|e| Ok((e, parse_json(ctx_json, "/ctx")?)))
+            .and_then(|(e, c)| self.dispatch(host, hook, &e, &c));
+        match r {
+            Ok(resp) => to_json(&resp),
+            Err(e) => e.to_json(),
+        }
+    }
+
+    /// `complete_job` with JSON text in and out.
+    pub fn complete_job_json(&mut self, host: &dyn Host, job_id: &str, outcome_json: &str) -> String {
+        match parse_json(outcome_json, "/outcome").and_then(|o| self.complete_job(host, job_id, &o)) {
+            Ok(resp) => to_json(&resp),
+            Err(e) => e.to_json(),
+        }
+    }
+
+    /// `engine` with JSON text in and out.
+    pub fn engine_json(&mut self, host: &dyn Host, method: &str, params_json: &str) -> String {
+        match parse_json(params_json, "/params").and_then(|p| self.engine(host, method, &p)) {
+            Ok(v) => to_json(&v),
+            Err(e) => e.to_json(),
+        }
+    }
+
+    /// `tick` with JSON text out.
+    pub fn tick_json(&mut self, host: &dyn Host, now_ms: f64) -> String {
+        let now = if now_ms.is_finite() { now_ms as i64 } else { 0 };
+        match self.tick(host, now) {
+            Ok(resp) => to_json(&resp),
+            Err(e) => e.to_json(),
+        }
+    }
+
+    /// `evaluate_command` with JSON text in and out (P4-R46 field order).
+    pub fn evaluate_command_json(&self, host: &dyn Host, command: &str, ctx_json: &str) -> String {
+        match parse_json(ctx_json, "/ctx") {
+            Ok(ctx) if ctx.is_null() || ctx.is_object() => {
+                to_json(&shell::cli_record(command, &self.evaluate_command(host, command, &ctx)))
+            }
+            Ok(_) => CoreError::invalid_input("/ctx", "the context must be a JSON object").to_json(),
+            Err(e) => e.to_json(),
+        }
+    }
+}
+
+/// `{"crate": …, "schema": …}` as JSON text.
+pub fn version_json() -> String {
+    to_json(&serde_json::json!({ "version": version(), "crate": env!("CARGO_PKG_VERSION"), "schema": SCHEMA_VERSION }))
+}

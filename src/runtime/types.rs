@@ -1,0 +1,188 @@
+//! Plain data crossing the core boundary (README G-R6): what `init`, `dispatch`,
+//! `complete_job` and `tick` return, and what the JS entry tells the core about its host.
+
+use crate::audit::Decision;
+use crate::config::ConfigError;
+use crate::host::LogLevel;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Facts about the OpenClaw process, sent by the binding layer with `init`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HostInfo {
+    /// `api.runtime.state.resolveStateDir()`.
+    pub openclaw_state_dir: Option<String>,
+    /// The user's home directory.
+    pub home_dir: Option<String>,
+    /// The default agent workspace.
+    pub workspace_dir: Option<String>,
+    /// `linux` or `macos` (case-insensitive path matching on macOS).
+    pub os: Option<String>,
+    /// `plugins.entries.agent-ops.hooks.allowConversationAccess` is true.
+    pub conversation_access: Option<bool>,
+    /// `plugins.slots.contextEngine` selects `agent-ops`.
+    pub context_engine_selected: Option<bool>,
+    /// OpenClaw version, when known.
+    pub openclaw_version: Option<String>,
+}
+
+/// A diagnostic for the OpenClaw plugin logger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// Level.
+    pub level: LogLevel,
+    /// Stable code, e.g. `core.degraded.conversation_access`.
+    pub code: String,
+    /// Text for the operator.
+    pub message: String,
+}
+
+/// Asynchronous work the core asks the binding layer to run (README G-R6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    /// Id to pass back to `complete_job`.
+    pub id: String,
+    /// `llm`, `approval` or `timer`.
+    pub kind: JobKind,
+    /// Config key of the phase that asked.
+    pub phase: String,
+    /// Kind-specific input.
+    pub payload: Value,
+    /// How long the job may take.
+    pub timeout_ms: u64,
+}
+
+/// Kinds of [`Job`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    /// An LLM call.
+    Llm,
+    /// An approval whose resolution is reported back (`onResolution`).
+    Approval,
+    /// A timer.
+    Timer,
+}
+
+/// The answer to one hook call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HookResponse {
+    /// Value to return to OpenClaw (`null`: no opinion).
+    pub ret: Value,
+    /// Jobs to run.
+    pub jobs: Vec<Job>,
+    /// Decisions taken (already journaled by the core).
+    pub decisions: Vec<Decision>,
+    /// Diagnostics to log.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// How the binding layer must treat a failure of one handler (README G-R21).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailurePolicy {
+    /// `closed`: the returned value blocks; `open`: return nothing.
+    pub mode: FailureMode,
+    /// What to return to OpenClaw when the core errors or traps.
+    pub ret: Value,
+}
+
+/// Fail open or closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureMode {
+    /// Errors let the call proceed.
+    Open,
+    /// Errors block the call.
+    Closed,
+}
+
+/// One hook handler the binding layer must register (one per phase and hook, OC-R10).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    /// Name to pass to `dispatch`: `<phaseKey>:<hook>`.
+    pub handler: String,
+    /// OpenClaw hook name.
+    pub hook: String,
+    /// Config key of the phase.
+    pub phase: String,
+    /// Hook priority (higher runs first).
+    pub priority: i32,
+    /// Tool ids for `before_tool_call` / `after_tool_call`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<Vec<String>>,
+    /// Failure policy of this handler.
+    pub failure: FailurePolicy,
+}
+
+/// One phase as `init` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhaseReport {
+    /// Config key.
+    pub key: String,
+    /// Phase number.
+    pub number: u8,
+    /// Title.
+    pub title: String,
+    /// Enabled in config.
+    pub enabled: bool,
+    /// Does its work yet.
+    pub implemented: bool,
+    /// Degraded-mode notes (settings that would lift them).
+    pub degraded: Vec<String>,
+}
+
+/// The answer to `init`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitResult {
+    /// The config was accepted.
+    pub ok: bool,
+    /// Crate and schema version.
+    pub version: String,
+    /// The resolved state directory.
+    pub state_dir: String,
+    /// Every phase with its state.
+    pub phases: Vec<PhaseReport>,
+    /// Handlers to register.
+    pub registrations: Vec<Registration>,
+    /// Diagnostics to log once.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Why the config was refused (empty when `ok`).
+    pub errors: Vec<ConfigError>,
+}
+
+/// A typed error returned instead of a result (README G-R20).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoreError {
+    /// `core.invalid_input`, `core.not_initialized`, …
+    pub code: String,
+    /// What was wrong.
+    pub message: String,
+    /// JSON pointer of the offending input, when known.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub path: String,
+}
+
+impl CoreError {
+    /// `core.invalid_input` at a JSON pointer.
+    pub fn invalid_input(path: &str, message: impl Into<String>) -> Self {
+        CoreError {
+            code: "core.invalid_input".into(),
+            message: message.into(),
+            path: path.into(),
+        }
+    }
+
+    /// The `{"error": {...}}` JSON text of this error.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&serde_json::json!({ "error": self })).unwrap_or_else(|_| {
+            "{\"error\":{\"code\":\"core.internal\",\"message\":\"serialization failed\"}}"
+                .to_string()
+        })
+    }
+}

@@ -1,0 +1,282 @@
+//! `phases.bashSecurity` settings (P4 §9).
+
+use crate::config::{CheckAt, PhaseSettings};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Phase 4 settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct BashSecurityConfig {
+    /// Phase on or off.
+    pub enabled: bool,
+    /// What an `ask` verdict does: OpenClaw approval, block, or allow (monitor mode).
+    pub ask_action: AskAction,
+    /// `allow` lifts the liftable asks of every command (deny-only mode, P4-R37).
+    pub unlisted: Unlisted,
+    /// Approval request settings.
+    pub approval: ApprovalConfig,
+    /// Operator rules: command prefixes written as shell text.
+    pub rules: RulesConfig,
+    /// Extra read-only command names for the allowlist.
+    pub read_only_extra: Vec<String>,
+    /// Extra secret path globs (check 23).
+    pub secret_paths: Vec<String>,
+    /// Extra persistence path globs (check 21).
+    pub persistence_paths: Vec<String>,
+    /// Unquoted leading-wildcard globs without `--`: ask or ignore.
+    pub glob_option_injection: GlobOptionInjection,
+    /// Which shell runs the commands: `bash+zsh` (either) or `bash`.
+    pub dialect: Dialect,
+    /// Parser and analysis limits.
+    pub limits: LimitsConfig,
+    /// Which OpenClaw tool surfaces are analysed.
+    pub tools: ToolsConfig,
+    /// Also register through OpenClaw's trusted tool policy (P4-R44).
+    pub trusted_policy: bool,
+}
+
+impl Default for BashSecurityConfig {
+    fn default() -> Self {
+        BashSecurityConfig {
+            enabled: true,
+            ask_action: AskAction::Approve,
+            unlisted: Unlisted::Ask,
+            approval: ApprovalConfig::default(),
+            rules: RulesConfig::default(),
+            read_only_extra: Vec::new(),
+            secret_paths: Vec::new(),
+            persistence_paths: Vec::new(),
+            glob_option_injection: GlobOptionInjection::Ask,
+            dialect: Dialect::BashZsh,
+            limits: LimitsConfig::default(),
+            tools: ToolsConfig::default(),
+            trusted_policy: false,
+        }
+    }
+}
+
+/// `askAction`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AskAction {
+    /// OpenClaw's `requireApproval` flow.
+    Approve,
+    /// Block with the ask message.
+    Block,
+    /// Allow and audit (trusted headless setups).
+    Allow,
+}
+
+/// `unlisted`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Unlisted {
+    /// Commands outside the read-only allowlist ask.
+    Ask,
+    /// Liftable asks are lifted for every command.
+    Allow,
+}
+
+/// `globOptionInjection`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GlobOptionInjection {
+    /// Ask for `tail *`-style globs.
+    Ask,
+    /// Ignore them.
+    Ignore,
+}
+
+/// `dialect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Dialect {
+    /// The executing shell may be bash or zsh.
+    #[serde(rename = "bash+zsh")]
+    BashZsh,
+    /// Commands run with bash (checks 19–20 become info).
+    #[serde(rename = "bash")]
+    Bash,
+}
+
+/// Approval settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct ApprovalConfig {
+    /// How long an approval request waits, in ms (OpenClaw caps it at 600000).
+    pub timeout_ms: u64,
+}
+
+impl Default for ApprovalConfig {
+    fn default() -> Self {
+        ApprovalConfig {
+            timeout_ms: 120_000,
+        }
+    }
+}
+
+/// Operator rules (P4 §6.6).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct RulesConfig {
+    /// Prefixes whose liftable asks are lifted.
+    pub allow: Vec<String>,
+    /// Prefixes that always ask.
+    pub ask: Vec<String>,
+    /// Prefixes that are always denied, wherever they appear.
+    pub deny: Vec<String>,
+}
+
+/// What a limit hit yields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnExceed {
+    /// Deny (default).
+    Deny,
+    /// Ask.
+    Ask,
+}
+
+/// Parser and analysis limits (P4 §2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct LimitsConfig {
+    /// Whole command in bytes, heredoc bodies included.
+    pub max_input_bytes: u64,
+    /// AST nodes.
+    pub max_nodes: u64,
+    /// Nesting depth of substitutions, subshells, groups and nested scripts.
+    pub max_depth: u64,
+    /// Executed simple commands, nested ones included.
+    pub max_commands: u64,
+    /// Words one brace expansion may produce.
+    pub max_brace_words: u64,
+    /// Verdict when a limit is exceeded.
+    pub on_exceed: OnExceed,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_input_bytes: 65_536,
+            max_nodes: 50_000,
+            max_depth: 64,
+            max_commands: 1_000,
+            max_brace_words: 1_024,
+            on_exceed: OnExceed::Deny,
+        }
+    }
+}
+
+/// `tools.process`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProcessMode {
+    /// Analyse text written to a running process, line by line.
+    Analyze,
+    /// Ask for every input write.
+    Ask,
+    /// Ignore the process tool.
+    Off,
+}
+
+/// `tools.codeMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum CodeModeSetting {
+    /// Allow and journal.
+    Audit,
+    /// Ask.
+    Ask,
+    /// Ignore.
+    Off,
+}
+
+/// Tool surfaces (P4-R42).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct ToolsConfig {
+    /// Analyse `exec`.
+    pub exec: bool,
+    /// Handling of `process` input writes.
+    pub process: ProcessMode,
+    /// Handling of Code Mode exec (JavaScript, not shell).
+    pub code_mode: CodeModeSetting,
+}
+
+impl Default for ToolsConfig {
+    fn default() -> Self {
+        ToolsConfig {
+            exec: true,
+            process: ProcessMode::Analyze,
+            code_mode: CodeModeSetting::Audit,
+        }
+    }
+}
+
+impl PhaseSettings for BashSecurityConfig {
+    fn enabled(&self) -> bool {
+        self.enabled
+    }
+    fn set_enabled(&mut self, on: bool) {
+        self.enabled = on;
+    }
+}
+
+/// Commands `readOnlyExtra` may never name: shells, interpreters, wrappers and anything the
+/// deny rules look at (P4 §9).
+const NOT_READ_ONLY: &[&str] = &[
+    // shells
+    "sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "csh", "tcsh", "busybox", "toybox",
+    // interpreters
+    "python", "python2", "python3", "perl", "ruby", "node", "nodejs", "php", "lua", "deno", "bun",
+    "osascript", "pwsh", "powershell",
+    // wrappers
+    "env", "timeout", "nice", "nohup", "setsid", "unbuffer", "caffeinate", "stdbuf", "time",
+    "ionice", "chrt", "taskset", "command", "builtin", "exec", "xargs", "sudo", "doas", "run0",
+    "pkexec", "su", "runuser", "chroot", "flock", "strace", "ltrace", "watch", "eval", "source",
+    ".", "trap",
+    // deny-rule commands
+    "rm", "rmdir", "unlink", "shred", "truncate", "dd", "mkfs", "mke2fs", "mkswap", "wipefs",
+    "blkdiscard", "sgdisk", "chmod", "chown", "chgrp", "shutdown", "reboot", "halt", "poweroff",
+    "init", "systemctl", "kill", "killall5", "curl", "wget", "nc", "ncat", "netcat", "socat",
+    "tar", "zip", "unzip", "7z", "rsync", "ssh", "scp", "sftp", "git", "man", "vim", "vi", "nvim",
+    "ex", "apt", "apt-get", "gdb", "rpm", "crontab", "at", "batch", "systemd-run", "launchctl",
+    "docker", "podman", "nerdctl", "nsenter", "setcap", "mkfifo", "security", "sort",
+];
+
+impl BashSecurityConfig {
+    /// P4 §9 validation.
+    pub fn validate(&self, c: &mut CheckAt<'_>) {
+        let l = &self.limits;
+        let d = LimitsConfig::default();
+        c.range("limits.maxInputBytes", l.max_input_bytes, 1, d.max_input_bytes * 4);
+        c.range("limits.maxNodes", l.max_nodes, 1, d.max_nodes * 4);
+        c.range("limits.maxDepth", l.max_depth, 1, d.max_depth * 4);
+        c.range("limits.maxCommands", l.max_commands, 1, d.max_commands * 4);
+        c.range("limits.maxBraceWords", l.max_brace_words, 1, d.max_brace_words * 4);
+        c.range("approval.timeoutMs", self.approval.timeout_ms, 1_000, 600_000);
+        for (i, name) in self.read_only_extra.iter().enumerate() {
+            let key = format!("readOnlyExtra[{i}]");
+            if name.is_empty() || name.contains('/') || name.chars().any(char::is_whitespace) {
+                c.fail(&key, format!("must be a plain command name (no `/`, no blanks), got {name:?}"));
+            } else if NOT_READ_ONLY.contains(&name.as_str()) || name.starts_with("mkfs") || name.starts_with("python") {
+                c.fail(&key, format!("`{name}` is a shell, interpreter, wrapper or a command the deny rules inspect, and can never be read-only"));
+            }
+        }
+        for (list, rules) in [("allow", &self.rules.allow), ("ask", &self.rules.ask), ("deny", &self.rules.deny)] {
+            for (i, r) in rules.iter().enumerate() {
+                if let Err(msg) = super::rules::parse_rule(r) {
+                    c.fail(&format!("rules.{list}[{i}]"), msg);
+                }
+            }
+        }
+        for (list, globs) in [("secretPaths", &self.secret_paths), ("persistencePaths", &self.persistence_paths)] {
+            for (i, g) in globs.iter().enumerate() {
+                if g.trim().is_empty() {
+                    c.fail(&format!("{list}[{i}]"), "must be a non-empty path glob".into());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,444 @@
+//! Phase 4 on OpenClaw's `before_tool_call` (P4-R42, P4-R43, P4-R50).
+//!
+//! Turns a tool call into an [`Evaluation`](super::Evaluation), then into the value OpenClaw
+//! expects: nothing (allow), `{block, blockReason}` (deny, or ask with `askAction: block`), or
+//! `{requireApproval}` (ask with `askAction: approve`). Every verdict becomes a decision.
+
+use super::{evaluate, BashSecurityConfig, EvalContext, Evaluation, Os, Severity, Verdict};
+use crate::audit::{block_text, Action, Decision, RECORD_VERSION};
+use crate::runtime::{CallIds, FailureMode, FailurePolicy, Registration};
+use crate::shell::config::{AskAction, CodeModeSetting, ProcessMode};
+use serde_json::{json, Value};
+
+/// Priority of our `before_tool_call` handler: the highest of our handlers (OC-R10).
+pub const PRIORITY: i32 = 1_000;
+
+/// Longest approval title OpenClaw accepts (openclaw.md §14.1).
+pub const MAX_TITLE_CHARS: usize = 80;
+/// Longest approval description OpenClaw accepts (openclaw.md §14.1).
+pub const MAX_DESCRIPTION_CHARS: usize = 512;
+
+/// Reason code and text used when evaluation fails (P4-R48).
+pub const INTERNAL_ERROR_CODE: &str = "exec.deny.internal_error";
+const INTERNAL_ERROR_MESSAGE: &str = "the command could not be analysed; it was not run.";
+
+/// What the core knows about the environment of one hook call.
+#[derive(Debug, Clone)]
+pub struct HookEnv {
+    /// Home directory.
+    pub home: String,
+    /// Agent workspace (default cwd).
+    pub workspace: String,
+    /// Host OS.
+    pub os: Os,
+    /// Now, ms since the Unix epoch.
+    pub now_ms: i64,
+}
+
+/// An approval the runtime must track until `complete_job`.
+#[derive(Debug, Clone)]
+pub struct PendingApproval {
+    /// The ask reason code.
+    pub code: String,
+    /// The command (for the journal).
+    pub command: String,
+    /// Job payload.
+    pub payload: Value,
+    /// Approval timeout.
+    pub timeout_ms: u64,
+}
+
+/// Result of one `before_tool_call`.
+#[derive(Debug, Clone, Default)]
+pub struct HookOutcome {
+    /// Value returned to OpenClaw.
+    pub ret: Value,
+    /// Decisions to journal.
+    pub decisions: Vec<Decision>,
+    /// An approval to track.
+    pub approval: Option<PendingApproval>,
+}
+
+/// The handlers phase 4 registers.
+pub fn registrations(cfg: &BashSecurityConfig) -> Vec<Registration> {
+    let mut tools = Vec::new();
+    if cfg.tools.exec || cfg.tools.code_mode != CodeModeSetting::Off {
+        tools.push("exec".to_string());
+    }
+    if cfg.tools.process != ProcessMode::Off {
+        tools.push("process".to_string());
+    }
+    if tools.is_empty() {
+        return Vec::new();
+    }
+    vec![Registration {
+        handler: "bashSecurity:before_tool_call".into(),
+        hook: "before_tool_call".into(),
+        phase: "bashSecurity".into(),
+        priority: PRIORITY,
+        matcher: Some(tools),
+        failure: FailurePolicy {
+            mode: FailureMode::Closed,
+            ret: json!({
+                "block": true,
+                "blockReason": block_text(INTERNAL_ERROR_CODE, INTERNAL_ERROR_MESSAGE),
+            }),
+        },
+    }]
+}
+
+fn decision(ids: &CallIds, now: i64, code: &str, action: Action, message: &str, details: Value) -> Decision {
+    Decision {
+        v: RECORD_VERSION,
+        at: now,
+        phase: "exec".into(),
+        code: code.into(),
+        action,
+        message: message.into(),
+        session_key: ids.session_key.clone(),
+        run_id: ids.run_id.clone(),
+        tool_call_id: ids.tool_call_id.clone(),
+        details,
+    }
+}
+
+fn deny(ids: &CallIds, now: i64, code: &str, message: &str, details: Value) -> HookOutcome {
+    HookOutcome {
+        ret: json!({ "block": true, "blockReason": block_text(code, message) }),
+        decisions: vec![decision(ids, now, code, Action::Deny, message, details)],
+        approval: None,
+    }
+}
+
+/// Handles one `before_tool_call` event for `exec` or `process`.
+pub fn before_tool_call(cfg: &BashSecurityConfig, env: &HookEnv, event: &Value, ids: &CallIds) -> HookOutcome {
+    let tool = event.get("toolName").and_then(Value::as_str).unwrap_or("");
+    let params = event.get("params").unwrap_or(&Value::Null);
+    let tool_kind = event.get("toolKind").and_then(Value::as_str).unwrap_or("");
+    if tool_kind == "code_mode_exec" {
+        return code_mode(cfg, env, ids, tool);
+    }
+    match tool {
+        "exec" if cfg.tools.exec => exec(cfg, env, params, ids),
+        "process" => process(cfg, env, params, ids),
+        _ => HookOutcome::default(),
+    }
+}
+
+fn code_mode(cfg: &BashSecurityConfig, env: &HookEnv, ids: &CallIds, tool: &str) -> HookOutcome {
+    let details = json!({ "tool": tool, "toolKind": "code_mode_exec" });
+    match cfg.tools.code_mode {
+        CodeModeSetting::Off => HookOutcome::default(),
+        CodeModeSetting::Audit => HookOutcome {
+            ret: Value::Null,
+            decisions: vec![decision(ids, env.now_ms, "exec.allow.code_mode", Action::Allow, "Code Mode exec (JavaScript, not shell) was allowed and recorded.", details)],
+            approval: None,
+        },
+        CodeModeSetting::Ask => {
+            let ev = Evaluation {
+                verdict: Verdict::Ask,
+                reason: "exec.ask.code_mode".into(),
+                message: "Code Mode exec runs JavaScript with the agent's permissions; approve it first.".into(),
+                findings: Vec::new(),
+                reasons: Vec::new(),
+            };
+            verdict_outcome(cfg, env, ids, tool, "(code mode)", &ev, details)
+        }
+    }
+}
+
+fn exec(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallIds) -> HookOutcome {
+    let Some(command) = params.get("command").and_then(Value::as_str) else {
+        let got = match params.get("command") {
+            None => "no `command`".to_string(),
+            Some(v) => format!("`command` of type {}", json_type(v)),
+        };
+        return deny(
+            ids,
+            env.now_ms,
+            "exec.deny.invalid_params",
+            &format!("the exec call has {got}; a malformed call cannot be analysed, so it was not run."),
+            json!({ "tool": "exec", "params": params }),
+        );
+    };
+    let cwd = params
+        .get("workdir")
+        .or_else(|| params.get("cwd"))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| env.workspace.clone());
+    let env_keys: Vec<(String, Option<String>)> = params
+        .get("env")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string))).collect())
+        .unwrap_or_default();
+    let ectx = EvalContext {
+        home: env.home.clone(),
+        cwd: cwd.clone(),
+        workspace: env.workspace.clone(),
+        os: env.os,
+        env_keys: env_keys.clone(),
+    };
+    let ev = evaluate(command, &ectx, cfg);
+    let details = json!({
+        "tool": "exec",
+        "command": command,
+        "cwd": cwd,
+        "envKeys": env_keys.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+        "verdict": ev.verdict.as_str(),
+        "reasons": ev.reasons,
+        "findings": findings_json(&ev),
+    });
+    verdict_outcome(cfg, env, ids, "exec", command, &ev, details)
+}
+
+/// Field names under which OpenClaw's `process` tool carries text written to a running
+/// process; the first string found is analysed.
+const PROCESS_TEXT_FIELDS: [&str; 5] = ["data", "input", "text", "keys", "chars"];
+
+fn process(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallIds) -> HookOutcome {
+    let text = PROCESS_TEXT_FIELDS
+        .iter()
+        .find_map(|k| params.get(*k).and_then(Value::as_str));
+    let Some(text) = text else {
+        // Listing, polling or killing processes writes nothing to a shell.
+        return HookOutcome::default();
+    };
+    let details = json!({ "tool": "process", "input": text });
+    match cfg.tools.process {
+        ProcessMode::Off => HookOutcome::default(),
+        ProcessMode::Ask => {
+            let ev = Evaluation {
+                verdict: Verdict::Ask,
+                reason: "exec.ask.process_input".into(),
+                message: "Input written to a running process is run by whatever reads it; approve it first.".into(),
+                findings: Vec::new(),
+                reasons: Vec::new(),
+            };
+            verdict_outcome(cfg, env, ids, "process", text, &ev, details)
+        }
+        ProcessMode::Analyze => {
+            let ectx = EvalContext {
+                home: env.home.clone(),
+                cwd: env.workspace.clone(),
+                workspace: env.workspace.clone(),
+                os: env.os,
+                env_keys: Vec::new(),
+            };
+            // Each line is a command for the shell reading the input; the strictest wins.
+            let mut worst: Option<Evaluation> = None;
+            for line in text.split('\n') {
+                let ev = evaluate(line, &ectx, cfg);
+                if worst.as_ref().is_none_or(|w| ev.verdict > w.verdict) {
+                    worst = Some(ev);
+                }
+            }
+            let ev = worst.unwrap_or_else(|| evaluate("", &ectx, cfg));
+            let mut details = details;
+            set_key(&mut details, "findings", findings_json(&ev));
+            verdict_outcome(cfg, env, ids, "process", text, &ev, details)
+        }
+    }
+}
+
+fn set_key(v: &mut Value, key: &str, x: Value) {
+    if let Some(m) = v.as_object_mut() {
+        m.insert(key.to_string(), x);
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn findings_json(ev: &Evaluation) -> Value {
+    Value::Array(
+        ev.findings
+            .iter()
+            .map(|f| json!({ "id": f.id, "name": f.name, "severity": f.severity, "message": f.message, "span": [f.span.0, f.span.1] }))
+            .collect(),
+    )
+}
+
+fn verdict_outcome(
+    cfg: &BashSecurityConfig,
+    env: &HookEnv,
+    ids: &CallIds,
+    tool: &str,
+    command: &str,
+    ev: &Evaluation,
+    mut details: Value,
+) -> HookOutcome {
+    match ev.verdict {
+        Verdict::Allow => HookOutcome {
+            ret: Value::Null,
+            decisions: vec![decision(ids, env.now_ms, &ev.reason, Action::Allow, &ev.message, details)],
+            approval: None,
+        },
+        Verdict::Deny => deny(ids, env.now_ms, &ev.reason, &ev.message, details),
+        Verdict::Ask => {
+            let action = match cfg.ask_action {
+                AskAction::Approve => "approve",
+                AskAction::Block => "block",
+                AskAction::Allow => "allow",
+            };
+            set_key(&mut details, "askAction", json!(action));
+            match cfg.ask_action {
+                AskAction::Block => deny_as_ask(ids, env.now_ms, &ev.reason, &ev.message, details),
+                AskAction::Allow => HookOutcome {
+                    ret: Value::Null,
+                    decisions: vec![decision(ids, env.now_ms, &ev.reason, Action::Allow, &ev.message, details)],
+                    approval: None,
+                },
+                AskAction::Approve => approval(cfg, env, ids, tool, command, ev, details),
+            }
+        }
+    }
+}
+
+/// `askAction: block`: the call is blocked with the ask reason and message.
+fn deny_as_ask(ids: &CallIds, now: i64, code: &str, message: &str, details: Value) -> HookOutcome {
+    HookOutcome {
+        ret: json!({ "block": true, "blockReason": block_text(code, message) }),
+        decisions: vec![decision(ids, now, code, Action::Ask, message, details)],
+        approval: None,
+    }
+}
+
+fn truncate_chars(s: &str, max: usize, suffix: &str) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let keep = max.saturating_sub(suffix.chars().count());
+    let mut out: String = s.chars().take(keep).collect();
+    out.push_str(suffix);
+    out
+}
+
+/// The command with visible line numbers when it has several lines (P4-R43).
+fn numbered(command: &str) -> String {
+    if !command.contains('\n') {
+        return command.to_string();
+    }
+    command
+        .split('\n')
+        .enumerate()
+        .map(|(i, l)| format!("{:>3}| {l}", i + 1))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn approval(
+    cfg: &BashSecurityConfig,
+    env: &HookEnv,
+    ids: &CallIds,
+    tool: &str,
+    command: &str,
+    ev: &Evaluation,
+    details: Value,
+) -> HookOutcome {
+    let has_findings = ev.findings.iter().any(|f| f.severity >= Severity::Ask);
+    let mut desc = block_text(&ev.reason, &ev.message);
+    for f in ev.findings.iter().filter(|f| f.severity >= Severity::Ask) {
+        desc.push_str(&format!("\n- check {} {}: {}", f.id, f.name, f.message));
+    }
+    desc.push_str(&format!("\nCommand:\n{}", numbered(command)));
+    // OpenClaw refuses descriptions over 512 characters; the full command is in the journal.
+    let desc = truncate_chars(&desc, MAX_DESCRIPTION_CHARS, "\n… (full command in the agent-ops audit journal)");
+    let timeout_s = cfg.approval.timeout_ms / 1000;
+    let title = truncate_chars(&format!("agent-ops: approve {tool} command?"), MAX_TITLE_CHARS, "…");
+    let ret = json!({
+        "requireApproval": {
+            "title": title,
+            "description": desc,
+            "severity": if has_findings { "critical" } else { "warning" },
+            "timeoutMs": cfg.approval.timeout_ms,
+            "timeoutReason": block_text("exec.ask.timeout", &format!("no approval within {timeout_s} s; the command was not run.")),
+            "allowedDecisions": ["allow-once", "deny"],
+        }
+    });
+    HookOutcome {
+        ret,
+        decisions: vec![decision(ids, env.now_ms, &ev.reason, Action::Ask, &ev.message, details)],
+        approval: Some(PendingApproval {
+            code: ev.reason.clone(),
+            command: command.to_string(),
+            payload: json!({ "tool": tool, "toolCallId": ids.tool_call_id, "reason": ev.reason }),
+            timeout_ms: cfg.approval.timeout_ms,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> HookEnv {
+        HookEnv { home: "/home/u".into(), workspace: "/home/u/ws".into(), os: Os::Linux, now_ms: 0 }
+    }
+
+    #[test]
+    fn p4_t69_non_string_command_is_denied() {
+        let ids = CallIds::default();
+        for params in [json!({"command": 42}), json!({}), json!({"command": {"a": 1}})] {
+            let out = before_tool_call(&BashSecurityConfig::default(), &env(), &json!({"toolName": "exec", "params": params}), &ids);
+            assert_eq!(out.ret["block"], json!(true));
+            assert!(out.ret["blockReason"].as_str().unwrap().starts_with("agent-ops[exec.deny.invalid_params]: "));
+        }
+    }
+
+    #[test]
+    fn p4_t74_code_mode_is_audited_or_asked() {
+        let ids = CallIds::default();
+        let ev = json!({"toolName": "exec", "toolKind": "code_mode_exec", "params": {"code": "1"}});
+        let out = before_tool_call(&BashSecurityConfig::default(), &env(), &ev, &ids);
+        assert_eq!(out.ret, Value::Null);
+        assert_eq!(out.decisions[0].code, "exec.allow.code_mode");
+        let mut cfg = BashSecurityConfig::default();
+        cfg.tools.code_mode = CodeModeSetting::Ask;
+        let out = before_tool_call(&cfg, &env(), &ev, &ids);
+        assert_eq!(out.decisions[0].code, "exec.ask.code_mode");
+        assert!(out.ret.get("requireApproval").is_some());
+    }
+
+    #[test]
+    fn approval_text_fits_openclaw_limits() {
+        let cfg = BashSecurityConfig::default();
+        let ev = Evaluation {
+            verdict: Verdict::Ask,
+            reason: "exec.ask.unlisted".into(),
+            message: "m".into(),
+            findings: Vec::new(),
+            reasons: Vec::new(),
+        };
+        let long = "echo x\n".repeat(200);
+        let out = approval(&cfg, &env(), &CallIds::default(), "exec", &long, &ev, json!({}));
+        let ra = &out.ret["requireApproval"];
+        assert!(ra["description"].as_str().unwrap().chars().count() <= MAX_DESCRIPTION_CHARS);
+        assert!(ra["description"].as_str().unwrap().contains("  1| echo x"));
+        assert!(ra["title"].as_str().unwrap().chars().count() <= MAX_TITLE_CHARS);
+        assert_eq!(ra["allowedDecisions"], json!(["allow-once", "deny"]));
+        assert_eq!(ra["severity"], "warning");
+    }
+
+    #[test]
+    fn ask_action_block_and_allow() {
+        let mut cfg = BashSecurityConfig::default();
+        let ev = Evaluation { verdict: Verdict::Ask, reason: "exec.ask.unlisted".into(), message: "m".into(), findings: Vec::new(), reasons: Vec::new() };
+        cfg.ask_action = AskAction::Block;
+        let out = verdict_outcome(&cfg, &env(), &CallIds::default(), "exec", "make", &ev, json!({}));
+        assert_eq!(out.ret["blockReason"], "agent-ops[exec.ask.unlisted]: m");
+        cfg.ask_action = AskAction::Allow;
+        let out = verdict_outcome(&cfg, &env(), &CallIds::default(), "exec", "make", &ev, json!({}));
+        assert_eq!(out.ret, Value::Null);
+        assert_eq!(out.decisions[0].action, Action::Allow);
+    }
+}

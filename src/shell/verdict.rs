@@ -1,0 +1,90 @@
+//! The outcome of evaluating one command: verdict, reason code, message and findings.
+
+use serde::{Deserialize, Serialize};
+
+/// `allow < ask < deny` (P4-R32); combining verdicts is `max()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The command may run.
+    Allow,
+    /// A person should approve it first.
+    Ask,
+    /// It must not run.
+    Deny,
+}
+
+impl Verdict {
+    /// `allow`, `ask` or `deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Ask => "ask",
+            Verdict::Deny => "deny",
+        }
+    }
+}
+
+/// Severity of one check finding; `info` never changes the verdict (P4-R31).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Recorded only.
+    Info,
+    /// Raises the verdict to ask.
+    Ask,
+    /// Raises the verdict to deny.
+    Deny,
+}
+
+/// The seven check categories (P4 §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// Raw-character checks 1–5.
+    Text,
+    /// Checks 6–10.
+    Structural,
+    /// Checks 11–15.
+    Encoding,
+    /// Checks 16–18.
+    Bash,
+    /// Checks 19–20.
+    Zsh,
+    /// Check 21.
+    Persistence,
+    /// Checks 22–23.
+    Escalation,
+}
+
+/// One finding of one check, with the byte span it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Check id 1–23.
+    pub id: u8,
+    /// `CHECK_NAME`.
+    pub name: &'static str,
+    /// Check category.
+    pub category: Category,
+    /// What the finding does to the verdict.
+    pub severity: Severity,
+    /// A sentence a person understands.
+    pub message: String,
+    /// Byte range in the command text.
+    pub span: (u32, u32),
+}
+
+/// The full result of evaluating one command (P4-R46 field order for the CLI).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The winning reason code (P4-R39).
+    pub reason: String,
+    /// A message naming the piece of the command and what to do instead.
+    pub message: String,
+    /// Every finding, in span order.
+    pub findings: Vec<Finding>,
+    /// Every other reason that fired, strongest first (for `explain` and the audit log).
+    pub reasons: Vec<String>,
+}
