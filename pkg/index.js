@@ -150,6 +150,7 @@ function log(rt, level, text) {
 
 function core(rt) {
   if (rt.core) return rt.core;
+  const t0 = performance.now();
   if (rt.gluePath !== GLUE) rt.glue = null;
   if (!rt.glue) {
     delete require.cache[GLUE];
@@ -158,6 +159,8 @@ function core(rt) {
   }
   rt.core = new rt.glue.Core(makeHost(rt));
   if (rt.configJson !== null) rt.initResult = JSON.parse(rt.core.init(rt.configJson, rt.infoJson));
+  rt.loadMs = performance.now() - t0;
+  log(rt, "info", `core.loaded: wasm core instantiated and initialised in ${rt.loadMs.toFixed(1)} ms`);
   return rt.core;
 }
 
@@ -173,6 +176,9 @@ function toJson(v) {
   return JSON.stringify(v ?? null, (_k, x) => {
     if (typeof x === "function" || typeof x === "symbol") return undefined;
     if (typeof x === "bigint") return Number(x);
+    // Lone surrogates become U+FFFD (phase 4 check 1 reports them) instead of JSON escapes
+    // the core cannot decode.
+    if (typeof x === "string") return x.toWellFormed();
     if (x && typeof x === "object") {
       if (seen.has(x)) return undefined;
       seen.add(x);

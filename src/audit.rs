@@ -148,9 +148,17 @@ pub fn redact_text(text: &str) -> String {
 /// Whether a variable or key name names a secret (`*TOKEN*`, `*PASSWORD*`, …).
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase().replace('-', "_");
-    ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "PRIVATE_KEY"]
-        .iter()
-        .any(|k| upper.contains(k))
+    [
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+    ]
+    .iter()
+    .any(|k| upper.contains(k))
         || redactor().is_some_and(|r| r.name.is_match(name) && upper.contains("KEY"))
 }
 
@@ -165,11 +173,16 @@ fn redact_value_depth(v: &Value, depth: usize) -> Value {
     }
     match v {
         Value::String(s) => Value::String(redact_text(s)),
-        Value::Array(a) => Value::Array(a.iter().map(|x| redact_value_depth(x, depth + 1)).collect()),
+        Value::Array(a) => {
+            Value::Array(a.iter().map(|x| redact_value_depth(x, depth + 1)).collect())
+        }
         Value::Object(m) => {
             let mut out = Map::new();
             for (k, x) in m {
-                let red = if is_secret_name(k) || k.eq_ignore_ascii_case("authorization") || k.eq_ignore_ascii_case("cookie") {
+                let red = if is_secret_name(k)
+                    || k.eq_ignore_ascii_case("authorization")
+                    || k.eq_ignore_ascii_case("cookie")
+                {
                     Value::String("[REDACTED]".into())
                 } else {
                     redact_value_depth(x, depth + 1)
@@ -263,7 +276,11 @@ pub fn repair_torn_tail(host: &dyn Host, path: &str) -> Result<bool, HostError> 
 }
 
 /// Reads a journal, skipping a torn (unterminated or unparsable) final line (G-R17).
-pub fn read_journal(host: &dyn Host, path: &str, max_bytes: u64) -> Result<Vec<Decision>, HostError> {
+pub fn read_journal(
+    host: &dyn Host,
+    path: &str,
+    max_bytes: u64,
+) -> Result<Vec<Decision>, HostError> {
     let bytes = host.fs_read(path, max_bytes)?;
     let text = String::from_utf8_lossy(&bytes);
     let complete = match text.rfind('\n') {
@@ -293,7 +310,10 @@ mod tests {
 
     #[test]
     fn block_text_has_the_prefix() {
-        assert_eq!(block_text("exec.deny.rule", "No."), "agent-ops[exec.deny.rule]: No.");
+        assert_eq!(
+            block_text("exec.deny.rule", "No."),
+            "agent-ops[exec.deny.rule]: No."
+        );
     }
 
     #[test]
@@ -307,11 +327,26 @@ mod tests {
     #[test]
     fn redaction_covers_the_listed_secret_forms() {
         let cases = [
-            ("curl -H 'Authorization: Bearer abc123' x", "curl -H 'Authorization: [REDACTED]' x"),
-            ("curl -H \"Cookie: sid=1\" x", "curl -H \"Cookie: [REDACTED]\" x"),
-            ("git clone https://user:pw@example.invalid/r", "git clone https://[REDACTED]@example.invalid/r"),
-            ("mysql --password=hunter2 db", "mysql --password=[REDACTED] db"),
-            ("gh auth login --token abc", "gh auth login --token [REDACTED]"),
+            (
+                "curl -H 'Authorization: Bearer abc123' x",
+                "curl -H 'Authorization: [REDACTED]' x",
+            ),
+            (
+                "curl -H \"Cookie: sid=1\" x",
+                "curl -H \"Cookie: [REDACTED]\" x",
+            ),
+            (
+                "git clone https://user:pw@example.invalid/r",
+                "git clone https://[REDACTED]@example.invalid/r",
+            ),
+            (
+                "mysql --password=hunter2 db",
+                "mysql --password=[REDACTED] db",
+            ),
+            (
+                "gh auth login --token abc",
+                "gh auth login --token [REDACTED]",
+            ),
             ("GITHUB_TOKEN=ghp_x make", "GITHUB_TOKEN=[REDACTED] make"),
             ("export DB_PASSWORD='a b'", "export DB_PASSWORD=[REDACTED]"),
             ("OPENAI_API_KEY=sk-1 run", "OPENAI_API_KEY=[REDACTED] run"),

@@ -1,1 +1,19 @@
-//! Integration tests: one binary.
+//! Integration tests, built into one binary (autotests = false).
+//!
+//! - `cli`: the `agent-ops` binary's contracts (phase 4 §10, README G-R14a).
+//! - `config`: the config type against the committed manifest (no drift).
+//! - `runtime`: init/dispatch/journal through the native and in-memory hosts, and the
+//!   no-panic guarantee of every JSON entry point (README G-R20).
+
+// Test helpers may panic: a panic is how a test fails.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod cli;
+mod config;
+mod runtime;
+mod shell;

@@ -64,7 +64,13 @@ impl Host for WitHost {
     fn resolve_dirs(&self) -> HostDirs {
         serde_json::from_str(&imports::resolve_dirs()).unwrap_or_default()
     }
-    fn exec(&self, argv: &[String], cwd: &str, timeout_ms: u64, max_output: u64) -> Result<ExecOutput, HostError> {
+    fn exec(
+        &self,
+        argv: &[String],
+        cwd: &str,
+        timeout_ms: u64,
+        max_output: u64,
+    ) -> Result<ExecOutput, HostError> {
         json(imports::exec(argv, cwd, timeout_ms, max_output))
     }
     fn now_ms(&self) -> i64 {

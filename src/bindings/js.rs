@@ -16,9 +16,19 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = fsRead)]
     fn fs_read(this: &JsHost, path: &str, max_bytes: f64) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = fsWriteAtomic)]
-    fn fs_write_atomic(this: &JsHost, path: &str, bytes: &[u8], mode: u32) -> Result<JsValue, JsValue>;
+    fn fs_write_atomic(
+        this: &JsHost,
+        path: &str,
+        bytes: &[u8],
+        mode: u32,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = fsAppendLine)]
-    fn fs_append_line(this: &JsHost, path: &str, line: &str, fsync: bool) -> Result<JsValue, JsValue>;
+    fn fs_append_line(
+        this: &JsHost,
+        path: &str,
+        line: &str,
+        fsync: bool,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = fsList)]
     fn fs_list(this: &JsHost, dir: &str, max_entries: u32) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = fsStat)]
@@ -32,7 +42,13 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = resolveDirs)]
     fn resolve_dirs(this: &JsHost) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = exec)]
-    fn exec(this: &JsHost, argv_json: &str, cwd: &str, timeout_ms: f64, max_output: f64) -> Result<JsValue, JsValue>;
+    fn exec(
+        this: &JsHost,
+        argv_json: &str,
+        cwd: &str,
+        timeout_ms: f64,
+        max_output: f64,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = nowMs)]
     fn now_ms(this: &JsHost) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = monotonicMs)]
@@ -49,7 +65,10 @@ extern "C" {
 struct Adapter(JsHost);
 
 fn thrown(e: JsValue) -> HostError {
-    HostError::Io(e.as_string().unwrap_or_else(|| format!("host function threw: {e:?}")))
+    HostError::Io(
+        e.as_string()
+            .unwrap_or_else(|| format!("host function threw: {e:?}")),
+    )
 }
 
 /// `undefined`/`null` → Ok; a string → the JSON of a [`HostError`].
@@ -66,14 +85,20 @@ fn parse_error(s: &str) -> HostError {
 }
 
 /// A JSON text `{"ok": T}` or `{"error": HostError}`.
-fn json_result<T: serde::de::DeserializeOwned>(v: Result<JsValue, JsValue>) -> Result<T, HostError> {
-    let s = v.map_err(thrown)?.as_string().ok_or_else(|| HostError::Io("host returned no JSON text".into()))?;
+fn json_result<T: serde::de::DeserializeOwned>(
+    v: Result<JsValue, JsValue>,
+) -> Result<T, HostError> {
+    let s = v
+        .map_err(thrown)?
+        .as_string()
+        .ok_or_else(|| HostError::Io("host returned no JSON text".into()))?;
     #[derive(serde::Deserialize)]
     struct Wire<T> {
         ok: Option<T>,
         error: Option<HostError>,
     }
-    let w: Wire<T> = serde_json::from_str(&s).map_err(|e| HostError::Io(format!("bad host reply: {e}")))?;
+    let w: Wire<T> =
+        serde_json::from_str(&s).map_err(|e| HostError::Io(format!("bad host reply: {e}")))?;
     match (w.ok, w.error) {
         (_, Some(e)) => Err(e),
         (Some(t), None) => Ok(t),
@@ -82,7 +107,10 @@ fn json_result<T: serde::de::DeserializeOwned>(v: Result<JsValue, JsValue>) -> R
 }
 
 fn number(v: Result<JsValue, JsValue>) -> f64 {
-    v.ok().and_then(|v| v.as_f64()).filter(|f| f.is_finite()).unwrap_or(0.0)
+    v.ok()
+        .and_then(|v| v.as_f64())
+        .filter(|f| f.is_finite())
+        .unwrap_or(0.0)
 }
 
 impl Host for Adapter {
@@ -98,7 +126,9 @@ impl Host for Adapter {
             }
             return Ok(arr.to_vec());
         }
-        Err(HostError::Io("fsRead returned neither bytes nor an error".into()))
+        Err(HostError::Io(
+            "fsRead returned neither bytes nor an error".into(),
+        ))
     }
     fn fs_write_atomic(&self, path: &str, bytes: &[u8], mode: u32) -> Result<(), HostError> {
         unit_result(self.0.fs_write_atomic(path, bytes, mode))
@@ -127,9 +157,18 @@ impl Host for Adapter {
     fn resolve_dirs(&self) -> HostDirs {
         json_result(self.0.resolve_dirs()).unwrap_or_default()
     }
-    fn exec(&self, argv: &[String], cwd: &str, timeout_ms: u64, max_output: u64) -> Result<ExecOutput, HostError> {
+    fn exec(
+        &self,
+        argv: &[String],
+        cwd: &str,
+        timeout_ms: u64,
+        max_output: u64,
+    ) -> Result<ExecOutput, HostError> {
         let argv_json = serde_json::to_string(argv).map_err(|e| HostError::Io(e.to_string()))?;
-        json_result(self.0.exec(&argv_json, cwd, timeout_ms as f64, max_output as f64))
+        json_result(
+            self.0
+                .exec(&argv_json, cwd, timeout_ms as f64, max_output as f64),
+        )
     }
     fn now_ms(&self) -> i64 {
         number(self.0.now_ms()) as i64
@@ -143,7 +182,11 @@ impl Host for Adapter {
     fn random(&self, n: usize) -> Vec<u8> {
         let n32 = u32::try_from(n).unwrap_or(u32::MAX);
         match self.0.random(n32) {
-            Ok(v) if v.is_instance_of::<js_sys::Uint8Array>() => js_sys::Uint8Array::from(v).to_vec(),
+            Ok(v) if v.is_instance_of::<js_sys::Uint8Array>() => {
+                let mut b = js_sys::Uint8Array::from(v).to_vec();
+                b.resize(n, 0);
+                b
+            }
             _ => vec![0; n],
         }
     }
@@ -153,10 +196,19 @@ impl Host for Adapter {
 }
 
 /// One core instance with its host (kept in the JS singleton, openclaw.md §3).
+///
+/// Every export takes `JsValue` arguments: a non-string from JavaScript becomes a typed
+/// `core.invalid_input` error instead of reaching the string glue (which does not check types).
 #[wasm_bindgen]
 pub struct Core {
     rt: Runtime,
     host: Adapter,
+}
+
+fn text(v: &JsValue, pointer: &str) -> Result<String, String> {
+    v.as_string().ok_or_else(|| {
+        runtime::CoreError::invalid_input(pointer, "expected a string argument").to_json()
+    })
 }
 
 #[wasm_bindgen]
@@ -164,7 +216,10 @@ impl Core {
     /// A core using `host` for all I/O.
     #[wasm_bindgen(constructor)]
     pub fn new(host: JsHost) -> Core {
-        Core { rt: Runtime::new(), host: Adapter(host) }
+        Core {
+            rt: Runtime::new(),
+            host: Adapter(host),
+        }
     }
 
     /// Crate and schema version as JSON text.
@@ -173,42 +228,70 @@ impl Core {
     }
 
     /// Validates the config and returns the `InitResult` JSON.
-    pub fn init(&mut self, config_json: &str, host_info_json: &str) -> String {
-        self.rt.init_json(&self.host, config_json, host_info_json)
+    pub fn init(&mut self, config_json: JsValue, host_info_json: JsValue) -> String {
+        match (
+            text(&config_json, "/config"),
+            text(&host_info_json, "/hostInfo"),
+        ) {
+            (Ok(c), Ok(h)) => self.rt.init_json(&self.host, &c, &h),
+            (Err(e), _) | (_, Err(e)) => e,
+        }
     }
 
     /// One hook call; returns the `HookResponse` JSON or `{"error": …}`.
-    pub fn dispatch(&mut self, hook: &str, event_json: &str, ctx_json: &str) -> String {
-        self.rt.dispatch_json(&self.host, hook, event_json, ctx_json)
+    pub fn dispatch(&mut self, hook: JsValue, event_json: JsValue, ctx_json: JsValue) -> String {
+        match (
+            text(&hook, "/hook"),
+            text(&event_json, "/event"),
+            text(&ctx_json, "/ctx"),
+        ) {
+            (Ok(h), Ok(e), Ok(c)) => self.rt.dispatch_json(&self.host, &h, &e, &c),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => e,
+        }
     }
 
     /// A context-engine method.
-    pub fn engine(&mut self, method: &str, params_json: &str) -> String {
-        self.rt.engine_json(&self.host, method, params_json)
+    pub fn engine(&mut self, method: JsValue, params_json: JsValue) -> String {
+        match (text(&method, "/method"), text(&params_json, "/params")) {
+            (Ok(m), Ok(p)) => self.rt.engine_json(&self.host, &m, &p),
+            (Err(e), _) | (_, Err(e)) => e,
+        }
     }
 
     /// The outcome of a job the core asked for.
     #[wasm_bindgen(js_name = completeJob)]
-    pub fn complete_job(&mut self, job_id: &str, outcome_json: &str) -> String {
-        self.rt.complete_job_json(&self.host, job_id, outcome_json)
+    pub fn complete_job(&mut self, job_id: JsValue, outcome_json: JsValue) -> String {
+        match (text(&job_id, "/jobId"), text(&outcome_json, "/outcome")) {
+            (Ok(j), Ok(o)) => self.rt.complete_job_json(&self.host, &j, &o),
+            (Err(e), _) | (_, Err(e)) => e,
+        }
     }
 
     /// Phase 4 direct API.
     #[wasm_bindgen(js_name = evaluateCommand)]
-    pub fn evaluate_command(&self, command: &str, ctx_json: &str) -> String {
-        self.rt.evaluate_command_json(&self.host, command, ctx_json)
+    pub fn evaluate_command(&self, command: JsValue, ctx_json: JsValue) -> String {
+        match (text(&command, "/command"), text(&ctx_json, "/ctx")) {
+            (Ok(c), Ok(x)) => self.rt.evaluate_command_json(&self.host, &c, &x),
+            (Err(e), _) | (_, Err(e)) => e,
+        }
     }
 
     /// Periodic work.
-    pub fn tick(&mut self, now_ms: f64) -> String {
-        self.rt.tick_json(&self.host, now_ms)
+    pub fn tick(&mut self, now_ms: JsValue) -> String {
+        match now_ms.as_f64() {
+            Some(n) => self.rt.tick_json(&self.host, n),
+            None => runtime::CoreError::invalid_input("/nowMs", "expected a number").to_json(),
+        }
     }
 }
 
 /// Validates a config without a host: `{"ok": true}` or `{"ok": false, "errors": [...]}`.
 #[wasm_bindgen(js_name = validateConfig)]
-pub fn validate_config(config_json: &str) -> String {
-    crate::config::validate_config_json(config_json)
+pub fn validate_config(config_json: JsValue) -> String {
+    match text(&config_json, "/config") {
+        Ok(c) => crate::config::validate_config_json(&c),
+        Err(e) => e,
+    }
 }
 
 /// Crate and schema version as JSON text.

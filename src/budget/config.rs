@@ -147,7 +147,11 @@ impl LoopBudgetConfig {
         }
         c.range("repeat.cycleMaxPeriod", r.cycle_max_period, 1, 8);
         let t = &self.token_target;
-        c.fraction("tokenTarget.completionThreshold", t.completion_threshold, 1.0);
+        c.fraction(
+            "tokenTarget.completionThreshold",
+            t.completion_threshold,
+            1.0,
+        );
         c.range("tokenTarget.maxContinuations", t.max_continuations, 0, 10);
     }
 }

@@ -147,8 +147,9 @@ fn write_result(
     ev: &Evaluation,
 ) -> std::io::Result<()> {
     if json {
-        let line = serde_json::to_string(&cli_record(command, ev))
-            .unwrap_or_else(|_| "{\"verdict\":\"deny\",\"reason\":\"exec.deny.internal_error\"}".into());
+        let line = serde_json::to_string(&cli_record(command, ev)).unwrap_or_else(|_| {
+            "{\"verdict\":\"deny\",\"reason\":\"exec.deny.internal_error\"}".into()
+        });
         writeln!(out, "{line}")?;
     } else {
         let escaped = command
@@ -268,7 +269,10 @@ pub fn run_explain(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Wri
         }
     };
     let Some(cmd) = a.command else {
-        let _ = writeln!(stderr, "agent-ops explain: missing COMMAND (quote the whole command as one argument)");
+        let _ = writeln!(
+            stderr,
+            "agent-ops explain: missing COMMAND (quote the whole command as one argument)"
+        );
         return EXIT_USAGE;
     };
     let text = shell::explain(&cmd, &a.ctx, &a.config);

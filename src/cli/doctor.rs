@@ -61,7 +61,9 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
         },
         None => Value::Null,
     };
-    let entry = oc.pointer("/plugins/entries/agent-ops").unwrap_or(&Value::Null);
+    let entry = oc
+        .pointer("/plugins/entries/agent-ops")
+        .unwrap_or(&Value::Null);
     let mut plugin_cfg = entry.get("config").cloned().unwrap_or(Value::Null);
     if let (Some(dir), Value::Object(m)) = (&state_dir, &mut plugin_cfg) {
         m.insert("stateDir".into(), Value::String(dir.clone()));
@@ -72,8 +74,14 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
         home_dir: std::env::var("HOME").ok(),
         workspace_dir: Some(workspace.clone()),
         openclaw_state_dir: std::env::var("OPENCLAW_STATE_DIR").ok(),
-        conversation_access: Some(entry.pointer("/hooks/allowConversationAccess") == Some(&Value::Bool(true))),
-        context_engine_selected: Some(oc.pointer("/plugins/slots/contextEngine").and_then(Value::as_str) == Some("agent-ops")),
+        conversation_access: Some(
+            entry.pointer("/hooks/allowConversationAccess") == Some(&Value::Bool(true)),
+        ),
+        context_engine_selected: Some(
+            oc.pointer("/plugins/slots/contextEngine")
+                .and_then(Value::as_str)
+                == Some("agent-ops"),
+        ),
         ..HostInfo::default()
     };
     let host = NativeHost::new(HostDirs {
@@ -85,7 +93,11 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
     let info_json = serde_json::to_string(&info).unwrap_or_default();
     let res = rt.init(&host, &plugin_cfg.to_string(), &info_json);
     if json {
-        let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&res).unwrap_or_default());
+        let _ = writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&res).unwrap_or_default()
+        );
         return if res.ok { 0 } else { EXIT_USAGE };
     }
     if !res.ok {
@@ -103,7 +115,11 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
             (true, true) => "enabled",
             (true, false) => "enabled, not implemented in this version (does nothing)",
         };
-        let _ = writeln!(stdout, "phase {} {:<14} {}: {state}", p.number, p.key, p.title);
+        let _ = writeln!(
+            stdout,
+            "phase {} {:<14} {}: {state}",
+            p.number, p.key, p.title
+        );
         for d in &p.degraded {
             let _ = writeln!(stdout, "    degraded: {d}");
         }

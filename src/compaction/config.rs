@@ -146,9 +146,24 @@ impl CompactionConfig {
         if let Some(p) = self.auto_compact_percent {
             c.fraction("autoCompactPercent", p, 100.0);
         }
-        c.range("microcompact.keepRecent", self.microcompact.keep_recent, 1, 1_000);
-        c.range("microcompact.gapMinutes", self.microcompact.gap_minutes, 1, 525_600);
+        c.range(
+            "microcompact.keepRecent",
+            self.microcompact.keep_recent,
+            1,
+            1_000,
+        );
+        c.range(
+            "microcompact.gapMinutes",
+            self.microcompact.gap_minutes,
+            1,
+            525_600,
+        );
         c.range("restore.maxFiles", self.restore.max_files, 0, 100);
-        c.range("maxToolResultChars", self.max_tool_result_chars, 1, 100_000_000);
+        c.range(
+            "maxToolResultChars",
+            self.max_tool_result_chars,
+            1,
+            100_000_000,
+        );
     }
 }

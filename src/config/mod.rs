@@ -152,6 +152,13 @@ pub fn parse_config_value(value: serde_json::Value) -> Result<Config, Vec<Config
     if value.is_null() {
         return Ok(Config::default());
     }
+    if !value.is_object() {
+        // serde's derived structs also accept arrays; a config is always an object.
+        return Err(vec![ConfigError {
+            path: String::new(),
+            message: "the config must be a JSON object".into(),
+        }]);
+    }
     let config: Config = serde_path_to_error::deserialize(&value)
         .map_err(|e| vec![validate::describe_serde_error(&e)])?;
     let mut check = Check::default();
@@ -172,9 +179,13 @@ impl Config {
         let p = &self.phases;
         p.compaction.0.validate(&mut c.at("phases.compaction"));
         p.loop_budget.0.validate(&mut c.at("phases.loopBudget"));
-        p.session_memory.0.validate(&mut c.at("phases.sessionMemory"));
+        p.session_memory
+            .0
+            .validate(&mut c.at("phases.sessionMemory"));
         p.bash_security.0.validate(&mut c.at("phases.bashSecurity"));
-        p.memory_scoping.0.validate(&mut c.at("phases.memoryScoping"));
+        p.memory_scoping
+            .0
+            .validate(&mut c.at("phases.memoryScoping"));
         p.coordinator.0.validate(&mut c.at("phases.coordinator"));
         p.fork_skills.0.validate(&mut c.at("phases.forkSkills"));
     }
@@ -227,7 +238,11 @@ mod tests {
         );
         let e = err(r#"{"phasez":{}}"#);
         assert_eq!(e[0].path, "phasez");
-        assert!(e[0].message.contains("did you mean `phases`"), "{}", e[0].message);
+        assert!(
+            e[0].message.contains("did you mean `phases`"),
+            "{}",
+            e[0].message
+        );
     }
 
     #[test]
@@ -242,7 +257,11 @@ mod tests {
     #[test]
     fn range_errors_name_the_key() {
         let e = err(r#"{"phases":{"loopBudget":{"repeat":{"warnAt":6,"blockAt":5}}}}"#);
-        assert!(e.iter().any(|e| e.path == "phases.loopBudget.repeat.warnAt"), "{e:?}");
+        assert!(
+            e.iter()
+                .any(|e| e.path == "phases.loopBudget.repeat.warnAt"),
+            "{e:?}"
+        );
         let e = err(r#"{"stateDir":"relative/dir"}"#);
         assert_eq!(e[0].path, "stateDir");
     }

@@ -32,8 +32,7 @@ fn clean(v: &mut Value) {
     match v {
         Value::Object(m) => {
             if let Some(Value::String(f)) = m.get("format") {
-                if f.starts_with("uint") || f.starts_with("int") || f == "double" || f == "float"
-                {
+                if f.starts_with("uint") || f.starts_with("int") || f == "double" || f == "float" {
                     m.remove("format");
                 }
             }
@@ -126,11 +125,7 @@ mod tests {
             assert!(!m.contains_key("$ref"), "inline schema expected: {m:?}");
             assert!(!m.contains_key("format"), "{m:?}");
             if m.get("type") == Some(&json!("object")) && m.contains_key("properties") {
-                assert_eq!(
-                    m.get("additionalProperties"),
-                    Some(&json!(false)),
-                    "{m:?}"
-                );
+                assert_eq!(m.get("additionalProperties"), Some(&json!(false)), "{m:?}");
             }
         }
     }

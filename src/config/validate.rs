@@ -88,7 +88,10 @@ impl CheckAt<'_> {
     /// Requires `0 < v <= max`.
     pub fn fraction(&mut self, key: &str, v: f64, max: f64) {
         if !(v > 0.0 && v <= max && v.is_finite()) {
-            self.fail(key, format!("must be greater than 0 and at most {max}, got {v}"));
+            self.fail(
+                key,
+                format!("must be greater than 0 and at most {max}, got {v}"),
+            );
         }
     }
 }
@@ -207,8 +210,7 @@ mod tests {
 
     #[test]
     fn parses_serde_unknown_field_message() {
-        let (n, e) =
-            parse_unknown_field("unknown field `x`, expected one of `a`, `bb`").unwrap();
+        let (n, e) = parse_unknown_field("unknown field `x`, expected one of `a`, `bb`").unwrap();
         assert_eq!(n, "x");
         assert_eq!(e, ["a", "bb"]);
         let (_, e) = parse_unknown_field("unknown field `x`, expected `a`").unwrap();

@@ -48,8 +48,11 @@ impl MemoryHost {
 
     /// Advances both clocks.
     pub fn advance(&self, ms: u64) {
-        self.now
-            .set(self.now.get().saturating_add(i64::try_from(ms).unwrap_or(i64::MAX)));
+        self.now.set(
+            self.now
+                .get()
+                .saturating_add(i64::try_from(ms).unwrap_or(i64::MAX)),
+        );
         self.mono.set(self.mono.get().saturating_add(ms));
     }
 
@@ -151,12 +154,16 @@ impl Host for MemoryHost {
             return Err(HostError::TooLarge);
         }
         if line.contains('\n') {
-            return Err(HostError::Io("a journal line must not contain a newline".into()));
+            return Err(HostError::Io(
+                "a journal line must not contain a newline".into(),
+            ));
         }
         self.mkdirs(parent_dir(path));
         let now = self.now.get();
         let mut files = self.files.borrow_mut();
-        let entry = files.entry(path.into()).or_insert_with(|| (Vec::new(), now));
+        let entry = files
+            .entry(path.into())
+            .or_insert_with(|| (Vec::new(), now));
         entry.0.extend_from_slice(line.as_bytes());
         entry.0.push(b'\n');
         entry.1 = now;
@@ -275,7 +282,9 @@ impl Host for MemoryHost {
         // Deterministic "random" bytes so test outputs are reproducible.
         let c = self.counter.get().wrapping_add(1);
         self.counter.set(c);
-        (0..n).map(|i| (c as u8).wrapping_mul(31).wrapping_add(i as u8)).collect()
+        (0..n)
+            .map(|i| (c as u8).wrapping_mul(31).wrapping_add(i as u8))
+            .collect()
     }
 
     fn log(&self, level: LogLevel, code: &str, message: &str) {

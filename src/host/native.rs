@@ -82,7 +82,10 @@ fn create_dirs_private(dir: &str) -> io::Result<()> {
     if dir.is_empty() {
         return Ok(());
     }
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 #[cfg(not(unix))]
@@ -174,7 +177,9 @@ impl Host for NativeHost {
             return Err(HostError::TooLarge);
         }
         if line.contains('\n') {
-            return Err(HostError::Io("a journal line must not contain a newline".into()));
+            return Err(HostError::Io(
+                "a journal line must not contain a newline".into(),
+            ));
         }
         create_dirs_private(parent_dir(path)).map_err(map_io)?;
         let mut f = {

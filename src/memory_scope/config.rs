@@ -251,21 +251,37 @@ impl MemoryScopingConfig {
     /// Range checks.
     pub fn validate(&self, c: &mut CheckAt<'_>) {
         c.range("scan.maxFiles", self.scan.max_files, 1, 100_000);
-        c.range("scan.frontmatterMaxLines", self.scan.frontmatter_max_lines, 1, 10_000);
+        c.range(
+            "scan.frontmatterMaxLines",
+            self.scan.frontmatter_max_lines,
+            1,
+            10_000,
+        );
         c.range("scan.maxEntries", self.scan.max_entries, 1, 1_000_000);
         c.range("scan.maxDepth", self.scan.max_depth, 1, 64);
         c.range("entrypoint.maxLines", self.entrypoint.max_lines, 1, 100_000);
-        c.range("entrypoint.maxBytes", self.entrypoint.max_bytes, 1, 10_000_000);
+        c.range(
+            "entrypoint.maxBytes",
+            self.entrypoint.max_bytes,
+            1,
+            10_000_000,
+        );
         c.range("recall.maxSelected", self.recall.max_selected, 1, 100);
         c.range("recall.waitMs", self.recall.wait_ms, 0, 60_000);
         if let Some(f) = &self.tiers.fast {
             if !f.contains('/') || f.starts_with('/') || f.ends_with('/') {
-                c.fail("tiers.fast", format!("must be \"provider/model\", got {f:?}"));
+                c.fail(
+                    "tiers.fast",
+                    format!("must be \"provider/model\", got {f:?}"),
+                );
             }
         }
         if let Some(b) = self.costs.daily_budget_usd {
             if !(b.is_finite() && b > 0.0) {
-                c.fail("costs.dailyBudgetUsd", format!("must be a positive number or null, got {b}"));
+                c.fail(
+                    "costs.dailyBudgetUsd",
+                    format!("must be a positive number or null, got {b}"),
+                );
             }
         }
     }

@@ -155,7 +155,17 @@ impl Runtime {
         let info: HostInfo = if host_info_json.trim().is_empty() {
             HostInfo::default()
         } else {
-            match serde_json::from_str(host_info_json) {
+            match serde_json::from_str::<Value>(host_info_json).and_then(|v| {
+                if v.is_object() || v.is_null() {
+                    serde_json::from_value::<HostInfo>(if v.is_null() {
+                        serde_json::json!({})
+                    } else {
+                        v
+                    })
+                } else {
+                    serde_json::from_str::<HostInfo>("not an object")
+                }
+            }) {
                 Ok(i) => i,
                 Err(e) => {
                     result.errors.push(crate::config::ConfigError {
@@ -223,11 +233,7 @@ impl Runtime {
                 ),
             });
         }
-        let repaired = self
-            .active
-            .take()
-            .map(|a| a.repaired)
-            .unwrap_or_default();
+        let repaired = self.active.take().map(|a| a.repaired).unwrap_or_default();
         self.active = Some(Active {
             config,
             info,
@@ -250,11 +256,17 @@ impl Runtime {
     ) -> Result<HookResponse, CoreError> {
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
         if !event.is_object() {
-            return Err(CoreError::invalid_input("/event", "the event must be a JSON object"));
+            return Err(CoreError::invalid_input(
+                "/event",
+                "the event must be a JSON object",
+            ));
         }
         let ctx = if ctx.is_null() { &Value::Null } else { ctx };
         if !ctx.is_null() && !ctx.is_object() {
-            return Err(CoreError::invalid_input("/ctx", "the context must be a JSON object or null"));
+            return Err(CoreError::invalid_input(
+                "/ctx",
+                "the context must be a JSON object or null",
+            ));
         }
         let (phase, name) = match hook.split_once(':') {
             Some((p, n)) => (Some(p), n),
@@ -263,7 +275,10 @@ impl Runtime {
         let ids = CallIds::from(event, ctx);
         let mut resp = HookResponse::default();
         let wants = |key: &str| phase.is_none_or(|p| p == key);
-        if wants("bashSecurity") && active.config.phases.bash_security.enabled() && name == "before_tool_call" {
+        if wants("bashSecurity")
+            && active.config.phases.bash_security.enabled()
+            && name == "before_tool_call"
+        {
             let env = shell::hook::HookEnv {
                 home: active.home(host),
                 workspace: active.workspace(host, ctx),
@@ -302,7 +317,10 @@ impl Runtime {
             }
         } else if let Some(p) = phase {
             if crate::phase::phase_by_key(p).is_none() {
-                return Err(CoreError::invalid_input("/hook", format!("unknown phase `{p}` in handler `{hook}`")));
+                return Err(CoreError::invalid_input(
+                    "/hook",
+                    format!("unknown phase `{p}` in handler `{hook}`"),
+                ));
             }
         }
         Ok(resp)
@@ -337,14 +355,21 @@ impl Runtime {
             "cancelled" => "cancelled",
             _ => "unknown",
         };
-        let action = if slug.starts_with("allow") { Action::Allow } else { Action::Deny };
+        let action = if slug.starts_with("allow") {
+            Action::Allow
+        } else {
+            Action::Deny
+        };
         let d = Decision {
             v: audit::RECORD_VERSION,
             at: host.now_ms(),
             phase: "exec".into(),
             code: format!("exec.approval.{slug}"),
             action,
-            message: format!("Approval for a shell command ({}) resolved: {decision}.", p.code),
+            message: format!(
+                "Approval for a shell command ({}) resolved: {decision}.",
+                p.code
+            ),
             session_key: p.session_key,
             run_id: p.run_id,
             tool_call_id: p.tool_call_id,
@@ -362,20 +387,39 @@ impl Runtime {
 
     /// Context-engine methods (phase 1). The engine is not implemented yet: every method
     /// answers with the documented pass-through (OC-R11).
-    pub fn engine(&mut self, _host: &dyn Host, method: &str, params: &Value) -> Result<Value, CoreError> {
+    pub fn engine(
+        &mut self,
+        _host: &dyn Host,
+        method: &str,
+        params: &Value,
+    ) -> Result<Value, CoreError> {
         self.active.as_ref().ok_or_else(not_initialised)?;
         Ok(match method {
-            "assemble" => serde_json::json!({ "passThrough": true, "messages": params.get("messages").cloned().unwrap_or(Value::Null) }),
+            "assemble" => {
+                serde_json::json!({ "passThrough": true, "messages": params.get("messages").cloned().unwrap_or(Value::Null) })
+            }
             "compact" => serde_json::json!({ "passThrough": true, "delegate": true }),
             "commitTurn" => serde_json::json!({ "status": "committed" }),
             "ingest" => serde_json::json!({ "ingested": true }),
-            "maintain" => serde_json::json!({ "changed": false, "bytesFreed": 0, "rewrittenEntries": 0 }),
-            other => return Err(CoreError::invalid_input("/method", format!("unknown engine method `{other}`"))),
+            "maintain" => {
+                serde_json::json!({ "changed": false, "bytesFreed": 0, "rewrittenEntries": 0 })
+            }
+            other => {
+                return Err(CoreError::invalid_input(
+                    "/method",
+                    format!("unknown engine method `{other}`"),
+                ))
+            }
         })
     }
 
     /// Phase 4 direct API: evaluates one command with the active (or default) config.
-    pub fn evaluate_command(&self, host: &dyn Host, command: &str, ctx: &Value) -> shell::Evaluation {
+    pub fn evaluate_command(
+        &self,
+        host: &dyn Host,
+        command: &str,
+        ctx: &Value,
+    ) -> shell::Evaluation {
         let default_cfg = shell::BashSecurityConfig::default();
         let cfg = self
             .active
@@ -387,7 +431,9 @@ impl Runtime {
             .or_else(|| self.active.as_ref().map(|a| a.home(host)))
             .unwrap_or(dirs.home_dir.clone());
         let cwd = str_at(ctx, "cwd").unwrap_or(dirs.workspace_dir.clone());
-        let os = str_at(ctx, "os").map(|o| shell::Os::parse(&o)).unwrap_or_default();
+        let os = str_at(ctx, "os")
+            .map(|o| shell::Os::parse(&o))
+            .unwrap_or_default();
         let ectx = shell::EvalContext {
             home,
             workspace: cwd.clone(),
@@ -424,7 +470,11 @@ impl Active {
     }
 
     fn os(&self) -> shell::Os {
-        self.info.os.as_deref().map(shell::Os::parse).unwrap_or_default()
+        self.info
+            .os
+            .as_deref()
+            .map(shell::Os::parse)
+            .unwrap_or_default()
     }
 
     fn new_job_id(&mut self, host: &dyn Host) -> String {
@@ -473,23 +523,38 @@ fn to_json<T: Serialize>(v: &T) -> String {
 
 fn parse_json(text: &str, pointer: &str) -> Result<Value, CoreError> {
     if text.len() > MAX_EVENT_BYTES {
-        return Err(CoreError::invalid_input(pointer, format!("input larger than {MAX_EVENT_BYTES} bytes")));
+        return Err(CoreError::invalid_input(
+            pointer,
+            format!("input larger than {MAX_EVENT_BYTES} bytes"),
+        ));
     }
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
-    serde_json::from_str(text).map_err(|e| CoreError::invalid_input(pointer, format!("not valid JSON: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| CoreError::invalid_input(pointer, format!("not valid JSON: {e}")))
 }
 
 /// JSON-text wrappers used by both binding layers: total functions, never a panic.
 impl Runtime {
     /// `init` with JSON text in and out.
-    pub fn init_json(&mut self, host: &dyn Host, config_json: &str, host_info_json: &str) -> String {
+    pub fn init_json(
+        &mut self,
+        host: &dyn Host,
+        config_json: &str,
+        host_info_json: &str,
+    ) -> String {
         to_json(&self.init(host, config_json, host_info_json))
     }
 
     /// `dispatch` with JSON text in and out; errors are `{"error": {...}}`.
-    pub fn dispatch_json(&mut self, host: &dyn Host, hook: &str, event_json: &str, ctx_json: &str) -> String {
+    pub fn dispatch_json(
+        &mut self,
+        host: &dyn Host,
+        hook: &str,
+        event_json: &str,
+        ctx_json: &str,
+    ) -> String {
         let r = parse_json(event_json, "/event")
             .and_then(|e| Ok((e, parse_json(ctx_json, "/ctx")?)))
             .and_then(|(e, c)| self.dispatch(host, hook, &e, &c));
@@ -500,8 +565,14 @@ impl Runtime {
     }
 
     /// `complete_job` with JSON text in and out.
-    pub fn complete_job_json(&mut self, host: &dyn Host, job_id: &str, outcome_json: &str) -> String {
-        match parse_json(outcome_json, "/outcome").and_then(|o| self.complete_job(host, job_id, &o)) {
+    pub fn complete_job_json(
+        &mut self,
+        host: &dyn Host,
+        job_id: &str,
+        outcome_json: &str,
+    ) -> String {
+        match parse_json(outcome_json, "/outcome").and_then(|o| self.complete_job(host, job_id, &o))
+        {
             Ok(resp) => to_json(&resp),
             Err(e) => e.to_json(),
         }
@@ -527,10 +598,13 @@ impl Runtime {
     /// `evaluate_command` with JSON text in and out (P4-R46 field order).
     pub fn evaluate_command_json(&self, host: &dyn Host, command: &str, ctx_json: &str) -> String {
         match parse_json(ctx_json, "/ctx") {
-            Ok(ctx) if ctx.is_null() || ctx.is_object() => {
-                to_json(&shell::cli_record(command, &self.evaluate_command(host, command, &ctx)))
+            Ok(ctx) if ctx.is_null() || ctx.is_object() => to_json(&shell::cli_record(
+                command,
+                &self.evaluate_command(host, command, &ctx),
+            )),
+            Ok(_) => {
+                CoreError::invalid_input("/ctx", "the context must be a JSON object").to_json()
             }
-            Ok(_) => CoreError::invalid_input("/ctx", "the context must be a JSON object").to_json(),
             Err(e) => e.to_json(),
         }
     }
@@ -538,5 +612,7 @@ impl Runtime {
 
 /// `{"crate": …, "schema": …}` as JSON text.
 pub fn version_json() -> String {
-    to_json(&serde_json::json!({ "version": version(), "crate": env!("CARGO_PKG_VERSION"), "schema": SCHEMA_VERSION }))
+    to_json(
+        &serde_json::json!({ "version": version(), "crate": env!("CARGO_PKG_VERSION"), "schema": SCHEMA_VERSION }),
+    )
 }

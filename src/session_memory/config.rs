@@ -165,11 +165,26 @@ impl SessionMemoryConfig {
     /// Range checks (the spec lists defaults only; bounds keep values sane).
     pub fn validate(&self, c: &mut CheckAt<'_>) {
         let n = &self.notes;
-        c.range("notes.toolCallsBetweenUpdates", n.tool_calls_between_updates, 1, 10_000);
+        c.range(
+            "notes.toolCallsBetweenUpdates",
+            n.tool_calls_between_updates,
+            1,
+            10_000,
+        );
         c.range("notes.maxSectionTokens", n.max_section_tokens, 1, 1_000_000);
         c.range("notes.maxTotalTokens", n.max_total_tokens, 1, 10_000_000);
-        c.range("longTerm.everyNRuns", self.long_term.every_n_runs, 1, 10_000);
-        c.range("longTerm.maxMessages", self.long_term.max_messages, 1, 10_000);
+        c.range(
+            "longTerm.everyNRuns",
+            self.long_term.every_n_runs,
+            1,
+            10_000,
+        );
+        c.range(
+            "longTerm.maxMessages",
+            self.long_term.max_messages,
+            1,
+            10_000,
+        );
         c.range("longTerm.maxOps", self.long_term.max_ops, 1, 1_000);
         c.range("jobs.maxAttempts", self.jobs.max_attempts, 1, 100);
         c.range("jobs.timeoutMs", self.jobs.timeout_ms, 1_000, 600_000);

@@ -227,22 +227,126 @@ impl PhaseSettings for BashSecurityConfig {
 /// deny rules look at (P4 §9).
 const NOT_READ_ONLY: &[&str] = &[
     // shells
-    "sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "csh", "tcsh", "busybox", "toybox",
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "ash",
+    "mksh",
+    "fish",
+    "csh",
+    "tcsh",
+    "busybox",
+    "toybox",
     // interpreters
-    "python", "python2", "python3", "perl", "ruby", "node", "nodejs", "php", "lua", "deno", "bun",
-    "osascript", "pwsh", "powershell",
+    "python",
+    "python2",
+    "python3",
+    "perl",
+    "ruby",
+    "node",
+    "nodejs",
+    "php",
+    "lua",
+    "deno",
+    "bun",
+    "osascript",
+    "pwsh",
+    "powershell",
     // wrappers
-    "env", "timeout", "nice", "nohup", "setsid", "unbuffer", "caffeinate", "stdbuf", "time",
-    "ionice", "chrt", "taskset", "command", "builtin", "exec", "xargs", "sudo", "doas", "run0",
-    "pkexec", "su", "runuser", "chroot", "flock", "strace", "ltrace", "watch", "eval", "source",
-    ".", "trap",
+    "env",
+    "timeout",
+    "nice",
+    "nohup",
+    "setsid",
+    "unbuffer",
+    "caffeinate",
+    "stdbuf",
+    "time",
+    "ionice",
+    "chrt",
+    "taskset",
+    "command",
+    "builtin",
+    "exec",
+    "xargs",
+    "sudo",
+    "doas",
+    "run0",
+    "pkexec",
+    "su",
+    "runuser",
+    "chroot",
+    "flock",
+    "strace",
+    "ltrace",
+    "watch",
+    "eval",
+    "source",
+    ".",
+    "trap",
     // deny-rule commands
-    "rm", "rmdir", "unlink", "shred", "truncate", "dd", "mkfs", "mke2fs", "mkswap", "wipefs",
-    "blkdiscard", "sgdisk", "chmod", "chown", "chgrp", "shutdown", "reboot", "halt", "poweroff",
-    "init", "systemctl", "kill", "killall5", "curl", "wget", "nc", "ncat", "netcat", "socat",
-    "tar", "zip", "unzip", "7z", "rsync", "ssh", "scp", "sftp", "git", "man", "vim", "vi", "nvim",
-    "ex", "apt", "apt-get", "gdb", "rpm", "crontab", "at", "batch", "systemd-run", "launchctl",
-    "docker", "podman", "nerdctl", "nsenter", "setcap", "mkfifo", "security", "sort",
+    "rm",
+    "rmdir",
+    "unlink",
+    "shred",
+    "truncate",
+    "dd",
+    "mkfs",
+    "mke2fs",
+    "mkswap",
+    "wipefs",
+    "blkdiscard",
+    "sgdisk",
+    "chmod",
+    "chown",
+    "chgrp",
+    "shutdown",
+    "reboot",
+    "halt",
+    "poweroff",
+    "init",
+    "systemctl",
+    "kill",
+    "killall5",
+    "curl",
+    "wget",
+    "nc",
+    "ncat",
+    "netcat",
+    "socat",
+    "tar",
+    "zip",
+    "unzip",
+    "7z",
+    "rsync",
+    "ssh",
+    "scp",
+    "sftp",
+    "git",
+    "man",
+    "vim",
+    "vi",
+    "nvim",
+    "ex",
+    "apt",
+    "apt-get",
+    "gdb",
+    "rpm",
+    "crontab",
+    "at",
+    "batch",
+    "systemd-run",
+    "launchctl",
+    "docker",
+    "podman",
+    "nerdctl",
+    "nsenter",
+    "setcap",
+    "mkfifo",
+    "security",
+    "sort",
 ];
 
 impl BashSecurityConfig {
@@ -250,31 +354,62 @@ impl BashSecurityConfig {
     pub fn validate(&self, c: &mut CheckAt<'_>) {
         let l = &self.limits;
         let d = LimitsConfig::default();
-        c.range("limits.maxInputBytes", l.max_input_bytes, 1, d.max_input_bytes * 4);
+        c.range(
+            "limits.maxInputBytes",
+            l.max_input_bytes,
+            1,
+            d.max_input_bytes * 4,
+        );
         c.range("limits.maxNodes", l.max_nodes, 1, d.max_nodes * 4);
         c.range("limits.maxDepth", l.max_depth, 1, d.max_depth * 4);
         c.range("limits.maxCommands", l.max_commands, 1, d.max_commands * 4);
-        c.range("limits.maxBraceWords", l.max_brace_words, 1, d.max_brace_words * 4);
-        c.range("approval.timeoutMs", self.approval.timeout_ms, 1_000, 600_000);
+        c.range(
+            "limits.maxBraceWords",
+            l.max_brace_words,
+            1,
+            d.max_brace_words * 4,
+        );
+        c.range(
+            "approval.timeoutMs",
+            self.approval.timeout_ms,
+            1_000,
+            600_000,
+        );
         for (i, name) in self.read_only_extra.iter().enumerate() {
             let key = format!("readOnlyExtra[{i}]");
             if name.is_empty() || name.contains('/') || name.chars().any(char::is_whitespace) {
-                c.fail(&key, format!("must be a plain command name (no `/`, no blanks), got {name:?}"));
-            } else if NOT_READ_ONLY.contains(&name.as_str()) || name.starts_with("mkfs") || name.starts_with("python") {
+                c.fail(
+                    &key,
+                    format!("must be a plain command name (no `/`, no blanks), got {name:?}"),
+                );
+            } else if NOT_READ_ONLY.contains(&name.as_str())
+                || name.starts_with("mkfs")
+                || name.starts_with("python")
+            {
                 c.fail(&key, format!("`{name}` is a shell, interpreter, wrapper or a command the deny rules inspect, and can never be read-only"));
             }
         }
-        for (list, rules) in [("allow", &self.rules.allow), ("ask", &self.rules.ask), ("deny", &self.rules.deny)] {
+        for (list, rules) in [
+            ("allow", &self.rules.allow),
+            ("ask", &self.rules.ask),
+            ("deny", &self.rules.deny),
+        ] {
             for (i, r) in rules.iter().enumerate() {
                 if let Err(msg) = super::rules::parse_rule(r) {
                     c.fail(&format!("rules.{list}[{i}]"), msg);
                 }
             }
         }
-        for (list, globs) in [("secretPaths", &self.secret_paths), ("persistencePaths", &self.persistence_paths)] {
+        for (list, globs) in [
+            ("secretPaths", &self.secret_paths),
+            ("persistencePaths", &self.persistence_paths),
+        ] {
             for (i, g) in globs.iter().enumerate() {
                 if g.trim().is_empty() {
-                    c.fail(&format!("{list}[{i}]"), "must be a non-empty path glob".into());
+                    c.fail(
+                        &format!("{list}[{i}]"),
+                        "must be a non-empty path glob".into(),
+                    );
                 }
             }
         }

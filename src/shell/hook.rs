@@ -87,7 +87,14 @@ pub fn registrations(cfg: &BashSecurityConfig) -> Vec<Registration> {
     }]
 }
 
-fn decision(ids: &CallIds, now: i64, code: &str, action: Action, message: &str, details: Value) -> Decision {
+fn decision(
+    ids: &CallIds,
+    now: i64,
+    code: &str,
+    action: Action,
+    message: &str,
+    details: Value,
+) -> Decision {
     Decision {
         v: RECORD_VERSION,
         at: now,
@@ -111,7 +118,12 @@ fn deny(ids: &CallIds, now: i64, code: &str, message: &str, details: Value) -> H
 }
 
 /// Handles one `before_tool_call` event for `exec` or `process`.
-pub fn before_tool_call(cfg: &BashSecurityConfig, env: &HookEnv, event: &Value, ids: &CallIds) -> HookOutcome {
+pub fn before_tool_call(
+    cfg: &BashSecurityConfig,
+    env: &HookEnv,
+    event: &Value,
+    ids: &CallIds,
+) -> HookOutcome {
     let tool = event.get("toolName").and_then(Value::as_str).unwrap_or("");
     let params = event.get("params").unwrap_or(&Value::Null);
     let tool_kind = event.get("toolKind").and_then(Value::as_str).unwrap_or("");
@@ -131,14 +143,23 @@ fn code_mode(cfg: &BashSecurityConfig, env: &HookEnv, ids: &CallIds, tool: &str)
         CodeModeSetting::Off => HookOutcome::default(),
         CodeModeSetting::Audit => HookOutcome {
             ret: Value::Null,
-            decisions: vec![decision(ids, env.now_ms, "exec.allow.code_mode", Action::Allow, "Code Mode exec (JavaScript, not shell) was allowed and recorded.", details)],
+            decisions: vec![decision(
+                ids,
+                env.now_ms,
+                "exec.allow.code_mode",
+                Action::Allow,
+                "Code Mode exec (JavaScript, not shell) was allowed and recorded.",
+                details,
+            )],
             approval: None,
         },
         CodeModeSetting::Ask => {
             let ev = Evaluation {
                 verdict: Verdict::Ask,
                 reason: "exec.ask.code_mode".into(),
-                message: "Code Mode exec runs JavaScript with the agent's permissions; approve it first.".into(),
+                message:
+                    "Code Mode exec runs JavaScript with the agent's permissions; approve it first."
+                        .into(),
                 findings: Vec::new(),
                 reasons: Vec::new(),
             };
@@ -157,7 +178,9 @@ fn exec(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallIds) 
             ids,
             env.now_ms,
             "exec.deny.invalid_params",
-            &format!("the exec call has {got}; a malformed call cannot be analysed, so it was not run."),
+            &format!(
+                "the exec call has {got}; a malformed call cannot be analysed, so it was not run."
+            ),
             json!({ "tool": "exec", "params": params }),
         );
     };
@@ -171,7 +194,11 @@ fn exec(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallIds) 
     let env_keys: Vec<(String, Option<String>)> = params
         .get("env")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string))).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string)))
+                .collect()
+        })
         .unwrap_or_default();
     let ectx = EvalContext {
         home: env.home.clone(),
@@ -280,7 +307,14 @@ fn verdict_outcome(
     match ev.verdict {
         Verdict::Allow => HookOutcome {
             ret: Value::Null,
-            decisions: vec![decision(ids, env.now_ms, &ev.reason, Action::Allow, &ev.message, details)],
+            decisions: vec![decision(
+                ids,
+                env.now_ms,
+                &ev.reason,
+                Action::Allow,
+                &ev.message,
+                details,
+            )],
             approval: None,
         },
         Verdict::Deny => deny(ids, env.now_ms, &ev.reason, &ev.message, details),
@@ -295,7 +329,14 @@ fn verdict_outcome(
                 AskAction::Block => deny_as_ask(ids, env.now_ms, &ev.reason, &ev.message, details),
                 AskAction::Allow => HookOutcome {
                     ret: Value::Null,
-                    decisions: vec![decision(ids, env.now_ms, &ev.reason, Action::Allow, &ev.message, details)],
+                    decisions: vec![decision(
+                        ids,
+                        env.now_ms,
+                        &ev.reason,
+                        Action::Allow,
+                        &ev.message,
+                        details,
+                    )],
                     approval: None,
                 },
                 AskAction::Approve => approval(cfg, env, ids, tool, command, ev, details),
@@ -352,9 +393,17 @@ fn approval(
     }
     desc.push_str(&format!("\nCommand:\n{}", numbered(command)));
     // OpenClaw refuses descriptions over 512 characters; the full command is in the journal.
-    let desc = truncate_chars(&desc, MAX_DESCRIPTION_CHARS, "\n… (full command in the agent-ops audit journal)");
+    let desc = truncate_chars(
+        &desc,
+        MAX_DESCRIPTION_CHARS,
+        "\n… (full command in the agent-ops audit journal)",
+    );
     let timeout_s = cfg.approval.timeout_ms / 1000;
-    let title = truncate_chars(&format!("agent-ops: approve {tool} command?"), MAX_TITLE_CHARS, "…");
+    let title = truncate_chars(
+        &format!("agent-ops: approve {tool} command?"),
+        MAX_TITLE_CHARS,
+        "…",
+    );
     let ret = json!({
         "requireApproval": {
             "title": title,
@@ -367,7 +416,14 @@ fn approval(
     });
     HookOutcome {
         ret,
-        decisions: vec![decision(ids, env.now_ms, &ev.reason, Action::Ask, &ev.message, details)],
+        decisions: vec![decision(
+            ids,
+            env.now_ms,
+            &ev.reason,
+            Action::Ask,
+            &ev.message,
+            details,
+        )],
         approval: Some(PendingApproval {
             code: ev.reason.clone(),
             command: command.to_string(),
@@ -382,16 +438,33 @@ mod tests {
     use super::*;
 
     fn env() -> HookEnv {
-        HookEnv { home: "/home/u".into(), workspace: "/home/u/ws".into(), os: Os::Linux, now_ms: 0 }
+        HookEnv {
+            home: "/home/u".into(),
+            workspace: "/home/u/ws".into(),
+            os: Os::Linux,
+            now_ms: 0,
+        }
     }
 
     #[test]
     fn p4_t69_non_string_command_is_denied() {
         let ids = CallIds::default();
-        for params in [json!({"command": 42}), json!({}), json!({"command": {"a": 1}})] {
-            let out = before_tool_call(&BashSecurityConfig::default(), &env(), &json!({"toolName": "exec", "params": params}), &ids);
+        for params in [
+            json!({"command": 42}),
+            json!({}),
+            json!({"command": {"a": 1}}),
+        ] {
+            let out = before_tool_call(
+                &BashSecurityConfig::default(),
+                &env(),
+                &json!({"toolName": "exec", "params": params}),
+                &ids,
+            );
             assert_eq!(out.ret["block"], json!(true));
-            assert!(out.ret["blockReason"].as_str().unwrap().starts_with("agent-ops[exec.deny.invalid_params]: "));
+            assert!(out.ret["blockReason"]
+                .as_str()
+                .unwrap()
+                .starts_with("agent-ops[exec.deny.invalid_params]: "));
         }
     }
 
@@ -420,7 +493,15 @@ mod tests {
             reasons: Vec::new(),
         };
         let long = "echo x\n".repeat(200);
-        let out = approval(&cfg, &env(), &CallIds::default(), "exec", &long, &ev, json!({}));
+        let out = approval(
+            &cfg,
+            &env(),
+            &CallIds::default(),
+            "exec",
+            &long,
+            &ev,
+            json!({}),
+        );
         let ra = &out.ret["requireApproval"];
         assert!(ra["description"].as_str().unwrap().chars().count() <= MAX_DESCRIPTION_CHARS);
         assert!(ra["description"].as_str().unwrap().contains("  1| echo x"));
@@ -432,12 +513,34 @@ mod tests {
     #[test]
     fn ask_action_block_and_allow() {
         let mut cfg = BashSecurityConfig::default();
-        let ev = Evaluation { verdict: Verdict::Ask, reason: "exec.ask.unlisted".into(), message: "m".into(), findings: Vec::new(), reasons: Vec::new() };
+        let ev = Evaluation {
+            verdict: Verdict::Ask,
+            reason: "exec.ask.unlisted".into(),
+            message: "m".into(),
+            findings: Vec::new(),
+            reasons: Vec::new(),
+        };
         cfg.ask_action = AskAction::Block;
-        let out = verdict_outcome(&cfg, &env(), &CallIds::default(), "exec", "make", &ev, json!({}));
+        let out = verdict_outcome(
+            &cfg,
+            &env(),
+            &CallIds::default(),
+            "exec",
+            "make",
+            &ev,
+            json!({}),
+        );
         assert_eq!(out.ret["blockReason"], "agent-ops[exec.ask.unlisted]: m");
         cfg.ask_action = AskAction::Allow;
-        let out = verdict_outcome(&cfg, &env(), &CallIds::default(), "exec", "make", &ev, json!({}));
+        let out = verdict_outcome(
+            &cfg,
+            &env(),
+            &CallIds::default(),
+            "exec",
+            "make",
+            &ev,
+            json!({}),
+        );
         assert_eq!(out.ret, Value::Null);
         assert_eq!(out.decisions[0].action, Action::Allow);
     }

@@ -6,13 +6,20 @@
 //! reason. Security decisions fail closed: when the parser or a limit gives up, the answer is
 //! ask or deny, never allow (P4-R2, P4-R5).
 
+mod allow;
 pub mod ast;
+mod checks;
 mod config;
+mod deny;
 pub mod hook;
 pub mod parser;
+mod paths;
 mod policy;
 mod rules;
+pub mod semantic;
+mod tables;
 mod verdict;
+mod wrappers;
 
 pub use config::{
     ApprovalConfig, AskAction, BashSecurityConfig, CodeModeSetting, Dialect, GlobOptionInjection,

@@ -1,8 +1,483 @@
-//! TEMPORARY until the parser lands.
-use super::{BashSecurityConfig, EvalContext, Evaluation, Verdict};
-/// Evaluates one command.
-pub fn evaluate(_command: &str, _ctx: &EvalContext, _cfg: &BashSecurityConfig) -> Evaluation {
-    Evaluation { verdict: Verdict::Ask, reason: "exec.ask.unlisted".into(), message: "x".into(), findings: vec![], reasons: vec![] }
+//! Evaluation of one command: raw-text checks, parse, semantic model, checks, deny rules,
+//! the read-only allowlist, operator rules, and the precedence of P4-R38/P4-R39.
+
+use super::ast::Span;
+use super::checks::{self, Findings};
+use super::parser::{parse, ParseLimits};
+use super::semantic::{analyze, Model, WalkLimits};
+use super::verdict::{Evaluation, Severity, Verdict};
+use super::{allow, deny, rules, BashSecurityConfig, EvalContext, OnExceed, Unlisted};
+
+/// One reason that fired, before precedence picks the winner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    /// Reason code.
+    pub code: String,
+    /// Its level.
+    pub level: Verdict,
+    /// Message naming the command piece and what to do instead.
+    pub message: String,
+    /// A liftable ask (P4-R36).
+    pub liftable: bool,
+    /// Index of the executed command it belongs to, when it belongs to one.
+    pub command: Option<usize>,
 }
-/// Explains.
-pub fn explain(_command: &str, _ctx: &EvalContext, _cfg: &BashSecurityConfig) -> String { String::new() }
+
+impl Reason {
+    /// A deny reason.
+    pub fn deny(code: impl Into<String>, message: impl Into<String>) -> Reason {
+        Reason {
+            code: code.into(),
+            level: Verdict::Deny,
+            message: message.into(),
+            liftable: false,
+            command: None,
+        }
+    }
+    /// A non-liftable ask reason.
+    pub fn ask(code: impl Into<String>, message: impl Into<String>) -> Reason {
+        Reason {
+            code: code.into(),
+            level: Verdict::Ask,
+            message: message.into(),
+            liftable: false,
+            command: None,
+        }
+    }
+    /// A liftable ask reason of one command.
+    pub fn liftable(code: impl Into<String>, message: impl Into<String>, command: usize) -> Reason {
+        Reason {
+            code: code.into(),
+            level: Verdict::Ask,
+            message: message.into(),
+            liftable: true,
+            command: Some(command),
+        }
+    }
+}
+
+/// Literal fragments scanned in the raw text when a limit stops the analysis (P4-R41).
+const LIMIT_TEXT_SCAN: &[&str] = &[
+    "/dev/tcp/",
+    "/dev/udp/",
+    "|sh",
+    "| sh",
+    "|bash",
+    "| bash",
+    "base64 -d",
+    "base64 --decode",
+    "mkfs",
+    "rm -rf /",
+    "rm -rf ~",
+    "authorized_keys",
+    ".bashrc",
+    ".zshrc",
+    "LD_PRELOAD",
+    "/environ",
+];
+
+fn limit_reason(
+    cfg: &BashSecurityConfig,
+    which: &str,
+    always_deny: bool,
+    detail: String,
+) -> Reason {
+    if always_deny || cfg.limits.on_exceed == OnExceed::Deny {
+        Reason::deny(format!("exec.deny.limit.{which}"), detail)
+    } else {
+        Reason::ask(format!("exec.ask.limit.{which}"), detail)
+    }
+}
+
+fn text_scan(command: &str) -> Option<Reason> {
+    LIMIT_TEXT_SCAN.iter().find(|p| command.contains(**p)).map(|p| {
+        Reason::deny(
+            "exec.deny.limit.text_scan",
+            format!("the command is too large or complex to analyse and contains `{p}`; it was not run."),
+        )
+    })
+}
+
+fn walk_limits(cfg: &BashSecurityConfig) -> WalkLimits {
+    let l = &cfg.limits;
+    let to = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+    WalkLimits {
+        max_commands: to(l.max_commands),
+        max_depth: to(l.max_depth),
+        max_brace_words: to(l.max_brace_words),
+        parse: ParseLimits {
+            max_input_bytes: to(l.max_input_bytes),
+            max_nodes: to(l.max_nodes),
+            max_depth: to(l.max_depth),
+            max_brace_words_per_word: to(l.max_brace_words),
+            max_brace_words_per_command: to(l.max_brace_words).saturating_mul(8),
+        },
+    }
+}
+
+/// Everything computed for one command, for `evaluate` and `explain`.
+pub struct Analysis {
+    /// Findings of the 23 checks.
+    pub findings: Findings,
+    /// Every reason that fired.
+    pub reasons: Vec<Reason>,
+    /// The semantic model (empty when the input was refused before parsing).
+    pub model: Model,
+    /// S-expression of the parse tree.
+    pub tree: String,
+}
+
+/// Runs the whole pipeline and returns every reason (no precedence applied yet).
+pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> Analysis {
+    let mut findings = Findings::default();
+    let mut reasons = Vec::new();
+    let limits = walk_limits(cfg);
+    checks::text::raw_checks(command, &mut findings);
+    if command.len() > limits.parse.max_input_bytes {
+        // Too large: a limit that always denies (P4-T59), plus the literal scan.
+        reasons.push(limit_reason(
+            cfg,
+            "input_too_large",
+            true,
+            format!("the command is {} bytes, over the {}-byte analysis limit; it was not run. Split it into smaller commands.", command.len(), limits.parse.max_input_bytes),
+        ));
+        reasons.extend(text_scan(command));
+        return Analysis {
+            findings,
+            reasons,
+            model: Model::default(),
+            tree: String::new(),
+        };
+    }
+    let parsed = parse(command, &limits.parse);
+    let tree = parsed.script.to_sexp();
+    checks::text::parsed_checks(command, &parsed, &mut findings);
+    let mut limited = false;
+    if let Some(e) = &parsed.error {
+        if let Some(which) = super::parser::limit_kind(e) {
+            limited = true;
+            reasons.push(limit_reason(
+                cfg,
+                which,
+                false,
+                format!(
+                    "the command exceeds the `{which}` analysis limit ({}); it was not run.",
+                    e.message
+                ),
+            ));
+        }
+    }
+    let model = analyze(&parsed.script, ctx, limits);
+    for n in &model.notes {
+        if let super::semantic::Note::Limit(which, _) = n {
+            limited = true;
+            reasons.push(limit_reason(cfg, which, false, format!("the command exceeds the `{which}` analysis limit; it was not run. Split it into smaller commands.")));
+        }
+    }
+    if limited {
+        reasons.extend(text_scan(command));
+    }
+    checks::structural(command, &parsed, &model, ctx, cfg, &mut findings);
+    deny::rules(&model, ctx, &mut reasons);
+    allow::classify(&model, ctx, cfg, &mut reasons);
+    rules::apply(&model, cfg, &mut reasons);
+    for f in findings.iter() {
+        let code = format!(
+            "exec.{}.check.{}",
+            if f.severity == Severity::Deny {
+                "deny"
+            } else {
+                "ask"
+            },
+            f.name.to_ascii_lowercase()
+        );
+        match f.severity {
+            Severity::Deny => reasons.push(Reason::deny(code, f.message.clone())),
+            Severity::Ask => {
+                let mut r = Reason::ask(code, f.message.clone());
+                // A write inside the workspace is liftable by an allow rule (P4-R36).
+                if f.id == 7 && f.liftable {
+                    r.liftable = true;
+                    r.command = f.command;
+                }
+                reasons.push(r)
+            }
+            Severity::Info => {}
+        }
+    }
+    Analysis {
+        findings,
+        reasons,
+        model,
+        tree,
+    }
+}
+
+/// Evaluates one command: allow / ask / deny with the winning reason (P4-R38, P4-R39).
+pub fn evaluate(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> Evaluation {
+    let a = analyse(command, ctx, cfg);
+    decide(command, a, cfg)
+}
+
+fn deny_rank(code: &str) -> (u8, u32) {
+    let order = [
+        "exec.deny.rule",
+        "exec.deny.limit.",
+        "exec.deny.destructive.",
+        "exec.deny.remote_exec.",
+        "exec.deny.reverse_shell",
+        "exec.deny.check.persistence_target",
+        "exec.deny.check.privilege_escalation",
+        "exec.deny.check.secret_access",
+        "exec.deny.option_exec",
+    ];
+    for (i, p) in order.iter().enumerate() {
+        if code.starts_with(p) {
+            return (u8::try_from(i).unwrap_or(u8::MAX), 0);
+        }
+    }
+    (100, checks::id_of_code(code))
+}
+
+fn ask_rank(code: &str) -> (u8, u32) {
+    if code == "exec.ask.rule" {
+        return (0, 0);
+    }
+    if code.starts_with("exec.ask.limit.") {
+        return (1, 0);
+    }
+    if code.starts_with("exec.ask.check.") {
+        return (2, checks::id_of_code(code));
+    }
+    let order = [
+        "exec.ask.unlisted",
+        "exec.ask.write",
+        "exec.ask.network",
+        "exec.ask.interpreter",
+        "exec.ask.option_exec",
+        "exec.ask.unknown_option",
+        "exec.ask.dynamic_args",
+        "exec.ask.glob_option_injection",
+        "exec.ask.wrapper_unparsed",
+        "exec.ask.wrapper_depth",
+        "exec.ask.destructive",
+    ];
+    let i = order.iter().position(|p| *p == code).unwrap_or(order.len());
+    (3, u32::try_from(i).unwrap_or(u32::MAX))
+}
+
+fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig) -> Evaluation {
+    let Analysis {
+        findings,
+        mut reasons,
+        model,
+        ..
+    } = a;
+    let findings = findings.into_sorted();
+    let mut all: Vec<String> = Vec::new();
+    let finish = |verdict: Verdict, reason: &Reason, all: Vec<String>, findings| Evaluation {
+        verdict,
+        reason: reason.code.clone(),
+        message: reason.message.clone(),
+        findings,
+        reasons: all,
+    };
+    // (1) any deny source.
+    let mut denies: Vec<&Reason> = reasons
+        .iter()
+        .filter(|r| r.level == Verdict::Deny)
+        .collect();
+    denies.sort_by_key(|r| deny_rank(&r.code));
+    if let Some(first) = denies.first() {
+        all.extend(denies.iter().map(|r| r.code.clone()));
+        let first = (*first).clone();
+        return finish(Verdict::Deny, &first, dedup(all), findings);
+    }
+    // (2) a non-liftable ask.
+    let mut hard: Vec<&Reason> = reasons
+        .iter()
+        .filter(|r| r.level == Verdict::Ask && !r.liftable)
+        .collect();
+    hard.sort_by_key(|r| ask_rank(&r.code));
+    if let Some(first) = hard.first() {
+        all.extend(hard.iter().map(|r| r.code.clone()));
+        let first = (*first).clone();
+        return finish(Verdict::Ask, &first, dedup(all), findings);
+    }
+    // (3) lift what operator rules or `unlisted: allow` lift.
+    let lifted_by_rule: Vec<usize> = rules::allowed_commands(&model, cfg);
+    let any_lift_needed = reasons.iter().any(|r| r.liftable);
+    reasons.retain(|r| {
+        !(r.liftable
+            && (cfg.unlisted == Unlisted::Allow
+                || r.command.is_some_and(|c| lifted_by_rule.contains(&c))))
+    });
+    let mut soft: Vec<&Reason> = reasons.iter().filter(|r| r.level == Verdict::Ask).collect();
+    soft.sort_by_key(|r| ask_rank(&r.code));
+    if let Some(first) = soft.first() {
+        all.extend(soft.iter().map(|r| r.code.clone()));
+        let first = (*first).clone();
+        return finish(Verdict::Ask, &first, dedup(all), findings);
+    }
+    let executed = model.commands.iter().filter(|c| !c.argv.is_empty()).count();
+    let reason = if executed == 0
+        && model.commands.iter().all(|c| c.redirs.is_empty())
+        && command_is_blank(command)
+    {
+        Reason {
+            code: "exec.allow.empty".into(),
+            level: Verdict::Allow,
+            message: "nothing to run.".into(),
+            liftable: false,
+            command: None,
+        }
+    } else if any_lift_needed && cfg.unlisted != Unlisted::Allow {
+        Reason {
+            code: "exec.allow.rule".into(),
+            level: Verdict::Allow,
+            message: "allowed by an operator allow rule.".into(),
+            liftable: false,
+            command: None,
+        }
+    } else if any_lift_needed {
+        Reason {
+            code: "exec.allow.rule".into(),
+            level: Verdict::Allow,
+            message: "allowed: `unlisted` is set to allow and nothing dangerous was found.".into(),
+            liftable: false,
+            command: None,
+        }
+    } else if allow::is_version_query(&model) {
+        Reason {
+            code: "exec.allow.version_query".into(),
+            level: Verdict::Allow,
+            message: "a version or help query.".into(),
+            liftable: false,
+            command: None,
+        }
+    } else {
+        Reason {
+            code: "exec.allow.read_only".into(),
+            level: Verdict::Allow,
+            message: "every command only reads.".into(),
+            liftable: false,
+            command: None,
+        }
+    };
+    finish(Verdict::Allow, &reason, Vec::new(), findings)
+}
+
+fn command_is_blank(command: &str) -> bool {
+    command.lines().all(|l| {
+        let t = l.trim_matches([' ', '\t']);
+        t.is_empty() || t.starts_with('#')
+    })
+}
+
+fn dedup(mut v: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    v.retain(|c| seen.insert(c.clone()));
+    v
+}
+
+/// A person-readable account of one evaluation: parse tree, executed commands with their
+/// unwrapped argv, findings, reasons, verdict (P4-R47a).
+pub fn explain(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> String {
+    let a = analyse(command, ctx, cfg);
+    let mut out = String::new();
+    out.push_str("command:\n");
+    for (i, l) in command.split('\n').enumerate() {
+        out.push_str(&format!("  {:>3}| {}\n", i + 1, l.escape_debug()));
+    }
+    out.push_str("\nparse tree:\n  ");
+    out.push_str(if a.tree.is_empty() {
+        "(not parsed)"
+    } else {
+        &a.tree
+    });
+    out.push_str("\n\nexecuted commands:\n");
+    if a.model.commands.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for (i, c) in a.model.commands.iter().enumerate() {
+        let argv: Vec<String> = c
+            .argv
+            .iter()
+            .map(|x| {
+                x.value
+                    .clone()
+                    .map_or_else(|| "<unknown>".to_string(), |v| format!("{v:?}"))
+            })
+            .collect();
+        let wrappers = if c.wrappers.is_empty() {
+            String::new()
+        } else {
+            format!(" via {}", c.wrappers.join(" > "))
+        };
+        out.push_str(&format!(
+            "  [{i}] {:?}{wrappers}{}: [{}]{}\n",
+            c.context,
+            if c.in_substitution {
+                " (in substitution)"
+            } else {
+                ""
+            },
+            argv.join(", "),
+            if c.redirs.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " redirections: {}",
+                    c.redirs
+                        .iter()
+                        .map(|r| format!(
+                            "{}{}",
+                            r.op.as_str(),
+                            r.target.clone().unwrap_or_else(|| "<fd>".into())
+                        ))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )
+            }
+        ));
+    }
+    out.push_str("\nfindings:\n");
+    let findings = a.findings.clone().into_sorted();
+    if findings.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for f in &findings {
+        let text = Span {
+            start: f.span.0,
+            end: f.span.1,
+        }
+        .slice(command)
+        .unwrap_or("");
+        out.push_str(&format!(
+            "  check {:>2} {} [{:?}/{:?}] at {}..{} `{}`: {}\n",
+            f.id,
+            f.name,
+            f.category,
+            f.severity,
+            f.span.0,
+            f.span.1,
+            text.escape_debug(),
+            f.message
+        ));
+    }
+    let ev = decide(command, a, cfg);
+    out.push_str("\nreasons:\n");
+    if ev.reasons.is_empty() {
+        out.push_str(&format!("  {}\n", ev.reason));
+    }
+    for r in &ev.reasons {
+        out.push_str(&format!("  {r}\n"));
+    }
+    out.push_str(&format!(
+        "\nverdict: {} ({})\n  {}\n",
+        ev.verdict.as_str(),
+        ev.reason,
+        ev.message
+    ));
+    out
+}

@@ -98,35 +98,40 @@ export function findPluginTarball(dir = PLUGIN_DIR) {
 // ------------------------------------------------------------------ process tracking
 
 const live = new Set(); // child processes started by this module and not yet exited
-let exitHookInstalled = false;
-function track(child) {
-  live.add(child);
-  child.once("exit", () => live.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    // Last resort: never leave OpenClaw processes behind when the test process dies.
-    process.once("exit", () => {
-      for (const c of live) {
-        try {
-          process.kill(c.pid, "SIGKILL");
-        } catch {
-          /* already gone */
-        }
-      }
-    });
-    for (const sig of ["SIGINT", "SIGTERM"]) {
-      process.once(sig, () => {
-        for (const c of live) {
-          try {
-            process.kill(c.pid, "SIGTERM");
-          } catch {
-            /* already gone */
-          }
-        }
-        process.exit(130);
-      });
+const interruptHandlers = new Set(); // async cleanups to run on SIGINT/SIGTERM
+let exitHooksInstalled = false;
+
+function killAll(signal) {
+  for (const c of live) {
+    try {
+      process.kill(c.pid, signal);
+    } catch {
+      /* already gone */
     }
   }
+}
+
+function installExitHooks() {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  // Last resort: never leave OpenClaw processes behind when this process dies.
+  process.once("exit", () => killAll("SIGKILL"));
+  for (const sig of ["SIGINT", "SIGTERM"]) {
+    process.once(sig, () => {
+      const all = Promise.allSettled([...interruptHandlers].map((f) => f()));
+      const limit = new Promise((r) => setTimeout(r, 20_000).unref());
+      Promise.race([all, limit]).finally(() => {
+        killAll("SIGKILL");
+        process.exit(sig === "SIGINT" ? 130 : 143);
+      });
+    });
+  }
+}
+
+function track(child) {
+  installExitHooks();
+  live.add(child);
+  child.once("exit", () => live.delete(child));
 }
 
 export function stripAnsi(s) {
@@ -137,6 +142,30 @@ export function stripAnsi(s) {
 function tail(text, lines = 60) {
   const arr = stripAnsi(text ?? "").split("\n");
   return arr.slice(-lines).join("\n");
+}
+
+/** The OpenClaw log file is JSONL; render its last lines as "time level [subsystem] message". */
+export function formatOpenclawLog(text, lines = 60) {
+  return String(text ?? "")
+    .split("\n")
+    .filter((l) => l.trim())
+    .slice(-lines)
+    .map((l) => {
+      try {
+        const e = JSON.parse(l);
+        let sub = "";
+        try {
+          sub = JSON.parse(e["0"] ?? "{}").subsystem ?? "";
+        } catch {
+          /* not a subsystem tag */
+        }
+        const msg = typeof e.message === "string" ? e.message : JSON.stringify(e["1"] ?? e);
+        return `${e.time ?? ""} ${e._meta?.logLevelName ?? ""} ${sub ? `[${sub}] ` : ""}${msg}`.slice(0, 2000);
+      } catch {
+        return l.slice(0, 2000);
+      }
+    })
+    .join("\n");
 }
 
 /** Parse the JSON document an OpenClaw `--json` command prints on stdout (tolerates a prefix). */
@@ -269,10 +298,14 @@ export class Scenario {
     this.gateway = null;
     this.model = null;
     this.cleanedUp = false;
+    this.failed = false;
     this.children = new Set(); // every process this scenario started
   }
 
   async init() {
+    installExitHooks();
+    this.onInterrupt = () => this.cleanup({ failed: true });
+    interruptHandlers.add(this.onInterrupt);
     fs.mkdirSync(TMP_PARENT, { recursive: true });
     this.dir = fs.mkdtempSync(path.join(TMP_PARENT, `agent-ops-e2e-${this.name}-`));
     this.home = path.join(this.dir, "home");
@@ -594,7 +627,7 @@ export class Scenario {
       else if (o.json) parts.push(`stdout (json, head): ${JSON.stringify(o.json).slice(0, 1500)}`);
     }
     try {
-      parts.push(`--- OpenClaw log ${this.openclawLog} (tail):\n${tail(fs.readFileSync(this.openclawLog, "utf8"), 60)}`);
+      parts.push(`--- OpenClaw log ${this.openclawLog} (tail):\n${formatOpenclawLog(fs.readFileSync(this.openclawLog, "utf8"), 60)}`);
     } catch {
       /* no log */
     }
@@ -628,6 +661,7 @@ export class Scenario {
   async cleanup({ failed = false } = {}) {
     if (this.cleanedUp) return;
     this.cleanedUp = true;
+    interruptHandlers.delete(this.onInterrupt);
     await this.stopGateway();
     for (const c of this.children) await terminate(c, 5_000);
     if (this.model) await this.model.close();
@@ -666,28 +700,40 @@ function withAgentFields(res, sessionKey) {
 }
 
 /**
- * Run `fn(scenario)` with a fresh scenario; on failure the error message is extended with the
- * scenario's diagnostics; the scenario is always cleaned up (kept on failure with
- * AGENT_OPS_E2E_KEEP=1).
+ * Run `fn(scenario)`; when it throws, extend the error with the scenario's diagnostics (process
+ * output tails, OpenClaw log, fake-model log, decisions) and mark the scenario failed.
  */
-export async function withScenario(opts, fn) {
-  const s = await createScenario(opts);
-  let failed = false;
+export async function withDiagnostics(s, fn) {
   try {
     return await fn(s);
   } catch (err) {
-    failed = true;
-    const diag = s.diagnostics();
+    s.failed = true;
+    const extra = `\n\n===== agent-ops e2e diagnostics (${s.name}) =====\n${s.diagnostics()}\n===== end of diagnostics =====`;
     if (err && typeof err === "object") {
+      // The test reporter prints err.stack (computed at construction), so extend both.
       try {
-        err.message = `${err.message}\n\n===== agent-ops e2e diagnostics (${s.name}) =====\n${diag}`;
+        err.message = `${err.message}${extra}`;
+        if (typeof err.stack === "string") err.stack = `${err.stack}${extra}`;
       } catch {
-        /* read-only message */
+        process.stderr.write(extra + "\n");
       }
+    } else {
+      process.stderr.write(extra + "\n");
     }
     throw err;
+  }
+}
+
+/**
+ * Run `fn(scenario)` with a fresh scenario (see createScenario); failures carry diagnostics; the
+ * scenario is always cleaned up (kept on failure with AGENT_OPS_E2E_KEEP=1).
+ */
+export async function withScenario(opts, fn) {
+  const s = await createScenario(opts);
+  try {
+    return await withDiagnostics(s, fn);
   } finally {
-    await s.cleanup({ failed });
+    await s.cleanup({ failed: s.failed });
   }
 }
 

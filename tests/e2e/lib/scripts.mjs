@@ -5,13 +5,13 @@ import { onlyPhases } from "./harness.mjs";
  * Two-step turn keyed on `mark`: the first model call of the turn asks `exec` to run `command`;
  * the call after the tool result answers with text quoting that result.
  */
-export function execThenReport(mark, command, { id = mark } = {}) {
+export function execThenReport(mark, command, { id = mark, reportText } = {}) {
   return [
     { id: `${id}:exec`, match: { marker: mark, turn: "first" }, toolCalls: [{ name: "exec", arguments: { command } }] },
     {
       id: `${id}:report`,
       match: { marker: mark, turn: "continue" },
-      text: `E2E-REPORT ${mark}: the exec tool returned: {{lastToolResult}}`,
+      text: reportText ?? `E2E-REPORT ${mark}: the exec tool returned: {{lastToolResult}}`,
     },
   ];
 }

@@ -1,0 +1,419 @@
+//! Checks that read the AST and the semantic model: substitutions (6), writes (7), dynamic
+//! command names (8), nested or detached execution (10), eval-like builtins (16), privilege
+//! escalation (22) and secret access (23).
+
+use super::Findings;
+use crate::shell::parser::Parsed;
+use crate::shell::paths::{is_within, resolve};
+use crate::shell::semantic::{Arg, ExecCommand, Model, Note};
+use crate::shell::tables::{self, BLOCK_DEVICE_PREFIXES, HARMLESS_TARGETS, TRUSTED_BIN_DIRS};
+use crate::shell::verdict::Severity;
+use crate::shell::{BashSecurityConfig, EvalContext};
+
+fn sp(s: crate::shell::ast::Span) -> (u32, u32) {
+    (s.start, s.end)
+}
+
+/// Variables whose assignment loads code into the next program (check 22, deny).
+const CODE_LOADING_VARS: &[&str] = &[
+    "LD_PRELOAD",
+    "LD_AUDIT",
+    "DYLD_INSERT_LIBRARIES",
+    "BASH_ENV",
+    "ENV",
+    "PROMPT_COMMAND",
+    "SHELLOPTS",
+    "BASHOPTS",
+    "LESSOPEN",
+    "LESSCLOSE",
+    "PERL5OPT",
+    "RUBYOPT",
+    "PYTHONSTARTUP",
+    "GIT_SSH_COMMAND",
+    "GIT_SSH",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_ASKPASS",
+    "SSH_ASKPASS",
+    "SUDO_ASKPASS",
+    "GIT_CONFIG_COUNT",
+    "GIT_CONFIG_PARAMETERS",
+];
+
+/// Variables that change where programs or libraries come from (check 22, ask).
+const PATH_VARS: &[&str] = &[
+    "PATH",
+    "LD_LIBRARY_PATH",
+    "DYLD_LIBRARY_PATH",
+    "PYTHONPATH",
+    "NODE_PATH",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_EXEC_PATH",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+];
+
+/// Pager and editor variables: only a plain word from a short list is harmless.
+const PAGER_VARS: &[&str] = &[
+    "PAGER",
+    "GIT_PAGER",
+    "MANPAGER",
+    "EDITOR",
+    "VISUAL",
+    "GIT_EDITOR",
+];
+const SAFE_PAGERS: &[&str] = &[
+    "cat", "less", "more", "head", "tail", "true", "vi", "vim", "nano",
+];
+
+/// Runs the structural checks.
+pub fn run(
+    command: &str,
+    _parsed: &Parsed,
+    model: &Model,
+    ctx: &EvalContext,
+    _cfg: &BashSecurityConfig,
+    out: &mut Findings,
+) {
+    notes(model, out);
+    for (i, c) in model.commands.iter().enumerate() {
+        writes(i, c, ctx, out);
+        command_name(command, c, out);
+        eval_like(c, out);
+        escalation(c, out);
+        secrets(c, ctx, out);
+        for (name, value, span) in &c.assignments {
+            assignment(name, value.as_deref(), sp(*span), out);
+        }
+        if c.base_name() == Some("export")
+            || c.base_name() == Some("declare")
+            || c.base_name() == Some("typeset")
+            || c.base_name() == Some("local")
+            || c.base_name() == Some("readonly")
+        {
+            for a in c.args() {
+                if let Some((n, v)) = a.text().split_once('=') {
+                    assignment(n, a.value.as_ref().map(|_| v), sp(a.span), out);
+                }
+            }
+        }
+    }
+    for (k, v) in &ctx.env_keys {
+        assignment(k, v.as_deref(), (0, 0), out);
+    }
+}
+
+fn notes(model: &Model, out: &mut Findings) {
+    for n in &model.notes {
+        match n {
+            Note::Substitution { span, literal_heredoc_cat: false, process } => {
+                let what = if *process { "process substitution" } else { "command substitution" };
+                out.add(6, Severity::Ask, sp(*span), format!("a {what} runs a hidden command whose output becomes part of this one; run the inner command on its own first."));
+            }
+            Note::Substitution { .. } => {}
+            Note::FunctionDef(s) => out.add(10, Severity::Ask, sp(*s), "the command defines a shell function."),
+            Note::Coproc(s) => out.add(10, Severity::Ask, sp(*s), "`coproc` starts a background co-process."),
+            Note::Select(s) => out.add(10, Severity::Ask, sp(*s), "`select` waits for interactive input."),
+            Note::Background(s) => out.add(10, Severity::Ask, sp(*s), "`&` runs a command in the background, outside the tool's lifecycle; run it in the foreground."),
+            Note::NestedShell(s) => out.add(10, Severity::Ask, sp(*s), "a nested shell runs a script string; its commands were analysed too."),
+            Note::InteractiveShell(s) => out.add(10, Severity::Ask, sp(*s), "a shell or interpreter is started without a script: an interactive shell."),
+            Note::UnknownScript(s, what) => {
+                let id = if what.starts_with("eval") || what.starts_with("trap") { 16 } else { 10 };
+                out.add(id, Severity::Ask, sp(*s), format!("{what}: the script text is not literal, so what it runs cannot be known."));
+            }
+            Note::NestedParseError(s, m) => out.add(5, Severity::Ask, sp(*s), format!("a nested script could not be parsed: {m}")),
+            Note::WrapperUnparsed(..) | Note::WrapperDepth(_) | Note::Limit(..) => {}
+        }
+    }
+}
+
+fn writes(i: usize, c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
+    for r in &c.redirs {
+        let target = r.target.as_deref();
+        if let Some(t) = target {
+            if t.starts_with("/dev/tcp/") || t.starts_with("/dev/udp/") {
+                out.add(
+                    7,
+                    Severity::Deny,
+                    sp(r.span),
+                    format!("`{t}` opens a network socket from the shell."),
+                );
+                continue;
+            }
+        }
+        if !r.op.writes() || !r.is_file {
+            continue;
+        }
+        match target {
+            None => out.add_hit(
+                7,
+                Severity::Ask,
+                sp(r.span),
+                "the command writes to a file whose name is computed at run time.",
+                false,
+                Some(i),
+            ),
+            Some(t) if HARMLESS_TARGETS.contains(&t) || is_fd_path(t) => {}
+            Some(t) if BLOCK_DEVICE_PREFIXES.iter().any(|p| t.starts_with(p)) => {}
+            Some(t) => {
+                let path = resolve(t, ctx);
+                let inside = !ctx.workspace.is_empty() && is_within(&path, &ctx.workspace, ctx.os);
+                out.add_hit(7, Severity::Ask, sp(r.span), format!("the command writes the file `{t}` with `{}`; write files with the file tools instead.", r.op.as_str()), inside, Some(i));
+            }
+        }
+    }
+}
+
+fn is_fd_path(t: &str) -> bool {
+    t.strip_prefix("/dev/fd/")
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn command_name(command: &str, c: &ExecCommand, out: &mut Findings) {
+    let Some(name) = c.argv.first() else { return };
+    if name.plain && name.value.is_some() {
+        return;
+    }
+    let raw = command
+        .get(name.span.start as usize..name.span.end as usize)
+        .unwrap_or("");
+    // `\ls` (one leading backslash on an otherwise plain name) only bypasses aliases.
+    if let Some(rest) = raw.strip_prefix('\\') {
+        if !rest.is_empty()
+            && rest
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "-_./+".contains(ch))
+        {
+            return;
+        }
+    }
+    if name.brace {
+        // Check 13 reports brace expansion in a command name (issue 3); keep it an ask here.
+        out.add(
+            8,
+            Severity::Ask,
+            sp(name.span),
+            "the command name comes from a brace expansion.",
+        );
+        return;
+    }
+    let carried = !c.wrappers.is_empty();
+    if carried && (name.substitution || name.param) {
+        out.add(
+            8,
+            Severity::Deny,
+            sp(name.span),
+            format!(
+                "the command run by `{}` is computed at run time (`{raw}`), which hides what runs.",
+                c.wrappers.last().map_or("", String::as_str)
+            ),
+        );
+    } else {
+        out.add(8, Severity::Ask, sp(name.span), format!("the command name `{raw}` is not a plain word (quotes, escapes, variables or globs); write the command name plainly."));
+    }
+}
+
+fn eval_like(c: &ExecCommand, out: &mut Findings) {
+    let Some(name) = c.base_name() else { return };
+    if !tables::has(tables::EVAL_LIKE, name) {
+        return;
+    }
+    let args = c.args();
+    let has = |f: &str| {
+        args.iter().any(|a| {
+            a.is(f)
+                || (a.text().starts_with('-')
+                    && !a.text().starts_with("--")
+                    && f.len() == 2
+                    && a.text().contains(f.get(1..).unwrap_or("?")))
+        })
+    };
+    let flagged = match name {
+        "eval" | "source" | "." => true,
+        "trap" => args.len() >= 2 && !args.first().is_some_and(|a| a.text().starts_with('-')),
+        "enable" => true,
+        "hash" => has("-p"),
+        "bind" => has("-x"),
+        "complete" | "compgen" => has("-C") || has("-F"),
+        "alias" => args.iter().any(|a| a.text().contains('=')),
+        "fc" => !(has("-l") && !has("-e") && !has("-s")),
+        "mapfile" | "readarray" => has("-C"),
+        _ => false,
+    };
+    if flagged {
+        out.add(
+            16,
+            Severity::Ask,
+            sp(c.span),
+            format!("`{name}` runs text as shell code or changes how later commands run."),
+        );
+    }
+}
+
+fn escalation(c: &ExecCommand, out: &mut Findings) {
+    let Some(name) = c.base_name() else { return };
+    if matches!(
+        name,
+        "sudo" | "doas" | "run0" | "pkexec" | "su" | "runuser" | "sudoedit"
+    ) {
+        out.add(
+            22,
+            Severity::Ask,
+            sp(c.span),
+            format!("`{name}` runs a command with another user's privileges."),
+        );
+    }
+    if c.wrappers
+        .iter()
+        .any(|w| matches!(w.as_str(), "sudo" | "doas" | "run0" | "pkexec"))
+    {
+        let inline = tables::is_shell(name)
+            && c.args()
+                .iter()
+                .any(|a| a.text().starts_with('-') && a.text().contains('c'))
+            || tables::interpreter_family(name).is_some()
+                && c.args()
+                    .iter()
+                    .any(|a| matches!(a.text(), "-c" | "-e" | "-E" | "-r" | "--eval"));
+        if inline {
+            out.add(
+                22,
+                Severity::Deny,
+                sp(c.span),
+                "inline code run as root (`sudo sh -c`, `sudo python -c`, …) is not allowed.",
+            );
+        }
+    }
+    if name == "sudo"
+        && c.args()
+            .iter()
+            .any(|a| matches!(a.text(), "-s" | "-i" | "--shell" | "--login"))
+        && c.args().len() > 1
+    {
+        out.add(
+            22,
+            Severity::Deny,
+            sp(c.span),
+            "`sudo -s`/`-i` with a command runs it through a root shell.",
+        );
+    }
+    if name == "chmod" && c.args().iter().any(is_setid_mode) {
+        out.add(
+            22,
+            Severity::Deny,
+            sp(c.span),
+            "setting the setuid/setgid bit creates a privilege-escalation path.",
+        );
+    }
+    if let Some(first) = c.argv.first() {
+        if let Some(n) = first.value.as_deref() {
+            if n.contains('/') {
+                let dir = n.rsplit_once('/').map_or("", |(d, _)| d);
+                let base = n.rsplit('/').next().unwrap_or(n);
+                if !TRUSTED_BIN_DIRS.contains(&dir) && tables::has(tables::READ_ONLY, base) {
+                    out.add(22, Severity::Ask, sp(first.span), format!("`{n}` is a program outside the system directories with the name of a standard command."));
+                }
+            }
+        }
+    }
+}
+
+fn is_setid_mode(a: &Arg) -> bool {
+    let t = a.text();
+    if t.chars().all(|c| c.is_ascii_digit()) && t.len() == 4 {
+        return matches!(t.chars().next(), Some('2' | '4' | '6' | '7'));
+    }
+    t.split(',').any(|clause| {
+        let ops: Vec<&str> = clause.splitn(2, ['+', '=']).collect();
+        clause.contains(['+', '=']) && ops.get(1).is_some_and(|perm| perm.contains('s'))
+    })
+}
+
+fn secrets(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
+    let targets = c
+        .args()
+        .iter()
+        .map(|a| (a.value.clone(), a.span))
+        .chain(c.redirs.iter().map(|r| (r.target.clone(), r.span)));
+    for (v, span) in targets {
+        let Some(v) = v else { continue };
+        let p = resolve(&v, ctx);
+        let mut segs = p.split('/').skip(1);
+        if segs.next() == Some("proc") {
+            let _pid = segs.next();
+            if matches!(segs.next(), Some("environ" | "mem")) && segs.next().is_none() {
+                out.add(
+                    23,
+                    Severity::Deny,
+                    sp(span),
+                    format!("`{v}` exposes a process's environment or memory, where secrets live."),
+                );
+            }
+        }
+    }
+}
+
+fn assignment(name: &str, value: Option<&str>, span: (u32, u32), out: &mut Findings) {
+    if CODE_LOADING_VARS.contains(&name)
+        || name.starts_with("BASH_FUNC_")
+        || name.starts_with("GIT_CONFIG_KEY_")
+        || name.starts_with("GIT_CONFIG_VALUE_")
+    {
+        out.add(
+            22,
+            Severity::Deny,
+            span,
+            format!("setting `{name}` makes programs load or run code chosen by the command."),
+        );
+    } else if name == "PS4" && value.is_none_or(|v| v.contains("$(") || v.contains('`')) {
+        out.add(
+            22,
+            Severity::Deny,
+            span,
+            "`PS4` with a command substitution runs code on every traced line.",
+        );
+    } else if name == "NODE_OPTIONS"
+        && value.is_none_or(|v| {
+            ["--require", "-r", "--import", "--loader"]
+                .iter()
+                .any(|f| v.contains(f))
+        })
+    {
+        out.add(
+            22,
+            Severity::Deny,
+            span,
+            "`NODE_OPTIONS` with --require/--import/--loader loads code into every Node process.",
+        );
+    } else if PAGER_VARS.contains(&name) {
+        match value {
+            Some(v) if SAFE_PAGERS.contains(&v) => {}
+            Some(v)
+                if v.chars()
+                    .any(|c| c.is_whitespace() || ";&|$()<>`".contains(c)) =>
+            {
+                out.add(
+                    22,
+                    Severity::Deny,
+                    span,
+                    format!(
+                        "`{name}` is set to a command line; programs run it as a pager or editor."
+                    ),
+                )
+            }
+            _ => out.add(
+                22,
+                Severity::Ask,
+                span,
+                format!("`{name}` chooses a program that other commands run."),
+            ),
+        }
+    } else if PATH_VARS.contains(&name) {
+        out.add(
+            22,
+            Severity::Ask,
+            span,
+            format!("setting `{name}` changes which programs or libraries run."),
+        );
+    }
+}

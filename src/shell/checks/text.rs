@@ -1,0 +1,138 @@
+//! Checks 1–5 (category `text`): what the raw characters do, and whether the parser
+//! understood the command at all.
+
+use super::Findings;
+use crate::shell::parser::{limit_kind, Parsed};
+use crate::shell::verdict::Severity;
+
+fn span_of(i: usize, len: usize) -> (u32, u32) {
+    let s = u32::try_from(i).unwrap_or(u32::MAX);
+    (s, s.saturating_add(u32::try_from(len).unwrap_or(u32::MAX)))
+}
+
+/// Whitespace look-alikes (check 2): outside quotes ask, inside quotes info.
+const LOOKALIKE_SPACES: &[char] = &[
+    '\u{00A0}', '\u{1680}', '\u{2000}', '\u{2001}', '\u{2002}', '\u{2003}', '\u{2004}', '\u{2005}',
+    '\u{2006}', '\u{2007}', '\u{2008}', '\u{2009}', '\u{200A}', '\u{2028}', '\u{2029}', '\u{202F}',
+    '\u{205F}', '\u{3000}', '\u{FEFF}',
+];
+
+/// Zero-width and bidi controls (check 2): ask anywhere.
+const INVISIBLE: &[char] = &[
+    '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}',
+    '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+];
+
+/// Checks 1 and 3 on the raw text.
+pub fn raw_checks(command: &str, out: &mut Findings) {
+    for (i, c) in command.char_indices() {
+        let code = u32::from(c);
+        if matches!(code, 0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F | 0x7F) {
+            out.add(1, Severity::Ask, span_of(i, c.len_utf8()), format!("the command contains the control character U+{code:04X}, which terminals hide and tools read differently."));
+        } else if c == '\u{FFFD}' {
+            out.add(
+                1,
+                Severity::Ask,
+                span_of(i, c.len_utf8()),
+                "the command contains invalid UTF-8 or a lone surrogate (shown as U+FFFD).",
+            );
+        } else if c == '\r' {
+            out.add(3, Severity::Ask, span_of(i, 1), "the command contains a carriage return: bash treats it as an ordinary character while other tools split words on it, and it can hide text on a terminal.");
+        }
+    }
+}
+
+/// Byte ranges inside single quotes, double quotes or `$'…'`, by a quote-state scan.
+fn quoted_ranges(s: &str) -> Vec<(usize, usize)> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'\\' => i += 2,
+            b'\'' => {
+                let start = i;
+                i += 1;
+                while let Some(&d) = b.get(i) {
+                    if d == b'\'' {
+                        break;
+                    }
+                    i += 1;
+                }
+                out.push((start, i));
+                i += 1;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while let Some(&d) = b.get(i) {
+                    if d == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if d == b'"' {
+                        break;
+                    }
+                    i += 1;
+                }
+                out.push((start, i));
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Checks 2, 4 and 5, which need quoting context or the parse result.
+pub fn parsed_checks(command: &str, parsed: &Parsed, out: &mut Findings) {
+    let quoted = quoted_ranges(command);
+    let in_quotes = |i: usize| quoted.iter().any(|(a, b)| i > *a && i < *b);
+    for (i, c) in command.char_indices() {
+        if INVISIBLE.contains(&c) {
+            out.add(2, Severity::Ask, span_of(i, c.len_utf8()), format!("the command contains the invisible character U+{:04X} (zero-width or bidirectional control), which makes what you see differ from what runs.", u32::from(c)));
+        } else if LOOKALIKE_SPACES.contains(&c) {
+            let sev = if in_quotes(i) {
+                Severity::Info
+            } else {
+                Severity::Ask
+            };
+            out.add(2, sev, span_of(i, c.len_utf8()), format!("the command contains U+{:04X}, which looks like a space but is part of a word for the shell.", u32::from(c)));
+        }
+    }
+    // Check 4a: a quoted newline followed by a line that starts with `#` looks like a comment.
+    for (a, b) in &quoted {
+        let body = command.get(*a..*b).unwrap_or("");
+        let mut off = 0;
+        for line in body.split('\n').skip(1) {
+            off += 1;
+            if line.trim_start_matches([' ', '\t']).starts_with('#') {
+                out.add(4, Severity::Ask, span_of(*a, b.saturating_sub(*a).saturating_add(1)), "a quoted string continues on a line that starts with `#`, which looks like a comment but is part of the argument.");
+                break;
+            }
+            off += line.len();
+        }
+        let _ = off;
+    }
+    // Check 4b: a line continuation inside a word or operator (the parser records them).
+    for sp in &parsed.split_tokens {
+        out.add(4, Severity::Ask, (sp.start, sp.end), "a backslash-newline joins two lines inside one word or operator, so the command reads differently from how it looks.");
+    }
+    // Check 5: anything the parser could not read (limits are handled as limits).
+    if let Some(e) = &parsed.error {
+        if limit_kind(e).is_none() {
+            out.add(5, Severity::Ask, (e.span.start, e.span.end), format!("the command could not be parsed completely ({}: {}); it is not run without approval.", e.code.as_str(), e.message));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_ranges_follow_shell_quoting() {
+        assert_eq!(quoted_ranges("a 'b' \"c\\\"d\" e"), vec![(2, 4), (6, 11)]);
+        assert_eq!(quoted_ranges("\\'x"), vec![]);
+    }
+}

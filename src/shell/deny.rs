@@ -1,0 +1,273 @@
+//! High-confidence deny rules (P4 §6.2), evaluated on every executed command: nested,
+//! wrapped, substituted or carried.
+
+use super::paths::{resolve, same_path};
+use super::policy::Reason;
+use super::semantic::{reads_program_from_stdin, Arg, Context, ExecCommand, Model};
+use super::tables::{self, BLOCK_DEVICE_PREFIXES, PROTECTED_DIRS, SYSTEM_DIRS};
+use super::EvalContext;
+
+/// Evaluates every deny rule on the model.
+pub fn rules(model: &Model, ctx: &EvalContext, out: &mut Vec<Reason>) {
+    for c in &model.commands {
+        rm_root(c, ctx, out);
+        disk(c, out);
+        perms_root(c, ctx, out);
+        power(c, out);
+        hidden(c, out);
+        pipe_to_shell(c, out);
+        reverse_shell(c, out);
+    }
+    fork_bomb(model, out);
+}
+
+fn piece(c: &ExecCommand) -> String {
+    let v: Vec<&str> = c
+        .argv
+        .iter()
+        .map(|a| a.value.as_deref().unwrap_or("…"))
+        .collect();
+    let s = v.join(" ");
+    if s.chars().count() > 120 {
+        let mut t: String = s.chars().take(117).collect();
+        t.push('…');
+        t
+    } else {
+        s
+    }
+}
+
+/// Short options of `rm` bundled in one word, e.g. `-rf`, `-Rfv`.
+fn short_flags(a: &Arg) -> Option<&str> {
+    let t = a.value.as_deref()?;
+    (t.starts_with('-') && !t.starts_with("--") && t.len() > 1).then(|| t.get(1..).unwrap_or(""))
+}
+
+fn rm_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
+    if c.base_name() != Some("rm") {
+        return;
+    }
+    let mut recursive = false;
+    let mut no_preserve = false;
+    let mut operands: Vec<&Arg> = Vec::new();
+    let mut options_done = false;
+    for a in c.args() {
+        let t = a.text();
+        if !options_done && a.value.is_some() {
+            if t == "--" {
+                options_done = true;
+                continue;
+            }
+            if let Some(long) = t.strip_prefix("--") {
+                if "recursive".starts_with(long) && !long.is_empty() {
+                    recursive = true;
+                }
+                if long.len() >= 4 && "no-preserve-root".starts_with(long) {
+                    no_preserve = true;
+                }
+                continue;
+            }
+            if let Some(f) = short_flags(a) {
+                if f.contains(['r', 'R']) {
+                    recursive = true;
+                }
+                continue;
+            }
+        }
+        operands.push(a);
+    }
+    if no_preserve {
+        out.push(Reason::deny(
+            "exec.deny.destructive.rm_root",
+            format!(
+                "`{}` removes files with --no-preserve-root; it was not run.",
+                piece(c)
+            ),
+        ));
+        return;
+    }
+    if !recursive {
+        return;
+    }
+    let home = resolve("~", ctx);
+    for op in operands {
+        let Some(v) = op.value.as_deref() else {
+            continue;
+        };
+        let (base, all_entries) = match v.strip_suffix("/*") {
+            Some(b) if op.glob => (if b.is_empty() { "/" } else { b }, true),
+            _ => (v, false),
+        };
+        let p = resolve(base, ctx);
+        let protected =
+            PROTECTED_DIRS.iter().any(|d| same_path(&p, d, ctx.os)) || same_path(&p, &home, ctx.os);
+        if protected {
+            let what = if all_entries { "every entry of" } else { "" };
+            out.push(Reason::deny(
+                "exec.deny.destructive.rm_root",
+                format!("`{}` recursively deletes {what} `{p}` (a system or home directory); it was not run. Delete only the specific paths you mean.", piece(c)).replace("deletes  `", "deletes `"),
+            ));
+            return;
+        }
+    }
+}
+
+fn disk(c: &ExecCommand, out: &mut Vec<Reason>) {
+    let Some(name) = c.base_name() else { return };
+    let is_dev = |s: &str| BLOCK_DEVICE_PREFIXES.iter().any(|p| s.starts_with(p));
+    let msg = || {
+        format!(
+            "`{}` writes to or formats a disk device; it was not run.",
+            piece(c)
+        )
+    };
+    let hit = match name {
+        n if n.starts_with("mkfs") || n == "mke2fs" || n == "wipefs" || n == "blkdiscard" => true,
+        "mkswap" => c.args().iter().any(|a| a.text().starts_with("/dev/")),
+        "sgdisk" => c
+            .args()
+            .iter()
+            .any(|a| a.is("-Z") || a.text().starts_with("--zap")),
+        "dd" => c
+            .args()
+            .iter()
+            .any(|a| a.text().strip_prefix("of=").is_some_and(is_dev)),
+        "shred" => c.args().iter().any(|a| a.text().starts_with("/dev/")),
+        _ => false,
+    };
+    let redirected = c
+        .redirs
+        .iter()
+        .any(|r| r.op.writes() && r.target.as_deref().is_some_and(is_dev));
+    if hit || redirected {
+        out.push(Reason::deny("exec.deny.destructive.disk", msg()));
+    }
+}
+
+fn perms_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
+    let Some(name) = c.base_name() else { return };
+    if !matches!(name, "chmod" | "chown" | "chgrp") {
+        return;
+    }
+    let recursive = c
+        .args()
+        .iter()
+        .any(|a| a.is("--recursive") || short_flags(a).is_some_and(|f| f.contains('R')));
+    if !recursive {
+        return;
+    }
+    for a in c.args().iter().filter(|a| !a.text().starts_with('-')) {
+        if let Some(v) = &a.value {
+            let p = resolve(v, ctx);
+            if SYSTEM_DIRS.iter().any(|d| same_path(&p, d, ctx.os)) {
+                out.push(Reason::deny("exec.deny.destructive.perms_root", format!("`{}` recursively changes ownership or permissions of `{p}`; it was not run.", piece(c))));
+                return;
+            }
+        }
+    }
+}
+
+fn power(c: &ExecCommand, out: &mut Vec<Reason>) {
+    let Some(name) = c.base_name() else { return };
+    let args = c.args();
+    let hit = match name {
+        "shutdown" | "reboot" | "halt" | "poweroff" | "killall5" => {
+            !args.iter().any(|a| a.is("--help") || a.is("--version"))
+        }
+        "init" | "telinit" => args.iter().any(|a| a.is("0") || a.is("6")),
+        "systemctl" => args
+            .iter()
+            .any(|a| matches!(a.text(), "poweroff" | "reboot" | "halt" | "kexec")),
+        "kill" => {
+            args.iter().any(|a| a.is("-1"))
+                && args
+                    .iter()
+                    .any(|a| matches!(a.text(), "-9" | "-KILL" | "-SIGKILL" | "-s"))
+        }
+        _ => false,
+    };
+    if hit {
+        out.push(Reason::deny(
+            "exec.deny.destructive.power",
+            format!(
+                "`{}` shuts down, reboots or kills every process; it was not run.",
+                piece(c)
+            ),
+        ));
+    }
+}
+
+fn hidden(c: &ExecCommand, out: &mut Vec<Reason>) {
+    if !c.in_substitution {
+        return;
+    }
+    let Some(name) = c.base_name() else { return };
+    let args = c.args();
+    let hit = tables::has(tables::DESTRUCTIVE, name)
+        || name.starts_with("mkfs")
+        || (name == "find" && args.iter().any(|a| a.is("-delete")))
+        || (name == "git" && args.iter().any(|a| a.is("clean")))
+        || (name == "git"
+            && args.iter().any(|a| a.is("reset"))
+            && args.iter().any(|a| a.is("--hard")));
+    if hit {
+        out.push(Reason::deny("exec.deny.destructive.hidden", format!("`{}` deletes or overwrites data from inside a command substitution, where it is easy to miss; it was not run.", piece(c))));
+    }
+}
+
+fn pipe_to_shell(c: &ExecCommand, out: &mut Vec<Reason>) {
+    let stage_after_first =
+        matches!(c.context, Context::Stage { index, .. } if index > 0) || c.piped_stdin;
+    if stage_after_first && reads_program_from_stdin(c) {
+        out.push(Reason::deny(
+            "exec.deny.remote_exec.pipe_to_shell",
+            format!("`{}` runs whatever the previous pipeline stage prints as a program; it was not run. Save the output to a file and inspect it first.", piece(c)),
+        ));
+    }
+}
+
+fn reverse_shell(c: &ExecCommand, out: &mut Vec<Reason>) {
+    let socket = c.redirs.iter().any(|r| {
+        r.target
+            .as_deref()
+            .is_some_and(|t| t.starts_with("/dev/tcp/") || t.starts_with("/dev/udp/"))
+    }) || c
+        .args()
+        .iter()
+        .any(|a| a.text().contains("/dev/tcp/") || a.text().contains("/dev/udp/"));
+    let name = c.base_name().unwrap_or("");
+    let nc_exec = matches!(name, "nc" | "ncat" | "netcat")
+        && c.args().iter().any(|a| {
+            matches!(
+                a.text(),
+                "-e" | "-c" | "--exec" | "--sh-exec" | "--lua-exec"
+            ) || short_flags(a).is_some_and(|f| f.ends_with('e') || f.ends_with('c'))
+        });
+    let socat = name == "socat"
+        && c.args().iter().any(|a| {
+            let t = a.text().to_ascii_lowercase();
+            t.starts_with("exec:")
+                || t.starts_with("system:")
+                || t.contains(",exec:")
+                || t.contains("!!exec:")
+        });
+    if socket || nc_exec || socat {
+        out.push(Reason::deny(
+            "exec.deny.reverse_shell",
+            format!(
+                "`{}` connects a shell to a network socket; it was not run.",
+                piece(c)
+            ),
+        ));
+    }
+}
+
+fn fork_bomb(model: &Model, out: &mut Vec<Reason>) {
+    for f in &model.functions {
+        if f.self_calls >= 2
+            && model.invoked.iter().filter(|n| **n == f.name).count() > f.self_calls
+        {
+            out.push(Reason::deny("exec.deny.destructive.fork_bomb", format!("the function `{}` starts two copies of itself and is invoked: a fork bomb; it was not run.", f.name)));
+        }
+    }
+}

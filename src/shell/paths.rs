@@ -1,0 +1,95 @@
+//! Path operands resolved the way the shell would see them (P4-R26): `~` and `$HOME`
+//! expanded, relative paths joined to the working directory, `.` and `..` removed lexically.
+//! Symlinks are not resolved (the core is pure).
+
+use super::{EvalContext, Os};
+
+/// Lexically normalises an absolute path: no `.`, no `..`, no repeated or trailing `/`.
+pub fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Expands a leading `~` (own home only) and joins relative paths to `cwd`.
+pub fn resolve(value: &str, ctx: &EvalContext) -> String {
+    let expanded = if value == "~" {
+        ctx.home.clone()
+    } else if let Some(rest) = value.strip_prefix("~/") {
+        format!("{}/{rest}", ctx.home.trim_end_matches('/'))
+    } else {
+        value.to_string()
+    };
+    if expanded.starts_with('/') {
+        normalize(&expanded)
+    } else {
+        let base = if ctx.cwd.is_empty() { "/" } else { &ctx.cwd };
+        normalize(&format!("{base}/{expanded}"))
+    }
+}
+
+/// Path equality under the host's case rules (case-insensitive on macOS).
+pub fn same_path(a: &str, b: &str, os: Os) -> bool {
+    match os {
+        Os::Macos => a.eq_ignore_ascii_case(b),
+        Os::Linux => a == b,
+    }
+}
+
+/// Whether `path` is `dir` itself or inside it.
+pub fn is_within(path: &str, dir: &str, os: Os) -> bool {
+    let d = dir.trim_end_matches('/');
+    if d.is_empty() {
+        return true;
+    }
+    if same_path(path, d, os) {
+        return true;
+    }
+    match path.get(..d.len()) {
+        Some(prefix) => same_path(prefix, d, os) && path.as_bytes().get(d.len()) == Some(&b'/'),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> EvalContext {
+        EvalContext {
+            home: "/home/u".into(),
+            cwd: "/home/u/ws".into(),
+            ..EvalContext::default()
+        }
+    }
+
+    #[test]
+    fn resolves_home_relative_and_dots() {
+        assert_eq!(resolve("~", &ctx()), "/home/u");
+        assert_eq!(resolve("~/", &ctx()), "/home/u");
+        assert_eq!(resolve("./build", &ctx()), "/home/u/ws/build");
+        assert_eq!(resolve("..", &ctx()), "/home/u");
+        assert_eq!(
+            resolve("/proc/self/../self/environ", &ctx()),
+            "/proc/self/environ"
+        );
+        assert_eq!(resolve("../../..", &ctx()), "/");
+        assert_eq!(resolve("//usr//", &ctx()), "/usr");
+    }
+
+    #[test]
+    fn within_respects_boundaries_and_case() {
+        assert!(is_within("/home/u/ws/x", "/home/u/ws", Os::Linux));
+        assert!(!is_within("/home/u/wsx", "/home/u/ws", Os::Linux));
+        assert!(is_within("/Users/U/x", "/users/u", Os::Macos));
+        assert!(!is_within("/Users/U/x", "/users/u", Os::Linux));
+    }
+}

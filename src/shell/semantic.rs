@@ -1,0 +1,983 @@
+//! The semantic model (P4 §4): every simple command that can run, with its argv as the shell
+//! would compute it statically, where it runs (top level, pipeline stage, substitution, nested
+//! script, carried by a wrapper), and the variable values known at that point.
+//!
+//! Values are used to find dangerous things, never to grant `allow` (P4-R4).
+
+use super::ast::{
+    AssignValue, Command, CompoundKind, CondExpr, List, ParamExpansion, RedirOp, RedirTarget,
+    Redirection, Script, SimpleCommand, Span, TerminatorKind, Word, WordPart,
+};
+use super::parser::{parse, ParseLimits};
+use super::tables;
+use super::EvalContext;
+use std::collections::BTreeMap;
+
+/// One word of an argv after static evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arg {
+    /// The value when known (globs kept as text, see `glob`).
+    pub value: Option<String>,
+    /// Source span (of the carrier word for nested scripts).
+    pub span: Span,
+    /// One plain unquoted, unescaped literal.
+    pub plain: bool,
+    /// Contains unquoted glob characters.
+    pub glob: bool,
+    /// Contains a command or process substitution.
+    pub substitution: bool,
+    /// Contains a parameter expansion.
+    pub param: bool,
+    /// Came from a brace expansion.
+    pub brace: bool,
+}
+
+impl Arg {
+    /// The known value, or `""` when unknown.
+    pub fn text(&self) -> &str {
+        self.value.as_deref().unwrap_or("")
+    }
+    /// Whether the value is known and equals `s`.
+    pub fn is(&self, s: &str) -> bool {
+        self.value.as_deref() == Some(s)
+    }
+}
+
+/// Where an executed command sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// A top-level command (possibly inside compounds).
+    Top,
+    /// Stage `index` of a pipeline of `of` commands.
+    Stage {
+        /// 0-based stage.
+        index: usize,
+        /// Number of stages.
+        of: usize,
+    },
+    /// Inside `$(…)` or backticks.
+    Substitution,
+    /// Inside `<(…)`, `>(…)` or `=(…)`.
+    ProcessSubstitution,
+    /// A heredoc or here-string fed to a shell.
+    StdinScript,
+    /// The literal script string of `sh -c`, `eval`, `trap`, `su -c`, …
+    StringScript,
+}
+
+/// A redirection with its target evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redir {
+    /// Operator.
+    pub op: RedirOp,
+    /// Target value when known (`None` for fd duplications and unknown targets).
+    pub target: Option<String>,
+    /// Whether the target is a file word (not `>&2`, not `>&-`).
+    pub is_file: bool,
+    /// Span of the redirection.
+    pub span: Span,
+    /// Heredoc with a quoted delimiter (literal body).
+    pub literal_heredoc: bool,
+}
+
+/// One command that can run (P4-R27).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecCommand {
+    /// argv after brace expansion; `argv[0]` is the command name.
+    pub argv: Vec<Arg>,
+    /// Prefix assignments `(name, known value)`.
+    pub assignments: Vec<(String, Option<String>, Span)>,
+    /// Redirections of the command.
+    pub redirs: Vec<Redir>,
+    /// Where it runs.
+    pub context: Context,
+    /// Somewhere inside a command or process substitution.
+    pub in_substitution: bool,
+    /// Wrappers it was carried by, outermost first (`sudo`, `env`, `find -exec`, …).
+    pub wrappers: Vec<String>,
+    /// Span in the original input.
+    pub span: Span,
+    /// A `cd`/`pushd` ran earlier in the same script.
+    pub after_cd: bool,
+    /// Followed by `&`.
+    pub background: bool,
+    /// Reads its stdin from a pipe (stage after the first).
+    pub piped_stdin: bool,
+    /// Writes its stdout into a pipe (stage before the last).
+    pub piped_stdout: bool,
+    /// Its stdin is a heredoc or here-string.
+    pub stdin_heredoc: bool,
+}
+
+impl ExecCommand {
+    /// The command name as written, when known.
+    pub fn name(&self) -> Option<&str> {
+        self.argv.first().and_then(|a| a.value.as_deref())
+    }
+
+    /// The basename of the command name (`/usr/bin/rm` → `rm`).
+    pub fn base_name(&self) -> Option<&str> {
+        self.name().map(|n| n.rsplit('/').next().unwrap_or(n))
+    }
+
+    /// Arguments after the name.
+    pub fn args(&self) -> &[Arg] {
+        self.argv.get(1..).unwrap_or(&[])
+    }
+}
+
+/// A function definition seen in the script (fork-bomb detection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionInfo {
+    /// Function name.
+    pub name: String,
+    /// How many times the body calls the function itself in a pipeline or background.
+    pub self_calls: usize,
+    /// Span of the definition.
+    pub span: Span,
+}
+
+/// Something the walk itself noticed (structure rather than a single command).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// A command or process substitution; `literal_heredoc_cat` when exempt from check 6.
+    Substitution {
+        /// Span.
+        span: Span,
+        /// `$(cat <<'D' … D)` in argument position.
+        literal_heredoc_cat: bool,
+        /// Process substitution.
+        process: bool,
+    },
+    /// A function definition.
+    FunctionDef(Span),
+    /// `coproc`.
+    Coproc(Span),
+    /// `select`.
+    Select(Span),
+    /// `&`.
+    Background(Span),
+    /// A nested shell (`sh -c`, stdin script, here-string to a shell).
+    NestedShell(Span),
+    /// A shell or interpreter started without a script: interactive.
+    InteractiveShell(Span),
+    /// A script we could not read (non-literal `sh -c "$x"`, `eval "$x"`, a script file).
+    UnknownScript(Span, String),
+    /// A wrapper whose options could not be parsed.
+    WrapperUnparsed(Span, String),
+    /// Wrappers nested deeper than [`MAX_WRAPPER_DEPTH`].
+    WrapperDepth(Span),
+    /// A limit was hit while walking.
+    Limit(&'static str, Span),
+    /// A nested script string failed to parse.
+    NestedParseError(Span, String),
+}
+
+/// Most wrappers looked through before answering ask (P4 §2).
+pub const MAX_WRAPPER_DEPTH: usize = 8;
+
+/// The result of the walk.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// Every executed command in source order.
+    pub commands: Vec<ExecCommand>,
+    /// Structural notes.
+    pub notes: Vec<Note>,
+    /// Function definitions.
+    pub functions: Vec<FunctionInfo>,
+    /// Names of functions invoked anywhere.
+    pub invoked: Vec<String>,
+}
+
+/// Walk limits.
+#[derive(Debug, Clone, Copy)]
+pub struct WalkLimits {
+    /// Executed commands, nested included.
+    pub max_commands: usize,
+    /// Nesting of nested scripts and substitutions.
+    pub max_depth: usize,
+    /// Words a brace expansion may produce.
+    pub max_brace_words: usize,
+    /// Parser limits for nested script strings.
+    pub parse: ParseLimits,
+}
+
+struct Walker<'c> {
+    ctx: &'c EvalContext,
+    limits: WalkLimits,
+    model: Model,
+    vars: BTreeMap<String, Option<String>>,
+    after_cd: bool,
+    /// When walking a nested script string, every span maps to the carrier word's span.
+    base: Option<Span>,
+    depth: usize,
+    stopped: bool,
+}
+
+#[derive(Clone, Copy)]
+struct Env {
+    context: Context,
+    in_subst: bool,
+    background: bool,
+}
+
+/// Builds the semantic model of a parsed script.
+pub fn analyze(script: &Script, ctx: &EvalContext, limits: WalkLimits) -> Model {
+    let mut w = Walker {
+        ctx,
+        limits,
+        model: Model::default(),
+        vars: BTreeMap::new(),
+        after_cd: false,
+        base: None,
+        depth: 0,
+        stopped: false,
+    };
+    let env = Env {
+        context: Context::Top,
+        in_subst: false,
+        background: false,
+    };
+    w.list(&script.list, env);
+    w.model
+}
+
+impl Walker<'_> {
+    fn span(&self, s: Span) -> Span {
+        self.base.unwrap_or(s)
+    }
+
+    fn limit(&mut self, which: &'static str, s: Span) {
+        if !self.stopped {
+            let sp = self.span(s);
+            self.model.notes.push(Note::Limit(which, sp));
+        }
+        self.stopped = true;
+    }
+
+    fn list(&mut self, list: &List, env: Env) {
+        for item in &list.items {
+            if self.stopped {
+                return;
+            }
+            let bg = matches!(item.terminator.map(|t| t.kind), Some(TerminatorKind::Amp));
+            if bg {
+                let sp = self.span(item.span);
+                self.model.notes.push(Note::Background(sp));
+            }
+            let env = Env {
+                background: env.background || bg,
+                ..env
+            };
+            let ao = &item.and_or;
+            self.pipeline(&ao.first.commands, env);
+            for t in &ao.rest {
+                self.pipeline(&t.pipeline.commands, env);
+            }
+        }
+    }
+
+    fn pipeline(&mut self, commands: &[Command], env: Env) {
+        let n = commands.len();
+        for (i, c) in commands.iter().enumerate() {
+            let context = if n > 1 && env.context == Context::Top {
+                Context::Stage { index: i, of: n }
+            } else {
+                env.context
+            };
+            let stage = (i, n);
+            self.command(c, Env { context, ..env }, stage);
+        }
+    }
+
+    fn nested(&mut self, f: impl FnOnce(&mut Self), s: Span) {
+        if self.depth >= self.limits.max_depth {
+            self.limit("depth", s);
+            return;
+        }
+        self.depth += 1;
+        f(self);
+        self.depth -= 1;
+    }
+
+    fn command(&mut self, c: &Command, env: Env, stage: (usize, usize)) {
+        match c {
+            Command::Simple(s) => self.simple(s, env, stage),
+            Command::Compound(cc) => {
+                self.redirs(&cc.redirections, env);
+                let redirs = self.eval_redirs(&cc.redirections);
+                if redirs.iter().any(|r| r.op.writes()) {
+                    // A compound's output redirection is a write like any other (check 7).
+                    self.push(ExecCommand {
+                        argv: Vec::new(),
+                        assignments: Vec::new(),
+                        redirs,
+                        context: env.context,
+                        in_substitution: env.in_subst,
+                        wrappers: Vec::new(),
+                        span: self.span(cc.span),
+                        after_cd: self.after_cd,
+                        background: env.background,
+                        piped_stdin: stage.0 > 0,
+                        piped_stdout: stage.0 + 1 < stage.1,
+                        stdin_heredoc: false,
+                    });
+                }
+                self.nested(|w| w.compound(&cc.kind, env, cc.span), cc.span);
+            }
+            Command::FunctionDef(f) => {
+                let sp = self.span(f.span);
+                self.model.notes.push(Note::FunctionDef(sp));
+                let before = self.model.commands.len();
+                self.nested(|w| w.compound(&f.body.kind, env, f.span), f.span);
+                let self_calls = self
+                    .model
+                    .commands
+                    .get(before..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter(|c| {
+                        c.name() == Some(f.name.as_str())
+                            && (c.background || c.piped_stdin || c.piped_stdout)
+                    })
+                    .count();
+                self.model.functions.push(FunctionInfo {
+                    name: f.name.clone(),
+                    self_calls,
+                    span: sp,
+                });
+            }
+            Command::Coproc(cp) => {
+                let sp = self.span(cp.span);
+                self.model.notes.push(Note::Coproc(sp));
+                self.nested(|w| w.command(&cp.command, env, (0, 1)), cp.span);
+            }
+        }
+    }
+
+    fn compound(&mut self, kind: &CompoundKind, env: Env, span: Span) {
+        let env = Env {
+            context: if matches!(env.context, Context::Stage { .. }) {
+                Context::Top
+            } else {
+                env.context
+            },
+            ..env
+        };
+        match kind {
+            CompoundKind::Subshell(l) | CompoundKind::Group(l) => self.list(l, env),
+            CompoundKind::If(i) => {
+                self.list(&i.condition, env);
+                self.list(&i.then_body, env);
+                for e in &i.elifs {
+                    self.list(&e.condition, env);
+                    self.list(&e.body, env);
+                }
+                if let Some(b) = &i.else_body {
+                    self.list(b, env);
+                }
+            }
+            CompoundKind::For(f) | CompoundKind::Foreach(f) => {
+                for w in f.words.iter().flatten() {
+                    self.word_nested(w, env);
+                }
+                self.vars.insert(f.var.clone(), None);
+                self.list(&f.body, env);
+            }
+            CompoundKind::Select(f) => {
+                let sp = self.span(span);
+                self.model.notes.push(Note::Select(sp));
+                for w in f.words.iter().flatten() {
+                    self.word_nested(w, env);
+                }
+                self.vars.insert(f.var.clone(), None);
+                self.list(&f.body, env);
+            }
+            CompoundKind::ArithFor(a) => {
+                for w in [&a.init, &a.cond, &a.update] {
+                    self.word_nested(w, env);
+                }
+                self.list(&a.body, env);
+            }
+            CompoundKind::While(l) | CompoundKind::Until(l) => {
+                self.list(&l.condition, env);
+                self.list(&l.body, env);
+            }
+            CompoundKind::Case(c) => {
+                self.word_nested(&c.word, env);
+                for item in &c.items {
+                    for p in &item.patterns {
+                        self.word_nested(p, env);
+                    }
+                    self.list(&item.body, env);
+                }
+            }
+            CompoundKind::Arith(a) => self.word_nested(&a.expr, env),
+            CompoundKind::Cond(c) => {
+                if let Some(e) = &c.expr {
+                    self.cond(e, env, 0);
+                }
+            }
+            CompoundKind::Repeat(r) => {
+                self.word_nested(&r.count, env);
+                self.list(&r.body, env);
+            }
+            CompoundKind::Always(a) => {
+                self.list(&a.try_body, env);
+                self.list(&a.always_body, env);
+            }
+        }
+    }
+
+    fn cond(&mut self, e: &CondExpr, env: Env, depth: usize) {
+        if depth > self.limits.max_depth {
+            self.limit("depth", Span::default());
+            return;
+        }
+        match e {
+            CondExpr::Unary { operand, .. } => self.word_nested(operand, env),
+            CondExpr::Binary { left, right, .. } => {
+                self.word_nested(left, env);
+                self.word_nested(right, env);
+            }
+            CondExpr::Word(w) => self.word_nested(w, env),
+            CondExpr::Not { expr, .. } | CondExpr::Group { expr, .. } => {
+                self.cond(expr, env, depth + 1)
+            }
+            CondExpr::And { left, right, .. } | CondExpr::Or { left, right, .. } => {
+                self.cond(left, env, depth + 1);
+                self.cond(right, env, depth + 1);
+            }
+        }
+    }
+
+    /// Walks the substitutions inside a word.
+    fn word_nested(&mut self, w: &Word, env: Env) {
+        self.parts_nested(&w.parts, env, w);
+    }
+
+    fn parts_nested(&mut self, parts: &[WordPart], env: Env, word: &Word) {
+        for p in parts {
+            if self.stopped {
+                return;
+            }
+            match p {
+                WordPart::CommandSubst(cs) => {
+                    let exempt = literal_heredoc_cat(&cs.script);
+                    let sp = self.span(cs.span);
+                    self.model.notes.push(Note::Substitution {
+                        span: sp,
+                        literal_heredoc_cat: exempt,
+                        process: false,
+                    });
+                    let inner = Env {
+                        context: Context::Substitution,
+                        in_subst: true,
+                        background: false,
+                    };
+                    self.nested(|w| w.list(&cs.script.list, inner), cs.span);
+                }
+                WordPart::ProcessSubst(ps) => {
+                    let sp = self.span(ps.span);
+                    self.model.notes.push(Note::Substitution {
+                        span: sp,
+                        literal_heredoc_cat: false,
+                        process: true,
+                    });
+                    let inner = Env {
+                        context: Context::ProcessSubstitution,
+                        in_subst: true,
+                        background: false,
+                    };
+                    self.nested(|w| w.list(&ps.script.list, inner), ps.span);
+                }
+                WordPart::Param(pe) => self.param_nested(pe, env, word),
+                WordPart::Arith(a) => self.word_nested(&a.expr, env),
+                WordPart::Brace(b) => {
+                    if let super::ast::BraceKind::Alternatives(alts) = &b.kind {
+                        for alt in alts {
+                            self.parts_nested(alt, env, word);
+                        }
+                    }
+                }
+                WordPart::Extglob(e) => self.parts_nested(&e.pattern, env, word),
+                WordPart::Array(a) => {
+                    for el in &a.elements {
+                        self.word_nested(el, env);
+                    }
+                }
+                WordPart::Subscript(s) => self.word_nested(&s.expr, env),
+                WordPart::Literal(_)
+                | WordPart::Glob(_)
+                | WordPart::GlobQualifier(_)
+                | WordPart::Tilde(_) => {}
+            }
+        }
+    }
+
+    fn param_nested(&mut self, pe: &ParamExpansion, env: Env, word: &Word) {
+        if let Some(s) = &pe.subscript {
+            self.word_nested(&s.expr, env);
+        }
+        if let Some(op) = &pe.op {
+            for a in &op.args {
+                self.parts_nested(&a.parts, env, word);
+            }
+        }
+    }
+
+    fn redirs(&mut self, redirs: &[Redirection], env: Env) {
+        for r in redirs {
+            if let RedirTarget::Word(w) = &r.target {
+                self.word_nested(w, env);
+            }
+            if let Some(h) = &r.heredoc {
+                if !h.quoted {
+                    let w = Word {
+                        span: h.body_span,
+                        parts: h.body.clone(),
+                        zsh: Vec::new(),
+                    };
+                    self.word_nested(&w, env);
+                }
+            }
+        }
+    }
+
+    fn eval_redirs(&self, redirs: &[Redirection]) -> Vec<Redir> {
+        redirs
+            .iter()
+            .map(|r| {
+                let (target, is_file) = match &r.target {
+                    RedirTarget::Word(w) => (self.eval_single(w).value, true),
+                    RedirTarget::Fd { .. } | RedirTarget::Close => (None, false),
+                };
+                Redir {
+                    op: r.op,
+                    target,
+                    is_file,
+                    span: self.span(r.span),
+                    literal_heredoc: r.heredoc.as_ref().is_some_and(|h| h.quoted),
+                }
+            })
+            .collect()
+    }
+
+    fn push(&mut self, c: ExecCommand) {
+        if self.model.commands.len() >= self.limits.max_commands {
+            let sp = c.span;
+            self.limit("commands", sp);
+            return;
+        }
+        self.model.commands.push(c);
+    }
+
+    fn simple(&mut self, s: &SimpleCommand, env: Env, stage: (usize, usize)) {
+        // Substitutions anywhere in the command run before it.
+        let mut assignments = Vec::new();
+        for a in &s.assignments {
+            match &a.value {
+                AssignValue::Scalar(w) => {
+                    self.word_nested(w, env);
+                    let v = if a.subscript.is_none() && !a.append {
+                        self.eval_assign(w)
+                    } else {
+                        None
+                    };
+                    assignments.push((a.name.clone(), v, self.span(a.span)));
+                }
+                AssignValue::Array(arr) => {
+                    for el in &arr.elements {
+                        self.word_nested(el, env);
+                    }
+                    assignments.push((a.name.clone(), None, self.span(a.span)));
+                }
+            }
+        }
+        for w in &s.words {
+            self.word_nested(w, env);
+        }
+        self.redirs(&s.redirections, env);
+        if self.stopped {
+            return;
+        }
+        let mut argv = Vec::new();
+        for w in &s.words {
+            argv.extend(self.eval_word(w));
+            if argv.len() > self.limits.max_brace_words.saturating_mul(8) {
+                self.limit("brace_words", s.span);
+                return;
+            }
+        }
+        if argv.is_empty() {
+            // Standalone assignments change state for the rest of the script (P4-R25).
+            for (n, v, _) in &assignments {
+                self.vars.insert(n.clone(), v.clone());
+            }
+        }
+        let redirs = self.eval_redirs(&s.redirections);
+        let stdin_heredoc = redirs.iter().any(|r| {
+            matches!(
+                r.op,
+                RedirOp::HereDoc | RedirOp::HereDocStrip | RedirOp::HereString
+            )
+        });
+        let cmd = ExecCommand {
+            argv,
+            assignments,
+            redirs,
+            context: env.context,
+            in_substitution: env.in_subst,
+            wrappers: Vec::new(),
+            span: self.span(s.span),
+            after_cd: self.after_cd,
+            background: env.background,
+            piped_stdin: stage.0 > 0,
+            piped_stdout: stage.0 + 1 < stage.1,
+            stdin_heredoc,
+        };
+        if matches!(cmd.name(), Some("cd" | "pushd")) {
+            self.after_cd = true;
+        }
+        if matches!(cmd.name(), Some("read" | "unset" | "mapfile" | "readarray")) {
+            for a in cmd.args().iter().filter(|a| !a.text().starts_with('-')) {
+                if let Some(v) = &a.value {
+                    self.vars.insert(v.clone(), None);
+                }
+            }
+        }
+        if matches!(
+            cmd.name(),
+            Some("export" | "declare" | "typeset" | "local" | "readonly")
+        ) {
+            for a in cmd.args() {
+                if let Some((n, v)) = a.text().split_once('=') {
+                    self.vars.insert(
+                        n.to_string(),
+                        Some(v.to_string()).filter(|_| a.value.is_some()),
+                    );
+                }
+            }
+        }
+        self.model.invoked.extend(cmd.name().map(str::to_string));
+        self.unwrap_and_push(cmd, s, env, 0);
+    }
+
+    /// Pushes a command and whatever it carries (wrappers, nested scripts).
+    fn unwrap_and_push(
+        &mut self,
+        cmd: ExecCommand,
+        s: &SimpleCommand,
+        env: Env,
+        wrap_depth: usize,
+    ) {
+        let carried = super::wrappers::carried(&cmd);
+        let heredoc_body = if cmd.stdin_heredoc {
+            heredoc_text(s)
+        } else {
+            None
+        };
+        let name = cmd.base_name().map(str::to_string);
+        let span = cmd.span;
+        self.push(cmd.clone());
+        match carried {
+            super::wrappers::Carried::None => {}
+            super::wrappers::Carried::Command { wrapper, argv } => {
+                if wrap_depth + 1 > MAX_WRAPPER_DEPTH {
+                    self.model.notes.push(Note::WrapperDepth(span));
+                    return;
+                }
+                let mut inner = cmd.clone();
+                inner.argv = argv;
+                inner.wrappers.push(wrapper);
+                inner.assignments = Vec::new();
+                inner.redirs = Vec::new();
+                self.unwrap_and_push(inner, s, env, wrap_depth + 1);
+            }
+            super::wrappers::Carried::Unparsed { wrapper, reason } => {
+                self.model
+                    .notes
+                    .push(Note::WrapperUnparsed(span, format!("{wrapper}: {reason}")));
+            }
+            super::wrappers::Carried::Script {
+                text: Some(text), ..
+            } => {
+                self.model.notes.push(Note::NestedShell(span));
+                self.script_string(&text, span, Context::StringScript, env);
+            }
+            super::wrappers::Carried::Script { text: None, what } => {
+                self.model.notes.push(Note::UnknownScript(span, what));
+            }
+            super::wrappers::Carried::ShellNoScript => {
+                if let Some(body) = heredoc_body {
+                    self.model.notes.push(Note::NestedShell(span));
+                    self.script_string(&body, span, Context::StdinScript, env);
+                } else if !cmd.piped_stdin {
+                    self.model.notes.push(Note::InteractiveShell(span));
+                }
+            }
+        }
+        let _ = name;
+    }
+
+    fn script_string(&mut self, text: &str, carrier: Span, context: Context, env: Env) {
+        if self.depth >= self.limits.max_depth {
+            self.limit("depth", carrier);
+            return;
+        }
+        let mut limits = self.limits.parse;
+        limits.max_depth = limits.max_depth.saturating_sub(self.depth);
+        let parsed = parse(text, &limits);
+        if let Some(e) = &parsed.error {
+            self.model
+                .notes
+                .push(Note::NestedParseError(carrier, e.message.clone()));
+        }
+        let saved = self.base;
+        self.base = Some(saved.unwrap_or(carrier));
+        self.depth += 1;
+        let inner = Env {
+            context,
+            in_subst: env.in_subst,
+            background: env.background,
+        };
+        self.list(&parsed.script.list, inner);
+        self.depth -= 1;
+        self.base = saved;
+    }
+
+    fn eval_assign(&self, w: &Word) -> Option<String> {
+        self.eval_parts(&w.parts, true)
+    }
+
+    fn eval_single(&self, w: &Word) -> Arg {
+        self.arg_of(w)
+    }
+
+    fn eval_word(&self, w: &Word) -> Vec<Arg> {
+        if w.has_brace() {
+            match w.brace_expand(self.limits.max_brace_words) {
+                Ok(words) => {
+                    return words
+                        .iter()
+                        .map(|x| {
+                            let mut a = self.arg_of(x);
+                            a.brace = true;
+                            a
+                        })
+                        .collect()
+                }
+                Err(_) => {
+                    let mut a = self.arg_of(w);
+                    a.value = None;
+                    a.brace = true;
+                    return vec![a];
+                }
+            }
+        }
+        // An unquoted lone expansion of a known value is word-split (P4-R25).
+        if let [WordPart::Param(pe)] = w.parts.as_slice() {
+            if !pe.quoted && pe.op.is_none() && !pe.length && !pe.indirect {
+                if let Some(Some(v)) = self.lookup(&pe.name) {
+                    let split: Vec<&str> = v
+                        .split([' ', '\t', '\n'])
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                    if split.len() > 1 && !self.vars.contains_key("IFS") {
+                        return split
+                            .into_iter()
+                            .map(|s| Arg {
+                                value: Some(s.to_string()),
+                                span: self.span(w.span),
+                                plain: false,
+                                glob: false,
+                                substitution: false,
+                                param: true,
+                                brace: false,
+                            })
+                            .collect();
+                    }
+                }
+            }
+        }
+        vec![self.arg_of(w)]
+    }
+
+    fn lookup(&self, name: &str) -> Option<Option<String>> {
+        match name {
+            "HOME" => Some(Some(self.ctx.home.clone())),
+            "PWD" => Some(Some(self.ctx.cwd.clone())),
+            _ => self.vars.get(name).cloned(),
+        }
+    }
+
+    fn arg_of(&self, w: &Word) -> Arg {
+        let mut a = Arg {
+            value: None,
+            span: self.span(w.span),
+            plain: w.is_plain_literal(),
+            glob: false,
+            substitution: false,
+            param: false,
+            brace: false,
+        };
+        for p in &w.parts {
+            match p {
+                WordPart::Glob(_) | WordPart::Extglob(_) | WordPart::GlobQualifier(_) => {
+                    a.glob = true
+                }
+                WordPart::CommandSubst(_) | WordPart::ProcessSubst(_) => a.substitution = true,
+                WordPart::Param(_) => a.param = true,
+                _ => {}
+            }
+        }
+        a.value = self.eval_parts(&w.parts, false);
+        a
+    }
+
+    fn eval_parts(&self, parts: &[WordPart], assignment: bool) -> Option<String> {
+        let mut out = String::new();
+        for (i, p) in parts.iter().enumerate() {
+            match p {
+                WordPart::Literal(l) => out.push_str(&l.text),
+                WordPart::Glob(g) => out.push_str(&g.text),
+                WordPart::Tilde(t) if t.user.is_empty() && (i == 0 || assignment) => {
+                    out.push_str(&self.ctx.home)
+                }
+                WordPart::Param(pe)
+                    if pe.op.is_none()
+                        && !pe.length
+                        && !pe.indirect
+                        && pe.subscript.is_none()
+                        && !pe.is_zsh() =>
+                {
+                    match self.lookup(&pe.name) {
+                        Some(Some(v)) => out.push_str(&v),
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+}
+
+/// `$(cat <<'D' … D)`: a literal text block (exempt from check 6).
+fn literal_heredoc_cat(script: &Script) -> bool {
+    let [item] = script.list.items.as_slice() else {
+        return false;
+    };
+    if !item.and_or.rest.is_empty() {
+        return false;
+    }
+    let [Command::Simple(s)] = item.and_or.first.commands.as_slice() else {
+        return false;
+    };
+    let [w] = s.words.as_slice() else {
+        return false;
+    };
+    w.plain_text() == Some("cat")
+        && s.assignments.is_empty()
+        && !s.redirections.is_empty()
+        && s.redirections
+            .iter()
+            .all(|r| r.heredoc.as_ref().is_some_and(|h| h.quoted))
+}
+
+/// The literal text fed to a command's stdin by a heredoc or here-string, when static.
+fn heredoc_text(s: &SimpleCommand) -> Option<String> {
+    for r in &s.redirections {
+        match (&r.op, &r.heredoc, &r.target) {
+            (RedirOp::HereDoc | RedirOp::HereDocStrip, Some(h), _) => {
+                let w = Word {
+                    span: h.body_span,
+                    parts: h.body.clone(),
+                    zsh: Vec::new(),
+                };
+                return if h.quoted {
+                    Some(body_text(&h.body))
+                } else {
+                    w.literal_value_keep_globs()
+                };
+            }
+            (RedirOp::HereString, _, RedirTarget::Word(w)) => return w.literal_value_keep_globs(),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn body_text(parts: &[WordPart]) -> String {
+    parts
+        .iter()
+        .filter_map(|p| match p {
+            WordPart::Literal(l) => Some(l.text.as_str()),
+            WordPart::Glob(g) => Some(g.text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `name` is a shell, `busybox sh`-style included, for pipe-to-shell decisions.
+pub fn reads_program_from_stdin(c: &ExecCommand) -> bool {
+    let Some(name) = c.base_name() else {
+        return false;
+    };
+    let args = c.args();
+    let (name, args) = if matches!(name, "busybox" | "toybox") {
+        match args.split_first() {
+            Some((a, rest)) => (a.text(), rest),
+            None => return false,
+        }
+    } else {
+        (name, args)
+    };
+    if tables::is_shell(name) {
+        // A shell reads stdin unless it has -c or a script operand.
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let t = a.text();
+            if a.value.is_none() {
+                return false;
+            }
+            if t == "-s" || t == "-" || t == "/dev/stdin" {
+                return true;
+            }
+            if t == "--" {
+                return it.next().is_none_or(|n| n.is("-") || n.is("/dev/stdin"));
+            }
+            if t.starts_with('-') || t.starts_with('+') {
+                if t.trim_start_matches('-').contains('c') && !t.starts_with("--") {
+                    return false;
+                }
+                continue;
+            }
+            return false;
+        }
+        return true;
+    }
+    if tables::interpreter_family(name).is_some() {
+        for a in args {
+            let t = a.text();
+            if a.value.is_none() {
+                return false;
+            }
+            if t == "-" || t == "/dev/stdin" {
+                return true;
+            }
+            if t.starts_with('-') {
+                if matches!(
+                    t,
+                    "-c" | "-e" | "-E" | "-r" | "--eval" | "-p" | "--print" | "-m"
+                ) {
+                    return false;
+                }
+                continue;
+            }
+            return false;
+        }
+        return true;
+    }
+    false
+}

@@ -1,0 +1,584 @@
+//! Wrapper unwrapping (P4-R28): commands that run another command (`env`, `timeout`, `sudo`,
+//! `xargs`, `find -exec`, `sh -c`, `eval`, …). Options are parsed the way the real program's
+//! getopt does (bundled short options, attached or separate values, `--`, unique-prefix long
+//! options); anything we cannot parse fails closed as [`Carried::Unparsed`].
+
+use super::semantic::{Arg, ExecCommand};
+use super::tables;
+
+/// What a command carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Carried {
+    /// Nothing: an ordinary command.
+    None,
+    /// Another command, with the wrapper's name.
+    Command {
+        /// The wrapper (`sudo`, `find -exec`, …).
+        wrapper: String,
+        /// The carried argv.
+        argv: Vec<Arg>,
+    },
+    /// A wrapper whose options could not be parsed (ask `exec.ask.wrapper_unparsed`).
+    Unparsed {
+        /// The wrapper.
+        wrapper: String,
+        /// Why.
+        reason: String,
+    },
+    /// A script string (`sh -c`, `eval`, `trap`, `su -c`, `flock -c`, `watch`).
+    Script {
+        /// Its text when literal.
+        text: Option<String>,
+        /// What it is, for messages.
+        what: String,
+    },
+    /// A shell started with no script: reads stdin (piped, heredoc) or is interactive.
+    ShellNoScript,
+}
+
+struct Spec {
+    short_flags: &'static str,
+    short_args: &'static str,
+    long_flags: &'static [&'static str],
+    long_args: &'static [&'static str],
+}
+
+/// Parses options; returns the index (into `args`) of the first operand.
+fn getopt(spec: &Spec, args: &[Arg]) -> Result<usize, String> {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let Some(t) = a.value.as_deref() else {
+            // A dynamic word where an option may stand: cannot tell option from operand.
+            if i == 0 || a.text().is_empty() {
+                return Err("an option or operand is not a literal".into());
+            }
+            return Err("an option or operand is not a literal".into());
+        };
+        if t == "--" {
+            return Ok(i + 1);
+        }
+        if t == "-" || !t.starts_with('-') {
+            return Ok(i);
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            let (name, inline) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (long, None),
+            };
+            let full = resolve_long(spec, name)?;
+            if spec.long_args.contains(&full) {
+                if inline.is_none() {
+                    i += 1;
+                    match args.get(i) {
+                        Some(v) if v.value.is_some() => {}
+                        Some(_) => return Err(format!("the value of --{full} is not a literal")),
+                        None => return Err(format!("--{full} needs a value")),
+                    }
+                }
+            } else if inline.is_some() {
+                return Err(format!("--{full} takes no value"));
+            }
+            i += 1;
+            continue;
+        }
+        let chars: Vec<char> = t.chars().skip(1).collect();
+        let mut j = 0;
+        while let Some(c) = chars.get(j) {
+            if spec.short_flags.contains(*c) {
+                j += 1;
+                continue;
+            }
+            if spec.short_args.contains(*c) {
+                if j + 1 == chars.len() {
+                    i += 1;
+                    match args.get(i) {
+                        Some(v) if v.value.is_some() => {}
+                        Some(_) => return Err(format!("the value of -{c} is not a literal")),
+                        None => return Err(format!("-{c} needs a value")),
+                    }
+                }
+                break;
+            }
+            return Err(format!("unknown option -{c}"));
+        }
+        i += 1;
+    }
+    Ok(i)
+}
+
+fn resolve_long(spec: &Spec, name: &str) -> Result<&'static str, String> {
+    let all = spec.long_flags.iter().chain(spec.long_args.iter());
+    if let Some(exact) = all.clone().find(|o| **o == name) {
+        return Ok(exact);
+    }
+    let matches: Vec<&&str> = all
+        .filter(|o| !name.is_empty() && o.starts_with(name))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!("unknown option --{name}")),
+        _ => Err(format!("ambiguous option --{name}")),
+    }
+}
+
+fn rest(args: &[Arg], from: usize) -> Vec<Arg> {
+    args.get(from..).map(<[Arg]>::to_vec).unwrap_or_default()
+}
+
+fn carry(wrapper: &str, argv: Vec<Arg>) -> Carried {
+    if argv.is_empty() {
+        Carried::Unparsed {
+            wrapper: wrapper.into(),
+            reason: "no command after the options".into(),
+        }
+    } else {
+        Carried::Command {
+            wrapper: wrapper.into(),
+            argv,
+        }
+    }
+}
+
+fn unparsed(wrapper: &str, reason: String) -> Carried {
+    Carried::Unparsed {
+        wrapper: wrapper.into(),
+        reason,
+    }
+}
+
+const ENV: Spec = Spec {
+    short_flags: "i0v",
+    short_args: "uC",
+    long_flags: &["ignore-environment", "null", "debug"],
+    long_args: &["unset", "chdir"],
+};
+const TIMEOUT: Spec = Spec {
+    short_flags: "v",
+    short_args: "sk",
+    long_flags: &["preserve-status", "foreground", "verbose"],
+    long_args: &["signal", "kill-after"],
+};
+const NICE: Spec = Spec {
+    short_flags: "",
+    short_args: "n",
+    long_flags: &[],
+    long_args: &["adjustment"],
+};
+const NONE: Spec = Spec {
+    short_flags: "",
+    short_args: "",
+    long_flags: &[],
+    long_args: &[],
+};
+const SETSID: Spec = Spec {
+    short_flags: "fwc",
+    short_args: "",
+    long_flags: &["fork", "wait", "ctty"],
+    long_args: &[],
+};
+const STDBUF: Spec = Spec {
+    short_flags: "",
+    short_args: "ioe",
+    long_flags: &[],
+    long_args: &["input", "output", "error"],
+};
+const TIME: Spec = Spec {
+    short_flags: "pva",
+    short_args: "fo",
+    long_flags: &["portability", "verbose", "append"],
+    long_args: &["format", "output"],
+};
+const COMMAND: Spec = Spec {
+    short_flags: "pvV",
+    short_args: "",
+    long_flags: &[],
+    long_args: &[],
+};
+const EXEC: Spec = Spec {
+    short_flags: "cl",
+    short_args: "a",
+    long_flags: &[],
+    long_args: &[],
+};
+const XARGS: Spec = Spec {
+    short_flags: "0prtxo",
+    short_args: "adEILnPs",
+    long_flags: &[
+        "null",
+        "interactive",
+        "no-run-if-empty",
+        "verbose",
+        "exit",
+        "show-limits",
+        "open-tty",
+    ],
+    long_args: &[
+        "arg-file",
+        "delimiter",
+        "max-args",
+        "max-procs",
+        "max-chars",
+        "process-slot-var",
+        "max-lines",
+        "replace",
+        "eof",
+    ],
+};
+const SUDO: Spec = Spec {
+    short_flags: "AbEeHiKklnPSsVv",
+    short_args: "ughpCDrtTU",
+    long_flags: &[
+        "askpass",
+        "background",
+        "preserve-env",
+        "edit",
+        "set-home",
+        "login",
+        "remove-timestamp",
+        "reset-timestamp",
+        "list",
+        "non-interactive",
+        "preserve-groups",
+        "stdin",
+        "shell",
+        "version",
+        "validate",
+    ],
+    long_args: &[
+        "user",
+        "group",
+        "host",
+        "prompt",
+        "close-from",
+        "chdir",
+        "role",
+        "type",
+        "command-timeout",
+        "other-user",
+    ],
+};
+const DOAS: Spec = Spec {
+    short_flags: "ns",
+    short_args: "uC",
+    long_flags: &[],
+    long_args: &[],
+};
+const CAFFEINATE: Spec = Spec {
+    short_flags: "dimsu",
+    short_args: "tw",
+    long_flags: &[],
+    long_args: &[],
+};
+const IONICE: Spec = Spec {
+    short_flags: "t",
+    short_args: "cn",
+    long_flags: &["ignore"],
+    long_args: &["class", "classdata"],
+};
+
+/// What `cmd` carries.
+pub fn carried(cmd: &ExecCommand) -> Carried {
+    let Some(name) = cmd.base_name() else {
+        return Carried::None;
+    };
+    let args = cmd.args();
+    match name {
+        "env" => {
+            if args.iter().any(|a| {
+                a.text().starts_with("-S")
+                    || a.text().starts_with("--split-string")
+                    || (a.text().starts_with('-')
+                        && !a.text().starts_with("--")
+                        && a.text().contains('S'))
+            }) {
+                return unparsed(
+                    "env",
+                    "-S/--split-string re-splits a string into a command".into(),
+                );
+            }
+            let i = match getopt(&ENV, args) {
+                Ok(i) => i,
+                Err(e) => return unparsed("env", e),
+            };
+            let mut j = i;
+            while let Some(a) = args.get(j) {
+                let t = a.text();
+                if a.value.is_some() && t.contains('=') && !t.starts_with('=') {
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            let argv = rest(args, j);
+            if argv.is_empty() {
+                Carried::None
+            } else {
+                Carried::Command {
+                    wrapper: "env".into(),
+                    argv,
+                }
+            }
+        }
+        "timeout" => match getopt(&TIMEOUT, args) {
+            Ok(i) => match args.get(i) {
+                Some(d) if d.value.as_deref().is_some_and(is_duration) => {
+                    carry("timeout", rest(args, i + 1))
+                }
+                Some(_) => unparsed("timeout", "the duration is not a literal number".into()),
+                None => unparsed("timeout", "no duration".into()),
+            },
+            Err(e) => unparsed("timeout", e),
+        },
+        "nice" => {
+            // Legacy `nice -5 cmd`.
+            let start = match args.first().map(Arg::text) {
+                Some(t)
+                    if t.len() > 1
+                        && t.starts_with('-')
+                        && t.get(1..)
+                            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit())) =>
+                {
+                    1
+                }
+                _ => 0,
+            };
+            match getopt(&NICE, args.get(start..).unwrap_or(&[])) {
+                Ok(i) => carry("nice", rest(args, start + i)),
+                Err(e) => unparsed("nice", e),
+            }
+        }
+        "nohup" | "unbuffer" | "builtin" => match getopt(&NONE, args) {
+            Ok(i) => carry(name, rest(args, i)),
+            Err(e) => unparsed(name, e),
+        },
+        "setsid" => match getopt(&SETSID, args) {
+            Ok(i) => carry("setsid", rest(args, i)),
+            Err(e) => unparsed("setsid", e),
+        },
+        "caffeinate" => match getopt(&CAFFEINATE, args) {
+            Ok(i) if i >= args.len() => Carried::None,
+            Ok(i) => carry("caffeinate", rest(args, i)),
+            Err(e) => unparsed("caffeinate", e),
+        },
+        "ionice" => match getopt(&IONICE, args) {
+            Ok(i) => carry("ionice", rest(args, i)),
+            Err(e) => unparsed("ionice", e),
+        },
+        "stdbuf" => match getopt(&STDBUF, args) {
+            Ok(i) => carry("stdbuf", rest(args, i)),
+            Err(e) => unparsed("stdbuf", e),
+        },
+        "time" => match getopt(&TIME, args) {
+            Ok(i) if i >= args.len() => Carried::None,
+            Ok(i) => carry("time", rest(args, i)),
+            Err(e) => unparsed("time", e),
+        },
+        "command" => match getopt(&COMMAND, args) {
+            Ok(i) => {
+                let lookup = args
+                    .iter()
+                    .take(i)
+                    .any(|a| a.text().contains('v') || a.text().contains('V'));
+                if lookup || i >= args.len() {
+                    Carried::None
+                } else {
+                    carry("command", rest(args, i))
+                }
+            }
+            Err(e) => unparsed("command", e),
+        },
+        "exec" => match getopt(&EXEC, args) {
+            Ok(i) if i >= args.len() => Carried::None,
+            Ok(i) => carry("exec", rest(args, i)),
+            Err(e) => unparsed("exec", e),
+        },
+        "xargs" => match getopt(&XARGS, args) {
+            Ok(i) if i >= args.len() => Carried::Command {
+                wrapper: "xargs".into(),
+                argv: vec![Arg {
+                    value: Some("echo".into()),
+                    span: cmd.span,
+                    plain: true,
+                    glob: false,
+                    substitution: false,
+                    param: false,
+                    brace: false,
+                }],
+            },
+            Ok(i) => carry("xargs", rest(args, i)),
+            Err(e) => unparsed("xargs", e),
+        },
+        "sudo" | "run0" | "pkexec" => match getopt(&SUDO, args) {
+            Ok(i) if i >= args.len() => Carried::None,
+            Ok(i) => carry(name, rest(args, i)),
+            Err(e) => unparsed(name, e),
+        },
+        "doas" => match getopt(&DOAS, args) {
+            Ok(i) if i >= args.len() => Carried::None,
+            Ok(i) => carry("doas", rest(args, i)),
+            Err(e) => unparsed("doas", e),
+        },
+        "busybox" | "toybox" => match args.first() {
+            Some(a) if a.value.is_some() && !a.text().starts_with('-') => {
+                carry(name, rest(args, 0))
+            }
+            _ => Carried::None,
+        },
+        "chroot" => match args.get(1..) {
+            Some(r)
+                if !r.is_empty() && args.first().is_some_and(|a| !a.text().starts_with('-')) =>
+            {
+                carry("chroot", r.to_vec())
+            }
+            _ => Carried::None,
+        },
+        "eval" => script_of_words("eval", args),
+        "trap" => match args.first() {
+            Some(a) if a.text().starts_with('-') || args.len() < 2 => Carried::None,
+            Some(a) => Carried::Script {
+                text: a.value.clone(),
+                what: "trap action".into(),
+            },
+            None => Carried::None,
+        },
+        "su" | "runuser" => {
+            let mut it = args.iter();
+            while let Some(a) = it.next() {
+                if matches!(a.text(), "-c" | "--command") {
+                    return Carried::Script {
+                        text: it.next().and_then(|v| v.value.clone()),
+                        what: format!("{name} -c script"),
+                    };
+                }
+            }
+            Carried::None
+        }
+        "flock" => {
+            let mut it = args.iter();
+            while let Some(a) = it.next() {
+                if matches!(a.text(), "-c" | "--command") {
+                    return Carried::Script {
+                        text: it.next().and_then(|v| v.value.clone()),
+                        what: "flock -c script".into(),
+                    };
+                }
+            }
+            match args.iter().position(|a| !a.text().starts_with('-')) {
+                Some(i) => carry("flock", rest(args, i + 1)),
+                None => Carried::None,
+            }
+        }
+        "watch" => {
+            let i = args
+                .iter()
+                .position(|a| !a.text().starts_with('-'))
+                .unwrap_or(args.len());
+            if args.iter().take(i).any(|a| a.is("-x") || a.is("--exec")) {
+                carry("watch", rest(args, i))
+            } else {
+                script_of_words("watch", args.get(i..).unwrap_or(&[]))
+            }
+        }
+        "find" => find_exec(args),
+        n if tables::is_shell(n) => shell(n, args),
+        _ => Carried::None,
+    }
+}
+
+fn is_duration(s: &str) -> bool {
+    let s = s.strip_suffix(['s', 'm', 'h', 'd']).unwrap_or(s);
+    let (a, b) = s.split_once('.').unwrap_or((s, "0"));
+    !a.is_empty()
+        && a.chars().all(|c| c.is_ascii_digit())
+        && !b.is_empty()
+        && b.chars().all(|c| c.is_ascii_digit())
+}
+
+fn script_of_words(what: &str, args: &[Arg]) -> Carried {
+    if args.is_empty() {
+        return Carried::None;
+    }
+    let mut text = Vec::new();
+    for a in args {
+        match &a.value {
+            Some(v) if !a.param && !a.substitution => text.push(v.clone()),
+            _ => {
+                return Carried::Script {
+                    text: None,
+                    what: format!("{what} of a non-literal string"),
+                }
+            }
+        }
+    }
+    Carried::Script {
+        text: Some(text.join(" ")),
+        what: what.into(),
+    }
+}
+
+fn shell(name: &str, args: &[Arg]) -> Carried {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let Some(t) = a.value.as_deref() else {
+            return Carried::Script {
+                text: None,
+                what: format!("{name} with a non-literal argument"),
+            };
+        };
+        if t == "--" {
+            i += 1;
+            break;
+        }
+        if t == "-" || t == "-s" {
+            return Carried::ShellNoScript;
+        }
+        if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
+            if !t.starts_with("--") && t.contains('c') {
+                return match args.get(i + 1) {
+                    Some(s) => Carried::Script {
+                        text: s.value.clone().filter(|_| !s.param && !s.substitution),
+                        what: format!("{name} -c script"),
+                    },
+                    None => unparsed(name, "-c without a script".into()),
+                };
+            }
+            // Options such as -o NAME take a value.
+            if matches!(t, "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file") {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    if args.get(i).is_some() {
+        Carried::Script {
+            text: None,
+            what: format!("{name} script file"),
+        }
+    } else {
+        Carried::ShellNoScript
+    }
+}
+
+/// `find … -exec CMD … ;|+` (also -execdir, -ok, -okdir): the first carried command.
+fn find_exec(args: &[Arg]) -> Carried {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        if matches!(a.text(), "-exec" | "-execdir" | "-ok" | "-okdir") {
+            let start = i + 1;
+            let end = args
+                .iter()
+                .skip(start)
+                .position(|x| x.is(";") || x.is("+"))
+                .map_or(args.len(), |p| start + p);
+            let argv: Vec<Arg> = args
+                .get(start..end)
+                .map(<[Arg]>::to_vec)
+                .unwrap_or_default();
+            return carry("find -exec", argv);
+        }
+        i += 1;
+    }
+    Carried::None
+}

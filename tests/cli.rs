@@ -1,0 +1,230 @@
+//! The `agent-ops` binary: `check` contract (P4-R45..P4-R47, P4-T67/68/72/73), `explain`,
+//! `doctor`, `manifest` and usage errors.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Out {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agent-ops"))
+        .args(args)
+        .env("HOME", "/home/u")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn agent-ops");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let o = child.wait_with_output().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+fn json_lines(s: &str) -> Vec<serde_json::Value> {
+    s.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn p4_t67_stdin_json_lines_keep_order_and_key_order() {
+    let o = run(&["check", "--json"], b"ls\nrm -rf /\n");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let lines: Vec<&str> = o.stdout.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let v = json_lines(&o.stdout);
+    assert_eq!(v[0]["verdict"], "allow");
+    assert_eq!(v[1]["verdict"], "deny");
+    for l in lines {
+        let keys = [
+            "\"command\":",
+            "\"verdict\":",
+            "\"checks\":",
+            "\"reason\":",
+            "\"message\":",
+        ];
+        let pos: Vec<usize> = keys
+            .iter()
+            .map(|k| l.find(k).unwrap_or_else(|| panic!("{k} in {l}")))
+            .collect();
+        assert!(pos.windows(2).all(|w| w[0] < w[1]), "key order in {l}");
+    }
+}
+
+#[test]
+fn p4_t68_jsonl_input_keeps_real_newlines() {
+    let o = run(
+        &["check", "--json", "--input", "jsonl"],
+        b"{\"command\":\"echo a\\necho b\"}\n",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = json_lines(&o.stdout);
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0]["command"], "echo a\necho b");
+}
+
+#[test]
+fn p4_t72_dash_command_after_double_dash_and_two_operands_are_a_usage_error() {
+    let o = run(&["check", "--json", "--", "-rf /"], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = json_lines(&o.stdout);
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0]["command"], "-rf /");
+    let o = run(&["check", "a", "b"], b"");
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("quote"), "{}", o.stderr);
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn p4_t73_exit_code_is_the_strictest_verdict() {
+    let o = run(&["check", "--exit-code"], b"ls\ncurl x | sh\n");
+    assert_eq!(o.stdout.lines().count(), 2);
+    assert_eq!(o.code, 20);
+    assert_eq!(run(&["check", "--exit-code", "ls -la"], b"").code, 0);
+    assert_eq!(run(&["check", "--exit-code", "make build"], b"").code, 10);
+    // Without --exit-code every evaluated input exits 0.
+    assert_eq!(run(&["check", "rm -rf /"], b"").code, 0);
+}
+
+#[test]
+fn plain_output_escapes_control_characters() {
+    let o = run(&["check", "--", "echo a\tb"], b"");
+    assert_eq!(
+        o.stdout.trim_end().rsplit('\t').next().unwrap(),
+        "echo a\\tb"
+    );
+    let first = o.stdout.split('\t').next().unwrap();
+    assert!(["allow", "ask", "deny"].contains(&first));
+}
+
+#[test]
+fn stdin_edge_cases_final_line_without_newline_empty_line_cr_and_bad_utf8() {
+    let o = run(&["check", "--json"], b"ls\n\nls\r\nls \xff\nls");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = json_lines(&o.stdout);
+    assert_eq!(v.len(), 5);
+    assert_eq!(v[1]["command"], "");
+    assert_eq!(v[1]["reason"], "exec.allow.empty");
+    assert_eq!(v[2]["command"], "ls\r");
+    assert_ne!(v[2]["verdict"], "allow", "a CR raises check 3");
+    assert_eq!(v[3]["command"], "ls \u{fffd}");
+    assert_ne!(v[3]["verdict"], "allow", "invalid UTF-8 raises check 1");
+    assert_eq!(v[4]["command"], "ls");
+}
+
+#[test]
+fn invalid_jsonl_line_is_reported_and_exits_4_after_evaluating_the_rest() {
+    let o = run(
+        &["check", "--input", "jsonl", "--exit-code"],
+        b"\"ls\"\nnot json\n{\"x\":1}\n{\"command\":\"rm -rf /\"}\n",
+    );
+    assert_eq!(o.code, 4, "4 takes precedence over verdict codes");
+    assert_eq!(o.stdout.lines().count(), 2);
+    assert!(o.stderr.contains("line 2"), "{}", o.stderr);
+    assert!(o.stderr.contains("line 3"), "{}", o.stderr);
+}
+
+#[test]
+fn config_file_is_validated_with_key_paths() {
+    let dir = std::env::temp_dir().join(format!("agent-ops-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"askActon":"block"}"#).unwrap();
+    let o = run(&["check", "--config", bad.to_str().unwrap(), "ls"], b"");
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("phases.bashSecurity.askActon"),
+        "{}",
+        o.stderr
+    );
+    let good = dir.join("good.json");
+    std::fs::write(&good, r#"{"unlisted":"allow"}"#).unwrap();
+    let o = run(
+        &[
+            "check",
+            "--json",
+            "--config",
+            good.to_str().unwrap(),
+            "make build",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(json_lines(&o.stdout)[0]["verdict"], "allow");
+    let o = run(
+        &[
+            "check",
+            "--config",
+            dir.join("missing.json").to_str().unwrap(),
+            "ls",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&[], b"").code, 2);
+    assert_eq!(run(&["frobnicate"], b"").code, 2);
+    assert_eq!(run(&["check", "--input", "xml"], b"").code, 2);
+    assert_eq!(run(&["check", "--os", "windows", "ls"], b"").code, 2);
+    assert_eq!(run(&["check", "--bogus"], b"").code, 2);
+    assert_eq!(run(&["explain"], b"").code, 2);
+}
+
+#[test]
+fn explain_shows_tree_commands_findings_and_verdict() {
+    let o = run(&["explain", "--", "echo \"$(rm -rf ./x)\""], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("rm"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("exec.deny.destructive.hidden"),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn doctor_lists_every_phase() {
+    let dir = std::env::temp_dir().join(format!("agent-ops-doctor-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("openclaw.json");
+    std::fs::write(&cfg, r#"{"plugins":{"entries":{"agent-ops":{"config":{"phases":{"loopBudget":false}},"hooks":{"allowConversationAccess":false}}}}}"#).unwrap();
+    let o = run(
+        &[
+            "doctor",
+            "--openclaw-config",
+            cfg.to_str().unwrap(),
+            "--state-dir",
+            "/tmp/x",
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("phase 4 bashSecurity"), "{}", o.stdout);
+    assert!(o.stdout.contains("phase 2 loopBudget"));
+    assert!(o.stdout.contains("disabled"));
+    assert!(o.stdout.contains("allowConversationAccess"));
+    assert!(o.stdout.contains("state dir: /tmp/x"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn manifest_command_prints_the_generated_manifest() {
+    let o = run(&["manifest"], b"");
+    assert_eq!(o.code, 0);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v, agent_ops::config::plugin_manifest());
+}

@@ -1,0 +1,111 @@
+// Self-test of the scripted model server (spec/openclaw.md §12.1); no OpenClaw needed, runs in < 1 s.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { startFakeModel, analyseMessages, readLog } from "./lib/fake-model.mjs";
+
+const sys = { role: "system", content: "You are a test. SYS-MARK" };
+const user = (t) => ({ role: "user", content: t });
+const internal = { role: "user", content: "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> x <<<END_OPENCLAW_INTERNAL_CONTEXT>>>" };
+const callMsg = { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "exec", arguments: "{}" } }] };
+const toolMsg = (t) => ({ role: "tool", tool_call_id: "call_1", content: t });
+
+async function post(fm, body) {
+  const res = await fetch(`${fm.baseUrl}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+function sseEvents(text) {
+  return text.split("\n\n").filter((b) => b.startsWith("data: ")).map((b) => b.slice(6)).map((d) => (d === "[DONE]" ? d : JSON.parse(d)));
+}
+
+test("fake_model_turn_detection", () => {
+  assert.equal(analyseMessages([sys, user("hi"), internal]).turn, "first");
+  const cont = analyseMessages([sys, user("hi"), callMsg, toolMsg("out"), internal]);
+  assert.equal(cont.turn, "continue");
+  assert.equal(cont.call, 2);
+  assert.equal(cont.lastTool, "out");
+  // A later turn after a finished one is "first" again, and sees only its own user text.
+  const next = analyseMessages([sys, user("one"), callMsg, toolMsg("out"), { role: "assistant", content: "done" }, user("two")]);
+  assert.equal(next.turn, "first");
+  assert.equal(next.lastUser, "two");
+  assert.deepEqual(next.toolResults, []);
+  assert.equal(analyseMessages([sys, user([{ type: "text", text: "parts" }])]).lastUser, "parts");
+});
+
+test("fake_model_streaming_tool_call_text_usage_error_and_404", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-ops-fm-"));
+  const logFile = path.join(dir, "log.jsonl");
+  const fm = await startFakeModel({
+    logFile,
+    script: {
+      steps: [
+        { id: "tool", match: { marker: "M1", turn: "first" }, toolCalls: [{ name: "exec", arguments: { command: "ls" } }], usage: { prompt_tokens: 5000, completion_tokens: 7 } },
+        { id: "text", match: { marker: "M1", turn: "continue", toolResultIncludes: "out" }, text: "got: {{lastToolResult}}" },
+        { id: "sys", match: { marker: "SYS-MARK", markerIn: "system", after: "text" }, error: { status: 503 } },
+      ],
+    },
+  });
+  try {
+    const models = await fetch(`${fm.baseUrl}/models`).then((r) => r.json());
+    assert.deepEqual(models.data.map((m) => m.id), ["fake-model"]);
+
+    const r1 = await post(fm, { model: "fake-model", stream: true, messages: [sys, user("M1 go"), internal], tools: [{ type: "function", function: { name: "exec" } }] });
+    assert.equal(r1.status, 200);
+    assert.match(r1.headers.get("content-type"), /text\/event-stream/);
+    const ev = sseEvents(r1.text);
+    assert.equal(ev.at(-1), "[DONE]");
+    assert.equal(ev[0].object, "chat.completion.chunk");
+    assert.equal(ev[0].choices[0].delta.tool_calls[0].function.name, "exec");
+    assert.equal(ev[1].choices[0].delta.tool_calls[0].function.arguments, '{"command":"ls"}');
+    assert.equal(ev[2].choices[0].finish_reason, "tool_calls");
+    assert.deepEqual(ev[3].choices, []);
+    assert.deepEqual(ev[3].usage, { prompt_tokens: 5000, completion_tokens: 7, total_tokens: 5007 });
+
+    const r2 = await post(fm, { model: "fake-model", stream: false, messages: [sys, user("M1 go"), callMsg, toolMsg("out-123"), internal] });
+    const j2 = JSON.parse(r2.text);
+    assert.equal(j2.object, "chat.completion");
+    assert.equal(j2.choices[0].message.content, "got: out-123");
+    assert.equal(j2.choices[0].finish_reason, "stop");
+
+    const r3 = await post(fm, { model: "fake-model", stream: true, messages: [sys, user("anything")] });
+    assert.equal(r3.status, 503);
+    const r4 = await post(fm, { model: "fake-model", stream: true, messages: [sys, user("nothing matches now")] });
+    assert.equal(sseEvents(r4.text)[0].choices[0].delta.content, "fake-model: no scripted step matched this request.");
+    const r5 = await fetch(`${fm.url}/nope`);
+    assert.equal(r5.status, 404);
+
+    const log = readLog(logFile);
+    assert.deepEqual(log.map((e) => e.matched ?? null), [null, "tool", "text", "sys", null, null]);
+    assert.deepEqual(log[1].toolNames, ["exec"]);
+    assert.equal(log[2].lastTool, "out-123");
+    assert.deepEqual(log[2].roles, ["system", "user", "assistant", "tool", "user"]);
+    assert.equal(log[5].status, 404);
+  } finally {
+    await fm.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("fake_model_cli_writes_port_file_and_stops_on_sigterm", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-ops-fm-"));
+  const script = path.join(dir, "s.json");
+  fs.writeFileSync(script, JSON.stringify({ steps: [{ id: "t", text: "hello" }] }));
+  const portFile = path.join(dir, "port");
+  const cli = fileURLToPath(new URL("./lib/fake-model.mjs", import.meta.url));
+  const child = spawn(process.execPath, [cli, "--script", script, "--log", path.join(dir, "l.jsonl"), "--port-file", portFile], { stdio: "ignore" });
+  try {
+    for (let i = 0; i < 100 && !fs.existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 50));
+    const port = Number(fs.readFileSync(portFile, "utf8"));
+    const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ messages: [user("x")] }) });
+    assert.equal(JSON.parse(await res.text()).choices[0].message.content, "hello");
+  } finally {
+    process.kill(child.pid, "SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,328 @@
+//! The runtime through real hosts: init, dispatch, the decision journal, approvals, and the
+//! no-panic guarantee of the JSON entry points (README G-R6, G-R10..G-R12, G-R20).
+
+use agent_ops::audit::{journal_path, read_journal, Action};
+use agent_ops::host::{Fault, Host, HostDirs, MemoryHost, NativeHost};
+use agent_ops::runtime::Runtime;
+use serde_json::{json, Value};
+
+const NOW: i64 = 1_795_996_800_000;
+
+fn memory_host() -> MemoryHost {
+    MemoryHost::new(
+        HostDirs {
+            home_dir: "/home/u".into(),
+            workspace_dir: "/home/u/ws".into(),
+            openclaw_state_dir: "/oc".into(),
+            ..HostDirs::default()
+        },
+        NOW,
+    )
+}
+
+fn exec_event(command: Value) -> Value {
+    json!({"toolName": "exec", "params": {"command": command}, "runId": "run-1", "toolCallId": "call-1"})
+}
+
+#[test]
+fn init_reports_phases_registrations_and_state_dir() {
+    let h = memory_host();
+    let mut rt = Runtime::new();
+    let r = rt.init(
+        &h,
+        "{}",
+        r#"{"openclawStateDir":"/oc","homeDir":"/home/u","conversationAccess":true}"#,
+    );
+    assert!(r.ok, "{:?}", r.errors);
+    assert_eq!(r.state_dir, "/oc/agent-ops");
+    assert_eq!(r.phases.len(), 7);
+    assert_eq!(r.registrations.len(), 1);
+    let reg = &r.registrations[0];
+    assert_eq!(reg.handler, "bashSecurity:before_tool_call");
+    assert_eq!(
+        reg.matcher.as_deref(),
+        Some(&["exec".to_string(), "process".to_string()][..])
+    );
+    assert_eq!(reg.failure.ret["block"], true);
+    assert!(reg.failure.ret["blockReason"]
+        .as_str()
+        .unwrap()
+        .starts_with("agent-ops[exec.deny.internal_error]: "));
+    assert!(r
+        .diagnostics
+        .iter()
+        .all(|d| d.code != "core.degraded.conversation_access"));
+}
+
+#[test]
+fn disabled_phase_registers_nothing_and_writes_nothing() {
+    let h = memory_host();
+    let mut rt = Runtime::new();
+    let r = rt.init(&h, r#"{"phases":{"bashSecurity":false}}"#, "{}");
+    assert!(r.ok);
+    assert!(r.registrations.is_empty());
+    let resp = rt
+        .dispatch(
+            &h,
+            "before_tool_call",
+            &exec_event(json!("rm -rf ~")),
+            &json!({}),
+        )
+        .unwrap();
+    assert_eq!(resp.ret, Value::Null);
+    assert!(h.paths().is_empty(), "{:?}", h.paths());
+}
+
+#[test]
+fn missing_conversation_access_is_reported_once_per_init() {
+    let h = memory_host();
+    let mut rt = Runtime::new();
+    let r = rt.init(&h, "{}", r#"{"conversationAccess":false}"#);
+    let n = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "core.degraded.conversation_access")
+        .count();
+    assert_eq!(n, 1);
+    assert!(
+        r.phases
+            .iter()
+            .find(|p| p.key == "loopBudget")
+            .unwrap()
+            .degraded
+            .len()
+            == 1
+    );
+    assert!(r
+        .phases
+        .iter()
+        .find(|p| p.key == "bashSecurity")
+        .unwrap()
+        .degraded
+        .is_empty());
+}
+
+#[test]
+fn deny_is_blocked_with_prefixed_reason_and_journaled() {
+    let h = memory_host();
+    let mut rt = Runtime::new();
+    assert!(
+        rt.init(
+            &h,
+            "{}",
+            r#"{"openclawStateDir":"/oc","homeDir":"/home/u"}"#
+        )
+        .ok
+    );
+    let resp = rt
+        .dispatch(
+            &h,
+            "bashSecurity:before_tool_call",
+            &exec_event(json!("rm -rf ~")),
+            &json!({"sessionKey": "agent:main:x"}),
+        )
+        .unwrap();
+    assert_eq!(resp.ret["block"], true);
+    let reason = resp.ret["blockReason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("agent-ops[exec.deny.destructive.rm_root]: "),
+        "{reason}"
+    );
+    let journal = read_journal(&h, &journal_path("/oc/agent-ops", NOW), 1 << 20).unwrap();
+    assert_eq!(journal.len(), 1);
+    let d = &journal[0];
+    assert_eq!(d.code, "exec.deny.destructive.rm_root");
+    assert_eq!(d.action, Action::Deny);
+    assert_eq!(d.session_key.as_deref(), Some("agent:main:x"));
+    assert_eq!(d.run_id.as_deref(), Some("run-1"));
+    assert_eq!(d.tool_call_id.as_deref(), Some("call-1"));
+    assert_eq!(d.details["command"], "rm -rf ~");
+}
+
+#[test]
+fn allow_is_journaled_and_secrets_are_redacted() {
+    let h = memory_host();
+    let mut rt = Runtime::new();
+    assert!(rt.init(&h, r#"{"stateDir":"/st"}"#, "{}").ok);
+    let ev = json!({"toolName": "exec", "params": {"command": "ls -la", "env": {"GITHUB_TOKEN": "ghp_secret"}}});
+    let resp = rt
+        .dispatch(&h, "bashSecurity:before_tool_call", &ev, &json!({}))
+        .unwrap();
+    let journal = h.file_text(&journal_path("/st", NOW)).unwrap();
+    assert!(journal.contains("\"action\":\"allow\""), "{journal}");
+    assert!(!journal.contains("ghp_secret"));
+    // A secret-named env key raises nothing by itself but is never logged with its value.
+    assert!(resp.decisions.len() == 1);
+}
+
+#[test]
+fn audit_disabled_writes_no_journal() {
+    let h = memory_host();
+    let mut rt = Runtime::new();
+    assert!(rt.init(&h, r#"{"audit":{"enabled":false}}"#, "{}").ok);
+    rt.dispatch(
+        &h,
+        "bashSecurity:before_tool_call",
+        &exec_event(json!("rm -rf ~")),
+        &json!({}),
+    )
+    .unwrap();
+    assert!(h.paths().is_empty());
+}
+
+#[test]
+fn journal_write_failure_is_a_diagnostic_not_an_error() {
+    let h = memory_host();
+    h.inject(Fault::FailWrites("/audit/".into()));
+    let mut rt = Runtime::new();
+    assert!(rt.init(&h, "{}", "{}").ok);
+    let resp = rt
+        .dispatch(
+            &h,
+            "bashSecurity:before_tool_call",
+            &exec_event(json!("rm -rf ~")),
+            &json!({}),
+        )
+        .unwrap();
+    assert_eq!(
+        resp.ret["block"], true,
+        "the verdict stands even when the journal cannot be written"
+    );
+    assert!(resp
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "core.audit.write_failed"));
+}
+
+#[test]
+fn approval_resolution_is_journaled() {
+    let h = memory_host();
+    let mut rt = Runtime::new();
+    assert!(rt.init(&h, "{}", "{}").ok);
+    let resp = rt
+        .dispatch(
+            &h,
+            "bashSecurity:before_tool_call",
+            &exec_event(json!("make build")),
+            &json!({}),
+        )
+        .unwrap();
+    assert!(resp.ret.get("requireApproval").is_some(), "{}", resp.ret);
+    let job = resp.jobs.first().expect("approval job");
+    let done = rt
+        .complete_job(&h, &job.id, &json!({"decision": "deny"}))
+        .unwrap();
+    assert_eq!(done.decisions[0].code, "exec.approval.deny");
+    let again = rt
+        .complete_job(&h, &job.id, &json!({"decision": "deny"}))
+        .unwrap();
+    assert!(again.decisions.is_empty());
+}
+
+#[test]
+fn native_host_writes_the_journal_on_disk() {
+    let dir = std::env::temp_dir().join(format!("agent-ops-rt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let state = dir.join("state").to_string_lossy().into_owned();
+    let h = NativeHost::new(HostDirs {
+        home_dir: "/home/u".into(),
+        ..HostDirs::default()
+    });
+    let mut rt = Runtime::new();
+    let cfg = json!({"stateDir": state}).to_string();
+    assert!(rt.init(&h, &cfg, r#"{"homeDir":"/home/u"}"#).ok);
+    rt.dispatch(
+        &h,
+        "bashSecurity:before_tool_call",
+        &exec_event(json!("rm -rf ~")),
+        &json!({}),
+    )
+    .unwrap();
+    let path = journal_path(&state, h.now_ms());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    assert!(text.ends_with('\n'));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn json_entry_points_never_panic_on_bad_input() {
+    let h = memory_host();
+    let mut rt = Runtime::new();
+    // Before init: typed errors.
+    let e: Value =
+        serde_json::from_str(&rt.dispatch_json(&h, "before_tool_call", "{}", "{}")).unwrap();
+    assert_eq!(e["error"]["code"], "core.not_initialized");
+    let huge = "x".repeat(20 * 1024 * 1024);
+    let deep = "[".repeat(100_000);
+    let inputs: Vec<&str> = vec![
+        "",
+        "{",
+        "null",
+        "42",
+        "[]",
+        "\"s\"",
+        "{\"a\":",
+        "\u{fffd}",
+        "{\"toolName\":5}",
+    ];
+    // Huge and deeply nested inputs once per entry point and argument position.
+    for big in [&huge[..], &deep[..]] {
+        for (a, b) in [(big, "{}"), ("{}", big)] {
+            let v: Value =
+                serde_json::from_str(&rt.dispatch_json(&h, "before_tool_call", a, b)).unwrap();
+            assert!(v.get("error").is_some());
+            let _: Value = serde_json::from_str(&rt.engine_json(&h, "assemble", a)).unwrap();
+            let _: Value = serde_json::from_str(&rt.complete_job_json(&h, b, a)).unwrap();
+            let _: Value = serde_json::from_str(&rt.evaluate_command_json(&h, b, a)).unwrap();
+        }
+    }
+    let r: Value = serde_json::from_str(&rt.init_json(&h, &deep, "{}")).unwrap();
+    assert_eq!(r["ok"], false);
+    for (cfg, info) in [
+        ("{}", "[1]"),
+        ("[]", "{}"),
+        ("{}", "[]"),
+        ("42", "{}"),
+        ("{}", "\"x\""),
+    ] {
+        let r: Value = serde_json::from_str(&rt.init_json(&h, cfg, info)).unwrap();
+        assert_eq!(r["ok"], false, "{cfg} {info}");
+    }
+    assert_eq!(
+        serde_json::from_str::<Value>(&rt.init_json(&h, "{}", "{}")).unwrap()["ok"],
+        true
+    );
+    for a in &inputs {
+        for b in &inputs {
+            for hook in [
+                "before_tool_call",
+                "bashSecurity:before_tool_call",
+                "nope:x",
+                "",
+                &huge[..1000],
+            ] {
+                let out = rt.dispatch_json(&h, hook, a, b);
+                let v: Value =
+                    serde_json::from_str(&out).unwrap_or_else(|_| panic!("not JSON: {out}"));
+                assert!(v.get("error").is_some() || v.get("ret").is_some(), "{out}");
+            }
+            let _: Value = serde_json::from_str(&rt.engine_json(&h, a, b)).unwrap();
+            let _: Value = serde_json::from_str(&rt.complete_job_json(&h, a, b)).unwrap();
+            let _: Value = serde_json::from_str(&rt.evaluate_command_json(&h, a, b)).unwrap();
+        }
+    }
+    for n in [f64::NAN, f64::INFINITY, -1.0, 1e300] {
+        let _: Value = serde_json::from_str(&rt.tick_json(&h, n)).unwrap();
+    }
+    // Wrong-typed event fields are typed errors or no-ops, never panics.
+    for ev in [
+        json!({"toolName": 1}),
+        json!({"toolName": "exec", "params": []}),
+        json!({"toolName": "exec", "params": {"command": null, "env": [1]}}),
+        json!({"toolName": "process", "params": {"data": 7}}),
+    ] {
+        let out = rt.dispatch_json(&h, "bashSecurity:before_tool_call", &ev.to_string(), "{}");
+        let _: Value = serde_json::from_str(&out).unwrap();
+    }
+}
