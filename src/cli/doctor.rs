@@ -124,7 +124,12 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
             let _ = writeln!(stdout, "    degraded: {d}");
         }
     }
-    for d in &res.diagnostics {
+    // The table already says which phases are not implemented.
+    for d in res
+        .diagnostics
+        .iter()
+        .filter(|d| d.code != "core.phase.not_implemented")
+    {
         let _ = writeln!(stdout, "{} {}: {}", d.level.as_str(), d.code, d.message);
     }
     0

@@ -14,6 +14,10 @@
 
 import path from "node:path";
 import fs from "node:fs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 function parseArgs(argv) {
   const a = { local: false, keep: false, pluginDir: null, config: null };
@@ -76,6 +80,15 @@ async function main() {
     out(dim(`HOME:    ${s.home} (throwaway)`));
     out();
 
+    // The phases as the plugin's own `agent-ops doctor` sees this OpenClaw config.
+    const cli = path.join(REPO, "target", "debug", "agent-ops");
+    if (fs.existsSync(cli)) {
+      const doc = spawnSync(cli, ["doctor", "--openclaw-config", s.configPath, "--state-dir", s.pluginStateDir], { encoding: "utf8" });
+      out(bold("Phases (agent-ops doctor)"));
+      out(indent((doc.stdout || doc.stderr || "").trimEnd(), 2));
+      out();
+    }
+
     const t0 = Date.now();
     if (!args.local) {
       out(`Starting the OpenClaw gateway on 127.0.0.1:${s.gatewayPort} …`);
@@ -84,6 +97,10 @@ async function main() {
       out(dim(`  ready after ${(gw.readyMs / 1000).toFixed(1)} s${listening ? `; ${listening[1]}` : ""}`));
     } else {
       out("Using one-shot `openclaw agent --local` runs (one OpenClaw start per turn) …");
+    }
+    if (!args.local) {
+      const loaded = fs.existsSync(s.openclawLog) ? /core\.loaded: ([^"\\]*)/.exec(fs.readFileSync(s.openclawLog, "utf8")) : null;
+      if (loaded) out(dim(`  plugin: ${loaded[1]}`));
     }
     out(`Running ${turns.length} agent turns …`);
     const results = await Promise.all(
