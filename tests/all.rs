@@ -2,6 +2,8 @@
 //!
 //! - `cli`: the `agent-ops` binary's contracts (phase 4 §10, README G-R14a).
 //! - `config`: the config type against the committed manifest (no drift).
+//! - `shell`, `shell_checks_a`, `shell_checks_b`: phase 4 acceptance cases (§16).
+//! - `corpus`: phase 4 corpus gates (§15).
 //! - `runtime`: init/dispatch/journal through the native and in-memory hosts, and the
 //!   no-panic guarantee of every JSON entry point (README G-R20).
 
@@ -15,5 +17,8 @@
 
 mod cli;
 mod config;
+mod corpus;
 mod runtime;
 mod shell;
+mod shell_checks_a;
+mod shell_checks_b;

@@ -177,7 +177,14 @@ pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> An
     if limited {
         reasons.extend(text_scan(command));
     }
-    checks::structural(command, &parsed, &model, ctx, cfg, &mut findings);
+    let cx = checks::CheckCx {
+        command,
+        parsed: &parsed,
+        model: &model,
+        ctx,
+        cfg,
+    };
+    checks::structural(&cx, &mut findings, &mut reasons);
     deny::rules(&model, ctx, &mut reasons);
     allow::classify(&model, ctx, cfg, &mut reasons);
     rules::apply(&model, cfg, &mut reasons);

@@ -1,13 +1,35 @@
 //! The 23 checks of phase 4 (§5): ids, names and categories as data, the findings collector,
 //! and one file per category of checks.
 
+pub mod bash;
+pub mod decode;
+pub mod encoding;
+pub mod persistence;
+pub mod secrets;
+pub mod separator;
 pub mod structural;
 pub mod text;
+pub mod zsh;
 
 use super::parser::Parsed;
+use super::policy::Reason;
 use super::semantic::Model;
 use super::verdict::{Category, Finding, Severity};
 use super::{BashSecurityConfig, EvalContext};
+
+/// Everything a check may read.
+pub struct CheckCx<'a> {
+    /// The raw command text.
+    pub command: &'a str,
+    /// The parse result (AST, comments, continuations).
+    pub parsed: &'a Parsed,
+    /// The semantic model (executed commands, notes).
+    pub model: &'a Model,
+    /// Home, cwd, workspace, OS, exec `env` keys.
+    pub ctx: &'a EvalContext,
+    /// Phase 4 settings.
+    pub cfg: &'a BashSecurityConfig,
+}
 
 /// `(id, NAME, category)` of every check.
 pub const CHECKS: [(u8, &str, Category); 23] = [
@@ -129,16 +151,17 @@ impl Findings {
     }
 }
 
-/// Runs the checks that read the AST and the semantic model.
-pub fn structural(
-    command: &str,
-    parsed: &Parsed,
-    model: &Model,
-    ctx: &EvalContext,
-    cfg: &BashSecurityConfig,
-    out: &mut Findings,
-) {
-    structural::run(command, parsed, model, ctx, cfg, out);
+/// Runs the checks that read the AST and the semantic model. Checks report findings; rules
+/// of §6.2 that are not tied to one check (e.g. `option_exec`, `dropper`) push reasons.
+pub fn structural(cx: &CheckCx<'_>, out: &mut Findings, reasons: &mut Vec<Reason>) {
+    structural::run(cx.command, cx.parsed, cx.model, cx.ctx, cx.cfg, out);
+    separator::run(cx, out, reasons);
+    encoding::run(cx, out, reasons);
+    decode::run(cx, out, reasons);
+    bash::run(cx, out, reasons);
+    zsh::run(cx, out, reasons);
+    persistence::run(cx, out, reasons);
+    secrets::run(cx, out, reasons);
 }
 
 #[cfg(test)]
