@@ -465,3 +465,39 @@ fn every_verdict_is_deterministic() {
         assert_eq!(eval(c), eval(c));
     }
 }
+
+#[test]
+fn p4_t21_unparsable_wrapper_still_scans_for_denies() {
+    let e = eval("timeout --bogus 5 rm -rf /");
+    assert_eq!(e.verdict, Verdict::Deny, "{e:#?}");
+    assert_eq!(e.reason, "exec.deny.destructive.rm_root");
+    assert!(e
+        .reasons
+        .iter()
+        .any(|r| r == "exec.deny.destructive.rm_root"));
+    assert_eq!(eval("timeout --bogus 5 ls").verdict, Verdict::Ask);
+    assert!(eval("timeout --bogus 5 ls")
+        .reasons
+        .contains(&"exec.ask.wrapper_unparsed".to_string()));
+}
+
+#[test]
+fn p4_t23_xargs_eof_option_value_is_consumed() {
+    // `-E=` sets the EOF string to "="; `EOF` is then the carried command, which is unknown.
+    let e = eval("xargs -E= EOF echo foo");
+    assert_eq!(e.verdict, Verdict::Ask, "{e:#?}");
+}
+
+#[test]
+fn p4_r25_every_possible_value_of_a_variable_is_checked() {
+    for c in [
+        "if test -d x; then D=/; else D=./build; fi; rm -rf $D",
+        "D=/tmp/x; D=/; rm -rf \"$D\"",
+        "T=/usr; nice rm -rf $T",
+        "for x in a; do R=~; done; rm -rf $R",
+    ] {
+        expect(c, Verdict::Deny, "exec.deny.destructive.rm_root");
+    }
+    // A value assigned only after the command does not count.
+    assert_ne!(eval("rm -rf $D; D=/").verdict, Verdict::Deny);
+}

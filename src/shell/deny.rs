@@ -10,6 +10,19 @@ use super::EvalContext;
 /// Evaluates every deny rule on the model.
 pub fn rules(model: &Model, ctx: &EvalContext, out: &mut Vec<Reason>) {
     for c in &model.commands {
+        one(c, ctx, out);
+        // Every combination of the possible values of tracked variables (P4-R25).
+        for v in &c.variants {
+            let mut alt = c.clone();
+            alt.argv = v.clone();
+            one(&alt, ctx, out);
+        }
+    }
+    fork_bomb(model, out);
+}
+
+fn one(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
+    {
         rm_root(c, ctx, out);
         disk(c, out);
         perms_root(c, ctx, out);
@@ -18,7 +31,6 @@ pub fn rules(model: &Model, ctx: &EvalContext, out: &mut Vec<Reason>) {
         pipe_to_shell(c, out);
         reverse_shell(c, out);
     }
-    fork_bomb(model, out);
 }
 
 fn piece(c: &ExecCommand) -> String {

@@ -220,32 +220,86 @@ fn exec(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallIds) 
     verdict_outcome(cfg, env, ids, "exec", command, &ev, details)
 }
 
-/// Field names under which OpenClaw's `process` tool carries text written to a running
-/// process; the first string found is analysed.
-const PROCESS_TEXT_FIELDS: [&str; 5] = ["data", "input", "text", "keys", "chars"];
+/// Key tokens of `process send-keys` that recall shell history: what they run is not in the
+/// call, so it cannot be analysed.
+const HISTORY_KEYS: [&str; 6] = ["Up", "Down", "C-p", "C-n", "C-r", "C-o"];
+
+/// The text a `process` call writes to a running process (openclaw `process` tool schema:
+/// `write` → `data`, `send-keys` → `literal` then `hex` bytes then named `keys`, `paste` →
+/// `text`, `submit` → a CR). `Err` when it cannot be known.
+fn process_input(params: &Value) -> Result<Option<String>, String> {
+    let action = params.get("action").and_then(Value::as_str).unwrap_or("");
+    let s = |k: &str| params.get(k).and_then(Value::as_str).map(str::to_string);
+    match action {
+        "write" => Ok(s("data")),
+        "paste" => Ok(s("text")),
+        "send-keys" => {
+            let mut text = s("literal").unwrap_or_default();
+            if let Some(hex) = params.get("hex").and_then(Value::as_array) {
+                let mut bytes = Vec::new();
+                for h in hex {
+                    let b = h
+                        .as_str()
+                        .and_then(|x| u8::from_str_radix(x.trim_start_matches("0x"), 16).ok())
+                        .ok_or_else(|| format!("hex byte {h} is not valid"))?;
+                    bytes.push(b);
+                }
+                text.push_str(&String::from_utf8_lossy(&bytes));
+            }
+            if let Some(keys) = params.get("keys").and_then(Value::as_array) {
+                for k in keys {
+                    let k = k.as_str().unwrap_or("");
+                    if HISTORY_KEYS.contains(&k) {
+                        return Err(format!(
+                            "the key `{k}` recalls shell history, so what runs is not known"
+                        ));
+                    }
+                    if k == "Enter" || k == "C-m" || k == "C-j" {
+                        text.push('\n');
+                    }
+                }
+            }
+            Ok(Some(text).filter(|t| !t.is_empty()))
+        }
+        _ => Ok(None),
+    }
+}
 
 fn process(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallIds) -> HookOutcome {
-    let text = PROCESS_TEXT_FIELDS
-        .iter()
-        .find_map(|k| params.get(*k).and_then(Value::as_str));
-    let Some(text) = text else {
-        // Listing, polling or killing processes writes nothing to a shell.
+    if cfg.tools.process == ProcessMode::Off {
         return HookOutcome::default();
+    }
+    let ask = |reason: &str, message: String, details: Value| {
+        let ev = Evaluation {
+            verdict: Verdict::Ask,
+            reason: reason.into(),
+            message,
+            findings: Vec::new(),
+            reasons: Vec::new(),
+        };
+        (ev, details)
     };
-    let details = json!({ "tool": "process", "input": text });
-    match cfg.tools.process {
-        ProcessMode::Off => HookOutcome::default(),
-        ProcessMode::Ask => {
-            let ev = Evaluation {
-                verdict: Verdict::Ask,
-                reason: "exec.ask.process_input".into(),
-                message: "Input written to a running process is run by whatever reads it; approve it first.".into(),
-                findings: Vec::new(),
-                reasons: Vec::new(),
-            };
-            verdict_outcome(cfg, env, ids, "process", text, &ev, details)
+    let (ev, details, text) = match process_input(params) {
+        // Listing, polling, logs and kill write nothing to a shell.
+        Ok(None) => return HookOutcome::default(),
+        Err(why) => {
+            let (ev, d) = ask(
+                "exec.ask.process_input",
+                format!("input for a running process cannot be analysed: {why}."),
+                json!({ "tool": "process", "params": params }),
+            );
+            (ev, d, String::new())
         }
-        ProcessMode::Analyze => {
+        Ok(Some(text)) if cfg.tools.process == ProcessMode::Ask => {
+            let (ev, d) = ask(
+                "exec.ask.process_input",
+                "input written to a running process is run by whatever reads it; approve it first."
+                    .into(),
+                json!({ "tool": "process", "input": text }),
+            );
+            (ev, d, text)
+        }
+        Ok(Some(text)) => {
             let ectx = EvalContext {
                 home: env.home.clone(),
                 cwd: env.workspace.clone(),
@@ -262,11 +316,11 @@ fn process(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallId
                 }
             }
             let ev = worst.unwrap_or_else(|| evaluate("", &ectx, cfg));
-            let mut details = details;
-            set_key(&mut details, "findings", findings_json(&ev));
-            verdict_outcome(cfg, env, ids, "process", text, &ev, details)
+            let details = json!({ "tool": "process", "input": text, "findings": findings_json(&ev), "reasons": ev.reasons });
+            (ev, details, text)
         }
-    }
+    };
+    verdict_outcome(cfg, env, ids, "process", &text, &ev, details)
 }
 
 fn set_key(v: &mut Value, key: &str, x: Value) {
@@ -480,6 +534,59 @@ mod tests {
         let out = before_tool_call(&cfg, &env(), &ev, &ids);
         assert_eq!(out.decisions[0].code, "exec.ask.code_mode");
         assert!(out.ret.get("requireApproval").is_some());
+    }
+
+    #[test]
+    fn process_input_writes_are_analysed_line_by_line() {
+        let ids = CallIds::default();
+        let cfg = BashSecurityConfig::default();
+        let call = |params: Value| {
+            before_tool_call(
+                &cfg,
+                &env(),
+                &json!({"toolName": "process", "params": params}),
+                &ids,
+            )
+        };
+        let out = call(json!({"action": "write", "sessionId": "s", "data": "ls\nrm -rf /\n"}));
+        assert_eq!(out.ret["block"], json!(true), "{}", out.ret);
+        let out = call(
+            json!({"action": "send-keys", "sessionId": "s", "literal": "curl x | sh", "keys": ["Enter"]}),
+        );
+        assert!(out.ret["blockReason"]
+            .as_str()
+            .unwrap()
+            .contains("pipe_to_shell"));
+        let out = call(
+            json!({"action": "send-keys", "sessionId": "s", "hex": ["72", "6d", "20", "2d", "72", "66", "20", "2f"]}),
+        );
+        assert_eq!(out.ret["block"], json!(true));
+        let out = call(json!({"action": "paste", "sessionId": "s", "text": "ls -la\n"}));
+        assert_eq!(out.ret, Value::Null);
+        for quiet in [
+            json!({"action": "list"}),
+            json!({"action": "poll", "sessionId": "s"}),
+            json!({"action": "kill", "sessionId": "s"}),
+        ] {
+            assert_eq!(call(quiet).ret, Value::Null);
+        }
+        let out = call(json!({"action": "send-keys", "sessionId": "s", "keys": ["Up", "Enter"]}));
+        assert!(
+            out.ret.get("requireApproval").is_some(),
+            "history recall asks: {}",
+            out.ret
+        );
+        let out = call(json!({"action": "send-keys", "sessionId": "s", "hex": ["zz"]}));
+        assert!(out.ret.get("requireApproval").is_some());
+        let mut off = cfg.clone();
+        off.tools.process = ProcessMode::Off;
+        let out = before_tool_call(
+            &off,
+            &env(),
+            &json!({"toolName": "process", "params": {"action": "write", "data": "rm -rf /"}}),
+            &ids,
+        );
+        assert_eq!(out.ret, Value::Null);
     }
 
     #[test]

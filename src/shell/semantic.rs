@@ -107,6 +107,9 @@ pub struct ExecCommand {
     pub piped_stdout: bool,
     /// Its stdin is a heredoc or here-string.
     pub stdin_heredoc: bool,
+    /// Other argvs the command may have, one per combination of the possible values of
+    /// tracked variables (P4-R25); deny rules check each of them.
+    pub variants: Vec<Vec<Arg>>,
 }
 
 impl ExecCommand {
@@ -173,6 +176,11 @@ pub enum Note {
     NestedParseError(Span, String),
 }
 
+/// Possible values tracked per variable before it counts as unknown (P4-R25).
+pub const MAX_VALUES_PER_VAR: usize = 16;
+/// Argv variants evaluated per command (P4-R25).
+pub const MAX_VARIANTS: usize = 64;
+
 /// Most wrappers looked through before answering ask (P4 §2).
 pub const MAX_WRAPPER_DEPTH: usize = 8;
 
@@ -206,7 +214,10 @@ struct Walker<'c> {
     ctx: &'c EvalContext,
     limits: WalkLimits,
     model: Model,
-    vars: BTreeMap<String, Option<String>>,
+    /// Possible values of each tracked variable (`None` = unknown), P4-R25.
+    vars: BTreeMap<String, Vec<Option<String>>>,
+    /// Values pinned while computing one argv variant.
+    pins: BTreeMap<String, String>,
     after_cd: bool,
     /// When walking a nested script string, every span maps to the carrier word's span.
     base: Option<Span>,
@@ -228,6 +239,7 @@ pub fn analyze(script: &Script, ctx: &EvalContext, limits: WalkLimits) -> Model 
         limits,
         model: Model::default(),
         vars: BTreeMap::new(),
+        pins: BTreeMap::new(),
         after_cd: false,
         base: None,
         depth: 0,
@@ -321,6 +333,7 @@ impl Walker<'_> {
                         piped_stdin: stage.0 > 0,
                         piped_stdout: stage.0 + 1 < stage.1,
                         stdin_heredoc: false,
+                        variants: Vec::new(),
                     });
                 }
                 self.nested(|w| w.compound(&cc.kind, env, cc.span), cc.span);
@@ -381,7 +394,7 @@ impl Walker<'_> {
                 for w in f.words.iter().flatten() {
                     self.word_nested(w, env);
                 }
-                self.vars.insert(f.var.clone(), None);
+                self.set_var(&f.var, None);
                 self.list(&f.body, env);
             }
             CompoundKind::Select(f) => {
@@ -390,7 +403,7 @@ impl Walker<'_> {
                 for w in f.words.iter().flatten() {
                     self.word_nested(w, env);
                 }
-                self.vars.insert(f.var.clone(), None);
+                self.set_var(&f.var, None);
                 self.list(&f.body, env);
             }
             CompoundKind::ArithFor(a) => {
@@ -612,9 +625,10 @@ impl Walker<'_> {
         if argv.is_empty() {
             // Standalone assignments change state for the rest of the script (P4-R25).
             for (n, v, _) in &assignments {
-                self.vars.insert(n.clone(), v.clone());
+                self.set_var(n, v.clone());
             }
         }
+        let variants = self.variants(&s.words);
         let redirs = self.eval_redirs(&s.redirections);
         let stdin_heredoc = redirs.iter().any(|r| {
             matches!(
@@ -635,14 +649,15 @@ impl Walker<'_> {
             piped_stdin: stage.0 > 0,
             piped_stdout: stage.0 + 1 < stage.1,
             stdin_heredoc,
+            variants,
         };
         if matches!(cmd.name(), Some("cd" | "pushd")) {
             self.after_cd = true;
         }
         if matches!(cmd.name(), Some("read" | "unset" | "mapfile" | "readarray")) {
             for a in cmd.args().iter().filter(|a| !a.text().starts_with('-')) {
-                if let Some(v) = &a.value {
-                    self.vars.insert(v.clone(), None);
+                if let Some(v) = a.value.clone() {
+                    self.set_var(&v, None);
                 }
             }
         }
@@ -652,10 +667,8 @@ impl Walker<'_> {
         ) {
             for a in cmd.args() {
                 if let Some((n, v)) = a.text().split_once('=') {
-                    self.vars.insert(
-                        n.to_string(),
-                        Some(v.to_string()).filter(|_| a.value.is_some()),
-                    );
+                    let v = Some(v.to_string()).filter(|_| a.value.is_some());
+                    self.set_var(n, v);
                 }
             }
         }
@@ -689,6 +702,18 @@ impl Walker<'_> {
                 }
                 let mut inner = cmd.clone();
                 inner.argv = argv;
+                inner.variants = cmd
+                    .variants
+                    .iter()
+                    .filter_map(|v| {
+                        let mut alt = cmd.clone();
+                        alt.argv = v.clone();
+                        match super::wrappers::carried(&alt) {
+                            super::wrappers::Carried::Command { argv, .. } => Some(argv),
+                            _ => None,
+                        }
+                    })
+                    .collect();
                 inner.wrappers.push(wrapper);
                 inner.assignments = Vec::new();
                 inner.redirs = Vec::new();
@@ -698,6 +723,24 @@ impl Walker<'_> {
                 self.model
                     .notes
                     .push(Note::WrapperUnparsed(span, format!("{wrapper}: {reason}")));
+                // P4-R29: the words after an unparsable wrapper may still hold a dangerous
+                // command; every suffix that starts with a command the deny rules know is
+                // checked (this can only make the verdict stricter).
+                for j in 1..cmd.argv.len() {
+                    let starts_known = cmd
+                        .argv
+                        .get(j)
+                        .and_then(|a| a.value.as_deref())
+                        .is_some_and(is_deny_scan_name);
+                    if starts_known && wrap_depth < MAX_WRAPPER_DEPTH {
+                        let mut inner = cmd.clone();
+                        inner.argv = cmd.argv.get(j..).map(<[Arg]>::to_vec).unwrap_or_default();
+                        inner.wrappers.push(format!("{wrapper} (unparsed)"));
+                        inner.assignments = Vec::new();
+                        inner.redirs = Vec::new();
+                        self.unwrap_and_push(inner, s, env, wrap_depth + 1);
+                    }
+                }
             }
             super::wrappers::Carried::Script {
                 text: Some(text), ..
@@ -803,12 +846,80 @@ impl Walker<'_> {
         vec![self.arg_of(w)]
     }
 
+    /// The value of a variable when it has exactly one possible known value.
     fn lookup(&self, name: &str) -> Option<Option<String>> {
+        if let Some(v) = self.pins.get(name) {
+            return Some(Some(v.clone()));
+        }
         match name {
             "HOME" => Some(Some(self.ctx.home.clone())),
             "PWD" => Some(Some(self.ctx.cwd.clone())),
-            _ => self.vars.get(name).cloned(),
+            _ => self.vars.get(name).map(|set| match set.as_slice() {
+                [one] => one.clone(),
+                _ => None,
+            }),
         }
+    }
+
+    /// Adds a possible value (P4-R25: every assignment counts from that point on).
+    fn set_var(&mut self, name: &str, value: Option<String>) {
+        let set = self.vars.entry(name.to_string()).or_default();
+        if !set.contains(&value) {
+            set.push(value);
+        }
+        if set.len() > MAX_VALUES_PER_VAR {
+            *set = vec![None];
+        }
+    }
+
+    /// Argv variants for every combination of the known values of multi-valued variables
+    /// referenced by the command's words (capped at [`MAX_VARIANTS`]).
+    fn variants(&mut self, words: &[Word]) -> Vec<Vec<Arg>> {
+        let mut names = Vec::new();
+        for w in words {
+            for p in &w.parts {
+                if let WordPart::Param(pe) = p {
+                    let multi = self.vars.get(&pe.name).is_some_and(|set| set.len() > 1);
+                    if multi && !names.contains(&pe.name) {
+                        names.push(pe.name.clone());
+                    }
+                }
+            }
+        }
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let mut combos: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
+        for n in &names {
+            let values: Vec<String> = self
+                .vars
+                .get(n)
+                .map(|set| set.iter().flatten().cloned().collect())
+                .unwrap_or_default();
+            let mut next = Vec::new();
+            for c in &combos {
+                for v in &values {
+                    if next.len() >= MAX_VARIANTS {
+                        break;
+                    }
+                    let mut c2 = c.clone();
+                    c2.insert(n.clone(), v.clone());
+                    next.push(c2);
+                }
+            }
+            combos = next;
+        }
+        let mut out = Vec::new();
+        for c in combos {
+            self.pins = c;
+            let mut argv = Vec::new();
+            for w in words {
+                argv.extend(self.eval_word(w));
+            }
+            out.push(argv);
+        }
+        self.pins.clear();
+        out
     }
 
     fn arg_of(&self, w: &Word) -> Arg {
@@ -917,6 +1028,56 @@ fn body_text(parts: &[WordPart]) -> String {
             _ => None,
         })
         .collect()
+}
+
+/// Command names whose presence inside unparsed words is worth a deny-rule scan (P4-R29).
+fn is_deny_scan_name(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    tables::has(tables::DESTRUCTIVE, base)
+        || tables::is_shell(base)
+        || tables::interpreter_family(base).is_some()
+        || base.starts_with("mkfs")
+        || matches!(
+            base,
+            "chmod"
+                | "chown"
+                | "chgrp"
+                | "shutdown"
+                | "reboot"
+                | "halt"
+                | "poweroff"
+                | "init"
+                | "systemctl"
+                | "kill"
+                | "killall5"
+                | "nc"
+                | "ncat"
+                | "netcat"
+                | "socat"
+                | "curl"
+                | "wget"
+                | "crontab"
+                | "launchctl"
+                | "sudo"
+                | "doas"
+                | "su"
+                | "eval"
+                | "git"
+                | "wipefs"
+                | "mkswap"
+                | "blkdiscard"
+                | "sgdisk"
+                | "find"
+                | "xargs"
+                | "env"
+                | "timeout"
+                | "nice"
+                | "nohup"
+                | "docker"
+                | "podman"
+                | "nsenter"
+                | "setcap"
+        )
 }
 
 /// Whether `name` is a shell, `busybox sh`-style included, for pipe-to-shell decisions.
