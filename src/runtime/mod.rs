@@ -218,6 +218,13 @@ impl Runtime {
                 ),
             });
         }
+        if config.phases.bash_security.enabled() && config.phases.bash_security.settings().trusted_policy {
+            result.diagnostics.push(Diagnostic {
+                level: LogLevel::Warn,
+                code: "exec.degraded.trusted_policy".into(),
+                message: "phases.bashSecurity.trustedPolicy is set, but this version registers phase 4 only as a before_tool_call hook (highest priority, fail closed); the trusted tool policy is not registered".into(),
+            });
+        }
         if config.phases.bash_security.enabled() {
             result.registrations.extend(shell::hook::registrations(
                 config.phases.bash_security.settings(),
