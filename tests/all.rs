@@ -15,9 +15,11 @@
     clippy::indexing_slicing
 )]
 
+mod bash_diff;
 mod cli;
 mod config;
 mod corpus;
+mod fuzz;
 mod runtime;
 mod shell;
 mod shell_checks_a;

@@ -510,3 +510,55 @@ fn p4_t46_sudo_shell_flag_counts_only_before_the_command() {
     assert_ne!(eval("sudo tcpdump -i eth0").verdict, Verdict::Deny);
     assert_ne!(eval("sudo -s").verdict, Verdict::Deny);
 }
+
+#[test]
+fn gtfobins_pager_and_file_write_forms_are_not_read_only() {
+    // journalctl without --no-pager can start a pager with shell escapes (GTFOBins inherit).
+    assert_eq!(eval("journalctl").verdict, Verdict::Ask);
+    expect(
+        "journalctl --no-pager -n 20",
+        Verdict::Allow,
+        "exec.allow.read_only",
+    );
+    // `xxd -r - FILE` writes FILE.
+    assert_eq!(
+        eval("echo DATA | xxd | xxd -r - /tmp/out").verdict,
+        Verdict::Ask
+    );
+}
+
+#[test]
+fn invariant_i5_wrapped_cd_still_counts_as_a_cd() {
+    for w in [
+        "",
+        "nice ",
+        "nohup ",
+        "timeout 5 ",
+        "env ",
+        "command ",
+        "stdbuf -oL ",
+    ] {
+        let e = eval(&format!("{w}cd /tmp/evil-repo && git status"));
+        assert_eq!(e.verdict, Verdict::Ask, "{w}: {e:#?}");
+    }
+}
+
+#[test]
+fn p4_t47_container_escapes_are_denied() {
+    for c in [
+        "docker run -v /:/mnt alpine chroot /mnt sh",
+        "docker run --privileged x",
+        "docker run -v /var/run/docker.sock:/var/run/docker.sock docker",
+        "podman run --cap-add=SYS_ADMIN x",
+        "docker run --pid=host --privileged=false alpine nsenter -t 1 -m sh",
+        "nsenter -t 1 -m -u -i -n sh",
+        "docker run -v /:/mnt --rm -it alpine chroot /mnt /bin/sh",
+    ] {
+        expect_check(c, Verdict::Deny, 22);
+    }
+    assert_ne!(
+        eval("docker run -v ./data:/data alpine ls").verdict,
+        Verdict::Deny
+    );
+    expect("docker ps", Verdict::Allow, "exec.allow.read_only");
+}

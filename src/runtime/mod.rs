@@ -218,7 +218,9 @@ impl Runtime {
                 ),
             });
         }
-        if config.phases.bash_security.enabled() && config.phases.bash_security.settings().trusted_policy {
+        if config.phases.bash_security.enabled()
+            && config.phases.bash_security.settings().trusted_policy
+        {
             result.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,
                 code: "exec.degraded.trusted_policy".into(),

@@ -150,8 +150,11 @@ fn opt(args: &[Arg], f: &str) -> bool {
     })
 }
 
+/// Operands (non-option words); a lone `-` (stdin/stdout) is an operand.
 fn operands(args: &[Arg]) -> usize {
-    args.iter().filter(|a| !a.text().starts_with('-')).count()
+    args.iter()
+        .filter(|a| a.is("-") || !a.text().starts_with('-'))
+        .count()
 }
 
 fn read_only(name: &str, c: &ExecCommand, cfg: &BashSecurityConfig) -> bool {
@@ -232,10 +235,14 @@ fn read_only(name: &str, c: &ExecCommand, cfg: &BashSecurityConfig) -> bool {
                         | "cat"
                 )
             }),
-        "journalctl" => !args.iter().any(|a| {
-            a.text().starts_with("--vacuum")
-                || matches!(a.text(), "--rotate" | "--flush" | "--setup-keys")
-        }),
+        // Without --no-pager journalctl may start a pager, whose `!` runs shell commands.
+        "journalctl" => {
+            args.iter().any(|a| a.is("--no-pager"))
+                && !args.iter().any(|a| {
+                    a.text().starts_with("--vacuum")
+                        || matches!(a.text(), "--rotate" | "--flush" | "--setup-keys")
+                })
+        }
         "docker" | "podman" => docker_read_only(args),
         "kubectl" => {
             let sub: Vec<&str> = args

