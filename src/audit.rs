@@ -7,10 +7,10 @@
 //! `<stateDir>/audit/decisions-YYYY-MM-DD.jsonl` with secrets redacted.
 
 use crate::host::{join_path, random_hex, Host, HostError, MAX_APPEND_LINE_BYTES};
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::sync::OnceLock;
+
+pub use crate::redact::{is_secret_name, redact_text};
 
 /// Schema version written in every record (`"v"`).
 pub const RECORD_VERSION: u32 = 1;
@@ -90,76 +90,6 @@ pub fn is_valid_code(code: &str) -> bool {
 /// The text shown to OpenClaw, the model and the user for a block or approval (G-R11).
 pub fn block_text(code: &str, message: &str) -> String {
     format!("agent-ops[{code}]: {message}")
-}
-
-fn secret_name_pattern() -> &'static str {
-    r"(?:TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|PRIVATE_KEY)"
-}
-
-struct Redactor {
-    header: Regex,
-    userinfo: Regex,
-    option: Regex,
-    assignment: Regex,
-    name: Regex,
-}
-
-fn redactor() -> Option<&'static Redactor> {
-    static R: OnceLock<Option<Redactor>> = OnceLock::new();
-    R.get_or_init(|| {
-        let n = secret_name_pattern();
-        Some(Redactor {
-            // `Authorization: Bearer x`, `Cookie: a=b` up to the end of the quoted value or line.
-            header: Regex::new(
-                r#"(?i)\b((?:proxy-)?authorization|cookie|set-cookie)(\s*:\s*)[^'"\r\n]+"#,
-            )
-            .ok()?,
-            // `scheme://user:pass@host`
-            userinfo: Regex::new(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/@\s'\x22]+@").ok()?,
-            // `--password x`, `--token=x`, `--api-key 'x'`
-            option: Regex::new(
-                r#"(?i)(--?[a-z0-9\-]*(?:password|passwd|token|secret|api-?key|private-?key)[a-z0-9\-]*(?:=|\s+))('[^']*'|"[^"]*"|[^\s'"]+)"#,
-            )
-            .ok()?,
-            // `GITHUB_TOKEN=x`, `export DB_PASSWORD="x"`
-            assignment: Regex::new(&format!(
-                r#"(?i)\b((?:[a-z_][a-z0-9_]*)?{n}[a-z0-9_]*)=('[^']*'|"[^"]*"|[^\s'";&|]+)"#
-            ))
-            .ok()?,
-            name: Regex::new(&format!(r"(?i)^[a-z_]*[a-z0-9_\-]*{n}")).ok()?,
-        })
-    })
-    .as_ref()
-}
-
-/// Replaces secrets in free text with `[REDACTED]` (G-R12).
-pub fn redact_text(text: &str) -> String {
-    let Some(r) = redactor() else {
-        // The patterns are constants; if they ever failed to compile, hide everything.
-        return "[REDACTED]".to_string();
-    };
-    let s = r.header.replace_all(text, "$1$2[REDACTED]");
-    let s = r.userinfo.replace_all(&s, "$1[REDACTED]@");
-    let s = r.option.replace_all(&s, "$1[REDACTED]");
-    let s = r.assignment.replace_all(&s, "$1=[REDACTED]");
-    s.into_owned()
-}
-
-/// Whether a variable or key name names a secret (`*TOKEN*`, `*PASSWORD*`, …).
-pub fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase().replace('-', "_");
-    [
-        "TOKEN",
-        "SECRET",
-        "PASSWORD",
-        "PASSWD",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-    ]
-    .iter()
-    .any(|k| upper.contains(k))
-        || redactor().is_some_and(|r| r.name.is_match(name) && upper.contains("KEY"))
 }
 
 /// Redacts every string of a JSON value, and the whole value of secret-named keys.
@@ -325,36 +255,7 @@ mod tests {
     }
 
     #[test]
-    fn redaction_covers_the_listed_secret_forms() {
-        let cases = [
-            (
-                "curl -H 'Authorization: Bearer abc123' x",
-                "curl -H 'Authorization: [REDACTED]' x",
-            ),
-            (
-                "curl -H \"Cookie: sid=1\" x",
-                "curl -H \"Cookie: [REDACTED]\" x",
-            ),
-            (
-                "git clone https://user:pw@example.invalid/r",
-                "git clone https://[REDACTED]@example.invalid/r",
-            ),
-            (
-                "mysql --password=hunter2 db",
-                "mysql --password=[REDACTED] db",
-            ),
-            (
-                "gh auth login --token abc",
-                "gh auth login --token [REDACTED]",
-            ),
-            ("GITHUB_TOKEN=ghp_x make", "GITHUB_TOKEN=[REDACTED] make"),
-            ("export DB_PASSWORD='a b'", "export DB_PASSWORD=[REDACTED]"),
-            ("OPENAI_API_KEY=sk-1 run", "OPENAI_API_KEY=[REDACTED] run"),
-            ("ls -la", "ls -la"),
-        ];
-        for (i, o) in cases {
-            assert_eq!(redact_text(i), o, "{i}");
-        }
+    fn json_values_are_redacted_by_key_and_content() {
         let v = serde_json::json!({"env": {"AWS_SECRET_ACCESS_KEY": "x", "HOME": "/h"}, "cmd": "A_TOKEN=1 x"});
         let r = redact_value(&v);
         assert_eq!(r["env"]["AWS_SECRET_ACCESS_KEY"], "[REDACTED]");

@@ -40,6 +40,7 @@ pub mod fork_skills;
 pub mod host;
 pub mod memory_scope;
 pub mod phase;
+pub mod redact;
 pub mod runtime;
 pub mod session_memory;
 pub mod shell;

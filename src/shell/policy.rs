@@ -123,7 +123,8 @@ pub struct Analysis {
     pub reasons: Vec<Reason>,
     /// The semantic model (empty when the input was refused before parsing).
     pub model: Model,
-    /// S-expression of the parse tree.
+    /// S-expression of the parse tree (only filled for `explain`: rendering it costs as much
+    /// as the rest of an evaluation).
     pub tree: String,
 }
 
@@ -150,7 +151,7 @@ pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> An
         };
     }
     let parsed = parse(command, &limits.parse);
-    let tree = parsed.script.to_sexp();
+    let tree = String::new();
     checks::text::parsed_checks(command, &parsed, &mut findings);
     let mut limited = false;
     if let Some(e) = &parsed.error {
@@ -390,7 +391,10 @@ fn dedup(mut v: Vec<String>) -> Vec<String> {
 /// A person-readable account of one evaluation: parse tree, executed commands with their
 /// unwrapped argv, findings, reasons, verdict (P4-R47a).
 pub fn explain(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> String {
-    let a = analyse(command, ctx, cfg);
+    let mut a = analyse(command, ctx, cfg);
+    if command.len() <= walk_limits(cfg).parse.max_input_bytes {
+        a.tree = parse(command, &walk_limits(cfg).parse).script.to_sexp();
+    }
     let mut out = String::new();
     out.push_str("command:\n");
     for (i, l) in command.split('\n').enumerate() {
