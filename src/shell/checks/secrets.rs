@@ -131,6 +131,9 @@ fn candidates(v: &str) -> Vec<(String, Origin)> {
 
 /// The secret pattern a path matches, if any; `Some(".env")` for workspace `.env` files.
 fn secret_match(value: &str, cx: &CheckCx<'_>) -> Option<(String, bool)> {
+    if !may_be_secret(value, cx) {
+        return None;
+    }
     let forms = path_forms(value, cx.ctx);
     if let Some(p) = first_match(&forms, SECRET_PATHS, &cx.cfg.secret_paths, cx.ctx) {
         if !(p == "~/.ssh/**" && ssh_public(&forms.home_rel)) {
@@ -147,6 +150,63 @@ fn secret_match(value: &str, cx: &CheckCx<'_>) -> Option<(String, bool)> {
         return Some((".env".to_string(), true));
     }
     None
+}
+
+/// One distinctive fragment of every built-in secret pattern (a unit test keeps the two lists
+/// in step). The resolved path is the working directory (or home) plus the value's own
+/// segments, minus what `..` removes, so a built-in pattern can only match when one of these
+/// fragments occurs in the value or in that directory. Most command arguments fail this
+/// check and skip path resolution and glob matching.
+const SECRET_MARKERS: &[&str] = &[
+    ".ssh",
+    "credential",
+    "access_tokens.db",
+    ".azure",
+    ".kube",
+    ".docker",
+    ".netrc",
+    ".npmrc",
+    ".pypirc",
+    "hosts.yml",
+    ".gnupg",
+    ".password-store",
+    "keychains",
+    ".env",
+    "shadow",
+    "login data",
+    "cookies",
+    "key4.db",
+    "logins.json",
+    "wallet.dat",
+    ".electrum",
+    "solana",
+];
+
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    hay.as_bytes()
+        .windows(n.len())
+        .any(|w| w.eq_ignore_ascii_case(n))
+}
+
+fn may_be_secret(value: &str, cx: &CheckCx<'_>) -> bool {
+    if !cx.cfg.secret_paths.is_empty() {
+        return true;
+    }
+    let last = value.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    if last == "." || last == ".." || last.is_empty() {
+        return true;
+    }
+    let base = if value.starts_with('/') {
+        ""
+    } else if value.starts_with('~') {
+        cx.ctx.home.as_str()
+    } else {
+        cx.ctx.cwd.as_str()
+    };
+    SECRET_MARKERS
+        .iter()
+        .any(|m| contains_ci(value, m) || contains_ci(base, m))
 }
 
 /// `~/.ssh` entries that are not secret: public keys, `known_hosts*`, `config`,
@@ -462,6 +522,16 @@ fn env_dumps(model: &Model, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_secret_pattern_has_a_prefilter_marker() {
+        for p in SECRET_PATHS {
+            assert!(
+                SECRET_MARKERS.iter().any(|m| contains_ci(p, m)),
+                "{p} has no marker in SECRET_MARKERS: the pre-check would hide it"
+            );
+        }
+    }
     use crate::shell::{evaluate, BashSecurityConfig, Os, Verdict};
 
     fn ctx() -> EvalContext {
