@@ -353,6 +353,12 @@ fn proc_files(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
         );
     for (v, span) in values {
         let hit = candidates(v).iter().any(|(cand, _)| {
+            // Only a path whose last segment is `environ`, `mem`, `.` or `..` can resolve to
+            // `/proc/<pid>/environ|mem`; skip the resolution for everything else.
+            let last = cand.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            if !matches!(last, "environ" | "mem" | "." | "..") {
+                return false;
+            }
             let p = resolve(cand, ctx);
             let mut segs = p.split('/').skip(1);
             segs.next() == Some("proc")
