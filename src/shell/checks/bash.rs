@@ -2,26 +2,23 @@
 //! run code from data (array subscripts in arithmetic contexts) or reshape words at run time
 //! (`$IFS`, substring and replacement expansions, word splitting of unknown values).
 
-use super::encoding::{excerpt, flat_parts, with_units, Unit, MAX_PART_DEPTH};
+use super::encoding::{excerpt, flat_parts, Unit, MAX_PART_DEPTH};
 use super::{CheckCx, Findings};
 use crate::shell::ast::{
     AssignValue, CommandContext, CompoundKind, CondExpr, ParamExpansion, ParamOpKind, RedirTarget,
     Span, Word, WordPart,
 };
-use crate::shell::policy::Reason;
 use crate::shell::semantic::{Arg, ExecCommand};
 use crate::shell::verdict::Severity;
 
 /// Runs checks 17 and 18 (ARITHMETIC_SUBSCRIPT_EVAL, EXPANSION_TRICKS).
-pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
-    with_units(cx, |u| {
-        arithmetic(u, out);
-        for c in u.commands() {
-            subscript_builtins(u, c, out);
-            unknown_operands(u, c, out);
-        }
-        expansions(u, out);
-    });
+pub(super) fn run_unit(_cx: &CheckCx<'_>, u: &Unit<'_>, out: &mut Findings) {
+    arithmetic(u, out);
+    for c in u.commands() {
+        subscript_builtins(u, c, out);
+        unknown_operands(u, c, out);
+    }
+    expansions(u, out);
 }
 
 // --- Check 17 ----------------------------------------------------------------------------

@@ -12,7 +12,6 @@ use crate::shell::ast::{
     QuoteKind, SimpleCommand, Span, Visitor, Word, WordPart,
 };
 use crate::shell::parser::{parse, ParseLimits, Parsed};
-use crate::shell::policy::Reason;
 use crate::shell::semantic::{analyze, Arg, ExecCommand, Model, WalkLimits};
 use crate::shell::verdict::Severity;
 use crate::shell::wrappers::{carried, Carried};
@@ -258,16 +257,14 @@ pub(super) fn excerpt(s: &str) -> String {
 // ---------------------------------------------------------------------------------------
 
 /// Runs checks 11 to 14 (ANSI_C_QUOTING, OBFUSCATED_FLAG, BRACE_EXPANSION, BACKSLASH_OBFUSCATION).
-pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
+pub(super) fn run_unit(cx: &CheckCx<'_>, u: &Unit<'_>, out: &mut Findings) {
     let cap = usize::try_from(cx.cfg.limits.max_brace_words).unwrap_or(usize::MAX);
-    with_units(cx, |u| {
-        ansi_c(u, out);
-        for c in u.commands() {
-            obfuscated_flags(u, c, out);
-        }
-        brace(u, cap, out);
-        backslash(u, out);
-    });
+    ansi_c(u, out);
+    for c in u.commands() {
+        obfuscated_flags(u, c, out);
+    }
+    brace(u, cap, out);
+    backslash(u, out);
 }
 
 // --- Check 11 ----------------------------------------------------------------------------

@@ -156,11 +156,15 @@ impl Findings {
 /// of §6.2 that are not tied to one check (e.g. `option_exec`, `dropper`) push reasons.
 pub fn structural(cx: &CheckCx<'_>, out: &mut Findings, reasons: &mut Vec<Reason>) {
     structural::run(cx.command, cx.parsed, cx.model, cx.ctx, cx.cfg, out);
-    separator::run(cx, out, reasons);
-    encoding::run(cx, out, reasons);
+    // Checks 9, 11-14 and 17-20 run on the input and on every literal script string it
+    // carries; the units are built once and shared.
+    encoding::with_units(cx, |u| {
+        separator::run_unit(cx, u, out);
+        encoding::run_unit(cx, u, out);
+        bash::run_unit(cx, u, out);
+        zsh::run_unit(cx, u, out);
+    });
     decode::run(cx, out, reasons);
-    bash::run(cx, out, reasons);
-    zsh::run(cx, out, reasons);
     persistence::run(cx, out, reasons);
     secrets::run(cx, out, reasons);
     container::run(cx, out, reasons);

@@ -130,8 +130,8 @@ fn candidates(v: &str) -> Vec<(String, Origin)> {
 }
 
 /// The secret pattern a path matches, if any; `Some(".env")` for workspace `.env` files.
-fn secret_match(value: &str, cx: &CheckCx<'_>) -> Option<(String, bool)> {
-    if !may_be_secret(value, cx) {
+fn secret_match(value: &str, cx: &CheckCx<'_>, dirs: DirMarks) -> Option<(String, bool)> {
+    if !may_be_secret(value, cx, dirs) {
         return None;
     }
     let forms = path_forms(value, cx.ctx);
@@ -189,7 +189,25 @@ fn contains_ci(hay: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(n))
 }
 
-fn may_be_secret(value: &str, cx: &CheckCx<'_>) -> bool {
+/// Whether the working and home directories already contain a marker (computed once per
+/// command instead of once per argument).
+#[derive(Debug, Clone, Copy)]
+struct DirMarks {
+    cwd: bool,
+    home: bool,
+}
+
+impl DirMarks {
+    fn of(cx: &CheckCx<'_>) -> DirMarks {
+        let marked = |d: &str| SECRET_MARKERS.iter().any(|m| contains_ci(d, m));
+        DirMarks {
+            cwd: marked(&cx.ctx.cwd),
+            home: marked(&cx.ctx.home),
+        }
+    }
+}
+
+fn may_be_secret(value: &str, cx: &CheckCx<'_>, dirs: DirMarks) -> bool {
     if !cx.cfg.secret_paths.is_empty() {
         return true;
     }
@@ -197,16 +215,14 @@ fn may_be_secret(value: &str, cx: &CheckCx<'_>) -> bool {
     if last == "." || last == ".." || last.is_empty() {
         return true;
     }
-    let base = if value.starts_with('/') {
-        ""
+    let base_marked = if value.starts_with('/') {
+        false
     } else if value.starts_with('~') {
-        cx.ctx.home.as_str()
+        dirs.home
     } else {
-        cx.ctx.cwd.as_str()
+        dirs.cwd
     };
-    SECRET_MARKERS
-        .iter()
-        .any(|m| contains_ci(value, m) || contains_ci(base, m))
+    base_marked || SECRET_MARKERS.iter().any(|m| contains_ci(value, m))
 }
 
 /// `~/.ssh` entries that are not secret: public keys, `known_hosts*`, `config`,
@@ -265,6 +281,7 @@ fn emits(c: &ExecCommand, i: usize, whole: &str, origin: Origin) -> bool {
 
 fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, out: &mut Findings) {
     let name = c.base_name().unwrap_or("a redirection");
+    let dirs = DirMarks::of(cx);
     for (i, a) in c.args().iter().enumerate() {
         let raw;
         let v = match a.value.as_deref() {
@@ -279,7 +296,7 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, out: &mut Findings) {
         };
         let mut best: Option<(Severity, String)> = None;
         for (cand, origin) in candidates(v) {
-            let Some((pattern, env_only)) = secret_match(&cand, cx) else {
+            let Some((pattern, env_only)) = secret_match(&cand, cx, dirs) else {
                 continue;
             };
             let sev = if !env_only && emits(c, i, v, origin) {
@@ -309,7 +326,7 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, out: &mut Findings) {
         if !r.is_file {
             continue;
         }
-        let Some((pattern, env_only)) = secret_match(t, cx) else {
+        let Some((pattern, env_only)) = secret_match(t, cx, dirs) else {
             continue;
         };
         let reads = matches!(r.op, RedirOp::Read | RedirOp::ReadWrite);

@@ -2,10 +2,9 @@
 //! validator or a later re-parse (`eval`, `sh -c "$*"`, logs pasted into a shell) would read a
 //! second command that bash does not run now.
 
-use super::encoding::{excerpt, with_units, Unit};
+use super::encoding::{excerpt, Unit};
 use super::{CheckCx, Findings};
 use crate::shell::ast::{Literal, QuoteKind, SimpleCommand, Word, WordPart};
-use crate::shell::policy::Reason;
 use crate::shell::tables;
 use crate::shell::verdict::Severity;
 
@@ -256,16 +255,14 @@ fn comments_and_hashes(u: &Unit<'_>, out: &mut Findings) {
 }
 
 /// Runs check 9 (SEPARATOR_SMUGGLING).
-pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
-    with_units(cx, |u| {
-        for (cmd, _) in &u.simple {
-            smuggled(u, cmd, out);
-            for w in &cmd.words {
-                braces_around_quoted_separator(u, w, out);
-            }
+pub(super) fn run_unit(_cx: &CheckCx<'_>, u: &Unit<'_>, out: &mut Findings) {
+    for (cmd, _) in &u.simple {
+        smuggled(u, cmd, out);
+        for w in &cmd.words {
+            braces_around_quoted_separator(u, w, out);
         }
-        comments_and_hashes(u, out);
-    });
+    }
+    comments_and_hashes(u, out);
 }
 
 #[cfg(test)]

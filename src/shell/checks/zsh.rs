@@ -3,10 +3,9 @@
 //! forms that bash reads as plain text. With `dialect: "bash"` (commands are known to run
 //! under bash) both checks only record findings (P4 §9).
 
-use super::encoding::{excerpt, flat_parts, with_units, Unit};
+use super::encoding::{excerpt, flat_parts, Unit};
 use super::{CheckCx, Findings};
 use crate::shell::ast::{CompoundKind, WordPart, ZshForm};
-use crate::shell::policy::Reason;
 use crate::shell::semantic::{Arg, ExecCommand};
 use crate::shell::verdict::Severity;
 use crate::shell::Dialect;
@@ -151,24 +150,22 @@ fn expansions(u: &Unit<'_>, sev: Severity, out: &mut Findings) {
 }
 
 /// Runs checks 19 and 20 (ZSH_DANGEROUS_BUILTIN, ZSH_EXPANSION).
-pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
+pub(super) fn run_unit(cx: &CheckCx<'_>, u: &Unit<'_>, out: &mut Findings) {
     let sev = severity(cx);
-    with_units(cx, |u| {
-        for c in u.commands() {
-            let Some((name, args)) = after_precommands(c) else {
-                continue;
-            };
-            if let Some(why) = dangerous_builtin(name, args) {
-                out.add(
-                    19,
-                    sev,
-                    u.sp(c.span),
-                    format!("{why}; use an ordinary command instead."),
-                );
-            }
+    for c in u.commands() {
+        let Some((name, args)) = after_precommands(c) else {
+            continue;
+        };
+        if let Some(why) = dangerous_builtin(name, args) {
+            out.add(
+                19,
+                sev,
+                u.sp(c.span),
+                format!("{why}; use an ordinary command instead."),
+            );
         }
-        expansions(u, sev, out);
-    });
+    }
+    expansions(u, sev, out);
 }
 
 #[cfg(test)]
