@@ -61,6 +61,16 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
+/// Copies the character at byte `i` to `out` and returns the index after it.
+fn copy_char(text: &str, i: usize, out: &mut String) -> usize {
+    let len = text
+        .get(i..)
+        .and_then(|r| r.chars().next())
+        .map_or(1, char::len_utf8);
+    out.push_str(text.get(i..i + len).unwrap_or(""));
+    i + len
+}
+
 /// `Authorization: Bearer x` → `Authorization: [REDACTED]` (value up to a quote or line end).
 fn headers(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
@@ -101,12 +111,7 @@ fn headers(text: &str) -> String {
                 }
             }
         }
-        let ch_len = text
-            .get(i..)
-            .and_then(|r| r.chars().next())
-            .map_or(1, char::len_utf8);
-        out.push_str(text.get(i..i + ch_len).unwrap_or(""));
-        i += ch_len;
+        i = copy_char(text, i, &mut out);
     }
     out
 }
@@ -193,12 +198,7 @@ fn options(text: &str) -> String {
             i = name_end.max(i + 1);
             continue;
         }
-        let ch_len = text
-            .get(i..)
-            .and_then(|r| r.chars().next())
-            .map_or(1, char::len_utf8);
-        out.push_str(text.get(i..i + ch_len).unwrap_or(""));
-        i += ch_len;
+        i = copy_char(text, i, &mut out);
     }
     out
 }
@@ -237,12 +237,7 @@ fn assignments(text: &str) -> String {
             i = name_end;
             continue;
         }
-        let ch_len = text
-            .get(i..)
-            .and_then(|r| r.chars().next())
-            .map_or(1, char::len_utf8);
-        out.push_str(text.get(i..i + ch_len).unwrap_or(""));
-        i += ch_len;
+        i = copy_char(text, i, &mut out);
     }
     out
 }

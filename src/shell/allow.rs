@@ -36,22 +36,6 @@ pub fn classify(
     }
 }
 
-fn piece(c: &ExecCommand) -> String {
-    let s: Vec<&str> = c
-        .argv
-        .iter()
-        .map(|a| a.value.as_deref().unwrap_or("…"))
-        .collect();
-    let s = s.join(" ");
-    if s.chars().count() > 100 {
-        let mut t: String = s.chars().take(97).collect();
-        t.push('…');
-        t
-    } else {
-        s
-    }
-}
-
 /// The name used for table look-ups: plain names, or trusted absolute paths by basename.
 fn lookup_name(c: &ExecCommand) -> Option<&str> {
     let first = c.argv.first()?;
@@ -75,7 +59,7 @@ fn command_reason(i: usize, c: &ExecCommand, cfg: &BashSecurityConfig) -> Option
     let Some(name) = lookup_name(c) else {
         return Some(Reason::liftable(
             "exec.ask.unlisted",
-            format!("`{}` is not a plain, known command.", piece(c)),
+            format!("`{}` is not a plain, known command.", c.excerpt(100)),
             i,
         ));
     };
@@ -94,19 +78,19 @@ fn command_reason(i: usize, c: &ExecCommand, cfg: &BashSecurityConfig) -> Option
     let msg = if tables::has(tables::NETWORK, name) {
         return Some(Reason::liftable(
             "exec.ask.network",
-            format!("`{}` talks to the network.", piece(c)),
+            format!("`{}` talks to the network.", c.excerpt(100)),
             i,
         ));
     } else if tables::interpreter_family(name).is_some() || tables::is_shell(name) {
         return Some(Reason::liftable(
             "exec.ask.interpreter",
-            format!("`{}` runs a program or inline code.", piece(c)),
+            format!("`{}` runs a program or inline code.", c.excerpt(100)),
             i,
         ));
     } else {
         format!(
             "`{}` is not on the read-only allowlist; it needs approval.",
-            piece(c)
+            c.excerpt(100)
         )
     };
     Some(Reason::liftable("exec.ask.unlisted", msg, i))
@@ -498,7 +482,7 @@ fn destructive_warning(c: &ExecCommand) -> Option<Reason> {
             "exec.ask.destructive",
             format!(
                 "`{}` can destroy work that is hard to recover; it needs approval.",
-                piece(c)
+                c.excerpt(100)
             ),
         )
     })

@@ -33,22 +33,6 @@ fn one(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
     }
 }
 
-fn piece(c: &ExecCommand) -> String {
-    let v: Vec<&str> = c
-        .argv
-        .iter()
-        .map(|a| a.value.as_deref().unwrap_or("…"))
-        .collect();
-    let s = v.join(" ");
-    if s.chars().count() > 120 {
-        let mut t: String = s.chars().take(117).collect();
-        t.push('…');
-        t
-    } else {
-        s
-    }
-}
-
 /// Short options of `rm` bundled in one word, e.g. `-rf`, `-Rfv`.
 fn short_flags(a: &Arg) -> Option<&str> {
     let t = a.value.as_deref()?;
@@ -93,7 +77,7 @@ fn rm_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
             "exec.deny.destructive.rm_root",
             format!(
                 "`{}` removes files with --no-preserve-root; it was not run.",
-                piece(c)
+                c.excerpt(120)
             ),
         ));
         return;
@@ -117,7 +101,7 @@ fn rm_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
             let what = if all_entries { "every entry of" } else { "" };
             out.push(Reason::deny(
                 "exec.deny.destructive.rm_root",
-                format!("`{}` recursively deletes {what} `{p}` (a system or home directory); it was not run. Delete only the specific paths you mean.", piece(c)).replace("deletes  `", "deletes `"),
+                format!("`{}` recursively deletes {what} `{p}` (a system or home directory); it was not run. Delete only the specific paths you mean.", c.excerpt(120)).replace("deletes  `", "deletes `"),
             ));
             return;
         }
@@ -130,7 +114,7 @@ fn disk(c: &ExecCommand, out: &mut Vec<Reason>) {
     let msg = || {
         format!(
             "`{}` writes to or formats a disk device; it was not run.",
-            piece(c)
+            c.excerpt(120)
         )
     };
     let hit = match name {
@@ -172,7 +156,7 @@ fn perms_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
         if let Some(v) = &a.value {
             let p = resolve(v, ctx);
             if SYSTEM_DIRS.iter().any(|d| same_path(&p, d, ctx.os)) {
-                out.push(Reason::deny("exec.deny.destructive.perms_root", format!("`{}` recursively changes ownership or permissions of `{p}`; it was not run.", piece(c))));
+                out.push(Reason::deny("exec.deny.destructive.perms_root", format!("`{}` recursively changes ownership or permissions of `{p}`; it was not run.", c.excerpt(120))));
                 return;
             }
         }
@@ -203,7 +187,7 @@ fn power(c: &ExecCommand, out: &mut Vec<Reason>) {
             "exec.deny.destructive.power",
             format!(
                 "`{}` shuts down, reboots or kills every process; it was not run.",
-                piece(c)
+                c.excerpt(120)
             ),
         ));
     }
@@ -223,7 +207,7 @@ fn hidden(c: &ExecCommand, out: &mut Vec<Reason>) {
             && args.iter().any(|a| a.is("reset"))
             && args.iter().any(|a| a.is("--hard")));
     if hit {
-        out.push(Reason::deny("exec.deny.destructive.hidden", format!("`{}` deletes or overwrites data from inside a command substitution, where it is easy to miss; it was not run.", piece(c))));
+        out.push(Reason::deny("exec.deny.destructive.hidden", format!("`{}` deletes or overwrites data from inside a command substitution, where it is easy to miss; it was not run.", c.excerpt(120))));
     }
 }
 
@@ -233,7 +217,7 @@ fn pipe_to_shell(c: &ExecCommand, out: &mut Vec<Reason>) {
     if stage_after_first && reads_program_from_stdin(c) {
         out.push(Reason::deny(
             "exec.deny.remote_exec.pipe_to_shell",
-            format!("`{}` runs whatever the previous pipeline stage prints as a program; it was not run. Save the output to a file and inspect it first.", piece(c)),
+            format!("`{}` runs whatever the previous pipeline stage prints as a program; it was not run. Save the output to a file and inspect it first.", c.excerpt(120)),
         ));
     }
 }
@@ -268,7 +252,7 @@ fn reverse_shell(c: &ExecCommand, out: &mut Vec<Reason>) {
             "exec.deny.reverse_shell",
             format!(
                 "`{}` connects a shell to a network socket; it was not run.",
-                piece(c)
+                c.excerpt(120)
             ),
         ));
     }

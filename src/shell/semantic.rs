@@ -127,6 +127,23 @@ impl ExecCommand {
     pub fn args(&self) -> &[Arg] {
         self.argv.get(1..).unwrap_or(&[])
     }
+
+    /// The argv as one line for messages (`…` for unknown words), cut at `max_chars`.
+    pub fn excerpt(&self, max_chars: usize) -> String {
+        let words: Vec<&str> = self
+            .argv
+            .iter()
+            .map(|a| a.value.as_deref().unwrap_or("…"))
+            .collect();
+        let s = words.join(" ");
+        if s.chars().count() > max_chars {
+            let mut t: String = s.chars().take(max_chars.saturating_sub(3)).collect();
+            t.push('…');
+            t
+        } else {
+            s
+        }
+    }
 }
 
 /// A function definition seen in the script (fork-bomb detection).

@@ -103,22 +103,6 @@ fn within(inner: Span, outer: Span) -> bool {
     inner.start >= outer.start && inner.end <= outer.end
 }
 
-fn piece(c: &ExecCommand) -> String {
-    let v: Vec<&str> = c
-        .argv
-        .iter()
-        .map(|a| a.value.as_deref().unwrap_or("…"))
-        .collect();
-    let s = v.join(" ");
-    if s.chars().count() > 100 {
-        let mut t: String = s.chars().take(97).collect();
-        t.push('…');
-        t
-    } else {
-        s
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Pipelines and substitutions reconstructed from the model (shared with check 23).
 // ---------------------------------------------------------------------------------------
@@ -525,8 +509,8 @@ fn pipeline_to_sink(m: &Model, p: &[Vec<usize>], out: &mut Findings) {
                 sp(s.span),
                 format!(
                     "`{}` ({what}) feeds `{}`, which executes it; it was not run. Save the data to a file and inspect it instead.",
-                    piece(src),
-                    piece(s)
+                    src.excerpt(100),
+                    s.excerpt(100)
                 ),
             );
             return;
@@ -561,7 +545,7 @@ fn substitution_to_exec(
         if let Some(f) = fetched {
             reasons.push(Reason::deny(
                 "exec.deny.remote_exec.fetch_exec",
-                format!("`{name}` executes the output of `{}` (downloaded code); it was not run. Download to a file and review it first.", piece(f)),
+                format!("`{name}` executes the output of `{}` (downloaded code); it was not run. Download to a file and review it first.", f.excerpt(100)),
             ));
         }
         if let Some(src) = fetched.or(decoded) {
@@ -571,7 +555,7 @@ fn substitution_to_exec(
                 sp(a.span),
                 format!(
                     "`{name}` executes the output of `{}` (decoded or downloaded data); it was not run.",
-                    piece(src)
+                    src.excerpt(100)
                 ),
             );
         }
@@ -645,7 +629,7 @@ fn dropper(m: &Model, reasons: &mut Vec<Reason>) {
     if let Some(r) = runs {
         reasons.push(Reason::deny(
             "exec.deny.remote_exec.dropper",
-            format!("`{}` extracts a password-protected archive and `{}` runs a file from it: the pattern of a malware dropper; it was not run.", piece(x), piece(r)),
+            format!("`{}` extracts a password-protected archive and `{}` runs a file from it: the pattern of a malware dropper; it was not run.", x.excerpt(100), r.excerpt(100)),
         ));
     }
 }
@@ -876,7 +860,7 @@ fn option_exec(c: &ExecCommand, reasons: &mut Vec<Reason>) {
         }
         _ => {}
     }
-    let piece = piece(c);
+    let piece = c.excerpt(100);
     for f in found {
         let deny = f.force_deny || f.value.as_deref().is_some_and(dangerous_program);
         let shown = f.value.as_deref().unwrap_or("a value computed at run time");
