@@ -223,131 +223,15 @@ impl PhaseSettings for BashSecurityConfig {
     }
 }
 
-/// Commands `readOnlyExtra` may never name: shells, interpreters, wrappers and anything the
-/// deny rules look at (P4 §9).
-const NOT_READ_ONLY: &[&str] = &[
-    // shells
-    "sh",
-    "bash",
-    "zsh",
-    "dash",
-    "ksh",
-    "ash",
-    "mksh",
-    "fish",
-    "csh",
-    "tcsh",
-    "busybox",
-    "toybox",
-    // interpreters
-    "python",
-    "python2",
-    "python3",
-    "perl",
-    "ruby",
-    "node",
-    "nodejs",
-    "php",
-    "lua",
-    "deno",
-    "bun",
-    "osascript",
-    "pwsh",
-    "powershell",
-    // wrappers
-    "env",
-    "timeout",
-    "nice",
-    "nohup",
-    "setsid",
-    "unbuffer",
-    "caffeinate",
-    "stdbuf",
-    "time",
-    "ionice",
-    "chrt",
-    "taskset",
-    "command",
-    "builtin",
-    "exec",
-    "xargs",
-    "sudo",
-    "doas",
-    "run0",
-    "pkexec",
-    "su",
-    "runuser",
-    "chroot",
-    "flock",
-    "strace",
-    "ltrace",
-    "watch",
-    "eval",
-    "source",
-    ".",
-    "trap",
-    // deny-rule commands
-    "rm",
-    "rmdir",
-    "unlink",
-    "shred",
-    "truncate",
-    "dd",
-    "mkfs",
-    "mke2fs",
-    "mkswap",
-    "wipefs",
-    "blkdiscard",
-    "sgdisk",
-    "chmod",
-    "chown",
-    "chgrp",
-    "shutdown",
-    "reboot",
-    "halt",
-    "poweroff",
-    "init",
-    "systemctl",
-    "kill",
-    "killall5",
-    "curl",
-    "wget",
-    "nc",
-    "ncat",
-    "netcat",
-    "socat",
-    "tar",
-    "zip",
-    "unzip",
-    "7z",
-    "rsync",
-    "ssh",
-    "scp",
-    "sftp",
-    "git",
-    "man",
-    "vim",
-    "vi",
-    "nvim",
-    "ex",
-    "apt",
-    "apt-get",
-    "gdb",
-    "rpm",
-    "crontab",
-    "at",
-    "batch",
-    "systemd-run",
-    "launchctl",
-    "docker",
-    "podman",
-    "nerdctl",
-    "nsenter",
-    "setcap",
-    "mkfifo",
-    "security",
-    "sort",
-];
+/// Whether `readOnlyExtra` may never name this command: shells, interpreters, wrappers and
+/// anything the deny rules look at (P4 §9).
+fn never_read_only(name: &str) -> bool {
+    use super::tables;
+    tables::is_shell(name)
+        || tables::interpreter_family(name).is_some()
+        || tables::has(tables::WRAPPERS, name)
+        || tables::is_deny_rule_command(name)
+}
 
 impl BashSecurityConfig {
     /// P4 §9 validation.
@@ -382,10 +266,7 @@ impl BashSecurityConfig {
                     &key,
                     format!("must be a plain command name (no `/`, no blanks), got {name:?}"),
                 );
-            } else if NOT_READ_ONLY.contains(&name.as_str())
-                || name.starts_with("mkfs")
-                || name.starts_with("python")
-            {
+            } else if never_read_only(name) {
                 c.fail(&key, format!("`{name}` is a shell, interpreter, wrapper or a command the deny rules inspect, and can never be read-only"));
             }
         }

@@ -1054,51 +1054,11 @@ fn body_text(parts: &[WordPart]) -> String {
 /// Command names whose presence inside unparsed words is worth a deny-rule scan (P4-R29).
 fn is_deny_scan_name(name: &str) -> bool {
     let base = name.rsplit('/').next().unwrap_or(name);
-    tables::has(tables::DESTRUCTIVE, base)
+    tables::is_deny_rule_command(base)
+        || tables::has(tables::DESTRUCTIVE, base)
+        || tables::has(tables::WRAPPERS, base)
         || tables::is_shell(base)
         || tables::interpreter_family(base).is_some()
-        || base.starts_with("mkfs")
-        || matches!(
-            base,
-            "chmod"
-                | "chown"
-                | "chgrp"
-                | "shutdown"
-                | "reboot"
-                | "halt"
-                | "poweroff"
-                | "init"
-                | "systemctl"
-                | "kill"
-                | "killall5"
-                | "nc"
-                | "ncat"
-                | "netcat"
-                | "socat"
-                | "curl"
-                | "wget"
-                | "crontab"
-                | "launchctl"
-                | "sudo"
-                | "doas"
-                | "su"
-                | "eval"
-                | "git"
-                | "wipefs"
-                | "mkswap"
-                | "blkdiscard"
-                | "sgdisk"
-                | "find"
-                | "xargs"
-                | "env"
-                | "timeout"
-                | "nice"
-                | "nohup"
-                | "docker"
-                | "podman"
-                | "nsenter"
-                | "setcap"
-        )
 }
 
 /// Whether `name` is a shell, `busybox sh`-style included, for pipe-to-shell decisions.

@@ -149,6 +149,130 @@ pub const NETWORK: &[&str] = &[
 /// Commands that destroy data, denied when hidden inside a substitution (§6.2 hidden).
 pub const DESTRUCTIVE: &[&str] = &["rm", "rmdir", "unlink", "shred", "truncate", "dd"];
 
+/// Programs that run another command or a script string (P4-R28 wrappers, eval-likes).
+pub const WRAPPERS: &[&str] = &[
+    "env",
+    "timeout",
+    "nice",
+    "nohup",
+    "setsid",
+    "unbuffer",
+    "caffeinate",
+    "stdbuf",
+    "time",
+    "ionice",
+    "chrt",
+    "taskset",
+    "command",
+    "builtin",
+    "exec",
+    "xargs",
+    "sudo",
+    "doas",
+    "run0",
+    "pkexec",
+    "su",
+    "runuser",
+    "chroot",
+    "flock",
+    "strace",
+    "ltrace",
+    "watch",
+    "eval",
+    "source",
+    ".",
+    "trap",
+    "busybox",
+    "toybox",
+];
+
+/// Programs the §6.2 deny rules and checks 15 and 21–23 look at. One list serves the
+/// hidden-command test of check 9, the deny scan of unparsed words (P4-R29) and the
+/// `readOnlyExtra` validation, so the three can never disagree.
+pub const DENY_RULE_COMMANDS: &[&str] = &[
+    // destruction and devices
+    "rm",
+    "rmdir",
+    "unlink",
+    "shred",
+    "truncate",
+    "dd",
+    "mke2fs",
+    "mkswap",
+    "wipefs",
+    "blkdiscard",
+    "sgdisk",
+    "find",
+    // permissions, power, processes
+    "chmod",
+    "chown",
+    "chgrp",
+    "setcap",
+    "shutdown",
+    "reboot",
+    "halt",
+    "poweroff",
+    "init",
+    "systemctl",
+    "kill",
+    "killall5",
+    // scheduling and persistence
+    "crontab",
+    "at",
+    "batch",
+    "systemd-run",
+    "launchctl",
+    "ln",
+    "cp",
+    "mv",
+    "tee",
+    "install",
+    // containers
+    "docker",
+    "podman",
+    "nerdctl",
+    "nsenter",
+    // network, transfer and program-executing options
+    "curl",
+    "wget",
+    "nc",
+    "ncat",
+    "netcat",
+    "socat",
+    "rsync",
+    "scp",
+    "ssh",
+    "sftp",
+    "git",
+    "tar",
+    "zip",
+    "unzip",
+    "7z",
+    "sort",
+    "man",
+    "vim",
+    "vi",
+    "nvim",
+    "ex",
+    "apt",
+    "apt-get",
+    "gdb",
+    "rpm",
+    // decoders and secrets
+    "mkfifo",
+    "base64",
+    "xxd",
+    "openssl",
+    "uudecode",
+    "security",
+    "printenv",
+];
+
+/// Whether a command name (basename) is one the deny rules look at.
+pub fn is_deny_rule_command(name: &str) -> bool {
+    has(DENY_RULE_COMMANDS, name) || name.starts_with("mkfs")
+}
+
 /// Eval-like builtins (check 16).
 pub const EVAL_LIKE: &[&str] = &[
     "eval",

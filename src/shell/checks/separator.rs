@@ -23,77 +23,6 @@ const FIND_LIKE: &[(&str, &[&str])] = &[
 /// `test a \< b`).
 const OPERATOR_ARGS: &[&str] = &["expr", "test", "["];
 
-/// Command names from the §6 tables besides [`tables`] lists: the deny rules' programs.
-const DENY_RULE_COMMANDS: &[&str] = &[
-    "rm",
-    "rmdir",
-    "unlink",
-    "shred",
-    "truncate",
-    "dd",
-    "mkfs",
-    "mke2fs",
-    "mkswap",
-    "wipefs",
-    "blkdiscard",
-    "sgdisk",
-    "chmod",
-    "chown",
-    "chgrp",
-    "shutdown",
-    "reboot",
-    "halt",
-    "poweroff",
-    "init",
-    "kill",
-    "killall5",
-    "crontab",
-    "at",
-    "batch",
-    "systemd-run",
-    "launchctl",
-    "ln",
-    "cp",
-    "mv",
-    "tee",
-    "install",
-    "sudo",
-    "doas",
-    "su",
-    "runuser",
-    "pkexec",
-    "run0",
-    "docker",
-    "podman",
-    "nerdctl",
-    "nsenter",
-    "setcap",
-    "env",
-    "printenv",
-    "unzip",
-    "7z",
-    "tar",
-    "zip",
-    "rsync",
-    "scp",
-    "ssh",
-    "git",
-    "chroot",
-    "xargs",
-    "nohup",
-    "timeout",
-    "nice",
-    "exec",
-    "command",
-    "builtin",
-    "mkfifo",
-    "base64",
-    "xxd",
-    "openssl",
-    "uudecode",
-    "security",
-];
-
 /// Whether `name` (a literal word) is a command name the §6 tables know.
 fn known_command(name: &str) -> bool {
     let base = name.rsplit('/').next().unwrap_or(name);
@@ -105,8 +34,8 @@ fn known_command(name: &str) -> bool {
             || tables::has(tables::EVAL_LIKE, base)
             || tables::is_shell(base)
             || tables::interpreter_family(base).is_some()
-            || DENY_RULE_COMMANDS.contains(&base)
-            || base.starts_with("mkfs."))
+            || tables::has(tables::WRAPPERS, base)
+            || tables::is_deny_rule_command(base))
 }
 
 fn plain_operator(l: &Literal) -> Option<char> {
