@@ -209,7 +209,25 @@ function hostInfo(api) {
     conversationAccess: Boolean(entry.hooks && entry.hooks.allowConversationAccess === true),
     contextEngineSelected: Boolean(cfg.plugins && cfg.plugins.slots && cfg.plugins.slots.contextEngine === PLUGIN_ID),
     openclawVersion: api.runtime && api.runtime.version ? String(api.runtime.version) : undefined,
+    models: modelEntries(cfg),
+    compactionProvider: typeof (defaults.compaction || {}).provider === "string" ? defaults.compaction.provider : undefined,
+    hostCompactionEnabled: (defaults.compaction || {}).enabled !== false,
+    compactionTimeoutSeconds: Number.isInteger((defaults.compaction || {}).timeoutSeconds) ? defaults.compaction.timeoutSeconds : undefined,
   };
+}
+
+/** `models.providers.<p>.models[]` flattened to what phase 1 reads (window, output limit). */
+function modelEntries(cfg) {
+  const out = [];
+  const providers = (cfg.models && cfg.models.providers) || {};
+  for (const [provider, p] of Object.entries(providers)) {
+    for (const m of (p && Array.isArray(p.models) ? p.models : [])) {
+      if (m && typeof m.id === "string") {
+        out.push({ provider, id: m.id, contextWindow: Number.isInteger(m.contextWindow) ? m.contextWindow : undefined, maxTokens: Number.isInteger(m.maxTokens) ? m.maxTokens : undefined });
+      }
+    }
+  }
+  return out;
 }
 
 function init(rt, api) {
@@ -263,6 +281,149 @@ function complete(rt, jobId, outcome) {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// Phase 1: the context engine and the compaction provider (openclaw.md §6, §13). The core
+// decides (gate, breaker, microcompaction, summary check); this code runs what it asks
+// for: OpenClaw's delegate compaction and the summarizer's LLM call. Nothing here throws to
+// OpenClaw: a throw would quarantine the engine (OC-R11).
+
+/** One core engine call; null means "pass through". */
+function engineCall(rt, method, params) {
+  try {
+    const out = JSON.parse(core(rt).engine(method, toJson(params)));
+    for (const d of out.diagnostics || []) log(rt, d.level, `${d.code}: ${d.message}`);
+    if (out.error) log(rt, "warn", `${out.error.code}: ${out.error.message}`);
+    return out.value ?? null;
+  } catch (e) {
+    poison(rt, e);
+    return null;
+  }
+}
+
+/** The runtime-context fields the core reads (the rest holds config, functions, signals). */
+function pickRuntime(rc) {
+  if (!rc || typeof rc !== "object") return undefined;
+  const keys = ["trigger", "forceReason", "currentTokenCount", "provider", "modelId", "modelContextWindow", "tokenBudget", "attempt", "maxAttempts", "contextWindowReferenceTokens", "preflightCompactionTrigger"];
+  const out = {};
+  for (const k of keys) if (rc[k] !== undefined) out[k] = rc[k];
+  if (typeof rc.model === "string") out.model = rc.model;
+  return out;
+}
+
+function slimResult(r) {
+  if (!r || typeof r !== "object") return r ?? null;
+  const inner = r.result && typeof r.result === "object" ? r.result : undefined;
+  return {
+    ok: r.ok, compacted: r.compacted, reason: r.reason,
+    result: inner ? { summary: inner.summary, tokensBefore: inner.tokensBefore, tokensAfter: inner.tokensAfter, firstKeptEntryId: inner.firstKeptEntryId } : undefined,
+  };
+}
+
+async function delegate(rt, params) {
+  try {
+    rt.sdk ??= import("openclaw/plugin-sdk/core");
+    const sdk = await rt.sdk;
+    return { result: await sdk.delegateCompactionToRuntime(params) };
+  } catch (e) {
+    const aborted = Boolean((params.abortSignal && params.abortSignal.aborted) || (e && e.name === "AbortError"));
+    return { error: String((e && e.message) || e), aborted };
+  }
+}
+
+const PASS_MAINTAIN = { changed: false, bytesFreed: 0, rewrittenEntries: 0 };
+
+function makeEngine(rt, spec, factoryCtx) {
+  const fctx = factoryCtx || {};
+  return {
+    info: {
+      id: spec.id,
+      name: spec.name,
+      version: spec.version,
+      ownsCompaction: spec.ownsCompaction,
+      transcriptSemantics: { currentTurnFence: "before-current-turn-entry-v1", turnAdvancementIdempotency: "atomic-idempotent-v1" },
+    },
+    async ingest() {
+      return { ingested: false };
+    },
+    async assemble(p) {
+      const messages = Array.isArray(p && p.messages) ? p.messages : [];
+      const v = engineCall(rt, "assemble", {
+        sessionId: p && p.sessionId, sessionKey: p && p.sessionKey, messages: p && p.messages, tokenBudget: p && p.tokenBudget,
+        model: p && typeof p.model === "string" ? p.model : undefined,
+        runtimeSettings: p && p.runtimeSettings && p.runtimeSettings.model ? { model: p.runtimeSettings.model } : undefined,
+        runtimeContext: pickRuntime(p && p.runtimeContext),
+      });
+      if (!v) return { messages, estimatedTokens: 0 };
+      let out = messages;
+      if (Array.isArray(v.clear) && v.clear.length) {
+        out = messages.slice();
+        for (const i of v.clear) if (out[i]) out[i] = { ...out[i], content: structuredClone(v.replacement) };
+      }
+      const res = { messages: out, estimatedTokens: Number.isFinite(v.estimatedTokens) ? v.estimatedTokens : 0 };
+      if (typeof v.systemPromptAddition === "string") res.systemPromptAddition = v.systemPromptAddition;
+      return res;
+    },
+    async compact(p) {
+      const d = engineCall(rt, "compact", {
+        sessionId: p && p.sessionId, sessionKey: p && p.sessionKey, tokenBudget: p && p.tokenBudget, force: p && p.force,
+        currentTokenCount: p && p.currentTokenCount, compactionTarget: p && p.compactionTarget,
+        customInstructions: p && p.customInstructions, runtimeContext: pickRuntime(p && p.runtimeContext),
+      });
+      if (d && d.action === "return") return d.value;
+      const params = d && typeof d.customInstructions === "string" ? { ...p, customInstructions: d.customInstructions } : p;
+      const { result, error, aborted } = await delegate(rt, params);
+      if (d && d.attempt) {
+        const v = engineCall(rt, "compactResult", { attempt: d.attempt, result: slimResult(result), error, aborted });
+        if (v) return v;
+      }
+      return error === undefined ? result : { ok: false, compacted: false, reason: `agent-ops: compaction failed: ${error}` };
+    },
+    async commitTurn(p) {
+      const a = (p && p.admission) || {};
+      const v = engineCall(rt, "commitTurn", { advancementKey: p && p.advancementKey, admission: { sessionId: a.sessionId, sessionKey: a.sessionKey }, messages: p && p.messages });
+      return { status: v && v.status === "duplicate" ? "duplicate" : "committed" };
+    },
+    async maintain(p) {
+      const rc = (p && p.runtimeContext) || {};
+      const d = engineCall(rt, "maintain", { sessionId: p && p.sessionId, sessionKey: p && p.sessionKey, runtimeContext: pickRuntime(rc) });
+      if (d && d.action === "delegate") {
+        // openclaw.md §13.3: the post-turn runtime context lacks model and config.
+        const { result, error, aborted } = await delegate(rt, {
+          sessionId: p.sessionId, sessionKey: p.sessionKey, sessionTarget: p.sessionTarget,
+          tokenBudget: rc.tokenBudget ?? d.tokenBudget, force: true, customInstructions: d.customInstructions ?? undefined,
+          runtimeContext: { ...rc, model: rc.model ?? rc.modelId, config: rc.config ?? fctx.config, agentDir: rc.agentDir ?? fctx.agentDir, workspaceDir: rc.workspaceDir ?? fctx.workspaceDir },
+        });
+        engineCall(rt, "compactResult", { attempt: d.attempt, result: slimResult(result), error, aborted });
+      }
+      return PASS_MAINTAIN;
+    },
+  };
+}
+
+function makeCompactionProvider(rt, api, spec) {
+  return {
+    id: spec.id,
+    label: spec.label,
+    async summarize(p) {
+      const req = engineCall(rt, "summaryRequest", { messages: p && p.messages, previousSummary: p && p.previousSummary });
+      if (!req || req.skip) throw new Error("agent-ops: the nine-section summary is off; using OpenClaw's summary");
+      const r = await api.runtime.llm.complete({
+        systemPrompt: req.systemPrompt,
+        messages: [{ role: "user", content: req.prompt }],
+        purpose: req.purpose,
+        maxTokens: req.maxTokens,
+        signal: p && p.signal,
+      });
+      const text = r && typeof r.text === "string" ? r.text : "";
+      const check = engineCall(rt, "summaryCheck", { text });
+      if (!check || !check.ok) {
+        throw new Error(`agent-ops: the summary lacks required sections (${((check && check.missing) || []).join(", ") || "empty"})`);
+      }
+      return text;
+    },
+  };
+}
+
 function failure(reg) {
   return reg.failure && reg.failure.mode === "closed" ? reg.failure.ret : undefined;
 }
@@ -290,6 +451,13 @@ export default {
       const opts = { priority: reg.priority };
       if (reg.matcher) opts.matcher = reg.matcher;
       api.on(reg.hook, (event, ctx) => handle(reg, event, ctx), opts);
+    }
+    if (result.engine && typeof api.registerContextEngine === "function") {
+      const spec = result.engine;
+      api.registerContextEngine(spec.id, (factoryCtx) => makeEngine(rt, spec, factoryCtx));
+    }
+    if (result.compactionProvider && typeof api.registerCompactionProvider === "function") {
+      api.registerCompactionProvider(makeCompactionProvider(rt, api, result.compactionProvider));
     }
   },
 };

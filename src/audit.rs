@@ -92,7 +92,9 @@ pub fn block_text(code: &str, message: &str) -> String {
     format!("agent-ops[{code}]: {message}")
 }
 
-/// Redacts every string of a JSON value, and the whole value of secret-named keys.
+/// Redacts every string of a JSON value, and the whole value of secret-named keys. Numbers,
+/// booleans and null are kept even under such keys: token *counts* (`tokensBefore`) are
+/// evidence, and a credential is never a JSON number.
 pub fn redact_value(v: &Value) -> Value {
     redact_value_depth(v, 0)
 }
@@ -109,9 +111,11 @@ fn redact_value_depth(v: &Value, depth: usize) -> Value {
         Value::Object(m) => {
             let mut out = Map::new();
             for (k, x) in m {
-                let red = if is_secret_name(k)
-                    || k.eq_ignore_ascii_case("authorization")
-                    || k.eq_ignore_ascii_case("cookie")
+                let plain = matches!(x, Value::Number(_) | Value::Bool(_) | Value::Null);
+                let red = if !plain
+                    && (is_secret_name(k)
+                        || k.eq_ignore_ascii_case("authorization")
+                        || k.eq_ignore_ascii_case("cookie"))
                 {
                     Value::String("[REDACTED]".into())
                 } else {

@@ -26,7 +26,7 @@ pub const PHASES: [PhaseInfo; 7] = [
         number: 1,
         title: "Compaction governance",
         summary: "Token thresholds, an auto-compact gate, a 3-strike circuit breaker and microcompaction of old tool results.",
-        implemented: false,
+        implemented: true,
         area: "compaction",
     },
     PhaseInfo {

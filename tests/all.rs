@@ -1,6 +1,7 @@
 //! Integration tests, built into one binary (autotests = false).
 //!
 //! - `cli`: the `agent-ops` binary's contracts (phase 4 §10, README G-R14a).
+//! - `compaction`: phase 1 through the runtime's engine methods and hooks (P1 §17).
 //! - `config`: the config type against the committed manifest (no drift).
 //! - `shell`, `shell_checks_a`, `shell_checks_b`: phase 4 acceptance cases (§16).
 //! - `corpus`: phase 4 corpus gates (§15).
@@ -17,6 +18,7 @@
 
 mod bash_diff;
 mod cli;
+mod compaction;
 mod config;
 mod corpus;
 mod fuzz;

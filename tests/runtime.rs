@@ -36,9 +36,28 @@ fn init_reports_phases_registrations_and_state_dir() {
     assert!(r.ok, "{:?}", r.errors);
     assert_eq!(r.state_dir, "/oc/agent-ops");
     assert_eq!(r.phases.len(), 7);
-    assert_eq!(r.registrations.len(), 1);
+    let handlers: Vec<&str> = r.registrations.iter().map(|g| g.handler.as_str()).collect();
+    // Phase 1 without the engine slot runs hooks-only (P1-R12): five handlers.
+    assert_eq!(
+        handlers,
+        [
+            "bashSecurity:before_tool_call",
+            "compaction:tool_result_persist",
+            "compaction:after_tool_call",
+            "compaction:before_compaction",
+            "compaction:after_compaction",
+            "compaction:agent_end"
+        ]
+    );
+    assert!(r
+        .engine
+        .as_ref()
+        .is_some_and(|e| !e.selected && !e.owns_compaction));
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "core.degraded.no_engine_slot"));
     let reg = &r.registrations[0];
-    assert_eq!(reg.handler, "bashSecurity:before_tool_call");
     assert_eq!(
         reg.matcher.as_deref(),
         Some(&["exec".to_string(), "process".to_string()][..])
@@ -58,9 +77,14 @@ fn init_reports_phases_registrations_and_state_dir() {
 fn disabled_phase_registers_nothing_and_writes_nothing() {
     let h = memory_host();
     let mut rt = Runtime::new();
-    let r = rt.init(&h, r#"{"phases":{"bashSecurity":false}}"#, "{}");
+    let r = rt.init(
+        &h,
+        r#"{"phases":{"bashSecurity":false,"compaction":false}}"#,
+        "{}",
+    );
     assert!(r.ok);
     assert!(r.registrations.is_empty());
+    assert!(r.engine.is_none());
     let resp = rt
         .dispatch(
             &h,

@@ -1,8 +1,19 @@
 //! Phase 1, compaction governance (spec/phase1-compaction.md).
 //!
-//! Not implemented yet: the phase validates its config and reports itself as not
-//! implemented in `agent-ops doctor`; it registers no hooks.
+//! Pure decisions: [`thresholds`] from the context window, [`tokens`] counting, the gate and
+//! circuit breaker in [`state`], [`microcompact`]ion of old tool results, the nine-section
+//! [`summary`], oversize-result [`cap`]ping and post-compaction [`restore`]. [`engine`] maps
+//! them onto OpenClaw's context-engine methods and hooks.
 
+pub mod cap;
 mod config;
+pub mod engine;
+pub mod microcompact;
+pub mod restore;
+pub mod state;
+pub mod summary;
+pub mod thresholds;
+pub mod tokens;
 
 pub use config::{CompactionConfig, MicrocompactConfig, RestoreConfig, SummaryTemplate};
+pub use engine::Governor;

@@ -89,6 +89,7 @@ pub fn plugin_manifest() -> Value {
         "name": "agent-ops",
         "description": "Production agent operations: compaction governance, loop budgets, session memory, shell-command security, memory scoping, coordinator resume integrity, forked agents and skills.",
         "version": env!("CARGO_PKG_VERSION"),
+        "kind": ["context-engine"],
         "activation": { "onStartup": true },
         "categories": ["security"],
         "skills": ["skills"],

@@ -7,9 +7,11 @@
 mod types;
 
 pub use types::{
-    CoreError, Diagnostic, FailureMode, FailurePolicy, HookResponse, HostInfo, InitResult, Job,
-    JobKind, PhaseReport, Registration,
+    CoreError, Diagnostic, EngineSpec, FailureMode, FailurePolicy, HookResponse, HostInfo,
+    InitResult, Job, JobKind, ModelInfo, PhaseReport, ProviderSpec, Registration,
 };
+
+mod compaction_glue;
 
 use crate::audit::{self, Action, Decision};
 use crate::config::{parse_config, Config};
@@ -47,6 +49,8 @@ struct Active {
     /// Approval jobs awaiting `complete_job`.
     pending: BTreeMap<String, PendingApproval>,
     next_job: u64,
+    /// Phase 1 state.
+    governor: crate::compaction::Governor,
 }
 
 #[derive(Debug, Clone)]
@@ -232,6 +236,15 @@ impl Runtime {
                 config.phases.bash_security.settings(),
             ));
         }
+        if config.phases.compaction.enabled() {
+            if let Err(e) = compaction_glue::init(&config, &info, &mut result) {
+                result.ok = false;
+                result.errors.push(e);
+                result.registrations.clear();
+                self.active = None;
+                return result;
+            }
+        }
         for p in result.phases.iter().filter(|p| p.enabled && !p.implemented) {
             result.diagnostics.push(Diagnostic {
                 level: LogLevel::Info,
@@ -250,6 +263,7 @@ impl Runtime {
             repaired,
             pending: BTreeMap::new(),
             next_job: 0,
+            governor: crate::compaction::Governor::default(),
         });
         result
     }
@@ -324,6 +338,11 @@ impl Runtime {
             for d in out.decisions {
                 active.record(host, &mut resp, d, true);
             }
+        } else if wants("compaction")
+            && active.config.phases.compaction.enabled()
+            && compaction_glue::handles(name)
+        {
+            compaction_glue::dispatch(active, host, name, event, ctx, &ids, &mut resp);
         } else if let Some(p) = phase {
             if crate::phase::phase_by_key(p).is_none() {
                 return Err(CoreError::invalid_input(
@@ -388,38 +407,27 @@ impl Runtime {
         Ok(resp)
     }
 
-    /// Periodic work from a service timer. Nothing is periodic yet.
-    pub fn tick(&mut self, _host: &dyn Host, _now_ms: i64) -> Result<HookResponse, CoreError> {
-        self.active.as_ref().ok_or_else(not_initialised)?;
-        Ok(HookResponse::default())
+    /// Periodic work from a service timer: phase 1 forgets state of long-ended sessions.
+    pub fn tick(&mut self, host: &dyn Host, _now_ms: i64) -> Result<HookResponse, CoreError> {
+        let active = self.active.as_mut().ok_or_else(not_initialised)?;
+        let mut resp = HookResponse::default();
+        if active.config.phases.compaction.enabled() {
+            compaction_glue::tick(active, host, &mut resp);
+        }
+        Ok(resp)
     }
 
-    /// Context-engine methods (phase 1). The engine is not implemented yet: every method
-    /// answers with the documented pass-through (OC-R11).
+    /// Context-engine methods and the compaction provider (phase 1). Answers `{value,
+    /// decisions, diagnostics}`; with the phase off every method answers the documented
+    /// pass-through (OC-R11).
     pub fn engine(
         &mut self,
-        _host: &dyn Host,
+        host: &dyn Host,
         method: &str,
         params: &Value,
     ) -> Result<Value, CoreError> {
-        self.active.as_ref().ok_or_else(not_initialised)?;
-        Ok(match method {
-            "assemble" => {
-                serde_json::json!({ "passThrough": true, "messages": params.get("messages").cloned().unwrap_or(Value::Null) })
-            }
-            "compact" => serde_json::json!({ "passThrough": true, "delegate": true }),
-            "commitTurn" => serde_json::json!({ "status": "committed" }),
-            "ingest" => serde_json::json!({ "ingested": true }),
-            "maintain" => {
-                serde_json::json!({ "changed": false, "bytesFreed": 0, "rewrittenEntries": 0 })
-            }
-            other => {
-                return Err(CoreError::invalid_input(
-                    "/method",
-                    format!("unknown engine method `{other}`"),
-                ))
-            }
-        })
+        let active = self.active.as_mut().ok_or_else(not_initialised)?;
+        compaction_glue::engine(active, host, method, params)
     }
 
     /// Phase 4 direct API: evaluates one command with the active (or default) config.

@@ -25,6 +25,54 @@ pub struct HostInfo {
     pub context_engine_selected: Option<bool>,
     /// OpenClaw version, when known.
     pub openclaw_version: Option<String>,
+    /// Model entries of `models.providers` (window and output limit, phase 1).
+    pub models: Vec<ModelInfo>,
+    /// `agents.defaults.compaction.provider`.
+    pub compaction_provider: Option<String>,
+    /// `agents.defaults.compaction.enabled` (false: OpenClaw compaction is off).
+    pub host_compaction_enabled: Option<bool>,
+    /// `agents.defaults.compaction.timeoutSeconds`.
+    pub compaction_timeout_seconds: Option<u64>,
+}
+
+/// One model entry of `models.providers.<provider>.models`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ModelInfo {
+    /// Provider id.
+    pub provider: String,
+    /// Model id.
+    pub id: String,
+    /// `contextWindow`.
+    pub context_window: Option<u64>,
+    /// `maxTokens`.
+    pub max_tokens: Option<u64>,
+}
+
+/// The context engine the binding layer registers (openclaw.md §6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineSpec {
+    /// Engine id (`plugins.slots.contextEngine`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Crate version.
+    pub version: String,
+    /// `info.ownsCompaction`.
+    pub owns_compaction: bool,
+    /// Whether the slot selects this engine (false: hooks-only mode, P1-R12).
+    pub selected: bool,
+}
+
+/// The compaction provider the binding layer registers (openclaw.md §13.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderSpec {
+    /// Provider id (`agents.defaults.compaction.provider`).
+    pub id: String,
+    /// Label.
+    pub label: String,
 }
 
 /// A diagnostic for the OpenClaw plugin logger.
@@ -154,6 +202,12 @@ pub struct InitResult {
     pub diagnostics: Vec<Diagnostic>,
     /// Why the config was refused (empty when `ok`).
     pub errors: Vec<ConfigError>,
+    /// Context engine to register (phase 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineSpec>,
+    /// Compaction provider to register (phase 1, nine-section summaries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compaction_provider: Option<ProviderSpec>,
 }
 
 /// A typed error returned instead of a result (README G-R20).

@@ -21,7 +21,9 @@
 //           "turn": "first"|"continue"|"any",     // first model call of a turn, or after tool results
 //           "call": 2,                            // 1-based model-call position inside the turn
 //           "after": "other-step-id",             // that step must already have been used
-//           "toolResultIncludes": "text"          // the last tool message contains this text
+//           "toolResultIncludes": "text",         // the last tool message contains this text
+//           "tools": "none"|"some"                // the request offers no tools (e.g. a summarizer
+//                                                 // call) or at least one (an agent turn)
 //         },
 //         "times": 1,                             // how often the step may be used (default 1; 0 = unlimited)
 //         // exactly one reply kind:
@@ -39,7 +41,7 @@
 //
 // Every request is appended to the log (JSONL) and to `requests`:
 //   { n, at, method, url, model, stream, roles, toolNames, messageCount, turn, call, lastUser,
-//     lastTool, toolResults, matched, reply: {kind, ...}, status }
+//     lastTool, toolResults, allToolResults (each clipped to 200 chars), matched, reply: {kind, ...}, status }
 
 import http from "node:http";
 import fs from "node:fs";
@@ -115,6 +117,7 @@ export function analyseMessages(messages) {
     system,
     lastTool,
     toolResults: toolMsgs.map((m) => contentText(m.content)),
+    allToolResults: msgs.filter((m) => m?.role === "tool").map((m) => contentText(m.content)),
     roles: msgs.map((m) => m?.role),
   };
 }
@@ -148,6 +151,8 @@ function stepMatches(step, info, used) {
   if (m.call != null && m.call !== info.call) return false;
   if (m.after != null && !(used.get(m.after) > 0)) return false;
   if (m.toolResultIncludes != null && !(info.lastTool ?? "").includes(m.toolResultIncludes)) return false;
+  if (m.tools === "none" && info.toolCount > 0) return false;
+  if (m.tools === "some" && !(info.toolCount > 0)) return false;
   return true;
 }
 
@@ -225,6 +230,7 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
     const toolNames = Array.isArray(body.tools)
       ? body.tools.map((t) => t?.function?.name ?? t?.name).filter(Boolean)
       : [];
+    info.toolCount = toolNames.length;
     let step = null;
     for (const s of current.steps) {
       const times = s.times ?? 1;
@@ -256,6 +262,8 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
       lastUser: info.lastUser.slice(-2000),
       lastTool: info.lastTool,
       toolResults: info.toolResults,
+      // Every tool message of the request (earlier turns too), clipped: what the model was shown.
+      allToolResults: info.allToolResults.map((t) => t.slice(0, 200)),
       matched: step ? step.id : null,
     };
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));

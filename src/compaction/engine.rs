@@ -1,0 +1,1199 @@
+//! Phase 1 at OpenClaw's seams: the context-engine methods (P1-R11), the compaction
+//! provider's request and check (openclaw.md §13.4), and the hooks of both modes (P1-R12,
+//! P1-R19). Everything here decides; the binding layer runs the delegate and the LLM call.
+
+use super::state::{classify, CompactionState, GateInput, GateMode, Outcome, Skip, Trigger};
+use super::thresholds::{Thresholds, DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_OUTPUT};
+use super::tokens::{session_tokens, TokenCount};
+use super::{cap, microcompact, restore, summary, CompactionConfig, SummaryTemplate};
+use crate::audit::{self, Action, Decision};
+use crate::host::{join_path, Host, LogLevel};
+use crate::runtime::{CoreError, Diagnostic, HostInfo};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Engine id registered with OpenClaw (`plugins.slots.contextEngine`).
+pub const ENGINE_ID: &str = "agent-ops";
+/// Keys remembered by `commitTurn` (P1-R11).
+pub const COMMIT_LRU: usize = 10_000;
+/// Default `agents.defaults.compaction.timeoutSeconds`.
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 180;
+/// Output limit of our summarizer request.
+pub const SUMMARY_MAX_TOKENS: u64 = 4_096;
+/// Sessions of ended conversations are forgotten after this long (P1 §15).
+pub const STATE_RETENTION_MS: i64 = 30 * 24 * 3_600_000;
+
+/// Everything one call needs besides the phase state.
+pub struct Env<'a> {
+    /// Phase settings.
+    pub cfg: &'a CompactionConfig,
+    /// Facts about OpenClaw.
+    pub info: &'a HostInfo,
+    /// The Host.
+    pub host: &'a dyn Host,
+    /// The plugin's state directory.
+    pub state_dir: &'a str,
+    /// Now (ms).
+    pub now_ms: i64,
+}
+
+/// `compaction.completed` (P1-R18a): one per successful compaction of a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completed {
+    /// The compacted session.
+    pub session_key: Option<String>,
+    /// A main session (not a subagent, not an internal run).
+    pub is_main: bool,
+}
+
+/// The answer of one call.
+#[derive(Debug, Default)]
+pub struct Out {
+    /// Value for the binding layer.
+    pub value: Value,
+    /// Decisions to journal.
+    pub decisions: Vec<Decision>,
+    /// Diagnostics to log.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Post-compaction events to hand to every phase.
+    pub completed: Vec<Completed>,
+}
+
+#[derive(Debug, Clone)]
+struct Attempt {
+    session_id: String,
+    session_key: Option<String>,
+    trigger: Trigger,
+    /// Started by a host `compact()` call for automatic maintenance (its failure must be
+    /// answered with the benign shape, openclaw.md §13.2).
+    host_automatic: bool,
+    tokens_before: Option<u64>,
+    threshold: u64,
+}
+
+/// Phase 1 state of the process.
+#[derive(Debug, Default)]
+pub struct Governor {
+    sessions: BTreeMap<String, CompactionState>,
+    /// Sessions whose last state write failed (P1-R21: retried on the next change).
+    unsaved: BTreeSet<String>,
+    commits: VecDeque<String>,
+    committed: BTreeSet<String>,
+    attempts: BTreeMap<String, Attempt>,
+    next_attempt: u64,
+    /// Latest token count per session id.
+    tokens: BTreeMap<String, u64>,
+    /// Sessions whose next `maintain` follows a committed turn.
+    post_turn: BTreeSet<String>,
+    /// Read-file records per session id.
+    reads: BTreeMap<String, Vec<restore::ReadFileRecord>>,
+    /// Sessions owed a restoration block on their next `assemble`.
+    restore_pending: BTreeSet<String>,
+    /// Microcompaction passes per session key since its last compaction.
+    mc_passes: BTreeMap<String, u64>,
+    /// Session keys of internal runs registered by other phases.
+    internal: BTreeSet<String>,
+    /// Highest warning level recorded per session (hooks-only mode).
+    warned: BTreeMap<String, u8>,
+    /// Internal runs whose refusal was journaled already.
+    recursion_noted: BTreeSet<String>,
+}
+
+fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(Value::as_str).filter(|x| !x.is_empty())
+}
+
+fn count(v: &Value, key: &str) -> Result<Option<u64>, CoreError> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(x) => match x.as_u64() {
+            Some(n) => Ok(Some(n)),
+            None => x
+                .as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0 && f.fract() == 0.0)
+                .map(|f| Some(f as u64))
+                .ok_or_else(|| {
+                    CoreError::invalid_input(
+                        &format!("/params/{key}"),
+                        "token counts must be non-negative integers",
+                    )
+                }),
+        },
+    }
+}
+
+/// Whether a session key belongs to a run that must never trigger compaction (gate
+/// condition 2): OpenClaw's internal-effects runs (memory flush), and runs other phases
+/// registered as internal.
+pub fn is_internal_key(key: &str) -> bool {
+    let Some(rest) = key.strip_prefix("agent:") else {
+        return false;
+    };
+    let Some((_, tail)) = rest.split_once(':') else {
+        return false;
+    };
+    tail.starts_with("internal-session-effects:") || tail.starts_with("agent-ops:")
+}
+
+/// A subagent session (its compaction never resets a parent's state, P1-R18a).
+pub fn is_subagent_key(key: &str) -> bool {
+    key.contains(":subagent:")
+}
+
+fn file_name(session_id: &str) -> String {
+    let safe: String = session_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    if safe == session_id {
+        return format!("{safe}.json");
+    }
+    // FNV-1a keeps distinct ids distinct after sanitising.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in session_id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{safe}-{h:016x}.json")
+}
+
+/// `<stateDir>/compaction/<sid>.json`.
+pub fn state_path(state_dir: &str, session_id: &str) -> String {
+    join_path(&join_path(state_dir, "compaction"), &file_name(session_id))
+}
+
+impl Env<'_> {
+    fn decision(
+        &self,
+        code: &str,
+        action: Action,
+        message: String,
+        key: Option<&str>,
+        details: Value,
+    ) -> Decision {
+        Decision {
+            v: audit::RECORD_VERSION,
+            at: self.now_ms,
+            phase: "compaction".into(),
+            code: code.into(),
+            action,
+            message,
+            session_key: key.map(str::to_string),
+            run_id: None,
+            tool_call_id: None,
+            details,
+        }
+    }
+
+    fn provider_active(&self) -> bool {
+        self.info.compaction_provider.as_deref() == Some(ENGINE_ID)
+    }
+
+    fn automatic_allowed(&self) -> bool {
+        self.cfg.enabled && self.cfg.auto && self.info.host_compaction_enabled != Some(false)
+    }
+
+    fn timeout_ms(&self) -> u64 {
+        self.info
+            .compaction_timeout_seconds
+            .unwrap_or(DEFAULT_TIMEOUT_SECONDS)
+            .saturating_mul(1000)
+    }
+
+    /// Window and output limit (P1 §3 resolution order).
+    fn thresholds(&self, params: &Value, rc: &Value, budget: Option<u64>) -> Thresholds {
+        let provider = s(rc, "provider").or_else(|| {
+            params
+                .pointer("/runtimeSettings/model/provider")
+                .and_then(Value::as_str)
+        });
+        let model = s(rc, "modelId")
+            .or_else(|| s(rc, "model"))
+            .or_else(|| s(params, "model"))
+            .or_else(|| {
+                params
+                    .pointer("/runtimeSettings/model/resolved")
+                    .and_then(Value::as_str)
+            });
+        let entry = self.info.models.iter().find(|m| {
+            model.is_some_and(|id| m.id == id) && provider.is_none_or(|p| m.provider == p)
+        });
+        let window = self
+            .cfg
+            .window
+            .or_else(|| {
+                rc.get("contextWindowReferenceTokens")
+                    .and_then(Value::as_u64)
+            })
+            .or_else(|| rc.get("modelContextWindow").and_then(Value::as_u64))
+            .or_else(|| entry.and_then(|e| e.context_window))
+            .or(budget)
+            .filter(|w| *w > 0)
+            .unwrap_or(DEFAULT_CONTEXT_WINDOW);
+        let max_out = entry
+            .and_then(|e| e.max_tokens)
+            .filter(|m| *m > 0)
+            .unwrap_or(DEFAULT_MAX_OUTPUT);
+        Thresholds::compute(window, max_out, self.cfg)
+    }
+
+    fn custom_instructions(&self, user: Option<&str>, automatic: bool) -> Option<String> {
+        if self.cfg.summary_template == SummaryTemplate::RuntimeDefault {
+            return user.map(str::to_string);
+        }
+        let ours = summary::instructions(automatic);
+        Some(match user.filter(|u| !u.trim().is_empty()) {
+            Some(u) => format!("{u}\n\n{ours}"),
+            None => ours,
+        })
+    }
+}
+
+fn benign(code: &str, message: &str) -> Value {
+    json!({
+        "ok": true,
+        "compacted": false,
+        "reason": format!("{} (already compacted)", audit::block_text(code, message)),
+    })
+}
+
+impl Governor {
+    /// Registers a session key as an internal run (never triggers compaction).
+    pub fn register_internal(&mut self, key: &str) {
+        self.internal.insert(key.to_string());
+    }
+
+    fn recursion(&self, key: Option<&str>) -> bool {
+        key.is_some_and(|k| is_internal_key(k) || self.internal.contains(k))
+    }
+
+    /// The state of a session, loaded from disk on first use.
+    fn state(
+        &mut self,
+        env: &Env<'_>,
+        out: &mut Out,
+        sid: &str,
+        key: Option<&str>,
+    ) -> &mut CompactionState {
+        if !self.sessions.contains_key(sid) {
+            let path = state_path(env.state_dir, sid);
+            let loaded = match env.host.fs_read(&path, 1024 * 1024) {
+                Ok(bytes) => match serde_json::from_slice::<CompactionState>(&bytes) {
+                    Ok(st) => Some(st),
+                    Err(e) => {
+                        out.diagnostics.push(Diagnostic {
+                            level: LogLevel::Warn,
+                            code: "compaction.state.unreadable".into(),
+                            message: format!(
+                                "{path} is not a valid state file ({e}); starting fresh"
+                            ),
+                        });
+                        None
+                    }
+                },
+                Err(_) => None,
+            };
+            let st = loaded.unwrap_or_else(|| CompactionState::new(sid, key));
+            self.sessions.insert(sid.to_string(), st);
+        }
+        let st = self
+            .sessions
+            .entry(sid.to_string())
+            .or_insert_with(|| CompactionState::new(sid, key));
+        if st.session_key.is_none() {
+            st.session_key = key.map(str::to_string);
+        }
+        st.last_seen_at = env.now_ms;
+        st
+    }
+
+    fn save(&mut self, env: &Env<'_>, out: &mut Out, sid: &str) {
+        let Some(st) = self.sessions.get(sid) else {
+            return;
+        };
+        let path = state_path(env.state_dir, sid);
+        let bytes = serde_json::to_vec_pretty(st).unwrap_or_default();
+        match env.host.fs_write_atomic(&path, &bytes, 0o600) {
+            Ok(()) => {
+                self.unsaved.remove(sid);
+            }
+            Err(e) => {
+                self.unsaved.insert(sid.to_string());
+                out.diagnostics.push(Diagnostic {
+                    level: LogLevel::Warn,
+                    code: "compaction.state.write_failed".into(),
+                    message: format!("could not write {path} ({e}); the state is kept in memory and written again on the next change"),
+                });
+            }
+        }
+        // P1-R21: earlier failed writes are retried with every change.
+        let retry: Vec<String> = self
+            .unsaved
+            .iter()
+            .filter(|x| x.as_str() != sid)
+            .cloned()
+            .collect();
+        for other in retry {
+            if let Some(st) = self.sessions.get(&other) {
+                let p = state_path(env.state_dir, &other);
+                if env
+                    .host
+                    .fs_write_atomic(
+                        &p,
+                        &serde_json::to_vec_pretty(st).unwrap_or_default(),
+                        0o600,
+                    )
+                    .is_ok()
+                {
+                    self.unsaved.remove(&other);
+                }
+            }
+        }
+    }
+
+    fn new_attempt(&mut self, a: Attempt) -> String {
+        self.next_attempt = self.next_attempt.saturating_add(1);
+        let id = format!("compaction-{}", self.next_attempt);
+        self.attempts.insert(id.clone(), a);
+        id
+    }
+
+    /// The breaker state of a session for status reports (`None`: never seen).
+    pub fn session_state(&mut self, env: &Env<'_>, sid: &str) -> Option<CompactionState> {
+        let mut out = Out::default();
+        let path = state_path(env.state_dir, sid);
+        if !self.sessions.contains_key(sid) && env.host.fs_stat(&path).is_err() {
+            return None;
+        }
+        Some(self.state(env, &mut out, sid, None).clone())
+    }
+
+    /// `compaction.completed` for this phase: the session's microcompaction state is reset
+    /// (P1-R18a). Read records and skills are kept, they feed the restoration.
+    pub fn on_completed(&mut self, event: &Completed) {
+        if let Some(k) = &event.session_key {
+            self.mc_passes.remove(k);
+        }
+    }
+
+    // ----------------------------------------------------------------- engine methods
+
+    /// `assemble`: microcompaction of the projection (P1 §9) and the one-shot restoration.
+    pub fn assemble(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
+        let mut out = Out::default();
+        let messages = match params.get("messages") {
+            Some(Value::Array(m)) => m,
+            _ => {
+                return Err(CoreError::invalid_input(
+                    "/params/messages",
+                    "messages must be an array",
+                ))
+            }
+        };
+        let sid = s(params, "sessionId");
+        let key = s(params, "sessionKey");
+        let rc = params.get("runtimeContext").unwrap_or(&Value::Null);
+        let t = env.thresholds(params, rc, None);
+        let tokens = session_tokens(messages, None);
+        if let Some(sid) = sid {
+            self.tokens.insert(sid.to_string(), tokens.tokens);
+        }
+        // Gate condition 2 made visible: an internal run (memory flush, our own jobs) over the
+        // threshold is journaled once; it never triggers a compaction.
+        if let Some(k) = key.filter(|k| self.recursion(Some(k))) {
+            if tokens.tokens >= t.threshold && self.recursion_noted.insert(k.to_string()) {
+                out.decisions.push(env.decision(
+                    Skip::Recursion.code(),
+                    Action::Deny,
+                    format!(
+                        "Compaction skipped: {}.",
+                        Skip::Recursion.message(tokens.tokens, &t)
+                    ),
+                    Some(k),
+                    json!({"tokens": tokens.tokens, "threshold": t.threshold, "source": "engine"}),
+                ));
+            }
+        }
+        let mut plan = microcompact::Plan::default();
+        let mut trigger_name = "";
+        let mc = &env.cfg.microcompact;
+        let main = key.is_some_and(|k| !is_subagent_key(k) && !self.recursion(Some(k)));
+        if env.cfg.enabled {
+            let idle = last_assistant_at(messages).is_some_and(|at| {
+                env.now_ms.saturating_sub(at)
+                    >= i64::try_from(mc.gap_minutes.saturating_mul(60_000)).unwrap_or(i64::MAX)
+            });
+            let keep = usize::try_from(mc.keep_recent).unwrap_or(usize::MAX);
+            if mc.time_based && main && idle {
+                plan = microcompact::plan(
+                    messages,
+                    messages.len(),
+                    &mc.tools,
+                    keep,
+                    microcompact::Trigger::Time,
+                );
+                trigger_name = "time";
+            } else if mc.pressure && tokens.tokens >= t.warning {
+                plan = microcompact::plan(
+                    messages,
+                    messages.len(),
+                    &mc.tools,
+                    keep,
+                    microcompact::Trigger::Pressure {
+                        tokens: tokens.tokens,
+                        warning: t.warning,
+                    },
+                );
+                trigger_name = "pressure";
+            }
+        }
+        if !plan.clear.is_empty() {
+            if let Some(k) = key {
+                *self.mc_passes.entry(k.to_string()).or_insert(0) += 1;
+            }
+            out.decisions.push(env.decision(
+                "compaction.microcompact.applied",
+                Action::Note,
+                format!(
+                    "Cleared {} old tool result(s) from the model's view ({} trigger, about {} tokens saved); the newest {} are kept.",
+                    plan.clear.len(),
+                    trigger_name,
+                    plan.saved_tokens,
+                    mc.keep_recent
+                ),
+                key,
+                json!({
+                    "trigger": trigger_name, "cleared": plan.clear.len(), "alreadyCleared": plan.already_cleared,
+                    "compactable": plan.compactable, "savedTokens": plan.saved_tokens,
+                    "tokens": tokens.tokens, "warning": t.warning, "persist": false,
+                }),
+            ));
+        }
+        let mut value = json!({
+            "clear": plan.clear,
+            "replacement": microcompact::marker_content(),
+            "estimatedTokens": tokens.tokens.saturating_sub(plan.saved_tokens),
+        });
+        if let Some(sid) = sid {
+            if self.restore_pending.remove(sid) && env.cfg.restore.enabled {
+                let records = self.reads.get(sid).cloned().unwrap_or_default();
+                let max = usize::try_from(env.cfg.restore.max_files).unwrap_or(usize::MAX);
+                let oc = env.info.openclaw_state_dir.clone().unwrap_or_default();
+                if let Some(block) = restore::build(env.host, &records, max, &[env.state_dir, &oc])
+                {
+                    if let Some(o) = value.as_object_mut() {
+                        o.insert("systemPromptAddition".into(), Value::String(block));
+                    }
+                }
+            }
+        }
+        out.value = value;
+        Ok(out)
+    }
+
+    /// `compact` as OpenClaw calls it: classify the call, gate it, and either answer
+    /// directly or ask the binding layer to run the delegate (then [`Self::compact_result`]).
+    pub fn compact(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
+        let mut out = Out::default();
+        let sid = s(params, "sessionId")
+            .ok_or_else(|| CoreError::invalid_input("/params/sessionId", "sessionId is required"))?
+            .to_string();
+        let key = s(params, "sessionKey").map(str::to_string);
+        let rc = params.get("runtimeContext").cloned().unwrap_or(Value::Null);
+        let manual = s(&rc, "forceReason") == Some("manual")
+            || s(params, "compactionTarget") == Some("threshold")
+            || params.get("force") == Some(&Value::Bool(true))
+                && s(&rc, "trigger").is_none()
+                && rc.get("forceReason").is_none();
+        let overflow = s(&rc, "trigger") == Some("overflow");
+        let trigger = if manual {
+            Trigger::Manual
+        } else if overflow {
+            Trigger::Overflow
+        } else {
+            Trigger::Auto
+        };
+        let host_count = match count(params, "currentTokenCount")? {
+            Some(c) => Some(c),
+            None => count(&rc, "currentTokenCount")?,
+        };
+        let budget = count(params, "tokenBudget")?;
+        let t = env.thresholds(params, &rc, budget);
+        let tokens = host_count
+            .or_else(|| self.tokens.get(&sid).copied())
+            .unwrap_or(0);
+        let user_instr = s(params, "customInstructions");
+        // Conditions 1 and 2 mean "do not govern": the host's call is delegated as is.
+        if trigger == Trigger::Auto && (!env.automatic_allowed() || self.recursion(key.as_deref()))
+        {
+            out.value = json!({ "action": "delegate", "customInstructions": user_instr });
+            return Ok(out);
+        }
+        let g = GateInput {
+            automatic_allowed: true,
+            recursion_source: false,
+            tokens,
+            thresholds: t,
+            now_ms: env.now_ms,
+            timeout_ms: env.timeout_ms(),
+            cooldown_minutes: env.cfg.breaker_cooldown_minutes,
+        };
+        let mode = match trigger {
+            Trigger::Manual => GateMode::Manual,
+            Trigger::Overflow => GateMode::Overflow,
+            Trigger::Auto => GateMode::Automatic,
+        };
+        let st = self.state(env, &mut out, &sid, key.as_deref());
+        let (res, stale) = st.gate(&g, mode);
+        if let Some(stale) = stale {
+            push_stale(env, &mut out, key.as_deref(), &stale);
+        }
+        match res {
+            Err(skip) => {
+                let msg = skip.message(tokens, &t);
+                st.record(
+                    trigger,
+                    Outcome::Refused,
+                    Some(tokens),
+                    None,
+                    skip.code(),
+                    env.now_ms,
+                );
+                self.save(env, &mut out, &sid);
+                if trigger == Trigger::Overflow && skip == Skip::BreakerOpen {
+                    let code = "compaction.refused.breaker_open";
+                    let text = "the context overflowed, but automatic compaction failed 3 times in a row in this session; run /compact or start a new session";
+                    out.decisions.push(env.decision(
+                        code,
+                        Action::Deny,
+                        format!("Overflow compaction refused: {text}."),
+                        key.as_deref(),
+                        json!({"tokens": tokens, "trigger": "overflow"}),
+                    ));
+                    out.value = json!({ "action": "return", "value": { "ok": false, "compacted": false, "reason": audit::block_text(code, text) } });
+                } else {
+                    out.decisions.push(env.decision(skip.code(), Action::Deny, format!("Compaction skipped: {msg}."), key.as_deref(), json!({"tokens": tokens, "threshold": t.threshold, "trigger": trigger_str(trigger)})));
+                    out.value = json!({ "action": "return", "value": benign(skip.code(), &msg) });
+                }
+                Ok(out)
+            }
+            Ok(()) => {
+                st.start(trigger, env.now_ms);
+                self.save(env, &mut out, &sid);
+                let attempt = self.new_attempt(Attempt {
+                    session_id: sid.clone(),
+                    session_key: key.clone(),
+                    trigger,
+                    host_automatic: trigger == Trigger::Auto,
+                    tokens_before: Some(tokens),
+                    threshold: t.threshold,
+                });
+                out.decisions.push(env.decision(
+                    "compaction.started",
+                    Action::Note,
+                    format!("{} compaction started at {tokens} tokens (threshold {}).", capital(trigger_str(trigger)), t.threshold),
+                    key.as_deref(),
+                    json!({"trigger": trigger_str(trigger), "tokens": tokens, "threshold": t.threshold, "source": "host"}),
+                ));
+                out.value = json!({
+                    "action": "delegate",
+                    "attempt": attempt,
+                    "customInstructions": env.custom_instructions(user_instr, trigger != Trigger::Manual),
+                });
+                Ok(out)
+            }
+        }
+    }
+
+    /// The delegate's outcome for an attempt: breaker bookkeeping (P1-R4 … R9) and the
+    /// value to give OpenClaw (`null`: the delegate's own result).
+    pub fn compact_result(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
+        let mut out = Out::default();
+        let id = s(params, "attempt")
+            .ok_or_else(|| CoreError::invalid_input("/params/attempt", "attempt id is required"))?;
+        let Some(a) = self.attempts.remove(id) else {
+            out.diagnostics.push(Diagnostic {
+                level: LogLevel::Warn,
+                code: "compaction.attempt.unknown".into(),
+                message: format!("no compaction attempt {id}"),
+            });
+            out.value = Value::Null;
+            return Ok(out);
+        };
+        let key = a.session_key.clone();
+        let result = params.get("result").unwrap_or(&Value::Null);
+        let aborted = params
+            .get("aborted")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let error = s(params, "error");
+        let st = self.state(env, &mut out, &a.session_id, key.as_deref());
+        if aborted {
+            // P1-R6: an abort is not a failure.
+            st.in_flight = None;
+            self.save(env, &mut out, &a.session_id);
+            out.decisions.push(
+                env.decision(
+                    "compaction.aborted",
+                    Action::Note,
+                    "The compaction was aborted before it finished; not counted for the breaker."
+                        .into(),
+                    key.as_deref(),
+                    json!({"trigger": trigger_str(a.trigger), "error": error}),
+                ),
+            );
+            out.value = Value::Null;
+            return Ok(out);
+        }
+        let ok = error.is_none() && result.get("ok").and_then(Value::as_bool).unwrap_or(false);
+        let compacted = result
+            .get("compacted")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let inner = result.get("result").unwrap_or(&Value::Null);
+        let tokens_before = inner
+            .get("tokensBefore")
+            .and_then(Value::as_u64)
+            .or(a.tokens_before);
+        let tokens_after = inner.get("tokensAfter").and_then(Value::as_u64);
+        let summary_text = s(inner, "summary").unwrap_or("");
+        let missing = if compacted
+            && env.cfg.summary_template == SummaryTemplate::NineSection
+            && env.provider_active()
+        {
+            summary::missing_sections(summary_text)
+        } else {
+            Vec::new()
+        };
+        let reason = error
+            .or_else(|| s(result, "reason"))
+            .unwrap_or("")
+            .to_string();
+        let Some((outcome, code)) = classify(ok, compacted, tokens_after, a.threshold, &missing)
+        else {
+            // The host found nothing to compact: not an attempt for the breaker.
+            st.in_flight = None;
+            self.save(env, &mut out, &a.session_id);
+            out.decisions.push(env.decision(
+                "compaction.noop",
+                Action::Note,
+                format!(
+                    "OpenClaw found nothing to compact ({}); not counted for the breaker.",
+                    if reason.is_empty() {
+                        "no reason given"
+                    } else {
+                        &reason
+                    }
+                ),
+                key.as_deref(),
+                json!({"trigger": trigger_str(a.trigger), "reason": reason}),
+            ));
+            out.value = Value::Null;
+            return Ok(out);
+        };
+        let tripped = st.record(
+            a.trigger,
+            outcome,
+            tokens_before,
+            tokens_after,
+            code,
+            env.now_ms,
+        );
+        let failures = st.consecutive_failures;
+        self.save(env, &mut out, &a.session_id);
+        let (action, message) = match outcome {
+            Outcome::Ok => (Action::Note, format!("{} compaction succeeded ({} → {} tokens).", capital(trigger_str(a.trigger)), fmt_opt(tokens_before), fmt_opt(tokens_after))),
+            Outcome::Ineffective => (Action::Note, format!("Compaction left the session at {} tokens, still at or above the threshold {}; it counts as a failure ({failures} in a row).", fmt_opt(tokens_after), a.threshold)),
+            Outcome::Failed if !missing.is_empty() => (Action::Note, format!("The summary lacked required sections ({}); it counts as a failed compaction ({failures} in a row).", missing.join(", "))),
+            _ => (Action::Note, format!("Compaction failed: {}; {failures} failure(s) in a row.", if reason.is_empty() { "no reason given" } else { &reason })),
+        };
+        out.decisions.push(env.decision(code, action, message, key.as_deref(), json!({
+            "trigger": trigger_str(a.trigger), "tokensBefore": tokens_before, "tokensAfter": tokens_after,
+            "consecutiveFailures": failures, "missingSections": missing, "reason": reason,
+        })));
+        if tripped {
+            out.decisions.push(env.decision(
+                "compaction.breaker.tripped",
+                Action::Deny,
+                super::state::BREAKER_TRIPPED_MESSAGE.into(),
+                key.as_deref(),
+                json!({"consecutiveFailures": failures}),
+            ));
+        }
+        if outcome == Outcome::Ok || outcome == Outcome::Ineffective {
+            self.restore_pending.insert(a.session_id.clone());
+            out.completed.push(Completed {
+                is_main: key
+                    .as_deref()
+                    .is_some_and(|k| !is_subagent_key(k) && !self.recursion(Some(k))),
+                session_key: key.clone(),
+            });
+        }
+        out.value = if outcome == Outcome::Failed && a.host_automatic && !compacted {
+            json!({ "ok": true, "compacted": false, "reason": format!("{} (already compacted)", audit::block_text(code, "automatic compaction failed; the turn continues uncompacted")) })
+        } else {
+            Value::Null
+        };
+        Ok(out)
+    }
+
+    /// `commitTurn`: idempotent per `advancementKey` (P1-R11); remembers the turn's token
+    /// count for the post-turn `maintain`.
+    pub fn commit_turn(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
+        let mut out = Out::default();
+        let key = s(params, "advancementKey").ok_or_else(|| {
+            CoreError::invalid_input("/params/advancementKey", "advancementKey is required")
+        })?;
+        if self.committed.contains(key) {
+            out.value = json!({ "status": "duplicate" });
+            return Ok(out);
+        }
+        self.committed.insert(key.to_string());
+        self.commits.push_back(key.to_string());
+        while self.commits.len() > COMMIT_LRU {
+            if let Some(old) = self.commits.pop_front() {
+                self.committed.remove(&old);
+            }
+        }
+        let sid = params
+            .pointer("/admission/sessionId")
+            .and_then(Value::as_str)
+            .or_else(|| s(params, "sessionId"));
+        if let Some(sid) = sid {
+            if let Some(Value::Array(msgs)) = params.get("messages") {
+                let TokenCount { tokens, .. } = session_tokens(msgs, None);
+                let prior = self.tokens.get(sid).copied().unwrap_or(0);
+                // The turn's usage covers the whole prompt; without usage, add to what we had.
+                let total = if msgs.iter().any(|m| {
+                    m.get("usage")
+                        .and_then(super::tokens::usage_total)
+                        .is_some()
+                }) {
+                    tokens
+                } else {
+                    prior.saturating_add(tokens)
+                };
+                self.tokens.insert(sid.to_string(), total);
+            }
+            self.post_turn.insert(sid.to_string());
+            let skey = params
+                .pointer("/admission/sessionKey")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let st = self.state(env, &mut out, sid, skey.as_deref());
+            if st.compacted {
+                // P1-R10.
+                st.runs_since_compaction = st.runs_since_compaction.saturating_add(1);
+            }
+            let sid = sid.to_string();
+            self.save(env, &mut out, &sid);
+        }
+        out.value = json!({ "status": "committed" });
+        Ok(out)
+    }
+
+    /// `maintain`: after a committed turn, compaction at our own threshold (openclaw.md §13.3).
+    pub fn maintain(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
+        let mut out = Out {
+            value: json!({ "action": "none" }),
+            ..Out::default()
+        };
+        let Some(sid) = s(params, "sessionId").map(str::to_string) else {
+            return Ok(out);
+        };
+        if !self.post_turn.remove(&sid) {
+            return Ok(out);
+        }
+        let key = s(params, "sessionKey").map(str::to_string);
+        let rc = params.get("runtimeContext").cloned().unwrap_or(Value::Null);
+        let t = env.thresholds(params, &rc, count(&rc, "tokenBudget")?);
+        let tokens = self.tokens.get(&sid).copied().unwrap_or(0);
+        let g = GateInput {
+            automatic_allowed: env.automatic_allowed(),
+            recursion_source: self.recursion(key.as_deref()),
+            tokens,
+            thresholds: t,
+            now_ms: env.now_ms,
+            timeout_ms: env.timeout_ms(),
+            cooldown_minutes: env.cfg.breaker_cooldown_minutes,
+        };
+        let st = self.state(env, &mut out, &sid, key.as_deref());
+        let (res, stale) = st.gate(&g, GateMode::Automatic);
+        if let Some(stale) = stale {
+            push_stale(env, &mut out, key.as_deref(), &stale);
+            self.save(env, &mut out, &sid);
+        }
+        match res {
+            Err(Skip::BelowThreshold) | Err(Skip::Disabled) => Ok(out),
+            Err(skip) => {
+                // Over the threshold but refused: say why (recursion, breaker, thrash, single flight).
+                if tokens >= t.threshold || skip != Skip::Recursion {
+                    out.decisions.push(env.decision(
+                        skip.code(),
+                        Action::Deny,
+                        format!("Compaction skipped: {}.", skip.message(tokens, &t)),
+                        key.as_deref(),
+                        json!({"tokens": tokens, "threshold": t.threshold, "source": "engine"}),
+                    ));
+                }
+                Ok(out)
+            }
+            Ok(()) => {
+                if let Some(st) = self.sessions.get_mut(&sid) {
+                    st.start(Trigger::Auto, env.now_ms);
+                }
+                self.save(env, &mut out, &sid);
+                let attempt = self.new_attempt(Attempt {
+                    session_id: sid.clone(),
+                    session_key: key.clone(),
+                    trigger: Trigger::Auto,
+                    host_automatic: false,
+                    tokens_before: Some(tokens),
+                    threshold: t.threshold,
+                });
+                out.decisions.push(env.decision("compaction.started", Action::Note, format!("Automatic compaction started at {tokens} tokens (threshold {}).", t.threshold), key.as_deref(), json!({"trigger": "auto", "tokens": tokens, "threshold": t.threshold, "source": "engine"})));
+                out.value = json!({
+                    "action": "delegate",
+                    "attempt": attempt,
+                    "tokenBudget": t.window,
+                    "customInstructions": env.custom_instructions(None, true),
+                });
+                Ok(out)
+            }
+        }
+    }
+
+    /// The compaction provider's request (openclaw.md §13.4).
+    pub fn summary_request(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
+        let mut out = Out::default();
+        let messages = match params.get("messages") {
+            Some(Value::Array(m)) => m.as_slice(),
+            None | Some(Value::Null) => &[],
+            _ => {
+                return Err(CoreError::invalid_input(
+                    "/params/messages",
+                    "messages must be an array",
+                ))
+            }
+        };
+        let prev = s(params, "previousSummary");
+        let automatic = true;
+        let _ = env;
+        out.value = json!({
+            "systemPrompt": summary::system_prompt(),
+            "prompt": summary::request(messages, prev, automatic),
+            "maxTokens": SUMMARY_MAX_TOKENS,
+            "purpose": "agent-ops.compaction.summary",
+        });
+        Ok(out)
+    }
+
+    /// Checks the summarizer's text: `{ok, missing}`; an incomplete summary is refused so
+    /// OpenClaw falls back to its own, and the attempt is then counted as failed.
+    pub fn summary_check(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
+        let mut out = Out::default();
+        let text = s(params, "text").unwrap_or("");
+        let missing = if env.cfg.summary_template == SummaryTemplate::NineSection {
+            summary::missing_sections(text)
+        } else {
+            Vec::new()
+        };
+        if text.trim().is_empty() {
+            out.decisions.push(env.decision("compaction.failed.summary_empty", Action::Note, "The summarizer returned no text (the model call failed or was empty); OpenClaw's built-in summary is tried instead.".into(), s(params, "sessionKey"), json!({})));
+        } else if !missing.is_empty() {
+            out.decisions.push(env.decision("compaction.failed.summary_incomplete", Action::Note, format!("The summarizer's answer lacked required sections ({}); OpenClaw's built-in summary is used instead and the attempt counts as failed.", missing.join(", ")), s(params, "sessionKey"), json!({"missingSections": missing, "chars": text.chars().count()})));
+        }
+        out.value =
+            json!({ "ok": missing.is_empty() && !text.trim().is_empty(), "missing": missing });
+        Ok(out)
+    }
+
+    // ----------------------------------------------------------------- hooks
+
+    /// `tool_result_persist` (P1-R19): caps oversize text results.
+    pub fn tool_result_persist(&mut self, env: &Env<'_>, event: &Value, key: Option<&str>) -> Out {
+        let mut out = Out::default();
+        let tool = s(event, "toolName").unwrap_or("");
+        let Some(message) = event.get("message").filter(|m| m.is_object()) else {
+            return out;
+        };
+        if tool.starts_with("agent_ops_") {
+            return out;
+        }
+        let max = usize::try_from(env.cfg.max_tool_result_chars).unwrap_or(usize::MAX);
+        let Some(Value::Array(blocks)) = message.get("content") else {
+            return out;
+        };
+        let total: usize = blocks
+            .iter()
+            .filter_map(|b| b.get("text").and_then(Value::as_str))
+            .map(|t| t.chars().count())
+            .sum();
+        if total <= max {
+            return out;
+        }
+        let joined: Vec<&str> = blocks
+            .iter()
+            .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
+            .filter_map(|b| b.get("text").and_then(Value::as_str))
+            .collect();
+        let text = joined.join("\n");
+        let Some(capped) = cap::cap_text(&text, max) else {
+            return out;
+        };
+        let mut new_blocks: Vec<Value> = blocks
+            .iter()
+            .filter(|b| b.get("type").and_then(Value::as_str) != Some("text"))
+            .cloned()
+            .collect();
+        new_blocks.insert(0, json!({ "type": "text", "text": capped }));
+        let mut m = message.clone();
+        if let Some(o) = m.as_object_mut() {
+            o.insert("content".into(), Value::Array(new_blocks));
+        }
+        out.decisions.push(env.decision(
+            "compaction.capped.tool_result",
+            Action::Note,
+            format!(
+                "A {tool} result of {total} characters was capped at {max} before it was stored."
+            ),
+            key,
+            json!({"tool": tool, "chars": total, "max": max, "toolCallId": s(event, "toolCallId")}),
+        ));
+        out.value = json!({ "message": m });
+        out
+    }
+
+    /// `after_tool_call` of `read`: remembers the file for the restoration (P1-R18).
+    pub fn after_tool_call(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) {
+        if s(event, "toolName") != Some("read") || event.get("error").is_some_and(|e| !e.is_null())
+        {
+            return;
+        }
+        let Some(sid) = s(ctx, "sessionId") else {
+            return;
+        };
+        let params = event.get("params").unwrap_or(&Value::Null);
+        let Some(path) = s(params, "path")
+            .or_else(|| s(params, "file_path"))
+            .or_else(|| s(params, "filePath"))
+        else {
+            return;
+        };
+        let abs = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            let ws = s(ctx, "workspaceDir")
+                .map(str::to_string)
+                .or_else(|| env.info.workspace_dir.clone())
+                .unwrap_or_default();
+            join_path(&ws, path)
+        };
+        let recs = self.reads.entry(sid.to_string()).or_default();
+        restore::note_read(recs, &abs, env.now_ms);
+    }
+
+    /// `before_compaction` in hooks-only mode: an attempt of the built-in compaction starts.
+    pub fn before_compaction(&mut self, env: &Env<'_>, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        let Some(sid) = s(ctx, "sessionId").map(str::to_string) else {
+            return out;
+        };
+        let key = s(ctx, "sessionKey").map(str::to_string);
+        let timeout = env.timeout_ms();
+        let st = self.state(env, &mut out, &sid, key.as_deref());
+        if let Some(f) = st.in_flight.clone() {
+            // A `before` without an `after` within 2 × timeout failed (P1-R12).
+            if env.now_ms.saturating_sub(f.started_at)
+                >= i64::try_from(timeout.saturating_mul(2)).unwrap_or(i64::MAX)
+            {
+                let tripped = st.record(
+                    f.trigger,
+                    Outcome::Failed,
+                    None,
+                    None,
+                    "compaction.failed.stale_in_flight",
+                    env.now_ms,
+                );
+                push_stale(
+                    env,
+                    &mut out,
+                    key.as_deref(),
+                    &super::state::StaleAttempt {
+                        started_at: f.started_at,
+                        tripped,
+                    },
+                );
+            }
+        }
+        st.start(Trigger::Auto, env.now_ms);
+        self.save(env, &mut out, &sid);
+        out
+    }
+
+    /// `after_compaction` in hooks-only mode.
+    pub fn after_compaction(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        let Some(sid) = s(ctx, "sessionId").map(str::to_string) else {
+            return out;
+        };
+        let key = s(ctx, "sessionKey").map(str::to_string);
+        let compacted = event
+            .get("compactedCount")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let tokens_after = event.get("tokenCount").and_then(Value::as_u64);
+        let st = self.state(env, &mut out, &sid, key.as_deref());
+        if compacted > 0 {
+            st.record(
+                Trigger::Auto,
+                Outcome::Ok,
+                None,
+                tokens_after,
+                "compaction.ok",
+                env.now_ms,
+            );
+            out.decisions.push(env.decision(
+                "compaction.ok",
+                Action::Note,
+                format!("OpenClaw compacted {compacted} message(s) (hooks-only mode)."),
+                key.as_deref(),
+                json!({"compactedCount": compacted, "mode": "hooks-only"}),
+            ));
+            self.restore_pending.insert(sid.clone());
+            out.completed.push(Completed {
+                is_main: key
+                    .as_deref()
+                    .is_some_and(|k| !is_subagent_key(k) && !is_internal_key(k)),
+                session_key: key.clone(),
+            });
+        } else {
+            st.in_flight = None;
+        }
+        self.save(env, &mut out, &sid);
+        out
+    }
+
+    /// `agent_end` in hooks-only mode: warning and blocking crossings (P1-R12 b), P1-R10.
+    pub fn agent_end(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        let Some(sid) = s(ctx, "sessionId").map(str::to_string) else {
+            return out;
+        };
+        let key = s(ctx, "sessionKey").map(str::to_string);
+        let Some(Value::Array(msgs)) = event.get("messages") else {
+            return out;
+        };
+        let tokens = session_tokens(msgs, None).tokens;
+        self.tokens.insert(sid.clone(), tokens);
+        let t = env.thresholds(ctx, ctx, None);
+        let level = if tokens >= t.blocking {
+            2
+        } else if tokens >= t.warning {
+            1
+        } else {
+            0
+        };
+        let prev = self.warned.get(&sid).copied().unwrap_or(0);
+        if level > prev {
+            let (code, what, limit) = if level == 2 {
+                ("compaction.warn.blocking", "blocking limit", t.blocking)
+            } else {
+                ("compaction.warn.warning", "warning threshold", t.warning)
+            };
+            out.decisions.push(env.decision(code, Action::Note, format!("The session reached {tokens} tokens, past the {what} of {limit}; OpenClaw's built-in compaction decides (hooks-only mode)."), key.as_deref(), json!({"tokens": tokens, "limit": limit})));
+        }
+        self.warned.insert(sid.clone(), level);
+        let st = self.state(env, &mut out, &sid, key.as_deref());
+        if st.compacted {
+            st.runs_since_compaction = st.runs_since_compaction.saturating_add(1);
+        }
+        self.save(env, &mut out, &sid);
+        out
+    }
+
+    /// Service tick: forget state files of sessions not seen for 30 days (P1 §15).
+    pub fn sweep(&mut self, env: &Env<'_>) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        let dir = join_path(env.state_dir, "compaction");
+        let Ok(listing) = env.host.fs_list(&dir, 10_000) else {
+            return diags;
+        };
+        for e in listing.entries {
+            if !e.name.ends_with(".json")
+                || env.now_ms.saturating_sub(e.mtime_ms) < STATE_RETENTION_MS
+            {
+                continue;
+            }
+            let path = join_path(&dir, &e.name);
+            if let Err(err) = env.host.fs_remove(&path) {
+                diags.push(Diagnostic {
+                    level: LogLevel::Debug,
+                    code: "compaction.state.sweep_failed".into(),
+                    message: format!("could not remove {path}: {err}"),
+                });
+            }
+        }
+        self.sessions
+            .retain(|_, st| env.now_ms.saturating_sub(st.last_seen_at) < STATE_RETENTION_MS);
+        diags
+    }
+}
+
+fn push_stale(env: &Env<'_>, out: &mut Out, key: Option<&str>, stale: &super::state::StaleAttempt) {
+    out.decisions.push(env.decision(
+        "compaction.failed.stale_in_flight",
+        Action::Note,
+        format!(
+            "A compaction started at {} never reported back; it counts as failed.",
+            stale.started_at
+        ),
+        key,
+        json!({"startedAt": stale.started_at}),
+    ));
+    if stale.tripped {
+        out.decisions.push(env.decision(
+            "compaction.breaker.tripped",
+            Action::Deny,
+            super::state::BREAKER_TRIPPED_MESSAGE.into(),
+            key,
+            json!({}),
+        ));
+    }
+}
+
+fn last_assistant_at(messages: &[Value]) -> Option<i64> {
+    messages
+        .iter()
+        .rev()
+        .find(|m| m.get("role").and_then(Value::as_str) == Some("assistant"))
+        .and_then(|m| m.get("timestamp"))
+        .and_then(Value::as_i64)
+}
+
+fn trigger_str(t: Trigger) -> &'static str {
+    match t {
+        Trigger::Auto => "automatic",
+        Trigger::Manual => "manual",
+        Trigger::Overflow => "overflow",
+    }
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn fmt_opt(v: Option<u64>) -> String {
+    v.map_or_else(|| "?".to_string(), |n| n.to_string())
+}

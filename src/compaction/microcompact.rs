@@ -1,0 +1,206 @@
+//! Microcompaction (P1 §9): old results of compactable tools are replaced by a fixed marker,
+//! the newest ones and the current turn are kept, pairing and order never change.
+
+use super::tokens::estimate_content;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Replacement text of a cleared tool result (the string OpenClaw's own pruning uses).
+pub const CLEARED_MARKER: &str = "[Old tool result content cleared]";
+
+/// Why microcompaction runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// Idle gap since the last assistant message (P1-R14): clear every eligible result.
+    Time,
+    /// Token pressure (P1-R15): stop as soon as the count is back under `warning`.
+    Pressure {
+        /// Session tokens.
+        tokens: u64,
+        /// Warning threshold.
+        warning: u64,
+    },
+}
+
+/// What a pass cleared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// Message indices whose content becomes the marker, oldest first.
+    pub clear: Vec<usize>,
+    /// Estimated tokens saved (`estimate × 4/3`, conservative).
+    pub saved_tokens: u64,
+    /// Compactable results seen before the fence.
+    pub compactable: usize,
+    /// Of those, already cleared earlier.
+    pub already_cleared: usize,
+}
+
+/// The marker content block array.
+pub fn marker_content() -> Value {
+    serde_json::json!([{ "type": "text", "text": CLEARED_MARKER }])
+}
+
+fn is_tool_result(m: &Value) -> bool {
+    matches!(
+        m.get("role").and_then(Value::as_str),
+        Some("toolResult") | Some("tool")
+    )
+}
+
+/// Whether a message's content is the marker already.
+pub fn is_cleared(m: &Value) -> bool {
+    match m.get("content") {
+        Some(Value::String(s)) => s == CLEARED_MARKER,
+        Some(Value::Array(blocks)) => {
+            blocks.len() == 1
+                && blocks
+                    .first()
+                    .and_then(|b| b.get("text"))
+                    .and_then(Value::as_str)
+                    == Some(CLEARED_MARKER)
+        }
+        _ => false,
+    }
+}
+
+/// Plans one pass over `messages[..fence]` (P1-R16). `tools` are the compactable tool
+/// names, `keep_recent` the newest results never cleared (at least one).
+pub fn plan(
+    messages: &[Value],
+    fence: usize,
+    tools: &[String],
+    keep_recent: usize,
+    trigger: Trigger,
+) -> Plan {
+    let fence = fence.min(messages.len());
+    let mut out = Plan::default();
+    let mut candidates = Vec::new();
+    for (i, m) in messages.iter().enumerate().take(fence) {
+        if !is_tool_result(m) {
+            continue;
+        }
+        let name = m
+            .get("toolName")
+            .or_else(|| m.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if tools.iter().any(|t| t == name) {
+            candidates.push(i);
+        }
+    }
+    out.compactable = candidates.len();
+    let keep = keep_recent.max(1);
+    let eligible = candidates.len().saturating_sub(keep);
+    for &i in candidates.iter().take(eligible) {
+        let Some(m) = messages.get(i) else { continue };
+        if is_cleared(m) {
+            out.already_cleared += 1;
+            continue;
+        }
+        if let Trigger::Pressure { tokens, warning } = trigger {
+            if tokens.saturating_sub(out.saved_tokens) < warning {
+                break;
+            }
+        }
+        let est = m.get("content").map_or(0, estimate_content);
+        let marker = crate::compaction::tokens::estimate_text(CLEARED_MARKER);
+        let saving = est.saturating_sub(marker).saturating_mul(4) / 3;
+        if saving == 0 {
+            continue;
+        }
+        out.saved_tokens = out.saved_tokens.saturating_add(saving);
+        out.clear.push(i);
+    }
+    out
+}
+
+/// Applies a plan to owned messages (the projection for the model, or persisted entries).
+pub fn apply(messages: &mut [Value], plan: &Plan) {
+    for &i in &plan.clear {
+        if let Some(Value::Object(o)) = messages.get_mut(i) {
+            o.insert("content".into(), marker_content());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tools() -> Vec<String> {
+        crate::compaction::MicrocompactConfig::default().tools
+    }
+
+    fn transcript(n: usize) -> Vec<Value> {
+        let mut v = vec![json!({"role":"user","content":"go"})];
+        for i in 0..n {
+            v.push(json!({"role":"assistant","content":[{"type":"toolCall","id":format!("c{i}"),"name":"exec","arguments":{"command":"ls"}}]}));
+            v.push(json!({"role":"toolResult","toolCallId":format!("c{i}"),"toolName":"exec","content":[{"type":"text","text":format!("{i} ").repeat(500)}]}));
+        }
+        v
+    }
+
+    #[test]
+    fn p1_t10_keeps_newest_five_and_pairing() {
+        let mut msgs = transcript(9);
+        let before = msgs.clone();
+        let p = plan(&msgs, msgs.len(), &tools(), 5, Trigger::Time);
+        assert_eq!(p.clear, vec![2, 4, 6, 8]);
+        apply(&mut msgs, &p);
+        for (a, b) in msgs.iter().zip(&before) {
+            assert_eq!(a.get("role"), b.get("role"));
+            assert_eq!(a.get("toolCallId"), b.get("toolCallId"));
+        }
+        assert!(is_cleared(&msgs[8]) && !is_cleared(&msgs[10]));
+        assert_eq!(msgs.len(), before.len());
+    }
+
+    #[test]
+    fn p1_t11_second_pass_is_a_no_op() {
+        let mut msgs = transcript(9);
+        let p = plan(&msgs, msgs.len(), &tools(), 5, Trigger::Time);
+        apply(&mut msgs, &p);
+        let again = plan(&msgs, msgs.len(), &tools(), 5, Trigger::Time);
+        assert!(again.clear.is_empty());
+        assert_eq!(again.already_cleared, 4);
+        assert_eq!(again.saved_tokens, 0);
+    }
+
+    #[test]
+    fn p1_t12_current_turn_is_untouched() {
+        let msgs = transcript(9);
+        assert!(plan(&msgs, 0, &tools(), 5, Trigger::Time).clear.is_empty());
+        assert!(plan(&msgs, 1, &tools(), 1, Trigger::Time).clear.is_empty());
+    }
+
+    #[test]
+    fn pressure_stops_under_warning_and_other_tools_are_kept() {
+        let msgs = transcript(9);
+        let one = plan(
+            &msgs,
+            msgs.len(),
+            &tools(),
+            5,
+            Trigger::Pressure {
+                tokens: 10_200,
+                warning: 10_000,
+            },
+        );
+        assert_eq!(one.clear, vec![2]);
+        let none = plan(
+            &msgs,
+            msgs.len(),
+            &tools(),
+            5,
+            Trigger::Pressure {
+                tokens: 9_000,
+                warning: 10_000,
+            },
+        );
+        assert!(none.clear.is_empty());
+        let only_read = plan(&msgs, msgs.len(), &["read".to_string()], 5, Trigger::Time);
+        assert!(only_read.clear.is_empty());
+    }
+}
