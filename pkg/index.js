@@ -394,6 +394,23 @@ function makeEngine(rt, spec, factoryCtx) {
           runtimeContext: { ...rc, model: rc.model ?? rc.modelId, config: rc.config ?? fctx.config, agentDir: rc.agentDir ?? fctx.agentDir, workspaceDir: rc.workspaceDir ?? fctx.workspaceDir },
         });
         engineCall(rt, "compactResult", { attempt: d.attempt, result: slimResult(result), error, aborted });
+      } else if (d && d.action === "microcompact" && typeof rc.rewriteTranscriptEntries === "function") {
+        // openclaw.md §13.5: persistent microcompaction through the transcript rewrite.
+        try {
+          const rt2 = await import("openclaw/plugin-sdk/session-transcript-runtime");
+          const entries = await rt2.readVisibleSessionTranscriptMessageEntries(p.sessionTarget || rc.sessionTarget);
+          const plan = engineCall(rt, "microcompactEntries", {
+            sessionId: p.sessionId, sessionKey: p.sessionKey,
+            entries: (entries || []).map((e) => ({ entryId: e.entryId, message: e.message })),
+          });
+          if (plan && Array.isArray(plan.replacements) && plan.replacements.length) {
+            const r = await rc.rewriteTranscriptEntries({ replacements: plan.replacements });
+            engineCall(rt, "microcompactPersisted", { sessionKey: p.sessionKey, result: r });
+            return { changed: Boolean(r && r.changed), bytesFreed: (r && r.bytesFreed) || 0, rewrittenEntries: (r && r.rewrittenEntries) || 0 };
+          }
+        } catch (e) {
+          engineCall(rt, "microcompactPersisted", { sessionKey: p.sessionKey, error: String((e && e.message) || e) });
+        }
       }
       return PASS_MAINTAIN;
     },

@@ -559,3 +559,72 @@ fn p1_t21_subagent_compaction_resets_only_its_own_state_and_restores_reads() {
     );
     assert!(a.get("systemPromptAddition").is_none());
 }
+
+#[test]
+fn persistent_microcompaction_plans_replacements_before_the_newest_turn() {
+    let h = host();
+    let mut rt = rt_with(
+        &h,
+        r#"{"phases":{"bashSecurity":false,"compaction":{"microcompact":{"persist":true}}}}"#,
+        true,
+    );
+    // 160,000 tokens: over the warning (147,000), under the threshold (167,000).
+    call(
+        &mut rt,
+        &h,
+        "commitTurn",
+        json!({"advancementKey": "t1", "admission": {"sessionId": SID, "sessionKey": KEY},
+        "messages": [{"role": "assistant", "content": "ok", "usage": {"input": 160000, "output": 10}}]}),
+    );
+    let m = call(
+        &mut rt,
+        &h,
+        "maintain",
+        json!({"sessionId": SID, "sessionKey": KEY, "runtimeContext": {"provider": "p", "modelId": "m"}}),
+    );
+    assert_eq!(m["action"], "microcompact", "{m}");
+    let mut msgs = transcript(9, 160_000).as_array().unwrap().clone();
+    // The newest turn: a user message and two more results that must stay.
+    msgs.push(json!({"role": "user", "content": "next"}));
+    for i in 0..2 {
+        msgs.push(json!({"role": "toolResult", "toolCallId": format!("n{i}"), "toolName": "exec", "content": [{"type": "text", "text": "fresh ".repeat(500)}]}));
+    }
+    let entries: Vec<Value> = msgs
+        .iter()
+        .enumerate()
+        .map(|(i, m)| json!({"entryId": format!("e{i}"), "message": m}))
+        .collect();
+    let r = call(
+        &mut rt,
+        &h,
+        "microcompactEntries",
+        json!({"sessionId": SID, "sessionKey": KEY, "entries": entries}),
+    );
+    let ids: Vec<&str> = r["replacements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["entryId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["e2", "e4", "e6", "e8"]);
+    assert_eq!(
+        r["replacements"][0]["message"]["content"][0]["text"],
+        "[Old tool result content cleared]"
+    );
+    assert_eq!(r["replacements"][0]["message"]["toolCallId"], "c0");
+    // Only once per post-turn check.
+    let again = call(
+        &mut rt,
+        &h,
+        "microcompactEntries",
+        json!({"sessionId": SID, "entries": entries}),
+    );
+    assert_eq!(again["replacements"], json!([]));
+    call(
+        &mut rt,
+        &h,
+        "microcompactPersisted",
+        json!({"sessionKey": KEY, "result": {"changed": true, "rewrittenEntries": 4, "bytesFreed": 4000}}),
+    );
+    assert!(codes(&h).contains(&"compaction.microcompact.persisted".to_string()));
+}

@@ -97,6 +97,8 @@ pub struct Governor {
     warned: BTreeMap<String, u8>,
     /// Internal runs whose refusal was journaled already.
     recursion_noted: BTreeSet<String>,
+    /// Sessions whose stored entries may be microcompacted now: (tokens, warning).
+    persist_pending: BTreeMap<String, (u64, u64)>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -830,6 +832,17 @@ impl Governor {
             push_stale(env, &mut out, key.as_deref(), &stale);
             self.save(env, &mut out, &sid);
         }
+        // Persistent microcompaction (P1 §9, `microcompact.persist`) when no compaction starts:
+        // the binding layer sends the stored entries to `microcompactEntries`.
+        let persist = env.cfg.microcompact.persist
+            && env.cfg.microcompact.pressure
+            && tokens >= t.warning
+            && res.is_err();
+        if persist {
+            self.persist_pending
+                .insert(sid.clone(), (tokens, t.warning));
+            out.value = json!({ "action": "microcompact" });
+        }
         match res {
             Err(Skip::BelowThreshold) | Err(Skip::Disabled) => Ok(out),
             Err(skip) => {
@@ -868,6 +881,95 @@ impl Governor {
                 Ok(out)
             }
         }
+    }
+
+    /// Persistent microcompaction over the stored transcript entries (`{entryId, message}`):
+    /// the replacements for `rewriteTranscriptEntries`. The newest turn (from the last user
+    /// message on) is never touched.
+    pub fn microcompact_entries(
+        &mut self,
+        env: &Env<'_>,
+        params: &Value,
+    ) -> Result<Out, CoreError> {
+        let mut out = Out::default();
+        let sid = s(params, "sessionId").ok_or_else(|| {
+            CoreError::invalid_input("/params/sessionId", "sessionId is required")
+        })?;
+        let key = s(params, "sessionKey");
+        let entries = match params.get("entries") {
+            Some(Value::Array(e)) => e,
+            _ => {
+                return Err(CoreError::invalid_input(
+                    "/params/entries",
+                    "entries must be an array",
+                ))
+            }
+        };
+        out.value = json!({ "replacements": [] });
+        let Some((tokens, warning)) = self.persist_pending.remove(sid) else {
+            return Ok(out);
+        };
+        let messages: Vec<Value> = entries
+            .iter()
+            .map(|e| e.get("message").cloned().unwrap_or(Value::Null))
+            .collect();
+        let fence = messages
+            .iter()
+            .rposition(|m| m.get("role").and_then(Value::as_str) == Some("user"))
+            .unwrap_or(0);
+        let mc = &env.cfg.microcompact;
+        let keep = usize::try_from(mc.keep_recent).unwrap_or(usize::MAX);
+        let plan = microcompact::plan(
+            &messages,
+            fence,
+            &mc.tools,
+            keep,
+            microcompact::Trigger::Pressure { tokens, warning },
+        );
+        let mut replacements = Vec::new();
+        for &i in &plan.clear {
+            let (Some(entry), Some(Value::Object(m))) = (entries.get(i), messages.get(i)) else {
+                continue;
+            };
+            let Some(id) = entry.get("entryId").and_then(Value::as_str) else {
+                continue;
+            };
+            let mut m = m.clone();
+            m.insert("content".into(), microcompact::marker_content());
+            replacements.push(json!({ "entryId": id, "message": m }));
+        }
+        if !replacements.is_empty() {
+            out.decisions.push(env.decision(
+                "compaction.microcompact.applied",
+                Action::Note,
+                format!("Cleared {} old tool result(s) in the stored transcript (pressure trigger, about {} tokens saved); the newest {} are kept.", replacements.len(), plan.saved_tokens, mc.keep_recent),
+                key,
+                json!({"trigger": "pressure", "cleared": replacements.len(), "alreadyCleared": plan.already_cleared, "compactable": plan.compactable, "savedTokens": plan.saved_tokens, "tokens": tokens, "warning": warning, "persist": true}),
+            ));
+        }
+        out.value = json!({ "replacements": replacements });
+        Ok(out)
+    }
+
+    /// OpenClaw's answer to a transcript rewrite, journaled.
+    pub fn microcompact_persisted(
+        &mut self,
+        env: &Env<'_>,
+        params: &Value,
+    ) -> Result<Out, CoreError> {
+        let mut out = Out::default();
+        let r = params.get("result").unwrap_or(&Value::Null);
+        let rewritten = r
+            .get("rewrittenEntries")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let (code, msg) = match s(params, "error") {
+            Some(e) => ("compaction.microcompact.persist_failed", format!("OpenClaw could not rewrite the transcript: {e}; the model still gets the cleared view.")),
+            None => ("compaction.microcompact.persisted", format!("OpenClaw rewrote {rewritten} transcript entr{} ({} bytes freed).", if rewritten == 1 { "y" } else { "ies" }, r.get("bytesFreed").and_then(Value::as_u64).unwrap_or(0))),
+        };
+        out.decisions.push(env.decision(code, Action::Note, msg, s(params, "sessionKey"), json!({"changed": r.get("changed"), "rewrittenEntries": rewritten, "bytesFreed": r.get("bytesFreed"), "reason": r.get("reason")})));
+        out.value = Value::Null;
+        Ok(out)
     }
 
     /// The compaction provider's request (openclaw.md §13.4).

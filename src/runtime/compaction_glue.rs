@@ -166,7 +166,9 @@ fn passthrough(method: &str, params: &Value) -> Value {
         "commitTurn" => json!({ "status": "committed" }),
         "maintain" => json!({ "action": "none" }),
         "summaryRequest" => json!({ "skip": true }),
+        "microcompactEntries" => json!({ "replacements": [] }),
         "summaryCheck" => json!({ "ok": true, "missing": [] }),
+        "microcompactEntries" => json!({ "replacements": [] }),
         _ => json!({}),
     }
 }
@@ -179,7 +181,7 @@ pub(super) fn engine(
     method: &str,
     params: &Value,
 ) -> Result<Value, CoreError> {
-    const METHODS: [&str; 9] = [
+    const METHODS: [&str; 11] = [
         "assemble",
         "compact",
         "compactResult",
@@ -189,6 +191,8 @@ pub(super) fn engine(
         "bootstrap",
         "summaryRequest",
         "summaryCheck",
+        "microcompactEntries",
+        "microcompactPersisted",
     ];
     if !METHODS.contains(&method) {
         return Err(CoreError::invalid_input(
@@ -224,6 +228,10 @@ pub(super) fn engine(
             "commitTurn" => gov.commit_turn(&e, params),
             "maintain" => gov.maintain(&e, params),
             "summaryRequest" => gov.summary_request(&e, params),
+            "microcompactEntries" => gov.microcompact_entries(&e, params),
+            "microcompactPersisted" => gov.microcompact_persisted(&e, params),
+            "microcompactEntries" => gov.microcompact_entries(&e, params),
+            "microcompactPersisted" => gov.microcompact_persisted(&e, params),
             _ => gov.summary_check(&e, params),
         }
     };

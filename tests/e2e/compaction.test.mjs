@@ -68,10 +68,11 @@ describe("phase 1 compaction governance (gateway)", { concurrency: true }, () =>
     const s = await createScenario({
       name: "p1-mc",
       contextWindow: 32000,
-      // auto off: only microcompaction acts; 50 % lowers warning to 9,767 so two of seven go.
-      pluginConfig: onlyPhases({ compaction: { enabled: true, auto: false, autoCompactPercent: 50 } }),
+      // auto off: only microcompaction acts; 50 % lowers warning to 9,767 so two of seven go;
+      // persist: after turn 2 the stored transcript is rewritten too.
+      pluginConfig: onlyPhases({ compaction: { enabled: true, auto: false, autoCompactPercent: 50, microcompact: { persist: true } } }),
       configPatch: engineSlot,
-      script: { steps: [...toolTurn(m1, 7, 23000), textTurn(m2, 1000)] },
+      script: { steps: [...toolTurn(m1, 7, 23000), textTurn(m2, 23000)] },
     });
     try {
       await withDiagnostics(s, async () => {
@@ -93,10 +94,52 @@ describe("phase 1 compaction governance (gateway)", { concurrency: true }, () =>
           assert.ok(results[i].startsWith(`result ${i + 1} line 1 alpha`), `result ${i + 1} was changed: ${results[i].slice(0, 80)}`);
         }
         const applied = decisionsFor(s, key).filter((d) => d.code === "compaction.microcompact.applied");
-        assert.equal(applied.length, 1, JSON.stringify(decisionsFor(s, key)));
-        assert.equal(applied[0].details.cleared, 2);
-        assert.equal(applied[0].details.trigger, "pressure");
+        const projected = applied.filter((d) => !d.details.persist);
+        assert.equal(projected.length, 1, JSON.stringify(decisionsFor(s, key)));
+        assert.equal(projected[0].details.cleared, 2);
+        assert.equal(projected[0].details.trigger, "pressure");
+        // Persistent microcompaction after turn 2 (turn 2 itself is the fenced newest turn):
+        // OpenClaw's rewriteTranscriptEntries reports the rewrite.
+        const stored = applied.filter((d) => d.details.persist);
+        assert.equal(stored.length, 1, JSON.stringify(decisionsFor(s, key).map((d) => d.code)));
+        assert.equal(stored[0].details.cleared, 2);
+        const persisted = decisionsFor(s, key).find((d) => d.code === "compaction.microcompact.persisted");
+        assert.ok(persisted, JSON.stringify(decisionsFor(s, key).map((d) => [d.code, d.message])));
+        assert.ok(persisted.details.rewrittenEntries >= 2, JSON.stringify(persisted));
         assertNotDowngraded(s);
+      });
+    } finally {
+      await s.cleanup({ failed: s.failed });
+    }
+  });
+
+  // Hooks-only mode (P1-R12, issue 4 item 7): no engine slot; oversize results are capped at persist
+  // time and the degraded mode is logged.
+  test("p1_e2e_hooks_only_mode_caps_oversize_results", { timeout: TIMEOUT }, async () => {
+    const h1 = marker("cap1");
+    const h2 = marker("cap2");
+    const s = await createScenario({
+      name: "p1-hooks",
+      contextWindow: 32000,
+      pluginConfig: onlyPhases({ compaction: { enabled: true, maxToolResultChars: 4000 } }),
+      script: { steps: [...toolTurn(h1, 1, 3000), textTurn(h2, 3000)] },
+    });
+    try {
+      await withDiagnostics(s, async () => {
+        await s.startGateway();
+        const key = s.sessionKey("cap");
+        assert.equal((await s.runAgent({ message: `${h1} one big command`, sessionKey: key })).code, 0);
+        assert.equal((await s.runAgent({ message: `${h2} and?`, sessionKey: key })).code, 0);
+        const req = s.modelLog().find((e) => e.matched === `${h2}:reply`);
+        assert.ok(req, "turn 2 never reached the model");
+        assert.equal(req.allToolResultChars.length, 1);
+        assert.ok(req.allToolResultChars[0] <= 4000, `stored result has ${req.allToolResultChars[0]} chars`);
+        assert.ok(req.allToolResults[0].startsWith("result 1 line 1 alpha"), req.allToolResults[0]);
+        const capped = decisionsFor(s, key).filter((d) => d.code === "compaction.capped.tool_result");
+        assert.equal(capped.length, 1, JSON.stringify(decisionsFor(s, key)));
+        assert.ok(capped[0].details.chars > 10000);
+        const log = fs.readFileSync(s.openclawLog, "utf8");
+        assert.ok(log.includes("core.degraded.no_engine_slot"), "hooks-only mode was not logged");
       });
     } finally {
       await s.cleanup({ failed: s.failed });

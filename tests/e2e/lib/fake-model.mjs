@@ -41,7 +41,7 @@
 //
 // Every request is appended to the log (JSONL) and to `requests`:
 //   { n, at, method, url, model, stream, roles, toolNames, messageCount, turn, call, lastUser,
-//     lastTool, toolResults, allToolResults (each clipped to 200 chars), matched, reply: {kind, ...}, status }
+//     lastTool, toolResults, allToolResults (each clipped to 200 chars), allToolResultChars, matched, reply: {kind, ...}, status }
 
 import http from "node:http";
 import fs from "node:fs";
@@ -264,6 +264,7 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
       toolResults: info.toolResults,
       // Every tool message of the request (earlier turns too), clipped: what the model was shown.
       allToolResults: info.allToolResults.map((t) => t.slice(0, 200)),
+      allToolResultChars: info.allToolResults.map((t) => t.length),
       matched: step ? step.id : null,
     };
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
