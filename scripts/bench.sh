@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Phase 4 benchmark (spec §12, P4-R49) — not a test. Measures evaluate() over tldr.txt natively
+# Benchmarks — not tests. Phase 4 (spec §12, P4-R49): Measures evaluate() over tldr.txt natively
 # (cargo bench, profile `native`), then the wasm build and the tree-sitter-bash peer in Node 24,
-# and prints one markdown table (native, wasm, tree-sitter rows, wasm-vs-tree-sitter ratio).
+# and prints one markdown table (native, wasm, tree-sitter rows, wasm-vs-tree-sitter ratio). Phase 1:
+# the per-turn cost of the context engine's assemble over 100 / 1,000 / 10,000 messages.
 #
 #   bash scripts/bench.sh            # builds pkg/wasm first if it is missing
 #   AGENT_OPS_CORPORA_DIR=... bash scripts/bench.sh
@@ -22,3 +23,8 @@ echo "[bench] native: cargo bench --profile native --bench shell" >&2
 AGENT_OPS_BENCH_JSON="$tmp/native.json" cargo bench --quiet --profile native --bench shell >&2
 echo "[bench] wasm and tree-sitter-bash in Node $("$node" --version)" >&2
 "$node" tests/bench/wasm-bench.mjs --native "$tmp/native.json" "$@"
+echo >&2
+echo "[bench] phase 1: assemble per turn (native, then wasm in Node)" >&2
+cargo bench --quiet --profile native --bench compaction
+echo
+"$node" tests/bench/assemble-bench.mjs

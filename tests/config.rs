@@ -86,3 +86,33 @@ fn bad_configs_name_the_key_path() {
         );
     }
 }
+
+/// Every shipped skill (read by the agent, openclaw.md §8) has frontmatter whose `name` is its
+/// directory and a non-empty `description`.
+#[test]
+fn shipped_skills_have_valid_frontmatter() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("skills");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(entry.path().join("SKILL.md")).unwrap();
+        let front = text
+            .strip_prefix("---\n")
+            .and_then(|t| t.split_once("\n---\n"))
+            .map(|(f, _)| f)
+            .unwrap_or_else(|| panic!("{name}: no frontmatter"));
+        assert!(
+            front.lines().any(|l| l == format!("name: {name}")),
+            "{name}: name line"
+        );
+        assert!(
+            front
+                .lines()
+                .any(|l| l.starts_with("description: ") && l.len() > 40),
+            "{name}: description"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 2);
+}

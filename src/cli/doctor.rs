@@ -82,6 +82,10 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
                 .and_then(Value::as_str)
                 == Some("agent-ops"),
         ),
+        compaction_provider: oc
+            .pointer("/agents/defaults/compaction/provider")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         ..HostInfo::default()
     };
     let host = NativeHost::new(HostDirs {

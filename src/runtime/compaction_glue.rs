@@ -74,6 +74,16 @@ pub(super) fn init(
             });
         }
     }
+    if let Some(p) = result.phases.iter_mut().find(|p| p.key == "compaction") {
+        if !selected {
+            p.degraded.push("hooks-only mode (no circuit breaker, no microcompaction): set plugins.slots.contextEngine=\"agent-ops\"".into());
+        }
+        if cfg.summary_template == SummaryTemplate::NineSection
+            && info.compaction_provider.as_deref() != Some(ENGINE_ID)
+        {
+            p.degraded.push("built-in summary format: set agents.defaults.compaction.provider=\"agent-ops\" for the nine-section summary".into());
+        }
+    }
     result.registrations.push(reg("tool_result_persist", None));
     result
         .registrations
@@ -168,7 +178,6 @@ fn passthrough(method: &str, params: &Value) -> Value {
         "summaryRequest" => json!({ "skip": true }),
         "microcompactEntries" => json!({ "replacements": [] }),
         "summaryCheck" => json!({ "ok": true, "missing": [] }),
-        "microcompactEntries" => json!({ "replacements": [] }),
         _ => json!({}),
     }
 }
@@ -228,8 +237,6 @@ pub(super) fn engine(
             "commitTurn" => gov.commit_turn(&e, params),
             "maintain" => gov.maintain(&e, params),
             "summaryRequest" => gov.summary_request(&e, params),
-            "microcompactEntries" => gov.microcompact_entries(&e, params),
-            "microcompactPersisted" => gov.microcompact_persisted(&e, params),
             "microcompactEntries" => gov.microcompact_entries(&e, params),
             "microcompactPersisted" => gov.microcompact_persisted(&e, params),
             _ => gov.summary_check(&e, params),

@@ -63,14 +63,38 @@ const TURNS = [
   { label: "list the workspace", command: "ls -la", expect: "allow" },
 ];
 
+// Phase 1: a session whose first turn runs seven read-only commands with long output (23,000 prompt
+// tokens reported), then a second turn at 25,500 tokens: over our threshold for the 32,000-token model.
+const P1_TOOLS = 7;
+const SECTIONS = ["Primary request and intent", "Key technical concepts", "Files and code sections", "Errors and fixes", "Problem solving", "All user messages", "Pending tasks", "Current work", "Optional next step"];
+
+function phase1Steps(m1, m2) {
+  const steps = [];
+  for (let i = 1; i <= P1_TOOLS; i++) {
+    steps.push({ id: `${m1}:exec${i}`, match: { marker: m1, call: i, tools: "some" }, toolCalls: [{ name: "exec", arguments: { command: `seq -f "row %g of listing ${i}: alpha beta gamma delta" 1 300` } }] });
+  }
+  steps.push({ id: `${m1}:end`, match: { marker: m1, call: P1_TOOLS + 1, tools: "some" }, text: "I listed everything.", usage: { prompt_tokens: 23000, completion_tokens: 20 } });
+  steps.push({ id: `${m2}:reply`, match: { marker: m2, tools: "some", turn: "first" }, text: "Summary of the listings: all rows present.", usage: { prompt_tokens: 25500, completion_tokens: 20 } });
+  steps.push({ id: "p1:summary", match: { marker: "agent-ops summary request v1", tools: "none" }, text: SECTIONS.map((t) => `## ${t}\nDemo: ${t.toLowerCase()}.`).join("\n\n"), times: 0 });
+  return steps;
+}
+
 async function main() {
   checkPrerequisites();
-  const pluginConfig = args.config ?? { phases: { bashSecurity: { enabled: true, askAction: "block" } } };
+  const pluginConfig = args.config ?? { phases: { bashSecurity: { enabled: true, askAction: "block" }, compaction: { enabled: true } } };
   const turns = TURNS.map((t, i) => ({ ...t, n: i + 1, mark: marker(`demo${i + 1}`) }));
+  const p1 = [marker("demo-p1a"), marker("demo-p1b")];
   const steps = turns.flatMap((t) =>
     execThenReport(t.mark, t.command, { reportText: "I asked the exec tool to run it. It answered:\n{{lastToolResult}}" }),
-  );
-  const s = await createScenario({ name: "demo", pluginConfig, script: { steps } });
+  ).concat(phase1Steps(p1[0], p1[1]));
+  const s = await createScenario({
+    name: "demo",
+    pluginConfig,
+    contextWindow: 32000,
+    // Phase 1 as an operator enables it: our context engine and our compaction provider.
+    configPatch: { plugins: { slots: { contextEngine: "agent-ops" } }, agents: { defaults: { compaction: { provider: "agent-ops" } } } },
+    script: { steps },
+  });
   let failed = false;
   try {
     out(bold("agent-ops demo — real OpenClaw, scripted model"));
@@ -146,14 +170,35 @@ async function main() {
       out();
     }
 
-    out(bold(`Decision journal (${path.relative(s.dir, path.join(s.pluginStateDir, "audit"))}/, ${decisions.length} entries)`));
-    for (const x of decisions) {
+    if (pluginConfig.phases?.compaction !== false && pluginConfig.phases?.compaction?.enabled !== false) {
+      out(bold("Phase 1: compaction governance (context window 32,000 tokens: threshold 25,114, warning 20,929)"));
+      const key = s.sessionKey("p1");
+      const r1 = args.local ? await s.runAgentLocal({ message: `${p1[0]} List seven things.`, sessionKey: key }) : await s.runAgent({ message: `${p1[0]} List seven things.`, sessionKey: key });
+      out(`  ${cyan("turn 1".padEnd(13))} ${P1_TOOLS} exec calls with long output; the model reports 23,000 prompt tokens ${dim(`(exit ${r1.code})`)}`);
+      const r2 = args.local ? await s.runAgentLocal({ message: `${p1[1]} Summarise them.`, sessionKey: key }) : await s.runAgent({ message: `${p1[1]} Summarise them.`, sessionKey: key });
+      const req2 = s.modelLog().find((e) => e.matched === `${p1[1]}:reply`);
+      const cleared = (req2?.allToolResults ?? []).filter((t) => t === "[Old tool result content cleared]").length;
+      out(`  ${cyan("turn 2".padEnd(13))} the model saw ${req2?.allToolResults?.length ?? 0} earlier tool results, ${cleared} of them as "[Old tool result content cleared]" ${dim(`(exit ${r2.code})`)}`);
+      const sum = s.modelLog().find((e) => e.matched === "p1:summary");
+      const has = sum ? SECTIONS.filter((t) => sum.lastUser.includes(t)).length : 0;
+      out(`  ${cyan("summarizer".padEnd(13))} ${sum ? `our request asked for ${has}/9 sections` : red("no summarizer request")}`);
+      const p1d = s.readDecisions().filter((x) => x.phase === "compaction" && x.sessionKey === key);
+      for (const x of p1d) out(`  ${cyan("plugin".padEnd(13))} ${bold(x.code)}  ${x.message}`);
+      const ok1 = cleared >= 1 && has === 9 && p1d.some((x) => x.code === "compaction.ok");
+      if (!ok1) problems++;
+      out(`  ${ok1 ? green("✔ as expected") : red("✘ phase 1 did not act as expected")}`);
+      out();
+    }
+
+    const journal = s.readDecisions();
+    out(bold(`Decision journal (${path.relative(s.dir, path.join(s.pluginStateDir, "audit"))}/, ${journal.length} entries)`));
+    for (const x of journal) {
       const { _file, ...rec } = x;
       out(indent(JSON.stringify(rec), 2));
     }
-    if (!decisions.length) out(indent(yellow("(empty)"), 2));
+    if (!journal.length) out(indent(yellow("(empty)"), 2));
     out();
-    const modelCalls = log.filter((e) => e.kind === "chat");
+    const modelCalls = s.modelLog().filter((e) => e.kind === "chat");
     const unmatched = modelCalls.filter((e) => !e.matched);
     out(dim(`${modelCalls.length} model calls (${unmatched.length} unscripted), ${elapsed} s for the agent turns`));
     if (problems) {
