@@ -42,9 +42,10 @@ fn main() {
     println!("| messages | input JSON (KiB) | assemble mean (µs) | min (µs) | µs per message | cleared |");
     println!("|---:|---:|---:|---:|---:|---:|");
     for n in [100usize, 1_000, 10_000] {
-        let params = json!({"sessionId": "s", "sessionKey": "agent:main:main", "messages": transcript(n),
+        let params =
+            json!({"sessionId": "s", "sessionKey": "agent:main:main", "messages": transcript(n),
             "runtimeContext": {"provider": "p", "model": "m"}})
-        .to_string();
+            .to_string();
         let iters = (200_000 / n).clamp(5, 2_000);
         let mut cleared = 0;
         let _ = rt.engine_json(&host, "assemble", &params);

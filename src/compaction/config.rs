@@ -89,15 +89,20 @@ impl Default for MicrocompactConfig {
             persist: false,
             keep_recent: 5,
             gap_minutes: 60,
+            // P1-R13, verified against the tool list OpenClaw 2026.9.6 sends to the model and its
+            // tool catalogue (docs/tools/index.md): there are no `grep`/`glob` tools; the search
+            // and fetch tools are `web_search`, `x_search` and `web_fetch`, and `browser` and
+            // `code_execution` return large outputs too.
             tools: [
                 "read",
                 "exec",
                 "process",
                 "ls",
-                "grep",
-                "glob",
                 "web_fetch",
                 "web_search",
+                "x_search",
+                "browser",
+                "code_execution",
                 "edit",
                 "write",
                 "apply_patch",
