@@ -57,7 +57,11 @@ fn main() {
             best = best.min(t.elapsed().as_secs_f64());
             cleared = serde_json::from_str::<Value>(&out)
                 .ok()
-                .and_then(|v| v["value"]["clear"].as_array().map(Vec::len))
+                .and_then(|v| {
+                    v.pointer("/value/clear")
+                        .and_then(Value::as_array)
+                        .map(Vec::len)
+                })
                 .unwrap_or(0);
         }
         let mean = t0.elapsed().as_secs_f64() / iters as f64;
