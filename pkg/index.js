@@ -23,7 +23,7 @@ const GLUE = require.resolve("./wasm/agent_ops.js");
 function runtime() {
   let rt = globalThis[SINGLETON];
   if (!rt) {
-    rt = { glue: null, gluePath: null, core: null, initKey: null, configJson: null, infoJson: null, initResult: null, logger: null, once: new Set() };
+    rt = { glue: null, gluePath: null, core: null, initKey: null, configJson: null, infoJson: null, initResult: null, logger: null, api: null, once: new Set() };
     globalThis[SINGLETON] = rt;
   }
   return rt;
@@ -266,9 +266,34 @@ function handle(reg, event, ctx) {
   for (const job of resp.jobs || []) {
     if (job.kind === "approval" && ret && ret.requireApproval) {
       ret.requireApproval.onResolution = (decision) => complete(rt, job.id, { decision });
+    } else if (job.kind === "inject") {
+      inject(rt, job.payload);
     }
   }
   return ret;
+}
+
+/** A one-shot note for the session's next turn (the core decided the text). */
+function inject(rt, p) {
+  const api = rt.api;
+  const fn = api && (api.enqueueNextTurnInjection || (api.session && api.session.workflow && api.session.workflow.enqueueNextTurnInjection));
+  if (typeof fn !== "function" || !p) return;
+  Promise.resolve()
+    .then(() => fn.call(api, { sessionKey: p.sessionKey, text: p.text, idempotencyKey: p.idempotencyKey, placement: "append_context", ttlMs: 3_600_000 }))
+    .catch((e) => log(rt, "warn", `core.inject_failed: ${(e && e.message) || e}`));
+}
+
+/** A slash command: dispatched like a hook; the core's `ret.text` is the reply. */
+function command(cmd, ctx) {
+  const rt = runtime();
+  try {
+    const resp = JSON.parse(core(rt).dispatch(cmd.handler, toJson({ args: ctx && ctx.args }), toJson(ctx ?? null)));
+    if (resp.error) return { text: `agent-ops: ${resp.error.message}` };
+    return { text: (resp.ret && resp.ret.text) || "agent-ops: no answer" };
+  } catch (e) {
+    poison(rt, e);
+    return { text: "agent-ops: the command failed; see the gateway log" };
+  }
 }
 
 function complete(rt, jobId, outcome) {
@@ -292,7 +317,11 @@ function engineCall(rt, method, params) {
   try {
     const out = JSON.parse(core(rt).engine(method, toJson(params)));
     for (const d of out.diagnostics || []) log(rt, d.level, `${d.code}: ${d.message}`);
-    if (out.error) log(rt, "warn", `${out.error.code}: ${out.error.message}`);
+    if (out.error) {
+      log(rt, "warn", `${out.error.code}: ${out.error.message}`);
+      return null;
+    }
+    if (out.invalidInput) log(rt, "warn", `${out.invalidInput.code}: ${out.invalidInput.path} ${out.invalidInput.message}`);
     return out.value ?? null;
   } catch (e) {
     poison(rt, e);
@@ -452,6 +481,7 @@ export default {
   register(api) {
     const rt = runtime();
     rt.logger = api.logger || rt.logger;
+    rt.api = api;
     const result = init(rt, api);
     if (!result || !result.ok) {
       const errors = (result && result.errors) || [];
@@ -468,6 +498,11 @@ export default {
       const opts = { priority: reg.priority };
       if (reg.matcher) opts.matcher = reg.matcher;
       api.on(reg.hook, (event, ctx) => handle(reg, event, ctx), opts);
+    }
+    for (const cmd of result.commands || []) {
+      if (typeof api.registerCommand === "function") {
+        api.registerCommand({ name: cmd.name, description: cmd.description, acceptsArgs: cmd.acceptsArgs, handler: (ctx) => command(cmd, ctx) });
+      }
     }
     if (result.engine && typeof api.registerContextEngine === "function") {
       const spec = result.engine;

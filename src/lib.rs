@@ -37,6 +37,7 @@ pub mod compaction;
 pub mod config;
 pub mod coordinator;
 pub mod fork_skills;
+pub mod hash;
 pub mod host;
 pub mod memory_scope;
 pub mod phase;

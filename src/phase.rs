@@ -34,7 +34,7 @@ pub const PHASES: [PhaseInfo; 7] = [
         number: 2,
         title: "Loop termination and budgets",
         summary: "Caps on model calls, tool calls and tokens, repeat and cycle detection, token-target continuation.",
-        implemented: false,
+        implemented: true,
         area: "budget",
     },
     PhaseInfo {

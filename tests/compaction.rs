@@ -366,7 +366,7 @@ fn p1_t15_invalid_messages_pass_through_and_are_recorded() {
         .engine(&h, "assemble", &json!({"sessionId": SID, "messages": "x"}))
         .unwrap();
     assert_eq!(v["value"]["clear"], json!([]));
-    assert_eq!(v["error"]["code"], "core.invalid_input");
+    assert_eq!(v["invalidInput"]["code"], "core.invalid_input");
     assert!(codes(&h).contains(&"core.invalid_input".to_string()));
     let v = rt
         .engine(

@@ -37,11 +37,19 @@ fn init_reports_phases_registrations_and_state_dir() {
     assert_eq!(r.state_dir, "/oc/agent-ops");
     assert_eq!(r.phases.len(), 7);
     let handlers: Vec<&str> = r.registrations.iter().map(|g| g.handler.as_str()).collect();
+    let of = |phase: &str| -> Vec<&str> {
+        handlers
+            .iter()
+            .copied()
+            .filter(|h| h.starts_with(&format!("{phase}:")))
+            .collect()
+    };
+    assert_eq!(handlers[0], "bashSecurity:before_tool_call");
+    assert_eq!(of("bashSecurity"), ["bashSecurity:before_tool_call"]);
     // Phase 1 without the engine slot runs hooks-only (P1-R12): five handlers.
     assert_eq!(
-        handlers,
+        of("compaction"),
         [
-            "bashSecurity:before_tool_call",
             "compaction:tool_result_persist",
             "compaction:after_tool_call",
             "compaction:before_compaction",
@@ -49,6 +57,10 @@ fn init_reports_phases_registrations_and_state_dir() {
             "compaction:agent_end"
         ]
     );
+    // Phase 2 with conversation access: nine handlers, one per hook (OC-R10).
+    assert_eq!(of("loopBudget").len(), 9, "{handlers:?}");
+    assert_eq!(r.commands.len(), 1);
+    assert_eq!(r.commands[0].name, "budget");
     assert!(r
         .engine
         .as_ref()
@@ -79,7 +91,7 @@ fn disabled_phase_registers_nothing_and_writes_nothing() {
     let mut rt = Runtime::new();
     let r = rt.init(
         &h,
-        r#"{"phases":{"bashSecurity":false,"compaction":false}}"#,
+        r#"{"phases":{"bashSecurity":false,"compaction":false,"loopBudget":false}}"#,
         "{}",
     );
     assert!(r.ok);

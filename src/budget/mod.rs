@@ -4,5 +4,8 @@
 //! implemented in `agent-ops doctor`; it registers no hooks.
 
 mod config;
+pub mod ledger;
+pub mod target;
+pub mod tracker;
 
 pub use config::{LoopBudgetConfig, RepeatConfig, SubagentCaps, TokenTargetConfig};

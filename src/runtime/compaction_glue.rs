@@ -275,7 +275,7 @@ fn invalid(
         details: json!({ "method": method, "path": e.path }),
     };
     active.record(host, &mut resp, d, false);
-    json!({ "value": passthrough(method, params), "error": e, "diagnostics": resp.diagnostics })
+    json!({ "value": passthrough(method, params), "invalidInput": e, "diagnostics": resp.diagnostics })
 }
 
 /// Service tick for phase 1.

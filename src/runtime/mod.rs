@@ -7,10 +7,11 @@
 mod types;
 
 pub use types::{
-    CoreError, Diagnostic, EngineSpec, FailureMode, FailurePolicy, HookResponse, HostInfo,
-    InitResult, Job, JobKind, ModelInfo, PhaseReport, ProviderSpec, Registration,
+    CommandSpec, CoreError, Diagnostic, EngineSpec, FailureMode, FailurePolicy, HookResponse,
+    HostInfo, InitResult, Job, JobKind, ModelInfo, PhaseReport, ProviderSpec, Registration,
 };
 
+mod budget_glue;
 mod compaction_glue;
 
 use crate::audit::{self, Action, Decision};
@@ -51,6 +52,8 @@ struct Active {
     next_job: u64,
     /// Phase 1 state.
     governor: crate::compaction::Governor,
+    /// Phase 2 state.
+    tracker: crate::budget::tracker::Tracker,
 }
 
 #[derive(Debug, Clone)]
@@ -236,6 +239,9 @@ impl Runtime {
                 config.phases.bash_security.settings(),
             ));
         }
+        if config.phases.loop_budget.enabled() {
+            budget_glue::init(&config, &info, &mut result);
+        }
         if config.phases.compaction.enabled() {
             if let Err(e) = compaction_glue::init(&config, &info, &mut result) {
                 result.ok = false;
@@ -264,6 +270,7 @@ impl Runtime {
             pending: BTreeMap::new(),
             next_job: 0,
             governor: crate::compaction::Governor::default(),
+            tracker: crate::budget::tracker::Tracker::default(),
         });
         result
     }
@@ -343,6 +350,8 @@ impl Runtime {
             && compaction_glue::handles(name)
         {
             compaction_glue::dispatch(active, host, name, event, ctx, &ids, &mut resp);
+        } else if phase == Some("loopBudget") && active.config.phases.loop_budget.enabled() {
+            budget_glue::dispatch(active, host, name, event, ctx, &mut resp);
         } else if let Some(p) = phase {
             if crate::phase::phase_by_key(p).is_none() {
                 return Err(CoreError::invalid_input(
@@ -413,6 +422,9 @@ impl Runtime {
         let mut resp = HookResponse::default();
         if active.config.phases.compaction.enabled() {
             compaction_glue::tick(active, host, &mut resp);
+        }
+        if active.config.phases.loop_budget.enabled() {
+            budget_glue::tick(active, host);
         }
         Ok(resp)
     }

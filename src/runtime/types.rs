@@ -110,6 +110,9 @@ pub enum JobKind {
     Llm,
     /// An approval whose resolution is reported back (`onResolution`).
     Approval,
+    /// A one-shot note for the session's next turn (`enqueueNextTurnInjection`); payload
+    /// `{sessionKey, text, idempotencyKey}`.
+    Inject,
     /// A timer.
     Timer,
 }
@@ -208,6 +211,23 @@ pub struct InitResult {
     /// Compaction provider to register (phase 1, nine-section summaries).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compaction_provider: Option<ProviderSpec>,
+    /// Slash commands to register; their handler is dispatched like a hook.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<CommandSpec>,
+}
+
+/// A slash command the binding layer registers (`api.registerCommand`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandSpec {
+    /// Command name without the slash.
+    pub name: String,
+    /// One line for the command list.
+    pub description: String,
+    /// Name to pass to `dispatch` (`<phaseKey>:command:<name>`); the answer's `ret.text` is the reply.
+    pub handler: String,
+    /// Whether the command takes arguments.
+    pub accepts_args: bool,
 }
 
 /// A typed error returned instead of a result (README G-R20).

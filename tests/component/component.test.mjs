@@ -159,7 +159,10 @@ describe("WIT component in jco (agent-ops:core/host over a temp dir)", () => {
   });
 
   test("engine, complete-job and tick answer with JSON", () => {
-    assert.deepEqual(parse(c.engine("compact", "{}"), "engine(compact)"), { passThrough: true, delegate: true });
+    // P1-T15: invalid engine input is recorded and answered with the method's pass-through.
+    const compact = parse(c.engine("compact", "{}"), "engine(compact)");
+    assert.equal(compact.value?.action, "delegate", JSON.stringify(compact));
+    assert.equal(compact.invalidInput?.code, "core.invalid_input", JSON.stringify(compact));
     assert.equal(parse(c.engine("nope", "{}"), "engine(nope)").error?.code, "core.invalid_input");
     const cj = parse(c.completeJob("no-such-job", JSON.stringify({ decision: "deny" })), "completeJob");
     assert.equal(cj.diagnostics?.[0]?.code, "core.job.unknown", JSON.stringify(cj));
