@@ -1,6 +1,7 @@
 //! Integration tests, built into one binary (autotests = false).
 //!
 //! - `cli`: the `agent-ops` binary's contracts (phase 4 §10, README G-R14a).
+//! - `budget`: phase 2 through the runtime's dispatch (P2 §13).
 //! - `compaction`: phase 1 through the runtime's engine methods and hooks (P1 §17).
 //! - `config`: the config type against the committed manifest (no drift).
 //! - `shell`, `shell_checks_a`, `shell_checks_b`: phase 4 acceptance cases (§16).
@@ -17,6 +18,7 @@
 )]
 
 mod bash_diff;
+mod budget;
 mod cli;
 mod compaction;
 mod config;

@@ -117,6 +117,8 @@ pub struct RunLedger {
     pub warned: Vec<String>,
     /// How the run ended.
     pub terminal: Option<String>,
+    /// `before_agent_run` was seen (a revision pass fires it again with a rewritten prompt).
+    pub run_started: bool,
 }
 
 impl RunLedger {

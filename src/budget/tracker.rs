@@ -252,8 +252,14 @@ impl Tracker {
             .cloned()
         {
             if let Some(pcap) = env.cfg.max_session_tokens {
-                let rem = pcap.saturating_sub(self.budget(env, out, &parent_sid).used());
-                cap = Some(cap.map_or(rem, |c| c.min(used.saturating_add(rem))));
+                // The parent's total already includes what this child was charged.
+                let total = self.budget(env, out, &parent_sid).used();
+                let effective = if total >= pcap {
+                    used.saturating_sub(total - pcap)
+                } else {
+                    used.saturating_add(pcap - total)
+                };
+                cap = Some(cap.map_or(effective, |c| c.min(effective)));
             }
         }
         (used, cap)
@@ -272,7 +278,10 @@ impl Tracker {
             .is_none_or(|k| k == "external_user");
         let prompt = s(event, "prompt").unwrap_or("");
         let l = self.ledger(env, &run_id, ctx);
-        if external && env.cfg.token_target.enabled && !l.is_subagent && !l.is_internal {
+        // Only the run's first pass carries the user's own prompt; revision passes wrap it.
+        let first = !l.run_started;
+        l.run_started = true;
+        if first && external && env.cfg.token_target.enabled && !l.is_subagent && !l.is_internal {
             l.target = parse_target(prompt);
         }
         let key = l.session_key.clone();
@@ -281,7 +290,9 @@ impl Tracker {
         };
         let (used, cap) = self.session_cap(env, &mut out, key.as_deref(), &sid);
         let b = self.budget(env, &mut out, &sid);
-        b.runs += 1;
+        if first {
+            b.runs += 1;
+        }
         b.last_run_at = env.now_ms;
         if b.session_key.is_none() {
             b.session_key = key.clone();
@@ -341,9 +352,15 @@ impl Tracker {
             key.as_deref().and_then(|k| self.parents.get(k)),
         ) {
             if let Some(parent) = self.live.get(pk).and_then(|r| self.runs.get(r)) {
+                // The parent's total already includes this child's charged output.
                 let own = self.runs.get(run_id).map_or(0, RunLedger::output_tokens);
-                let rem = cap.saturating_sub(parent.output_tokens());
-                lim.run_tokens = Some(cap.min(own.saturating_add(rem)));
+                let total = parent.output_tokens();
+                let effective = if total >= cap {
+                    own.saturating_sub(total - cap)
+                } else {
+                    own.saturating_add(cap - total)
+                };
+                lim.run_tokens = Some(cap.min(effective));
             }
         }
         let mut session_used = None;
@@ -473,17 +490,8 @@ impl Tracker {
                 out.decisions.push(env.decision("budget.continue.below_target", Action::Note, format!("Continuation {} granted: {instruction}", snapshot.continuation_count), Some(&snapshot), None, json!({"continuationCount": snapshot.continuation_count, "turnTokens": snapshot.output_tokens(), "target": snapshot.target})));
             }
             Finalize::Stop(st) => {
+                // A cap was journaled when it was hit; the finalize only enforces it.
                 out.ret = json!({ "action": "finalize", "reason": audit::block_text(&st.code, &st.message) });
-                if ev.is_none() && snapshot.cap_hit.is_some() {
-                    out.decisions.push(env.decision(
-                        &st.code,
-                        Action::Deny,
-                        format!("Run finalized: {}.", st.message),
-                        Some(&snapshot),
-                        None,
-                        json!({}),
-                    ));
-                }
             }
         }
         if let Some(e) = ev {

@@ -1,0 +1,273 @@
+//! Phase 2 through the runtime's dispatch, as the JS entry calls it (P2 §13).
+
+use agent_ops::host::{HostDirs, MemoryHost};
+use agent_ops::runtime::{JobKind, Runtime};
+use serde_json::{json, Value};
+
+const NOW: i64 = 1_795_996_800_000;
+
+fn setup(cfg: Value) -> (MemoryHost, Runtime) {
+    let h = MemoryHost::new(
+        HostDirs {
+            home_dir: "/home/u".into(),
+            workspace_dir: "/home/u/ws".into(),
+            ..HostDirs::default()
+        },
+        NOW,
+    );
+    let mut rt = Runtime::new();
+    let config = json!({"phases": {"bashSecurity": false, "compaction": false, "loopBudget": cfg}})
+        .to_string();
+    let r = rt.init(
+        &h,
+        &config,
+        r#"{"openclawStateDir":"/oc","conversationAccess":true}"#,
+    );
+    assert!(r.ok, "{:?}", r.errors);
+    (h, rt)
+}
+
+fn hook(
+    rt: &mut Runtime,
+    h: &MemoryHost,
+    name: &str,
+    event: Value,
+    ctx: Value,
+) -> agent_ops::runtime::HookResponse {
+    rt.dispatch(h, &format!("loopBudget:{name}"), &event, &ctx)
+        .unwrap()
+}
+
+fn ctx(run: &str, key: &str) -> Value {
+    json!({"runId": run, "sessionKey": key, "sessionId": format!("sid-{key}")})
+}
+
+#[test]
+fn revision_passes_keep_the_target_and_count_one_run() {
+    let (h, mut rt) = setup(json!({}));
+    let c = ctx("r1", "agent:main:a");
+    hook(
+        &mut rt,
+        &h,
+        "before_agent_run",
+        json!({"prompt": "+2k write it"}),
+        c.clone(),
+    );
+    let f = hook(
+        &mut rt,
+        &h,
+        "before_agent_finalize",
+        json!({"runId": "r1", "lastAssistantMessage": {"role": "assistant"}}),
+        c.clone(),
+    );
+    assert_eq!(f.ret["action"], "revise");
+    // The revision pass fires before_agent_run again with OpenClaw's wrapped prompt.
+    hook(
+        &mut rt,
+        &h,
+        "before_agent_run",
+        json!({"prompt": "[Queued user message from a previous active turn; …]\n+2k write it\n\nBefore accepting…"}),
+        c.clone(),
+    );
+    let f = hook(
+        &mut rt,
+        &h,
+        "before_agent_finalize",
+        json!({"runId": "r1"}),
+        c.clone(),
+    );
+    assert_eq!(
+        f.ret["action"], "revise",
+        "the target survived the second pass"
+    );
+    let text = h
+        .file_text("/oc/agent-ops/budget/sid-agent_main_a.json")
+        .unwrap();
+    assert!(text.contains("\"runs\": 1"), "{text}");
+}
+
+#[test]
+fn p2_t14_session_budget_refuses_the_next_run() {
+    let (h, mut rt) = setup(json!({"maxSessionTokens": 1000}));
+    let c = ctx("r1", "agent:main:b");
+    hook(
+        &mut rt,
+        &h,
+        "before_agent_run",
+        json!({"prompt": "hi"}),
+        c.clone(),
+    );
+    hook(
+        &mut rt,
+        &h,
+        "agent_end",
+        json!({"runId": "r1", "success": true}),
+        c.clone(),
+    );
+    hook(
+        &mut rt,
+        &h,
+        "llm_output",
+        json!({"runId": "r1", "usage": {"input": 1100, "output": 100}}),
+        c,
+    );
+    let r = hook(
+        &mut rt,
+        &h,
+        "before_agent_run",
+        json!({"prompt": "again"}),
+        ctx("r2", "agent:main:b"),
+    );
+    assert_eq!(r.ret["outcome"], "block");
+    assert!(r.ret["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("agent-ops[budget.cap.session_tokens]"));
+    assert_eq!(r.ret["category"], "budget");
+    // A fresh runtime (a restart) reads the same file.
+    let mut rt2 = Runtime::new();
+    let config = json!({"phases": {"bashSecurity": false, "compaction": false, "loopBudget": {"maxSessionTokens": 1000}}}).to_string();
+    assert!(
+        rt2.init(
+            &h,
+            &config,
+            r#"{"openclawStateDir":"/oc","conversationAccess":true}"#
+        )
+        .ok
+    );
+    let r = hook(
+        &mut rt2,
+        &h,
+        "before_agent_run",
+        json!({"prompt": "again"}),
+        ctx("r3", "agent:main:b"),
+    );
+    assert_eq!(r.ret["outcome"], "block");
+}
+
+#[test]
+fn p2_t11_repeat_warning_becomes_a_next_turn_injection() {
+    let (h, mut rt) = setup(json!({}));
+    let c = ctx("r1", "agent:main:c");
+    let mut jobs = Vec::new();
+    for i in 0..3 {
+        let ev = json!({"runId": "r1", "toolName": "exec", "params": {"command": "echo hi"}, "toolCallId": format!("t{i}")});
+        let r = hook(&mut rt, &h, "before_tool_call", ev, c.clone());
+        jobs.extend(r.jobs);
+        hook(
+            &mut rt,
+            &h,
+            "after_tool_call",
+            json!({"runId": "r1", "toolCallId": format!("t{i}"), "result": {"content": [{"type": "text", "text": "hi"}]}}),
+            c.clone(),
+        );
+    }
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].kind, JobKind::Inject);
+    assert!(jobs[0].payload["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("agent-ops[budget.repeat.warning]"));
+    assert_eq!(jobs[0].payload["sessionKey"], "agent:main:c");
+}
+
+#[test]
+fn p2_t20_subagent_usage_is_charged_to_the_parent_run() {
+    let (h, mut rt) = setup(json!({"maxRunOutputTokens": 10000}));
+    let parent = ctx("p1", "agent:main:main");
+    hook(
+        &mut rt,
+        &h,
+        "before_agent_run",
+        json!({"prompt": "go"}),
+        parent.clone(),
+    );
+    hook(
+        &mut rt,
+        &h,
+        "llm_output",
+        json!({"runId": "p1", "usage": {"input": 10, "output": 8000}}),
+        parent.clone(),
+    );
+    hook(
+        &mut rt,
+        &h,
+        "subagent_spawned",
+        json!({"childSessionKey": "agent:main:subagent:x"}),
+        json!({"requesterSessionKey": "agent:main:main"}),
+    );
+    let child = ctx("c1", "agent:main:subagent:x");
+    hook(
+        &mut rt,
+        &h,
+        "before_agent_run",
+        json!({"prompt": "+5k task"}),
+        child.clone(),
+    );
+    hook(
+        &mut rt,
+        &h,
+        "llm_output",
+        json!({"runId": "c1", "usage": {"input": 10, "output": 2500}}),
+        child.clone(),
+    );
+    let r = hook(
+        &mut rt,
+        &h,
+        "before_tool_call",
+        json!({"runId": "c1", "toolName": "read", "params": {"path": "a"}, "toolCallId": "x1"}),
+        child.clone(),
+    );
+    assert_eq!(r.ret["block"], true, "{:?}", r.ret);
+    assert!(r.ret["blockReason"]
+        .as_str()
+        .unwrap()
+        .starts_with("agent-ops[budget.cap.run_tokens]"));
+    // P2-T6: the child never gets a continuation, even with a target in its task.
+    let f = hook(
+        &mut rt,
+        &h,
+        "before_agent_finalize",
+        json!({"runId": "c1"}),
+        child,
+    );
+    assert_ne!(f.ret["action"], "revise");
+    let p = hook(
+        &mut rt,
+        &h,
+        "before_tool_call",
+        json!({"runId": "p1", "toolName": "read", "params": {"path": "b"}, "toolCallId": "y1"}),
+        parent,
+    );
+    assert!(
+        p.ret["blockReason"]
+            .as_str()
+            .unwrap()
+            .starts_with("agent-ops[budget.cap.run_tokens]"),
+        "parent ledger shows 10,500: {:?}",
+        p.ret
+    );
+}
+
+#[test]
+fn p2_r11_bad_input_never_blocks() {
+    let (h, mut rt) = setup(json!({"maxToolCallsPerRun": 1}));
+    for ev in [
+        json!({}),
+        json!({"runId": 5}),
+        json!({"runId": "r", "params": "x"}),
+        json!({"runId": "r", "toolName": "exec", "usage": -1}),
+    ] {
+        for name in [
+            "before_tool_call",
+            "after_tool_call",
+            "llm_output",
+            "before_agent_finalize",
+            "agent_end",
+            "model_call_ended",
+        ] {
+            let r = rt.dispatch(&h, &format!("loopBudget:{name}"), &ev, &json!({}));
+            assert!(r.is_ok(), "{name} {ev}");
+        }
+    }
+}
