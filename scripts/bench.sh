@@ -28,3 +28,6 @@ echo "[bench] phase 1: assemble per turn (native, then wasm in Node)" >&2
 cargo bench --quiet --profile native --bench compaction
 echo
 "$node" tests/bench/assemble-bench.mjs
+echo
+echo "[bench] hook overhead (phase 2 handlers, phase 4 for reference), wasm in Node" >&2
+"$node" tests/bench/hooks-bench.mjs
