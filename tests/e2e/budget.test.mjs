@@ -115,6 +115,17 @@ describe("phase 2 loop termination and budgets (gateway)", { concurrency: false 
       assert.equal(done.details.diminishingReturns, true);
     }));
 
+  test("p2_r13_e2e_budget_command_reports_the_session", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const key = s.sessionKey("cmd");
+      const r = await s.runCommand({ sessionKey: key, command: "/budget", expect: "agent-ops budget for this session" });
+      assert.equal(r.code, 0, r.error ?? "");
+      assert.match(r.text, /maxToolCallsPerRun/);
+      assert.match(r.text, /tool calls this run: \d+ \/ 3/);
+      assert.match(r.text, /session tokens: \d+ used \/ 5000/);
+      assert.equal(s.modelLog().filter((e) => e.lastUser?.includes("/budget")).length, 0, "the command reached the model");
+    }));
+
   // (c) then (f): spent session budget refuses the next run, before and after a restart.
   test("p2_t14_e2e_spent_session_budget_refuses_the_next_run_and_survives_restart", { timeout: TIMEOUT }, () =>
     withDiagnostics(s, async () => {

@@ -693,6 +693,37 @@ export class Scenario {
     return res;
   }
 
+  /**
+   * Run a plugin slash command the way a chat client does (openclaw.md §14.6): `chat.send` through
+   * the gateway, reply read back from `chat.history`. Resolves with {code, text, error}; `expect` is a
+   * substring the reply must contain. Needs startGateway() first.
+   */
+  async runCommand({ sessionKey = this.sessionKey(), command, expect }) {
+    if (!this.gateway) throw new Error("runCommand needs a running gateway (call startGateway first)");
+    const opts = {
+      moduleUrl: gatewayRuntimeModuleUrl(),
+      url: `ws://127.0.0.1:${this.gatewayPort}`,
+      token: this.token,
+      sessionKey,
+      message: command,
+      idempotencyKey: `e2e-cmd-${crypto.randomBytes(6).toString("hex")}`,
+      expect,
+    };
+    const child = spawn(NODE24, [COMMAND_CLIENT, JSON.stringify(opts)], { cwd: this.workspace, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+    track(child);
+    this.children.add(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+    const code = await new Promise((r) => child.once("close", r));
+    this.outputs.push({ label: `command ${command} (${sessionKey})`, stdout, stderr, code });
+    const lines = stdout.split("\n").filter(Boolean).map((l) => { try { return JSON.parse(l); } catch { return null; } }).filter(Boolean);
+    const reply = lines.find((l) => l.type === "reply");
+    const error = lines.find((l) => l.type === "error");
+    return { code, text: reply ? reply.text : null, error: error ? error.message : null };
+  }
+
   /** `openclaw plugins inspect <id> --runtime --json` → {res, report}. */
   async inspectPlugin(id = PLUGIN_ID, { runtime = true } = {}) {
     const args = ["plugins", "inspect", id, ...(runtime ? ["--runtime"] : []), "--json"];
@@ -798,6 +829,7 @@ export class Scenario {
 }
 
 const APPROVAL_CLIENT = path.join(path.dirname(fileURLToPath(import.meta.url)), "approval-client.mjs");
+const COMMAND_CLIENT = path.join(path.dirname(fileURLToPath(import.meta.url)), "command-client.mjs");
 
 /** file: URL of the installed OpenClaw's `openclaw/plugin-sdk/gateway-runtime` export (from package.json). */
 export function gatewayRuntimeModuleUrl() {
