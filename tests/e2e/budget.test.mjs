@@ -34,6 +34,8 @@ describe("phase 2 loop termination and budgets (gateway)", { concurrency: false 
   const spend = marker("spend");
   const again = marker("again");
   const target = marker("target");
+  const spawnMark = marker("spawn");
+  const childMark = marker("child");
   const bigText = "word ".repeat(2400);
 
   before(async () => {
@@ -55,6 +57,11 @@ describe("phase 2 loop termination and budgets (gateway)", { concurrency: false 
           // (c) a run that reports more prompt tokens than the session budget.
           { id: "spend:reply", match: { marker: spend }, text: "spent", usage: { prompt_tokens: 6000, completion_tokens: 50 } },
           { id: "again:reply", match: { marker: again }, text: "this must never be sent", times: 0 },
+          // (e) the parent spawns a child whose task carries a token target, then yields; small
+          // usage so the child is within the parent's session budget (P2-R5b).
+          { id: "spawn:call", match: { marker: spawnMark, call: 1 }, usage: { prompt_tokens: 100, completion_tokens: 10 }, toolCalls: [{ name: "tool_call", arguments: { id: "sessions_spawn", args: { task: `${childMark} write the child report; use 2k tokens` } } }] },
+          { id: "spawn:yield", match: { marker: spawnMark, call: 2 }, usage: { prompt_tokens: 100, completion_tokens: 10 }, toolCalls: [{ name: "sessions_yield", arguments: {} }] },
+          { id: "child:reply", match: { marker: childMark }, text: "Child report: short.", usage: { prompt_tokens: 100, completion_tokens: 10 }, times: 0 },
           // (d) short answers to a +2k target: three continuations, then diminishing returns.
           { id: "target:reply", match: { marker: target }, text: "Short progress note.", usage: { prompt_tokens: 100, completion_tokens: 10 }, times: 0 },
         ],
@@ -113,6 +120,27 @@ describe("phase 2 loop termination and budgets (gateway)", { concurrency: false 
       assert.ok(done, JSON.stringify(dec.map((d) => d.code)));
       assert.equal(done.details.continuationCount, 3);
       assert.equal(done.details.diminishingReturns, true);
+    }));
+
+  test("p2_t6_e2e_subagent_gets_no_continuation", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const key = s.sessionKey("parent");
+      const run = await s.runAgent({ message: `${spawnMark} delegate the report`, sessionKey: key });
+      assert.equal(run.code, 0, `exit ${run.code}`);
+      // The child runs after the parent yields; wait for its run to end.
+      const childLine = () => runsJournal(s).find((r) => /:subagent:/.test(r.sessionKey ?? ""));
+      const deadline = Date.now() + 90_000;
+      while (Date.now() < deadline && !childLine()) await new Promise((r) => setTimeout(r, 500));
+      const line = childLine();
+      assert.ok(line, "no runs-journal line for the child run");
+      const child = s.modelLog().filter((e) => e.matched === "child:reply");
+      assert.equal(child.length, 1, `child model requests: ${child.length} (a continuation would add more); child run: ${JSON.stringify(line)}`);
+      assert.ok(child[0].lastUser.includes("[Subagent Task]"), child[0].lastUser.slice(0, 300));
+      assert.equal(line.isSubagent, true);
+      assert.equal(line.continuations, 0);
+      assert.equal(line.terminal, "completed");
+      const childDecisions = s.readDecisions().filter((d) => d.phase === "budget" && /:subagent:/.test(d.sessionKey ?? ""));
+      assert.ok(!childDecisions.some((d) => d.code === "budget.continue.below_target"), JSON.stringify(childDecisions));
     }));
 
   test("p2_r13_e2e_budget_command_reports_the_session", { timeout: TIMEOUT }, () =>
