@@ -1,10 +1,15 @@
 //! Phase 5, agent memory scoping, snapshots, scan caps, cost attribution and model tiers
 //! (spec/phase5-memory-scoping.md).
 //!
-//! Not implemented yet: the phase validates its config and reports itself as not
-//! implemented in `agent-ops doctor`; it registers no hooks.
+//! In progress: the pure rules are here ([`paths`]: directory names, scopes, validation of
+//! configured locations, ownership; [`index`]: `MEMORY.md` caps, headers, the manifest and
+//! freshness; [`snapshot`]: the snapshot decision with instant comparison). The phase is not
+//! wired to OpenClaw yet: it reports itself as not implemented and registers no hooks.
 
 mod config;
+pub mod index;
+pub mod paths;
+pub mod snapshot;
 
 pub use config::{
     AgentScope, CostsConfig, EntrypointConfig, GuardMode, MemoryScopingConfig, RecallConfig,
