@@ -126,6 +126,19 @@ impl Env<'_> {
     }
 }
 
+/// The journal record of a token-target outcome (P2-R2 step 5).
+fn target_decision(env: &Env<'_>, e: super::ledger::TargetEvent, l: &RunLedger) -> Decision {
+    let what = e.code.rsplit('.').next().unwrap_or("").replace('_', " ");
+    env.decision(
+        &e.code,
+        Action::Note,
+        format!("Token target outcome: {what}."),
+        Some(l),
+        None,
+        e.details,
+    )
+}
+
 fn text_of(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -495,17 +508,7 @@ impl Tracker {
             }
         }
         if let Some(e) = ev {
-            out.decisions.push(env.decision(
-                &e.code,
-                Action::Note,
-                format!(
-                    "Token target outcome: {}.",
-                    e.code.rsplit('.').next().unwrap_or("")
-                ),
-                Some(&snapshot),
-                None,
-                e.details,
-            ));
+            out.decisions.push(target_decision(env, e, &snapshot));
         }
         out
     }
@@ -521,17 +524,7 @@ impl Tracker {
         };
         if let Some(e) = settle_target(l, &env.cfg.token_target, env.now_ms) {
             let snapshot = l.clone();
-            out.decisions.push(env.decision(
-                &e.code,
-                Action::Note,
-                format!(
-                    "Token target outcome: {}.",
-                    e.code.rsplit('.').next().unwrap_or("")
-                ),
-                Some(&snapshot),
-                None,
-                e.details,
-            ));
+            out.decisions.push(target_decision(env, e, &snapshot));
         }
         let success = event
             .get("success")

@@ -80,17 +80,7 @@ pub fn normalize(path: &str) -> Option<String> {
     if !path.starts_with('/') || path.contains('\0') {
         return None;
     }
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(format!("/{}", parts.join("/")))
+    Some(crate::shell::paths::normalize(path))
 }
 
 fn within(path: &str, dir: &str) -> bool {

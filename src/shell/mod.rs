@@ -13,7 +13,7 @@ mod config;
 mod deny;
 pub mod hook;
 pub mod parser;
-mod paths;
+pub mod paths;
 mod policy;
 mod rules;
 pub mod semantic;
