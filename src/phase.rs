@@ -58,7 +58,7 @@ pub const PHASES: [PhaseInfo; 7] = [
         number: 5,
         title: "Memory scoping",
         summary: "User, project and local memory directories, snapshots, scan caps, cost attribution and model tiers.",
-        implemented: false,
+        implemented: true,
         area: "scope",
     },
     PhaseInfo {

@@ -6,6 +6,7 @@
 //! - `config`: the config type against the committed manifest (no drift).
 //! - `shell`, `shell_checks_a`, `shell_checks_b`: phase 4 acceptance cases (§16).
 //! - `corpus`: phase 4 corpus gates (§15).
+//! - `memory`: phase 5 through the runtime over real temp directories (P5 §12).
 //! - `runtime`: init/dispatch/journal through the native and in-memory hosts, and the
 //!   no-panic guarantee of every JSON entry point (README G-R20).
 
@@ -24,6 +25,7 @@ mod compaction;
 mod config;
 mod corpus;
 mod fuzz;
+mod memory;
 mod runtime;
 mod shell;
 mod shell_checks_a;

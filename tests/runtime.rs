@@ -91,7 +91,7 @@ fn disabled_phase_registers_nothing_and_writes_nothing() {
     let mut rt = Runtime::new();
     let r = rt.init(
         &h,
-        r#"{"phases":{"bashSecurity":false,"compaction":false,"loopBudget":false}}"#,
+        r#"{"phases":{"bashSecurity":false,"compaction":false,"loopBudget":false,"memoryScoping":false}}"#,
         "{}",
     );
     assert!(r.ok);

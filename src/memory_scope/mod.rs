@@ -7,8 +7,10 @@
 //! wired to OpenClaw yet: it reports itself as not implemented and registers no hooks.
 
 mod config;
+pub mod engine;
 pub mod index;
 pub mod paths;
+pub mod recall;
 pub mod snapshot;
 
 pub use config::{

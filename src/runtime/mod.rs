@@ -13,6 +13,7 @@ pub use types::{
 
 mod budget_glue;
 mod compaction_glue;
+mod memory_glue;
 
 use crate::audit::{self, Action, Decision};
 use crate::config::{parse_config, Config};
@@ -54,6 +55,8 @@ struct Active {
     governor: crate::compaction::Governor,
     /// Phase 2 state.
     tracker: crate::budget::tracker::Tracker,
+    /// Phase 5 state.
+    scoper: crate::memory_scope::engine::Scoper,
 }
 
 #[derive(Debug, Clone)]
@@ -242,6 +245,9 @@ impl Runtime {
         if config.phases.loop_budget.enabled() {
             budget_glue::init(&config, &info, &mut result);
         }
+        if config.phases.memory_scoping.enabled() {
+            memory_glue::init(&info, &mut result);
+        }
         if config.phases.compaction.enabled() {
             if let Err(e) = compaction_glue::init(&config, &info, &mut result) {
                 result.ok = false;
@@ -271,6 +277,7 @@ impl Runtime {
             next_job: 0,
             governor: crate::compaction::Governor::default(),
             tracker: crate::budget::tracker::Tracker::default(),
+            scoper: crate::memory_scope::engine::Scoper::default(),
         });
         result
     }
@@ -352,6 +359,8 @@ impl Runtime {
             compaction_glue::dispatch(active, host, name, event, ctx, &ids, &mut resp);
         } else if phase == Some("loopBudget") && active.config.phases.loop_budget.enabled() {
             budget_glue::dispatch(active, host, name, event, ctx, &mut resp);
+        } else if phase == Some("memoryScoping") && active.config.phases.memory_scoping.enabled() {
+            memory_glue::dispatch(active, host, name, event, ctx, &mut resp);
         } else if let Some(p) = phase {
             if crate::phase::phase_by_key(p).is_none() {
                 return Err(CoreError::invalid_input(

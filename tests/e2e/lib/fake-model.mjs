@@ -41,7 +41,7 @@
 //
 // Every request is appended to the log (JSONL) and to `requests`:
 //   { n, at, method, url, model, stream, roles, toolNames, messageCount, turn, call, lastUser,
-//     lastTool, toolResults, allToolResults (each clipped to 200 chars), allToolResultChars, matched, reply: {kind, ...}, status }
+//     lastTool, toolResults, allToolResults (each clipped to 200 chars), allToolResultChars, systemTail (last 8,000 chars of the system prompt), matched, reply: {kind, ...}, status }
 
 import http from "node:http";
 import fs from "node:fs";
@@ -265,6 +265,8 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
       // Every tool message of the request (earlier turns too), clipped: what the model was shown.
       allToolResults: info.allToolResults.map((t) => t.slice(0, 200)),
       allToolResultChars: info.allToolResults.map((t) => t.length),
+      // The end of the system prompt, where plugins' appended system context lands.
+      systemTail: info.system.slice(-8000),
       matched: step ? step.id : null,
     };
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));

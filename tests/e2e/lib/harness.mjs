@@ -585,7 +585,19 @@ export class Scenario {
    * Resolves with {code, runId, sessionKey, final, approvals, resolutions, events, errors, stderr,
    * durationMs}; `final` is the final `chat` event payload (null when the run did not finish).
    */
-  async chatSendWithApprovals({ sessionKey = this.sessionKey(), message, onApproval = () => null, timeoutMs = DEFAULT_RUN_TIMEOUT_MS }) {
+  async chatSendWithApprovals(opts) {
+    // OpenClaw's client takes a short-lived lock on the scenario's state database to create its
+    // device identity; concurrent clients (or a busy gateway) can find it held. That failure happens
+    // before the client connects, so nothing was sent: start the client again.
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.chatSendOnce(opts);
+      const contended = res.code !== 0 && res.helloMs === null && /CoordinatorContentionError|owns state-lifecycle/.test(res.stderr);
+      if (!contended || attempt >= 5) return res;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+
+  async chatSendOnce({ sessionKey = this.sessionKey(), message, onApproval = () => null, timeoutMs = DEFAULT_RUN_TIMEOUT_MS }) {
     if (!this.gateway) throw new Error("chatSendWithApprovals needs a running gateway (call startGateway first)");
     const idempotencyKey = `e2e-run-${crypto.randomBytes(6).toString("hex")}`;
     const clientOpts = {
@@ -698,7 +710,17 @@ export class Scenario {
    * the gateway, reply read back from `chat.history`. Resolves with {code, text, error}; `expect` is a
    * substring the reply must contain. Needs startGateway() first.
    */
-  async runCommand({ sessionKey = this.sessionKey(), command, expect }) {
+  async runCommand(opts) {
+    // Same start-up lock contention as chatSendWithApprovals: retry a client that never connected.
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.runCommandOnce(opts);
+      const contended = res.code !== 0 && /CoordinatorContentionError|owns state-lifecycle/.test(res.stderr);
+      if (!contended || attempt >= 5) return res;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+
+  async runCommandOnce({ sessionKey = this.sessionKey(), command, expect }) {
     if (!this.gateway) throw new Error("runCommand needs a running gateway (call startGateway first)");
     const opts = {
       moduleUrl: gatewayRuntimeModuleUrl(),
@@ -721,7 +743,7 @@ export class Scenario {
     const lines = stdout.split("\n").filter(Boolean).map((l) => { try { return JSON.parse(l); } catch { return null; } }).filter(Boolean);
     const reply = lines.find((l) => l.type === "reply");
     const error = lines.find((l) => l.type === "error");
-    return { code, text: reply ? reply.text : null, error: error ? error.message : null };
+    return { code, text: reply ? reply.text : null, error: error ? error.message : null, stderr };
   }
 
   /** `openclaw plugins inspect <id> --runtime --json` → {res, report}. */

@@ -1,0 +1,445 @@
+//! Phase 5 at OpenClaw's hooks: per agent, resolve the memory directory (P5-R1 … R6), scan it
+//! within caps (P5-R13), inject the scope block at `before_prompt_build` (P5-R10 … R12, R22,
+//! R23) and guard writes into another agent's memory (P5-R9). Fail open (P5-R29).
+
+use super::index::{
+    freshness, manifest_line, parse_frontmatter, sort_and_cap, truncate_entrypoint, Header,
+};
+use super::paths::{memory_enabled, remote_dir, Roots, ENTRYPOINT_NAME};
+use super::recall::lexical;
+use super::{GuardMode, MemoryScopingConfig, Scope};
+use crate::audit::{self, Action, Decision};
+use crate::host::{EntryKind, Host, LogLevel};
+use crate::runtime::Diagnostic;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Most bytes read from the head of one memory file during a scan.
+pub const FRONTMATTER_MAX_BYTES: u64 = 16 * 1024;
+/// Largest memory file injected whole (then cut at a line boundary).
+pub const RECALL_FILE_MAX_TOKENS: usize = 2_000;
+/// Total budget of recalled memories per turn.
+pub const RECALL_TOTAL_MAX_TOKENS: usize = 6_000;
+
+/// Everything one call needs besides the phase state.
+pub struct Env<'a> {
+    /// Phase settings.
+    pub cfg: &'a MemoryScopingConfig,
+    /// The Host.
+    pub host: &'a dyn Host,
+    /// The plugin's state directory.
+    pub state_dir: &'a str,
+    /// The user's home directory.
+    pub home: &'a str,
+    /// Now (ms).
+    pub now_ms: i64,
+    /// The agent's workspace (hook ctx `workspaceDir`, else the configured default).
+    pub workspace: &'a str,
+}
+
+/// The answer of one hook call.
+#[derive(Debug, Default)]
+pub struct Out {
+    /// Value for OpenClaw (`null`: no opinion).
+    pub ret: Value,
+    /// Decisions to journal.
+    pub decisions: Vec<Decision>,
+    /// Diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One agent's resolved memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// Scope.
+    pub scope: Scope,
+    /// Directory (trailing `/`).
+    pub dir: String,
+    /// Roots it was resolved from.
+    pub roots: Roots,
+}
+
+/// Phase 5 state of the process.
+#[derive(Debug, Default)]
+pub struct Scoper {
+    project_roots: BTreeMap<String, String>,
+    /// Memory files already surfaced per session key (P5-R20).
+    surfaced: BTreeMap<String, BTreeSet<String>>,
+    warned: BTreeSet<String>,
+}
+
+fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(Value::as_str).filter(|x| !x.is_empty())
+}
+
+fn parent(path: &str) -> &str {
+    match path.trim_end_matches('/').rfind('/') {
+        Some(0) => "/",
+        Some(i) => path.get(..i).unwrap_or("/"),
+        None => path,
+    }
+}
+
+/// The scope note (P5-R10).
+pub fn scope_note(scope: Scope) -> &'static str {
+    match scope {
+        Scope::User => "These memories follow you across projects; keep them general and free of project specifics.",
+        Scope::Project => "These memories are shared with your team through version control; keep them specific to this project and free of personal or secret data.",
+        Scope::Local => "These memories stay on this machine and are not committed; tailor them to this project on this machine.",
+        Scope::None => "",
+    }
+}
+
+fn clip_lines(text: &str, max_tokens: usize) -> String {
+    let max = max_tokens.saturating_mul(4);
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while end > 0 && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = text.get(..end).and_then(|h| h.rfind('\n')).unwrap_or(end);
+    format!("{}\n[… cut by agent-ops …]", text.get(..cut).unwrap_or(""))
+}
+
+impl Scoper {
+    fn warn_once(&mut self, out: &mut Out, code: &str, message: String) {
+        if self.warned.insert(format!("{code}:{message}")) {
+            out.diagnostics.push(Diagnostic {
+                level: LogLevel::Warn,
+                code: code.into(),
+                message,
+            });
+        }
+    }
+
+    /// P5-R2: the canonical git root of the workspace (all worktrees share one), else the
+    /// nearest ancestor with `.git`, else the workspace itself. Cached per workspace.
+    pub fn project_root(&mut self, env: &Env<'_>, workspace: &str) -> String {
+        if let Some(r) = self.project_roots.get(workspace) {
+            return r.clone();
+        }
+        let git = |args: &[&str]| -> Option<String> {
+            let argv: Vec<String> = std::iter::once("git")
+                .chain(args.iter().copied())
+                .map(str::to_string)
+                .collect();
+            let o = env.host.exec(&argv, workspace, 5_000, 64 * 1024).ok()?;
+            let out = o.stdout.trim().to_string();
+            (o.status == 0 && out.starts_with('/')).then_some(out)
+        };
+        let root = git(&["rev-parse", "--path-format=absolute", "--git-common-dir"])
+            .map(|common| parent(&common).to_string())
+            .or_else(|| git(&["rev-parse", "--show-toplevel"]))
+            .or_else(|| {
+                let mut dir = workspace.trim_end_matches('/').to_string();
+                for _ in 0..32 {
+                    if dir.is_empty() || dir == env.home.trim_end_matches('/') {
+                        break;
+                    }
+                    if env.host.fs_stat(&format!("{dir}/.git")).is_ok() {
+                        return Some(dir);
+                    }
+                    let up = parent(&dir).to_string();
+                    if up == dir {
+                        break;
+                    }
+                    dir = up;
+                }
+                None
+            })
+            .unwrap_or_else(|| workspace.trim_end_matches('/').to_string());
+        self.project_roots
+            .insert(workspace.to_string(), root.clone());
+        root
+    }
+
+    /// The agent's memory directory, or `None` when memory is off for it.
+    pub fn resolve(
+        &mut self,
+        env: &Env<'_>,
+        out: &mut Out,
+        agent_id: &str,
+        workspace: &str,
+    ) -> Option<Resolved> {
+        let (remote, bad) = remote_dir(
+            env.host.env("AGENT_OPS_REMOTE_MEMORY_DIR").as_deref(),
+            env.host.env("CLAUDE_CODE_REMOTE_MEMORY_DIR").as_deref(),
+            env.home,
+        );
+        if let Some(b) = bad {
+            self.warn_once(
+                out,
+                "scope.config.bad_path",
+                format!(
+                    "remote memory dir {:?} {}; the default location is used",
+                    b.value, b.rule
+                ),
+            );
+        }
+        let on = memory_enabled(
+            env.host.env("AGENT_OPS_DISABLE_MEMORY").as_deref(),
+            env.host.env("AGENT_OPS_REMOTE").as_deref(),
+            remote.is_some(),
+            env.cfg.enabled,
+        );
+        if !on {
+            return None;
+        }
+        let scope = env
+            .cfg
+            .agents
+            .get(agent_id)
+            .map_or(env.cfg.default_scope, |a| a.scope);
+        let root = self.project_root(env, workspace);
+        let roots = Roots::new(env.state_dir, remote, &root);
+        let dir = roots.dir(scope, agent_id)?;
+        Some(Resolved { scope, dir, roots })
+    }
+
+    /// P5-R8a: no symlink or non-directory component from the trusted base down to `path`.
+    fn safe(&mut self, env: &Env<'_>, out: &mut Out, r: &Resolved, path: &str) -> bool {
+        let Some(base) = r.roots.trusted_base(r.scope) else {
+            return false;
+        };
+        let Some(rest) = path.strip_prefix(&format!("{}/", base.trim_end_matches('/'))) else {
+            return false;
+        };
+        let mut cur = base.trim_end_matches('/').to_string();
+        let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+        for (i, part) in parts.iter().enumerate() {
+            cur = format!("{cur}/{part}");
+            match env.host.fs_stat(&cur) {
+                Ok(st)
+                    if st.kind == EntryKind::Symlink
+                        || (i + 1 < parts.len() && st.kind != EntryKind::Dir) =>
+                {
+                    self.warn_once(out, "scope.path.symlink", format!("{cur} is a symlink or not a directory; memory access below it is skipped"));
+                    return false;
+                }
+                Ok(_) => {}
+                Err(_) => return true,
+            }
+        }
+        true
+    }
+
+    /// P5-R13: headers of the directory's memory files, within the caps.
+    pub fn scan(&mut self, env: &Env<'_>, r: &Resolved) -> Vec<Header> {
+        let sc = &env.cfg.scan;
+        let max_entries = usize::try_from(sc.max_entries).unwrap_or(usize::MAX);
+        let max_depth = usize::try_from(sc.max_depth).unwrap_or(usize::MAX);
+        let max_lines = usize::try_from(sc.frontmatter_max_lines).unwrap_or(30);
+        let mut headers = Vec::new();
+        let mut stack = vec![(
+            r.dir.trim_end_matches('/').to_string(),
+            String::new(),
+            0usize,
+        )];
+        let mut visited = 0usize;
+        while let Some((dir, rel, depth)) = stack.pop() {
+            if visited >= max_entries {
+                break;
+            }
+            let Ok(listing) = env.host.fs_list(
+                &dir,
+                u32::try_from(max_entries - visited).unwrap_or(u32::MAX),
+            ) else {
+                continue;
+            };
+            for e in listing.entries {
+                visited += 1;
+                if e.name.starts_with('.') {
+                    continue;
+                }
+                let path = format!("{dir}/{}", e.name);
+                let relp = if rel.is_empty() {
+                    e.name.clone()
+                } else {
+                    format!("{rel}/{}", e.name)
+                };
+                match e.kind {
+                    EntryKind::Dir if depth + 1 < max_depth => stack.push((path, relp, depth + 1)),
+                    EntryKind::File if e.name.ends_with(".md") && e.name != ENTRYPOINT_NAME => {
+                        let head = env
+                            .host
+                            .fs_read(&path, FRONTMATTER_MAX_BYTES)
+                            .unwrap_or_default();
+                        let text = String::from_utf8_lossy(&head);
+                        let head: String =
+                            text.lines().take(max_lines).collect::<Vec<_>>().join("\n");
+                        let (name, description, kind) = parse_frontmatter(&head);
+                        headers.push(Header {
+                            filename: relp,
+                            file_path: path,
+                            mtime_ms: e.mtime_ms,
+                            name,
+                            description,
+                            kind,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+        sort_and_cap(&mut headers, usize::try_from(sc.max_files).unwrap_or(200));
+        headers
+    }
+
+    /// `before_prompt_build` (P5-R11): the scope block as `appendSystemContext`.
+    pub fn before_prompt_build(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        let key = s(ctx, "sessionKey").unwrap_or("");
+        if crate::compaction::engine::is_internal_key(key) {
+            return out;
+        }
+        let agent = s(ctx, "agentId").unwrap_or("main");
+        let ws = env.workspace.to_string();
+        if ws.is_empty() {
+            return out;
+        }
+        let Some(r) = self.resolve(env, &mut out, agent, &ws) else {
+            return out;
+        };
+        if !self.safe(env, &mut out, &r, &r.dir) {
+            return out;
+        }
+        let index_path = format!("{}{ENTRYPOINT_NAME}", r.dir);
+        let ep = &env.cfg.entrypoint;
+        let index = match env.host.fs_read(&index_path, 4 * 1024 * 1024) {
+            Ok(b) => {
+                let e = truncate_entrypoint(
+                    &String::from_utf8_lossy(&b),
+                    usize::try_from(ep.max_lines).unwrap_or(200),
+                    usize::try_from(ep.max_bytes).unwrap_or(25_000),
+                );
+                if let Some(cap) = e.capped {
+                    self.warn_once(
+                        &mut out,
+                        "scope.index.capped",
+                        format!("{index_path} exceeds the {cap} cap; the injected index was cut"),
+                    );
+                }
+                e.text
+            }
+            Err(_) => String::new(),
+        };
+        let scope_name = match r.scope {
+            Scope::User => "user",
+            Scope::Project => "project",
+            Scope::Local => "local",
+            Scope::None => "none",
+        };
+        let mut block = format!("# Agent memory ({scope_name} scope)\nYour memory directory is `{}`. Its index `MEMORY.md` is below; topic files hold the detail. Save durable facts there (one index line per topic file).\n{}\n", r.dir, scope_note(r.scope));
+        if let Some(extra) = &env.cfg.extra_guidelines {
+            block.push_str(extra);
+            block.push('\n');
+        }
+        block.push_str("\n## MEMORY.md\n");
+        block.push_str(if index.is_empty() {
+            "(empty: nothing remembered yet)"
+        } else {
+            &index
+        });
+        block.push('\n');
+        if env.cfg.recall.enabled {
+            let headers = self.scan(env, &r);
+            let seen = self.surfaced.entry(key.to_string()).or_default();
+            let candidates: Vec<Header> = headers
+                .into_iter()
+                .filter(|h| !seen.contains(&h.file_path))
+                .collect();
+            let prompt = s(event, "prompt").unwrap_or("");
+            let max = usize::try_from(env.cfg.recall.max_selected).unwrap_or(5);
+            let picked = lexical(prompt, &candidates, max);
+            let mut used = 0usize;
+            let mut recalled = String::new();
+            for h in picked {
+                let Ok(b) = env.host.fs_read(&h.file_path, 1024 * 1024) else {
+                    continue;
+                };
+                let body = clip_lines(&String::from_utf8_lossy(&b), RECALL_FILE_MAX_TOKENS);
+                let cost = body.len().div_ceil(4);
+                if used + cost > RECALL_TOTAL_MAX_TOKENS {
+                    break;
+                }
+                used += cost;
+                let age = freshness(h.mtime_ms, env.now_ms)
+                    .map(|a| format!(" {a}"))
+                    .unwrap_or_default();
+                recalled.push_str(&format!(
+                    "\n### {}{age}\n{}\n{body}\n",
+                    h.filename,
+                    manifest_line(h)
+                ));
+                seen.insert(h.file_path.clone());
+            }
+            if !recalled.is_empty() {
+                block.push_str("\n## Memories that look relevant to this prompt\n");
+                block.push_str(&recalled);
+            }
+        }
+        out.ret = json!({ "appendSystemContext": block });
+        out
+    }
+
+    /// P5-R9: a write into another agent's memory directory.
+    pub fn before_tool_call(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        if env.cfg.isolation == GuardMode::Off {
+            return out;
+        }
+        let tool = s(event, "toolName").unwrap_or("");
+        if !matches!(tool, "write" | "edit" | "apply_patch") {
+            return out;
+        }
+        let params = event.get("params").unwrap_or(&Value::Null);
+        let Some(path) = s(params, "path")
+            .or_else(|| s(params, "file_path"))
+            .or_else(|| s(params, "filePath"))
+        else {
+            return out;
+        };
+        let agent = s(ctx, "agentId").unwrap_or("main");
+        let ws = env.workspace.to_string();
+        if ws.is_empty() {
+            return out;
+        }
+        let Some(r) = self.resolve(env, &mut out, agent, &ws) else {
+            return out;
+        };
+        let abs = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("{}/{path}", ws.trim_end_matches('/'))
+        };
+        let Some(owner) = r.roots.owner_of(&abs) else {
+            return out;
+        };
+        if owner.dir_name == super::paths::dir_name(agent) {
+            return out;
+        }
+        let code = "scope.isolation.foreign_memory";
+        let msg = format!("{abs} belongs to the memory of agent `{}` ({:?} scope); agent `{agent}` may read it but not write it", owner.dir_name, owner.scope);
+        let action = if env.cfg.isolation == GuardMode::Block {
+            out.ret = json!({ "block": true, "blockReason": audit::block_text(code, &msg) });
+            Action::Deny
+        } else {
+            Action::Note
+        };
+        out.decisions.push(Decision {
+            v: audit::RECORD_VERSION,
+            at: env.now_ms,
+            phase: "scope".into(),
+            code: code.into(),
+            action,
+            message: format!("{msg}."),
+            session_key: s(ctx, "sessionKey").map(str::to_string),
+            run_id: s(event, "runId").map(str::to_string),
+            tool_call_id: s(event, "toolCallId").map(str::to_string),
+            details: json!({ "tool": tool, "path": abs, "owner": owner.dir_name }),
+        });
+        out
+    }
+}

@@ -1,0 +1,77 @@
+//! Phase 5 inside the runtime: registrations, hook dispatch.
+
+use super::{Active, FailureMode, FailurePolicy, HookResponse, HostInfo, InitResult, Registration};
+use crate::host::Host;
+use crate::memory_scope::engine::Env;
+use serde_json::Value;
+
+/// Below phase 4 and phase 2: the isolation guard only matters for calls that may run.
+pub const PRIORITY: i32 = 400;
+
+fn reg(hook: &str, matcher: Option<Vec<String>>) -> Registration {
+    Registration {
+        handler: format!("memoryScoping:{hook}"),
+        hook: hook.into(),
+        phase: "memoryScoping".into(),
+        priority: if hook == "before_tool_call" {
+            PRIORITY
+        } else {
+            0
+        },
+        matcher,
+        // P5-R29: fail open.
+        failure: FailurePolicy {
+            mode: FailureMode::Open,
+            ret: Value::Null,
+        },
+    }
+}
+
+/// Registrations: the prompt block needs conversation access (degraded without it).
+pub(super) fn init(info: &HostInfo, result: &mut InitResult) {
+    if info.conversation_access != Some(false) {
+        result.registrations.push(reg("before_prompt_build", None));
+    }
+    result.registrations.push(reg(
+        "before_tool_call",
+        Some(vec!["write".into(), "edit".into(), "apply_patch".into()]),
+    ));
+}
+
+/// One phase-5 hook call.
+pub(super) fn dispatch(
+    active: &mut Active,
+    host: &dyn Host,
+    name: &str,
+    event: &Value,
+    ctx: &Value,
+    resp: &mut HookResponse,
+) {
+    let mut sc = std::mem::take(&mut active.scoper);
+    let home = active.home(host);
+    let workspace = active.workspace(host, ctx);
+    let out = {
+        let e = Env {
+            cfg: active.config.phases.memory_scoping.settings(),
+            host,
+            state_dir: &active.state_dir,
+            home: &home,
+            now_ms: host.now_ms(),
+            workspace: &workspace,
+        };
+        match name {
+            "before_prompt_build" => Some(sc.before_prompt_build(&e, event, ctx)),
+            "before_tool_call" => Some(sc.before_tool_call(&e, event, ctx)),
+            _ => None,
+        }
+    };
+    active.scoper = sc;
+    let Some(out) = out else { return };
+    if !out.ret.is_null() {
+        resp.ret = out.ret;
+    }
+    resp.diagnostics.extend(out.diagnostics);
+    for d in out.decisions {
+        active.record(host, resp, d, false);
+    }
+}

@@ -1,0 +1,65 @@
+// Phase 5 in the real OpenClaw gateway (issue 6 proof (b), P5-R11): a new session's prompt carries
+// the agent's MEMORY.md, its scope note and a relevant topic file; a write into another agent's
+// memory directory is blocked.
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { checkPrerequisites, createScenario, withDiagnostics, marker, onlyPhases } from "./lib/harness.mjs";
+
+const TIMEOUT = 300_000;
+
+describe("phase 5 memory scoping (gateway)", { concurrency: false }, () => {
+  let s;
+  const ask = marker("mem");
+  const foreign = marker("foreign");
+  before(async () => {
+    checkPrerequisites();
+    s = await createScenario({
+      name: "p5",
+      pluginConfig: onlyPhases({ memoryScoping: { enabled: true } }),
+      script: {
+        steps: [
+          { id: "mem:reply", match: { marker: ask }, text: "noted" },
+          { id: "foreign:write", match: { marker: foreign, call: 1 }, toolCalls: [{ name: "write", arguments: { path: ".openclaw/agent-memory/reviewer/notes.md", content: "overwritten by main" } }] },
+          { id: "foreign:end", match: { marker: foreign, call: 2 }, text: "Result: {{lastToolResult}}" },
+        ],
+      },
+    });
+    // Project scope (the default): <projectRoot>/.openclaw/agent-memory/main/, where the project
+    // root is the workspace's git root (OpenClaw makes the workspace a git repository).
+    const mem = path.join(s.workspace, ".openclaw", "agent-memory", "main");
+    fs.mkdirSync(mem, { recursive: true });
+    fs.writeFileSync(path.join(mem, "MEMORY.md"), "- [Release checklist](release.md) — E2E-MEMORY-INDEX-LINE\n");
+    fs.writeFileSync(path.join(mem, "release.md"), "---\nname: Release checklist\ndescription: release checklist for the deploy pipeline\ntype: project\n---\nE2E-MEMORY-TOPIC-BODY: tag, build, canary, promote.\n");
+    fs.mkdirSync(path.join(s.workspace, ".openclaw", "agent-memory", "reviewer"), { recursive: true });
+    fs.writeFileSync(path.join(s.workspace, ".openclaw", "agent-memory", "reviewer", "notes.md"), "reviewer's own notes\n");
+    await withDiagnostics(s, () => s.startGateway());
+  }, { timeout: TIMEOUT });
+  after(async () => {
+    if (s) await s.cleanup({ failed: s.failed });
+  });
+
+  test("p5_e2e_new_session_prompt_carries_memory_index_and_relevant_topic", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const run = await s.runAgent({ message: `${ask} walk me through the release checklist for the deploy` });
+      assert.equal(run.code, 0, `exit ${run.code}`);
+      const req = s.modelLog().find((e) => e.matched === "mem:reply");
+      assert.ok(req, "the model was not called");
+      assert.ok(req.systemTail.includes("# Agent memory (project scope)"), req.systemTail.slice(-1500));
+      assert.ok(req.systemTail.includes("E2E-MEMORY-INDEX-LINE"), "MEMORY.md is not in the prompt");
+      assert.ok(req.systemTail.includes("shared with your team through version control"));
+      assert.ok(req.systemTail.includes("E2E-MEMORY-TOPIC-BODY"), "the relevant topic file was not recalled");
+    }));
+
+  test("p5_t13_e2e_write_into_another_agents_memory_is_blocked", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const run = await s.runAgent({ message: `${foreign} update the reviewer's notes` });
+      assert.equal(run.code, 0, `exit ${run.code}`);
+      const notes = fs.readFileSync(path.join(s.workspace, ".openclaw", "agent-memory", "reviewer", "notes.md"), "utf8");
+      assert.equal(notes, "reviewer's own notes\n", "the foreign memory file was overwritten");
+      const end = s.modelLog().find((e) => e.matched === "foreign:end");
+      assert.ok(end?.lastTool?.includes("agent-ops[scope.isolation.foreign_memory]"), `tool result: ${end?.lastTool}`);
+      assert.ok(s.readDecisions().some((d) => d.code === "scope.isolation.foreign_memory" && d.action === "deny"));
+    }));
+});

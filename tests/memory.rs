@@ -1,0 +1,185 @@
+//! Phase 5 through the runtime with the native host over real temp directories: the prompt
+//! block, the isolation guard and the symlink rule (P5-R8a, R9, R11, R12).
+
+use agent_ops::host::{HostDirs, NativeHost};
+use agent_ops::runtime::Runtime;
+use serde_json::{json, Value};
+use std::fs;
+use std::path::PathBuf;
+
+struct Tmp(PathBuf);
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tmp(name: &str) -> Tmp {
+    let d = std::env::temp_dir().join(format!("agent-ops-p5-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&d);
+    fs::create_dir_all(d.join("home")).unwrap();
+    fs::create_dir_all(d.join("proj/.git")).unwrap();
+    fs::create_dir_all(d.join("proj/sub")).unwrap();
+    Tmp(d)
+}
+
+fn runtime(t: &Tmp, cfg: Value) -> (NativeHost, Runtime) {
+    let home = t.0.join("home").to_string_lossy().into_owned();
+    let h = NativeHost::new(HostDirs {
+        home_dir: home.clone(),
+        workspace_dir: String::new(),
+        ..HostDirs::default()
+    });
+    let mut rt = Runtime::new();
+    let config = json!({"stateDir": t.0.join("state").to_string_lossy(), "phases": {"bashSecurity": false, "compaction": false, "loopBudget": false, "memoryScoping": cfg}}).to_string();
+    let r = rt.init(
+        &h,
+        &config,
+        &json!({"homeDir": home, "conversationAccess": true}).to_string(),
+    );
+    assert!(r.ok, "{:?}", r.errors);
+    (h, rt)
+}
+
+fn ctx(t: &Tmp, agent: &str) -> Value {
+    json!({"sessionKey": format!("agent:{agent}:main"), "agentId": agent, "workspaceDir": t.0.join("proj/sub").to_string_lossy()})
+}
+
+#[test]
+fn p5_project_memory_index_and_recall_reach_the_prompt() {
+    let t = tmp("prompt");
+    let mem = t.0.join("proj/.openclaw/agent-memory/main");
+    fs::create_dir_all(&mem).unwrap();
+    fs::write(
+        mem.join("MEMORY.md"),
+        "- [Deploy](deploy.md) — how we ship\n",
+    )
+    .unwrap();
+    fs::write(mem.join("deploy.md"), "---\nname: Deploy\ndescription: deploy script steps\ntype: project\n---\nRun ./ship.sh with --canary first.\n").unwrap();
+    let (h, mut rt) = runtime(&t, json!({}));
+    let r = rt
+        .dispatch(
+            &h,
+            "memoryScoping:before_prompt_build",
+            &json!({"prompt": "please fix the deploy script"}),
+            &ctx(&t, "main"),
+        )
+        .unwrap();
+    let block = r.ret["appendSystemContext"].as_str().unwrap();
+    assert!(block.contains("(project scope)"), "{block}");
+    assert!(
+        block.contains(&format!("{}/", mem.to_string_lossy())),
+        "the walk-up found the project root: {block}"
+    );
+    assert!(block.contains("- [Deploy](deploy.md) — how we ship"));
+    assert!(block.contains("shared with your team through version control"));
+    assert!(
+        block.contains("Run ./ship.sh with --canary first."),
+        "lexical recall: {block}"
+    );
+    // Surfaced once per session.
+    let r = rt
+        .dispatch(
+            &h,
+            "memoryScoping:before_prompt_build",
+            &json!({"prompt": "deploy again"}),
+            &ctx(&t, "main"),
+        )
+        .unwrap();
+    assert!(!r.ret["appendSystemContext"]
+        .as_str()
+        .unwrap()
+        .contains("--canary"));
+    // Internal runs get no block.
+    let r = rt.dispatch(&h, "memoryScoping:before_prompt_build", &json!({"prompt": "x"}), &json!({"sessionKey": "agent:main:internal-session-effects:r-1", "workspaceDir": "/tmp"})).unwrap();
+    assert_eq!(r.ret, Value::Null);
+}
+
+#[test]
+fn p5_t13_isolation_blocks_writes_into_another_agents_memory() {
+    let t = tmp("iso");
+    let (h, mut rt) = runtime(&t, json!({}));
+    let other = t.0.join("proj/.openclaw/agent-memory/reviewer/notes.md");
+    let ev = json!({"toolName": "write", "params": {"path": other.to_string_lossy(), "content": "x"}, "toolCallId": "w1"});
+    let r = rt
+        .dispatch(&h, "memoryScoping:before_tool_call", &ev, &ctx(&t, "main"))
+        .unwrap();
+    assert_eq!(r.ret["block"], true);
+    assert!(r.ret["blockReason"]
+        .as_str()
+        .unwrap()
+        .starts_with("agent-ops[scope.isolation.foreign_memory]"));
+    let own = t.0.join("proj/.openclaw/agent-memory/main/notes.md");
+    let ev = json!({"toolName": "edit", "params": {"path": own.to_string_lossy()}});
+    assert_eq!(
+        rt.dispatch(&h, "memoryScoping:before_tool_call", &ev, &ctx(&t, "main"))
+            .unwrap()
+            .ret,
+        Value::Null
+    );
+    let (h2, mut warn) = runtime(&t, json!({"isolation": "warn"}));
+    let ev = json!({"toolName": "write", "params": {"path": other.to_string_lossy()}});
+    assert_eq!(
+        warn.dispatch(&h2, "memoryScoping:before_tool_call", &ev, &ctx(&t, "main"))
+            .unwrap()
+            .ret,
+        Value::Null
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn p5_t29_a_symlinked_memory_dir_is_never_followed() {
+    let t = tmp("link");
+    let elsewhere = t.0.join("home/secret-notes");
+    fs::create_dir_all(&elsewhere).unwrap();
+    fs::write(elsewhere.join("MEMORY.md"), "SECRET CONTENT\n").unwrap();
+    fs::create_dir_all(t.0.join("proj/.openclaw/agent-memory")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, t.0.join("proj/.openclaw/agent-memory/main")).unwrap();
+    let (h, mut rt) = runtime(&t, json!({}));
+    let r = rt
+        .dispatch(
+            &h,
+            "memoryScoping:before_prompt_build",
+            &json!({"prompt": "hi"}),
+            &ctx(&t, "main"),
+        )
+        .unwrap();
+    assert_eq!(r.ret, Value::Null, "no block through a symlink");
+    assert!(r.diagnostics.iter().any(|d| d.code == "scope.path.symlink"));
+}
+
+#[test]
+fn p5_t3_user_scope_and_remote_dir_via_config_env() {
+    let t = tmp("user");
+    let (h, mut rt) = runtime(&t, json!({"defaultScope": "user"}));
+    let r = rt
+        .dispatch(
+            &h,
+            "memoryScoping:before_prompt_build",
+            &json!({"prompt": "hi"}),
+            &ctx(&t, "main"),
+        )
+        .unwrap();
+    let block = r.ret["appendSystemContext"].as_str().unwrap();
+    assert!(
+        block.contains(&format!(
+            "{}/memory/agent-memory/main/",
+            t.0.join("state").to_string_lossy()
+        )),
+        "{block}"
+    );
+    assert!(block.contains("(empty: nothing remembered yet)"));
+    let (h, mut none) = runtime(&t, json!({"agents": {"main": {"scope": "none"}}}));
+    assert_eq!(
+        none.dispatch(
+            &h,
+            "memoryScoping:before_prompt_build",
+            &json!({}),
+            &ctx(&t, "main")
+        )
+        .unwrap()
+        .ret,
+        Value::Null
+    );
+}
