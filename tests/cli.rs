@@ -228,3 +228,100 @@ fn manifest_command_prints_the_generated_manifest() {
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v, agent_ops::config::plugin_manifest());
 }
+
+/// P5-R19a, P5-T30: `memory snapshot` publishes one teammate's user memory into the project;
+/// `memory status` shows `Initialize` for a teammate with an empty memory; `memory sync`
+/// applies it, marker last; then nothing is pending.
+#[test]
+fn memory_snapshot_status_sync_round_trip() {
+    let dir = std::env::temp_dir().join(format!("agent-ops-memcli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let proj = dir.join("proj");
+    std::fs::create_dir_all(proj.join(".git")).unwrap();
+    let me = dir.join("me");
+    let mate = dir.join("mate");
+    let my_mem = me.join("memory/agent-memory/main");
+    std::fs::create_dir_all(&my_mem).unwrap();
+    std::fs::write(
+        my_mem.join("MEMORY.md"),
+        "- [Build](build.md) — how to build\n",
+    )
+    .unwrap();
+    std::fs::write(
+        my_mem.join("build.md"),
+        "---\nname: Build\ndescription: build steps\n---\ncargo build\n",
+    )
+    .unwrap();
+    let p = proj.to_str().unwrap();
+    let o = run(
+        &[
+            "memory",
+            "snapshot",
+            "--workspace",
+            p,
+            "--state-dir",
+            me.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{} {}", o.stdout, o.stderr);
+    assert!(
+        o.stdout
+            .contains("published 2 memory file(s) of the user scope"),
+        "{}",
+        o.stdout
+    );
+    assert!(proj
+        .join(".openclaw/agent-memory-snapshots/main/snapshot.json")
+        .exists());
+
+    let o = run(
+        &[
+            "memory",
+            "status",
+            "--json",
+            "--workspace",
+            p,
+            "--state-dir",
+            mate.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["snapshot"]["check"], "initialize");
+    assert_eq!(v["projectRoot"], p);
+    let o = run(
+        &[
+            "memory",
+            "sync",
+            "--workspace",
+            p,
+            "--state-dir",
+            mate.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mate_mem = mate.join("memory/agent-memory/main");
+    assert_eq!(
+        std::fs::read_to_string(mate_mem.join("build.md")).unwrap(),
+        "---\nname: Build\ndescription: build steps\n---\ncargo build\n"
+    );
+    assert!(mate_mem.join(".snapshot-synced.json").exists());
+    let o = run(
+        &[
+            "memory",
+            "sync",
+            "--workspace",
+            p,
+            "--state-dir",
+            mate.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(o.stdout.contains("nothing pending"), "{}", o.stdout);
+    assert_eq!(run(&["memory", "frobnicate"], b"").code, 2);
+    assert_eq!(run(&["memory", "sync", "--mode", "later"], b"").code, 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

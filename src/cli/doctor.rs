@@ -45,21 +45,12 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
             return usage(stderr, &format!("unknown option `{arg}`"));
         }
     }
-    let oc: Value = match &oc_config {
-        Some(path) => match std::fs::read_to_string(path) {
-            Ok(t) => match serde_json::from_str(&t) {
-                Ok(v) => v,
-                Err(e) => {
-                    let _ = writeln!(stderr, "agent-ops doctor: {path} is not JSON ({e}); JSON5 configs are not read by this command");
-                    return EXIT_IO;
-                }
-            },
-            Err(e) => {
-                let _ = writeln!(stderr, "agent-ops doctor: cannot read {path}: {e}");
-                return EXIT_IO;
-            }
-        },
-        None => Value::Null,
+    let oc = match super::read_openclaw_config(oc_config.as_deref()) {
+        Ok(v) => v,
+        Err(m) => {
+            let _ = writeln!(stderr, "agent-ops doctor: {m}");
+            return EXIT_IO;
+        }
     };
     let entry = oc
         .pointer("/plugins/entries/agent-ops")

@@ -6,6 +6,7 @@
 
 mod check;
 mod doctor;
+mod memory;
 
 use std::io::{BufRead, Write};
 
@@ -24,6 +25,9 @@ commands:
                      show the parse tree, executed commands, findings and verdict
   doctor [--openclaw-config FILE] [--state-dir DIR] [--workspace DIR] [--agent ID] [--json]
                      per phase: enabled, implemented, degraded modes and how to lift them
+  memory status|snapshot|sync [--openclaw-config FILE] [--state-dir DIR] [--workspace DIR]
+        [--agent ID] [--scope user|project|local] [--mode merge|replace|skip] [--json]
+                     the agent's memory directories, caps and snapshot state (phase 5)
   manifest [--write FILE]
                      print (or write) the generated openclaw.plugin.json
   version            print the crate and schema version
@@ -53,7 +57,8 @@ pub fn run(
             let _ = stdout.write_all(USAGE.as_bytes());
             0
         }
-        "memory" | "skills" => {
+        "memory" => memory::run(rest, stdout, stderr),
+        "skills" => {
             let _ = writeln!(
                 stderr,
                 "agent-ops {cmd}: this phase is not implemented in version {}; see `agent-ops doctor`",
@@ -93,6 +98,17 @@ fn manifest(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             EXIT_USAGE
         }
     }
+}
+
+/// The OpenClaw config at `path` (JSON), or `null` without a path.
+fn read_openclaw_config(path: Option<&str>) -> Result<serde_json::Value, String> {
+    let Some(path) = path else {
+        return Ok(serde_json::Value::Null);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!("{path} is not JSON ({e}); JSON5 configs are not read by this command")
+    })
 }
 
 /// Takes the value of an option given as `--opt VALUE` or `--opt=VALUE`.

@@ -12,6 +12,7 @@ pub mod index;
 pub mod paths;
 pub mod recall;
 pub mod snapshot;
+pub mod snapshot_io;
 
 pub use config::{
     AgentScope, CostsConfig, EntrypointConfig, GuardMode, MemoryScopingConfig, RecallConfig,

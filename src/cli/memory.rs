@@ -1,0 +1,281 @@
+//! `agent-ops memory status|snapshot|sync` (P5-R19a): the same core as the plugin, over the
+//! real file system.
+
+use super::{option_value, EXIT_IO, EXIT_USAGE};
+use crate::config::parse_config;
+use crate::host::{HostDirs, NativeHost};
+use crate::memory_scope::engine::{Env, Out, Scoper};
+use crate::memory_scope::index::{iso_utc, truncate_entrypoint};
+use crate::memory_scope::paths::{dir_name, ENTRYPOINT_NAME};
+use crate::memory_scope::snapshot::{check, Action};
+use crate::memory_scope::snapshot_io::{self, Mode};
+use crate::memory_scope::Scope;
+use crate::runtime::{resolve_state_dir, HostInfo};
+use serde_json::{json, Value};
+use std::io::Write;
+
+fn usage(stderr: &mut dyn Write, m: &str) -> i32 {
+    let _ = writeln!(stderr, "agent-ops memory: {m}\nusage: agent-ops memory status|snapshot|sync [--openclaw-config FILE] [--state-dir DIR] [--workspace DIR] [--agent ID] [--scope user|project|local] [--mode merge|replace|skip] [--json]");
+    EXIT_USAGE
+}
+
+fn scope_of(s: &str) -> Option<Scope> {
+    match s {
+        "user" => Some(Scope::User),
+        "project" => Some(Scope::Project),
+        "local" => Some(Scope::Local),
+        _ => None,
+    }
+}
+
+fn scope_name(s: Scope) -> &'static str {
+    match s {
+        Scope::User => "user",
+        Scope::Project => "project",
+        Scope::Local => "local",
+        Scope::None => "none",
+    }
+}
+
+/// Runs the subcommand; returns the exit status.
+pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let Some((action, rest)) = args.split_first() else {
+        return usage(stderr, "missing action");
+    };
+    let mut oc_config = std::env::var("OPENCLAW_CONFIG_PATH").ok();
+    let mut state_dir = None;
+    let mut workspace = std::env::current_dir()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut agent = "main".to_string();
+    let mut scope = None;
+    let mut mode = None;
+    let mut json_out = false;
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--json" {
+            json_out = true;
+            continue;
+        }
+        let mut take = |name: &str| option_value(arg, name, &mut it);
+        let v = if let Some(v) = take("--openclaw-config") {
+            v.map(|v| oc_config = Some(v))
+        } else if let Some(v) = take("--state-dir") {
+            v.map(|v| state_dir = Some(v))
+        } else if let Some(v) = take("--workspace") {
+            v.map(|v| workspace = v)
+        } else if let Some(v) = take("--agent") {
+            v.map(|v| agent = v)
+        } else if let Some(v) = take("--scope") {
+            v.and_then(|v| {
+                scope_of(&v)
+                    .map(|s| scope = Some(s))
+                    .ok_or_else(|| format!("unknown scope `{v}`"))
+            })
+        } else if let Some(v) = take("--mode") {
+            v.and_then(|v| {
+                let m = match v.as_str() {
+                    "merge" => Mode::Merge,
+                    "replace" => Mode::Replace,
+                    "skip" => Mode::Skip,
+                    _ => return Err(format!("unknown mode `{v}`")),
+                };
+                mode = Some(m);
+                Ok(())
+            })
+        } else {
+            Err(format!("unknown option `{arg}`"))
+        };
+        if let Err(m) = v {
+            return usage(stderr, &m);
+        }
+    }
+    let oc = match super::read_openclaw_config(oc_config.as_deref()) {
+        Ok(v) => v,
+        Err(m) => {
+            let _ = writeln!(stderr, "agent-ops memory: {m}");
+            return EXIT_IO;
+        }
+    };
+    let mut plugin_cfg = oc
+        .pointer("/plugins/entries/agent-ops/config")
+        .cloned()
+        .unwrap_or(json!({}));
+    if let (Some(d), Value::Object(m)) = (&state_dir, &mut plugin_cfg) {
+        m.insert("stateDir".into(), Value::String(d.clone()));
+    }
+    let config = match parse_config(&plugin_cfg.to_string()) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in errors {
+                let _ = writeln!(stderr, "agent-ops memory: {e}");
+            }
+            return EXIT_USAGE;
+        }
+    };
+    let home = std::env::var("HOME").unwrap_or_default();
+    let host = NativeHost::new(HostDirs {
+        home_dir: home.clone(),
+        workspace_dir: workspace.clone(),
+        ..HostDirs::default()
+    });
+    let info = HostInfo {
+        home_dir: Some(home.clone()),
+        openclaw_state_dir: std::env::var("OPENCLAW_STATE_DIR").ok(),
+        ..HostInfo::default()
+    };
+    let sd = resolve_state_dir(&config, &info, &host);
+    let cfg = config.phases.memory_scoping.settings();
+    let now = crate::host::Host::now_ms(&host);
+    let env = Env {
+        cfg,
+        host: &host,
+        state_dir: &sd,
+        home: &home,
+        now_ms: now,
+        workspace: &workspace,
+    };
+    let mut sc = Scoper::default();
+    let mut out = Out::default();
+    let Some(resolved) = sc.resolve(&env, &mut out, &agent, &workspace) else {
+        let _ = writeln!(stdout, "memory is off for agent `{agent}` (phases.memoryScoping, AGENT_OPS_DISABLE_MEMORY or AGENT_OPS_REMOTE)");
+        return 0;
+    };
+    for d in &out.diagnostics {
+        let _ = writeln!(stderr, "{} {}: {}", d.level.as_str(), d.code, d.message);
+    }
+    let roots = resolved.roots.clone();
+    let snap_dir = format!(
+        "{}/.openclaw/agent-memory-snapshots/{}",
+        roots.project_root,
+        dir_name(&agent)
+    );
+    let snap_scope = scope
+        .or_else(|| cfg.snapshots.scopes.first().copied())
+        .unwrap_or(Scope::User);
+    let snap_mem = roots.dir(snap_scope, &agent).unwrap_or_default();
+    match action.as_str() {
+        "status" => {
+            let mut scopes = Vec::new();
+            for s in [Scope::User, Scope::Project, Scope::Local] {
+                let Some(dir) = roots.dir(s, &agent) else {
+                    continue;
+                };
+                let files = snapshot_io::list_files(&host, &dir, true).len();
+                let idx = crate::host::Host::fs_read(
+                    &host,
+                    &format!("{dir}{ENTRYPOINT_NAME}"),
+                    4 * 1024 * 1024,
+                )
+                .ok();
+                let (lines, bytes, cap) = match &idx {
+                    Some(b) => {
+                        let t = String::from_utf8_lossy(b);
+                        let e = truncate_entrypoint(
+                            &t,
+                            usize::try_from(cfg.entrypoint.max_lines).unwrap_or(200),
+                            usize::try_from(cfg.entrypoint.max_bytes).unwrap_or(25_000),
+                        );
+                        (t.lines().count(), b.len(), e.capped)
+                    }
+                    None => (0, 0, None),
+                };
+                scopes.push(json!({"scope": scope_name(s), "dir": dir, "active": s == resolved.scope, "files": files, "indexLines": lines, "indexBytes": bytes, "capWouldFire": cap}));
+            }
+            let r = snapshot_io::read(&host, &snap_dir, &snap_mem);
+            let (decision, why) = check(&r.state());
+            let report = json!({"agent": agent, "projectRoot": roots.project_root, "memoryBase": roots.memory_base, "scopes": scopes.clone(),
+                "snapshot": {"dir": snap_dir, "scope": scope_name(snap_scope), "check": decision, "why": why}});
+            if json_out {
+                let _ = writeln!(
+                    stdout,
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                let _ = writeln!(
+                    stdout,
+                    "agent `{agent}`, project root {}",
+                    roots.project_root
+                );
+                for s in &scopes {
+                    let g = |k: &str| s.get(k).cloned().unwrap_or(Value::Null);
+                    let cap = g("capWouldFire")
+                        .as_str()
+                        .map(|c| format!(" ({c} cap would fire)"))
+                        .unwrap_or_default();
+                    let _ =
+                        writeln!(
+                        stdout,
+                        "  {} {:<8} {} — {} memory file(s), MEMORY.md {} line(s) / {} bytes{cap}",
+                        if g("active") == Value::Bool(true) { "*" } else { " " },
+                        g("scope").as_str().unwrap_or(""),
+                        g("dir").as_str().unwrap_or(""),
+                        g("files"),
+                        g("indexLines"),
+                        g("indexBytes"),
+                    );
+                }
+                let _ = writeln!(
+                    stdout,
+                    "  snapshot {} → {} scope: {:?}{}",
+                    snap_dir,
+                    scope_name(snap_scope),
+                    decision,
+                    why.map(|w| format!(" ({w})")).unwrap_or_default()
+                );
+            }
+            0
+        }
+        "snapshot" => match snapshot_io::publish(&host, &snap_mem, &snap_dir, &iso_utc(now)) {
+            Ok(n) => {
+                let _ = writeln!(
+                    stdout,
+                    "published {n} memory file(s) of the {} scope to {snap_dir}",
+                    scope_name(snap_scope)
+                );
+                0
+            }
+            Err(e) => {
+                let _ = writeln!(stderr, "agent-ops memory snapshot: {e}");
+                EXIT_IO
+            }
+        },
+        "sync" => {
+            let r = snapshot_io::read(&host, &snap_dir, &snap_mem);
+            let (decision, why) = check(&r.state());
+            let res = match (decision, mode) {
+                (Action::None, _) => {
+                    let _ = writeln!(
+                        stdout,
+                        "nothing pending{}",
+                        why.map(|w| format!(" ({w})")).unwrap_or_default()
+                    );
+                    return 0;
+                }
+                (Action::Initialize, _) => snapshot_io::initialize(&host, &snap_dir, &snap_mem, &r),
+                (Action::WriteMarker, _) => snapshot_io::mark(&host, &snap_mem, &r).map(|()| 0),
+                (Action::PromptUpdate, Some(m)) => {
+                    snapshot_io::update(&host, &snap_dir, &snap_mem, &r, m)
+                }
+                (Action::PromptUpdate, None) => {
+                    return usage(
+                        stderr,
+                        "a newer snapshot is pending: choose --mode merge|replace|skip",
+                    )
+                }
+            };
+            match res {
+                Ok(n) => {
+                    let _ = writeln!(stdout, "{decision:?}: {n} file(s) applied to {snap_mem}");
+                    0
+                }
+                Err(e) => {
+                    let _ = writeln!(stderr, "agent-ops memory sync: {e}");
+                    EXIT_IO
+                }
+            }
+        }
+        other => usage(stderr, &format!("unknown action `{other}`")),
+    }
+}
