@@ -223,7 +223,14 @@ function modelEntries(cfg) {
   for (const [provider, p] of Object.entries(providers)) {
     for (const m of (p && Array.isArray(p.models) ? p.models : [])) {
       if (m && typeof m.id === "string") {
-        out.push({ provider, id: m.id, contextWindow: Number.isInteger(m.contextWindow) ? m.contextWindow : undefined, maxTokens: Number.isInteger(m.maxTokens) ? m.maxTokens : undefined });
+        const c = m.cost && typeof m.cost === "object" ? m.cost : undefined;
+        const num = (x) => (typeof x === "number" && Number.isFinite(x) && x >= 0 ? x : 0);
+        out.push({
+          provider, id: m.id,
+          contextWindow: Number.isInteger(m.contextWindow) ? m.contextWindow : undefined,
+          maxTokens: Number.isInteger(m.maxTokens) ? m.maxTokens : undefined,
+          cost: c ? { input: num(c.input), output: num(c.output), cacheRead: num(c.cacheRead), cacheWrite: num(c.cacheWrite) } : undefined,
+        });
       }
     }
   }

@@ -59,8 +59,17 @@ fn init_reports_phases_registrations_and_state_dir() {
     );
     // Phase 2 with conversation access: nine handlers, one per hook (OC-R10).
     assert_eq!(of("loopBudget").len(), 9, "{handlers:?}");
-    assert_eq!(r.commands.len(), 1);
-    assert_eq!(r.commands[0].name, "budget");
+    let commands: Vec<&str> = r.commands.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(commands, ["budget", "memory"]);
+    // Phase 5: prompt block, cost records, isolation guard.
+    assert_eq!(
+        of("memoryScoping"),
+        [
+            "memoryScoping:before_prompt_build",
+            "memoryScoping:llm_output",
+            "memoryScoping:before_tool_call"
+        ]
+    );
     assert!(r
         .engine
         .as_ref()

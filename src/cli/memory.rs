@@ -1,4 +1,4 @@
-//! `agent-ops memory status|snapshot|sync` (P5-R19a): the same core as the plugin, over the
+//! `agent-ops memory status|snapshot|sync|cost` (P5-R19a, R25): the same core as the plugin, over the
 //! real file system.
 
 use super::{option_value, EXIT_IO, EXIT_USAGE};
@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use std::io::Write;
 
 fn usage(stderr: &mut dyn Write, m: &str) -> i32 {
-    let _ = writeln!(stderr, "agent-ops memory: {m}\nusage: agent-ops memory status|snapshot|sync [--openclaw-config FILE] [--state-dir DIR] [--workspace DIR] [--agent ID] [--scope user|project|local] [--mode merge|replace|skip] [--json]");
+    let _ = writeln!(stderr, "agent-ops memory: {m}\nusage: agent-ops memory status|snapshot|sync|cost [today|7d|session] [--session-key K] [--openclaw-config FILE] [--state-dir DIR] [--workspace DIR] [--agent ID] [--scope user|project|local] [--mode merge|replace|skip] [--json]");
     EXIT_USAGE
 }
 
@@ -51,10 +51,16 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
     let mut scope = None;
     let mut mode = None;
     let mut json_out = false;
+    let mut period = "today".to_string();
+    let mut session_key = None;
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         if arg == "--json" {
             json_out = true;
+            continue;
+        }
+        if action == "cost" && matches!(arg.as_str(), "today" | "7d" | "session") {
+            period = arg.clone();
             continue;
         }
         let mut take = |name: &str| option_value(arg, name, &mut it);
@@ -72,6 +78,8 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
                     .map(|s| scope = Some(s))
                     .ok_or_else(|| format!("unknown scope `{v}`"))
             })
+        } else if let Some(v) = take("--session-key") {
+            v.map(|v| session_key = Some(v))
         } else if let Some(v) = take("--mode") {
             v.and_then(|v| {
                 let m = match v.as_str() {
@@ -134,7 +142,22 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
         home: &home,
         now_ms: now,
         workspace: &workspace,
+        models: &[],
     };
+    if action == "cost" {
+        let (days, title) = match period.as_str() {
+            "7d" => (7, "last 7 days"),
+            "session" => (30, "one session, last 30 days"),
+            _ => (1, "today"),
+        };
+        if period == "session" && session_key.is_none() {
+            return usage(stderr, "`cost session` needs --session-key");
+        }
+        let records =
+            crate::memory_scope::costs::read(&host, &sd, now, days, session_key.as_deref());
+        let _ = stdout.write_all(crate::memory_scope::costs::report(&records, title).as_bytes());
+        return 0;
+    }
     let mut sc = Scoper::default();
     let mut out = Out::default();
     let Some(resolved) = sc.resolve(&env, &mut out, &agent, &workspace) else {

@@ -25,9 +25,10 @@ commands:
                      show the parse tree, executed commands, findings and verdict
   doctor [--openclaw-config FILE] [--state-dir DIR] [--workspace DIR] [--agent ID] [--json]
                      per phase: enabled, implemented, degraded modes and how to lift them
-  memory status|snapshot|sync [--openclaw-config FILE] [--state-dir DIR] [--workspace DIR]
-        [--agent ID] [--scope user|project|local] [--mode merge|replace|skip] [--json]
-                     the agent's memory directories, caps and snapshot state (phase 5)
+  memory status|snapshot|sync|cost [today|7d|session] [--openclaw-config FILE] [--state-dir DIR]
+        [--workspace DIR] [--agent ID] [--scope user|project|local] [--mode merge|replace|skip]
+        [--session-key K] [--json]
+                     the agent's memory directories, caps, snapshot state and cost ledger (phase 5)
   manifest [--write FILE]
                      print (or write) the generated openclaw.plugin.json
   version            print the crate and schema version

@@ -35,6 +35,8 @@ pub struct Env<'a> {
     pub now_ms: i64,
     /// The agent's workspace (hook ctx `workspaceDir`, else the configured default).
     pub workspace: &'a str,
+    /// Model entries (cost tables).
+    pub models: &'a [crate::runtime::ModelInfo],
 }
 
 /// The answer of one hook call.
@@ -382,6 +384,46 @@ impl Scoper {
         }
         out.ret = json!({ "appendSystemContext": block });
         out
+    }
+
+    /// `llm_output`: one cost record (P5-R24).
+    pub fn llm_output(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        if !env.cfg.costs.enabled {
+            return out;
+        }
+        let r = super::costs::from_llm_output(event, ctx, env.models, env.now_ms);
+        if let Err(e) = super::costs::append(env.host, env.state_dir, &r) {
+            self.warn_once(
+                &mut out,
+                "scope.costs.write_failed",
+                format!("could not append to the cost ledger: {e}"),
+            );
+        }
+        out
+    }
+
+    /// `/memory [today|7d|session]` (P5-R25): the agent's memory status and the cost ledger.
+    pub fn memory_command(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> String {
+        let mut out = Out::default();
+        let args = s(event, "args").unwrap_or("today").trim().to_string();
+        let key = s(ctx, "sessionKey");
+        let (days, title, session) = match args.as_str() {
+            "7d" => (7, "last 7 days", None),
+            "session" => (30, "this session, last 30 days", key),
+            _ => (1, "today", None),
+        };
+        let agent = s(ctx, "agentId").unwrap_or("main");
+        let mut text = match self.resolve(env, &mut out, agent, env.workspace) {
+            Some(r) => {
+                let files = super::snapshot_io::list_files(env.host, &r.dir, true).len();
+                format!("agent-ops memory for agent `{agent}`: {:?} scope, {} ({files} memory file(s))\n", r.scope, r.dir)
+            }
+            None => format!("agent-ops memory is off for agent `{agent}`\n"),
+        };
+        let records = super::costs::read(env.host, env.state_dir, env.now_ms, days, session);
+        text.push_str(&super::costs::report(&records, title));
+        text
     }
 
     /// P5-R9: a write into another agent's memory directory.

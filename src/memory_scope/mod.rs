@@ -7,6 +7,7 @@
 //! wired to OpenClaw yet: it reports itself as not implemented and registers no hooks.
 
 mod config;
+pub mod costs;
 pub mod engine;
 pub mod index;
 pub mod paths;

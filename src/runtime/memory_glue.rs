@@ -1,6 +1,9 @@
 //! Phase 5 inside the runtime: registrations, hook dispatch.
 
-use super::{Active, FailureMode, FailurePolicy, HookResponse, HostInfo, InitResult, Registration};
+use super::{
+    Active, CommandSpec, FailureMode, FailurePolicy, HookResponse, HostInfo, InitResult,
+    Registration,
+};
 use crate::host::Host;
 use crate::memory_scope::engine::Env;
 use serde_json::Value;
@@ -31,7 +34,14 @@ fn reg(hook: &str, matcher: Option<Vec<String>>) -> Registration {
 pub(super) fn init(info: &HostInfo, result: &mut InitResult) {
     if info.conversation_access != Some(false) {
         result.registrations.push(reg("before_prompt_build", None));
+        result.registrations.push(reg("llm_output", None));
     }
+    result.commands.push(CommandSpec {
+        name: "memory".into(),
+        description: "agent-ops: this agent's memory directory and the token cost ledger (today, 7d or session)".into(),
+        handler: "memoryScoping:command:memory".into(),
+        accepts_args: true,
+    });
     result.registrations.push(reg(
         "before_tool_call",
         Some(vec!["write".into(), "edit".into(), "apply_patch".into()]),
@@ -58,10 +68,16 @@ pub(super) fn dispatch(
             home: &home,
             now_ms: host.now_ms(),
             workspace: &workspace,
+            models: &active.info.models,
         };
         match name {
             "before_prompt_build" => Some(sc.before_prompt_build(&e, event, ctx)),
             "before_tool_call" => Some(sc.before_tool_call(&e, event, ctx)),
+            "llm_output" => Some(sc.llm_output(&e, event, ctx)),
+            "command:memory" => Some(crate::memory_scope::engine::Out {
+                ret: serde_json::json!({ "text": sc.memory_command(&e, event, ctx) }),
+                ..Default::default()
+            }),
             _ => None,
         }
     };

@@ -8,7 +8,8 @@ mod types;
 
 pub use types::{
     CommandSpec, CoreError, Diagnostic, EngineSpec, FailureMode, FailurePolicy, HookResponse,
-    HostInfo, InitResult, Job, JobKind, ModelInfo, PhaseReport, ProviderSpec, Registration,
+    HostInfo, InitResult, Job, JobKind, ModelCost, ModelInfo, PhaseReport, ProviderSpec,
+    Registration,
 };
 
 mod budget_glue;

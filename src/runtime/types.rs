@@ -36,7 +36,7 @@ pub struct HostInfo {
 }
 
 /// One model entry of `models.providers.<provider>.models`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ModelInfo {
     /// Provider id.
@@ -47,6 +47,22 @@ pub struct ModelInfo {
     pub context_window: Option<u64>,
     /// `maxTokens`.
     pub max_tokens: Option<u64>,
+    /// `cost`: USD per million tokens.
+    pub cost: Option<ModelCost>,
+}
+
+/// A model entry's `cost` table (USD per million tokens).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ModelCost {
+    /// Input tokens.
+    pub input: f64,
+    /// Output tokens.
+    pub output: f64,
+    /// Cached prompt tokens read.
+    pub cache_read: f64,
+    /// Prompt tokens written to the cache.
+    pub cache_write: f64,
 }
 
 /// The context engine the binding layer registers (openclaw.md §6).

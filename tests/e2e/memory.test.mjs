@@ -1,6 +1,6 @@
-// Phase 5 in the real OpenClaw gateway (issue 6 proof (b), P5-R11): a new session's prompt carries
-// the agent's MEMORY.md, its scope note and a relevant topic file; a write into another agent's
-// memory directory is blocked.
+// Phase 5 in the real OpenClaw gateway (issue 6 proof (b), (f); P5-R11, R25): a new session's prompt
+// carries the agent's MEMORY.md, its scope note and a relevant topic file; `/memory` shows the cost
+// ledger; a write into another agent's memory directory is blocked.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -50,6 +50,19 @@ describe("phase 5 memory scoping (gateway)", { concurrency: false }, () => {
       assert.ok(req.systemTail.includes("E2E-MEMORY-INDEX-LINE"), "MEMORY.md is not in the prompt");
       assert.ok(req.systemTail.includes("shared with your team through version control"));
       assert.ok(req.systemTail.includes("E2E-MEMORY-TOPIC-BODY"), "the relevant topic file was not recalled");
+    }));
+
+  test("p5_e2e_memory_command_shows_the_cost_ledger", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      // The previous test's run produced an llm_output: its usage is in the ledger.
+      const r = await s.runCommand({ command: "/memory today", expect: "main on fake/fake-model" });
+      assert.equal(r.code, 0, r.error ?? "");
+      assert.match(r.text, /agent-ops memory for agent `main`: Project scope/);
+      assert.match(r.text, /main on fake\/fake-model: \d+ call\(s\), input \d+, output \d+/);
+      const ledger = fs.readdirSync(path.join(s.pluginStateDir, "costs")).filter((n) => n.endsWith(".jsonl"));
+      assert.equal(ledger.length, 1);
+      const lines = fs.readFileSync(path.join(s.pluginStateDir, "costs", ledger[0]), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      assert.ok(lines.some((l) => l.purpose === "main" && l.model === "fake-model" && l.costUsd === 0), JSON.stringify(lines));
     }));
 
   test("p5_t13_e2e_write_into_another_agents_memory_is_blocked", { timeout: TIMEOUT }, () =>

@@ -1,0 +1,268 @@
+//! Cost attribution (P5-R24, R25): one record per model usage event in
+//! `<stateDir>/costs/YYYY-MM-DD.jsonl`, and the totals `/memory` and `agent-ops memory cost`
+//! print.
+
+use super::recall::{cache_hit_rate, cost_usd, Price};
+use crate::host::{join_path, Host, HostError};
+use crate::runtime::ModelInfo;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Record layout version.
+pub const COST_VERSION: u32 = 1;
+
+/// One model usage event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostRecord {
+    /// Layout version.
+    pub v: u32,
+    /// When (ms).
+    pub at: i64,
+    /// Session key.
+    pub session_key: Option<String>,
+    /// Agent id.
+    pub agent_id: Option<String>,
+    /// Run id.
+    pub run_id: Option<String>,
+    /// `main`, `subagent`, `compaction`, `session_notes`, `memory_extract`, `relevance`, `skillify`.
+    pub purpose: String,
+    /// Provider.
+    pub provider: Option<String>,
+    /// Model.
+    pub model: Option<String>,
+    /// `main` or `fast`.
+    pub tier: String,
+    /// Input tokens (cache excluded).
+    pub input_tokens: Option<u64>,
+    /// Output tokens.
+    pub output_tokens: Option<u64>,
+    /// Cached prompt tokens read.
+    pub cache_read_tokens: Option<u64>,
+    /// Prompt tokens written to the cache.
+    pub cache_write_tokens: Option<u64>,
+    /// Cost, when the model entry has a cost table.
+    pub cost_usd: Option<f64>,
+    /// Duration, when known.
+    pub duration_ms: Option<u64>,
+    /// `cacheRead / (input + cacheWrite + cacheRead)`.
+    pub cache_hit_rate: Option<f64>,
+    /// Whether the call was built cache-safe (internal jobs).
+    pub cache_safe: Option<bool>,
+}
+
+fn count(u: &Value, key: &str) -> Option<u64> {
+    u.get(key).and_then(Value::as_u64)
+}
+
+fn s(v: &Value, key: &str) -> Option<String> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+}
+
+/// The record of an `llm_output` event (main or subagent run). Negative or non-numeric usage
+/// values are recorded as null (P5-R31).
+pub fn from_llm_output(
+    event: &Value,
+    ctx: &Value,
+    models: &[ModelInfo],
+    now_ms: i64,
+) -> CostRecord {
+    let usage = event.get("usage").unwrap_or(&Value::Null);
+    let (input, output, cr, cw) = (
+        count(usage, "input"),
+        count(usage, "output"),
+        count(usage, "cacheRead"),
+        count(usage, "cacheWrite"),
+    );
+    let provider = s(event, "provider").or_else(|| s(ctx, "modelProviderId"));
+    let model = s(event, "model").or_else(|| s(ctx, "modelId"));
+    let entry = models.iter().find(|m| {
+        Some(&m.id) == model.as_ref() && provider.as_ref().is_none_or(|p| &m.provider == p)
+    });
+    let cost = entry.and_then(|e| e.cost).map(|c| {
+        let p = Price {
+            input: c.input,
+            output: c.output,
+            cache_read: c.cache_read,
+            cache_write: c.cache_write,
+        };
+        cost_usd(
+            &p,
+            input.unwrap_or(0),
+            output.unwrap_or(0),
+            cr.unwrap_or(0),
+            cw.unwrap_or(0),
+        )
+    });
+    let key = s(ctx, "sessionKey");
+    CostRecord {
+        v: COST_VERSION,
+        at: now_ms,
+        purpose: if key.as_deref().is_some_and(|k| k.contains(":subagent:")) {
+            "subagent".into()
+        } else {
+            "main".into()
+        },
+        session_key: key,
+        agent_id: s(ctx, "agentId"),
+        run_id: s(event, "runId").or_else(|| s(ctx, "runId")),
+        provider,
+        model,
+        tier: "main".into(),
+        input_tokens: input,
+        output_tokens: output,
+        cache_read_tokens: cr,
+        cache_write_tokens: cw,
+        cost_usd: cost,
+        duration_ms: None,
+        cache_hit_rate: cache_hit_rate(input.unwrap_or(0), cr.unwrap_or(0), cw.unwrap_or(0)),
+        cache_safe: None,
+    }
+}
+
+/// `<stateDir>/costs/YYYY-MM-DD.jsonl`.
+pub fn ledger_path(state_dir: &str, at_ms: i64) -> String {
+    join_path(
+        &join_path(state_dir, "costs"),
+        &format!("{}.jsonl", crate::audit::utc_date(at_ms)),
+    )
+}
+
+/// Appends one record.
+pub fn append(host: &dyn Host, state_dir: &str, r: &CostRecord) -> Result<(), HostError> {
+    let line = serde_json::to_string(r).unwrap_or_default();
+    host.fs_append_line(&ledger_path(state_dir, r.at), &line, false)
+}
+
+/// Records of the last `days` days (today = 1), optionally of one session.
+pub fn read(
+    host: &dyn Host,
+    state_dir: &str,
+    now_ms: i64,
+    days: i64,
+    session: Option<&str>,
+) -> Vec<CostRecord> {
+    let mut out = Vec::new();
+    for d in 0..days.max(1) {
+        let path = ledger_path(state_dir, now_ms - d * 86_400_000);
+        let Ok(bytes) = host.fs_read(&path, 64 * 1024 * 1024) else {
+            continue;
+        };
+        for line in String::from_utf8_lossy(&bytes).lines() {
+            if let Ok(r) = serde_json::from_str::<CostRecord>(line) {
+                if session.is_none_or(|k| r.session_key.as_deref() == Some(k)) {
+                    out.push(r);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+struct Totals {
+    calls: u64,
+    input: u64,
+    output: u64,
+    cache_read: u64,
+    cache_write: u64,
+    cost: Option<f64>,
+}
+
+/// P5-R25: totals grouped by purpose and model, with cache hit rates.
+pub fn report(records: &[CostRecord], title: &str) -> String {
+    let mut groups: BTreeMap<(String, String), Totals> = BTreeMap::new();
+    for r in records {
+        let model = format!(
+            "{}/{}",
+            r.provider.as_deref().unwrap_or("?"),
+            r.model.as_deref().unwrap_or("?")
+        );
+        let t = groups.entry((r.purpose.clone(), model)).or_default();
+        t.calls += 1;
+        t.input += r.input_tokens.unwrap_or(0);
+        t.output += r.output_tokens.unwrap_or(0);
+        t.cache_read += r.cache_read_tokens.unwrap_or(0);
+        t.cache_write += r.cache_write_tokens.unwrap_or(0);
+        if let Some(c) = r.cost_usd {
+            t.cost = Some(t.cost.unwrap_or(0.0) + c);
+        }
+    }
+    let mut out = format!(
+        "agent-ops costs ({title}): {} model usage record(s)\n",
+        records.len()
+    );
+    for ((purpose, model), t) in &groups {
+        let rate = cache_hit_rate(t.input, t.cache_read, t.cache_write)
+            .map_or_else(|| "n/a".to_string(), |r| format!("{:.0}%", r * 100.0));
+        let cost = t
+            .cost
+            .map_or_else(|| "cost unknown".to_string(), |c| format!("${c:.4}"));
+        out.push_str(&format!(
+            "- {purpose} on {model}: {} call(s), input {}, output {}, cache read {}, cache write {}, cache hit {rate}, {cost}\n",
+            t.calls, t.input, t.output, t.cache_read, t.cache_write
+        ));
+    }
+    if groups.is_empty() {
+        out.push_str("- nothing recorded yet\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::{HostDirs, MemoryHost};
+    use crate::runtime::ModelCost;
+    use serde_json::json;
+
+    #[test]
+    fn p5_t25_record_report_and_bad_usage() {
+        let models = vec![ModelInfo {
+            provider: "p".into(),
+            id: "m".into(),
+            cost: Some(ModelCost {
+                input: 3.0,
+                output: 15.0,
+                cache_read: 0.3,
+                cache_write: 3.75,
+            }),
+            ..ModelInfo::default()
+        }];
+        let r = from_llm_output(
+            &json!({"runId": "r", "provider": "p", "model": "m", "usage": {"input": 1000, "output": 0, "cacheRead": 3000, "cacheWrite": 0}}),
+            &json!({"sessionKey": "agent:main:x", "agentId": "main"}),
+            &models,
+            0,
+        );
+        assert_eq!(r.cache_hit_rate, Some(0.75));
+        assert!((r.cost_usd.unwrap() - 0.0039).abs() < 1e-12);
+        assert_eq!(r.purpose, "main");
+        let bad = from_llm_output(
+            &json!({"usage": {"input": -1, "output": "x"}}),
+            &json!({"sessionKey": "agent:main:subagent:1"}),
+            &models,
+            0,
+        );
+        assert_eq!(
+            (bad.input_tokens, bad.output_tokens, bad.cost_usd),
+            (None, None, None)
+        );
+        assert_eq!(bad.purpose, "subagent");
+        let h = MemoryHost::new(HostDirs::default(), 0);
+        append(&h, "/s", &r).unwrap();
+        append(&h, "/s", &bad).unwrap();
+        let back = read(&h, "/s", 0, 1, Some("agent:main:x"));
+        assert_eq!(back, vec![r]);
+        let text = report(&read(&h, "/s", 0, 7, None), "7d");
+        assert!(
+            text.contains("main on p/m: 1 call(s), input 1000"),
+            "{text}"
+        );
+        assert!(text.contains("cache hit 75%") && text.contains("$0.0039"));
+    }
+}
