@@ -1,10 +1,12 @@
 //! Phase 3, session memory, long-term extraction and durable drain
 //! (spec/phase3-session-memory.md).
 //!
-//! Not implemented yet: the phase validates its config and reports itself as not
-//! implemented in `agent-ops doctor`; it registers no hooks.
+//! In progress: the pure rules are in [`rules`] (notes template, update thresholds, message
+//! cursors, validation of long-term extraction output). The phase is not wired to OpenClaw
+//! yet: it reports itself as not implemented and registers no hooks.
 
 mod config;
+pub mod rules;
 
 pub use config::{
     DrainConfig, JobsConfig, LongTermConfig, NotesCompactionConfig, NotesConfig,
