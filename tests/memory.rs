@@ -183,3 +183,63 @@ fn p5_t3_user_scope_and_remote_dir_via_config_env() {
         Value::Null
     );
 }
+
+#[test]
+fn p5_t18_snapshot_initializes_an_empty_user_memory_at_the_first_prompt() {
+    let t = tmp("snap");
+    let snap = t.0.join("proj/.openclaw/agent-memory-snapshots/main");
+    fs::create_dir_all(&snap).unwrap();
+    fs::write(
+        snap.join("snapshot.json"),
+        r#"{"updatedAt":"2026-11-24T10:00:00Z"}"#,
+    )
+    .unwrap();
+    fs::write(
+        snap.join("MEMORY.md"),
+        "- [Team conventions](conventions.md) — SNAPSHOT-INDEX\n",
+    )
+    .unwrap();
+    fs::write(
+        snap.join("conventions.md"),
+        "---\nname: Team conventions\ndescription: conventions\n---\nUse rebase.\n",
+    )
+    .unwrap();
+    let (h, mut rt) = runtime(&t, json!({"defaultScope": "user"}));
+    let r = rt
+        .dispatch(
+            &h,
+            "memoryScoping:before_prompt_build",
+            &json!({"prompt": "hi"}),
+            &ctx(&t, "main"),
+        )
+        .unwrap();
+    let block = r.ret["appendSystemContext"].as_str().unwrap();
+    assert!(block.contains("SNAPSHOT-INDEX"), "{block}");
+    let mem = t.0.join("state/memory/agent-memory/main");
+    assert_eq!(
+        fs::read_to_string(mem.join("conventions.md")).unwrap(),
+        "---\nname: Team conventions\ndescription: conventions\n---\nUse rebase.\n"
+    );
+    assert!(fs::read_to_string(mem.join(".snapshot-synced.json"))
+        .unwrap()
+        .contains("2026-11-24T10:00:00Z"));
+    // A newer snapshot later becomes a note for the agent, once per process.
+    fs::write(
+        snap.join("snapshot.json"),
+        r#"{"updatedAt":"2026-11-25T10:00:00Z"}"#,
+    )
+    .unwrap();
+    let (h, mut rt) = runtime(&t, json!({"defaultScope": "user"}));
+    let r = rt
+        .dispatch(
+            &h,
+            "memoryScoping:before_prompt_build",
+            &json!({"prompt": "hi"}),
+            &ctx(&t, "main"),
+        )
+        .unwrap();
+    assert!(r.ret["appendSystemContext"]
+        .as_str()
+        .unwrap()
+        .contains("A newer project memory snapshot is available"));
+}

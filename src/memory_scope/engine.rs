@@ -68,6 +68,10 @@ pub struct Scoper {
     /// Memory files already surfaced per session key (P5-R20).
     surfaced: BTreeMap<String, BTreeSet<String>>,
     warned: BTreeSet<String>,
+    /// Memory directories whose snapshot was checked in this process (P5-R19).
+    snapshot_checked: BTreeSet<String>,
+    /// Pending snapshot updates, by memory directory.
+    snapshot_pending: BTreeMap<String, String>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -307,6 +311,7 @@ impl Scoper {
         if !self.safe(env, &mut out, &r, &r.dir) {
             return out;
         }
+        let snapshot_note = self.snapshot_check(env, &mut out, agent, &r, key);
         let index_path = format!("{}{ENTRYPOINT_NAME}", r.dir);
         let ep = &env.cfg.entrypoint;
         let index = match env.host.fs_read(&index_path, 4 * 1024 * 1024) {
@@ -336,6 +341,10 @@ impl Scoper {
         let mut block = format!("# Agent memory ({scope_name} scope)\nYour memory directory is `{}`. Its index `MEMORY.md` is below; topic files hold the detail. Save durable facts there (one index line per topic file).\n{}\n", r.dir, scope_note(r.scope));
         if let Some(extra) = &env.cfg.extra_guidelines {
             block.push_str(extra);
+            block.push('\n');
+        }
+        if let Some(n) = snapshot_note {
+            block.push_str(&n);
             block.push('\n');
         }
         block.push_str("\n## MEMORY.md\n");
@@ -384,6 +393,79 @@ impl Scoper {
         }
         out.ret = json!({ "appendSystemContext": block });
         out
+    }
+
+    /// P5-R17 … R19: the project snapshot, checked once per agent directory and process at its
+    /// first prompt. `initialize` copies it now; a newer snapshot becomes a note in the block.
+    fn snapshot_check(
+        &mut self,
+        env: &Env<'_>,
+        out: &mut Out,
+        agent: &str,
+        r: &Resolved,
+        key: &str,
+    ) -> Option<String> {
+        if !env.cfg.snapshots.enabled || !env.cfg.snapshots.scopes.contains(&r.scope) {
+            return None;
+        }
+        if !self.snapshot_checked.insert(r.dir.clone()) {
+            return self.snapshot_pending.get(&r.dir).cloned();
+        }
+        let snap_dir = format!(
+            "{}/.openclaw/agent-memory-snapshots/{}",
+            r.roots.project_root,
+            super::paths::dir_name(agent)
+        );
+        if !self.safe(env, out, r, &r.dir) {
+            return None;
+        }
+        let read = super::snapshot_io::read(env.host, &snap_dir, &r.dir);
+        let (action, why) = super::snapshot::check(&read.state());
+        if let Some(w) = why {
+            self.warn_once(out, "scope.snapshot.invalid", format!("{snap_dir}: {w}"));
+        }
+        let decision = |code: &str, message: String| Decision {
+            v: audit::RECORD_VERSION,
+            at: env.now_ms,
+            phase: "scope".into(),
+            code: code.into(),
+            action: Action::Note,
+            message,
+            session_key: Some(key.to_string()).filter(|k| !k.is_empty()),
+            run_id: None,
+            tool_call_id: None,
+            details: json!({ "snapshotDir": snap_dir, "memoryDir": r.dir }),
+        };
+        match action {
+            super::snapshot::Action::None => None,
+            super::snapshot::Action::Initialize => {
+                match super::snapshot_io::initialize(env.host, &snap_dir, &r.dir, &read) {
+                    Ok(n) => {
+                        out.decisions.push(decision("scope.snapshot.initialized", format!("The empty memory of agent `{agent}` was initialized from the project snapshot ({n} file(s)).")));
+                        None
+                    }
+                    Err(e) => {
+                        self.warn_once(
+                            out,
+                            "scope.snapshot.failed",
+                            format!("could not initialize {} from {snap_dir}: {e}", r.dir),
+                        );
+                        None
+                    }
+                }
+            }
+            super::snapshot::Action::WriteMarker => {
+                let _ = super::snapshot_io::mark(env.host, &r.dir, &read);
+                None
+            }
+            super::snapshot::Action::PromptUpdate => {
+                let note = format!("A newer project memory snapshot is available in `{snap_dir}`. Tell the user; they apply it with `agent-ops memory sync --mode merge|replace|skip`.");
+                out.decisions
+                    .push(decision("scope.snapshot.update_available", note.clone()));
+                self.snapshot_pending.insert(r.dir.clone(), note.clone());
+                Some(note)
+            }
+        }
     }
 
     /// `llm_output`: one cost record (P5-R24).

@@ -76,3 +76,37 @@ describe("phase 5 memory scoping (gateway)", { concurrency: false }, () => {
       assert.ok(s.readDecisions().some((d) => d.code === "scope.isolation.foreign_memory" && d.action === "deny"));
     }));
 });
+
+// Issue 6 proof (e), P5-T18: a project snapshot initializes an agent's empty user memory at its first
+// prompt, and the prompt already carries the snapshot's index.
+describe("phase 5 snapshot initialization (gateway)", () => {
+  test("p5_t18_e2e_snapshot_initializes_empty_user_memory", { timeout: TIMEOUT }, async () => {
+    checkPrerequisites();
+    const ask = marker("snap");
+    const s = await createScenario({
+      name: "p5-snap",
+      pluginConfig: onlyPhases({ memoryScoping: { enabled: true, defaultScope: "user" } }),
+      script: { steps: [{ id: "snap:reply", match: { marker: ask }, text: "ok" }] },
+    });
+    try {
+      await withDiagnostics(s, async () => {
+        const snap = path.join(s.workspace, ".openclaw", "agent-memory-snapshots", "main");
+        fs.mkdirSync(snap, { recursive: true });
+        fs.writeFileSync(path.join(snap, "snapshot.json"), JSON.stringify({ updatedAt: "2026-11-24T10:00:00Z" }));
+        fs.writeFileSync(path.join(snap, "MEMORY.md"), "- [Team conventions](conventions.md) — E2E-SNAPSHOT-INDEX\n");
+        fs.writeFileSync(path.join(snap, "conventions.md"), "---\nname: Team conventions\ndescription: team conventions\n---\nRebase, never merge.\n");
+        await s.startGateway();
+        const run = await s.runAgent({ message: `${ask} hello` });
+        assert.equal(run.code, 0, `exit ${run.code}`);
+        const mem = path.join(s.pluginStateDir, "memory", "agent-memory", "main");
+        assert.equal(fs.readFileSync(path.join(mem, "conventions.md"), "utf8"), "---\nname: Team conventions\ndescription: team conventions\n---\nRebase, never merge.\n");
+        assert.match(fs.readFileSync(path.join(mem, ".snapshot-synced.json"), "utf8"), /2026-11-24T10:00:00Z/);
+        const req = s.modelLog().find((e) => e.matched === "snap:reply");
+        assert.ok(req?.systemTail.includes("E2E-SNAPSHOT-INDEX"), "the snapshot's index is not in the first prompt");
+        assert.ok(s.readDecisions().some((d) => d.code === "scope.snapshot.initialized"));
+      });
+    } finally {
+      await s.cleanup({ failed: s.failed });
+    }
+  });
+});
