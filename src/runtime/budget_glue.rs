@@ -126,10 +126,6 @@ pub(super) fn dispatch(
     };
     active.tracker = tr;
     let Some(out) = out else { return };
-    if !out.ret.is_null() {
-        resp.ret = out.ret;
-    }
-    resp.diagnostics.extend(out.diagnostics);
     for i in out.injections {
         let id = active.new_job_id(host);
         resp.jobs.push(Job {
@@ -140,9 +136,7 @@ pub(super) fn dispatch(
             timeout_ms: 5_000,
         });
     }
-    for d in out.decisions {
-        active.record(host, resp, d, false);
-    }
+    active.absorb(host, resp, out.ret, out.diagnostics, out.decisions);
 }
 
 /// Service tick for phase 2.

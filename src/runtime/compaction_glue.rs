@@ -122,10 +122,7 @@ fn completed(active: &mut Active, events: &[Completed]) {
 
 fn absorb(active: &mut Active, host: &dyn Host, resp: &mut HookResponse, out: Out) {
     completed(active, &out.completed);
-    resp.diagnostics.extend(out.diagnostics);
-    for d in out.decisions {
-        active.record(host, resp, d, false);
-    }
+    active.absorb(host, resp, out.value, out.diagnostics, out.decisions);
 }
 
 /// One phase-1 hook call.
@@ -157,11 +154,7 @@ pub(super) fn dispatch(
         }
     };
     active.governor = gov;
-    if let Some(mut out) = out {
-        let ret = std::mem::take(&mut out.value);
-        if !ret.is_null() {
-            resp.ret = ret;
-        }
+    if let Some(out) = out {
         absorb(active, host, resp, out);
     }
 }

@@ -82,12 +82,7 @@ pub(super) fn dispatch(
         }
     };
     active.scoper = sc;
-    let Some(out) = out else { return };
-    if !out.ret.is_null() {
-        resp.ret = out.ret;
-    }
-    resp.diagnostics.extend(out.diagnostics);
-    for d in out.decisions {
-        active.record(host, resp, d, false);
+    if let Some(out) = out {
+        active.absorb(host, resp, out.ret, out.diagnostics, out.decisions);
     }
 }

@@ -521,6 +521,25 @@ impl Active {
         format!("job-{}-{}", self.next_job, crate::host::random_hex(host, 4))
     }
 
+    /// Hands one phase's answer to the response: its value (unless `null`), diagnostics, and
+    /// decisions (journaled).
+    fn absorb(
+        &mut self,
+        host: &dyn Host,
+        resp: &mut HookResponse,
+        ret: Value,
+        diagnostics: Vec<Diagnostic>,
+        decisions: Vec<Decision>,
+    ) {
+        if !ret.is_null() {
+            resp.ret = ret;
+        }
+        resp.diagnostics.extend(diagnostics);
+        for d in decisions {
+            self.record(host, resp, d, false);
+        }
+    }
+
     /// Journals a decision (README G-R12) and adds it to the response. `always` journals
     /// even plain allows (phase 4 verdicts).
     fn record(&mut self, host: &dyn Host, resp: &mut HookResponse, d: Decision, always: bool) {
