@@ -13,6 +13,7 @@ import crypto from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
+import { AsyncResource } from "node:async_hooks";
 
 const PLUGIN_ID = "agent-ops";
 const SINGLETON = Symbol.for("agent-ops.runtime.v1");
@@ -23,7 +24,7 @@ const GLUE = require.resolve("./wasm/agent_ops.js");
 function runtime() {
   let rt = globalThis[SINGLETON];
   if (!rt) {
-    rt = { glue: null, gluePath: null, core: null, initKey: null, configJson: null, infoJson: null, initResult: null, logger: null, api: null, once: new Set() };
+    rt = { glue: null, gluePath: null, core: null, initKey: null, configJson: null, infoJson: null, initResult: null, logger: null, api: null, once: new Set(), inflight: new Map(), timer: null };
     globalThis[SINGLETON] = rt;
   }
   return rt;
@@ -42,6 +43,15 @@ function hostError(e) {
 const ok = (v) => JSON.stringify({ ok: v });
 const errJson = (e) => `{"error":${hostError(e)}}`;
 const kindOf = (st) => (st.isSymbolicLink() ? "symlink" : st.isDirectory() ? "dir" : st.isFile() ? "file" : "other");
+
+/** A lock whose owner was a process on this machine that no longer runs is stale (kill -9). */
+function ownerGone(p) {
+  try {
+    const o = JSON.parse(fs.readFileSync(p, "utf8"));
+    if (!o || o.host !== os.hostname() || !Number.isInteger(o.pid) || o.pid === process.pid) return false;
+    try { process.kill(o.pid, 0); return false; } catch (e) { return Boolean(e && e.code === "ESRCH"); }
+  } catch { return false; }
+}
 
 function makeHost(rt) {
   return {
@@ -108,7 +118,7 @@ function makeHost(rt) {
         } catch (e) {
           if (!e || e.code !== "EEXIST") return hostError(e);
           let stale = true;
-          try { stale = Date.now() - fs.statSync(p).mtimeMs > ttl; } catch { /* gone: retry */ }
+          try { stale = Date.now() - fs.statSync(p).mtimeMs > ttl || ownerGone(p); } catch { /* gone: retry */ }
           if (!stale) return JSON.stringify({ kind: "Locked" });
           try { fs.unlinkSync(p); } catch { /* someone else broke it */ }
         }
@@ -270,14 +280,63 @@ function handle(reg, event, ctx) {
   }
   for (const d of resp.diagnostics || []) log(rt, d.level, `${d.code}: ${d.message}`);
   const ret = resp.ret ?? undefined;
-  for (const job of resp.jobs || []) {
+  const wait = runJobs(rt, resp.jobs, ret);
+  return wait ? wait.then(() => ret) : ret;
+}
+
+/** Runs the jobs of a core answer; returns a promise when one of them is a drain to await. */
+function runJobs(rt, jobs, ret) {
+  let wait = null;
+  for (const job of jobs || []) {
     if (job.kind === "approval" && ret && ret.requireApproval) {
       ret.requireApproval.onResolution = (decision) => complete(rt, job.id, { decision });
     } else if (job.kind === "inject") {
       inject(rt, job.payload);
+    } else if (job.kind === "llm") {
+      runLlm(rt, job);
+    } else if (job.kind === "drain") {
+      wait = drain(rt, job.payload && job.payload.waitMs);
     }
   }
-  return ret;
+  return wait;
+}
+
+/** An internal LLM job (phase 3): the core built the prompt and validates the answer. */
+function runLlm(rt, job) {
+  const api = rt.api;
+  const p = job.payload || {};
+  const run = async () => {
+    let outcome;
+    try {
+      if (!api || !api.runtime || !api.runtime.llm || typeof api.runtime.llm.complete !== "function") throw new Error("api.runtime.llm.complete is not available");
+      const r = await api.runtime.llm.complete({
+        systemPrompt: p.systemPrompt,
+        messages: [{ role: "user", content: p.prompt }],
+        purpose: p.purpose,
+        maxTokens: p.maxTokens,
+        signal: AbortSignal.timeout(job.timeoutMs),
+      });
+      outcome = { ok: true, text: r && typeof r.text === "string" ? r.text : "", stopReason: r && r.stopReason, provider: r && r.provider, model: r && r.model, usage: r && r.usage };
+    } catch (e) {
+      const aborted = Boolean(e && (e.name === "AbortError" || e.name === "TimeoutError"));
+      outcome = { ok: false, aborted, error: String((e && e.message) || e) };
+    }
+    complete(rt, job.id, outcome);
+  };
+  // A hook's async context may belong to a run whose work scope OpenClaw already closed
+  // (agent_end in the gateway): jobs start in the service's context when there is one.
+  const started = rt.jobCtx ? rt.jobCtx.runInAsyncScope(run) : run();
+  rt.inflight.set(job.id, started);
+  started.finally(() => rt.inflight.delete(job.id));
+}
+
+/** Waits for in-flight jobs, at most `waitMs` (the core sized it to the host's budget). */
+function drain(rt, waitMs) {
+  const pending = [...rt.inflight.values()];
+  if (!pending.length || !(waitMs > 0)) return null;
+  let timer;
+  const limit = new Promise((resolve) => { timer = setTimeout(resolve, waitMs); if (timer.unref) timer.unref(); });
+  return Promise.race([Promise.allSettled(pending), limit]).finally(() => clearTimeout(timer));
 }
 
 /** A one-shot note for the session's next turn (the core decided the text). */
@@ -308,9 +367,40 @@ function complete(rt, jobId, outcome) {
     const resp = JSON.parse(core(rt).completeJob(jobId, toJson(outcome)));
     if (resp.error) log(rt, "warn", `${resp.error.code}: ${resp.error.message}`);
     for (const d of resp.diagnostics || []) log(rt, d.level, `${d.code}: ${d.message}`);
+    runJobs(rt, resp.jobs, null);
   } catch (e) {
     poison(rt, e);
   }
+}
+
+/** The service: ticks the core (retries, replay) and drains at stop. */
+function makeService(rt, spec) {
+  const tick = () => {
+    try {
+      const resp = JSON.parse(core(rt).tick(Date.now()));
+      if (resp.error) return log(rt, "warn", `${resp.error.code}: ${resp.error.message}`);
+      for (const d of resp.diagnostics || []) log(rt, d.level, `${d.code}: ${d.message}`);
+      runJobs(rt, resp.jobs, null);
+    } catch (e) {
+      poison(rt, e);
+    }
+  };
+  return {
+    id: spec.id,
+    start() {
+      rt.jobCtx = new AsyncResource("agent-ops.jobs");
+      if (rt.timer) clearInterval(rt.timer);
+      rt.timer = setInterval(tick, spec.tickMs);
+      if (rt.timer.unref) rt.timer.unref();
+      tick();
+    },
+    stop() {
+      if (rt.timer) clearInterval(rt.timer);
+      rt.timer = null;
+      rt.jobCtx = null;
+      return handle({ handler: spec.stopHandler, failure: { mode: "open" } }, {}, null);
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -510,6 +600,9 @@ export default {
       if (typeof api.registerCommand === "function") {
         api.registerCommand({ name: cmd.name, description: cmd.description, acceptsArgs: cmd.acceptsArgs, handler: (ctx) => command(cmd, ctx) });
       }
+    }
+    if (result.service && typeof api.registerService === "function") {
+      api.registerService(makeService(rt, result.service));
     }
     if (result.engine && typeof api.registerContextEngine === "function") {
       const spec = result.engine;

@@ -42,7 +42,7 @@ pub const PHASES: [PhaseInfo; 7] = [
         number: 3,
         title: "Session memory",
         summary: "Session notes and long-term memory extraction with cursors and a crash-safe job journal.",
-        implemented: false,
+        implemented: true,
         area: "memory",
     },
     PhaseInfo {

@@ -100,7 +100,7 @@ fn disabled_phase_registers_nothing_and_writes_nothing() {
     let mut rt = Runtime::new();
     let r = rt.init(
         &h,
-        r#"{"phases":{"bashSecurity":false,"compaction":false,"loopBudget":false,"memoryScoping":false}}"#,
+        r#"{"phases":{"bashSecurity":false,"compaction":false,"loopBudget":false,"memoryScoping":false,"sessionMemory":false}}"#,
         "{}",
     );
     assert!(r.ok);

@@ -268,7 +268,8 @@ impl Host for NativeHost {
                             let age = self.now_ms().saturating_sub(mtime_ms(&m));
                             age >= 0 && age as u64 > ttl_ms
                         })
-                        .unwrap_or(true);
+                        .unwrap_or(true)
+                        || owner_gone(path);
                     if !stale {
                         return Err(HostError::Locked);
                     }
@@ -386,6 +387,27 @@ impl Host for NativeHost {
             }
         }
     }
+}
+
+/// A lock written by this host kind whose process no longer exists is stale (a kill -9 left
+/// it). Only decidable where `/proc` lists processes; elsewhere the TTL alone decides.
+fn owner_gone(path: &str) -> bool {
+    let Ok(text) = fs::read_to_string(path) else {
+        return false;
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return false;
+    };
+    if v.get("host").and_then(|h| h.as_str()) != Some("native") {
+        return false;
+    }
+    let Some(pid) = v.get("pid").and_then(|p| p.as_u64()) else {
+        return false;
+    };
+    if pid == u64::from(std::process::id()) || !std::path::Path::new("/proc/self").exists() {
+        return false;
+    }
+    !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 #[cfg(test)]

@@ -9,12 +9,13 @@ mod types;
 pub use types::{
     CommandSpec, CoreError, Diagnostic, EngineSpec, FailureMode, FailurePolicy, HookResponse,
     HostInfo, InitResult, Job, JobKind, ModelCost, ModelInfo, PhaseReport, ProviderSpec,
-    Registration,
+    Registration, ServiceSpec,
 };
 
 mod budget_glue;
 mod compaction_glue;
 mod memory_glue;
+mod session_glue;
 
 use crate::audit::{self, Action, Decision};
 use crate::config::{parse_config, Config};
@@ -58,6 +59,10 @@ struct Active {
     tracker: crate::budget::tracker::Tracker,
     /// Phase 5 state.
     scoper: crate::memory_scope::engine::Scoper,
+    /// Phase 3 state.
+    keeper: crate::session_memory::keeper::Keeper,
+    /// Phase 3 notes template.
+    template: crate::session_memory::notes::Template,
 }
 
 #[derive(Debug, Clone)]
@@ -249,6 +254,35 @@ impl Runtime {
         if config.phases.memory_scoping.enabled() {
             memory_glue::init(&info, &mut result);
         }
+        let mut template = crate::session_memory::notes::Template::builtin();
+        if config.phases.session_memory.enabled() {
+            let home = info
+                .home_dir
+                .clone()
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| host.resolve_dirs().home_dir);
+            match session_glue::load_template(
+                config
+                    .phases
+                    .session_memory
+                    .settings()
+                    .notes
+                    .template
+                    .as_deref(),
+                &home,
+                host,
+            ) {
+                Ok(t) => template = t,
+                Err(e) => {
+                    result.ok = false;
+                    result.errors.push(e);
+                    result.registrations.clear();
+                    self.active = None;
+                    return result;
+                }
+            }
+            session_glue::init(&info, &mut result);
+        }
         if config.phases.compaction.enabled() {
             if let Err(e) = compaction_glue::init(&config, &info, &mut result) {
                 result.ok = false;
@@ -268,7 +302,12 @@ impl Runtime {
                 ),
             });
         }
-        let repaired = self.active.take().map(|a| a.repaired).unwrap_or_default();
+        // A re-init (OpenClaw loads the plugin more than once) keeps phase 3's in-flight jobs.
+        let (repaired, keeper) = self
+            .active
+            .take()
+            .map(|a| (a.repaired, a.keeper))
+            .unwrap_or_default();
         self.active = Some(Active {
             config,
             info,
@@ -279,6 +318,8 @@ impl Runtime {
             governor: crate::compaction::Governor::default(),
             tracker: crate::budget::tracker::Tracker::default(),
             scoper: crate::memory_scope::engine::Scoper::default(),
+            keeper,
+            template,
         });
         result
     }
@@ -362,6 +403,8 @@ impl Runtime {
             budget_glue::dispatch(active, host, name, event, ctx, &mut resp);
         } else if phase == Some("memoryScoping") && active.config.phases.memory_scoping.enabled() {
             memory_glue::dispatch(active, host, name, event, ctx, &mut resp);
+        } else if phase == Some("sessionMemory") && active.config.phases.session_memory.enabled() {
+            session_glue::dispatch(active, host, name, event, ctx, &mut resp);
         } else if let Some(p) = phase {
             if crate::phase::phase_by_key(p).is_none() {
                 return Err(CoreError::invalid_input(
@@ -382,6 +425,10 @@ impl Runtime {
     ) -> Result<HookResponse, CoreError> {
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
         let mut resp = HookResponse::default();
+        if active.keeper.owns(job_id) {
+            session_glue::complete(active, host, job_id, outcome, &mut resp);
+            return Ok(resp);
+        }
         let Some(p) = active.pending.remove(job_id) else {
             resp.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,
@@ -426,7 +473,8 @@ impl Runtime {
         Ok(resp)
     }
 
-    /// Periodic work from a service timer: phase 1 forgets state of long-ended sessions.
+    /// Periodic work from a service timer: phase 1 forgets state of long-ended sessions,
+    /// phase 3 replays, retries and gives up on lost jobs.
     pub fn tick(&mut self, host: &dyn Host, _now_ms: i64) -> Result<HookResponse, CoreError> {
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
         let mut resp = HookResponse::default();
@@ -435,6 +483,9 @@ impl Runtime {
         }
         if active.config.phases.loop_budget.enabled() {
             budget_glue::tick(active, host);
+        }
+        if active.config.phases.session_memory.enabled() {
+            session_glue::tick(active, host, &mut resp);
         }
         Ok(resp)
     }

@@ -131,6 +131,9 @@ pub enum JobKind {
     Inject,
     /// A timer.
     Timer,
+    /// Wait for the listed in-flight jobs, at most `payload.waitMs`, before the hook returns
+    /// (phase 3 drain, P3-R16); payload `{waitMs, jobs}`.
+    Drain,
 }
 
 /// The answer to one hook call.
@@ -230,6 +233,22 @@ pub struct InitResult {
     /// Slash commands to register; their handler is dispatched like a hook.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<CommandSpec>,
+    /// Background service to register (`api.registerService`): ticks and the stop drain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceSpec>,
+}
+
+/// The service the binding layer registers: `start` begins calling `tick` every `tickMs`,
+/// `stop` dispatches `stopHandler` (its answer may carry a drain job to await).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceSpec {
+    /// Service id.
+    pub id: String,
+    /// Tick period in ms.
+    pub tick_ms: u64,
+    /// Handler dispatched at `stop`.
+    pub stop_handler: String,
 }
 
 /// A slash command the binding layer registers (`api.registerCommand`).

@@ -6,6 +6,10 @@
 //! yet: it reports itself as not implemented and registers no hooks.
 
 mod config;
+pub mod jobs;
+pub mod keeper;
+pub mod longterm;
+pub mod notes;
 pub mod rules;
 
 pub use config::{

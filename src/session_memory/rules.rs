@@ -1,6 +1,5 @@
 //! Phase 3's pure rules: the notes template (P3-R1), when to update the notes (P3-R2), message
-//! cursors (P3 §5) and validation of long-term extraction output (P3-R11). Not wired to
-//! OpenClaw yet.
+//! cursors (P3 §5) and validation of long-term extraction output (P3-R11).
 
 use crate::compaction::tokens::session_tokens;
 use serde::{Deserialize, Serialize};
@@ -176,19 +175,51 @@ pub struct NotesState {
     pub count_ref: Option<MessageRef>,
 }
 
-/// P3-R2: whether to update the notes after this run; on `true` the counting cursor has moved.
+/// The P3-R2 thresholds (config `notes.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    /// Session tokens before the first update.
+    pub min_tokens_to_init: u64,
+    /// Token growth between updates.
+    pub min_tokens_between_updates: u64,
+    /// Tool calls since the counting cursor.
+    pub tool_calls_between_updates: usize,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            min_tokens_to_init: MIN_TOKENS_TO_INIT,
+            min_tokens_between_updates: MIN_TOKENS_BETWEEN_UPDATES,
+            tool_calls_between_updates: TOOL_CALLS_BETWEEN_UPDATES,
+        }
+    }
+}
+
+/// P3-R2 with the spec's default thresholds.
 pub fn should_update(state: &mut NotesState, messages: &[Value], main_session: bool) -> bool {
+    should_update_with(state, messages, main_session, &Thresholds::default())
+}
+
+/// P3-R2: whether to update the notes after this run; on `true` the counting cursor has moved.
+pub fn should_update_with(
+    state: &mut NotesState,
+    messages: &[Value],
+    main_session: bool,
+    th: &Thresholds,
+) -> bool {
     if !main_session || messages.is_empty() {
         return false;
     }
     let tokens = session_tokens(messages, None).tokens;
     if !state.initialized {
-        if tokens < MIN_TOKENS_TO_INIT {
+        if tokens < th.min_tokens_to_init {
             return false;
         }
         state.initialized = true;
     }
-    let token_ok = tokens.saturating_sub(state.tokens_at_last_update) >= MIN_TOKENS_BETWEEN_UPDATES;
+    let token_ok =
+        tokens.saturating_sub(state.tokens_at_last_update) >= th.min_tokens_between_updates;
     // A lost counting cursor counts nothing (P3-R2 step 4).
     let from = match &state.count_ref {
         Some(r) => find(messages, r).map(|i| i + 1),
@@ -202,7 +233,7 @@ pub fn should_update(state: &mut NotesState, messages: &[Value], main_session: b
         .rev()
         .find(|m| m.get("role").and_then(Value::as_str) == Some("assistant"))
         .is_some_and(has_tool_call);
-    let update = token_ok && (tool_calls >= TOOL_CALLS_BETWEEN_UPDATES || !last_has_tools);
+    let update = token_ok && (tool_calls >= th.tool_calls_between_updates || !last_has_tools);
     if update {
         state.count_ref = message_ref(messages, messages.len() - 1);
         state.tokens_at_last_update = tokens;

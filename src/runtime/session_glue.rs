@@ -1,0 +1,220 @@
+//! Phase 3 inside the runtime: registrations, hook dispatch, job completion, ticks, and the
+//! cost records of internal jobs (P5-R24).
+
+use super::{
+    Active, Diagnostic, FailureMode, FailurePolicy, HookResponse, HostInfo, InitResult,
+    Registration, ServiceSpec,
+};
+use crate::host::{Host, LogLevel};
+use crate::memory_scope::costs;
+use crate::memory_scope::engine::scope_note;
+use crate::session_memory::keeper::{Env, MemoryTarget, Out};
+use crate::session_memory::notes::Template;
+use serde_json::{json, Value};
+
+/// Hooks phase 3 listens to.
+const HOOKS: [&str; 6] = [
+    "agent_end",
+    "after_tool_call",
+    "after_compaction",
+    "session_end",
+    "gateway_stop",
+    "gateway_start",
+];
+
+/// How often the service ticks (retries, replay, stale jobs).
+pub const TICK_MS: u64 = 2_000;
+
+fn reg(hook: &str) -> Registration {
+    Registration {
+        handler: format!("sessionMemory:{hook}"),
+        hook: hook.into(),
+        phase: "sessionMemory".into(),
+        priority: 0,
+        matcher: None,
+        // P3-R23: fail open.
+        failure: FailurePolicy {
+            mode: FailureMode::Open,
+            ret: Value::Null,
+        },
+    }
+}
+
+/// Registrations and the service. Without conversation access `agent_end` carries no
+/// messages: only the deterministic worklog runs (P3-R18).
+pub(super) fn init(info: &HostInfo, result: &mut InitResult) {
+    let _ = info;
+    for h in HOOKS {
+        result.registrations.push(reg(h));
+    }
+    result.service = Some(ServiceSpec {
+        id: "agent-ops".into(),
+        tick_ms: TICK_MS,
+        stop_handler: "sessionMemory:service_stop".into(),
+    });
+}
+
+/// Loads the notes template (config `notes.template`, a path); errors name the key.
+pub(super) fn load_template(
+    path: Option<&str>,
+    home: &str,
+    host: &dyn Host,
+) -> Result<Template, crate::config::ConfigError> {
+    let Some(p) = path else {
+        return Ok(Template::builtin());
+    };
+    let full = super::expand_home(p, home);
+    let err = |m: String| crate::config::ConfigError {
+        path: "phases.sessionMemory.notes.template".into(),
+        message: m,
+    };
+    let bytes = host.fs_read(&full, 64 * 1024).map_err(|e| {
+        err(format!(
+            "memory.config.bad_template: cannot read {full}: {e}"
+        ))
+    })?;
+    Template::parse(&String::from_utf8_lossy(&bytes)).map_err(err)
+}
+
+fn memory_target(active: &mut Active, host: &dyn Host, ctx: &Value) -> Option<MemoryTarget> {
+    if !active.config.phases.memory_scoping.enabled() {
+        return None;
+    }
+    let key = ctx.get("sessionKey").and_then(Value::as_str).unwrap_or("");
+    let agent = ctx
+        .get("agentId")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            key.strip_prefix("agent:")
+                .and_then(|r| r.split(':').next())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "main".into());
+    let home = active.home(host);
+    let workspace = active.workspace(host, ctx);
+    let mut sc = std::mem::take(&mut active.scoper);
+    let mut out = crate::memory_scope::engine::Out::default();
+    let r = {
+        let e = crate::memory_scope::engine::Env {
+            cfg: active.config.phases.memory_scoping.settings(),
+            host,
+            state_dir: &active.state_dir,
+            home: &home,
+            now_ms: host.now_ms(),
+            workspace: &workspace,
+            models: &active.info.models,
+        };
+        sc.resolve(&e, &mut out, &agent, &workspace)
+    };
+    active.scoper = sc;
+    r.map(|r| MemoryTarget {
+        dir: r.dir.trim_end_matches('/').to_string(),
+        scope: format!("{:?}", r.scope).to_lowercase(),
+        note: scope_note(r.scope).to_string(),
+    })
+}
+
+fn run<F>(active: &mut Active, host: &dyn Host, resp: &mut HookResponse, f: F)
+where
+    F: FnOnce(&mut crate::session_memory::keeper::Keeper, &Env<'_>) -> Out,
+{
+    let mut keeper = std::mem::take(&mut active.keeper);
+    let out = {
+        let env = Env {
+            cfg: active.config.phases.session_memory.settings(),
+            host,
+            state_dir: &active.state_dir,
+            now_ms: host.now_ms(),
+            template: &active.template,
+        };
+        f(&mut keeper, &env)
+    };
+    active.keeper = keeper;
+    record_usage(active, host, resp, &out.usage);
+    resp.jobs.extend(out.jobs);
+    active.absorb(host, resp, out.ret, out.diagnostics, out.decisions);
+}
+
+/// One phase-3 hook call.
+pub(super) fn dispatch(
+    active: &mut Active,
+    host: &dyn Host,
+    name: &str,
+    event: &Value,
+    ctx: &Value,
+    resp: &mut HookResponse,
+) {
+    match name {
+        "agent_end" => {
+            let mem = memory_target(active, host, ctx);
+            run(active, host, resp, |k, e| k.agent_end(e, event, ctx, mem));
+        }
+        "after_tool_call" => {
+            let mem = memory_target(active, host, ctx);
+            let workspace = active.workspace(host, ctx);
+            active
+                .keeper
+                .after_tool_call(event, ctx, &workspace, mem.as_ref());
+        }
+        "after_compaction" => run(active, host, resp, |k, e| k.after_compaction(e, ctx)),
+        "session_end" => run(active, host, resp, |k, e| k.session_end(e, event, ctx)),
+        "gateway_stop" | "service_stop" => run(active, host, resp, |k, e| k.drain(e, name)),
+        "gateway_start" => run(active, host, resp, |k, e| k.tick(e)),
+        _ => {}
+    }
+}
+
+/// The result of one of phase 3's LLM jobs.
+pub(super) fn complete(
+    active: &mut Active,
+    host: &dyn Host,
+    job_id: &str,
+    outcome: &Value,
+    resp: &mut HookResponse,
+) {
+    run(active, host, resp, |k, e| k.complete(e, job_id, outcome));
+}
+
+/// Service tick.
+pub(super) fn tick(active: &mut Active, host: &dyn Host, resp: &mut HookResponse) {
+    run(active, host, resp, |k, e| k.tick(e));
+}
+
+/// P5-R24: every memory job's usage goes to the cost ledger under its purpose.
+fn record_usage(
+    active: &Active,
+    host: &dyn Host,
+    resp: &mut HookResponse,
+    usage: &[(String, String, String, Value)],
+) {
+    if !active.config.phases.memory_scoping.enabled() {
+        return;
+    }
+    for (purpose, key, agent, outcome) in usage {
+        let u = outcome.get("usage").cloned().unwrap_or(Value::Null);
+        let n = |k: &str| u.get(k).cloned().unwrap_or(Value::Null);
+        let event = json!({
+            "usage": { "input": n("inputTokens"), "output": n("outputTokens"), "cacheRead": n("cacheReadTokens"), "cacheWrite": n("cacheWriteTokens") },
+            "provider": outcome.get("provider"),
+            "model": outcome.get("model"),
+        });
+        let ctx = json!({ "sessionKey": key, "agentId": agent });
+        let mut r = costs::from_llm_output(&event, &ctx, &active.info.models, host.now_ms());
+        r.purpose = purpose.clone();
+        if r.cost_usd.is_none() {
+            r.cost_usd = u
+                .get("costUsd")
+                .and_then(Value::as_f64)
+                .filter(|c| *c >= 0.0);
+        }
+        r.cache_safe = Some(false);
+        if let Err(e) = costs::append(host, &active.state_dir, &r) {
+            resp.diagnostics.push(Diagnostic {
+                level: LogLevel::Warn,
+                code: "scope.cost.write_failed".into(),
+                message: format!("could not record the cost of a {purpose} job: {e}"),
+            });
+        }
+    }
+}
