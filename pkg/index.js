@@ -53,6 +53,23 @@ function ownerGone(p) {
   } catch { return false; }
 }
 
+/** Links a prepared lock file into place, breaking a stale lock once. */
+function linkLock(tmp, p, ttl) {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.linkSync(tmp, p);
+      return undefined;
+    } catch (e) {
+      if (!e || e.code !== "EEXIST") return hostError(e);
+      let stale = true;
+      try { stale = Date.now() - fs.statSync(p).mtimeMs > ttl || ownerGone(p); } catch { /* gone: retry */ }
+      if (!stale) return JSON.stringify({ kind: "Locked" });
+      try { fs.unlinkSync(p); } catch { /* someone else broke it */ }
+    }
+  }
+  return JSON.stringify({ kind: "Locked" });
+}
+
 function makeHost(rt) {
   return {
     fsRead(p, max) {
@@ -109,21 +126,14 @@ function makeHost(rt) {
     },
     fsLock(p, ttl) {
       const body = JSON.stringify({ pid: process.pid, host: os.hostname(), acquiredAt: Date.now() });
-      for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-          fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o700 });
-          const fd = fs.openSync(p, "wx", 0o600);
-          try { fs.writeSync(fd, body); } finally { fs.closeSync(fd); }
-          return undefined;
-        } catch (e) {
-          if (!e || e.code !== "EEXIST") return hostError(e);
-          let stale = true;
-          try { stale = Date.now() - fs.statSync(p).mtimeMs > ttl || ownerGone(p); } catch { /* gone: retry */ }
-          if (!stale) return JSON.stringify({ kind: "Locked" });
-          try { fs.unlinkSync(p); } catch { /* someone else broke it */ }
-        }
-      }
-      return JSON.stringify({ kind: "Locked" });
+      // The lock appears with its content or not at all (temp file, then link), so a kill
+      // never leaves an empty lock nobody can prove stale.
+      const tmp = path.join(path.dirname(p), `.${path.basename(p)}.lock-${process.pid}-${crypto.randomBytes(4).toString("hex")}`);
+      try {
+        fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o700 });
+        fs.writeFileSync(tmp, body, { mode: 0o600, flag: "wx" });
+      } catch (e) { return hostError(e); }
+      try { return linkLock(tmp, p, ttl); } finally { try { fs.unlinkSync(tmp); } catch { /* gone */ } }
     },
     fsUnlock(p) {
       try { fs.unlinkSync(p); return undefined; } catch (e) { return e && e.code === "ENOENT" ? undefined : hostError(e); }

@@ -7,6 +7,8 @@
 //! - `shell`, `shell_checks_a`, `shell_checks_b`: phase 4 acceptance cases (§16).
 //! - `corpus`: phase 4 corpus gates (§15).
 //! - `memory`: phase 5 through the runtime over real temp directories (P5 §12).
+//! - `session_memory_crash`: kill -9 trials against the phase 3 job pipeline (issue 6).
+//! - `session_memory`: phase 3 through the runtime with the in-memory host (P3 §13).
 //! - `runtime`: init/dispatch/journal through the native and in-memory hosts, and the
 //!   no-panic guarantee of every JSON entry point (README G-R20).
 
@@ -27,6 +29,8 @@ mod corpus;
 mod fuzz;
 mod memory;
 mod runtime;
+mod session_memory;
+mod session_memory_crash;
 mod shell;
 mod shell_checks_a;
 mod shell_checks_b;

@@ -256,29 +256,26 @@ impl Host for NativeHost {
             std::process::id(),
             self.now_ms()
         );
-        for _ in 0..2 {
-            match open_new_with_mode(path, 0o600) {
-                Ok(mut f) => {
-                    f.write_all(body.as_bytes()).map_err(map_io)?;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    let stale = fs::symlink_metadata(path)
-                        .map(|m| {
-                            let age = self.now_ms().saturating_sub(mtime_ms(&m));
-                            age >= 0 && age as u64 > ttl_ms
-                        })
-                        .unwrap_or(true)
-                        || owner_gone(path);
-                    if !stale {
-                        return Err(HostError::Locked);
-                    }
-                    let _ = fs::remove_file(path);
-                }
-                Err(e) => return Err(map_io(e)),
+        // The lock appears with its content or not at all: the body goes to a private temp
+        // file that is then hard-linked to the lock path (link fails when the lock exists), so
+        // a kill can never leave an empty lock that nobody can prove stale.
+        let tmp = format!(
+            "{}/.{}.lock-{}-{}",
+            parent_dir(path),
+            path.rsplit('/').next().unwrap_or("lock"),
+            std::process::id(),
+            random_suffix()
+        );
+        {
+            let mut f = open_new_with_mode(&tmp, 0o600).map_err(map_io)?;
+            if let Err(e) = f.write_all(body.as_bytes()) {
+                let _ = fs::remove_file(&tmp);
+                return Err(map_io(e));
             }
         }
-        Err(HostError::Locked)
+        let result = link_lock(self.now_ms(), &tmp, path, ttl_ms);
+        let _ = fs::remove_file(&tmp);
+        result
     }
 
     fn fs_unlock(&self, path: &str) -> Result<(), HostError> {
@@ -387,6 +384,30 @@ impl Host for NativeHost {
             }
         }
     }
+}
+
+/// Links a prepared lock file into place, breaking a stale lock once.
+fn link_lock(now_ms: i64, tmp: &str, path: &str, ttl_ms: u64) -> Result<(), HostError> {
+    for _ in 0..2 {
+        match fs::hard_link(tmp, path) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let stale = fs::symlink_metadata(path)
+                    .map(|m| {
+                        let age = now_ms.saturating_sub(mtime_ms(&m));
+                        age >= 0 && age as u64 > ttl_ms
+                    })
+                    .unwrap_or(true)
+                    || owner_gone(path);
+                if !stale {
+                    return Err(HostError::Locked);
+                }
+                let _ = fs::remove_file(path);
+            }
+            Err(e) => return Err(map_io(e)),
+        }
+    }
+    Err(HostError::Locked)
 }
 
 /// A lock written by this host kind whose process no longer exists is stale (a kill -9 left

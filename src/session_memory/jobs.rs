@@ -17,8 +17,6 @@ pub const JOURNAL_COMPACT_BYTES: u64 = 10 * 1024 * 1024;
 pub const JOURNAL_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// Backoff before the second and third attempts.
 pub const RETRY_BACKOFF_MS: [i64; 2] = [5_000, 30_000];
-/// Attempts started (crashes included) after which a job is dead-lettered regardless.
-pub const MAX_STARTS_BEYOND_ATTEMPTS: u64 = 2;
 
 /// What a job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

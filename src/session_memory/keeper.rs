@@ -870,7 +870,7 @@ impl Keeper {
             ),
         );
         let max = env.cfg.jobs.max_attempts.max(1);
-        if file.is_none() || failed >= max || started >= max + jobs::MAX_STARTS_BEYOND_ATTEMPTS {
+        if file.is_none() || failed >= max {
             let _ = jobs::append(
                 env.host,
                 env.state_dir,
@@ -1054,13 +1054,13 @@ impl Keeper {
                 continue;
             };
             let max = env.cfg.jobs.max_attempts.max(1);
-            if st.failed >= max || st.started >= max + jobs::MAX_STARTS_BEYOND_ATTEMPTS {
+            if st.failed >= max {
                 self.fail(
                     env,
                     out,
                     &id,
                     Some(&file),
-                    "memory.job.too_many_attempts: the job keeps failing or crashing",
+                    "memory.job.too_many_attempts: the job failed on every attempt",
                 );
                 continue;
             }

@@ -110,3 +110,65 @@ describe("phase 5 snapshot initialization (gateway)", () => {
     }
   });
 });
+
+// Issue 6 proof (d), P5-R3: `AGENT_OPS_REMOTE_MEMORY_DIR` moves the user scope to
+// `<remote>/agent-memory/<agent>/` and the local scope to
+// `<remote>/projects/<sanitized project root>/agent-memory-local/<agent>/`; the default locations
+// are then not read. One-shot runs: each reads the config and the environment afresh.
+describe("phase 5 remote memory directory (one-shot runs)", { concurrency: false }, () => {
+  let s;
+  const askUser = marker("remote-user");
+  const askLocal = marker("remote-local");
+  before(async () => {
+    checkPrerequisites();
+    s = await createScenario({
+      name: "p5remote",
+      pluginConfig: onlyPhases({ memoryScoping: { enabled: true, defaultScope: "user" } }),
+      script: {
+        steps: [
+          { id: "remote:user", match: { marker: askUser }, text: "ok" },
+          { id: "remote:local", match: { marker: askLocal }, text: "ok" },
+        ],
+      },
+    });
+  }, { timeout: TIMEOUT });
+  after(async () => {
+    if (s) await s.cleanup({ failed: s.failed });
+  });
+
+  test("p5_e2e_remote_memory_dir_moves_the_user_and_local_scopes", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const remote = path.join(s.dir, "remote-memory");
+      s.env.AGENT_OPS_REMOTE_MEMORY_DIR = remote;
+      const put = (dir, line) => {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, "MEMORY.md"), `- [Note](note.md) — ${line}\n`);
+      };
+      put(path.join(remote, "agent-memory", "main"), "E2E-REMOTE-USER-LINE");
+      put(path.join(s.pluginStateDir, "memory", "agent-memory", "main"), "E2E-DEFAULT-USER-LINE");
+      let run = await s.runAgentLocal({ message: `${askUser} what do you remember` });
+      assert.equal(run.code, 0, `exit ${run.code}`);
+      let req = s.modelLog().find((e) => e.matched === "remote:user");
+      assert.ok(req, "the model was not called");
+      assert.ok(req.systemTail.includes("# Agent memory (user scope)"), req.systemTail.slice(-1500));
+      assert.ok(req.systemTail.includes(path.join(remote, "agent-memory", "main")), "the user scope is not in the remote dir");
+      assert.ok(req.systemTail.includes("E2E-REMOTE-USER-LINE"));
+      assert.ok(!req.systemTail.includes("E2E-DEFAULT-USER-LINE"), "the default user dir was read");
+
+      s.patchConfig({ plugins: { entries: { "agent-ops": { config: { phases: { memoryScoping: { defaultScope: "local" } } } } } } });
+      // The project root is the workspace (a git repository); the remote layout sanitizes it.
+      const root = fs.realpathSync(s.workspace);
+      const sanitized = root.replace(/[^A-Za-z0-9]/g, "-");
+      const localDir = path.join(remote, "projects", sanitized, "agent-memory-local", "main");
+      put(localDir, "E2E-REMOTE-LOCAL-LINE");
+      put(path.join(s.workspace, ".openclaw", "agent-memory-local", "main"), "E2E-DEFAULT-LOCAL-LINE");
+      run = await s.runAgentLocal({ message: `${askLocal} what do you remember here` });
+      assert.equal(run.code, 0, `exit ${run.code}`);
+      req = s.modelLog().find((e) => e.matched === "remote:local");
+      assert.ok(req, "the model was not called");
+      assert.ok(req.systemTail.includes("# Agent memory (local scope)"), req.systemTail.slice(-1500));
+      assert.ok(req.systemTail.includes(localDir), `the local scope is not ${localDir}: ${req.systemTail.slice(-1500)}`);
+      assert.ok(req.systemTail.includes("E2E-REMOTE-LOCAL-LINE"));
+      assert.ok(!req.systemTail.includes("E2E-DEFAULT-LOCAL-LINE"), "the default local dir was read");
+    }));
+});
