@@ -340,9 +340,9 @@ function runLlm(rt, job) {
   started.finally(() => rt.inflight.delete(job.id));
 }
 
-/** Waits for in-flight jobs, at most `waitMs` (the core sized it to the host's budget). */
-function drain(rt, waitMs) {
-  const pending = [...rt.inflight.values()];
+/** Waits for in-flight jobs (all, or the listed ones), at most `waitMs` (the core sized it). */
+function drain(rt, waitMs, ids) {
+  const pending = Array.isArray(ids) ? ids.map((id) => rt.inflight.get(id)).filter(Boolean) : [...rt.inflight.values()];
   if (!pending.length || !(waitMs > 0)) return null;
   let timer;
   const limit = new Promise((resolve) => { timer = setTimeout(resolve, waitMs); if (timer.unref) timer.unref(); });
@@ -500,6 +500,9 @@ function makeEngine(rt, spec, factoryCtx) {
       return res;
     },
     async compact(p) {
+      // P3-R17: a notes job of this session in flight is given a moment to finish first.
+      const w = engineCall(rt, "compactWait", { sessionId: p && p.sessionId, sessionKey: p && p.sessionKey });
+      if (w && w.waitMs > 0) await drain(rt, w.waitMs, w.jobs);
       const d = engineCall(rt, "compact", {
         sessionId: p && p.sessionId, sessionKey: p && p.sessionKey, tokenBudget: p && p.tokenBudget, force: p && p.force,
         currentTokenCount: p && p.currentTokenCount, compactionTarget: p && p.compactionTarget,

@@ -613,3 +613,89 @@ fn a_custom_template_that_fails_validation_refuses_the_config() {
     assert_eq!(r.errors[0].path, "phases.sessionMemory.notes.template");
     assert!(r.errors[0].message.contains("memory.config.bad_template"));
 }
+
+fn engine(rt: &mut Runtime, h: &MemoryHost, method: &str, params: Value) -> Value {
+    rt.engine(h, method, &params).unwrap()["value"].clone()
+}
+
+#[test]
+fn p3_t18_t19_r19_compaction_waits_for_a_fresh_notes_job_and_receives_the_notes() {
+    let h = host();
+    h.put_file(&format!("{WS}/.git/HEAD"), b"ref: refs/heads/main\n");
+    let mut rt = Runtime::new();
+    let cfg = json!({"stateDir": STATE, "phases": {"bashSecurity": false, "loopBudget": false, "memoryScoping": false, "sessionMemory": {"longTerm": {"enabled": false}}}});
+    let info = json!({"homeDir": "/home/u", "workspaceDir": WS, "conversationAccess": true, "contextEngineSelected": true});
+    assert!(rt.init(&h, &cfg.to_string(), &info.to_string()).ok);
+    let manual = json!({"sessionId": "sess-1", "sessionKey": KEY, "tokenBudget": 200000, "force": true, "compactionTarget": "threshold",
+        "runtimeContext": {"trigger": "manual", "forceReason": "manual", "provider": "p", "model": "m"}});
+    // No notes job yet: nothing to wait for.
+    assert!(engine(&mut rt, &h, "compactWait", json!({"sessionKey": KEY})).is_null());
+
+    let r = agent_end(&mut rt, &h, vec![user("go"), reply("done", 12_000)]);
+    let id = llm_jobs(&r)[0].id.clone();
+    h.advance(5_000);
+    // P3-T18: a job started 5 s ago is waited for (the binding layer waits up to 15 s).
+    let w = engine(&mut rt, &h, "compactWait", json!({"sessionKey": KEY}));
+    assert_eq!(w, json!({"jobs": [id], "waitMs": 15_000}));
+    rt.complete_job(&h, &id, &ok(&notes_answer("E2E-FED-STATE")))
+        .unwrap();
+    assert!(engine(&mut rt, &h, "compactWait", json!({"sessionKey": KEY})).is_null());
+    // P3-R19: the delegated compaction carries the notes after a header sentence.
+    let d = engine(&mut rt, &h, "compact", manual);
+    assert_eq!(d["action"], "delegate", "{d}");
+    let ci = d["customInstructions"].as_str().unwrap();
+    assert!(
+        ci.contains("The session notes below were kept during this session."),
+        "{ci}"
+    );
+    assert!(ci.contains("# Current State\nE2E-FED-STATE"), "{ci}");
+
+    // P3-T19: a job started 70 s ago is not waited for.
+    let r = agent_end(
+        &mut rt,
+        &h,
+        vec![
+            user("go"),
+            reply("done", 12_000),
+            user("more"),
+            reply("done", 18_000),
+        ],
+    );
+    assert_eq!(llm_jobs(&r).len(), 1);
+    h.advance(70_000);
+    assert!(engine(&mut rt, &h, "compactWait", json!({"sessionKey": KEY})).is_null());
+}
+
+#[test]
+fn p3_r21_notes_are_offered_once_on_resume_and_again_after_compaction() {
+    let h = host();
+    let mut rt = runtime(&h, lt_off(), true);
+    let r = agent_end(&mut rt, &h, vec![user("go"), reply("done", 12_000)]);
+    let id = llm_jobs(&r)[0].id.clone();
+    rt.complete_job(&h, &id, &ok(&notes_answer("E2E-RESUME-STATE")))
+        .unwrap();
+    // A new process (gateway restart) resumes the session.
+    let mut rt2 = runtime(&h, lt_off(), true);
+    let bpb = |rt: &mut Runtime| {
+        rt.dispatch(
+            &h,
+            "sessionMemory:before_prompt_build",
+            &json!({"prompt": "next"}),
+            &ctx(),
+        )
+        .unwrap()
+        .ret
+    };
+    let first = bpb(&mut rt2);
+    let text = first["appendSystemContext"].as_str().unwrap();
+    assert!(text.starts_with("# Session notes (agent-ops)\n"));
+    assert!(text.contains("# Current State\nE2E-RESUME-STATE"));
+    assert!(bpb(&mut rt2).is_null(), "offered once");
+    rt2.dispatch(&h, "sessionMemory:after_compaction", &json!({}), &ctx())
+        .unwrap();
+    assert!(
+        bpb(&mut rt2)["appendSystemContext"].is_string(),
+        "offered again after compaction"
+    );
+    assert!(bpb(&mut rt2).is_null());
+}

@@ -112,16 +112,18 @@ fn env<'a>(active: &'a Active, host: &'a dyn Host) -> Env<'a> {
 }
 
 /// Hands `compaction.completed` to every phase that keeps per-session state (P1-R18a).
-fn completed(active: &mut Active, events: &[Completed]) {
+fn completed(active: &mut Active, host: &dyn Host, events: &[Completed]) {
     for e in events {
         active.governor.on_completed(e);
-        // Phase 3 (session-memory cursors) and phase 5 (process-wide caches on a main
-        // session) subscribe here when they land.
+        // Phase 3: the covered-notes cursor is void after a compaction (P3-R4).
+        if let Some(key) = &e.session_key {
+            super::session_glue::compacted(active, host, key);
+        }
     }
 }
 
 fn absorb(active: &mut Active, host: &dyn Host, resp: &mut HookResponse, out: Out) {
-    completed(active, &out.completed);
+    completed(active, host, &out.completed);
     active.absorb(host, resp, out.value, out.diagnostics, out.decisions);
 }
 
@@ -183,8 +185,9 @@ pub(super) fn engine(
     method: &str,
     params: &Value,
 ) -> Result<Value, CoreError> {
-    const METHODS: [&str; 11] = [
+    const METHODS: [&str; 12] = [
         "assemble",
+        "compactWait",
         "compact",
         "compactResult",
         "commitTurn",
@@ -207,6 +210,9 @@ pub(super) fn engine(
     }
     if method == "bootstrap" {
         return Ok(json!({ "value": {} }));
+    }
+    if method == "compactWait" {
+        return Ok(json!({ "value": super::session_glue::compact_wait(active, host, params) }));
     }
     if !active.config.phases.compaction.enabled() {
         return Ok(json!({ "value": passthrough(method, params) }));
@@ -238,7 +244,10 @@ pub(super) fn engine(
     active.governor = gov;
     match r {
         Ok(mut out) => {
-            let value = std::mem::take(&mut out.value);
+            let mut value = std::mem::take(&mut out.value);
+            if matches!(method, "compact" | "maintain") {
+                super::session_glue::feed_notes(active, host, params, &mut value);
+            }
             let mut resp = HookResponse::default();
             absorb(active, host, &mut resp, out);
             Ok(json!({ "value": value, "diagnostics": resp.diagnostics }))

@@ -41,11 +41,14 @@ fn reg(hook: &str) -> Registration {
 }
 
 /// Registrations and the service. Without conversation access `agent_end` carries no
-/// messages: only the deterministic worklog runs (P3-R18).
+/// messages (only the deterministic worklog runs, P3-R18) and no prompt hook is registered.
 pub(super) fn init(info: &HostInfo, result: &mut InitResult) {
-    let _ = info;
     for h in HOOKS {
         result.registrations.push(reg(h));
+    }
+    if info.conversation_access != Some(false) {
+        // P3-R21: notes offered on resume and after compaction.
+        result.registrations.push(reg("before_prompt_build"));
     }
     result.service = Some(ServiceSpec {
         id: "agent-ops".into(),
@@ -158,6 +161,7 @@ pub(super) fn dispatch(
                 .after_tool_call(event, ctx, &workspace, mem.as_ref());
         }
         "after_compaction" => run(active, host, resp, |k, e| k.after_compaction(e, ctx)),
+        "before_prompt_build" => run(active, host, resp, |k, e| k.before_prompt_build(e, ctx)),
         "session_end" => run(active, host, resp, |k, e| k.session_end(e, event, ctx)),
         "gateway_stop" | "service_stop" => run(active, host, resp, |k, e| k.drain(e, name)),
         "gateway_start" => run(active, host, resp, |k, e| k.tick(e)),
@@ -174,6 +178,61 @@ pub(super) fn complete(
     resp: &mut HookResponse,
 ) {
     run(active, host, resp, |k, e| k.complete(e, job_id, outcome));
+}
+
+/// P3-R4 after our own engine's compaction of `key`.
+pub(super) fn compacted(active: &mut Active, host: &dyn Host, key: &str) {
+    if !active.config.phases.session_memory.enabled() {
+        return;
+    }
+    let mut resp = HookResponse::default();
+    run(active, host, &mut resp, |k, e| k.on_compacted(e, key));
+}
+
+/// P3-R17: `{jobs, waitMs}` for a compaction of this session, or null.
+pub(super) fn compact_wait(active: &Active, host: &dyn Host, params: &Value) -> Value {
+    if !active.config.phases.session_memory.enabled() {
+        return Value::Null;
+    }
+    let key = params
+        .get("sessionKey")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    match active.keeper.notes_wait(key, host.now_ms()) {
+        Some((jobs, wait)) => json!({ "jobs": jobs, "waitMs": wait }),
+        None => Value::Null,
+    }
+}
+
+/// P3-R19: appends the session notes to a delegated compaction's instructions.
+pub(super) fn feed_notes(active: &Active, host: &dyn Host, params: &Value, value: &mut Value) {
+    if !active.config.phases.session_memory.enabled()
+        || value.get("action").and_then(Value::as_str) != Some("delegate")
+    {
+        return;
+    }
+    let key = params
+        .get("sessionKey")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let sid = params.get("sessionId").and_then(Value::as_str);
+    let env = Env {
+        cfg: active.config.phases.session_memory.settings(),
+        host,
+        state_dir: &active.state_dir,
+        now_ms: host.now_ms(),
+        template: &active.template,
+    };
+    let Some(notes) = active.keeper.compaction_notes(&env, sid, key) else {
+        return;
+    };
+    let text = match value.get("customInstructions").and_then(Value::as_str) {
+        Some(c) if !c.trim().is_empty() => format!("{c}\n\n{notes}"),
+        _ => notes,
+    };
+    if let Some(o) = value.as_object_mut() {
+        o.insert("customInstructions".into(), Value::String(text));
+    }
 }
 
 /// Service tick.

@@ -15,6 +15,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Longest wait of a compaction for an in-flight notes job (P3-R17).
+pub const NOTES_WAIT_TIMEOUT_MS: u64 = 15_000;
+/// An in-flight notes job older than this is not waited for.
+pub const NOTES_STALE_MS: i64 = 60_000;
+/// The sentence that introduces the notes in the summarizer's instructions (P3-R19).
+pub const NOTES_FEED_HEADER: &str = "The session notes below were kept during this session. Treat them as authoritative for the decisions taken, the current state and the files involved; keep what they say in the summary.";
+/// Notes offered on resume or after compaction, in tokens (P3-R21).
+pub const RESUME_NOTES_MAX_TOKENS: usize = 4_000;
 /// Cursor layout version.
 pub const CURSOR_VERSION: u32 = 1;
 /// Long-term extraction input cap in tokens.
@@ -133,6 +141,7 @@ impl Out {
 #[derive(Debug, Clone)]
 struct Running {
     kind: Kind,
+    session_key: String,
     mem_dir: Option<String>,
     started_at: i64,
 }
@@ -166,6 +175,12 @@ pub struct Keeper {
     session_end_deadline: Option<i64>,
     stop_deadline: Option<i64>,
     last_sweep: i64,
+    /// Session key → session directory name, from the runs seen.
+    sid_of: BTreeMap<String, String>,
+    /// Sessions whose notes were already offered in this process (P3-R21).
+    offered: BTreeSet<String>,
+    /// Sessions compacted since their notes were last offered.
+    reoffer: BTreeSet<String>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -387,6 +402,7 @@ impl Keeper {
         let Some(key) = s(ctx, "sessionKey") else {
             return out;
         };
+        self.reoffer.insert(key.to_string());
         let sid = session_dir_name(s(ctx, "sessionId"), key);
         let mut c = self.cursor(env, &mut out, &sid);
         if c.covered_ref.take().is_some() {
@@ -413,6 +429,7 @@ impl Keeper {
             return out;
         }
         let sid = session_dir_name(s(ctx, "sessionId").or_else(|| s(event, "sessionId")), &key);
+        self.sid_of.insert(key.clone(), sid.clone());
         let agent = agent_of(&key, ctx);
         let run_id = s(event, "runId")
             .or_else(|| s(ctx, "runId"))
@@ -741,6 +758,7 @@ impl Keeper {
             id.clone(),
             Running {
                 kind: file.kind,
+                session_key: file.session_key.clone(),
                 mem_dir: file.input.mem_dir.clone(),
                 started_at: env.now_ms,
             },
@@ -1249,6 +1267,83 @@ impl Keeper {
             max_total,
         );
         (!x.trim().is_empty()).then_some(x)
+    }
+}
+
+impl Keeper {
+    /// P3-R17: the in-flight notes jobs of this session a compaction should wait for (started
+    /// less than 60 s ago) and the longest wait.
+    pub fn notes_wait(&self, key: &str, now_ms: i64) -> Option<(Vec<String>, u64)> {
+        let ids: Vec<String> = self
+            .running
+            .iter()
+            .filter(|(_, r)| {
+                r.kind == Kind::SessionNotes
+                    && r.session_key == key
+                    && now_ms.saturating_sub(r.started_at) < NOTES_STALE_MS
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        (!ids.is_empty()).then_some((ids, NOTES_WAIT_TIMEOUT_MS))
+    }
+
+    /// P3-R19: the instructions text that feeds the notes to the summarizer, when the notes
+    /// are not empty.
+    pub fn compaction_notes(
+        &self,
+        env: &Env<'_>,
+        session_id: Option<&str>,
+        key: &str,
+    ) -> Option<String> {
+        if !env.cfg.compaction.feed_notes || !env.cfg.notes.enabled {
+            return None;
+        }
+        let sid = session_id
+            .map(str::to_string)
+            .or_else(|| self.sid_of.get(key).cloned());
+        let max_total = usize::try_from(env.cfg.notes.max_total_tokens).unwrap_or(12_000);
+        let x = self.notes_excerpt(env, sid.as_deref(), key, max_total)?;
+        Some(format!(
+            "{NOTES_FEED_HEADER}\n\n<session_notes>\n{x}\n</session_notes>"
+        ))
+    }
+
+    /// P3-R21: at the first run of a session in this process (a resume, or a restart) and
+    /// after a compaction, the notes are offered once through the system context.
+    pub fn before_prompt_build(&mut self, env: &Env<'_>, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        let Some(key) = s(ctx, "sessionKey") else {
+            return out;
+        };
+        if !is_main(key) || !env.cfg.notes.enabled {
+            return out;
+        }
+        let first = self.offered.insert(key.to_string());
+        if !first && !self.reoffer.remove(key) {
+            return out;
+        }
+        let sid = s(ctx, "sessionId")
+            .map(str::to_string)
+            .or_else(|| self.sid_of.get(key).cloned());
+        if let Some(x) = self.notes_excerpt(env, sid.as_deref(), key, RESUME_NOTES_MAX_TOKENS) {
+            out.ret = json!({ "appendSystemContext": format!("# Session notes (agent-ops)\n{NOTES_FEED_HEADER}\n\n{x}") });
+        }
+        out
+    }
+
+    /// A compaction of `key` succeeded: the covered cursor may point at a message that no
+    /// longer exists (P3-R4), and the notes are offered again (P3-R21).
+    pub fn on_compacted(&mut self, env: &Env<'_>, key: &str) -> Out {
+        let mut out = Out::default();
+        self.reoffer.insert(key.to_string());
+        let Some(sid) = self.sid_of.get(key).cloned() else {
+            return out;
+        };
+        let mut c = self.cursor(env, &mut out, &sid);
+        if c.covered_ref.take().is_some() {
+            self.save_cursor(env, &mut out, &sid, c);
+        }
+        out
     }
 }
 

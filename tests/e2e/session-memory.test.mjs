@@ -115,6 +115,7 @@ describe("phase 3 session memory (gateway)", { concurrency: false }, () => {
 describe("phase 3 drain and replay across a gateway restart (gateway)", { concurrency: false }, () => {
   let s;
   const ask = marker("drain");
+  const resume = marker("resume");
   before(async () => {
     checkPrerequisites();
     s = await createScenario({
@@ -125,6 +126,7 @@ describe("phase 3 drain and replay across a gateway restart (gateway)", { concur
           { id: "d:reply", match: { marker: ask, tools: "some" }, text: "Done for now.", usage: { prompt_tokens: 12_000, completion_tokens: 40 } },
           { id: "d:notes-slow", match: { marker: NOTES_MARK, tools: "none" }, text: scriptedNotes("E2E-SLOW-NEVER-APPLIED"), delayMs: 60_000 },
           { id: "d:notes-replay", match: { marker: NOTES_MARK, tools: "none", after: "d:notes-slow" }, text: scriptedNotes("E2E-REPLAYED-CONTENT") },
+          { id: "d:resume", match: { marker: resume, tools: "some" }, text: "Resumed." },
         ],
       },
     });
@@ -160,5 +162,12 @@ describe("phase 3 drain and replay across a gateway restart (gateway)", { concur
       assert.ok(stopMs < 30_000, `stop took ${stopMs} ms`);
       // The dead gateway's job lock did not keep the new process from replaying it.
       assert.ok(!fs.existsSync(path.join(s.pluginStateDir, "locks", `job-${job}`)), "the job lock stays");
+      // P3-R21: the resumed session's first prompt in the new process carries the notes.
+      const again = await s.runAgent({ message: `${resume} where were we`, sessionKey: run.sessionKey });
+      assert.equal(again.code, 0, `exit ${again.code}`);
+      const req = s.modelLog().find((e) => e.matched === "d:resume");
+      assert.ok(req, "the resumed run did not reach the model");
+      assert.ok(req.systemTail.includes("# Session notes (agent-ops)"), req.systemTail.slice(-2000));
+      assert.ok(req.systemTail.includes("E2E-REPLAYED-CONTENT"), "the replayed notes were not offered on resume");
     }));
 });
