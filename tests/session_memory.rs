@@ -176,6 +176,7 @@ fn p3_t21_notes_job_is_journaled_before_it_runs_and_applied_once() {
         .map(|p| h.file_text(&p).unwrap())
         .collect();
     assert!(costs.contains("\"purpose\":\"session_notes\""), "{costs}");
+    assert!(costs.contains("\"scope\":\"session\""), "{costs}");
     // A second completion of the same id is not applied again.
     let again = rt
         .complete_job(&h, &job.id, &ok(&notes_answer("other")))

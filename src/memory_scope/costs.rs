@@ -50,6 +50,10 @@ pub struct CostRecord {
     pub cache_hit_rate: Option<f64>,
     /// Whether the call was built cache-safe (internal jobs).
     pub cache_safe: Option<bool>,
+    /// Memory scope an internal memory job worked on (`user`, `project`, `local`, or
+    /// `session` for session notes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 fn count(u: &Value, key: &str) -> Option<u64> {
@@ -121,6 +125,7 @@ pub fn from_llm_output(
         duration_ms: None,
         cache_hit_rate: cache_hit_rate(input.unwrap_or(0), cr.unwrap_or(0), cw.unwrap_or(0)),
         cache_safe: None,
+        scope: None,
     }
 }
 
@@ -182,7 +187,11 @@ pub fn report(records: &[CostRecord], title: &str) -> String {
             r.provider.as_deref().unwrap_or("?"),
             r.model.as_deref().unwrap_or("?")
         );
-        let t = groups.entry((r.purpose.clone(), model)).or_default();
+        let label = match &r.scope {
+            Some(sc) => format!("{} ({sc} scope)", r.purpose),
+            None => r.purpose.clone(),
+        };
+        let t = groups.entry((label, model)).or_default();
         t.calls += 1;
         t.input += r.input_tokens.unwrap_or(0);
         t.output += r.output_tokens.unwrap_or(0);

@@ -245,12 +245,14 @@ fn record_usage(
     active: &Active,
     host: &dyn Host,
     resp: &mut HookResponse,
-    usage: &[(String, String, String, Value)],
+    usage: &[crate::session_memory::keeper::Usage],
 ) {
     if !active.config.phases.memory_scoping.enabled() {
         return;
     }
-    for (purpose, key, agent, outcome) in usage {
+    for job in usage {
+        let (purpose, key, agent, outcome) =
+            (&job.purpose, &job.session_key, &job.agent_id, &job.outcome);
         let u = outcome.get("usage").cloned().unwrap_or(Value::Null);
         let n = |k: &str| u.get(k).cloned().unwrap_or(Value::Null);
         let event = json!({
@@ -268,6 +270,7 @@ fn record_usage(
                 .filter(|c| *c >= 0.0);
         }
         r.cache_safe = Some(false);
+        r.scope = Some(job.scope.clone());
         if let Err(e) = costs::append(host, &active.state_dir, &r) {
             resp.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,

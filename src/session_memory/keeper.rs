@@ -101,8 +101,23 @@ pub struct Out {
     pub decisions: Vec<Decision>,
     /// Diagnostics.
     pub diagnostics: Vec<Diagnostic>,
-    /// Internal model usage to record in the cost ledger: (purpose, session key, agent, outcome).
-    pub usage: Vec<(String, String, String, Value)>,
+    /// Internal model usage to record in the cost ledger.
+    pub usage: Vec<Usage>,
+}
+
+/// One internal job's model usage, for the cost ledger (P5-R24).
+#[derive(Debug, Clone)]
+pub struct Usage {
+    /// `session_notes` or `memory_extract`.
+    pub purpose: String,
+    /// The memory scope worked on (`session` for notes).
+    pub scope: String,
+    /// Session key of the run that asked.
+    pub session_key: String,
+    /// Agent id.
+    pub agent_id: String,
+    /// The job outcome (`provider`, `model`, `usage`).
+    pub outcome: Value,
 }
 
 impl Out {
@@ -810,12 +825,16 @@ impl Keeper {
         let file = jobs::read_file(env.host, env.state_dir, job_id);
         if let Some(f) = &file {
             if outcome.get("usage").is_some() {
-                out.usage.push((
-                    f.kind.purpose().into(),
-                    f.session_key.clone(),
-                    f.agent_id.clone(),
-                    outcome.clone(),
-                ));
+                out.usage.push(Usage {
+                    purpose: f.kind.purpose().into(),
+                    scope: match f.kind {
+                        Kind::SessionNotes => "session".into(),
+                        Kind::LongTerm => f.input.scope.clone().unwrap_or_else(|| "project".into()),
+                    },
+                    session_key: f.session_key.clone(),
+                    agent_id: f.agent_id.clone(),
+                    outcome: outcome.clone(),
+                });
             }
         }
         let result = match &file {

@@ -106,7 +106,7 @@ describe("phase 3 session memory (gateway)", { concurrency: false }, () => {
       const costs = path.join(s.pluginStateDir, "costs");
       const lines = await waitFor("cost records of the jobs", () => {
         const all = fs.existsSync(costs) ? fs.readdirSync(costs).flatMap((n) => fs.readFileSync(path.join(costs, n), "utf8").trim().split("\n").map((l) => JSON.parse(l))) : [];
-        return all.some((l) => l.purpose === "session_notes") && all.some((l) => l.purpose === "memory_extract") ? all : null;
+        return all.some((l) => l.purpose === "session_notes" && l.scope === "session") && all.some((l) => l.purpose === "memory_extract" && l.scope === "project") ? all : null;
       });
       assert.ok(lines.length >= 3);
     }));
