@@ -79,14 +79,41 @@ function phase1Steps(m1, m2) {
   return steps;
 }
 
+// Phase 3: the scripted model answers the plugin's own notes and extraction jobs (they carry a
+// purpose marker in their prompt); listed first so no agent-turn step can take them.
+const NOTES_TEMPLATE = [
+  ["# Session Title", "_A short, specific title for this session._", "Demo: listing and summarising"],
+  ["# Current State", "_What is in progress now, what is done, and the immediate next step._", "DEMO-NOTES: seven listings done; next step is the summary."],
+  ["# Task Specification", "_What the user asked for, with constraints and acceptance criteria._", "List seven things, then summarise them."],
+  ["# Files and Functions", "_Important files and symbols and why each matters._", ""],
+  ["# Workflow", "_Commands and procedures used to build, test and run, and how to read their output._", "`seq` prints the rows."],
+  ["# Errors & Corrections", "_Errors met, their fixes, and approaches that failed and must not be retried._", ""],
+  ["# Codebase and System Documentation", "_How the relevant parts of the system fit together._", ""],
+  ["# Learnings", "_What worked, what did not, what to avoid._", ""],
+  ["# Key Results", "_Exact outputs the user asked for._", ""],
+  ["# Worklog", "_Terse step-by-step record of what was done._", ""],
+];
+function phase3Steps() {
+  return [
+    { id: "p3:notes", match: { marker: "agent-ops:job=session_notes", tools: "none" }, text: NOTES_TEMPLATE.map(([h, d, b]) => `${h}\n${d}\n${b}\n`).join("\n"), times: 0 },
+    { id: "p3:extract", match: { marker: "agent-ops:job=memory_extract", tools: "none" }, text: JSON.stringify({ operations: [{ op: "create", file: "demo-listings.md", type: "project", name: "Demo listings", description: "the demo lists rows with seq", body: "The demo lists rows with `seq` and summarises them." }] }), times: 0 },
+  ];
+}
+
+function notesFiles(stateDir) {
+  const dir = path.join(stateDir, "sessions");
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).map((d) => path.join(dir, d, "notes.md")).filter((f) => fs.existsSync(f));
+}
+
 async function main() {
   checkPrerequisites();
   const pluginConfig = args.config ?? { phases: { bashSecurity: { enabled: true, askAction: "block" }, compaction: { enabled: true } } };
   const turns = TURNS.map((t, i) => ({ ...t, n: i + 1, mark: marker(`demo${i + 1}`) }));
   const p1 = [marker("demo-p1a"), marker("demo-p1b")];
-  const steps = turns.flatMap((t) =>
+  const steps = phase3Steps().concat(turns.flatMap((t) =>
     execThenReport(t.mark, t.command, { reportText: "I asked the exec tool to run it. It answered:\n{{lastToolResult}}" }),
-  ).concat(phase1Steps(p1[0], p1[1]));
+  )).concat(phase1Steps(p1[0], p1[1]));
   const s = await createScenario({
     name: "demo",
     pluginConfig,
@@ -187,6 +214,35 @@ async function main() {
       const ok1 = cleared >= 1 && has === 9 && p1d.some((x) => x.code === "compaction.ok");
       if (!ok1) problems++;
       out(`  ${ok1 ? green("✔ as expected") : red("✘ phase 1 did not act as expected")}`);
+      out();
+    }
+
+    if (pluginConfig.phases?.sessionMemory !== false && pluginConfig.phases?.sessionMemory?.enabled !== false) {
+      out(bold("Phase 3: session memory (notes after 10,000 tokens, long-term extraction after each run)"));
+      const t3 = Date.now();
+      let notes = null;
+      while (!notes && Date.now() - t3 < 60_000) {
+        notes = notesFiles(s.pluginStateDir).find((f) => fs.readFileSync(f, "utf8").includes("DEMO-NOTES"));
+        if (!notes) await new Promise((r) => setTimeout(r, 500));
+      }
+      if (notes) {
+        const text = fs.readFileSync(notes, "utf8");
+        const state = /# Current State\n_[^\n]*_\n([^\n]*)/.exec(text);
+        const worklog = (/# Worklog\n_[^\n]*_\n((?:- [^\n]*\n?)*)/.exec(text)?.[1] ?? "").trim().split("\n").filter(Boolean);
+        out(`  ${cyan("notes".padEnd(13))} ${path.relative(s.dir, notes)}: ${text.split("\n").filter((l) => l.startsWith("# ")).length} sections`);
+        out(`  ${cyan("".padEnd(13))} Current State: ${state ? state[1] : "?"}`);
+        if (worklog.length) out(`  ${cyan("".padEnd(13))} Worklog (no model call): ${worklog[worklog.length - 1]}`);
+      } else {
+        out(`  ${red("no notes file appeared")}`);
+      }
+      const index = path.join(s.workspace, ".openclaw", "agent-memory", "main", "MEMORY.md");
+      const memLine = fs.existsSync(index) ? fs.readFileSync(index, "utf8").split("\n").find((l) => l.includes("demo-listings.md")) : null;
+      out(`  ${cyan("memory".padEnd(13))} ${memLine ? `${path.relative(s.dir, index)}: ${memLine}` : red("no extracted memory")}`);
+      const jobs = fs.existsSync(path.join(s.pluginStateDir, "jobs", "journal.jsonl")) ? fs.readFileSync(path.join(s.pluginStateDir, "jobs", "journal.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [];
+      out(`  ${cyan("job journal".padEnd(13))} ${jobs.filter((r) => r.event === "enqueued").length} jobs enqueued, ${jobs.filter((r) => r.event === "succeeded").length} succeeded (each journaled before it ran)`);
+      const ok3 = Boolean(notes) && Boolean(memLine);
+      if (!ok3) problems++;
+      out(`  ${ok3 ? green("✔ as expected") : red("✘ phase 3 did not act as expected")}`);
       out();
     }
 
