@@ -372,6 +372,20 @@ function command(cmd, ctx) {
   }
 }
 
+/** An agent tool: dispatched like a hook with the tool context; the core's text is the result. */
+function toolCall(tool, params, tctx) {
+  const rt = runtime();
+  const ctx = { sessionKey: tctx && tctx.sessionKey, sessionId: tctx && tctx.sessionId, agentId: tctx && tctx.agentId };
+  try {
+    const resp = JSON.parse(core(rt).dispatch(tool.handler, toJson({ params: params ?? {} }), toJson(ctx)));
+    const text = resp.error ? `agent-ops: ${resp.error.message}` : (resp.ret && resp.ret.text) || "agent-ops: no answer";
+    return { content: [{ type: "text", text }], details: (resp.ret && resp.ret.details) || {} };
+  } catch (e) {
+    poison(rt, e);
+    return { content: [{ type: "text", text: "agent-ops: the tool failed; see the gateway log" }], details: {} };
+  }
+}
+
 function complete(rt, jobId, outcome) {
   try {
     const resp = JSON.parse(core(rt).completeJob(jobId, toJson(outcome)));
@@ -612,6 +626,14 @@ export default {
     for (const cmd of result.commands || []) {
       if (typeof api.registerCommand === "function") {
         api.registerCommand({ name: cmd.name, description: cmd.description, acceptsArgs: cmd.acceptsArgs, handler: (ctx) => command(cmd, ctx) });
+      }
+    }
+    for (const tool of result.tools || []) {
+      if (typeof api.registerTool === "function") {
+        api.registerTool((tctx) => ({
+          name: tool.name, label: tool.label, description: tool.description, parameters: tool.parameters, catalogMode: "direct-only",
+          async execute(_id, params) { return toolCall(tool, params, tctx); },
+        }), { name: tool.name });
       }
     }
     if (result.service && typeof api.registerService === "function") {

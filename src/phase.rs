@@ -66,7 +66,7 @@ pub const PHASES: [PhaseInfo; 7] = [
         number: 6,
         title: "Coordinator resume integrity",
         summary: "Mode matching on resume, worker tracking, duplicate and foreign result protection.",
-        implemented: false,
+        implemented: true,
         area: "coord",
     },
     PhaseInfo {

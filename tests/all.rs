@@ -3,6 +3,7 @@
 //! - `cli`: the `agent-ops` binary's contracts (phase 4 §10, README G-R14a).
 //! - `budget`: phase 2 through the runtime's dispatch (P2 §13).
 //! - `compaction`: phase 1 through the runtime's engine methods and hooks (P1 §17).
+//! - `coordinator`: phase 6 through the runtime with the in-memory host (P6 §11).
 //! - `config`: the config type against the committed manifest (no drift).
 //! - `shell`, `shell_checks_a`, `shell_checks_b`: phase 4 acceptance cases (§16).
 //! - `corpus`: phase 4 corpus gates (§15).
@@ -25,6 +26,7 @@ mod budget;
 mod cli;
 mod compaction;
 mod config;
+mod coordinator;
 mod corpus;
 mod fuzz;
 mod memory;

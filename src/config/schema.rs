@@ -93,6 +93,8 @@ pub fn plugin_manifest() -> Value {
         "activation": { "onStartup": true },
         "categories": ["security"],
         "skills": ["skills"],
+        // Tools registered with `api.registerTool` must be declared (phase 6's worker list).
+        "contracts": { "tools": ["agent_ops_workers"] },
         "configSchema": config_json_schema(),
         "uiHints": ui_hints(),
         "configGroups": [

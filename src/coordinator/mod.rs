@@ -1,13 +1,14 @@
 //! Phase 6, coordinator mode and subagent resume integrity (spec/phase6-coordinator.md).
 //!
-//! In progress: the pure rules exist — the worker registry and its reconciliation
-//! ([`lineage`]), mode matching on resume ([`mode`]) and transcript sanitation
-//! ([`sanitize`]). The phase is not wired to OpenClaw yet: it reports itself as not
-//! implemented and registers no hooks.
+//! The worker registry and its reconciliation ([`lineage`], persisted by [`store`]), mode
+//! matching on resume ([`mode`]), the hooks ([`engine`]) and transcript sanitation
+//! ([`sanitize`], not wired into the context engine yet).
 
 mod config;
+pub mod engine;
 pub mod lineage;
 pub mod mode;
 pub mod sanitize;
+pub mod store;
 
 pub use config::{AgentMode, CoordinatorConfig, ModeSetting, ResumeConfig};

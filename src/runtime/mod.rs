@@ -9,11 +9,12 @@ mod types;
 pub use types::{
     CommandSpec, CoreError, Diagnostic, EngineSpec, FailureMode, FailurePolicy, HookResponse,
     HostInfo, InitResult, Job, JobKind, ModelCost, ModelInfo, PhaseReport, ProviderSpec,
-    Registration, ServiceSpec,
+    Registration, ServiceSpec, ToolSpec,
 };
 
 mod budget_glue;
 mod compaction_glue;
+mod coord_glue;
 mod memory_glue;
 mod session_glue;
 
@@ -63,6 +64,8 @@ struct Active {
     keeper: crate::session_memory::keeper::Keeper,
     /// Phase 3 notes template.
     template: crate::session_memory::notes::Template,
+    /// Phase 6 state.
+    coordinator: crate::coordinator::engine::Coordinator,
 }
 
 #[derive(Debug, Clone)]
@@ -283,6 +286,9 @@ impl Runtime {
             }
             session_glue::init(&info, &mut result);
         }
+        if config.phases.coordinator.enabled() {
+            coord_glue::init(config.phases.coordinator.settings(), &info, &mut result);
+        }
         if config.phases.compaction.enabled() {
             if let Err(e) = compaction_glue::init(&config, &info, &mut result) {
                 result.ok = false;
@@ -303,10 +309,10 @@ impl Runtime {
             });
         }
         // A re-init (OpenClaw loads the plugin more than once) keeps phase 3's in-flight jobs.
-        let (repaired, keeper) = self
+        let (repaired, keeper, coordinator) = self
             .active
             .take()
-            .map(|a| (a.repaired, a.keeper))
+            .map(|a| (a.repaired, a.keeper, a.coordinator))
             .unwrap_or_default();
         self.active = Some(Active {
             config,
@@ -320,6 +326,7 @@ impl Runtime {
             scoper: crate::memory_scope::engine::Scoper::default(),
             keeper,
             template,
+            coordinator,
         });
         result
     }
@@ -405,6 +412,8 @@ impl Runtime {
             memory_glue::dispatch(active, host, name, event, ctx, &mut resp);
         } else if phase == Some("sessionMemory") && active.config.phases.session_memory.enabled() {
             session_glue::dispatch(active, host, name, event, ctx, &mut resp);
+        } else if phase == Some("coordinator") && active.config.phases.coordinator.enabled() {
+            coord_glue::dispatch(active, host, name, event, ctx, &mut resp);
         } else if let Some(p) = phase {
             if crate::phase::phase_by_key(p).is_none() {
                 return Err(CoreError::invalid_input(

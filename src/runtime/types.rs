@@ -233,9 +233,30 @@ pub struct InitResult {
     /// Slash commands to register; their handler is dispatched like a hook.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<CommandSpec>,
+    /// Agent tools to register (`api.registerTool`); their handler is dispatched like a hook.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<ToolSpec>,
     /// Background service to register (`api.registerService`): ticks and the stop drain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceSpec>,
+}
+
+/// An agent tool the binding layer registers. `execute` dispatches `handler` with event
+/// `{params}` and the tool context (`sessionKey`, `agentId`); `ret.text` and `ret.details` are
+/// the result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolSpec {
+    /// Tool name.
+    pub name: String,
+    /// Display label.
+    pub label: String,
+    /// What the model reads.
+    pub description: String,
+    /// JSON Schema of the parameters.
+    pub parameters: Value,
+    /// Name to pass to `dispatch` (`<phaseKey>:tool:<name>`).
+    pub handler: String,
 }
 
 /// The service the binding layer registers: `start` begins calling `tick` every `tickMs`,

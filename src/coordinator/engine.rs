@@ -1,0 +1,862 @@
+//! Phase 6 at OpenClaw's hooks: the worker registry from `subagent_*` events (P6-R1),
+//! reconciliation after a restart (P6-R3), coordinator mode and its resume matching
+//! (P6-R4 … R6), spawn guards (P6-R8, R9), foreign targets (P6-R11), parent notices
+//! (P6-R10) and the worker list (P6-R14a). Fails open (P6-R15).
+
+use super::lineage::{
+    check_target, normalise_task, task_hash, EventKind, LineageEvent, LineageRecord, Status,
+    TargetCheck, LINEAGE_VERSION, TASK_MAX_CHARS,
+};
+use super::mode::{match_session_mode, SessionMode};
+use super::store::{self, Loaded};
+use super::{CoordinatorConfig, ModeSetting};
+use crate::audit::{self, Action, Decision, RECORD_VERSION};
+use crate::host::{join_path, Host, HostError, LogLevel};
+use crate::memory_scope::index::iso_utc;
+use crate::memory_scope::GuardMode;
+use crate::runtime::Diagnostic;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Pending notices expire after a day.
+pub const NOTICE_TTL_MS: i64 = 86_400_000;
+/// How long an epoch lock lives without its owner being proven dead (the owner check
+/// decides first; this only bounds a lock from another machine).
+pub const EPOCH_LOCK_TTL_MS: u64 = 7 * 24 * 3_600_000;
+
+/// The coordinator rules (P6-R7), added to a coordinator session's system context.
+pub const RULES: &str = "# Coordinator mode (agent-ops)
+You orchestrate workers (subagents) and synthesise their results; everything you write goes to the user.
+- Worker results arrive as internal notifications: do not thank or address workers in your reply, and never invent or predict a worker's result.
+- After starting workers, tell the user what you started and end your turn.
+- Before delegating, synthesise: give file paths, line numbers, the exact change, its purpose and what \"done\" means. Never write \"based on your findings\".
+- Run read-only research in parallel; only one writer per set of files at a time.
+- Phases of work: research (workers, in parallel) → synthesis (you) → implementation (workers) → verification (fresh workers).
+- Verification means proving the change works (run the tests with the feature enabled, investigate type errors, try edge cases), done by a fresh worker when another worker wrote the code.
+- Failure: continue the failed worker with its error (it has the context); if the correction fails too, try a different approach or report to the user; stop a worker heading in the wrong direction.
+- Continue or spawn:
+  - the research explored exactly the files to edit → continue that worker with a synthesised spec;
+  - broad research, narrow implementation → spawn a fresh worker with a synthesised spec;
+  - correcting a failure or extending recent work → continue the same worker;
+  - verifying code another worker wrote → spawn a fresh worker;
+  - the first attempt used the wrong approach → spawn a fresh worker;
+  - an unrelated task → spawn a fresh worker.
+- `agent_ops_workers` lists your workers and their states.";
+
+/// The reminder after a worker ends `ok`.
+pub const VERIFY_REMINDER: &str = "Before you report this work as done, verify it with a fresh worker (unless this worker was itself the verification).";
+/// The guidance after a worker fails.
+pub const FAILURE_GUIDANCE: &str = "Continue the failed worker with its error (it has the context); if the correction fails too, try a different approach or report to the user.";
+/// The advice that follows an interrupted worker.
+pub const INTERRUPTED_ADVICE: &str = "Decide whether to continue it or start a new one: continue it when its context covers the files to change; start a fresh one when the approach was wrong or the work is unrelated (continue-vs-spawn rules).";
+
+/// Everything one call needs besides the phase state.
+pub struct Env<'a> {
+    /// Phase settings.
+    pub cfg: &'a CoordinatorConfig,
+    /// The Host.
+    pub host: &'a dyn Host,
+    /// The plugin's state directory.
+    pub state_dir: &'a str,
+    /// Now (ms).
+    pub now_ms: i64,
+}
+
+/// The answer of one call.
+#[derive(Debug, Default)]
+pub struct Out {
+    /// Value for OpenClaw (`null`: no opinion).
+    pub ret: Value,
+    /// Decisions to journal.
+    pub decisions: Vec<Decision>,
+    /// Diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Out {
+    fn diag(&mut self, level: LogLevel, code: &str, message: String) {
+        self.diagnostics.push(Diagnostic {
+            level,
+            code: code.into(),
+            message,
+        });
+    }
+
+    fn decide(
+        &mut self,
+        env: &Env<'_>,
+        code: &str,
+        action: Action,
+        key: &str,
+        message: String,
+        details: Value,
+    ) {
+        self.decisions.push(Decision {
+            v: RECORD_VERSION,
+            at: env.now_ms,
+            phase: "coord".into(),
+            code: code.into(),
+            action,
+            message,
+            session_key: Some(key.to_string()).filter(|k| !k.is_empty()),
+            run_id: None,
+            tool_call_id: None,
+            details,
+        });
+    }
+}
+
+/// One pending notice for a parent's next turn (P6-R10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notice {
+    /// Dedupe key `(child, transition)`.
+    pub id: String,
+    /// The text.
+    pub text: String,
+    /// Created (ms).
+    pub at: i64,
+}
+
+/// `coord/notices.json`: pending notices by parent session key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notices {
+    /// Layout version.
+    #[serde(default)]
+    pub v: u32,
+    /// Notices per parent.
+    #[serde(default)]
+    pub pending: BTreeMap<String, Vec<Notice>>,
+    /// Ids already delivered or queued (dedupe), with their time.
+    #[serde(default)]
+    pub seen: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone)]
+struct PendingSpawn {
+    task_hash: String,
+    task: String,
+    cwd: Option<String>,
+}
+
+/// Phase 6 state of the process.
+#[derive(Debug, Default)]
+pub struct Coordinator {
+    epoch: String,
+    loaded: Option<Loaded>,
+    notices: Option<Notices>,
+    reconciled: bool,
+    /// Effective mode per session key, once matched in this process.
+    modes: BTreeMap<String, ModeSetting>,
+    pending_spawns: BTreeMap<String, Vec<PendingSpawn>>,
+}
+
+fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(Value::as_str).filter(|x| !x.is_empty())
+}
+
+fn agent_of(key: &str, ctx: &Value) -> String {
+    s(ctx, "agentId")
+        .map(str::to_string)
+        .or_else(|| {
+            key.strip_prefix("agent:")
+                .and_then(|r| r.split(':').next())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "main".into())
+}
+
+fn label_of(r: &LineageRecord) -> String {
+    r.label.clone().unwrap_or_else(|| {
+        r.child_session_key
+            .rsplit(':')
+            .next()
+            .unwrap_or("worker")
+            .chars()
+            .take(8)
+            .collect()
+    })
+}
+
+/// `coord/<sid>.json`.
+pub fn mode_path(state_dir: &str, sid: &str) -> String {
+    join_path(state_dir, &format!("coord/{sid}.json"))
+}
+
+fn notices_path(state_dir: &str) -> String {
+    join_path(state_dir, "coord/notices.json")
+}
+
+fn epoch_lock(state_dir: &str, epoch: &str) -> String {
+    join_path(state_dir, &format!("locks/epoch-{epoch}"))
+}
+
+impl Coordinator {
+    /// The configured mode of an agent.
+    pub fn configured_mode(cfg: &CoordinatorConfig, agent: &str) -> ModeSetting {
+        cfg.agents
+            .get(agent)
+            .map_or(ModeSetting::Normal, |a| a.mode)
+    }
+
+    /// Loads the registry, takes this process's epoch lock and reconciles once.
+    fn ensure(&mut self, env: &Env<'_>, out: &mut Out) {
+        if self.epoch.is_empty() {
+            self.epoch = crate::host::random_hex(env.host, 8);
+            if let Err(e) = env
+                .host
+                .fs_lock(&epoch_lock(env.state_dir, &self.epoch), EPOCH_LOCK_TTL_MS)
+            {
+                out.diag(
+                    LogLevel::Warn,
+                    "coord.degraded.registry",
+                    format!("could not take the epoch lock: {e}"),
+                );
+            }
+        }
+        if self.loaded.is_none() {
+            let l = store::load(env.host, env.state_dir, env.now_ms);
+            let _ =
+                audit::repair_torn_tail(env.host, &store::journal_path(env.state_dir, l.journal));
+            for p in &l.problems {
+                out.diag(LogLevel::Warn, "coord.degraded.registry", p.clone());
+            }
+            self.loaded = Some(l);
+        }
+        if self.notices.is_none() {
+            let n = match env
+                .host
+                .fs_read(&notices_path(env.state_dir), 4 * 1024 * 1024)
+            {
+                Ok(b) => serde_json::from_slice::<Notices>(&b).unwrap_or_default(),
+                Err(_) => Notices::default(),
+            };
+            self.notices = Some(n);
+        }
+        if !self.reconciled {
+            self.reconciled = true;
+            self.reconcile(env, out);
+        }
+    }
+
+    fn record(&mut self, env: &Env<'_>, out: &mut Out, e: LineageEvent) -> bool {
+        let Some(l) = self.loaded.as_mut() else {
+            return false;
+        };
+        if !l.registry.apply(&e) {
+            return false;
+        }
+        if let Err(x) = store::append(env.host, env.state_dir, l, &e) {
+            out.diag(
+                LogLevel::Warn,
+                "coord.degraded.registry",
+                format!("could not journal a lineage event: {x}"),
+            );
+        }
+        if let Err(x) = store::rotate_above(
+            env.host,
+            env.state_dir,
+            l,
+            env.now_ms,
+            store::JOURNAL_ROTATE_BYTES,
+        ) {
+            out.diag(
+                LogLevel::Warn,
+                "coord.degraded.registry",
+                format!("could not rotate the lineage journal: {x}"),
+            );
+        }
+        true
+    }
+
+    fn event(&self, env: &Env<'_>, kind: EventKind, child: &str) -> LineageEvent {
+        LineageEvent {
+            v: LINEAGE_VERSION,
+            at: env.now_ms,
+            epoch: self.epoch.clone(),
+            event: Some(kind),
+            child_session_key: child.to_string(),
+            ..LineageEvent::default()
+        }
+    }
+
+    fn notify(&mut self, env: &Env<'_>, parent: &str, id: String, text: String) {
+        if parent.is_empty() {
+            return;
+        }
+        let Some(n) = self.notices.as_mut() else {
+            return;
+        };
+        if n.seen.contains_key(&id) {
+            return;
+        }
+        n.seen.insert(id.clone(), env.now_ms);
+        n.pending
+            .entry(parent.to_string())
+            .or_default()
+            .push(Notice {
+                id,
+                text,
+                at: env.now_ms,
+            });
+        self.save_notices(env);
+    }
+
+    fn save_notices(&mut self, env: &Env<'_>) {
+        let Some(n) = self.notices.as_mut() else {
+            return;
+        };
+        let cutoff = env.now_ms.saturating_sub(NOTICE_TTL_MS);
+        n.seen.retain(|_, at| *at >= cutoff);
+        for v in n.pending.values_mut() {
+            v.retain(|x| x.at >= cutoff);
+        }
+        n.pending.retain(|_, v| !v.is_empty());
+        n.v = 1;
+        if let Ok(b) = serde_json::to_vec(n) {
+            let _ = env
+                .host
+                .fs_write_atomic(&notices_path(env.state_dir), &b, 0o600);
+        }
+    }
+
+    /// P6-R3: running workers of a dead process are interrupted; silent ones are stale.
+    fn reconcile(&mut self, env: &Env<'_>, out: &mut Out) {
+        let Some(l) = self.loaded.as_ref() else {
+            return;
+        };
+        let host = env.host;
+        let dir = env.state_dir.to_string();
+        let alive = |epoch: &str| -> bool {
+            let p = epoch_lock(&dir, epoch);
+            match host.fs_lock(&p, EPOCH_LOCK_TTL_MS) {
+                // We could take it: its owner is gone. Release it again.
+                Ok(()) => {
+                    let _ = host.fs_unlock(&p);
+                    false
+                }
+                Err(HostError::Locked) => true,
+                Err(_) => false,
+            }
+        };
+        let events =
+            l.registry
+                .reconcile(&self.epoch, env.now_ms, env.cfg.stale_run_minutes, &alive);
+        for e in events {
+            let child = e.child_session_key.clone();
+            let kind = e.event;
+            if !self.record(env, out, e) {
+                continue;
+            }
+            let Some(r) = self
+                .loaded
+                .as_ref()
+                .and_then(|l| l.registry.records.get(&child))
+                .cloned()
+            else {
+                continue;
+            };
+            let label = label_of(&r);
+            let task = r.task.clone().unwrap_or_else(|| "(task unknown)".into());
+            let mins = env.now_ms.saturating_sub(r.spawned_at) / 60_000;
+            match kind {
+                Some(EventKind::Interrupted) => {
+                    let text = format!(
+                        "Worker {label} ({child}) was interrupted by a restart {mins} min after it started; last progress {}. Task: \"{task}\". {INTERRUPTED_ADVICE}",
+                        iso_utc(r.last_progress_at)
+                    );
+                    out.decide(
+                        env,
+                        "coord.resume.interrupted_child",
+                        Action::Note,
+                        &r.parent_session_key,
+                        text.clone(),
+                        json!({ "child": child }),
+                    );
+                    self.notify(
+                        env,
+                        &r.parent_session_key.clone(),
+                        format!("{child}:interrupted"),
+                        text,
+                    );
+                }
+                Some(EventKind::Stale) => {
+                    let idle = env.now_ms.saturating_sub(r.last_progress_at) / 60_000;
+                    let text =
+                        format!("Worker {label} ({child}) has shown no progress for {idle} min.");
+                    out.decide(
+                        env,
+                        "coord.resume.stale_child",
+                        Action::Note,
+                        &r.parent_session_key,
+                        text.clone(),
+                        json!({ "child": child }),
+                    );
+                    self.notify(
+                        env,
+                        &r.parent_session_key.clone(),
+                        format!("{child}:stale"),
+                        text,
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `gateway_start` and the service tick: load, lock, reconcile.
+    pub fn start(&mut self, env: &Env<'_>) -> Out {
+        let mut out = Out::default();
+        self.ensure(env, &mut out);
+        out
+    }
+
+    /// `subagent_spawned` (P6-R1).
+    pub fn subagent_spawned(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        self.ensure(env, &mut out);
+        let Some(child) = s(event, "childSessionKey").or_else(|| s(ctx, "childSessionKey")) else {
+            out.decide(
+                env,
+                "coord.invalid_event",
+                Action::Note,
+                "",
+                "A subagent_spawned event without childSessionKey was ignored.".into(),
+                Value::Null,
+            );
+            return out;
+        };
+        let parent = s(ctx, "requesterSessionKey")
+            .or_else(|| event.get("requester").and_then(|r| s(r, "sessionKey")))
+            .map(str::to_string);
+        let mut e = self.event(env, EventKind::Spawned, child);
+        e.parent_session_key = parent.clone();
+        e.run_id = s(event, "runId").map(str::to_string);
+        e.agent_id = s(event, "agentId").map(str::to_string);
+        e.label = s(event, "label").map(str::to_string);
+        e.spawn_mode = s(event, "mode").map(str::to_string);
+        e.model = match (s(event, "resolvedProvider"), s(event, "resolvedModel")) {
+            (Some(p), Some(m)) => Some(format!("{p}/{m}")),
+            (None, Some(m)) => Some(m.to_string()),
+            _ => None,
+        };
+        if let Some(p) = parent.as_deref() {
+            if let Some(list) = self.pending_spawns.get_mut(p) {
+                if !list.is_empty() {
+                    let ps = list.remove(0);
+                    e.task_hash = Some(ps.task_hash);
+                    e.task = Some(ps.task);
+                    e.cwd = ps.cwd;
+                }
+            }
+        }
+        self.record(env, &mut out, e);
+        out
+    }
+
+    /// `subagent_progress` (P6-R1).
+    pub fn subagent_progress(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        self.ensure(env, &mut out);
+        if let Some(child) = s(event, "childSessionKey")
+            .or_else(|| s(event, "targetSessionKey"))
+            .or_else(|| s(ctx, "childSessionKey"))
+        {
+            let e = self.event(env, EventKind::Progress, child);
+            self.record(env, &mut out, e);
+        }
+        out
+    }
+
+    /// `subagent_ended` (P6-R1, R10).
+    pub fn subagent_ended(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        self.ensure(env, &mut out);
+        let Some(child) = s(event, "targetSessionKey")
+            .or_else(|| s(ctx, "childSessionKey"))
+            .map(str::to_string)
+        else {
+            out.decide(
+                env,
+                "coord.invalid_event",
+                Action::Note,
+                "",
+                "A subagent_ended event without targetSessionKey was ignored.".into(),
+                Value::Null,
+            );
+            return out;
+        };
+        let mut e = self.event(env, EventKind::Ended, &child);
+        e.outcome = Some(super::lineage::outcome_of(s(event, "outcome")));
+        e.reason = s(event, "reason").map(str::to_string);
+        if !self.record(env, &mut out, e) || !env.cfg.notify_parent {
+            return out;
+        }
+        let Some(r) = self
+            .loaded
+            .as_ref()
+            .and_then(|l| l.registry.records.get(&child))
+            .cloned()
+        else {
+            return out;
+        };
+        let outcome = r.outcome.clone().unwrap_or_else(|| "unknown".into());
+        let mut text = format!(
+            "Worker {} ended: {outcome} at {}.",
+            label_of(&r),
+            iso_utc(env.now_ms)
+        );
+        let parent = r.parent_session_key.clone();
+        match outcome.as_str() {
+            "ok" => {
+                text.push(' ');
+                text.push_str(VERIFY_REMINDER);
+                out.decide(env, "coord.worker.verify_reminder", Action::Note, &parent, format!("Worker {} ended ok; the coordinator was reminded to verify with a fresh worker.", label_of(&r)), json!({ "child": child }));
+            }
+            "error" | "timeout" | "killed" => {
+                text.push(' ');
+                text.push_str(FAILURE_GUIDANCE);
+                out.decide(
+                    env,
+                    "coord.worker.failure_guidance",
+                    Action::Note,
+                    &parent,
+                    format!(
+                        "Worker {} ended {outcome}; the coordinator got the failure guidance.",
+                        label_of(&r)
+                    ),
+                    json!({ "child": child, "outcome": outcome }),
+                );
+            }
+            _ => {}
+        }
+        self.notify(env, &parent, format!("{child}:ended"), text);
+        out
+    }
+
+    /// `before_tool_call` of spawn and target tools (P6-R8, R9, R11).
+    pub fn before_tool_call(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        self.ensure(env, &mut out);
+        let Some(caller) = s(ctx, "sessionKey").map(str::to_string) else {
+            return out;
+        };
+        let tool = s(event, "toolName").unwrap_or("");
+        let params = event.get("params").cloned().unwrap_or(Value::Null);
+        if tool == "sessions_spawn" {
+            let Some(obj) = params.as_object() else {
+                return out;
+            };
+            let task = obj.get("task").and_then(Value::as_str).unwrap_or("");
+            let hash = task_hash(task);
+            if env.cfg.dedupe != GuardMode::Off && !task.trim().is_empty() {
+                let dup = self
+                    .loaded
+                    .as_ref()
+                    .and_then(|l| l.registry.running_duplicate(&caller, &hash))
+                    .cloned();
+                if let Some(d) = dup {
+                    let msg = format!("A worker with the same task is still running: {} ({}). Wait for it or continue it.", label_of(&d), d.child_session_key);
+                    if env.cfg.dedupe == GuardMode::Block {
+                        out.decide(
+                            env,
+                            "coord.spawn.duplicate",
+                            Action::Deny,
+                            &caller,
+                            msg.clone(),
+                            json!({ "child": d.child_session_key }),
+                        );
+                        out.ret = json!({ "block": true, "blockReason": audit::block_text("coord.spawn.duplicate", &msg) });
+                        return out;
+                    }
+                    out.decide(
+                        env,
+                        "coord.spawn.duplicate",
+                        Action::Note,
+                        &caller,
+                        msg,
+                        json!({ "child": d.child_session_key }),
+                    );
+                }
+            }
+            let coordinator = self.modes.get(&caller) == Some(&ModeSetting::Coordinator);
+            if coordinator && !env.cfg.allow_worker_model && obj.contains_key("model") {
+                let mut p = obj.clone();
+                let model = p.remove("model");
+                out.decide(env, "coord.spawn.model_stripped", Action::Note, &caller, "The worker's model parameter was removed: workers inherit the session's model.".into(), json!({ "model": model }));
+                out.ret = json!({ "params": Value::Object(p) });
+            }
+            let norm = normalise_task(task);
+            self.pending_spawns
+                .entry(caller.clone())
+                .or_default()
+                .push(PendingSpawn {
+                    task_hash: hash,
+                    task: norm.chars().take(TASK_MAX_CHARS).collect(),
+                    cwd: ["cwd", "worktree"]
+                        .iter()
+                        .find_map(|k| obj.get(*k).and_then(Value::as_str))
+                        .map(str::to_string),
+                });
+            return out;
+        }
+        if !env.cfg.target_tools.iter().any(|t| t == tool) {
+            return out;
+        }
+        let target = [
+            "sessionKey",
+            "childSessionKey",
+            "targetSessionKey",
+            "target",
+            "to",
+        ]
+        .iter()
+        .find_map(|k| params.get(*k).and_then(Value::as_str))
+        .filter(|t| t.starts_with("agent:"));
+        let Some(target) = target else {
+            return out;
+        };
+        let Some(l) = self.loaded.as_ref() else {
+            out.decide(
+                env,
+                "coord.degraded.registry",
+                Action::Note,
+                &caller,
+                "The worker registry is unavailable; the call proceeds.".into(),
+                Value::Null,
+            );
+            return out;
+        };
+        match check_target(&l.registry, &caller, target) {
+            TargetCheck::Own => {}
+            TargetCheck::Unknown => out.decide(env, "coord.lineage.unknown_target", Action::Note, &caller, format!("Session {caller} addressed {target}, which the worker registry does not know (it may predate the plugin); allowed."), json!({ "target": target, "tool": tool })),
+            TargetCheck::Foreign => {
+                let msg = format!("Session {caller} may not address {target}: it is not one of its workers.");
+                if env.cfg.block_foreign_targets {
+                    out.decide(env, "coord.lineage.foreign_target", Action::Deny, &caller, msg.clone(), json!({ "target": target, "tool": tool }));
+                    out.ret = json!({ "block": true, "blockReason": audit::block_text("coord.lineage.foreign_target", &msg) });
+                } else {
+                    out.decide(env, "coord.lineage.foreign_target", Action::Note, &caller, msg, json!({ "target": target, "tool": tool }));
+                }
+            }
+        }
+        out
+    }
+
+    fn match_mode(
+        &mut self,
+        env: &Env<'_>,
+        out: &mut Out,
+        key: &str,
+        sid: &str,
+        agent: &str,
+    ) -> Option<String> {
+        if self.modes.contains_key(key) {
+            return None;
+        }
+        let path = mode_path(env.state_dir, sid);
+        let saved = match env.host.fs_read(&path, 64 * 1024) {
+            Ok(b) => match serde_json::from_slice::<SessionMode>(&b) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    let aside = format!("{path}.corrupt-{}", env.now_ms);
+                    let _ = env.host.fs_write_atomic(&aside, &b, 0o600);
+                    let _ = env.host.fs_remove(&path);
+                    out.diag(
+                        LogLevel::Warn,
+                        "coord.mode.corrupt",
+                        format!("{path} was not a valid mode file ({e}); moved aside"),
+                    );
+                    None
+                }
+            },
+            Err(_) => None,
+        };
+        let configured = Self::configured_mode(env.cfg, agent);
+        let m = match_session_mode(
+            key,
+            saved.as_ref(),
+            configured,
+            env.cfg.follow_resumed_mode,
+            env.now_ms,
+        );
+        if let Ok(b) = serde_json::to_vec(&m.save) {
+            if let Err(e) = env.host.fs_write_atomic(&path, &b, 0o600) {
+                out.diag(
+                    LogLevel::Warn,
+                    "coord.mode.write_failed",
+                    format!("could not write {path}: {e}"),
+                );
+            }
+        }
+        if let Some((from, to)) = m.switched {
+            out.decide(env, "coord.mode.switched", Action::Note, key, format!("The resumed session keeps its saved {} mode although its agent is configured {}.", mode_name(to), mode_name(from)), json!({ "from": mode_name(from), "to": mode_name(to) }));
+        }
+        self.modes.insert(key.to_string(), m.mode);
+        m.notice
+    }
+
+    /// `session_start`: a resumed session is matched again (P6-R5).
+    pub fn session_start(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        self.ensure(env, &mut out);
+        if s(event, "resumedFrom").is_some() {
+            if let Some(k) = s(ctx, "sessionKey").or_else(|| s(event, "sessionKey")) {
+                self.modes.remove(k);
+            }
+        }
+        out
+    }
+
+    /// `before_prompt_build`: mode matching, coordinator rules and tool narrowing (P6-R6),
+    /// and the parent's pending notices.
+    pub fn before_prompt_build(&mut self, env: &Env<'_>, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        self.ensure(env, &mut out);
+        let Some(key) = s(ctx, "sessionKey").map(str::to_string) else {
+            return out;
+        };
+        if crate::compaction::engine::is_internal_key(&key) {
+            return out;
+        }
+        let sid = crate::session_memory::keeper::session_dir_name(s(ctx, "sessionId"), &key);
+        let agent = agent_of(&key, ctx);
+        let mut prepend: Vec<String> = Vec::new();
+        if !crate::compaction::engine::is_subagent_key(&key) {
+            if let Some(n) = self.match_mode(env, &mut out, &key, &sid, &agent) {
+                prepend.push(n);
+            }
+        }
+        if let Some(n) = self.notices.as_mut() {
+            if let Some(list) = n.pending.remove(&key) {
+                prepend.extend(list.into_iter().map(|x| x.text));
+                self.save_notices(env);
+            }
+        }
+        let mut ret = serde_json::Map::new();
+        if !prepend.is_empty() {
+            ret.insert(
+                "prependContext".into(),
+                Value::String(format!("[agent-ops coordinator]\n{}", prepend.join("\n"))),
+            );
+        }
+        if self.modes.get(&key) == Some(&ModeSetting::Coordinator) {
+            ret.insert(
+                "appendSystemContext".into(),
+                Value::String(RULES.to_string()),
+            );
+            ret.insert("toolsAllow".into(), json!(env.cfg.tools));
+        }
+        if !ret.is_empty() {
+            out.ret = Value::Object(ret);
+        }
+        out
+    }
+
+    /// `agent_end`: the session's mode is re-stamped (P6-R4).
+    pub fn agent_end(&mut self, env: &Env<'_>, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        let Some(key) = s(ctx, "sessionKey") else {
+            return out;
+        };
+        let Some(mode) = self.modes.get(key).copied() else {
+            return out;
+        };
+        let sid = crate::session_memory::keeper::session_dir_name(s(ctx, "sessionId"), key);
+        let path = mode_path(env.state_dir, &sid);
+        let prev = env
+            .host
+            .fs_read(&path, 64 * 1024)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<SessionMode>(&b).ok());
+        let save = SessionMode {
+            v: super::mode::MODE_VERSION,
+            session_key: key.to_string(),
+            mode,
+            saved_at: env.now_ms,
+            resumes: prev.as_ref().map_or(0, |p| p.resumes),
+            last_resume_at: prev.and_then(|p| p.last_resume_at),
+        };
+        if let Ok(b) = serde_json::to_vec(&save) {
+            if let Err(e) = env.host.fs_write_atomic(&path, &b, 0o600) {
+                out.diag(
+                    LogLevel::Warn,
+                    "coord.mode.write_failed",
+                    format!("could not write {path}: {e}"),
+                );
+            }
+        }
+        out
+    }
+
+    /// P6-R14a: the caller's workers as text lines and details.
+    pub fn workers(
+        &mut self,
+        env: &Env<'_>,
+        caller: &str,
+        status: Option<&str>,
+    ) -> (String, Value) {
+        let mut out = Out::default();
+        self.ensure(env, &mut out);
+        let Some(l) = self.loaded.as_ref() else {
+            return (
+                "agent-ops[coord.degraded.registry]: the worker registry is unavailable".into(),
+                json!({ "workers": [] }),
+            );
+        };
+        let list = l.registry.workers_of(caller, status);
+        let mut text = format!("{} worker(s) of {caller}", list.len());
+        if let Some(st) = status.filter(|x| *x != "all") {
+            text.push_str(&format!(" with status {st}"));
+        }
+        text.push('\n');
+        let mut details = Vec::new();
+        for r in &list {
+            text.push_str(&format!(
+                "- {} ({}): {}{}; task: {}; model: {}; spawned {}; last progress {}{}\n",
+                label_of(r),
+                r.child_session_key,
+                r.status.as_str(),
+                r.outcome
+                    .as_ref()
+                    .map(|o| format!(" ({o})"))
+                    .unwrap_or_default(),
+                r.task.as_deref().unwrap_or("?"),
+                r.model.as_deref().unwrap_or("?"),
+                iso_utc(r.spawned_at),
+                iso_utc(r.last_progress_at),
+                r.ended_at
+                    .map(|t| format!("; ended {}", iso_utc(t)))
+                    .unwrap_or_default(),
+            ));
+            details.push(json!({
+                "label": label_of(r), "childSessionKey": r.child_session_key, "task": r.task, "model": r.model,
+                "status": r.status.as_str(), "outcome": r.outcome, "spawnedAt": r.spawned_at,
+                "lastProgressAt": r.last_progress_at, "endedAt": r.ended_at, "depth": r.depth,
+            }));
+        }
+        if list.is_empty() {
+            text.push_str("- none\n");
+        }
+        (text, json!({ "workers": details }))
+    }
+
+    /// Records of a status (tests and `/workers`).
+    pub fn count(&self, status: Status) -> usize {
+        self.loaded.as_ref().map_or(0, |l| {
+            l.registry
+                .records
+                .values()
+                .filter(|r| r.status == status)
+                .count()
+        })
+    }
+}
+
+fn mode_name(m: ModeSetting) -> &'static str {
+    match m {
+        ModeSetting::Coordinator => "coordinator",
+        ModeSetting::Normal => "normal",
+    }
+}

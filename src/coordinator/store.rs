@@ -1,0 +1,263 @@
+//! Registry persistence (P6-R16): `lineage/events-<n>.jsonl` is append-only and
+//! `lineage/state.json` is the materialised view with the journal number and line count it
+//! covers. Loading reads the view, then replays the journal lines after it (a torn last line
+//! is ignored). Rotation writes the view first, then starts the next journal, then deletes
+//! covered journals, so a crash between any two steps leaves a recoverable pair.
+
+use super::lineage::{LineageEvent, Registry, Status};
+use crate::host::{join_path, Host, HostError};
+use serde::{Deserialize, Serialize};
+
+/// Journal size that triggers a rotation.
+pub const JOURNAL_ROTATE_BYTES: u64 = 10 * 1024 * 1024;
+/// Records of workers ended longer ago than this are dropped at rotation.
+pub const ENDED_RETENTION_MS: i64 = 30 * 24 * 3_600_000;
+/// Largest state or journal file read.
+const MAX_READ: u64 = 64 * 1024 * 1024;
+
+/// `lineage/state.json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateFile {
+    /// Layout version.
+    pub v: u32,
+    /// Journal number the view covers.
+    pub journal: u64,
+    /// Lines of that journal it includes.
+    pub lines: u64,
+    /// The records.
+    pub registry: Registry,
+}
+
+/// The loaded registry and where appends go.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Loaded {
+    /// Records.
+    pub registry: Registry,
+    /// Current journal number.
+    pub journal: u64,
+    /// Lines in the current journal.
+    pub lines: u64,
+    /// Problems met (corrupt view moved aside).
+    pub problems: Vec<String>,
+}
+
+fn dir(state_dir: &str) -> String {
+    join_path(state_dir, "lineage")
+}
+
+/// `lineage/events-<n>.jsonl`.
+pub fn journal_path(state_dir: &str, n: u64) -> String {
+    join_path(&dir(state_dir), &format!("events-{n}.jsonl"))
+}
+
+/// `lineage/state.json`.
+pub fn state_path(state_dir: &str) -> String {
+    join_path(&dir(state_dir), "state.json")
+}
+
+fn complete_lines(text: &str) -> Vec<&str> {
+    match text.rfind('\n') {
+        Some(i) => text.get(..i).unwrap_or("").lines().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Loads the view and replays the journals after it.
+pub fn load(host: &dyn Host, state_dir: &str, now_ms: i64) -> Loaded {
+    let mut out = Loaded::default();
+    let sp = state_path(state_dir);
+    let mut skip_lines = 0u64;
+    match host.fs_read(&sp, MAX_READ) {
+        Ok(b) => match serde_json::from_slice::<StateFile>(&b) {
+            Ok(st) => {
+                out.registry = st.registry;
+                out.journal = st.journal;
+                skip_lines = st.lines;
+            }
+            Err(e) => {
+                let aside = format!("{sp}.corrupt-{now_ms}");
+                let _ = host.fs_write_atomic(&aside, &b, 0o600);
+                let _ = host.fs_remove(&sp);
+                out.problems.push(format!("{sp} was not a valid registry view ({e}); moved aside to {aside}, rebuilding from the journals"));
+            }
+        },
+        Err(HostError::NotFound) => {}
+        Err(e) => out.problems.push(format!("cannot read {sp}: {e}")),
+    }
+    // Replay the covered journal after its counted lines, then any later journals.
+    let mut n = out.journal;
+    loop {
+        let path = journal_path(state_dir, n);
+        let text = match host.fs_read(&path, MAX_READ) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(HostError::NotFound) => {
+                if n == out.journal {
+                    out.lines = 0;
+                }
+                break;
+            }
+            Err(e) => {
+                out.problems.push(format!("cannot read {path}: {e}"));
+                break;
+            }
+        };
+        let lines = complete_lines(&text);
+        let skip = if n == out.journal { skip_lines } else { 0 };
+        for l in lines
+            .iter()
+            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+        {
+            if let Ok(e) = serde_json::from_str::<LineageEvent>(l) {
+                out.registry.apply(&e);
+            }
+        }
+        out.journal = n;
+        out.lines = lines.len() as u64;
+        n += 1;
+    }
+    out
+}
+
+/// Appends one event to the current journal (repairing a torn tail first is the caller's
+/// job, once per process).
+pub fn append(
+    host: &dyn Host,
+    state_dir: &str,
+    loaded: &mut Loaded,
+    e: &LineageEvent,
+) -> Result<(), HostError> {
+    let line = serde_json::to_string(e).map_err(|x| HostError::Io(x.to_string()))?;
+    host.fs_append_line(&journal_path(state_dir, loaded.journal), &line, true)?;
+    loaded.lines += 1;
+    Ok(())
+}
+
+/// P6-R16 rotation when the current journal is above `threshold`: view, next journal, then
+/// delete covered journals. Returns whether it rotated.
+pub fn rotate_above(
+    host: &dyn Host,
+    state_dir: &str,
+    loaded: &mut Loaded,
+    now_ms: i64,
+    threshold: u64,
+) -> Result<bool, HostError> {
+    let cur = journal_path(state_dir, loaded.journal);
+    match host.fs_stat(&cur) {
+        Ok(st) if st.size > threshold => {}
+        Ok(_) | Err(HostError::NotFound) => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    loaded.registry.records.retain(|_, r| {
+        !(r.status == Status::Ended
+            && r.ended_at
+                .is_some_and(|t| now_ms.saturating_sub(t) > ENDED_RETENTION_MS))
+    });
+    let next = loaded.journal + 1;
+    let view = StateFile {
+        v: 1,
+        journal: next,
+        lines: 0,
+        registry: loaded.registry.clone(),
+    };
+    let bytes = serde_json::to_vec(&view).map_err(|x| HostError::Io(x.to_string()))?;
+    host.fs_write_atomic(&state_path(state_dir), &bytes, 0o600)?;
+    let old = loaded.journal;
+    loaded.journal = next;
+    loaded.lines = 0;
+    for n in (0..=old).rev() {
+        match host.fs_remove(&journal_path(state_dir, n)) {
+            Ok(()) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coordinator::lineage::{EventKind, LINEAGE_VERSION};
+    use crate::host::{HostDirs, MemoryHost};
+
+    fn ev(kind: EventKind, child: &str, at: i64) -> LineageEvent {
+        LineageEvent {
+            v: LINEAGE_VERSION,
+            at,
+            epoch: "A".into(),
+            event: Some(kind),
+            parent_session_key: Some("P".into()),
+            child_session_key: child.into(),
+            ..LineageEvent::default()
+        }
+    }
+
+    #[test]
+    fn append_load_and_torn_tail() {
+        let h = MemoryHost::new(HostDirs::default(), 0);
+        let mut l = load(&h, "/s", 0);
+        for i in 0..3 {
+            let e = ev(EventKind::Spawned, &format!("c{i}"), i);
+            l.registry.apply(&e);
+            append(&h, "/s", &mut l, &e).unwrap();
+        }
+        let p = journal_path("/s", 0);
+        let mut t = h.file_text(&p).unwrap();
+        t.push_str("{\"v\":1,\"event\":\"ended\",\"childSess");
+        h.put_file(&p, t.as_bytes());
+        let again = load(&h, "/s", 0);
+        assert_eq!(again.registry, l.registry);
+        assert_eq!(again.lines, 3);
+    }
+
+    #[test]
+    fn p6_t18_a_crash_at_each_rotation_step_rebuilds_the_same_records() {
+        let h = MemoryHost::new(HostDirs::default(), 0);
+        let mut l = load(&h, "/s", 0);
+        for i in 0..50 {
+            let e = ev(EventKind::Spawned, &format!("c{i}"), i);
+            l.registry.apply(&e);
+            append(&h, "/s", &mut l, &e).unwrap();
+        }
+        let want = l.registry.clone();
+        // Step 1 only: the view is written, the old journal still exists.
+        let view = StateFile {
+            v: 1,
+            journal: 1,
+            lines: 0,
+            registry: want.clone(),
+        };
+        let h1 = MemoryHost::new(HostDirs::default(), 0);
+        for p in h.paths() {
+            h1.put_file(&p, h.file_text(&p).unwrap().as_bytes());
+        }
+        h1.put_file(&state_path("/s"), &serde_json::to_vec(&view).unwrap());
+        assert_eq!(load(&h1, "/s", 0).registry, want);
+        // The full rotation.
+        assert!(rotate_above(&h, "/s", &mut l, 0, 100).unwrap());
+        assert!(h.file_text(&journal_path("/s", 0)).is_none());
+        let e = ev(EventKind::Ended, "c3", 99);
+        l.registry.apply(&e);
+        append(&h, "/s", &mut l, &e).unwrap();
+        let back = load(&h, "/s", 0);
+        assert_eq!(back.registry, l.registry);
+        assert_eq!(back.journal, 1);
+    }
+
+    #[test]
+    fn p6_t19_a_corrupt_view_is_moved_aside_and_the_journal_rebuilds() {
+        let h = MemoryHost::new(HostDirs::default(), 0);
+        let mut l = load(&h, "/s", 0);
+        let e = ev(EventKind::Spawned, "c", 1);
+        l.registry.apply(&e);
+        append(&h, "/s", &mut l, &e).unwrap();
+        h.put_file(&state_path("/s"), b"{broken");
+        let back = load(&h, "/s", 7);
+        assert_eq!(back.problems.len(), 1);
+        assert_eq!(back.registry, l.registry);
+        assert!(h
+            .paths()
+            .iter()
+            .any(|p| p.ends_with("state.json.corrupt-7")));
+    }
+}

@@ -1,0 +1,375 @@
+//! Phase 6 through the runtime with the in-memory host: registry from `subagent_*` events,
+//! reconciliation after a restart, mode matching on resume, spawn and target guards, notices
+//! and the worker list (P6 §11).
+
+use agent_ops::host::{HostDirs, MemoryHost};
+use agent_ops::runtime::{HookResponse, Runtime};
+use serde_json::{json, Value};
+
+const NOW: i64 = 1_790_000_000_000;
+const STATE: &str = "/state";
+const P: &str = "agent:main:main";
+
+fn host() -> MemoryHost {
+    MemoryHost::new(
+        HostDirs {
+            home_dir: "/home/u".into(),
+            workspace_dir: "/home/u/ws".into(),
+            ..HostDirs::default()
+        },
+        NOW,
+    )
+}
+
+fn runtime(h: &MemoryHost, coord: Value) -> Runtime {
+    let mut rt = Runtime::new();
+    let cfg = json!({"stateDir": STATE, "phases": {"bashSecurity": false, "compaction": false, "loopBudget": false, "memoryScoping": false, "sessionMemory": false, "coordinator": coord}});
+    let r = rt.init(
+        h,
+        &cfg.to_string(),
+        &json!({"homeDir": "/home/u", "conversationAccess": true}).to_string(),
+    );
+    assert!(r.ok, "{:?}", r.errors);
+    rt
+}
+
+fn coordinator() -> Value {
+    json!({"agents": {"main": {"mode": "coordinator"}}})
+}
+
+fn d(rt: &mut Runtime, h: &MemoryHost, hook: &str, event: Value, ctx: Value) -> HookResponse {
+    rt.dispatch(h, &format!("coordinator:{hook}"), &event, &ctx)
+        .unwrap()
+}
+
+fn spawn(rt: &mut Runtime, h: &MemoryHost, parent: &str, child: &str, task: &str) {
+    let r = d(
+        rt,
+        h,
+        "before_tool_call",
+        json!({"toolName": "sessions_spawn", "params": {"task": task, "label": "w"}}),
+        json!({"sessionKey": parent}),
+    );
+    assert!(r.ret.get("block").is_none(), "{:?}", r.ret);
+    d(
+        rt,
+        h,
+        "subagent_spawned",
+        json!({"childSessionKey": child, "runId": "r1", "agentId": "main", "label": "w", "mode": "run", "resolvedProvider": "fake", "resolvedModel": "m"}),
+        json!({"requesterSessionKey": parent, "childSessionKey": child}),
+    );
+}
+
+fn prompt(rt: &mut Runtime, h: &MemoryHost, key: &str) -> Value {
+    d(
+        rt,
+        h,
+        "before_prompt_build",
+        json!({"prompt": "x"}),
+        json!({"sessionKey": key, "sessionId": "sid-1", "agentId": "main"}),
+    )
+    .ret
+}
+
+#[test]
+fn p6_t8_coordinator_mode_adds_the_rules_and_narrows_the_tools() {
+    let h = host();
+    let mut rt = runtime(&h, coordinator());
+    let r = prompt(&mut rt, &h, P);
+    assert!(r["appendSystemContext"]
+        .as_str()
+        .unwrap()
+        .starts_with("# Coordinator mode (agent-ops)"));
+    assert_eq!(
+        r["toolsAllow"],
+        json!([
+            "sessions_spawn",
+            "sessions_yield",
+            "subagents",
+            "sessions_send",
+            "agent_ops_workers"
+        ])
+    );
+    // A normal agent gets nothing.
+    let mut rt2 = runtime(&host(), json!({}));
+    assert!(prompt(&mut rt2, &host(), P).is_null());
+}
+
+#[test]
+fn p6_t5_t7_mode_is_saved_and_a_resumed_session_keeps_it_with_a_notice_once() {
+    let h = host();
+    let mut rt = runtime(&h, coordinator());
+    let first = prompt(&mut rt, &h, P);
+    assert!(
+        first.get("prependContext").is_none(),
+        "P6-T7: no notice for a new session"
+    );
+    d(
+        &mut rt,
+        &h,
+        "agent_end",
+        json!({}),
+        json!({"sessionKey": P, "sessionId": "sid-1"}),
+    );
+    let saved: Value =
+        serde_json::from_str(&h.file_text(&format!("{STATE}/coord/sid-1.json")).unwrap()).unwrap();
+    assert_eq!(saved["mode"], "coordinator");
+    // New process, config now says normal.
+    let mut rt2 = runtime(&h, json!({}));
+    d(
+        &mut rt2,
+        &h,
+        "session_start",
+        json!({"resumedFrom": "sid-0"}),
+        json!({"sessionKey": P}),
+    );
+    let r = prompt(&mut rt2, &h, P);
+    assert!(r["prependContext"]
+        .as_str()
+        .unwrap()
+        .contains("Coordinator mode is on again to match this resumed session."));
+    assert!(r["appendSystemContext"].is_string(), "still a coordinator");
+    let again = prompt(&mut rt2, &h, P);
+    assert!(
+        again.get("prependContext").is_none(),
+        "the notice is injected once"
+    );
+    let saved: Value =
+        serde_json::from_str(&h.file_text(&format!("{STATE}/coord/sid-1.json")).unwrap()).unwrap();
+    assert_eq!(saved["resumes"], 1);
+}
+
+#[test]
+fn p6_t6_without_follow_the_configured_mode_wins() {
+    let h = host();
+    let mut rt = runtime(&h, coordinator());
+    prompt(&mut rt, &h, P);
+    let mut rt2 = runtime(&h, json!({"followResumedMode": false}));
+    let r = prompt(&mut rt2, &h, P);
+    assert!(r.get("appendSystemContext").is_none());
+    assert!(r["prependContext"]
+        .as_str()
+        .unwrap()
+        .contains("ran in coordinator mode when it was last used"));
+}
+
+#[test]
+fn p6_t9_t10_model_is_stripped_and_duplicates_are_blocked() {
+    let h = host();
+    let mut rt = runtime(&h, coordinator());
+    prompt(&mut rt, &h, P);
+    let r = d(
+        &mut rt,
+        &h,
+        "before_tool_call",
+        json!({"toolName": "sessions_spawn", "params": {"task": "fix the build", "model": "x/y"}}),
+        json!({"sessionKey": P}),
+    );
+    assert_eq!(r.ret["params"], json!({"task": "fix the build"}));
+    assert!(r
+        .decisions
+        .iter()
+        .any(|x| x.code == "coord.spawn.model_stripped"));
+    d(
+        &mut rt,
+        &h,
+        "subagent_spawned",
+        json!({"childSessionKey": "agent:main:subagent:a"}),
+        json!({"requesterSessionKey": P}),
+    );
+    let dup = d(
+        &mut rt,
+        &h,
+        "before_tool_call",
+        json!({"toolName": "sessions_spawn", "params": {"task": "  fix   the build "}}),
+        json!({"sessionKey": P}),
+    );
+    assert_eq!(dup.ret["block"], true);
+    assert!(dup.ret["blockReason"]
+        .as_str()
+        .unwrap()
+        .starts_with("agent-ops[coord.spawn.duplicate]"));
+}
+
+#[test]
+fn p6_t11_t12_t13_target_guard() {
+    let h = host();
+    let mut rt = runtime(&h, json!({}));
+    spawn(&mut rt, &h, "agent:main:s1", "agent:main:subagent:s1c", "a");
+    spawn(
+        &mut rt,
+        &h,
+        "agent:main:subagent:s1c",
+        "agent:main:subagent:s1g",
+        "b",
+    );
+    spawn(&mut rt, &h, "agent:main:s2", "agent:main:subagent:s2c", "c");
+    let call = |rt: &mut Runtime, target: &str| {
+        d(
+            rt,
+            &h,
+            "before_tool_call",
+            json!({"toolName": "sessions_send", "params": {"sessionKey": target, "message": "hi"}}),
+            json!({"sessionKey": "agent:main:s1"}),
+        )
+    };
+    let r = call(&mut rt, "agent:main:subagent:s2c");
+    assert_eq!(r.ret["block"], true);
+    assert!(r.ret["blockReason"]
+        .as_str()
+        .unwrap()
+        .starts_with("agent-ops[coord.lineage.foreign_target]"));
+    assert!(call(&mut rt, "agent:main:subagent:s1g").ret.is_null());
+    let u = call(&mut rt, "agent:main:other");
+    assert!(u.ret.is_null());
+    assert!(u
+        .decisions
+        .iter()
+        .any(|x| x.code == "coord.lineage.unknown_target"));
+}
+
+#[test]
+fn p6_t3_t20_a_restart_interrupts_running_workers_and_tells_the_parent_once() {
+    let h = host();
+    let mut rt = runtime(&h, json!({}));
+    spawn(
+        &mut rt,
+        &h,
+        P,
+        "agent:main:subagent:w1",
+        "research the build",
+    );
+    drop(rt); // the process dies; its epoch lock stays behind
+              // The dead process's epoch lock is stale only by TTL on the in-memory host.
+    h.advance(8 * 24 * 3_600_000);
+    let mut rt2 = runtime(&h, json!({}));
+    let r = d(&mut rt2, &h, "gateway_start", json!({}), json!({}));
+    assert!(r
+        .decisions
+        .iter()
+        .any(|x| x.code == "coord.resume.interrupted_child"));
+    let p = prompt(&mut rt2, &h, P);
+    let text = p["prependContext"].as_str().unwrap();
+    assert!(
+        text.contains("Worker w (agent:main:subagent:w1) was interrupted by a restart"),
+        "{text}"
+    );
+    assert!(text.contains("Task: \"research the build\""));
+    assert!(
+        prompt(&mut rt2, &h, P).get("prependContext").is_none(),
+        "once"
+    );
+    // A third process does not notify again.
+    let mut rt3 = runtime(&h, json!({}));
+    assert!(d(&mut rt3, &h, "gateway_start", json!({}), json!({}))
+        .decisions
+        .is_empty());
+}
+
+#[test]
+fn p6_t22_ended_workers_bring_the_verification_reminder_or_the_failure_guidance() {
+    let h = host();
+    let mut rt = runtime(&h, json!({}));
+    spawn(&mut rt, &h, P, "agent:main:subagent:ok", "implement");
+    spawn(&mut rt, &h, P, "agent:main:subagent:bad", "other");
+    let e1 = d(
+        &mut rt,
+        &h,
+        "subagent_ended",
+        json!({"targetSessionKey": "agent:main:subagent:ok", "outcome": "ok"}),
+        json!({}),
+    );
+    assert!(e1
+        .decisions
+        .iter()
+        .any(|x| x.code == "coord.worker.verify_reminder"));
+    let e2 = d(
+        &mut rt,
+        &h,
+        "subagent_ended",
+        json!({"targetSessionKey": "agent:main:subagent:bad", "outcome": "error"}),
+        json!({}),
+    );
+    assert!(e2
+        .decisions
+        .iter()
+        .any(|x| x.code == "coord.worker.failure_guidance"));
+    let text = prompt(&mut rt, &h, P)["prependContext"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(text.contains("ended: ok") && text.contains("verify it with a fresh worker"));
+    assert!(
+        text.contains("ended: error") && text.contains("Continue the failed worker with its error")
+    );
+}
+
+#[test]
+fn p6_t21_workers_lists_only_the_callers_workers() {
+    let h = host();
+    let mut rt = runtime(&h, json!({}));
+    spawn(
+        &mut rt,
+        &h,
+        "agent:main:s1",
+        "agent:main:subagent:a",
+        "task a",
+    );
+    spawn(
+        &mut rt,
+        &h,
+        "agent:main:s2",
+        "agent:main:subagent:b",
+        "task b",
+    );
+    let r = rt
+        .dispatch(
+            &h,
+            "coordinator:tool:agent_ops_workers",
+            &json!({"params": {}}),
+            &json!({"sessionKey": "agent:main:s1"}),
+        )
+        .unwrap();
+    let text = r.ret["text"].as_str().unwrap();
+    assert!(
+        text.contains("agent:main:subagent:a")
+            && text.contains("task a")
+            && text.contains("fake/m")
+    );
+    assert!(!text.contains("agent:main:subagent:b"));
+    assert_eq!(r.ret["details"]["workers"].as_array().unwrap().len(), 1);
+    let c = rt
+        .dispatch(
+            &h,
+            "coordinator:command:workers",
+            &json!({"args": "ended"}),
+            &json!({"sessionKey": "agent:main:s1"}),
+        )
+        .unwrap();
+    assert!(c.ret["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("0 worker(s) of agent:main:s1 with status ended"));
+}
+
+#[test]
+fn p6_r15_missing_child_keys_are_recorded_and_ignored() {
+    let h = host();
+    let mut rt = runtime(&h, json!({}));
+    let r = d(
+        &mut rt,
+        &h,
+        "subagent_ended",
+        json!({"outcome": "ok"}),
+        json!({}),
+    );
+    assert!(r.decisions.iter().any(|x| x.code == "coord.invalid_event"));
+    let r = d(
+        &mut rt,
+        &h,
+        "before_tool_call",
+        json!({"toolName": "sessions_spawn", "params": "not an object"}),
+        json!({"sessionKey": P}),
+    );
+    assert!(r.ret.is_null());
+}
