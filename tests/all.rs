@@ -4,6 +4,7 @@
 //! - `budget`: phase 2 through the runtime's dispatch (P2 §13).
 //! - `compaction`: phase 1 through the runtime's engine methods and hooks (P1 §17).
 //! - `coordinator`: phase 6 through the runtime with the in-memory host (P6 §11).
+//! - `fork_skills`: phase 7 rules against the shipped skills.
 //! - `config`: the config type against the committed manifest (no drift).
 //! - `shell`, `shell_checks_a`, `shell_checks_b`: phase 4 acceptance cases (§16).
 //! - `corpus`: phase 4 corpus gates (§15).
@@ -28,6 +29,7 @@ mod compaction;
 mod config;
 mod coordinator;
 mod corpus;
+mod fork_skills;
 mod fuzz;
 mod memory;
 mod runtime;
