@@ -74,7 +74,7 @@ pub const PHASES: [PhaseInfo; 7] = [
         number: 7,
         title: "Forked agents and skills",
         summary: "Cache-safe forks, fork isolation, skill resolution, change detection and skillify.",
-        implemented: false,
+        implemented: true,
         area: "fork",
     },
 ];

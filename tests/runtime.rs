@@ -60,7 +60,7 @@ fn init_reports_phases_registrations_and_state_dir() {
     // Phase 2 with conversation access: nine handlers, one per hook (OC-R10).
     assert_eq!(of("loopBudget").len(), 9, "{handlers:?}");
     let commands: Vec<&str> = r.commands.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(commands, ["budget", "memory", "workers"]);
+    assert_eq!(commands, ["budget", "memory", "workers", "skills-audit"]);
     let tools: Vec<&str> = r.tools.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(tools, ["agent_ops_workers"]);
     // Phase 5: prompt block, cost records, isolation guard.
@@ -102,7 +102,7 @@ fn disabled_phase_registers_nothing_and_writes_nothing() {
     let mut rt = Runtime::new();
     let r = rt.init(
         &h,
-        r#"{"phases":{"bashSecurity":false,"compaction":false,"loopBudget":false,"memoryScoping":false,"sessionMemory":false,"coordinator":false}}"#,
+        r#"{"phases":{"bashSecurity":false,"compaction":false,"loopBudget":false,"memoryScoping":false,"sessionMemory":false,"coordinator":false,"forkSkills":false}}"#,
         "{}",
     );
     assert!(r.ok);

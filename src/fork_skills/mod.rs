@@ -1,13 +1,14 @@
 //! Phase 7, forked agents and skills (spec/phase7-fork-skills.md).
 //!
-//! In progress: the pure rules exist — cache-safe parameter comparison ([`cache`]), skill
-//! roots, discovery, validation and resolution ([`skills`]), change detection with debounce
-//! ([`detect`]) and the skill scanner ([`scan`]). The phase is not wired to OpenClaw yet: it
-//! reports itself as not implemented and registers no hooks.
+//! Wired: skill change detection with debounce ([`detect`]), the skill scanner ([`scan`]),
+//! notices and `/skills-audit` over the resolved skill set ([`skills`], [`engine`]). Pure but
+//! not wired yet: cache-safe parameter comparison of forks ([`cache`]); fork isolation and
+//! skillify are still to come.
 
 pub mod cache;
 mod config;
 pub mod detect;
+pub mod engine;
 pub mod scan;
 pub mod skills;
 

@@ -17,6 +17,7 @@ mod compaction_glue;
 mod coord_glue;
 mod memory_glue;
 mod session_glue;
+mod skills_glue;
 
 use crate::audit::{self, Action, Decision};
 use crate::config::{parse_config, Config};
@@ -66,6 +67,8 @@ struct Active {
     template: crate::session_memory::notes::Template,
     /// Phase 6 state.
     coordinator: crate::coordinator::engine::Coordinator,
+    /// Phase 7 (skills) state.
+    skiller: crate::fork_skills::engine::Skiller,
 }
 
 #[derive(Debug, Clone)]
@@ -289,6 +292,9 @@ impl Runtime {
         if config.phases.coordinator.enabled() {
             coord_glue::init(config.phases.coordinator.settings(), &info, &mut result);
         }
+        if config.phases.fork_skills.enabled() {
+            skills_glue::init(&info, &mut result);
+        }
         if config.phases.compaction.enabled() {
             if let Err(e) = compaction_glue::init(&config, &info, &mut result) {
                 result.ok = false;
@@ -309,10 +315,10 @@ impl Runtime {
             });
         }
         // A re-init (OpenClaw loads the plugin more than once) keeps phase 3's in-flight jobs.
-        let (repaired, keeper, coordinator) = self
+        let (repaired, keeper, coordinator, skiller) = self
             .active
             .take()
-            .map(|a| (a.repaired, a.keeper, a.coordinator))
+            .map(|a| (a.repaired, a.keeper, a.coordinator, a.skiller))
             .unwrap_or_default();
         self.active = Some(Active {
             config,
@@ -327,6 +333,7 @@ impl Runtime {
             keeper,
             template,
             coordinator,
+            skiller,
         });
         result
     }
@@ -414,6 +421,8 @@ impl Runtime {
             session_glue::dispatch(active, host, name, event, ctx, &mut resp);
         } else if phase == Some("coordinator") && active.config.phases.coordinator.enabled() {
             coord_glue::dispatch(active, host, name, event, ctx, &mut resp);
+        } else if phase == Some("forkSkills") && active.config.phases.fork_skills.enabled() {
+            skills_glue::dispatch(active, host, name, event, ctx, &mut resp);
         } else if let Some(p) = phase {
             if crate::phase::phase_by_key(p).is_none() {
                 return Err(CoreError::invalid_input(
@@ -495,6 +504,9 @@ impl Runtime {
         }
         if active.config.phases.session_memory.enabled() {
             session_glue::tick(active, host, &mut resp);
+        }
+        if active.config.phases.fork_skills.enabled() {
+            skills_glue::tick(active, host, &mut resp);
         }
         Ok(resp)
     }

@@ -1,0 +1,115 @@
+//! Phase 7 (skills part) inside the runtime: registrations, the `/skills-audit` command,
+//! hook dispatch and the service tick.
+
+use super::{
+    Active, CommandSpec, FailureMode, FailurePolicy, HookResponse, HostInfo, InitResult,
+    Registration, ServiceSpec,
+};
+use crate::fork_skills::engine::{Env, Out, Skiller};
+use crate::host::Host;
+use serde_json::{json, Value};
+
+fn reg(hook: &str) -> Registration {
+    Registration {
+        handler: format!("forkSkills:{hook}"),
+        hook: hook.into(),
+        phase: "forkSkills".into(),
+        priority: 0,
+        matcher: None,
+        // P7-R28: fail open.
+        failure: FailurePolicy {
+            mode: FailureMode::Open,
+            ret: Value::Null,
+        },
+    }
+}
+
+/// Registrations, `/skills-audit` and the service (scans between runs).
+pub(super) fn init(info: &HostInfo, result: &mut InitResult) {
+    result.registrations.push(reg("session_start"));
+    result.registrations.push(reg("agent_end"));
+    if info.conversation_access != Some(false) {
+        result.registrations.push(reg("before_prompt_build"));
+    }
+    result.commands.push(CommandSpec {
+        name: "skills-audit".into(),
+        description: "agent-ops: the effective skills, what is shadowed or invalid, scanner findings and OpenClaw limits".into(),
+        handler: "forkSkills:command:skills-audit".into(),
+        accepts_args: false,
+    });
+    if result.service.is_none() {
+        result.service = Some(ServiceSpec {
+            id: "agent-ops".into(),
+            tick_ms: super::session_glue::TICK_MS,
+            stop_handler: "sessionMemory:service_stop".into(),
+        });
+    }
+}
+
+fn run<F>(active: &mut Active, host: &dyn Host, ctx: &Value, resp: &mut HookResponse, f: F)
+where
+    F: FnOnce(&mut Skiller, &Env<'_>) -> Out,
+{
+    let home = active.home(host);
+    let workspace = active.workspace(host, ctx);
+    let oc_state = active
+        .info
+        .openclaw_state_dir
+        .clone()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| crate::host::join_path(&home, ".openclaw"));
+    let mut sk = std::mem::take(&mut active.skiller);
+    let out = {
+        let env = Env {
+            cfg: active.config.phases.fork_skills.settings(),
+            shell: active.config.phases.bash_security.settings(),
+            host,
+            state_dir: &active.state_dir,
+            now_ms: host.now_ms(),
+            workspace: &workspace,
+            home: &home,
+            openclaw_state: &oc_state,
+        };
+        f(&mut sk, &env)
+    };
+    active.skiller = sk;
+    active.absorb(host, resp, out.ret, out.diagnostics, out.decisions);
+}
+
+/// One phase-7 hook or command call.
+pub(super) fn dispatch(
+    active: &mut Active,
+    host: &dyn Host,
+    name: &str,
+    _event: &Value,
+    ctx: &Value,
+    resp: &mut HookResponse,
+) {
+    match name {
+        "session_start" => run(active, host, ctx, resp, |s, e| s.scan_roots(e, false)),
+        "before_prompt_build" => run(active, host, ctx, resp, |s, e| {
+            s.before_prompt_build(e, ctx)
+        }),
+        "agent_end" => {
+            if let Some(k) = ctx.get("sessionKey").and_then(Value::as_str) {
+                active.skiller.touch(k, host.now_ms());
+            }
+        }
+        "command:skills-audit" => {
+            let mut text = String::new();
+            run(active, host, ctx, resp, |s, e| {
+                text = s.audit(e);
+                Out::default()
+            });
+            resp.ret = json!({ "text": text });
+        }
+        _ => {}
+    }
+}
+
+/// Service tick: scan the roots so changes are ready before the next turn.
+pub(super) fn tick(active: &mut Active, host: &dyn Host, resp: &mut HookResponse) {
+    run(active, host, &Value::Null, resp, |s, e| {
+        s.scan_roots(e, true)
+    });
+}
