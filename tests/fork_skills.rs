@@ -159,3 +159,24 @@ fn p7_t8_skills_audit_reports_shadowing_and_findings() {
         "{text}"
     );
 }
+
+#[test]
+fn p7_t24_fork_override_through_the_runtime() {
+    let h = MemoryHost::new(HostDirs::default(), 0);
+    let mut rt = rt_with(&h);
+    let ctx = json!({"sessionKey": "agent:main:main"});
+    rt.dispatch(&h, "forkSkills:llm_input", &json!({"systemPrompt": "p", "provider": "fake", "model": "fake-model", "tools": [], "historyMessages": [], "prompt": "x"}), &ctx).unwrap();
+    let r = rt
+        .dispatch(&h, "forkSkills:before_tool_call", &json!({"toolName": "sessions_spawn", "params": {"task": "t", "context": "fork", "model": "fake/other-model"}}), &ctx)
+        .unwrap();
+    let d = r
+        .decisions
+        .iter()
+        .find(|d| d.code == "fork.cache.override")
+        .expect("override recorded");
+    assert_eq!(
+        d.details,
+        json!({"field": "toolUseContext", "param": "model"})
+    );
+    assert!(r.ret.is_null(), "warn mode does not block");
+}

@@ -70,6 +70,8 @@ pub struct Skiller {
     last_scan: Option<i64>,
     active: BTreeMap<String, i64>,
     pending: BTreeMap<String, Vec<String>>,
+    /// Fork cache checks (P7-R4a).
+    pub forks: super::forks::Forks,
 }
 
 fn index_path(state_dir: &str) -> String {

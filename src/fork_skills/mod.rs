@@ -1,14 +1,15 @@
 //! Phase 7, forked agents and skills (spec/phase7-fork-skills.md).
 //!
 //! Wired: skill change detection with debounce ([`detect`]), the skill scanner ([`scan`]),
-//! notices and `/skills-audit` over the resolved skill set ([`skills`], [`engine`]). Pure but
-//! not wired yet: cache-safe parameter comparison of forks ([`cache`]); fork isolation and
-//! skillify are still to come.
+//! notices and `/skills-audit` over the resolved skill set ([`skills`], [`engine`]), and the
+//! cache checks of forks the agent spawns ([`forks`] over [`cache`]). Still to come: fork
+//! isolation and recursion guards, disabling denied skills, skillify.
 
 pub mod cache;
 mod config;
 pub mod detect;
 pub mod engine;
+pub mod forks;
 pub mod scan;
 pub mod skills;
 

@@ -28,8 +28,14 @@ fn reg(hook: &str) -> Registration {
 pub(super) fn init(info: &HostInfo, result: &mut InitResult) {
     result.registrations.push(reg("session_start"));
     result.registrations.push(reg("agent_end"));
+    result.registrations.push(reg("subagent_spawned"));
+    let mut spawn = reg("before_tool_call");
+    spawn.matcher = Some(vec!["sessions_spawn".into()]);
+    spawn.priority = 250;
+    result.registrations.push(spawn);
     if info.conversation_access != Some(false) {
         result.registrations.push(reg("before_prompt_build"));
+        result.registrations.push(reg("llm_input"));
     }
     result.commands.push(CommandSpec {
         name: "skills-audit".into(),
@@ -81,11 +87,25 @@ pub(super) fn dispatch(
     active: &mut Active,
     host: &dyn Host,
     name: &str,
-    _event: &Value,
+    event: &Value,
     ctx: &Value,
     resp: &mut HookResponse,
 ) {
+    let fork_cfg = active.config.phases.fork_skills.settings().fork.clone();
     match name {
+        "llm_input" if fork_cfg.check_cache_safety => {
+            let d = active.skiller.forks.llm_input(host.now_ms(), event, ctx);
+            active.absorb(host, resp, Value::Null, Vec::new(), d);
+        }
+        "before_tool_call" => {
+            let (ret, d) =
+                active
+                    .skiller
+                    .forks
+                    .before_spawn(host.now_ms(), fork_cfg.cache_break, event, ctx);
+            active.absorb(host, resp, ret, Vec::new(), d);
+        }
+        "subagent_spawned" => active.skiller.forks.spawned(event, ctx),
         "session_start" => run(active, host, ctx, resp, |s, e| s.scan_roots(e, false)),
         "before_prompt_build" => run(active, host, ctx, resp, |s, e| {
             s.before_prompt_build(e, ctx)

@@ -13,6 +13,8 @@ describe("phase 7 skill change detection and scanner (gateway)", { concurrency: 
   let s;
   const first = marker("skills1");
   const second = marker("skills2");
+  const forker = marker("fork");
+  const forkTask = marker("forktask");
   before(async () => {
     checkPrerequisites();
     s = await createScenario({
@@ -22,6 +24,11 @@ describe("phase 7 skill change detection and scanner (gateway)", { concurrency: 
         steps: [
           { id: "sk:first", match: { marker: first }, text: "ok" },
           { id: "sk:second", match: { marker: second }, text: "ok" },
+          // (a) a fork that overrides the model, and a plain fork whose child is compared.
+          { id: "fork:override", match: { marker: forker, call: 1 }, toolCalls: [{ name: "tool_call", arguments: { id: "sessions_spawn", args: { task: `${forkTask} summarise`, context: "fork", model: "fake/other-model" } } }] },
+          { id: "fork:plain", match: { marker: forker, call: 2 }, toolCalls: [{ name: "tool_call", arguments: { id: "sessions_spawn", args: { task: `${forkTask} summarise again`, context: "fork" } } }] },
+          { id: "fork:yield", match: { marker: forker, call: 3 }, toolCalls: [{ name: "sessions_yield", arguments: {} }] },
+          { id: "fork:child", match: { marker: forkTask }, text: "Scope: summary. Result: done.", times: 0 },
         ],
         fallback: { text: "ok" },
       },
@@ -60,5 +67,23 @@ describe("phase 7 skill change detection and scanner (gateway)", { concurrency: 
       const audit = await s.runCommand({ command: "/skills-audit", sessionKey: key, expect: "agent-ops skills audit" });
       assert.equal(audit.code, 0, audit.error ?? "");
       assert.match(audit.text, /- setup-helper \[workspace\] [^\n]*: effective\n  - skills\.scan\.exec_deny/);
+    }));
+
+  test("p7_t24_e2e_fork_overriding_a_cache_field_is_flagged_with_the_field", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const key = s.sessionKey("fork");
+      const run = await s.runAgent({ message: `${forker} fork yourself to summarise`, sessionKey: key });
+      assert.equal(run.code, 0, `exit ${run.code}`);
+      const over = s.readDecisions().find((d) => d.code === "fork.cache.override" && d.sessionKey === key);
+      assert.ok(over, `no fork.cache.override: ${JSON.stringify(s.readDecisions().filter((d) => d.phase === "fork"))}`);
+      assert.deepEqual(over.details, { field: "toolUseContext", param: "model" });
+      assert.match(over.message, /sets `model` \(fake\/other-model\), which changes its toolUseContext/);
+      // The plain fork's child is compared with the parent's snapshot field by field
+      // (openclaw.md §14.5: OpenClaw's forks differ from the parent's prefix).
+      const deadline = Date.now() + 60_000;
+      let cmp;
+      while (Date.now() < deadline && !(cmp = s.readDecisions().find((d) => d.code === "fork.cache.broken"))) await new Promise((r) => setTimeout(r, 500));
+      assert.ok(cmp, "the fork child was not compared");
+      assert.ok(Array.isArray(cmp.details.fields) && cmp.details.fields.includes("systemPrompt"), JSON.stringify(cmp.details));
     }));
 });
