@@ -304,6 +304,8 @@ function runJobs(rt, jobs, ret) {
       inject(rt, job.payload);
     } else if (job.kind === "llm") {
       runLlm(rt, job);
+    } else if (job.kind === "config") {
+      applyConfig(rt, job);
     } else if (job.kind === "drain") {
       wait = drain(rt, job.payload && job.payload.waitMs);
     }
@@ -338,6 +340,32 @@ function runLlm(rt, job) {
   const started = rt.jobCtx ? rt.jobCtx.runInAsyncScope(run) : run();
   rt.inflight.set(job.id, started);
   started.finally(() => rt.inflight.delete(job.id));
+}
+
+/** Sets the values the core listed in OpenClaw's config file (phase 7 disables a denied skill). */
+function applyConfig(rt, job) {
+  const p = job.payload || {};
+  const run = async () => {
+    try {
+      const cfgApi = rt.api && rt.api.runtime && rt.api.runtime.config;
+      if (!cfgApi || typeof cfgApi.mutateConfigFile !== "function") throw new Error("api.runtime.config.mutateConfigFile is not available");
+      await cfgApi.mutateConfigFile({
+        afterWrite: { mode: "auto" },
+        mutate(draft) {
+          for (const { path: keys, value } of p.set || []) {
+            let o = draft;
+            for (const k of keys.slice(0, -1)) o = o[k] && typeof o[k] === "object" ? o[k] : (o[k] = {});
+            o[keys[keys.length - 1]] = value;
+          }
+        },
+      });
+      complete(rt, job.id, { ok: true });
+    } catch (e) {
+      complete(rt, job.id, { ok: false, error: String((e && e.message) || e) });
+    }
+  };
+  if (rt.jobCtx) rt.jobCtx.runInAsyncScope(run);
+  else run();
 }
 
 /** Waits for in-flight jobs (all, or the listed ones), at most `waitMs` (the core sized it). */

@@ -49,6 +49,8 @@ pub struct Out {
     pub decisions: Vec<Decision>,
     /// Diagnostics.
     pub diagnostics: Vec<Diagnostic>,
+    /// Skills to disable in OpenClaw's config (P7-R21c): `(skill key, path)`.
+    pub disable: Vec<(String, String)>,
 }
 
 /// `skills/index.json` (P7-R29).
@@ -226,6 +228,19 @@ impl Skiller {
                 .filter(|f| f.is_deny())
                 .map(|f| f.code.as_str())
                 .collect();
+            if !denied.is_empty() && env.cfg.scanner.disable_on_deny {
+                // P7-R21c: the key is `metadata.openclaw.skillKey`, else the skill's name.
+                let key = env
+                    .host
+                    .fs_read(path, 1024 * 1024)
+                    .ok()
+                    .map(|b| {
+                        super::skills::parse(&String::from_utf8_lossy(&b), &name, b.len() as u64)
+                    })
+                    .map(|p| p.skill_key.unwrap_or(p.name))
+                    .unwrap_or_else(|| name.clone());
+                out.disable.push((key, path.clone()));
+            }
             if !denied.is_empty() {
                 flagged_any = true;
                 part.push_str(&format!(

@@ -69,6 +69,8 @@ struct Active {
     coordinator: crate::coordinator::engine::Coordinator,
     /// Phase 7 (skills) state.
     skiller: crate::fork_skills::engine::Skiller,
+    /// Config-write jobs awaiting `complete_job` (phase 7 disables denied skills).
+    config_jobs: BTreeMap<String, (String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -334,6 +336,7 @@ impl Runtime {
             template,
             coordinator,
             skiller,
+            config_jobs: BTreeMap::new(),
         });
         result
     }
@@ -443,6 +446,10 @@ impl Runtime {
     ) -> Result<HookResponse, CoreError> {
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
         let mut resp = HookResponse::default();
+        if active.config_jobs.contains_key(job_id) {
+            skills_glue::config_done(active, host, job_id, outcome, &mut resp);
+            return Ok(resp);
+        }
         if active.keeper.owns(job_id) {
             session_glue::complete(active, host, job_id, outcome, &mut resp);
             return Ok(resp);

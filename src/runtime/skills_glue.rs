@@ -2,8 +2,8 @@
 //! hook dispatch and the service tick.
 
 use super::{
-    Active, CommandSpec, FailureMode, FailurePolicy, HookResponse, HostInfo, InitResult,
-    Registration, ServiceSpec,
+    Active, CommandSpec, FailureMode, FailurePolicy, HookResponse, HostInfo, InitResult, Job,
+    JobKind, Registration, ServiceSpec,
 };
 use crate::fork_skills::engine::{Env, Out, Skiller};
 use crate::host::Host;
@@ -79,7 +79,60 @@ where
         f(&mut sk, &env)
     };
     active.skiller = sk;
+    for (key, path) in &out.disable {
+        let id = format!("skill-disable-{}-{}", key, host.now_ms());
+        active
+            .config_jobs
+            .insert(id.clone(), (key.clone(), path.clone()));
+        resp.jobs.push(Job {
+            id,
+            kind: JobKind::Config,
+            phase: "forkSkills".into(),
+            payload: json!({
+                "set": [{ "path": ["skills", "entries", key, "enabled"], "value": false }],
+                "reason": format!("agent-ops: skill {key} ({path}) has a deny finding of the skill scanner"),
+            }),
+            timeout_ms: 30_000,
+        });
+    }
     active.absorb(host, resp, out.ret, out.diagnostics, out.decisions);
+}
+
+/// The outcome of a config write that disabled a skill (P7-R21c).
+pub(super) fn config_done(
+    active: &mut Active,
+    host: &dyn Host,
+    job_id: &str,
+    outcome: &Value,
+    resp: &mut HookResponse,
+) {
+    let Some((key, path)) = active.config_jobs.remove(job_id) else {
+        return;
+    };
+    if outcome.get("ok").and_then(Value::as_bool) == Some(true) {
+        let d = crate::audit::Decision {
+            v: crate::audit::RECORD_VERSION,
+            at: host.now_ms(),
+            phase: "skills".into(),
+            code: "skills.scan.disabled".into(),
+            action: crate::audit::Action::Deny,
+            message: format!("Skill {key} ({path}) was disabled in OpenClaw (skills.entries.{key}.enabled = false) because the skill scanner denied it."),
+            session_key: None,
+            run_id: None,
+            tool_call_id: None,
+            details: json!({ "skillKey": key, "path": path }),
+        };
+        active.record(host, resp, d, true);
+    } else {
+        resp.diagnostics.push(super::Diagnostic {
+            level: crate::host::LogLevel::Warn,
+            code: "skills.scan.disable_failed".into(),
+            message: format!(
+                "could not disable skill {key} ({path}): {}; set skills.entries.{key}.enabled to false in openclaw.json",
+                outcome.get("error").and_then(Value::as_str).unwrap_or("unknown error")
+            ),
+        });
+    }
 }
 
 /// One phase-7 hook or command call.

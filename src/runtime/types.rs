@@ -134,6 +134,9 @@ pub enum JobKind {
     /// Wait for the listed in-flight jobs, at most `payload.waitMs`, before the hook returns
     /// (phase 3 drain, P3-R16); payload `{waitMs, jobs}`.
     Drain,
+    /// Set values in OpenClaw's config file (`api.runtime.config.mutateConfigFile`); payload
+    /// `{set: [{path: [..keys], value}], reason}`; the outcome `{ok, error?}` is reported back.
+    Config,
 }
 
 /// The answer to one hook call.
