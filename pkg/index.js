@@ -393,7 +393,9 @@ function command(cmd, ctx) {
   try {
     const resp = JSON.parse(core(rt).dispatch(cmd.handler, toJson({ args: ctx && ctx.args }), toJson(ctx ?? null)));
     if (resp.error) return { text: `agent-ops: ${resp.error.message}` };
-    return { text: (resp.ret && resp.ret.text) || "agent-ops: no answer" };
+    const out = { text: (resp.ret && resp.ret.text) || "agent-ops: no answer" };
+    if (resp.ret && resp.ret.continueAgent === true) out.continueAgent = true;
+    return out;
   } catch (e) {
     poison(rt, e);
     return { text: "agent-ops: the command failed; see the gateway log" };

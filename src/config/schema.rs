@@ -94,7 +94,7 @@ pub fn plugin_manifest() -> Value {
         "categories": ["security"],
         "skills": ["skills"],
         // Tools registered with `api.registerTool` must be declared (phase 6's worker list).
-        "contracts": { "tools": ["agent_ops_workers"] },
+        "contracts": { "tools": ["agent_ops_workers", "agent_ops_skill_save"] },
         "configSchema": config_json_schema(),
         "uiHints": ui_hints(),
         "configGroups": [

@@ -130,6 +130,11 @@ impl Skiller {
         self.detector = Some(d);
     }
 
+    /// Queues a text for this session's next prompt (skillify instructions).
+    pub fn queue(&mut self, key: &str, text: String) {
+        self.pending.entry(key.to_string()).or_default().push(text);
+    }
+
     /// A run of `key` is active now (notices go to sessions active within the hour).
     pub fn touch(&mut self, key: &str, now: i64) {
         self.active.insert(key.to_string(), now);

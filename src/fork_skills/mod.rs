@@ -2,8 +2,8 @@
 //!
 //! Wired: skill change detection with debounce ([`detect`]), the skill scanner ([`scan`]),
 //! notices and `/skills-audit` over the resolved skill set ([`skills`], [`engine`]), and the
-//! cache checks of forks the agent spawns ([`forks`] over [`cache`]). Still to come: fork
-//! isolation and recursion guards, disabling denied skills, skillify.
+//! cache checks of forks the agent spawns ([`forks`] over [`cache`]), disabling denied skills,
+//! and skillify ([`skillify`]). Still to come: fork isolation and recursion guards.
 
 pub mod cache;
 mod config;
@@ -11,6 +11,7 @@ pub mod detect;
 pub mod engine;
 pub mod forks;
 pub mod scan;
+pub mod skillify;
 pub mod skills;
 
 pub use config::{

@@ -235,6 +235,26 @@ pub(super) fn feed_notes(active: &Active, host: &dyn Host, params: &Value, value
     }
 }
 
+/// The session's notes excerpted (P3-R19), for skillify (phase 7).
+pub(super) fn notes_for(
+    active: &Active,
+    host: &dyn Host,
+    key: &str,
+    sid: Option<&str>,
+) -> Option<String> {
+    if !active.config.phases.session_memory.enabled() {
+        return None;
+    }
+    let env = Env {
+        cfg: active.config.phases.session_memory.settings(),
+        host,
+        state_dir: &active.state_dir,
+        now_ms: host.now_ms(),
+        template: &active.template,
+    };
+    active.keeper.notes_excerpt(&env, sid, key, 4_000)
+}
+
 /// Service tick.
 pub(super) fn tick(active: &mut Active, host: &dyn Host, resp: &mut HookResponse) {
     run(active, host, resp, |k, e| k.tick(e));

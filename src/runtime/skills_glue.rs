@@ -3,10 +3,10 @@
 
 use super::{
     Active, CommandSpec, FailureMode, FailurePolicy, HookResponse, HostInfo, InitResult, Job,
-    JobKind, Registration, ServiceSpec,
+    JobKind, Registration, ServiceSpec, ToolSpec,
 };
 use crate::fork_skills::engine::{Env, Out, Skiller};
-use crate::host::Host;
+use crate::host::{join_path, Host};
 use serde_json::{json, Value};
 
 fn reg(hook: &str) -> Registration {
@@ -42,6 +42,30 @@ pub(super) fn init(info: &HostInfo, result: &mut InitResult) {
         description: "agent-ops: the effective skills, what is shadowed or invalid, scanner findings and OpenClaw limits".into(),
         handler: "forkSkills:command:skills-audit".into(),
         accepts_args: false,
+    });
+    result.commands.push(CommandSpec {
+        name: "skillify".into(),
+        description: "agent-ops: turn this session's repeated workflow into a SKILL.md (optional description)".into(),
+        handler: "forkSkills:command:skillify".into(),
+        accepts_args: true,
+    });
+    result.tools.push(ToolSpec {
+        name: "agent_ops_skill_save".into(),
+        label: "agent-ops save skill".into(),
+        description: "Save a skill the user confirmed: name (lowercase, digits, dashes), one-line description ending with \"Use when …\", body with ## Steps where every numbered step has a \"Success criteria:\" line, location workspace or personal, overwrite to replace an existing skill.".into(),
+        parameters: json!({
+            "type": "object",
+            "properties": {
+                "name": { "type": "string" },
+                "description": { "type": "string" },
+                "body": { "type": "string" },
+                "location": { "type": "string", "enum": ["workspace", "personal"] },
+                "overwrite": { "type": "boolean" }
+            },
+            "required": ["name", "description", "body"],
+            "additionalProperties": false
+        }),
+        handler: "forkSkills:tool:agent_ops_skill_save".into(),
     });
     if result.service.is_none() {
         result.service = Some(ServiceSpec {
@@ -168,6 +192,33 @@ pub(super) fn dispatch(
                 active.skiller.touch(k, host.now_ms());
             }
         }
+        "command:skillify" => {
+            let cfg = active.config.phases.fork_skills.settings();
+            if !cfg.skillify.enabled {
+                resp.ret = json!({ "text": "agent-ops: skillify is off (phases.forkSkills.skillify.enabled)" });
+                return;
+            }
+            let key = ctx
+                .get("sessionKey")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let sid = ctx
+                .get("sessionId")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let args = event
+                .get("args")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let notes = super::session_glue::notes_for(active, host, &key, sid.as_deref());
+            let text =
+                crate::fork_skills::skillify::instructions(notes.as_deref(), args.as_deref());
+            active.skiller.queue(&key, text);
+            resp.ret =
+                json!({ "text": "Capturing this session as a skill…", "continueAgent": true });
+        }
+        "tool:agent_ops_skill_save" => save(active, host, event, ctx, resp),
         "command:skills-audit" => {
             let mut text = String::new();
             run(active, host, ctx, resp, |s, e| {
@@ -185,4 +236,94 @@ pub(super) fn tick(active: &mut Active, host: &dyn Host, resp: &mut HookResponse
     run(active, host, &Value::Null, resp, |s, e| {
         s.scan_roots(e, true)
     });
+}
+
+/// `agent_ops_skill_save` (P7-R26): validate, refuse to clobber, write atomically, report
+/// shadowing.
+fn save(active: &mut Active, host: &dyn Host, event: &Value, ctx: &Value, resp: &mut HookResponse) {
+    let params = event.get("params").cloned().unwrap_or(Value::Null);
+    let home = active.home(host);
+    let workspace = active.workspace(host, ctx);
+    let cfg = active.config.phases.fork_skills.settings();
+    let default_location = match cfg.skillify.default_location {
+        crate::fork_skills::SkillLocation::Personal => "personal",
+        _ => "workspace",
+    };
+    let ectx = crate::shell::EvalContext {
+        home: home.clone(),
+        cwd: workspace.clone(),
+        workspace: workspace.clone(),
+        os: active.os(),
+        env_keys: Vec::new(),
+    };
+    let req = match crate::fork_skills::skillify::validate(
+        &params,
+        &ectx,
+        active.config.phases.bash_security.settings(),
+        default_location,
+    ) {
+        Ok(r) => r,
+        Err(errors) => {
+            resp.ret = json!({
+                "text": format!("agent-ops: the skill was not saved:\n- {}", errors.join("\n- ")),
+                "details": { "errors": errors },
+            });
+            return;
+        }
+    };
+    let base = if req.location == "personal" {
+        join_path(&home, ".agents/skills")
+    } else {
+        join_path(&workspace, "skills")
+    };
+    let path = join_path(&base, &format!("{}/SKILL.md", req.name));
+    if !req.overwrite && host.fs_stat(&path).is_ok() {
+        resp.ret = json!({
+            "text": format!("agent-ops: {path} already exists; pass overwrite: true to replace it"),
+            "details": { "errors": [format!("{path} exists")] },
+        });
+        return;
+    }
+    let higher: Vec<String> = if req.location == "personal" {
+        vec![
+            join_path(&workspace, "skills"),
+            join_path(&workspace, ".agents/skills"),
+        ]
+    } else {
+        Vec::new()
+    };
+    let shadowed_by = higher
+        .iter()
+        .map(|r| join_path(r, &format!("{}/SKILL.md", req.name)))
+        .find(|p| host.fs_stat(p).is_ok());
+    if let Err(e) = host.fs_write_atomic(&path, req.text.as_bytes(), 0o644) {
+        resp.ret = json!({ "text": format!("agent-ops: could not write {path}: {e}"), "details": { "errors": [e.to_string()] } });
+        return;
+    }
+    let mut text = format!(
+        "Saved skill {} to {path}. OpenClaw lists it from the next turn; invoke it by name (/{}).",
+        req.name, req.name
+    );
+    if let Some(s) = &shadowed_by {
+        text.push_str(&format!(
+            " Warning: {s} has the same name and takes precedence, so this skill is shadowed."
+        ));
+    }
+    let d = crate::audit::Decision {
+        v: crate::audit::RECORD_VERSION,
+        at: host.now_ms(),
+        phase: "skills".into(),
+        code: "skills.saved".into(),
+        action: crate::audit::Action::Note,
+        message: format!("Skill {} saved to {path}.", req.name),
+        session_key: ctx
+            .get("sessionKey")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        run_id: None,
+        tool_call_id: None,
+        details: json!({ "path": path, "shadowedBy": shadowed_by, "notes": req.notes }),
+    };
+    active.record(host, resp, d, true);
+    resp.ret = json!({ "text": text, "details": { "path": path, "shadowedBy": shadowed_by } });
 }

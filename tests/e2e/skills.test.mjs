@@ -126,3 +126,52 @@ describe("phase 7 scanner disables a denied skill (gateway)", { concurrency: fal
       assert.ok(entry.disabled === true || entry.enabled === false, JSON.stringify(entry));
     }));
 });
+
+// Issue 8 proof (d), P7-T18: `/skillify` hands the agent the skillify instructions; the (scripted)
+// agent saves the confirmed SKILL.md with `agent_ops_skill_save`; OpenClaw then lists it.
+describe("phase 7 skillify (gateway)", { concurrency: false }, () => {
+  let s;
+  const body = "## Inputs\nA release tag.\n\n## Goal\nShip a release safely.\n\n## Steps\n1. Build the release.\n   Success criteria: the build is green.\n2. Tag and push it.\n   Success criteria: the tag exists on the remote.\n";
+  before(async () => {
+    checkPrerequisites();
+    s = await createScenario({
+      name: "p7skillify",
+      pluginConfig: onlyPhases({ forkSkills: { enabled: true } }),
+      script: {
+        steps: [
+          { id: "skf:save", match: { marker: "agent-ops:skillify", call: 1 }, toolCalls: [{ name: "agent_ops_skill_save", arguments: { name: "ship-release", description: "Ships a release safely; Use when the user asks to cut a release.", body, location: "workspace" } }] },
+          { id: "skf:done", match: { marker: "agent-ops:skillify", call: 2 }, text: "Saved: {{lastToolResult}}" },
+        ],
+        fallback: { text: "ok" },
+      },
+    });
+    await withDiagnostics(s, () => s.startGateway());
+  }, { timeout: TIMEOUT });
+  after(async () => {
+    if (s) await s.cleanup({ failed: s.failed });
+  });
+
+  test("p7_t18_e2e_skillify_writes_a_skill_openclaw_lists", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const key = s.sessionKey("skillify");
+      // With continueAgent the command's own reply is dropped: what counts is the agent's turn.
+      await s.runCommand({ command: "/skillify release workflow", sessionKey: key, expect: "Saved" });
+      const file = path.join(s.workspace, "skills", "ship-release", "SKILL.md");
+      const deadline = Date.now() + 90_000;
+      while (Date.now() < deadline && !fs.existsSync(file)) await new Promise((r2) => setTimeout(r2, 500));
+      assert.ok(fs.existsSync(file), `no skill written; model log: ${JSON.stringify(s.modelLog().map((e) => e.matched))}`);
+      const text = fs.readFileSync(file, "utf8");
+      assert.ok(text.startsWith("---\nname: ship-release\ndescription: Ships a release safely; Use when the user asks to cut a release.\n---\n## Inputs"), text);
+      const done = s.modelLog().find((e) => e.matched === "skf:done");
+      assert.ok(done && done.lastTool.includes("Saved skill ship-release to"), done?.lastTool);
+      const res = await s.runCli(["skills", "list", "--json"], { label: "skills list" });
+      assert.equal(res.code, 0, res.stderr);
+      const out = res.stdout;
+      const j = JSON.parse(out.slice(Math.min(...["{", "["].map((c) => out.indexOf(c)).filter((i) => i >= 0))));
+      const list = Array.isArray(j) ? j : (j.skills ?? []);
+      const entry = list.find((x) => x.name === "ship-release");
+      assert.ok(entry, `ship-release not listed: ${out.slice(0, 400)}`);
+      assert.equal(entry.disabled, false);
+      assert.equal(entry.source, "openclaw-workspace");
+    }));
+});
