@@ -187,15 +187,49 @@ fn p7_t18_t19_skill_save_writes_once_and_refuses_to_clobber() {
     let mut rt = rt_with(&h);
     let ctx = json!({"sessionKey": "agent:main:main"});
     let params = json!({"name": "ship-release", "description": "Ships a release; Use when releasing.", "body": "## Steps\n1. Build. Success criteria: green.\n"});
-    let r = rt.dispatch(&h, "forkSkills:tool:agent_ops_skill_save", &json!({"params": params}), &ctx).unwrap();
+    let r = rt
+        .dispatch(
+            &h,
+            "forkSkills:tool:agent_ops_skill_save",
+            &json!({"params": params}),
+            &ctx,
+        )
+        .unwrap();
     let path = format!("{WS}/skills/ship-release/SKILL.md");
     assert_eq!(r.ret["details"]["path"], path.as_str());
     assert!(r.decisions.iter().any(|d| d.code == "skills.saved"));
-    assert!(h.file_text(&path).unwrap().starts_with("---\nname: ship-release\n"));
-    let again = rt.dispatch(&h, "forkSkills:tool:agent_ops_skill_save", &json!({"params": params}), &ctx).unwrap();
-    assert!(again.ret["text"].as_str().unwrap().contains("already exists"), "{}", again.ret);
-    let skillify = rt.dispatch(&h, "forkSkills:command:skillify", &json!({"args": "release flow"}), &ctx).unwrap();
+    assert!(h
+        .file_text(&path)
+        .unwrap()
+        .starts_with("---\nname: ship-release\n"));
+    let again = rt
+        .dispatch(
+            &h,
+            "forkSkills:tool:agent_ops_skill_save",
+            &json!({"params": params}),
+            &ctx,
+        )
+        .unwrap();
+    assert!(
+        again.ret["text"]
+            .as_str()
+            .unwrap()
+            .contains("already exists"),
+        "{}",
+        again.ret
+    );
+    let skillify = rt
+        .dispatch(
+            &h,
+            "forkSkills:command:skillify",
+            &json!({"args": "release flow"}),
+            &ctx,
+        )
+        .unwrap();
     assert_eq!(skillify.ret["continueAgent"], true);
     let next = bpb(&mut rt, &h);
-    assert!(next["prependContext"].as_str().unwrap().contains("[agent-ops:skillify]"));
+    assert!(next["prependContext"]
+        .as_str()
+        .unwrap()
+        .contains("[agent-ops:skillify]"));
 }

@@ -22,7 +22,11 @@ pub struct Forks {
     /// Fork child → parent.
     children: BTreeMap<String, String>,
     compared: BTreeSet<String>,
+    ruled: BTreeSet<String>,
 }
+
+/// The fork rules (P7-R8), user-turn context of a fork child's first prompt.
+pub const FORK_RULES: &str = "[agent-ops fork rules] You are a forked worker started with your parent's context. Do not start other agents. Do not chat with the user: carry out the directive. If you change files in a repository, commit them and list them. End with a report under 500 words that starts with \"Scope:\" and has the fields Scope, Result, Key files, Files changed, Issues.";
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key).and_then(Value::as_str).filter(|x| !x.is_empty())
@@ -130,6 +134,66 @@ impl Forks {
             }
         }
         Vec::new()
+    }
+
+    /// A session's fork depth (0: not a fork child).
+    pub fn depth(&self, key: &str) -> u64 {
+        let mut d = 0;
+        let mut cur = key;
+        while let Some(p) = self.children.get(cur) {
+            d += 1;
+            if d > 16 {
+                break;
+            }
+            cur = p;
+        }
+        d
+    }
+
+    /// P7-R7: a fork child may not start another fork beyond the depth limit, nor (by
+    /// default) any other worker. Only sessions positively known as fork children are blocked.
+    pub fn guard(
+        &self,
+        now: i64,
+        max_depth: u64,
+        children_may_spawn: bool,
+        event: &Value,
+        ctx: &Value,
+    ) -> Option<(Value, Decision)> {
+        let caller = s(ctx, "sessionKey")?;
+        let depth = self.depth(caller);
+        if depth == 0 {
+            return None;
+        }
+        let params = event.get("params").cloned().unwrap_or(Value::Null);
+        let (code, msg) = if s(&params, "context") == Some("fork") && depth >= max_depth {
+            ("fork.recursive", "Forking is not available inside a forked worker; do the work directly or report back to the parent.")
+        } else if !children_may_spawn {
+            ("fork.child_spawn", "A forked worker may not start other agents; do the work directly or report back to the parent.")
+        } else {
+            return None;
+        };
+        let d = decision(
+            now,
+            code,
+            Action::Deny,
+            caller,
+            msg.into(),
+            json!({ "forkDepth": depth }),
+        );
+        Some((
+            json!({ "block": true, "blockReason": block_text(code, msg) }),
+            d,
+        ))
+    }
+
+    /// P7-R8: the fork rules, once, at a fork child's first prompt.
+    pub fn rules_for(&mut self, key: &str) -> Option<&'static str> {
+        if self.children.contains_key(key) && self.ruled.insert(key.to_string()) {
+            Some(FORK_RULES)
+        } else {
+            None
+        }
     }
 
     /// `before_tool_call` of `sessions_spawn` (P7-R4a): fork spawns are remembered; a
@@ -325,5 +389,62 @@ mod tests {
             f.llm_input(2, &input("x", "m", vec![]), &child).is_empty(),
             "first request only"
         );
+    }
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::*;
+
+    fn forked(f: &mut Forks, parent: &str, child: &str) {
+        f.before_spawn(
+            0,
+            CacheBreakMode::Off,
+            &json!({"params": {"task": "t", "context": "fork"}}),
+            &json!({"sessionKey": parent}),
+        );
+        f.spawned(
+            &json!({"childSessionKey": child}),
+            &json!({"requesterSessionKey": parent}),
+        );
+    }
+
+    #[test]
+    fn p7_t5_t6_fork_children_cannot_fork_or_spawn_by_default() {
+        let mut f = Forks::default();
+        forked(&mut f, "agent:main:main", "agent:main:subagent:c");
+        let ctx = json!({"sessionKey": "agent:main:subagent:c"});
+        let (ret, d) = f
+            .guard(
+                0,
+                1,
+                false,
+                &json!({"params": {"task": "x", "context": "fork"}}),
+                &ctx,
+            )
+            .unwrap();
+        assert_eq!(d.code, "fork.recursive");
+        assert!(ret["blockReason"]
+            .as_str()
+            .unwrap()
+            .starts_with("agent-ops[fork.recursive]"));
+        let (_, d) = f
+            .guard(0, 1, false, &json!({"params": {"task": "x"}}), &ctx)
+            .unwrap();
+        assert_eq!(d.code, "fork.child_spawn");
+        assert!(f
+            .guard(0, 1, true, &json!({"params": {"task": "x"}}), &ctx)
+            .is_none());
+        assert!(f
+            .guard(
+                0,
+                1,
+                false,
+                &json!({"params": {"task": "x", "context": "fork"}}),
+                &json!({"sessionKey": "agent:main:main"})
+            )
+            .is_none());
+        assert_eq!(f.rules_for("agent:main:subagent:c"), Some(FORK_RULES));
+        assert_eq!(f.rules_for("agent:main:subagent:c"), None, "once");
     }
 }

@@ -174,6 +174,32 @@ pub(super) fn dispatch(
             let d = active.skiller.forks.llm_input(host.now_ms(), event, ctx);
             active.absorb(host, resp, Value::Null, Vec::new(), d);
         }
+        "before_tool_call"
+            if active
+                .skiller
+                .forks
+                .depth(ctx.get("sessionKey").and_then(Value::as_str).unwrap_or(""))
+                > 0 =>
+        {
+            match active.skiller.forks.guard(
+                host.now_ms(),
+                fork_cfg.max_fork_depth,
+                fork_cfg.fork_children_may_spawn,
+                event,
+                ctx,
+            ) {
+                Some((ret, d)) => active.absorb(host, resp, ret, Vec::new(), vec![d]),
+                None => {
+                    let (ret, d) = active.skiller.forks.before_spawn(
+                        host.now_ms(),
+                        fork_cfg.cache_break,
+                        event,
+                        ctx,
+                    );
+                    active.absorb(host, resp, ret, Vec::new(), d);
+                }
+            }
+        }
         "before_tool_call" => {
             let (ret, d) =
                 active
@@ -184,9 +210,32 @@ pub(super) fn dispatch(
         }
         "subagent_spawned" => active.skiller.forks.spawned(event, ctx),
         "session_start" => run(active, host, ctx, resp, |s, e| s.scan_roots(e, false)),
-        "before_prompt_build" => run(active, host, ctx, resp, |s, e| {
-            s.before_prompt_build(e, ctx)
-        }),
+        "before_prompt_build" => {
+            run(active, host, ctx, resp, |s, e| {
+                s.before_prompt_build(e, ctx)
+            });
+            // P7-R8: the fork rules join whatever context this phase already returns.
+            let key = ctx.get("sessionKey").and_then(Value::as_str).unwrap_or("");
+            if fork_cfg.inject_fork_rules {
+                if let Some(rules) = active.skiller.forks.rules_for(key) {
+                    let prev = resp
+                        .ret
+                        .get("prependContext")
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
+                    let text = match prev {
+                        Some(p) => format!("{rules}\n{p}"),
+                        None => rules.to_string(),
+                    };
+                    if !resp.ret.is_object() {
+                        resp.ret = json!({});
+                    }
+                    if let Some(o) = resp.ret.as_object_mut() {
+                        o.insert("prependContext".into(), Value::String(text));
+                    }
+                }
+            }
+        }
         "agent_end" => {
             if let Some(k) = ctx.get("sessionKey").and_then(Value::as_str) {
                 active.skiller.touch(k, host.now_ms());

@@ -85,6 +85,9 @@ describe("phase 7 skill change detection and scanner (gateway)", { concurrency: 
       while (Date.now() < deadline && !(cmp = s.readDecisions().find((d) => d.code === "fork.cache.broken"))) await new Promise((r) => setTimeout(r, 500));
       assert.ok(cmp, "the fork child was not compared");
       assert.ok(Array.isArray(cmp.details.fields) && cmp.details.fields.includes("systemPrompt"), JSON.stringify(cmp.details));
+      // P7-R8: the fork child's first prompt carries the fork rules.
+      const child = s.modelLog().find((e) => e.matched === "fork:child" && e.lastUser.includes("[agent-ops fork rules]"));
+      assert.ok(child, `no fork child request with the fork rules: ${s.modelLog().filter((e) => e.matched === "fork:child").map((e) => e.lastUser.slice(0, 200)).join(" | ")}`);
     }));
 });
 
