@@ -325,3 +325,54 @@ fn memory_snapshot_status_sync_round_trip() {
     assert_eq!(run(&["memory", "sync", "--mode", "later"], b"").code, 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn p7_r14_skills_cli_lists_effective_and_shadowed_skills() {
+    let dir = std::env::temp_dir().join(format!("agent-ops-cli-skills-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let ws = dir.join("ws");
+    let home = dir.join("home");
+    for (root, desc) in [
+        (ws.join("skills/deploy"), "a"),
+        (home.join(".agents/skills/deploy"), "b"),
+    ] {
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(
+            root.join("SKILL.md"),
+            format!("---\nname: deploy\ndescription: {desc}; Use when shipping.\n---\n"),
+        )
+        .unwrap();
+    }
+    let cfg = dir.join("openclaw.json");
+    std::fs::write(&cfg, "{}").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_agent-ops"))
+        .args([
+            "skills",
+            "--openclaw-config",
+            cfg.to_str().unwrap(),
+            "--workspace",
+            ws.to_str().unwrap(),
+            "--state-dir",
+            dir.join("state").to_str().unwrap(),
+        ])
+        .env("HOME", &home)
+        .env("OPENCLAW_STATE_DIR", dir.join("oc"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("deploy [workspace]") && text.contains(": effective"),
+        "{text}"
+    );
+    assert!(
+        text.contains("deploy [personal]") && text.contains("shadowed by"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -233,3 +233,47 @@ fn p7_t18_t19_skill_save_writes_once_and_refuses_to_clobber() {
         .unwrap()
         .contains("[agent-ops:skillify]"));
 }
+
+#[test]
+fn p7_r4a_fork_usage_is_attributed_in_the_cost_ledger() {
+    let h = MemoryHost::new(HostDirs::default(), 1_790_000_000_000);
+    let mut rt = Runtime::new();
+    let cfg = json!({"stateDir": "/state", "phases": {"compaction": false, "loopBudget": false, "sessionMemory": false, "coordinator": false}});
+    let info = json!({"homeDir": "/home/u", "workspaceDir": WS, "conversationAccess": true});
+    assert!(rt.init(&h, &cfg.to_string(), &info.to_string()).ok);
+    let parent = json!({"sessionKey": "agent:main:main"});
+    let child = json!({"sessionKey": "agent:main:subagent:f1"});
+    let input = |sys: &str| json!({"systemPrompt": sys, "provider": "fake", "model": "fake-model", "tools": [], "historyMessages": [], "prompt": "x"});
+    rt.dispatch(&h, "forkSkills:llm_input", &input("parent"), &parent)
+        .unwrap();
+    rt.dispatch(
+        &h,
+        "forkSkills:before_tool_call",
+        &json!({"toolName": "sessions_spawn", "params": {"task": "t", "context": "fork"}}),
+        &parent,
+    )
+    .unwrap();
+    rt.dispatch(
+        &h,
+        "forkSkills:subagent_spawned",
+        &json!({"childSessionKey": "agent:main:subagent:f1"}),
+        &json!({"requesterSessionKey": "agent:main:main"}),
+    )
+    .unwrap();
+    let cmp = rt
+        .dispatch(&h, "forkSkills:llm_input", &input("subagent"), &child)
+        .unwrap();
+    assert!(cmp.decisions.iter().any(|d| d.code == "fork.cache.broken"));
+    rt.dispatch(&h, "memoryScoping:llm_output", &json!({"provider": "fake", "model": "fake-model", "usage": {"input": 9000, "output": 10, "cacheRead": 500, "cacheWrite": 0}}), &child).unwrap();
+    let ledger: String = h
+        .paths()
+        .into_iter()
+        .filter(|p| p.starts_with("/state/costs/"))
+        .map(|p| h.file_text(&p).unwrap())
+        .collect();
+    let rec: Value = serde_json::from_str(ledger.lines().next().unwrap()).unwrap();
+    assert_eq!(rec["purpose"], "subagent");
+    assert_eq!(rec["forkLabel"], "fork");
+    assert_eq!(rec["cacheSafe"], false);
+    assert!(rec["cacheHitRate"].as_f64().unwrap() < 0.1);
+}

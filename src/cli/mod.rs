@@ -7,6 +7,7 @@
 mod check;
 mod doctor;
 mod memory;
+mod skills;
 
 use std::io::{BufRead, Write};
 
@@ -29,6 +30,8 @@ commands:
         [--workspace DIR] [--agent ID] [--scope user|project|local] [--mode merge|replace|skip]
         [--session-key K] [--json]
                      the agent's memory directories, caps, snapshot state and cost ledger (phase 5)
+  skills [--openclaw-config FILE] [--workspace DIR] [--state-dir DIR]
+                     effective skills, shadowing, invalid files, scanner findings, limits (phase 7)
   manifest [--write FILE]
                      print (or write) the generated openclaw.plugin.json
   version            print the crate and schema version
@@ -59,14 +62,7 @@ pub fn run(
             0
         }
         "memory" => memory::run(rest, stdout, stderr),
-        "skills" => {
-            let _ = writeln!(
-                stderr,
-                "agent-ops {cmd}: this phase is not implemented in version {}; see `agent-ops doctor`",
-                env!("CARGO_PKG_VERSION")
-            );
-            EXIT_USAGE
-        }
+        "skills" => skills::run(rest, stdout, stderr),
         other => {
             let _ = writeln!(stderr, "agent-ops: unknown command `{other}`\n\n{USAGE}");
             EXIT_USAGE

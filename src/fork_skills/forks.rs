@@ -23,6 +23,8 @@ pub struct Forks {
     children: BTreeMap<String, String>,
     compared: BTreeSet<String>,
     ruled: BTreeSet<String>,
+    /// Fork child → whether its first request kept every cache field.
+    verdicts: BTreeMap<String, bool>,
 }
 
 /// The fork rules (P7-R8), user-turn context of a fork child's first prompt.
@@ -103,6 +105,7 @@ impl Forks {
                 return vec![decision(now, "fork.cache.not_compared", Action::Note, key, format!("The fork's parent {parent} has no request snapshot in this process; cache safety was not compared."), json!({ "parent": parent }))];
             };
             let fields = snap.differing_fields(&p);
+            self.verdicts.insert(key.to_string(), fields.is_empty());
             if fields.is_empty() {
                 return vec![decision(
                     now,
@@ -134,6 +137,14 @@ impl Forks {
             }
         }
         Vec::new()
+    }
+
+    /// For a fork child: `Some(Some(safe))` once compared, `Some(None)` before; `None` for
+    /// any other session (cost attribution, P7-R4a).
+    pub fn fork_cache_safe(&self, key: &str) -> Option<Option<bool>> {
+        self.children
+            .contains_key(key)
+            .then(|| self.verdicts.get(key).copied())
     }
 
     /// A session's fork depth (0: not a fork child).

@@ -54,6 +54,9 @@ pub struct CostRecord {
     /// `session` for session notes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// `fork` for a forked worker's usage (phase 7 P7-R4a).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fork_label: Option<String>,
 }
 
 fn count(u: &Value, key: &str) -> Option<u64> {
@@ -126,6 +129,7 @@ pub fn from_llm_output(
         cache_hit_rate: cache_hit_rate(input.unwrap_or(0), cr.unwrap_or(0), cw.unwrap_or(0)),
         cache_safe: None,
         scope: None,
+        fork_label: None,
     }
 }
 

@@ -469,12 +469,23 @@ impl Scoper {
     }
 
     /// `llm_output`: one cost record (P5-R24).
-    pub fn llm_output(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
+    /// `fork`: `Some(cache_safe)` when the run is a forked worker (phase 7 attribution).
+    pub fn llm_output(
+        &mut self,
+        env: &Env<'_>,
+        event: &Value,
+        ctx: &Value,
+        fork: Option<Option<bool>>,
+    ) -> Out {
         let mut out = Out::default();
         if !env.cfg.costs.enabled {
             return out;
         }
-        let r = super::costs::from_llm_output(event, ctx, env.models, env.now_ms);
+        let mut r = super::costs::from_llm_output(event, ctx, env.models, env.now_ms);
+        if let Some(safe) = fork {
+            r.fork_label = Some("fork".into());
+            r.cache_safe = safe;
+        }
         if let Err(e) = super::costs::append(env.host, env.state_dir, &r) {
             self.warn_once(
                 &mut out,

@@ -57,6 +57,10 @@ pub(super) fn dispatch(
     ctx: &Value,
     resp: &mut HookResponse,
 ) {
+    let fork = ctx
+        .get("sessionKey")
+        .and_then(Value::as_str)
+        .and_then(|k| active.skiller.forks.fork_cache_safe(k));
     let mut sc = std::mem::take(&mut active.scoper);
     let home = active.home(host);
     let workspace = active.workspace(host, ctx);
@@ -73,7 +77,7 @@ pub(super) fn dispatch(
         match name {
             "before_prompt_build" => Some(sc.before_prompt_build(&e, event, ctx)),
             "before_tool_call" => Some(sc.before_tool_call(&e, event, ctx)),
-            "llm_output" => Some(sc.llm_output(&e, event, ctx)),
+            "llm_output" => Some(sc.llm_output(&e, event, ctx, fork)),
             "command:memory" => Some(crate::memory_scope::engine::Out {
                 ret: serde_json::json!({ "text": sc.memory_command(&e, event, ctx) }),
                 ..Default::default()
