@@ -60,9 +60,12 @@ fn init_reports_phases_registrations_and_state_dir() {
     // Phase 2 with conversation access: nine handlers, one per hook (OC-R10).
     assert_eq!(of("loopBudget").len(), 9, "{handlers:?}");
     let commands: Vec<&str> = r.commands.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(commands, ["budget", "memory", "workers", "skills-audit"]);
+    assert_eq!(
+        commands,
+        ["budget", "memory", "workers", "skills-audit", "skillify"]
+    );
     let tools: Vec<&str> = r.tools.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(tools, ["agent_ops_workers"]);
+    assert_eq!(tools, ["agent_ops_workers", "agent_ops_skill_save"]);
     // Phase 5: prompt block, cost records, isolation guard.
     assert_eq!(
         of("memoryScoping"),
