@@ -86,7 +86,10 @@ describe("phase 7 skill change detection and scanner (gateway)", { concurrency: 
       assert.ok(cmp, "the fork child was not compared");
       assert.ok(Array.isArray(cmp.details.fields) && cmp.details.fields.includes("systemPrompt"), JSON.stringify(cmp.details));
       // P7-R8: the fork child's first prompt carries the fork rules.
-      const child = s.modelLog().find((e) => e.matched === "fork:child" && e.lastUser.includes("[agent-ops fork rules]"));
+      // The fake model logs a request when it answers: wait for the child's.
+      const until = Date.now() + 60_000;
+      let child;
+      while (Date.now() < until && !(child = s.modelLog().find((e) => e.matched === "fork:child" && e.lastUser.includes("[agent-ops fork rules]")))) await new Promise((r) => setTimeout(r, 500));
       assert.ok(child, `no fork child request with the fork rules: ${s.modelLog().filter((e) => e.matched === "fork:child").map((e) => e.lastUser.slice(0, 200)).join(" | ")}`);
     }));
 });
