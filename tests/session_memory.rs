@@ -560,7 +560,7 @@ fn p3_r16_drain_budgets_and_no_new_starts_after_shutdown() {
 }
 
 #[test]
-fn p3_t25_a_corrupt_cursor_is_moved_aside() {
+fn p3_r25_a_corrupt_cursor_is_moved_aside() {
     let h = host();
     h.put_file(
         &format!("{STATE}/sessions/sess-1/cursor.json"),
