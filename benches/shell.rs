@@ -89,6 +89,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if p99_us <= 50.0 { "met" } else { "NOT met" }
     );
 
+    // `AGENT_OPS_BENCH_SLOWEST=N`: the N slowest lines (best of five runs each), to find what
+    // drives the p99.
+    if let Some(k) = std::env::var("AGENT_OPS_BENCH_SLOWEST")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        let mut per_line: Vec<(u128, &str)> = lines
+            .iter()
+            .map(|l| {
+                let best = (0..5)
+                    .map(|_| {
+                        let t = Instant::now();
+                        sink = sink.wrapping_add(evaluate(l, &ctx, &cfg).reason.len());
+                        t.elapsed().as_nanos()
+                    })
+                    .min()
+                    .unwrap_or(0);
+                (best, *l)
+            })
+            .collect();
+        per_line.sort_unstable_by_key(|b| std::cmp::Reverse(b.0));
+        println!();
+        for (ns, l) in per_line.iter().take(k) {
+            println!("{:8.2} µs  {l}", *ns as f64 / 1000.0);
+        }
+    }
+
     if let Some(out) = std::env::var_os("AGENT_OPS_BENCH_JSON") {
         let json = serde_json::json!({
             "engine": "native evaluate",

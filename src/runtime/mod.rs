@@ -544,11 +544,17 @@ impl Runtime {
             .as_ref()
             .map(|a| a.config.phases.bash_security.settings())
             .unwrap_or(&default_cfg);
-        let dirs = host.resolve_dirs();
-        let home = str_at(ctx, "home")
-            .or_else(|| self.active.as_ref().map(|a| a.home(host)))
-            .unwrap_or(dirs.home_dir.clone());
-        let cwd = str_at(ctx, "cwd").unwrap_or(dirs.workspace_dir.clone());
+        // The host is asked only for what the context leaves out: each call crosses the
+        // wasm boundary, and the CLI and benchmarks evaluate many commands (P4-R49).
+        let home = str_at(ctx, "home").or_else(|| self.active.as_ref().map(|a| a.home(host)));
+        let cwd = str_at(ctx, "cwd");
+        let dirs = (home.is_none() || cwd.is_none()).then(|| host.resolve_dirs());
+        let home = home
+            .or_else(|| dirs.as_ref().map(|d| d.home_dir.clone()))
+            .unwrap_or_default();
+        let cwd = cwd
+            .or_else(|| dirs.as_ref().map(|d| d.workspace_dir.clone()))
+            .unwrap_or_default();
         let os = str_at(ctx, "os")
             .map(|o| shell::Os::parse(&o))
             .unwrap_or_default();

@@ -120,7 +120,7 @@ impl ExecCommand {
 
     /// The basename of the command name (`/usr/bin/rm` → `rm`).
     pub fn base_name(&self) -> Option<&str> {
-        self.name().map(|n| n.rsplit('/').next().unwrap_or(n))
+        self.name().map(crate::shell::paths::basename)
     }
 
     /// Arguments after the name.
@@ -1053,7 +1053,7 @@ fn body_text(parts: &[WordPart]) -> String {
 
 /// Command names whose presence inside unparsed words is worth a deny-rule scan (P4-R29).
 fn is_deny_scan_name(name: &str) -> bool {
-    let base = name.rsplit('/').next().unwrap_or(name);
+    let base = crate::shell::paths::basename(name);
     tables::is_deny_rule_command(base)
         || tables::has(tables::DESTRUCTIVE, base)
         || tables::has(tables::WRAPPERS, base)

@@ -2,7 +2,7 @@
 // tree-sitter-bash parser that OpenClaw ships (web-tree-sitter + the openclaw package's
 // tree-sitter-bash.wasm), over every line of tldr.txt, in the same process, after warm-up.
 // Not a test. Usage (scripts/bench.sh runs it):
-//   node tests/bench/wasm-bench.mjs [--native native.json] [--corpora DIR]
+//   node tests/bench/wasm-bench.mjs [--native native.json] [--corpora DIR] [--wasm-dir DIR]
 // Prints one markdown table: native (from the cargo bench JSON, if given), wasm, tree-sitter,
 // and the wasm-vs-tree-sitter ratio on total time over the file.
 import { createRequire } from "node:module";
@@ -66,7 +66,8 @@ const host = {
   exec: noHost, nowMs: () => Date.now(), monotonicMs: () => performance.now(), env: () => undefined,
   random: (n) => new Uint8Array(n), log: () => undefined,
 };
-const glue = require(path.join(root, "pkg/wasm/agent_ops.js"));
+const wasmDir = opt("--wasm-dir") || path.join(root, "pkg/wasm");
+const glue = require(path.join(wasmDir, "agent_ops.js"));
 const core = new glue.Core(host);
 const first = JSON.parse(core.evaluateCommand(lines[0], "{}"));
 if (!first || !("verdict" in first || "ok" in first)) {

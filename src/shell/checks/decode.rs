@@ -652,7 +652,7 @@ const TEMP_DIRS: &[&str] = &[
 fn dangerous_program(v: &str) -> bool {
     let first = v.split_whitespace().next().unwrap_or("");
     v.split_whitespace().any(|w| {
-        let base = w.rsplit('/').next().unwrap_or(w);
+        let base = crate::shell::paths::basename(w);
         tables::is_shell(base) || tables::interpreter_family(base).is_some()
     }) || v.contains([';', '&', '|', '`', '<', '>', '(', ')', '$'])
         || TEMP_DIRS.iter().any(|d| first.starts_with(d))

@@ -305,6 +305,10 @@ fn ansi_c(u: &Unit<'_>, out: &mut Findings) {
                 }
             }
         }
+        if !locale && !any_ansi {
+            continue;
+        }
+        // Only built for words that can produce a finding: most words carry no `$'…'`.
         let text = excerpt(u.text(w.span));
         if locale {
             out.add(11, Severity::Ask, u.sp(w.span), format!("`{text}` uses `$\"…\"` locale quoting, which can translate the text at run time; use plain double quotes."));

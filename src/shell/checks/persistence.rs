@@ -223,60 +223,173 @@ fn home_relative(p: &str, home: &str, os: Os) -> Option<String> {
     None
 }
 
-/// Whether any form of a path matches `pattern` (see the module doc for pattern syntax).
-pub(crate) fn forms_match(pattern: &str, forms: &PathForms, ctx: &EvalContext) -> bool {
-    let fold = ctx.os == Os::Macos;
-    if let Some(rest) = pattern.strip_prefix("~/") {
-        return forms.home_rel.iter().any(|p| glob_match(rest, p, fold));
-    }
-    if let Some(rest) = pattern.strip_prefix("<workspace>/") {
-        if ctx.workspace.is_empty() {
-            return false;
-        }
-        let full = format!("{}/{rest}", ctx.workspace.trim_end_matches('/'));
-        return forms.abs.iter().any(|p| glob_match(&full, p, fold));
-    }
-    if pattern.starts_with('/') || pattern.starts_with("**") {
-        return forms.abs.iter().any(|p| glob_match(pattern, p, fold));
-    }
-    let anywhere = format!("**/{pattern}");
-    forms.abs.iter().any(|p| glob_match(&anywhere, p, fold))
+/// Where a pattern is anchored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Anchor {
+    /// `~/…`: relative to any home directory.
+    Home,
+    /// `<workspace>/…`: under the agent workspace.
+    Workspace,
+    /// `/…`, `**/…`, or implied `**/` (anywhere).
+    Absolute,
 }
 
-/// The first pattern of `patterns` (then of `extra`) that matches a form of the path.
+/// One path pattern split into `/` segments once (see the module doc for the syntax).
+#[derive(Debug, Clone)]
+pub(crate) struct Glob<'p> {
+    /// The pattern as written (reported in findings).
+    pattern: &'p str,
+    anchor: Anchor,
+    /// Segments after the anchor; an implied `**/` is the first segment.
+    segs: Vec<&'p str>,
+    /// Segments without wildcards: each must equal some segment of a matching path.
+    literals: Vec<&'p str>,
+    /// A blank pattern matches nothing.
+    blank: bool,
+}
+
+fn is_literal(seg: &str) -> bool {
+    !seg.is_empty() && seg != "**" && !seg.contains(['*', '?'])
+}
+
+impl<'p> Glob<'p> {
+    /// Splits `pattern` by its anchor.
+    pub(crate) fn new(pattern: &'p str) -> Glob<'p> {
+        let (anchor, segs): (Anchor, Vec<&str>) = if let Some(rest) = pattern.strip_prefix("~/") {
+            (Anchor::Home, rest.split('/').collect())
+        } else if let Some(rest) = pattern.strip_prefix("<workspace>/") {
+            (Anchor::Workspace, rest.split('/').collect())
+        } else if pattern.starts_with('/') || pattern.starts_with("**") {
+            (Anchor::Absolute, pattern.split('/').collect())
+        } else {
+            (
+                Anchor::Absolute,
+                std::iter::once("**").chain(pattern.split('/')).collect(),
+            )
+        };
+        let literals = segs.iter().copied().filter(|s| is_literal(s)).collect();
+        Glob {
+            pattern,
+            anchor,
+            segs,
+            literals,
+            blank: pattern.trim().is_empty(),
+        }
+    }
+
+    /// Whether a path, given as the segments of its absolute and home-relative forms,
+    /// matches.
+    fn matches(&self, abs: &[Vec<&str>], home: &[Vec<&str>], ctx: &EvalContext) -> bool {
+        if self.blank {
+            return false;
+        }
+        let fold = ctx.os == Os::Macos;
+        match self.anchor {
+            Anchor::Home => home
+                .iter()
+                .any(|p| segments_match(&self.segs, &self.literals, p, fold)),
+            Anchor::Absolute => abs
+                .iter()
+                .any(|p| segments_match(&self.segs, &self.literals, p, fold)),
+            Anchor::Workspace => {
+                if ctx.workspace.is_empty() {
+                    return false;
+                }
+                let full: Vec<&str> = ctx
+                    .workspace
+                    .trim_end_matches('/')
+                    .split('/')
+                    .chain(self.segs.iter().copied())
+                    .collect();
+                let literals: Vec<&str> = full.iter().copied().filter(|s| is_literal(s)).collect();
+                abs.iter()
+                    .any(|p| segments_match(&full, &literals, p, fold))
+            }
+        }
+    }
+}
+
+/// A built-in pattern list, split into [`Glob`]s once per process: these lists are matched
+/// against every path operand of every command, the tail of the P4-R49 latency.
+pub(crate) struct GlobList {
+    patterns: &'static [&'static str],
+    compiled: std::sync::OnceLock<Vec<Glob<'static>>>,
+}
+
+impl GlobList {
+    /// A list over `patterns`, compiled on first use.
+    pub(crate) const fn new(patterns: &'static [&'static str]) -> GlobList {
+        GlobList {
+            patterns,
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn globs(&self) -> &[Glob<'static>] {
+        self.compiled
+            .get_or_init(|| self.patterns.iter().map(|p| Glob::new(p)).collect())
+    }
+}
+
+type Segments<'a> = Vec<Vec<&'a str>>;
+
+fn form_segments(forms: &PathForms) -> (Segments<'_>, Segments<'_>) {
+    (split_all(&forms.abs), split_all(&forms.home_rel))
+}
+
+fn split_all(paths: &[String]) -> Segments<'_> {
+    paths.iter().map(|p| p.split('/').collect()).collect()
+}
+
+/// The first pattern of `builtin` (then of `extra`) that matches a form of the path.
 pub(crate) fn first_match<'p>(
     forms: &PathForms,
-    patterns: &'p [&'p str],
+    builtin: &'p GlobList,
     extra: &'p [String],
     ctx: &EvalContext,
 ) -> Option<&'p str> {
-    patterns
+    let (abs, home) = form_segments(forms);
+    if let Some(g) = builtin.globs().iter().find(|g| g.matches(&abs, &home, ctx)) {
+        return Some(g.pattern);
+    }
+    extra
         .iter()
-        .copied()
-        .chain(extra.iter().map(String::as_str))
-        .find(|p| !p.trim().is_empty() && forms_match(p, forms, ctx))
+        .map(|p| Glob::new(p))
+        .find(|g| g.matches(&abs, &home, ctx))
+        .map(|g| g.pattern)
 }
 
 /// Glob match of a `/`-separated path against a pattern: `**` as a whole segment matches any
 /// number of segments (zero included), `*` any run of bytes within a segment, `?` one byte.
 /// Case-insensitive (ASCII) when `fold`. Linear-with-backtracking, bounded by
 /// `segments(pattern) × segments(path)`.
+#[cfg(test)]
 pub(crate) fn glob_match(pattern: &str, path: &str, fold: bool) -> bool {
-    // Cheap rejection: every literal segment must occur somewhere in the path.
-    for seg in pattern.split('/') {
-        if !seg.is_empty() && seg != "**" && !seg.contains(['*', '?']) && !contains(path, seg, fold)
-        {
-            return false;
-        }
-    }
     let p: Vec<&str> = pattern.split('/').collect();
+    let literals: Vec<&str> = p.iter().copied().filter(|s| is_literal(s)).collect();
     let s: Vec<&str> = path.split('/').collect();
+    segments_match(&p, &literals, &s, fold)
+}
+
+/// [`glob_match`] on split pattern and path.
+fn segments_match(p: &[&str], literals: &[&str], s: &[&str], fold: bool) -> bool {
+    let same = |a: &str, b: &str| {
+        if fold {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    // Cheap rejection: a segment without wildcards only matches an equal path segment.
+    if !literals.iter().all(|l| s.iter().any(|x| same(l, x))) {
+        return false;
+    }
     if s.len() > MAX_SEGMENTS || p.len() > MAX_SEGMENTS {
         return false;
     }
     wildcard(
-        &p,
-        &s,
+        p,
+        s,
         |a, b| *a == "**" && b.is_some(),
         |a, b| segment_match(a.as_bytes(), b.as_bytes(), fold),
     )
@@ -333,14 +446,6 @@ fn segment_match(p: &[u8], s: &[u8], fold: bool) -> bool {
         |c, _| *c == b'*',
         |a, b| *a == b'?' || a == b || (fold && a.eq_ignore_ascii_case(b)),
     )
-}
-
-fn contains(hay: &str, needle: &str, fold: bool) -> bool {
-    if !fold {
-        return hay.contains(needle);
-    }
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -530,6 +635,9 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
     }
 }
 
+static HISTORY_GLOBS: GlobList = GlobList::new(HISTORY_FILES);
+static PERSISTENCE_GLOBS: GlobList = GlobList::new(PERSISTENCE_LOCATIONS);
+
 fn target(
     cx: &CheckCx<'_>,
     c: &ExecCommand,
@@ -539,7 +647,7 @@ fn target(
     out: &mut Findings,
 ) {
     let forms = path_forms(value, cx.ctx);
-    let hit = first_match(&forms, HISTORY_FILES, &[], cx.ctx)
+    let hit = first_match(&forms, &HISTORY_GLOBS, &[], cx.ctx)
         .map(|p| (p, true))
         .or_else(|| {
             if touch == Touch::Delete {
@@ -547,7 +655,7 @@ fn target(
             }
             first_match(
                 &forms,
-                PERSISTENCE_LOCATIONS,
+                &PERSISTENCE_GLOBS,
                 &cx.cfg.persistence_paths,
                 cx.ctx,
             )
@@ -617,7 +725,7 @@ fn targets(c: &ExecCommand) -> Vec<(String, Span, Touch)> {
             }
             if let [only] = ops.as_slice() {
                 if let Some(v) = &only.value {
-                    let base = v.trim_end_matches('/').rsplit('/').next().unwrap_or(v);
+                    let base = crate::shell::paths::basename(v.trim_end_matches('/'));
                     t.push((base.to_string(), only.span, Touch::Link));
                 }
             }

@@ -5,7 +5,7 @@
 //! dumps (deny).
 
 use super::decode::{pipelines, substitution_commands};
-use super::persistence::{bundle_has, first_match, path_forms};
+use super::persistence::{bundle_has, first_match, path_forms, GlobList};
 use super::{CheckCx, Findings};
 use crate::shell::ast::{RedirOp, Span};
 use crate::shell::paths::{is_within, resolve};
@@ -58,6 +58,8 @@ const SECRET_PATHS: &[&str] = &[
     "~/.electrum/**",
     "~/.config/solana/id.json",
 ];
+
+static SECRET_GLOBS: GlobList = GlobList::new(SECRET_PATHS);
 
 /// Commands that print, copy, archive, encode or upload the files they are given (§6.4).
 const EMITTERS: &[&str] = &[
@@ -135,13 +137,13 @@ fn secret_match(value: &str, cx: &CheckCx<'_>, dirs: DirMarks) -> Option<(String
         return None;
     }
     let forms = path_forms(value, cx.ctx);
-    if let Some(p) = first_match(&forms, SECRET_PATHS, &cx.cfg.secret_paths, cx.ctx) {
+    if let Some(p) = first_match(&forms, &SECRET_GLOBS, &cx.cfg.secret_paths, cx.ctx) {
         if !(p == "~/.ssh/**" && ssh_public(&forms.home_rel)) {
             return Some((p.to_string(), false));
         }
     }
     let norm = resolve(value, cx.ctx);
-    let base = norm.rsplit('/').next().unwrap_or("");
+    let base = crate::shell::paths::basename(&norm);
     let env_file = base == ".env"
         || base
             .strip_prefix(".env.")
@@ -182,12 +184,40 @@ const SECRET_MARKERS: &[&str] = &[
     "solana",
 ];
 
-fn contains_ci(hay: &str, needle: &str) -> bool {
-    let n = needle.as_bytes();
-    hay.as_bytes()
-        .windows(n.len())
-        .any(|w| w.eq_ignore_ascii_case(n))
+/// Whether `hay` contains one of the (lower-case) [`SECRET_MARKERS`], ignoring ASCII case.
+/// This runs for every argument of every command, so it is on the hot path (P4-R49).
+fn has_marker(hay: &str) -> bool {
+    let h = hay.as_bytes();
+    (0..h.len()).any(|i| {
+        let first = h.get(i).map_or(0, u8::to_ascii_lowercase);
+        // One pass over the text; a marker is compared only where its first byte occurs.
+        MARKER_START
+            .get(usize::from(first))
+            .copied()
+            .unwrap_or(false)
+            && SECRET_MARKERS.iter().any(|m| {
+                m.as_bytes().first() == Some(&first)
+                    && h.get(i..i + m.len())
+                        .is_some_and(|w| w.eq_ignore_ascii_case(m.as_bytes()))
+            })
+    })
 }
+
+/// The distinct first bytes of [`SECRET_MARKERS`] (a unit test keeps them in step).
+const MARKER_FIRST_BYTES: &[u8] = b".cahkslw";
+
+/// [`MARKER_FIRST_BYTES`] as a byte table, for one lookup per byte of text.
+// Evaluated at compile time: an index out of bounds would fail the build, not panic.
+#[allow(clippy::indexing_slicing)]
+const MARKER_START: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < MARKER_FIRST_BYTES.len() {
+        t[MARKER_FIRST_BYTES[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// Whether the working and home directories already contain a marker (computed once per
 /// command instead of once per argument).
@@ -199,10 +229,9 @@ struct DirMarks {
 
 impl DirMarks {
     fn of(cx: &CheckCx<'_>) -> DirMarks {
-        let marked = |d: &str| SECRET_MARKERS.iter().any(|m| contains_ci(d, m));
         DirMarks {
-            cwd: marked(&cx.ctx.cwd),
-            home: marked(&cx.ctx.home),
+            cwd: has_marker(&cx.ctx.cwd),
+            home: has_marker(&cx.ctx.home),
         }
     }
 }
@@ -211,7 +240,7 @@ fn may_be_secret(value: &str, cx: &CheckCx<'_>, dirs: DirMarks) -> bool {
     if !cx.cfg.secret_paths.is_empty() {
         return true;
     }
-    let last = value.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let last = crate::shell::paths::basename(value.trim_end_matches('/'));
     if last == "." || last == ".." || last.is_empty() {
         return true;
     }
@@ -222,7 +251,7 @@ fn may_be_secret(value: &str, cx: &CheckCx<'_>, dirs: DirMarks) -> bool {
     } else {
         dirs.cwd
     };
-    base_marked || SECRET_MARKERS.iter().any(|m| contains_ci(value, m))
+    base_marked || has_marker(value)
 }
 
 /// `~/.ssh` entries that are not secret: public keys, `known_hosts*`, `config`,
@@ -372,7 +401,7 @@ fn proc_files(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
         let hit = candidates(v).iter().any(|(cand, _)| {
             // Only a path whose last segment is `environ`, `mem`, `.` or `..` can resolve to
             // `/proc/<pid>/environ|mem`; skip the resolution for everything else.
-            let last = cand.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            let last = crate::shell::paths::basename(cand.trim_end_matches('/'));
             if !matches!(last, "environ" | "mem" | "." | "..") {
                 return false;
             }
@@ -548,9 +577,19 @@ mod tests {
 
     #[test]
     fn every_secret_pattern_has_a_prefilter_marker() {
+        for m in SECRET_MARKERS {
+            assert_eq!(*m, m.to_ascii_lowercase(), "markers are matched folded");
+            let first = m.as_bytes().first().copied().unwrap_or(0);
+            assert!(
+                MARKER_FIRST_BYTES.contains(&first),
+                "{m}: first byte missing"
+            );
+        }
+        assert!(has_marker("/home/u/.SSH/id_rsa") && has_marker("x/Login Data"));
+        assert!(!has_marker("src/main.rs") && !has_marker(""));
         for p in SECRET_PATHS {
             assert!(
-                SECRET_MARKERS.iter().any(|m| contains_ci(p, m)),
+                has_marker(p),
                 "{p} has no marker in SECRET_MARKERS: the pre-check would hide it"
             );
         }

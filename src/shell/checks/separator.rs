@@ -25,7 +25,7 @@ const OPERATOR_ARGS: &[&str] = &["expr", "test", "["];
 
 /// Whether `name` (a literal word) is a command name the §6 tables know.
 fn known_command(name: &str) -> bool {
-    let base = name.rsplit('/').next().unwrap_or(name);
+    let base = crate::shell::paths::basename(name);
     !base.is_empty()
         && (tables::has(tables::READ_ONLY, base)
             || tables::has(tables::STATE_ONLY, base)
@@ -59,7 +59,7 @@ fn find_terminators(cmd: &SimpleCommand) -> Vec<usize> {
         let v = w.literal_value();
         let v = v.as_deref().unwrap_or("");
         if actions.is_empty() {
-            let base = v.rsplit('/').next().unwrap_or(v);
+            let base = crate::shell::paths::basename(v);
             actions = FIND_LIKE
                 .iter()
                 .find(|(n, _)| *n == base)
@@ -101,7 +101,7 @@ fn smuggled(u: &Unit<'_>, cmd: &SimpleCommand, out: &mut Findings) {
         .words
         .first()
         .and_then(Word::literal_value)
-        .is_some_and(|n| OPERATOR_ARGS.contains(&n.rsplit('/').next().unwrap_or(&n)));
+        .is_some_and(|n| OPERATOR_ARGS.contains(&crate::shell::paths::basename(&n)));
     for (i, w) in cmd.words.iter().enumerate() {
         let ops: Vec<(usize, char)> = w
             .parts

@@ -297,7 +297,7 @@ fn escalation(c: &ExecCommand, out: &mut Findings) {
         if let Some(n) = first.value.as_deref() {
             if n.contains('/') {
                 let dir = n.rsplit_once('/').map_or("", |(d, _)| d);
-                let base = n.rsplit('/').next().unwrap_or(n);
+                let base = crate::shell::paths::basename(n);
                 if !TRUSTED_BIN_DIRS.contains(&dir) && tables::has(tables::READ_ONLY, base) {
                     out.add(22, Severity::Ask, sp(first.span), format!("`{n}` is a program outside the system directories with the name of a standard command."));
                 }

@@ -35,7 +35,7 @@ fn after_precommands(c: &ExecCommand) -> Option<(&str, &[Arg])> {
         let (first, rest) = argv.split_first()?;
         let name = first.value.as_deref()?;
         if !PRECOMMANDS.contains(&name) {
-            return Some((name.rsplit('/').next().unwrap_or(name), rest));
+            return Some((crate::shell::paths::basename(name), rest));
         }
         // `command -p cmd`: skip its options too.
         argv = rest;
