@@ -527,6 +527,8 @@ impl<'s, 'l> Parser<'s, 'l> {
         }
     }
 
+    // Called for nearly every byte or word; the size-optimised wasm build would not inline it.
+    #[inline(always)]
     fn failed(&self) -> bool {
         self.err.is_some()
     }
@@ -573,6 +575,8 @@ impl<'s, 'l> Parser<'s, 'l> {
 
     // ----- cursor -----
 
+    // Called for nearly every byte or word; the size-optimised wasm build would not inline it.
+    #[inline(always)]
     fn at(&self, i: usize) -> Option<u8> {
         if i < self.end {
             self.src.get(i).copied()
@@ -589,6 +593,8 @@ impl<'s, 'l> Parser<'s, 'l> {
         }
     }
 
+    // Called for nearly every byte or word; the size-optimised wasm build would not inline it.
+    #[inline(always)]
     fn peek(&mut self) -> Option<u8> {
         if self.failed() {
             return None;

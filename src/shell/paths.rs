@@ -39,6 +39,8 @@ pub fn resolve(value: &str, ctx: &EvalContext) -> String {
 /// The last `/`-separated segment (`/usr/bin/rm` → `rm`, `rm` → `rm`, `dir/` → ``).
 /// A byte scan: `rsplit('/')` builds a pattern searcher per call, which the size-optimised
 /// wasm build does not inline, and this runs for every command name (P4-R49).
+// Called for nearly every byte or word; the size-optimised wasm build would not inline it.
+#[inline(always)]
 pub fn basename(path: &str) -> &str {
     match path.as_bytes().iter().rposition(|&b| b == b'/') {
         Some(i) => path.get(i + 1..).unwrap_or(""),

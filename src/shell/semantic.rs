@@ -114,16 +114,22 @@ pub struct ExecCommand {
 
 impl ExecCommand {
     /// The command name as written, when known.
+    // Called for nearly every byte or word; the size-optimised wasm build would not inline it.
+    #[inline(always)]
     pub fn name(&self) -> Option<&str> {
         self.argv.first().and_then(|a| a.value.as_deref())
     }
 
     /// The basename of the command name (`/usr/bin/rm` → `rm`).
+    // Called for nearly every byte or word; the size-optimised wasm build would not inline it.
+    #[inline(always)]
     pub fn base_name(&self) -> Option<&str> {
         self.name().map(crate::shell::paths::basename)
     }
 
     /// Arguments after the name.
+    // Called for nearly every byte or word; the size-optimised wasm build would not inline it.
+    #[inline(always)]
     pub fn args(&self) -> &[Arg] {
         self.argv.get(1..).unwrap_or(&[])
     }

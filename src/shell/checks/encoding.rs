@@ -278,6 +278,12 @@ fn numeric_escape(e: &AnsiEscape) -> bool {
 fn ansi_c(u: &Unit<'_>, out: &mut Findings) {
     for (w, _) in &u.all_words {
         let w: &Word = w;
+        // `$'…'` and `$"…"` are spelled with a `$`: a word whose source has none cannot
+        // carry them (the common case, skipped without flattening the word).
+        let source = u.text(w.span);
+        if !source.is_empty() && !source.contains('$') {
+            continue;
+        }
         let parts = flat_parts(&w.parts);
         let lits = parts.iter().filter_map(|p| match p {
             WordPart::Literal(l) => Some(l),

@@ -107,24 +107,21 @@ enum Origin {
     Address,
 }
 
-fn candidates(v: &str) -> Vec<(String, Origin)> {
-    let mut out = vec![(v.to_string(), Origin::Whole)];
+fn candidates(v: &str) -> Vec<(&str, Origin)> {
+    let mut out = vec![(v, Origin::Whole)];
     if let Some(p) = v.strip_prefix('@') {
-        out.push((p.to_string(), Origin::At));
+        out.push((p, Origin::At));
     }
     if let Some((_, rest)) = v.split_once('=') {
         if let Some(p) = rest.strip_prefix('@').or_else(|| rest.strip_prefix('<')) {
-            out.push((p.split(';').next().unwrap_or(p).to_string(), Origin::At));
+            out.push((p.split(';').next().unwrap_or(p), Origin::At));
         } else {
-            out.push((rest.to_string(), Origin::Eq));
+            out.push((rest, Origin::Eq));
         }
     }
     if let Some((head, rest)) = v.split_once(':') {
         if !head.is_empty() && head.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
-            out.push((
-                rest.split(',').next().unwrap_or(rest).to_string(),
-                Origin::Address,
-            ));
+            out.push((rest.split(',').next().unwrap_or(rest), Origin::Address));
         }
     }
     out.retain(|(p, _)| !p.is_empty());
@@ -325,7 +322,7 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, out: &mut Findings) {
         };
         let mut best: Option<(Severity, String)> = None;
         for (cand, origin) in candidates(v) {
-            let Some((pattern, env_only)) = secret_match(&cand, cx, dirs) else {
+            let Some((pattern, env_only)) = secret_match(cand, cx, dirs) else {
                 continue;
             };
             let sev = if !env_only && emits(c, i, v, origin) {
