@@ -39,12 +39,14 @@ pub mod coordinator;
 pub mod fork_skills;
 pub mod hash;
 pub mod host;
+pub mod json;
 pub mod memory_scope;
 pub mod phase;
 pub mod redact;
 pub mod runtime;
 pub mod session_memory;
 pub mod shell;
+pub mod sorted;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

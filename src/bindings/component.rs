@@ -29,7 +29,7 @@ fn err(s: String) -> HostError {
 
 fn json<T: serde::de::DeserializeOwned>(r: Result<String, String>) -> Result<T, HostError> {
     let s = r.map_err(err)?;
-    serde_json::from_str(&s).map_err(|e| HostError::Io(format!("bad host reply: {e}")))
+    crate::json::from_str(&s).map_err(|e| HostError::Io(format!("bad host reply: {e}")))
 }
 
 impl Host for WitHost {
@@ -62,7 +62,7 @@ impl Host for WitHost {
         imports::fs_unlock(path).map_err(err)
     }
     fn resolve_dirs(&self) -> HostDirs {
-        serde_json::from_str(&imports::resolve_dirs()).unwrap_or_default()
+        crate::json::from_str(&imports::resolve_dirs()).unwrap_or_default()
     }
     fn exec(
         &self,

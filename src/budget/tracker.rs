@@ -12,8 +12,9 @@ use crate::audit::{self, Action, Decision};
 use crate::compaction::engine::is_internal_key;
 use crate::host::{join_path, Host, LogLevel};
 use crate::runtime::Diagnostic;
+use crate::sorted::SortedMap;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Ledgers kept after their run ended (for the late `llm_output`).
 pub const ENDED_RUNS_KEPT: usize = 256;
@@ -61,15 +62,15 @@ pub struct Out {
 /// Phase 2 state of the process.
 #[derive(Debug, Default)]
 pub struct Tracker {
-    runs: BTreeMap<String, RunLedger>,
+    runs: SortedMap<String, RunLedger>,
     ended: VecDeque<String>,
-    budgets: BTreeMap<String, SessionBudget>,
+    budgets: SortedMap<String, SessionBudget>,
     /// Child session key → requester session key (`subagent_spawned`).
-    parents: BTreeMap<String, String>,
+    parents: SortedMap<String, String>,
     /// Session key → session id, as seen.
-    sids: BTreeMap<String, String>,
+    sids: SortedMap<String, String>,
     /// Session key → its live run.
-    live: BTreeMap<String, String>,
+    live: SortedMap<String, String>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {

@@ -9,8 +9,9 @@ use super::{cap, microcompact, restore, summary, CompactionConfig, SummaryTempla
 use crate::audit::{self, Action, Decision};
 use crate::host::{join_path, Host, LogLevel};
 use crate::runtime::{CoreError, Diagnostic, HostInfo};
+use crate::sorted::{SortedMap, SortedSet};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// Engine id registered with OpenClaw (`plugins.slots.contextEngine`).
 pub const ENGINE_ID: &str = "agent-ops";
@@ -74,31 +75,31 @@ struct Attempt {
 /// Phase 1 state of the process.
 #[derive(Debug, Default)]
 pub struct Governor {
-    sessions: BTreeMap<String, CompactionState>,
+    sessions: SortedMap<String, CompactionState>,
     /// Sessions whose last state write failed (P1-R21: retried on the next change).
-    unsaved: BTreeSet<String>,
+    unsaved: SortedSet<String>,
     commits: VecDeque<String>,
-    committed: BTreeSet<String>,
-    attempts: BTreeMap<String, Attempt>,
+    committed: SortedSet<String>,
+    attempts: SortedMap<String, Attempt>,
     next_attempt: u64,
     /// Latest token count per session id.
-    tokens: BTreeMap<String, u64>,
+    tokens: SortedMap<String, u64>,
     /// Sessions whose next `maintain` follows a committed turn.
-    post_turn: BTreeSet<String>,
+    post_turn: SortedSet<String>,
     /// Read-file records per session id.
-    reads: BTreeMap<String, Vec<restore::ReadFileRecord>>,
+    reads: SortedMap<String, Vec<restore::ReadFileRecord>>,
     /// Sessions owed a restoration block on their next `assemble`.
-    restore_pending: BTreeSet<String>,
+    restore_pending: SortedSet<String>,
     /// Microcompaction passes per session key since its last compaction.
-    mc_passes: BTreeMap<String, u64>,
+    mc_passes: SortedMap<String, u64>,
     /// Session keys of internal runs registered by other phases.
-    internal: BTreeSet<String>,
+    internal: SortedSet<String>,
     /// Highest warning level recorded per session (hooks-only mode).
-    warned: BTreeMap<String, u8>,
+    warned: SortedMap<String, u8>,
     /// Internal runs whose refusal was journaled already.
-    recursion_noted: BTreeSet<String>,
+    recursion_noted: SortedSet<String>,
     /// Sessions whose stored entries may be microcompacted now: (tokens, warning).
-    persist_pending: BTreeMap<String, (u64, u64)>,
+    persist_pending: SortedMap<String, (u64, u64)>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {

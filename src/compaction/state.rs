@@ -578,9 +578,9 @@ mod tests {
         fail(&mut s, 30);
         assert_eq!(s.history.len(), HISTORY_LIMIT);
         let text = serde_json::to_string(&s).unwrap();
-        let back: CompactionState = serde_json::from_str(&text).unwrap();
+        let back: CompactionState = crate::json::from_str(&text).unwrap();
         assert_eq!(back, s);
-        let partial: CompactionState = serde_json::from_str(r#"{"sessionId":"x"}"#).unwrap();
+        let partial: CompactionState = crate::json::from_str(r#"{"sessionId":"x"}"#).unwrap();
         assert_eq!(partial.runs_since_compaction, -1);
     }
 }

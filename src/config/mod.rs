@@ -138,7 +138,7 @@ pub fn parse_config(json: &str) -> Result<Config, Vec<ConfigError>> {
     if json.trim().is_empty() {
         return Ok(Config::default());
     }
-    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+    let value: serde_json::Value = crate::json::from_str(json).map_err(|e| {
         vec![ConfigError {
             path: String::new(),
             message: format!("config is not valid JSON: {e}"),

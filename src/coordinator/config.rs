@@ -2,9 +2,9 @@
 
 use crate::config::{CheckAt, PhaseSettings};
 use crate::memory_scope::GuardMode;
+use crate::sorted::SortedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Phase 6 settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -13,7 +13,7 @@ pub struct CoordinatorConfig {
     /// Phase on or off.
     pub enabled: bool,
     /// Per-agent mode, keyed by agent id.
-    pub agents: BTreeMap<String, AgentMode>,
+    pub agents: SortedMap<String, AgentMode>,
     /// On resume, switch to the mode the session was in.
     pub follow_resumed_mode: bool,
     /// Let coordinators choose a worker's model.
@@ -39,7 +39,7 @@ impl Default for CoordinatorConfig {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         CoordinatorConfig {
             enabled: true,
-            agents: BTreeMap::new(),
+            agents: SortedMap::new(),
             follow_resumed_mode: true,
             allow_worker_model: false,
             dedupe: GuardMode::Block,

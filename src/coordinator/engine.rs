@@ -15,9 +15,9 @@ use crate::host::{join_path, Host, HostError, LogLevel};
 use crate::memory_scope::index::iso_utc;
 use crate::memory_scope::GuardMode;
 use crate::runtime::Diagnostic;
+use crate::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 /// Pending notices expire after a day.
 pub const NOTICE_TTL_MS: i64 = 86_400_000;
@@ -127,10 +127,10 @@ pub struct Notices {
     pub v: u32,
     /// Notices per parent.
     #[serde(default)]
-    pub pending: BTreeMap<String, Vec<Notice>>,
+    pub pending: SortedMap<String, Vec<Notice>>,
     /// Ids already delivered or queued (dedupe), with their time.
     #[serde(default)]
-    pub seen: BTreeMap<String, i64>,
+    pub seen: SortedMap<String, i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -148,8 +148,8 @@ pub struct Coordinator {
     notices: Option<Notices>,
     reconciled: bool,
     /// Effective mode per session key, once matched in this process.
-    modes: BTreeMap<String, ModeSetting>,
-    pending_spawns: BTreeMap<String, Vec<PendingSpawn>>,
+    modes: SortedMap<String, ModeSetting>,
+    pending_spawns: SortedMap<String, Vec<PendingSpawn>>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {

@@ -3,8 +3,8 @@
 //! check of foreign targets (P6-R11) and the per-caller worker list (P6-R14a). Pure: the
 //! journal and `state.json` I/O live with the runtime glue.
 
+use crate::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Layout version of events and records.
 pub const LINEAGE_VERSION: u32 = 1;
@@ -198,7 +198,7 @@ pub fn outcome_of(raw: Option<&str>) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registry {
     /// Records by child session key.
-    pub records: BTreeMap<String, LineageRecord>,
+    pub records: SortedMap<String, LineageRecord>,
 }
 
 impl Registry {

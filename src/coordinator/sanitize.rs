@@ -2,8 +2,8 @@
 //! without a result, a result without a call, and empty or thinking-only assistant turns.
 //! Pure and idempotent; messages of unknown shape pass through untouched.
 
+use crate::sorted::SortedSet;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
 
 /// Text of the tool result inserted for a dangling tool call.
 pub const SYNTHETIC_RESULT_TEXT: &str =
@@ -116,8 +116,8 @@ pub fn sanitize(messages: &[Value], fence: usize) -> (Vec<Value>, Repairs) {
     let fence = fence.min(messages.len());
     let (head, tail) = messages.split_at(fence);
     let mut rep = Repairs::default();
-    let all_results: BTreeSet<&str> = messages.iter().filter_map(result_id).collect();
-    let mut seen_calls: BTreeSet<String> = BTreeSet::new();
+    let all_results: SortedSet<&str> = messages.iter().filter_map(result_id).collect();
+    let mut seen_calls: SortedSet<String> = SortedSet::new();
     let mut out = Vec::with_capacity(messages.len() + 2);
     for m in head {
         if let Some(id) = result_id(m) {

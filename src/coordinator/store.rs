@@ -108,7 +108,7 @@ pub fn load(host: &dyn Host, state_dir: &str, now_ms: i64) -> Loaded {
             .iter()
             .skip(usize::try_from(skip).unwrap_or(usize::MAX))
         {
-            if let Ok(e) = serde_json::from_str::<LineageEvent>(l) {
+            if let Ok(e) = crate::json::from_str::<LineageEvent>(l) {
                 out.registry.apply(&e);
             }
         }

@@ -2,8 +2,8 @@
 //! hashed, content hashes decide what changed, and a batch is emitted after a quiet period.
 //! Time comes in as a parameter, so tests drive it with a fake clock.
 
+use crate::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// A changed file must be unchanged this long before it is hashed.
 pub const FILE_STABILITY_MS: i64 = 1_000;
@@ -44,8 +44,8 @@ struct Track {
 /// The detector (P7-R15).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Detector {
-    tracks: BTreeMap<String, Track>,
-    batch: BTreeMap<String, Change>,
+    tracks: SortedMap<String, Track>,
+    batch: SortedMap<String, Change>,
     last_added: Option<i64>,
     /// Timing (config `stabilityMs`, `debounceMs`).
     pub stability_ms: i64,
@@ -75,14 +75,14 @@ impl Detector {
     }
 
     /// Restores committed state saved after an earlier batch (P7-R21).
-    pub fn restore(&mut self, committed: BTreeMap<String, Committed>) {
+    pub fn restore(&mut self, committed: SortedMap<String, Committed>) {
         for (p, c) in committed {
             self.tracks.entry(p).or_default().committed = Some(c);
         }
     }
 
     /// The committed state to save.
-    pub fn committed(&self) -> BTreeMap<String, Committed> {
+    pub fn committed(&self) -> SortedMap<String, Committed> {
         self.tracks
             .iter()
             .filter_map(|(p, t)| t.committed.clone().map(|c| (p.clone(), c)))
@@ -111,7 +111,7 @@ impl Detector {
     pub fn scan(
         &mut self,
         now: i64,
-        observed: &BTreeMap<String, (u64, i64)>,
+        observed: &SortedMap<String, (u64, i64)>,
         hash: &mut dyn FnMut(&str) -> Option<String>,
     ) -> Option<Vec<(String, Change)>> {
         for (path, &(size, mtime)) in observed {
@@ -214,7 +214,7 @@ mod tests {
 
     const P: &str = "/ws/skills/a/SKILL.md";
 
-    fn obs(entries: &[(&str, u64, i64)]) -> BTreeMap<String, (u64, i64)> {
+    fn obs(entries: &[(&str, u64, i64)]) -> SortedMap<String, (u64, i64)> {
         entries
             .iter()
             .map(|(p, s, m)| (p.to_string(), (*s, *m)))
@@ -223,7 +223,7 @@ mod tests {
 
     fn committed_detector(sha: &str) -> Detector {
         let mut d = Detector::new();
-        let mut c = BTreeMap::new();
+        let mut c = SortedMap::new();
         c.insert(
             P.to_string(),
             Committed {
@@ -297,7 +297,7 @@ mod tests {
         let o = obs(&[(P, 10, 1)]);
         d.scan(0, &o, &mut |_| Some("x".into()));
         assert!(d.scan(1_000, &o, &mut |_| Some("x".into())).is_none());
-        let empty = BTreeMap::new();
+        let empty = SortedMap::new();
         assert!(d.scan(1_100, &empty, &mut |_| None).is_none());
         assert!(
             d.scan(2_100, &empty, &mut |_| None).is_none(),

@@ -11,9 +11,9 @@ use crate::audit::{Action, Decision, RECORD_VERSION};
 use crate::host::{join_path, Host, LogLevel};
 use crate::runtime::Diagnostic;
 use crate::shell::{BashSecurityConfig, EvalContext};
+use crate::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 /// More changes than this in one batch are summarised by count.
 pub const BATCH_SUMMARY_THRESHOLD: usize = 50;
@@ -61,7 +61,7 @@ pub struct IndexFile {
     pub v: u32,
     /// Committed state by path.
     #[serde(default)]
-    pub entries: BTreeMap<String, Committed>,
+    pub entries: SortedMap<String, Committed>,
 }
 
 /// Phase 7 (skills) state of the process.
@@ -70,8 +70,8 @@ pub struct Skiller {
     detector: Option<Detector>,
     baseline: bool,
     last_scan: Option<i64>,
-    active: BTreeMap<String, i64>,
-    pending: BTreeMap<String, Vec<String>>,
+    active: SortedMap<String, i64>,
+    pending: SortedMap<String, Vec<String>>,
     /// Fork cache checks (P7-R4a).
     pub forks: super::forks::Forks,
 }
@@ -153,7 +153,7 @@ impl Skiller {
         self.last_scan = Some(env.now_ms);
         self.load(env);
         let mut budget = usize::try_from(env.cfg.skills.max_scan_entries).unwrap_or(5_000);
-        let mut observed = BTreeMap::new();
+        let mut observed = SortedMap::new();
         for (i, r) in Self::roots(env).iter().enumerate() {
             for c in discover(env.host, i, &r.path, &mut budget).files {
                 observed.insert(c.path.clone(), (c.size, c.mtime_ms));

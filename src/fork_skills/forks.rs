@@ -6,8 +6,9 @@
 use super::cache::{tool_use_context, CacheSafeParams};
 use super::CacheBreakMode;
 use crate::audit::{block_text, Action, Decision, RECORD_VERSION};
+use crate::sorted::{SortedMap, SortedSet};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// Snapshots kept (main sessions, most recent first out).
 pub const SNAPSHOT_LRU: usize = 64;
@@ -15,16 +16,16 @@ pub const SNAPSHOT_LRU: usize = 64;
 /// Phase 7 fork state of the process (memory only: snapshots hold whole conversations).
 #[derive(Debug, Default)]
 pub struct Forks {
-    snapshots: BTreeMap<String, CacheSafeParams>,
+    snapshots: SortedMap<String, CacheSafeParams>,
     order: VecDeque<String>,
     /// Fork spawns announced at `before_tool_call`, per parent, awaiting `subagent_spawned`.
-    pending: BTreeMap<String, usize>,
+    pending: SortedMap<String, usize>,
     /// Fork child → parent.
-    children: BTreeMap<String, String>,
-    compared: BTreeSet<String>,
-    ruled: BTreeSet<String>,
+    children: SortedMap<String, String>,
+    compared: SortedSet<String>,
+    ruled: SortedSet<String>,
     /// Fork child → whether its first request kept every cache field.
-    verdicts: BTreeMap<String, bool>,
+    verdicts: SortedMap<String, bool>,
 }
 
 /// The fork rules (P7-R8), user-turn context of a fork child's first prompt.

@@ -2,8 +2,8 @@
 //! name, what is shadowed, what is invalid, and which of OpenClaw's limits are exceeded.
 
 use crate::host::{join_path, EntryKind, Host};
+use crate::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Directory levels searched per root.
 pub const MAX_DISCOVERY_DEPTH: usize = 6;
@@ -235,7 +235,7 @@ pub fn parse(text: &str, dir_name: &str, size: u64) -> Parsed {
             format!("the file has {size} bytes (limit {MAX_SKILL_FILE_BYTES})"),
         ));
     }
-    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    let mut fields: SortedMap<String, String> = SortedMap::new();
     match frontmatter(text) {
         None => invalid.push(bad(
             "frontmatter",
@@ -289,7 +289,7 @@ pub fn parse(text: &str, dir_name: &str, size: u64) -> Parsed {
     }
     let mut skill_key = None;
     if let Some(m) = fields.get("metadata") {
-        match serde_json::from_str::<serde_json::Value>(m) {
+        match crate::json::from_str::<serde_json::Value>(m) {
             Ok(v) if v.is_object() => {
                 skill_key = v
                     .get("openclaw")
@@ -340,7 +340,7 @@ pub fn resolve(mut items: Vec<(Candidate, String, Parsed)>) -> Vec<Entry> {
     items.sort_by(|a, b| {
         (a.0.root, a.0.depth, a.0.path.as_str()).cmp(&(b.0.root, b.0.depth, b.0.path.as_str()))
     });
-    let mut winner: BTreeMap<String, String> = BTreeMap::new();
+    let mut winner: SortedMap<String, String> = SortedMap::new();
     let mut out = Vec::new();
     for (c, root_kind, p) in items {
         let valid = p.invalid.is_empty();

@@ -4,8 +4,8 @@ use super::{
     parent_dir, DirEntry, DirListing, EntryKind, ExecOutput, FileStat, Host, HostDirs, HostError,
     LogLevel, MAX_APPEND_LINE_BYTES,
 };
+use crate::sorted::{SortedMap, SortedSet};
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// A failure to inject into the next matching call of a [`MemoryHost`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,12 +19,12 @@ pub enum Fault {
 /// A deterministic in-memory Host.
 #[derive(Debug, Default)]
 pub struct MemoryHost {
-    files: RefCell<BTreeMap<String, (Vec<u8>, i64)>>,
-    dirs: RefCell<BTreeSet<String>>,
+    files: RefCell<SortedMap<String, (Vec<u8>, i64)>>,
+    dirs: RefCell<SortedSet<String>>,
     host_dirs: HostDirs,
     now: Cell<i64>,
     mono: Cell<u64>,
-    env: RefCell<BTreeMap<String, String>>,
+    env: RefCell<SortedMap<String, String>>,
     faults: RefCell<Vec<Fault>>,
     logs: RefCell<Vec<(LogLevel, String, String)>>,
     counter: Cell<u64>,
@@ -176,7 +176,7 @@ impl Host for MemoryHost {
             return Err(HostError::NotFound);
         }
         let prefix = format!("{dir}/");
-        let mut names: BTreeMap<String, DirEntry> = BTreeMap::new();
+        let mut names: SortedMap<String, DirEntry> = SortedMap::new();
         for (p, (bytes, mtime)) in self.files.borrow().iter() {
             if let Some(rest) = p.strip_prefix(&prefix) {
                 let (name, kind, size) = match rest.split_once('/') {

@@ -416,7 +416,7 @@ fn owner_gone(path: &str) -> bool {
     let Ok(text) = fs::read_to_string(path) else {
         return false;
     };
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+    let Ok(v) = crate::json::from_str::<serde_json::Value>(&text) else {
         return false;
     };
     if v.get("host").and_then(|h| h.as_str()) != Some("native") {

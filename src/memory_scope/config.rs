@@ -1,9 +1,9 @@
 //! `phases.memoryScoping` settings (P5 §10).
 
 use crate::config::{CheckAt, PhaseSettings};
+use crate::sorted::SortedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Phase 5 settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -14,7 +14,7 @@ pub struct MemoryScopingConfig {
     /// Scope of agents without an entry in `agents`.
     pub default_scope: Scope,
     /// Per-agent scope overrides, keyed by agent id.
-    pub agents: BTreeMap<String, AgentScope>,
+    pub agents: SortedMap<String, AgentScope>,
     /// What happens to writes into another agent's memory directory.
     pub isolation: GuardMode,
     /// Extra guidance appended to the memory instructions (null: none).
@@ -34,7 +34,7 @@ pub struct MemoryScopingConfig {
     /// Route subagent runs to tiers.
     pub route_subagents: bool,
     /// Tier per subagent agent id.
-    pub subagent_tiers: BTreeMap<String, Tier>,
+    pub subagent_tiers: SortedMap<String, Tier>,
     /// Cost attribution.
     pub costs: CostsConfig,
 }
@@ -44,7 +44,7 @@ impl Default for MemoryScopingConfig {
         MemoryScopingConfig {
             enabled: true,
             default_scope: Scope::Project,
-            agents: BTreeMap::new(),
+            agents: SortedMap::new(),
             isolation: GuardMode::Block,
             extra_guidelines: None,
             snapshots: SnapshotsConfig::default(),
@@ -54,7 +54,7 @@ impl Default for MemoryScopingConfig {
             tiers: TiersConfig::default(),
             routing: RoutingConfig::default(),
             route_subagents: false,
-            subagent_tiers: BTreeMap::new(),
+            subagent_tiers: SortedMap::new(),
             costs: CostsConfig::default(),
         }
     }

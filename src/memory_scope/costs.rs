@@ -5,9 +5,9 @@
 use super::recall::{cache_hit_rate, cost_usd, Price};
 use crate::host::{join_path, Host, HostError};
 use crate::runtime::ModelInfo;
+use crate::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// Record layout version.
 pub const COST_VERSION: u32 = 1;
@@ -162,7 +162,7 @@ pub fn read(
             continue;
         };
         for line in String::from_utf8_lossy(&bytes).lines() {
-            if let Ok(r) = serde_json::from_str::<CostRecord>(line) {
+            if let Ok(r) = crate::json::from_str::<CostRecord>(line) {
                 if session.is_none_or(|k| r.session_key.as_deref() == Some(k)) {
                     out.push(r);
                 }
@@ -184,7 +184,7 @@ struct Totals {
 
 /// P5-R25: totals grouped by purpose and model, with cache hit rates.
 pub fn report(records: &[CostRecord], title: &str) -> String {
-    let mut groups: BTreeMap<(String, String), Totals> = BTreeMap::new();
+    let mut groups: SortedMap<(String, String), Totals> = SortedMap::new();
     for r in records {
         let model = format!(
             "{}/{}",

@@ -11,8 +11,8 @@ use super::{GuardMode, MemoryScopingConfig, Scope};
 use crate::audit::{self, Action, Decision};
 use crate::host::{EntryKind, Host, LogLevel};
 use crate::runtime::Diagnostic;
+use crate::sorted::{SortedMap, SortedSet};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Most bytes read from the head of one memory file during a scan.
 pub const FRONTMATTER_MAX_BYTES: u64 = 16 * 1024;
@@ -64,14 +64,14 @@ pub struct Resolved {
 /// Phase 5 state of the process.
 #[derive(Debug, Default)]
 pub struct Scoper {
-    project_roots: BTreeMap<String, String>,
+    project_roots: SortedMap<String, String>,
     /// Memory files already surfaced per session key (P5-R20).
-    surfaced: BTreeMap<String, BTreeSet<String>>,
-    warned: BTreeSet<String>,
+    surfaced: SortedMap<String, SortedSet<String>>,
+    warned: SortedSet<String>,
     /// Memory directories whose snapshot was checked in this process (P5-R19).
-    snapshot_checked: BTreeSet<String>,
+    snapshot_checked: SortedSet<String>,
     /// Pending snapshot updates, by memory directory.
-    snapshot_pending: BTreeMap<String, String>,
+    snapshot_pending: SortedMap<String, String>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {

@@ -2,7 +2,7 @@
 //! cost record arithmetic of P5-R24.
 
 use super::index::Header;
-use std::collections::BTreeSet;
+use crate::sorted::SortedSet;
 
 /// Memories surfaced per turn.
 pub const RECALL_MAX_SELECTED: usize = 5;
@@ -18,7 +18,7 @@ const STOPWORDS: [&str; 72] = [
 ];
 
 /// Distinct lowercase words of at least 3 letters that are not stopwords.
-pub fn words(text: &str) -> BTreeSet<String> {
+pub fn words(text: &str) -> SortedSet<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .map(str::to_lowercase)
         .filter(|w| w.chars().count() >= 3 && !STOPWORDS.contains(&w.as_str()))

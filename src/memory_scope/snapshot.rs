@@ -119,7 +119,7 @@ pub fn check(s: &SnapshotState<'_>) -> (Action, Option<String>) {
     let Some(text) = s.snapshot_json else {
         return (Action::None, None);
     };
-    let updated = match serde_json::from_str::<Value>(text) {
+    let updated = match crate::json::from_str::<Value>(text) {
         Ok(Value::Object(o)) => o
             .get("updatedAt")
             .and_then(Value::as_str)
@@ -148,7 +148,7 @@ pub fn check(s: &SnapshotState<'_>) -> (Action, Option<String>) {
     }
     let synced = s
         .marker_json
-        .and_then(|m| serde_json::from_str::<Value>(m).ok())
+        .and_then(|m| crate::json::from_str::<Value>(m).ok())
         .and_then(|v| {
             v.get("syncedFrom")
                 .and_then(Value::as_str)

@@ -106,7 +106,7 @@ pub fn read(host: &dyn Host, snap_dir: &str, mem_dir: &str) -> Read {
 fn updated_at(r: &Read) -> String {
     r.snapshot_json
         .as_deref()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+        .and_then(|t| crate::json::from_str::<serde_json::Value>(t).ok())
         .and_then(|v| {
             v.get("updatedAt")
                 .and_then(serde_json::Value::as_str)

@@ -24,9 +24,9 @@ use crate::config::{parse_config, Config};
 use crate::host::{join_path, Host, LogLevel};
 use crate::phase::PHASES;
 use crate::shell;
+use crate::sorted::{SortedMap, SortedSet};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Version of the on-disk state layout (README G-R15, the `SCHEMA` file).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -51,9 +51,9 @@ struct Active {
     info: HostInfo,
     state_dir: String,
     /// Journals whose tail was checked for a torn line in this process.
-    repaired: BTreeSet<String>,
+    repaired: SortedSet<String>,
     /// Approval jobs awaiting `complete_job`.
-    pending: BTreeMap<String, PendingApproval>,
+    pending: SortedMap<String, PendingApproval>,
     next_job: u64,
     /// Phase 1 state.
     governor: crate::compaction::Governor,
@@ -70,7 +70,7 @@ struct Active {
     /// Phase 7 (skills) state.
     skiller: crate::fork_skills::engine::Skiller,
     /// Config-write jobs awaiting `complete_job` (phase 7 disables denied skills).
-    config_jobs: BTreeMap<String, (String, String)>,
+    config_jobs: SortedMap<String, (String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -179,7 +179,7 @@ impl Runtime {
         let info: HostInfo = if host_info_json.trim().is_empty() {
             HostInfo::default()
         } else {
-            match serde_json::from_str::<Value>(host_info_json).and_then(|v| {
+            match crate::json::from_str::<Value>(host_info_json).and_then(|v| {
                 if v.is_object() || v.is_null() {
                     serde_json::from_value::<HostInfo>(if v.is_null() {
                         serde_json::json!({})
@@ -187,7 +187,7 @@ impl Runtime {
                         v
                     })
                 } else {
-                    serde_json::from_str::<HostInfo>("not an object")
+                    crate::json::from_str::<HostInfo>("not an object")
                 }
             }) {
                 Ok(i) => i,
@@ -327,7 +327,7 @@ impl Runtime {
             info,
             state_dir: result.state_dir.clone(),
             repaired,
-            pending: BTreeMap::new(),
+            pending: SortedMap::new(),
             next_job: 0,
             governor: crate::compaction::Governor::default(),
             tracker: crate::budget::tracker::Tracker::default(),
@@ -336,7 +336,7 @@ impl Runtime {
             template,
             coordinator,
             skiller,
-            config_jobs: BTreeMap::new(),
+            config_jobs: SortedMap::new(),
         });
         result
     }
@@ -674,7 +674,7 @@ fn parse_json(text: &str, pointer: &str) -> Result<Value, CoreError> {
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
-    serde_json::from_str(text)
+    crate::json::from_str(text)
         .map_err(|e| CoreError::invalid_input(pointer, format!("not valid JSON: {e}")))
 }
 

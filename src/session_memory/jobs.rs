@@ -3,9 +3,9 @@
 //! at any moment leaves it either terminal or replayable.
 
 use crate::host::{join_path, Host, HostError};
+use crate::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// Layout version of job files and journal records.
 pub const JOB_VERSION: u32 = 1;
@@ -219,13 +219,13 @@ pub fn parse(text: &str) -> Vec<Record> {
     };
     complete
         .lines()
-        .filter_map(|l| serde_json::from_str::<Record>(l).ok())
+        .filter_map(|l| crate::json::from_str::<Record>(l).ok())
         .collect()
 }
 
 /// Folds records into per-job status, in first-seen order of job ids.
-pub fn fold(records: &[Record]) -> BTreeMap<String, Status> {
-    let mut out: BTreeMap<String, Status> = BTreeMap::new();
+pub fn fold(records: &[Record]) -> SortedMap<String, Status> {
+    let mut out: SortedMap<String, Status> = SortedMap::new();
     for r in records {
         let s = out.entry(r.job_id.clone()).or_default();
         match r.event {
@@ -246,16 +246,16 @@ pub fn fold(records: &[Record]) -> BTreeMap<String, Status> {
 pub fn read_status(
     host: &dyn Host,
     state_dir: &str,
-) -> Result<BTreeMap<String, Status>, HostError> {
+) -> Result<SortedMap<String, Status>, HostError> {
     match host.fs_read(&journal_path(state_dir), JOURNAL_MAX_BYTES) {
         Ok(b) => Ok(fold(&parse(&String::from_utf8_lossy(&b)))),
-        Err(HostError::NotFound) => Ok(BTreeMap::new()),
+        Err(HostError::NotFound) => Ok(SortedMap::new()),
         Err(e) => Err(e),
     }
 }
 
 /// Jobs that were enqueued and never reached a terminal event, oldest first.
-pub fn live(status: &BTreeMap<String, Status>) -> Vec<String> {
+pub fn live(status: &SortedMap<String, Status>) -> Vec<String> {
     status
         .iter()
         .filter(|(_, s)| s.enqueued && s.terminal.is_none())

@@ -11,9 +11,9 @@ use super::SessionMemoryConfig;
 use crate::audit::{Action, Decision, RECORD_VERSION};
 use crate::host::{join_path, Host, HostError, LogLevel};
 use crate::runtime::{Diagnostic, Job, JobKind};
+use crate::sorted::{SortedMap, SortedSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Longest wait of a compaction for an in-flight notes job (P3-R17).
 pub const NOTES_WAIT_TIMEOUT_MS: u64 = 15_000;
@@ -170,20 +170,20 @@ struct LtRequest {
 /// Phase 3 state of the process.
 #[derive(Debug, Default)]
 pub struct Keeper {
-    cursors: BTreeMap<String, Cursor>,
-    tools: BTreeMap<String, Vec<ToolEvent>>,
-    wrote_memory: BTreeSet<String>,
-    runs: BTreeMap<String, u64>,
+    cursors: SortedMap<String, Cursor>,
+    tools: SortedMap<String, Vec<ToolEvent>>,
+    wrote_memory: SortedSet<String>,
+    runs: SortedMap<String, u64>,
     /// Jobs this process started and that have not completed.
-    running: BTreeMap<String, Running>,
+    running: SortedMap<String, Running>,
     /// Journal status of jobs this process knows (attempt counts).
-    known: BTreeMap<String, Status>,
+    known: SortedMap<String, Status>,
     /// Jobs waiting to start, with the earliest start (ms).
-    waiting: BTreeMap<String, i64>,
+    waiting: SortedMap<String, i64>,
     /// In-flight long-term job per memory directory.
-    lt_busy: BTreeMap<String, String>,
+    lt_busy: SortedMap<String, String>,
     /// Newest long-term request per memory directory while one runs.
-    lt_pending: BTreeMap<String, LtRequest>,
+    lt_pending: SortedMap<String, LtRequest>,
     replayed: bool,
     shutting_down: bool,
     service_running: bool,
@@ -191,11 +191,11 @@ pub struct Keeper {
     stop_deadline: Option<i64>,
     last_sweep: i64,
     /// Session key → session directory name, from the runs seen.
-    sid_of: BTreeMap<String, String>,
+    sid_of: SortedMap<String, String>,
     /// Sessions whose notes were already offered in this process (P3-R21).
-    offered: BTreeSet<String>,
+    offered: SortedSet<String>,
     /// Sessions compacted since their notes were last offered.
-    reoffer: BTreeSet<String>,
+    reoffer: SortedSet<String>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -1139,7 +1139,7 @@ impl Keeper {
     }
 
     /// Removes job files of terminal jobs (the file is kept for dead jobs).
-    fn sweep_files(&mut self, env: &Env<'_>, status: &BTreeMap<String, Status>) {
+    fn sweep_files(&mut self, env: &Env<'_>, status: &SortedMap<String, Status>) {
         let Ok(list) = env.host.fs_list(&jobs::dir(env.state_dir), 10_000) else {
             return;
         };

@@ -288,7 +288,7 @@ pub fn validate_ops(output: &str) -> Result<(Vec<Operation>, Vec<String>), Strin
         .or_else(|| trimmed.strip_prefix("```"))
         .and_then(|t| t.strip_suffix("```"))
         .unwrap_or(trimmed);
-    let v: Value = serde_json::from_str(json.trim())
+    let v: Value = crate::json::from_str(json.trim())
         .map_err(|e| format!("memory.lt.bad_output: not JSON ({e})"))?;
     let Some(list) = v.get("operations").and_then(Value::as_array) else {
         return Err("memory.lt.bad_output: no operations array".into());

@@ -428,7 +428,7 @@ struct PendingHeredoc {
     span: Span,
 }
 
-type Bodies = std::collections::BTreeMap<u32, (Span, Vec<WordPart>)>;
+type Bodies = crate::sorted::SortedMap<u32, (Span, Vec<WordPart>)>;
 
 const UNARY_TESTS: &[&str] = &[
     "-a", "-b", "-c", "-d", "-e", "-f", "-g", "-h", "-k", "-p", "-r", "-s", "-t", "-u", "-w", "-x",

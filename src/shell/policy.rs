@@ -383,7 +383,7 @@ fn command_is_blank(command: &str) -> bool {
 }
 
 fn dedup(mut v: Vec<String>) -> Vec<String> {
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = crate::sorted::SortedSet::new();
     v.retain(|c| seen.insert(c.clone()));
     v
 }

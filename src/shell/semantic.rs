@@ -11,7 +11,7 @@ use super::ast::{
 use super::parser::{parse, ParseLimits};
 use super::tables;
 use super::EvalContext;
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 /// One word of an argv after static evaluation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,9 +238,9 @@ struct Walker<'c> {
     limits: WalkLimits,
     model: Model,
     /// Possible values of each tracked variable (`None` = unknown), P4-R25.
-    vars: BTreeMap<String, Vec<Option<String>>>,
+    vars: SortedMap<String, Vec<Option<String>>>,
     /// Values pinned while computing one argv variant.
-    pins: BTreeMap<String, String>,
+    pins: SortedMap<String, String>,
     after_cd: bool,
     /// When walking a nested script string, every span maps to the carrier word's span.
     base: Option<Span>,
@@ -261,8 +261,8 @@ pub fn analyze(script: &Script, ctx: &EvalContext, limits: WalkLimits) -> Model 
         ctx,
         limits,
         model: Model::default(),
-        vars: BTreeMap::new(),
-        pins: BTreeMap::new(),
+        vars: SortedMap::new(),
+        pins: SortedMap::new(),
         after_cd: false,
         base: None,
         depth: 0,
@@ -916,7 +916,7 @@ impl Walker<'_> {
         if names.is_empty() {
             return Vec::new();
         }
-        let mut combos: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
+        let mut combos: Vec<SortedMap<String, String>> = vec![SortedMap::new()];
         for n in &names {
             let values: Vec<String> = self
                 .vars

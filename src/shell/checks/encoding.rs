@@ -15,7 +15,7 @@ use crate::shell::parser::{parse, ParseLimits, Parsed};
 use crate::shell::semantic::{analyze, Arg, ExecCommand, Model, WalkLimits};
 use crate::shell::verdict::Severity;
 use crate::shell::wrappers::{carried, Carried};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 
 // ---------------------------------------------------------------------------------------
 // Shared by checks 9–20.
@@ -36,7 +36,7 @@ pub(super) struct Unit<'a> {
     /// For a carried script: the carrier command's span in the input (every finding maps here).
     pub carrier: Option<Span>,
     /// Every word of the AST by span.
-    pub words: BTreeMap<Span, &'a Word>,
+    pub words: SortedMap<Span, &'a Word>,
     /// Every word of the AST in walk order, with where it sits.
     pub all_words: Vec<(&'a Word, CommandContext)>,
     /// Every simple command of the AST (nested substitutions included).
@@ -44,9 +44,9 @@ pub(super) struct Unit<'a> {
     /// Every compound command of the AST.
     pub compounds: Vec<(&'a CompoundCommand, CommandContext)>,
     /// Spans of words in command-name position (AST `words[0]` and argv[0] of the model).
-    pub names: BTreeSet<Span>,
+    pub names: SortedSet<Span>,
     /// Spans of carrier commands whose script strings are analysed as units of their own.
-    pub carriers: BTreeSet<Span>,
+    pub carriers: SortedSet<Span>,
 }
 
 impl Unit<'_> {
@@ -117,13 +117,13 @@ fn walk_limits(cx: &CheckCx<'_>) -> WalkLimits {
 fn unit<'a>(src: &'a str, parsed: &'a Parsed, model: &'a Model, carrier: Option<Span>) -> Unit<'a> {
     let mut c = Collect::default();
     walk_script(&parsed.script, &mut c);
-    let words: BTreeMap<Span, &Word> = c.all_words.iter().map(|(w, _)| (w.span, *w)).collect();
-    let mut names: BTreeSet<Span> = c
+    let words: SortedMap<Span, &Word> = c.all_words.iter().map(|(w, _)| (w.span, *w)).collect();
+    let mut names: SortedSet<Span> = c
         .simple
         .iter()
         .filter_map(|(s, _)| s.words.first().map(|w| w.span))
         .collect();
-    let mut carriers = BTreeSet::new();
+    let mut carriers = SortedSet::new();
     for cmd in &model.commands {
         if let Some(a) = cmd.argv.first() {
             if words.contains_key(&a.span) {
