@@ -5,6 +5,7 @@
 //! the closest valid key), and [`config_json_schema`] generates the JSON Schema that ships in
 //! `pkg/openclaw.plugin.json`, so the two cannot drift.
 
+mod locate;
 mod schema;
 mod toggle;
 mod validate;
@@ -159,8 +160,18 @@ pub fn parse_config_value(value: serde_json::Value) -> Result<Config, Vec<Config
             message: "the config must be a JSON object".into(),
         }]);
     }
-    let config: Config = serde_path_to_error::deserialize(&value)
-        .map_err(|e| vec![validate::describe_serde_error(&e)])?;
+    // Compact text has no newlines, so serde_json's column is the byte position that
+    // `locate::path_at` maps back to a key path.
+    let text = serde_json::to_string(&value).map_err(|e| {
+        vec![ConfigError {
+            path: String::new(),
+            message: format!("config could not be re-encoded: {e}"),
+        }]
+    })?;
+    let config: Config = crate::json::from_str(&text).map_err(|e| {
+        let path = locate::path_at(&text, e.column());
+        vec![validate::describe_serde_error(path, &e)]
+    })?;
     let mut check = Check::default();
     config.validate(&mut check);
     check.into_result(config)

@@ -96,23 +96,17 @@ impl CheckAt<'_> {
     }
 }
 
-/// Turns a serde error (with its path) into a [`ConfigError`] naming the key and, for an
+/// Turns a serde error found at `path` into a [`ConfigError`] naming the key and, for an
 /// unknown key, the closest valid one.
-pub(crate) fn describe_serde_error(
-    e: &serde_path_to_error::Error<serde_json::Error>,
-) -> ConfigError {
-    let mut path = e.path().to_string();
-    if path == "." {
-        path.clear();
-    }
-    let raw = e.inner().to_string();
+pub(crate) fn describe_serde_error(mut path: String, e: &serde_json::Error) -> ConfigError {
+    let raw = e.to_string();
     let text = raw
         .split(" at line ")
         .next()
         .unwrap_or(raw.as_str())
         .to_string();
     if let Some((unknown, expected)) = parse_unknown_field(&text) {
-        // The path tracker stops at the parent object for unknown fields; name the key itself.
+        // Name the key itself even if the error position fell short of it.
         if !path.ends_with(&unknown) {
             path = if path.is_empty() {
                 unknown.clone()
