@@ -16,6 +16,7 @@
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -631,6 +632,82 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for SortedSet<T> {
     }
 }
 
+/// Stable sort of `v` by `cmp`, with one merge sort shared by every element type.
+///
+/// `slice::sort_by` is a large adaptive sort instantiated per element type and comparator;
+/// a dozen of them were about 60 KB of the wasm plugin (README G-R3). The lists we sort are
+/// short (findings of one command, files of one directory), so sorting a permutation of
+/// indices with a non-generic merge sort and then moving the elements once costs little
+/// and is the same stable order.
+pub fn sort_by<T>(v: &mut Vec<T>, mut cmp: impl FnMut(&T, &T) -> Ordering) {
+    // Already-ordered input (the common case) costs one pass and no allocation.
+    if v.windows(2)
+        .all(|w| !matches!(w, [a, b] if cmp(a, b) == Ordering::Greater))
+    {
+        return;
+    }
+    let order = {
+        let items: &[T] = v;
+        stable_order(
+            items.len(),
+            &mut |a, b| match (items.get(a), items.get(b)) {
+                (Some(x), Some(y)) => cmp(x, y),
+                _ => Ordering::Equal,
+            },
+        )
+    };
+    let mut slots: Vec<Option<T>> = v.drain(..).map(Some).collect();
+    for i in order {
+        if let Some(item) = slots.get_mut(i).and_then(Option::take) {
+            v.push(item);
+        }
+    }
+}
+
+/// Stable sort by a key; see [`sort_by`].
+pub fn sort_by_key<T, K: Ord>(v: &mut Vec<T>, mut key: impl FnMut(&T) -> K) {
+    sort_by(v, |a, b| key(a).cmp(&key(b)));
+}
+
+/// Stable sort in the natural order; see [`sort_by`].
+pub fn sort<T: Ord>(v: &mut Vec<T>) {
+    sort_by(v, T::cmp);
+}
+
+/// The indices `0..n` in stable sorted order under `cmp` (bottom-up merge sort).
+fn stable_order(n: usize, cmp: &mut dyn FnMut(usize, usize) -> Ordering) -> Vec<usize> {
+    let mut src: Vec<usize> = (0..n).collect();
+    let mut dst: Vec<usize> = vec![0; n];
+    let mut width = 1;
+    while width < n {
+        let mut lo = 0;
+        while lo < n {
+            let mid = lo.saturating_add(width).min(n);
+            let hi = lo.saturating_add(width.saturating_mul(2)).min(n);
+            let left = src.get(lo..mid).unwrap_or(&[]);
+            let right = src.get(mid..hi).unwrap_or(&[]);
+            let out = dst.get_mut(lo..hi).unwrap_or(&mut []);
+            let (mut l, mut r) = (left.iter().peekable(), right.iter().peekable());
+            for slot in out {
+                // Take from the left run unless the right one is strictly smaller: stable.
+                let take_right = match (l.peek(), r.peek()) {
+                    (Some(&&a), Some(&&b)) => cmp(a, b) == Ordering::Greater,
+                    (None, Some(_)) => true,
+                    _ => false,
+                };
+                let next = if take_right { r.next() } else { l.next() };
+                if let Some(&i) = next {
+                    *slot = i;
+                }
+            }
+            lo = hi;
+        }
+        std::mem::swap(&mut src, &mut dst);
+        width = width.saturating_mul(2);
+    }
+    src
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -685,6 +762,31 @@ mod tests {
             }
         }
         assert!(ours.iter().eq(std_set.iter()));
+    }
+
+    #[test]
+    fn sort_matches_std_stable_sort() {
+        let mut seed = 3u64;
+        for len in [0usize, 1, 2, 3, 5, 8, 17, 64, 100, 1000] {
+            for _ in 0..20 {
+                let v: Vec<(u8, u32)> = (0..len as u32)
+                    .map(|i| ((lcg(&mut seed) % 7) as u8, i))
+                    .collect();
+                let mut ours = v.clone();
+                sort_by_key(&mut ours, |p| p.0);
+                let mut std_sorted = v.clone();
+                std_sorted.sort_by_key(|p| p.0);
+                assert_eq!(ours, std_sorted, "len {len}");
+                let mut desc = v.clone();
+                sort_by(&mut desc, |a, b| b.cmp(a));
+                let mut std_desc = v;
+                std_desc.sort_by(|a, b| b.cmp(a));
+                assert_eq!(desc, std_desc);
+            }
+        }
+        let mut words = vec!["b".to_string(), "a".into(), "c".into(), "a".into()];
+        sort(&mut words);
+        assert_eq!(words, ["a", "a", "b", "c"]);
     }
 
     #[test]

@@ -92,7 +92,7 @@ pub fn build(
     state_dirs: &[&str],
 ) -> Option<String> {
     let mut newest: Vec<&ReadFileRecord> = records.iter().collect();
-    newest.sort_by_key(|r| std::cmp::Reverse(r.read_at));
+    crate::sorted::sort_by_key(&mut newest, |r| std::cmp::Reverse(r.read_at));
     let mut files = Vec::new();
     let mut used = 0u64;
     for r in newest

@@ -386,7 +386,7 @@ impl Registry {
             .filter(|r| self.has_ancestor(&r.child_session_key, caller))
             .filter(|r| status.is_none_or(|s| s == "all" || s == r.status.as_str()))
             .collect();
-        v.sort_by_key(|r| std::cmp::Reverse(r.spawned_at));
+        crate::sorted::sort_by_key(&mut v, |r| std::cmp::Reverse(r.spawned_at));
         v
     }
 

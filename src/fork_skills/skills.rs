@@ -130,7 +130,7 @@ pub fn discover(host: &dyn Host, root_index: usize, root: &str, budget: &mut usi
         };
         let mut entries = list.entries;
         *budget = budget.saturating_sub(entries.len());
-        entries.sort_by(|a, b| b.name.cmp(&a.name));
+        crate::sorted::sort_by(&mut entries, |a, b| b.name.cmp(&a.name));
         for e in entries {
             if e.kind != EntryKind::Dir || e.name.starts_with('.') {
                 continue;
@@ -337,7 +337,7 @@ pub struct Entry {
 /// P7-R12: the effective skill per name is the first by precedence (ties inside a root:
 /// shortest path, then lexical); every other one is shadowed.
 pub fn resolve(mut items: Vec<(Candidate, String, Parsed)>) -> Vec<Entry> {
-    items.sort_by(|a, b| {
+    crate::sorted::sort_by(&mut items, |a, b| {
         (a.0.root, a.0.depth, a.0.path.as_str()).cmp(&(b.0.root, b.0.depth, b.0.path.as_str()))
     });
     let mut winner: SortedMap<String, String> = SortedMap::new();

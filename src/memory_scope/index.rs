@@ -120,7 +120,7 @@ pub fn parse_frontmatter(head: &str) -> (Option<String>, Option<String>, Option<
 
 /// Newest first, ties by path; at most `max`.
 pub fn sort_and_cap(headers: &mut Vec<Header>, max: usize) {
-    headers.sort_by(|a, b| {
+    crate::sorted::sort_by(headers, |a, b| {
         b.mtime_ms
             .cmp(&a.mtime_ms)
             .then_with(|| a.filename.cmp(&b.filename))

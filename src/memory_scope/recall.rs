@@ -42,7 +42,7 @@ pub fn lexical<'h>(prompt: &str, candidates: &'h [Header], max: usize) -> Vec<&'
         })
         .filter(|(s, _)| *s >= 1)
         .collect();
-    scored.sort_by(|a, b| {
+    crate::sorted::sort_by(&mut scored, |a, b| {
         b.0.cmp(&a.0)
             .then(b.1.mtime_ms.cmp(&a.1.mtime_ms))
             .then_with(|| a.1.filename.cmp(&b.1.filename))

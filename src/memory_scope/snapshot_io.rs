@@ -47,7 +47,7 @@ pub fn list_files(host: &dyn Host, dir: &str, md_only: bool) -> Vec<String> {
             }
         }
     }
-    out.sort();
+    crate::sorted::sort(&mut out);
     out.truncate(MAX_SNAPSHOT_FILES);
     out
 }

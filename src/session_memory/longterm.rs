@@ -40,7 +40,7 @@ pub fn manifest(host: &dyn Host, mem_dir: &str) -> Vec<String> {
             continue;
         };
         let mut entries = list.entries;
-        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        crate::sorted::sort_by(&mut entries, |a, b| a.name.cmp(&b.name));
         for e in entries {
             if out.len() >= MANIFEST_MAX_LINES {
                 return out;

@@ -132,7 +132,7 @@ fn simple(out: &mut String, s: &SimpleCommand) {
             .iter()
             .map(|r| (r.span.start, Elem::Redir(r))),
     );
-    elems.sort_by_key(|e| e.0);
+    crate::sorted::sort_by_key(&mut elems, |e| e.0);
     out.push_str("(cmd");
     for (_, e) in elems {
         out.push(' ');

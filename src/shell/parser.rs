@@ -209,11 +209,11 @@ pub fn parse(src: &str, limits: &ParseLimits) -> Parsed {
     let mut comments = p.comments;
     let mut continuations = p.conts;
     let mut split_tokens = p.split_tokens;
-    comments.sort();
+    crate::sorted::sort(&mut comments);
     comments.dedup();
-    continuations.sort();
+    crate::sorted::sort(&mut continuations);
     continuations.dedup();
-    split_tokens.sort();
+    crate::sorted::sort(&mut split_tokens);
     split_tokens.dedup();
     Parsed {
         script,

@@ -295,7 +295,7 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig) -> Evaluation {
         .iter()
         .filter(|r| r.level == Verdict::Deny)
         .collect();
-    denies.sort_by_key(|r| deny_rank(&r.code));
+    crate::sorted::sort_by_key(&mut denies, |r| deny_rank(&r.code));
     if let Some(first) = denies.first() {
         all.extend(denies.iter().map(|r| r.code.clone()));
         let first = (*first).clone();
@@ -306,7 +306,7 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig) -> Evaluation {
         .iter()
         .filter(|r| r.level == Verdict::Ask && !r.liftable)
         .collect();
-    hard.sort_by_key(|r| ask_rank(&r.code));
+    crate::sorted::sort_by_key(&mut hard, |r| ask_rank(&r.code));
     if let Some(first) = hard.first() {
         all.extend(hard.iter().map(|r| r.code.clone()));
         let first = (*first).clone();
@@ -321,7 +321,7 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig) -> Evaluation {
                 || r.command.is_some_and(|c| lifted_by_rule.contains(&c))))
     });
     let mut soft: Vec<&Reason> = reasons.iter().filter(|r| r.level == Verdict::Ask).collect();
-    soft.sort_by_key(|r| ask_rank(&r.code));
+    crate::sorted::sort_by_key(&mut soft, |r| ask_rank(&r.code));
     if let Some(first) = soft.first() {
         all.extend(soft.iter().map(|r| r.code.clone()));
         let first = (*first).clone();

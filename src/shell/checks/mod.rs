@@ -140,7 +140,7 @@ impl Findings {
     /// stronger severity wins a merge.
     pub fn into_sorted(self) -> Vec<Finding> {
         let mut v: Vec<Finding> = self.hits.into_iter().map(|h| h.finding).collect();
-        v.sort_by(|a, b| {
+        crate::sorted::sort_by(&mut v, |a, b| {
             (a.span, a.id, std::cmp::Reverse(a.severity)).cmp(&(
                 b.span,
                 b.id,
