@@ -464,6 +464,9 @@ struct Parser<'s, 'l> {
     conts: Vec<Span>,
     split_tokens: Vec<Span>,
     peeked: Option<Tok>,
+    /// The kind of `peeked`, classified once: the recursive descent asks for it several
+    /// times per token, and the keyword lookup is a chain of string compares.
+    peeked_kind: Pk,
     pending: Vec<PendingHeredoc>,
     bodies: Bodies,
     next_heredoc: u32,
@@ -497,6 +500,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             conts: Vec::new(),
             split_tokens: Vec::new(),
             peeked: None,
+            peeked_kind: Pk::Eof,
             pending: Vec::new(),
             bodies: Bodies::new(),
             next_heredoc,
@@ -599,7 +603,9 @@ impl<'s, 'l> Parser<'s, 'l> {
         if self.failed() {
             return None;
         }
-        if !self.raw {
+        // Only a backslash can start a continuation; test it here so the common byte does
+        // not pay for a call.
+        if !self.raw && self.at(self.pos) == Some(b'\\') {
             self.skip_conts();
         }
         self.at(self.pos)
@@ -760,22 +766,31 @@ impl<'s, 'l> Parser<'s, 'l> {
     fn fill(&mut self) {
         if self.peeked.is_none() {
             let t = self.next_token();
-            self.peeked = Some(t);
+            self.set_peeked(t);
         }
     }
 
-    fn peek_kind(&mut self) -> Pk {
-        self.fill();
-        match &self.peeked {
-            None | Some(Tok::Eof(_)) => Pk::Eof,
-            Some(Tok::Newline(_)) => Pk::Newline,
-            Some(Tok::Op(op, _)) => Pk::Op(*op),
-            Some(Tok::Word(w)) => Pk::Word {
+    /// Puts `t` back as the next token, with its kind.
+    fn set_peeked(&mut self, t: Tok) {
+        self.peeked_kind = match &t {
+            Tok::Eof(_) => Pk::Eof,
+            Tok::Newline(_) => Pk::Newline,
+            Tok::Op(op, _) => Pk::Op(*op),
+            Tok::Word(w) => Pk::Word {
                 kw: w.word.plain_text().and_then(keyword),
                 io: w.io.is_some(),
                 assign: w.assign.is_some(),
             },
+        };
+        self.peeked = Some(t);
+    }
+
+    fn peek_kind(&mut self) -> Pk {
+        self.fill();
+        if self.peeked.is_none() {
+            return Pk::Eof;
         }
+        self.peeked_kind
     }
 
     fn peek_span(&mut self) -> Span {
@@ -3626,7 +3641,7 @@ impl<'s, 'l> Parser<'s, 'l> {
         let (op, op_span) = match t {
             Tok::Op(Op::Redir(op), s) => (op, s),
             other => {
-                self.peeked = Some(other);
+                self.set_peeked(other);
                 self.unexpected("a redirection operator");
                 (RedirOp::Read, Span::default())
             }

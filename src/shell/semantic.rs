@@ -136,20 +136,34 @@ impl ExecCommand {
 
     /// The argv as one line for messages (`…` for unknown words), cut at `max_chars`.
     pub fn excerpt(&self, max_chars: usize) -> String {
-        let words: Vec<&str> = self
-            .argv
-            .iter()
-            .map(|a| a.value.as_deref().unwrap_or("…"))
-            .collect();
-        let s = words.join(" ");
-        if s.chars().count() > max_chars {
-            let mut t: String = s.chars().take(max_chars.saturating_sub(3)).collect();
-            t.push('…');
-            t
-        } else {
-            s
-        }
+        let words = self.argv.iter().enumerate().flat_map(|(i, a)| {
+            let sep = (i > 0).then_some(' ');
+            sep.into_iter()
+                .chain(a.value.as_deref().unwrap_or("…").chars())
+        });
+        cut_chars(words, max_chars)
     }
+}
+
+/// The characters as a string when there are at most `max_chars` of them; otherwise the
+/// first `max_chars - 3` and `…`. One pass that stops at the cut: messages quote commands
+/// that can be megabytes long.
+pub(crate) fn cut_chars(chars: impl Iterator<Item = char>, max_chars: usize) -> String {
+    let keep = max_chars.saturating_sub(3);
+    let mut out = String::new();
+    let mut cut = 0;
+    for (n, c) in chars.enumerate() {
+        if n == keep {
+            cut = out.len();
+        }
+        if n == max_chars {
+            out.truncate(cut);
+            out.push('…');
+            return out;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A function definition seen in the script (fork-bomb detection).
@@ -1128,4 +1142,29 @@ pub fn reads_program_from_stdin(c: &ExecCommand) -> bool {
         return true;
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut_chars;
+
+    /// The old two-pass definition: count, then take `max - 3` and add `…`.
+    fn reference(s: &str, max: usize) -> String {
+        if s.chars().count() > max {
+            let mut t: String = s.chars().take(max.saturating_sub(3)).collect();
+            t.push('…');
+            t
+        } else {
+            s.to_string()
+        }
+    }
+
+    #[test]
+    fn cut_chars_matches_the_two_pass_definition() {
+        for s in ["", "a", "abc", "abcdef", "ééééé", "a…b…c…", "0123456789"] {
+            for max in 0..12 {
+                assert_eq!(cut_chars(s.chars(), max), reference(s, max), "{s:?} {max}");
+            }
+        }
+    }
 }

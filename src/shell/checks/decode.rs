@@ -860,6 +860,9 @@ fn option_exec(c: &ExecCommand, reasons: &mut Vec<Reason>) {
         }
         _ => {}
     }
+    if found.is_empty() {
+        return;
+    }
     let piece = c.excerpt(100);
     for f in found {
         let deny = f.force_deny || f.value.as_deref().is_some_and(dangerous_program);

@@ -239,17 +239,7 @@ pub(super) fn flat_parts(parts: &[WordPart]) -> Vec<&WordPart> {
 
 /// A short, single-line excerpt of source text for messages.
 pub(super) fn excerpt(s: &str) -> String {
-    let one: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if one.chars().count() > 60 {
-        let mut t: String = one.chars().take(57).collect();
-        t.push('…');
-        t
-    } else {
-        one
-    }
+    crate::shell::semantic::cut_chars(s.chars().map(|c| if c.is_control() { ' ' } else { c }), 60)
 }
 
 // ---------------------------------------------------------------------------------------
