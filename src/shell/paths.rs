@@ -48,37 +48,6 @@ pub fn basename(path: &str) -> &str {
     }
 }
 
-/// Whether `hay` contains `needle`, optionally ignoring ASCII case. A first-byte scan
-/// followed by a comparison: needles here are short literals and haystacks are single
-/// words, where the general substring searcher's set-up costs more than the search.
-pub fn contains_ascii(hay: &str, needle: &str, fold: bool) -> bool {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    let Some((&first, _)) = n.split_first() else {
-        return true;
-    };
-    if n.len() > h.len() {
-        return false;
-    }
-    let last_start = h.len() - n.len();
-    let mut i = 0;
-    while i <= last_start {
-        let b = h.get(i).copied().unwrap_or(0);
-        let hit = if fold {
-            b.eq_ignore_ascii_case(&first)
-        } else {
-            b == first
-        };
-        if hit {
-            let w = h.get(i..i + n.len()).unwrap_or(&[]);
-            if (fold && w.eq_ignore_ascii_case(n)) || (!fold && w == n) {
-                return true;
-            }
-        }
-        i += 1;
-    }
-    false
-}
-
 /// Path equality under the host's case rules (case-insensitive on macOS).
 pub fn same_path(a: &str, b: &str, os: Os) -> bool {
     match os {
@@ -115,18 +84,11 @@ mod tests {
     }
 
     #[test]
-    fn basename_and_contains_ascii() {
+    fn basename_of_paths() {
         assert_eq!(basename("/usr/bin/rm"), "rm");
         assert_eq!(basename("rm"), "rm");
         assert_eq!(basename("dir/"), "");
         assert_eq!(basename(""), "");
-        assert!(contains_ascii("~/.SSH/id", ".ssh", true));
-        assert!(!contains_ascii("~/.SSH/id", ".ssh", false));
-        assert!(contains_ascii("abc", "", false));
-        assert!(contains_ascii("abc", "abc", false));
-        assert!(!contains_ascii("ab", "abc", false));
-        assert!(contains_ascii("xxabcab", "cab", false));
-        assert!(contains_ascii("é.env", ".env", true));
     }
 
     #[test]

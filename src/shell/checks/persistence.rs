@@ -348,15 +348,27 @@ pub(crate) fn first_match<'p>(
     extra: &'p [String],
     ctx: &EvalContext,
 ) -> Option<&'p str> {
+    first_match_of(forms, &[(builtin, extra)], ctx).map(|(_, p)| p)
+}
+
+/// [`first_match`] over several pattern lists in order, splitting the path once: the index
+/// of the list that matched and the pattern.
+pub(crate) fn first_match_of<'p>(
+    forms: &PathForms,
+    lists: &[(&'p GlobList, &'p [String])],
+    ctx: &EvalContext,
+) -> Option<(usize, &'p str)> {
     let (abs, home) = form_segments(forms);
-    if let Some(g) = builtin.globs().iter().find(|g| g.matches(&abs, &home, ctx)) {
-        return Some(g.pattern);
-    }
-    extra
-        .iter()
-        .map(|p| Glob::new(p))
-        .find(|g| g.matches(&abs, &home, ctx))
-        .map(|g| g.pattern)
+    lists.iter().enumerate().find_map(|(i, (builtin, extra))| {
+        if let Some(g) = builtin.globs().iter().find(|g| g.matches(&abs, &home, ctx)) {
+            return Some((i, g.pattern));
+        }
+        extra
+            .iter()
+            .map(|p| Glob::new(p))
+            .find(|g| g.matches(&abs, &home, ctx))
+            .map(|g| (i, g.pattern))
+    })
 }
 
 /// Glob match of a `/`-separated path against a pattern: `**` as a whole segment matches any
@@ -647,20 +659,17 @@ fn target(
     out: &mut Findings,
 ) {
     let forms = path_forms(value, cx.ctx);
-    let hit = first_match(&forms, &HISTORY_GLOBS, &[], cx.ctx)
-        .map(|p| (p, true))
-        .or_else(|| {
-            if touch == Touch::Delete {
-                return None;
-            }
-            first_match(
-                &forms,
-                &PERSISTENCE_GLOBS,
-                &cx.cfg.persistence_paths,
-                cx.ctx,
-            )
-            .map(|p| (p, false))
-        });
+    // Deleting a persistence file removes a foothold rather than adding one; only history
+    // files matter for deletes.
+    let lists: &[(&GlobList, &[String])] = if touch == Touch::Delete {
+        &[(&HISTORY_GLOBS, &[])]
+    } else {
+        &[
+            (&HISTORY_GLOBS, &[]),
+            (&PERSISTENCE_GLOBS, &cx.cfg.persistence_paths),
+        ]
+    };
+    let hit = first_match_of(&forms, lists, cx.ctx).map(|(i, p)| (p, i == 0));
     if let Some((pattern, history)) = hit {
         let what = c.base_name().unwrap_or("a redirection");
         let why = if history {
