@@ -467,14 +467,26 @@ fn destructive_warning(c: &ExecCommand) -> Option<Reason> {
         "kubectl" => has("delete"),
         "terraform" => has("destroy"),
         _ => {
-            let sql = args
-                .iter()
-                .map(|a| a.text().to_ascii_uppercase())
-                .collect::<Vec<_>>()
-                .join(" ");
-            sql.contains("DROP TABLE")
-                || sql.contains("TRUNCATE ")
-                || (sql.contains("DELETE FROM") && !sql.contains("WHERE"))
+            // Each SQL phrase below starts with one of these keywords inside a single
+            // argument; without one, skip building the upper-cased text (every command
+            // reaches this arm).
+            let keyword = |t: &str| {
+                t.as_bytes().windows(4).any(|w| {
+                    w.eq_ignore_ascii_case(b"DROP")
+                        || w.eq_ignore_ascii_case(b"TRUN")
+                        || w.eq_ignore_ascii_case(b"DELE")
+                })
+            };
+            args.iter().any(|a| keyword(a.text())) && {
+                let sql = args
+                    .iter()
+                    .map(|a| a.text().to_ascii_uppercase())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                sql.contains("DROP TABLE")
+                    || sql.contains("TRUNCATE ")
+                    || (sql.contains("DELETE FROM") && !sql.contains("WHERE"))
+            }
         }
     };
     hit.then(|| {

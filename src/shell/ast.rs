@@ -1256,23 +1256,22 @@ fn expand_parts(
 }
 
 /// Joins adjacent plain unquoted literals; the lexer splits them at brace characters.
-pub(crate) fn merge_literals(parts: Vec<WordPart>) -> Vec<WordPart> {
-    let mut out: Vec<WordPart> = Vec::with_capacity(parts.len());
-    for p in parts {
-        if let WordPart::Literal(l) = &p {
-            if l.quote == QuoteKind::Unquoted && !l.escaped {
-                if let Some(WordPart::Literal(prev)) = out.last_mut() {
-                    if prev.quote == QuoteKind::Unquoted && !prev.escaped {
-                        prev.text.push_str(&l.text);
-                        prev.span = prev.span.cover(l.span);
-                        continue;
-                    }
-                }
-            }
+pub(crate) fn merge_literals(mut parts: Vec<WordPart>) -> Vec<WordPart> {
+    // In place: runs for every word, and most words have nothing to merge.
+    parts.dedup_by(|cur, prev| match (cur, prev) {
+        (WordPart::Literal(l), WordPart::Literal(p))
+            if l.quote == QuoteKind::Unquoted
+                && !l.escaped
+                && p.quote == QuoteKind::Unquoted
+                && !p.escaped =>
+        {
+            p.text.push_str(&l.text);
+            p.span = p.span.cover(l.span);
+            true
         }
-        out.push(p);
-    }
-    out
+        _ => false,
+    });
+    parts
 }
 
 impl Script {

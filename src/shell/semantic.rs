@@ -727,11 +727,15 @@ impl Walker<'_> {
         } else {
             None
         };
-        let name = cmd.base_name().map(str::to_string);
         let span = cmd.span;
         // A `cd` carried by a wrapper still changes what later relative paths and git see.
-        if matches!(name.as_deref(), Some("cd" | "pushd")) {
+        if matches!(cmd.base_name(), Some("cd" | "pushd")) {
             self.after_cd = true;
+        }
+        if matches!(carried, super::wrappers::Carried::None) {
+            // Nothing carried, the common case: the command moves into the model uncopied.
+            self.push(cmd);
+            return;
         }
         self.push(cmd.clone());
         match carried {
@@ -801,7 +805,6 @@ impl Walker<'_> {
                 }
             }
         }
-        let _ = name;
     }
 
     fn script_string(&mut self, text: &str, carrier: Span, context: Context, env: Env) {

@@ -107,25 +107,24 @@ enum Origin {
     Address,
 }
 
-fn candidates(v: &str) -> Vec<(&str, Origin)> {
-    let mut out = vec![(v, Origin::Whole)];
-    if let Some(p) = v.strip_prefix('@') {
-        out.push((p, Origin::At));
-    }
-    if let Some((_, rest)) = v.split_once('=') {
-        if let Some(p) = rest.strip_prefix('@').or_else(|| rest.strip_prefix('<')) {
-            out.push((p.split(';').next().unwrap_or(p), Origin::At));
-        } else {
-            out.push((rest, Origin::Eq));
+/// The path candidates in an argument (at most one per [`Origin`]), in order; empty ones
+/// are left out. A fixed array: this runs for every argument of every command.
+fn candidates(v: &str) -> impl Iterator<Item = (&str, Origin)> {
+    let at = v.strip_prefix('@').map(|p| (p, Origin::At));
+    let eq = v.split_once('=').map(|(_, rest)| {
+        match rest.strip_prefix('@').or_else(|| rest.strip_prefix('<')) {
+            Some(p) => (p.split(';').next().unwrap_or(p), Origin::At),
+            None => (rest, Origin::Eq),
         }
-    }
-    if let Some((head, rest)) = v.split_once(':') {
-        if !head.is_empty() && head.chars().all(|c| c.is_ascii_alphabetic() || c == '-') {
-            out.push((rest.split(',').next().unwrap_or(rest), Origin::Address));
-        }
-    }
-    out.retain(|(p, _)| !p.is_empty());
-    out
+    });
+    let address = v.split_once(':').and_then(|(head, rest)| {
+        (!head.is_empty() && head.chars().all(|c| c.is_ascii_alphabetic() || c == '-'))
+            .then(|| (rest.split(',').next().unwrap_or(rest), Origin::Address))
+    });
+    [Some((v, Origin::Whole)), at, eq, address]
+        .into_iter()
+        .flatten()
+        .filter(|(p, _)| !p.is_empty())
 }
 
 /// The secret pattern a path matches, if any; `Some(".env")` for workspace `.env` files.
@@ -395,7 +394,7 @@ fn proc_files(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
                 .filter_map(|r| r.target.as_deref().map(|v| (v, r.span))),
         );
     for (v, span) in values {
-        let hit = candidates(v).iter().any(|(cand, _)| {
+        let hit = candidates(v).any(|(cand, _)| {
             // Only a path whose last segment is `environ`, `mem`, `.` or `..` can resolve to
             // `/proc/<pid>/environ|mem`; skip the resolution for everything else.
             let last = crate::shell::paths::basename(cand.trim_end_matches('/'));

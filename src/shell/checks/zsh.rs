@@ -103,7 +103,12 @@ fn expansions(u: &Unit<'_>, sev: Severity, out: &mut Findings) {
         }
     }
     for (w, _) in &u.all_words {
-        let text = excerpt(u.text(w.span));
+        // Quote only words with a zsh form: nearly every word has none.
+        let text = if w.zsh.is_empty() {
+            String::new()
+        } else {
+            excerpt(u.text(w.span))
+        };
         for f in &w.zsh {
             match f {
                 ZshForm::Equals => {
