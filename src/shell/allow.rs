@@ -472,9 +472,13 @@ fn destructive_warning(c: &ExecCommand) -> Option<Reason> {
             // reaches this arm).
             let keyword = |t: &str| {
                 t.as_bytes().windows(4).any(|w| {
-                    w.eq_ignore_ascii_case(b"DROP")
-                        || w.eq_ignore_ascii_case(b"TRUN")
-                        || w.eq_ignore_ascii_case(b"DELE")
+                    let up = |i: usize| w.get(i).map_or(0, u8::to_ascii_uppercase);
+                    matches!(
+                        [up(0), up(1), up(2), up(3)],
+                        [b'D', b'R', b'O', b'P']
+                            | [b'T', b'R', b'U', b'N']
+                            | [b'D', b'E', b'L', b'E']
+                    )
                 })
             };
             args.iter().any(|a| keyword(a.text())) && {

@@ -1083,6 +1083,10 @@ impl Word {
 const MAX_BRACE_RECURSION: usize = 256;
 
 fn literal_of(parts: &[WordPart], keep_globs: bool) -> Option<String> {
+    // One part is the usual word: copy it without growing a buffer.
+    if let [WordPart::Literal(l)] = parts {
+        return Some(l.text.clone());
+    }
     let mut out = String::new();
     for p in parts {
         match p {

@@ -48,6 +48,34 @@ pub fn basename(path: &str) -> &str {
     }
 }
 
+/// Whether `s` contains any of the ASCII bytes in `set`. A plain byte loop: `str::contains`
+/// with a char array builds a searcher per call, which the size-optimised wasm build does not
+/// inline, and these tests run for every word.
+#[inline(always)]
+pub fn has_any_byte(s: &str, set: &[u8]) -> bool {
+    for &b in s.as_bytes() {
+        for &x in set {
+            if b == x {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// `s.split_once(b)` for an ASCII byte, as a byte scan (no searcher; see [`has_any_byte`]).
+#[inline(always)]
+pub fn split_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let i = s.as_bytes().iter().position(|&x| x == b)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
+/// The part of `s` before the first `b` (all of `s` without one): `s.split(b).next()`.
+#[inline(always)]
+pub fn before_byte(s: &str, b: u8) -> &str {
+    split_once_byte(s, b).map_or(s, |(head, _)| head)
+}
+
 /// Path equality under the host's case rules (case-insensitive on macOS).
 pub fn same_path(a: &str, b: &str, os: Os) -> bool {
     match os {
@@ -89,6 +117,19 @@ mod tests {
         assert_eq!(basename("rm"), "rm");
         assert_eq!(basename("dir/"), "");
         assert_eq!(basename(""), "");
+    }
+
+    #[test]
+    fn byte_helpers_match_the_str_methods() {
+        for s in ["", "a", "a=b", "=b", "a=", "a=b=c", "é=ü;x", "no-sep"] {
+            assert_eq!(split_once_byte(s, b'='), s.split_once('='), "{s:?}");
+            assert_eq!(
+                before_byte(s, b';'),
+                s.split(';').next().unwrap_or(s),
+                "{s:?}"
+            );
+            assert_eq!(has_any_byte(s, b"=;"), s.contains(['=', ';']), "{s:?}");
+        }
     }
 
     #[test]

@@ -136,6 +136,21 @@ impl ExecCommand {
 
     /// The argv as one line for messages (`…` for unknown words), cut at `max_chars`.
     pub fn excerpt(&self, max_chars: usize) -> String {
+        fn word(a: &Arg) -> &str {
+            a.value.as_deref().unwrap_or("…")
+        }
+        let bytes: usize = self.argv.iter().map(|a| word(a).len() + 1).sum();
+        if bytes <= max_chars {
+            // Short enough in bytes, so short enough in characters: no cut to find.
+            let mut out = String::with_capacity(bytes);
+            for (i, a) in self.argv.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(word(a));
+            }
+            return out;
+        }
         let words = self.argv.iter().enumerate().flat_map(|(i, a)| {
             let sep = (i > 0).then_some(' ');
             sep.into_iter()

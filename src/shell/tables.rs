@@ -400,7 +400,10 @@ pub const GIT_READ_ONLY: &[&str] = &[
 
 /// Whether `name` is in `list`.
 pub fn has(list: &[&str], name: &str) -> bool {
-    list.contains(&name)
+    // Length first: nearly every entry differs there, and in the size-optimised wasm build
+    // each full string comparison is a call.
+    list.iter()
+        .any(|s| s.len() == name.len() && s.as_bytes() == name.as_bytes())
 }
 
 /// Interpreter family of a command name (`python3.12` → `python`), if it is one.
@@ -408,7 +411,7 @@ pub fn interpreter_family(name: &str) -> Option<&'static str> {
     let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
     INTERPRETERS
         .iter()
-        .find(|i| **i == base || **i == name)
+        .find(|i| (i.len() == base.len() && **i == base) || (i.len() == name.len() && **i == name))
         .copied()
 }
 

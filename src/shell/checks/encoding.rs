@@ -232,13 +232,17 @@ pub(super) fn flat_parts(parts: &[WordPart]) -> Vec<&WordPart> {
             }
         }
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(parts.len());
     go(parts, &mut out, 0);
     out
 }
 
 /// A short, single-line excerpt of source text for messages.
 pub(super) fn excerpt(s: &str) -> String {
+    // Plain ASCII without control characters within the limit is quoted as is.
+    if s.len() <= 60 && s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return s.to_string();
+    }
     crate::shell::semantic::cut_chars(s.chars().map(|c| if c.is_control() { ' ' } else { c }), 60)
 }
 
@@ -541,9 +545,7 @@ fn obfuscated_flags(u: &Unit<'_>, c: &ExecCommand, out: &mut Findings) {
         // an argument string (`-s "-screen 0 …"`, exiftool's `"-gps*="`), not a hidden name.
         let name_part = v.split('=').next().unwrap_or(v);
         let protected = v.contains(char::is_whitespace)
-            || name_part.contains([
-                '*', '?', '[', '<', '>', '|', '&', ';', '(', ')', '$', '`', '!', '~', '#', '\\',
-            ]);
+            || crate::shell::paths::has_any_byte(name_part, b"*?[<>|&;()$`!~#\\");
         let Some(w) = u.word_of(a).filter(|_| !protected) else {
             if carries {
                 break;

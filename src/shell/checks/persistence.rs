@@ -249,7 +249,7 @@ pub(crate) struct Glob<'p> {
 }
 
 fn is_literal(seg: &str) -> bool {
-    !seg.is_empty() && seg != "**" && !seg.contains(['*', '?'])
+    !seg.is_empty() && seg != "**" && !crate::shell::paths::has_any_byte(seg, b"*?")
 }
 
 impl<'p> Glob<'p> {

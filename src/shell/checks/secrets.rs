@@ -110,16 +110,17 @@ enum Origin {
 /// The path candidates in an argument (at most one per [`Origin`]), in order; empty ones
 /// are left out. A fixed array: this runs for every argument of every command.
 fn candidates(v: &str) -> impl Iterator<Item = (&str, Origin)> {
+    use crate::shell::paths::{before_byte, split_once_byte};
     let at = v.strip_prefix('@').map(|p| (p, Origin::At));
-    let eq = v.split_once('=').map(|(_, rest)| {
+    let eq = split_once_byte(v, b'=').map(|(_, rest)| {
         match rest.strip_prefix('@').or_else(|| rest.strip_prefix('<')) {
-            Some(p) => (p.split(';').next().unwrap_or(p), Origin::At),
+            Some(p) => (before_byte(p, b';'), Origin::At),
             None => (rest, Origin::Eq),
         }
     });
-    let address = v.split_once(':').and_then(|(head, rest)| {
-        (!head.is_empty() && head.chars().all(|c| c.is_ascii_alphabetic() || c == '-'))
-            .then(|| (rest.split(',').next().unwrap_or(rest), Origin::Address))
+    let address = split_once_byte(v, b':').and_then(|(head, rest)| {
+        (!head.is_empty() && head.bytes().all(|c| c.is_ascii_alphabetic() || c == b'-'))
+            .then(|| (before_byte(rest, b','), Origin::Address))
     });
     [Some((v, Origin::Whole)), at, eq, address]
         .into_iter()

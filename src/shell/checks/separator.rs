@@ -141,7 +141,7 @@ fn braces_around_quoted_separator(u: &Unit<'_>, w: &Word, out: &mut Findings) {
         match p {
             WordPart::Brace(_) => braces = true,
             WordPart::Literal(l) if l.quote == QuoteKind::Unquoted && !l.escaped => {
-                braces |= l.text.contains(['{', '}']);
+                braces |= crate::shell::paths::has_any_byte(&l.text, b"{}");
             }
             WordPart::Literal(l)
                 if matches!(
@@ -149,7 +149,7 @@ fn braces_around_quoted_separator(u: &Unit<'_>, w: &Word, out: &mut Findings) {
                     QuoteKind::Single | QuoteKind::Double | QuoteKind::AnsiC | QuoteKind::Locale
                 ) =>
             {
-                quoted_sep |= l.text.contains([';', '&', '|']);
+                quoted_sep |= crate::shell::paths::has_any_byte(&l.text, b";&|");
             }
             _ => {}
         }

@@ -84,12 +84,10 @@ pub fn run(
         for (name, value, span) in &c.assignments {
             assignment(name, value.as_deref(), sp(*span), out);
         }
-        if c.base_name() == Some("export")
-            || c.base_name() == Some("declare")
-            || c.base_name() == Some("typeset")
-            || c.base_name() == Some("local")
-            || c.base_name() == Some("readonly")
-        {
+        if matches!(
+            c.base_name(),
+            Some("export" | "declare" | "typeset" | "local" | "readonly")
+        ) {
             for a in c.args() {
                 if let Some((n, v)) = a.text().split_once('=') {
                     assignment(n, a.value.as_ref().map(|_| v), sp(a.span), out);
