@@ -227,10 +227,11 @@ fn reverse_shell(c: &ExecCommand, out: &mut Vec<Reason>) {
         r.target
             .as_deref()
             .is_some_and(|t| t.starts_with("/dev/tcp/") || t.starts_with("/dev/udp/"))
-    }) || c
-        .args()
-        .iter()
-        .any(|a| a.text().contains("/dev/tcp/") || a.text().contains("/dev/udp/"));
+    }) || c.args().iter().any(|a| {
+        let t = a.text();
+        crate::shell::paths::has_substr(t, "/dev/tcp/")
+            || crate::shell::paths::has_substr(t, "/dev/udp/")
+    });
     let name = c.base_name().unwrap_or("");
     let nc_exec = matches!(name, "nc" | "ncat" | "netcat")
         && c.args().iter().any(|a| {

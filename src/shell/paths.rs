@@ -63,6 +63,25 @@ pub fn has_any_byte(s: &str, set: &[u8]) -> bool {
     false
 }
 
+/// `hay.contains(needle)` as a first-byte scan and a compare at each hit: the needles here
+/// are short literals tested against every argument, where `str::contains` sets up a
+/// two-way searcher per call (not inlined in the size-optimised wasm build).
+#[inline(always)]
+pub fn has_substr(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else {
+        return true;
+    };
+    let mut i = 0;
+    while i + n.len() <= h.len() {
+        if h.get(i) == Some(&first) && h.get(i..i + n.len()) == Some(n) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// `s.split_once(b)` for an ASCII byte, as a byte scan (no searcher; see [`has_any_byte`]).
 #[inline(always)]
 pub fn split_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
@@ -129,6 +148,9 @@ mod tests {
                 "{s:?}"
             );
             assert_eq!(has_any_byte(s, b"=;"), s.contains(['=', ';']), "{s:?}");
+            for n in ["", "=", "a=", "=b=", "ü;", "no-sep", "no-sep-longer"] {
+                assert_eq!(has_substr(s, n), s.contains(n), "{s:?} {n:?}");
+            }
         }
     }
 

@@ -25,7 +25,8 @@ pub(super) fn run_unit(_cx: &CheckCx<'_>, u: &Unit<'_>, out: &mut Findings) {
 
 /// Text that runs code when bash evaluates it as an arithmetic subscript.
 fn code_text(s: &str) -> bool {
-    s.contains("$(") || s.contains('`') || s.contains("${")
+    use crate::shell::paths::{has_any_byte, has_substr};
+    has_any_byte(s, b"`") || has_substr(s, "$(") || has_substr(s, "${")
 }
 
 /// A word that carries `$(`, a backtick or `${`: parsed as parts, or as text inside quotes
