@@ -1022,6 +1022,14 @@ impl Word {
         literal_of(&self.parts, false)
     }
 
+    /// [`Word::literal_value`], borrowed for the usual one-part word (no copy).
+    pub fn literal_text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self.parts.as_slice() {
+            [WordPart::Literal(l)] => Some(std::borrow::Cow::Borrowed(l.text.as_str())),
+            _ => self.literal_value().map(std::borrow::Cow::Owned),
+        }
+    }
+
     /// Like [`Word::literal_value`] but keeps glob characters as text, for contexts where
     /// no pathname expansion happens (assignment values, `[[ ]]` operands, case words).
     pub fn literal_value_keep_globs(&self) -> Option<String> {

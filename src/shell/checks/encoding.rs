@@ -867,7 +867,7 @@ fn backslash(u: &Unit<'_>, out: &mut Findings) {
             continue;
         }
         let blank = escaped.iter().any(|(_, l)| l.text == " " || l.text == "\t");
-        let option_like = w.literal_value().is_some_and(|v| v.starts_with('-'));
+        let option_like = w.literal_text().is_some_and(|v| v.starts_with('-'));
         if blank && (is_name || option_like) {
             let what = if is_name { "command name" } else { "option" };
             out.add(14, Severity::Ask, u.sp(w.span), format!("the {what} `{text}` contains an escaped blank, so it reads like two words but is one; write it without the backslash-space."));

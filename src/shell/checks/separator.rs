@@ -56,7 +56,7 @@ fn find_terminators(cmd: &SimpleCommand) -> Vec<usize> {
     let mut actions: &[&str] = &[];
     let mut in_exec = false;
     for (i, w) in cmd.words.iter().enumerate() {
-        let v = w.literal_value();
+        let v = w.literal_text();
         let v = v.as_deref().unwrap_or("");
         if actions.is_empty() {
             let base = crate::shell::paths::basename(v);

@@ -25,6 +25,14 @@ const INVISIBLE: &[char] = &[
 
 /// Checks 1 and 3 on the raw text.
 pub fn raw_checks(command: &str, out: &mut Findings) {
+    // Printable ASCII, tabs and newlines (nearly every command) cannot trip checks 1 or 3;
+    // one byte pass instead of decoding every character.
+    if command
+        .bytes()
+        .all(|b| matches!(b, 0x20..=0x7E | b'\t' | b'\n'))
+    {
+        return;
+    }
     for (i, c) in command.char_indices() {
         let code = u32::from(c);
         if matches!(code, 0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F | 0x7F) {
@@ -88,7 +96,13 @@ fn quoted_ranges(s: &str) -> Vec<(usize, usize)> {
 pub fn parsed_checks(command: &str, parsed: &Parsed, out: &mut Findings) {
     let quoted = quoted_ranges(command);
     let in_quotes = |i: usize| quoted.iter().any(|(a, b)| i > *a && i < *b);
-    for (i, c) in command.char_indices() {
+    // Every invisible and look-alike character is outside ASCII: an ASCII command skips
+    // the per-character scan.
+    let scan = if command.is_ascii() { "" } else { command };
+    for (i, c) in scan.char_indices() {
+        if c.is_ascii() {
+            continue;
+        }
         if INVISIBLE.contains(&c) {
             out.add(2, Severity::Ask, span_of(i, c.len_utf8()), format!("the command contains the invisible character U+{:04X} (zero-width or bidirectional control), which makes what you see differ from what runs.", u32::from(c)));
         } else if LOOKALIKE_SPACES.contains(&c) {
@@ -103,6 +117,9 @@ pub fn parsed_checks(command: &str, parsed: &Parsed, out: &mut Findings) {
     // Check 4a: a quoted newline followed by a line that starts with `#` looks like a comment.
     for (a, b) in &quoted {
         let body = command.get(*a..*b).unwrap_or("");
+        if !crate::shell::paths::has_any_byte(body, b"\n") {
+            continue;
+        }
         let mut off = 0;
         for line in body.split('\n').skip(1) {
             off += 1;
