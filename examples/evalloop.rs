@@ -1,5 +1,6 @@
 //! Profiling aid: evaluates one command in a loop (`cargo run --profile native --example
-//! evalloop -- 'COMMAND' [N]`), for `perf record`.
+//! evalloop -- 'COMMAND' [N]`,
+//! or `@FILE` for every line of FILE), for `perf record`.
 use agent_ops::shell::{evaluate, BashSecurityConfig, EvalContext, Os};
 
 fn main() {
@@ -14,13 +15,24 @@ fn main() {
         env_keys: Vec::new(),
     };
     let cfg = BashSecurityConfig::default();
+    // `@FILE` evaluates every line of FILE, N times over.
+    let commands: Vec<String> = match cmd.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        None => vec![cmd],
+    };
     let mut sink = 0usize;
     let t = std::time::Instant::now();
     for _ in 0..n {
-        sink = sink.wrapping_add(evaluate(&cmd, &ctx, &cfg).reason.len());
+        for c in &commands {
+            sink = sink.wrapping_add(evaluate(c, &ctx, &cfg).reason.len());
+        }
     }
     println!(
         "{:.2} µs/eval ({sink})",
-        t.elapsed().as_secs_f64() * 1e6 / n as f64
+        t.elapsed().as_secs_f64() * 1e6 / (n * commands.len().max(1)) as f64
     );
 }

@@ -4,7 +4,7 @@
 
 use super::policy::Reason;
 use super::semantic::{Arg, ExecCommand, Model, Note};
-use super::tables::{self, GIT_READ_ONLY, TRUSTED_BIN_DIRS};
+use super::tables::{self, Classes, GIT_READ_ONLY, TRUSTED_BIN_DIRS};
 use super::{BashSecurityConfig, EvalContext, GlobOptionInjection};
 
 /// Adds the ask reasons of commands that are not read-only.
@@ -75,7 +75,7 @@ fn command_reason(i: usize, c: &ExecCommand, cfg: &BashSecurityConfig) -> Option
     {
         return None;
     }
-    let msg = if tables::has(tables::NETWORK, name) {
+    let msg = if tables::is(name, Classes::NETWORK) {
         return Some(Reason::liftable(
             "exec.ask.network",
             format!("`{}` talks to the network.", c.excerpt(100)),
@@ -143,7 +143,7 @@ fn operands(args: &[Arg]) -> usize {
 
 fn read_only(name: &str, c: &ExecCommand, cfg: &BashSecurityConfig) -> bool {
     let args = c.args();
-    if tables::has(tables::STATE_ONLY, name) {
+    if tables::is(name, Classes::STATE_ONLY) {
         return match name {
             "export" | "readonly" | "local" | "declare" | "typeset" => !opt(args, "-n"),
             "wait" => !opt(args, "-p"),
@@ -156,7 +156,7 @@ fn read_only(name: &str, c: &ExecCommand, cfg: &BashSecurityConfig) -> bool {
     if cfg.read_only_extra.iter().any(|n| n == name) {
         return true;
     }
-    if !tables::has(tables::READ_ONLY, name) {
+    if !tables::is(name, Classes::READ_ONLY) {
         return false;
     }
     match name {

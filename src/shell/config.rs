@@ -227,9 +227,8 @@ impl PhaseSettings for BashSecurityConfig {
 /// anything the deny rules look at (P4 §9).
 fn never_read_only(name: &str) -> bool {
     use super::tables;
-    tables::is_shell(name)
+    tables::is(name, tables::Classes::SHELL | tables::Classes::WRAPPER)
         || tables::interpreter_family(name).is_some()
-        || tables::has(tables::WRAPPERS, name)
         || tables::is_deny_rule_command(name)
 }
 

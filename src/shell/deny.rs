@@ -4,7 +4,7 @@
 use super::paths::{resolve, same_path};
 use super::policy::Reason;
 use super::semantic::{reads_program_from_stdin, Arg, Context, ExecCommand, Model};
-use super::tables::{self, BLOCK_DEVICE_PREFIXES, PROTECTED_DIRS, SYSTEM_DIRS};
+use super::tables::{self, Classes, BLOCK_DEVICE_PREFIXES, PROTECTED_DIRS, SYSTEM_DIRS};
 use super::EvalContext;
 
 /// Evaluates every deny rule on the model.
@@ -199,7 +199,7 @@ fn hidden(c: &ExecCommand, out: &mut Vec<Reason>) {
     }
     let Some(name) = c.base_name() else { return };
     let args = c.args();
-    let hit = tables::has(tables::DESTRUCTIVE, name)
+    let hit = tables::is(name, Classes::DESTRUCTIVE)
         || name.starts_with("mkfs")
         || (name == "find" && args.iter().any(|a| a.is("-delete")))
         || (name == "git" && args.iter().any(|a| a.is("clean")))

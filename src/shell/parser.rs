@@ -308,6 +308,30 @@ enum Kw {
 }
 
 fn keyword(text: &str) -> Option<Kw> {
+    // This runs for every word token (P4-R49), and most words are not keywords: length and
+    // first byte rule them out before any string comparison.
+    let first = *text.as_bytes().first()?;
+    if text.len() > 8
+        || !matches!(
+            first,
+            b'!' | b'{'
+                | b'}'
+                | b'['
+                | b']'
+                | b'c'
+                | b'd'
+                | b'e'
+                | b'f'
+                | b'i'
+                | b'r'
+                | b's'
+                | b't'
+                | b'u'
+                | b'w'
+        )
+    {
+        return None;
+    }
     Some(match text {
         "!" => Kw::Bang,
         "time" => Kw::Time,

@@ -1367,3 +1367,18 @@ mod golden_cases {
     cr_in_word: "TZ=UTC\recho curl x" => r#"(cmd (= TZ "UTC\recho") curl x)"#;
     }
 }
+
+#[test]
+fn every_keyword_passes_the_keyword_prefilter() {
+    let all = [
+        "!", "time", "{", "}", "if", "then", "else", "elif", "fi", "for", "in", "do", "done",
+        "while", "until", "case", "esac", "select", "function", "coproc", "[[", "]]", "repeat",
+        "foreach", "end",
+    ];
+    for k in all {
+        assert!(keyword(k).is_some(), "{k}");
+    }
+    for w in ["", "ls", "functions", "x", "!!", "Done", "[", "]"] {
+        assert!(keyword(w).is_none(), "{w}");
+    }
+}

@@ -9,7 +9,7 @@ use super::ast::{
     Redirection, Script, SimpleCommand, Span, TerminatorKind, Word, WordPart,
 };
 use super::parser::{parse, ParseLimits};
-use super::tables;
+use super::tables::{self, Classes};
 use super::EvalContext;
 use crate::sorted::SortedMap;
 
@@ -1093,9 +1093,10 @@ fn body_text(parts: &[WordPart]) -> String {
 fn is_deny_scan_name(name: &str) -> bool {
     let base = crate::shell::paths::basename(name);
     tables::is_deny_rule_command(base)
-        || tables::has(tables::DESTRUCTIVE, base)
-        || tables::has(tables::WRAPPERS, base)
-        || tables::is_shell(base)
+        || tables::is(
+            base,
+            Classes::DESTRUCTIVE | Classes::WRAPPER | Classes::SHELL,
+        )
         || tables::interpreter_family(base).is_some()
 }
 

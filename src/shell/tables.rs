@@ -1,5 +1,6 @@
-//! Command tables of phase 4, grouped by why they matter. Data only; the logic that reads them
-//! lives in `semantic`, `deny` and `allow`.
+//! Command tables of phase 4, grouped by why they matter, and a compile-time hash index over
+//! the command-name tables ([`classes`]). The logic that reads them lives in `semantic`,
+//! `deny` and `allow`.
 
 /// Shells: reading a script from stdin, `-c STRING`, or a script file (P4-R28).
 pub const SHELLS: &[&str] = &[
@@ -270,7 +271,7 @@ pub const DENY_RULE_COMMANDS: &[&str] = &[
 
 /// Whether a command name (basename) is one the deny rules look at.
 pub fn is_deny_rule_command(name: &str) -> bool {
-    has(DENY_RULE_COMMANDS, name) || name.starts_with("mkfs")
+    is(name, Classes::DENY_RULE) || name.starts_with("mkfs")
 }
 
 /// Eval-like builtins (check 16).
@@ -408,14 +409,241 @@ pub fn has(list: &[&str], name: &str) -> bool {
 
 /// Interpreter family of a command name (`python3.12` → `python`), if it is one.
 pub fn interpreter_family(name: &str) -> Option<&'static str> {
-    let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-    INTERPRETERS
-        .iter()
-        .find(|i| (i.len() == base.len() && **i == base) || (i.len() == name.len() && **i == name))
-        .copied()
+    // The version suffix is trimmed first, so `python3` reports the `python` family.
+    entry(without_version(name), Classes::INTERPRETER).or_else(|| entry(name, Classes::INTERPRETER))
+}
+
+/// `name` without trailing digits and dots (`python3.12` → `python`).
+fn without_version(name: &str) -> &str {
+    let b = name.as_bytes();
+    let mut end = b.len();
+    while end > 0 && matches!(b.get(end - 1), Some(b'0'..=b'9' | b'.')) {
+        end -= 1;
+    }
+    name.get(..end).unwrap_or(name)
 }
 
 /// Whether a command name is a shell (incl. `busybox sh` handled by the caller).
 pub fn is_shell(name: &str) -> bool {
-    has(SHELLS, name)
+    is(name, Classes::SHELL)
+}
+
+/// Which of the indexed name tables a command name is in, as bit flags (see [`classes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Classes(u16);
+
+impl Classes {
+    /// In [`SHELLS`].
+    pub const SHELL: Classes = Classes(1);
+    /// In [`INTERPRETERS`].
+    pub const INTERPRETER: Classes = Classes(1 << 1);
+    /// In [`READ_ONLY`].
+    pub const READ_ONLY: Classes = Classes(1 << 2);
+    /// In [`STATE_ONLY`].
+    pub const STATE_ONLY: Classes = Classes(1 << 3);
+    /// In [`NETWORK`].
+    pub const NETWORK: Classes = Classes(1 << 4);
+    /// In [`DESTRUCTIVE`].
+    pub const DESTRUCTIVE: Classes = Classes(1 << 5);
+    /// In [`WRAPPERS`].
+    pub const WRAPPER: Classes = Classes(1 << 6);
+    /// In [`DENY_RULE_COMMANDS`] (without the `mkfs*` prefix rule of
+    /// [`is_deny_rule_command`]).
+    pub const DENY_RULE: Classes = Classes(1 << 7);
+    /// In [`EVAL_LIKE`].
+    pub const EVAL_LIKE: Classes = Classes(1 << 8);
+
+    /// Whether any class of `other` is set in `self`.
+    pub const fn any(self, other: Classes) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+impl std::ops::BitOr for Classes {
+    type Output = Classes;
+    fn bitor(self, other: Classes) -> Classes {
+        Classes(self.0 | other.0)
+    }
+}
+
+/// The tables [`classes`] answers for, each with its flag.
+const INDEXED: [(&[&str], Classes); 9] = [
+    (SHELLS, Classes::SHELL),
+    (INTERPRETERS, Classes::INTERPRETER),
+    (READ_ONLY, Classes::READ_ONLY),
+    (STATE_ONLY, Classes::STATE_ONLY),
+    (NETWORK, Classes::NETWORK),
+    (DESTRUCTIVE, Classes::DESTRUCTIVE),
+    (WRAPPERS, Classes::WRAPPER),
+    (DENY_RULE_COMMANDS, Classes::DENY_RULE),
+    (EVAL_LIKE, Classes::EVAL_LIKE),
+];
+
+/// Slots of the open-addressing index over [`INDEXED`] (a power of two, at least twice the
+/// number of entries, so every probe sequence reaches an empty slot quickly).
+const SLOTS: usize = 1024;
+
+/// FNV-1a over the bytes, folded. A `const fn` so that the index is built at compile time;
+/// the same function hashes names at run time.
+const fn name_hash(mut b: &[u8]) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    while let [first, rest @ ..] = b {
+        h ^= *first as u32;
+        h = h.wrapping_mul(0x0100_0193);
+        b = rest;
+    }
+    (h ^ (h >> 16)) as usize
+}
+
+/// The index: each occupied slot holds `1 + (table << 8 | entry)` of one [`INDEXED`] entry.
+/// A name listed in several tables has a slot per table. Membership of one name in all nine
+/// tables is one hash and a probe or two, where a scan of the lists compared it with about
+/// 290 entries (P4-R49: these lookups ran for every command and literal word).
+// Evaluated at compile time: an index out of bounds or a full table fails the build.
+#[allow(clippy::indexing_slicing)]
+static INDEX: [u16; SLOTS] = {
+    let mut slots = [0u16; SLOTS];
+    let mut total = 0;
+    let mut t = 0;
+    while t < INDEXED.len() {
+        let list = INDEXED[t].0;
+        assert!(
+            list.len() <= 256,
+            "an indexed table has more than 256 entries"
+        );
+        let mut i = 0;
+        while i < list.len() {
+            let mut s = name_hash(list[i].as_bytes()) & (SLOTS - 1);
+            while slots[s] != 0 {
+                s = (s + 1) & (SLOTS - 1);
+            }
+            slots[s] = 1 + ((t << 8) | i) as u16;
+            total += 1;
+            i += 1;
+        }
+        t += 1;
+    }
+    assert!(2 * total <= SLOTS, "the name index is more than half full");
+    slots
+};
+
+/// Calls `visit` with the table entry and class of every indexed entry equal to `name`, until
+/// it returns `true`.
+fn probe(name: &str, mut visit: impl FnMut(&'static str, Classes) -> bool) {
+    let b = name.as_bytes();
+    let start = name_hash(b);
+    // Bounded for totality; the build-time fill limit means an empty slot comes far sooner.
+    for k in 0..SLOTS {
+        let v = match INDEX.get(start.wrapping_add(k) & (SLOTS - 1)) {
+            Some(&v) if v != 0 => usize::from(v - 1),
+            _ => return,
+        };
+        if let Some((list, class)) = INDEXED.get(v >> 8) {
+            if let Some(e) = list.get(v & 0xff) {
+                if e.len() == b.len() && e.as_bytes() == b && visit(e, *class) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Every indexed table `name` is in.
+pub fn classes(name: &str) -> Classes {
+    let mut out = Classes::default();
+    probe(name, |_, c| {
+        out = out | c;
+        false
+    });
+    out
+}
+
+/// Whether `name` is in any of the tables of `class`.
+pub fn is(name: &str, class: Classes) -> bool {
+    classes(name).any(class)
+}
+
+/// The entry equal to `name` in a table of `class`.
+fn entry(name: &str, class: Classes) -> Option<&'static str> {
+    let mut found = None;
+    probe(name, |e, c| {
+        if c.any(class) {
+            found = Some(e);
+        }
+        found.is_some()
+    });
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The list-scan answers the index replaces.
+    fn scanned(name: &str) -> Classes {
+        INDEXED
+            .iter()
+            .filter(|(list, _)| list.contains(&name))
+            .fold(Classes::default(), |acc, (_, c)| acc | *c)
+    }
+
+    fn scanned_family(name: &str) -> Option<&'static str> {
+        let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+        INTERPRETERS
+            .iter()
+            .find(|i| **i == base || **i == name)
+            .copied()
+    }
+
+    fn names() -> Vec<String> {
+        let mut out: Vec<String> = [
+            "",
+            ".",
+            "..",
+            "x",
+            "mkfs.ext4",
+            "python3.12",
+            "3",
+            "r2",
+            "ls ",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for (list, _) in INDEXED {
+            for e in list {
+                for v in [
+                    e.to_string(),
+                    format!("{e}3"),
+                    format!("{e}2.7"),
+                    format!("{e}."),
+                    format!("x{e}"),
+                    e.to_uppercase(),
+                    e.get(1..).unwrap_or("").to_string(),
+                ] {
+                    out.push(v);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_index_answers_like_a_scan_of_the_lists() {
+        for n in names() {
+            assert_eq!(classes(&n), scanned(&n), "{n:?}");
+            assert_eq!(interpreter_family(&n), scanned_family(&n), "{n:?}");
+        }
+        assert!(is("cat", Classes::READ_ONLY));
+        assert!(is("rm", Classes::DESTRUCTIVE | Classes::SHELL));
+        assert!(!is("rm", Classes::SHELL));
+        assert_eq!(
+            classes("eval"),
+            Classes::WRAPPER | Classes::EVAL_LIKE,
+            "a name in two tables has both flags"
+        );
+        assert_eq!(interpreter_family("python3"), Some("python"));
+        assert_eq!(interpreter_family("luajit"), Some("luajit"));
+        assert!(is_deny_rule_command("mkfs.xfs") && is_deny_rule_command("shred"));
+    }
 }

@@ -5,7 +5,7 @@
 use super::encoding::{excerpt, Unit};
 use super::{CheckCx, Findings};
 use crate::shell::ast::{Literal, QuoteKind, SimpleCommand, Word, WordPart};
-use crate::shell::tables;
+use crate::shell::tables::{self, Classes};
 use crate::shell::verdict::Severity;
 
 /// Characters that separate or redirect commands when unescaped.
@@ -27,14 +27,8 @@ const OPERATOR_ARGS: &[&str] = &["expr", "test", "["];
 fn known_command(name: &str) -> bool {
     let base = crate::shell::paths::basename(name);
     !base.is_empty()
-        && (tables::has(tables::READ_ONLY, base)
-            || tables::has(tables::STATE_ONLY, base)
-            || tables::has(tables::NETWORK, base)
-            || tables::has(tables::DESTRUCTIVE, base)
-            || tables::has(tables::EVAL_LIKE, base)
-            || tables::is_shell(base)
+        && (tables::classes(base) != Classes::default()
             || tables::interpreter_family(base).is_some()
-            || tables::has(tables::WRAPPERS, base)
             || tables::is_deny_rule_command(base))
 }
 

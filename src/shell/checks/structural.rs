@@ -6,7 +6,9 @@ use super::Findings;
 use crate::shell::parser::Parsed;
 use crate::shell::paths::{is_within, resolve};
 use crate::shell::semantic::{Arg, ExecCommand, Model, Note};
-use crate::shell::tables::{self, BLOCK_DEVICE_PREFIXES, HARMLESS_TARGETS, TRUSTED_BIN_DIRS};
+use crate::shell::tables::{
+    self, Classes, BLOCK_DEVICE_PREFIXES, HARMLESS_TARGETS, TRUSTED_BIN_DIRS,
+};
 use crate::shell::verdict::Severity;
 use crate::shell::{BashSecurityConfig, EvalContext};
 
@@ -206,7 +208,7 @@ fn command_name(command: &str, c: &ExecCommand, out: &mut Findings) {
 
 fn eval_like(c: &ExecCommand, out: &mut Findings) {
     let Some(name) = c.base_name() else { return };
-    if !tables::has(tables::EVAL_LIKE, name) {
+    if !tables::is(name, Classes::EVAL_LIKE) {
         return;
     }
     let args = c.args();
@@ -296,7 +298,7 @@ fn escalation(c: &ExecCommand, out: &mut Findings) {
             if n.contains('/') {
                 let dir = n.rsplit_once('/').map_or("", |(d, _)| d);
                 let base = crate::shell::paths::basename(n);
-                if !TRUSTED_BIN_DIRS.contains(&dir) && tables::has(tables::READ_ONLY, base) {
+                if !TRUSTED_BIN_DIRS.contains(&dir) && tables::is(base, Classes::READ_ONLY) {
                     out.add(22, Severity::Ask, sp(first.span), format!("`{n}` is a program outside the system directories with the name of a standard command."));
                 }
             }
