@@ -244,8 +244,28 @@ pub(crate) struct Glob<'p> {
     segs: Vec<&'p str>,
     /// Segments without wildcards: each must equal some segment of a matching path.
     literals: Vec<&'p str>,
+    /// [`segment_bits`] of the literals: a path whose [`path_bits`] lack one of these bits
+    /// cannot match, which rules out most patterns with one AND.
+    bits: u128,
     /// A blank pattern matches nothing.
     blank: bool,
+}
+
+/// One bit per path segment, from an ASCII-case-insensitive FNV-1a hash (case-insensitive so
+/// that the same bits serve the case-folding macOS matching).
+fn segment_bits(seg: &str) -> u128 {
+    let h = seg.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0193)
+    });
+    1u128 << ((h ^ (h >> 16)) & 127)
+}
+
+/// The union of [`segment_bits`] over every segment of every form of a path.
+fn path_bits(abs: &[Vec<&str>], home: &[Vec<&str>]) -> u128 {
+    abs.iter()
+        .chain(home)
+        .flatten()
+        .fold(0, |m, seg| m | segment_bits(seg))
 }
 
 fn is_literal(seg: &str) -> bool {
@@ -267,20 +287,31 @@ impl<'p> Glob<'p> {
                 std::iter::once("**").chain(pattern.split('/')).collect(),
             )
         };
-        let literals = segs.iter().copied().filter(|s| is_literal(s)).collect();
+        let literals: Vec<&str> = segs.iter().copied().filter(|s| is_literal(s)).collect();
+        let bits = literals.iter().fold(0, |m, l| m | segment_bits(l));
         Glob {
             pattern,
             anchor,
             segs,
             literals,
+            bits,
             blank: pattern.trim().is_empty(),
         }
     }
 
     /// Whether a path, given as the segments of its absolute and home-relative forms,
     /// matches.
-    fn matches(&self, abs: &[Vec<&str>], home: &[Vec<&str>], ctx: &EvalContext) -> bool {
-        if self.blank {
+    /// `bits` is [`path_bits`] of the same path.
+    fn matches(
+        &self,
+        abs: &[Vec<&str>],
+        home: &[Vec<&str>],
+        bits: u128,
+        ctx: &EvalContext,
+    ) -> bool {
+        // The pattern's literal segments must all occur in the path (the anchor's own
+        // segments, such as the workspace's, are checked by `segments_match`).
+        if self.blank || self.bits & !bits != 0 {
             return false;
         }
         let fold = ctx.os == Os::Macos;
@@ -359,14 +390,19 @@ pub(crate) fn first_match_of<'p>(
     ctx: &EvalContext,
 ) -> Option<(usize, &'p str)> {
     let (abs, home) = form_segments(forms);
+    let bits = path_bits(&abs, &home);
     lists.iter().enumerate().find_map(|(i, (builtin, extra))| {
-        if let Some(g) = builtin.globs().iter().find(|g| g.matches(&abs, &home, ctx)) {
+        if let Some(g) = builtin
+            .globs()
+            .iter()
+            .find(|g| g.matches(&abs, &home, bits, ctx))
+        {
             return Some((i, g.pattern));
         }
         extra
             .iter()
             .map(|p| Glob::new(p))
-            .find(|g| g.matches(&abs, &home, ctx))
+            .find(|g| g.matches(&abs, &home, bits, ctx))
             .map(|g| (i, g.pattern))
     })
 }
@@ -1183,6 +1219,56 @@ mod tests {
             false
         ));
         assert!(glob_match("**/a/**/b", "/x/a/y/z/b", false));
+    }
+
+    /// Paths that instantiate every built-in pattern (`**` and `*` filled in, the anchors
+    /// replaced), in original and upper case, plus paths that match none.
+    fn sample_paths() -> Vec<String> {
+        let mut out = vec!["/tmp/x".to_string(), "/".to_string(), "rel/a".to_string()];
+        let lists = [PERSISTENCE_LOCATIONS, HISTORY_FILES];
+        for p in lists.iter().copied().flatten() {
+            for fill in ["", "a", "a/B.c"] {
+                let path = p
+                    .replace("<workspace>", "/home/u/ws")
+                    .replace("**", if fill.is_empty() { "d" } else { fill })
+                    .replace('*', "x")
+                    .replace('?', "q");
+                out.push(path.to_uppercase());
+                out.push(path);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_segment_bit_prefilter_never_changes_a_match() {
+        for os in [Os::Linux, Os::Macos] {
+            let c = ctx(os);
+            for path in sample_paths() {
+                let forms = path_forms(&path, &c);
+                let (abs, home) = form_segments(&forms);
+                let bits = path_bits(&abs, &home);
+                for g in PERSISTENCE_GLOBS
+                    .globs()
+                    .iter()
+                    .chain(HISTORY_GLOBS.globs())
+                {
+                    assert_eq!(
+                        g.matches(&abs, &home, bits, &c),
+                        g.matches(&abs, &home, u128::MAX, &c),
+                        "{path} against {}",
+                        g.pattern
+                    );
+                }
+            }
+        }
+        // The samples do exercise matches: each built-in pattern matches its own instance.
+        let c = ctx(Os::Linux);
+        let hits = sample_paths()
+            .iter()
+            .filter(|p| first_match(&path_forms(p, &c), &PERSISTENCE_GLOBS, &[], &c).is_some())
+            .count();
+        assert!(hits >= 3 * PERSISTENCE_LOCATIONS.len(), "{hits}");
     }
 
     #[test]

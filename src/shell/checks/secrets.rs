@@ -85,9 +85,10 @@ fn sp(s: Span) -> (u32, u32) {
 
 /// Runs check 23 (SECRET_ACCESS).
 pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
+    let dirs = DirMarks::of(cx);
     for c in &cx.model.commands {
         proc_files(c, cx.ctx, out);
-        secret_paths(cx, c, out);
+        secret_paths(cx, c, dirs, out);
         keychain(c, out);
         jq_env(c, out);
     }
@@ -185,36 +186,52 @@ const SECRET_MARKERS: &[&str] = &[
 /// This runs for every argument of every command, so it is on the hot path (P4-R49).
 fn has_marker(hay: &str) -> bool {
     let h = hay.as_bytes();
-    (0..h.len()).any(|i| {
-        let first = h.get(i).map_or(0, u8::to_ascii_lowercase);
-        // One pass over the text; a marker is compared only where its first byte occurs.
-        MARKER_START
-            .get(usize::from(first))
+    let at = |table: &[u32; 256], i: usize| {
+        h.get(i)
+            .and_then(|b| table.get(usize::from(*b)))
             .copied()
-            .unwrap_or(false)
-            && SECRET_MARKERS.iter().any(|m| {
-                m.as_bytes().first() == Some(&first)
-                    && h.get(i..i + m.len())
-                        .is_some_and(|w| w.eq_ignore_ascii_case(m.as_bytes()))
-            })
+            .unwrap_or(0)
+    };
+    (0..h.len()).any(|i| {
+        // One pass over the text: only markers whose first two bytes occur here are
+        // compared, usually none.
+        let mut cands = at(&MARKER_BYTE_0, i) & at(&MARKER_BYTE_1, i + 1);
+        while cands != 0 {
+            let k = cands.trailing_zeros() as usize;
+            cands &= cands - 1;
+            let hit = SECRET_MARKERS.get(k).is_some_and(|m| {
+                h.get(i..i + m.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(m.as_bytes()))
+            });
+            if hit {
+                return true;
+            }
+        }
+        false
     })
 }
 
-/// The distinct first bytes of [`SECRET_MARKERS`] (a unit test keeps them in step).
-const MARKER_FIRST_BYTES: &[u8] = b".cahkslw";
-
-/// [`MARKER_FIRST_BYTES`] as a byte table, for one lookup per byte of text.
+/// For each byte value, the [`SECRET_MARKERS`] (bit `k` = marker `k`) whose byte `pos` it is,
+/// either case.
 // Evaluated at compile time: an index out of bounds would fail the build, not panic.
 #[allow(clippy::indexing_slicing)]
-const MARKER_START: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < MARKER_FIRST_BYTES.len() {
-        t[MARKER_FIRST_BYTES[i] as usize] = true;
-        i += 1;
+const fn marker_byte_table(pos: usize) -> [u32; 256] {
+    assert!(SECRET_MARKERS.len() <= 32, "marker bits are a u32");
+    let mut t = [0u32; 256];
+    let mut k = 0;
+    while k < SECRET_MARKERS.len() {
+        let b = SECRET_MARKERS[k].as_bytes()[pos];
+        t[b.to_ascii_lowercase() as usize] |= 1 << k;
+        t[b.to_ascii_uppercase() as usize] |= 1 << k;
+        k += 1;
     }
     t
-};
+}
+
+/// [`marker_byte_table`] of the first byte.
+static MARKER_BYTE_0: [u32; 256] = marker_byte_table(0);
+/// [`marker_byte_table`] of the second byte (every marker has at least two).
+static MARKER_BYTE_1: [u32; 256] = marker_byte_table(1);
 
 /// Whether the working and home directories already contain a marker (computed once per
 /// command instead of once per argument).
@@ -305,9 +322,8 @@ fn emits(c: &ExecCommand, i: usize, whole: &str, origin: Origin) -> bool {
     }
 }
 
-fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, out: &mut Findings) {
+fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Findings) {
     let name = c.base_name().unwrap_or("a redirection");
-    let dirs = DirMarks::of(cx);
     for (i, a) in c.args().iter().enumerate() {
         let raw;
         let v = match a.value.as_deref() {
@@ -576,11 +592,39 @@ mod tests {
     fn every_secret_pattern_has_a_prefilter_marker() {
         for m in SECRET_MARKERS {
             assert_eq!(*m, m.to_ascii_lowercase(), "markers are matched folded");
-            let first = m.as_bytes().first().copied().unwrap_or(0);
-            assert!(
-                MARKER_FIRST_BYTES.contains(&first),
-                "{m}: first byte missing"
-            );
+            assert!(has_marker(m) && has_marker(&m.to_ascii_uppercase()), "{m}");
+            assert!(has_marker(&format!("a/b{m}c")), "{m} inside a word");
+        }
+        // Against the plain definition: some marker occurs, ignoring ASCII case.
+        let plain = |h: &str| {
+            let l = h.to_ascii_lowercase();
+            SECRET_MARKERS.iter().any(|m| l.contains(m))
+        };
+        for h in [
+            "",
+            ".",
+            "c",
+            "cr",
+            "/home/u/.SSh",
+            "credentia",
+            "xcredentialx",
+            "Cookies.bak",
+            "path/to/file.txt",
+            ".env",
+            ".en",
+            "shado",
+            "SHADOW",
+            "wallet.da",
+            "a.kube/x",
+            "key4.d",
+            "key4.db",
+            "hosts.ym",
+            "hosts.yml",
+            "solana",
+            "logins.json",
+            "login data",
+        ] {
+            assert_eq!(has_marker(h), plain(h), "{h:?}");
         }
         assert!(has_marker("/home/u/.SSH/id_rsa") && has_marker("x/Login Data"));
         assert!(!has_marker("src/main.rs") && !has_marker(""));
