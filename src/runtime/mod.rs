@@ -93,6 +93,55 @@ pub struct CallIds {
     pub tool_call_id: Option<String>,
 }
 
+/// The context of `evaluateCommand`: `home`, `cwd` and `os`, each used only when it is a
+/// string; other keys and other value types are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct EvaluateContext {
+    /// Home directory (asked from the host when missing).
+    #[serde(default, deserialize_with = "string_or_none")]
+    pub home: Option<String>,
+    /// Working directory, also the workspace (asked from the host when missing).
+    #[serde(default, deserialize_with = "string_or_none")]
+    pub cwd: Option<String>,
+    /// `linux`, `macos` or `windows` (default: linux).
+    #[serde(default, deserialize_with = "string_or_none")]
+    pub os: Option<String>,
+}
+
+fn string_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::Deserialize;
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+impl EvaluateContext {
+    /// Reads the context from JSON text: an object, `null` or blank. Read straight into the
+    /// struct rather than through a `Value` tree: the CLI and the benchmark call this once
+    /// per command (P4-R49).
+    pub fn parse(text: &str) -> Result<EvaluateContext, CoreError> {
+        if text.trim_start().starts_with('{') && text.len() <= MAX_EVENT_BYTES {
+            if let Ok(ctx) = crate::json::from_str(text) {
+                return Ok(ctx);
+            }
+        }
+        // Everything else, errors included, as the general reader answers it.
+        match parse_json(text, "/ctx")? {
+            Value::Null => Ok(EvaluateContext::default()),
+            v if v.is_object() => Ok(EvaluateContext {
+                home: str_at(&v, "home"),
+                cwd: str_at(&v, "cwd"),
+                os: str_at(&v, "os"),
+            }),
+            _ => Err(CoreError::invalid_input(
+                "/ctx",
+                "the context must be a JSON object",
+            )),
+        }
+    }
+}
+
 fn str_at(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_string)
 }
@@ -536,7 +585,7 @@ impl Runtime {
         &self,
         host: &dyn Host,
         command: &str,
-        ctx: &Value,
+        ctx: &EvaluateContext,
     ) -> shell::Evaluation {
         let default_cfg = shell::BashSecurityConfig::default();
         let cfg = self
@@ -546,8 +595,11 @@ impl Runtime {
             .unwrap_or(&default_cfg);
         // The host is asked only for what the context leaves out: each call crosses the
         // wasm boundary, and the CLI and benchmarks evaluate many commands (P4-R49).
-        let home = str_at(ctx, "home").or_else(|| self.active.as_ref().map(|a| a.home(host)));
-        let cwd = str_at(ctx, "cwd");
+        let home = ctx
+            .home
+            .clone()
+            .or_else(|| self.active.as_ref().map(|a| a.home(host)));
+        let cwd = ctx.cwd.clone();
         let dirs = (home.is_none() || cwd.is_none()).then(|| host.resolve_dirs());
         let home = home
             .or_else(|| dirs.as_ref().map(|d| d.home_dir.clone()))
@@ -555,9 +607,7 @@ impl Runtime {
         let cwd = cwd
             .or_else(|| dirs.as_ref().map(|d| d.workspace_dir.clone()))
             .unwrap_or_default();
-        let os = str_at(ctx, "os")
-            .map(|o| shell::Os::parse(&o))
-            .unwrap_or_default();
+        let os = ctx.os.as_deref().map(shell::Os::parse).unwrap_or_default();
         let ectx = shell::EvalContext {
             home,
             workspace: cwd.clone(),
@@ -740,14 +790,11 @@ impl Runtime {
 
     /// `evaluate_command` with JSON text in and out (P4-R46 field order).
     pub fn evaluate_command_json(&self, host: &dyn Host, command: &str, ctx_json: &str) -> String {
-        match parse_json(ctx_json, "/ctx") {
-            Ok(ctx) if ctx.is_null() || ctx.is_object() => to_json(&shell::cli_record(
+        match EvaluateContext::parse(ctx_json) {
+            Ok(ctx) => to_json(&shell::cli_record(
                 command,
                 &self.evaluate_command(host, command, &ctx),
             )),
-            Ok(_) => {
-                CoreError::invalid_input("/ctx", "the context must be a JSON object").to_json()
-            }
             Err(e) => e.to_json(),
         }
     }
@@ -758,4 +805,47 @@ pub fn version_json() -> String {
     to_json(
         &serde_json::json!({ "version": version(), "crate": env!("CARGO_PKG_VERSION"), "schema": SCHEMA_VERSION }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the context reader answered when it read every context through a `Value`.
+    fn through_value(text: &str) -> Result<EvaluateContext, String> {
+        match parse_json(text, "/ctx") {
+            Ok(v) if v.is_null() || v.is_object() => Ok(EvaluateContext {
+                home: str_at(&v, "home"),
+                cwd: str_at(&v, "cwd"),
+                os: str_at(&v, "os"),
+            }),
+            Ok(_) => Err("the context must be a JSON object".into()),
+            Err(e) => Err(e.message),
+        }
+    }
+
+    #[test]
+    fn the_direct_context_reader_answers_like_the_value_reader() {
+        for text in [
+            "",
+            "  ",
+            "null",
+            "{}",
+            r#"{"home":"/h","cwd":"/w","os":"macos"}"#,
+            r#" {"home":5,"cwd":null,"os":["x"],"other":{"a":[1,2]}}"#,
+            r#"{"home":"/a","home":"/b"}"#,
+            r#"{"cwd":"/w\u00e9\n"}"#,
+            r#"{"home":"/h""#,
+            "{",
+            "[1,2]",
+            r#"["/h","/w"]"#,
+            "5",
+            r#""text""#,
+            "nul",
+            "{} x",
+        ] {
+            let direct = EvaluateContext::parse(text).map_err(|e| e.message);
+            assert_eq!(direct, through_value(text), "{text:?}");
+        }
+    }
 }

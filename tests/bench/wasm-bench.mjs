@@ -27,13 +27,25 @@ const passes = Number(opt("--passes") || 3);
 const text = fs.readFileSync(path.join(corpora, "tldr.txt"), "utf8");
 const lines = (text.endsWith("\n") ? text.slice(0, -1) : text).split("\n");
 
+const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.round((sorted.length - 1) * p))];
+
+// `samplesMs` holds pass after pass, one sample per line in file order. Besides the quantiles
+// of all samples, the p99 over lines of each line's median across passes: a line's own
+// latency with the machine's one-off stalls (timer ticks, other tenants) voted out, which on
+// a shared 2-core VM add ~10 µs to the all-samples p99.
 function stats(samplesMs, bestTotalMs) {
   const s = Float64Array.from(samplesMs).sort();
-  const q = (p) => s[Math.min(s.length - 1, Math.round((s.length - 1) * p))];
+  const q = (p) => quantile(s, p);
   const mean = s.reduce((a, b) => a + b, 0) / s.length;
+  const medians = Float64Array.from(lines, (_, i) => {
+    const own = [];
+    for (let k = i; k < samplesMs.length; k += lines.length) own.push(samplesMs[k]);
+    return quantile(own.sort((a, b) => a - b), 0.5);
+  }).sort();
   return {
     p50_us: q(0.5) * 1000,
     p99_us: q(0.99) * 1000,
+    p99_line_median_us: quantile(medians, 0.99) * 1000,
     mean_us: mean * 1000,
     max_us: s[s.length - 1] * 1000,
     total_ms: bestTotalMs,
@@ -101,11 +113,12 @@ rows.push(["wasm `evaluateCommand` (Node " + process.versions.node + ")", wasm])
 rows.push([`tree-sitter-bash parse only (web-tree-sitter, openclaw ${ocPkg.version})`, ts]);
 const f = (x, d = 2) => (x === undefined ? "–" : x.toFixed(d));
 console.log(`phase 4 benchmark: ${lines.length} tldr.txt lines, ${passes} measured passes after one warm-up pass (checksum ${sink})\n`);
-console.log("| engine | p50 (µs) | p99 (µs) | mean (µs) | max (µs) | total (ms) | lines/s |");
-console.log("|---|---:|---:|---:|---:|---:|---:|");
+console.log("| engine | p50 (µs) | p99 (µs) | p99 of line medians (µs) | mean (µs) | max (µs) | total (ms) | lines/s |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const [name, r] of rows) {
-  console.log(`| ${name} | ${f(r.p50_us)} | ${f(r.p99_us)} | ${f(r.mean_us)} | ${f(r.max_us, 1)} | ${f(r.total_ms, 1)} | ${f(r.lines_per_s, 0)} |`);
+  console.log(`| ${name} | ${f(r.p50_us)} | ${f(r.p99_us)} | ${f(r.p99_line_median_us)} | ${f(r.mean_us)} | ${f(r.max_us, 1)} | ${f(r.total_ms, 1)} | ${f(r.lines_per_s, 0)} |`);
 }
 const ratio = ts.total_ms / wasm.total_ms;
 console.log(`\nwasm vs tree-sitter (total time over the file): tree-sitter parse takes ${ratio.toFixed(2)}× the time of the full wasm evaluation`);
-console.log(`targets (P4-R49): wasm p99 < 50 µs: ${wasm.p99_us < 50 ? "met" : "NOT met"}; ≥ 10× faster than tree-sitter: ${ratio >= 10 ? "met" : "NOT met"}`);
+const met = (ok) => (ok ? "met" : "NOT met");
+console.log(`targets (P4-R49): wasm p99 < 50 µs: all samples ${f(wasm.p99_us, 1)} µs (${met(wasm.p99_us < 50)}), line medians ${f(wasm.p99_line_median_us, 1)} µs (${met(wasm.p99_line_median_us < 50)}); ≥ 10× faster than tree-sitter: ${met(ratio >= 10)}`);

@@ -411,6 +411,12 @@ fn proc_files(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
                 .filter_map(|r| r.target.as_deref().map(|v| (v, r.span))),
         );
     for (v, span) in values {
+        // A candidate's last segment is part of `v`: without `.`, `mem` or `environ` in `v`,
+        // no candidate can name one of these files.
+        use crate::shell::paths::{has_any_byte, has_substr};
+        if !(has_any_byte(v, b".") || has_substr(v, "mem") || has_substr(v, "environ")) {
+            continue;
+        }
         let hit = candidates(v).any(|(cand, _)| {
             // Only a path whose last segment is `environ`, `mem`, `.` or `..` can resolve to
             // `/proc/<pid>/environ|mem`; skip the resolution for everything else.
