@@ -95,7 +95,10 @@ pub struct CallIds {
 
 /// The context of `evaluateCommand`: `home`, `cwd` and `os`, each used only when it is a
 /// string; other keys and other value types are ignored.
+// `deny_unknown_fields` only sends other keys to the general reader (see `parse`), which
+// validates them as it always did (lone surrogates, nesting depth).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EvaluateContext {
     /// Home directory (asked from the host when missing).
     #[serde(default, deserialize_with = "string_or_none")]
@@ -117,9 +120,9 @@ fn string_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Strin
 }
 
 impl EvaluateContext {
-    /// Reads the context from JSON text: an object, `null` or blank. Read straight into the
-    /// struct rather than through a `Value` tree: the CLI and the benchmark call this once
-    /// per command (P4-R49).
+    /// Reads the context from JSON text: an object, `null` or blank. An object with only the
+    /// three keys is read straight into the struct rather than through a `Value` tree: the
+    /// CLI and the benchmark call this once per command (P4-R49).
     pub fn parse(text: &str) -> Result<EvaluateContext, CoreError> {
         if text.trim_start().starts_with('{') && text.len() <= MAX_EVENT_BYTES {
             if let Ok(ctx) = crate::json::from_str(text) {
@@ -843,9 +846,18 @@ mod tests {
             r#""text""#,
             "nul",
             "{} x",
+            r#"{"a":"\udc00"}"#,
+            r#"{"home":"\udc00"}"#,
+            r#"{"cwd":"/w","a":1}"#,
         ] {
             let direct = EvaluateContext::parse(text).map_err(|e| e.message);
             assert_eq!(direct, through_value(text), "{text:?}");
         }
+        let deep = format!("{}1{}", r#"{"home":{"a":"#.repeat(300), "}}".repeat(300));
+        assert!(EvaluateContext::parse(&deep).is_err());
+        assert_eq!(
+            EvaluateContext::parse(&deep).map_err(|e| e.message),
+            through_value(&deep)
+        );
     }
 }
