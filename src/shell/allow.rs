@@ -96,28 +96,32 @@ fn command_reason(i: usize, c: &ExecCommand, cfg: &BashSecurityConfig) -> Option
     Some(Reason::liftable("exec.ask.unlisted", msg, i))
 }
 
+/// Wrappers whose carried command is classified in their place (all in `tables::WRAPPERS`,
+/// which a unit test checks).
+const TRANSPARENT_WRAPPERS: &[&str] = &[
+    "env",
+    "timeout",
+    "nice",
+    "nohup",
+    "setsid",
+    "stdbuf",
+    "time",
+    "command",
+    "builtin",
+    "xargs",
+    "ionice",
+    "unbuffer",
+    "caffeinate",
+];
+
 fn is_transparent_wrapper(c: &ExecCommand) -> bool {
-    matches!(
-        c.base_name(),
-        Some(
-            "env"
-                | "timeout"
-                | "nice"
-                | "nohup"
-                | "setsid"
-                | "stdbuf"
-                | "time"
-                | "command"
-                | "builtin"
-                | "xargs"
-                | "ionice"
-                | "unbuffer"
-                | "caffeinate"
+    // One index lookup settles most commands before the list is scanned.
+    c.base_name()
+        .is_some_and(|n| tables::is(n, Classes::WRAPPER) && tables::has(TRANSPARENT_WRAPPERS, n))
+        && matches!(
+            super::wrappers::carried(c),
+            super::wrappers::Carried::Command { .. }
         )
-    ) && matches!(
-        super::wrappers::carried(c),
-        super::wrappers::Carried::Command { .. }
-    )
 }
 
 fn opt(args: &[Arg], f: &str) -> bool {
@@ -518,4 +522,16 @@ pub fn is_version_query(model: &Model) -> bool {
                     .first()
                     .is_some_and(|a| a.is("--version") || a.is("--help"))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transparent_wrappers_are_indexed_wrappers() {
+        for w in TRANSPARENT_WRAPPERS {
+            assert!(tables::is(w, Classes::WRAPPER), "{w}");
+        }
+    }
 }

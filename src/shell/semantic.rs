@@ -117,14 +117,22 @@ impl ExecCommand {
     // Called for nearly every byte or word; the size-optimised wasm build would not inline it.
     #[inline(always)]
     pub fn name(&self) -> Option<&str> {
-        self.argv.first().and_then(|a| a.value.as_deref())
+        // Plain matches: the size-optimised wasm build calls `Option::map`/`and_then`
+        // closures out of line.
+        match self.argv.first() {
+            Some(Arg { value: Some(v), .. }) => Some(v.as_str()),
+            _ => None,
+        }
     }
 
     /// The basename of the command name (`/usr/bin/rm` → `rm`).
     // Called for nearly every byte or word; the size-optimised wasm build would not inline it.
     #[inline(always)]
     pub fn base_name(&self) -> Option<&str> {
-        self.name().map(crate::shell::paths::basename)
+        match self.name() {
+            Some(n) => Some(crate::shell::paths::basename(n)),
+            None => None,
+        }
     }
 
     /// Arguments after the name.
