@@ -47,6 +47,8 @@ pub mod runtime;
 pub mod session_memory;
 pub mod shell;
 pub mod sorted;
+#[cfg(test)]
+mod test_corpora;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

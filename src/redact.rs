@@ -7,6 +7,8 @@
 //! style option values, and assignments to variables whose name contains `TOKEN`, `SECRET`,
 //! `PASSWORD`, `PASSWD`, `API_KEY`, `APIKEY` or `PRIVATE_KEY`.
 
+use std::borrow::Cow;
+
 /// The replacement text.
 pub const REDACTED: &str = "[REDACTED]";
 
@@ -51,10 +53,37 @@ pub fn is_secret_name(name: &str) -> bool {
 
 /// Replaces secrets in free text with `[REDACTED]`.
 pub fn redact_text(text: &str) -> String {
-    let s = headers(text);
-    let s = userinfo(&s);
-    let s = options(&s);
-    assignments(&s)
+    // Each pass runs only when the text holds what it needs to change anything (a `:` after a
+    // header name, `://`, a secret option fragment, an `=`): every journalled decision is
+    // redacted, and most command texts need none of the four (a unit test compares this with
+    // running all passes over the corpora).
+    let mut s = Cow::Borrowed(text);
+    if s.as_bytes().contains(&b':') {
+        s = Cow::Owned(headers(&s));
+    }
+    if s.contains("://") {
+        s = Cow::Owned(userinfo(&s));
+    }
+    if SECRET_OPTIONS
+        .iter()
+        .any(|k| contains_ignore_ascii_case(&s, k))
+    {
+        s = Cow::Owned(options(&s));
+    }
+    if s.as_bytes().contains(&b'=') {
+        s = Cow::Owned(assignments(&s));
+    }
+    s.into_owned()
+}
+
+/// Whether `hay` contains `needle` (lower-case ASCII), ignoring ASCII case.
+fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    n.is_empty()
+        || hay
+            .as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n))
 }
 
 fn is_word_byte(b: u8) -> bool {
@@ -245,6 +274,38 @@ fn assignments(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every pass, unconditionally: what `redact_text` computed before its pass guards.
+    fn all_passes(text: &str) -> String {
+        assignments(&options(&userinfo(&headers(text))))
+    }
+
+    #[test]
+    fn pass_guards_never_change_the_result() {
+        let mut lines: Vec<String> = Vec::new();
+        for name in ["tldr.txt", "nl2bash.txt"] {
+            lines.extend(crate::test_corpora::read(name).lines().map(str::to_string));
+        }
+        for extra in [
+            "curl -H 'AUTHORIZATION: Bearer x' -u a:b https://u:p@h/x --Api-Key=k TOKEN=1 y",
+            "mysql --PASSWORD secret -h db",
+            "x=1 Y_Secret=2 echo ftp://a@b",
+            "Cookie:1",
+            "--token",
+            "",
+        ] {
+            lines.push(extra.to_string());
+        }
+        let mut changed = 0;
+        for l in &lines {
+            let want = all_passes(l);
+            if want != *l {
+                changed += 1;
+            }
+            assert_eq!(redact_text(l), want, "{l}");
+        }
+        assert!(changed > 10, "{changed}");
+    }
 
     #[test]
     fn redaction_covers_the_listed_secret_forms() {

@@ -867,12 +867,7 @@ mod limits_and_robustness {
 mod corpus {
     use super::*;
 
-    fn corpora_dir() -> std::path::PathBuf {
-        match std::env::var_os("AGENT_OPS_CORPORA_DIR") {
-            Some(d) => std::path::PathBuf::from(d),
-            None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora"),
-        }
-    }
+    use crate::test_corpora::dir as corpora_dir;
 
     /// Parses every line; returns (parsed without error, total).
     fn rate(file: &str) -> (usize, usize) {
