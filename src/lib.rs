@@ -48,7 +48,7 @@ pub mod session_memory;
 pub mod shell;
 pub mod sorted;
 #[cfg(test)]
-mod test_corpora;
+mod test_support;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -284,7 +284,7 @@ mod tests {
     fn pass_guards_never_change_the_result() {
         let mut lines: Vec<String> = Vec::new();
         for name in ["tldr.txt", "nl2bash.txt"] {
-            lines.extend(crate::test_corpora::read(name).lines().map(str::to_string));
+            lines.extend(crate::test_support::read(name).lines().map(str::to_string));
         }
         for extra in [
             "curl -H 'AUTHORIZATION: Bearer x' -u a:b https://u:p@h/x --Api-Key=k TOKEN=1 y",

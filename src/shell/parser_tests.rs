@@ -867,7 +867,7 @@ mod limits_and_robustness {
 mod corpus {
     use super::*;
 
-    use crate::test_corpora::dir as corpora_dir;
+    use crate::test_support::dir as corpora_dir;
 
     /// Parses every line; returns (parsed without error, total).
     fn rate(file: &str) -> (usize, usize) {

@@ -597,13 +597,13 @@ fn find_exec(args: &[Arg]) -> Carried {
 mod tests {
     use super::*;
     use crate::shell::policy::analyse;
-    use crate::shell::{BashSecurityConfig, EvalContext, Os};
+    use crate::shell::{BashSecurityConfig, Os};
 
     /// The name pre-check of [`carried`] never hides what [`carried_by`] would find: over
     /// every command name of the tldr corpus and of the tables, with typical arguments.
     #[test]
     fn the_name_precheck_never_hides_a_carried_command() {
-        let corpus = crate::test_corpora::read("tldr.txt");
+        let corpus = crate::test_support::read("tldr.txt");
         let mut names: Vec<&str> = corpus
             .lines()
             .filter_map(|l| l.split_whitespace().next())
@@ -622,13 +622,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert!(names.len() > 500, "{}", names.len());
-        let ctx = EvalContext {
-            home: "/home/u".into(),
-            cwd: "/home/u/ws".into(),
-            workspace: "/home/u/ws".into(),
-            os: Os::Linux,
-            env_keys: Vec::new(),
-        };
+        let ctx = crate::test_support::eval_ctx(Os::Linux);
         let cfg = BashSecurityConfig::default();
         let mut carrying = 0;
         for name in names {

@@ -1030,13 +1030,7 @@ mod tests {
     use crate::shell::{evaluate, BashSecurityConfig, EvalContext, Evaluation, Os, Verdict};
 
     fn eval(cmd: &str) -> Evaluation {
-        let ctx = EvalContext {
-            home: "/home/u".into(),
-            cwd: "/home/u/ws".into(),
-            workspace: "/home/u/ws".into(),
-            os: Os::Linux,
-            env_keys: Vec::new(),
-        };
+        let ctx = crate::test_support::eval_ctx(Os::Linux);
         evaluate(cmd, &ctx, &BashSecurityConfig::default())
     }
 

@@ -1170,15 +1170,7 @@ mod tests {
     use super::*;
     use crate::shell::{evaluate, BashSecurityConfig, Verdict};
 
-    fn ctx(os: Os) -> EvalContext {
-        EvalContext {
-            home: "/home/u".into(),
-            cwd: "/home/u/ws".into(),
-            workspace: "/home/u/ws".into(),
-            os,
-            env_keys: Vec::new(),
-        }
-    }
+    use crate::test_support::eval_ctx as ctx;
 
     fn has21(cmd: &str, sev: Severity) -> bool {
         let e = evaluate(cmd, &ctx(Os::Linux), &BashSecurityConfig::default());

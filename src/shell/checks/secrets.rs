@@ -644,13 +644,7 @@ mod tests {
     use crate::shell::{evaluate, BashSecurityConfig, Os, Verdict};
 
     fn ctx() -> EvalContext {
-        EvalContext {
-            home: "/home/u".into(),
-            cwd: "/home/u/ws".into(),
-            workspace: "/home/u/ws".into(),
-            os: Os::Linux,
-            env_keys: Vec::new(),
-        }
+        crate::test_support::eval_ctx(Os::Linux)
     }
 
     fn sev23(cmd: &str) -> Option<Severity> {

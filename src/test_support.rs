@@ -1,7 +1,20 @@
-//! The shared command corpora for unit tests: `AGENT_OPS_CORPORA_DIR`, or `../shared/corpora`
-//! next to the crate (see the corpora README). A missing corpus fails the test that needs it.
+//! Shared helpers of the unit tests: the command corpora (`AGENT_OPS_CORPORA_DIR`, or
+//! `../shared/corpora` next to the crate; a missing corpus fails the test that needs it) and the
+//! evaluation context the phase 4 tests use.
 
+use crate::shell::{EvalContext, Os};
 use std::path::PathBuf;
+
+/// Home `/home/u`, working directory and workspace `/home/u/ws`, on `os`.
+pub(crate) fn eval_ctx(os: Os) -> EvalContext {
+    EvalContext {
+        home: "/home/u".into(),
+        cwd: "/home/u/ws".into(),
+        workspace: "/home/u/ws".into(),
+        os,
+        env_keys: Vec::new(),
+    }
+}
 
 /// The corpora directory.
 pub(crate) fn dir() -> PathBuf {
