@@ -147,10 +147,7 @@ fn write_result(
     ev: &Evaluation,
 ) -> std::io::Result<()> {
     if json {
-        let line = serde_json::to_string(&cli_record(command, ev)).unwrap_or_else(|_| {
-            "{\"verdict\":\"deny\",\"reason\":\"exec.deny.internal_error\"}".into()
-        });
-        writeln!(out, "{line}")?;
+        writeln!(out, "{}", cli_record(command, ev).to_json())?;
     } else {
         let escaped = command
             .replace('\\', "\\\\")

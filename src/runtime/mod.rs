@@ -794,10 +794,9 @@ impl Runtime {
     /// `evaluate_command` with JSON text in and out (P4-R46 field order).
     pub fn evaluate_command_json(&self, host: &dyn Host, command: &str, ctx_json: &str) -> String {
         match EvaluateContext::parse(ctx_json) {
-            Ok(ctx) => to_json(&shell::cli_record(
-                command,
-                &self.evaluate_command(host, command, &ctx),
-            )),
+            Ok(ctx) => {
+                shell::cli_record(command, &self.evaluate_command(host, command, &ctx)).to_json()
+            }
             Err(e) => e.to_json(),
         }
     }

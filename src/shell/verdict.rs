@@ -37,6 +37,17 @@ pub enum Severity {
     Deny,
 }
 
+impl Severity {
+    /// `info`, `ask` or `deny` (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Ask => "ask",
+            Severity::Deny => "deny",
+        }
+    }
+}
+
 /// The seven check categories (P4 §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -55,6 +66,21 @@ pub enum Category {
     Persistence,
     /// Checks 22–23.
     Escalation,
+}
+
+impl Category {
+    /// The serde name (`text`, `structural`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Text => "text",
+            Category::Structural => "structural",
+            Category::Encoding => "encoding",
+            Category::Bash => "bash",
+            Category::Zsh => "zsh",
+            Category::Persistence => "persistence",
+            Category::Escalation => "escalation",
+        }
+    }
 }
 
 /// One finding of one check, with the byte span it is about.
