@@ -6,6 +6,7 @@
 # Usage: bash scripts/e2e.sh [test files or node --test options...]
 # Environment:
 #   AGENT_OPS_E2E_CONCURRENCY  test files run at once (default 4; each OpenClaw start takes ~15 s)
+#   AGENT_OPS_E2E_TIME_SCALE   factor ≥ 1 on every test deadline (default 2.5; tests/e2e/lib/time-scale.mjs)
 #   AGENT_OPS_E2E_KEEP=1       keep the temp dir of a failed scenario
 #   AGENT_OPS_E2E_PLUGIN_DIR   plugin root to test (default <repo>/pkg)
 set -euo pipefail

@@ -7,9 +7,9 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { checkPrerequisites, createScenario, withDiagnostics, marker, onlyPhases } from "./lib/harness.mjs";
+import { checkPrerequisites, createScenario, withDiagnostics, marker, onlyPhases, scaled } from "./lib/harness.mjs";
 
-const TIMEOUT = 420_000;
+const TIMEOUT = scaled(420_000);
 
 function budgetDecisions(s, sessionKey) {
   return s.readDecisions().filter((d) => d.phase === "budget" && d.sessionKey === sessionKey);
@@ -129,7 +129,7 @@ describe("phase 2 loop termination and budgets (gateway)", { concurrency: false 
       assert.equal(run.code, 0, `exit ${run.code}`);
       // The child runs after the parent yields; wait for its run to end.
       const childLine = () => runsJournal(s).find((r) => /:subagent:/.test(r.sessionKey ?? ""));
-      const deadline = Date.now() + 90_000;
+      const deadline = Date.now() + scaled(90_000);
       while (Date.now() < deadline && !childLine()) await new Promise((r) => setTimeout(r, 500));
       const line = childLine();
       assert.ok(line, "no runs-journal line for the child run");
@@ -162,7 +162,7 @@ describe("phase 2 loop termination and budgets (gateway)", { concurrency: false 
       assert.equal(r1.code, 0, `exit ${r1.code}`);
       // llm_output arrives after agent_end: wait for the session file to carry the usage.
       const file = path.join(s.pluginStateDir, "budget");
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + scaled(20_000);
       let used = 0;
       while (Date.now() < deadline) {
         for (const n of fs.existsSync(file) ? fs.readdirSync(file) : []) {

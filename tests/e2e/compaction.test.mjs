@@ -10,9 +10,9 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { checkPrerequisites, createScenario, withDiagnostics, marker, onlyPhases } from "./lib/harness.mjs";
+import { checkPrerequisites, createScenario, withDiagnostics, marker, onlyPhases, scaled } from "./lib/harness.mjs";
 
-const TIMEOUT = 420_000;
+const TIMEOUT = scaled(420_000);
 const CLEARED = "[Old tool result content cleared]";
 const SECTIONS = [
   "Primary request and intent",
@@ -155,6 +155,9 @@ describe("phase 1 compaction governance (gateway)", { concurrency: true }, () =>
       contextWindow: 32000,
       pluginConfig: onlyPhases({ compaction: { enabled: true } }),
       configPatch: engineSlot,
+      // (f) needs OpenClaw's pre-compaction memory-flush runs, which do not happen when
+      // `plugins.allow` holds only our plugin (measured: no flush run in two tries): load the bundled set.
+      pluginAllowlist: false,
       script: {
         steps: [
           // Summarizer requests (no tools offered) of the failing session: HTTP 500, always.

@@ -2,9 +2,9 @@
 // (manifest configSchema, additionalProperties:false) before anything runs, naming the key.
 import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
-import { checkPrerequisites, withScenario, marker } from "./lib/harness.mjs";
+import { checkPrerequisites, withScenario, marker, scaled } from "./lib/harness.mjs";
 
-const TIMEOUT = 240_000;
+const TIMEOUT = scaled(240_000);
 const ENTRY = "plugins.entries.agent-ops.config";
 
 /** All validation issues as "path: message" lines, from the --json envelope and from stderr. */

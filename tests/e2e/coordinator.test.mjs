@@ -7,11 +7,11 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { checkPrerequisites, createScenario, withDiagnostics, marker, onlyPhases } from "./lib/harness.mjs";
+import { checkPrerequisites, createScenario, withDiagnostics, marker, onlyPhases, scaled } from "./lib/harness.mjs";
 
-const TIMEOUT = 400_000;
+const TIMEOUT = scaled(400_000);
 
-async function waitFor(what, fn, timeoutMs = 90_000) {
+async function waitFor(what, fn, timeoutMs = scaled(90_000)) {
   const t0 = Date.now();
   for (;;) {
     const v = fn();
@@ -75,7 +75,7 @@ describe("phase 6 coordinator resume integrity (gateway)", { concurrency: false 
       assert.match(spawned.childSessionKey, /^agent:main:subagent:/);
       assert.equal(spawned.parentSessionKey, key);
       assert.match(spawned.task ?? "", /research how the build works/);
-      await waitFor("the worker's model request to start", () => fs.readFileSync(s.openclawLog, "utf8").includes("[Subagent Task]") || s.modelLog().some((e) => e.matched === "worker:slow"), 30_000).catch(() => null);
+      await waitFor("the worker's model request to start", () => fs.readFileSync(s.openclawLog, "utf8").includes("[Subagent Task]") || s.modelLog().some((e) => e.matched === "worker:slow"), scaled(30_000)).catch(() => null);
       const listed = await s.runCommand({ command: "/workers", sessionKey: key, expect: "worker(s) of" });
       assert.equal(listed.code, 0, listed.error ?? "");
       assert.match(listed.text, /researcher \(agent:main:subagent:[^)]+\): running; task: .*research how the build works/);

@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
-import { checkPrerequisites, createScenario, withDiagnostics, marker } from "./lib/harness.mjs";
+import { checkPrerequisites, createScenario, withDiagnostics, marker, scaled } from "./lib/harness.mjs";
 import { execThenReport, phase4Config, requestForStep, reasonCodes } from "./lib/scripts.mjs";
 
-const TIMEOUT = 300_000;
+const TIMEOUT = scaled(300_000);
 
 const rmMark = marker("rm");
 const echoMark = marker("echo");

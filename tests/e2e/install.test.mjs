@@ -4,10 +4,10 @@ import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { checkPrerequisites, withScenario, marker, findPluginTarball, PLUGIN_DIR, PLUGIN_ID } from "./lib/harness.mjs";
+import { checkPrerequisites, withScenario, marker, findPluginTarball, PLUGIN_DIR, PLUGIN_ID, scaled } from "./lib/harness.mjs";
 import { execThenReport, phase4Config, requestForStep } from "./lib/scripts.mjs";
 
-const TIMEOUT = 300_000;
+const TIMEOUT = scaled(300_000);
 
 function tarballOrFail() {
   const tgz = findPluginTarball();

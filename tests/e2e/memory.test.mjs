@@ -5,9 +5,9 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { checkPrerequisites, createScenario, withDiagnostics, marker, onlyPhases } from "./lib/harness.mjs";
+import { checkPrerequisites, createScenario, withDiagnostics, marker, onlyPhases, scaled } from "./lib/harness.mjs";
 
-const TIMEOUT = 300_000;
+const TIMEOUT = scaled(300_000);
 
 describe("phase 5 memory scoping (gateway)", { concurrency: false }, () => {
   let s;

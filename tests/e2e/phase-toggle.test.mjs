@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { checkPrerequisites, withScenario, marker, onlyPhases } from "./lib/harness.mjs";
+import { checkPrerequisites, withScenario, marker, onlyPhases, scaled } from "./lib/harness.mjs";
 import { execThenReport, requestForStep } from "./lib/scripts.mjs";
 
-const TIMEOUT = 300_000;
+const TIMEOUT = scaled(300_000);
 
 function assertThrowawayHome(s) {
   // Safety net: this scenario really runs `rm -rf <HOME>`; never let that be a real home.

@@ -2,9 +2,9 @@
 import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { checkPrerequisites, withScenario, PLUGIN_DIR, PLUGIN_ID } from "./lib/harness.mjs";
+import { checkPrerequisites, withScenario, PLUGIN_DIR, PLUGIN_ID, scaled } from "./lib/harness.mjs";
 
-const TIMEOUT = 240_000;
+const TIMEOUT = scaled(240_000);
 
 describe("plugin load (openclaw plugins inspect --runtime)", { concurrency: true }, () => {
   before(() => checkPrerequisites());

@@ -11,9 +11,9 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { checkPrerequisites, createScenario, withDiagnostics, marker, onlyPhases } from "./lib/harness.mjs";
+import { checkPrerequisites, createScenario, withDiagnostics, marker, onlyPhases, scaled } from "./lib/harness.mjs";
 
-const TIMEOUT = 300_000;
+const TIMEOUT = scaled(300_000);
 const NOTES_MARK = "agent-ops:job=session_notes";
 const LT_MARK = "agent-ops:job=memory_extract";
 
@@ -34,7 +34,7 @@ function scriptedNotes(tag) {
   return HEADERS.map(([h, d], i) => `${h}\n${d}\n${i === 0 ? `Release planning ${tag}` : i === 1 ? `${tag}: the release plan is drafted; next step is the canary.` : ""}\n`).join("\n");
 }
 
-async function waitFor(what, fn, timeoutMs = 60_000) {
+async function waitFor(what, fn, timeoutMs = scaled(60_000)) {
   const t0 = Date.now();
   for (;;) {
     const v = fn();
@@ -153,7 +153,7 @@ describe("phase 3 drain and replay across a gateway restart (gateway)", { concur
       assert.ok(fs.existsSync(path.join(s.pluginStateDir, "jobs", `${job}.json`)), "the job file is gone");
       assert.ok(!notesFiles(s.pluginStateDir).some((p) => fs.readFileSync(p, "utf8").includes("E2E-SLOW-NEVER-APPLIED")));
       await withDiagnostics(s, () => s.startGateway());
-      await waitFor("the replayed job to succeed", () => readJournal(s.pluginStateDir).some((r) => r.jobId === job && r.event === "succeeded"), 90_000);
+      await waitFor("the replayed job to succeed", () => readJournal(s.pluginStateDir).some((r) => r.jobId === job && r.event === "succeeded"), scaled(90_000));
       const events = readJournal(s.pluginStateDir).filter((r) => r.jobId === job).map((r) => r.event);
       assert.deepEqual(events, ["enqueued", "started", "started", "succeeded"]);
       const file = notesFiles(s.pluginStateDir).find((p) => fs.readFileSync(p, "utf8").includes("E2E-REPLAYED-CONTENT"));

@@ -5,7 +5,9 @@
 //   node command-client.mjs '<json options>'   options: {moduleUrl, url, token, sessionKey, message, idempotencyKey, expect}
 //
 // stdout: one JSON line {type:"reply", text, history} (text: the newest history entry containing
-// `expect`) or {type:"error", message}. Exits 0 on a reply, 1 otherwise (20 s limit).
+// `expect`) or {type:"error", message}. Exits 0 on a reply, 1 otherwise (20 s limit, times AGENT_OPS_E2E_TIME_SCALE).
+
+import { scaled } from "./time-scale.mjs";
 
 const opts = JSON.parse(process.argv[2] ?? "{}");
 const { GatewayClient } = await import(opts.moduleUrl);
@@ -36,7 +38,7 @@ function textsOf(history) {
 }
 
 async function poll() {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + scaled(20_000);
   let last = null;
   while (Date.now() < deadline) {
     try {
@@ -80,5 +82,5 @@ process.on("SIGTERM", () => finish(143));
 setTimeout(() => {
   emit({ type: "error", message: "timed out" });
   finish(1);
-}, 40_000).unref();
+}, scaled(40_000)).unref();
 client.start();
