@@ -44,8 +44,9 @@ describe("phase 6 coordinator resume integrity (gateway)", { concurrency: false 
           { id: "co:yield", match: { marker: coord, call: 2 }, toolCalls: [{ name: "sessions_yield", arguments: {} }] },
           // First: after the restart the coordinator's turn also carries the worker's task text.
           { id: "co:resume", match: { marker: resume }, text: "I will decide about the interrupted worker." },
-          // The worker is still thinking when the gateway dies.
-          { id: "worker:slow", match: { marker: worker }, text: "Research result.", delayMs: 120_000 },
+          // The worker is still thinking when the gateway dies, however slow the machine: the
+          // fake model ends this wait when the killed gateway's connection closes.
+          { id: "worker:slow", match: { marker: worker }, text: "Research result.", delayMs: 600_000 },
           // OpenClaw 2026.9.6 retains the interrupted child at the next start and runs it again.
           { id: "worker:again", match: { marker: worker, after: "worker:slow" }, text: "Research result after the restart.", times: 0 },
         ],

@@ -109,3 +109,47 @@ test("fake_model_cli_writes_port_file_and_stops_on_sigterm", async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("fake_model_delayed_reply_answers_after_its_delay_and_ends_early_when_abandoned", async () => {
+  const fm = await startFakeModel({
+    script: {
+      steps: [
+        { id: "quick", match: { marker: "QUICK" }, text: "late but here", delayMs: 100 },
+        { id: "hangup", match: { marker: "HANGUP" }, text: "never sent", delayMs: 600_000 },
+        { id: "closed", match: { marker: "CLOSED" }, text: "never sent", delayMs: 600_000 },
+      ],
+    },
+  });
+  const waitFor = async (fn) => {
+    for (let i = 0; i < 100 && !fn(); i++) await new Promise((r) => setTimeout(r, 20));
+    return fn();
+  };
+  try {
+    // A short delay still answers.
+    const t0 = Date.now();
+    const quick = await post(fm, { messages: [user("QUICK")] });
+    assert.ok(Date.now() - t0 >= 90, "the delay was not applied");
+    assert.equal(JSON.parse(quick.text).choices[0].message.content, "late but here");
+
+    // The client hangs up during a long delay: the wait ends, the request is logged as aborted.
+    const ac = new AbortController();
+    const hung = fetch(`${fm.baseUrl}/chat/completions`, { method: "POST", body: JSON.stringify({ messages: [user("HANGUP")] }), signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 200));
+    ac.abort();
+    await assert.rejects(hung);
+    const aborted = await waitFor(() => fm.requests.find((e) => e.matched === "hangup"));
+    assert.ok(aborted, "the abandoned request was never logged (its 600 s delay is still running)");
+    assert.equal(aborted.aborted, true);
+
+    // The server closes during a long delay: close() does not wait for it.
+    const pending = fetch(`${fm.baseUrl}/chat/completions`, { method: "POST", body: JSON.stringify({ messages: [user("CLOSED")] }) });
+    await new Promise((r) => setTimeout(r, 200));
+    const c0 = Date.now();
+    await fm.close();
+    assert.ok(Date.now() - c0 < 5_000, "close() waited for a scripted delay");
+    await assert.rejects(pending);
+    assert.equal(fm.requests.find((e) => e.matched === "closed")?.aborted, true);
+  } finally {
+    await fm.close();
+  }
+});

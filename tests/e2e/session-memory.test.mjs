@@ -5,7 +5,8 @@
 //
 // OpenClaw 2026.9.6 waits at SIGTERM for plugin work started from a service (its shutdown drain
 // policy, up to 315 s), so a short delay would simply finish during the stop. The scripted job
-// therefore takes 60 s: the harness sends SIGTERM, waits 15 s, then SIGKILLs the gateway, as a
+// therefore never answers in time (600 s; the fake model ends the wait when the killed gateway's
+// connection closes): the harness sends SIGTERM, waits 15 s, then SIGKILLs the gateway, as a
 // supervisor does with a gateway that will not exit; the job is then provably unfinished.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -124,7 +125,7 @@ describe("phase 3 drain and replay across a gateway restart (gateway)", { concur
       script: {
         steps: [
           { id: "d:reply", match: { marker: ask, tools: "some" }, text: "Done for now.", usage: { prompt_tokens: 12_000, completion_tokens: 40 } },
-          { id: "d:notes-slow", match: { marker: NOTES_MARK, tools: "none" }, text: scriptedNotes("E2E-SLOW-NEVER-APPLIED"), delayMs: 60_000 },
+          { id: "d:notes-slow", match: { marker: NOTES_MARK, tools: "none" }, text: scriptedNotes("E2E-SLOW-NEVER-APPLIED"), delayMs: 600_000 },
           { id: "d:notes-replay", match: { marker: NOTES_MARK, tools: "none", after: "d:notes-slow" }, text: scriptedNotes("E2E-REPLAYED-CONTENT") },
           { id: "d:resume", match: { marker: resume, tools: "some" }, text: "Resumed." },
         ],

@@ -31,7 +31,9 @@
 //         "text": "The tool said: {{lastToolResult}}",
 //         "error": { "status": 500, "body": { "error": { "message": "boom" } } },
 //         "usage": { "prompt_tokens": 1000, "completion_tokens": 20 },           // optional
-//         "delayMs": 0                                                           // optional
+//         "delayMs": 0                                                           // optional; the wait ends
+//                                                 // early when the client goes away or the server closes
+//                                                 // (logged with "aborted": true, nothing sent)
 //       }
 //     ],
 //     "fallback": { "text": "..." }               // reply when nothing matches (default: a fixed text)
@@ -184,6 +186,22 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
   };
 
   const sockets = new Set();
+  // Scripted delays in progress: each ends when its time is up, its client hangs up (a killed
+  // gateway), or the server closes, so a long "still thinking" step never outlives its test.
+  let closing = false;
+  const delays = new Set();
+  const delay = (ms, res) =>
+    new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        res.off("close", end);
+        delays.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      res.once("close", end);
+      delays.add(end);
+    });
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
@@ -269,7 +287,13 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
       systemTail: info.system.slice(-8000),
       matched: step ? step.id : null,
     };
-    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    if (reply.delayMs) {
+      await delay(reply.delayMs, res);
+      if (res.destroyed || res.writableEnded || closing) {
+        record({ ...entry, aborted: true });
+        return;
+      }
+    }
 
     if (reply.error) {
       const status = reply.error.status ?? 500;
@@ -387,7 +411,9 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
     /** How often each step id was used. */
     usedSteps: () => Object.fromEntries(used),
     close() {
+      closing = true;
       return new Promise((resolve) => {
+        for (const end of [...delays]) end();
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       });
