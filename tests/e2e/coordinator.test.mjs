@@ -76,7 +76,8 @@ describe("phase 6 coordinator resume integrity (gateway)", { concurrency: false 
       assert.match(spawned.childSessionKey, /^agent:main:subagent:/);
       assert.equal(spawned.parentSessionKey, key);
       assert.match(spawned.task ?? "", /research how the build works/);
-      await waitFor("the worker's model request to start", () => fs.readFileSync(s.openclawLog, "utf8").includes("[Subagent Task]") || s.modelLog().some((e) => e.matched === "worker:slow"), scaled(30_000)).catch(() => null);
+      // (c) needs the worker mid-request when the gateway dies: its scripted reply is held back.
+      await waitFor("the worker's model request to be in flight", () => s.model.pending().some((e) => e.matched === "worker:slow"));
       const listed = await s.runCommand({ command: "/workers", sessionKey: key, expect: "worker(s) of" });
       assert.equal(listed.code, 0, listed.error ?? "");
       assert.match(listed.text, /researcher \(agent:main:subagent:[^)]+\): running; task: .*research how the build works/);

@@ -134,10 +134,11 @@ test("fake_model_delayed_reply_answers_after_its_delay_and_ends_early_when_aband
     // The client hangs up during a long delay: the wait ends, the request is logged as aborted.
     const ac = new AbortController();
     const hung = fetch(`${fm.baseUrl}/chat/completions`, { method: "POST", body: JSON.stringify({ messages: [user("HANGUP")] }), signal: ac.signal });
-    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(await waitFor(() => fm.pending().some((e) => e.matched === "hangup")), "the delayed request is not listed as pending");
     ac.abort();
     await assert.rejects(hung);
     const aborted = await waitFor(() => fm.requests.find((e) => e.matched === "hangup"));
+    assert.deepEqual(fm.pending(), [], "an ended delay is still listed as pending");
     assert.ok(aborted, "the abandoned request was never logged (its 600 s delay is still running)");
     assert.equal(aborted.aborted, true);
 

@@ -189,18 +189,22 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
   // Scripted delays in progress: each ends when its time is up, its client hangs up (a killed
   // gateway), or the server closes, so a long "still thinking" step never outlives its test.
   let closing = false;
+  // `waiting` holds the log entry of each request inside its delay (see `pending()`).
   const delays = new Set();
-  const delay = (ms, res) =>
+  const waiting = new Set();
+  const delay = (ms, res, entry) =>
     new Promise((resolve) => {
       const end = () => {
         clearTimeout(timer);
         res.off("close", end);
         delays.delete(end);
+        waiting.delete(entry);
         resolve();
       };
       const timer = setTimeout(end, ms);
       res.once("close", end);
       delays.add(end);
+      waiting.add(entry);
     });
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -288,7 +292,7 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
       matched: step ? step.id : null,
     };
     if (reply.delayMs) {
-      await delay(reply.delayMs, res);
+      await delay(reply.delayMs, res, entry);
       if (res.destroyed || res.writableEnded || closing) {
         record({ ...entry, aborted: true });
         return;
@@ -408,6 +412,8 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
       current = normaliseScript(next);
       used.clear();
     },
+    /** Requests inside their scripted delay right now (log entries; not in `requests` until they end). */
+    pending: () => [...waiting],
     /** How often each step id was used. */
     usedSteps: () => Object.fromEntries(used),
     close() {
