@@ -293,7 +293,7 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
     };
     if (reply.delayMs) {
       await delay(reply.delayMs, res, entry);
-      if (res.destroyed || res.writableEnded || closing) {
+      if (res.destroyed || closing) {
         record({ ...entry, aborted: true });
         return;
       }

@@ -1,6 +1,7 @@
 // One factor for every deadline of the e2e suite (how long a test waits for OpenClaw to do something),
 // so a slow or loaded machine gets more time without editing each test. Product timings that a test
-// asserts (an approval timeout, a scripted model delay, "fails at once") are NOT scaled with it.
+// asserts (an approval timeout, a scripted model delay) are NOT scaled with it; a bound that must stay
+// below one of them (approval.test.mjs's "fails at once") is capped so the test still tells them apart.
 //
 // Environment: AGENT_OPS_E2E_TIME_SCALE, a number ≥ 1 (default 2.5). The CI machines are shared
 // 2-core VMs on which OpenClaw's own start has been measured at 19 s idle and over 120 s under load
