@@ -41,6 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         workspace: "/home/u/ws".into(),
         os: Os::Linux,
         env_keys: Vec::new(),
+        ..Default::default()
     };
     let cfg = BashSecurityConfig::default();
 

@@ -13,6 +13,7 @@ fn main() {
         workspace: "/home/u/ws".into(),
         os: Os::Linux,
         env_keys: Vec::new(),
+        ..Default::default()
     };
     let cfg = BashSecurityConfig::default();
     // `@FILE` evaluates every line of FILE, N times over.

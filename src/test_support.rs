@@ -13,6 +13,7 @@ pub(crate) fn eval_ctx(os: Os) -> EvalContext {
         workspace: "/home/u/ws".into(),
         os,
         env_keys: Vec::new(),
+        ..Default::default()
     }
 }
 

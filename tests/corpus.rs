@@ -83,6 +83,7 @@ pub(crate) fn ctx() -> EvalContext {
         workspace: "/home/u/ws".into(),
         os: Os::Linux,
         env_keys: Vec::new(),
+        ..Default::default()
     }
 }
 

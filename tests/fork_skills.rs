@@ -14,6 +14,7 @@ fn p7_r21b_shipped_skills_are_valid_and_have_no_deny_finding() {
         workspace: "/home/u/ws".into(),
         os: Default::default(),
         env_keys: Vec::new(),
+        ..Default::default()
     };
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {

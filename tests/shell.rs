@@ -10,6 +10,7 @@ fn ctx() -> EvalContext {
         workspace: "/home/u/ws".into(),
         os: Os::Linux,
         env_keys: Vec::new(),
+        ..Default::default()
     }
 }
 

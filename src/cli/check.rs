@@ -46,6 +46,7 @@ fn parse_args(args: &[String], allow_flags: bool) -> Result<CheckArgs, ArgError>
             workspace: String::new(),
             os: Os::build_target(),
             env_keys: Vec::new(),
+            ..Default::default()
         },
         config: BashSecurityConfig::default(),
         command: None,

@@ -87,6 +87,7 @@ fn eval_ctx(env: &Env<'_>) -> EvalContext {
         workspace: env.workspace.to_string(),
         os: Default::default(),
         env_keys: Vec::new(),
+        ..Default::default()
     }
 }
 

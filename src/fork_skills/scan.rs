@@ -352,6 +352,7 @@ mod tests {
             workspace: "/home/u/ws".into(),
             os: Default::default(),
             env_keys: Vec::new(),
+            ..Default::default()
         }
     }
 

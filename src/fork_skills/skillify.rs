@@ -166,6 +166,7 @@ mod tests {
             workspace: "/w".into(),
             os: Default::default(),
             env_keys: Vec::new(),
+            ..Default::default()
         }
     }
 

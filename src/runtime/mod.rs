@@ -617,6 +617,7 @@ impl Runtime {
             cwd,
             os,
             env_keys: Vec::new(),
+            ..Default::default()
         };
         shell::evaluate(command, &ectx, cfg)
     }

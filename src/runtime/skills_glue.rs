@@ -304,6 +304,7 @@ fn save(active: &mut Active, host: &dyn Host, event: &Value, ctx: &Value, resp: 
         workspace: workspace.clone(),
         os: active.os(),
         env_keys: Vec::new(),
+        ..Default::default()
     };
     let req = match crate::fork_skills::skillify::validate(
         &params,

@@ -206,6 +206,7 @@ fn exec(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallIds) 
         workspace: env.workspace.clone(),
         os: env.os,
         env_keys: env_keys.clone(),
+        ..Default::default()
     };
     let ev = evaluate(command, &ectx, cfg);
     let details = json!({
@@ -306,6 +307,7 @@ fn process(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallId
                 workspace: env.workspace.clone(),
                 os: env.os,
                 env_keys: Vec::new(),
+                ..Default::default()
             };
             // Each line is a command for the shell reading the input; the strictest wins.
             let mut worst: Option<Evaluation> = None;

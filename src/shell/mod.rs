@@ -75,6 +75,30 @@ pub struct EvalContext {
     /// Keys (and string values) of the exec tool's `env` parameter: checked like prefix
     /// assignments (P4-R42).
     pub env_keys: Vec<(String, Option<String>)>,
+    /// The system temp directory (writes there count as workspace writes, issue 16 item 5).
+    /// Empty means `/tmp` (and `/var/tmp`); the Host fills it from `os.tmpdir()`.
+    pub tmp_dir: String,
+    /// OpenClaw runs this exec call inside its sandbox (`runProject: "sandbox"`, issue 16
+    /// item 6). Only the Host knows this; `false` when it cannot tell.
+    pub sandboxed: bool,
+    /// Whether the git repository around `cwd` has active hooks, as the Host found out
+    /// (issue 16 item 5). `Unknown` is read as "has hooks": git commands that run hooks
+    /// then run code.
+    pub repo_hooks: RepoHooks,
+}
+
+/// What the Host found about the hooks of the git repository a command runs in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RepoHooks {
+    /// Not looked up, unreadable, or no answer: treated as [`RepoHooks::Active`].
+    #[default]
+    Unknown,
+    /// No repository, or a repository without hooks: no non-`.sample` file in `.git/hooks`
+    /// and no `core.hooksPath`.
+    None,
+    /// At least one hook could run.
+    Active,
 }
 
 /// One check finding as the CLI prints it (P4-R46).
