@@ -7,6 +7,7 @@
 //! - `fork_skills`: phase 7 rules against the shipped skills.
 //! - `config`: the config type against the committed manifest (no drift).
 //! - `shell`, `shell_checks_a`, `shell_checks_b`: phase 4 acceptance cases (§16).
+//! - `shell_grants`: approval grants (issue 16 item 9).
 //! - `corpus`: phase 4 corpus gates (§15).
 //! - `memory`: phase 5 through the runtime over real temp directories (P5 §12).
 //! - `session_memory_crash`: kill -9 trials against the phase 3 job pipeline (issue 6).
@@ -38,3 +39,4 @@ mod session_memory_crash;
 mod shell;
 mod shell_checks_a;
 mod shell_checks_b;
+mod shell_grants;

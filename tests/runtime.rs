@@ -62,7 +62,14 @@ fn init_reports_phases_registrations_and_state_dir() {
     let commands: Vec<&str> = r.commands.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         commands,
-        ["budget", "memory", "workers", "skills-audit", "skillify"]
+        [
+            "grants",
+            "budget",
+            "memory",
+            "workers",
+            "skills-audit",
+            "skillify"
+        ]
     );
     let tools: Vec<&str> = r.tools.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(tools, ["agent_ops_workers", "agent_ops_skill_save"]);

@@ -6,6 +6,7 @@
 
 mod check;
 mod doctor;
+mod grants;
 mod memory;
 mod skills;
 
@@ -32,6 +33,8 @@ commands:
                      the agent's memory directories, caps, snapshot state and cost ledger (phase 5)
   skills [--openclaw-config FILE] [--workspace DIR] [--state-dir DIR]
                      effective skills, shadowing, invalid files, scanner findings, limits (phase 7)
+  grants [list | revoke ID | clear] [--openclaw-config FILE] [--state-dir DIR] [--json]
+                     exec approval grants stored by allow-always answers (phase 4)
   manifest [--write FILE]
                      print (or write) the generated openclaw.plugin.json
   version            print the crate and schema version
@@ -62,6 +65,7 @@ pub fn run(
             0
         }
         "memory" => memory::run(rest, stdout, stderr),
+        "grants" => grants::run(rest, stdout, stderr),
         "skills" => skills::run(rest, stdout, stderr),
         other => {
             let _ = writeln!(stderr, "agent-ops: unknown command `{other}`\n\n{USAGE}");

@@ -7,9 +7,9 @@
 mod types;
 
 pub use types::{
-    CommandSpec, CoreError, Diagnostic, EngineSpec, FailureMode, FailurePolicy, HookResponse,
-    HostInfo, InitResult, Job, JobKind, ModelCost, ModelInfo, PhaseReport, ProviderSpec,
-    Registration, ServiceSpec, ToolSpec,
+    AgentSandboxFacts, CommandSpec, CoreError, Diagnostic, EngineSpec, FailureMode, FailurePolicy,
+    HookResponse, HostInfo, InitResult, Job, JobKind, ModelCost, ModelInfo, PhaseReport,
+    ProviderSpec, Registration, SandboxFacts, ServiceSpec, ToolSpec,
 };
 
 mod budget_glue;
@@ -17,6 +17,7 @@ mod compaction_glue;
 mod coord_glue;
 mod memory_glue;
 mod session_glue;
+mod shell_glue;
 mod skills_glue;
 
 use crate::audit::{self, Action, Decision};
@@ -53,7 +54,7 @@ struct Active {
     /// Journals whose tail was checked for a torn line in this process.
     repaired: SortedSet<String>,
     /// Approval jobs awaiting `complete_job`.
-    pending: SortedMap<String, PendingApproval>,
+    pending: SortedMap<String, shell_glue::PendingApproval>,
     next_job: u64,
     /// Phase 1 state.
     governor: crate::compaction::Governor,
@@ -71,15 +72,6 @@ struct Active {
     skiller: crate::fork_skills::engine::Skiller,
     /// Config-write jobs awaiting `complete_job` (phase 7 disables denied skills).
     config_jobs: SortedMap<String, (String, String)>,
-}
-
-#[derive(Debug, Clone)]
-struct PendingApproval {
-    code: String,
-    session_key: Option<String>,
-    run_id: Option<String>,
-    tool_call_id: Option<String>,
-    command: String,
 }
 
 /// Common ids of an OpenClaw hook call.
@@ -304,9 +296,7 @@ impl Runtime {
             });
         }
         if config.phases.bash_security.enabled() {
-            result.registrations.extend(shell::hook::registrations(
-                config.phases.bash_security.settings(),
-            ));
+            shell_glue::init(&config, &mut result);
         }
         if config.phases.loop_budget.enabled() {
             budget_glue::init(&config, &info, &mut result);
@@ -425,44 +415,9 @@ impl Runtime {
         let wants = |key: &str| phase.is_none_or(|p| p == key);
         if wants("bashSecurity")
             && active.config.phases.bash_security.enabled()
-            && name == "before_tool_call"
+            && (name == "before_tool_call" || (phase.is_some() && name == "command:grants"))
         {
-            let env = shell::hook::HookEnv {
-                home: active.home(host),
-                workspace: active.workspace(host, ctx),
-                os: active.os(),
-                now_ms: host.now_ms(),
-            };
-            let out = shell::hook::before_tool_call(
-                active.config.phases.bash_security.settings(),
-                &env,
-                event,
-                &ids,
-            );
-            if let Some(pending) = out.approval {
-                let id = active.new_job_id(host);
-                active.pending.insert(
-                    id.clone(),
-                    PendingApproval {
-                        code: pending.code,
-                        session_key: ids.session_key.clone(),
-                        run_id: ids.run_id.clone(),
-                        tool_call_id: ids.tool_call_id.clone(),
-                        command: pending.command,
-                    },
-                );
-                resp.jobs.push(Job {
-                    id,
-                    kind: JobKind::Approval,
-                    phase: "bashSecurity".into(),
-                    payload: pending.payload,
-                    timeout_ms: pending.timeout_ms,
-                });
-            }
-            resp.ret = out.ret;
-            for d in out.decisions {
-                active.record(host, &mut resp, d, true);
-            }
+            shell_glue::dispatch(active, host, name, event, ctx, &ids, &mut resp);
         } else if wants("compaction")
             && active.config.phases.compaction.enabled()
             && compaction_glue::handles(name)
@@ -514,39 +469,7 @@ impl Runtime {
             });
             return Ok(resp);
         };
-        let decision = outcome
-            .get("decision")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown");
-        let slug = match decision {
-            "allow-once" => "allow_once",
-            "allow-always" => "allow_always",
-            "deny" => "deny",
-            "timeout" => "timeout",
-            "cancelled" => "cancelled",
-            _ => "unknown",
-        };
-        let action = if slug.starts_with("allow") {
-            Action::Allow
-        } else {
-            Action::Deny
-        };
-        let d = Decision {
-            v: audit::RECORD_VERSION,
-            at: host.now_ms(),
-            phase: "exec".into(),
-            code: format!("exec.approval.{slug}"),
-            action,
-            message: format!(
-                "Approval for a shell command ({}) resolved: {decision}.",
-                p.code
-            ),
-            session_key: p.session_key,
-            run_id: p.run_id,
-            tool_call_id: p.tool_call_id,
-            details: serde_json::json!({ "command": p.command, "askCode": p.code, "resolution": decision }),
-        };
-        active.record(host, &mut resp, d, true);
+        shell_glue::approval_done(active, host, p, outcome, &mut resp);
         Ok(resp)
     }
 

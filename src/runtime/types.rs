@@ -33,6 +33,39 @@ pub struct HostInfo {
     pub host_compaction_enabled: Option<bool>,
     /// `agents.defaults.compaction.timeoutSeconds`.
     pub compaction_timeout_seconds: Option<u64>,
+    /// The system temp directory (`os.tmpdir()`): writes there count as workspace writes.
+    pub tmp_dir: Option<String>,
+    /// OpenClaw's sandbox and exec-host settings, as configured (`runProject: "sandbox"`).
+    pub sandbox: SandboxFacts,
+}
+
+/// The OpenClaw settings that decide whether an exec call runs in its sandbox: copied from
+/// the config by the binding layer; the decision is `shell_glue::exec_sandboxed`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SandboxFacts {
+    /// `agents.defaults.sandbox.mode` (`off`, `non-main`, `all`).
+    pub mode: Option<String>,
+    /// `tools.exec.host` (`auto`, `sandbox`, `gateway`, `node`).
+    pub exec_host: Option<String>,
+    /// `tools.elevated.enabled`: the elevated escape hatch out of the sandbox.
+    pub elevated_enabled: Option<bool>,
+    /// Per-agent overrides (`agents.entries.<id>`).
+    pub agents: Vec<AgentSandboxFacts>,
+}
+
+/// One agent's overrides of [`SandboxFacts`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AgentSandboxFacts {
+    /// Agent id.
+    pub id: String,
+    /// `agents.entries.<id>.sandbox.mode`.
+    pub mode: Option<String>,
+    /// `agents.entries.<id>.tools.exec.host`.
+    pub exec_host: Option<String>,
+    /// `agents.entries.<id>.tools.elevated.enabled`.
+    pub elevated_enabled: Option<bool>,
 }
 
 /// One model entry of `models.providers.<provider>.models`.

@@ -34,6 +34,48 @@ pub struct BashSecurityConfig {
     pub tools: ToolsConfig,
     /// Also register through OpenClaw's trusted tool policy (P4-R44).
     pub trusted_policy: bool,
+    /// What an `allow-always` approval grants: scope and lifetime (issue 16 item 9).
+    pub grants: GrantsConfig,
+}
+
+/// `grants`: an `allow-always` answer stores a grant for the command's pattern.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct GrantsConfig {
+    /// `session` (default): the grant holds in the session it was given in; `agent`: in
+    /// every session of that agent.
+    pub scope: GrantScopeSetting,
+    /// Hours a grant lives (1 to 720).
+    pub ttl_hours: u64,
+}
+
+impl Default for GrantsConfig {
+    fn default() -> Self {
+        GrantsConfig {
+            scope: GrantScopeSetting::Session,
+            ttl_hours: 24,
+        }
+    }
+}
+
+/// `grants.scope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GrantScopeSetting {
+    /// One session.
+    Session,
+    /// Every session of one agent.
+    Agent,
+}
+
+impl GrantScopeSetting {
+    /// The stored scope.
+    pub fn scope(self) -> super::grants::GrantScope {
+        match self {
+            GrantScopeSetting::Session => super::grants::GrantScope::Session,
+            GrantScopeSetting::Agent => super::grants::GrantScope::Agent,
+        }
+    }
 }
 
 impl Default for BashSecurityConfig {
@@ -52,6 +94,7 @@ impl Default for BashSecurityConfig {
             limits: LimitsConfig::default(),
             tools: ToolsConfig::default(),
             trusted_policy: false,
+            grants: GrantsConfig::default(),
         }
     }
 }
@@ -258,6 +301,7 @@ impl BashSecurityConfig {
             1_000,
             600_000,
         );
+        c.range("grants.ttlHours", self.grants.ttl_hours, 1, 720);
         for (i, name) in self.read_only_extra.iter().enumerate() {
             let key = format!("readOnlyExtra[{i}]");
             if name.is_empty() || name.contains('/') || name.chars().any(char::is_whitespace) {

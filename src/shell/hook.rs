@@ -4,7 +4,11 @@
 //! expects: nothing (allow), `{block, blockReason}` (deny, or ask with `askAction: block`), or
 //! `{requireApproval}` (ask with `askAction: approve`). Every verdict becomes a decision.
 
-use super::{evaluate, BashSecurityConfig, EvalContext, Evaluation, Os, Severity, Verdict};
+use super::grants::{Grant, Pattern};
+use super::{
+    evaluate, evaluate_with_grants, BashSecurityConfig, EvalContext, Evaluation, Os, RepoHooks,
+    Severity, Verdict,
+};
 use crate::audit::{block_text, Action, Decision, RECORD_VERSION};
 use crate::runtime::{CallIds, FailureMode, FailurePolicy, Registration};
 use crate::shell::config::{AskAction, CodeModeSetting, ProcessMode};
@@ -23,7 +27,7 @@ pub const INTERNAL_ERROR_CODE: &str = "exec.deny.internal_error";
 const INTERNAL_ERROR_MESSAGE: &str = "the command could not be analysed; it was not run.";
 
 /// What the core knows about the environment of one hook call.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct HookEnv {
     /// Home directory.
     pub home: String,
@@ -33,6 +37,12 @@ pub struct HookEnv {
     pub os: Os,
     /// Now, ms since the Unix epoch.
     pub now_ms: i64,
+    /// The system temp directory (empty: `/tmp`).
+    pub tmp_dir: String,
+    /// OpenClaw runs exec calls in its sandbox.
+    pub sandboxed: bool,
+    /// Hooks of the repository around the workspace, as the Host found them.
+    pub repo_hooks: RepoHooks,
 }
 
 /// An approval the runtime must track until `complete_job`.
@@ -46,6 +56,8 @@ pub struct PendingApproval {
     pub payload: Value,
     /// Approval timeout.
     pub timeout_ms: u64,
+    /// What an `allow-always` answer grants (empty: only allow-once is offered).
+    pub grant: Vec<Pattern>,
 }
 
 /// Result of one `before_tool_call`.
@@ -117,12 +129,17 @@ fn deny(ids: &CallIds, now: i64, code: &str, message: &str, details: Value) -> H
     }
 }
 
+/// The grants that apply to the current call, loaded only when an ask could be lifted by
+/// one (issue 16 item 9): most calls never read the grants file.
+pub type GrantLoader<'a> = &'a dyn Fn() -> Vec<Grant>;
+
 /// Handles one `before_tool_call` event for `exec` or `process`.
 pub fn before_tool_call(
     cfg: &BashSecurityConfig,
     env: &HookEnv,
     event: &Value,
     ids: &CallIds,
+    grants: GrantLoader<'_>,
 ) -> HookOutcome {
     let tool = event.get("toolName").and_then(Value::as_str).unwrap_or("");
     let params = event.get("params").unwrap_or(&Value::Null);
@@ -131,7 +148,7 @@ pub fn before_tool_call(
         return code_mode(cfg, env, ids, tool);
     }
     match tool {
-        "exec" if cfg.tools.exec => exec(cfg, env, params, ids),
+        "exec" if cfg.tools.exec => exec(cfg, env, params, ids, grants),
         "process" => process(cfg, env, params, ids),
         _ => HookOutcome::default(),
     }
@@ -162,13 +179,20 @@ fn code_mode(cfg: &BashSecurityConfig, env: &HookEnv, ids: &CallIds, tool: &str)
                         .into(),
                 findings: Vec::new(),
                 reasons: Vec::new(),
+                grantable: Vec::new(),
             };
             verdict_outcome(cfg, env, ids, tool, "(code mode)", &ev, details)
         }
     }
 }
 
-fn exec(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallIds) -> HookOutcome {
+fn exec(
+    cfg: &BashSecurityConfig,
+    env: &HookEnv,
+    params: &Value,
+    ids: &CallIds,
+    grants: GrantLoader<'_>,
+) -> HookOutcome {
     let Some(command) = params.get("command").and_then(Value::as_str) else {
         let got = match params.get("command") {
             None => "no `command`".to_string(),
@@ -206,9 +230,18 @@ fn exec(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallIds) 
         workspace: env.workspace.clone(),
         os: env.os,
         env_keys: env_keys.clone(),
-        ..Default::default()
+        tmp_dir: env.tmp_dir.clone(),
+        sandboxed: env.sandboxed,
+        repo_hooks: env.repo_hooks,
     };
-    let ev = evaluate(command, &ectx, cfg);
+    let mut ev = evaluate(command, &ectx, cfg);
+    if ev.verdict == Verdict::Ask && !ev.grantable.is_empty() {
+        // Only an ask whose every reason a grant could lift is worth reading the grants for.
+        let active = grants();
+        if !active.is_empty() {
+            ev = evaluate_with_grants(command, &ectx, cfg, &active);
+        }
+    }
     let details = json!({
         "tool": "exec",
         "command": command,
@@ -277,6 +310,7 @@ fn process(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallId
             message,
             findings: Vec::new(),
             reasons: Vec::new(),
+            grantable: Vec::new(),
         };
         (ev, details)
     };
@@ -307,7 +341,9 @@ fn process(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallId
                 workspace: env.workspace.clone(),
                 os: env.os,
                 env_keys: Vec::new(),
-                ..Default::default()
+                tmp_dir: env.tmp_dir.clone(),
+                sandboxed: env.sandboxed,
+                repo_hooks: env.repo_hooks,
             };
             // Each line is a command for the shell reading the input; the strictest wins.
             let mut worst: Option<Evaluation> = None;
@@ -443,9 +479,21 @@ fn approval(
     details: Value,
 ) -> HookOutcome {
     let has_findings = ev.findings.iter().any(|f| f.severity >= Severity::Ask);
+    // `allow-always` only for an ask a pattern grant can lift: never for a finding (P4-R43).
+    let offer_always = !has_findings && !ev.grantable.is_empty();
     let mut desc = block_text(&ev.reason, &ev.message);
     for f in ev.findings.iter().filter(|f| f.severity >= Severity::Ask) {
         desc.push_str(&format!("\n- check {} {}: {}", f.id, f.name, f.message));
+    }
+    if offer_always {
+        desc.push_str(&format!(
+            "\nAllow always grants: {}.",
+            ev.grantable
+                .iter()
+                .map(|p| p.words.join(" "))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     desc.push_str(&format!("\nCommand:\n{}", numbered(command)));
     // OpenClaw refuses descriptions over 512 characters; the full command is in the journal.
@@ -467,7 +515,7 @@ fn approval(
             "severity": if has_findings { "critical" } else { "warning" },
             "timeoutMs": cfg.approval.timeout_ms,
             "timeoutReason": block_text("exec.ask.timeout", &format!("no approval within {timeout_s} s; the command was not run.")),
-            "allowedDecisions": ["allow-once", "deny"],
+            "allowedDecisions": if offer_always { json!(["allow-once", "allow-always", "deny"]) } else { json!(["allow-once", "deny"]) },
         }
     });
     HookOutcome {
@@ -485,6 +533,11 @@ fn approval(
             command: command.to_string(),
             payload: json!({ "tool": tool, "toolCallId": ids.tool_call_id, "reason": ev.reason }),
             timeout_ms: cfg.approval.timeout_ms,
+            grant: if offer_always {
+                ev.grantable.clone()
+            } else {
+                Vec::new()
+            },
         }),
     }
 }
@@ -499,6 +552,7 @@ mod tests {
             workspace: "/home/u/ws".into(),
             os: Os::Linux,
             now_ms: 0,
+            ..HookEnv::default()
         }
     }
 
@@ -515,6 +569,7 @@ mod tests {
                 &env(),
                 &json!({"toolName": "exec", "params": params}),
                 &ids,
+                &Vec::new,
             );
             assert_eq!(out.ret["block"], json!(true));
             assert!(out.ret["blockReason"]
@@ -528,12 +583,12 @@ mod tests {
     fn p4_t74_code_mode_is_audited_or_asked() {
         let ids = CallIds::default();
         let ev = json!({"toolName": "exec", "toolKind": "code_mode_exec", "params": {"code": "1"}});
-        let out = before_tool_call(&BashSecurityConfig::default(), &env(), &ev, &ids);
+        let out = before_tool_call(&BashSecurityConfig::default(), &env(), &ev, &ids, &Vec::new);
         assert_eq!(out.ret, Value::Null);
         assert_eq!(out.decisions[0].code, "exec.allow.code_mode");
         let mut cfg = BashSecurityConfig::default();
         cfg.tools.code_mode = CodeModeSetting::Ask;
-        let out = before_tool_call(&cfg, &env(), &ev, &ids);
+        let out = before_tool_call(&cfg, &env(), &ev, &ids, &Vec::new);
         assert_eq!(out.decisions[0].code, "exec.ask.code_mode");
         assert!(out.ret.get("requireApproval").is_some());
     }
@@ -548,6 +603,7 @@ mod tests {
                 &env(),
                 &json!({"toolName": "process", "params": params}),
                 &ids,
+                &Vec::new,
             )
         };
         let out = call(json!({"action": "write", "sessionId": "s", "data": "ls\nrm -rf /\n"}));
@@ -587,6 +643,7 @@ mod tests {
             &env(),
             &json!({"toolName": "process", "params": {"action": "write", "data": "rm -rf /"}}),
             &ids,
+            &Vec::new,
         );
         assert_eq!(out.ret, Value::Null);
     }
@@ -600,6 +657,7 @@ mod tests {
             message: "m".into(),
             findings: Vec::new(),
             reasons: Vec::new(),
+            grantable: Vec::new(),
         };
         let long = "echo x\n".repeat(200);
         let out = approval(
@@ -628,6 +686,7 @@ mod tests {
             message: "m".into(),
             findings: Vec::new(),
             reasons: Vec::new(),
+            grantable: Vec::new(),
         };
         cfg.ask_action = AskAction::Block;
         let out = verdict_outcome(

@@ -11,6 +11,8 @@ pub mod ast;
 mod checks;
 mod config;
 mod deny;
+pub mod grant_store;
+pub mod grants;
 pub mod hook;
 pub mod parser;
 pub mod paths;
@@ -23,9 +25,10 @@ mod wrappers;
 
 pub use config::{
     ApprovalConfig, AskAction, BashSecurityConfig, CodeModeSetting, Dialect, GlobOptionInjection,
-    LimitsConfig, OnExceed, ProcessMode, RulesConfig, ToolsConfig, Unlisted,
+    GrantScopeSetting, GrantsConfig, LimitsConfig, OnExceed, ProcessMode, RulesConfig, ToolsConfig,
+    Unlisted,
 };
-pub use policy::{evaluate, explain};
+pub use policy::{evaluate, evaluate_with_grants, explain};
 pub use rules::parse_rule;
 pub use verdict::{Category, Evaluation, Finding, Severity, Verdict};
 

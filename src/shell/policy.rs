@@ -3,8 +3,9 @@
 
 use super::ast::Span;
 use super::checks::{self, Findings};
+use super::grants::{self, Grant, Pattern};
 use super::parser::{parse, ParseLimits};
-use super::semantic::{analyze, Model, WalkLimits};
+use super::semantic::{analyze, ExecCommand, Model, WalkLimits};
 use super::verdict::{Evaluation, Severity, Verdict};
 use super::{allow, deny, rules, BashSecurityConfig, EvalContext, OnExceed, Unlisted};
 
@@ -224,7 +225,57 @@ pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> An
 /// Evaluates one command: allow / ask / deny with the winning reason (P4-R38, P4-R39).
 pub fn evaluate(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> Evaluation {
     let a = analyse(command, ctx, cfg);
-    decide(command, a, cfg)
+    decide(command, a, cfg, &[])
+}
+
+/// [`evaluate`] with the operator's grants that apply to this call (issue 16 item 9): a
+/// grant lifts the grantable liftable asks of the commands its patterns match, like an
+/// allow rule, and nothing else.
+pub fn evaluate_with_grants(
+    command: &str,
+    ctx: &EvalContext,
+    cfg: &BashSecurityConfig,
+    grants: &[Grant],
+) -> Evaluation {
+    let a = analyse(command, ctx, cfg);
+    decide(command, a, cfg, grants)
+}
+
+/// The first grant with a pattern that lifts `r` (a liftable ask of command `c`).
+fn lifting_grant<'g>(r: &Reason, c: &ExecCommand, grants: &'g [Grant]) -> Option<&'g Grant> {
+    if !r.liftable || !grants::grantable_code(&r.code) {
+        return None;
+    }
+    let own = grants::pattern_words(c)?;
+    grants.iter().find(|g| {
+        g.patterns
+            .iter()
+            .any(|p| p.class == r.code && p.words == own)
+    })
+}
+
+/// The patterns an `allow-always` answer would grant for this evaluation's remaining asks:
+/// every remaining reason must be a grantable liftable ask of a command with a pattern.
+fn grant_patterns(reasons: &[&Reason], model: &Model) -> Vec<Pattern> {
+    let mut out: Vec<Pattern> = Vec::new();
+    for r in reasons {
+        let words = r
+            .command
+            .and_then(|i| model.commands.get(i))
+            .filter(|_| r.liftable && grants::grantable_code(&r.code))
+            .and_then(grants::pattern_words);
+        let Some(words) = words else {
+            return Vec::new();
+        };
+        let p = Pattern {
+            words,
+            class: r.code.clone(),
+        };
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
 }
 
 fn deny_rank(code: &str) -> (u8, u32) {
@@ -274,7 +325,7 @@ fn ask_rank(code: &str) -> (u8, u32) {
     (3, u32::try_from(i).unwrap_or(u32::MAX))
 }
 
-fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig) -> Evaluation {
+fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]) -> Evaluation {
     let Analysis {
         findings,
         mut reasons,
@@ -289,6 +340,7 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig) -> Evaluation {
         message: reason.message.clone(),
         findings,
         reasons: all,
+        grantable: Vec::new(),
     };
     // (1) any deny source.
     let mut denies: Vec<&Reason> = reasons
@@ -320,12 +372,48 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig) -> Evaluation {
             && (cfg.unlisted == Unlisted::Allow
                 || r.command.is_some_and(|c| lifted_by_rule.contains(&c))))
     });
+    // Grants lift what is left, one reason at a time (issue 16 item 9).
+    let mut granted: Option<&Grant> = None;
+    if !grants.is_empty() {
+        reasons.retain(|r| {
+            let g = r
+                .command
+                .and_then(|i| model.commands.get(i))
+                .and_then(|c| lifting_grant(r, c, grants));
+            if g.is_some() && granted.is_none() {
+                granted = g;
+            }
+            g.is_none()
+        });
+    }
     let mut soft: Vec<&Reason> = reasons.iter().filter(|r| r.level == Verdict::Ask).collect();
     crate::sorted::sort_by_key(&mut soft, |r| ask_rank(&r.code));
     if let Some(first) = soft.first() {
         all.extend(soft.iter().map(|r| r.code.clone()));
+        let patterns = grant_patterns(&soft, &model);
         let first = (*first).clone();
-        return finish(Verdict::Ask, &first, dedup(all), findings);
+        let mut ev = finish(Verdict::Ask, &first, dedup(all), findings);
+        ev.grantable = patterns;
+        return ev;
+    }
+    if let Some(g) = granted {
+        let r = Reason {
+            code: "exec.allow.grant".into(),
+            level: Verdict::Allow,
+            message: format!(
+                "allowed by grant {} ({}), given for `{}`.",
+                g.id,
+                g.patterns
+                    .iter()
+                    .map(Pattern::display)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                g.example
+            ),
+            liftable: false,
+            command: None,
+        };
+        return finish(Verdict::Allow, &r, Vec::new(), findings);
     }
     let executed = model.commands.iter().filter(|c| !c.argv.is_empty()).count();
     let reason = if executed == 0
@@ -476,7 +564,7 @@ pub fn explain(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> St
             f.message
         ));
     }
-    let ev = decide(command, a, cfg);
+    let ev = decide(command, a, cfg, &[]);
     out.push_str("\nreasons:\n");
     if ev.reasons.is_empty() {
         out.push_str(&format!("  {}\n", ev.reason));

@@ -113,4 +113,8 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     /// Every other reason that fired, strongest first (for `explain` and the audit log).
     pub reasons: Vec<String>,
+    /// For an ask: the patterns an `allow-always` answer would grant (issue 16 item 9);
+    /// empty when the ask cannot be granted (a finding, a non-liftable ask, inline code…).
+    #[serde(skip)]
+    pub grantable: Vec<crate::shell::grants::Pattern>,
 }

@@ -1,0 +1,128 @@
+//! `agent-ops grants [list | revoke ID | clear]` (issue 16 item 9): the exec approval grants
+//! the gateway stored, read and changed in the same state directory through the same store.
+
+use super::{option_value, EXIT_IO, EXIT_USAGE};
+use crate::config::parse_config;
+use crate::host::{Host, HostDirs, NativeHost};
+use crate::runtime::{resolve_state_dir, HostInfo};
+use crate::shell::grant_store;
+use serde_json::{json, Value};
+use std::io::Write;
+
+const USAGE: &str = "usage: agent-ops grants [list | revoke ID | clear] [--openclaw-config FILE] [--state-dir DIR] [--json]";
+
+fn usage(stderr: &mut dyn Write, m: &str) -> i32 {
+    let _ = writeln!(stderr, "agent-ops grants: {m}\n{USAGE}");
+    EXIT_USAGE
+}
+
+/// Runs `agent-ops grants`.
+pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let mut oc_config = std::env::var("OPENCLAW_CONFIG_PATH").ok();
+    let mut state_dir = None;
+    let mut json_out = false;
+    let mut words: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--json" {
+            json_out = true;
+            continue;
+        }
+        if !arg.starts_with("--") {
+            words.push(arg.clone());
+            continue;
+        }
+        let mut take = |name: &str| option_value(arg, name, &mut it);
+        let v = if let Some(v) = take("--openclaw-config") {
+            v.map(|v| oc_config = Some(v))
+        } else if let Some(v) = take("--state-dir") {
+            v.map(|v| state_dir = Some(v))
+        } else {
+            Err(format!("unknown option `{arg}`"))
+        };
+        if let Err(m) = v {
+            return usage(stderr, &m);
+        }
+    }
+    let action: Vec<&str> = words.iter().map(String::as_str).collect();
+    if !matches!(action.as_slice(), [] | ["list"] | ["revoke", _] | ["clear"]) {
+        return usage(stderr, &format!("unknown action `{}`", words.join(" ")));
+    }
+    let oc = match super::read_openclaw_config(oc_config.as_deref()) {
+        Ok(v) => v,
+        Err(m) => {
+            let _ = writeln!(stderr, "agent-ops grants: {m}");
+            return EXIT_IO;
+        }
+    };
+    let mut plugin_cfg = oc
+        .pointer("/plugins/entries/agent-ops/config")
+        .cloned()
+        .unwrap_or(json!({}));
+    if let (Some(d), Value::Object(m)) = (&state_dir, &mut plugin_cfg) {
+        m.insert("stateDir".into(), Value::String(d.clone()));
+    }
+    let config = match parse_config(&plugin_cfg.to_string()) {
+        Ok(c) => c,
+        Err(errors) => {
+            for e in errors {
+                let _ = writeln!(stderr, "agent-ops grants: {e}");
+            }
+            return EXIT_USAGE;
+        }
+    };
+    let home = std::env::var("HOME").unwrap_or_default();
+    let host = NativeHost::new(HostDirs {
+        home_dir: home.clone(),
+        ..HostDirs::default()
+    });
+    let info = HostInfo {
+        home_dir: Some(home),
+        openclaw_state_dir: std::env::var("OPENCLAW_STATE_DIR").ok(),
+        ..HostInfo::default()
+    };
+    let sd = resolve_state_dir(&config, &info, &host);
+    let now = host.now_ms();
+    let (text, value) = match action.as_slice() {
+        ["revoke", id] => match grant_store::revoke(&host, &sd, now, id) {
+            Ok(true) => (format!("revoked {id}"), json!({ "revoked": id })),
+            Ok(false) => {
+                let _ = writeln!(stderr, "agent-ops grants: no grant with id {id} in {sd}");
+                return 1;
+            }
+            Err(e) => {
+                let _ = writeln!(stderr, "agent-ops grants: cannot revoke {id}: {e}");
+                return EXIT_IO;
+            }
+        },
+        ["clear"] => match grant_store::clear(&host, &sd, now) {
+            Ok(n) => (format!("removed {n} grant(s)"), json!({ "removed": n })),
+            Err(e) => {
+                let _ = writeln!(stderr, "agent-ops grants: cannot clear: {e}");
+                return EXIT_IO;
+            }
+        },
+        _ => {
+            let loaded = grant_store::load(&host, &sd, now);
+            for p in &loaded.problems {
+                let _ = writeln!(stderr, "agent-ops grants: warning: {p}");
+            }
+            let live: Vec<_> = loaded
+                .file
+                .grants
+                .iter()
+                .filter(|g| now < g.expires_ms)
+                .cloned()
+                .collect();
+            (
+                grant_store::listing(&live, now),
+                json!({ "stateDir": sd, "grants": live }),
+            )
+        }
+    };
+    let out = if json_out { value.to_string() } else { text };
+    if writeln!(stdout, "{out}").is_err() {
+        return EXIT_IO;
+    }
+    0
+}

@@ -1,0 +1,431 @@
+//! Phase 4 glue: the `before_tool_call` dispatch, approval completion, grants (issue 16
+//! item 9) and the `/grants` command. The decisions are `shell::hook`'s; this file only
+//! supplies what the Host knows (grants, home, workspace) and journals the outcome.
+
+use super::{str_at, Active, CallIds, CommandSpec, HookResponse, InitResult, Job, JobKind};
+use crate::audit::{self, Action, Decision};
+use crate::config::Config;
+use crate::host::{Host, LogLevel};
+use crate::runtime::Diagnostic;
+use crate::shell::{self, grant_store, grants::Pattern};
+use serde_json::{json, Value};
+
+/// An approval the runtime tracks until OpenClaw resolves it.
+#[derive(Debug, Clone)]
+pub(super) struct PendingApproval {
+    code: String,
+    session_key: Option<String>,
+    agent_id: String,
+    workspace: String,
+    run_id: Option<String>,
+    tool_call_id: Option<String>,
+    command: String,
+    /// What `allow-always` grants (empty when it was not offered).
+    grant: Vec<Pattern>,
+}
+
+/// Registrations and the `/grants` command.
+pub(super) fn init(config: &Config, result: &mut InitResult) {
+    let cfg = config.phases.bash_security.settings();
+    result.registrations.extend(shell::hook::registrations(cfg));
+    result.commands.push(CommandSpec {
+        name: "grants".into(),
+        description: "agent-ops: list or revoke exec approval grants (list | revoke ID | clear)"
+            .into(),
+        handler: "bashSecurity:command:grants".into(),
+        accepts_args: true,
+    });
+}
+
+/// The agent id of a call: `ctx.agentId`, else the `agent:<id>:…` session key.
+fn agent_id(ctx: &Value, session_key: Option<&str>) -> String {
+    str_at(ctx, "agentId")
+        .filter(|a| !a.is_empty())
+        .or_else(|| {
+            session_key
+                .and_then(|k| k.strip_prefix("agent:"))
+                .and_then(|rest| rest.split(':').next())
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
+}
+
+/// Whether OpenClaw runs this exec call in its sandbox (`runProject: "sandbox"`, issue 16
+/// item 6), from the configured sandbox mode and exec host and the call's own `host` and
+/// `elevated` params. Only a sure yes counts: anything that could put the command on the
+/// gateway or a node host (an explicit host, elevated mode being available, a `non-main`
+/// sandbox in the main session, an unknown value) answers no, and the command then asks.
+pub(super) fn exec_sandboxed(
+    facts: &super::SandboxFacts,
+    agent_id: &str,
+    session_key: Option<&str>,
+    params: &Value,
+) -> bool {
+    match params.get("elevated") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => {}
+        Some(_) => return false,
+    }
+    match params.get("host").and_then(Value::as_str) {
+        // An explicit sandbox host fails closed in OpenClaw when there is no sandbox.
+        Some("sandbox") => return true,
+        None | Some("auto") => {}
+        Some(_) => return false,
+    }
+    if params
+        .get("host")
+        .is_some_and(|h| !h.is_string() && !h.is_null())
+    {
+        return false;
+    }
+    let agent = facts.agents.iter().find(|a| a.id == agent_id);
+    let mode = agent
+        .and_then(|a| a.mode.clone())
+        .or_else(|| facts.mode.clone());
+    let host = agent
+        .and_then(|a| a.exec_host.clone())
+        .or_else(|| facts.exec_host.clone());
+    let elevated = agent
+        .and_then(|a| a.elevated_enabled)
+        .or(facts.elevated_enabled);
+    if elevated == Some(true) || !matches!(host.as_deref(), None | Some("auto" | "sandbox")) {
+        return false;
+    }
+    match mode.as_deref() {
+        Some("all") => true,
+        Some("non-main") => {
+            session_key.is_some_and(|k| k.starts_with("agent:") && !k.ends_with(":main"))
+        }
+        _ => false,
+    }
+}
+
+/// One phase 4 hook or command call.
+pub(super) fn dispatch(
+    active: &mut Active,
+    host: &dyn Host,
+    name: &str,
+    event: &Value,
+    ctx: &Value,
+    ids: &CallIds,
+    resp: &mut HookResponse,
+) {
+    match name {
+        "before_tool_call" => before_tool_call(active, host, event, ctx, ids, resp),
+        "command:grants" => {
+            let args = event.get("args").and_then(Value::as_str).unwrap_or("");
+            resp.ret = json!({ "text": grants_command(active, host, args) });
+        }
+        _ => {}
+    }
+}
+
+fn before_tool_call(
+    active: &mut Active,
+    host: &dyn Host,
+    event: &Value,
+    ctx: &Value,
+    ids: &CallIds,
+    resp: &mut HookResponse,
+) {
+    let workspace = active.workspace(host, ctx);
+    let agent = agent_id(ctx, ids.session_key.as_deref());
+    let env = shell::hook::HookEnv {
+        home: active.home(host),
+        workspace: workspace.clone(),
+        os: active.os(),
+        now_ms: host.now_ms(),
+        tmp_dir: active.info.tmp_dir.clone().unwrap_or_default(),
+        sandboxed: exec_sandboxed(
+            &active.info.sandbox,
+            &agent,
+            ids.session_key.as_deref(),
+            event.get("params").unwrap_or(&Value::Null),
+        ),
+        repo_hooks: shell::RepoHooks::Unknown,
+    };
+    let state_dir = active.state_dir.clone();
+    let session_key = ids.session_key.clone().unwrap_or_default();
+    let load = || {
+        grant_store::applicable(
+            host,
+            &state_dir,
+            &session_key,
+            &agent,
+            &workspace,
+            env.now_ms,
+        )
+    };
+    let out = shell::hook::before_tool_call(
+        active.config.phases.bash_security.settings(),
+        &env,
+        event,
+        ids,
+        &load,
+    );
+    if let Some(pending) = out.approval {
+        let id = active.new_job_id(host);
+        active.pending.insert(
+            id.clone(),
+            PendingApproval {
+                code: pending.code,
+                session_key: ids.session_key.clone(),
+                agent_id: agent.clone(),
+                workspace: workspace.clone(),
+                run_id: ids.run_id.clone(),
+                tool_call_id: ids.tool_call_id.clone(),
+                command: pending.command,
+                grant: pending.grant,
+            },
+        );
+        resp.jobs.push(Job {
+            id,
+            kind: JobKind::Approval,
+            phase: "bashSecurity".into(),
+            payload: pending.payload,
+            timeout_ms: pending.timeout_ms,
+        });
+    }
+    resp.ret = out.ret;
+    for d in out.decisions {
+        active.record(host, resp, d, true);
+    }
+}
+
+/// OpenClaw resolved an approval: journal it, and store a grant for `allow-always`.
+pub(super) fn approval_done(
+    active: &mut Active,
+    host: &dyn Host,
+    p: PendingApproval,
+    outcome: &Value,
+    resp: &mut HookResponse,
+) {
+    let decision = outcome
+        .get("decision")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown");
+    let slug = match decision {
+        "allow-once" => "allow_once",
+        "allow-always" => "allow_always",
+        "deny" => "deny",
+        "timeout" => "timeout",
+        "cancelled" => "cancelled",
+        _ => "unknown",
+    };
+    let action = if slug.starts_with("allow") {
+        Action::Allow
+    } else {
+        Action::Deny
+    };
+    let grant = (decision == "allow-always").then(|| store_grant(active, host, &p, resp));
+    let details = match grant {
+        Some(g) => {
+            json!({ "command": p.command, "askCode": p.code, "resolution": decision, "grant": g })
+        }
+        None => json!({ "command": p.command, "askCode": p.code, "resolution": decision }),
+    };
+    let d = Decision {
+        v: audit::RECORD_VERSION,
+        at: host.now_ms(),
+        phase: "exec".into(),
+        code: format!("exec.approval.{slug}"),
+        action,
+        message: format!(
+            "Approval for a shell command ({}) resolved: {decision}.",
+            p.code
+        ),
+        session_key: p.session_key,
+        run_id: p.run_id,
+        tool_call_id: p.tool_call_id,
+        details,
+    };
+    active.record(host, resp, d, true);
+}
+
+/// Stores the grant of an `allow-always` answer; the journal gets the grant or why none.
+fn store_grant(
+    active: &Active,
+    host: &dyn Host,
+    p: &PendingApproval,
+    resp: &mut HookResponse,
+) -> Value {
+    if p.grant.is_empty() {
+        // OpenClaw only offers `allow-always` when we list it; an answer without it still
+        // lets this one call run, but nothing wider is granted.
+        return json!({ "stored": false, "why": "this command cannot be granted as a pattern" });
+    }
+    let cfg = &active.config.phases.bash_security.settings().grants;
+    let new = grant_store::NewGrant {
+        patterns: p.grant.clone(),
+        scope: cfg.scope.scope(),
+        session_key: p.session_key.as_deref().unwrap_or(""),
+        agent_id: &p.agent_id,
+        workspace: &p.workspace,
+        ttl_hours: cfg.ttl_hours,
+        command: &p.command,
+    };
+    match grant_store::add(host, &active.state_dir, host.now_ms(), new) {
+        Ok(g) => json!({
+            "stored": true,
+            "id": g.id,
+            "scope": g.scope.as_str(),
+            "owner": g.owner,
+            "patterns": g.patterns.iter().map(Pattern::display).collect::<Vec<_>>(),
+            "expiresMs": g.expires_ms,
+        }),
+        Err(e) => {
+            resp.diagnostics.push(Diagnostic {
+                level: LogLevel::Warn,
+                code: "exec.grant.store_failed".into(),
+                message: format!("an allow-always answer could not be stored as a grant: {e}; the command ran once and will ask again"),
+            });
+            json!({ "stored": false, "why": e.to_string() })
+        }
+    }
+}
+
+/// `/grants [list | revoke ID | clear]`.
+fn grants_command(active: &Active, host: &dyn Host, args: &str) -> String {
+    let now = host.now_ms();
+    let words: Vec<&str> = args.split_whitespace().collect();
+    match words.as_slice() {
+        [] | ["list"] => {
+            let loaded = grant_store::load(host, &active.state_dir, now);
+            let mut text = grant_store::listing(&loaded.file.grants, now);
+            for p in loaded.problems {
+                text.push_str(&format!("\nwarning: {p}"));
+            }
+            text
+        }
+        ["revoke", id] => match grant_store::revoke(host, &active.state_dir, now, id) {
+            Ok(true) => format!("agent-ops grants: revoked {id}."),
+            Ok(false) => format!("agent-ops grants: no grant with id {id}."),
+            Err(e) => format!("agent-ops grants: could not revoke {id}: {e}"),
+        },
+        ["clear"] => match grant_store::clear(host, &active.state_dir, now) {
+            Ok(n) => format!("agent-ops grants: removed {n}."),
+            Err(e) => format!("agent-ops grants: could not clear: {e}"),
+        },
+        _ => "usage: /grants [list | revoke ID | clear]".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::{AgentSandboxFacts, SandboxFacts};
+
+    fn facts(mode: &str) -> SandboxFacts {
+        SandboxFacts {
+            mode: Some(mode.into()),
+            ..SandboxFacts::default()
+        }
+    }
+
+    #[test]
+    fn sandboxed_only_when_sure() {
+        let none = json!({});
+        assert!(exec_sandboxed(
+            &facts("all"),
+            "main",
+            Some("agent:main:main"),
+            &none
+        ));
+        assert!(!exec_sandboxed(
+            &facts("off"),
+            "main",
+            Some("agent:main:x"),
+            &none
+        ));
+        assert!(!exec_sandboxed(
+            &SandboxFacts::default(),
+            "main",
+            None,
+            &none
+        ));
+        assert!(exec_sandboxed(
+            &facts("non-main"),
+            "main",
+            Some("agent:main:sub:1"),
+            &none
+        ));
+        assert!(!exec_sandboxed(
+            &facts("non-main"),
+            "main",
+            Some("agent:main:main"),
+            &none
+        ));
+        assert!(!exec_sandboxed(&facts("non-main"), "main", None, &none));
+        // The call's own placement.
+        assert!(exec_sandboxed(
+            &facts("off"),
+            "main",
+            None,
+            &json!({"host": "sandbox"})
+        ));
+        assert!(!exec_sandboxed(
+            &facts("all"),
+            "main",
+            None,
+            &json!({"host": "gateway"})
+        ));
+        assert!(!exec_sandboxed(
+            &facts("all"),
+            "main",
+            None,
+            &json!({"host": 3})
+        ));
+        assert!(!exec_sandboxed(
+            &facts("all"),
+            "main",
+            None,
+            &json!({"elevated": true})
+        ));
+        assert!(!exec_sandboxed(
+            &facts("all"),
+            "main",
+            None,
+            &json!({"elevated": "full"})
+        ));
+        assert!(!exec_sandboxed(
+            &facts("all"),
+            "main",
+            None,
+            &json!({"host": "sandbox", "elevated": true})
+        ));
+        // Config that can move exec out of the sandbox.
+        let mut f = facts("all");
+        f.exec_host = Some("gateway".into());
+        assert!(!exec_sandboxed(&f, "main", None, &none));
+        let mut f = facts("all");
+        f.elevated_enabled = Some(true);
+        assert!(!exec_sandboxed(&f, "main", None, &none));
+        // Per-agent overrides win over the defaults, both ways.
+        let mut f = facts("all");
+        f.agents.push(AgentSandboxFacts {
+            id: "ops".into(),
+            mode: Some("off".into()),
+            ..AgentSandboxFacts::default()
+        });
+        assert!(!exec_sandboxed(&f, "ops", None, &none));
+        assert!(exec_sandboxed(&f, "main", None, &none));
+        let mut f = facts("off");
+        f.agents.push(AgentSandboxFacts {
+            id: "box".into(),
+            mode: Some("all".into()),
+            ..AgentSandboxFacts::default()
+        });
+        assert!(exec_sandboxed(&f, "box", None, &none));
+    }
+
+    #[test]
+    fn agent_id_from_context_or_session_key() {
+        assert_eq!(
+            agent_id(&json!({"agentId": "ops"}), Some("agent:x:y")),
+            "ops"
+        );
+        assert_eq!(agent_id(&json!({}), Some("agent:x:y")), "x");
+        assert_eq!(agent_id(&json!({}), Some("other")), "");
+        assert_eq!(agent_id(&Value::Null, None), "");
+    }
+}
