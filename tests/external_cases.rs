@@ -26,6 +26,7 @@ use std::path::PathBuf;
 const CASES: &str = "tests/fixtures/external_cases.jsonl";
 const DISAGREEMENTS: &str = "tests/fixtures/external_disagreements.txt";
 const MISSES_HEADER: &str = "# known misses (issue 16, to be fixed)";
+/// Required fields; `cwd` is optional (the peer test's working directory).
 const FIELDS: [&str; 7] = [
     "command",
     "expect",
@@ -43,6 +44,8 @@ struct Case {
     expect: Verdict,
     source_label: String,
     project: String,
+    /// The peer test's working directory, when it sets one (it is then also the workspace).
+    cwd: Option<String>,
 }
 
 /// Why a listed violation is accepted.
@@ -108,6 +111,10 @@ fn load_cases() -> Vec<Case> {
             expect,
             source_label: get("source_label"),
             project: get("project"),
+            cwd: row
+                .get("cwd")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
         });
     }
     out
@@ -163,13 +170,15 @@ fn load_listed(n_cases: usize) -> HashMap<usize, Listed> {
     out
 }
 
-fn ctx() -> EvalContext {
+fn ctx(cwd: Option<&str>) -> EvalContext {
     // The same context as the corpus gates (tests/corpus.rs): a Linux agent whose workspace is
-    // its cwd, no environment keys known.
+    // its cwd, no environment keys known. A row whose peer test runs in a given directory is
+    // evaluated there, so its `..` paths resolve as they did for the peer.
+    let dir = cwd.unwrap_or("/home/u/ws");
     EvalContext {
         home: "/home/u".into(),
-        cwd: "/home/u/ws".into(),
-        workspace: "/home/u/ws".into(),
+        cwd: dir.into(),
+        workspace: dir.into(),
         os: Os::Linux,
         env_keys: Vec::new(),
         ..Default::default()
@@ -178,7 +187,6 @@ fn ctx() -> EvalContext {
 
 fn eval_all(cases: &[Case]) -> Vec<Option<Evaluation>> {
     let cfg = BashSecurityConfig::default();
-    let cx = ctx();
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -188,11 +196,12 @@ fn eval_all(cases: &[Case]) -> Vec<Option<Evaluation>> {
         let handles: Vec<_> = cases
             .chunks(chunk)
             .map(|c| {
-                let (cfg, cx) = (&cfg, &cx);
+                let cfg = &cfg;
                 s.spawn(move || {
                     c.iter()
                         .map(|k| {
-                            catch_unwind(AssertUnwindSafe(|| evaluate(&k.command, cx, cfg))).ok()
+                            let cx = ctx(k.cwd.as_deref());
+                            catch_unwind(AssertUnwindSafe(|| evaluate(&k.command, &cx, cfg))).ok()
                         })
                         .collect::<Vec<_>>()
                 })
