@@ -291,6 +291,8 @@ fn external_cases_gate() {
     let mut mismatches = String::new();
     let mut failures = String::new();
     let mut notes = String::new();
+    // Ready-to-review lines for the disagreements file: the reason column must be written.
+    let mut suggestions = String::new();
     let mut accepted = [0usize; 2];
 
     for (case, eval) in cases.iter().zip(&evals) {
@@ -341,6 +343,14 @@ fn external_cases_gate() {
         }
         match (bad, listing) {
             (true, None) => {
+                let _ = writeln!(
+                    suggestions,
+                    "{}\t{}\tTODO ({}): {}",
+                    case.line,
+                    e.verdict.as_str(),
+                    e.reason,
+                    show(&case.command)
+                );
                 let _ = writeln!(
                     failures,
                     "line {}: {} row is {} ({}) [{}: {}]\n    command: {}",
@@ -420,6 +430,12 @@ fn external_cases_gate() {
     );
     if !notes.is_empty() {
         println!("NOTES for the integrator (listed rows whose verdict changed):\n{notes}");
+    }
+    if !suggestions.is_empty() {
+        println!(
+            "unlisted violations as {DISAGREEMENTS} lines (review each; replace TODO by the reason, \
+             and put real misses under the known-misses header):\n{suggestions}"
+        );
     }
     assert!(
         failures.is_empty(),
