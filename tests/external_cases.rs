@@ -14,6 +14,8 @@
 //! disagreements (their label is wrong for us or depends on context we cannot see); entries
 //! below it are real misses of issue 16 that other work is fixing. A listed row that no longer
 //! violates the gate is printed as a note so the list can be pruned; it does not fail the test.
+//! Rows under the `# watch` header are peer DENY rows we only ask on (within the gate) that
+//! issue 16 should turn into deny; their current verdict is printed, never gated.
 //!
 //! Run with `cargo test --test external_cases -- --nocapture` to see the full report.
 
@@ -26,6 +28,7 @@ use std::path::PathBuf;
 const CASES: &str = "tests/fixtures/external_cases.jsonl";
 const DISAGREEMENTS: &str = "tests/fixtures/external_disagreements.txt";
 const MISSES_HEADER: &str = "# known misses (issue 16, to be fixed)";
+const WATCH_HEADER: &str = "# watch (issue 16 should make these deny; printed, never failed)";
 /// Required fields; `cwd` is optional (the peer test's working directory).
 const FIELDS: [&str; 7] = [
     "command",
@@ -55,6 +58,9 @@ enum Listing {
     Disagreement,
     /// A real miss of issue 16, to be fixed and then removed from the list.
     KnownMiss,
+    /// Within the gate today (a peer's DENY that we ask on), but issue 16 should make it deny:
+    /// reported so the integrator sees whether the fix reached external cases; never a failure.
+    Watch,
 }
 
 struct Listed {
@@ -128,6 +134,10 @@ fn load_listed(n_cases: usize) -> HashMap<usize, Listed> {
         let at = i + 1;
         if raw.trim() == MISSES_HEADER {
             kind = Listing::KnownMiss;
+            continue;
+        }
+        if raw.trim() == WATCH_HEADER {
+            kind = Listing::Watch;
             continue;
         }
         if raw.trim().is_empty() || raw.starts_with('#') {
@@ -293,6 +303,7 @@ fn external_cases_gate() {
     let mut notes = String::new();
     // Ready-to-review lines for the disagreements file: the reason column must be written.
     let mut suggestions = String::new();
+    let mut watch = String::new();
     let mut accepted = [0usize; 2];
 
     for (case, eval) in cases.iter().zip(&evals) {
@@ -321,13 +332,31 @@ fn external_cases_gate() {
             .add(case.expect, e.verdict);
 
         let bad = violates(case.expect, e.verdict);
-        let listing = listed.get(&case.line);
+        let mut listing = listed.get(&case.line);
+        if let Some(w) = listing.filter(|l| l.kind == Listing::Watch) {
+            let state = if e.verdict == Verdict::Deny {
+                "now deny, as issue 16 intends"
+            } else {
+                "not yet deny"
+            };
+            let _ = writeln!(
+                watch,
+                "line {}: {state} (now {} {}; listed {}): {}",
+                case.line,
+                e.verdict.as_str(),
+                e.reason,
+                w.verdict,
+                w.reason
+            );
+            // A watched row is not an accepted violation: the gate applies to it as to any row.
+            listing = None;
+        }
         if e.verdict != case.expect {
             let mark = match (bad, listing.map(|l| l.kind)) {
                 (false, _) => "  ",
                 (true, Some(Listing::Disagreement)) => "D ",
                 (true, Some(Listing::KnownMiss)) => "M ",
-                (true, None) => "! ",
+                (true, None | Some(Listing::Watch)) => "! ",
             };
             let _ = writeln!(
                 mismatches,
@@ -383,7 +412,7 @@ fn external_cases_gate() {
             (false, Some(l)) => {
                 let what = match l.kind {
                     Listing::Disagreement => "disagreement",
-                    Listing::KnownMiss => "known miss FIXED",
+                    Listing::KnownMiss | Listing::Watch => "known miss FIXED",
                 };
                 let _ = writeln!(
                     notes,
@@ -428,6 +457,9 @@ fn external_cases_gate() {
     println!(
         "mismatches (D = listed disagreement, M = listed known miss, ! = unlisted violation, blank = within the gate):\n{mismatches}"
     );
+    if !watch.is_empty() {
+        println!("WATCH (peer DENY rows issue 16 should turn from ask into deny):\n{watch}");
+    }
     if !notes.is_empty() {
         println!("NOTES for the integrator (listed rows whose verdict changed):\n{notes}");
     }
