@@ -9,6 +9,7 @@
 //! - `shell`, `shell_checks_a`, `shell_checks_b`: phase 4 acceptance cases (§16).
 //! - `shell_grants`: approval grants (issue 16 item 9).
 //! - `corpus`: phase 4 corpus gates (§15).
+//! - `external_cases`: phase 4 against cases harvested from other projects' test suites (issue 16).
 //! - `memory`: phase 5 through the runtime over real temp directories (P5 §12).
 //! - `session_memory_crash`: kill -9 trials against the phase 3 job pipeline (issue 6).
 //! - `session_memory`: phase 3 through the runtime with the in-memory host (P3 §13).
@@ -30,6 +31,7 @@ mod compaction;
 mod config;
 mod coordinator;
 mod corpus;
+mod external_cases;
 mod fork_skills;
 mod fuzz;
 mod memory;
