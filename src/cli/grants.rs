@@ -18,7 +18,9 @@ fn usage(stderr: &mut dyn Write, m: &str) -> i32 {
 
 /// Runs `agent-ops grants`.
 pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let mut oc_config = std::env::var("OPENCLAW_CONFIG_PATH").ok();
+    let mut oc_config = std::env::var("OPENCLAW_CONFIG_PATH")
+        .ok()
+        .filter(|p| !p.is_empty());
     let mut state_dir = None;
     let mut json_out = false;
     let mut words: Vec<String> = Vec::new();
@@ -116,7 +118,7 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
                 .collect();
             (
                 grant_store::listing(&live, now),
-                json!({ "stateDir": sd, "grants": live }),
+                json!({ "stateDir": sd, "grants": live.iter().map(|g| g.to_value()).collect::<Vec<_>>() }),
             )
         }
     };

@@ -137,7 +137,7 @@ fn before_tool_call(
         now_ms: host.now_ms(),
         tmp_dir: active.info.tmp_dir.clone().unwrap_or_default(),
         sandboxed: exec_sandboxed(
-            &active.info.sandbox,
+            &super::SandboxFacts::from_value(&active.info.sandbox),
             &agent,
             ids.session_key.as_deref(),
             event.get("params").unwrap_or(&Value::Null),
@@ -416,6 +416,22 @@ mod tests {
             ..AgentSandboxFacts::default()
         });
         assert!(exec_sandboxed(&f, "box", None, &none));
+    }
+
+    #[test]
+    fn sandbox_facts_read_from_the_binding_copy() {
+        let f = SandboxFacts::from_value(&json!({
+            "mode": "all", "execHost": 3, "elevatedEnabled": false,
+            "agents": [{"id": "ops", "mode": "off"}, {"mode": "all"}, 7]
+        }));
+        assert_eq!(f.mode.as_deref(), Some("all"));
+        assert_eq!(f.exec_host, None, "a wrong type counts as not set");
+        assert_eq!(f.elevated_enabled, Some(false));
+        assert_eq!(f.agents.len(), 1, "entries without an id are skipped");
+        assert_eq!(
+            SandboxFacts::from_value(&Value::Null),
+            SandboxFacts::default()
+        );
     }
 
     #[test]

@@ -35,14 +35,15 @@ pub struct HostInfo {
     pub compaction_timeout_seconds: Option<u64>,
     /// The system temp directory (`os.tmpdir()`): writes there count as workspace writes.
     pub tmp_dir: Option<String>,
-    /// OpenClaw's sandbox and exec-host settings, as configured (`runProject: "sandbox"`).
-    pub sandbox: SandboxFacts,
+    /// OpenClaw's sandbox and exec-host settings as the binding layer copied them from the
+    /// config: `{mode, execHost, elevatedEnabled, agents: [{id, mode, execHost,
+    /// elevatedEnabled}]}`; read by [`SandboxFacts::from_value`].
+    pub sandbox: Value,
 }
 
-/// The OpenClaw settings that decide whether an exec call runs in its sandbox: copied from
-/// the config by the binding layer; the decision is `shell_glue::exec_sandboxed`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// The OpenClaw settings that decide whether an exec call runs in its sandbox
+/// (`runProject: "sandbox"`); the decision is `shell_glue::exec_sandboxed`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SandboxFacts {
     /// `agents.defaults.sandbox.mode` (`off`, `non-main`, `all`).
     pub mode: Option<String>,
@@ -55,8 +56,7 @@ pub struct SandboxFacts {
 }
 
 /// One agent's overrides of [`SandboxFacts`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AgentSandboxFacts {
     /// Agent id.
     pub id: String,
@@ -66,6 +66,36 @@ pub struct AgentSandboxFacts {
     pub exec_host: Option<String>,
     /// `agents.entries.<id>.tools.elevated.enabled`.
     pub elevated_enabled: Option<bool>,
+}
+
+impl SandboxFacts {
+    /// Reads the binding layer's copy; anything of the wrong type counts as not set (read by
+    /// hand: a derived impl costs wasm size, README G-R3).
+    pub fn from_value(v: &Value) -> SandboxFacts {
+        let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let b = |v: &Value, k: &str| v.get(k).and_then(Value::as_bool);
+        SandboxFacts {
+            mode: s(v, "mode"),
+            exec_host: s(v, "execHost"),
+            elevated_enabled: b(v, "elevatedEnabled"),
+            agents: v
+                .get("agents")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|e| {
+                            Some(AgentSandboxFacts {
+                                id: s(e, "id")?,
+                                mode: s(e, "mode"),
+                                exec_host: s(e, "execHost"),
+                                elevated_enabled: b(e, "elevatedEnabled"),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// One model entry of `models.providers.<provider>.models`.

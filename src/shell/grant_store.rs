@@ -44,7 +44,10 @@ pub fn load(host: &dyn Host, state_dir: &str, now_ms: i64) -> Loaded {
         problems: Vec::new(),
     };
     match host.fs_read(&p, MAX_READ) {
-        Ok(bytes) => match serde_json::from_slice::<GrantsFile>(&bytes) {
+        Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|v| GrantsFile::from_value(&v))
+        {
             Ok(f) if f.v <= GRANTS_FILE_VERSION => out.file = f,
             Ok(f) => {
                 // Keep the version so that `update` refuses to overwrite it (README G-R15).
@@ -106,8 +109,8 @@ pub fn update<T>(
         let out = f(&mut loaded.file);
         loaded.file.v = GRANTS_FILE_VERSION;
         loaded.file.prune(now_ms);
-        let bytes =
-            serde_json::to_vec_pretty(&loaded.file).map_err(|e| HostError::Io(e.to_string()))?;
+        let bytes = serde_json::to_vec(&loaded.file.to_value())
+            .map_err(|e| HostError::Io(e.to_string()))?;
         host.fs_write_atomic(&path(state_dir), &bytes, 0o600)?;
         Ok(out)
     })();

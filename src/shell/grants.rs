@@ -18,7 +18,7 @@
 
 use super::semantic::{Arg, ExecCommand};
 use super::tables::{self, Classes};
-use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
 
 /// Version of the grants file format.
 pub const GRANTS_FILE_VERSION: u32 = 1;
@@ -45,7 +45,7 @@ pub fn grantable_code(code: &str) -> bool {
 }
 
 /// The part of a command a grant is for: argv-prefix words and the ask it lifts.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Pattern {
     /// Literal argv prefix (`["npm", "test"]`, `["python3", "-m", "pytest"]`).
     pub words: Vec<String>,
@@ -61,8 +61,7 @@ impl Pattern {
 }
 
 /// Who a grant applies to.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum GrantScope {
     /// The session the approval was given in.
     #[default]
@@ -82,8 +81,7 @@ impl GrantScope {
 }
 
 /// One stored grant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     /// Short random id (for `revoke`).
     pub id: String,
@@ -119,7 +117,7 @@ impl Grant {
 }
 
 /// The grants file (`<state>/exec/grants.json`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GrantsFile {
     /// Format version ([`GRANTS_FILE_VERSION`]).
     pub v: u32,
@@ -127,7 +125,138 @@ pub struct GrantsFile {
     pub grants: Vec<Grant>,
 }
 
+// The grants file is read and written through `serde_json::Value` by hand: derived serde
+// impls for these types cost about 40 KB of the size-optimised wasm, while `Value`'s code is in
+// it anyway (README G-R3).
+
+fn str_of(v: &Value, key: &str) -> Result<String, String> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| format!("`{key}` must be a string"))
+}
+
+fn i64_of(v: &Value, key: &str) -> Result<i64, String> {
+    v.get(key)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| format!("`{key}` must be an integer"))
+}
+
+impl Pattern {
+    /// `{"words": [...], "class": "..."}`.
+    pub fn to_value(&self) -> Value {
+        json!({ "words": self.words, "class": self.class })
+    }
+
+    /// The inverse of [`Pattern::to_value`].
+    pub fn from_value(v: &Value) -> Result<Pattern, String> {
+        let words = v
+            .get("words")
+            .and_then(Value::as_array)
+            .ok_or("`words` must be an array")?
+            .iter()
+            .map(|w| {
+                w.as_str()
+                    .map(str::to_string)
+                    .ok_or("`words` must hold strings")
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if words.is_empty() {
+            return Err("`words` must not be empty".into());
+        }
+        Ok(Pattern {
+            words,
+            class: str_of(v, "class")?,
+        })
+    }
+}
+
+impl GrantScope {
+    fn parse(s: &str) -> Result<GrantScope, String> {
+        match s {
+            "session" => Ok(GrantScope::Session),
+            "agent" => Ok(GrantScope::Agent),
+            _ => Err(format!("unknown scope `{s}`")),
+        }
+    }
+}
+
+impl Grant {
+    /// The grant as stored and as the CLI prints it with `--json`.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("id".into(), Value::from(self.id.clone()));
+        m.insert(
+            "patterns".into(),
+            Value::Array(self.patterns.iter().map(Pattern::to_value).collect()),
+        );
+        m.insert("scope".into(), Value::from(self.scope.as_str()));
+        m.insert("owner".into(), Value::from(self.owner.clone()));
+        m.insert("workspace".into(), Value::from(self.workspace.clone()));
+        m.insert("createdMs".into(), Value::from(self.created_ms));
+        m.insert("expiresMs".into(), Value::from(self.expires_ms));
+        m.insert("example".into(), Value::from(self.example.clone()));
+        Value::Object(m)
+    }
+
+    /// The inverse of [`Grant::to_value`].
+    pub fn from_value(v: &Value) -> Result<Grant, String> {
+        let patterns = v
+            .get("patterns")
+            .and_then(Value::as_array)
+            .ok_or("`patterns` must be an array")?
+            .iter()
+            .map(Pattern::from_value)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Grant {
+            id: str_of(v, "id")?,
+            patterns,
+            scope: GrantScope::parse(&str_of(v, "scope")?)?,
+            owner: str_of(v, "owner")?,
+            workspace: str_of(v, "workspace")?,
+            created_ms: i64_of(v, "createdMs")?,
+            expires_ms: i64_of(v, "expiresMs")?,
+            example: v
+                .get("example")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+        })
+    }
+}
+
 impl GrantsFile {
+    /// `{"v": 1, "grants": [...]}`.
+    pub fn to_value(&self) -> Value {
+        json!({ "v": self.v, "grants": self.grants.iter().map(Grant::to_value).collect::<Vec<_>>() })
+    }
+
+    /// Reads a grants file. A grant that does not read is an error for the whole file: the
+    /// store moves such a file aside rather than half-trusting it.
+    pub fn from_value(v: &Value) -> Result<GrantsFile, String> {
+        let version = v
+            .get("v")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or("`v` must be a version number")?;
+        if version > GRANTS_FILE_VERSION {
+            // A newer format: its grants are not read, only its version is kept.
+            return Ok(GrantsFile {
+                v: version,
+                grants: Vec::new(),
+            });
+        }
+        let grants = v
+            .get("grants")
+            .and_then(Value::as_array)
+            .ok_or("`grants` must be an array")?
+            .iter()
+            .enumerate()
+            .map(|(i, g)| Grant::from_value(g).map_err(|e| format!("grants[{i}]: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(GrantsFile { v: version, grants })
+    }
+
     /// Drops expired grants and keeps at most [`MAX_GRANTS`] (the newest).
     pub fn prune(&mut self, now_ms: i64) {
         self.grants.retain(|g| now_ms < g.expires_ms);
