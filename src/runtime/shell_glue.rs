@@ -100,6 +100,26 @@ pub(super) fn exec_sandboxed(
     }
 }
 
+/// The hooks of the repository an exec call runs in, looked up only when the command could
+/// name git at all (a necessary condition: every git command we would lift spells `git`).
+fn repo_hooks(host: &dyn Host, event: &Value, workspace: &str, home: &str) -> shell::RepoHooks {
+    let params = event.get("params").unwrap_or(&Value::Null);
+    let mentions_git = params
+        .get("command")
+        .and_then(Value::as_str)
+        .is_some_and(|c| c.contains("git"));
+    if !mentions_git {
+        return shell::RepoHooks::Unknown;
+    }
+    let cwd = params
+        .get("workdir")
+        .or_else(|| params.get("cwd"))
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+        .unwrap_or(workspace);
+    shell::repo_hooks::lookup(host, cwd, home)
+}
+
 /// One phase 4 hook or command call.
 pub(super) fn dispatch(
     active: &mut Active,
@@ -142,7 +162,7 @@ fn before_tool_call(
             ids.session_key.as_deref(),
             event.get("params").unwrap_or(&Value::Null),
         ),
-        repo_hooks: shell::RepoHooks::Unknown,
+        repo_hooks: repo_hooks(host, event, &workspace, &active.home(host)),
     };
     let state_dir = active.state_dir.clone();
     let session_key = ids.session_key.clone().unwrap_or_default();

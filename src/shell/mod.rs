@@ -17,6 +17,7 @@ pub mod hook;
 pub mod parser;
 pub mod paths;
 mod policy;
+pub mod repo_hooks;
 mod rules;
 pub mod semantic;
 mod tables;
