@@ -3,7 +3,7 @@
 //! (which also measures the wasm build and the tree-sitter-bash peer in Node) or directly:
 //! `cargo bench --profile native --bench shell`.
 //!
-//! The corpora directory is `AGENT_OPS_CORPORA_DIR` (default `../shared/corpora`). With
+//! The corpora directory is `AGENT_OPS_CORPORA_DIR` (default `tests/corpora`). With
 //! `AGENT_OPS_BENCH_JSON=<file>` the results are also written as JSON for the combined table.
 
 use agent_ops::shell::{evaluate, BashSecurityConfig, EvalContext, Os};
@@ -13,7 +13,7 @@ use std::time::Instant;
 fn corpora_dir() -> PathBuf {
     match std::env::var_os("AGENT_OPS_CORPORA_DIR") {
         Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora"),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpora"),
     }
 }
 

@@ -4,14 +4,14 @@
 #
 #   bash scripts/test.sh
 #
-# Environment: AGENT_OPS_CORPORA_DIR (default ../shared/corpora beside the checkout).
+# Environment: AGENT_OPS_CORPORA_DIR (default tests/corpora, the copy committed with the tests).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 start=$(date +%s)
 step() { printf '\n==> %s (%ds)\n' "$*" "$(( $(date +%s) - start ))"; }
 
-: "${AGENT_OPS_CORPORA_DIR:=$here/../shared/corpora}"
+: "${AGENT_OPS_CORPORA_DIR:=$here/tests/corpora}"
 export AGENT_OPS_CORPORA_DIR
 if [ ! -f "$AGENT_OPS_CORPORA_DIR/tldr.txt" ]; then
   echo "test.sh: the phase 4 corpora are missing at $AGENT_OPS_CORPORA_DIR (set AGENT_OPS_CORPORA_DIR)" >&2

@@ -1,5 +1,5 @@
 //! Shared helpers of the unit tests: the command corpora (`AGENT_OPS_CORPORA_DIR`, or
-//! `../shared/corpora` next to the crate; a missing corpus fails the test that needs it) and the
+//! `tests/corpora` in the crate; a missing corpus fails the test that needs it) and the
 //! evaluation context the phase 4 tests use.
 
 use crate::shell::{EvalContext, Os};
@@ -21,7 +21,7 @@ pub(crate) fn eval_ctx(os: Os) -> EvalContext {
 pub(crate) fn dir() -> PathBuf {
     match std::env::var_os("AGENT_OPS_CORPORA_DIR") {
         Some(d) => PathBuf::from(d),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora"),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpora"),
     }
 }
 

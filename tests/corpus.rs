@@ -1,7 +1,8 @@
 //! Phase 4 corpus gates (spec/phase4-bash-security.md §15) and corpus invariants (§14).
 //!
-//! The corpora live outside the crate (`shared/corpora`, see its README); the directory is
-//! `AGENT_OPS_CORPORA_DIR` or `../shared/corpora` next to the crate. A missing corpus fails
+//! The corpora are committed in `tests/corpora` (a copy of the project's shared corpora, with
+//! their README and licence notices); the directory is
+//! `AGENT_OPS_CORPORA_DIR` or `tests/corpora` in the crate. A missing corpus fails
 //! the test with a message — it is never a silent skip.
 //!
 //! Each corpus is evaluated once per test binary (shared, in parallel threads) and every gate
@@ -26,11 +27,11 @@ use std::sync::OnceLock;
 // ---------------------------------------------------------------------------------------
 // Loading
 
-/// The corpora directory (`AGENT_OPS_CORPORA_DIR`, default `../shared/corpora`).
+/// The corpora directory (`AGENT_OPS_CORPORA_DIR`, default `tests/corpora`).
 pub(crate) fn corpora_dir() -> PathBuf {
     match std::env::var_os("AGENT_OPS_CORPORA_DIR") {
         Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora"),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpora"),
     }
 }
 
@@ -39,7 +40,7 @@ fn read_corpus(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
             "phase 4 corpus {} cannot be read ({e}). The corpora are required (spec §15): set \
-             AGENT_OPS_CORPORA_DIR to the shared/corpora directory. A missing corpus is a failure, \
+             AGENT_OPS_CORPORA_DIR to a directory holding the corpora. A missing corpus is a failure, \
              never a skip.",
             path.display()
         )

@@ -309,7 +309,7 @@ fn peer_line_65_positional_payload_in_sh_c_asks() {
 fn corpora_dir() -> std::path::PathBuf {
     match std::env::var_os("AGENT_OPS_CORPORA_DIR") {
         Some(d) => std::path::PathBuf::from(d),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora"),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpora"),
     }
 }
 
