@@ -28,7 +28,9 @@ const APPROVAL_TIMEOUT_MS = 10_000;
 const LOCAL_APPROVAL_TIMEOUT_MS = 600_000;
 
 const TITLE = "agent-ops: approve exec command?";
-const ASK_CODE = "exec.ask.unlisted"; // `touch <file>` is not on the read-only allowlist
+// Inline interpreter code always asks (issue 16 item 2); a plain `touch <workspace file>` no longer
+// does, since workspace writes are allowed by default (item 5).
+const ASK_CODE = "exec.ask.interpreter";
 const DENIED_BY_USER = "Denied by user. The tool call did not run.";
 const LOCAL_UNAVAILABLE =
   "Plugin approval unavailable: non-interactive CLI runs have no approval-capable initiating surface.";
@@ -130,10 +132,11 @@ describe("phase 4 askAction approve (OpenClaw approvals)", { concurrency: true }
     file.deny = path.join(s.workspace, `denied-marker-${hex()}`);
     file.timeout = path.join(s.workspace, `timed-out-marker-${hex()}`);
     file.local = path.join(local.workspace, `local-marker-${hex()}`);
-    cmd.allow = `touch ${file.allow} && echo ${allowToken}`;
-    cmd.deny = `touch ${file.deny}`;
-    cmd.timeout = `touch ${file.timeout}`;
-    cmd.local = `touch ${file.local}`;
+    const create = (f) => `python3 -c 'open("${f}", "w").close()'`;
+    cmd.allow = `${create(file.allow)} && echo ${allowToken}`;
+    cmd.deny = create(file.deny);
+    cmd.timeout = create(file.timeout);
+    cmd.local = create(file.local);
     s.model.setScript({
       steps: [
         ...execThenReport(allowMark, cmd.allow),
