@@ -55,7 +55,11 @@ function stats(samplesMs, bestTotalMs) {
     for (let k = i; k < samplesMs.length; k += lines.length) own.push(samplesMs[k]);
     return quantile(own.sort((a, b) => a - b), 0.5);
   }).sort();
+  // The file's total with each line at its median: the stalls voted out as above, so the
+  // ratios between engines hold still on a loaded machine where best-pass totals swing ±20 %.
+  const medianTotal = medians.reduce((a, b) => a + b, 0);
   return {
+    median_total_ms: medianTotal,
     p50_us: q(0.5) * 1000,
     p99_us: q(0.99) * 1000,
     p99_line_median_us: quantile(medians, 0.99) * 1000,
@@ -268,36 +272,38 @@ const f = (x, d = 2) => (x === undefined ? "–" : x.toFixed(d));
 const n0 = (x) => (x === undefined ? "–" : Math.round(x).toLocaleString("en-US"));
 console.log(`phase 4 benchmark: ${lines.length} tldr.txt lines, ${passes} interleaved measured passes after one warm-up pass per engine (checksum ${sink})`);
 if (explain) console.log(`explainShellCommand from ${path.join("openclaw", explain.chunk)}; per line run: ${explainNotOk / runs} ok=false (parse errors), ${explainErrors / runs} thrown`);
-console.log("\n| engine | p50 (µs) | p99 (µs) | p99 of line medians (µs) | mean (µs) | max (µs) | total (ms) | CPU total (ms) | lines/s |");
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+console.log("\n| engine | p50 (µs) | p99 (µs) | p99 of line medians (µs) | mean (µs) | max (µs) | total, best pass (ms) | Σ line medians (ms) | CPU, best pass (ms) | lines/s |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const [name, s] of rows) {
-  console.log(`| ${name} | ${f(s.p50_us)} | ${f(s.p99_us)} | ${f(s.p99_line_median_us)} | ${f(s.mean_us)} | ${f(s.max_us, 1)} | ${f(s.total_ms, 1)} | ${f(s.cpu_ms, 1)} | ${n0(s.lines_per_s)} |`);
+  console.log(`| ${name} | ${f(s.p50_us)} | ${f(s.p99_us)} | ${f(s.p99_line_median_us)} | ${f(s.mean_us)} | ${f(s.max_us, 1)} | ${f(s.total_ms, 1)} | ${f(s.median_total_ms, 1)} | ${f(s.cpu_ms, 1)} | ${n0(s.lines_per_s)} |`);
 }
 
 const met = (ok) => (ok ? "met" : "NOT met");
-const vsTs = wasm.total_ms / ts.total_ms;
-const vsTsCpu = wasm.cpu_ms / ts.cpu_ms;
-console.log("\nP4-R49 targets (totals are each engine's best pass over the file; wall time is the requirement, CPU time the cross-check on a loaded machine):\n");
-console.log("| target | measured | verdict |");
+// Each ratio three ways: wall time of the best pass (the requirement's own measure), the total
+// at line medians (one-off stalls voted out) and CPU time (waiting for a core left out).
+const MEASURES = [
+  ["total_ms", "best pass, wall"],
+  ["median_total_ms", "Σ line medians"],
+  ["cpu_ms", "best pass, CPU"],
+];
+console.log("\nP4-R49 targets. Ratios on total time over the file, three ways: the best pass's wall time (the requirement's measure), the sum of line medians (stalls voted out) and the best pass's CPU time (waits for a core left out):\n");
+console.log(`| ratio target | ${MEASURES.map(([, h]) => h).join(" | ")} |`);
+console.log(`|---|${MEASURES.map(() => "---:").join("|")}|`);
+const ratioRow = (label, num, den, ok) =>
+  console.log(`| ${label} | ${MEASURES.map(([k]) => { const x = num[k] / den[k]; return `${x.toFixed(2)}× (${f(num[k], 0)} / ${f(den[k], 0)} ms)${ok ? ` ${met(ok(x))}` : ""}`; }).join(" | ")} |`);
+if (ex) ratioRow("≥ 10× faster than `explainShellCommand` (its total / ours)", ex, wasm, (x) => x >= 10);
+else console.log(`| ≥ 10× faster than \`explainShellCommand\` | ${MEASURES.map(() => "not measured (--no-explain)").join(" | ")} |`);
+ratioRow("≤ 1.5× the tree-sitter parse alone (ours / parse)", wasm, ts, (x) => x <= 1.5);
+if (ex) ratioRow("(context, no target: `explainShellCommand` / parse)", ex, ts, null);
+console.log("\n| target | measured | verdict |");
 console.log("|---|---:|---|");
-if (ex) {
-  const speedup = ex.total_ms / wasm.total_ms;
-  const speedupCpu = ex.cpu_ms / wasm.cpu_ms;
-  console.log(`| full evaluation ≥ 10× faster than \`explainShellCommand\`, wall (its total / ours) | ${speedup.toFixed(1)}× (${f(ex.total_ms, 0)} / ${f(wasm.total_ms, 0)} ms) | ${met(speedup >= 10)} |`);
-  console.log(`| the same, CPU time | ${speedupCpu.toFixed(1)}× (${f(ex.cpu_ms, 0)} / ${f(wasm.cpu_ms, 0)} ms) | ${met(speedupCpu >= 10)} |`);
-} else {
-  console.log("| full evaluation ≥ 10× faster than `explainShellCommand` | not measured (--no-explain) | – |");
-}
-console.log(`| full evaluation ≤ 1.5× the tree-sitter parse alone, wall (ours / parse) | ${vsTs.toFixed(2)}× (${f(wasm.total_ms, 0)} / ${f(ts.total_ms, 0)} ms) | ${met(vsTs <= 1.5)} |`);
-console.log(`| the same, CPU time | ${vsTsCpu.toFixed(2)}× (${f(wasm.cpu_ms, 0)} / ${f(ts.cpu_ms, 0)} ms) | ${met(vsTsCpu <= 1.5)} |`);
 console.log(`| wasm p99 < 50 µs, all samples | ${f(wasm.p99_us, 1)} µs | ${met(wasm.p99_us < 50)} |`);
 console.log(`| wasm p99 < 50 µs, line medians | ${f(wasm.p99_line_median_us, 1)} µs | ${met(wasm.p99_line_median_us < 50)} |`);
 if (corpusMs !== undefined) {
   console.log(`| tldr + nl2bash + gtfobins in wasm ≤ 10 s (one pass, ${corpusCount.toLocaleString("en-US")} commands) | ${(corpusMs / 1000).toFixed(2)} s | ${met(corpusMs <= 10000)} |`);
 }
 console.log(`| plugin wasm ≤ 500 KB gzipped (${gzHow}; ${n0(wasmBytes.length)} bytes raw) | ${n0(gzBytes)} bytes | ${met(gzBytes <= 500000)} |`);
-if (vsTs > 1.5) {
-  // What the target asks of the evaluation, per line, against this run's parse.
-  const budget = (1.5 * ts.total_ms * 1000) / lines.length;
-  console.log(`\nto meet ≤ 1.5×: at most ${budget.toFixed(2)} µs mean per line in wasm (now ${((wasm.total_ms * 1000) / lines.length).toFixed(2)} µs)`);
-}
+// What each ratio target asks of the evaluation per line, at line medians.
+const perLine = (ms) => ((ms * 1000) / lines.length).toFixed(2);
+console.log(`\nper line at medians: wasm ${perLine(wasm.median_total_ms)} µs; ≤ 1.5× the parse needs ≤ ${perLine(1.5 * ts.median_total_ms)} µs` +
+  (ex ? `; ≥ 10× faster than explainShellCommand needs ≤ ${perLine(ex.median_total_ms / 10)} µs` : ""));
