@@ -131,7 +131,7 @@ const host = {
   exec: noHost, nowMs: () => Date.now(), monotonicMs: () => performance.now(), env: () => undefined,
   random: (n) => new Uint8Array(n), log: () => undefined,
 };
-const wasmDir = opt("--wasm-dir") || path.join(root, "pkg/wasm");
+const wasmDir = path.resolve(opt("--wasm-dir") || path.join(root, "pkg/wasm"));
 const wasmFile = path.join(wasmDir, "agent_ops_bg.wasm");
 const glue = require(path.join(wasmDir, "agent_ops.js"));
 const core = new glue.Core(host);

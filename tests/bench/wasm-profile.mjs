@@ -26,7 +26,7 @@ const opt = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const corpora = opt("--corpora") || process.env.AGENT_OPS_CORPORA_DIR || path.resolve(root, "../shared/corpora");
-const wasmDir = opt("--wasm-dir") || path.join(root, "pkg/wasm");
+const wasmDir = path.resolve(opt("--wasm-dir") || path.join(root, "pkg/wasm"));
 const passes = Number(opt("--passes") || 5);
 const top = Number(opt("--top") || 40);
 const intervalUs = Number(opt("--interval-us") || 50);
