@@ -25,7 +25,7 @@ const opt = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const corpora = opt("--corpora") || process.env.AGENT_OPS_CORPORA_DIR || path.resolve(root, "../shared/corpora");
+const corpora = opt("--corpora") || process.env.AGENT_OPS_CORPORA_DIR || path.resolve(root, "tests/corpora");
 const wasmDir = path.resolve(opt("--wasm-dir") || path.join(root, "pkg/wasm"));
 const passes = Number(opt("--passes") || 5);
 const top = Number(opt("--top") || 40);
