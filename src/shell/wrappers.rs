@@ -34,6 +34,9 @@ pub enum Carried {
     },
     /// A shell started with no script: reads stdin (piped, heredoc) or is interactive.
     ShellNoScript,
+    /// Shell commands run by a program text (awk `system()`, `print | "cmd"`, sed `e`):
+    /// each literal text, or `None` when computed, with what it is for messages.
+    Scripts(Vec<(Option<String>, String)>),
 }
 
 struct Spec {
@@ -284,7 +287,7 @@ pub fn carried(cmd: &ExecCommand) -> Carried {
     // Every name `carried_by` knows is a wrapper, a shell or `find` (a unit test holds the
     // two in step): one index lookup settles most commands, which carry nothing (P4-R49).
     if name != "find" && !tables::is(name, Classes::WRAPPER | Classes::SHELL) {
-        return Carried::None;
+        return super::programs::carried(name, cmd);
     }
     carried_by(name, cmd)
 }
@@ -491,8 +494,48 @@ fn carried_by(name: &str, cmd: &ExecCommand) -> Carried {
         }
         "find" => find_exec(args),
         n if tables::is_shell(n) => shell(n, args),
-        _ => Carried::None,
+        n => super::programs::carried(n, cmd),
     }
+}
+
+/// `bash -c 'LITERAL'` / `sh -lc 'LITERAL'` (issue 16 item 7): the shell itself adds
+/// nothing; its inner commands are in the model and classified on their own, so the whole
+/// line gets the inner script's verdict (no check 10 ask, no interpreter ask).
+pub fn is_literal_shell_script(c: &ExecCommand) -> bool {
+    // Only shells whose syntax is the one we parse. zsh runs `$READNULLCMD` (a pager) for a
+    // bare `< file`, so a zsh script with a redirection is not judged by bash rules.
+    let Some(name) = c.base_name() else {
+        return false;
+    };
+    let Carried::Script {
+        text: Some(text), ..
+    } = carried(c)
+    else {
+        return false;
+    };
+    // `{}` is replaced by find/xargs with a file name, which the shell then parses: a name
+    // such as `$(rm -rf ~)` would run, so such a script is not the literal it looks like.
+    if text.contains("{}") {
+        return false;
+    }
+    let syntax_ok = match name {
+        "bash" | "sh" | "dash" => true,
+        "zsh" => !text.contains(['<', '>']),
+        _ => false,
+    };
+    syntax_ok
+        && c.args()
+            .iter()
+            .take_while(|a| a.text().starts_with('-'))
+            .all(|a| {
+                let t = a.text();
+                // Only `-c` with the harmless letters `l`, `e`, `x`, `u` (login, errexit,
+                // xtrace, nounset); `-i`, `-s`, `-o …`, `--rcfile` change what runs.
+                !t.starts_with("--")
+                    && t.chars()
+                        .skip(1)
+                        .all(|ch| matches!(ch, 'c' | 'l' | 'e' | 'x' | 'u'))
+            })
 }
 
 fn is_duration(s: &str) -> bool {
@@ -571,8 +614,10 @@ fn shell(name: &str, args: &[Arg]) -> Carried {
     }
 }
 
-/// `find … -exec CMD … ;|+` (also -execdir, -ok, -okdir): the first carried command.
+/// `find … -exec CMD … ;|+` (also -execdir, -ok, -okdir): the carried command; with
+/// several, each one as a script of its quoted words, so every one is walked.
 fn find_exec(args: &[Arg]) -> Carried {
+    let mut found: Vec<Vec<Arg>> = Vec::new();
     let mut i = 0;
     while let Some(a) = args.get(i) {
         if matches!(a.text(), "-exec" | "-execdir" | "-ok" | "-okdir") {
@@ -582,15 +627,54 @@ fn find_exec(args: &[Arg]) -> Carried {
                 .skip(start)
                 .position(|x| x.is(";") || x.is("+"))
                 .map_or(args.len(), |p| start + p);
-            let argv: Vec<Arg> = args
-                .get(start..end)
-                .map(<[Arg]>::to_vec)
-                .unwrap_or_default();
-            return carry("find -exec", argv);
+            found.push(
+                args.get(start..end)
+                    .map(<[Arg]>::to_vec)
+                    .unwrap_or_default(),
+            );
+            i = end;
         }
         i += 1;
     }
-    Carried::None
+    if found.len() <= 1 {
+        return match found.pop() {
+            Some(argv) => carry("find -exec", argv),
+            None => Carried::None,
+        };
+    }
+    Carried::Scripts(
+        found
+            .iter()
+            .map(|argv| (quoted_words(argv), "find -exec command".to_string()))
+            .collect(),
+    )
+}
+
+/// The argv as shell text that parses back to the same words (`None` when a word is not
+/// literal or the argv is empty).
+fn quoted_words(argv: &[Arg]) -> Option<String> {
+    if argv.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for a in argv {
+        let v = a.value.as_deref().filter(|_| !a.param && !a.substitution)?;
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        // Plain words stay unquoted, so the command name reads as plain (check 8).
+        let plain = !v.is_empty()
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_./{}=:,+@%-".contains(&b));
+        if plain {
+            out.push_str(v);
+        } else {
+            out.push('\'');
+            out.push_str(&v.replace('\'', "'\\''"));
+            out.push('\'');
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
