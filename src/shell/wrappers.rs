@@ -3,6 +3,7 @@
 //! getopt does (bundled short options, attached or separate values, `--`, unique-prefix long
 //! options); anything we cannot parse fails closed as [`Carried::Unparsed`].
 
+use super::grammar::{self, Grammar};
 use super::semantic::{Arg, ExecCommand};
 use super::tables::{self, Classes};
 
@@ -39,90 +40,42 @@ pub enum Carried {
     Scripts(Vec<(Option<String>, String)>),
 }
 
-struct Spec {
-    short_flags: &'static str,
-    short_args: &'static str,
-    long_flags: &'static [&'static str],
-    long_args: &'static [&'static str],
+/// Parses options by the wrapper's grammar (the shared getopt of `grammar`); returns the
+/// index (into `args`) of the first operand. Option values must be literal here: a wrapper
+/// whose options we cannot read fails closed as [`Carried::Unparsed`].
+fn getopt(spec: &Grammar, args: &[Arg]) -> Result<usize, String> {
+    let p = grammar::parse(spec, args).map_err(|e| e.to_string())?;
+    if let Some(o) = p
+        .options
+        .iter()
+        .find(|o| o.value == grammar::Value::Unknown)
+    {
+        return Err(format!("the value of {} is not a literal", o.name));
+    }
+    Ok(match p.operands.first() {
+        Some((first, _)) => args
+            .iter()
+            .position(|a| std::ptr::eq(a, *first))
+            .unwrap_or(args.len()),
+        None => args.len(),
+    })
 }
 
-/// Parses options; returns the index (into `args`) of the first operand.
-fn getopt(spec: &Spec, args: &[Arg]) -> Result<usize, String> {
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        let Some(t) = a.value.as_deref() else {
-            // A dynamic word where an option may stand: cannot tell option from operand.
-            if i == 0 || a.text().is_empty() {
-                return Err("an option or operand is not a literal".into());
-            }
-            return Err("an option or operand is not a literal".into());
-        };
-        if t == "--" {
-            return Ok(i + 1);
-        }
-        if t == "-" || !t.starts_with('-') {
-            return Ok(i);
-        }
-        if let Some(long) = t.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v)),
-                None => (long, None),
-            };
-            let full = resolve_long(spec, name)?;
-            if spec.long_args.contains(&full) {
-                if inline.is_none() {
-                    i += 1;
-                    match args.get(i) {
-                        Some(v) if v.value.is_some() => {}
-                        Some(_) => return Err(format!("the value of --{full} is not a literal")),
-                        None => return Err(format!("--{full} needs a value")),
-                    }
-                }
-            } else if inline.is_some() {
-                return Err(format!("--{full} takes no value"));
-            }
-            i += 1;
-            continue;
-        }
-        let chars: Vec<char> = t.chars().skip(1).collect();
-        let mut j = 0;
-        while let Some(c) = chars.get(j) {
-            if spec.short_flags.contains(*c) {
-                j += 1;
-                continue;
-            }
-            if spec.short_args.contains(*c) {
-                if j + 1 == chars.len() {
-                    i += 1;
-                    match args.get(i) {
-                        Some(v) if v.value.is_some() => {}
-                        Some(_) => return Err(format!("the value of -{c} is not a literal")),
-                        None => return Err(format!("-{c} needs a value")),
-                    }
-                }
-                break;
-            }
-            return Err(format!("unknown option -{c}"));
-        }
-        i += 1;
-    }
-    Ok(i)
-}
-
-fn resolve_long(spec: &Spec, name: &str) -> Result<&'static str, String> {
-    let all = spec.long_flags.iter().chain(spec.long_args.iter());
-    if let Some(exact) = all.clone().find(|o| **o == name) {
-        return Ok(exact);
-    }
-    let matches: Vec<&&str> = all
-        .filter(|o| !name.is_empty() && o.starts_with(name))
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(one),
-        [] => Err(format!("unknown option --{name}")),
-        _ => Err(format!("ambiguous option --{name}")),
-    }
-}
+/// A wrapper grammar: POSIX order (the first operand is the command), GNU prefixes,
+/// every word literal.
+const WRAPPER: Grammar = Grammar {
+    names: &[],
+    short: "",
+    long: &[],
+    effects: &[],
+    roles: &[],
+    permute: false,
+    abbrev: true,
+    cluster: true,
+    numeric: false,
+    strict: true,
+    single_dash_long: false,
+};
 
 fn rest(args: &[Arg], from: usize) -> Vec<Arg> {
     args.get(from..).map(<[Arg]>::to_vec).unwrap_or_default()
@@ -149,64 +102,60 @@ fn unparsed(wrapper: &str, reason: String) -> Carried {
     }
 }
 
-const ENV: Spec = Spec {
-    short_flags: "i0v",
-    short_args: "uC",
-    long_flags: &["ignore-environment", "null", "debug"],
-    long_args: &["unset", "chdir"],
+const ENV: Grammar = Grammar {
+    short: "i0vu:C:",
+    long: &["ignore-environment", "null", "debug", "unset=", "chdir="],
+    ..WRAPPER
 };
-const TIMEOUT: Spec = Spec {
-    short_flags: "v",
-    short_args: "sk",
-    long_flags: &["preserve-status", "foreground", "verbose"],
-    long_args: &["signal", "kill-after"],
+const TIMEOUT: Grammar = Grammar {
+    short: "vs:k:",
+    long: &[
+        "preserve-status",
+        "foreground",
+        "verbose",
+        "signal=",
+        "kill-after=",
+    ],
+    ..WRAPPER
 };
-const NICE: Spec = Spec {
-    short_flags: "",
-    short_args: "n",
-    long_flags: &[],
-    long_args: &["adjustment"],
+const NICE: Grammar = Grammar {
+    short: "n:",
+    long: &["adjustment="],
+    ..WRAPPER
 };
-const NONE: Spec = Spec {
-    short_flags: "",
-    short_args: "",
-    long_flags: &[],
-    long_args: &[],
+const NONE: Grammar = Grammar {
+    short: "",
+    long: &[],
+    ..WRAPPER
 };
-const SETSID: Spec = Spec {
-    short_flags: "fwc",
-    short_args: "",
-    long_flags: &["fork", "wait", "ctty"],
-    long_args: &[],
+const SETSID: Grammar = Grammar {
+    short: "fwc",
+    long: &["fork", "wait", "ctty"],
+    ..WRAPPER
 };
-const STDBUF: Spec = Spec {
-    short_flags: "",
-    short_args: "ioe",
-    long_flags: &[],
-    long_args: &["input", "output", "error"],
+const STDBUF: Grammar = Grammar {
+    short: "i:o:e:",
+    long: &["input=", "output=", "error="],
+    ..WRAPPER
 };
-const TIME: Spec = Spec {
-    short_flags: "pva",
-    short_args: "fo",
-    long_flags: &["portability", "verbose", "append"],
-    long_args: &["format", "output"],
+const TIME: Grammar = Grammar {
+    short: "pvaf:o:",
+    long: &["portability", "verbose", "append", "format=", "output="],
+    ..WRAPPER
 };
-const COMMAND: Spec = Spec {
-    short_flags: "pvV",
-    short_args: "",
-    long_flags: &[],
-    long_args: &[],
+const COMMAND: Grammar = Grammar {
+    short: "pvV",
+    long: &[],
+    ..WRAPPER
 };
-const EXEC: Spec = Spec {
-    short_flags: "cl",
-    short_args: "a",
-    long_flags: &[],
-    long_args: &[],
+const EXEC: Grammar = Grammar {
+    short: "cla:",
+    long: &[],
+    ..WRAPPER
 };
-const XARGS: Spec = Spec {
-    short_flags: "0prtxo",
-    short_args: "adEILnPs",
-    long_flags: &[
+const XARGS: Grammar = Grammar {
+    short: "0prtxoa:d:E:I:L:n:P:s:",
+    long: &[
         "null",
         "interactive",
         "no-run-if-empty",
@@ -214,23 +163,21 @@ const XARGS: Spec = Spec {
         "exit",
         "show-limits",
         "open-tty",
+        "arg-file=",
+        "delimiter=",
+        "max-args=",
+        "max-procs=",
+        "max-chars=",
+        "process-slot-var=",
+        "max-lines=",
+        "replace=",
+        "eof=",
     ],
-    long_args: &[
-        "arg-file",
-        "delimiter",
-        "max-args",
-        "max-procs",
-        "max-chars",
-        "process-slot-var",
-        "max-lines",
-        "replace",
-        "eof",
-    ],
+    ..WRAPPER
 };
-const SUDO: Spec = Spec {
-    short_flags: "AbEeHiKklnPSsVv",
-    short_args: "ughpCDrtTU",
-    long_flags: &[
+const SUDO: Grammar = Grammar {
+    short: "AbEeHiKklnPSsVvu:g:h:p:C:D:r:t:T:U:",
+    long: &[
         "askpass",
         "background",
         "preserve-env",
@@ -246,37 +193,33 @@ const SUDO: Spec = Spec {
         "shell",
         "version",
         "validate",
+        "user=",
+        "group=",
+        "host=",
+        "prompt=",
+        "close-from=",
+        "chdir=",
+        "role=",
+        "type=",
+        "command-timeout=",
+        "other-user=",
     ],
-    long_args: &[
-        "user",
-        "group",
-        "host",
-        "prompt",
-        "close-from",
-        "chdir",
-        "role",
-        "type",
-        "command-timeout",
-        "other-user",
-    ],
+    ..WRAPPER
 };
-const DOAS: Spec = Spec {
-    short_flags: "ns",
-    short_args: "uC",
-    long_flags: &[],
-    long_args: &[],
+const DOAS: Grammar = Grammar {
+    short: "nsu:C:",
+    long: &[],
+    ..WRAPPER
 };
-const CAFFEINATE: Spec = Spec {
-    short_flags: "dimsu",
-    short_args: "tw",
-    long_flags: &[],
-    long_args: &[],
+const CAFFEINATE: Grammar = Grammar {
+    short: "dimsut:w:",
+    long: &[],
+    ..WRAPPER
 };
-const IONICE: Spec = Spec {
-    short_flags: "t",
-    short_args: "cn",
-    long_flags: &["ignore"],
-    long_args: &["class", "classdata"],
+const IONICE: Grammar = Grammar {
+    short: "tc:n:",
+    long: &["ignore", "class=", "classdata="],
+    ..WRAPPER
 };
 
 /// What `cmd` carries.
