@@ -66,8 +66,7 @@ fn shorts(g: &Grammar) -> Vec<(char, Kind)> {
 }
 
 fn longs(g: &Grammar) -> Vec<(&'static str, Kind)> {
-    g.long
-        .iter()
+    grammar::longs(g)
         .map(|e| {
             if let Some(n) = e.strip_suffix(';') {
                 (n, Kind::UntilSemicolon)
@@ -78,7 +77,7 @@ fn longs(g: &Grammar) -> Vec<(&'static str, Kind)> {
             } else if let Some(n) = e.strip_suffix('?') {
                 (n, Kind::Optional)
             } else {
-                (*e, Kind::Flag)
+                (e, Kind::Flag)
             }
         })
         .collect()

@@ -350,6 +350,13 @@ fn read_only_gap(name: &str, args: &[Arg], piped_stdout: bool) -> Option<Ro> {
             }
             _ => return None,
         },
+        "conda" => match first {
+            Some("list") => {
+                parse_or!("conda list", rest, Some);
+                Ro::Yes
+            }
+            _ => return None,
+        },
         "npm" => match first {
             Some("ls" | "list") => {
                 parse_or!("npm ls", rest, Some);

@@ -63,10 +63,11 @@ pub struct Grammar {
     /// getopt option string: a letter is a flag, `x:` takes a value (attached `-xV` or
     /// separate `-x V`), `x::` an optional value that can only be attached.
     pub short: &'static str,
-    /// Long options: `name` a flag, `name=` a value (`--name=V` or `--name V`), `name?` an
+    /// Long options, separated by spaces (one string keeps the wasm build small): `name` a
+    /// flag, `name=` a value (`--name=V` or `--name V`), `name?` an
     /// optional value (`--name=V` only), `name==` two separate values (`jq --arg N V`),
     /// `name;` every word up to a `;` or `+` word (`find -exec`).
-    pub long: &'static [&'static str],
+    pub long: &'static str,
     /// Options that do more than read, keyed by the short letter or the long name.
     pub effects: &'static [(&'static str, Effect)],
     /// Role of operand `i`; the last entry repeats; empty means every operand is an input.
@@ -89,7 +90,7 @@ pub struct Grammar {
 pub const GNU: Grammar = Grammar {
     names: &[],
     short: "",
-    long: &["help", "version"],
+    long: "help version",
     effects: &[],
     roles: &[],
     permute: true,
@@ -206,6 +207,11 @@ enum Arity {
     UntilSemicolon,
 }
 
+/// The long-option entries of `g`.
+pub fn longs(g: &Grammar) -> impl Iterator<Item = &'static str> {
+    g.long.split_ascii_whitespace()
+}
+
 /// Splits a table entry `name=` into its name and arity.
 fn long_entry(e: &'static str) -> (&'static str, Arity) {
     if let Some(n) = e.strip_suffix(';') {
@@ -225,17 +231,12 @@ fn long_entry(e: &'static str) -> (&'static str, Arity) {
 /// prefix of. Like `getopt_long`, several candidates are ambiguous only when they differ
 /// (here: in effect or arity; `--col` for `--color`/`--colour` is fine).
 fn resolve_long(g: &Grammar, name: &str) -> Result<(&'static str, Arity), ParseError> {
-    if let Some(exact) = g
-        .long
-        .iter()
-        .map(|e| long_entry(e))
-        .find(|(n, _)| *n == name)
-    {
+    if let Some(exact) = longs(g).map(long_entry).find(|(n, _)| *n == name) {
         return Ok(exact);
     }
     let mut found: Option<(&'static str, Arity)> = None;
     if g.abbrev && !name.is_empty() {
-        for e in g.long {
+        for e in longs(g) {
             let (n, arity) = long_entry(e);
             if !n.starts_with(name) {
                 continue;

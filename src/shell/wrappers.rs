@@ -66,7 +66,7 @@ fn getopt(spec: &Grammar, args: &[Arg]) -> Result<usize, String> {
 const WRAPPER: Grammar = Grammar {
     names: &[],
     short: "",
-    long: &[],
+    long: "",
     effects: &[],
     roles: &[],
     permute: false,
@@ -104,121 +104,77 @@ fn unparsed(wrapper: &str, reason: String) -> Carried {
 
 const ENV: Grammar = Grammar {
     short: "i0vu:C:",
-    long: &["ignore-environment", "null", "debug", "unset=", "chdir="],
+    long: "ignore-environment null debug unset= chdir=",
     ..WRAPPER
 };
 const TIMEOUT: Grammar = Grammar {
     short: "vs:k:",
-    long: &[
-        "preserve-status",
-        "foreground",
-        "verbose",
-        "signal=",
-        "kill-after=",
-    ],
+    long: "preserve-status foreground verbose signal= kill-after=",
     ..WRAPPER
 };
 const NICE: Grammar = Grammar {
     short: "n:",
-    long: &["adjustment="],
+    long: "adjustment=",
     ..WRAPPER
 };
 const NONE: Grammar = Grammar {
     short: "",
-    long: &[],
+    long: "",
     ..WRAPPER
 };
 const SETSID: Grammar = Grammar {
     short: "fwc",
-    long: &["fork", "wait", "ctty"],
+    long: "fork wait ctty",
     ..WRAPPER
 };
 const STDBUF: Grammar = Grammar {
     short: "i:o:e:",
-    long: &["input=", "output=", "error="],
+    long: "input= output= error=",
     ..WRAPPER
 };
 const TIME: Grammar = Grammar {
     short: "pvaf:o:",
-    long: &["portability", "verbose", "append", "format=", "output="],
+    long: "portability verbose append format= output=",
     ..WRAPPER
 };
 const COMMAND: Grammar = Grammar {
     short: "pvV",
-    long: &[],
+    long: "",
     ..WRAPPER
 };
 const EXEC: Grammar = Grammar {
     short: "cla:",
-    long: &[],
+    long: "",
     ..WRAPPER
 };
 const XARGS: Grammar = Grammar {
     short: "0prtxoa:d:E:I:L:n:P:s:",
-    long: &[
-        "null",
-        "interactive",
-        "no-run-if-empty",
-        "verbose",
-        "exit",
-        "show-limits",
-        "open-tty",
-        "arg-file=",
-        "delimiter=",
-        "max-args=",
-        "max-procs=",
-        "max-chars=",
-        "process-slot-var=",
-        "max-lines=",
-        "replace=",
-        "eof=",
-    ],
+    long: "null interactive no-run-if-empty verbose exit show-limits open-tty arg-file= \
+        delimiter= max-args= max-procs= max-chars= process-slot-var= max-lines= replace= \
+        eof=",
     ..WRAPPER
 };
 const SUDO: Grammar = Grammar {
     short: "AbEeHiKklnPSsVvu:g:h:p:C:D:r:t:T:U:",
-    long: &[
-        "askpass",
-        "background",
-        "preserve-env",
-        "edit",
-        "set-home",
-        "login",
-        "remove-timestamp",
-        "reset-timestamp",
-        "list",
-        "non-interactive",
-        "preserve-groups",
-        "stdin",
-        "shell",
-        "version",
-        "validate",
-        "user=",
-        "group=",
-        "host=",
-        "prompt=",
-        "close-from=",
-        "chdir=",
-        "role=",
-        "type=",
-        "command-timeout=",
-        "other-user=",
-    ],
+    long: "askpass background preserve-env edit set-home login remove-timestamp \
+        reset-timestamp list non-interactive preserve-groups stdin shell version \
+        validate user= group= host= prompt= close-from= chdir= role= type= \
+        command-timeout= other-user=",
     ..WRAPPER
 };
 const DOAS: Grammar = Grammar {
     short: "nsu:C:",
-    long: &[],
+    long: "",
     ..WRAPPER
 };
 const CAFFEINATE: Grammar = Grammar {
     short: "dimsut:w:",
-    long: &[],
+    long: "",
     ..WRAPPER
 };
 const IONICE: Grammar = Grammar {
     short: "tc:n:",
-    long: &["ignore", "class=", "classdata="],
+    long: "ignore class= classdata=",
     ..WRAPPER
 };
 
