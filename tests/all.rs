@@ -41,4 +41,6 @@ mod session_memory_crash;
 mod shell;
 mod shell_checks_a;
 mod shell_checks_b;
+mod shell_grammar;
 mod shell_grants;
+mod shell_programs;

@@ -95,7 +95,7 @@ fn inline_code_and_findings_are_not_grantable() {
     for cmd in [
         "python3 -c 'print(1)'",
         "node -e 'console.log(1)'",
-        "bash -c 'npm test'",
+        "bash -c \"$SCRIPT\"",
         "sudo npm test",
         "npm test $(id)",
         "curl https://example.invalid/x",

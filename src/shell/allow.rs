@@ -2,6 +2,7 @@
 //! with its profile satisfied; everything else gets the liftable or non-liftable ask that says
 //! why.
 
+use super::grammar::{self, Parsed};
 use super::policy::Reason;
 use super::semantic::{Arg, ExecCommand, Model, Note};
 use super::tables::{self, Classes, GIT_READ_ONLY, TRUSTED_BIN_DIRS};
@@ -53,7 +54,7 @@ fn command_reason(i: usize, c: &ExecCommand, cfg: &BashSecurityConfig) -> Option
         return None;
     }
     // Wrappers are transparent: the carried command is classified on its own.
-    if is_transparent_wrapper(c) {
+    if is_transparent_wrapper(c) || super::wrappers::is_literal_shell_script(c) {
         return None;
     }
     let Some(name) = lookup_name(c) else {
@@ -63,17 +64,25 @@ fn command_reason(i: usize, c: &ExecCommand, cfg: &BashSecurityConfig) -> Option
             i,
         ));
     };
-    if read_only(name, c, cfg) {
+    if version_query(name, c.args()) && !name.contains('/') {
         return None;
     }
-    let args = c.args();
-    if args.len() == 1
-        && args
-            .first()
-            .is_some_and(|a| a.is("--version") || a.is("--help"))
-        && !name.contains('/')
-    {
-        return None;
+    match read_only(name, c, cfg) {
+        Ro::Yes => return None,
+        Ro::No => {}
+        Ro::Ask(r) => return Some(r),
+        Ro::UnknownOption(e) => {
+            // Issue 16 item 1: an argv the grammar cannot read is never allowed. Liftable
+            // like `unlisted`: an operator who allows the command allows its options.
+            return Some(Reason::liftable(
+                "exec.ask.unknown_option",
+                format!(
+                    "`{}`: {e}; the command is allowed only when every option is known.",
+                    c.excerpt(100)
+                ),
+                i,
+            ));
+        }
     }
     let msg = if tables::is(name, Classes::NETWORK) {
         return Some(Reason::liftable(
@@ -124,6 +133,321 @@ fn is_transparent_wrapper(c: &ExecCommand) -> bool {
         )
 }
 
+/// The read-only answer for one command.
+enum Ro {
+    /// Only reads.
+    Yes,
+    /// Not read-only: the caller picks the unlisted/network/interpreter ask.
+    No,
+    /// Not read-only with a specific reason.
+    Ask(Reason),
+    /// The argv does not fit the command's grammar.
+    UnknownOption(String),
+}
+
+impl From<bool> for Ro {
+    fn from(b: bool) -> Ro {
+        if b {
+            Ro::Yes
+        } else {
+            Ro::No
+        }
+    }
+}
+
+/// Parses `args` by the grammar named `key`: `Err` carries the answer when the argv does
+/// not fit or is not read-only.
+fn parsed<'a>(key: &str, args: &'a [Arg]) -> Result<Parsed<'a>, Ro> {
+    let Some(g) = grammar::grammar(key) else {
+        return Err(Ro::No);
+    };
+    match grammar::parse(g, args) {
+        Ok(p) if p.read_only() => Ok(p),
+        Ok(_) => Err(Ro::No),
+        Err(e) => Err(Ro::UnknownOption(e.to_string())),
+    }
+}
+
+/// `?`-style early return for [`parsed`].
+macro_rules! parse_or {
+    ($key:expr, $args:expr) => {
+        match parsed($key, $args) {
+            Ok(p) => p,
+            Err(ro) => return ro,
+        }
+    };
+    ($key:expr, $args:expr, $wrap:expr) => {
+        match parsed($key, $args) {
+            Ok(p) => p,
+            Err(ro) => return $wrap(ro),
+        }
+    };
+}
+
+fn read_only(name: &str, c: &ExecCommand, cfg: &BashSecurityConfig) -> Ro {
+    let args = c.args();
+    if tables::is(name, Classes::STATE_ONLY) {
+        return match name {
+            "export" | "readonly" | "local" | "declare" | "typeset" => !opt(args, "-n"),
+            "wait" => !opt(args, "-p"),
+            "set" => args
+                .iter()
+                .all(|a| a.text().starts_with('-') || a.text().starts_with('+')),
+            _ => true,
+        }
+        .into();
+    }
+    if cfg.read_only_extra.iter().any(|n| n == name) {
+        return Ro::Yes;
+    }
+    if let Some(ro) = read_only_gap(name, args, c.piped_stdout) {
+        return ro;
+    }
+    if !tables::is(name, Classes::READ_ONLY) {
+        return Ro::No;
+    }
+    match name {
+        "test" | "[" => return (!args.iter().any(|a| a.is("-v") || a.is("-R"))).into(),
+        "git" => return git_read_only(c),
+        "systemctl" => {
+            return args
+                .iter()
+                .find(|a| !a.text().starts_with('-'))
+                .is_some_and(|s| {
+                    matches!(
+                        s.text(),
+                        "status"
+                            | "show"
+                            | "list-units"
+                            | "list-unit-files"
+                            | "list-timers"
+                            | "is-active"
+                            | "is-enabled"
+                            | "is-failed"
+                            | "cat"
+                    )
+                })
+                .into()
+        }
+        // Without --no-pager journalctl may start a pager, whose `!` runs shell commands.
+        // Its long options take GNU prefixes, so `--vac`, `--rot` count too.
+        "journalctl" => {
+            return (args.iter().any(|a| a.is("--no-pager"))
+                && !args.iter().any(|a| {
+                    grammar::long_prefix_of(
+                        a.text(),
+                        &[
+                            "vacuum-size",
+                            "vacuum-time",
+                            "vacuum-files",
+                            "rotate",
+                            "flush",
+                            "setup-keys",
+                            "sync",
+                            "relinquish-var",
+                            "smart-relinquish-var",
+                            "update-catalog",
+                        ],
+                    )
+                }))
+            .into()
+        }
+        "docker" | "podman" => return docker_read_only(args),
+        "kubectl" => {
+            let sub: Vec<&str> = args
+                .iter()
+                .filter(|a| !a.text().starts_with('-'))
+                .map(Arg::text)
+                .collect();
+            return match sub.first() {
+                Some(&("get" | "describe" | "logs" | "version" | "explain" | "api-resources")) => {
+                    true
+                }
+                Some(&"config") => sub.get(1) == Some(&"view") && !opt(args, "--raw"),
+                _ => false,
+            }
+            .into();
+        }
+        "crontab" => return (args.len() == 1 && args.first().is_some_and(|a| a.is("-l"))).into(),
+        _ => {}
+    }
+    let Some(g) = grammar::grammar(name) else {
+        // Commands without options that matter (`echo`, `ps`, …): spec §6.5.
+        return Ro::Yes;
+    };
+    let p = match grammar::parse(g, args) {
+        Ok(p) => p,
+        Err(e) => return Ro::UnknownOption(e.to_string()),
+    };
+    if !p.read_only() {
+        return Ro::No;
+    }
+    match name {
+        "date" => p
+            .operands
+            .iter()
+            .all(|(a, _)| a.text().starts_with('+'))
+            .into(),
+        _ => match super::programs::analyse(name, args) {
+            None => Ro::Yes,
+            Some(info) if !info.read_only() => Ro::No,
+            Some(info) if info.reads_env => Ro::Ask(Reason::ask(
+                "exec.ask.check.secret_access",
+                format!(
+                    "`{}` reads the environment (`$ENV`/`env`), which holds secrets.",
+                    c.excerpt(100)
+                ),
+            )),
+            Some(_) => Ro::Yes,
+        },
+    }
+}
+
+/// Read-only forms of commands outside the §6.5 table (issue 16 item 7); `None` when
+/// `name` is none of them.
+fn read_only_gap(name: &str, args: &[Arg], piped_stdout: bool) -> Option<Ro> {
+    let first = args.first().map(Arg::text);
+    let rest = args.get(1..).unwrap_or(&[]);
+    Some(match name {
+        "command" => {
+            let p = parse_or!("command", args, Some);
+            (p.has("v") || p.has("V")).into()
+        }
+        "man" => {
+            // man's pager (less) runs shell commands on `!`: only forms that start none.
+            let p = parse_or!("man", args, Some);
+            let no_pager = piped_stdout
+                || [
+                    "f", "k", "w", "W", "whatis", "apropos", "where", "path", "location",
+                ]
+                .iter()
+                .any(|o| p.has(o));
+            no_pager.into()
+        }
+        "numfmt" | "ss" | "netstat" | "lsof" => {
+            parse_or!(name, args, Some);
+            Ro::Yes
+        }
+        "tar" => {
+            let p = parse_or!("tar", args, Some);
+            let file = p
+                .options
+                .iter()
+                .find(|o| o.name == "f" || o.name == "file")
+                .and_then(|o| o.value.text());
+            // Listing only, of a named local archive (`host:file` is a remote archive).
+            ((p.has("t") || p.has("list")) && file.is_some_and(|f| !f.contains(':'))).into()
+        }
+        "unzip" => {
+            let p = parse_or!("unzip", args, Some);
+            ((p.has("l") || p.has("v") || p.has("Z") || p.has("t")) && !p.operands.is_empty())
+                .into()
+        }
+        "pip" | "pip3" => match first {
+            Some(sub @ ("list" | "show" | "freeze")) => {
+                parse_or!(&format!("pip {sub}"), rest, Some);
+                Ro::Yes
+            }
+            _ => return None,
+        },
+        "conda" => match first {
+            Some("list") => {
+                parse_or!("conda list", rest, Some);
+                Ro::Yes
+            }
+            _ => return None,
+        },
+        "npm" => match first {
+            Some("ls" | "list") => {
+                parse_or!("npm ls", rest, Some);
+                Ro::Yes
+            }
+            _ => return None,
+        },
+        "docker-compose" => compose_read_only(args),
+        "openssl" => match first {
+            Some("x509") => {
+                let p = parse_or!("openssl x509", rest, Some);
+                (p.has("noout") && p.operands.is_empty()).into()
+            }
+            _ => return None,
+        },
+        n if tables::interpreter_family(n) == Some("python") => match args {
+            [m, module, tail @ ..] if m.is("-m") && module.is("json.tool") => {
+                parse_or!("python -m json.tool", tail, Some);
+                Ro::Yes
+            }
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// `docker compose SUB …` / `docker-compose SUB …` listing forms.
+fn compose_read_only(args: &[Arg]) -> Ro {
+    let p = parse_or!("docker compose", args);
+    let Some((sub, _)) = p.operands.first() else {
+        return Ro::No;
+    };
+    let Some(at) = args.iter().position(|a| std::ptr::eq(a, *sub)) else {
+        return Ro::No;
+    };
+    let key = match sub.text() {
+        "ps" => "docker compose ps",
+        "logs" => "docker compose logs",
+        _ => return Ro::No,
+    };
+    parse_or!(key, args.get(at + 1..).unwrap_or(&[]));
+    Ro::Yes
+}
+
+/// Tools whose `-V`/`-v`/`version`/`-version` only prints a version (a sole argument).
+const VERSION_FORMS: &[(&str, &[&str])] = &[
+    ("python", &["-V", "-VV"]),
+    ("node", &["-v"]),
+    ("npm", &["-v"]),
+    ("pnpm", &["-v"]),
+    ("yarn", &["-v"]),
+    ("bun", &["-v"]),
+    ("deno", &["-V"]),
+    ("pip", &["-V"]),
+    ("pip3", &["-V"]),
+    ("cargo", &["-V", "version"]),
+    ("rustc", &["-V"]),
+    ("rustup", &["-V"]),
+    ("go", &["version"]),
+    ("perl", &["-v"]),
+    ("php", &["-v"]),
+    ("java", &["-version"]),
+    ("javac", &["-version"]),
+    ("ssh", &["-V"]),
+    ("make", &["-v"]),
+    ("gcc", &["-v"]),
+    ("clang", &["-v"]),
+    ("docker", &["-v"]),
+    ("helm", &["version"]),
+    ("uv", &["-V"]),
+    ("poetry", &["-V"]),
+    ("grep", &["-V"]),
+    ("tmux", &["-V"]),
+    ("sqlite3", &["-version"]),
+];
+
+/// Whether `args` is only a version or help query of `name` (issue 16 item 7).
+fn version_query(name: &str, args: &[Arg]) -> bool {
+    let [a] = args else {
+        return false;
+    };
+    if a.is("--version") || a.is("--help") {
+        return true;
+    }
+    let family = tables::interpreter_family(name).unwrap_or(name);
+    VERSION_FORMS
+        .iter()
+        .find(|(n, _)| *n == name || *n == family)
+        .is_some_and(|(_, forms)| forms.iter().any(|f| a.is(f)))
+}
+
 fn opt(args: &[Arg], f: &str) -> bool {
     args.iter().any(|a| {
         let t = a.text();
@@ -138,215 +462,49 @@ fn opt(args: &[Arg], f: &str) -> bool {
     })
 }
 
-/// Operands (non-option words); a lone `-` (stdin/stdout) is an operand.
-fn operands(args: &[Arg]) -> usize {
-    args.iter()
-        .filter(|a| a.is("-") || !a.text().starts_with('-'))
-        .count()
-}
-
-fn read_only(name: &str, c: &ExecCommand, cfg: &BashSecurityConfig) -> bool {
-    let args = c.args();
-    if tables::is(name, Classes::STATE_ONLY) {
-        return match name {
-            "export" | "readonly" | "local" | "declare" | "typeset" => !opt(args, "-n"),
-            "wait" => !opt(args, "-p"),
-            "set" => args
-                .iter()
-                .all(|a| a.text().starts_with('-') || a.text().starts_with('+')),
-            _ => true,
-        };
-    }
-    if cfg.read_only_extra.iter().any(|n| n == name) {
-        return true;
-    }
-    if !tables::is(name, Classes::READ_ONLY) {
-        return false;
-    }
-    match name {
-        "hostname" => args.is_empty(),
-        "date" => {
-            !opt(args, "-s")
-                && !opt(args, "--set")
-                && args
-                    .iter()
-                    .all(|a| a.text().starts_with('+') || a.text().starts_with('-'))
-        }
-        "tree" => !opt(args, "-o"),
-        "file" => !opt(args, "-C"),
-        "printf" => !opt(args, "-v"),
-        "test" | "[" => !args.iter().any(|a| a.is("-v") || a.is("-R")),
-        "yq" => !opt(args, "-i") && !opt(args, "--inplace"),
-        "sort" => {
-            !opt(args, "-o")
-                && !opt(args, "--output")
-                && !opt(args, "--compress-program")
-                && !opt(args, "-T")
-                && !opt(args, "--temporary-directory")
-                && args.iter().all(|a| a.value.is_some())
-        }
-        "uniq" => operands(args) <= 1,
-        "base64" => !opt(args, "-o") && !opt(args, "--output"),
-        "xxd" => operands(args) <= 1,
-        "rg" => ![
-            "--pre",
-            "--pre-glob",
-            "-z",
-            "--search-zip",
-            "--hostname-bin",
-        ]
-        .iter()
-        .any(|f| opt(args, f)),
-        "find" => !args.iter().any(|a| {
-            matches!(
-                a.text(),
-                "-delete" | "-fls" | "-fprint" | "-fprint0" | "-fprintf"
-            )
-        }),
-        "sed" => sed_read_only(args),
-        "awk" | "gawk" | "mawk" | "nawk" => awk_read_only(args),
-        "git" => git_read_only(c),
-        "systemctl" => args
-            .iter()
-            .find(|a| !a.text().starts_with('-'))
-            .is_some_and(|s| {
-                matches!(
-                    s.text(),
-                    "status"
-                        | "show"
-                        | "list-units"
-                        | "list-unit-files"
-                        | "list-timers"
-                        | "is-active"
-                        | "is-enabled"
-                        | "is-failed"
-                        | "cat"
-                )
-            }),
-        // Without --no-pager journalctl may start a pager, whose `!` runs shell commands.
-        "journalctl" => {
-            args.iter().any(|a| a.is("--no-pager"))
-                && !args.iter().any(|a| {
-                    a.text().starts_with("--vacuum")
-                        || matches!(a.text(), "--rotate" | "--flush" | "--setup-keys")
-                })
-        }
-        "docker" | "podman" => docker_read_only(args),
-        "kubectl" => {
-            let sub: Vec<&str> = args
-                .iter()
-                .filter(|a| !a.text().starts_with('-'))
-                .map(Arg::text)
-                .collect();
-            match sub.first() {
-                Some(&("get" | "describe" | "logs" | "version" | "explain" | "api-resources")) => {
-                    true
-                }
-                Some(&"config") => sub.get(1) == Some(&"view") && !opt(args, "--raw"),
-                _ => false,
-            }
-        }
-        "crontab" => args.len() == 1 && args.first().is_some_and(|a| a.is("-l")),
-        _ => true,
-    }
-}
-
-fn sed_read_only(args: &[Arg]) -> bool {
-    if args.iter().any(|a| {
-        let t = a.text();
-        t.starts_with("--in-place")
-            || t.starts_with("--file")
-            || (t.starts_with('-') && !t.starts_with("--") && (t.contains('i') || t.contains('f')))
-    }) {
-        return false;
-    }
-    let explicit_e = args.iter().any(|a| a.is("-e") || a.is("--expression"));
-    let scripts: Vec<&str> = if explicit_e {
-        args.windows(2)
-            .filter(|w| {
-                w.first()
-                    .is_some_and(|a| a.is("-e") || a.is("--expression"))
-            })
-            .filter_map(|w| w.get(1))
-            .map(Arg::text)
-            .collect()
-    } else {
-        args.iter()
-            .find(|a| !a.text().starts_with('-'))
-            .map(Arg::text)
-            .into_iter()
-            .collect()
-    };
-    scripts.iter().all(|s| !sed_script_writes_or_runs(s))
-}
-
-/// A conservative reading of a sed script: `e`/`w`/`W` commands and `e`/`w` flags of `s`.
-fn sed_script_writes_or_runs(s: &str) -> bool {
-    for cmd in s.split([';', '\n']) {
-        let t = cmd.trim_start_matches(|c: char| c.is_ascii_digit() || " ,$/!".contains(c));
-        if t.starts_with('e') || t.starts_with('w') || t.starts_with('W') {
-            return true;
-        }
-        if let Some(rest) = t.strip_prefix('s') {
-            let mut chars = rest.chars();
-            let Some(delim) = chars.next() else { continue };
-            let parts: Vec<&str> = rest
-                .get(delim.len_utf8()..)
-                .unwrap_or("")
-                .split(delim)
-                .collect();
-            if let Some(flags) = parts.get(2) {
-                if flags.contains('e') || flags.contains('w') {
-                    return true;
-                }
-            }
-        }
-    }
-    false
-}
-
-fn awk_read_only(args: &[Arg]) -> bool {
-    if args
-        .iter()
-        .any(|a| a.is("-f") || a.text().starts_with("--file") || a.value.is_none())
-    {
-        return false;
-    }
-    let program = args
-        .iter()
-        .find(|a| !a.text().starts_with('-'))
-        .map(Arg::text)
-        .unwrap_or("");
-    !(program.contains("system")
-        || program.contains("getline")
-        || program.contains('>')
-        || program.contains('|'))
-}
-
-fn git_read_only(c: &ExecCommand) -> bool {
+/// Git's read-only forms (§6.5, issue 16 item 7): global options parsed by the grammar
+/// (`-C`, `--git-dir`, `--work-tree`, `--no-pager`, `-c` with keys that cannot run code),
+/// then a read-only subcommand.
+fn git_read_only(c: &ExecCommand) -> Ro {
     if c.after_cd {
-        return false;
+        return Ro::No;
     }
     let args = c.args();
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        match a.text() {
-            "--no-pager" | "--version" | "-P" => i += 1,
-            t if t.starts_with('-') => return false,
-            _ => break,
+    let Some(g) = grammar::grammar("git") else {
+        return Ro::No;
+    };
+    let p = match grammar::parse(g, args) {
+        Ok(p) => p,
+        Err(e) => return Ro::UnknownOption(e.to_string()),
+    };
+    for o in &p.options {
+        let ok = match o.name {
+            // `--exec-path` alone prints the path; with a value it picks the programs run.
+            "exec-path" => o.value == grammar::Value::None,
+            "c" => o.value.text().is_some_and(|kv| {
+                let (k, v) = kv.split_once('=').map_or((kv, None), |(k, v)| (k, Some(v)));
+                !super::checks::persistence::git_key_runs_code(k, v)
+            }),
+            _ => o.effect.read_only(),
+        };
+        if !ok {
+            return Ro::No;
         }
     }
-    let Some(sub) = args.get(i).map(Arg::text) else {
-        return args.iter().any(|a| a.is("--version"));
+    let Some((sub_arg, _)) = p.operands.first() else {
+        return (p.has("version") || p.has("v") || p.has("help") || p.has("h")).into();
     };
-    let rest = args.get(i + 1..).unwrap_or(&[]);
+    let Some(at) = args.iter().position(|a| std::ptr::eq(a, *sub_arg)) else {
+        return Ro::No;
+    };
+    let sub = sub_arg.text();
+    let rest = args.get(at + 1..).unwrap_or(&[]);
+    // Git's option parser takes unambiguous prefixes: `--out` is `--output`.
     if rest.iter().any(|a| {
-        a.text().starts_with("--output")
-            || a.is("--ext-diff")
+        grammar::long_prefix_of(a.text(), &["output", "ext-diff", "open-files-in-pager"])
             || a.text().starts_with("-O")
-            || a.text().starts_with("--open-files-in-pager")
     }) {
-        return false;
+        return Ro::No;
     }
     let flags_only = |allowed: &[&str]| {
         rest.iter().all(|a| {
@@ -357,6 +515,10 @@ fn git_read_only(c: &ExecCommand) -> bool {
     };
     match sub {
         s if GIT_READ_ONLY.contains(&s) => true,
+        "clean" => {
+            let p = parse_or!("git clean", rest);
+            p.has("n") || p.has("dry-run")
+        }
         "branch" => flags_only(&[
             "-a",
             "-r",
@@ -404,9 +566,13 @@ fn git_read_only(c: &ExecCommand) -> bool {
             .is_none_or(|a| a.is("show") || a.text().starts_with('-')),
         _ => false,
     }
+    .into()
 }
 
-fn docker_read_only(args: &[Arg]) -> bool {
+fn docker_read_only(args: &[Arg]) -> Ro {
+    if args.first().is_some_and(|a| a.is("compose")) {
+        return compose_read_only(args.get(1..).unwrap_or(&[]));
+    }
     let sub = args
         .iter()
         .find(|a| !a.text().starts_with('-'))
@@ -419,6 +585,7 @@ fn docker_read_only(args: &[Arg]) -> bool {
         Some("stats") => args.iter().any(|a| a.is("--no-stream")),
         _ => false,
     }
+    .into()
 }
 
 fn glob_injection(c: &ExecCommand) -> Option<Reason> {
@@ -486,8 +653,10 @@ fn destructive_warning(c: &ExecCommand) -> Option<Reason> {
                 })
             };
             args.iter().any(|a| keyword(a.text())) && {
+                // Option words (`column --table-truncate`) are no SQL.
                 let sql = args
                     .iter()
+                    .filter(|a| !a.text().starts_with('-'))
                     .map(|a| a.text().to_ascii_uppercase())
                     .collect::<Vec<_>>()
                     .join(" ");
@@ -516,12 +685,9 @@ pub fn is_version_query(model: &Model) -> bool {
         .filter(|c| !c.argv.is_empty())
         .collect();
     !executed.is_empty()
-        && executed.iter().all(|c| {
-            c.args().len() == 1
-                && c.args()
-                    .first()
-                    .is_some_and(|a| a.is("--version") || a.is("--help"))
-        })
+        && executed
+            .iter()
+            .all(|c| c.base_name().is_some_and(|n| version_query(n, c.args())))
 }
 
 #[cfg(test)]

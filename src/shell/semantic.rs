@@ -813,11 +813,23 @@ impl Walker<'_> {
             super::wrappers::Carried::Script {
                 text: Some(text), ..
             } => {
-                self.model.notes.push(Note::NestedShell(span));
+                // A literal `bash -c` script is judged by its commands (issue 16 item 7).
+                if !super::wrappers::is_literal_shell_script(&cmd) {
+                    self.model.notes.push(Note::NestedShell(span));
+                }
                 self.script_string(&text, span, Context::StringScript, env);
             }
             super::wrappers::Carried::Script { text: None, what } => {
                 self.model.notes.push(Note::UnknownScript(span, what));
+            }
+            // Commands inside an awk/sed program (issue 16 item 1): walked like `sh -c`.
+            super::wrappers::Carried::Scripts(list) => {
+                for (text, what) in list {
+                    match text {
+                        Some(t) => self.script_string(&t, span, Context::StringScript, env),
+                        None => self.model.notes.push(Note::UnknownScript(span, what)),
+                    }
+                }
             }
             super::wrappers::Carried::ShellNoScript => {
                 if let Some(body) = heredoc_body {

@@ -3,6 +3,7 @@
 //! getopt does (bundled short options, attached or separate values, `--`, unique-prefix long
 //! options); anything we cannot parse fails closed as [`Carried::Unparsed`].
 
+use super::grammar::{self, Grammar};
 use super::semantic::{Arg, ExecCommand};
 use super::tables::{self, Classes};
 
@@ -34,92 +35,47 @@ pub enum Carried {
     },
     /// A shell started with no script: reads stdin (piped, heredoc) or is interactive.
     ShellNoScript,
+    /// Shell commands run by a program text (awk `system()`, `print | "cmd"`, sed `e`):
+    /// each literal text, or `None` when computed, with what it is for messages.
+    Scripts(Vec<(Option<String>, String)>),
 }
 
-struct Spec {
-    short_flags: &'static str,
-    short_args: &'static str,
-    long_flags: &'static [&'static str],
-    long_args: &'static [&'static str],
+/// Parses options by the wrapper's grammar (the shared getopt of `grammar`); returns the
+/// index (into `args`) of the first operand. Option values must be literal here: a wrapper
+/// whose options we cannot read fails closed as [`Carried::Unparsed`].
+fn getopt(spec: &Grammar, args: &[Arg]) -> Result<usize, String> {
+    let p = grammar::parse(spec, args).map_err(|e| e.to_string())?;
+    if let Some(o) = p
+        .options
+        .iter()
+        .find(|o| o.value == grammar::Value::Unknown)
+    {
+        return Err(format!("the value of {} is not a literal", o.name));
+    }
+    Ok(match p.operands.first() {
+        Some((first, _)) => args
+            .iter()
+            .position(|a| std::ptr::eq(a, *first))
+            .unwrap_or(args.len()),
+        None => args.len(),
+    })
 }
 
-/// Parses options; returns the index (into `args`) of the first operand.
-fn getopt(spec: &Spec, args: &[Arg]) -> Result<usize, String> {
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        let Some(t) = a.value.as_deref() else {
-            // A dynamic word where an option may stand: cannot tell option from operand.
-            if i == 0 || a.text().is_empty() {
-                return Err("an option or operand is not a literal".into());
-            }
-            return Err("an option or operand is not a literal".into());
-        };
-        if t == "--" {
-            return Ok(i + 1);
-        }
-        if t == "-" || !t.starts_with('-') {
-            return Ok(i);
-        }
-        if let Some(long) = t.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v)),
-                None => (long, None),
-            };
-            let full = resolve_long(spec, name)?;
-            if spec.long_args.contains(&full) {
-                if inline.is_none() {
-                    i += 1;
-                    match args.get(i) {
-                        Some(v) if v.value.is_some() => {}
-                        Some(_) => return Err(format!("the value of --{full} is not a literal")),
-                        None => return Err(format!("--{full} needs a value")),
-                    }
-                }
-            } else if inline.is_some() {
-                return Err(format!("--{full} takes no value"));
-            }
-            i += 1;
-            continue;
-        }
-        let chars: Vec<char> = t.chars().skip(1).collect();
-        let mut j = 0;
-        while let Some(c) = chars.get(j) {
-            if spec.short_flags.contains(*c) {
-                j += 1;
-                continue;
-            }
-            if spec.short_args.contains(*c) {
-                if j + 1 == chars.len() {
-                    i += 1;
-                    match args.get(i) {
-                        Some(v) if v.value.is_some() => {}
-                        Some(_) => return Err(format!("the value of -{c} is not a literal")),
-                        None => return Err(format!("-{c} needs a value")),
-                    }
-                }
-                break;
-            }
-            return Err(format!("unknown option -{c}"));
-        }
-        i += 1;
-    }
-    Ok(i)
-}
-
-fn resolve_long(spec: &Spec, name: &str) -> Result<&'static str, String> {
-    let all = spec.long_flags.iter().chain(spec.long_args.iter());
-    if let Some(exact) = all.clone().find(|o| **o == name) {
-        return Ok(exact);
-    }
-    let matches: Vec<&&str> = all
-        .filter(|o| !name.is_empty() && o.starts_with(name))
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(one),
-        [] => Err(format!("unknown option --{name}")),
-        _ => Err(format!("ambiguous option --{name}")),
-    }
-}
+/// A wrapper grammar: POSIX order (the first operand is the command), GNU prefixes,
+/// every word literal.
+const WRAPPER: Grammar = Grammar {
+    names: &[],
+    short: "",
+    long: "",
+    effects: &[],
+    roles: &[],
+    permute: false,
+    abbrev: true,
+    cluster: true,
+    numeric: false,
+    strict: true,
+    single_dash_long: false,
+};
 
 fn rest(args: &[Arg], from: usize) -> Vec<Arg> {
     args.get(from..).map(<[Arg]>::to_vec).unwrap_or_default()
@@ -146,134 +102,80 @@ fn unparsed(wrapper: &str, reason: String) -> Carried {
     }
 }
 
-const ENV: Spec = Spec {
-    short_flags: "i0v",
-    short_args: "uC",
-    long_flags: &["ignore-environment", "null", "debug"],
-    long_args: &["unset", "chdir"],
+const ENV: Grammar = Grammar {
+    short: "i0vu:C:",
+    long: "ignore-environment null debug unset= chdir=",
+    ..WRAPPER
 };
-const TIMEOUT: Spec = Spec {
-    short_flags: "v",
-    short_args: "sk",
-    long_flags: &["preserve-status", "foreground", "verbose"],
-    long_args: &["signal", "kill-after"],
+const TIMEOUT: Grammar = Grammar {
+    short: "vs:k:",
+    long: "preserve-status foreground verbose signal= kill-after=",
+    ..WRAPPER
 };
-const NICE: Spec = Spec {
-    short_flags: "",
-    short_args: "n",
-    long_flags: &[],
-    long_args: &["adjustment"],
+const NICE: Grammar = Grammar {
+    short: "n:",
+    long: "adjustment=",
+    ..WRAPPER
 };
-const NONE: Spec = Spec {
-    short_flags: "",
-    short_args: "",
-    long_flags: &[],
-    long_args: &[],
+const NONE: Grammar = Grammar {
+    short: "",
+    long: "",
+    ..WRAPPER
 };
-const SETSID: Spec = Spec {
-    short_flags: "fwc",
-    short_args: "",
-    long_flags: &["fork", "wait", "ctty"],
-    long_args: &[],
+const SETSID: Grammar = Grammar {
+    short: "fwc",
+    long: "fork wait ctty",
+    ..WRAPPER
 };
-const STDBUF: Spec = Spec {
-    short_flags: "",
-    short_args: "ioe",
-    long_flags: &[],
-    long_args: &["input", "output", "error"],
+const STDBUF: Grammar = Grammar {
+    short: "i:o:e:",
+    long: "input= output= error=",
+    ..WRAPPER
 };
-const TIME: Spec = Spec {
-    short_flags: "pva",
-    short_args: "fo",
-    long_flags: &["portability", "verbose", "append"],
-    long_args: &["format", "output"],
+const TIME: Grammar = Grammar {
+    short: "pvaf:o:",
+    long: "portability verbose append format= output=",
+    ..WRAPPER
 };
-const COMMAND: Spec = Spec {
-    short_flags: "pvV",
-    short_args: "",
-    long_flags: &[],
-    long_args: &[],
+const COMMAND: Grammar = Grammar {
+    short: "pvV",
+    long: "",
+    ..WRAPPER
 };
-const EXEC: Spec = Spec {
-    short_flags: "cl",
-    short_args: "a",
-    long_flags: &[],
-    long_args: &[],
+const EXEC: Grammar = Grammar {
+    short: "cla:",
+    long: "",
+    ..WRAPPER
 };
-const XARGS: Spec = Spec {
-    short_flags: "0prtxo",
-    short_args: "adEILnPs",
-    long_flags: &[
-        "null",
-        "interactive",
-        "no-run-if-empty",
-        "verbose",
-        "exit",
-        "show-limits",
-        "open-tty",
-    ],
-    long_args: &[
-        "arg-file",
-        "delimiter",
-        "max-args",
-        "max-procs",
-        "max-chars",
-        "process-slot-var",
-        "max-lines",
-        "replace",
-        "eof",
-    ],
+const XARGS: Grammar = Grammar {
+    short: "0prtxoa:d:E:I:L:n:P:s:",
+    long: "null interactive no-run-if-empty verbose exit show-limits open-tty arg-file= \
+        delimiter= max-args= max-procs= max-chars= process-slot-var= max-lines= replace= \
+        eof=",
+    ..WRAPPER
 };
-const SUDO: Spec = Spec {
-    short_flags: "AbEeHiKklnPSsVv",
-    short_args: "ughpCDrtTU",
-    long_flags: &[
-        "askpass",
-        "background",
-        "preserve-env",
-        "edit",
-        "set-home",
-        "login",
-        "remove-timestamp",
-        "reset-timestamp",
-        "list",
-        "non-interactive",
-        "preserve-groups",
-        "stdin",
-        "shell",
-        "version",
-        "validate",
-    ],
-    long_args: &[
-        "user",
-        "group",
-        "host",
-        "prompt",
-        "close-from",
-        "chdir",
-        "role",
-        "type",
-        "command-timeout",
-        "other-user",
-    ],
+const SUDO: Grammar = Grammar {
+    short: "AbEeHiKklnPSsVvu:g:h:p:C:D:r:t:T:U:",
+    long: "askpass background preserve-env edit set-home login remove-timestamp \
+        reset-timestamp list non-interactive preserve-groups stdin shell version \
+        validate user= group= host= prompt= close-from= chdir= role= type= \
+        command-timeout= other-user=",
+    ..WRAPPER
 };
-const DOAS: Spec = Spec {
-    short_flags: "ns",
-    short_args: "uC",
-    long_flags: &[],
-    long_args: &[],
+const DOAS: Grammar = Grammar {
+    short: "nsu:C:",
+    long: "",
+    ..WRAPPER
 };
-const CAFFEINATE: Spec = Spec {
-    short_flags: "dimsu",
-    short_args: "tw",
-    long_flags: &[],
-    long_args: &[],
+const CAFFEINATE: Grammar = Grammar {
+    short: "dimsut:w:",
+    long: "",
+    ..WRAPPER
 };
-const IONICE: Spec = Spec {
-    short_flags: "t",
-    short_args: "cn",
-    long_flags: &["ignore"],
-    long_args: &["class", "classdata"],
+const IONICE: Grammar = Grammar {
+    short: "tc:n:",
+    long: "ignore class= classdata=",
+    ..WRAPPER
 };
 
 /// What `cmd` carries.
@@ -284,7 +186,7 @@ pub fn carried(cmd: &ExecCommand) -> Carried {
     // Every name `carried_by` knows is a wrapper, a shell or `find` (a unit test holds the
     // two in step): one index lookup settles most commands, which carry nothing (P4-R49).
     if name != "find" && !tables::is(name, Classes::WRAPPER | Classes::SHELL) {
-        return Carried::None;
+        return super::programs::carried(name, cmd);
     }
     carried_by(name, cmd)
 }
@@ -491,8 +393,48 @@ fn carried_by(name: &str, cmd: &ExecCommand) -> Carried {
         }
         "find" => find_exec(args),
         n if tables::is_shell(n) => shell(n, args),
-        _ => Carried::None,
+        n => super::programs::carried(n, cmd),
     }
+}
+
+/// `bash -c 'LITERAL'` / `sh -lc 'LITERAL'` (issue 16 item 7): the shell itself adds
+/// nothing; its inner commands are in the model and classified on their own, so the whole
+/// line gets the inner script's verdict (no check 10 ask, no interpreter ask).
+pub fn is_literal_shell_script(c: &ExecCommand) -> bool {
+    // Only shells whose syntax is the one we parse. zsh runs `$READNULLCMD` (a pager) for a
+    // bare `< file`, so a zsh script with a redirection is not judged by bash rules.
+    let Some(name) = c.base_name() else {
+        return false;
+    };
+    let Carried::Script {
+        text: Some(text), ..
+    } = carried(c)
+    else {
+        return false;
+    };
+    // `{}` is replaced by find/xargs with a file name, which the shell then parses: a name
+    // such as `$(rm -rf ~)` would run, so such a script is not the literal it looks like.
+    if text.contains("{}") {
+        return false;
+    }
+    let syntax_ok = match name {
+        "bash" | "sh" | "dash" => true,
+        "zsh" => !text.contains(['<', '>']),
+        _ => false,
+    };
+    syntax_ok
+        && c.args()
+            .iter()
+            .take_while(|a| a.text().starts_with('-'))
+            .all(|a| {
+                let t = a.text();
+                // Only `-c` with the harmless letters `l`, `e`, `x`, `u` (login, errexit,
+                // xtrace, nounset); `-i`, `-s`, `-o …`, `--rcfile` change what runs.
+                !t.starts_with("--")
+                    && t.chars()
+                        .skip(1)
+                        .all(|ch| matches!(ch, 'c' | 'l' | 'e' | 'x' | 'u'))
+            })
 }
 
 fn is_duration(s: &str) -> bool {
@@ -571,8 +513,10 @@ fn shell(name: &str, args: &[Arg]) -> Carried {
     }
 }
 
-/// `find … -exec CMD … ;|+` (also -execdir, -ok, -okdir): the first carried command.
+/// `find … -exec CMD … ;|+` (also -execdir, -ok, -okdir): the carried command; with
+/// several, each one as a script of its quoted words, so every one is walked.
 fn find_exec(args: &[Arg]) -> Carried {
+    let mut found: Vec<Vec<Arg>> = Vec::new();
     let mut i = 0;
     while let Some(a) = args.get(i) {
         if matches!(a.text(), "-exec" | "-execdir" | "-ok" | "-okdir") {
@@ -582,15 +526,54 @@ fn find_exec(args: &[Arg]) -> Carried {
                 .skip(start)
                 .position(|x| x.is(";") || x.is("+"))
                 .map_or(args.len(), |p| start + p);
-            let argv: Vec<Arg> = args
-                .get(start..end)
-                .map(<[Arg]>::to_vec)
-                .unwrap_or_default();
-            return carry("find -exec", argv);
+            found.push(
+                args.get(start..end)
+                    .map(<[Arg]>::to_vec)
+                    .unwrap_or_default(),
+            );
+            i = end;
         }
         i += 1;
     }
-    Carried::None
+    if found.len() <= 1 {
+        return match found.pop() {
+            Some(argv) => carry("find -exec", argv),
+            None => Carried::None,
+        };
+    }
+    Carried::Scripts(
+        found
+            .iter()
+            .map(|argv| (quoted_words(argv), "find -exec command".to_string()))
+            .collect(),
+    )
+}
+
+/// The argv as shell text that parses back to the same words (`None` when a word is not
+/// literal or the argv is empty).
+fn quoted_words(argv: &[Arg]) -> Option<String> {
+    if argv.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for a in argv {
+        let v = a.value.as_deref().filter(|_| !a.param && !a.substitution)?;
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        // Plain words stay unquoted, so the command name reads as plain (check 8).
+        let plain = !v.is_empty()
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_./{}=:,+@%-".contains(&b));
+        if plain {
+            out.push_str(v);
+        } else {
+            out.push('\'');
+            out.push_str(&v.replace('\'', "'\\''"));
+            out.push('\'');
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
