@@ -38,3 +38,5 @@ mod session_memory_crash;
 mod shell;
 mod shell_checks_a;
 mod shell_checks_b;
+mod shell_inline_code;
+mod shell_secrets;

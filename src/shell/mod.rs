@@ -12,12 +12,15 @@ mod checks;
 mod config;
 mod deny;
 pub mod hook;
+mod inline_code;
 pub mod parser;
 pub mod paths;
 mod policy;
 mod rules;
+mod secret_names;
 pub mod semantic;
 mod tables;
+mod unicode_tables;
 mod verdict;
 mod wrappers;
 
