@@ -162,6 +162,16 @@ fn check_15_needs_a_flow_from_decode_or_fetch_into_exec() {
     let e = eval(cmd);
     assert!(!e.findings.iter().any(|f| f.id == 15), "{e:#?}");
     assert_ne!(e.verdict, Verdict::Deny, "{e:#?}");
+    // A decoder's name inside data (an argv, a URL path) is not a decoding call.
+    for cmd in [
+        "python3 -c \"import subprocess; subprocess.run(['base64', '-d', 'in.b64'])\"",
+        "python3 -c \"import subprocess; print(subprocess.check_output(['git', 'log', '--grep=base64']))\"",
+        "node -e \"require('child_process').execSync('ls docs/base64')\"",
+    ] {
+        let e = eval(cmd);
+        assert!(!e.findings.iter().any(|f| f.id == 15), "{cmd:?}: {e:#?}");
+        assert_ne!(e.verdict, Verdict::Deny, "{cmd:?}: {e:#?}");
+    }
 }
 
 /// `s` as a Python double-quoted literal without a `'` (so it fits in shell single quotes).

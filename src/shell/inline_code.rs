@@ -738,7 +738,7 @@ pub fn decode_into_exec(lang: Lang, code: &str) -> Option<(&'static str, String)
         );
         if is_assign {
             let (a, b) = statement_range(&toks, i + 1, code.len());
-            if let Some(d) = code.get(a..b).and_then(decoder_in) {
+            if let Some(d) = decoder_in(&code_only(&toks, code, a, b)) {
                 let var = name.trim_start_matches(['$', '@']);
                 tainted.push((var, d));
             }
@@ -768,15 +768,57 @@ pub fn decode_into_exec(lang: Lang, code: &str) -> Option<(&'static str, String)
         } else {
             statement_range(&toks, i, code.len())
         };
-        let arg = code.get(a..b).unwrap_or("");
-        if let Some(d) = decoder_in(arg) {
+        let arg = code_only(&toks, code, a, b);
+        if let Some(d) = decoder_in(&arg) {
             return Some((d, name.to_string()));
         }
-        if let Some((_, d)) = tainted.iter().find(|(v, _)| ident_in(arg, v)) {
+        if let Some((_, d)) = tainted.iter().find(|(v, _)| ident_in(&arg, v)) {
             return Some((d, name.to_string()));
         }
     }
     None
+}
+
+/// String literals that name an encoding or a download (`Buffer.from(s, 'base64')`,
+/// `unpack("m", …)`, `file_get_contents("https://…")`) keep their text in [`code_only`].
+fn telling_literal(v: &str) -> bool {
+    matches!(
+        v,
+        "base64" | "base64url" | "hex" | "base32" | "m" | "m*" | "u" | "rot13" | "rot_13"
+    ) || v.starts_with("http://")
+        || v.starts_with("https://")
+}
+
+/// The code of `code[a..b]` without the contents of string literals, so that a fragment
+/// inside data (`subprocess.run(["base64", "-d", f])`) is not taken for a decoding call.
+/// Tokens are joined without spaces (`fetch (` → `fetch(`), except between two words.
+fn code_only(toks: &[Tok], code: &str, a: usize, b: usize) -> String {
+    let mut out = String::new();
+    let mut last_word = false;
+    let mut after_list_open = false;
+    for t in toks.iter().filter(|t| t.start >= a && t.end <= b) {
+        let word = matches!(t.kind, Kind::Ident(_) | Kind::Other);
+        if word && last_word {
+            out.push(' ');
+        }
+        last_word = word;
+        // An argv list (`["base64", "-d", f]`) names a program, not an encoding.
+        let in_list = after_list_open;
+        after_list_open = t.kind == Kind::Punct(b'[');
+        match &t.kind {
+            Kind::Str(v) | Kind::Template(v) | Kind::Shell(v) => {
+                if let Some(v) = v.as_deref().filter(|v| !in_list && telling_literal(v)) {
+                    out.push('"');
+                    out.push_str(v);
+                    out.push('"');
+                } else {
+                    out.push_str("\"\"");
+                }
+            }
+            _ => out.push_str(code.get(t.start..t.end).unwrap_or("")),
+        }
+    }
+    out
 }
 
 /// Whether `word` occurs in `text` as a whole identifier.
@@ -1352,10 +1394,14 @@ fn decode_js(body: &str, template: bool) -> Option<String> {
 }
 
 fn hex_char(h: &str) -> Option<char> {
-    if h.is_empty() || h.len() > 8 || !h.bytes().all(|x| x.is_ascii_hexdigit()) {
+    if h.is_empty() || h.len() > 8 {
         return None;
     }
-    char::from_u32(u32::from_str_radix(h, 16).ok()?)
+    let mut v: u32 = 0;
+    for c in h.chars() {
+        v = v.checked_mul(16)?.checked_add(c.to_digit(16)?)?;
+    }
+    char::from_u32(v)
 }
 
 #[cfg(test)]
@@ -1458,6 +1504,13 @@ mod tests {
         // Fetching a status page and separately starting a server is no flow.
         assert!(!py("import urllib.request, subprocess\nprint(urllib.request.urlopen('http://localhost:8000/status').read())\nsubprocess.Popen(['python3', '-m', 'http.server'])"));
         assert!(!py("import base64; print(base64.b64decode('aGk='))"));
+        // The name of a decoder inside data is not a decoding call.
+        assert!(!py(
+            "import subprocess; subprocess.run(['base64', '-d', 'f.b64'])"
+        ));
+        assert!(!py(
+            "import os; os.system('curl -s https://x -o f; base64 -d f')"
+        ));
         assert!(decode_into_exec(Lang::Perl, "eval(decode_base64(\"aWQ=\"))").is_some());
         assert!(decode_into_exec(
             Lang::Js,
