@@ -37,6 +37,9 @@ fn secret_variables_expanded_into_the_command_ask() {
         "curl -H \"Authorization: Bearer $GH_TOKEN\" https://api.github.com/user",
         "gh auth login --with-token <<< \"$GITHUB_TOKEN\"",
         "echo ${MY_SERVICE_KEY:-none}",
+        // Inside a nested shell's script string.
+        "bash -c 'echo $GITHUB_TOKEN'",
+        "sh -c 'sh -c \"printf %s \\$NPM_TOKEN\"'",
     ] {
         let e = eval(cmd);
         assert_ne!(e.verdict, Verdict::Allow, "{cmd:?} → {e:#?}");
@@ -61,6 +64,7 @@ fn ordinary_variables_and_non_reads_are_not_secret_access() {
         "cat <<'EOF'\n$OPENAI_API_KEY is read by the app\nEOF",
         "echo '$AWS_SECRET_ACCESS_KEY'",
         "for token in a b; do echo $token; done",
+        "bash -c 'test -n \"$GITHUB_TOKEN\" && echo set'",
     ] {
         let e = eval(cmd);
         assert!(!check23(&e), "{cmd:?}: {e:#?}");

@@ -331,6 +331,26 @@ fn secret_expansions(cx: &CheckCx<'_>, out: &mut Findings) {
         found: Vec::new(),
     };
     crate::shell::ast::walk_script(&cx.parsed.script, &mut v);
+    // Script strings run by nested shells (`bash -c 'echo $GITHUB_TOKEN'`, at any depth: every
+    // nested shell is in the model): their expansions happen inside, so they are parsed and
+    // walked too; findings point at the carrier command.
+    for c in &cx.model.commands {
+        if let Carried::Script { text: Some(t), .. } = carried(c) {
+            if !crate::shell::paths::has_any_byte(&t, b"$") {
+                continue;
+            }
+            let parsed =
+                crate::shell::parser::parse(&t, &crate::shell::parser::ParseLimits::default());
+            let mut inner = SecretExpansions {
+                skip_words: Vec::new(),
+                skip_ranges: Vec::new(),
+                found: Vec::new(),
+            };
+            crate::shell::ast::walk_script(&parsed.script, &mut inner);
+            v.found
+                .extend(inner.found.into_iter().map(|(_, name)| (c.span, name)));
+        }
+    }
     for (span, name) in v.found {
         out.add(
             ID,
