@@ -165,6 +165,7 @@ pub fn spawned(c: &ExecCommand, stdin_code: Option<&str>) -> Option<Spawned> {
 /// Finds the process-spawning calls of `code` (see [`spawned`]).
 pub fn scan_spawns(lang: Lang, code: &str, out: &mut Spawned) {
     let toks = lex(lang, code);
+    let mut calls = 0usize;
     let mut i = 0;
     while let Some(t) = toks.get(i) {
         i += 1;
@@ -190,6 +191,13 @@ pub fn scan_spawns(lang: Lang, code: &str, out: &mut Spawned) {
                         }
                     }
                     continue;
+                }
+                // Each call scans to its closing bracket: a bound on the calls keeps
+                // pathological code linear. Past it the rest is unknown (ask).
+                calls += 1;
+                if calls > MAX_CALLS {
+                    set_unknown(out, "too many process calls");
+                    return;
                 }
                 let Some(args) = call_args(lang, &toks, i) else {
                     continue;
@@ -717,6 +725,9 @@ pub fn decode_into_exec(lang: Lang, code: &str) -> Option<(&'static str, String)
     let toks = lex(lang, code);
     // Variables assigned from a decode or fetch (`x = base64.b64decode(...)`).
     let mut tainted: Vec<(&str, &'static str)> = Vec::new();
+    // Assignments and executor calls looked at: each scans to the end of its statement or
+    // argument list, so a bound keeps pathological code linear.
+    let mut work = 0usize;
     let mut i = 0;
     while let Some(t) = toks.get(i) {
         i += 1;
@@ -737,10 +748,16 @@ pub fn decode_into_exec(lang: Lang, code: &str) -> Option<(&'static str, String)
             })
         );
         if is_assign {
+            work += 1;
+            if work > MAX_CALLS * 4 {
+                break;
+            }
             let (a, b) = statement_range(&toks, i + 1, code.len());
             if let Some(d) = decoder_in(&code_only(&toks, code, a, b)) {
                 let var = name.trim_start_matches(['$', '@']);
-                tainted.push((var, d));
+                if tainted.len() < 32 {
+                    tainted.push((var, d));
+                }
             }
             continue;
         }
@@ -762,6 +779,10 @@ pub fn decode_into_exec(lang: Lang, code: &str) -> Option<(&'static str, String)
                 .is_some_and(|t| !matches!(t.kind, Kind::Punct(b'=' | b'.' | b',')));
         if !paren && !bare {
             continue;
+        }
+        work += 1;
+        if work > MAX_CALLS * 4 {
+            break;
         }
         let (a, b) = if paren {
             paren_range(&toks, i, code.len())
@@ -796,7 +817,18 @@ fn code_only(toks: &[Tok], code: &str, a: usize, b: usize) -> String {
     let mut out = String::new();
     let mut last_word = false;
     let mut after_list_open = false;
-    for t in toks.iter().filter(|t| t.start >= a && t.end <= b) {
+    let first = toks.partition_point(|t| t.start < a);
+    for t in toks
+        .iter()
+        .skip(first)
+        .take_while(|t| t.start < b)
+        .filter(|t| t.end <= b)
+    {
+        // Bounded: a decoder further than this into one argument is not looked for (the
+        // interpreter still asks), and pathological nesting stays linear.
+        if out.len() > MAX_ARG_TEXT {
+            break;
+        }
         let word = matches!(t.kind, Kind::Ident(_) | Kind::Other);
         if word && last_word {
             out.push(' ');
@@ -903,6 +935,13 @@ struct Tok {
     start: usize,
     end: usize,
 }
+
+/// Most bytes of one argument or statement searched for decoders (check 15).
+const MAX_ARG_TEXT: usize = 4096;
+
+/// Most spawning calls (and a quarter of the assignments and executor calls of check 15)
+/// looked at in one code string.
+const MAX_CALLS: usize = 64;
 
 /// Most tokens lexed from one code string; past it the rest is left unread (the caller
 /// still asks: inline code is never allowed by itself).
@@ -1517,6 +1556,19 @@ mod tests {
             "require('child_process').execSync(Buffer.from('aWQ=','base64').toString())"
         )
         .is_some());
+    }
+
+    #[test]
+    fn pathological_code_stays_linear_and_fails_closed() {
+        let many = "os.system('ls');".repeat(5000);
+        let s = cmds(Lang::Python, &format!("import os\n{many}"));
+        assert_eq!(s.unknown.as_deref(), Some("too many process calls"));
+        let nested = format!("{}x{}", "exec(".repeat(20_000), ")".repeat(20_000));
+        let t = std::time::Instant::now();
+        let _ = decode_into_exec(Lang::Python, &format!("import base64\n{nested}"));
+        let chain = "a = ".repeat(20_000);
+        let _ = decode_into_exec(Lang::Js, &format!("{chain} atob(x)"));
+        assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
     }
 
     #[test]
