@@ -519,6 +519,29 @@ fn value(toks: &[&Tok]) -> Val {
     }
 }
 
+/// The values as strings when every one is a string literal.
+fn all_strs<'v>(vals: &[&'v Val]) -> Option<Vec<&'v str>> {
+    vals.iter()
+        .map(|v| match v {
+            Val::Str(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A list literal's items as string slices.
+fn list(l: &[String]) -> Vec<&str> {
+    l.iter().map(String::as_str).collect()
+}
+
+/// `head` followed by `tail` as one argv.
+fn with_head<'v>(head: &'v str, tail: &[&'v str]) -> String {
+    let mut v = Vec::with_capacity(tail.len() + 1);
+    v.push(head);
+    v.extend_from_slice(tail);
+    join_argv(&v)
+}
+
 /// Records the command of one spawning call.
 fn apply(role: Role, name: &str, args: &[Val], out: &mut Spawned) {
     let positional: Vec<&Val> = args.iter().filter(|v| **v != Val::Keyword).collect();
@@ -527,26 +550,21 @@ fn apply(role: Role, name: &str, args: &[Val], out: &mut Spawned) {
         Role::Command => match positional.as_slice() {
             [] => None,
             [Val::Str(s)] => Some(s.clone()),
-            [Val::List(l), ..] => Some(join_argv(l.iter().map(String::as_str))),
-            many if many.iter().all(|v| matches!(v, Val::Str(_))) => {
-                Some(join_argv(many.iter().filter_map(|v| match v {
-                    Val::Str(s) => Some(s.as_str()),
-                    _ => None,
-                })))
-            }
-            // `Popen("cmd", bufsize)` or Perl `system("rm", $x)`: the literal is analysed and
-            // the rest is unknown.
-            [Val::Str(s), ..] => {
-                out.commands.push(s.clone());
-                None
-            }
-            _ => None,
+            [Val::List(l), ..] => Some(join_argv(&list(l))),
+            many => match (all_strs(many), many.first()) {
+                (Some(v), _) => Some(join_argv(&v)),
+                // `Popen("cmd", bufsize)` or Perl `system("rm", $x)`: the literal is
+                // analysed and the rest is unknown.
+                (None, Some(Val::Str(s))) => {
+                    out.commands.push(s.clone());
+                    None
+                }
+                _ => None,
+            },
         },
         Role::FileArgs => match positional.as_slice() {
-            [Val::Str(p)] => Some(join_argv([p.as_str()])),
-            [Val::Str(p), Val::List(l), ..] => Some(join_argv(
-                std::iter::once(p.as_str()).chain(l.iter().map(String::as_str)),
-            )),
+            [Val::Str(p)] => Some(join_argv(&[p.as_str()])),
+            [Val::Str(p), Val::List(l), ..] => Some(with_head(p, &list(l))),
             _ => None,
         },
         Role::ExecV => {
@@ -557,31 +575,14 @@ fn apply(role: Role, name: &str, args: &[Val], out: &mut Spawned) {
                 .skip_while(|v| !matches!(v, Val::Str(_)))
                 .collect();
             match rest.as_slice() {
-                [Val::Str(p), Val::List(l), ..] => Some(join_argv(
-                    std::iter::once(p.as_str()).chain(l.iter().skip(1).map(String::as_str)),
-                )),
+                [Val::Str(p), Val::List(l), ..] => {
+                    Some(with_head(p, list(l).get(1..).unwrap_or(&[])))
+                }
                 [Val::Str(p), more @ ..] => {
-                    let strs: Option<Vec<&str>> = more
-                        .iter()
-                        .map(|v| match v {
-                            Val::Str(s) => Some(s.as_str()),
-                            _ => None,
-                        })
-                        .collect();
                     // A trailing environment mapping of `execle`/`spawnle` is not argv.
-                    let strs = strs.or_else(|| {
-                        more.split_last().and_then(|(_, init)| {
-                            init.iter()
-                                .map(|v| match v {
-                                    Val::Str(s) => Some(s.as_str()),
-                                    _ => None,
-                                })
-                                .collect()
-                        })
-                    });
-                    strs.map(|s| {
-                        join_argv(std::iter::once(p.as_str()).chain(s.into_iter().skip(1)))
-                    })
+                    let strs = all_strs(more)
+                        .or_else(|| more.split_last().and_then(|(_, init)| all_strs(init)));
+                    strs.map(|s| with_head(p, s.get(1..).unwrap_or(&[])))
                 }
                 _ => None,
             }
@@ -601,13 +602,7 @@ fn apply(role: Role, name: &str, args: &[Val], out: &mut Spawned) {
                 }
                 match cmd {
                     [Val::Str(s)] => Some(s.clone()),
-                    many if many.iter().all(|v| matches!(v, Val::Str(_))) => {
-                        Some(join_argv(many.iter().filter_map(|v| match v {
-                            Val::Str(s) => Some(s.as_str()),
-                            _ => None,
-                        })))
-                    }
-                    _ => None,
+                    many => all_strs(many).map(|v| join_argv(&v)),
                 }
             }
             _ => None,
@@ -622,9 +617,9 @@ fn apply(role: Role, name: &str, args: &[Val], out: &mut Spawned) {
 /// An argv as shell words. Words with shell syntax are single-quoted; `~` and glob
 /// characters stay unquoted so that the analysis sees them at their most dangerous (a
 /// program given a literal `~` or `*` is never treated as safer than the expanded form).
-fn join_argv<'s>(argv: impl IntoIterator<Item = &'s str>) -> String {
+fn join_argv(argv: &[&str]) -> String {
     let mut out = String::new();
-    for (i, w) in argv.into_iter().enumerate() {
+    for (i, w) in argv.iter().enumerate() {
         if i > 0 {
             out.push(' ');
         }
@@ -1573,9 +1568,9 @@ mod tests {
 
     #[test]
     fn argv_joining_quotes_shell_syntax() {
-        assert_eq!(join_argv(["sh", "-c", "rm -rf /"]), "sh -c 'rm -rf /'");
-        assert_eq!(join_argv(["echo", "it's"]), "echo 'it'\\''s'");
-        assert_eq!(join_argv(["rm", "-rf", "~"]), "rm -rf ~");
-        assert_eq!(join_argv(["x", ""]), "x ''");
+        assert_eq!(join_argv(&["sh", "-c", "rm -rf /"]), "sh -c 'rm -rf /'");
+        assert_eq!(join_argv(&["echo", "it's"]), "echo 'it'\\''s'");
+        assert_eq!(join_argv(&["rm", "-rf", "~"]), "rm -rf ~");
+        assert_eq!(join_argv(&["x", ""]), "x ''");
     }
 }
