@@ -238,6 +238,10 @@ struct SecretExpansions {
     skip_words: Vec<Span>,
     skip_ranges: Vec<Span>,
     found: Vec<(Span, String)>,
+    /// Check 15 on the same walk (one walker instantiation, P4-R49 size budget): heredoc or
+    /// here-string programs of interpreters in which decoded or downloaded data flows into
+    /// an executor, as `(span, decoder, executor)`.
+    stdin_code_flows: Vec<(Span, &'static str, String)>,
 }
 
 impl SecretExpansions {
@@ -259,6 +263,51 @@ impl SecretExpansions {
     }
 }
 
+impl SecretExpansions {
+    /// Check 15 for an interpreter that reads its program from a heredoc or here-string.
+    fn stdin_code(&mut self, cmd: &crate::shell::ast::SimpleCommand, name: Option<&str>) {
+        use crate::shell::ast::{RedirTarget, WordPart};
+        use crate::shell::inline_code::{decode_into_exec, lang_of};
+        let Some(lang) = name
+            .map(crate::shell::paths::basename)
+            .and_then(tables::interpreter_family)
+            .and_then(lang_of)
+        else {
+            return;
+        };
+        // Only options (or `-`) after the name: the program comes from stdin.
+        let from_stdin = cmd.words.iter().skip(1).all(|w| {
+            w.literal_value().is_some_and(|v| {
+                v.starts_with('-')
+                    && !matches!(
+                        v.as_str(),
+                        "-c" | "-e" | "-E" | "-r" | "-p" | "--eval" | "--print"
+                    )
+            })
+        });
+        if !from_stdin {
+            return;
+        }
+        for r in &cmd.redirections {
+            let code: Option<String> = match (&r.heredoc, &r.target) {
+                (Some(h), _) => h
+                    .body
+                    .iter()
+                    .map(|p| match p {
+                        WordPart::Literal(l) => Some(l.text.as_str()),
+                        _ => None,
+                    })
+                    .collect(),
+                (None, RedirTarget::Word(w)) if r.op == RedirOp::HereString => w.literal_value(),
+                _ => None,
+            };
+            if let Some((d, e)) = code.and_then(|c| decode_into_exec(lang, &c)) {
+                self.stdin_code_flows.push((cmd.span, d, e));
+            }
+        }
+    }
+}
+
 impl<'a> crate::shell::ast::Visitor<'a> for SecretExpansions {
     fn simple_command(
         &mut self,
@@ -275,6 +324,7 @@ impl<'a> crate::shell::ast::Visitor<'a> for SecretExpansions {
             }
         }
         let name = cmd.words.first().and_then(|w| w.literal_value());
+        self.stdin_code(cmd, name.as_deref());
         if matches!(
             name.as_deref(),
             Some("test" | "[" | "export" | "local" | "declare" | "typeset" | "readonly" | "unset")
@@ -321,16 +371,28 @@ impl<'a> crate::shell::ast::Visitor<'a> for SecretExpansions {
 /// A secret-named variable expanded into output, an argument, a heredoc body or a command
 /// substitution (ask, like `printenv NAME`).
 fn secret_expansions(cx: &CheckCx<'_>, out: &mut Findings) {
-    // Every expansion starts with `$`; most commands have none worth walking for.
-    if !crate::shell::paths::has_any_byte(cx.command, b"$") {
+    // Every expansion starts with `$` and every stdin program needs `<<`; most commands have
+    // neither.
+    if !crate::shell::paths::has_any_byte(cx.command, b"$")
+        && !crate::shell::paths::has_substr(cx.command, "<<")
+    {
         return;
     }
     let mut v = SecretExpansions {
         skip_words: Vec::new(),
         skip_ranges: Vec::new(),
         found: Vec::new(),
+        stdin_code_flows: Vec::new(),
     };
     crate::shell::ast::walk_script(&cx.parsed.script, &mut v);
+    for (span, d, e) in std::mem::take(&mut v.stdin_code_flows) {
+        out.add(
+            15,
+            Severity::Deny,
+            sp(span),
+            format!("the program fed to the interpreter's stdin passes decoded or downloaded data (`{d}`) to `{e}`, which executes it; it was not run."),
+        );
+    }
     // Script strings run by nested shells (`bash -c 'echo $GITHUB_TOKEN'`, at any depth: every
     // nested shell is in the model): their expansions happen inside, so they are parsed and
     // walked too; findings point at the carrier command.
@@ -345,6 +407,7 @@ fn secret_expansions(cx: &CheckCx<'_>, out: &mut Findings) {
                 skip_words: Vec::new(),
                 skip_ranges: Vec::new(),
                 found: Vec::new(),
+                stdin_code_flows: Vec::new(),
             };
             crate::shell::ast::walk_script(&parsed.script, &mut inner);
             v.found
