@@ -43,4 +43,6 @@ mod shell_checks_a;
 mod shell_checks_b;
 mod shell_grammar;
 mod shell_grants;
+mod shell_inline_code;
 mod shell_programs;
+mod shell_secrets;

@@ -365,28 +365,38 @@ fn p4_t57_many_commands_before_a_pipe_to_shell_still_deny() {
 
 #[test]
 fn p4_t58_too_many_commands_deny_or_ask() {
+    // Issue 16 item 8: `limits.onExceed` defaults to ask (never allow).
     let c = "true;".repeat(1001);
-    expect(&c, Verdict::Deny, "exec.deny.limit.commands");
     let mut cfg = BashSecurityConfig::default();
-    cfg.limits.on_exceed = agent_ops::shell::OnExceed::Ask;
+    cfg.limits.on_exceed = agent_ops::shell::OnExceed::Deny;
     let e = eval_with(&c, &cfg);
-    assert_eq!(e.verdict, Verdict::Ask, "{e:#?}");
-    assert_eq!(e.reason, "exec.ask.limit.commands");
+    assert_eq!(e.verdict, Verdict::Deny, "{e:#?}");
+    assert_eq!(e.reason, "exec.deny.limit.commands");
+    expect(&c, Verdict::Ask, "exec.ask.limit.commands");
 }
 
 #[test]
-fn p4_t59_oversized_input_is_denied_in_both_modes() {
+fn p4_t59_oversized_input_with_a_text_scan_hit_is_denied_in_both_modes() {
+    // Issue 16 item 8: the size limit follows `onExceed`; the literal text scan (P4-R41)
+    // still denies `| sh` in both modes.
     let c = format!("{} | sh", "x".repeat(70_000));
-    expect(&c, Verdict::Deny, "exec.deny.limit.input_too_large");
+    expect(&c, Verdict::Deny, "exec.deny.limit.");
     let mut cfg = BashSecurityConfig::default();
-    cfg.limits.on_exceed = agent_ops::shell::OnExceed::Ask;
-    assert_eq!(eval_with(&c, &cfg).verdict, Verdict::Deny);
+    cfg.limits.on_exceed = agent_ops::shell::OnExceed::Deny;
+    let e = eval_with(&c, &cfg);
+    assert_eq!(e.verdict, Verdict::Deny);
+    assert_eq!(e.reason, "exec.deny.limit.input_too_large");
+    let plain = "x".repeat(70_000);
+    expect(&plain, Verdict::Ask, "exec.ask.limit.input_too_large");
 }
 
 #[test]
 fn p4_t60_deep_nesting_is_a_depth_limit() {
     let c = format!("{}x{}", "$(".repeat(100), ")".repeat(100));
-    expect(&c, Verdict::Deny, "exec.deny.limit.depth");
+    expect(&c, Verdict::Ask, "exec.ask.limit.depth");
+    let mut cfg = BashSecurityConfig::default();
+    cfg.limits.on_exceed = agent_ops::shell::OnExceed::Deny;
+    assert_eq!(eval_with(&c, &cfg).reason, "exec.deny.limit.depth");
 }
 
 #[test]

@@ -174,9 +174,9 @@ pub struct RulesConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OnExceed {
-    /// Deny (default).
+    /// Deny.
     Deny,
-    /// Ask.
+    /// Ask (default).
     Ask,
 }
 
@@ -206,7 +206,9 @@ impl Default for LimitsConfig {
             max_depth: 64,
             max_commands: 1_000,
             max_brace_words: 1_024,
-            on_exceed: OnExceed::Deny,
+            // Issue 16 item 8: a limit is ask by default (never allow); the literal text
+            // scan still denies on a hit.
+            on_exceed: OnExceed::Ask,
         }
     }
 }

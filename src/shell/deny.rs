@@ -118,7 +118,8 @@ fn disk(c: &ExecCommand, out: &mut Vec<Reason>) {
         )
     };
     let hit = match name {
-        n if n.starts_with("mkfs") || n == "mke2fs" || n == "wipefs" || n == "blkdiscard" => true,
+        n if n.starts_with("mkfs") || n == "mke2fs" => mkfs_device(c),
+        "wipefs" | "blkdiscard" => true,
         "mkswap" => c.args().iter().any(|a| a.text().starts_with("/dev/")),
         "sgdisk" => c
             .args()
@@ -138,6 +139,28 @@ fn disk(c: &ExecCommand, out: &mut Vec<Reason>) {
     if hit || redirected {
         out.push(Reason::deny("exec.deny.destructive.disk", msg()));
     }
+}
+
+/// `mkfs*`/`mke2fs` formats a block device (issue 16 item 8): an operand under `/dev/` or one
+/// that is not known (fail closed). Image files, `--help`, `-V` and the ext `-n` dry run are
+/// not this rule's business.
+fn mkfs_device(c: &ExecCommand) -> bool {
+    let args = c.args();
+    // `-n` is a dry run only for the ext family; elsewhere (`mkfs.fat -n NAME`) it names the
+    // volume.
+    let ext = c
+        .base_name()
+        .is_some_and(|n| n == "mke2fs" || n.starts_with("mkfs.ext"));
+    let harmless = args
+        .iter()
+        .any(|a| matches!(a.text(), "--help" | "-h" | "-V" | "--version") || (ext && a.is("-n")));
+    if harmless {
+        return false;
+    }
+    args.iter().any(|a| match a.value.as_deref() {
+        None => true,
+        Some(v) => v.starts_with("/dev/"),
+    })
 }
 
 fn perms_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {

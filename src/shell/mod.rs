@@ -15,14 +15,17 @@ pub mod grammar;
 pub mod grant_store;
 pub mod grants;
 pub mod hook;
+mod inline_code;
 pub mod parser;
 pub mod paths;
 mod policy;
 mod programs;
 pub mod repo_hooks;
 mod rules;
+mod secret_names;
 pub mod semantic;
 mod tables;
+mod unicode_tables;
 mod verdict;
 mod wrappers;
 

@@ -136,11 +136,12 @@ pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> An
     let limits = walk_limits(cfg);
     checks::text::raw_checks(command, &mut findings);
     if command.len() > limits.parse.max_input_bytes {
-        // Too large: a limit that always denies (P4-T59), plus the literal scan.
+        // Too large: the limit follows `onExceed` (issue 16 item 8), plus the literal scan,
+        // which denies on a hit (P4-R41).
         reasons.push(limit_reason(
             cfg,
             "input_too_large",
-            true,
+            false,
             format!("the command is {} bytes, over the {}-byte analysis limit; it was not run. Split it into smaller commands.", command.len(), limits.parse.max_input_bytes),
         ));
         reasons.extend(text_scan(command));

@@ -756,8 +756,13 @@ impl Walker<'_> {
             self.after_cd = true;
         }
         if matches!(carried, super::wrappers::Carried::None) {
+            // Shell commands started by inline interpreter code (issue 16 item 2).
+            let inline = super::inline_code::spawned(&cmd, heredoc_body.as_deref());
             // Nothing carried, the common case: the command moves into the model uncopied.
             self.push(cmd);
+            if let Some(found) = inline {
+                self.inline_scripts(found, span, env);
+            }
             return;
         }
         self.push(cmd.clone());
@@ -839,6 +844,21 @@ impl Walker<'_> {
                     self.model.notes.push(Note::InteractiveShell(span));
                 }
             }
+        }
+    }
+
+    /// Walks the shell commands that inline interpreter code starts as nested scripts; an
+    /// undecodable one is an unknown script (ask).
+    fn inline_scripts(&mut self, found: super::inline_code::Spawned, span: Span, env: Env) {
+        for text in &found.commands {
+            self.model.notes.push(Note::NestedShell(span));
+            self.script_string(text, span, Context::StringScript, env);
+        }
+        if let Some(what) = found.unknown {
+            self.model.notes.push(Note::UnknownScript(
+                span,
+                format!("`{what}` in the interpreter's inline code"),
+            ));
         }
     }
 

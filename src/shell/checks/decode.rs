@@ -38,63 +38,6 @@ const FETCHERS: &[&str] = &[
     "GET",
 ];
 
-/// Inline-code fragments that decode or download data (§5 check 15).
-const DECODE_OR_FETCH_CODE: &[&str] = &[
-    "b64decode",
-    "base64",
-    "Base64",
-    "fromhex",
-    "unhexlify",
-    "urlopen",
-    "urllib",
-    "requests.get",
-    "requests.post",
-    "fetch(",
-    "http.get",
-    "https.get",
-    "atob(",
-    "decode64",
-    "unpack(\"m",
-    "unpack('m",
-    "LWP::",
-    "HTTP::Tiny",
-    "open-uri",
-    "URI.open",
-    "Net::HTTP",
-    "zlib.decompress",
-    "codecs.decode",
-    "rot13",
-    "file_get_contents(\"http",
-    "file_get_contents('http",
-    "curl_exec",
-];
-
-/// Inline-code fragments that execute data (§5 check 15).
-const DYNAMIC_EXEC_CODE: &[&str] = &[
-    "exec(",
-    "exec (",
-    "eval(",
-    "eval (",
-    "Function(",
-    "compile(",
-    "os.system",
-    "os.popen",
-    "subprocess",
-    "child_process",
-    "execSync",
-    "system(",
-    "system ",
-    "popen",
-    "spawn",
-    "instance_eval",
-    "shell_exec",
-    "passthru",
-    "proc_open",
-    "vm.run",
-    "runInThisContext",
-    "pty.",
-];
-
 fn sp(s: Span) -> (u32, u32) {
     (s.start, s.end)
 }
@@ -393,7 +336,7 @@ fn program_args(c: &ExecCommand) -> Vec<&Arg> {
             Vec::new()
         }
         n if tables::interpreter_family(n).is_some() => {
-            let code = inline_code_args(c);
+            let code = crate::shell::inline_code::code_args(c);
             if !code.is_empty() {
                 return code;
             }
@@ -406,64 +349,9 @@ fn program_args(c: &ExecCommand) -> Vec<&Arg> {
     }
 }
 
-/// The inline-code arguments of an interpreter (`python -c`, `node -e/-p`, `perl -e/-E`,
-/// `ruby -e`, `php -r`, `lua -e`, `deno eval`, `bun -e`).
-fn inline_code_args(c: &ExecCommand) -> Vec<&Arg> {
-    let Some(fam) = c.base_name().and_then(tables::interpreter_family) else {
-        return Vec::new();
-    };
-    let args = c.args();
-    let (letters, longs): (&str, &[&str]) = match fam {
-        "python" | "python2" | "python3" => ("c", &[]),
-        "node" | "nodejs" | "bun" => ("ep", &["--eval", "--print"]),
-        "perl" => ("eE", &[]),
-        "ruby" | "lua" | "luajit" | "irb" => ("e", &[]),
-        "php" => ("r", &[]),
-        "deno" => ("", &[]),
-        _ => ("ce", &[]),
-    };
-    let mut out = Vec::new();
-    if fam == "deno" {
-        if args.first().is_some_and(|a| a.is("eval")) {
-            out.extend(args.get(1));
-        }
-        return out;
-    }
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        i += 1;
-        let t = a.text();
-        if t == "--" {
-            break;
-        }
-        if longs.contains(&t) {
-            out.extend(args.get(i));
-            i += 1;
-            continue;
-        }
-        if let Some(b) = t.strip_prefix('-') {
-            if b.starts_with('-') || b.is_empty() {
-                continue;
-            }
-            if let Some(last) = b.chars().last() {
-                if letters.contains(last) && b.chars().all(|ch| ch.is_ascii_alphanumeric()) {
-                    out.extend(args.get(i));
-                    i += 1;
-                }
-            }
-            continue;
-        }
-        // First operand: a script file; the rest are its arguments.
-        if fam != "perl" {
-            break;
-        }
-    }
-    out
-}
-
 /// Known inline code of an interpreter.
 fn inline_code(c: &ExecCommand) -> Vec<(String, Span)> {
-    inline_code_args(c)
+    crate::shell::inline_code::code_args(c)
         .into_iter()
         .filter_map(|a| a.value.clone().map(|v| (v, a.span)))
         .collect()
@@ -562,19 +450,54 @@ fn substitution_to_exec(
     }
 }
 
+/// Inline code in which decoded or downloaded data flows into an executor (a data flow,
+/// not two fragments that merely co-occur: issue 16 item 8).
 fn interpreter_code(c: &ExecCommand, out: &mut Findings) {
+    use crate::shell::inline_code::{decode_into_exec, lang_of};
+    let lang = c
+        .base_name()
+        .and_then(tables::interpreter_family)
+        .and_then(lang_of);
     for (code, span) in inline_code(c) {
-        let dec = DECODE_OR_FETCH_CODE.iter().find(|p| code.contains(**p));
-        let exe = DYNAMIC_EXEC_CODE.iter().find(|p| code.contains(**p));
-        if let (Some(d), Some(e)) = (dec, exe) {
+        let Some(lang) = lang else {
+            // Other interpreters: no tokenizer, so the fragments are matched as before.
+            if let Some((d, e)) = co_occurrence(&code) {
+                out.add(ID, Severity::Deny, sp(span), format!("the inline code of `{}` decodes or downloads data (`{d}`) and executes it (`{e}`); it was not run.", c.base_name().unwrap_or("")));
+            }
+            continue;
+        };
+        if let Some((d, e)) = decode_into_exec(lang, &code) {
             out.add(
                 ID,
                 Severity::Deny,
                 sp(span),
-                format!("the inline code of `{}` decodes or downloads data (`{d}`) and executes it (`{}`); it was not run.", c.base_name().unwrap_or(""), e.trim()),
+                format!("the inline code of `{}` passes decoded or downloaded data (`{d}`) to `{e}`, which executes it; it was not run.", c.base_name().unwrap_or("")),
             );
         }
     }
+}
+
+/// Executor fragments for interpreters without a tokenizer (lua, Tcl, R, PowerShell, …).
+const OTHER_EXEC_CODE: &[&str] = &[
+    "exec(",
+    "eval(",
+    "loadstring",
+    "load(",
+    "system(",
+    "popen",
+    "dofile",
+    "Invoke-Expression",
+    "iex ",
+];
+
+/// A decode/fetch fragment and an executor fragment in the same code, for interpreters the
+/// tokenizer does not cover.
+fn co_occurrence(code: &str) -> Option<(&'static str, &'static str)> {
+    let d = crate::shell::inline_code::DECODE_OR_FETCH
+        .iter()
+        .find(|p| code.contains(**p))?;
+    let e = OTHER_EXEC_CODE.iter().find(|p| code.contains(**p))?;
+    Some((d, e))
 }
 
 // ---------------------------------------------------------------------------------------

