@@ -324,7 +324,7 @@ fn awk_read_only(args: &[Arg]) -> bool {
 }
 
 fn git_read_only(c: &ExecCommand) -> bool {
-    if c.after_cd {
+    if c.after_cd && !c.cwd_in_workspace {
         return false;
     }
     let args = c.args();

@@ -11,10 +11,12 @@ pub mod ast;
 mod checks;
 mod config;
 mod deny;
+mod effects;
 pub mod hook;
 pub mod parser;
 pub mod paths;
 mod policy;
+mod project;
 mod rules;
 pub mod semantic;
 mod tables;
@@ -23,7 +25,8 @@ mod wrappers;
 
 pub use config::{
     ApprovalConfig, AskAction, BashSecurityConfig, CodeModeSetting, Dialect, GlobOptionInjection,
-    LimitsConfig, OnExceed, ProcessMode, RulesConfig, ToolsConfig, Unlisted,
+    LimitsConfig, OnExceed, ProcessMode, RulesConfig, RunProject, ToolsConfig, Unlisted,
+    WorkspaceWrites,
 };
 pub use policy::{evaluate, explain};
 pub use rules::parse_rule;
