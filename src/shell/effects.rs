@@ -489,9 +489,8 @@ fn writer_in_tier(w: &Writer, c: &ExecCommand, tree: &Tree<'_>) -> bool {
         resolve_operand(v.value.as_deref(), cwd, ctx)
             .is_some_and(|ps| ps.iter().all(|x| !tree.protected(x)))
     };
-    // `rm -r`/`-R` is recursive: it stays ask (issue 16 item 5); so does `cp`'s `-s`/`-l`
-    // outside the tree, checked below.
-    if p.operands.is_empty() && p.target_dir.is_none() {
+    // `rm -r`/`-R` (recursive) and `cp -s`/`-l` (links) are not in the tables: they stay ask.
+    if p.operands.is_empty() && p.target_dir.is_none() && w.operands != Operands::Patch {
         return false;
     }
     match w.operands {

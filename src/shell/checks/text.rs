@@ -2,7 +2,9 @@
 //! understood the command at all.
 
 use super::Findings;
+use crate::shell::ast::{walk_script, CommandContext, SimpleCommand, Span, Visitor, Word};
 use crate::shell::parser::{limit_kind, Parsed};
+use crate::shell::tables;
 use crate::shell::verdict::Severity;
 
 fn span_of(i: usize, len: usize) -> (u32, u32) {
@@ -115,22 +117,7 @@ pub fn parsed_checks(command: &str, parsed: &Parsed, out: &mut Findings) {
         }
     }
     // Check 4a: a quoted newline followed by a line that starts with `#` looks like a comment.
-    for (a, b) in &quoted {
-        let body = command.get(*a..*b).unwrap_or("");
-        if !crate::shell::paths::has_any_byte(body, b"\n") {
-            continue;
-        }
-        let mut off = 0;
-        for line in body.split('\n').skip(1) {
-            off += 1;
-            if line.trim_start_matches([' ', '\t']).starts_with('#') {
-                out.add(4, Severity::Ask, span_of(*a, b.saturating_sub(*a).saturating_add(1)), "a quoted string continues on a line that starts with `#`, which looks like a comment but is part of the argument.");
-                break;
-            }
-            off += line.len();
-        }
-        let _ = off;
-    }
+    multiline_comment_lines(command, parsed, out);
     // Check 4b: a line continuation inside a word or operator (the parser records them).
     for sp in &parsed.split_tokens {
         out.add(4, Severity::Ask, (sp.start, sp.end), "a backslash-newline joins two lines inside one word or operator, so the command reads differently from how it looks.");
@@ -140,6 +127,153 @@ pub fn parsed_checks(command: &str, parsed: &Parsed, out: &mut Findings) {
         if limit_kind(e).is_none() {
             out.add(5, Severity::Ask, (e.span.start, e.span.end), format!("the command could not be parsed completely ({}: {}); it is not run without approval.", e.code.as_str(), e.message));
         }
+    }
+}
+
+/// Interpreter families whose inline code treats a line starting with `#` as a comment, with
+/// the option that takes the code (`python -c`, `perl -e`, `ruby -e`, `php -r`).
+const HASH_COMMENT_CODE: &[(&str, &[u8])] = &[
+    ("python", b"c"),
+    ("perl", b"eE"),
+    ("ruby", b"e"),
+    ("php", b"r"),
+];
+
+/// What check 4a must look at differently: heredoc bodies (data, not shell, unless a shell
+/// reads them) and the inline code of `#`-comment interpreters.
+#[derive(Default)]
+struct Check4Spans {
+    /// Heredoc bodies: left out of the quote scan of the command line.
+    bodies: Vec<Span>,
+    /// Bodies a shell reads as its script: scanned on their own.
+    shell_bodies: Vec<Span>,
+    /// Words that are inline interpreter code.
+    code: Vec<Span>,
+}
+
+/// The plain text of a word when it is one unquoted literal (`python3`, `-c`).
+fn plain_word(w: &Word, src: &str) -> Option<String> {
+    let t = w.span.slice(src)?;
+    (!t.is_empty()
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./+".contains(&b)))
+    .then(|| t.to_string())
+}
+
+fn collect_check4(cmd: &SimpleCommand, src: &str, spans: &mut Check4Spans) {
+    let name = cmd
+        .words
+        .first()
+        .and_then(|w| plain_word(w, src))
+        .map(|n| crate::shell::paths::basename(&n).to_string());
+    let family = name.as_deref().and_then(tables::interpreter_family);
+    let shell = name.as_deref().is_some_and(tables::is_shell);
+    for r in &cmd.redirections {
+        if let Some(h) = &r.heredoc {
+            spans.bodies.push(h.body_span);
+            if shell {
+                spans.shell_bodies.push(h.body_span);
+            }
+        }
+    }
+    let Some(opts) = family.and_then(|f| {
+        HASH_COMMENT_CODE
+            .iter()
+            .find(|(n, _)| *n == f)
+            .map(|(_, o)| *o)
+    }) else {
+        return;
+    };
+    let mut words = cmd.words.iter().skip(1);
+    while let Some(w) = words.next() {
+        let Some(t) = plain_word(w, src) else {
+            // Python stops reading options at its first operand; so do we, conservatively.
+            break;
+        };
+        let Some(flags) = t.strip_prefix('-').filter(|f| !f.starts_with('-')) else {
+            break;
+        };
+        // `-c CODE`, `-ne CODE`: the code option ends the cluster and takes the next word.
+        if flags.bytes().last().is_some_and(|b| opts.contains(&b)) {
+            if let Some(code) = words.next() {
+                spans.code.push(code.span);
+            }
+            break;
+        }
+    }
+}
+
+fn within(inner: (usize, usize), outer: Span) -> bool {
+    inner.0 >= outer.start as usize && inner.1 <= outer.end as usize
+}
+
+/// Check 4a. Quote ranges are found by a quote-state scan of the command with heredoc bodies
+/// blanked (a body's apostrophes are text, not quotes); bodies a shell reads are scanned as
+/// scripts of their own. In inline `#`-comment interpreter code a `#` line is the
+/// language's comment, so it fires there only when the quote closes on that line (where
+/// shell text can follow the "comment").
+fn multiline_comment_lines(command: &str, parsed: &Parsed, out: &mut Findings) {
+    if !crate::shell::paths::has_any_byte(command, b"#") {
+        return;
+    }
+    let mut spans = Check4Spans::default();
+    struct Walk<'s, 'c> {
+        src: &'s str,
+        spans: &'c mut Check4Spans,
+    }
+    impl<'a> Visitor<'a> for Walk<'_, '_> {
+        fn simple_command(&mut self, cmd: &'a SimpleCommand, _ctx: &CommandContext) {
+            collect_check4(cmd, self.src, self.spans);
+        }
+    }
+    walk_script(
+        &parsed.script,
+        &mut Walk {
+            src: command,
+            spans: &mut spans,
+        },
+    );
+    let text: std::borrow::Cow<'_, str> = if spans.bodies.is_empty() {
+        std::borrow::Cow::Borrowed(command)
+    } else {
+        let mut b = command.as_bytes().to_vec();
+        for sp in &spans.bodies {
+            for x in b
+                .get_mut(sp.start as usize..sp.end as usize)
+                .into_iter()
+                .flatten()
+            {
+                *x = b' ';
+            }
+        }
+        // Whole bodies were replaced by ASCII, so the bytes stay UTF-8.
+        std::borrow::Cow::Owned(String::from_utf8(b).unwrap_or_default())
+    };
+    scan_quoted_comment_lines(&text, 0, &spans.code, out);
+    for sp in &spans.shell_bodies {
+        if let Some(body) = sp.slice(command) {
+            scan_quoted_comment_lines(body, sp.start as usize, &[], out);
+        }
+    }
+}
+
+fn scan_quoted_comment_lines(text: &str, base: usize, code: &[Span], out: &mut Findings) {
+    for (a, b) in quoted_ranges(text) {
+        let body = text.get(a..b).unwrap_or("");
+        if !crate::shell::paths::has_any_byte(body, b"\n") {
+            continue;
+        }
+        let starts_hash = |l: &str| l.trim_start_matches([' ', '\t']).starts_with('#');
+        let abs = (base + a, base + b);
+        if code.iter().any(|c| within(abs, *c)) {
+            // Interpreter code: only a `#` line on which the quote closes.
+            if !body.rsplit('\n').next().is_some_and(starts_hash) {
+                continue;
+            }
+        } else if !body.split('\n').skip(1).any(starts_hash) {
+            continue;
+        }
+        out.add(4, Severity::Ask, span_of(base + a, b.saturating_sub(a).saturating_add(1)), "a quoted string continues on a line that starts with `#`, which looks like a comment but is part of the argument.");
     }
 }
 
