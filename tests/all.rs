@@ -8,6 +8,8 @@
 //! - `config`: the config type against the committed manifest (no drift).
 //! - `shell`, `shell_checks_a`, `shell_checks_b`: phase 4 acceptance cases (§16).
 //! - `corpus`: phase 4 corpus gates (§15).
+//! - `agent_commands`: real agent commands replayed against an independent effect oracle
+//!   (issue 16).
 //! - `memory`: phase 5 through the runtime over real temp directories (P5 §12).
 //! - `session_memory_crash`: kill -9 trials against the phase 3 job pipeline (issue 6).
 //! - `session_memory`: phase 3 through the runtime with the in-memory host (P3 §13).
@@ -22,6 +24,7 @@
     clippy::indexing_slicing
 )]
 
+mod agent_commands;
 mod bash_diff;
 mod budget;
 mod cli;

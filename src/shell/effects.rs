@@ -493,6 +493,10 @@ fn writer_in_tier(w: &Writer, c: &ExecCommand, tree: &Tree<'_>) -> bool {
     if p.operands.is_empty() && p.target_dir.is_none() && w.operands != Operands::Patch {
         return false;
     }
+    // `rm` takes named files only: a glob could reach more than the command shows.
+    if w.name == "rm" && p.operands.iter().any(|a| a.glob) {
+        return false;
+    }
     match w.operands {
         Operands::AllWritten => {
             // `touch -r REF` reads REF.
