@@ -7,6 +7,7 @@
 //! - `fork_skills`: phase 7 rules against the shipped skills.
 //! - `config`: the config type against the committed manifest (no drift).
 //! - `shell`, `shell_checks_a`, `shell_checks_b`: phase 4 acceptance cases (§16).
+//! - `shell_workspace`: the workspace and project tiers of issue 16.
 //! - `corpus`: phase 4 corpus gates (§15).
 //! - `agent_commands`: real agent commands replayed against an independent effect oracle
 //!   (issue 16).
@@ -41,3 +42,4 @@ mod session_memory_crash;
 mod shell;
 mod shell_checks_a;
 mod shell_checks_b;
+mod shell_workspace;

@@ -524,6 +524,7 @@ fn writer_in_tier(w: &Writer, c: &ExecCommand, tree: &Tree<'_>) -> bool {
         }
         Operands::Link => {
             let symbolic = p.flags.contains('s') || p.long.contains(&"symbolic");
+            let relative = p.flags.contains('r') || p.long.contains(&"relative");
             let (link_dirs, targets): (Vec<&Arg>, &[&Arg]) =
                 match (p.target_dir, p.operands.split_last()) {
                     (Some(d), _) => (vec![d], &p.operands),
@@ -539,11 +540,9 @@ fn writer_in_tier(w: &Writer, c: &ExecCommand, tree: &Tree<'_>) -> bool {
                 let Some(tv) = t.value.as_deref() else {
                     return false;
                 };
-                if !all_writable(t) {
-                    return false;
-                }
-                if !symbolic || tv.starts_with('/') || tv.starts_with('~') {
-                    return true;
+                // Hard links, `-r` and absolute targets name the target from the cwd.
+                if !symbolic || relative || tv.starts_with('/') || tv.starts_with('~') {
+                    return all_writable(t);
                 }
                 link_dirs.iter().all(|d| {
                     resolve_operand(d.value.as_deref(), cwd, ctx).is_some_and(|ls| {
