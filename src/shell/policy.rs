@@ -179,6 +179,7 @@ pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> An
         }
     }
     let model = analyze(&parsed.script, ctx, limits);
+    checks::text::multiline_comment_lines(command, &model, &mut findings);
     for n in &model.notes {
         if let super::semantic::Note::Limit(which, _) = n {
             limited = true;

@@ -130,7 +130,7 @@ pub fn is_project_run(c: &ExecCommand, ctx: &EvalContext) -> bool {
     ) {
         return script_file(args, c, ctx, &[]);
     }
-    if args.iter().any(|a| outside_option(a.text())) {
+    if !TOOLS.iter().any(|(t, _)| *t == name) || args.iter().any(|a| outside_option(a.text())) {
         return false;
     }
     if matches!(name, "mvn" | "gradle")

@@ -300,6 +300,39 @@ pub struct Model {
     pub functions: Vec<FunctionInfo>,
     /// Names of functions invoked anywhere.
     pub invoked: Vec<String>,
+    /// Heredoc bodies of the top-level input, and whether a shell may read the body as its
+    /// script (check 4 scans only those as shell text).
+    pub heredoc_bodies: Vec<(Span, bool)>,
+    /// Words of the top-level input that are inline code of an interpreter whose comments
+    /// start with `#` (`python -c CODE`, `perl -e CODE`, `ruby -e`, `php -r`), for check 4.
+    pub hash_comment_code: Vec<Span>,
+}
+
+/// Interpreter families whose inline code treats a line starting with `#` as a comment, with
+/// the option letters that take the code.
+const HASH_COMMENT_CODE: &[(&str, &[u8])] = &[
+    ("python", b"c"),
+    ("perl", b"eE"),
+    ("ruby", b"e"),
+    ("php", b"r"),
+];
+
+/// The span of the inline-code word of `#`-comment interpreter code (`python -c CODE`,
+/// `perl -ne CODE`): options are read up to the first operand; the code option ends a cluster.
+fn hash_comment_code(c: &ExecCommand) -> Option<Span> {
+    let family = tables::interpreter_family(c.base_name()?)?;
+    let opts = HASH_COMMENT_CODE.iter().find(|(n, _)| *n == family)?.1;
+    let mut args = c.args().iter();
+    while let Some(a) = args.next() {
+        let flags = a.value.as_deref()?.strip_prefix('-')?;
+        if flags.is_empty() || flags.starts_with('-') {
+            return None;
+        }
+        if flags.bytes().last().is_some_and(|b| opts.contains(&b)) {
+            return args.next().map(|a| a.span);
+        }
+    }
+    None
 }
 
 /// Walk limits.
@@ -330,6 +363,8 @@ struct Walker<'c> {
     cds: usize,
     /// Depth of branches, loops and function bodies: a `cd` there makes the cwd unknown.
     branchy: usize,
+    /// The context's cwd lies inside the workspace (computed once: every command asks).
+    context_cwd_in_ws: bool,
     /// When walking a nested script string, every span maps to the carrier word's span.
     base: Option<Span>,
     depth: usize,
@@ -355,6 +390,8 @@ pub fn analyze(script: &Script, ctx: &EvalContext, limits: WalkLimits) -> Model 
         cwd: Cwd::Context,
         cds: 0,
         branchy: 0,
+        context_cwd_in_ws: !ctx.workspace.is_empty()
+            && super::paths::is_within(&context_cwd(ctx), &ctx.workspace, ctx.os),
         base: None,
         depth: 0,
         stopped: false,
@@ -825,6 +862,18 @@ impl Walker<'_> {
             }
         }
         self.model.invoked.extend(cmd.name().map(str::to_string));
+        if self.base.is_none() {
+            // Spans are the input's own only outside nested script strings.
+            let shell_reads = cmd.argv.iter().any(|a| {
+                let n = super::paths::basename(a.text());
+                tables::is_shell(n) || matches!(n, "eval" | "source" | ".")
+            });
+            for r in &s.redirections {
+                if let Some(h) = &r.heredoc {
+                    self.model.heredoc_bodies.push((h.body_span, shell_reads));
+                }
+            }
+        }
         self.unwrap_and_push(cmd, s, env, 0);
     }
 
@@ -836,6 +885,11 @@ impl Walker<'_> {
         env: Env,
         wrap_depth: usize,
     ) {
+        if self.base.is_none() {
+            if let Some(sp) = hash_comment_code(&cmd) {
+                self.model.hash_comment_code.push(sp);
+            }
+        }
         let carried = super::wrappers::carried(&cmd);
         let heredoc_body = if cmd.stdin_heredoc {
             heredoc_text(s)
@@ -1030,11 +1084,16 @@ impl Walker<'_> {
     /// Whether every directory the next command may run in lies inside the workspace.
     fn cwd_in_workspace(&self) -> bool {
         let ws = &self.ctx.workspace;
-        !ws.is_empty()
-            && self.cwd.dirs(self.ctx).is_some_and(|dirs| {
-                dirs.iter()
-                    .all(|d| super::paths::is_within(d, ws, self.ctx.os))
-            })
+        match &self.cwd {
+            Cwd::Context => self.context_cwd_in_ws,
+            Cwd::Dirs(dirs) => {
+                !ws.is_empty()
+                    && dirs
+                        .iter()
+                        .all(|d| super::paths::is_within(d, ws, self.ctx.os))
+            }
+            Cwd::Unknown => false,
+        }
     }
 
     fn eval_assign(&self, w: &Word) -> Option<String> {

@@ -2,9 +2,9 @@
 //! understood the command at all.
 
 use super::Findings;
-use crate::shell::ast::{walk_script, CommandContext, SimpleCommand, Span, Visitor, Word};
+use crate::shell::ast::Span;
 use crate::shell::parser::{limit_kind, Parsed};
-use crate::shell::tables;
+use crate::shell::semantic::Model;
 use crate::shell::verdict::Severity;
 
 fn span_of(i: usize, len: usize) -> (u32, u32) {
@@ -116,8 +116,8 @@ pub fn parsed_checks(command: &str, parsed: &Parsed, out: &mut Findings) {
             out.add(2, sev, span_of(i, c.len_utf8()), format!("the command contains U+{:04X}, which looks like a space but is part of a word for the shell.", u32::from(c)));
         }
     }
-    // Check 4a: a quoted newline followed by a line that starts with `#` looks like a comment.
-    multiline_comment_lines(command, parsed, out);
+    // Check 4a (a quoted newline followed by a `#` line) needs the semantic model: it runs
+    // from `multiline_comment_lines`.
     // Check 4b: a line continuation inside a word or operator (the parser records them).
     for sp in &parsed.split_tokens {
         out.add(4, Severity::Ask, (sp.start, sp.end), "a backslash-newline joins two lines inside one word or operator, so the command reads differently from how it looks.");
@@ -130,114 +130,24 @@ pub fn parsed_checks(command: &str, parsed: &Parsed, out: &mut Findings) {
     }
 }
 
-/// Interpreter families whose inline code treats a line starting with `#` as a comment, with
-/// the option that takes the code (`python -c`, `perl -e`, `ruby -e`, `php -r`).
-const HASH_COMMENT_CODE: &[(&str, &[u8])] = &[
-    ("python", b"c"),
-    ("perl", b"eE"),
-    ("ruby", b"e"),
-    ("php", b"r"),
-];
-
-/// What check 4a must look at differently: heredoc bodies (data, not shell, unless a shell
-/// reads them) and the inline code of `#`-comment interpreters.
-#[derive(Default)]
-struct Check4Spans {
-    /// Heredoc bodies: left out of the quote scan of the command line.
-    bodies: Vec<Span>,
-    /// Bodies a shell reads as its script: scanned on their own.
-    shell_bodies: Vec<Span>,
-    /// Words that are inline interpreter code.
-    code: Vec<Span>,
-}
-
-/// The plain text of a word when it is one unquoted literal (`python3`, `-c`).
-fn plain_word(w: &Word, src: &str) -> Option<String> {
-    let t = w.span.slice(src)?;
-    (!t.is_empty()
-        && t.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./+".contains(&b)))
-    .then(|| t.to_string())
-}
-
-fn collect_check4(cmd: &SimpleCommand, src: &str, spans: &mut Check4Spans) {
-    let name = cmd
-        .words
-        .first()
-        .and_then(|w| plain_word(w, src))
-        .map(|n| crate::shell::paths::basename(&n).to_string());
-    let family = name.as_deref().and_then(tables::interpreter_family);
-    let shell = name.as_deref().is_some_and(tables::is_shell);
-    for r in &cmd.redirections {
-        if let Some(h) = &r.heredoc {
-            spans.bodies.push(h.body_span);
-            if shell {
-                spans.shell_bodies.push(h.body_span);
-            }
-        }
-    }
-    let Some(opts) = family.and_then(|f| {
-        HASH_COMMENT_CODE
-            .iter()
-            .find(|(n, _)| *n == f)
-            .map(|(_, o)| *o)
-    }) else {
-        return;
-    };
-    let mut words = cmd.words.iter().skip(1);
-    while let Some(w) = words.next() {
-        let Some(t) = plain_word(w, src) else {
-            // Python stops reading options at its first operand; so do we, conservatively.
-            break;
-        };
-        let Some(flags) = t.strip_prefix('-').filter(|f| !f.starts_with('-')) else {
-            break;
-        };
-        // `-c CODE`, `-ne CODE`: the code option ends the cluster and takes the next word.
-        if flags.bytes().last().is_some_and(|b| opts.contains(&b)) {
-            if let Some(code) = words.next() {
-                spans.code.push(code.span);
-            }
-            break;
-        }
-    }
-}
-
 fn within(inner: (usize, usize), outer: Span) -> bool {
     inner.0 >= outer.start as usize && inner.1 <= outer.end as usize
 }
 
-/// Check 4a. Quote ranges are found by a quote-state scan of the command with heredoc bodies
-/// blanked (a body's apostrophes are text, not quotes); bodies a shell reads are scanned as
-/// scripts of their own. In inline `#`-comment interpreter code a `#` line is the
-/// language's comment, so it fires there only when the quote closes on that line (where
-/// shell text can follow the "comment").
-fn multiline_comment_lines(command: &str, parsed: &Parsed, out: &mut Findings) {
+/// Check 4a, run once the semantic model is known. Quote ranges are found by a quote-state
+/// scan of the command with heredoc bodies blanked (a body's apostrophes are text, not
+/// quotes); bodies a shell may read are scanned as scripts of their own. In inline
+/// `#`-comment interpreter code a `#` line is the language's comment, so it fires there only
+/// when the quote closes on that line (where shell text can follow the "comment").
+pub fn multiline_comment_lines(command: &str, model: &Model, out: &mut Findings) {
     if !crate::shell::paths::has_any_byte(command, b"#") {
         return;
     }
-    let mut spans = Check4Spans::default();
-    struct Walk<'s, 'c> {
-        src: &'s str,
-        spans: &'c mut Check4Spans,
-    }
-    impl<'a> Visitor<'a> for Walk<'_, '_> {
-        fn simple_command(&mut self, cmd: &'a SimpleCommand, _ctx: &CommandContext) {
-            collect_check4(cmd, self.src, self.spans);
-        }
-    }
-    walk_script(
-        &parsed.script,
-        &mut Walk {
-            src: command,
-            spans: &mut spans,
-        },
-    );
-    let text: std::borrow::Cow<'_, str> = if spans.bodies.is_empty() {
+    let text: std::borrow::Cow<'_, str> = if model.heredoc_bodies.is_empty() {
         std::borrow::Cow::Borrowed(command)
     } else {
         let mut b = command.as_bytes().to_vec();
-        for sp in &spans.bodies {
+        for (sp, _) in &model.heredoc_bodies {
             for x in b
                 .get_mut(sp.start as usize..sp.end as usize)
                 .into_iter()
@@ -249,9 +159,9 @@ fn multiline_comment_lines(command: &str, parsed: &Parsed, out: &mut Findings) {
         // Whole bodies were replaced by ASCII, so the bytes stay UTF-8.
         std::borrow::Cow::Owned(String::from_utf8(b).unwrap_or_default())
     };
-    scan_quoted_comment_lines(&text, 0, &spans.code, out);
-    for sp in &spans.shell_bodies {
-        if let Some(body) = sp.slice(command) {
+    scan_quoted_comment_lines(&text, 0, &model.hash_comment_code, out);
+    for (sp, shell) in &model.heredoc_bodies {
+        if let (true, Some(body)) = (*shell, sp.slice(command)) {
             scan_quoted_comment_lines(body, sp.start as usize, &[], out);
         }
     }
