@@ -334,8 +334,23 @@ fn wrappers_ok(c: &ExecCommand) -> bool {
 
 /// The class of every executed command of the model, in order.
 pub fn classify(model: &Model, ctx: &EvalContext, cfg: &BashSecurityConfig) -> Vec<Class> {
-    let tree = Tree::new(ctx, cfg);
-    model.commands.iter().map(|c| class_of(c, &tree)).collect()
+    // Most commands are neither writers nor project tools: they are settled by name before
+    // the tree (two path normalisations) is built.
+    let mut tree: Option<Tree<'_>> = None;
+    let mut out = Vec::with_capacity(model.commands.len());
+    for c in &model.commands {
+        let candidate = c.name().is_some_and(|n| {
+            WRITERS.iter().any(|w| w.name == n)
+                || matches!(n, "sed" | "git")
+                || super::project::may_run_project(n)
+        });
+        out.push(if candidate {
+            class_of(c, tree.get_or_insert_with(|| Tree::new(ctx, cfg)))
+        } else {
+            Class::Other
+        });
+    }
+    out
 }
 
 fn class_of(c: &ExecCommand, tree: &Tree<'_>) -> Class {

@@ -526,8 +526,18 @@ pub fn explain(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> St
         } else {
             format!(" via {}", c.wrappers.join(" > "))
         };
+        let cwd = match &c.cwd {
+            super::semantic::Cwd::Context => String::new(),
+            super::semantic::Cwd::Dirs(d) => format!(" in {}", d.join(" or ")),
+            super::semantic::Cwd::Unknown => " in <unknown dir>".to_string(),
+        };
+        let tier = match a.tier.get(i) {
+            Some(Class::WorkspaceWrite) => " [workspace write]",
+            Some(Class::RunProject) => " [project code]",
+            _ => "",
+        };
         out.push_str(&format!(
-            "  [{i}] {:?}{wrappers}{}: [{}]{}\n",
+            "  [{i}] {:?}{wrappers}{cwd}{tier}{}: [{}]{}\n",
             c.context,
             if c.in_substitution {
                 " (in substitution)"

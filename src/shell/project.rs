@@ -147,6 +147,17 @@ pub fn is_project_run(c: &ExecCommand, ctx: &EvalContext) -> bool {
         .any(|(_, sub)| matches_sub(*sub, args))
 }
 
+/// Whether a command name can start a project run at all (a cheap filter before
+/// [`is_project_run`]).
+pub fn may_run_project(name: &str) -> bool {
+    name.contains('/')
+        || TOOLS.iter().any(|(t, _)| *t == name)
+        || matches!(
+            super::tables::interpreter_family(name),
+            Some("python" | "node" | "ruby")
+        )
+}
+
 fn outside_option(t: &str) -> bool {
     OUTSIDE_OPTIONS.iter().any(|o| {
         t == *o

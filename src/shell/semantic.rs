@@ -320,7 +320,12 @@ const HASH_COMMENT_CODE: &[(&str, &[u8])] = &[
 /// The span of the inline-code word of `#`-comment interpreter code (`python -c CODE`,
 /// `perl -ne CODE`): options are read up to the first operand; the code option ends a cluster.
 fn hash_comment_code(c: &ExecCommand) -> Option<Span> {
-    let family = tables::interpreter_family(c.base_name()?)?;
+    let name = c.base_name()?;
+    // Every family in the table starts with `p` or `r`: one byte settles most commands.
+    if !matches!(name.as_bytes().first(), Some(b'p' | b'r')) || c.argv.len() < 3 {
+        return None;
+    }
+    let family = tables::interpreter_family(name)?;
     let opts = HASH_COMMENT_CODE.iter().find(|(n, _)| *n == family)?.1;
     let mut args = c.args().iter();
     while let Some(a) = args.next() {
@@ -862,8 +867,9 @@ impl Walker<'_> {
             }
         }
         self.model.invoked.extend(cmd.name().map(str::to_string));
-        if self.base.is_none() {
-            // Spans are the input's own only outside nested script strings.
+        // Spans are the input's own only outside nested script strings; heredocs are rare, so
+        // the argv is only looked at when there is one.
+        if self.base.is_none() && s.redirections.iter().any(|r| r.heredoc.is_some()) {
             let shell_reads = cmd.argv.iter().any(|a| {
                 let n = super::paths::basename(a.text());
                 tables::is_shell(n) || matches!(n, "eval" | "source" | ".")
