@@ -154,6 +154,8 @@ fn writes_outside_the_tree_or_to_protected_paths_are_not_allowed() {
         "for d in a b; do cd $d; done; touch x",
         "{ cd /etc; } | cat; touch x",
         "CDPATH=/etc cd sub && touch x",
+        "export CDPATH=/etc; cd sub && touch x",
+        "shopt -s cdable_vars; X=/etc; cd X && touch f",
         "echo x > \"$F\"",
         "echo x > ~/notes.txt",
         "rm -r build",

@@ -1027,9 +1027,12 @@ impl Walker<'_> {
                 env.context,
                 Context::Top | Context::StringScript | Context::StdinScript
             );
-        // CDPATH makes `cd name` search other directories.
+        // CDPATH makes `cd name` search other directories, and `shopt -s cdable_vars` makes
+        // it read a variable's value: either makes the target unknown.
         let cdpath = self.vars.contains_key("CDPATH")
-            || cmd.assignments.iter().any(|(n, _, _)| n == "CDPATH");
+            || cmd.assignments.iter().any(|(n, _, _)| n == "CDPATH")
+            || self.ctx.env_keys.iter().any(|(n, _)| n == "CDPATH")
+            || self.model.invoked.iter().any(|n| n == "shopt");
         let mut operands = cmd
             .args()
             .iter()
