@@ -10,6 +10,10 @@
 //! - `shell_grants`: approval grants (issue 16 item 9).
 //! - `corpus`: phase 4 corpus gates (§15).
 //! - `external_cases`: phase 4 against cases harvested from other projects' test suites (issue 16).
+//! - `shell_workspace`: the workspace and project tiers of issue 16.
+//! - `corpus`: phase 4 corpus gates (§15).
+//! - `agent_commands`: real agent commands replayed against an independent effect oracle
+//!   (issue 16).
 //! - `memory`: phase 5 through the runtime over real temp directories (P5 §12).
 //! - `session_memory_crash`: kill -9 trials against the phase 3 job pipeline (issue 6).
 //! - `session_memory`: phase 3 through the runtime with the in-memory host (P3 §13).
@@ -24,6 +28,7 @@
     clippy::indexing_slicing
 )]
 
+mod agent_commands;
 mod bash_diff;
 mod budget;
 mod cli;
@@ -46,3 +51,4 @@ mod shell_grants;
 mod shell_inline_code;
 mod shell_programs;
 mod shell_secrets;
+mod shell_workspace;

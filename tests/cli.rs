@@ -376,3 +376,60 @@ fn p7_r14_skills_cli_lists_effective_and_shadowed_skills() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 16 item 10: JSONL lines carry their own `cwd`, `home`, `os` and `workspace`; the
+/// workspace follows a line's cwd unless `--workspace` was given.
+#[test]
+fn jsonl_lines_carry_their_own_cwd_home_os_and_workspace() {
+    let input = concat!(
+        "{\"command\":\"cat > f.txt << 'EOF'\\nx\\nEOF\",\"cwd\":\"/testbed\"}\n",
+        "{\"command\":\"cat > f.txt << 'EOF'\\nx\\nEOF\",\"cwd\":\"/srv\",\"workspace\":\"/testbed\"}\n",
+        "{\"command\":\"cat ~/.ssh/id_rsa\",\"home\":\"/home/zed\",\"cwd\":\"/testbed\"}\n",
+        "{\"command\":\"ls\",\"os\":\"beos\"}\n",
+    );
+    let o = run(&["check", "--json", "--input", "jsonl"], input.as_bytes());
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("line 4") && o.stderr.contains("`os`"),
+        "{}",
+        o.stderr
+    );
+    let v = json_lines(&o.stdout);
+    assert_eq!(v.len(), 3, "{}", o.stdout);
+    assert_eq!(v[0]["verdict"], "allow", "{}", v[0]);
+    assert_eq!(v[0]["reason"], "exec.allow.workspace_write");
+    assert_eq!(v[1]["verdict"], "ask", "{}", v[1]);
+    assert_eq!(v[2]["verdict"], "deny", "{}", v[2]);
+}
+
+/// `--workspace DIR` (default: `--cwd`) anchors the workspace tier, also for JSONL lines that
+/// name their own cwd.
+#[test]
+fn workspace_option_anchors_the_tier() {
+    let cmd = "cat > f.txt << 'EOF'\nx\nEOF";
+    let o = run(&["check", "--json", "--cwd", "/testbed", "--", cmd], b"");
+    assert_eq!(json_lines(&o.stdout)[0]["verdict"], "allow", "{}", o.stdout);
+    let o = run(
+        &[
+            "check",
+            "--json",
+            "--cwd",
+            "/testbed",
+            "--workspace",
+            "/elsewhere",
+            "--",
+            cmd,
+        ],
+        b"",
+    );
+    assert_eq!(json_lines(&o.stdout)[0]["verdict"], "ask", "{}", o.stdout);
+    let o = run(
+        &["check", "--json", "--input", "jsonl", "--workspace", "/ws"],
+        b"{\"command\":\"touch a\",\"cwd\":\"/ws/sub\"}\n{\"command\":\"touch a\",\"cwd\":\"/other\"}\n",
+    );
+    let v = json_lines(&o.stdout);
+    assert_eq!(v[0]["verdict"], "allow", "{}", o.stdout);
+    assert_eq!(v[1]["verdict"], "ask", "{}", o.stdout);
+    let o = run(&["check", "--workspace"], b"");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+}

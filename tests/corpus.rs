@@ -322,11 +322,18 @@ const PEER_ALLOW_MAY_ASK: [usize; 4] = [83, 87, 91, 94];
 /// `"` is unterminated (`bash -n` rejects it), so P4-R2 and invariant I2 require ask with
 /// check 5. Spec rules win over a corpus label; the closing note reports it.
 const PEER_ALLOW_UNPARSEABLE: [usize; 1] = [88];
-const LIFTABLE_FOR_PEER: [&str; 3] = [
+const LIFTABLE_FOR_PEER: [&str; 4] = [
     "exec.ask.unlisted",
     "exec.ask.interpreter",
     "exec.ask.network",
+    // Issue 16 item 6: project builds, tests and hook-running git (liftable like interpreter).
+    "exec.ask.run_project",
 ];
+/// Reviewed peer-label disagreement (issue 16 item 5): line 69 (`echo VULN_OK && touch
+/// /tmp/canary`) is labelled ASK because its source's allowlist looked at the first word only;
+/// a write into the temp directory is in the workspace tier, so it may be allowed, but only
+/// with `exec.allow.workspace_write`.
+const PEER_ASK_TIER_ALLOWED: [usize; 1] = [69];
 
 /// Why a peer case fails its gate, or `None` when it passes.
 fn peer_gate(line: usize, expect: &str, e: &Evaluation) -> Option<String> {
@@ -341,7 +348,10 @@ fn peer_gate(line: usize, expect: &str, e: &Evaluation) -> Option<String> {
                 || (PEER_DENY_MAY_ASK.contains(&line) && e.verdict == Verdict::Ask);
             (!ok).then(|| "a DENY case must be denied".to_owned())
         }
-        "ASK" => (e.verdict == Verdict::Allow).then(|| "an ASK case must not be allowed".into()),
+        "ASK" => (e.verdict == Verdict::Allow
+            && !(PEER_ASK_TIER_ALLOWED.contains(&line)
+                && e.reason == "exec.allow.workspace_write"))
+            .then(|| "an ASK case must not be allowed".into()),
         "ALLOW" => {
             if e.verdict == Verdict::Deny {
                 return Some("an ALLOW case must never be denied".into());

@@ -315,10 +315,23 @@ fn p4_t51_git_forms_that_are_not_read_only_ask() {
     for c in [
         "git -c core.pager=cat log",
         "git -p log",
-        "cd repo && git status",
+        "cd /tmp/evil-repo && git status",
+        "cd \"$X\" && git status",
+        "cd .. && git status",
         "git log --output=o",
     ] {
         assert_eq!(eval(c).verdict, Verdict::Ask, "{c}");
+    }
+}
+
+/// Issue 16 item 7 changed P4-T51's `cd repo && git status`: a `cd` to a directory inside the
+/// workspace no longer blocks read-only git (the `cd` still blocks it when it leaves the
+/// workspace or its target is unknown, above).
+#[test]
+fn p4_t51_cd_inside_the_workspace_keeps_git_read_only() {
+    for c in ["cd repo && git status", "cd /home/u/ws/sub && git log -n 3"] {
+        let e = eval(c);
+        assert_eq!(e.verdict, Verdict::Allow, "{c}: {e:#?}");
     }
 }
 
@@ -327,12 +340,28 @@ fn p4_t52_writing_forms_of_allowlisted_commands_ask() {
     for c in [
         "base64 -ob.txt",
         "uniq a b",
-        "sed -i s/a/b/ f",
         "sed 's/x/y/e' f",
         "rg --pre=x p",
     ] {
         assert_eq!(eval(c).verdict, Verdict::Ask, "{c}");
     }
+}
+
+/// Issue 16 item 5 changed P4-T52's `sed -i s/a/b/ f`: an in-place edit of a workspace file
+/// is in the workspace tier (allow), and asks again when `workspaceWrites` is `ask`.
+#[test]
+fn p4_t52_sed_in_place_is_a_workspace_write() {
+    let e = eval("sed -i s/a/b/ f");
+    assert_eq!(e.verdict, Verdict::Allow, "{e:#?}");
+    assert_eq!(e.reason, "exec.allow.workspace_write");
+    let cfg = BashSecurityConfig {
+        workspace_writes: agent_ops::shell::WorkspaceWrites::Ask,
+        ..BashSecurityConfig::default()
+    };
+    assert_eq!(
+        evaluate("sed -i s/a/b/ f", &ctx(), &cfg).verdict,
+        Verdict::Ask
+    );
 }
 
 #[test]

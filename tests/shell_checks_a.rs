@@ -92,9 +92,10 @@ fn p4_t37_brace_expansion_injecting_an_option_is_denied() {
 
 #[test]
 fn p4_t38_brace_expansion_in_a_path_is_info_only() {
+    // Issue 16 item 5: `mkdir` inside the workspace is now a workspace-tier write (allow).
     let e = eval("mkdir -p src/{a,b}");
-    assert_eq!(e.verdict, Verdict::Ask, "{e:#?}");
-    assert_eq!(e.reason, "exec.ask.unlisted", "{e:#?}");
+    assert_eq!(e.verdict, Verdict::Allow, "{e:#?}");
+    assert_eq!(e.reason, "exec.allow.workspace_write", "{e:#?}");
     assert_eq!(strongest(&e, 13), Some(Severity::Info), "{e:#?}");
 }
 

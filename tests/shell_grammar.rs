@@ -8,6 +8,16 @@ use agent_ops::shell::grammar::{self, Effect, Grammar, Role, Value, GRAMMARS};
 use agent_ops::shell::semantic::Arg;
 use agent_ops::shell::{evaluate, BashSecurityConfig, EvalContext, Os, Verdict};
 
+/// The grammar's own verdicts: with the workspace tier (issue 16 item 5) off, so that a
+/// writer such as `sed -i` shows as "not read-only" instead of being lifted as a workspace
+/// write (tests/shell_workspace.rs covers the tier).
+fn grammar_cfg() -> BashSecurityConfig {
+    BashSecurityConfig {
+        workspace_writes: agent_ops::shell::WorkspaceWrites::Ask,
+        ..BashSecurityConfig::default()
+    }
+}
+
 fn ctx() -> EvalContext {
     EvalContext {
         home: "/home/u".into(),
@@ -270,7 +280,7 @@ fn command_line(g: &Grammar, sp: &Spelling) -> Option<String> {
 
 #[test]
 fn options_that_do_more_than_read_are_never_allowed_in_any_spelling() {
-    let cfg = BashSecurityConfig::default();
+    let cfg = grammar_cfg();
     let mut checked = 0;
     for g in GRAMMARS {
         for sp in spellings(g) {
@@ -331,7 +341,7 @@ fn read_only_options_of_plain_commands_are_allowed_in_every_spelling() {
         "true",
         "false",
     ];
-    let cfg = BashSecurityConfig::default();
+    let cfg = grammar_cfg();
     let mut checked = 0;
     for g in GRAMMARS {
         let Some(name) = g.names.first() else {
@@ -379,7 +389,7 @@ fn gnu_prefixes_of_dangerous_long_options_are_caught() {
 
 #[test]
 fn issue_examples_and_neighbours() {
-    let cfg = BashSecurityConfig::default();
+    let cfg = grammar_cfg();
     let v = |c: &str| evaluate(c, &ctx(), &cfg);
     for c in [
         "sort --out ./src/main.rs keys.txt",
@@ -519,7 +529,7 @@ fn issue_examples_and_neighbours() {
 
 #[test]
 fn unknown_options_ask_with_their_own_code() {
-    let e = evaluate("ls -la --zz", &ctx(), &BashSecurityConfig::default());
+    let e = evaluate("ls -la --zz", &ctx(), &grammar_cfg());
     assert_eq!(e.verdict, Verdict::Ask);
     assert_eq!(e.reason, "exec.ask.unknown_option");
 }

@@ -13,8 +13,14 @@ fn ctx() -> EvalContext {
     }
 }
 
+/// With the workspace tier off: these tests are about what the programs do, and a writer
+/// inside the workspace would otherwise be lifted by the tier (tests/shell_workspace.rs).
 fn eval(c: &str) -> Evaluation {
-    evaluate(c, &ctx(), &BashSecurityConfig::default())
+    let cfg = BashSecurityConfig {
+        workspace_writes: agent_ops::shell::WorkspaceWrites::Ask,
+        ..BashSecurityConfig::default()
+    };
+    evaluate(c, &ctx(), &cfg)
 }
 
 #[track_caller]

@@ -26,6 +26,8 @@ struct CheckArgs {
     ctx: EvalContext,
     config: BashSecurityConfig,
     command: Option<String>,
+    /// `--workspace` was given: per-line `cwd`s of JSONL input do not move it.
+    workspace_given: bool,
 }
 
 enum ArgError {
@@ -50,6 +52,7 @@ fn parse_args(args: &[String], allow_flags: bool) -> Result<CheckArgs, ArgError>
         },
         config: BashSecurityConfig::default(),
         command: None,
+        workspace_given: false,
     };
     let mut config_file: Option<String> = None;
     let mut operands: Vec<String> = Vec::new();
@@ -92,6 +95,14 @@ fn parse_args(args: &[String], allow_flags: bool) -> Result<CheckArgs, ArgError>
         }
         if let Some(v) = option_value(arg, "--cwd", &mut it) {
             out.ctx.cwd = v.map_err(ArgError::Usage)?;
+            continue;
+        }
+        if let Some(v) = option_value(arg, "--workspace", &mut it) {
+            out.ctx.workspace = v.map_err(ArgError::Usage)?;
+            out.workspace_given = true;
+            if out.ctx.workspace.is_empty() {
+                return Err(ArgError::Usage("--workspace needs a directory".into()));
+            }
             continue;
         }
         if let Some(v) = option_value(arg, "--os", &mut it) {
@@ -214,10 +225,15 @@ pub fn run_check(
         }
         // Invalid UTF-8 becomes U+FFFD, which check 1 reports (P4-R45).
         let text = String::from_utf8_lossy(&buf).into_owned();
-        let command = match a.input {
-            InputMode::Lines => text,
-            InputMode::Jsonl => match jsonl_command(&text) {
-                Ok(c) => c,
+        let line_ctx;
+        let (command, ctx) = match a.input {
+            InputMode::Lines => (text, &a.ctx),
+            InputMode::Jsonl => match jsonl_record(&text, &a.ctx, a.workspace_given) {
+                Ok((c, None)) => (c, &a.ctx),
+                Ok((c, Some(x))) => {
+                    line_ctx = x;
+                    (c, &line_ctx)
+                }
                 Err(m) => {
                     let _ = writeln!(stderr, "agent-ops check: line {line_no}: {m}");
                     bad_line = true;
@@ -225,7 +241,7 @@ pub fn run_check(
                 }
             },
         };
-        let ev = shell::evaluate(&command, &a.ctx, &a.config);
+        let ev = shell::evaluate(&command, ctx, &a.config);
         worst = worst.max(ev.verdict);
         if write_result(stdout, a.json, &command, &ev).is_err() {
             return EXIT_IO;
@@ -240,15 +256,65 @@ pub fn run_check(
     }
 }
 
-fn jsonl_command(line: &str) -> Result<String, String> {
+/// The command of one JSONL line and, when the line carries its own `cwd`, `home`, `os` or
+/// `workspace` (issue 16 item 10), the context to evaluate it in. A line with a `cwd` but no
+/// `workspace` keeps the `--workspace` of the run when one was given, and otherwise uses its
+/// own cwd (as `--workspace` defaults to `--cwd`).
+fn jsonl_record(
+    line: &str,
+    base: &EvalContext,
+    workspace_given: bool,
+) -> Result<(String, Option<EvalContext>), String> {
     let v: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("invalid JSONL: {e}"))?;
     match v {
-        serde_json::Value::String(s) => Ok(s),
-        serde_json::Value::Object(m) => match m.get("command") {
-            Some(serde_json::Value::String(s)) => Ok(s.clone()),
-            _ => Err("invalid JSONL: an object needs a `command` string".into()),
-        },
+        serde_json::Value::String(s) => Ok((s, None)),
+        serde_json::Value::Object(m) => {
+            let Some(serde_json::Value::String(cmd)) = m.get("command") else {
+                return Err("invalid JSONL: an object needs a `command` string".into());
+            };
+            let field = |k: &str| -> Result<Option<&str>, String> {
+                match m.get(k) {
+                    None | Some(serde_json::Value::Null) => Ok(None),
+                    Some(serde_json::Value::String(s)) => Ok(Some(s.as_str())),
+                    Some(_) => Err(format!("invalid JSONL: `{k}` must be a string")),
+                }
+            };
+            let (cwd, home, os, ws) = (
+                field("cwd")?,
+                field("home")?,
+                field("os")?,
+                field("workspace")?,
+            );
+            if cwd.is_none() && home.is_none() && os.is_none() && ws.is_none() {
+                return Ok((cmd.clone(), None));
+            }
+            let mut ctx = base.clone();
+            if let Some(c) = cwd {
+                if !workspace_given {
+                    ctx.workspace = c.to_string();
+                }
+                ctx.cwd = c.to_string();
+            }
+            if let Some(h) = home {
+                ctx.home = h.to_string();
+            }
+            if let Some(o) = os {
+                ctx.os = match o {
+                    "linux" => Os::Linux,
+                    "macos" => Os::Macos,
+                    other => {
+                        return Err(format!(
+                            "invalid JSONL: `os` must be `linux` or `macos`, got `{other}`"
+                        ))
+                    }
+                };
+            }
+            if let Some(w) = ws {
+                ctx.workspace = w.to_string();
+            }
+            Ok((cmd.clone(), Some(ctx)))
+        }
         _ => Err("invalid JSONL: expected a string or an object with `command`".into()),
     }
 }

@@ -20,10 +20,10 @@ pub const EXIT_IO: i32 = 3;
 const USAGE: &str = "usage: agent-ops <command> [options]
 
 commands:
-  check [--json] [--input lines|jsonl] [--exit-code] [--home DIR] [--cwd DIR]
+  check [--json] [--input lines|jsonl] [--exit-code] [--home DIR] [--cwd DIR] [--workspace DIR]
         [--os linux|macos] [--config FILE] [--] [COMMAND]
                      evaluate shell commands (phase 4); stdin when COMMAND is absent
-  explain [--home DIR] [--cwd DIR] [--os linux|macos] [--config FILE] [--] COMMAND
+  explain [--home DIR] [--cwd DIR] [--workspace DIR] [--os linux|macos] [--config FILE] [--] COMMAND
                      show the parse tree, executed commands, findings and verdict
   doctor [--openclaw-config FILE] [--state-dir DIR] [--workspace DIR] [--agent ID] [--json]
                      per phase: enabled, implemented, degraded modes and how to lift them

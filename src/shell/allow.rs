@@ -466,7 +466,9 @@ fn opt(args: &[Arg], f: &str) -> bool {
 /// (`-C`, `--git-dir`, `--work-tree`, `--no-pager`, `-c` with keys that cannot run code),
 /// then a read-only subcommand.
 fn git_read_only(c: &ExecCommand) -> Ro {
-    if c.after_cd {
+    // After `cd DIR` git reads DIR's repository: fine when DIR is inside the workspace
+    // (issue 16 item 7), not when it is unknown or elsewhere.
+    if c.after_cd && !c.cwd_in_workspace {
         return Ro::No;
     }
     let args = c.args();

@@ -36,6 +36,13 @@ pub struct BashSecurityConfig {
     pub trusted_policy: bool,
     /// What an `allow-always` approval grants: scope and lifetime (issue 16 item 9).
     pub grants: GrantsConfig,
+    /// Commands that only read and write files inside the workspace or the temp dir:
+    /// `allow` (the workspace tier, issue 16 item 5) or `ask`.
+    pub workspace_writes: WorkspaceWrites,
+    /// Running the project's build and test entry points, scripts and dependency installs
+    /// into the project: `allow`, `ask`, or `sandbox` (allow only when OpenClaw runs the
+    /// command in its sandbox), issue 16 item 6.
+    pub run_project: RunProject,
 }
 
 /// `grants`: an `allow-always` answer stores a grant for the command's pattern.
@@ -95,6 +102,8 @@ impl Default for BashSecurityConfig {
             tools: ToolsConfig::default(),
             trusted_policy: false,
             grants: GrantsConfig::default(),
+            workspace_writes: WorkspaceWrites::Allow,
+            run_project: RunProject::Sandbox,
         }
     }
 }
@@ -119,6 +128,28 @@ pub enum Unlisted {
     Ask,
     /// Liftable asks are lifted for every command.
     Allow,
+}
+
+/// `workspaceWrites`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkspaceWrites {
+    /// Writes inside the workspace or the temp dir are allowed (`exec.allow.workspace_write`).
+    Allow,
+    /// Every write asks.
+    Ask,
+}
+
+/// `runProject`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RunProject {
+    /// Running the project's code is allowed (`exec.allow.run_project`).
+    Allow,
+    /// It asks (`exec.ask.run_project`, liftable by allow rules).
+    Ask,
+    /// Allowed when OpenClaw runs the command in its sandbox, asks otherwise.
+    Sandbox,
 }
 
 /// `globOptionInjection`.
@@ -338,6 +369,44 @@ impl BashSecurityConfig {
                     );
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two issue-16 keys: defaults, accepted spellings, and a wrong value rejected with
+    /// its path; the JSON Schema lists both with their values.
+    #[test]
+    fn workspace_writes_and_run_project_parse_validate_and_appear_in_the_schema() {
+        let d = BashSecurityConfig::default();
+        assert_eq!(d.workspace_writes, WorkspaceWrites::Allow);
+        assert_eq!(d.run_project, RunProject::Sandbox);
+        let c = crate::config::parse_config(
+            r#"{"phases":{"bashSecurity":{"workspaceWrites":"ask","runProject":"allow"}}}"#,
+        )
+        .map(|c| c.phases.bash_security.0);
+        let c = c.as_ref().ok();
+        assert_eq!(c.map(|c| c.workspace_writes), Some(WorkspaceWrites::Ask));
+        assert_eq!(c.map(|c| c.run_project), Some(RunProject::Allow));
+        for (text, path) in [
+            (
+                r#"{"phases":{"bashSecurity":{"workspaceWrites":"sandbox"}}}"#,
+                "phases.bashSecurity.workspaceWrites",
+            ),
+            (
+                r#"{"phases":{"bashSecurity":{"runProject":"yes"}}}"#,
+                "phases.bashSecurity.runProject",
+            ),
+        ] {
+            let errs = crate::config::parse_config(text).err().unwrap_or_default();
+            assert!(errs.iter().any(|e| e.path == path), "{text}: {errs:?}");
+        }
+        let schema = crate::config::config_json_schema().to_string();
+        for needle in ["\"workspaceWrites\"", "\"runProject\"", "\"sandbox\""] {
+            assert!(schema.contains(needle), "{needle}");
         }
     }
 }

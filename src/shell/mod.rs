@@ -11,6 +11,7 @@ pub mod ast;
 mod checks;
 mod config;
 mod deny;
+mod effects;
 pub mod grammar;
 pub mod grant_store;
 pub mod grants;
@@ -20,6 +21,7 @@ pub mod parser;
 pub mod paths;
 mod policy;
 mod programs;
+mod project;
 pub mod repo_hooks;
 mod rules;
 mod secret_names;
@@ -31,8 +33,8 @@ mod wrappers;
 
 pub use config::{
     ApprovalConfig, AskAction, BashSecurityConfig, CodeModeSetting, Dialect, GlobOptionInjection,
-    GrantScopeSetting, GrantsConfig, LimitsConfig, OnExceed, ProcessMode, RulesConfig, ToolsConfig,
-    Unlisted,
+    GrantScopeSetting, GrantsConfig, LimitsConfig, OnExceed, ProcessMode, RulesConfig, RunProject,
+    ToolsConfig, Unlisted, WorkspaceWrites,
 };
 pub use policy::{evaluate, evaluate_with_grants, explain};
 pub use rules::parse_rule;

@@ -3,11 +3,15 @@
 
 use super::ast::Span;
 use super::checks::{self, Findings};
+use super::effects::{self, Class};
 use super::grants::{self, Grant, Pattern};
 use super::parser::{parse, ParseLimits};
 use super::semantic::{analyze, ExecCommand, Model, WalkLimits};
 use super::verdict::{Evaluation, Severity, Verdict};
-use super::{allow, deny, rules, BashSecurityConfig, EvalContext, OnExceed, Unlisted};
+use super::{
+    allow, deny, rules, BashSecurityConfig, EvalContext, OnExceed, RunProject, Unlisted,
+    WorkspaceWrites,
+};
 
 /// One reason that fired, before precedence picks the winner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +131,10 @@ pub struct Analysis {
     /// S-expression of the parse tree (only filled for `explain`: rendering it costs as much
     /// as the rest of an evaluation).
     pub tree: String,
+    /// The workspace-tier class of every executed command (issue 16 items 5-6).
+    pub tier: Vec<Class>,
+    /// `runProject` allows here (`allow`, or `sandbox` inside OpenClaw's sandbox).
+    pub run_project_allowed: bool,
 }
 
 /// Runs the whole pipeline and returns every reason (no precedence applied yet).
@@ -150,6 +158,8 @@ pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> An
             reasons,
             model: Model::default(),
             tree: String::new(),
+            tier: Vec::new(),
+            run_project_allowed: false,
         };
     }
     let parsed = parse(command, &limits.parse);
@@ -171,6 +181,7 @@ pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> An
         }
     }
     let model = analyze(&parsed.script, ctx, limits);
+    checks::text::multiline_comment_lines(command, &model, &mut findings);
     for n in &model.notes {
         if let super::semantic::Note::Limit(which, _) = n {
             limited = true;
@@ -215,11 +226,47 @@ pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> An
             Severity::Info => {}
         }
     }
+    let tier = effects::classify(&model, ctx, cfg);
+    mark_project_runs(&model, &tier, &mut reasons);
     Analysis {
         findings,
         reasons,
         model,
         tree,
+        tier,
+        run_project_allowed: match cfg.run_project {
+            RunProject::Allow => true,
+            RunProject::Sandbox => ctx.sandboxed,
+            RunProject::Ask => false,
+        },
+    }
+}
+
+/// Reason codes of the allowlist that say a command is not read-only, which the workspace
+/// tier may answer for (never a check finding other than check 7, never a deny).
+const TIER_LIFTS: &[&str] = &["exec.ask.unlisted", "exec.ask.network"];
+
+/// Turns the "not read-only" ask of a command that runs the project's code into
+/// `exec.ask.run_project` (still liftable, so allow rules still lift it; item 6).
+fn mark_project_runs(model: &Model, tier: &[Class], reasons: &mut [Reason]) {
+    for r in reasons.iter_mut() {
+        let Some(i) = r.command else { continue };
+        if !r.liftable
+            || tier.get(i) != Some(&Class::RunProject)
+            || !matches!(
+                r.code.as_str(),
+                "exec.ask.unlisted" | "exec.ask.network" | "exec.ask.interpreter"
+            )
+        {
+            continue;
+        }
+        let what = model
+            .commands
+            .get(i)
+            .map(|c| c.excerpt(100))
+            .unwrap_or_default();
+        r.code = "exec.ask.run_project".into();
+        r.message = format!("`{what}` runs the project's code (build, tests, scripts or a dependency install); set `runProject` to `allow`, or run it in OpenClaw's sandbox.");
     }
 }
 
@@ -314,6 +361,7 @@ fn ask_rank(code: &str) -> (u8, u32) {
         "exec.ask.write",
         "exec.ask.network",
         "exec.ask.interpreter",
+        "exec.ask.run_project",
         "exec.ask.option_exec",
         "exec.ask.unknown_option",
         "exec.ask.dynamic_args",
@@ -331,6 +379,8 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
         findings,
         mut reasons,
         model,
+        tier,
+        run_project_allowed,
         ..
     } = a;
     let findings = findings.into_sorted();
@@ -367,11 +417,27 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
     }
     // (3) lift what operator rules or `unlisted: allow` lift.
     let lifted_by_rule: Vec<usize> = rules::allowed_commands(&model, cfg);
-    let any_lift_needed = reasons.iter().any(|r| r.liftable);
+    let tier_on = cfg.workspace_writes == WorkspaceWrites::Allow;
+    let (mut by_rule, mut by_tier, mut by_project) = (false, false, false);
     reasons.retain(|r| {
-        !(r.liftable
-            && (cfg.unlisted == Unlisted::Allow
-                || r.command.is_some_and(|c| lifted_by_rule.contains(&c))))
+        if !r.liftable {
+            return true;
+        }
+        if cfg.unlisted == Unlisted::Allow || r.command.is_some_and(|c| lifted_by_rule.contains(&c))
+        {
+            by_rule = true;
+            return false;
+        }
+        let class = r.command.and_then(|c| tier.get(c)).copied();
+        // (4) the workspace tier (issue 16 item 5): a liftable check-7 finding is a write
+        // inside the tree; a writer whose every target is inside needs no approval.
+        let tier_lift = tier_on
+            && (r.code == "exec.ask.check.write_redirection"
+                || (class == Some(Class::WorkspaceWrite) && TIER_LIFTS.contains(&r.code.as_str())));
+        let project_lift = run_project_allowed && r.code == "exec.ask.run_project";
+        by_tier |= tier_lift;
+        by_project |= project_lift;
+        !(tier_lift || project_lift)
     });
     // Grants lift what is left, one reason at a time (issue 16 item 9).
     let mut granted: Option<&Grant> = None;
@@ -387,6 +453,7 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
             g.is_none()
         });
     }
+    let any_lift_needed = by_rule;
     let mut soft: Vec<&Reason> = reasons.iter().filter(|r| r.level == Verdict::Ask).collect();
     crate::sorted::sort_by_key(&mut soft, |r| ask_rank(&r.code));
     if let Some(first) = soft.first() {
@@ -444,6 +511,25 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
             liftable: false,
             command: None,
         }
+    } else if by_project {
+        Reason {
+            code: "exec.allow.run_project".into(),
+            level: Verdict::Allow,
+            message:
+                "runs the project's own build, tests or scripts, which `runProject` allows here."
+                    .into(),
+            liftable: false,
+            command: None,
+        }
+    } else if by_tier {
+        Reason {
+            code: "exec.allow.workspace_write".into(),
+            level: Verdict::Allow,
+            message: "only reads and writes files inside the workspace or the temp directory."
+                .into(),
+            liftable: false,
+            command: None,
+        }
     } else if allow::is_version_query(&model) {
         Reason {
             code: "exec.allow.version_query".into(),
@@ -460,6 +546,21 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
             liftable: false,
             command: None,
         }
+    };
+    let findings = if by_tier {
+        // Every check-7 ask left at an allow was lifted: the write is inside the tree, which
+        // the verdict now vouches for (so an allow still carries no finding above info).
+        findings
+            .into_iter()
+            .map(|mut f| {
+                if f.id == 7 && f.severity == Severity::Ask {
+                    f.severity = Severity::Info;
+                }
+                f
+            })
+            .collect()
+    } else {
+        findings
     };
     finish(Verdict::Allow, &reason, Vec::new(), findings)
 }
@@ -514,8 +615,18 @@ pub fn explain(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> St
         } else {
             format!(" via {}", c.wrappers.join(" > "))
         };
+        let cwd = match &c.cwd {
+            super::semantic::Cwd::Context => String::new(),
+            super::semantic::Cwd::Dirs(d) => format!(" in {}", d.join(" or ")),
+            super::semantic::Cwd::Unknown => " in <unknown dir>".to_string(),
+        };
+        let tier = match a.tier.get(i) {
+            Some(Class::WorkspaceWrite) => " [workspace write]",
+            Some(Class::RunProject) => " [project code]",
+            _ => "",
+        };
         out.push_str(&format!(
-            "  [{i}] {:?}{wrappers}{}: [{}]{}\n",
+            "  [{i}] {:?}{wrappers}{cwd}{tier}{}: [{}]{}\n",
             c.context,
             if c.in_substitution {
                 " (in substitution)"

@@ -5,8 +5,8 @@
 //! Values are used to find dangerous things, never to grant `allow` (P4-R4).
 
 use super::ast::{
-    AssignValue, Command, CompoundKind, CondExpr, List, ParamExpansion, RedirOp, RedirTarget,
-    Redirection, Script, SimpleCommand, Span, TerminatorKind, Word, WordPart,
+    AndOrOp, AssignValue, Command, CompoundKind, CondExpr, List, ParamExpansion, RedirOp,
+    RedirTarget, Redirection, Script, SimpleCommand, Span, TerminatorKind, Word, WordPart,
 };
 use super::parser::{parse, ParseLimits};
 use super::tables::{self, Classes};
@@ -99,6 +99,12 @@ pub struct ExecCommand {
     pub span: Span,
     /// A `cd`/`pushd` ran earlier in the same script.
     pub after_cd: bool,
+    /// The directory the command runs in, as far as the walk can tell (issue 16 item 5):
+    /// relative paths resolve against it.
+    pub cwd: Cwd,
+    /// Every directory the command may run in lies inside the workspace, so a `cd DIR`
+    /// before it did not leave the workspace (item 7: `cd DIR && <read-only>`).
+    pub cwd_in_workspace: bool,
     /// Followed by `&`.
     pub background: bool,
     /// Reads its stdin from a pipe (stage after the first).
@@ -189,6 +195,45 @@ pub(crate) fn cut_chars(chars: impl Iterator<Item = char>, max_chars: usize) -> 
     out
 }
 
+/// Where a command runs, after the `cd`s before it (issue 16 item 5).
+///
+/// A `cd` only moves the tracked directory where bash surely runs it in this shell, in
+/// straight-line code; a `cd` that may fail (`cd x; cmd`) keeps the old directory possible;
+/// a `cd` inside a branch, loop, function, pipeline, substitution or background job, or to a
+/// directory that is not a literal, makes the directory unknown, and relative paths then
+/// count as outside the workspace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Cwd {
+    /// No `cd` so far: the context's cwd.
+    #[default]
+    Context,
+    /// Every directory the command may run in (absolute, normalised).
+    Dirs(std::sync::Arc<[String]>),
+    /// Not known.
+    Unknown,
+}
+
+impl Cwd {
+    /// The possible directories, with the context's cwd for [`Cwd::Context`]; `None` when
+    /// unknown.
+    pub fn dirs(&self, ctx: &EvalContext) -> Option<Vec<String>> {
+        match self {
+            Cwd::Context => Some(vec![context_cwd(ctx)]),
+            Cwd::Dirs(d) => Some(d.to_vec()),
+            Cwd::Unknown => None,
+        }
+    }
+}
+
+/// The context's cwd, normalised (`/` when empty, as `paths::resolve` reads it).
+fn context_cwd(ctx: &EvalContext) -> String {
+    if ctx.cwd.is_empty() {
+        "/".to_string()
+    } else {
+        super::paths::normalize(&ctx.cwd)
+    }
+}
+
 /// A function definition seen in the script (fork-bomb detection).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionInfo {
@@ -255,6 +300,44 @@ pub struct Model {
     pub functions: Vec<FunctionInfo>,
     /// Names of functions invoked anywhere.
     pub invoked: Vec<String>,
+    /// Heredoc bodies of the top-level input, and whether a shell may read the body as its
+    /// script (check 4 scans only those as shell text).
+    pub heredoc_bodies: Vec<(Span, bool)>,
+    /// Words of the top-level input that are inline code of an interpreter whose comments
+    /// start with `#` (`python -c CODE`, `perl -e CODE`, `ruby -e`, `php -r`), for check 4.
+    pub hash_comment_code: Vec<Span>,
+}
+
+/// Interpreter families whose inline code treats a line starting with `#` as a comment, with
+/// the option letters that take the code.
+const HASH_COMMENT_CODE: &[(&str, &[u8])] = &[
+    ("python", b"c"),
+    ("perl", b"eE"),
+    ("ruby", b"e"),
+    ("php", b"r"),
+];
+
+/// The span of the inline-code word of `#`-comment interpreter code (`python -c CODE`,
+/// `perl -ne CODE`): options are read up to the first operand; the code option ends a cluster.
+fn hash_comment_code(c: &ExecCommand) -> Option<Span> {
+    let name = c.base_name()?;
+    // Every family in the table starts with `p` or `r`: one byte settles most commands.
+    if !matches!(name.as_bytes().first(), Some(b'p' | b'r')) || c.argv.len() < 3 {
+        return None;
+    }
+    let family = tables::interpreter_family(name)?;
+    let opts = HASH_COMMENT_CODE.iter().find(|(n, _)| *n == family)?.1;
+    let mut args = c.args().iter();
+    while let Some(a) = args.next() {
+        let flags = a.value.as_deref()?.strip_prefix('-')?;
+        if flags.is_empty() || flags.starts_with('-') {
+            return None;
+        }
+        if flags.bytes().last().is_some_and(|b| opts.contains(&b)) {
+            return args.next().map(|a| a.span);
+        }
+    }
+    None
 }
 
 /// Walk limits.
@@ -279,6 +362,14 @@ struct Walker<'c> {
     /// Values pinned while computing one argv variant.
     pins: SortedMap<String, String>,
     after_cd: bool,
+    /// The tracked working directory (see [`Cwd`]).
+    cwd: Cwd,
+    /// `cd`s seen so far: lets a list or compound tell that one ran inside it.
+    cds: usize,
+    /// Depth of branches, loops and function bodies: a `cd` there makes the cwd unknown.
+    branchy: usize,
+    /// The context's cwd lies inside the workspace (computed once: every command asks).
+    context_cwd_in_ws: bool,
     /// When walking a nested script string, every span maps to the carrier word's span.
     base: Option<Span>,
     depth: usize,
@@ -301,6 +392,11 @@ pub fn analyze(script: &Script, ctx: &EvalContext, limits: WalkLimits) -> Model 
         vars: SortedMap::new(),
         pins: SortedMap::new(),
         after_cd: false,
+        cwd: Cwd::Context,
+        cds: 0,
+        branchy: 0,
+        context_cwd_in_ws: !ctx.workspace.is_empty()
+            && super::paths::is_within(&context_cwd(ctx), &ctx.workspace, ctx.os),
         base: None,
         depth: 0,
         stopped: false,
@@ -342,9 +438,18 @@ impl Walker<'_> {
                 ..env
             };
             let ao = &item.and_or;
+            let (before, cds) = (self.cwd.clone(), self.cds);
             self.pipeline(&ao.first.commands, env);
             for t in &ao.rest {
+                // `cd x || cmd`: cmd runs where the failed cd left it.
+                if self.cds != cds && t.op == AndOrOp::Or {
+                    self.cwd = Cwd::Unknown;
+                }
                 self.pipeline(&t.pipeline.commands, env);
+            }
+            if self.cds != cds {
+                // The cd may have failed (or its `&&` chain stopped): both stay possible.
+                self.cwd = self.cwd_union(&before);
             }
         }
     }
@@ -389,6 +494,8 @@ impl Walker<'_> {
                         wrappers: Vec::new(),
                         span: self.span(cc.span),
                         after_cd: self.after_cd,
+                        cwd: self.cwd.clone(),
+                        cwd_in_workspace: self.cwd_in_workspace(),
                         background: env.background,
                         piped_stdin: stage.0 > 0,
                         piped_stdout: stage.0 + 1 < stage.1,
@@ -396,13 +503,26 @@ impl Walker<'_> {
                         variants: Vec::new(),
                     });
                 }
+                let (before, cds) = (self.cwd.clone(), self.cds);
                 self.nested(|w| w.compound(&cc.kind, env, cc.span), cc.span);
+                if self.cds != cds {
+                    self.cwd = match cc.kind {
+                        // A subshell's cd ends with it.
+                        CompoundKind::Subshell(_) => before,
+                        CompoundKind::Group(_) if stage.1 == 1 && !env.background => {
+                            self.cwd.clone()
+                        }
+                        _ => Cwd::Unknown,
+                    };
+                }
             }
             Command::FunctionDef(f) => {
                 let sp = self.span(f.span);
                 self.model.notes.push(Note::FunctionDef(sp));
                 let before = self.model.commands.len();
+                self.branchy += 1;
                 self.nested(|w| w.compound(&f.body.kind, env, f.span), f.span);
+                self.branchy -= 1;
                 let self_calls = self
                     .model
                     .commands
@@ -437,6 +557,17 @@ impl Walker<'_> {
             },
             ..env
         };
+        let straight = matches!(kind, CompoundKind::Subshell(_) | CompoundKind::Group(_));
+        if !straight {
+            self.branchy += 1;
+        }
+        self.compound_kind(kind, env, span);
+        if !straight {
+            self.branchy -= 1;
+        }
+    }
+
+    fn compound_kind(&mut self, kind: &CompoundKind, env: Env, span: Span) {
         match kind {
             CompoundKind::Subshell(l) | CompoundKind::Group(l) => self.list(l, env),
             CompoundKind::If(i) => {
@@ -705,14 +836,17 @@ impl Walker<'_> {
             wrappers: Vec::new(),
             span: self.span(s.span),
             after_cd: self.after_cd,
+            cwd: self.cwd.clone(),
+            cwd_in_workspace: self.cwd_in_workspace(),
             background: env.background,
             piped_stdin: stage.0 > 0,
             piped_stdout: stage.0 + 1 < stage.1,
             stdin_heredoc,
             variants,
         };
-        if matches!(cmd.name(), Some("cd" | "pushd")) {
+        if matches!(cmd.name(), Some("cd" | "pushd" | "popd")) {
             self.after_cd = true;
+            self.change_dir(&cmd, env, stage);
         }
         if matches!(cmd.name(), Some("read" | "unset" | "mapfile" | "readarray")) {
             for a in cmd.args().iter().filter(|a| !a.text().starts_with('-')) {
@@ -733,6 +867,19 @@ impl Walker<'_> {
             }
         }
         self.model.invoked.extend(cmd.name().map(str::to_string));
+        // Spans are the input's own only outside nested script strings; heredocs are rare, so
+        // the argv is only looked at when there is one.
+        if self.base.is_none() && s.redirections.iter().any(|r| r.heredoc.is_some()) {
+            let shell_reads = cmd.argv.iter().any(|a| {
+                let n = super::paths::basename(a.text());
+                tables::is_shell(n) || matches!(n, "eval" | "source" | ".")
+            });
+            for r in &s.redirections {
+                if let Some(h) = &r.heredoc {
+                    self.model.heredoc_bodies.push((h.body_span, shell_reads));
+                }
+            }
+        }
         self.unwrap_and_push(cmd, s, env, 0);
     }
 
@@ -744,6 +891,11 @@ impl Walker<'_> {
         env: Env,
         wrap_depth: usize,
     ) {
+        if self.base.is_none() {
+            if let Some(sp) = hash_comment_code(&cmd) {
+                self.model.hash_comment_code.push(sp);
+            }
+        }
         let carried = super::wrappers::carried(&cmd);
         let heredoc_body = if cmd.stdin_heredoc {
             heredoc_text(s)
@@ -752,8 +904,12 @@ impl Walker<'_> {
         };
         let span = cmd.span;
         // A `cd` carried by a wrapper still changes what later relative paths and git see.
-        if matches!(cmd.base_name(), Some("cd" | "pushd")) {
+        if matches!(cmd.base_name(), Some("cd" | "pushd" | "popd")) {
             self.after_cd = true;
+            if wrap_depth > 0 || cmd.name() != cmd.base_name() {
+                self.cds += 1;
+                self.cwd = Cwd::Unknown;
+            }
         }
         if matches!(carried, super::wrappers::Carried::None) {
             // Shell commands started by inline interpreter code (issue 16 item 2).
@@ -883,9 +1039,102 @@ impl Walker<'_> {
             in_subst: env.in_subst,
             background: env.background,
         };
+        // A nested shell's cd stays in that shell.
+        let (cwd, cds) = (self.cwd.clone(), self.cds);
         self.list(&parsed.script.list, inner);
+        self.cwd = cwd;
+        self.cds = cds;
         self.depth -= 1;
         self.base = saved;
+    }
+
+    /// Tracks a `cd`/`pushd`/`popd` run by the shell itself (see [`Cwd`]).
+    fn change_dir(&mut self, cmd: &ExecCommand, env: Env, stage: (usize, usize)) {
+        self.cds += 1;
+        let straight = self.branchy == 0
+            && stage.1 == 1
+            && !env.in_subst
+            && !env.background
+            && matches!(
+                env.context,
+                Context::Top | Context::StringScript | Context::StdinScript
+            );
+        // CDPATH makes `cd name` search other directories, and `shopt -s cdable_vars` makes
+        // it read a variable's value: either makes the target unknown.
+        let cdpath = self.vars.contains_key("CDPATH")
+            || cmd.assignments.iter().any(|(n, _, _)| n == "CDPATH")
+            || self.ctx.env_keys.iter().any(|(n, _)| n == "CDPATH")
+            || self.model.invoked.iter().any(|n| n == "shopt");
+        let mut operands = cmd
+            .args()
+            .iter()
+            .skip_while(|a| matches!(a.text(), "-L" | "-P" | "-e" | "-@" | "-LP" | "-PL" | "--"));
+        let target = match (cmd.name(), operands.next(), operands.next()) {
+            (Some("cd"), None, _) if !self.ctx.home.is_empty() => Some(self.ctx.home.clone()),
+            (Some("cd" | "pushd"), Some(a), None) if !a.text().starts_with(['-', '+']) => {
+                // `~user`, `~+`, `~-` name directories the walk does not know.
+                a.value.clone().filter(|v| {
+                    !v.is_empty() && (!v.starts_with('~') || v == "~" || v.starts_with("~/"))
+                })
+            }
+            _ => None,
+        };
+        let next = match (straight && !cdpath, target) {
+            (true, Some(t)) => match self.cwd.dirs(self.ctx) {
+                Some(dirs) => {
+                    let mut out: Vec<String> = Vec::new();
+                    for d in dirs {
+                        let at = EvalContext {
+                            cwd: d,
+                            home: self.ctx.home.clone(),
+                            ..EvalContext::default()
+                        };
+                        let r = super::paths::resolve(&t, &at);
+                        if !out.contains(&r) {
+                            out.push(r);
+                        }
+                    }
+                    Cwd::Dirs(out.into())
+                }
+                None => Cwd::Unknown,
+            },
+            _ => Cwd::Unknown,
+        };
+        self.cwd = next;
+    }
+
+    /// Either `before` or the current directory (a `cd` that may not have happened).
+    fn cwd_union(&self, before: &Cwd) -> Cwd {
+        match (before.dirs(self.ctx), self.cwd.dirs(self.ctx)) {
+            (Some(mut a), Some(b)) => {
+                for d in b {
+                    if !a.contains(&d) {
+                        a.push(d);
+                    }
+                }
+                if self.cwd == Cwd::Context || (a.len() == 1 && *before == Cwd::Context) {
+                    Cwd::Context
+                } else {
+                    Cwd::Dirs(a.into())
+                }
+            }
+            _ => Cwd::Unknown,
+        }
+    }
+
+    /// Whether every directory the next command may run in lies inside the workspace.
+    fn cwd_in_workspace(&self) -> bool {
+        let ws = &self.ctx.workspace;
+        match &self.cwd {
+            Cwd::Context => self.context_cwd_in_ws,
+            Cwd::Dirs(dirs) => {
+                !ws.is_empty()
+                    && dirs
+                        .iter()
+                        .all(|d| super::paths::is_within(d, ws, self.ctx.os))
+            }
+            Cwd::Unknown => false,
+        }
     }
 
     fn eval_assign(&self, w: &Word) -> Option<String> {

@@ -1165,6 +1165,22 @@ fn git_config(c: &ExecCommand, out: &mut Findings) {
     );
 }
 
+/// Whether the absolute path `abs` is a persistence location of check 21 (built-in list or `persistencePaths`): the workspace tier never writes there
+/// (issue 16 item 5).
+pub(crate) fn is_persistence_path(
+    abs: &str,
+    ctx: &EvalContext,
+    cfg: &crate::shell::BashSecurityConfig,
+) -> bool {
+    first_match(
+        &path_forms(abs, ctx),
+        &PERSISTENCE_GLOBS,
+        &cfg.persistence_paths,
+        ctx,
+    )
+    .is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -897,6 +897,16 @@ fn env_dumps(model: &Model, out: &mut Findings) {
     }
 }
 
+/// Whether the absolute path `abs` is a secret location of check 23 (built-in list or `secretPaths`): the workspace tier never writes there
+/// (issue 16 item 5).
+pub(crate) fn is_secret_path(
+    abs: &str,
+    ctx: &EvalContext,
+    cfg: &crate::shell::BashSecurityConfig,
+) -> bool {
+    first_match(&path_forms(abs, ctx), &SECRET_GLOBS, &cfg.secret_paths, ctx).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

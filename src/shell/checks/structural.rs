@@ -4,7 +4,6 @@
 
 use super::Findings;
 use crate::shell::parser::Parsed;
-use crate::shell::paths::{is_within, resolve};
 use crate::shell::semantic::{Arg, ExecCommand, Model, Note};
 use crate::shell::tables::{
     self, Classes, BLOCK_DEVICE_PREFIXES, HARMLESS_TARGETS, TRUSTED_BIN_DIRS,
@@ -79,7 +78,7 @@ pub fn run(
 ) {
     notes(model, out);
     for (i, c) in model.commands.iter().enumerate() {
-        writes(i, c, ctx, out);
+        writes(i, c, ctx, cfg, out);
         command_name(command, c, out);
         eval_like(c, out);
         escalation(c, out);
@@ -126,7 +125,13 @@ fn notes(model: &Model, out: &mut Findings) {
     }
 }
 
-fn writes(i: usize, c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
+fn writes(
+    i: usize,
+    c: &ExecCommand,
+    ctx: &EvalContext,
+    cfg: &BashSecurityConfig,
+    out: &mut Findings,
+) {
     for r in &c.redirs {
         let target = r.target.as_deref();
         if let Some(t) = target {
@@ -155,8 +160,10 @@ fn writes(i: usize, c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
             Some(t) if HARMLESS_TARGETS.contains(&t) || is_fd_path(t) => {}
             Some(t) if BLOCK_DEVICE_PREFIXES.iter().any(|p| t.starts_with(p)) => {}
             Some(t) => {
-                let path = resolve(t, ctx);
-                let inside = !ctx.workspace.is_empty() && is_within(&path, &ctx.workspace, ctx.os);
+                // Liftable (by the workspace tier or an allow rule, P4-R36) only when the
+                // target resolves, against the command's own cwd, inside the workspace or
+                // the temp dir and outside `.git/`, settings, `.env*` and secret paths.
+                let inside = crate::shell::effects::redirect_in_tier(t, c, ctx, cfg);
                 out.add_hit(7, Severity::Ask, sp(r.span), format!("the command writes the file `{t}` with `{}`; write files with the file tools instead.", r.op.as_str()), inside, Some(i));
             }
         }

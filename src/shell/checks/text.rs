@@ -2,7 +2,9 @@
 //! understood the command at all.
 
 use super::Findings;
+use crate::shell::ast::Span;
 use crate::shell::parser::{limit_kind, Parsed};
+use crate::shell::semantic::Model;
 use crate::shell::verdict::Severity;
 
 fn span_of(i: usize, len: usize) -> (u32, u32) {
@@ -134,23 +136,8 @@ pub fn parsed_checks(command: &str, parsed: &Parsed, out: &mut Findings) {
             out.add(2, sev, span_of(i, c.len_utf8()), format!("the command contains U+{:04X}, which looks like a space but is part of a word for the shell.", u32::from(c)));
         }
     }
-    // Check 4a: a quoted newline followed by a line that starts with `#` looks like a comment.
-    for (a, b) in &quoted {
-        let body = command.get(*a..*b).unwrap_or("");
-        if !crate::shell::paths::has_any_byte(body, b"\n") {
-            continue;
-        }
-        let mut off = 0;
-        for line in body.split('\n').skip(1) {
-            off += 1;
-            if line.trim_start_matches([' ', '\t']).starts_with('#') {
-                out.add(4, Severity::Ask, span_of(*a, b.saturating_sub(*a).saturating_add(1)), "a quoted string continues on a line that starts with `#`, which looks like a comment but is part of the argument.");
-                break;
-            }
-            off += line.len();
-        }
-        let _ = off;
-    }
+    // Check 4a (a quoted newline followed by a `#` line) needs the semantic model: it runs
+    // from `multiline_comment_lines`.
     // Check 4b: a line continuation inside a word or operator (the parser records them).
     for sp in &parsed.split_tokens {
         out.add(4, Severity::Ask, (sp.start, sp.end), "a backslash-newline joins two lines inside one word or operator, so the command reads differently from how it looks.");
@@ -160,6 +147,63 @@ pub fn parsed_checks(command: &str, parsed: &Parsed, out: &mut Findings) {
         if limit_kind(e).is_none() {
             out.add(5, Severity::Ask, (e.span.start, e.span.end), format!("the command could not be parsed completely ({}: {}); it is not run without approval.", e.code.as_str(), e.message));
         }
+    }
+}
+
+fn within(inner: (usize, usize), outer: Span) -> bool {
+    inner.0 >= outer.start as usize && inner.1 <= outer.end as usize
+}
+
+/// Check 4a, run once the semantic model is known. Quote ranges are found by a quote-state
+/// scan of the command with heredoc bodies blanked (a body's apostrophes are text, not
+/// quotes); bodies a shell may read are scanned as scripts of their own. In inline
+/// `#`-comment interpreter code a `#` line is the language's comment, so it fires there only
+/// when the quote closes on that line (where shell text can follow the "comment").
+pub fn multiline_comment_lines(command: &str, model: &Model, out: &mut Findings) {
+    if !crate::shell::paths::has_any_byte(command, b"#") {
+        return;
+    }
+    let text: std::borrow::Cow<'_, str> = if model.heredoc_bodies.is_empty() {
+        std::borrow::Cow::Borrowed(command)
+    } else {
+        let mut b = command.as_bytes().to_vec();
+        for (sp, _) in &model.heredoc_bodies {
+            for x in b
+                .get_mut(sp.start as usize..sp.end as usize)
+                .into_iter()
+                .flatten()
+            {
+                *x = b' ';
+            }
+        }
+        // Whole bodies were replaced by ASCII, so the bytes stay UTF-8.
+        std::borrow::Cow::Owned(String::from_utf8(b).unwrap_or_default())
+    };
+    scan_quoted_comment_lines(&text, 0, &model.hash_comment_code, out);
+    for (sp, shell) in &model.heredoc_bodies {
+        if let (true, Some(body)) = (*shell, sp.slice(command)) {
+            scan_quoted_comment_lines(body, sp.start as usize, &[], out);
+        }
+    }
+}
+
+fn scan_quoted_comment_lines(text: &str, base: usize, code: &[Span], out: &mut Findings) {
+    for (a, b) in quoted_ranges(text) {
+        let body = text.get(a..b).unwrap_or("");
+        if !crate::shell::paths::has_any_byte(body, b"\n") {
+            continue;
+        }
+        let starts_hash = |l: &str| l.trim_start_matches([' ', '\t']).starts_with('#');
+        let abs = (base + a, base + b);
+        if code.iter().any(|c| within(abs, *c)) {
+            // Interpreter code: only a `#` line on which the quote closes.
+            if !body.rsplit('\n').next().is_some_and(starts_hash) {
+                continue;
+            }
+        } else if !body.split('\n').skip(1).any(starts_hash) {
+            continue;
+        }
+        out.add(4, Severity::Ask, span_of(base + a, b.saturating_sub(a).saturating_add(1)), "a quoted string continues on a line that starts with `#`, which looks like a comment but is part of the argument.");
     }
 }
 

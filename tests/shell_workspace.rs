@@ -1,0 +1,438 @@
+//! Issue 16 items 5-7 acceptance cases: the workspace tier (`workspaceWrites`), the project
+//! tier (`runProject`), `cd` tracking, and check 4 on heredoc bodies and inline code.
+
+use agent_ops::shell::{
+    evaluate, BashSecurityConfig, EvalContext, Evaluation, Os, RepoHooks, RunProject, Verdict,
+    WorkspaceWrites,
+};
+
+fn ctx() -> EvalContext {
+    EvalContext {
+        home: "/home/u".into(),
+        cwd: "/home/u/ws".into(),
+        workspace: "/home/u/ws".into(),
+        os: Os::Linux,
+        ..Default::default()
+    }
+}
+
+fn eval_in(cmd: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> Evaluation {
+    evaluate(cmd, ctx, cfg)
+}
+
+fn eval(cmd: &str) -> Evaluation {
+    eval_in(cmd, &ctx(), &BashSecurityConfig::default())
+}
+
+fn no_hooks() -> EvalContext {
+    EvalContext {
+        repo_hooks: RepoHooks::None,
+        ..ctx()
+    }
+}
+
+fn project(setting: RunProject) -> BashSecurityConfig {
+    BashSecurityConfig {
+        run_project: setting,
+        ..BashSecurityConfig::default()
+    }
+}
+
+#[track_caller]
+fn assert_tier_allow(cmd: &str, ctx: &EvalContext) {
+    let e = eval_in(cmd, ctx, &BashSecurityConfig::default());
+    assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+    assert_eq!(e.reason, "exec.allow.workspace_write", "{cmd}");
+    // An allow never carries a finding above info.
+    assert!(
+        e.findings
+            .iter()
+            .all(|f| f.severity < agent_ops::shell::Severity::Ask),
+        "{cmd}: {e:#?}"
+    );
+    // `workspaceWrites: "ask"` turns the tier off.
+    let off = BashSecurityConfig {
+        workspace_writes: WorkspaceWrites::Ask,
+        ..BashSecurityConfig::default()
+    };
+    assert_eq!(
+        eval_in(cmd, ctx, &off).verdict,
+        Verdict::Ask,
+        "{cmd} under workspaceWrites: ask"
+    );
+}
+
+#[test]
+fn writes_inside_the_workspace_or_temp_dir_are_allowed() {
+    for c in [
+        "cat > reproduce.py << 'EOF'\nimport os\n\n# the bug\nprint(os.getcwd())\nEOF",
+        "cd /home/u/ws && cat > t.py << 'EOF'\nx = 'it''s'\nEOF",
+        "cat >> notes.md <<EOF\nplain text\nEOF",
+        "echo hi > /tmp/a",
+        "echo hi >> out.log 2>&1",
+        "git diff -- src/a.py > patch.txt",
+        "cd sub && touch a",
+        "(cd /etc); touch x",
+        "cp a.txt b.txt",
+        "cp -r src/ /tmp/backup",
+        "cp /usr/share/dict/words words.txt",
+        "mv a b",
+        "mv -t dest a b",
+        "mkdir -p x/y",
+        "touch -d yesterday a",
+        "echo x | tee -a log.txt",
+        "sed -i 's/a/b/g' src/x.py",
+        "sed -i.bak -e 's/a/b/' -e '/^#/d' a.py",
+        "sed -i '151 i\\        logging.debug(x)' a.py",
+        "patch -p1 < fix.patch",
+        "git apply --check x.diff",
+        "git apply x.diff",
+        "rm a.txt b.txt",
+        "cd /tmp && rm x",
+        "ln -s target.txt link",
+        "ln -s ../b sub/link",
+        "ln -sr b sub/link",
+        "git add src/a.py",
+        "git add -A",
+        "git stash",
+        "git stash pop",
+        "mkdir /var/tmp/x",
+    ] {
+        assert_tier_allow(c, &ctx());
+    }
+}
+
+#[test]
+fn the_temp_dir_comes_from_the_context() {
+    let c = EvalContext {
+        tmp_dir: "/private/var/folders/t".into(),
+        ..ctx()
+    };
+    assert_tier_allow("echo x > /private/var/folders/t/a", &c);
+    assert_eq!(
+        eval_in("echo x > /tmp/a", &c, &BashSecurityConfig::default()).verdict,
+        Verdict::Ask
+    );
+}
+
+#[test]
+fn writes_outside_the_tree_or_to_protected_paths_are_not_allowed() {
+    for c in [
+        "cat > ../x << 'EOF'\nx\nEOF",
+        "echo x > sub/../../x",
+        "tee /etc/x",
+        "echo x | tee -a /etc/hosts",
+        "ln -s ~/.ssh/id_rsa k",
+        "ln -s /etc/passwd k",
+        "ln -s ../../etc k",
+        "ln -s ../../../etc sub/k",
+        "ln -s ../b link",
+        "ln -sr ../b sub/link",
+        "ln /etc/shadow k",
+        "cp ~/.ssh/id_rsa k",
+        "cp -t /etc a",
+        "mv /etc/hosts h",
+        "cp a ~/",
+        "echo x > .git/config",
+        "echo x > .git/hooks/pre-commit",
+        "cp x .git/info/attributes",
+        "mkdir -p .vscode && echo '{}' > .vscode/settings.json",
+        "echo '{}' > .claude/settings.json",
+        "touch .openclaw/x",
+        "touch .idea/workspace.xml",
+        "echo A=1 > .env",
+        "echo A=1 >> .env.local",
+        "echo 'use nix' > .envrc",
+        "cd \"$X\" && > f",
+        "cd $X && touch f",
+        "cd - && touch f",
+        "cd ~other && touch f",
+        "cd .. && touch f",
+        "cd /etc; touch x",
+        "cd sub || exit 1; touch x",
+        "if [ -d a ]; then cd /etc; fi; touch x",
+        "for d in a b; do cd $d; done; touch x",
+        "{ cd /etc; } | cat; touch x",
+        "CDPATH=/etc cd sub && touch x",
+        "export CDPATH=/etc; cd sub && touch x",
+        "shopt -s cdable_vars; X=/etc; cd X && touch f",
+        "echo x > \"$F\"",
+        "echo x > ~/notes.txt",
+        "rm -r build",
+        "rm -R build",
+        "rm -rf build",
+        "rm *.pyc",
+        "rm -f a.txt",
+        "sed -i 's/a/b/e' f",
+        "sed -i 's/a/b/w /etc/x' f",
+        "sed -i '1e id' f",
+        "sed -i -f script.sed f",
+        "sed -i 's/a/b/' /etc/hosts",
+        "sudo tee x",
+        "sudo cp a b",
+        "xargs rm < list",
+        "find . -name x -exec rm {} \\;",
+        "env -C /etc touch x",
+        "nohup touch x",
+        "cp --parents ../../x dst",
+        "patch -d /etc -p1 < x.patch",
+        "git apply --unsafe-paths x.diff",
+        "git add ../x",
+        "git -C /etc add x",
+        "git --git-dir=/tmp/r add x",
+    ] {
+        let e = eval(c);
+        assert_ne!(e.verdict, Verdict::Allow, "{c}: {e:#?}");
+    }
+}
+
+#[test]
+fn persistence_and_secret_writes_stay_denied() {
+    for c in [
+        "cp x ~/.bashrc",
+        "echo x >> ~/.bashrc",
+        "cat > ~/.ssh/authorized_keys << 'EOF'\nssh-ed25519 AAAA\nEOF",
+    ] {
+        assert_eq!(eval(c).verdict, Verdict::Deny, "{c}");
+    }
+}
+
+#[test]
+fn git_that_discards_work_or_talks_to_remotes_stays_ask() {
+    for c in [
+        "git reset --hard",
+        "git clean -fd",
+        "git checkout -- f.py",
+        "git checkout f.py",
+        "git restore f.py",
+        "git push",
+        "git push -f origin main",
+        "git stash drop",
+        "git rebase -i main",
+        "git rebase --exec 'make' main",
+        "git rebase -x make main",
+        "git commit",
+        "git commit --amend -m x",
+        "git -c core.hooksPath=/tmp/h commit -m x",
+        "git switch --discard-changes main",
+        "git merge --strategy=ours x",
+    ] {
+        let e = eval_in(c, &no_hooks(), &project(RunProject::Allow));
+        assert_ne!(e.verdict, Verdict::Allow, "{c}: {e:#?}");
+    }
+}
+
+#[test]
+fn hook_running_git_is_in_the_tier_only_without_hooks() {
+    for c in [
+        "git commit -m 'fix'",
+        "git add . && git commit -am 'fix'",
+        "git checkout -b feature",
+        "git switch -c feature",
+        "git switch main",
+        "git merge --no-edit feature",
+        "git rebase main",
+        "git rebase --continue",
+    ] {
+        assert_tier_allow(c, &no_hooks());
+        for hooks in [RepoHooks::Unknown, RepoHooks::Active] {
+            let ctx = EvalContext {
+                repo_hooks: hooks,
+                ..ctx()
+            };
+            let e = eval(c);
+            assert_eq!(e.verdict, Verdict::Ask, "{c}");
+            let e2 = eval_in(c, &ctx, &BashSecurityConfig::default());
+            assert_eq!(e2.reason, "exec.ask.run_project", "{c} {hooks:?}: {e2:#?}");
+            // Hooks are project code: `runProject: allow` lets them run.
+            let e3 = eval_in(c, &ctx, &project(RunProject::Allow));
+            assert_eq!(e3.verdict, Verdict::Allow, "{c} {hooks:?}: {e3:#?}");
+        }
+        // The Host looked at the repository of the context's cwd only.
+        let moved = format!("cd sub && {c}");
+        let e = eval_in(&moved, &no_hooks(), &BashSecurityConfig::default());
+        assert_eq!(e.verdict, Verdict::Ask, "{moved}");
+    }
+}
+
+#[test]
+fn the_tier_never_lifts_other_findings_or_denies() {
+    for c in [
+        "echo $(id) > a.txt",
+        "cat > f << EOF\n$(id)\nEOF",
+        "echo x > a.txt & ",
+        "PATH=/tmp cp a b",
+        "cp a b; sh -c \"$X\"",
+        "cp a b; sh",
+        "echo x > a.txt; curl https://example.com",
+    ] {
+        let e = eval(c);
+        assert_eq!(e.verdict, Verdict::Ask, "{c}: {e:#?}");
+    }
+    for c in [
+        "echo x > a.txt; rm -rf ~",
+        "cat /etc/shadow > /tmp/s",
+        "echo x > /dev/tcp/1.2.3.4/80",
+    ] {
+        assert_eq!(eval(c).verdict, Verdict::Deny, "{c}");
+    }
+}
+
+#[test]
+fn a_workspace_that_holds_home_or_root_anchors_no_tier() {
+    for ws in ["/", "/home", "/home/u"] {
+        let c = EvalContext {
+            workspace: ws.into(),
+            ..ctx()
+        };
+        let e = eval_in("touch a", &c, &BashSecurityConfig::default());
+        assert_eq!(e.verdict, Verdict::Ask, "workspace {ws}");
+    }
+    let none = EvalContext {
+        workspace: String::new(),
+        ..ctx()
+    };
+    assert_eq!(
+        eval_in("echo x > /tmp/a", &none, &BashSecurityConfig::default()).verdict,
+        Verdict::Ask
+    );
+}
+
+#[test]
+fn cd_inside_the_workspace_keeps_read_only_commands_allowed() {
+    for c in [
+        "cd repo && git status",
+        "cd /home/u/ws/src && git log --oneline -n 5",
+        "cd sub && cd .. && git diff",
+    ] {
+        assert_eq!(eval(c).verdict, Verdict::Allow, "{c}");
+    }
+    // `cd sub; cd ..`: the first cd may fail, and `..` of the workspace is outside.
+    for c in [
+        "cd /tmp/evil && git status",
+        "cd $D && git status",
+        "cd sub; cd .. && git diff",
+    ] {
+        assert_eq!(eval(c).verdict, Verdict::Ask, "{c}");
+    }
+}
+
+#[test]
+fn project_runs_follow_run_project() {
+    let runs = [
+        "cargo test",
+        "cargo build --release",
+        "cargo clippy -p core",
+        "cd /home/u/ws && python -m pytest -q tests/test_a.py",
+        "pytest -x",
+        "python reproduce.py",
+        "python3 -u scripts/check.py --fast",
+        "npm test",
+        "npm run build",
+        "npm ci",
+        "npm install",
+        "yarn",
+        "go test ./...",
+        "make -j4 test",
+        "tsc --noEmit",
+        "./run_tests.sh",
+        ".venv/bin/pip install -e .",
+        "/home/u/ws/.venv/bin/python -m pip install -r requirements.txt",
+        "uv add requests",
+        "cargo add serde",
+    ];
+    for c in runs {
+        let e = eval(c);
+        assert_eq!(e.verdict, Verdict::Ask, "{c}");
+        assert_eq!(e.reason, "exec.ask.run_project", "{c}: {e:#?}");
+        let e = eval_in(c, &ctx(), &project(RunProject::Allow));
+        assert_eq!(e.verdict, Verdict::Allow, "{c}: {e:#?}");
+        assert_eq!(e.reason, "exec.allow.run_project", "{c}");
+        let sandboxed = EvalContext {
+            sandboxed: true,
+            ..ctx()
+        };
+        assert_eq!(
+            eval_in(c, &sandboxed, &BashSecurityConfig::default()).verdict,
+            Verdict::Allow,
+            "{c} in the sandbox"
+        );
+        assert_eq!(
+            eval_in(c, &sandboxed, &project(RunProject::Ask)).verdict,
+            Verdict::Ask,
+            "{c} with runProject: ask"
+        );
+    }
+    // An operator allow rule still lifts the ask (liftable like exec.ask.interpreter).
+    let ruled = BashSecurityConfig {
+        rules: agent_ops::shell::RulesConfig {
+            allow: vec!["cargo test".into()],
+            ..Default::default()
+        },
+        ..BashSecurityConfig::default()
+    };
+    assert_eq!(
+        eval_in("cargo test", &ctx(), &ruled).reason,
+        "exec.allow.rule"
+    );
+}
+
+#[test]
+fn code_that_is_not_the_projects_stays_ask() {
+    for c in [
+        "python -c 'print(1)'",
+        "python - << 'EOF'\nprint(1)\nEOF",
+        "python /etc/x.py",
+        "python ../other/x.py",
+        "python",
+        "node -e 'console.log(1)'",
+        "pip install requests",
+        "pip install -e .",
+        "python -m pip install x",
+        "npm install left-pad",
+        "npm install -g typescript",
+        "npm i --prefix /opt x",
+        "cargo install ripgrep",
+        "go install example.com/x@latest",
+        "make -C /etc",
+        "cargo test --manifest-path /opt/x/Cargo.toml",
+        "python setup.py install",
+        "mvn deploy",
+        "./gradlew publish",
+        "cd /tmp && pytest",
+        "sudo make install",
+        "/tmp/x.sh",
+        "uv pip install --system x",
+    ] {
+        let e = eval_in(c, &ctx(), &project(RunProject::Allow));
+        assert_ne!(e.verdict, Verdict::Allow, "{c}: {e:#?}");
+    }
+}
+
+#[test]
+fn check_4_skips_heredoc_bodies_and_hash_comment_code() {
+    let has4 = |c: &str| eval(c).findings.iter().any(|f| f.id == 4);
+    for c in [
+        "cat > t.py << 'EOF'\nprint('it')\n# don't\nx = 'a'\nEOF",
+        "cat > t.py <<EOF\na = \"x\n# y\"\nEOF",
+        "python -c \"\nimport os\n# comment\nprint(1)\n\"",
+        "cd /testbed && python3 -c '\nx = 1\n# note\nprint(x)'",
+        "perl -ne '\n# comment\nprint' f",
+        "ruby -e \"\n# c\nputs 1\n\"",
+        "python - << 'EOF'\n# c\nprint(1)\nEOF",
+    ] {
+        assert!(!has4(c), "{c}: {:#?}", eval(c));
+    }
+    for c in [
+        // Where bash reads the text as shell, or the quote closes on the `#` line.
+        "sh -c 'echo a\n# b'",
+        "bash -c \"ls\n  # x\"",
+        "eval 'ls\n# x'",
+        "echo 'safe\n# '; ls",
+        "python -c 'print(1)\n# '; ls",
+        "bash << 'EOF'\necho 'a\n# b'\nEOF",
+        "node -e 'x\n# y\n'",
+    ] {
+        assert!(has4(c), "{c}: {:#?}", eval(c));
+    }
+}
