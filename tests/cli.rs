@@ -433,3 +433,52 @@ fn workspace_option_anchors_the_tier() {
     let o = run(&["check", "--workspace"], b"");
     assert_eq!(o.code, 2, "{}", o.stderr);
 }
+
+#[test]
+fn sandboxed_replays_project_commands_as_the_sandboxed_gateway_does() {
+    let o = run(
+        &[
+            "check",
+            "--json",
+            "--cwd",
+            "/testbed",
+            "--",
+            "python -m pytest -x tests",
+        ],
+        b"",
+    );
+    assert_eq!(
+        json_lines(&o.stdout)[0]["reason"],
+        "exec.ask.run_project",
+        "{}",
+        o.stdout
+    );
+    let o = run(
+        &[
+            "check",
+            "--json",
+            "--cwd",
+            "/testbed",
+            "--sandboxed",
+            "--",
+            "python -m pytest -x tests",
+        ],
+        b"",
+    );
+    assert_eq!(
+        json_lines(&o.stdout)[0]["reason"],
+        "exec.allow.run_project",
+        "{}",
+        o.stdout
+    );
+    // Never more than runProject: inline code and network still ask in the sandbox.
+    for cmd in ["python -c 'print(1)'", "curl https://example.invalid/x"] {
+        let o = run(&["check", "--json", "--sandboxed", "--", cmd], b"");
+        assert_eq!(
+            json_lines(&o.stdout)[0]["verdict"],
+            "ask",
+            "{cmd}: {}",
+            o.stdout
+        );
+    }
+}

@@ -297,7 +297,10 @@ fn p4_t46_sudo_with_inline_code_is_denied_plain_sudo_asks() {
 fn p4_t48_setuid_is_denied() {
     expect_check("chmod u+s ./x", Verdict::Deny, 22);
     expect_check("chmod 4755 ./x", Verdict::Deny, 22);
-    assert_eq!(eval("chmod 644 f").verdict, Verdict::Ask);
+    // Issue 16 item 5 changes P4-T48's `chmod 644 f` from ask to allow: a mode change of a
+    // named file inside the workspace is a workspace write; outside it still asks.
+    assert_eq!(eval("chmod 644 f").reason, "exec.allow.workspace_write");
+    assert_eq!(eval("chmod 644 /etc/f").verdict, Verdict::Ask);
 }
 
 #[test]

@@ -162,7 +162,6 @@ fn writes_outside_the_tree_or_to_protected_paths_are_not_allowed() {
         "rm -R build",
         "rm -rf build",
         "rm *.pyc",
-        "rm -f a.txt",
         "sed -i 's/a/b/e' f",
         "sed -i 's/a/b/w /etc/x' f",
         "sed -i '1e id' f",
@@ -435,4 +434,36 @@ fn check_4_skips_heredoc_bodies_and_hash_comment_code() {
     ] {
         assert!(has4(c), "{c}: {:#?}", eval(c));
     }
+}
+
+#[test]
+fn chmod_and_forced_rm_of_named_files_inside_the_workspace() {
+    for c in [
+        "chmod +x run_tests.sh",
+        "chmod 755 bin/a bin/b",
+        "chmod u+rw,go-w notes.txt",
+        "rm -f a.txt b.txt",
+        "rm -fv build/out.o",
+        "cat > t.sh << 'EOF'\necho hi\nEOF\nchmod +x t.sh",
+    ] {
+        assert_tier_allow(c, &ctx());
+    }
+    for (c, want) in [
+        ("chmod -R 755 src", Verdict::Ask),
+        ("chmod $MODE f", Verdict::Ask),
+        ("chmod --reference=a b", Verdict::Ask),
+        ("chmod +x /usr/local/bin/tool", Verdict::Ask),
+        ("chmod 600 ~/.ssh/config", Verdict::Ask),
+        ("chmod u+s ./x", Verdict::Deny),
+        ("chmod 4755 ./x", Verdict::Deny),
+        ("rm -f /etc/hosts", Verdict::Ask),
+        ("rm -f ../outside.txt", Verdict::Ask),
+        ("cd /etc && rm -f motd", Verdict::Ask),
+        ("rm -rf build", Verdict::Ask),
+        ("rm -f *.pyc", Verdict::Ask),
+    ] {
+        let e = eval(c);
+        assert_eq!(e.verdict, want, "{c}: {e:#?}");
+    }
+    assert_eq!(eval("rm -f /etc/hosts").reason, "exec.ask.destructive");
 }

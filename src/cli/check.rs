@@ -105,6 +105,12 @@ fn parse_args(args: &[String], allow_flags: bool) -> Result<CheckArgs, ArgError>
             }
             continue;
         }
+        // The commands ran in OpenClaw's sandbox (a replayed log of a sandboxed agent):
+        // `runProject: "sandbox"` then allows project code, as in the gateway.
+        if arg == "--sandboxed" {
+            out.ctx.sandboxed = true;
+            continue;
+        }
         if let Some(v) = option_value(arg, "--os", &mut it) {
             out.ctx.os = match v.map_err(ArgError::Usage)?.as_str() {
                 "linux" => Os::Linux,

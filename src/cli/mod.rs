@@ -21,8 +21,9 @@ const USAGE: &str = "usage: agent-ops <command> [options]
 
 commands:
   check [--json] [--input lines|jsonl] [--exit-code] [--home DIR] [--cwd DIR] [--workspace DIR]
-        [--os linux|macos] [--config FILE] [--] [COMMAND]
-                     evaluate shell commands (phase 4); stdin when COMMAND is absent
+        [--os linux|macos] [--sandboxed] [--config FILE] [--] [COMMAND]
+                     evaluate shell commands (phase 4); stdin when COMMAND is absent;
+                     --sandboxed: they run in OpenClaw's sandbox (runProject: sandbox)
   explain [--home DIR] [--cwd DIR] [--workspace DIR] [--os linux|macos] [--config FILE] [--] COMMAND
                      show the parse tree, executed commands, findings and verdict
   doctor [--openclaw-config FILE] [--state-dir DIR] [--workspace DIR] [--agent ID] [--json]

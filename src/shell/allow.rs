@@ -616,11 +616,27 @@ fn destructive_warning(c: &ExecCommand) -> Option<Reason> {
     let args = c.args();
     let has = |s: &str| args.iter().any(|a| a.is(s));
     let hit = match name {
-        "rm" => args.iter().any(|a| {
-            let t = a.text();
-            (t.starts_with('-') && !t.starts_with("--") && t.contains(['r', 'R', 'f']))
-                || matches!(t, "--recursive" | "--force")
-        }),
+        // Recursive removal always warns; `-f` only outside the workspace (§6.7 "rm -f
+        // elsewhere"): inside it, `rm -f` of named files is a workspace write (issue 16 item 5).
+        "rm" => {
+            let short = |a: &Arg, set: &[char]| {
+                let t = a.text();
+                t.starts_with('-') && !t.starts_with("--") && t.contains(set)
+            };
+            let recursive = args
+                .iter()
+                .any(|a| short(a, &['r', 'R']) || a.is("--recursive"));
+            let force = args.iter().any(|a| short(a, &['f']) || a.is("--force"));
+            let local = c.cwd_in_workspace
+                && args.iter().all(|a| {
+                    let t = a.text();
+                    a.value.is_some()
+                        && !t.starts_with('/')
+                        && !t.starts_with('~')
+                        && !t.contains("..")
+                });
+            recursive || (force && !local)
+        }
         "git" => {
             (has("reset") && has("--hard"))
                 || (has("push")

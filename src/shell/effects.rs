@@ -46,6 +46,9 @@ enum Operands {
     LastWritten,
     /// `ln`: the link is written; its target must resolve inside the tree too.
     Link,
+    /// `chmod MODE FILE…`: the first operand is the mode, every other one is written. A
+    /// set-user/group-id mode is check 22's deny, which no tier lifts.
+    ModeFirst,
     /// `patch [ORIGFILE [PATCHFILE]]`: the first operand is written, the second read; the
     /// files named inside the patch are relative to the cwd (GNU patch refuses absolute and
     /// `..` names).
@@ -166,6 +169,15 @@ const WRITERS: &[Writer] = &[
         ],
         long_valued: &[],
         operands: Operands::AllWritten,
+    },
+    Writer {
+        // Not `-R`: a recursive mode change is left to approval like `rm -r`.
+        name: "chmod",
+        flags: "cfv",
+        valued: "",
+        long: &["changes", "silent", "quiet", "verbose", "preserve-root"],
+        long_valued: &[],
+        operands: Operands::ModeFirst,
     },
     Writer {
         name: "ln",
@@ -528,6 +540,18 @@ fn writer_in_tier(w: &Writer, c: &ExecCommand, tree: &Tree<'_>) -> bool {
                 && p.target_dir.is_none_or(all_writable)
                 && p.operands.iter().all(|a| all_writable(a))
                 && !(w.name == "tee" && p.operands.is_empty())
+        }
+        Operands::ModeFirst => {
+            let Some((mode, files)) = p.operands.split_first() else {
+                return false;
+            };
+            // A literal symbolic or octal mode; a computed one could be anything.
+            mode.value.as_deref().is_some_and(|m| {
+                !m.is_empty()
+                    && m.bytes()
+                        .all(|b| b.is_ascii_digit() || b"ugoarwxXst+-=,".contains(&b))
+            }) && !files.is_empty()
+                && files.iter().all(|a| all_writable(a))
         }
         Operands::LastWritten => {
             let (dest, sources): (&Arg, &[&Arg]) = match (p.target_dir, p.operands.split_last()) {
