@@ -95,11 +95,13 @@ describe("phase 4 exec security (gateway)", { concurrency: true }, () => {
       assert.equal(run.code, 0, `openclaw agent exited ${run.code}`);
       const reported = requestForStep(s.modelLog(), `${askMark}:report`);
       assert.ok(reported, "the model was not called again after the tool call");
-      assert.equal(reasonCodes(reported.lastTool)[0], "exec.ask.unlisted", `tool result seen by the model: ${reported.lastTool}`);
-      assert.ok(run.text.includes("agent-ops[exec.ask.unlisted]"), `final text: ${run.text}`);
+      // `make build` runs the project's code: exec.ask.run_project on the gateway host (issue 16
+      // item 6; it was exec.ask.unlisted before runProject existed).
+      assert.equal(reasonCodes(reported.lastTool)[0], "exec.ask.run_project", `tool result seen by the model: ${reported.lastTool}`);
+      assert.ok(run.text.includes("agent-ops[exec.ask.run_project]"), `final text: ${run.text}`);
       const d = s.readDecisions().filter((x) => x.phase === "exec" && x.details?.command === askCommand);
       assert.equal(d.length, 1, `exec decisions: ${JSON.stringify(d)}`);
       assert.equal(d[0].action, "ask");
-      assert.equal(d[0].code, "exec.ask.unlisted");
+      assert.equal(d[0].code, "exec.ask.run_project");
     }));
 });

@@ -1,0 +1,97 @@
+// Phase 4 workspace tier and runProject in the REAL OpenClaw (issue 16 items 5 and 6):
+//   - a heredoc file write inside the agent workspace runs without approval
+//     (exec.allow.workspace_write) and the file exists afterwards;
+//   - the same write to a path outside the workspace and outside the gateway's temp dir asks
+//     (askAction "block": blocked with the reason) and the file does not exist;
+//   - `npm test` asks with exec.ask.run_project when OpenClaw runs exec on the gateway host
+//     (the default `runProject: "sandbox"` allows it only inside OpenClaw's sandbox).
+// The sandboxed half is not run here: with `agents.defaults.sandbox.mode: "all"` OpenClaw 2026.9.6
+// provisions its Docker sandbox before the first model call and, with no Docker daemon on this
+// machine, fails the run (SandboxProvisioningError) before any tool call reaches the plugin. The
+// decision from OpenClaw's settings is unit-tested in src/runtime/shell_glue.rs.
+// The gateway's TMPDIR is a directory of the scenario, so the "outside" path is outside both.
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import crypto from "node:crypto";
+import { checkPrerequisites, createScenario, withDiagnostics, marker, scaled } from "./lib/harness.mjs";
+import { execThenReport, phase4Config, requestForStep, reasonCodes } from "./lib/scripts.mjs";
+
+const TIMEOUT = scaled(300_000);
+const hex = () => crypto.randomBytes(4).toString("hex");
+const marks = { inside: marker("tier-inside"), outside: marker("tier-outside"), project: marker("tier-project") };
+
+const heredoc = (file, text) => `cat > ${file} << 'EOF'\n${text}\n# a comment line inside the body\nEOF`;
+
+/** The exec decisions of one command. */
+const decisionsOf = (s, command) => s.readDecisions().filter((d) => d.phase === "exec" && d.details?.command === command);
+
+describe("phase 4 workspace tier and runProject (gateway)", { concurrency: true }, () => {
+  let s; // gateway on the host
+  const cmd = {};
+  const file = {};
+  before(async () => {
+    checkPrerequisites();
+    s = await createScenario({ name: "tier-gw", pluginConfig: phase4Config({ askAction: "block" }) });
+    const tmp = path.join(s.dir, "gateway-tmp");
+    fs.mkdirSync(tmp, { recursive: true });
+    s.env.TMPDIR = tmp;
+    const outsideDir = path.join(s.dir, "outside");
+    fs.mkdirSync(outsideDir, { recursive: true });
+    file.inside = path.join(s.workspace, `notes-${hex()}.md`);
+    file.outside = path.join(outsideDir, `notes-${hex()}.md`);
+    cmd.inside = heredoc(path.basename(file.inside), "written by the agent");
+    cmd.outside = heredoc(file.outside, "written by the agent");
+    cmd.project = "npm test";
+    fs.writeFileSync(
+      path.join(s.workspace, "package.json"),
+      JSON.stringify({ name: "e2e-tier", version: "1.0.0", private: true, scripts: { test: "echo tests-ran" } }),
+    );
+    s.model.setScript({
+      steps: [
+        ...execThenReport(marks.inside, cmd.inside),
+        ...execThenReport(marks.outside, cmd.outside),
+        ...execThenReport(marks.project, cmd.project),
+      ],
+    });
+    await withDiagnostics(s, () => s.startGateway());
+  }, { timeout: TIMEOUT });
+  after(async () => {
+    await s?.cleanup({ failed: s.failed });
+  });
+
+  test("heredoc_write_inside_the_workspace_runs_without_approval", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const run = await s.runAgent({ message: `${marks.inside} please write the notes` });
+      assert.equal(run.code, 0, `openclaw agent exited ${run.code}`);
+      assert.ok(fs.existsSync(file.inside), `${file.inside} was not written`);
+      assert.match(fs.readFileSync(file.inside, "utf8"), /written by the agent/);
+      const d = decisionsOf(s, cmd.inside);
+      assert.equal(d.length, 1, JSON.stringify(s.readDecisions()));
+      assert.equal(d[0].action, "allow");
+      assert.equal(d[0].code, "exec.allow.workspace_write");
+    }));
+
+  test("the_same_write_outside_the_workspace_asks", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const run = await s.runAgent({ message: `${marks.outside} please write the notes elsewhere` });
+      assert.equal(run.code, 0, `openclaw agent exited ${run.code}`);
+      assert.ok(!fs.existsSync(file.outside), `${file.outside} was written without approval`);
+      const reported = requestForStep(s.modelLog(), `${marks.outside}:report`);
+      assert.ok(reported?.lastTool?.includes("agent-ops[exec.ask."), `tool result: ${reported?.lastTool}`);
+      const d = decisionsOf(s, cmd.outside);
+      assert.equal(d.length, 1, JSON.stringify(s.readDecisions()));
+      assert.equal(d[0].action, "ask");
+      assert.equal(reasonCodes(reported.lastTool)[0], d[0].code);
+    }));
+
+  test("npm_test_on_the_gateway_host_asks_run_project", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const run = await s.runAgent({ message: `${marks.project} please run the tests` });
+      assert.equal(run.code, 0, `openclaw agent exited ${run.code}`);
+      const d = decisionsOf(s, cmd.project);
+      assert.equal(d.length, 1, JSON.stringify(s.readDecisions()));
+      assert.equal(d[0].code, "exec.ask.run_project");
+    }));
+});
