@@ -11,3 +11,20 @@ use serde::Deserialize;
 pub fn from_str<'a, T: Deserialize<'a>>(text: &'a str) -> serde_json::Result<T> {
     serde_json::from_slice(text.as_bytes())
 }
+
+/// Parses JSON bytes into `T` through a [`serde_json::Value`] tree.
+///
+/// For state files, journals and host replies, which this crate writes itself. Read straight
+/// from bytes, every derived `Deserialize` impl gets its own copy of the byte parser's map and
+/// sequence loops inlined into it, several kilobytes of wasm per type; read from a `Value`, the
+/// parser exists once (for `Value`) and each impl only walks a map. Results are the same for
+/// any text the crate writes. Syntax errors keep their line and column, type errors have none,
+/// and a repeated key keeps its last value instead of being an error.
+pub fn from_slice_via_value<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+    serde_json::from_value(serde_json::from_slice::<serde_json::Value>(bytes)?)
+}
+
+/// [`from_slice_via_value`] for text.
+pub fn from_str_via_value<T: serde::de::DeserializeOwned>(text: &str) -> serde_json::Result<T> {
+    from_slice_via_value(text.as_bytes())
+}

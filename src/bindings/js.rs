@@ -81,7 +81,7 @@ fn unit_result(v: Result<JsValue, JsValue>) -> Result<(), HostError> {
 }
 
 fn parse_error(s: &str) -> HostError {
-    crate::json::from_str(s).unwrap_or_else(|_| HostError::Io(s.to_string()))
+    crate::json::from_str_via_value(s).unwrap_or_else(|_| HostError::Io(s.to_string()))
 }
 
 /// A JSON text `{"ok": T}` or `{"error": HostError}`.
@@ -97,8 +97,8 @@ fn json_result<T: serde::de::DeserializeOwned>(
         ok: Option<T>,
         error: Option<HostError>,
     }
-    let w: Wire<T> =
-        crate::json::from_str(&s).map_err(|e| HostError::Io(format!("bad host reply: {e}")))?;
+    let w: Wire<T> = crate::json::from_str_via_value(&s)
+        .map_err(|e| HostError::Io(format!("bad host reply: {e}")))?;
     match (w.ok, w.error) {
         (_, Some(e)) => Err(e),
         (Some(t), None) => Ok(t),

@@ -297,7 +297,7 @@ impl Keeper {
         }
         let path = cursor_path(env.state_dir, sid);
         let c = match env.host.fs_read(&path, CURSOR_MAX_BYTES) {
-            Ok(bytes) => match serde_json::from_slice::<Cursor>(&bytes) {
+            Ok(bytes) => match crate::json::from_slice_via_value::<Cursor>(&bytes) {
                 Ok(c) => c,
                 Err(e) => {
                     // P3-R25 / G-R16: move the corrupt file aside and start uninitialized.
