@@ -102,7 +102,7 @@ fn json_result<T: serde::de::DeserializeOwned>(
     let bad = |e: serde_json::Error| HostError::Io(format!("bad host reply: {e}"));
     let w: Wire = crate::json::from_str_via_value(&s).map_err(bad)?;
     let ok =
-        w.ok.map(serde_json::from_value::<T>)
+        w.ok.map(crate::json::from_value::<T>)
             .transpose()
             .map_err(bad)?;
     match (ok, w.error) {
