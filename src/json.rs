@@ -131,9 +131,11 @@ impl<'de> MapAccess<'de> for Entries {
         match self.iter.next() {
             Some((key, value)) => {
                 self.value = Some(value);
-                // Keys here are field names and `String`s, which a string Value reads the
-                // same way as serde_json's (private) map-key deserializer.
-                seed.deserialize(Value::String(key)).map(Some)
+                // Keys here are field names and `String`s, which a plain string deserializer
+                // reads the same way as serde_json's (private) map-key deserializer, with one
+                // small instantiation per key type.
+                seed.deserialize(de::value::StrDeserializer::<Error>::new(&key))
+                    .map(Some)
             }
             None => Ok(None),
         }
