@@ -171,10 +171,15 @@ impl<'de> Deserializer<'de> for ObjectStructs {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        // serde_json's Value::deserialize_any, arm by arm: forwarding the scalars to it would
+        // instantiate its array and object arms for every visitor too.
         match self.0 {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(b),
+            Value::Number(n) => n.deserialize_any(visitor),
+            Value::String(s) => visitor.visit_string(s),
             Value::Array(a) => visit_array(a, visitor),
             Value::Object(m) => visit_object(m, visitor),
-            other => other.deserialize_any(visitor),
         }
     }
 
@@ -217,6 +222,21 @@ impl<'de> Deserializer<'de> for ObjectStructs {
         self.deserialize_map(visitor)
     }
 
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match self.0 {
+            // A unit variant by name, answered as serde_json's enum reader does (a payload
+            // asked of it fails alike: "invalid type: unit variant, expected newtype
+            // variant"), without instantiating that reader's object arm for the visitor.
+            Value::String(s) => visitor.visit_enum(de::value::StringDeserializer::<Error>::new(s)),
+            other => other.deserialize_enum(name, variants, visitor),
+        }
+    }
+
     forward! {
         deserialize_bool(), deserialize_i8(), deserialize_i16(), deserialize_i32(),
         deserialize_i64(), deserialize_i128(), deserialize_u8(), deserialize_u16(),
@@ -226,7 +246,6 @@ impl<'de> Deserializer<'de> for ObjectStructs {
         deserialize_unit_struct(name: &'static str),
         deserialize_tuple(len: usize),
         deserialize_tuple_struct(name: &'static str, len: usize),
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]),
         deserialize_identifier(), deserialize_ignored_any(),
     }
 }
@@ -275,6 +294,25 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert_eq!(ours, theirs, "{bad}");
+        }
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        enum E {
+            A,
+            B(u8),
+        }
+        for text in [
+            r#""A""#,
+            r#""B""#,
+            r#""C""#,
+            r#"{"B":3}"#,
+            r#"{"A":null}"#,
+            "5",
+            "null",
+        ] {
+            let v: Value = serde_json::from_str(text).unwrap();
+            let ours = from_value::<E>(v.clone()).map_err(|e| e.to_string());
+            let theirs = serde_json::from_value::<E>(v).map_err(|e| e.to_string());
+            assert_eq!(ours, theirs, "{text}");
         }
         // serde_json reads `[1, "x"]` as an Inner; this reader refuses it.
         let arr = r#"{"inner":[1,"x"],"list":[],"map":{},"opt":null}"#;
