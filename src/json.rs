@@ -63,6 +63,12 @@ fn unexpected(v: &Value) -> Unexpected<'_> {
     }
 }
 
+/// serde_json's error for a value of the wrong type. Not generic, so the visitors share it.
+#[inline(never)]
+fn wrong_type(v: &Value, exp: &dyn de::Expected) -> Error {
+    de::Error::invalid_type(unexpected(v), exp)
+}
+
 /// serde_json's `visit_array`, with the elements wrapped.
 fn visit_array<'de, V: Visitor<'de>>(a: Vec<Value>, visitor: V) -> Result<V::Value, Error> {
     let len = a.len();
@@ -201,14 +207,14 @@ impl<'de> Deserializer<'de> for ObjectStructs {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
             Value::Array(a) => visit_array(a, visitor),
-            other => Err(de::Error::invalid_type(unexpected(&other), &visitor)),
+            other => Err(wrong_type(&other, &visitor)),
         }
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
             Value::Object(m) => visit_object(m, visitor),
-            other => Err(de::Error::invalid_type(unexpected(&other), &visitor)),
+            other => Err(wrong_type(&other, &visitor)),
         }
     }
 
