@@ -223,7 +223,7 @@ pub fn read_journal(
     };
     Ok(complete
         .lines()
-        .filter_map(|l| crate::json::from_str::<Decision>(l).ok())
+        .filter_map(|l| crate::json::from_str_via_value::<Decision>(l).ok())
         .collect())
 }
 

@@ -81,7 +81,7 @@ fn unit_result(v: Result<JsValue, JsValue>) -> Result<(), HostError> {
 }
 
 fn parse_error(s: &str) -> HostError {
-    crate::json::from_str(s).unwrap_or_else(|_| HostError::Io(s.to_string()))
+    crate::json::from_str_via_value(s).unwrap_or_else(|_| HostError::Io(s.to_string()))
 }
 
 /// A JSON text `{"ok": T}` or `{"error": HostError}`.
@@ -92,14 +92,20 @@ fn json_result<T: serde::de::DeserializeOwned>(
         .map_err(thrown)?
         .as_string()
         .ok_or_else(|| HostError::Io("host returned no JSON text".into()))?;
+    // `ok` is read as a Value and only then as `T`, so the envelope has one Deserialize
+    // instantiation instead of one per result type (wasm size, README G-R3).
     #[derive(serde::Deserialize)]
-    struct Wire<T> {
-        ok: Option<T>,
+    struct Wire {
+        ok: Option<serde_json::Value>,
         error: Option<HostError>,
     }
-    let w: Wire<T> =
-        crate::json::from_str(&s).map_err(|e| HostError::Io(format!("bad host reply: {e}")))?;
-    match (w.ok, w.error) {
+    let bad = |e: serde_json::Error| HostError::Io(format!("bad host reply: {e}"));
+    let w: Wire = crate::json::from_str_via_value(&s).map_err(bad)?;
+    let ok =
+        w.ok.map(crate::json::from_value::<T>)
+            .transpose()
+            .map_err(bad)?;
+    match (ok, w.error) {
         (_, Some(e)) => Err(e),
         (Some(t), None) => Ok(t),
         (None, None) => Err(HostError::Io("host reply has neither ok nor error".into())),

@@ -210,7 +210,7 @@ impl Tracker {
         if !self.budgets.contains_key(sid) {
             let path = budget_path(env.state_dir, sid);
             let b = match env.host.fs_read(&path, 1024 * 1024) {
-                Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                Ok(bytes) => crate::json::from_slice_via_value(&bytes).unwrap_or_else(|e| {
                     out.diagnostics.push(Diagnostic {
                         level: LogLevel::Warn,
                         code: "budget.state.unreadable".into(),

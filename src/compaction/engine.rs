@@ -288,7 +288,7 @@ impl Governor {
         if !self.sessions.contains_key(sid) {
             let path = state_path(env.state_dir, sid);
             let loaded = match env.host.fs_read(&path, 1024 * 1024) {
-                Ok(bytes) => match serde_json::from_slice::<CompactionState>(&bytes) {
+                Ok(bytes) => match crate::json::from_slice_via_value::<CompactionState>(&bytes) {
                     Ok(st) => Some(st),
                     Err(e) => {
                         out.diagnostics.push(Diagnostic {

@@ -229,7 +229,7 @@ impl Coordinator {
                 .host
                 .fs_read(&notices_path(env.state_dir), 4 * 1024 * 1024)
             {
-                Ok(b) => serde_json::from_slice::<Notices>(&b).unwrap_or_default(),
+                Ok(b) => crate::json::from_slice_via_value::<Notices>(&b).unwrap_or_default(),
                 Err(_) => Notices::default(),
             };
             self.notices = Some(n);
@@ -657,7 +657,7 @@ impl Coordinator {
         }
         let path = mode_path(env.state_dir, sid);
         let saved = match env.host.fs_read(&path, 64 * 1024) {
-            Ok(b) => match serde_json::from_slice::<SessionMode>(&b) {
+            Ok(b) => match crate::json::from_slice_via_value::<SessionMode>(&b) {
                 Ok(m) => Some(m),
                 Err(e) => {
                     let aside = format!("{path}.corrupt-{}", env.now_ms);
@@ -769,7 +769,7 @@ impl Coordinator {
             .host
             .fs_read(&path, 64 * 1024)
             .ok()
-            .and_then(|b| serde_json::from_slice::<SessionMode>(&b).ok());
+            .and_then(|b| crate::json::from_slice_via_value::<SessionMode>(&b).ok());
         let save = SessionMode {
             v: super::mode::MODE_VERSION,
             session_key: key.to_string(),

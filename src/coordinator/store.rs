@@ -69,7 +69,7 @@ pub fn load(host: &dyn Host, state_dir: &str, now_ms: i64) -> Loaded {
     let sp = state_path(state_dir);
     let mut skip_lines = 0u64;
     match host.fs_read(&sp, MAX_READ) {
-        Ok(b) => match serde_json::from_slice::<StateFile>(&b) {
+        Ok(b) => match crate::json::from_slice_via_value::<StateFile>(&b) {
             Ok(st) => {
                 out.registry = st.registry;
                 out.journal = st.journal;
@@ -108,7 +108,7 @@ pub fn load(host: &dyn Host, state_dir: &str, now_ms: i64) -> Loaded {
             .iter()
             .skip(usize::try_from(skip).unwrap_or(usize::MAX))
         {
-            if let Ok(e) = crate::json::from_str::<LineageEvent>(l) {
+            if let Ok(e) = crate::json::from_str_via_value::<LineageEvent>(l) {
                 out.registry.apply(&e);
             }
         }

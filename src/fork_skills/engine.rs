@@ -120,7 +120,7 @@ impl Skiller {
             .fs_read(&index_path(env.state_dir), 16 * 1024 * 1024)
         {
             Ok(b) => {
-                if let Ok(ix) = serde_json::from_slice::<IndexFile>(&b) {
+                if let Ok(ix) = crate::json::from_slice_via_value::<IndexFile>(&b) {
                     d.restore(ix.entries);
                 }
             }

@@ -162,7 +162,7 @@ pub fn read(
             continue;
         };
         for line in String::from_utf8_lossy(&bytes).lines() {
-            if let Ok(r) = crate::json::from_str::<CostRecord>(line) {
+            if let Ok(r) = crate::json::from_str_via_value::<CostRecord>(line) {
                 if session.is_none_or(|k| r.session_key.as_deref() == Some(k)) {
                     out.push(r);
                 }

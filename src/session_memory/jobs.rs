@@ -184,7 +184,7 @@ pub fn read_file(host: &dyn Host, state_dir: &str, job_id: &str) -> Option<JobFi
             2 * JOB_PAYLOAD_MAX_BYTES as u64,
         )
         .ok()?;
-    serde_json::from_slice(&bytes).ok()
+    crate::json::from_slice_via_value(&bytes).ok()
 }
 
 /// Appends one record with fsync.
@@ -219,7 +219,7 @@ pub fn parse(text: &str) -> Vec<Record> {
     };
     complete
         .lines()
-        .filter_map(|l| crate::json::from_str::<Record>(l).ok())
+        .filter_map(|l| crate::json::from_str_via_value::<Record>(l).ok())
         .collect()
 }
 

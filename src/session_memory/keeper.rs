@@ -297,7 +297,7 @@ impl Keeper {
         }
         let path = cursor_path(env.state_dir, sid);
         let c = match env.host.fs_read(&path, CURSOR_MAX_BYTES) {
-            Ok(bytes) => match serde_json::from_slice::<Cursor>(&bytes) {
+            Ok(bytes) => match crate::json::from_slice_via_value::<Cursor>(&bytes) {
                 Ok(c) => c,
                 Err(e) => {
                     // P3-R25 / G-R16: move the corrupt file aside and start uninitialized.
@@ -997,7 +997,7 @@ impl Keeper {
                 let mut c = self.cursor(env, out, &f.session_id);
                 // P3-R4: only when the input ended without a tool call.
                 if let Some(r) = f.cursor_after.get("coveredRef").filter(|v| !v.is_null()) {
-                    if let Ok(r) = serde_json::from_value::<MessageRef>(r.clone()) {
+                    if let Ok(r) = crate::json::from_value::<MessageRef>(r.clone()) {
                         c.covered_ref = Some(r);
                     }
                 }
@@ -1016,7 +1016,7 @@ impl Keeper {
                     .map_err(|e| format!("memory.lt.write_failed: {e}"))?;
                 let mut c = self.cursor(env, out, &f.session_id);
                 if let Some(r) = f.cursor_after.get("ltRef").filter(|v| !v.is_null()) {
-                    if let Ok(r) = serde_json::from_value::<MessageRef>(r.clone()) {
+                    if let Ok(r) = crate::json::from_value::<MessageRef>(r.clone()) {
                         c.lt_ref = Some(r);
                     }
                 }

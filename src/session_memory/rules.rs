@@ -296,7 +296,7 @@ pub fn validate_ops(output: &str) -> Result<(Vec<Operation>, Vec<String>), Strin
     let mut ok = Vec::new();
     let mut skipped = Vec::new();
     for (i, raw) in list.iter().take(LT_MAX_OPS).enumerate() {
-        let Ok(op) = serde_json::from_value::<Operation>(raw.clone()) else {
+        let Ok(op) = crate::json::from_value::<Operation>(raw.clone()) else {
             skipped.push(format!("operation {i}: malformed"));
             continue;
         };
