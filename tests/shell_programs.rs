@@ -211,3 +211,35 @@ fn shell_c_scripts_get_the_inner_verdict() {
         assert_ne!(eval(c).verdict, Verdict::Allow, "{c}");
     }
 }
+
+#[test]
+fn reads_and_programs_the_text_does_not_show_are_not_read_only() {
+    for c in [
+        // sed `r`/`R` print a file no secret check sees.
+        "sed 'r /home/u/.ssh/id_rsa' f",
+        "sed '1R notes.txt' f",
+        // An unquoted glob in the program can expand to another program.
+        "sed s/a/*/ f",
+        "awk {print*2} f",
+        // git subcommands that run programs named by the repository's config, or reach
+        // the network.
+        "git log --show-signature -3",
+        "git log --show-sig -3",
+        "git show --format=%G? HEAD",
+        "git log --pretty=format:%GK",
+        "git show --textconv HEAD:x",
+        "git cat-file --filters HEAD:x",
+        "git remote show origin",
+        "git status \"$OPTIONS\"",
+    ] {
+        assert_ne!(eval(c).verdict, Verdict::Allow, "{c}: {:#?}", eval(c));
+    }
+    for c in [
+        "sed 's/r/R/g' f",
+        "git remote show -n origin",
+        "git show --format=%H HEAD",
+        "git log --oneline -5",
+    ] {
+        verdict(c, Verdict::Allow);
+    }
+}

@@ -501,10 +501,27 @@ fn git_read_only(c: &ExecCommand) -> Ro {
     };
     let sub = sub_arg.text();
     let rest = args.get(at + 1..).unwrap_or(&[]);
-    // Git's option parser takes unambiguous prefixes: `--out` is `--output`.
+    // Git's option parser takes unambiguous prefixes: `--out` is `--output`. Besides writes
+    // and pagers, some read-only subcommands run programs the repository's config names:
+    // signature checks (`gpg.program`), textconv and clean/smudge filter drivers. A word that
+    // is not a literal could be any of these.
     if rest.iter().any(|a| {
-        grammar::long_prefix_of(a.text(), &["output", "ext-diff", "open-files-in-pager"])
-            || a.text().starts_with("-O")
+        let t = a.text();
+        a.value.is_none()
+            || grammar::long_prefix_of(
+                t,
+                &[
+                    "output",
+                    "ext-diff",
+                    "open-files-in-pager",
+                    "show-signature",
+                    "textconv",
+                    "filters",
+                    "verify-signatures",
+                ],
+            )
+            || t.starts_with("-O")
+            || ((t.starts_with("--format") || t.starts_with("--pretty")) && t.contains("%G"))
     }) {
         return Ro::No;
     }
@@ -548,11 +565,11 @@ fn git_read_only(c: &ExecCommand) -> Ro {
             "--points-at",
             "--format",
         ]),
+        // `git remote show NAME` contacts the remote unless `-n` is given.
         "remote" => {
             rest.is_empty()
-                || rest
-                    .first()
-                    .is_some_and(|a| a.is("-v") || a.is("get-url") || a.is("show"))
+                || rest.first().is_some_and(|a| a.is("-v") || a.is("get-url"))
+                || (rest.first().is_some_and(|a| a.is("show")) && rest.iter().any(|a| a.is("-n")))
         }
         "config" => rest.iter().any(|a| {
             matches!(

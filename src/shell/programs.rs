@@ -65,7 +65,9 @@ pub fn program_texts<'a>(p: &Parsed<'a>) -> Vec<Option<&'a str>> {
         .map(|o| o.value.text())
         .collect();
     if let Some(a) = p.program() {
-        out.push(a.value.as_deref());
+        // An unquoted glob or brace expansion in the program can expand to other words (a
+        // file named like a script): the shell, not the text, decides what the program is.
+        out.push(a.value.as_deref().filter(|_| !a.glob && !a.brace));
     }
     out
 }
@@ -418,6 +420,10 @@ pub fn sed(src: &str, info: &mut ProgramInfo) {
         match cmd {
             '{' => s = rest,
             '#' | ':' | 'a' | 'i' | 'c' | 'r' | 'R' | 'b' | 't' | 'T' | 'v' => {
+                // `r FILE` / `R FILE` print a file the secret checks never see (`r ~/.ssh/…`).
+                if matches!(cmd, 'r' | 'R') {
+                    info.reads_files = true;
+                }
                 // Text or a label or a file to read up to the end of the line (GNU also ends
                 // labels at `;` for b/t/T, which only shortens what we skip).
                 let mut r = rest;
@@ -593,6 +599,15 @@ mod tests {
         );
         assert!(!awk_info("@load \"x\"").read_only());
         assert!(!awk_info("BEGIN{print |& \"cmd\"}").read_only());
+    }
+
+    #[test]
+    fn sed_read_file_commands_are_not_read_only() {
+        assert!(!sed_info("r /home/u/.ssh/id_rsa").read_only());
+        assert!(!sed_info("1R secrets.txt").read_only());
+        assert!(!sed_info("/x/r f").read_only());
+        assert!(sed_info("s/r/R/g").read_only());
+        assert!(sed_info("1i\\\nread me").read_only());
     }
 
     #[test]
