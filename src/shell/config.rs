@@ -66,7 +66,7 @@ impl Default for GrantsConfig {
 }
 
 /// `grants.scope`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GrantScopeSetting {
     /// One session.
@@ -109,7 +109,7 @@ impl Default for BashSecurityConfig {
 }
 
 /// `askAction`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AskAction {
     /// OpenClaw's `requireApproval` flow.
@@ -121,7 +121,7 @@ pub enum AskAction {
 }
 
 /// `unlisted`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Unlisted {
     /// Commands outside the read-only allowlist ask.
@@ -131,7 +131,7 @@ pub enum Unlisted {
 }
 
 /// `workspaceWrites`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum WorkspaceWrites {
     /// Writes inside the workspace or the temp dir are allowed (`exec.allow.workspace_write`).
@@ -141,7 +141,7 @@ pub enum WorkspaceWrites {
 }
 
 /// `runProject`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RunProject {
     /// Running the project's code is allowed (`exec.allow.run_project`).
@@ -153,7 +153,7 @@ pub enum RunProject {
 }
 
 /// `globOptionInjection`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GlobOptionInjection {
     /// Ask for `tail *`-style globs.
@@ -163,7 +163,7 @@ pub enum GlobOptionInjection {
 }
 
 /// `dialect`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub enum Dialect {
     /// The executing shell may be bash or zsh.
     #[serde(rename = "bash+zsh")]
@@ -202,7 +202,7 @@ pub struct RulesConfig {
 }
 
 /// What a limit hit yields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OnExceed {
     /// Deny.
@@ -245,7 +245,7 @@ impl Default for LimitsConfig {
 }
 
 /// `tools.process`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ProcessMode {
     /// Analyse text written to a running process, line by line.
@@ -257,7 +257,7 @@ pub enum ProcessMode {
 }
 
 /// `tools.codeMode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum CodeModeSetting {
     /// Allow and journal.
@@ -373,6 +373,116 @@ impl BashSecurityConfig {
     }
 }
 
+// The settings' unit enums share one hand-written `Deserialize`: serde's derive compiles a
+// field visitor, an enum visitor and a `deserialize` per enum and per deserializer, about
+// 10 KB of near-identical wasm (plugin size, README G-R3). The shared visitor behaves like the
+// derive: the same accepted forms and the same error messages. `Serialize` and `JsonSchema`
+// stay derived from the `serde` attributes above, so the config schema does not change; the
+// names below are checked against `Serialize` by a test.
+
+/// Deserializes a unit enum named `name` and returns the index of its variant in `variants`.
+fn unit_variant<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    name: &'static str,
+    variants: &'static [&'static str],
+) -> Result<usize, D::Error> {
+    d.deserialize_enum(name, variants, UnitEnum { name, variants })
+}
+
+/// The enum visitor of [`unit_variant`].
+struct UnitEnum {
+    name: &'static str,
+    variants: &'static [&'static str],
+}
+
+impl<'de> serde::de::Visitor<'de> for UnitEnum {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "enum {}", self.name)
+    }
+
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<usize, A::Error> {
+        let (i, v) = data.variant_seed(VariantName(self.variants))?;
+        serde::de::VariantAccess::unit_variant(v)?;
+        Ok(i)
+    }
+}
+
+/// The variant identifier of [`UnitEnum`]: its index in the variant names.
+struct VariantName(&'static [&'static str]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for VariantName {
+    type Value = usize;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_identifier(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for VariantName {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("variant identifier")
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<usize, E> {
+        match usize::try_from(v) {
+            Ok(i) if i < self.0.len() => Ok(i),
+            _ => Err(E::invalid_value(
+                serde::de::Unexpected::Unsigned(v),
+                &format!("variant index 0 <= i < {}", self.0.len()).as_str(),
+            )),
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<usize, E> {
+        self.0
+            .iter()
+            .position(|n| *n == v)
+            .ok_or_else(|| E::unknown_variant(v, self.0))
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<usize, E> {
+        self.0
+            .iter()
+            .position(|n| n.as_bytes() == v)
+            .ok_or_else(|| E::unknown_variant(&String::from_utf8_lossy(v), self.0))
+    }
+}
+
+/// `Deserialize` for a unit enum through [`unit_variant`]; the names are its serde names.
+macro_rules! unit_enum_deserialize {
+    ($($t:ident { $($v:ident = $s:literal),+ $(,)? })+) => {$(
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                const NAMES: &[&str] = &[$($s),+];
+                const VALUES: &[$t] = &[$($t::$v),+];
+                let i = unit_variant(d, stringify!($t), NAMES)?;
+                // `unit_variant` only returns indices of `NAMES`, which `VALUES` matches.
+                VALUES
+                    .get(i)
+                    .copied()
+                    .ok_or_else(|| serde::de::Error::custom("variant index out of range"))
+            }
+        }
+    )+};
+}
+
+unit_enum_deserialize! {
+    GrantScopeSetting { Session = "session", Agent = "agent" }
+    AskAction { Approve = "approve", Block = "block", Allow = "allow" }
+    Unlisted { Ask = "ask", Allow = "allow" }
+    WorkspaceWrites { Allow = "allow", Ask = "ask" }
+    RunProject { Allow = "allow", Ask = "ask", Sandbox = "sandbox" }
+    GlobOptionInjection { Ask = "ask", Ignore = "ignore" }
+    Dialect { BashZsh = "bash+zsh", Bash = "bash" }
+    OnExceed { Deny = "deny", Ask = "ask" }
+    ProcessMode { Analyze = "analyze", Ask = "ask", Off = "off" }
+    CodeModeSetting { Audit = "audit", Ask = "ask", Off = "off" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,6 +517,104 @@ mod tests {
         let schema = crate::config::config_json_schema().to_string();
         for needle in ["\"workspaceWrites\"", "\"runProject\"", "\"sandbox\""] {
             assert!(schema.contains(needle), "{needle}");
+        }
+    }
+
+    #[test]
+    fn unit_enum_names_match_serialize_and_the_derive_errors() {
+        fn round<T>(values: &[T])
+        where
+            T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
+        {
+            for v in values {
+                let j = serde_json::to_value(v).unwrap();
+                assert!(j.is_string(), "{j}");
+                assert_eq!(&serde_json::from_value::<T>(j.clone()).unwrap(), v);
+                let text = serde_json::to_string(v).unwrap();
+                assert_eq!(&serde_json::from_str::<T>(&text).unwrap(), v);
+            }
+        }
+        use GrantScopeSetting as G;
+        round(&[G::Session, G::Agent]);
+        round(&[AskAction::Approve, AskAction::Block, AskAction::Allow]);
+        round(&[Unlisted::Ask, Unlisted::Allow]);
+        round(&[WorkspaceWrites::Allow, WorkspaceWrites::Ask]);
+        round(&[RunProject::Allow, RunProject::Ask, RunProject::Sandbox]);
+        round(&[GlobOptionInjection::Ask, GlobOptionInjection::Ignore]);
+        round(&[Dialect::BashZsh, Dialect::Bash]);
+        round(&[OnExceed::Deny, OnExceed::Ask]);
+        round(&[ProcessMode::Analyze, ProcessMode::Ask, ProcessMode::Off]);
+        round(&[
+            CodeModeSetting::Audit,
+            CodeModeSetting::Ask,
+            CodeModeSetting::Off,
+        ]);
+        let e = serde_json::from_value::<AskAction>(serde_json::json!("nope")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown variant `nope`, expected one of `approve`, `block`, `allow`"
+        );
+        let e = serde_json::from_str::<Dialect>("\"zsh\"").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown variant `zsh`, expected `bash+zsh` or `bash` at line 1 column 5"
+        );
+        let e = serde_json::from_value::<OnExceed>(serde_json::json!(3)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid type: integer `3`, expected string or map"
+        );
+        assert_eq!(
+            serde_json::from_value::<OnExceed>(serde_json::json!({"deny": null})).unwrap(),
+            OnExceed::Deny
+        );
+        // The derive's behaviour, for comparison: the same results and error texts.
+        #[derive(Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Twin {
+            Approve,
+            Block,
+            Allow,
+        }
+        let as_twin = |t: Twin| match t {
+            Twin::Approve => AskAction::Approve,
+            Twin::Block => AskAction::Block,
+            Twin::Allow => AskAction::Allow,
+        };
+        for text in [
+            "\"approve\"",
+            "\"block\"",
+            "\"allow\"",
+            "\"nope\"",
+            "\"\"",
+            "3",
+            "-1",
+            "1.5",
+            "null",
+            "true",
+            "[]",
+            "[\"allow\"]",
+            "{}",
+            "{\"allow\":null}",
+            "{\"allow\":1}",
+            "{\"nope\":null}",
+            "{\"allow\":null,\"block\":null}",
+            "{\"allow\":[]}",
+            "\"ALLOW\"",
+        ] {
+            let ours = serde_json::from_str::<AskAction>(text).map_err(|e| e.to_string());
+            let derived = serde_json::from_str::<Twin>(text)
+                .map(as_twin)
+                .map_err(|e| e.to_string());
+            assert_eq!(ours, derived, "{text}");
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
+                continue;
+            };
+            let ours = serde_json::from_value::<AskAction>(v.clone()).map_err(|e| e.to_string());
+            let derived = serde_json::from_value::<Twin>(v)
+                .map(as_twin)
+                .map_err(|e| e.to_string());
+            assert_eq!(ours, derived, "{text}");
         }
     }
 }

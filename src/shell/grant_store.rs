@@ -98,6 +98,25 @@ pub fn update<T>(
     now_ms: i64,
     f: impl FnOnce(&mut GrantsFile) -> T,
 ) -> Result<T, HostError> {
+    // The generic part is only this adapter: the store work is compiled once, not once per
+    // caller's closure (plugin size, README G-R3).
+    let mut f = Some(f);
+    let mut out = None;
+    update_with(host, state_dir, now_ms, &mut |file| {
+        if let Some(f) = f.take() {
+            out = Some(f(file));
+        }
+    })?;
+    // `update_with` calls the closure exactly once before it returns `Ok`.
+    out.ok_or(HostError::Unsupported)
+}
+
+fn update_with(
+    host: &dyn Host,
+    state_dir: &str,
+    now_ms: i64,
+    f: &mut dyn FnMut(&mut GrantsFile),
+) -> Result<(), HostError> {
     let lock = lock_path(state_dir);
     host.fs_lock(&lock, LOCK_TTL_MS)?;
     let result = (|| {
@@ -106,13 +125,13 @@ pub fn update<T>(
             // Never overwrite a newer format (README G-R15).
             return Err(HostError::Unsupported);
         }
-        let out = f(&mut loaded.file);
+        f(&mut loaded.file);
         loaded.file.v = GRANTS_FILE_VERSION;
         loaded.file.prune(now_ms);
         let bytes = serde_json::to_vec(&loaded.file.to_value())
             .map_err(|e| HostError::Io(e.to_string()))?;
         host.fs_write_atomic(&path(state_dir), &bytes, 0o600)?;
-        Ok(out)
+        Ok(())
     })();
     let _ = host.fs_unlock(&lock);
     result
