@@ -14,15 +14,34 @@ const CORPUS: &str = "agent_commands_dev.jsonl";
 /// The home directory of the runs (SWE-bench containers run as root).
 const HOME: &str = "/root";
 
+/// The corpus text: `agent_commands_dev.jsonl` when the corpora directory has it (the shared
+/// corpora), else the committed `agent_commands_dev.jsonl.gz` (9.9 MB of text, 1.1 MB
+/// compressed), unpacked with the system `gzip` as the differential tests use the system bash.
+fn corpus_text() -> String {
+    let dir = crate::corpus::corpora_dir();
+    let plain = dir.join(CORPUS);
+    if plain.exists() {
+        return std::fs::read_to_string(&plain)
+            .unwrap_or_else(|e| panic!("{} cannot be read: {e}", plain.display()));
+    }
+    let gz = dir.join(format!("{CORPUS}.gz"));
+    let out = std::process::Command::new("gzip")
+        .arg("-dc")
+        .arg(&gz)
+        .output()
+        .unwrap_or_else(|e| panic!("gzip is needed to read {} ({e})", gz.display()));
+    assert!(
+        out.status.success(),
+        "{} cannot be read ({}): set AGENT_OPS_CORPORA_DIR to a directory holding {CORPUS} \
+         (a missing corpus is a failure, never a skip)",
+        gz.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("the corpus is UTF-8")
+}
+
 fn corpus_lines() -> Vec<(String, String)> {
-    let path = crate::corpus::corpora_dir().join(CORPUS);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{} cannot be read ({e}): set AGENT_OPS_CORPORA_DIR to the shared/corpora directory \
-             (a missing corpus is a failure, never a skip)",
-            path.display()
-        )
-    });
+    let text = corpus_text();
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
