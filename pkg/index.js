@@ -234,26 +234,8 @@ function hostInfo(api) {
     hostCompactionEnabled: (defaults.compaction || {}).enabled !== false,
     compactionTimeoutSeconds: Number.isInteger((defaults.compaction || {}).timeoutSeconds) ? defaults.compaction.timeoutSeconds : undefined,
     tmpDir: os.tmpdir(),
-    sandbox: sandboxFacts(cfg, defaults),
-  };
-}
-
-/** The settings that place exec in OpenClaw's sandbox, copied as they are; the core decides. */
-function sandboxFacts(cfg, defaults) {
-  const str = (x) => (typeof x === "string" ? x : undefined);
-  const bool = (x) => (typeof x === "boolean" ? x : undefined);
-  const tools = (t) => (t && typeof t === "object" ? t : {});
-  const entries = (cfg.agents && cfg.agents.entries && typeof cfg.agents.entries === "object") ? cfg.agents.entries : {};
-  return {
-    mode: str((defaults.sandbox || {}).mode),
-    execHost: str((tools(cfg.tools).exec || {}).host),
-    elevatedEnabled: bool((tools(cfg.tools).elevated || {}).enabled),
-    agents: Object.entries(entries).map(([id, a]) => ({
-      id,
-      mode: str(((a && a.sandbox) || {}).mode),
-      execHost: str((tools(a && a.tools).exec || {}).host),
-      elevatedEnabled: bool((tools(a && a.tools).elevated || {}).enabled),
-    })),
+    // OpenClaw's sandbox and exec-host settings as they are; the core reads them (SandboxFacts).
+    sandbox: { agents: cfg.agents ?? null, tools: cfg.tools ?? null },
   };
 }
 

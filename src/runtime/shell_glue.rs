@@ -439,15 +439,25 @@ mod tests {
     }
 
     #[test]
-    fn sandbox_facts_read_from_the_binding_copy() {
+    fn sandbox_facts_read_from_the_openclaw_config_sections() {
         let f = SandboxFacts::from_value(&json!({
-            "mode": "all", "execHost": 3, "elevatedEnabled": false,
-            "agents": [{"id": "ops", "mode": "off"}, {"mode": "all"}, 7]
+            "agents": {
+                "defaults": {"sandbox": {"mode": "all"}},
+                "entries": {"ops": {"sandbox": {"mode": "off"}, "tools": {"exec": {"host": "gateway"}}}, "x": 7}
+            },
+            "tools": {"exec": {"host": 3}, "elevated": {"enabled": false}}
         }));
         assert_eq!(f.mode.as_deref(), Some("all"));
         assert_eq!(f.exec_host, None, "a wrong type counts as not set");
         assert_eq!(f.elevated_enabled, Some(false));
-        assert_eq!(f.agents.len(), 1, "entries without an id are skipped");
+        assert_eq!(f.agents.len(), 2);
+        let ops = f.agents.iter().find(|a| a.id == "ops").unwrap();
+        assert_eq!(
+            (ops.mode.as_deref(), ops.exec_host.as_deref()),
+            (Some("off"), Some("gateway"))
+        );
+        assert!(!exec_sandboxed(&f, "ops", None, &json!({})));
+        assert!(exec_sandboxed(&f, "x", None, &json!({})));
         assert_eq!(
             SandboxFacts::from_value(&Value::Null),
             SandboxFacts::default()

@@ -35,9 +35,8 @@ pub struct HostInfo {
     pub compaction_timeout_seconds: Option<u64>,
     /// The system temp directory (`os.tmpdir()`): writes there count as workspace writes.
     pub tmp_dir: Option<String>,
-    /// OpenClaw's sandbox and exec-host settings as the binding layer copied them from the
-    /// config: `{mode, execHost, elevatedEnabled, agents: [{id, mode, execHost,
-    /// elevatedEnabled}]}`; read by [`SandboxFacts::from_value`].
+    /// OpenClaw's `agents` and `tools` config sections as the binding layer found them
+    /// (`{agents, tools}`); [`SandboxFacts::from_value`] reads what decides the sandbox.
     pub sandbox: Value,
 }
 
@@ -69,31 +68,32 @@ pub struct AgentSandboxFacts {
 }
 
 impl SandboxFacts {
-    /// Reads the binding layer's copy; anything of the wrong type counts as not set (read by
-    /// hand: a derived impl costs wasm size, README G-R3).
+    /// Reads `agents.defaults.sandbox.mode`, `tools.exec.host`, `tools.elevated.enabled` and
+    /// their per-agent overrides (`agents.entries.<id>`) from the binding layer's
+    /// `{agents, tools}`; a value of the wrong type counts as not set. Read by hand: a
+    /// derived impl costs wasm size (README G-R3).
     pub fn from_value(v: &Value) -> SandboxFacts {
-        let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-        let b = |v: &Value, k: &str| v.get(k).and_then(Value::as_bool);
+        let s = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
+        let b = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_bool);
+        let agents = v
+            .pointer("/agents/entries")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(id, e)| AgentSandboxFacts {
+                        id: id.clone(),
+                        mode: s(e, "/sandbox/mode"),
+                        exec_host: s(e, "/tools/exec/host"),
+                        elevated_enabled: b(e, "/tools/elevated/enabled"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         SandboxFacts {
-            mode: s(v, "mode"),
-            exec_host: s(v, "execHost"),
-            elevated_enabled: b(v, "elevatedEnabled"),
-            agents: v
-                .get("agents")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|e| {
-                            Some(AgentSandboxFacts {
-                                id: s(e, "id")?,
-                                mode: s(e, "mode"),
-                                exec_host: s(e, "execHost"),
-                                elevated_enabled: b(e, "elevatedEnabled"),
-                            })
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            mode: s(v, "/agents/defaults/sandbox/mode"),
+            exec_host: s(v, "/tools/exec/host"),
+            elevated_enabled: b(v, "/tools/elevated/enabled"),
+            agents,
         }
     }
 }
