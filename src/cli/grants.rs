@@ -2,11 +2,10 @@
 //! the gateway stored, read and changed in the same state directory through the same store.
 
 use super::{option_value, EXIT_IO, EXIT_USAGE};
-use crate::config::parse_config;
 use crate::host::{Host, HostDirs, NativeHost};
 use crate::runtime::{resolve_state_dir, HostInfo};
 use crate::shell::grant_store;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::io::Write;
 
 const USAGE: &str = "usage: agent-ops grants [list | revoke ID | clear] [--openclaw-config FILE] [--state-dir DIR] [--json]";
@@ -50,28 +49,14 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
     if !matches!(action.as_slice(), [] | ["list"] | ["revoke", _] | ["clear"]) {
         return usage(stderr, &format!("unknown action `{}`", words.join(" ")));
     }
-    let oc = match super::read_openclaw_config(oc_config.as_deref()) {
-        Ok(v) => v,
-        Err(m) => {
-            let _ = writeln!(stderr, "agent-ops grants: {m}");
-            return EXIT_IO;
-        }
-    };
-    let mut plugin_cfg = oc
-        .pointer("/plugins/entries/agent-ops/config")
-        .cloned()
-        .unwrap_or(json!({}));
-    if let (Some(d), Value::Object(m)) = (&state_dir, &mut plugin_cfg) {
-        m.insert("stateDir".into(), Value::String(d.clone()));
-    }
-    let config = match parse_config(&plugin_cfg.to_string()) {
-        Ok(c) => c,
-        Err(errors) => {
-            for e in errors {
-                let _ = writeln!(stderr, "agent-ops grants: {e}");
-            }
-            return EXIT_USAGE;
-        }
+    let (_, config) = match super::load_plugin_config(
+        "grants",
+        oc_config.as_deref(),
+        state_dir.as_deref(),
+        stderr,
+    ) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let home = std::env::var("HOME").unwrap_or_default();
     let host = NativeHost::new(HostDirs {

@@ -2,7 +2,6 @@
 //! real file system.
 
 use super::{option_value, EXIT_IO, EXIT_USAGE};
-use crate::config::parse_config;
 use crate::host::{HostDirs, NativeHost};
 use crate::memory_scope::engine::{Env, Out, Scoper};
 use crate::memory_scope::index::{iso_utc, truncate_entrypoint};
@@ -98,28 +97,14 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
             return usage(stderr, &m);
         }
     }
-    let oc = match super::read_openclaw_config(oc_config.as_deref()) {
-        Ok(v) => v,
-        Err(m) => {
-            let _ = writeln!(stderr, "agent-ops memory: {m}");
-            return EXIT_IO;
-        }
-    };
-    let mut plugin_cfg = oc
-        .pointer("/plugins/entries/agent-ops/config")
-        .cloned()
-        .unwrap_or(json!({}));
-    if let (Some(d), Value::Object(m)) = (&state_dir, &mut plugin_cfg) {
-        m.insert("stateDir".into(), Value::String(d.clone()));
-    }
-    let config = match parse_config(&plugin_cfg.to_string()) {
-        Ok(c) => c,
-        Err(errors) => {
-            for e in errors {
-                let _ = writeln!(stderr, "agent-ops memory: {e}");
-            }
-            return EXIT_USAGE;
-        }
+    let (_, config) = match super::load_plugin_config(
+        "memory",
+        oc_config.as_deref(),
+        state_dir.as_deref(),
+        stderr,
+    ) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let home = std::env::var("HOME").unwrap_or_default();
     let host = NativeHost::new(HostDirs {

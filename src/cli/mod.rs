@@ -103,6 +103,36 @@ fn manifest(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
 }
 
 /// The OpenClaw config at `path` (JSON), or `null` without a path.
+/// The OpenClaw config (JSON) and the agent-ops plugin config in it, with `--state-dir`
+/// applied, for the subcommands that act on the gateway's state. On failure the message is
+/// written (prefixed `agent-ops <cmd>:`) and the exit status returned: I/O for an unreadable
+/// file, usage for an invalid plugin config.
+fn load_plugin_config(
+    cmd: &str,
+    openclaw_config: Option<&str>,
+    state_dir: Option<&str>,
+    stderr: &mut dyn Write,
+) -> Result<(serde_json::Value, crate::config::Config), i32> {
+    let oc = read_openclaw_config(openclaw_config).map_err(|m| {
+        let _ = writeln!(stderr, "agent-ops {cmd}: {m}");
+        EXIT_IO
+    })?;
+    let mut plugin_cfg = oc
+        .pointer("/plugins/entries/agent-ops/config")
+        .cloned()
+        .unwrap_or(serde_json::json!({}));
+    if let (Some(d), serde_json::Value::Object(m)) = (state_dir, &mut plugin_cfg) {
+        m.insert("stateDir".into(), serde_json::Value::String(d.to_string()));
+    }
+    let config = crate::config::parse_config(&plugin_cfg.to_string()).map_err(|errors| {
+        for e in errors {
+            let _ = writeln!(stderr, "agent-ops {cmd}: {e}");
+        }
+        EXIT_USAGE
+    })?;
+    Ok((oc, config))
+}
+
 fn read_openclaw_config(path: Option<&str>) -> Result<serde_json::Value, String> {
     let Some(path) = path else {
         return Ok(serde_json::Value::Null);

@@ -1,12 +1,11 @@
 //! `agent-ops skills` (P7-R14): the effective skill set for an OpenClaw installation, with
 //! shadowing, invalid files, scanner findings and the OpenClaw limits that would be exceeded.
 
-use super::{option_value, EXIT_IO, EXIT_USAGE};
-use crate::config::parse_config;
+use super::{option_value, EXIT_USAGE};
 use crate::fork_skills::engine::{Env, Skiller};
 use crate::host::{join_path, HostDirs, NativeHost};
 use crate::runtime::{resolve_state_dir, HostInfo};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::io::Write;
 
 fn usage(stderr: &mut dyn Write, m: &str) -> i32 {
@@ -35,28 +34,14 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
             return usage(stderr, &m);
         }
     }
-    let oc = match super::read_openclaw_config(oc_config.as_deref()) {
-        Ok(v) => v,
-        Err(m) => {
-            let _ = writeln!(stderr, "agent-ops skills: {m}");
-            return EXIT_IO;
-        }
-    };
-    let mut plugin_cfg = oc
-        .pointer("/plugins/entries/agent-ops/config")
-        .cloned()
-        .unwrap_or(json!({}));
-    if let (Some(d), Value::Object(m)) = (&state_dir, &mut plugin_cfg) {
-        m.insert("stateDir".into(), Value::String(d.clone()));
-    }
-    let config = match parse_config(&plugin_cfg.to_string()) {
-        Ok(c) => c,
-        Err(errors) => {
-            for e in errors {
-                let _ = writeln!(stderr, "agent-ops skills: {e}");
-            }
-            return EXIT_USAGE;
-        }
+    let (oc, config) = match super::load_plugin_config(
+        "skills",
+        oc_config.as_deref(),
+        state_dir.as_deref(),
+        stderr,
+    ) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let home = std::env::var("HOME").unwrap_or_default();
     let workspace = workspace
