@@ -252,7 +252,17 @@ fn p3_crash_kill_9_at_random_moments_loses_and_duplicates_nothing() {
             .spawn()
             .unwrap();
         let before = journal_len(&dir);
-        std::thread::sleep(Duration::from_micros(5_000 + rng.next() % 75_000));
+        // Kill at a random moment after the writer has started working: waiting for its
+        // first journal line (not a fixed delay) keeps the test meaningful on a loaded
+        // machine, where process start-up alone can take longer than any fixed delay.
+        let started = std::time::Instant::now();
+        while journal_len(&dir) <= before
+            && started.elapsed() < Duration::from_secs(60)
+            && child.try_wait().ok().flatten().is_none()
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(Duration::from_micros(rng.next() % 40_000));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         if journal_len(&dir) > before {
