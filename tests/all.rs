@@ -40,6 +40,7 @@ mod external_cases;
 mod fork_skills;
 mod fuzz;
 mod memory;
+mod memory_symlinks;
 mod runtime;
 mod session_memory;
 mod session_memory_crash;
