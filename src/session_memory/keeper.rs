@@ -303,17 +303,13 @@ impl Keeper {
                 Ok(c) => c,
                 Err(e) => {
                     // P3-R25 / G-R16: move the corrupt file aside and start uninitialized.
-                    let aside = format!("{path}.corrupt-{}", env.now_ms);
-                    let moved = env
-                        .host
-                        .fs_write_atomic(&aside, &bytes, 0o600)
-                        .and_then(|_| env.host.fs_remove(&path));
+                    let moved = crate::host::move_aside(env.host, &path, &bytes, env.now_ms);
                     out.diag(
                         LogLevel::Warn,
                         "memory.cursor.corrupt",
                         format!(
                             "{path} is not a valid cursor file ({e}); {}; the session restarts uninitialized",
-                            if moved.is_ok() { format!("moved aside to {aside}") } else { "it could not be moved aside".into() }
+                            match &moved { Ok(a) => format!("moved aside to {a}"), Err(_) => "it could not be moved aside".into() }
                         ),
                     );
                     Cursor::default()
