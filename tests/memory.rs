@@ -282,3 +282,47 @@ fn p5_r8a_a_symlinked_snapshot_directory_is_not_copied() {
         "the snapshot was copied through the symlink"
     );
 }
+
+/// P5-R8a for the agent's own writes with the file tools: a symlink below the trusted base
+/// blocks the write; a plain path is untouched.
+#[test]
+fn p5_r8a_own_memory_writes_through_a_symlink_are_blocked() {
+    let t = tmp("ownlink");
+    let elsewhere = t.0.join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    fs::create_dir_all(t.0.join("proj/.openclaw/agent-memory")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, t.0.join("proj/.openclaw/agent-memory/main")).unwrap();
+    let (h, mut rt) = runtime(&t, json!({}));
+    let own = t.0.join("proj/.openclaw/agent-memory/main/notes.md");
+    let ev =
+        json!({"toolName": "write", "params": {"path": own.to_string_lossy(), "content": "x"}});
+    let r = rt
+        .dispatch(&h, "memoryScoping:before_tool_call", &ev, &ctx(&t, "main"))
+        .unwrap();
+    assert_eq!(r.ret["block"], true, "{r:#?}");
+    assert!(r.ret["blockReason"]
+        .as_str()
+        .unwrap()
+        .starts_with("agent-ops[scope.path.symlink]"));
+}
+
+/// P5-R4: local memory inside the project gets a `.gitignore` containing `*` on first write,
+/// so it can never be committed; an operator's own `.gitignore` is left alone.
+#[test]
+fn p5_r4_local_memory_is_git_ignored_on_first_write() {
+    let t = tmp("localignore");
+    let (h, mut rt) = runtime(&t, json!({"defaultScope": "local"}));
+    let own = t.0.join("proj/.openclaw/agent-memory-local/main/notes.md");
+    let ev =
+        json!({"toolName": "write", "params": {"path": own.to_string_lossy(), "content": "x"}});
+    let r = rt
+        .dispatch(&h, "memoryScoping:before_tool_call", &ev, &ctx(&t, "main"))
+        .unwrap();
+    assert_eq!(r.ret, Value::Null);
+    let ignore = t.0.join("proj/.openclaw/agent-memory-local/.gitignore");
+    assert_eq!(fs::read_to_string(&ignore).unwrap(), "*\n");
+    fs::write(&ignore, "*\n!keep.md\n").unwrap();
+    rt.dispatch(&h, "memoryScoping:before_tool_call", &ev, &ctx(&t, "main"))
+        .unwrap();
+    assert_eq!(fs::read_to_string(&ignore).unwrap(), "*\n!keep.md\n");
+}

@@ -185,3 +185,27 @@ fn a_symlinked_memory_file_is_refused() {
         .file_type()
         .is_symlink());
 }
+
+/// P5-R4 on the extraction path: long-term memory written into local scope inside the
+/// project creates the `.gitignore` that keeps it out of commits.
+#[test]
+fn extraction_into_local_memory_creates_the_gitignore() {
+    let d = fresh("local");
+    let ws = d.0.join("ws");
+    let h = NativeHost::new(HostDirs {
+        home_dir: d.0.join("home").to_string_lossy().into_owned(),
+        workspace_dir: ws.to_string_lossy().into_owned(),
+        ..HostDirs::default()
+    });
+    let mut rt = Runtime::new();
+    let cfg = json!({"stateDir": d.0.join("state").to_string_lossy(), "phases": {"bashSecurity": false, "compaction": false, "loopBudget": false, "memoryScoping": {"enabled": true, "defaultScope": "local"}, "sessionMemory": {"enabled": true, "longTerm": {"everyNRuns": 1}}}});
+    let info = json!({"homeDir": d.0.join("home").to_string_lossy(), "workspaceDir": ws.to_string_lossy(), "conversationAccess": true});
+    assert!(rt.init(&h, &cfg.to_string(), &info.to_string()).ok);
+    extract(&h, &mut rt);
+    let root = ws.join(".openclaw/agent-memory-local");
+    assert!(
+        root.join("main/build.md").is_file(),
+        "nothing was extracted"
+    );
+    assert_eq!(fs::read_to_string(root.join(".gitignore")).unwrap(), "*\n");
+}

@@ -238,7 +238,7 @@ impl Tracker {
         };
         let path = budget_path(env.state_dir, sid);
         let lock = format!("{path}.lock");
-        let locked = env.host.fs_lock(&lock, 5_000).is_ok();
+        let locked = env.host.fs_lock(&lock, 30_000).is_ok();
         if let Err(e) = env.host.fs_write_atomic(
             &path,
             &serde_json::to_vec_pretty(b).unwrap_or_default(),

@@ -562,6 +562,37 @@ impl Scoper {
             return out;
         };
         if owner.dir_name == super::paths::dir_name(agent) {
+            // The agent's own memory: no symlink below the trusted base (P5-R8a), and local
+            // memory inside the project is never committed (P5-R4).
+            let base = r.roots.trusted_base(owner.scope).unwrap_or_default();
+            if !self.safe_below(env, &mut out, &base, &abs) {
+                let code = "scope.path.symlink";
+                let msg = format!("{abs} lies below a symlink or a non-directory in agent `{agent}`'s memory; the write could land anywhere");
+                if env.cfg.isolation == GuardMode::Block {
+                    out.ret =
+                        json!({ "block": true, "blockReason": audit::block_text(code, &msg) });
+                }
+                out.decisions.push(Decision {
+                    v: audit::RECORD_VERSION,
+                    at: env.now_ms,
+                    phase: "scope".into(),
+                    code: code.into(),
+                    action: if env.cfg.isolation == GuardMode::Block {
+                        Action::Deny
+                    } else {
+                        Action::Note
+                    },
+                    message: format!("{msg}."),
+                    session_key: s(ctx, "sessionKey").map(str::to_string),
+                    run_id: s(event, "runId").map(str::to_string),
+                    tool_call_id: s(event, "toolCallId").map(str::to_string),
+                    details: json!({ "tool": tool, "path": abs }),
+                });
+            } else if owner.scope == Scope::Local && r.roots.remote.is_none() {
+                if let Some(root) = r.roots.scope_root(Scope::Local) {
+                    ensure_gitignore(env.host, &root);
+                }
+            }
             return out;
         }
         let code = "scope.isolation.foreign_memory";
@@ -585,5 +616,15 @@ impl Scoper {
             details: json!({ "tool": tool, "path": abs, "owner": owner.dir_name }),
         });
         out
+    }
+}
+
+/// P5-R4: a `.gitignore` containing `*` in the project's local-memory root, so local memory
+/// is never committed. Created when missing (the directory with it, mode 0700 by the host);
+/// an existing file is left as the operator made it.
+pub fn ensure_gitignore(host: &dyn crate::host::Host, local_root: &str) {
+    let path = format!("{}/.gitignore", local_root.trim_end_matches('/'));
+    if matches!(host.fs_stat(&path), Err(crate::host::HostError::NotFound)) {
+        let _ = host.fs_write_atomic(&path, b"*\n", 0o600);
     }
 }

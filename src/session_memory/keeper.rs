@@ -1032,6 +1032,14 @@ impl Keeper {
                 );
                 let dir = f.input.mem_dir.clone().unwrap_or_default();
                 let base = f.input.trusted_base.clone().unwrap_or_default();
+                // P5-R4: local memory inside the project is never committed.
+                if let Some((root, _)) = dir.trim_end_matches('/').rsplit_once('/') {
+                    if root.ends_with("/.openclaw/agent-memory-local")
+                        && longterm::check_no_symlink(env.host, &base, root).is_ok()
+                    {
+                        crate::memory_scope::engine::ensure_gitignore(env.host, root);
+                    }
+                }
                 let applied = longterm::apply(env.host, &base, &dir, &f.job_id, &ops)
                     .map_err(|e| e.to_string())?;
                 let mut c = self.cursor(env, out, &f.session_id);
