@@ -141,6 +141,40 @@ pub fn ledger_path(state_dir: &str, at_ms: i64) -> String {
     )
 }
 
+/// P5-R30: days of cost journal kept.
+pub const RETENTION_DAYS: i64 = 90;
+
+/// P5-R30: removes the daily cost journals (`costs/YYYY-MM-DD.jsonl`) older than
+/// [`RETENTION_DAYS`] before `now_ms`. Other files in the directory are left alone.
+/// Returns how many were removed.
+pub fn prune(host: &dyn Host, state_dir: &str, now_ms: i64) -> usize {
+    let dir = join_path(state_dir, "costs");
+    let Ok(list) = host.fs_list(&dir, 10_000) else {
+        return 0;
+    };
+    let oldest_kept = crate::audit::utc_date(now_ms - RETENTION_DAYS * 86_400_000);
+    let mut removed = 0;
+    for e in list.entries {
+        let Some(day) = e.name.strip_suffix(".jsonl") else {
+            continue;
+        };
+        let is_day = day.len() == 10
+            && day.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        // ISO dates compare as text in date order.
+        if is_day && day < oldest_kept.as_str() && host.fs_remove(&join_path(&dir, &e.name)).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Appends one record.
 pub fn append(host: &dyn Host, state_dir: &str, r: &CostRecord) -> Result<(), HostError> {
     let line = serde_json::to_string(r).unwrap_or_default();
@@ -232,6 +266,33 @@ mod tests {
     use crate::host::{HostDirs, MemoryHost};
     use crate::runtime::ModelCost;
     use serde_json::json;
+
+    #[test]
+    fn p5_r30_journals_older_than_90_days_are_pruned() {
+        let h = MemoryHost::new(HostDirs::default(), 0);
+        let day = 86_400_000i64;
+        let now = 20_000 * day; // 2024-10-04
+        for ago in [0i64, 1, 89, 90, 91, 400] {
+            h.put_file(&ledger_path("/s", now - ago * day), b"{}\n");
+        }
+        h.put_file("/s/costs/notes.txt", b"kept");
+        h.put_file("/s/costs/2020-01-01.jsonl.bak", b"kept");
+        assert_eq!(prune(&h, "/s", now), 2);
+        for ago in [0i64, 1, 89, 90] {
+            assert!(
+                h.file_text(&ledger_path("/s", now - ago * day)).is_some(),
+                "{ago} days"
+            );
+        }
+        for ago in [91i64, 400] {
+            assert!(
+                h.file_text(&ledger_path("/s", now - ago * day)).is_none(),
+                "{ago} days"
+            );
+        }
+        assert!(h.file_text("/s/costs/notes.txt").is_some());
+        assert!(h.file_text("/s/costs/2020-01-01.jsonl.bak").is_some());
+    }
 
     #[test]
     fn p5_t25_record_report_and_bad_usage() {

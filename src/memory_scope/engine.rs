@@ -72,6 +72,8 @@ pub struct Scoper {
     snapshot_checked: SortedSet<String>,
     /// Pending snapshot updates, by memory directory.
     snapshot_pending: SortedMap<String, String>,
+    /// The UTC day the cost journal was last pruned (P5-R30: once a day per process).
+    pruned_day: Option<String>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -501,6 +503,11 @@ impl Scoper {
                 "scope.costs.write_failed",
                 format!("could not append to the cost ledger: {e}"),
             );
+        }
+        let today = crate::audit::utc_date(env.now_ms);
+        if self.pruned_day.as_deref() != Some(today.as_str()) {
+            super::costs::prune(env.host, env.state_dir, env.now_ms);
+            self.pruned_day = Some(today);
         }
         out
     }
