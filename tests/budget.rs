@@ -306,3 +306,37 @@ fn a_corrupt_budget_file_is_moved_aside_with_a_diagnostic() {
         .any(|(_, c, m)| c == "budget.state.corrupt" && m.contains(&aside[0]));
     assert!(said || logged, "{:?} / {:?}", r.diagnostics, h.logs());
 }
+
+/// G-R17: a runs journal whose last line a crash tore is cut back to its last complete line
+/// before the next run is appended, so no record glues onto the fragment.
+#[test]
+fn a_torn_runs_journal_is_repaired_before_the_next_append() {
+    let (h, mut rt) = setup(json!({"enabled": true}));
+    let path = "/oc/agent-ops/budget/runs-2026-11-30.jsonl";
+    h.put_file(
+        path,
+        b"{\"v\":1,\"runId\":\"old\"}\n{\"v\":1,\"runId\":\"to",
+    );
+    let c = ctx("r1", "agent:main:a");
+    hook(
+        &mut rt,
+        &h,
+        "before_agent_run",
+        json!({"prompt": "go"}),
+        c.clone(),
+    );
+    hook(
+        &mut rt,
+        &h,
+        "agent_end",
+        json!({"runId": "r1", "success": true}),
+        c,
+    );
+    let text = h.file_text(path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    for l in &lines {
+        assert!(serde_json::from_str::<Value>(l).is_ok(), "{l}");
+    }
+    assert!(lines[1].contains("\"r1\""), "{text}");
+}

@@ -71,6 +71,8 @@ pub struct Tracker {
     sids: SortedMap<String, String>,
     /// Session key → its live run.
     live: SortedMap<String, String>,
+    /// Runs journals checked for a torn last line by this process (G-R17).
+    repaired: crate::sorted::SortedSet<String>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -565,6 +567,11 @@ impl Tracker {
             &join_path(env.state_dir, "budget"),
             &format!("runs-{}.jsonl", audit::utc_date(env.now_ms)),
         );
+        // G-R17: a line torn by a crash is cut before this process's first append, so the
+        // new record does not glue onto it.
+        if self.repaired.insert(path.clone()) {
+            let _ = audit::repair_torn_tail(env.host, &path);
+        }
         if let Err(e) = env.host.fs_append_line(&path, &line.to_string(), false) {
             out.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,

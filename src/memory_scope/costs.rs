@@ -268,6 +268,25 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn g_r17_a_torn_cost_journal_is_cut_before_the_first_append() {
+        let h = MemoryHost::new(HostDirs::default(), 0);
+        let r = from_llm_output(
+            &json!({"runId": "r", "usage": {"input": 10, "output": 1}}),
+            &json!({"sessionKey": "agent:main:x", "agentId": "main"}),
+            &[],
+            0,
+        );
+        let path = ledger_path("/s", 0);
+        h.put_file(&path, b"{\"at\":0}\n{\"at\":0,\"inp");
+        let mut scoper = crate::memory_scope::engine::Scoper::default();
+        scoper.append_cost(&h, "/s", &r).unwrap();
+        scoper.append_cost(&h, "/s", &r).unwrap();
+        let text = h.file_text(&path).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert_eq!(read(&h, "/s", 0, 1, None).len(), 2);
+    }
+
+    #[test]
     fn p5_r30_journals_older_than_90_days_are_pruned() {
         let h = MemoryHost::new(HostDirs::default(), 0);
         let day = 86_400_000i64;

@@ -74,6 +74,8 @@ pub struct Scoper {
     snapshot_pending: SortedMap<String, String>,
     /// The UTC day the cost journal was last pruned (P5-R30: once a day per process).
     pruned_day: Option<String>,
+    /// Cost journals checked for a torn last line by this process (G-R17).
+    repaired: SortedSet<String>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -479,6 +481,21 @@ impl Scoper {
         }
     }
 
+    /// Appends one cost record; the day's journal is first cut back to its last complete
+    /// line when a crash left it torn (G-R17), once per journal per process.
+    pub fn append_cost(
+        &mut self,
+        host: &dyn crate::host::Host,
+        state_dir: &str,
+        r: &super::costs::CostRecord,
+    ) -> Result<(), crate::host::HostError> {
+        let path = super::costs::ledger_path(state_dir, r.at);
+        if self.repaired.insert(path.clone()) {
+            let _ = audit::repair_torn_tail(host, &path);
+        }
+        super::costs::append(host, state_dir, r)
+    }
+
     /// `llm_output`: one cost record (P5-R24).
     /// `fork`: `Some(cache_safe)` when the run is a forked worker (phase 7 attribution).
     pub fn llm_output(
@@ -497,7 +514,7 @@ impl Scoper {
             r.fork_label = Some("fork".into());
             r.cache_safe = safe;
         }
-        if let Err(e) = super::costs::append(env.host, env.state_dir, &r) {
+        if let Err(e) = self.append_cost(env.host, env.state_dir, &r) {
             self.warn_once(
                 &mut out,
                 "scope.costs.write_failed",

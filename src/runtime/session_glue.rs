@@ -263,7 +263,7 @@ pub(super) fn tick(active: &mut Active, host: &dyn Host, resp: &mut HookResponse
 
 /// P5-R24: every memory job's usage goes to the cost ledger under its purpose.
 fn record_usage(
-    active: &Active,
+    active: &mut Active,
     host: &dyn Host,
     resp: &mut HookResponse,
     usage: &[crate::session_memory::keeper::Usage],
@@ -292,7 +292,8 @@ fn record_usage(
         }
         r.cache_safe = Some(false);
         r.scope = Some(job.scope.clone());
-        if let Err(e) = costs::append(host, &active.state_dir, &r) {
+        let state_dir = active.state_dir.clone();
+        if let Err(e) = active.scoper.append_cost(host, &state_dir, &r) {
             resp.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,
                 code: "scope.cost.write_failed".into(),
