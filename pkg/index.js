@@ -235,7 +235,7 @@ function hostInfo(api) {
     compactionTimeoutSeconds: Number.isInteger((defaults.compaction || {}).timeoutSeconds) ? defaults.compaction.timeoutSeconds : undefined,
     tmpDir: os.tmpdir(),
     // OpenClaw's sandbox and exec-host settings as they are; the core reads them (SandboxFacts).
-    sandbox: { agents: cfg.agents ?? null, tools: cfg.tools ?? null },
+    sandbox: { agents: cfg.agents ?? null, tools: cfg.tools ?? null, skills: cfg.skills ?? null },
   };
 }
 

@@ -70,7 +70,10 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
         ..HostInfo::default()
     };
     let sd = resolve_state_dir(&config, &info, &host);
+    let (agents, extra_dirs) = crate::fork_skills::skills::openclaw_sources(&oc, &home);
     let env = Env {
+        agents: &agents,
+        extra_dirs: &extra_dirs,
         cfg: config.phases.fork_skills.settings(),
         shell: config.phases.bash_security.settings(),
         host: &host,

@@ -38,6 +38,10 @@ pub struct Env<'a> {
     pub home: &'a str,
     /// OpenClaw's state directory.
     pub openclaw_state: &'a str,
+    /// The agents OpenClaw knows (each has its workshop skills); `main` when none is listed.
+    pub agents: &'a [String],
+    /// OpenClaw's `skills.load.extraDirs`, `~` expanded.
+    pub extra_dirs: &'a [String],
 }
 
 /// The answer of one call.
@@ -97,15 +101,31 @@ fn name_of(path: &str) -> String {
 }
 
 impl Skiller {
+    /// Every root OpenClaw loads skills from (P7-R10): the shared roots once, the workshop
+    /// skills of every known agent, and `skills.load.extraDirs`.
     fn roots(env: &Env<'_>) -> Vec<Root> {
-        roots(
-            env.workspace,
-            env.home,
-            env.openclaw_state,
-            "main",
-            env.cfg.skills.bundled_dir.as_deref(),
-            &[],
-        )
+        let main = ["main".to_string()];
+        let agents = if env.agents.is_empty() {
+            &main[..]
+        } else {
+            env.agents
+        };
+        let mut out: Vec<Root> = Vec::new();
+        for agent in agents {
+            for r in roots(
+                env.workspace,
+                env.home,
+                env.openclaw_state,
+                agent,
+                env.cfg.skills.bundled_dir.as_deref(),
+                env.extra_dirs,
+            ) {
+                if !out.iter().any(|o| o.path == r.path) {
+                    out.push(r);
+                }
+            }
+        }
+        out
     }
 
     fn load(&mut self, env: &Env<'_>) {

@@ -85,6 +85,40 @@ pub fn roots(
     r
 }
 
+/// The agent ids (`agents.list[].id`, `main` first) and `skills.load.extraDirs` (with `~`
+/// expanded) of the OpenClaw config slice the binding passed (P7-R10).
+pub fn openclaw_sources(cfg: &serde_json::Value, home: &str) -> (Vec<String>, Vec<String>) {
+    let mut agents = vec!["main".to_string()];
+    let list = cfg
+        .pointer("/agents/list")
+        .and_then(serde_json::Value::as_array);
+    for a in list.into_iter().flatten() {
+        if let Some(id) = a
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .filter(|i| !i.is_empty())
+        {
+            if !agents.iter().any(|x| x == id) {
+                agents.push(id.to_string());
+            }
+        }
+    }
+    let extra = cfg
+        .pointer("/skills/load/extraDirs")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .filter(|d| !d.is_empty())
+        .map(|d| match d.strip_prefix("~/") {
+            Some(rest) => crate::host::join_path(home, rest),
+            None if d == "~" => home.to_string(),
+            None => d.to_string(),
+        })
+        .collect();
+    (agents, extra)
+}
+
 /// A `SKILL.md` found on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {

@@ -88,9 +88,13 @@ where
         .clone()
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| crate::host::join_path(&home, ".openclaw"));
+    let (agents, extra_dirs) =
+        crate::fork_skills::skills::openclaw_sources(&active.info.sandbox, &home);
     let mut sk = std::mem::take(&mut active.skiller);
     let out = {
         let env = Env {
+            agents: &agents,
+            extra_dirs: &extra_dirs,
             cfg: active.config.phases.fork_skills.settings(),
             shell: active.config.phases.bash_security.settings(),
             host,
