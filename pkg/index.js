@@ -538,7 +538,9 @@ function makeEngine(rt, spec, factoryCtx) {
       });
       if (!v) return { messages, estimatedTokens: 0 };
       let out = messages;
-      if (Array.isArray(v.clear) && v.clear.length) {
+      // A resumed session's repaired transcript (P6-R13), phase 1's clears already applied.
+      if (Array.isArray(v.messages)) out = v.messages;
+      else if (Array.isArray(v.clear) && v.clear.length) {
         out = messages.slice();
         for (const i of v.clear) if (out[i]) out[i] = { ...out[i], content: structuredClone(v.replacement) };
       }

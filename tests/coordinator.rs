@@ -373,3 +373,87 @@ fn p6_r15_missing_child_keys_are_recorded_and_ignored() {
     );
     assert!(r.ret.is_null());
 }
+
+/// P6-R13 wired (issue 19): in engine mode, the first assemble of a session in a new process
+/// (a resume) hands the model a repaired transcript: a dangling tool call gets its synthetic
+/// result, an empty assistant turn is left out, the current turn is untouched; a healthy
+/// session's projection is left alone.
+#[test]
+fn p6_r13_assemble_repairs_a_resumed_transcript() {
+    let h = MemoryHost::new(
+        HostDirs {
+            home_dir: "/home/u".into(),
+            workspace_dir: "/home/u/ws".into(),
+            openclaw_state_dir: "/oc".into(),
+            ..HostDirs::default()
+        },
+        1_795_996_800_000,
+    );
+    let info = json!({"openclawStateDir": "/oc", "homeDir": "/home/u", "contextEngineSelected": true,
+        "models": [{"provider": "p", "id": "m", "contextWindow": 200000, "maxTokens": 20000}]});
+    let mut rt = agent_ops::runtime::Runtime::new();
+    assert!(
+        rt.init(
+            &h,
+            r#"{"phases":{"bashSecurity":false}}"#,
+            &info.to_string()
+        )
+        .ok
+    );
+    let broken = json!([
+        {"role": "user", "content": "run the tests"},
+        {"role": "assistant", "content": [{"type": "toolCall", "id": "c1", "name": "exec", "arguments": {"command": "make test"}}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "   "}]},
+        {"role": "user", "content": "continue"},
+        {"role": "assistant", "content": [{"type": "toolCall", "id": "c2", "name": "exec", "arguments": {}}]}
+    ]);
+    let params = json!({"sessionId": "s-1", "sessionKey": "agent:main:main", "messages": broken, "tokenBudget": 200000});
+    let v = rt.engine(&h, "assemble", &params).unwrap();
+    let msgs = v["value"]["messages"]
+        .as_array()
+        .expect("a repaired projection");
+    assert_eq!(msgs.len(), 5, "{msgs:#?}");
+    assert_eq!(msgs[2]["role"], "toolResult");
+    assert_eq!(msgs[2]["toolCallId"], "c1");
+    assert_eq!(msgs[3]["content"], "continue");
+    // The current turn's call (after the last user message) is not answered.
+    assert_eq!(msgs[4]["content"][0]["id"], "c2");
+    // Every later assemble keeps the repair; the decision is journaled once.
+    let again = rt.engine(&h, "assemble", &params).unwrap();
+    assert!(again["value"]["messages"].is_array());
+    let journal: String = h
+        .paths()
+        .into_iter()
+        .filter(|p| p.contains("/audit/decisions-"))
+        .filter_map(|p| h.file_text(&p))
+        .collect();
+    assert_eq!(
+        journal.matches("coord.resume.repaired").count(),
+        1,
+        "{journal}"
+    );
+    // A healthy session is passed through untouched.
+    let ok = json!({"sessionId": "s-2", "sessionKey": "agent:main:other", "tokenBudget": 200000, "messages": [
+        {"role": "user", "content": "hi"}, {"role": "assistant", "content": [{"type": "text", "text": "hello"}]}]});
+    let v = rt.engine(&h, "assemble", &ok).unwrap();
+    assert!(v["value"].get("messages").is_none(), "{v}");
+}
+
+/// P6-R14: without the context engine slot, the missing repair is said once at init.
+#[test]
+fn p6_r14_hooks_only_mode_reports_that_sanitation_is_unavailable() {
+    let h = MemoryHost::new(HostDirs::default(), 1_795_996_800_000);
+    let mut rt = agent_ops::runtime::Runtime::new();
+    let r = rt.init(
+        &h,
+        r#"{"phases":{"bashSecurity":false}}"#,
+        r#"{"openclawStateDir":"/oc","contextEngineSelected":false}"#,
+    );
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.code == "coord.degraded.sanitation"),
+        "{:?}",
+        r.diagnostics
+    );
+}

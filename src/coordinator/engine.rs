@@ -15,7 +15,7 @@ use crate::host::{join_path, Host, HostError, LogLevel};
 use crate::memory_scope::index::iso_utc;
 use crate::memory_scope::GuardMode;
 use crate::runtime::Diagnostic;
-use crate::sorted::SortedMap;
+use crate::sorted::{SortedMap, SortedSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -150,6 +150,14 @@ pub struct Coordinator {
     /// Effective mode per session key, once matched in this process.
     modes: SortedMap<String, ModeSetting>,
     pending_spawns: SortedMap<String, Vec<PendingSpawn>>,
+    /// Session keys assembled at least once by this process (the first assemble of a key in a
+    /// new process is a resume, P6-R13).
+    assembled: SortedSet<String>,
+    /// Session keys whose projection is sanitised on every assemble: resumed, and repaired
+    /// last time (until the repaired region is gone).
+    resumed: SortedSet<String>,
+    /// The repair counts last recorded per session key (each distinct repair is recorded once).
+    reported: SortedMap<String, [usize; 4]>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -704,9 +712,67 @@ impl Coordinator {
         if s(event, "resumedFrom").is_some() {
             if let Some(k) = s(ctx, "sessionKey").or_else(|| s(event, "sessionKey")) {
                 self.modes.remove(k);
+                self.resumed.insert(k.to_string());
             }
         }
         out
+    }
+
+    /// P6-R13: the projection `assemble` hands to the model, sanitised for a resumed session
+    /// (dangling tool calls answered, orphan results and empty turns dropped; the current turn
+    /// from the last user message on is never touched). `None` when nothing needed repair.
+    pub fn sanitize_projection(
+        &mut self,
+        env: &Env<'_>,
+        key: &str,
+        messages: &[Value],
+    ) -> (Option<Vec<Value>>, Out) {
+        let mut out = Out::default();
+        let first = self.assembled.insert(key.to_string());
+        if !first && !self.resumed.contains(key) {
+            return (None, out);
+        }
+        let fence = messages
+            .iter()
+            .rposition(|m| m.get("role").and_then(Value::as_str) == Some("user"))
+            .unwrap_or(messages.len());
+        let (fixed, rep) = super::sanitize::sanitize(messages, fence);
+        if !rep.any() {
+            self.resumed.remove(key);
+            self.reported.remove(key);
+            return (None, out);
+        }
+        self.resumed.insert(key.to_string());
+        let counts = [
+            rep.inserted_results,
+            rep.removed_orphans,
+            rep.removed_thinking,
+            rep.removed_empty,
+        ];
+        if self.reported.get(key) != Some(&counts) {
+            self.reported.insert(key.to_string(), counts);
+            out.decisions.push(Decision {
+                v: RECORD_VERSION,
+                at: env.now_ms,
+                phase: "coordinator".into(),
+                code: "coord.resume.repaired".into(),
+                action: Action::Note,
+                message: format!(
+                    "The resumed transcript was repaired for the model: {} dangling tool call(s) answered, {} orphan result(s), {} thinking-only and {} empty assistant message(s) left out.",
+                    counts[0], counts[1], counts[2], counts[3]
+                ),
+                session_key: Some(key.to_string()),
+                run_id: None,
+                tool_call_id: None,
+                details: json!({
+                    "insertedResults": counts[0],
+                    "removedOrphans": counts[1],
+                    "removedThinking": counts[2],
+                    "removedEmpty": counts[3],
+                }),
+            });
+        }
+        (Some(fixed), out)
     }
 
     /// `before_prompt_build`: mode matching, coordinator rules and tool narrowing (P6-R6),

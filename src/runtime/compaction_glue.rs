@@ -249,6 +249,9 @@ pub(super) fn engine(
                 super::session_glue::feed_notes(active, host, params, &mut value);
             }
             let mut resp = HookResponse::default();
+            if method == "assemble" {
+                super::coord_glue::sanitize_assembled(active, host, params, &mut value, &mut resp);
+            }
             absorb(active, host, &mut resp, out);
             Ok(json!({ "value": value, "diagnostics": resp.diagnostics }))
         }

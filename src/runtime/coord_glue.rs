@@ -59,6 +59,15 @@ pub(super) fn init(
     if info.conversation_access != Some(false) {
         result.registrations.push(reg("before_prompt_build", None));
     }
+    if info.context_engine_selected == Some(false) {
+        // P6-R14: only the context engine's assemble can hand the model a repaired
+        // transcript; every other phase 6 check works without it.
+        result.diagnostics.push(crate::runtime::Diagnostic {
+            level: crate::runtime::LogLevel::Warn,
+            code: "coord.degraded.sanitation".into(),
+            message: "the agent-ops context engine is not selected (plugins.slots.contextEngine): resumed sessions reach the model without transcript repair (dangling tool calls, empty turns)".into(),
+        });
+    }
     result.commands.push(CommandSpec {
         name: "workers".into(),
         description: "agent-ops: the workers (subagents) of this session and their states".into(),
@@ -94,6 +103,55 @@ where
     };
     active.coordinator = c;
     active.absorb(host, resp, out.ret, out.diagnostics, out.decisions);
+}
+
+/// P6-R13 in engine mode: when the session was resumed, the projection `assemble` returns is
+/// the sanitised transcript (with phase 1's clears already applied) under `messages`, and
+/// the clears are emptied so the binding uses it as is.
+pub(super) fn sanitize_assembled(
+    active: &mut Active,
+    host: &dyn Host,
+    params: &Value,
+    value: &mut Value,
+    resp: &mut HookResponse,
+) {
+    if !active.config.phases.coordinator.enabled() {
+        return;
+    }
+    let Some(key) = params.get("sessionKey").and_then(Value::as_str) else {
+        return;
+    };
+    let Some(messages) = params.get("messages").and_then(Value::as_array) else {
+        return;
+    };
+    let mut projected = messages.clone();
+    if let Some(clear) = value.get("clear").and_then(Value::as_array) {
+        let replacement = value.get("replacement").cloned().unwrap_or(Value::Null);
+        for i in clear.iter().filter_map(Value::as_u64) {
+            if let Some(m) = usize::try_from(i).ok().and_then(|i| projected.get_mut(i)) {
+                if let Some(obj) = m.as_object_mut() {
+                    obj.insert("content".into(), replacement.clone());
+                }
+            }
+        }
+    }
+    let key = key.to_string();
+    let mut c = std::mem::take(&mut active.coordinator);
+    let (fixed, out) = {
+        let env = Env {
+            cfg: active.config.phases.coordinator.settings(),
+            host,
+            state_dir: &active.state_dir,
+            now_ms: host.now_ms(),
+        };
+        c.sanitize_projection(&env, &key, &projected)
+    };
+    active.coordinator = c;
+    if let (Some(fixed), Some(obj)) = (fixed, value.as_object_mut()) {
+        obj.insert("messages".into(), Value::Array(fixed));
+        obj.insert("clear".into(), json!([]));
+    }
+    active.absorb(host, resp, Value::Null, out.diagnostics, out.decisions);
 }
 
 /// One phase-6 hook, command or tool call.
