@@ -457,3 +457,67 @@ fn p6_r14_hooks_only_mode_reports_that_sanitation_is_unavailable() {
         r.diagnostics
     );
 }
+
+/// P6-R10 (issue 19): continuing a worker whose recorded working directory is gone tells the
+/// parent once, on its next turn.
+#[test]
+fn p6_r10_a_continued_worker_whose_directory_is_gone_is_reported() {
+    let h = host();
+    let mut rt = runtime(&h, json!({}));
+    let r = d(
+        &mut rt,
+        &h,
+        "before_tool_call",
+        json!({"toolName": "sessions_spawn", "params": {"task": "fix it", "label": "w", "cwd": "/home/u/ws/.worktrees/w1"}}),
+        json!({"sessionKey": P}),
+    );
+    assert!(r.ret.get("block").is_none(), "{:?}", r.ret);
+    d(
+        &mut rt,
+        &h,
+        "subagent_spawned",
+        json!({"childSessionKey": "agent:main:subagent:c1", "runId": "r1", "agentId": "main", "label": "w", "mode": "run"}),
+        json!({"requesterSessionKey": P, "childSessionKey": "agent:main:subagent:c1"}),
+    );
+    let send = |rt: &mut Runtime| {
+        d(
+            rt,
+            &h,
+            "before_tool_call",
+            json!({"toolName": "sessions_send", "params": {"sessionKey": "agent:main:subagent:c1", "message": "go on"}}),
+            json!({"sessionKey": P}),
+        )
+    };
+    let r = send(&mut rt);
+    assert!(
+        r.ret.is_null(),
+        "continuing one's own worker is allowed: {:?}",
+        r.ret
+    );
+    assert!(
+        r.decisions
+            .iter()
+            .any(|x| x.code == "coord.resume.cwd_missing"),
+        "{:?}",
+        r.decisions
+    );
+    let n = prompt(&mut rt, &h, P).to_string();
+    assert!(
+        n.contains("/home/u/ws/.worktrees/w1") && n.contains("no longer exists"),
+        "{n}"
+    );
+    send(&mut rt);
+    assert!(
+        !prompt(&mut rt, &h, P)
+            .to_string()
+            .contains("no longer exists"),
+        "told once"
+    );
+    // With the directory present, nothing is said.
+    h.put_file("/home/u/ws/.worktrees/w1/README", b"x");
+    let mut rt2 = runtime(&h, json!({}));
+    assert!(!send(&mut rt2)
+        .decisions
+        .iter()
+        .any(|x| x.code == "coord.resume.cwd_missing"));
+}

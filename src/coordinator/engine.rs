@@ -636,8 +636,23 @@ impl Coordinator {
             );
             return out;
         };
+        let own_record = l.registry.records.get(target).cloned();
         match check_target(&l.registry, &caller, target) {
-            TargetCheck::Own => {}
+            TargetCheck::Own => {
+                // P6-R10: continuing a worker whose recorded directory is gone.
+                let gone = own_record.as_ref().and_then(|r| {
+                    r.cwd
+                        .clone()
+                        .filter(|c| !c.is_empty())
+                        .filter(|c| matches!(env.host.fs_stat(c), Err(HostError::NotFound)))
+                        .map(|c| (label_of(r), c))
+                });
+                if let Some((label, cwd)) = gone {
+                    let text = format!("Worker {label}'s working directory {cwd} no longer exists; it will run in the agent's workspace.");
+                    out.decide(env, "coord.resume.cwd_missing", Action::Note, &caller, text.clone(), json!({ "child": target, "cwd": cwd }));
+                    self.notify(env, &caller, format!("{target}:cwd_missing"), text);
+                }
+            }
             TargetCheck::Unknown => out.decide(env, "coord.lineage.unknown_target", Action::Note, &caller, format!("Session {caller} addressed {target}, which the worker registry does not know (it may predate the plugin); allowed."), json!({ "target": target, "tool": tool })),
             TargetCheck::Foreign => {
                 let msg = format!("Session {caller} may not address {target}: it is not one of its workers.");
