@@ -363,3 +363,50 @@ fn issue17_a_refused_replacement_with_an_invalid_config_keeps_the_old_one_and_sa
         .unwrap();
     assert!(quiet.diagnostics.is_empty());
 }
+
+#[test]
+fn issue17_the_config_file_wins_over_openclaws_snapshot_after_a_failed_reload() {
+    // OpenClaw's reload failed as a whole: its snapshot (`event.config`) still holds the old
+    // config, the file holds the new one.
+    let h = host();
+    let mut rt = Runtime::new();
+    let old = config(json!({}));
+    init(&mut rt, &h, &old);
+    service(&mut rt, &h, "service_start", 1);
+    let new = config(json!({"bashSecurity": false}));
+    h.put_file(
+        "/home/u/.openclaw/openclaw.json",
+        json!({"plugins": {"entries": {"agent-ops": {"enabled": true, "config": new}}}})
+            .to_string()
+            .as_bytes(),
+    );
+    let check = |rt: &mut Runtime| {
+        rt.dispatch(&h, "config_check", &json!({"config": old}), &Value::Null)
+            .unwrap()
+    };
+    assert!(check(&mut rt).diagnostics.is_empty());
+    h.advance(DRIFT_GRACE_MS as u64);
+    let r = check(&mut rt);
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.code == "core.config.applied_in_place"),
+        "{:?}",
+        r.diagnostics
+    );
+    assert!(rm_root(&mut rt, &h).is_null());
+    // A file OpenClaw could read but this check cannot (JSON5) falls back to the snapshot.
+    h.put_file(
+        "/home/u/.openclaw/openclaw.json",
+        b"{ plugins: { // json5\n } }",
+    );
+    h.advance(DRIFT_GRACE_MS as u64);
+    check(&mut rt);
+    h.advance(DRIFT_GRACE_MS as u64);
+    let back = check(&mut rt);
+    assert!(back
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "core.config.applied_in_place"));
+    assert_eq!(rm_root(&mut rt, &h)["block"], true);
+}

@@ -4,10 +4,12 @@
 //! OpenClaw 2026.9.6 replaces the plugin instance when `plugins.entries.agent-ops.config`
 //! changes (hybrid reload). That replacement is the normal path: it re-registers exactly the
 //! hooks, service, engine, provider, commands and tools of the phases now enabled (G-R13). It is
-//! refused, and never retried, while the instance has active retained work (an agent turn, or a
-//! model call of ours in flight): the old instance keeps serving the old config. The service
-//! of the running instance therefore compares OpenClaw's current config with the applied one
-//! on every tick; when they still differ after [`DRIFT_GRACE_MS`], the replacement did not
+//! refused, and never retried, while the instance has active retained work (e.g. an agent
+//! turn between two plugin callbacks, such as a running tool call): the whole config reload
+//! fails ("replacement not applied"), OpenClaw's runtime snapshot keeps the old config and
+//! the old instance keeps serving it. The service of the running instance therefore compares
+//! the plugin config in OpenClaw's config file (else OpenClaw's runtime snapshot) with the
+//! applied one on every tick; when they still differ after [`DRIFT_GRACE_MS`], the replacement did not
 //! come, and the core applies the new config in place. What the registered handlers cannot
 //! cover (a phase switched on whose hooks this instance never registered) is reported loudly
 //! and recorded in the status file, so doctor shows what the gateway really enforces.
@@ -57,6 +59,42 @@ pub fn applied_line(phases: &[PhaseReport]) -> String {
         names(phases, true),
         names(phases, false)
     )
+}
+
+/// Largest OpenClaw config file read by the config check.
+const CONFIG_FILE_MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// OpenClaw's config file as OpenClaw finds it: `$OPENCLAW_CONFIG_PATH`, else
+/// `<OpenClaw state dir>/openclaw.json`, else `~/.openclaw/openclaw.json`.
+pub fn openclaw_config_path(info: &super::HostInfo, host: &dyn Host) -> String {
+    if let Some(p) = host.env("OPENCLAW_CONFIG_PATH").filter(|p| !p.is_empty()) {
+        return p;
+    }
+    let dir = info
+        .openclaw_state_dir
+        .clone()
+        .filter(|d| !d.is_empty())
+        .or_else(|| host.env("OPENCLAW_STATE_DIR").filter(|d| !d.is_empty()))
+        .unwrap_or_else(|| {
+            let home = info
+                .home_dir
+                .clone()
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| host.resolve_dirs().home_dir);
+            join_path(&home, ".openclaw")
+        });
+    join_path(&dir, "openclaw.json")
+}
+
+/// `plugins.entries.agent-ops.config` of OpenClaw's config file (`{}` when the entry has no
+/// config); `None` when the file is unreadable, not plain JSON (JSON5, `$include`) or has no
+/// agent-ops entry.
+fn file_config(active: &super::Active, host: &dyn Host) -> Option<Value> {
+    let path = openclaw_config_path(&active.info, host);
+    let bytes = host.fs_read(&path, CONFIG_FILE_MAX_BYTES).ok()?;
+    let file: Value = crate::json::from_slice_via_value(&bytes).ok()?;
+    let entry = file.pointer("/plugins/entries/agent-ops")?;
+    Some(entry.get("config").cloned().unwrap_or_else(|| json!({})))
 }
 
 /// Whether two plugin configs mean the same (defaults filled in or not); configs that do not
@@ -147,13 +185,16 @@ impl Runtime {
         let mut resp = HookResponse::default();
         let now = host.now_ms();
         let active = self.active.as_mut().ok_or_else(super::not_initialised)?;
-        let Some(desired) = event.get("config") else {
+        // The file first: a config reload whose plugin replacement OpenClaw refused fails as a
+        // whole, and OpenClaw's runtime snapshot (`event.config`) keeps the old config.
+        let Some(desired) = file_config(active, host).or_else(|| event.get("config").cloned())
+        else {
             return Ok(resp);
         };
         let desired = if desired.is_null() {
             json!({})
         } else {
-            desired.clone()
+            desired
         };
         // OpenClaw hands the plugin its config with defaults filled in; compare meanings.
         let same = match crate::config::parse_config_value(desired.clone()) {
