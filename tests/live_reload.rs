@@ -410,3 +410,35 @@ fn issue17_the_config_file_wins_over_openclaws_snapshot_after_a_failed_reload() 
         .any(|d| d.code == "core.config.applied_in_place"));
     assert_eq!(rm_root(&mut rt, &h)["block"], true);
 }
+
+#[test]
+fn issue17_a_file_that_never_matched_the_applied_config_is_not_a_change() {
+    // `${VAR}` in the file: OpenClaw hands the plugin the substituted value, the file keeps
+    // the reference. Neither that nor any later state of the file is taken for an edit.
+    let h = host();
+    let mut rt = Runtime::new();
+    let applied = config(json!({}));
+    let mut raw = applied.clone();
+    raw["phases"]["bashSecurity"] = json!({"enabled": true, "askAction": "${ASK}"});
+    h.put_file(
+        "/home/u/.openclaw/openclaw.json",
+        json!({"plugins": {"entries": {"agent-ops": {"config": raw}}}})
+            .to_string()
+            .as_bytes(),
+    );
+    init(&mut rt, &h, &applied);
+    service(&mut rt, &h, "service_start", 1);
+    for _ in 0..3 {
+        h.advance(DRIFT_GRACE_MS as u64);
+        let r = rt
+            .dispatch(
+                &h,
+                "config_check",
+                &json!({"config": applied}),
+                &Value::Null,
+            )
+            .unwrap();
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    }
+    assert_eq!(rm_root(&mut rt, &h)["block"], true);
+}

@@ -86,6 +86,8 @@ struct Active {
     missing: SortedSet<String>,
     /// A config change OpenClaw has not applied by replacing the instance.
     drift: Option<reload::Drift>,
+    /// The plugin config in OpenClaw's config file at this init.
+    file_baseline: Option<Value>,
 }
 
 /// Common ids of an OpenClaw hook call.
@@ -388,6 +390,7 @@ impl Runtime {
             .ok()
             .filter(|v| !v.is_null())
             .unwrap_or_else(|| serde_json::json!({}));
+        let file_baseline = reload::file_config(&info, host);
         // A re-init (OpenClaw loads the plugin more than once) keeps phase 3's in-flight jobs.
         let (repaired, keeper, coordinator, skiller) = self
             .active
@@ -415,6 +418,7 @@ impl Runtime {
             registered: reload::handler_set(&result),
             missing: SortedSet::new(),
             drift: None,
+            file_baseline,
         });
         result
     }

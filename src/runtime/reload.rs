@@ -89,8 +89,8 @@ pub fn openclaw_config_path(info: &super::HostInfo, host: &dyn Host) -> String {
 /// `plugins.entries.agent-ops.config` of OpenClaw's config file (`{}` when the entry has no
 /// config); `None` when the file is unreadable, not plain JSON (JSON5, `$include`) or has no
 /// agent-ops entry.
-fn file_config(active: &super::Active, host: &dyn Host) -> Option<Value> {
-    let path = openclaw_config_path(&active.info, host);
+pub(super) fn file_config(info: &super::HostInfo, host: &dyn Host) -> Option<Value> {
+    let path = openclaw_config_path(info, host);
     let bytes = host.fs_read(&path, CONFIG_FILE_MAX_BYTES).ok()?;
     let file: Value = crate::json::from_slice_via_value(&bytes).ok()?;
     let entry = file.pointer("/plugins/entries/agent-ops")?;
@@ -186,9 +186,15 @@ impl Runtime {
         let now = host.now_ms();
         let active = self.active.as_mut().ok_or_else(super::not_initialised)?;
         // The file first: a config reload whose plugin replacement OpenClaw refused fails as a
-        // whole, and OpenClaw's runtime snapshot (`event.config`) keeps the old config.
-        let Some(desired) = file_config(active, host).or_else(|| event.get("config").cloned())
-        else {
+        // whole, and OpenClaw's runtime snapshot (`event.config`) keeps the old config. Only an
+        // edit since the last init counts (a file that never matched the applied config, e.g.
+        // through `${VAR}` substitution, is not a change), and never a value OpenClaw would
+        // substitute.
+        let file = file_config(&active.info, host).filter(|f| {
+            Some(f) != active.file_baseline.as_ref()
+                && !serde_json::to_string(f).unwrap_or_default().contains("${")
+        });
+        let Some(desired) = file.or_else(|| event.get("config").cloned()) else {
             return Ok(resp);
         };
         let desired = if desired.is_null() {
