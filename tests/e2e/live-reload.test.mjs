@@ -4,10 +4,13 @@
 //     plugin instance each time (OpenClaw's hybrid reload); each (re)init logs its
 //     `agent-ops config applied: on [...] off [...]` line, and a run that crosses the notes
 //     threshold afterwards still writes the notes (before issue 17 the job stayed `enqueued`).
-// (b) A toggle while a notes model call is in flight: OpenClaw refuses the replacement ("still has
-//     active retained work") and never retries it. The running instance sees OpenClaw's current
-//     config differ from the applied one and applies it in place; `agent-ops doctor` shows what
-//     the gateway enforces, and the gateway really enforces it (phase 4 off: the command runs).
+// (b) A toggle while a notes model call and an agent turn's tool call are in flight: OpenClaw
+//     refuses the replacement ("still has active retained work"; the slow notes call alone does
+//     not make it refuse: the tool call between two plugin callbacks does), fails the whole
+//     config reload and never retries it. The running instance sees the config file differ
+//     from the applied config and applies it in place with a warning; `agent-ops doctor` shows
+//     what the gateway enforces, and the gateway really enforces it (phase 4 off: the command
+//     runs).
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -165,8 +168,9 @@ describe("a toggle during an in-flight notes call (gateway)", { concurrency: fal
           { id: "b:reply", match: { marker: ask, tools: "some" }, text: "Noted.", usage: { prompt_tokens: 12_000, completion_tokens: 40 } },
           // The notes call is still running when the config changes ...
           { id: "b:notes-slow", match: { marker: NOTES_MARK, tools: "none" }, text: scriptedNotes("E2E-SLOW-NOTES"), delayMs: 25_000 },
-          // ... and so is an agent turn: OpenClaw counts it as the plugin's active retained work.
-          { id: "b:busy", match: { marker: busy, tools: "some" }, text: "Still thinking.", delayMs: 30_000 },
+          // ... and so is an agent turn inside a tool call, between two plugin callbacks:
+          // OpenClaw counts it as the plugin's active retained work and refuses the replacement.
+          ...execThenReport(busy, "sleep 30"),
         ],
       },
     });
@@ -183,10 +187,10 @@ describe("a toggle during an in-flight notes call (gateway)", { concurrency: fal
       const run = await s.runAgent({ message: `${ask} note this` });
       assert.equal(run.code, 0, `exit ${run.code}`);
       await waitFor("the notes job to start", () => readJournal(s.pluginStateDir).some((r) => r.event === "started" && r.jobId.startsWith("notes-")));
-      const busyRun = s.runAgent({ message: `${busy} think about it` });
-      // The job is journaled `started` just before its model call, and the busy turn needs a
-      // moment to reach the model: give both a moment.
-      await new Promise((r) => setTimeout(r, 3_000));
+      const busyRun = s.runAgent({ message: `${busy} wait for it` });
+      await waitFor("the busy turn's tool call", () => requestForStep(s.modelLog(), `${busy}:exec`));
+      // The exec starts right after the model's answer: give it a moment to be under way.
+      await new Promise((r) => setTimeout(r, 2_000));
       const before = appliedLines(s).length;
 
       setPhase(s, "bashSecurity", { enabled: false, askAction: "block" });
@@ -196,8 +200,8 @@ describe("a toggle during an in-flight notes call (gateway)", { concurrency: fal
       const refused = /agent-ops still has active retained work/.test(log);
       const inPlace = /core\.config\.applied_in_place/.test(log);
       process.stdout.write(`# OpenClaw refused the replacement: ${refused}; applied in place by agent-ops: ${inPlace}\n`);
-      // A replacement OpenClaw refused ends applied by the running instance, with a warning.
-      if (refused) assert.ok(inPlace, "the refused replacement was neither applied nor reported");
+      assert.ok(refused, "OpenClaw did not refuse the replacement: this scenario no longer tests the refusal");
+      assert.ok(inPlace, "the refused replacement was neither applied nor reported");
       const b = await busyRun;
       assert.equal(b.code, 0, `busy run exit ${b.code}`);
 
