@@ -41,6 +41,7 @@ mod fork_skills;
 mod fuzz;
 mod live_reload;
 mod memory;
+mod memory_symlinks;
 mod runtime;
 mod session_memory;
 mod session_memory_crash;

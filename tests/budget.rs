@@ -271,3 +271,38 @@ fn p2_r11_bad_input_never_blocks() {
         }
     }
 }
+
+/// G-R16: a budget file that does not parse is kept as `<name>.corrupt-<ms>` with a
+/// diagnostic, never silently overwritten (a reset budget is a lost safety state).
+#[test]
+fn a_corrupt_budget_file_is_moved_aside_with_a_diagnostic() {
+    let (h, mut rt) = setup(json!({"enabled": true}));
+    let path = "/oc/agent-ops/budget/sid-a.json";
+    h.put_file(path, b"{\"toolCalls\": 12, torn");
+    let r = hook(
+        &mut rt,
+        &h,
+        "before_agent_run",
+        json!({"prompt": "go"}),
+        ctx("r1", "a"),
+    );
+    let aside: Vec<String> = h
+        .paths()
+        .into_iter()
+        .filter(|p| p.starts_with(&format!("{path}.corrupt-")))
+        .collect();
+    assert_eq!(aside.len(), 1, "{:?}", h.paths());
+    assert_eq!(
+        h.file_text(&aside[0]).as_deref(),
+        Some("{\"toolCalls\": 12, torn")
+    );
+    let said = r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "budget.state.corrupt" && d.message.contains(&aside[0]));
+    let logged = h
+        .logs()
+        .iter()
+        .any(|(_, c, m)| c == "budget.state.corrupt" && m.contains(&aside[0]));
+    assert!(said || logged, "{:?} / {:?}", r.diagnostics, h.logs());
+}

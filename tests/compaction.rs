@@ -628,3 +628,33 @@ fn persistent_microcompaction_plans_replacements_before_the_newest_turn() {
     );
     assert!(codes(&h).contains(&"compaction.microcompact.persisted".to_string()));
 }
+
+/// G-R16: a compaction state file that does not parse (its circuit breaker with it) is kept
+/// as `<name>.corrupt-<ms>` and reported, never silently replaced by a fresh one.
+#[test]
+fn g_r16_a_corrupt_state_file_is_moved_aside() {
+    let h = host();
+    let mut rt = rt(&h);
+    let path = "/oc/agent-ops/compaction/sess-1.json";
+    h.put_file(path, b"{\"consecutiveFailures\": 3,");
+    let v = rt
+        .engine(&h, "compact", &auto_compact(180_000, KEY))
+        .unwrap();
+    let aside: Vec<String> = h
+        .paths()
+        .into_iter()
+        .filter(|p| p.starts_with(&format!("{path}.corrupt-")))
+        .collect();
+    assert_eq!(aside.len(), 1, "{:?}", h.paths());
+    assert_eq!(
+        h.file_text(&aside[0]).as_deref(),
+        Some("{\"consecutiveFailures\": 3,")
+    );
+    let said = v["diagnostics"]
+        .to_string()
+        .contains("compaction.state.corrupt")
+        || h.logs()
+            .iter()
+            .any(|(_, c, _)| c == "compaction.state.corrupt");
+    assert!(said, "{v:#?}");
+}

@@ -243,3 +243,42 @@ fn p5_t18_snapshot_initializes_an_empty_user_memory_at_the_first_prompt() {
         .unwrap()
         .contains("A newer project memory snapshot is available"));
 }
+
+/// P5-R8a on the read side of snapshots: a repository that commits its snapshot directory
+/// as a symlink (say to a directory of keys) gets nothing copied into the agent's memory.
+#[test]
+fn p5_r8a_a_symlinked_snapshot_directory_is_not_copied() {
+    let t = tmp("snaplink");
+    let keys = t.0.join("keys");
+    fs::create_dir_all(&keys).unwrap();
+    fs::write(
+        keys.join("snapshot.json"),
+        r#"{"updatedAt":"2026-11-24T10:00:00Z"}"#,
+    )
+    .unwrap();
+    fs::write(keys.join("MEMORY.md"), "- [Key](id_rsa.md) — KEY-INDEX\n").unwrap();
+    fs::write(
+        keys.join("id_rsa.md"),
+        "---\nname: Key\ndescription: k\n---\nPRIVATE KEY\n",
+    )
+    .unwrap();
+    let snaps = t.0.join("proj/.openclaw/agent-memory-snapshots");
+    fs::create_dir_all(&snaps).unwrap();
+    std::os::unix::fs::symlink(&keys, snaps.join("main")).unwrap();
+    let (h, mut rt) = runtime(&t, json!({"defaultScope": "user"}));
+    let r = rt
+        .dispatch(
+            &h,
+            "memoryScoping:before_prompt_build",
+            &json!({"prompt": "hi"}),
+            &ctx(&t, "main"),
+        )
+        .unwrap();
+    let block = r.ret["appendSystemContext"].as_str().unwrap_or("");
+    assert!(!block.contains("KEY-INDEX"), "{block}");
+    let mem = t.0.join("state/memory/agent-memory/main");
+    assert!(
+        !mem.join("id_rsa.md").exists(),
+        "the snapshot was copied through the symlink"
+    );
+}

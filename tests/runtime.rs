@@ -252,6 +252,44 @@ fn journal_write_failure_is_a_diagnostic_not_an_error() {
 }
 
 #[test]
+fn approve_in_a_cli_run_is_answered_with_no_approver_and_journaled() {
+    let h = memory_host();
+    let mut rt = Runtime::new();
+    assert!(
+        rt.init(
+            &h,
+            "{}",
+            r#"{"openclawStateDir":"/oc","homeDir":"/home/u"}"#
+        )
+        .ok
+    );
+    // The tool-hook context of `openclaw agent` (OpenClaw 2026.9.6): a requester, no channel.
+    let resp = rt
+        .dispatch(
+            &h,
+            "bashSecurity:before_tool_call",
+            &exec_event(json!("make build")),
+            &json!({"sessionKey": "agent:main:cli", "requester": {"senderIsOwner": true}}),
+        )
+        .unwrap();
+    assert!(resp.jobs.is_empty(), "no approval to track");
+    let reason = resp.ret["blockReason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("agent-ops[exec.ask.no_approver]: "),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("askAction: \"block\"") && reason.contains("rules.allow"),
+        "{reason}"
+    );
+    let journal = read_journal(&h, &journal_path("/oc/agent-ops", NOW), 1 << 20).unwrap();
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0].code, "exec.ask.no_approver");
+    assert_eq!(journal[0].action, Action::Deny);
+    assert_eq!(journal[0].details["askCode"], "exec.ask.run_project");
+}
+
+#[test]
 fn approval_resolution_is_journaled() {
     let h = memory_host();
     let mut rt = Runtime::new();
@@ -261,7 +299,7 @@ fn approval_resolution_is_journaled() {
             &h,
             "bashSecurity:before_tool_call",
             &exec_event(json!("make build")),
-            &json!({}),
+            &json!({"requester": {"channel": "webchat"}}),
         )
         .unwrap();
     assert!(resp.ret.get("requireApproval").is_some(), "{}", resp.ret);

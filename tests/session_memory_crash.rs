@@ -120,6 +120,13 @@ fn journal(dir: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// Whether a job was enqueued after byte `offset` of the journal.
+fn enqueued_since(dir: &Path, offset: u64) -> bool {
+    let text = fs::read(dir.join("state/jobs/journal.jsonl")).unwrap_or_default();
+    let tail = text.get(offset as usize..).unwrap_or_default();
+    String::from_utf8_lossy(tail).contains("\"enqueued\"")
+}
+
 fn journal_len(dir: &Path) -> u64 {
     fs::metadata(dir.join("state/jobs/journal.jsonl")).map_or(0, |m| m.len())
 }
@@ -252,6 +259,16 @@ fn p3_crash_kill_9_at_random_moments_loses_and_duplicates_nothing() {
             .spawn()
             .unwrap();
         let before = journal_len(&dir);
+        // Kill at a random moment after the writer has enqueued a job of its own: waiting
+        // for that journal line (not a fixed delay) keeps the test meaningful on a loaded
+        // machine, where process start-up alone can take longer than any fixed delay.
+        let started = std::time::Instant::now();
+        while !enqueued_since(&dir, before)
+            && started.elapsed() < Duration::from_secs(60)
+            && child.try_wait().ok().flatten().is_none()
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         std::thread::sleep(Duration::from_micros(5_000 + rng.next() % 75_000));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();

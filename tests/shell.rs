@@ -135,7 +135,10 @@ fn p4_t16_proc_environ_is_denied() {
 
 #[test]
 fn p4_t14_code_loading_variables_are_denied() {
-    expect_check("LD_PRELOAD=./x.so ls", Verdict::Deny, 22);
+    // Issue 16 item 8 overrides P4-T14 for a library inside the workspace: it runs the
+    // project's code (ask with check 22); a library from anywhere else is still denied.
+    expect_check("LD_PRELOAD=./x.so ls", Verdict::Ask, 22);
+    expect_check("LD_PRELOAD=/opt/x.so ls", Verdict::Deny, 22);
     expect_check("export LD_PRELOAD=/x.so", Verdict::Deny, 22);
     let c = EvalContext {
         env_keys: vec![("LD_PRELOAD".into(), Some("x".into()))],

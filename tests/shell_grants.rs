@@ -133,7 +133,8 @@ fn exec(
         h,
         "bashSecurity:before_tool_call",
         &json!({"toolName": "exec", "params": {"command": cmd}, "runId": "r", "toolCallId": "c"}),
-        &json!({"sessionKey": session, "agentId": "main"}),
+        // A chat run (Control UI): OpenClaw can show approvals there.
+        &json!({"sessionKey": session, "agentId": "main", "requester": {"channel": "webchat"}}),
     )
     .unwrap()
 }
@@ -224,7 +225,7 @@ fn agent_scope_and_finding_asks() {
             &h,
             "bashSecurity:before_tool_call",
             &json!({"toolName": "exec", "params": {"command": "cargo test"}}),
-            &json!({"sessionKey": "agent:ops:s1", "agentId": "ops"}),
+            &json!({"sessionKey": "agent:ops:s1", "agentId": "ops", "requester": {"channel": "webchat"}}),
         )
         .unwrap();
     assert!(other_agent.ret.get("requireApproval").is_some());

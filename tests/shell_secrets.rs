@@ -91,9 +91,10 @@ fn secrets_archived_or_read_into_a_network_sink_are_denied() {
         let e = eval(cmd);
         assert_eq!(e.verdict, Verdict::Deny, "{cmd:?} → {e:#?}");
     }
-    // Archiving the same directories locally is not exfiltration.
+    // Archiving ordinary trees is not exfiltration. (A local archive of a credential
+    // directory is denied as a secret read: see
+    // `credential_directories_archived_or_copied_are_denied`.)
     for cmd in [
-        "tar czf aws.tgz ~/.aws",
         "tar czf - src | gzip > x.tgz",
         "sudo rsync -pgodt /home/ /newhome/",
     ] {
@@ -207,4 +208,202 @@ fn invisible_unicode_in_arguments_asks() {
         assert!(e.findings.iter().any(|f| f.id == 2), "{cmd:?}: {e:#?}");
     }
     assert_eq!(eval("echo '\u{2705}\u{FE0F} done'").verdict, Verdict::Allow);
+}
+
+/// Credential stores beyond the spec's first list (issue 16 item 3, "every other secret
+/// path"): shell and REPL histories, database client files, password managers, tool tokens.
+#[test]
+fn credential_stores_beyond_the_first_list_are_secret() {
+    for path in [
+        "~/.bash_history",
+        "~/.zsh_history",
+        "~/.python_history",
+        "~/.psql_history",
+        "~/.mysql_history",
+        "~/.node_repl_history",
+        "~/.local/share/fish/fish_history",
+        "~/.histfile",
+        "/root/.bash_history",
+        "~/.pgpass",
+        "~/.my.cnf",
+        "~/.mylogin.cnf",
+        "/etc/mysql/debian.cnf",
+        "~/Documents/Passwords.kdbx",
+        "vault/personal.kdb",
+        "~/.lpass/session",
+        "\"~/Library/Group Containers/2BUA8C4S2C.com.1password/Library/Application Support/1Password/Data/1Password.sqlite\"",
+        "~/.config/Bitwarden/data.json",
+        "~/.vault-token",
+        "~/.cargo/credentials.toml",
+        "~/.terraform.d/credentials.tfrc.json",
+        "~/.config/rclone/rclone.conf",
+        "~/.s3cfg",
+        "~/.kaggle/kaggle.json",
+        "~/.cache/huggingface/token",
+        "~/.mozilla/firefox/abc.default/key3.db",
+    ] {
+        for cmd in [format!("cat {path}"), format!("base64 {path}"), format!("tail -n 50 {path}")] {
+            let e = eval(&cmd);
+            assert_eq!(e.verdict, Verdict::Deny, "{cmd:?} → {e:#?}");
+            assert!(check23(&e), "{cmd:?}");
+        }
+    }
+    // Naming one is not reading it; the ordinary files next to them stay read-only.
+    for cmd in [
+        "echo ~/.bash_history",
+        "cat ~/.bashrc",
+        "cat src/history.py",
+        "cat docs/mysql.cnf.example",
+        "grep -r history src/",
+    ] {
+        assert_eq!(
+            eval(cmd).verdict,
+            Verdict::Allow,
+            "{cmd:?} → {:#?}",
+            eval(cmd)
+        );
+    }
+}
+
+/// A credential file is one wherever the home directory is: another user's home reached by
+/// `..`, a container whose home is `/`, `/proc/<pid>/root` (issue 16 item 5: `..` resolved
+/// before any exemption).
+#[test]
+fn credential_files_outside_the_own_home_are_secret() {
+    for cmd in [
+        "cat .git/../../../.ssh/id_rsa",
+        "cat ../../../../.ssh/id_ed25519",
+        "cat src/../../../.aws/credentials",
+        "cp /.aws/credentials /tmp/x",
+        "cat /srv/backup/alice/.ssh/id_rsa",
+        "tar czf /tmp/k.tgz /mnt/old-disk/home/bob/.gnupg",
+        "cat /proc/1/root/etc/shadow",
+        "cat /proc/self/root/home/u/.ssh/id_rsa",
+        "head /proc/42/root/root/.git-credentials",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Deny, "{cmd:?} → {e:#?}");
+        assert!(check23(&e), "{cmd:?}");
+    }
+    // Public halves of a key pair stay readable wherever the `.ssh` directory is.
+    for cmd in [
+        "cat /srv/backup/alice/.ssh/id_rsa.pub",
+        "cat ../../.ssh/known_hosts",
+    ] {
+        assert_eq!(
+            eval(cmd).verdict,
+            Verdict::Allow,
+            "{cmd:?} → {:#?}",
+            eval(cmd)
+        );
+    }
+    // Through a symlinked component `x/..` is not the parent the text shows.
+    assert_ne!(
+        eval("cat /srv/a/.ssh/x/../id_rsa.pub").verdict,
+        Verdict::Allow
+    );
+}
+
+/// Another project's `.env` is as secret as this one's: ask, like the workspace's own.
+#[test]
+fn env_files_outside_the_workspace_ask() {
+    for cmd in [
+        "cat ../other-project/.env",
+        "cat /srv/app/.env.production",
+        "grep KEY ~/code/api/.env.local",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Ask, "{cmd:?} → {e:#?}");
+        assert!(check23(&e), "{cmd:?}");
+    }
+    assert_eq!(
+        eval("cat ../other-project/.env.example").verdict,
+        Verdict::Allow
+    );
+}
+
+/// `/proc/*/environ` and `/proc/*/mem` are denied anywhere (spec §6.4): a path built at run
+/// time must not hide them.
+#[test]
+fn computed_proc_environ_and_mem_paths_are_not_allowed() {
+    for cmd in [
+        "cat /proc/$PID/environ",
+        "cat \"/proc/${pid}/mem\"",
+        "for pid in /proc/[0-9]*; do cat $pid/environ; done",
+        "for p in $(ls -d /proc/[0-9]*); do strings $p/environ; done",
+        "xxd /proc/`pgrep node`/environ",
+        "tr '\\0' '\\n' < /proc/$1/environ",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Deny, "{cmd:?} → {e:#?}");
+    }
+    // Without /proc in sight the same shape is asked, never allowed.
+    assert_eq!(eval("cat \"$dir/environ\"").verdict, Verdict::Ask);
+    // Printing the name is not reading the file.
+    assert_eq!(eval("echo $x/environ").verdict, Verdict::Allow);
+}
+
+/// Variables that point a program at configuration or modules the command chooses (a
+/// ripgrep config can add `--pre=CMD`, a `$HOME/.gitconfig` a `core.fsmonitor`): ask.
+#[test]
+fn config_location_variables_ask() {
+    for cmd in [
+        "RIPGREP_CONFIG_PATH=./rgrc rg TODO",
+        "HOME=./fake git status",
+        "XDG_CONFIG_HOME=/tmp/cfg git log -1",
+        "GIT_TEMPLATE_DIR=./tpl git init x",
+        "PERL5LIB=./lib perl -e 1",
+        "export RIPGREP_CONFIG_PATH=/tmp/rc; rg foo",
+    ] {
+        let e = eval(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd:?} → {e:#?}");
+        assert!(e.findings.iter().any(|f| f.id == 22), "{cmd:?}: {e:#?}");
+    }
+    let e = eval("GCONV_PATH=. iconv -f utf8 -t x a.txt");
+    assert_eq!(e.verdict, Verdict::Deny, "{e:#?}");
+}
+
+/// Archiving, copying or searching a directory that holds only credentials reads them all.
+#[test]
+fn credential_directories_archived_or_copied_are_denied() {
+    for cmd in [
+        "tar czf /tmp/aws.tgz ~/.aws",
+        "tar -cf k.tar /home/u/.kube/",
+        "zip -r d.zip ~/.docker",
+        "cp -r ~/.gnupg /tmp/g",
+        "rsync -a ~/.config/gh/ backup/",
+        "grep -r token ~/.config/gcloud",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Deny, "{cmd:?} → {e:#?}");
+        assert!(check23(&e), "{cmd:?}");
+    }
+    // Listing one is not reading its files; archiving the project is not secret access.
+    assert_eq!(eval("ls -la ~/.aws").verdict, Verdict::Allow);
+    assert!(!check23(&eval("tar czf /tmp/src.tgz ./src")));
+}
+
+/// Item 8: a preload variable is analysed, not denied on sight. A workspace library
+/// preloaded into the project's program runs project code (ask); a library from anywhere
+/// else, or one the walk cannot see, still loads foreign code (deny).
+#[test]
+fn preloading_a_workspace_library_asks_and_anything_else_denies() {
+    for cmd in [
+        "LD_PRELOAD=./build/libtrace.so ./build/app",
+        "export LD_PRELOAD=./debug.so && ./run_tests",
+        "LD_PRELOAD=/home/u/ws/lib/a.so:/home/u/ws/lib/b.so ./app",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Ask, "{cmd:?} → {e:#?}");
+    }
+    for cmd in [
+        "LD_PRELOAD=/tmp/x.so ls",
+        "LD_PRELOAD=../../x.so ./app",
+        "LD_PRELOAD=$LIB ./app",
+        "LD_PRELOAD=libfoo.so ./app",
+        "LD_PRELOAD=./lib/*.so ./app",
+        "LD_PRELOAD='./a.so /usr/lib/evil.so' ./app",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Deny, "{cmd:?}");
+    }
 }

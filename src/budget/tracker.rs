@@ -211,11 +211,16 @@ impl Tracker {
             let path = budget_path(env.state_dir, sid);
             let b = match env.host.fs_read(&path, 1024 * 1024) {
                 Ok(bytes) => crate::json::from_slice_via_value(&bytes).unwrap_or_else(|e| {
+                    let moved = crate::host::move_aside(env.host, &path, &bytes, env.host.now_ms());
                     out.diagnostics.push(Diagnostic {
                         level: LogLevel::Warn,
-                        code: "budget.state.unreadable".into(),
+                        code: "budget.state.corrupt".into(),
                         message: format!(
-                            "{path} is not a valid budget file ({e}); starting from zero"
+                            "{path} is not a valid budget file ({e}); {}; the session's totals start from zero",
+                            match &moved {
+                                Ok(a) => format!("moved aside to {a}"),
+                                Err(m) => format!("it could not be moved aside ({m})"),
+                            }
                         ),
                     });
                     SessionBudget::default()

@@ -291,11 +291,17 @@ impl Governor {
                 Ok(bytes) => match crate::json::from_slice_via_value::<CompactionState>(&bytes) {
                     Ok(st) => Some(st),
                     Err(e) => {
+                        let moved =
+                            crate::host::move_aside(env.host, &path, &bytes, env.host.now_ms());
                         out.diagnostics.push(Diagnostic {
                             level: LogLevel::Warn,
-                            code: "compaction.state.unreadable".into(),
+                            code: "compaction.state.corrupt".into(),
                             message: format!(
-                                "{path} is not a valid state file ({e}); starting fresh"
+                                "{path} is not a valid state file ({e}); {}; the session starts fresh (its circuit breaker is reset)",
+                                match &moved {
+                                    Ok(a) => format!("moved aside to {a}"),
+                                    Err(m) => format!("it could not be moved aside ({m})"),
+                                }
                             ),
                         });
                         None

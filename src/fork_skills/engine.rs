@@ -119,11 +119,25 @@ impl Skiller {
             .host
             .fs_read(&index_path(env.state_dir), 16 * 1024 * 1024)
         {
-            Ok(b) => {
-                if let Ok(ix) = crate::json::from_slice_via_value::<IndexFile>(&b) {
-                    d.restore(ix.entries);
+            Ok(b) => match crate::json::from_slice_via_value::<IndexFile>(&b) {
+                Ok(ix) => d.restore(ix.entries),
+                Err(e) => {
+                    // G-R16: kept for inspection; every skill is scanned again as new.
+                    let path = index_path(env.state_dir);
+                    let moved = crate::host::move_aside(env.host, &path, &b, env.host.now_ms());
+                    env.host.log(
+                        crate::host::LogLevel::Warn,
+                        "skills.index.corrupt",
+                        &format!(
+                            "{path} is not a valid skills index ({e}); {}; every skill is scanned again",
+                            match &moved {
+                                Ok(a) => format!("moved aside to {a}"),
+                                Err(m) => format!("it could not be moved aside ({m})"),
+                            }
+                        ),
+                    );
                 }
-            }
+            },
             // No index yet: the first stable state is a silent baseline, not hundreds of
             // "created" notices.
             Err(_) => self.baseline = true,

@@ -223,6 +223,22 @@ pub fn random_hex(host: &dyn Host, n: usize) -> String {
     s
 }
 
+/// G-R16: keeps a state file that does not parse as `<path>.corrupt-<ms>` and removes the
+/// original, so the phase starts fresh without destroying the evidence (a silently reset
+/// breaker or budget is a lost safety state; the diagnostic says where the old one went).
+/// Returns the path it was moved to.
+pub fn move_aside(
+    host: &dyn Host,
+    path: &str,
+    bytes: &[u8],
+    now_ms: i64,
+) -> Result<String, HostError> {
+    let aside = format!("{path}.corrupt-{now_ms}");
+    host.fs_write_atomic(&aside, bytes, 0o600)?;
+    host.fs_remove(path)?;
+    Ok(aside)
+}
+
 /// Joins a directory and a relative name with exactly one `/`.
 pub fn join_path(dir: &str, name: &str) -> String {
     if dir.is_empty() {

@@ -209,6 +209,11 @@ impl Scoper {
         let Some(base) = r.roots.trusted_base(r.scope) else {
             return false;
         };
+        self.safe_below(env, out, &base, path)
+    }
+
+    /// [`Self::safe`] from an explicit base.
+    fn safe_below(&mut self, env: &Env<'_>, out: &mut Out, base: &str, path: &str) -> bool {
         let Some(rest) = path.strip_prefix(&format!("{}/", base.trim_end_matches('/'))) else {
             return false;
         };
@@ -416,7 +421,11 @@ impl Scoper {
             r.roots.project_root,
             super::paths::dir_name(agent)
         );
-        if !self.safe(env, out, r, &r.dir) {
+        // P5-R8a both ways: nothing is written through a symlinked memory directory, and
+        // nothing is read through a symlinked snapshot directory (a repository could point
+        // it at ~/.ssh and have the keys copied into memory).
+        let project_root = r.roots.project_root.clone();
+        if !self.safe(env, out, r, &r.dir) || !self.safe_below(env, out, &project_root, &snap_dir) {
             return None;
         }
         let read = super::snapshot_io::read(env.host, &snap_dir, &r.dir);

@@ -100,6 +100,24 @@ pub(super) fn exec_sandboxed(
     }
 }
 
+/// Whether this call's run has no surface OpenClaw can show an approval on (issue 17 item 8).
+///
+/// OpenClaw 2026.9.6 asks only in a `user`-triggered run with a turn-source channel or an
+/// approval-reviewer device (`resolveUnavailablePluginApprovalSurfaceReason`); the reviewer
+/// device only comes with `chat.send`, whose channel is `webchat`. The tool-hook context
+/// carries that turn-source channel as `requester.channel` (`messageChannel ??
+/// messageProvider`): a CLI run has a requester without a channel, a cron or heartbeat run
+/// without a delivery channel has no requester. Without it a `requireApproval` can only
+/// fail, so the ask is answered by us. A run with a channel may still fail in OpenClaw (a
+/// cron job delivering to a chat, a channel without approvals): it then gets OpenClaw's
+/// error, and the command does not run either way.
+pub(super) fn no_approval_surface(ctx: &Value) -> bool {
+    ctx.get("requester")
+        .and_then(|r| r.get("channel"))
+        .and_then(Value::as_str)
+        .is_none_or(|c| c.trim().is_empty())
+}
+
 /// The hooks of the repository an exec call runs in, looked up only when the command could
 /// name git at all (a necessary condition: every git command we would lift spells `git`).
 fn repo_hooks(host: &dyn Host, event: &Value, workspace: &str, home: &str) -> shell::RepoHooks {
@@ -163,6 +181,7 @@ fn before_tool_call(
             event.get("params").unwrap_or(&Value::Null),
         ),
         repo_hooks: repo_hooks(host, event, &workspace, &active.home(host)),
+        no_approver: no_approval_surface(ctx),
     };
     let state_dir = active.state_dir.clone();
     let session_key = ids.session_key.clone().unwrap_or_default();
@@ -462,6 +481,26 @@ mod tests {
             SandboxFacts::from_value(&Value::Null),
             SandboxFacts::default()
         );
+    }
+
+    #[test]
+    fn approval_surface_from_the_requester_channel() {
+        // `openclaw agent` (gateway or --local): a requester without a channel.
+        assert!(no_approval_surface(
+            &json!({"requester": {"senderIsOwner": true}})
+        ));
+        // cron / heartbeat: no requester at all; a host that passes no context.
+        assert!(no_approval_surface(&json!({"sessionKey": "agent:main:x"})));
+        assert!(no_approval_surface(&Value::Null));
+        assert!(no_approval_surface(&json!({"requester": {"channel": " "}})));
+        assert!(no_approval_surface(&json!({"requester": {"channel": 7}})));
+        // chat.send from the Control UI or an operator client, or a chat channel.
+        assert!(!no_approval_surface(
+            &json!({"requester": {"channel": "webchat", "senderId": "cli"}})
+        ));
+        assert!(!no_approval_surface(
+            &json!({"requester": {"channel": "telegram"}})
+        ));
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub struct Input {
     /// Memory directory (long-term jobs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mem_dir: Option<String>,
+    /// The directory below which no component of `mem_dir` may be a symlink (P5-R8a).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_base: Option<String>,
     /// Scope name (long-term jobs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,

@@ -70,6 +70,8 @@ pub struct Cursor {
 pub struct MemoryTarget {
     /// Memory directory.
     pub dir: String,
+    /// The directory below which no component may be a symlink (P5-R8a).
+    pub trusted_base: String,
     /// Scope name.
     pub scope: String,
     /// Scope guidance.
@@ -309,17 +311,13 @@ impl Keeper {
                 Ok(c) => c,
                 Err(e) => {
                     // P3-R25 / G-R16: move the corrupt file aside and start uninitialized.
-                    let aside = format!("{path}.corrupt-{}", env.now_ms);
-                    let moved = env
-                        .host
-                        .fs_write_atomic(&aside, &bytes, 0o600)
-                        .and_then(|_| env.host.fs_remove(&path));
+                    let moved = crate::host::move_aside(env.host, &path, &bytes, env.now_ms);
                     out.diag(
                         LogLevel::Warn,
                         "memory.cursor.corrupt",
                         format!(
                             "{path} is not a valid cursor file ({e}); {}; the session restarts uninitialized",
-                            if moved.is_ok() { format!("moved aside to {aside}") } else { "it could not be moved aside".into() }
+                            match &moved { Ok(a) => format!("moved aside to {a}"), Err(_) => "it could not be moved aside".into() }
                         ),
                     );
                     Cursor::default()
@@ -633,6 +631,7 @@ impl Keeper {
             input: Input {
                 transcript,
                 mem_dir: Some(mem.dir.clone()),
+                trusted_base: Some(mem.trusted_base.clone()),
                 scope: Some(mem.scope.clone()),
                 scope_note: Some(mem.note.clone()),
                 ..Input::default()
@@ -748,7 +747,14 @@ impl Keeper {
             }
             Kind::LongTerm => {
                 let dir = file.input.mem_dir.clone().unwrap_or_default();
-                let manifest = longterm::manifest(env.host, &dir);
+                let base = file.input.trusted_base.as_deref().unwrap_or("");
+                // P5-R8a: nothing is read through a symlinked memory directory; the write
+                // step refuses the job.
+                let manifest = if longterm::check_no_symlink(env.host, base, &dir).is_ok() {
+                    longterm::manifest(env.host, &dir)
+                } else {
+                    Vec::new()
+                };
                 let max_ops = usize::try_from(env.cfg.long_term.max_ops)
                     .unwrap_or(rules::LT_MAX_OPS)
                     .min(rules::LT_MAX_OPS);
@@ -915,7 +921,20 @@ impl Keeper {
             ),
         );
         let max = env.cfg.jobs.max_attempts.max(1);
-        if file.is_none() || failed >= max {
+        // A symlinked memory path does not heal by retrying (P5-R8a).
+        let permanent = code == "scope.path.symlink";
+        if permanent {
+            out.diag(LogLevel::Warn, "scope.path.symlink", reason.to_string());
+            out.decide(
+                env,
+                "scope.path.symlink",
+                Action::Deny,
+                file.map_or("", |f| f.session_key.as_str()),
+                format!("A memory write was refused: {reason}"),
+                json!({ "jobId": job_id }),
+            );
+        }
+        if file.is_none() || failed >= max || permanent {
             let _ = jobs::append(
                 env.host,
                 env.state_dir,
@@ -1020,8 +1039,9 @@ impl Keeper {
                     usize::try_from(env.cfg.long_term.max_ops).unwrap_or(rules::LT_MAX_OPS),
                 );
                 let dir = f.input.mem_dir.clone().unwrap_or_default();
-                let applied = longterm::apply(env.host, &dir, &f.job_id, &ops)
-                    .map_err(|e| format!("memory.lt.write_failed: {e}"))?;
+                let base = f.input.trusted_base.clone().unwrap_or_default();
+                let applied = longterm::apply(env.host, &base, &dir, &f.job_id, &ops)
+                    .map_err(|e| e.to_string())?;
                 let mut c = self.cursor(env, out, &f.session_id);
                 if let Some(r) = f.cursor_after.get("ltRef").filter(|v| !v.is_null()) {
                     if let Ok(r) = crate::json::from_value::<MessageRef>(r.clone()) {

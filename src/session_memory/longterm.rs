@@ -144,14 +144,84 @@ pub struct Applied {
     pub already: Vec<String>,
 }
 
+/// Why a write below a memory directory was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplyError {
+    /// P5-R8a: a component from the trusted base down to a file is a symlink (or a
+    /// non-directory where a directory belongs): the write could land anywhere.
+    Symlink(String),
+    /// The host failed.
+    Host(HostError),
+}
+
+impl std::fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApplyError::Symlink(p) => write!(f, "scope.path.symlink: {p} is a symlink or not a directory; the memory write was refused"),
+            ApplyError::Host(e) => write!(f, "memory.lt.write_failed: {e}"),
+        }
+    }
+}
+
+impl From<HostError> for ApplyError {
+    fn from(e: HostError) -> Self {
+        ApplyError::Host(e)
+    }
+}
+
+/// P5-R8a: every component from `base` down to `path` must be a real directory (the last
+/// one a regular file or missing); `lstat` never follows a link. A path outside `base` is
+/// checked from its own parent directory down, never trusted blindly.
+pub fn check_no_symlink(host: &dyn Host, base: &str, path: &str) -> Result<(), ApplyError> {
+    use crate::host::EntryKind;
+    let base = base.trim_end_matches('/');
+    let (start, rest) = match path.strip_prefix(&format!("{base}/")) {
+        Some(rest) if !base.is_empty() => (base.to_string(), rest),
+        _ => {
+            // No trusted base for this path (a job journaled before the base was recorded):
+            // the memory directory's own components from its agent-memory root down.
+            let cut = path
+                .find("/agent-memory/")
+                .map_or(0, |i| i + "/agent-memory".len());
+            (
+                path.get(..cut).unwrap_or("").to_string(),
+                path.get(cut..).unwrap_or("").trim_start_matches('/'),
+            )
+        }
+    };
+    let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+    let mut cur = start;
+    for (i, part) in parts.iter().enumerate() {
+        cur = format!("{cur}/{part}");
+        let last = i + 1 == parts.len();
+        match host.fs_stat(&cur) {
+            Ok(st) if st.kind == EntryKind::Symlink => return Err(ApplyError::Symlink(cur)),
+            Ok(st) if !last && st.kind != EntryKind::Dir => return Err(ApplyError::Symlink(cur)),
+            Ok(st) if last && !matches!(st.kind, EntryKind::File) => {
+                return Err(ApplyError::Symlink(cur))
+            }
+            Ok(_) => {}
+            Err(HostError::NotFound) => return Ok(()),
+            Err(e) => return Err(ApplyError::Host(e)),
+        }
+    }
+    Ok(())
+}
+
 /// P3-R12: applies validated operations; then rewrites `MEMORY.md`. Any host failure fails
-/// the attempt (it is retried; completed writes are idempotent).
+/// the attempt (it is retried; completed writes are idempotent). Every file is checked for
+/// symlinks from `trusted_base` down before it is read or written (P5-R8a).
 pub fn apply(
     host: &dyn Host,
+    trusted_base: &str,
     mem_dir: &str,
     job_id: &str,
     ops: &[Operation],
-) -> Result<Applied, HostError> {
+) -> Result<Applied, ApplyError> {
+    for op in ops {
+        check_no_symlink(host, trusted_base, &join_path(mem_dir, &op.file))?;
+    }
+    check_no_symlink(host, trusted_base, &join_path(mem_dir, ENTRYPOINT_NAME))?;
     let mut a = Applied::default();
     let mut index_updates: Vec<(String, Option<(String, String)>)> = Vec::new();
     for op in ops {
@@ -159,7 +229,7 @@ pub fn apply(
         let previous = match host.fs_read(&path, 4 * super::rules::LT_MAX_BODY_BYTES as u64) {
             Ok(b) => Some(String::from_utf8_lossy(&b).into_owned()),
             Err(HostError::NotFound) => None,
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         match op.op.as_str() {
             "delete" => {
@@ -215,7 +285,7 @@ pub fn apply(
     let old = match host.fs_read(&index_path, INDEX_MAX_BYTES) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(HostError::NotFound) => String::new(),
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let new = rewrite_index(&old, &index_updates);
     if new != old {
@@ -300,7 +370,7 @@ mod tests {
         let (ops, skipped) = validate_ops(&out).unwrap();
         assert_eq!(ops.len(), 1);
         assert_eq!(skipped.len(), 4);
-        let a = apply(&h, DIR, "lt-1", &ops).unwrap();
+        let a = apply(&h, "/m", DIR, "lt-1", &ops).unwrap();
         assert_eq!(a.written, vec!["topics/ok.md".to_string()]);
         let idx = h.file_text(&format!("{DIR}/MEMORY.md")).unwrap();
         assert_eq!(idx.lines().count(), 1);
@@ -329,13 +399,13 @@ mod tests {
             {"op":"create","file":"new.md","type":"feedback","name":"New","description":"fresh","body":"b"}
         ]}"#;
         let (ops, _) = validate_ops(out).unwrap();
-        apply(&h, DIR, "lt-7", &ops).unwrap();
+        apply(&h, "/m", DIR, "lt-7", &ops).unwrap();
         let snap: Vec<(String, Option<String>)> = h
             .paths()
             .into_iter()
             .map(|p| (p.clone(), h.file_text(&p)))
             .collect();
-        let again = apply(&h, DIR, "lt-7", &ops).unwrap();
+        let again = apply(&h, "/m", DIR, "lt-7", &ops).unwrap();
         assert_eq!(again.already, vec!["prefs.md".to_string()]);
         let snap2: Vec<(String, Option<String>)> = h
             .paths()
@@ -354,8 +424,8 @@ mod tests {
     fn append_to_a_missing_file_creates_it_with_the_marker() {
         let h = MemoryHost::new(HostDirs::default(), 0);
         let (ops, _) = validate_ops(r#"{"operations":[{"op":"append","file":"n.md","type":"user","name":"N","description":"d","body":"one"}]}"#).unwrap();
-        apply(&h, DIR, "lt-9", &ops).unwrap();
-        apply(&h, DIR, "lt-9", &ops).unwrap();
+        apply(&h, "/m", DIR, "lt-9", &ops).unwrap();
+        apply(&h, "/m", DIR, "lt-9", &ops).unwrap();
         let t = h.file_text(&format!("{DIR}/n.md")).unwrap();
         assert_eq!(t.matches("one").count(), 1, "{t}");
         assert!(t.contains("<!-- agent-ops:job=lt-9 -->"));

@@ -54,7 +54,7 @@ fn command_reason(i: usize, c: &ExecCommand, cfg: &BashSecurityConfig) -> Option
         return None;
     }
     // Wrappers are transparent: the carried command is classified on its own.
-    if is_transparent_wrapper(c) || super::wrappers::is_literal_shell_script(c) {
+    if is_transparent_wrapper(c) || super::wrappers::is_literal_shell_script(c) || c.known_script {
         return None;
     }
     let Some(name) = lookup_name(c) else {

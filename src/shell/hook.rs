@@ -43,7 +43,14 @@ pub struct HookEnv {
     pub sandboxed: bool,
     /// Hooks of the repository around the workspace, as the Host found them.
     pub repo_hooks: RepoHooks,
+    /// The run has no approval-capable surface (a CLI, cron or heartbeat run): OpenClaw would
+    /// refuse a `requireApproval` with its own generic error, so an ask is answered here with
+    /// [`NO_APPROVER_CODE`] and advice the operator can act on (issue 17 item 8).
+    pub no_approver: bool,
 }
+
+/// Reason code of an ask under `askAction: approve` in a run nobody can approve from.
+pub const NO_APPROVER_CODE: &str = "exec.ask.no_approver";
 
 /// An approval the runtime must track until `complete_job`.
 #[derive(Debug, Clone)]
@@ -418,7 +425,10 @@ fn verdict_outcome(
             };
             set_key(&mut details, "askAction", json!(action));
             match cfg.ask_action {
-                AskAction::Block => deny_as_ask(ids, env.now_ms, &ev.reason, &ev.message, details),
+                AskAction::Block => {
+                    let message = blocked_by_policy(&ev.message);
+                    deny_as_ask(ids, env.now_ms, &ev.reason, &message, details)
+                }
                 AskAction::Allow => HookOutcome {
                     ret: Value::Null,
                     decisions: vec![decision(
@@ -431,10 +441,55 @@ fn verdict_outcome(
                     )],
                     approval: None,
                 },
+                AskAction::Approve if env.no_approver => no_approver(ids, env.now_ms, ev, details),
                 AskAction::Approve => approval(cfg, env, ids, tool, command, ev, details),
             }
         }
     }
+}
+
+/// The reason of an ask without the words that ask for an approval: the check messages end
+/// with "it needs approval" (or similar), which is wrong where nobody will be asked.
+fn policy_reason(message: &str) -> String {
+    let m = message.trim();
+    for suffix in [
+        "; it needs approval.",
+        "; approve it first.",
+        "; it is not run without approval.",
+    ] {
+        if let Some(head) = m.strip_suffix(suffix) {
+            return format!("{head}.");
+        }
+    }
+    if let Some(head) = m.strip_suffix(" requires approval for this command.") {
+        return format!("{head} matches this command.");
+    }
+    m.to_string()
+}
+
+/// How an operator lets such a command run without an approval.
+const ALLOW_ADVICE: &str =
+    "To let it run, add a pattern for it to `phases.bashSecurity.rules.allow`";
+
+/// `askAction: block`: what the check found, that policy blocked it, and how to allow it.
+fn blocked_by_policy(message: &str) -> String {
+    format!(
+        "{} Blocked by policy (`askAction: \"block\"`); the command was not run. {ALLOW_ADVICE}, or set `askAction: \"approve\"` so a person can approve it.",
+        policy_reason(message)
+    )
+}
+
+/// `askAction: approve` in a run without an approval-capable surface: blocked at once with our
+/// reason (instead of OpenClaw's generic "Plugin approval unavailable"), the ask's own code kept
+/// in the details.
+fn no_approver(ids: &CallIds, now: i64, ev: &Evaluation, mut details: Value) -> HookOutcome {
+    let message = format!(
+        "{} It needs an approval, but this run has no approval-capable surface (a CLI, cron or heartbeat run, not a chat), so nobody can be asked; the command was not run. {ALLOW_ADVICE}, or set `askAction: \"block\"` to block such commands without asking.",
+        policy_reason(&ev.message)
+    );
+    set_key(&mut details, "askCode", json!(ev.reason));
+    set_key(&mut details, "approvalSurface", json!("none"));
+    deny(ids, now, NO_APPROVER_CODE, &message, details)
 }
 
 /// `askAction: block`: the call is blocked with the ask reason and message.
@@ -698,7 +753,18 @@ mod tests {
             &ev,
             json!({}),
         );
-        assert_eq!(out.ret["blockReason"], "agent-ops[exec.ask.unlisted]: m");
+        let reason = out.ret["blockReason"].as_str().unwrap();
+        assert!(
+            reason.starts_with("agent-ops[exec.ask.unlisted]: m "),
+            "{reason}"
+        );
+        assert!(reason.contains("Blocked by policy"), "{reason}");
+        assert!(reason.contains("rules.allow"), "{reason}");
+        assert_eq!(out.decisions[0].action, Action::Ask);
+        assert_eq!(
+            out.decisions[0].message,
+            reason.trim_start_matches("agent-ops[exec.ask.unlisted]: ")
+        );
         cfg.ask_action = AskAction::Allow;
         let out = verdict_outcome(
             &cfg,
@@ -711,5 +777,102 @@ mod tests {
         );
         assert_eq!(out.ret, Value::Null);
         assert_eq!(out.decisions[0].action, Action::Allow);
+    }
+
+    fn ask(message: &str) -> Evaluation {
+        Evaluation {
+            verdict: Verdict::Ask,
+            reason: "exec.ask.unlisted".into(),
+            message: message.into(),
+            findings: Vec::new(),
+            reasons: Vec::new(),
+            grantable: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn block_message_says_blocked_by_policy_not_needs_approval() {
+        let cfg = BashSecurityConfig {
+            ask_action: AskAction::Block,
+            ..BashSecurityConfig::default()
+        };
+        for (message, reason) in [
+            ("`make` is not on the read-only allowlist; it needs approval.", "`make` is not on the read-only allowlist."),
+            ("input for a process is run by whatever reads it; approve it first.", "input for a process is run by whatever reads it."),
+            ("the command could not be parsed completely (x: y); it is not run without approval.", "the command could not be parsed completely (x: y)."),
+            ("the operator rule `ask: git push` requires approval for this command.", "the operator rule `ask: git push` matches this command."),
+            ("`make` runs the project's code; set `runProject` to `allow`.", "`make` runs the project's code; set `runProject` to `allow`."),
+        ] {
+            let out = verdict_outcome(&cfg, &env(), &CallIds::default(), "exec", "make", &ask(message), json!({}));
+            let text = out.ret["blockReason"].as_str().unwrap();
+            assert_eq!(
+                text,
+                format!("agent-ops[exec.ask.unlisted]: {reason} Blocked by policy (`askAction: \"block\"`); the command was not run. To let it run, add a pattern for it to `phases.bashSecurity.rules.allow`, or set `askAction: \"approve\"` so a person can approve it.")
+            );
+            assert!(!text.contains("approval."), "{text}");
+        }
+    }
+
+    #[test]
+    fn approve_without_an_approval_surface_answers_no_approver() {
+        let cfg = BashSecurityConfig::default();
+        assert_eq!(cfg.ask_action, AskAction::Approve);
+        let headless = HookEnv {
+            no_approver: true,
+            ..env()
+        };
+        let ids = CallIds {
+            session_key: Some("agent:main:cli".into()),
+            ..CallIds::default()
+        };
+        let ev = ask("`make` is not on the read-only allowlist; it needs approval.");
+        let out = verdict_outcome(
+            &cfg,
+            &headless,
+            &ids,
+            "exec",
+            "make",
+            &ev,
+            json!({"command": "make"}),
+        );
+        assert!(out.approval.is_none(), "nothing to track: nobody is asked");
+        assert_eq!(out.ret["block"], json!(true));
+        let text = out.ret["blockReason"].as_str().unwrap();
+        assert!(text.starts_with("agent-ops[exec.ask.no_approver]: `make` is not on the read-only allowlist. It needs an approval, but this run has no approval-capable surface"), "{text}");
+        assert!(
+            text.contains("`askAction: \"block\"`") && text.contains("rules.allow"),
+            "{text}"
+        );
+        assert_eq!(out.decisions.len(), 1);
+        let d = &out.decisions[0];
+        assert_eq!(
+            (d.code.as_str(), d.action),
+            (NO_APPROVER_CODE, Action::Deny)
+        );
+        assert_eq!(d.details["askCode"], "exec.ask.unlisted");
+        assert_eq!(d.details["askAction"], "approve");
+        assert_eq!(d.details["approvalSurface"], "none");
+        assert_eq!(d.details["command"], "make");
+        // With a surface the same ask is an approval request; block and allow ignore the surface.
+        let out = verdict_outcome(&cfg, &env(), &ids, "exec", "make", &ev, json!({}));
+        assert!(out.ret.get("requireApproval").is_some());
+        let block = BashSecurityConfig {
+            ask_action: AskAction::Block,
+            ..BashSecurityConfig::default()
+        };
+        let out = verdict_outcome(&block, &headless, &ids, "exec", "make", &ev, json!({}));
+        assert_eq!(out.decisions[0].code, "exec.ask.unlisted");
+        // A deny stays a deny in a headless run.
+        let out = before_tool_call(
+            &cfg,
+            &headless,
+            &json!({"toolName": "exec", "params": {"command": "rm -rf /"}}),
+            &ids,
+            &Vec::new,
+        );
+        assert!(out.ret["blockReason"]
+            .as_str()
+            .unwrap()
+            .starts_with("agent-ops[exec.deny."));
     }
 }

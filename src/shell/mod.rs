@@ -24,6 +24,7 @@ mod programs;
 mod project;
 pub mod repo_hooks;
 mod rules;
+mod script_files;
 mod secret_names;
 pub mod semantic;
 mod tables;

@@ -113,6 +113,9 @@ pub struct ExecCommand {
     pub piped_stdout: bool,
     /// Its stdin is a heredoc or here-string.
     pub stdin_heredoc: bool,
+    /// It runs a script file whose text the same command wrote from a quoted heredoc; that
+    /// text was walked in its place (see [`super::script_files`]).
+    pub known_script: bool,
     /// Other argvs the command may have, one per combination of the possible values of
     /// tracked variables (P4-R25); deny rules check each of them.
     pub variants: Vec<Vec<Arg>>,
@@ -374,6 +377,12 @@ struct Walker<'c> {
     base: Option<Span>,
     depth: usize,
     stopped: bool,
+    /// Script files this command wrote from a quoted heredoc and has not touched since
+    /// (see [`super::script_files`]).
+    scripts: Vec<super::script_files::Written>,
+    /// The pipeline being walked starts its and-or list, or follows only no-op `cd`s joined
+    /// by `&&`: it runs whenever the list item runs.
+    chain_sure: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -400,6 +409,8 @@ pub fn analyze(script: &Script, ctx: &EvalContext, limits: WalkLimits) -> Model 
         base: None,
         depth: 0,
         stopped: false,
+        scripts: Vec::new(),
+        chain_sure: false,
     };
     let env = Env {
         context: Context::Top,
@@ -439,14 +450,25 @@ impl Walker<'_> {
             };
             let ao = &item.and_or;
             let (before, cds) = (self.cwd.clone(), self.cds);
+            self.chain_sure = true;
+            let before_dirs = self.cwd.dirs(self.ctx);
             self.pipeline(&ao.first.commands, env);
+            let mut prev_noop_cd = is_single_cd(&ao.first.commands)
+                && before_dirs.is_some()
+                && self.cwd.dirs(self.ctx) == before_dirs;
             for t in &ao.rest {
                 // `cd x || cmd`: cmd runs where the failed cd left it.
                 if self.cds != cds && t.op == AndOrOp::Or {
                     self.cwd = Cwd::Unknown;
                 }
+                self.chain_sure = self.chain_sure && prev_noop_cd && t.op == AndOrOp::And;
+                let at = self.cwd.dirs(self.ctx);
                 self.pipeline(&t.pipeline.commands, env);
+                prev_noop_cd = is_single_cd(&t.pipeline.commands)
+                    && at.is_some()
+                    && self.cwd.dirs(self.ctx) == at;
             }
+            self.chain_sure = false;
             if self.cds != cds {
                 // The cd may have failed (or its `&&` chain stopped): both stay possible.
                 self.cwd = self.cwd_union(&before);
@@ -500,8 +522,11 @@ impl Walker<'_> {
                         piped_stdin: stage.0 > 0,
                         piped_stdout: stage.0 + 1 < stage.1,
                         stdin_heredoc: false,
+                        known_script: false,
                         variants: Vec::new(),
                     });
+                    // It may have rewritten a recorded script file.
+                    self.scripts.clear();
                 }
                 let (before, cds) = (self.cwd.clone(), self.cds);
                 self.nested(|w| w.compound(&cc.kind, env, cc.span), cc.span);
@@ -842,6 +867,7 @@ impl Walker<'_> {
             piped_stdin: stage.0 > 0,
             piped_stdout: stage.0 + 1 < stage.1,
             stdin_heredoc,
+            known_script: false,
             variants,
         };
         if matches!(cmd.name(), Some("cd" | "pushd" | "popd")) {
@@ -880,7 +906,112 @@ impl Walker<'_> {
                 }
             }
         }
-        self.unwrap_and_push(cmd, s, env, 0);
+        if let Some((text, path)) = self.known_script(&cmd) {
+            self.run_known_script(cmd, &text, &path, env);
+        } else {
+            let before = self.model.commands.len();
+            self.unwrap_and_push(cmd, s, env, 0);
+            self.after_command(s, env, stage, before);
+        }
+    }
+
+    /// The path a command with one possible cwd resolves `p` to.
+    fn resolve_here(&self, p: &str) -> Option<String> {
+        let dirs = self.cwd.dirs(self.ctx)?;
+        let [d] = dirs.as_slice() else { return None };
+        let at = EvalContext {
+            cwd: d.clone(),
+            home: self.ctx.home.clone(),
+            ..EvalContext::default()
+        };
+        Some(super::paths::resolve(p, &at))
+    }
+
+    /// The recorded text of the script file `cmd` runs, with its path (top level only: in a
+    /// loop or branch the text order is not the run order).
+    fn known_script(&self, cmd: &ExecCommand) -> Option<(String, String)> {
+        if self.scripts.is_empty() || self.depth > 0 || self.branchy > 0 || cmd.background {
+            return None;
+        }
+        let (file, direct) = super::script_files::run_target(cmd)?;
+        let path = self.resolve_here(&file)?;
+        let w = self.scripts.iter().rev().find(|w| w.path == path)?;
+        if direct && !super::script_files::shell_shebang(&w.text) {
+            return None;
+        }
+        Some((w.text.clone(), path))
+    }
+
+    /// Walks a script file whose text this command wrote in place of the command that runs
+    /// it; a script that may rewrite itself while running is an unknown script instead.
+    fn run_known_script(&mut self, mut cmd: ExecCommand, text: &str, path: &str, env: Env) {
+        let span = cmd.span;
+        cmd.known_script = true;
+        self.push(cmd);
+        let start = self.model.commands.len();
+        self.script_string(text, span, Context::StringScript, env);
+        let rewrites = self
+            .model
+            .commands
+            .get(start..)
+            .unwrap_or(&[])
+            .iter()
+            .any(|c| super::script_files::may_rewrite(c, path));
+        if rewrites {
+            if let Some(c) = self.model.commands.get_mut(start.saturating_sub(1)) {
+                c.known_script = false;
+            }
+            self.model.notes.push(Note::UnknownScript(
+                span,
+                "a script file that may rewrite itself while it runs".into(),
+            ));
+        }
+        // What the script did to other files is not tracked.
+        self.scripts.clear();
+    }
+
+    /// Updates the recorded script files after a command ran: forgets what it may have
+    /// changed, and records `cat > FILE << 'EOF'` when it surely ran.
+    fn after_command(&mut self, s: &SimpleCommand, env: Env, stage: (usize, usize), at: usize) {
+        let Some(cmd) = self.model.commands.get(at) else {
+            self.scripts.clear();
+            return;
+        };
+        if self.model.commands.len() != at + 1 || !super::script_files::keeps_files(cmd) {
+            // Anything else, or a command that carried others, may have changed any file.
+            self.scripts.clear();
+            return;
+        }
+        let mut forget_all = false;
+        let mut forget = Vec::new();
+        for r in cmd.redirs.iter().filter(|r| r.op.writes() && r.is_file) {
+            match r.target.as_deref().and_then(|t| self.resolve_here(t)) {
+                Some(p) => forget.push(p),
+                None => forget_all = true,
+            }
+        }
+        if forget_all {
+            self.scripts.clear();
+            return;
+        }
+        self.scripts.retain(|w| !forget.contains(&w.path));
+        let sure = self.chain_sure
+            && self.depth == 0
+            && self.branchy == 0
+            && stage == (0, 1)
+            && !env.background
+            && !env.in_subst
+            && env.context == Context::Top;
+        if !sure {
+            return;
+        }
+        let Some((target, text)) = super::script_files::heredoc_write(cmd, s) else {
+            return;
+        };
+        if let Some(path) = self.resolve_here(&target) {
+            self.scripts
+                .push(super::script_files::Written { path, text });
+        }
     }
 
     /// Pushes a command and whatever it carries (wrappers, nested scripts).
@@ -1320,6 +1451,11 @@ impl Walker<'_> {
         }
         Some(out)
     }
+}
+
+/// Whether a pipeline is one plain `cd` command.
+fn is_single_cd(commands: &[Command]) -> bool {
+    matches!(commands, [Command::Simple(s)] if s.words.first().and_then(Word::plain_text) == Some("cd"))
 }
 
 /// `$(cat <<'D' … D)`: a literal text block (exempt from check 6).

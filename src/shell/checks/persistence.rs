@@ -177,7 +177,13 @@ pub(crate) fn path_forms(value: &str, ctx: &EvalContext) -> PathForms {
         format!("{}/{value}", base.trim_end_matches('/'))
     };
     let norm = resolve(value, ctx);
-    for p in [raw, norm] {
+    // `/proc/<pid>/root/…` is that process's view of `/…` (for most processes, this very
+    // file system), so `/proc/1/root/etc/shadow` is `/etc/shadow`.
+    let through_proc_root = proc_root_alias(&norm);
+    for p in [Some(raw), Some(norm), through_proc_root]
+        .into_iter()
+        .flatten()
+    {
         if !f.abs.contains(&p) {
             f.abs.push(p);
         }
@@ -203,6 +209,17 @@ pub(crate) fn path_forms(value: &str, ctx: &EvalContext) -> PathForms {
 }
 
 /// `p` relative to the home directory that contains it, if any.
+/// `/proc/<pid>/root/rest` as `/rest` (also `/proc/self/root`, `/proc/thread-self/root`).
+fn proc_root_alias(norm: &str) -> Option<String> {
+    let rest = norm.strip_prefix("/proc/")?;
+    let (_pid, rest) = rest.split_once('/')?;
+    let rest = rest.strip_prefix("root")?;
+    if rest.is_empty() {
+        return Some("/".to_string());
+    }
+    rest.starts_with('/').then(|| rest.to_string())
+}
+
 fn home_relative(p: &str, home: &str, os: Os) -> Option<String> {
     if !home.is_empty() && home != "/" && is_within(p, home, os) {
         return Some(p.get(home.len()..)?.trim_start_matches('/').to_string());

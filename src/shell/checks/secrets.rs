@@ -8,7 +8,7 @@ use super::decode::{pipelines, substitution_commands};
 use super::persistence::{bundle_has, first_match, path_forms, GlobList};
 use super::{CheckCx, Findings};
 use crate::shell::ast::{RedirOp, Span};
-use crate::shell::paths::{is_within, resolve};
+use crate::shell::paths::resolve;
 use crate::shell::policy::Reason;
 use crate::shell::semantic::{Arg, ExecCommand, Model};
 use crate::shell::tables;
@@ -36,10 +36,42 @@ const SECRET_PATHS: &[&str] = &[
     "~/.npmrc",
     "~/.pypirc",
     "~/.config/gh/hosts.yml",
-    // Key stores.
+    "~/.vault-token",
+    "~/.cargo/credentials",
+    "~/.cargo/credentials.toml",
+    "~/.gem/credentials",
+    "~/.terraform.d/credentials.tfrc.json",
+    "~/.config/rclone/rclone.conf",
+    "~/.s3cfg",
+    "~/.boto",
+    "~/.kaggle/kaggle.json",
+    "~/.huggingface/token",
+    "~/.cache/huggingface/token",
+    // Database client credentials.
+    "~/.pgpass",
+    "~/.pg_service.conf",
+    "~/.my.cnf",
+    "~/.mylogin.cnf",
+    "/etc/mysql/debian.cnf",
+    // Shell and REPL histories: they routinely hold tokens typed on a command line.
+    "~/.*history",
+    "~/.histfile",
+    "~/.local/share/fish/fish_history",
+    "~/.config/fish/fish_history",
+    // Key stores and password managers.
     "~/.gnupg/**",
     "~/.password-store/**",
     "~/Library/Keychains/**",
+    "/Library/Keychains/**",
+    "**/*.kdbx",
+    "**/*.kdb",
+    "~/.lpass/**",
+    "~/.local/share/lpass/**",
+    "~/.config/lpass/**",
+    "**/LastPass/**",
+    "**/1Password*/**",
+    "**/*1password*/**",
+    "**/Bitwarden*/**",
     // Agent credentials.
     "~/.openclaw/**/*credential*",
     "~/.openclaw/**/.env",
@@ -52,11 +84,27 @@ const SECRET_PATHS: &[&str] = &[
     "**/Cookies",
     "**/cookies.sqlite",
     "**/key4.db",
+    "**/key3.db",
+    "**/signons.sqlite",
     "**/logins.json",
     // Wallets.
     "**/wallet.dat",
     "~/.electrum/**",
     "~/.config/solana/id.json",
+    // The same credential files in a home the patterns above cannot see: another user's home
+    // reached through `..`, a container whose home is `/`, a mounted backup.
+    "**/.ssh/**",
+    "**/.aws/credentials",
+    "**/.git-credentials",
+    "**/.netrc",
+    "**/.pgpass",
+    "**/.my.cnf",
+    "**/.gnupg/**",
+    "**/.password-store/**",
+    "**/.kube/config",
+    "**/.docker/config.json",
+    "**/.bash_history",
+    "**/.zsh_history",
 ];
 
 static SECRET_GLOBS: GlobList = GlobList::new(SECRET_PATHS);
@@ -88,6 +136,7 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
     let dirs = DirMarks::of(cx);
     for c in &cx.model.commands {
         proc_files(c, cx.ctx, out);
+        proc_files_computed(cx.command, c, out);
         secret_paths(cx, c, dirs, out);
         keychain(c, out);
         jq_env(c, out);
@@ -130,6 +179,37 @@ const SECRET_DIRS: &[&str] = &[
     "/home",
     "/",
 ];
+
+/// Home directories whose whole content is credentials: archiving, copying or searching
+/// one reads its secret files as surely as naming them (`tar czf k.tgz ~/.aws`).
+const CREDENTIAL_DIRS: &[&str] = &[
+    ".aws",
+    ".kube",
+    ".docker",
+    ".azure",
+    ".gnupg",
+    ".ssh",
+    ".password-store",
+    ".config/gh",
+    ".config/gcloud",
+    ".electrum",
+    ".config/solana",
+    ".lpass",
+    "Library/Keychains",
+];
+
+/// The credential directory `value` names, when `c` reads whole trees.
+fn credential_dir(c: &ExecCommand, value: &str, ctx: &EvalContext) -> Option<&'static str> {
+    let name = c.base_name()?;
+    if name == "find" || !TREE_READERS.contains(&name) {
+        return None;
+    }
+    let forms = path_forms(value.trim_end_matches('/'), ctx);
+    CREDENTIAL_DIRS
+        .iter()
+        .find(|d| forms.home_rel.iter().any(|r| r == *d))
+        .copied()
+}
 
 /// Commands that read a whole directory tree given as an operand.
 const TREE_READERS: &[&str] = &[
@@ -465,7 +545,7 @@ fn secret_match(value: &str, cx: &CheckCx<'_>, dirs: DirMarks) -> Option<(String
     }
     let forms = path_forms(value, cx.ctx);
     if let Some(p) = first_match(&forms, &SECRET_GLOBS, &cx.cfg.secret_paths, cx.ctx) {
-        if !(p == "~/.ssh/**" && ssh_public(&forms.home_rel)) {
+        if !(p.ends_with("/.ssh/**") && ssh_public(&forms)) {
             return Some((p.to_string(), false));
         }
     }
@@ -475,7 +555,8 @@ fn secret_match(value: &str, cx: &CheckCx<'_>, dirs: DirMarks) -> Option<(String
         || base
             .strip_prefix(".env.")
             .is_some_and(|s| !matches!(s, "example" | "sample" | "template" | "dist" | "defaults"));
-    if env_file && !cx.ctx.workspace.is_empty() && is_within(&norm, &cx.ctx.workspace, cx.ctx.os) {
+    // Another project's `.env` holds secrets as much as this one's (ask either way).
+    if env_file {
         return Some((".env".to_string(), true));
     }
     None
@@ -509,13 +590,30 @@ const SECRET_MARKERS: &[&str] = &[
     "wallet.dat",
     ".electrum",
     "solana",
+    "vault-token",
+    ".s3cfg",
+    ".boto",
+    "kaggle",
+    "huggingface",
+    "rclone",
+    "pgpass",
+    "pg_service",
+    ".cnf",
+    "hist",
+    ".kdb",
+    "lpass",
+    "lastpass",
+    "1password",
+    "bitwarden",
+    "key3.db",
+    "signons",
 ];
 
 /// Whether `hay` contains one of the (lower-case) [`SECRET_MARKERS`], ignoring ASCII case.
 /// This runs for every argument of every command, so it is on the hot path (P4-R49).
 fn has_marker(hay: &str) -> bool {
     let h = hay.as_bytes();
-    let at = |table: &[u32; 256], i: usize| {
+    let at = |table: &[u64; 256], i: usize| {
         h.get(i)
             .and_then(|b| table.get(usize::from(*b)))
             .copied()
@@ -544,9 +642,9 @@ fn has_marker(hay: &str) -> bool {
 /// either case.
 // Evaluated at compile time: an index out of bounds would fail the build, not panic.
 #[allow(clippy::indexing_slicing)]
-const fn marker_byte_table(pos: usize) -> [u32; 256] {
-    assert!(SECRET_MARKERS.len() <= 32, "marker bits are a u32");
-    let mut t = [0u32; 256];
+const fn marker_byte_table(pos: usize) -> [u64; 256] {
+    assert!(SECRET_MARKERS.len() <= 64, "marker bits are a u64");
+    let mut t = [0u64; 256];
     let mut k = 0;
     while k < SECRET_MARKERS.len() {
         let b = SECRET_MARKERS[k].as_bytes()[pos];
@@ -558,9 +656,9 @@ const fn marker_byte_table(pos: usize) -> [u32; 256] {
 }
 
 /// [`marker_byte_table`] of the first byte.
-static MARKER_BYTE_0: [u32; 256] = marker_byte_table(0);
+static MARKER_BYTE_0: [u64; 256] = marker_byte_table(0);
 /// [`marker_byte_table`] of the second byte (every marker has at least two).
-static MARKER_BYTE_1: [u32; 256] = marker_byte_table(1);
+static MARKER_BYTE_1: [u64; 256] = marker_byte_table(1);
 
 /// Whether the working and home directories already contain a marker (computed once per
 /// command instead of once per argument).
@@ -597,18 +695,23 @@ fn may_be_secret(value: &str, cx: &CheckCx<'_>, dirs: DirMarks) -> bool {
     base_marked || has_marker(value)
 }
 
-/// `~/.ssh` entries that are not secret: public keys, `known_hosts*`, `config`,
-/// `authorized_keys*`.
-fn ssh_public(home_rel: &[String]) -> bool {
-    home_rel.iter().any(|r| {
-        r.strip_prefix(".ssh/").is_some_and(|rest| {
-            !rest.contains('/')
-                && (rest.ends_with(".pub")
-                    || rest.starts_with("known_hosts")
-                    || rest == "config"
-                    || rest.starts_with("authorized_keys"))
-        })
-    })
+/// `.ssh` entries that are not secret: public keys, `known_hosts*`, `config`,
+/// `authorized_keys*` (in a home directory or any other `.ssh` directory).
+fn ssh_public(forms: &crate::shell::checks::persistence::PathForms) -> bool {
+    let public = |rest: &str| {
+        !rest.contains('/')
+            && (rest.ends_with(".pub")
+                || rest.starts_with("known_hosts")
+                || rest == "config"
+                || rest.starts_with("authorized_keys"))
+    };
+    // Every form must name a public file: through a symlink, `.ssh/x/../id_rsa.pub` is not the
+    // public key its normalised form names.
+    let abs_public = forms.abs.iter().all(|a| {
+        a.rsplit_once("/.ssh/")
+            .is_some_and(|(_, rest)| public(rest))
+    });
+    !forms.abs.is_empty() && abs_public
 }
 
 /// Whether `c` emits (prints, copies, archives, encodes, uploads) the file named by the
@@ -678,6 +781,11 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
             };
             if best.as_ref().is_none_or(|(s, _)| sev > *s) {
                 best = Some((sev, pattern));
+            }
+        }
+        if best.is_none() {
+            if let Some(d) = credential_dir(c, v, cx.ctx) {
+                best = Some((Severity::Deny, format!("~/{d}")));
             }
         }
         if let Some((sev, pattern)) = best {
@@ -769,6 +877,48 @@ fn proc_files(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
                 format!("`{v}` exposes a process's environment or memory, where secrets live."),
             );
         }
+    }
+}
+
+/// A path whose directory is computed at run time but whose last segment is `environ` or
+/// `mem` (`cat /proc/$PID/environ`, `for p in /proc/[0-9]*; do cat $p/environ; done`): the
+/// spec denies these files anywhere, and a value the walk cannot see must not hide them.
+/// Deny when `/proc` appears in the command (the path is built from it), ask otherwise.
+fn proc_files_computed(command: &str, c: &ExecCommand, out: &mut Findings) {
+    if names_only(c) {
+        return;
+    }
+    let words = c
+        .args()
+        .iter()
+        .filter(|a| a.value.is_none())
+        .map(|a| a.span)
+        .chain(
+            c.redirs
+                .iter()
+                .filter(|r| r.target.is_none())
+                .map(|r| r.span),
+        );
+    for span in words {
+        let raw = command
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+            .trim_end_matches(['\'', '"', '}', ')', ' ', '\t']);
+        let last = raw.rsplit(['/', '\'', '"', ' ']).next().unwrap_or("");
+        if !matches!(last, "environ" | "mem") || !raw.contains(['/', '$', '`']) {
+            continue;
+        }
+        let sev = if command.contains("/proc") {
+            Severity::Deny
+        } else {
+            Severity::Ask
+        };
+        out.add(
+            ID,
+            sev,
+            sp(span),
+            format!("`{raw}` is computed at run time and may be a process's environment or memory (`/proc/*/environ`, `/proc/*/mem`), where secrets live."),
+        );
     }
 }
 
@@ -1028,12 +1178,14 @@ mod tests {
 
     #[test]
     fn public_and_ordinary_files_are_not_secret() {
+        // A `.env` outside the workspace (here /tmp) is asked since issue 16's external
+        // suites found other projects' `.env` files read without a finding.
+        assert_eq!(sev23("cat /tmp/.env"), Some(Severity::Ask));
         for c in [
             "cat ~/.ssh/id_ed25519.pub",
             "cat ~/.ssh/known_hosts",
             "cat ~/.ssh/config",
             "cat .env.example",
-            "cat /tmp/.env",
             "env FOO=1 ls",
             "export FOO=1",
             "declare -x FOO",

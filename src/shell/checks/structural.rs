@@ -38,7 +38,30 @@ const CODE_LOADING_VARS: &[&str] = &[
     "SUDO_ASKPASS",
     "GIT_CONFIG_COUNT",
     "GIT_CONFIG_PARAMETERS",
+    // glibc's iconv loads the shared objects named by the gconv-modules file found here.
+    "GCONV_PATH",
 ];
+
+/// Variables that preload shared objects into the next program.
+const PRELOAD_VARS: &[&str] = &["LD_PRELOAD", "LD_AUDIT", "DYLD_INSERT_LIBRARIES"];
+
+/// Whether every library a preload value names is a literal path inside the workspace.
+fn preload_in_workspace(value: &str, ctx: &EvalContext) -> bool {
+    if ctx.workspace.is_empty() {
+        return false;
+    }
+    let mut libs = value.split([':', ' ']).filter(|p| !p.is_empty()).peekable();
+    libs.peek().is_some()
+        && libs.all(|p| {
+            p.contains('/')
+                && !p.contains(['$', '`', '*', '?', '[', '~'])
+                && crate::shell::paths::is_within(
+                    &crate::shell::paths::resolve(p, ctx),
+                    &ctx.workspace,
+                    ctx.os,
+                )
+        })
+}
 
 /// Variables that change where programs or libraries come from (check 22, ask).
 const PATH_VARS: &[&str] = &[
@@ -52,6 +75,38 @@ const PATH_VARS: &[&str] = &[
     "GIT_EXEC_PATH",
     "GIT_CONFIG_GLOBAL",
     "GIT_CONFIG_SYSTEM",
+];
+
+/// Variables that point a program at a configuration or module directory of the command's
+/// choosing; such a file can name commands to run (`rg --pre=CMD` from
+/// `RIPGREP_CONFIG_PATH`, git's `core.fsmonitor` from `$HOME/.gitconfig` or
+/// `$XDG_CONFIG_HOME/git/config`, hooks from `GIT_TEMPLATE_DIR`, modules from `PERL5LIB`),
+/// check 22, ask.
+const CONFIG_VARS: &[&str] = &[
+    "RIPGREP_CONFIG_PATH",
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_CONFIG_DIRS",
+    "ZDOTDIR",
+    "INPUTRC",
+    "GIT_TEMPLATE_DIR",
+    "GIT_CONFIG",
+    "PERL5LIB",
+    "PERLLIB",
+    "RUBYLIB",
+    "PYTHONHOME",
+    "PYTHONUSERBASE",
+    "GEM_PATH",
+    "GEM_HOME",
+    "CLASSPATH",
+    "JAVA_TOOL_OPTIONS",
+    "_JAVA_OPTIONS",
+    "JDK_JAVA_OPTIONS",
+    "LESSKEY",
+    "WGETRC",
+    "CURL_HOME",
+    "NPM_CONFIG_USERCONFIG",
+    "PIP_CONFIG_FILE",
 ];
 
 /// Pager and editor variables: only a plain word from a short list is harmless.
@@ -436,6 +491,17 @@ fn assignment(
         command_var(name, v, span, env, out);
         return;
     }
+    if PRELOAD_VARS.contains(&name) && value.is_some_and(|v| preload_in_workspace(v, env.0)) {
+        // A library the project built, preloaded into its own program, is the project's
+        // code running (issue 16 item 8): ask, not the deny of loading code from elsewhere.
+        out.add(
+            22,
+            Severity::Ask,
+            span,
+            format!("setting `{name}` loads a library from the workspace into the next program; it runs the project's code."),
+        );
+        return;
+    }
     if CODE_LOADING_VARS.contains(&name)
         || name.starts_with("BASH_FUNC_")
         || name.starts_with("GIT_CONFIG_KEY_")
@@ -504,6 +570,13 @@ fn assignment(
             Severity::Ask,
             span,
             format!("setting `{name}` changes which programs or libraries run."),
+        );
+    } else if CONFIG_VARS.contains(&name) {
+        out.add(
+            22,
+            Severity::Ask,
+            span,
+            format!("setting `{name}` makes programs read configuration or modules from a place the command chooses; such files can name commands to run."),
         );
     }
 }

@@ -74,6 +74,18 @@ fn quoted_ranges(s: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(&c) = b.get(i) {
+        // An unquoted `#` that starts a word starts a comment: a quote inside it
+        // (`# we're done`) opens nothing.
+        let word_start = i == 0
+            || b.get(i - 1).is_some_and(|p| {
+                matches!(p, b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')')
+            });
+        if c == b'#' && word_start {
+            while b.get(i).is_some_and(|&d| d != b'\n') {
+                i += 1;
+            }
+            continue;
+        }
         match c {
             b'\\' => i += 2,
             b'\'' => {
@@ -291,5 +303,8 @@ mod tests {
     fn quoted_ranges_follow_shell_quoting() {
         assert_eq!(quoted_ranges("a 'b' \"c\\\"d\" e"), vec![(2, 4), (6, 11)]);
         assert_eq!(quoted_ranges("\\'x"), vec![]);
+        // A quote in a comment opens nothing; a `#` inside a word is not a comment.
+        assert_eq!(quoted_ranges("ls # we're\necho 'a'"), vec![(16, 18)]);
+        assert_eq!(quoted_ranges("echo a#'b'"), vec![(7, 9)]);
     }
 }
