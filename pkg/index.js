@@ -234,6 +234,7 @@ function hostInfo(api) {
     hostCompactionEnabled: (defaults.compaction || {}).enabled !== false,
     compactionTimeoutSeconds: Number.isInteger((defaults.compaction || {}).timeoutSeconds) ? defaults.compaction.timeoutSeconds : undefined,
     tmpDir: os.tmpdir(),
+    pid: process.pid,
     // OpenClaw's sandbox and exec-host settings as they are; the core reads them (SandboxFacts).
     sandbox: { agents: cfg.agents ?? null, tools: cfg.tools ?? null, skills: cfg.skills ?? null },
   };
@@ -273,6 +274,9 @@ function init(rt, api) {
   else core(rt);
   return rt.initResult;
 }
+
+/** The core's `agent-ops config applied: on [...] off [...]` line, unprefixed (issue 17). */
+const applied = (rt, line) => line && (rt.logger && rt.logger.info ? rt.logger.info(line) : console.log(line));
 
 // ---------------------------------------------------------------------------------------
 // Hooks: one handler per phase and hook, as the core lists them (OC-R10).
@@ -432,6 +436,7 @@ function complete(rt, jobId, outcome) {
 
 /** The service: ticks the core (retries, replay) and drains at stop. */
 function makeService(rt, spec) {
+  const n = (rt.services = (rt.services || 0) + 1);
   const tick = () => {
     try {
       const resp = JSON.parse(core(rt).tick(Date.now()));
@@ -441,21 +446,33 @@ function makeService(rt, spec) {
     } catch (e) {
       poison(rt, e);
     }
+    // OpenClaw's current config of this plugin: the core applies a change OpenClaw's replacement
+    // did not (issue 17); trap recovery then starts from it, and the next register() re-inits.
+    let config;
+    try { config = rt.api.runtime.config.current().plugins.entries[PLUGIN_ID].config ?? null; } catch { return; }
+    const a = (handle({ handler: "config_check", failure: { mode: "open" } }, { config }, null) || {}).applied;
+    if (a) { rt.configJson = a.config; rt.initKey = null; applied(rt, a.line); }
   };
   return {
     id: spec.id,
     start() {
-      rt.jobCtx = new AsyncResource("agent-ops.jobs");
+      // Jobs run in the context of the first start (the gateway's): a replacement's start runs
+      // inside its reload operation, whose plugin inventory retires when it ends (issue 17).
+      rt.jobCtx ??= new AsyncResource("agent-ops.jobs");
       if (rt.timer) clearInterval(rt.timer);
-      rt.timer = setInterval(tick, spec.tickMs);
+      rt.timer = setInterval(() => rt.jobCtx.runInAsyncScope(tick), spec.tickMs);
+      rt.timerOf = n;
       if (rt.timer.unref) rt.timer.unref();
+      if (spec.startHandler) handle({ handler: spec.startHandler, failure: { mode: "open" } }, { service: n }, null);
       tick();
     },
     stop() {
-      if (rt.timer) clearInterval(rt.timer);
-      rt.timer = null;
-      rt.jobCtx = null;
-      return handle({ handler: spec.stopHandler, failure: { mode: "open" } }, {}, null);
+      // A replaced instance stopping after its successor started leaves the successor's timer.
+      if (rt.timerOf === n) {
+        clearInterval(rt.timer);
+        rt.timer = null;
+      }
+      return handle({ handler: spec.stopHandler, failure: { mode: "open" } }, { service: n }, null);
     },
   };
 }
@@ -647,6 +664,8 @@ export default {
       const text = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ");
       throw new Error(`agent-ops: invalid config at plugins.entries.agent-ops.config: ${text || "unknown error"}`);
     }
+    // Every live (re)registration: gateway start, config hot reload, `plugins reload`.
+    if ((api.registrationMode ?? "full") === "full") applied(rt, result.applied);
     for (const d of result.diagnostics || []) {
       const onceKey = `${d.code}:${d.message}`;
       if (rt.once.has(onceKey)) continue;

@@ -87,11 +87,20 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
     let mut rt = Runtime::new();
     let info_json = serde_json::to_string(&info).unwrap_or_default();
     let res = rt.init(&host, &plugin_cfg.to_string(), &info_json);
+    let read_cfg = match entry.get("config") {
+        Some(Value::Null) | None => serde_json::json!({}),
+        Some(v) => v.clone(),
+    };
+    let gateway = gateway_status(&res.state_dir, &read_cfg);
     if json {
+        let mut v = serde_json::to_value(&res).unwrap_or_default();
+        if let Some(m) = v.as_object_mut() {
+            m.insert("gateway".into(), gateway.json);
+        }
         let _ = writeln!(
             stdout,
             "{}",
-            serde_json::to_string_pretty(&res).unwrap_or_default()
+            serde_json::to_string_pretty(&v).unwrap_or_default()
         );
         return if res.ok { 0 } else { EXIT_USAGE };
     }
@@ -127,7 +136,88 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
     {
         let _ = writeln!(stdout, "{} {}: {}", d.level.as_str(), d.code, d.message);
     }
+    for l in &gateway.lines {
+        let _ = writeln!(stdout, "{l}");
+    }
     0
+}
+
+/// What the gateway status file says, against the config this doctor read.
+struct GatewayReport {
+    json: Value,
+    lines: Vec<String>,
+}
+
+/// Reads `<stateDir>/gateway-status.json` (written by the gateway's service, issue 17): the
+/// phases the running gateway enforces, whether that is the config read here, and what a
+/// refused plugin replacement left unapplied.
+fn gateway_status(state_dir: &str, read_cfg: &Value) -> GatewayReport {
+    let path = crate::runtime::status_path(state_dir);
+    let Some(st) = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+    else {
+        return GatewayReport {
+            json: Value::Null,
+            lines: vec![format!(
+                "gateway: no status at {path} (no gateway with this agent-ops version has run with this state dir)"
+            )],
+        };
+    };
+    let list = |k: &str| {
+        st.get(k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    let pid = st.get("pid").and_then(Value::as_u64);
+    let running = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+    let same = st
+        .get("config")
+        .is_some_and(|c| crate::runtime::same_config(c, read_cfg));
+    let mut lines = vec![format!(
+        "gateway: {} enforces on [{}] off [{}] ({path})",
+        match (pid, running) {
+            (Some(p), true) => format!("pid {p} (running)"),
+            (Some(p), false) => format!("pid {p} (not running; last known state)"),
+            (None, _) => "an unknown process".to_string(),
+        },
+        list("on"),
+        list("off")
+    )];
+    if same {
+        lines.push("gateway: that is the config read above".into());
+    } else {
+        let pending = st.get("pending").filter(|p| !p.is_null());
+        lines.push(format!(
+            "warn gateway.config_not_applied: the gateway enforces a different plugins.entries.agent-ops.config than the file read above{}",
+            if pending.is_some() {
+                "; the plugin has seen the change but could not apply it (see the gateway log)"
+            } else if running {
+                "; a replacement or in-place apply may still be under way (up to 10 s after an edit)"
+            } else {
+                ""
+            }
+        ));
+    }
+    let missing = list("missing");
+    if !missing.is_empty() {
+        lines.push(format!(
+            "error gateway.reload_needed: handlers the applied config needs were never registered by the running plugin instance ({missing}); run `openclaw plugins reload agent-ops` or restart the gateway"
+        ));
+    }
+    let mut json = st.clone();
+    if let Some(m) = json.as_object_mut() {
+        m.insert("running".into(), Value::Bool(running));
+        m.insert("matchesConfig".into(), Value::Bool(same));
+        m.insert("path".into(), Value::String(path));
+    }
+    GatewayReport { json, lines }
 }
 
 fn usage(stderr: &mut dyn Write, m: &str) -> i32 {

@@ -6,6 +6,7 @@
 
 mod types;
 
+pub use reload::{applied_line, same_config, status_path, DRIFT_GRACE_MS};
 pub use types::{
     AgentSandboxFacts, CommandSpec, CoreError, Diagnostic, EngineSpec, FailureMode, FailurePolicy,
     HookResponse, HostInfo, InitResult, Job, JobKind, ModelCost, ModelInfo, PhaseReport,
@@ -16,6 +17,7 @@ mod budget_glue;
 mod compaction_glue;
 mod coord_glue;
 mod memory_glue;
+mod reload;
 mod session_glue;
 mod shell_glue;
 mod skills_glue;
@@ -72,6 +74,20 @@ struct Active {
     skiller: crate::fork_skills::engine::Skiller,
     /// Config-write jobs awaiting `complete_job` (phase 7 disables denied skills).
     config_jobs: SortedMap<String, (String, String)>,
+    /// The applied plugin config as JSON (compared with OpenClaw's current one, issue 17).
+    config_value: Value,
+    /// The host info of the last init, for an in-place re-init.
+    info_json: String,
+    /// Every phase with its state, as the last init reported it.
+    phases: Vec<PhaseReport>,
+    /// What the binding layer registered for this plugin instance (handler names).
+    registered: SortedSet<String>,
+    /// Handlers the applied config needs that the instance never registered.
+    missing: SortedSet<String>,
+    /// A config change OpenClaw has not applied by replacing the instance.
+    drift: Option<reload::Drift>,
+    /// The plugin config in OpenClaw's config file at this init.
+    file_baseline: Option<Value>,
 }
 
 /// Common ids of an OpenClaw hook call.
@@ -360,6 +376,21 @@ impl Runtime {
                 ),
             });
         }
+        // Every process that may run a config check ticks: the service runs for any config.
+        if result.service.is_none() {
+            result.service = Some(ServiceSpec {
+                id: "agent-ops".into(),
+                tick_ms: session_glue::TICK_MS,
+                start_handler: "service_start".into(),
+                stop_handler: "sessionMemory:service_stop".into(),
+            });
+        }
+        result.applied = reload::applied_line(&result.phases);
+        let config_value = crate::json::from_str::<Value>(config_json)
+            .ok()
+            .filter(|v| !v.is_null())
+            .unwrap_or_else(|| serde_json::json!({}));
+        let file_baseline = reload::file_config(&info, host);
         // A re-init (OpenClaw loads the plugin more than once) keeps phase 3's in-flight jobs.
         let (repaired, keeper, coordinator, skiller) = self
             .active
@@ -381,6 +412,13 @@ impl Runtime {
             coordinator,
             skiller,
             config_jobs: SortedMap::new(),
+            config_value,
+            info_json: host_info_json.to_string(),
+            phases: result.phases.clone(),
+            registered: reload::handler_set(&result),
+            missing: SortedSet::new(),
+            drift: None,
+            file_baseline,
         });
         result
     }
@@ -394,13 +432,21 @@ impl Runtime {
         event: &Value,
         ctx: &Value,
     ) -> Result<HookResponse, CoreError> {
-        let active = self.active.as_mut().ok_or_else(not_initialised)?;
+        if self.active.is_none() {
+            return Err(not_initialised());
+        }
         if !event.is_object() {
             return Err(CoreError::invalid_input(
                 "/event",
                 "the event must be a JSON object",
             ));
         }
+        match hook {
+            "config_check" => return self.config_check(host, event),
+            "service_start" => return Ok(self.service_start(host, event)),
+            _ => {}
+        }
+        let active = self.active.as_mut().ok_or_else(not_initialised)?;
         let ctx = if ctx.is_null() { &Value::Null } else { ctx };
         if !ctx.is_null() && !ctx.is_object() {
             return Err(CoreError::invalid_input(
@@ -444,6 +490,27 @@ impl Runtime {
             }
         }
         Ok(resp)
+    }
+
+    /// The plugin's service started: this process is the gateway, and this instance is the one
+    /// that serves now (a replacement's service starts after its predecessor's stopped).
+    /// Records the status file and resumes phase 3 (issue 17).
+    fn service_start(&mut self, host: &dyn Host, event: &Value) -> HookResponse {
+        let mut resp = HookResponse::default();
+        if let Some(active) = self.active.as_mut() {
+            if active.config.phases.session_memory.enabled() {
+                session_glue::dispatch(
+                    active,
+                    host,
+                    "service_start",
+                    event,
+                    &Value::Null,
+                    &mut resp,
+                );
+            }
+        }
+        self.write_status(host, &mut resp);
+        resp
     }
 
     /// Feeds back the outcome of a job the core requested.

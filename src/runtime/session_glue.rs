@@ -53,6 +53,7 @@ pub(super) fn init(info: &HostInfo, result: &mut InitResult) {
     result.service = Some(ServiceSpec {
         id: "agent-ops".into(),
         tick_ms: TICK_MS,
+        start_handler: "service_start".into(),
         stop_handler: "sessionMemory:service_stop".into(),
     });
 }
@@ -164,7 +165,14 @@ pub(super) fn dispatch(
         "after_compaction" => run(active, host, resp, |k, e| k.after_compaction(e, ctx)),
         "before_prompt_build" => run(active, host, resp, |k, e| k.before_prompt_build(e, ctx)),
         "session_end" => run(active, host, resp, |k, e| k.session_end(e, event, ctx)),
-        "gateway_stop" | "service_stop" => run(active, host, resp, |k, e| k.drain(e, name)),
+        "gateway_stop" | "service_stop" => {
+            let generation = event.get("service").and_then(Value::as_u64);
+            run(active, host, resp, |k, e| k.drain_from(e, name, generation));
+        }
+        "service_start" => {
+            let generation = event.get("service").and_then(Value::as_u64);
+            run(active, host, resp, |k, e| k.service_start(e, generation));
+        }
         "gateway_start" => run(active, host, resp, |k, e| k.tick(e)),
         _ => {}
     }

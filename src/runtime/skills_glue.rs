@@ -71,6 +71,7 @@ pub(super) fn init(info: &HostInfo, result: &mut InitResult) {
         result.service = Some(ServiceSpec {
             id: "agent-ops".into(),
             tick_ms: super::session_glue::TICK_MS,
+            start_handler: "service_start".into(),
             stop_handler: "sessionMemory:service_stop".into(),
         });
     }

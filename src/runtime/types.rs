@@ -35,6 +35,9 @@ pub struct HostInfo {
     pub compaction_timeout_seconds: Option<u64>,
     /// The system temp directory (`os.tmpdir()`): writes there count as workspace writes.
     pub tmp_dir: Option<String>,
+    /// Process id of the gateway (or CLI) process, recorded in the gateway status file so
+    /// `agent-ops doctor` can tell a running gateway from a stale file.
+    pub pid: Option<u32>,
     /// OpenClaw's `agents` and `tools` config sections as the binding layer found them
     /// (`{agents, tools}`); [`SandboxFacts::from_value`] reads what decides the sandbox.
     pub sandbox: Value,
@@ -305,6 +308,10 @@ pub struct InitResult {
     /// Background service to register (`api.registerService`): ticks and the stop drain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceSpec>,
+    /// `agent-ops config applied: on [...] off [...]`: the line the binding layer logs at every
+    /// (re)init (issue 17), empty when the config is refused.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub applied: String,
 }
 
 /// An agent tool the binding layer registers. `execute` dispatches `handler` with event
@@ -325,8 +332,9 @@ pub struct ToolSpec {
     pub handler: String,
 }
 
-/// The service the binding layer registers: `start` begins calling `tick` every `tickMs`,
-/// `stop` dispatches `stopHandler` (its answer may carry a drain job to await).
+/// The service the binding layer registers: `start` dispatches `startHandler` and begins
+/// calling `tick` every `tickMs`, `stop` dispatches `stopHandler` (its answer may carry a drain
+/// job to await).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceSpec {
@@ -334,7 +342,11 @@ pub struct ServiceSpec {
     pub id: String,
     /// Tick period in ms.
     pub tick_ms: u64,
-    /// Handler dispatched at `stop`.
+    /// Handler dispatched at `start` with `{service: n}`, `n` numbering the service instances
+    /// of the process (before the first tick).
+    #[serde(default)]
+    pub start_handler: String,
+    /// Handler dispatched at `stop` with the same `{service: n}`.
     pub stop_handler: String,
 }
 

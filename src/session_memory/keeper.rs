@@ -189,6 +189,9 @@ pub struct Keeper {
     replayed: bool,
     shutting_down: bool,
     service_running: bool,
+    /// The service instance that ticks this process now (issue 17): a plugin replacement
+    /// starts a new one; a stop from an older instance must not shut the new one down.
+    service_gen: Option<u64>,
     session_end_deadline: Option<i64>,
     stop_deadline: Option<i64>,
     last_sweep: i64,
@@ -286,6 +289,11 @@ impl Keeper {
     /// Whether the gateway's service ticks this process (drain sizing, P3-R16).
     pub fn service_running(&self) -> bool {
         self.service_running
+    }
+
+    /// Whether a drain point began a shutdown: new requests are journaled, not started.
+    pub fn shutting_down(&self) -> bool {
+        self.shutting_down
     }
 
     /// Jobs started by this process that have not completed.
@@ -1241,6 +1249,55 @@ impl Keeper {
             }
         }
         out
+    }
+
+    /// The plugin's service started (gateway start, or the replacement instance after a config
+    /// hot reload, `plugins reload` or `plugins install --force`). The keeper outlives plugin
+    /// instances in the process-wide core, so a stop of the previous instance left it shutting
+    /// down: the new service resumes phase 3 (issue 17) and replays what the journal holds
+    /// unfinished, i.e. the requests journaled but not started while it was shutting down.
+    pub fn service_start(&mut self, env: &Env<'_>, generation: Option<u64>) -> Out {
+        let mut out = Out::default();
+        let resumed = self.shutting_down;
+        self.service_gen = generation.or(self.service_gen);
+        self.shutting_down = false;
+        self.stop_deadline = None;
+        self.session_end_deadline = None;
+        if resumed {
+            // Journaled-only jobs are not in `waiting`: only a replay finds them.
+            self.replayed = false;
+            out.diag(
+                LogLevel::Info,
+                "memory.resumed",
+                format!(
+                    "phase 3 resumed after a service stop (plugin replacement); {} job(s) still in flight from the previous instance",
+                    self.running.len()
+                ),
+            );
+        }
+        merge_out(&mut out, self.tick(env));
+        out
+    }
+
+    /// A drain point (P3-R16): `gateway_stop` / `service_stop` wait up to 4.5 s; shutdown
+    /// `session_end`s share one 1.5 s deadline; `dispose` does not wait. A `service_stop` of a
+    /// service instance other than the one that started last is a replaced instance stopping
+    /// after its successor started: phase 3 keeps running.
+    pub fn drain_from(&mut self, env: &Env<'_>, point: &str, generation: Option<u64>) -> Out {
+        if point == "service_stop" {
+            if let (Some(g), Some(cur)) = (generation, self.service_gen) {
+                if g != cur {
+                    let mut out = Out::default();
+                    out.diag(
+                        LogLevel::Info,
+                        "memory.stop.stale_instance",
+                        format!("service instance {g} stopped after instance {cur} started; phase 3 keeps running"),
+                    );
+                    return out;
+                }
+            }
+        }
+        self.drain(env, point)
     }
 
     /// A drain point (P3-R16): `gateway_stop` / `service_stop` wait up to 4.5 s; shutdown
