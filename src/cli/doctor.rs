@@ -127,7 +127,13 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
     {
         let _ = writeln!(stdout, "{} {}: {}", d.level.as_str(), d.code, d.message);
     }
-    0
+    // The gateway runs with defaults for these keys, but what the operator wrote is not what
+    // runs: a failing status so scripts notice.
+    if res.config_errors.is_empty() {
+        0
+    } else {
+        EXIT_USAGE
+    }
 }
 
 fn usage(stderr: &mut dyn Write, m: &str) -> i32 {
