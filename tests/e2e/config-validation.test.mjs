@@ -43,7 +43,11 @@ const CASES = [
 
 async function doctorFixKeepsOurEntry(s) {
   const before = s.readConfig().plugins.entries[PLUGIN_ID];
-  const d = await s.runCli(["doctor", "--fix", "--non-interactive"], { label: "doctor --fix" });
+  // Doctor's state migrations run in a throwaway state dir: on a loaded machine one can miss its
+  // 5 s lease and mark the state "maintenance required", which then stops the gateway (exit 78)
+  // for reasons unrelated to the config this test is about.
+  const stateDir = fs.mkdtempSync(path.join(s.dir, "doctor-state-"));
+  const d = await s.runCli(["doctor", "--fix", "--non-interactive"], { label: "doctor --fix", env: { OPENCLAW_STATE_DIR: stateDir } });
   const after = s.readConfig().plugins.entries[PLUGIN_ID];
   assert.deepEqual(after.config, before.config, `doctor --fix (exit ${d.code}) changed our config`);
   assert.notEqual(after.enabled, false, `doctor --fix disabled the plugin: ${d.stdout.slice(-2000)}`);
