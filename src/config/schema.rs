@@ -82,6 +82,8 @@ fn shape_property(p: &mut Value) {
             if let Some(items) = typed.get_mut("items") {
                 shape_property(items);
             }
+            // Like an object default: the UI would write the whole default list on the first
+            // edit, freezing today's default into the operator's config.
             typed.as_object_mut().map(|m| m.remove("default"));
         }
         _ => {}
