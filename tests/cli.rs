@@ -221,6 +221,32 @@ fn doctor_lists_every_phase() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Issue 17 item 3: doctor shows each config error with its key path and what runs instead,
+/// and exits 2 while errors remain.
+#[test]
+fn doctor_shows_config_errors_and_fails() {
+    let dir = std::env::temp_dir().join(format!("agent-ops-doctor-err-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("openclaw.json");
+    std::fs::write(
+        &cfg,
+        r#"{"plugins":{"entries":{"agent-ops":{"config":{"phases":{"bashSecurty":false}}}}}}"#,
+    )
+    .unwrap();
+    let o = run(&["doctor", "--openclaw-config", cfg.to_str().unwrap()], b"");
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("error core.config.invalid: plugins.entries.agent-ops.config.phases.bashSecurty: unknown key `bashSecurty`; did you mean `bashSecurity`?"), "{}", o.stdout);
+    // The misspelt attempt to switch phase 4 off leaves it on.
+    assert!(
+        o.stdout
+            .lines()
+            .any(|l| l.starts_with("phase 4 bashSecurity") && l.ends_with(": enabled")),
+        "{}",
+        o.stdout
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn manifest_command_prints_the_generated_manifest() {
     let o = run(&["manifest"], b"");

@@ -1,6 +1,7 @@
 //! The committed `pkg/openclaw.plugin.json` is exactly what the Rust config type generates.
 
-use agent_ops::config::{parse_config, plugin_manifest, PHASE_KEYS};
+use agent_ops::config::{parse_config, parse_config_lenient, plugin_manifest, Config, PHASE_KEYS};
+use serde_json::json;
 
 #[test]
 fn committed_manifest_matches_the_rust_config_type() {
@@ -20,7 +21,8 @@ fn manifest_has_the_fields_openclaw_needs() {
     assert_eq!(m["id"], "agent-ops");
     assert_eq!(m["activation"]["onStartup"], true);
     assert_eq!(m["skills"], serde_json::json!(["skills"]));
-    assert_eq!(m["configSchema"]["additionalProperties"], false);
+    // Unknown keys reach the core, which names them (issue 17 item 3).
+    assert!(m["configSchema"].get("additionalProperties").is_none());
     for k in PHASE_KEYS {
         assert!(
             m["uiHints"][format!("phases.{k}")]["label"].is_string(),
@@ -85,6 +87,85 @@ fn bad_configs_name_the_key_path() {
             "{json}: {errs:?}"
         );
     }
+}
+
+/// Issue 17 item 3: the three typo kinds an operator makes (a misspelt phase key, a string
+/// where an integer belongs, an enum value that does not exist) each yield an error naming the
+/// key path (and the closest key), and a config that keeps phase 4 on with its safe defaults.
+#[test]
+fn typos_fall_back_to_defaults_and_keep_phase_4_on() {
+    let cases = [
+        (
+            json!({"phases": {"bashSecurty": false}}),
+            "phases.bashSecurty",
+            "did you mean `bashSecurity`",
+        ),
+        (
+            json!({"phases": {"bashSecurity": {"limits": {"maxDepth": "deep"}}}}),
+            "phases.bashSecurity.limits.maxDepth",
+            "invalid type",
+        ),
+        (
+            json!({"phases": {"bashSecurity": {"askAction": "prompt"}}}),
+            "phases.bashSecurity.askAction",
+            "unknown variant",
+        ),
+    ];
+    for (cfg, path, text) in cases {
+        let (config, errors) = parse_config_lenient(cfg.clone());
+        assert_eq!(errors.len(), 1, "{cfg}: {errors:?}");
+        assert_eq!(errors[0].path, path, "{cfg}");
+        assert!(
+            errors[0].message.contains(text),
+            "{cfg}: {}",
+            errors[0].message
+        );
+        assert!(config.phase_enabled("bashSecurity"), "{cfg}");
+        assert_eq!(
+            config.phases.bash_security.settings(),
+            Config::default().phases.bash_security.settings(),
+            "{cfg}"
+        );
+    }
+}
+
+/// Only the invalid keys fall back: the valid settings around them are kept, every error is
+/// reported (not just the first), and a valid `enabled: false` is honoured.
+#[test]
+fn valid_settings_next_to_errors_are_kept_and_every_error_is_reported() {
+    let cfg = json!({
+        "logLevel": "loud",
+        "phases": {
+            "bashSecurity": {"askAction": "block", "limits": {"maxDepth": 1000, "maxNodes": "x"}, "rules": {"deny": ["curl", 7]}},
+            "sessionMemory": {"enabled": false, "notez": 1},
+            "loopBudget": "yes"
+        }
+    });
+    let (config, errors) = parse_config_lenient(cfg);
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    for p in [
+        "logLevel",
+        "phases.bashSecurity.limits.maxNodes",
+        "phases.bashSecurity.rules.deny[1]",
+        "phases.bashSecurity.limits.maxDepth",
+        "phases.sessionMemory.notez",
+        "phases.loopBudget",
+    ] {
+        assert!(paths.contains(&p), "{p} not in {paths:?}");
+    }
+    let p4 = config.phases.bash_security.settings();
+    assert_eq!(p4.rules.deny, vec!["curl".to_string()]);
+    assert_eq!(serde_json::to_value(p4).unwrap()["askAction"], "block");
+    assert!(config.phase_enabled("bashSecurity"));
+    assert!(!config.phase_enabled("sessionMemory"));
+    assert!(config.phase_enabled("loopBudget"));
+}
+
+#[test]
+fn a_config_that_is_not_an_object_runs_on_defaults() {
+    let (config, errors) = parse_config_lenient(json!(["x"]));
+    assert_eq!(config, Config::default());
+    assert_eq!(errors.len(), 1);
 }
 
 /// Every shipped skill (read by the agent, openclaw.md §8) has frontmatter whose `name` is its

@@ -372,15 +372,15 @@ fn json_entry_points_never_panic_on_bad_input() {
             let _: Value = serde_json::from_str(&rt.evaluate_command_json(&h, b, a)).unwrap();
         }
     }
-    let r: Value = serde_json::from_str(&rt.init_json(&h, &deep, "{}")).unwrap();
-    assert_eq!(r["ok"], false);
-    for (cfg, info) in [
-        ("{}", "[1]"),
-        ("[]", "{}"),
-        ("{}", "[]"),
-        ("42", "{}"),
-        ("{}", "\"x\""),
-    ] {
+    // A config that is not usable runs on the defaults with the error reported (issue 17
+    // item 3: a config error never unloads phase 4); bad host info is still refused.
+    for cfg in [&deep[..], "[]", "42", "{"] {
+        let r: Value = serde_json::from_str(&rt.init_json(&h, cfg, "{}")).unwrap();
+        assert_eq!(r["ok"], true, "{}", &cfg[..cfg.len().min(10)]);
+        assert!(r["configErrors"][0]["message"].is_string(), "{r}");
+        assert!(rt.config().unwrap().phase_enabled("bashSecurity"));
+    }
+    for (cfg, info) in [("{}", "[1]"), ("{}", "[]"), ("{}", "\"x\"")] {
         let r: Value = serde_json::from_str(&rt.init_json(&h, cfg, info)).unwrap();
         assert_eq!(r["ok"], false, "{cfg} {info}");
     }
@@ -420,4 +420,43 @@ fn json_entry_points_never_panic_on_bad_input() {
         let out = rt.dispatch_json(&h, "bashSecurity:before_tool_call", &ev.to_string(), "{}");
         let _: Value = serde_json::from_str(&out).unwrap();
     }
+}
+
+/// Issue 17 items 3 and 6: a config error and the boolean shorthand are both logged at init,
+/// the error with its full key path under `plugins.entries.agent-ops.config`.
+#[test]
+fn config_errors_and_the_shorthand_are_reported_at_init() {
+    let h = memory_host();
+    let mut rt = Runtime::new();
+    let cfg = r#"{"phases":{"bashSecurity":{"askAction":"prompt"},"compaction":false}}"#;
+    let r = rt.init(&h, cfg, "{}");
+    assert!(r.ok);
+    assert_eq!(r.config_errors.len(), 1);
+    let invalid: Vec<_> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "core.config.invalid")
+        .collect();
+    assert_eq!(invalid.len(), 1);
+    assert!(invalid[0]
+        .message
+        .starts_with("plugins.entries.agent-ops.config.phases.bashSecurity.askAction: "));
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "core.config.defaults_used"));
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "core.config.shorthand" && d.message.starts_with("phases.compaction:")));
+    let c = rt.config().unwrap();
+    assert!(c.phase_enabled("bashSecurity"));
+    assert!(!c.phase_enabled("compaction"));
+    // A clean config reports nothing of the kind.
+    let r = rt.init(&h, r#"{"phases":{"compaction":{"enabled":false}}}"#, "{}");
+    assert!(r.config_errors.is_empty());
+    assert!(!r
+        .diagnostics
+        .iter()
+        .any(|d| d.code.starts_with("core.config.")));
 }

@@ -599,8 +599,10 @@ fn subagent_and_internal_sessions_never_extract() {
     }
 }
 
+/// Issue 17 item 3: a bad template is a config error like any other: the plugin still runs
+/// (phase 4 included), with the built-in template, and the error names the key.
 #[test]
-fn a_custom_template_that_fails_validation_refuses_the_config() {
+fn a_custom_template_that_fails_validation_falls_back_to_the_builtin_one() {
     let h = host();
     h.put_file("/home/u/tpl.md", b"no headers here");
     let mut rt = Runtime::new();
@@ -610,9 +612,21 @@ fn a_custom_template_that_fails_validation_refuses_the_config() {
         &cfg.to_string(),
         &json!({"homeDir": "/home/u"}).to_string(),
     );
-    assert!(!r.ok);
-    assert_eq!(r.errors[0].path, "phases.sessionMemory.notes.template");
-    assert!(r.errors[0].message.contains("memory.config.bad_template"));
+    assert!(r.ok);
+    assert_eq!(
+        r.config_errors[0].path,
+        "phases.sessionMemory.notes.template"
+    );
+    assert!(r.config_errors[0]
+        .message
+        .contains("memory.config.bad_template"));
+    assert!(r.diagnostics.iter().any(|d| d.code == "core.config.invalid"
+        && d.message
+            .contains("plugins.entries.agent-ops.config.phases.sessionMemory.notes.template")));
+    assert!(r
+        .registrations
+        .iter()
+        .any(|g| g.hook == "before_tool_call" && g.phase == "bashSecurity"));
 }
 
 fn engine(rt: &mut Runtime, h: &MemoryHost, method: &str, params: Value) -> Value {

@@ -232,15 +232,25 @@ fn agent_scope_and_finding_asks() {
     assert!(grants_cmd(&mut rt, &h, "clear").contains("removed 1"));
 }
 
+/// Invalid grant settings are reported by key and fall back to the defaults (issue 17 item 3:
+/// the plugin runs, phase 4 on).
 #[test]
 fn grant_config_is_validated() {
     let h = memory_host();
     let mut rt = Runtime::new();
     let bad = json!({"phases": {"bashSecurity": {"grants": {"ttlHours": 0}}}});
     let r = rt.init(&h, &bad.to_string(), "{}");
-    assert!(!r.ok);
+    assert!(r.ok);
+    assert_eq!(
+        r.config_errors[0].path,
+        "phases.bashSecurity.grants.ttlHours"
+    );
+    let grants = &rt.config().unwrap().phases.bash_security.settings().grants;
+    assert_eq!(grants.ttl_hours, 24);
     let bad = json!({"phases": {"bashSecurity": {"grants": {"scope": "global"}}}});
-    assert!(!rt.init(&h, &bad.to_string(), "{}").ok);
+    let r = rt.init(&h, &bad.to_string(), "{}");
+    assert_eq!(r.config_errors[0].path, "phases.bashSecurity.grants.scope");
+    assert!(rt.config().unwrap().phase_enabled("bashSecurity"));
 }
 
 #[test]

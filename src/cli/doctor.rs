@@ -136,10 +136,16 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
     {
         let _ = writeln!(stdout, "{} {}: {}", d.level.as_str(), d.code, d.message);
     }
-    for l in &gateway.lines {
+for l in &gateway.lines {
         let _ = writeln!(stdout, "{l}");
     }
-    0
+    // The gateway runs with defaults for these keys, but what the operator wrote is not what
+    // runs: a failing status so scripts notice.
+    if res.config_errors.is_empty() {
+        0
+    } else {
+        EXIT_USAGE
+    }
 }
 
 /// What the gateway status file says, against the config this doctor read.

@@ -124,12 +124,15 @@ fn load_plugin_config(
     if let (Some(d), serde_json::Value::Object(m)) = (state_dir, &mut plugin_cfg) {
         m.insert("stateDir".into(), serde_json::Value::String(d.to_string()));
     }
-    let config = crate::config::parse_config(&plugin_cfg.to_string()).map_err(|errors| {
-        for e in errors {
-            let _ = writeln!(stderr, "agent-ops {cmd}: {e}");
-        }
-        EXIT_USAGE
-    })?;
+    // The gateway runs a config with errors on the default of each invalid key (issue 17
+    // item 3); the CLI answers for that same config and names the errors.
+    let (config, errors) = crate::config::parse_config_lenient(plugin_cfg);
+    for e in errors {
+        let _ = writeln!(
+            stderr,
+            "agent-ops {cmd}: config error (the default is used): {e}"
+        );
+    }
     Ok((oc, config))
 }
 

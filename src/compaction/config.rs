@@ -145,6 +145,11 @@ impl PhaseSettings for CompactionConfig {
 impl CompactionConfig {
     /// P1 §13 validation: positive integers, `autoCompactPercent` in (0, 100], `keepRecent ≥ 1`.
     pub fn validate(&self, c: &mut CheckAt<'_>) {
+        if self.owns_compaction {
+            // A config check (not an init failure) so that the key falls back to its default
+            // like every other invalid key (issue 17 item 3).
+            c.fail("ownsCompaction", "compaction.config.own_mode_unverified: \"own\" mode (ownsCompaction: true) is not verified against OpenClaw 2026.9.6 yet; use the default govern mode (false)".into());
+        }
         c.positive("window", self.window);
         c.positive("autoCompactWindow", self.auto_compact_window);
         c.positive("blockingLimit", self.blocking_limit);

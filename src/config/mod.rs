@@ -5,12 +5,14 @@
 //! the closest valid key), and [`config_json_schema`] generates the JSON Schema that ships in
 //! `pkg/openclaw.plugin.json`, so the two cannot drift.
 
+mod lenient;
 mod locate;
 mod schema;
 mod toggle;
 mod validate;
 
-pub use schema::{config_json_schema, plugin_manifest, ui_hints};
+pub use lenient::parse_config_lenient;
+pub use schema::{config_json_schema, plugin_manifest, typed_config_schema, ui_hints};
 pub use toggle::{PhaseSettings, Toggle};
 pub use validate::{closest_key, Check, CheckAt};
 

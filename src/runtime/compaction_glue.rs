@@ -8,7 +8,7 @@ use super::{
 use crate::audit::{self, Action, Decision};
 use crate::compaction::engine::{Completed, Env, Out, ENGINE_ID};
 use crate::compaction::SummaryTemplate;
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
 use crate::host::{Host, LogLevel};
 use serde_json::{json, Value};
 
@@ -41,18 +41,8 @@ fn reg(hook: &str, matcher: Option<Vec<String>>) -> Registration {
 }
 
 /// Registrations, engine and provider specs, diagnostics (P1-R11, R12).
-pub(super) fn init(
-    config: &Config,
-    info: &HostInfo,
-    result: &mut InitResult,
-) -> Result<(), ConfigError> {
+pub(super) fn init(config: &Config, info: &HostInfo, result: &mut InitResult) {
     let cfg = config.phases.compaction.settings();
-    if cfg.owns_compaction {
-        return Err(ConfigError {
-            path: "phases.compaction.ownsCompaction".into(),
-            message: "compaction.config.own_mode_unverified: \"own\" mode (ownsCompaction: true) is not verified against OpenClaw 2026.9.6 yet; use the default govern mode (false)".into(),
-        });
-    }
     let selected = info.context_engine_selected == Some(true);
     result.engine = Some(EngineSpec {
         id: ENGINE_ID.into(),
@@ -98,7 +88,6 @@ pub(super) fn init(
             result.registrations.push(reg(h, None));
         }
     }
-    Ok(())
 }
 
 fn env<'a>(active: &'a Active, host: &'a dyn Host) -> Env<'a> {

@@ -23,7 +23,7 @@ mod shell_glue;
 mod skills_glue;
 
 use crate::audit::{self, Action, Decision};
-use crate::config::{parse_config, Config};
+use crate::config::{parse_config_lenient, Config, ConfigError};
 use crate::host::{join_path, Host, LogLevel};
 use crate::phase::PHASES;
 use crate::shell;
@@ -212,6 +212,60 @@ const CONVERSATION_PHASES: [&str; 5] = [
     "forkSkills",
 ];
 
+/// The config text as a JSON value (`null` for an empty text).
+fn parse_config_text(text: &str) -> Result<Value, ConfigError> {
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    crate::json::from_str::<Value>(text).map_err(|e| ConfigError {
+        path: String::new(),
+        message: format!("config is not valid JSON: {e}"),
+    })
+}
+
+/// A phase written as `true`/`false` still works, but OpenClaw's Control UI renders the object
+/// form only: its switch would show the default and cannot change the shorthand value.
+fn report_shorthand(value: &Value, result: &mut InitResult) {
+    for key in crate::config::PHASE_KEYS {
+        if let Some(Value::Bool(b)) = value.get("phases").and_then(|p| p.get(key)) {
+            result.diagnostics.push(Diagnostic {
+                level: LogLevel::Warn,
+                code: "core.config.shorthand".into(),
+                message: format!(
+                    "phases.{key}: `{b}` is the shorthand form, which the Control UI cannot show or switch; write {{\"enabled\": {b}}} instead"
+                ),
+            });
+        }
+    }
+}
+
+/// One error diagnostic per config error (the key falls back to its default), then one line
+/// that says what the gateway runs with. Logged at startup and shown by `agent-ops doctor`.
+fn report_config_errors(errors: &[ConfigError], result: &mut InitResult) {
+    for e in errors {
+        let key = if e.path.is_empty() {
+            "plugins.entries.agent-ops.config".to_string()
+        } else {
+            format!("plugins.entries.agent-ops.config.{}", e.path)
+        };
+        result.diagnostics.push(Diagnostic {
+            level: LogLevel::Error,
+            code: "core.config.invalid".into(),
+            message: format!("{key}: {}; using the default for this key", e.message),
+        });
+    }
+    if !errors.is_empty() {
+        result.diagnostics.push(Diagnostic {
+            level: LogLevel::Error,
+            code: "core.config.defaults_used".into(),
+            message: format!(
+                "{} config error(s): agent-ops runs with the default of each invalid key (phase 4 stays on unless `phases.bashSecurity.enabled` is a valid false); fix them and save, the gateway reloads the config",
+                errors.len()
+            ),
+        });
+    }
+}
+
 impl Runtime {
     /// A runtime that has not been initialised yet.
     pub fn new() -> Self {
@@ -263,15 +317,18 @@ impl Runtime {
                 }
             }
         };
-        let config = match parse_config(config_json) {
-            Ok(c) => c,
-            Err(errors) => {
-                result.errors = errors;
-                self.active = None;
-                return result;
+        // A config with errors still runs: each invalid key uses its default and every error
+        // is reported (issue 17 item 3), so a typo never leaves exec without phase 4.
+        let (config, config_errors) = match parse_config_text(config_json) {
+            Ok(value) => {
+                report_shorthand(&value, &mut result);
+                parse_config_lenient(value)
             }
+            Err(e) => (Config::default(), vec![e]),
         };
         result.ok = true;
+        report_config_errors(&config_errors, &mut result);
+        result.config_errors = config_errors;
         result.state_dir = resolve_state_dir(&config, &info, host);
         let conv_missing = info.conversation_access == Some(false);
         let mut degraded_phases = Vec::new();
@@ -342,11 +399,9 @@ impl Runtime {
             ) {
                 Ok(t) => template = t,
                 Err(e) => {
-                    result.ok = false;
-                    result.errors.push(e);
-                    result.registrations.clear();
-                    self.active = None;
-                    return result;
+                    // Like any invalid key: the built-in template, and the error reported.
+                    report_config_errors(std::slice::from_ref(&e), &mut result);
+                    result.config_errors.push(e);
                 }
             }
             session_glue::init(&info, &mut result);
@@ -358,13 +413,7 @@ impl Runtime {
             skills_glue::init(&info, &mut result);
         }
         if config.phases.compaction.enabled() {
-            if let Err(e) = compaction_glue::init(&config, &info, &mut result) {
-                result.ok = false;
-                result.errors.push(e);
-                result.registrations.clear();
-                self.active = None;
-                return result;
-            }
+            compaction_glue::init(&config, &info, &mut result);
         }
         for p in result.phases.iter().filter(|p| p.enabled && !p.implemented) {
             result.diagnostics.push(Diagnostic {

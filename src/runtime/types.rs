@@ -293,6 +293,10 @@ pub struct InitResult {
     pub diagnostics: Vec<Diagnostic>,
     /// Why the config was refused (empty when `ok`).
     pub errors: Vec<ConfigError>,
+    /// Config errors the core recovered from: each key named here runs with its default
+    /// (issue 17 item 3). Also logged as `core.config.invalid` diagnostics.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_errors: Vec<ConfigError>,
     /// Context engine to register (phase 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<EngineSpec>,

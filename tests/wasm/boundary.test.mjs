@@ -193,6 +193,14 @@ function checkInitRefused(v) {
   return null;
 }
 
+/** A config the core cannot use runs on the defaults, with the error reported (issue 17 item 3). */
+function checkInitFallback(v) {
+  if (!v || v.ok !== true) return `init refused a bad config instead of using the defaults: ${JSON.stringify(v).slice(0, 200)}`;
+  if (!Array.isArray(v.configErrors) || v.configErrors.length === 0) return `defaults used without configErrors: ${JSON.stringify(v).slice(0, 300)}`;
+  for (const e of v.configErrors) if (typeof e.message !== "string" || typeof e.path !== "string") return `malformed config error ${JSON.stringify(e)}`;
+  return null;
+}
+
 function checkInitAny(v) {
   if (!v || typeof v.ok !== "boolean") return `InitResult without ok: ${JSON.stringify(v).slice(0, 200)}`;
   return v.ok ? null : checkInitRefused(v);
@@ -312,7 +320,7 @@ function configCases() {
   const c = [];
   const info = "{}";
   for (const j of [...MALFORMED_JSON, ...NON_OBJECT_JSON.filter((x) => x !== "null")]) {
-    c.push(["init", [j, info], checkInitRefused]);
+    c.push(["init", [j, info], checkInitFallback]);
     c.push(["validateConfig", [j], checkValidateRefused]);
   }
   // Host info: unknown keys are ignored (serde skips their values without depth limit or size
@@ -401,7 +409,8 @@ describe("G-R20: bad input at the wasm boundary", () => {
         const t = targets.find((x) => x.name === build);
         await t.fresh();
         const problems = await runCases(t, [
-          ["init", ["{", "{}"], checkInitRefused],
+          // Bad host info is refused; a bad config is not (it runs on the defaults).
+          ["init", ["{}", "[1]"], checkInitRefused],
           ["dispatch", [HANDLER, evOk, ctxOk], (v) => (v?.error?.code === "core.not_initialized" ? null : `expected core.not_initialized: ${JSON.stringify(v)}`)],
           ["init", [configJson(dirs), hostInfoJson(dirs)], (v) => (v?.ok === true ? null : `init refused: ${JSON.stringify(v.errors)}`)],
           ["dispatch", [HANDLER, evOk, ctxOk], checkHookResponse],

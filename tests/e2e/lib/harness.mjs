@@ -259,13 +259,13 @@ export function deepMerge(base, patch) {
 }
 
 /**
- * Plugin config that enables only the given phases (others explicitly `false`), so a scenario sees
- * the behaviour of one phase without the others acting. `phases.bashSecurity` may be a boolean or an
- * object `{enabled, ...settings}`.
+ * Plugin config that enables only the given phases (others explicitly `{enabled: false}`, the form
+ * the Control UI can show), so a scenario sees the behaviour of one phase without the others
+ * acting. `phases.bashSecurity` may be a boolean or an object `{enabled, ...settings}`.
  */
 export function onlyPhases(phases, extra = {}) {
   const out = {};
-  for (const p of ALL_PHASES) out[p] = false;
+  for (const p of ALL_PHASES) out[p] = { enabled: false };
   return { ...extra, phases: { ...out, ...phases } };
 }
 
