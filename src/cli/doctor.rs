@@ -136,7 +136,7 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
     {
         let _ = writeln!(stdout, "{} {}: {}", d.level.as_str(), d.code, d.message);
     }
-for l in &gateway.lines {
+    for l in &gateway.lines {
         let _ = writeln!(stdout, "{l}");
     }
     // The gateway runs with defaults for these keys, but what the operator wrote is not what
