@@ -637,7 +637,7 @@ function failure(reg, event) {
 
 export default {
   id: PLUGIN_ID,
-  name: "agent-ops",
+  name: "Agent Ops",
   description: "Production agent operations: compaction governance, loop budgets, session memory, shell-command security, memory scoping, coordinator resume integrity, forked agents and skills.",
   register(api) {
     const rt = runtime();
