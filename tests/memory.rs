@@ -326,3 +326,49 @@ fn p5_r4_local_memory_is_git_ignored_on_first_write() {
         .unwrap();
     assert_eq!(fs::read_to_string(&ignore).unwrap(), "*\n!keep.md\n");
 }
+
+/// G-R7a (issue 19): an internal job that runs through OpenClaw is recognised by the
+/// `agent-ops:job=<purpose>` marker of its prompt, not only by its session key: no memory is
+/// injected for it, for that hook and the session's later ones.
+#[test]
+fn g_r7a_a_marked_internal_job_gets_no_memory() {
+    let t = tmp("marker");
+    let mem = t.0.join("proj/.openclaw/agent-memory/main");
+    fs::create_dir_all(&mem).unwrap();
+    fs::write(
+        mem.join("MEMORY.md"),
+        "- [Deploy](deploy.md) — how we ship\n",
+    )
+    .unwrap();
+    let (h, mut rt) = runtime(&t, json!({}));
+    let job = json!({"sessionKey": "agent:main:subagent:job-1", "agentId": "main", "workspaceDir": t.0.join("proj/sub").to_string_lossy()});
+    let r = rt
+        .dispatch(
+            &h,
+            "memoryScoping:before_prompt_build",
+            &json!({"prompt": "Summarise this.\nagent-ops:job=memory_extract\n"}),
+            &job,
+        )
+        .unwrap();
+    assert_eq!(r.ret, Value::Null, "{:?}", r.ret);
+    // A later hook of the same session carries no prompt and is still recognised.
+    let r = rt
+        .dispatch(
+            &h,
+            "memoryScoping:before_prompt_build",
+            &json!({"prompt": "next"}),
+            &job,
+        )
+        .unwrap();
+    assert_eq!(r.ret, Value::Null, "{:?}", r.ret);
+    // An ordinary session that merely mentions the marker inside a line is not internal.
+    let r = rt
+        .dispatch(
+            &h,
+            "memoryScoping:before_prompt_build",
+            &json!({"prompt": "what does agent-ops:job=memory_extract mean?"}),
+            &ctx(&t, "main"),
+        )
+        .unwrap();
+    assert!(r.ret["appendSystemContext"].is_string(), "{:?}", r.ret);
+}

@@ -92,6 +92,8 @@ struct Active {
     file_baseline: Option<Value>,
     /// Every phase's handlers in run order: a bare hook name dispatches to these.
     registrations: Vec<Registration>,
+    /// Sessions recognised as internal jobs by the marker of their prompt (G-R7a).
+    internal_keys: SortedSet<String>,
 }
 
 /// Common ids of an OpenClaw hook call.
@@ -476,6 +478,7 @@ impl Runtime {
             drift: None,
             file_baseline,
             registrations: run_order,
+            internal_keys: SortedSet::new(),
         });
         result
     }
@@ -864,6 +867,50 @@ fn dispatch_merged(
     out
 }
 
+/// The purposes of the internal jobs whose prompts carry `agent-ops:job=<purpose>` (G-R7a).
+const JOB_PURPOSES: &[&str] = &["session_notes", "memory_extract", "compaction_summary"];
+
+/// Whether this hook call belongs to one of the plugin's own internal jobs (G-R7a): a session
+/// key the plugin created, or a session whose system prompt starts with, or whose prompt has a
+/// line that is exactly, `agent-ops:job=<purpose>`. A session recognised by its marker is
+/// remembered for its later hooks, which carry no prompt.
+fn internal_job(active: &mut Active, event: &Value, ctx: &Value) -> bool {
+    let key = ctx
+        .get("sessionKey")
+        .or_else(|| event.get("sessionKey"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !key.is_empty()
+        && (crate::compaction::engine::is_internal_key(key) || active.internal_keys.contains(key))
+    {
+        return true;
+    }
+    let is_marker = |l: &str| {
+        l.trim()
+            .strip_prefix("agent-ops:job=")
+            .is_some_and(|p| JOB_PURPOSES.contains(&p.trim()))
+    };
+    let system = event
+        .get("systemPrompt")
+        .and_then(Value::as_str)
+        .and_then(|t| t.lines().next())
+        .is_some_and(is_marker);
+    let prompt = event
+        .get("prompt")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.lines().any(is_marker));
+    if !(system || prompt) {
+        return false;
+    }
+    if !key.is_empty() {
+        if active.internal_keys.len() >= 1_000 {
+            active.internal_keys = SortedSet::new();
+        }
+        active.internal_keys.insert(key.to_string());
+    }
+    true
+}
+
 /// One phase's handler of `name` (nothing when the phase is off or does not handle it).
 #[allow(clippy::too_many_arguments)]
 fn dispatch_phase(
@@ -876,6 +923,13 @@ fn dispatch_phase(
     ids: &CallIds,
     resp: &mut HookResponse,
 ) {
+    // G-R7a: an internal job that runs through OpenClaw (recognised by its key or by the
+    // job marker of its prompt) reaches phase 4 only: no budgets, extraction, memory,
+    // lineage or skill notices for it.
+    let own_surface = name.starts_with("command:") || name.starts_with("tool:");
+    if phase != "bashSecurity" && !own_surface && internal_job(active, event, ctx) {
+        return;
+    }
     let phases = &active.config.phases;
     match phase {
         "bashSecurity"
