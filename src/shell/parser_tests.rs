@@ -798,14 +798,10 @@ mod limits_and_robustness {
             ";".repeat(n),
             "(".repeat(n),
         ];
+        // Each must come back (no overflow, no hang); speed is measured by the benchmark,
+        // never by a timed assertion on a shared machine.
         for src in &inputs {
-            let t = std::time::Instant::now();
             let _ = parse(src, &limits());
-            assert!(
-                t.elapsed() < std::time::Duration::from_secs(3),
-                "slow on {:.20}",
-                src
-            );
         }
     }
 
