@@ -175,6 +175,31 @@ impl Skiller {
         self.active.insert(key.to_string(), now);
     }
 
+    /// P7-R20: OpenClaw's `skill_changed` (a managed install, workshop or upload committed a
+    /// skill with an atomic write): the file counts as changed now, without the stability
+    /// wait, and the scan that follows announces it; a later scan of the same content adds
+    /// nothing (deduplicated by hash).
+    pub fn skill_changed(&mut self, env: &Env<'_>, event: &Value) -> Out {
+        if !env.cfg.skills.detect_changes {
+            return Out::default();
+        }
+        let Some(path) = event
+            .pointer("/after/skillFile")
+            .and_then(Value::as_str)
+            .filter(|p| p.starts_with('/'))
+        else {
+            return Out::default();
+        };
+        self.load(env);
+        let stat = env.host.fs_stat(path).ok();
+        let bytes = env.host.fs_read(path, 1024 * 1024).ok();
+        if let (Some(st), Some(b), Some(d)) = (stat, bytes, self.detector.as_mut()) {
+            let sha = crate::hash::sha256_hex_prefix(&b, 32);
+            d.observed_now(path, st.size, st.mtime_ms, sha, env.now_ms);
+        }
+        self.scan_roots(env, true)
+    }
+
     /// One throttled scan (P7-R16 … R19). `force` ignores the throttle (service ticks).
     pub fn scan_roots(&mut self, env: &Env<'_>, force: bool) -> Out {
         let mut out = Out::default();

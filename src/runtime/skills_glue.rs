@@ -29,6 +29,8 @@ pub(super) fn init(info: &HostInfo, result: &mut InitResult) {
     result.registrations.push(reg("session_start"));
     result.registrations.push(reg("agent_end"));
     result.registrations.push(reg("subagent_spawned"));
+    // P7-R20: managed installs announce their commits; no wait for the next poll.
+    result.registrations.push(reg("skill_changed"));
     let mut spawn = reg("before_tool_call");
     spawn.matcher = Some(vec!["sessions_spawn".into()]);
     spawn.priority = 250;
@@ -215,6 +217,9 @@ pub(super) fn dispatch(
         }
         "subagent_spawned" => active.skiller.forks.spawned(event, ctx),
         "session_start" => run(active, host, ctx, resp, |s, e| s.scan_roots(e, false)),
+        "skill_changed" => {
+            run(active, host, ctx, resp, |s, e| s.skill_changed(e, event));
+        }
         "before_prompt_build" => {
             run(active, host, ctx, resp, |s, e| {
                 s.before_prompt_build(e, ctx)
