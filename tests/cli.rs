@@ -933,3 +933,42 @@ fn doctor_checks_installed_enabled_allowed_loaded_degraded() {
     assert!(o.stdout.contains("bashSecurty"), "{}", o.stdout);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// OpenClaw's config is JSON5: comments, trailing commas, unquoted keys and single quotes are
+/// read (and said so); what is not JSON5 either is an I/O error naming the file.
+#[test]
+fn doctor_reads_a_json5_config() {
+    let dir = temp_dir("doctor-json5");
+    let cfg = dir.join("openclaw.json");
+    std::fs::write(
+        &cfg,
+        "{\n  // hand-edited\n  plugins: {\n    entries: { 'agent-ops': { config: { phases: { forkSkills: false, }, }, }, },\n  },\n}\n",
+    )
+    .unwrap();
+    let o = run_env(
+        &["doctor"],
+        &[("HOME", &dir), ("OPENCLAW_CONFIG_PATH", &cfg)],
+        &dir,
+    );
+    assert!(
+        o.stdout.contains("read as JSON5"),
+        "{}\n{}",
+        o.stdout,
+        o.stderr
+    );
+    assert!(
+        o.stdout
+            .contains("phase 7 forkSkills     Forked agents and skills: disabled"),
+        "{}",
+        o.stdout
+    );
+    std::fs::write(&cfg, "{ plugins: [ }").unwrap();
+    let o = run_env(
+        &["doctor"],
+        &[("HOME", &dir), ("OPENCLAW_CONFIG_PATH", &cfg)],
+        &dir,
+    );
+    assert_eq!(o.code, 3);
+    assert!(o.stderr.contains(cfg.to_str().unwrap()), "{}", o.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

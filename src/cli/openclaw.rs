@@ -160,19 +160,168 @@ pub fn read_config(
         .fs_read(path, MAX_CONFIG_BYTES)
         .map_err(|e| format!("cannot read {path}: {e}"))?;
     let text = String::from_utf8_lossy(&bytes);
-    match serde_json::from_str::<Value>(&text) {
+    let e = match serde_json::from_str::<Value>(&text) {
+        Ok(v) => {
+            return Ok(LoadedConfig {
+                value: v,
+                note: None,
+            })
+        }
+        Err(e) => e,
+    };
+    if let Some(v) = parsed_by_openclaw {
+        return Ok(LoadedConfig {
+            value: v.clone(),
+            note: Some("not plain JSON: OpenClaw's own reading of it (JSON5) was used".into()),
+        });
+    }
+    match serde_json::from_str::<Value>(&json5_to_json(&text)) {
         Ok(v) => Ok(LoadedConfig {
             value: v,
-            note: None,
+            note: Some("read as JSON5 (comments, trailing commas, unquoted keys, single quotes)".into()),
         }),
-        Err(e) => match parsed_by_openclaw {
-            Some(v) => Ok(LoadedConfig {
-                value: v.clone(),
-                note: Some("not plain JSON: OpenClaw's own reading of it (JSON5) was used".into()),
-            }),
-            None => Err(format!(
-                "{path} is not plain JSON ({e}); OpenClaw's JSON5 is read by `openclaw agent-ops`, not by this binary"
-            )),
-        },
+        Err(_) => Err(format!(
+            "{path} is neither JSON ({e}) nor the JSON5 this binary reads; `openclaw agent-ops` reads it with OpenClaw's own parser"
+        )),
+    }
+}
+
+/// The JSON5 people write in an OpenClaw config, as JSON: `//` and `/* */` comments dropped,
+/// trailing commas dropped, unquoted keys and single-quoted strings quoted. Anything else is
+/// left as it is (the JSON parser then reports it).
+pub fn json5_to_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    // The byte range in `out` of the last bare identifier, quoted if a `:` follows it.
+    let mut ident: Option<(usize, usize)> = None;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                ident = None;
+                out.push('"');
+                while let Some(d) = chars.next() {
+                    match d {
+                        '\\' => match chars.next() {
+                            Some('\'') => out.push('\''),
+                            Some('\n') => {}
+                            Some(x) => {
+                                out.push('\\');
+                                out.push(x);
+                            }
+                            None => {}
+                        },
+                        '"' if c == '\'' => out.push_str("\\\""),
+                        d if d == c => break,
+                        d => out.push(d),
+                    }
+                }
+                out.push('"');
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut prev = ' ';
+                for d in chars.by_ref() {
+                    if prev == '*' && d == '/' {
+                        break;
+                    }
+                    prev = d;
+                }
+                out.push(' ');
+            }
+            '}' | ']' => {
+                ident = None;
+                let keep = out.trim_end().len();
+                out.truncate(keep);
+                if out.ends_with(',') {
+                    out.pop();
+                }
+                out.push(c);
+            }
+            ':' => {
+                if let Some((start, end)) = ident.take() {
+                    if out.get(end..).is_some_and(|rest| rest.trim().is_empty()) {
+                        out.insert(end, '"');
+                        out.insert(start, '"');
+                    }
+                }
+                out.push(':');
+            }
+            c if c.is_ascii_alphabetic() || c == '_' || c == '$' => {
+                let start = out.len();
+                out.push(c);
+                while let Some(&d) = chars.peek() {
+                    if d.is_ascii_alphanumeric() || d == '_' || d == '$' {
+                        out.push(d);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                ident = Some((start, out.len()));
+            }
+            c if c.is_whitespace() => out.push(c),
+            c => {
+                ident = None;
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json5_to_json;
+    use serde_json::{json, Value};
+
+    fn read(text: &str) -> Value {
+        serde_json::from_str(&json5_to_json(text)).unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn json5_as_people_write_it_reads_as_json() {
+        let text = r#"{
+  // the gateway
+  gateway: { mode: 'local', port: 18789, },
+  /* plugins */
+  plugins: {
+    allow: ["agent-ops",],
+    entries: { 'agent-ops': { enabled: true, config: { note: 'it\'s "x" // not a comment', url: "http://a/*b*/" } } },
+  },
+}"#;
+        assert_eq!(
+            read(text),
+            json!({
+                "gateway": {"mode": "local", "port": 18789},
+                "plugins": {
+                    "allow": ["agent-ops"],
+                    "entries": {"agent-ops": {"enabled": true, "config": {"note": "it's \"x\" // not a comment", "url": "http://a/*b*/"}}}
+                }
+            })
+        );
+        // Plain JSON is unchanged; true/false/null stay literals.
+        let plain = r#"{"a": [true, false, null, 1.5], "b": {"c": "d"}}"#;
+        assert_eq!(json5_to_json(plain), plain);
+        // Broken input stays broken (the JSON parser reports it), and never panics.
+        for bad in [
+            "{",
+            "{a:",
+            "'unterminated",
+            "/* open",
+            "}",
+            "{a b: 1}",
+            "\u{0}",
+        ] {
+            let _ = json5_to_json(bad);
+        }
+        assert_eq!(read("{a b: 1}"), Value::Null);
     }
 }
