@@ -32,7 +32,9 @@ function rawArgs(parsed) {
  */
 export function registerCli(api, load) {
   if (typeof api.registerCli !== "function") return;
-  const rows = descriptors().map((d) => ({ ...d, machineOutput: ({ argv }) => argv.includes("--json") }));
+  // The command owns stdout (its output is the core's, often piped): OpenClaw's own startup
+  // and plugin log lines go to stderr.
+  const rows = descriptors().map((d) => ({ ...d, machineOutput: () => true }));
   api.registerCli(({ program, config }) => {
     for (const d of rows) {
       program.command(d.name).description(d.description)
