@@ -290,11 +290,11 @@ function handle(reg, event, ctx) {
     resp = JSON.parse(c.dispatch(reg.handler, toJson(event ?? {}), toJson(ctx ?? null)));
   } catch (e) {
     poison(rt, e);
-    return failure(reg);
+    return failure(reg, event);
   }
   if (resp.error) {
     log(rt, "error", `${resp.error.code}: ${resp.error.message}`);
-    return failure(reg);
+    return failure(reg, event);
   }
   for (const d of resp.diagnostics || []) log(rt, d.level, `${d.code}: ${d.message}`);
   const ret = resp.ret ?? undefined;
@@ -647,13 +647,17 @@ function makeCompactionProvider(rt, api, spec) {
   };
 }
 
-function failure(reg) {
-  return reg.failure && reg.failure.mode === "closed" ? reg.failure.ret : undefined;
+/** The core's failure policy: closed (its `ret`) for all calls or only the listed tool ids. */
+function failure(reg, event) {
+  const f = reg.failure;
+  if (!f || f.mode !== "closed") return undefined;
+  const tool = String((event && event.toolName) || "").trim().toLowerCase();
+  return !f.tools || f.tools.includes(tool) ? f.ret : undefined;
 }
 
 export default {
   id: PLUGIN_ID,
-  name: "agent-ops",
+  name: "Agent Ops",
   description: "Production agent operations: compaction governance, loop budgets, session memory, shell-command security, memory scoping, coordinator resume integrity, forked agents and skills.",
   register(api) {
     const rt = runtime();
@@ -675,7 +679,8 @@ export default {
       rt.once.add(onceKey);
       log(rt, d.level, `${d.code}: ${d.message}`);
     }
-    for (const reg of result.registrations) {
+    // One registration per hook: the core runs the phases behind it (issue 17).
+    for (const reg of result.hooks || []) {
       const opts = { priority: reg.priority };
       if (reg.matcher) opts.matcher = reg.matcher;
       api.on(reg.hook, (event, ctx) => handle(reg, event, ctx), opts);

@@ -4,7 +4,8 @@
 #
 #   bash scripts/test.sh
 #
-# Environment: AGENT_OPS_CORPORA_DIR (default tests/corpora, the copy committed with the tests).
+# Environment: AGENT_OPS_CORPORA_DIR, an optional override of the phase 4 corpora directory
+# (default tests/corpora, the copy committed with the tests): nothing beside the checkout is needed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -14,7 +15,7 @@ step() { printf '\n==> %s (%ds)\n' "$*" "$(( $(date +%s) - start ))"; }
 : "${AGENT_OPS_CORPORA_DIR:=$here/tests/corpora}"
 export AGENT_OPS_CORPORA_DIR
 if [ ! -f "$AGENT_OPS_CORPORA_DIR/tldr.txt" ]; then
-  echo "test.sh: the phase 4 corpora are missing at $AGENT_OPS_CORPORA_DIR (set AGENT_OPS_CORPORA_DIR)" >&2
+  echo "test.sh: the phase 4 corpora are missing at $AGENT_OPS_CORPORA_DIR (AGENT_OPS_CORPORA_DIR is an optional override; unset it to use tests/corpora of this checkout)" >&2
   exit 1
 fi
 

@@ -17,11 +17,12 @@ pub(crate) fn eval_ctx(os: Os) -> EvalContext {
     }
 }
 
-/// The corpora directory.
+/// The corpora directory: `tests/corpora` in the checkout, or `AGENT_OPS_CORPORA_DIR` when set
+/// and not empty (an optional override, like everywhere else).
 pub(crate) fn dir() -> PathBuf {
     match std::env::var_os("AGENT_OPS_CORPORA_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpora"),
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpora"),
     }
 }
 

@@ -460,3 +460,90 @@ fn config_errors_and_the_shorthand_are_reported_at_init() {
         .iter()
         .any(|d| d.code.starts_with("core.config.")));
 }
+
+/// Issue 17: OpenClaw gets one registration per hook name (it ran, counted and reported
+/// `agent_end` once per phase), and the bare hook name runs every phase behind it.
+#[test]
+fn each_hook_is_registered_once_and_runs_every_phase_behind_it() {
+    let h = memory_host();
+    let mut rt = Runtime::new();
+    let r = rt.init(
+        &h,
+        r#"{"phases":{"forkSkills":true}}"#,
+        r#"{"openclawStateDir":"/oc","homeDir":"/home/u","conversationAccess":true}"#,
+    );
+    assert!(r.ok, "{:?}", r.errors);
+    let mut names: Vec<&str> = r.hooks.iter().map(|g| g.hook.as_str()).collect();
+    let count = names.len();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), count, "a hook is registered twice: {names:?}");
+    for g in &r.hooks {
+        assert_eq!(g.handler, g.hook);
+        let behind: Vec<&str> = r
+            .registrations
+            .iter()
+            .filter(|x| x.hook == g.hook)
+            .map(|x| x.phase.as_str())
+            .collect();
+        let mut listed: Vec<&str> = g.phases.iter().map(String::as_str).collect();
+        listed.sort();
+        let mut behind_sorted = behind.clone();
+        behind_sorted.sort();
+        behind_sorted.dedup();
+        assert_eq!(listed, behind_sorted, "{}", g.hook);
+    }
+    let end = r.hooks.iter().find(|g| g.hook == "agent_end").unwrap();
+    assert!(end.phases.len() >= 3, "{:?}", end.phases);
+    // before_tool_call: phase 4's priority and a closed failure only for phase 4's tools
+    // (phase 2 fails open, P2-R11), every tool matched (phase 2 has no matcher).
+    let btc = r
+        .hooks
+        .iter()
+        .find(|g| g.hook == "before_tool_call")
+        .unwrap();
+    assert_eq!(btc.priority, 1_000);
+    assert_eq!(btc.phases[0], "bashSecurity");
+    assert!(btc.phases.iter().any(|p| p == "loopBudget"));
+    assert_eq!(btc.matcher, None);
+    assert_eq!(btc.failure.ret["block"], true);
+    assert_eq!(
+        btc.failure.tools.as_deref(),
+        Some(&["exec".to_string(), "process".to_string()][..])
+    );
+
+    // The merged handler denies like phase 4 alone and stops there: phase 2 never counts
+    // the denied call (OpenClaw skips lower handlers after a block, too).
+    let resp = rt
+        .dispatch(
+            &h,
+            "before_tool_call",
+            &exec_event(json!("rm -rf ~")),
+            &json!({"sessionKey": "s1", "runId": "run-1"}),
+        )
+        .unwrap();
+    assert_eq!(resp.ret["block"], true, "{:?}", resp.ret);
+    assert!(resp.ret["blockReason"]
+        .as_str()
+        .unwrap()
+        .contains("exec.deny.destructive.rm_root"));
+    let only = rt
+        .dispatch(
+            &h,
+            "bashSecurity:before_tool_call",
+            &exec_event(json!("rm -rf ~")),
+            &json!({"sessionKey": "s1", "runId": "run-1"}),
+        )
+        .unwrap();
+    assert_eq!(only.ret["blockReason"], resp.ret["blockReason"]);
+    // A harmless read passes every phase.
+    let read = rt
+        .dispatch(
+            &h,
+            "before_tool_call",
+            &json!({"toolName": "read", "params": {"path": "/home/u/ws/a.txt"}, "runId": "run-1", "toolCallId": "c2"}),
+            &json!({"sessionKey": "s1", "runId": "run-1"}),
+        )
+        .unwrap();
+    assert_ne!(read.ret["block"], true, "{:?}", read.ret);
+}

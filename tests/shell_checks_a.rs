@@ -307,18 +307,11 @@ fn peer_line_65_positional_payload_in_sh_c_asks() {
     assert_eq!(strongest(&e, 9), None, "{e:#?}");
 }
 
-fn corpora_dir() -> std::path::PathBuf {
-    match std::env::var_os("AGENT_OPS_CORPORA_DIR") {
-        Some(d) => std::path::PathBuf::from(d),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpora"),
-    }
-}
-
 /// §15: `ALLOW` peer cases never get an ask or deny finding from checks 9, 11–14, 17–20
 /// (quoted JSON braces, `find -exec … \;`, escaped parens, quote-concatenated flags, …).
 #[test]
 fn peer_allow_lines_get_no_ask_or_deny_from_checks_9_to_20() {
-    let path = corpora_dir().join("peer_cases.jsonl");
+    let path = crate::corpus::corpora_dir().join("peer_cases.jsonl");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let mut checked = 0;

@@ -223,7 +223,8 @@ pub fn ui_hints() -> Value {
 pub fn plugin_manifest() -> Value {
     json!({
         "id": "agent-ops",
-        "name": "agent-ops",
+        // What OpenClaw shows (`plugins list`, the Control UI); the id stays the config key.
+        "name": "Agent Ops",
         "description": "Production agent operations: compaction governance, loop budgets, session memory, shell-command security, memory scoping, coordinator resume integrity, forked agents and skills.",
         "version": env!("CARGO_PKG_VERSION"),
         "kind": ["context-engine"],

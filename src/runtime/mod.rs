@@ -5,9 +5,11 @@
 //! `*_json` functions wrap them for the bindings (JSON text in, JSON text out, never a panic).
 
 mod applied;
+mod hooks;
 mod types;
 
 pub use applied::{AppliedRecord, APPLIED_FILE};
+pub use hooks::{HookFailure, HookRegistration};
 pub use reload::{applied_line, same_config, status_path, DRIFT_GRACE_MS};
 pub use types::{
     AgentSandboxFacts, CommandSpec, CoreError, Diagnostic, EngineSpec, FailureMode, FailurePolicy,
@@ -90,6 +92,8 @@ struct Active {
     drift: Option<reload::Drift>,
     /// The plugin config in OpenClaw's config file at this init.
     file_baseline: Option<Value>,
+    /// Every phase's handlers in run order: a bare hook name dispatches to these.
+    registrations: Vec<Registration>,
 }
 
 /// Common ids of an OpenClaw hook call.
@@ -427,6 +431,9 @@ impl Runtime {
                 ),
             });
         }
+        let mut run_order = result.registrations.clone();
+        hooks::sort_by_priority(&mut run_order);
+        result.hooks = hooks::merge_registrations(&run_order);
         // Every process that may run a config check ticks: the service runs for any config.
         if result.service.is_none() {
             result.service = Some(ServiceSpec {
@@ -470,12 +477,13 @@ impl Runtime {
             missing: SortedSet::new(),
             drift: None,
             file_baseline,
+            registrations: run_order,
         });
         result
     }
 
-    /// One OpenClaw hook call. `hook` is `<phaseKey>:<hookName>` (one handler per phase) or
-    /// a bare hook name (every phase that handles it).
+    /// One OpenClaw hook call. `hook` is `<phaseKey>:<hookName>` (one phase's handler) or
+    /// a bare hook name (every phase that registered it, merged as OpenClaw merges handlers).
     pub fn dispatch(
         &mut self,
         host: &dyn Host,
@@ -505,41 +513,18 @@ impl Runtime {
                 "the context must be a JSON object or null",
             ));
         }
-        let (phase, name) = match hook.split_once(':') {
-            Some((p, n)) => (Some(p), n),
-            None => (None, hook),
-        };
         let ids = CallIds::from(event, ctx);
-        let mut resp = HookResponse::default();
-        let wants = |key: &str| phase.is_none_or(|p| p == key);
-        if wants("bashSecurity")
-            && active.config.phases.bash_security.enabled()
-            && (name == "before_tool_call" || (phase.is_some() && name == "command:grants"))
-        {
-            shell_glue::dispatch(active, host, name, event, ctx, &ids, &mut resp);
-        } else if wants("compaction")
-            && active.config.phases.compaction.enabled()
-            && compaction_glue::handles(name)
-        {
-            compaction_glue::dispatch(active, host, name, event, ctx, &ids, &mut resp);
-        } else if phase == Some("loopBudget") && active.config.phases.loop_budget.enabled() {
-            budget_glue::dispatch(active, host, name, event, ctx, &mut resp);
-        } else if phase == Some("memoryScoping") && active.config.phases.memory_scoping.enabled() {
-            memory_glue::dispatch(active, host, name, event, ctx, &mut resp);
-        } else if phase == Some("sessionMemory") && active.config.phases.session_memory.enabled() {
-            session_glue::dispatch(active, host, name, event, ctx, &mut resp);
-        } else if phase == Some("coordinator") && active.config.phases.coordinator.enabled() {
-            coord_glue::dispatch(active, host, name, event, ctx, &mut resp);
-        } else if phase == Some("forkSkills") && active.config.phases.fork_skills.enabled() {
-            skills_glue::dispatch(active, host, name, event, ctx, &mut resp);
-        } else if let Some(p) = phase {
-            if crate::phase::phase_by_key(p).is_none() {
-                return Err(CoreError::invalid_input(
-                    "/hook",
-                    format!("unknown phase `{p}` in handler `{hook}`"),
-                ));
-            }
+        let Some((phase, name)) = hook.split_once(':') else {
+            return Ok(dispatch_merged(active, host, hook, event, ctx, &ids));
+        };
+        if crate::phase::phase_by_key(phase).is_none() {
+            return Err(CoreError::invalid_input(
+                "/hook",
+                format!("unknown phase `{phase}` in handler `{hook}`"),
+            ));
         }
+        let mut resp = HookResponse::default();
+        dispatch_phase(active, host, phase, name, event, ctx, &ids, &mut resp);
         Ok(resp)
     }
 
@@ -843,6 +828,83 @@ impl Runtime {
             }
             Err(e) => e.to_json(),
         }
+    }
+}
+
+/// A bare hook name: every phase that registered `hook` and covers the event's tool, in
+/// priority order, results merged as OpenClaw merges separate handlers (issue 17).
+fn dispatch_merged(
+    active: &mut Active,
+    host: &dyn Host,
+    hook: &str,
+    event: &Value,
+    ctx: &Value,
+    ids: &CallIds,
+) -> HookResponse {
+    let phases: Vec<String> = active
+        .registrations
+        .iter()
+        .filter(|r| r.hook == hook && hooks::covers(r.matcher.as_deref(), event))
+        .map(|r| r.phase.clone())
+        .collect();
+    let mut out = HookResponse::default();
+    for phase in phases {
+        let mut resp = HookResponse::default();
+        dispatch_phase(active, host, &phase, hook, event, ctx, ids, &mut resp);
+        out.jobs.append(&mut resp.jobs);
+        out.decisions.append(&mut resp.decisions);
+        out.diagnostics.append(&mut resp.diagnostics);
+        let acc = std::mem::take(&mut out.ret);
+        match hooks::merge_ret(hook, acc, resp.ret) {
+            hooks::Merged::Continue(v) => out.ret = v,
+            hooks::Merged::Stop(v) => {
+                out.ret = v;
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// One phase's handler of `name` (nothing when the phase is off or does not handle it).
+#[allow(clippy::too_many_arguments)]
+fn dispatch_phase(
+    active: &mut Active,
+    host: &dyn Host,
+    phase: &str,
+    name: &str,
+    event: &Value,
+    ctx: &Value,
+    ids: &CallIds,
+    resp: &mut HookResponse,
+) {
+    let phases = &active.config.phases;
+    match phase {
+        "bashSecurity"
+            if phases.bash_security.enabled()
+                && (name == "before_tool_call" || name == "command:grants") =>
+        {
+            shell_glue::dispatch(active, host, name, event, ctx, ids, resp);
+        }
+        "compaction" if phases.compaction.enabled() && compaction_glue::handles(name) => {
+            compaction_glue::dispatch(active, host, name, event, ctx, ids, resp);
+        }
+        "loopBudget" if phases.loop_budget.enabled() => {
+            budget_glue::dispatch(active, host, name, event, ctx, resp);
+        }
+        "memoryScoping" if phases.memory_scoping.enabled() => {
+            memory_glue::dispatch(active, host, name, event, ctx, resp);
+        }
+        "sessionMemory" if phases.session_memory.enabled() => {
+            session_glue::dispatch(active, host, name, event, ctx, resp);
+        }
+        "coordinator" if phases.coordinator.enabled() => {
+            coord_glue::dispatch(active, host, name, event, ctx, resp);
+        }
+        "forkSkills" if phases.fork_skills.enabled() => {
+            skills_glue::dispatch(active, host, name, event, ctx, resp);
+        }
+        _ => {}
     }
 }
 

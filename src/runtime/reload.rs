@@ -116,6 +116,19 @@ pub(super) fn handler_set(result: &InitResult) -> SortedSet<String> {
         .iter()
         .map(|r| r.handler.clone())
         .collect();
+    // What the binding registers with OpenClaw: one handler per hook name, with its tools.
+    for h in &result.hooks {
+        match &h.matcher {
+            None => {
+                set.insert(format!("hook:{}@*", h.hook));
+            }
+            Some(tools) => {
+                for t in tools {
+                    set.insert(format!("hook:{}@{t}", h.hook));
+                }
+            }
+        }
+    }
     if let Some(e) = &result.engine {
         set.insert(format!("engine:{}", e.id));
     }
@@ -132,6 +145,29 @@ pub(super) fn handler_set(result: &InitResult) -> SortedSet<String> {
         set.insert(t.handler.clone());
     }
     set
+}
+
+/// Whether a handler of the new config is served by what the instance registered: the
+/// handler itself, or (for a phase's hook) the merged hook name with every tool it needs.
+/// A bare hook dispatches to the phases of the current config, so a phase added behind an
+/// already registered hook runs.
+fn covered(registered: &SortedSet<String>, handler: &str, result: &InitResult) -> bool {
+    if registered.contains(handler) {
+        return true;
+    }
+    let Some(r) = result.registrations.iter().find(|r| r.handler == handler) else {
+        return false;
+    };
+    let any = format!("hook:{}@*", r.hook);
+    if registered.contains(&any) {
+        return true;
+    }
+    match &r.matcher {
+        None => false,
+        Some(tools) => tools
+            .iter()
+            .all(|t| registered.contains(&format!("hook:{}@{t}", r.hook))),
+    }
 }
 
 /// The phases a handler name belongs to (`<phaseKey>:…`), for the report.
@@ -262,7 +298,7 @@ impl Runtime {
         // Nothing was registered by this in-place init: the handlers are the old instance's.
         let missing: SortedSet<String> = handler_set(&result)
             .iter()
-            .filter(|h| !registered.contains(*h))
+            .filter(|h| !h.starts_with("hook:") && !covered(&registered, h, &result))
             .cloned()
             .collect();
         a.registered = registered;

@@ -287,8 +287,13 @@ pub struct InitResult {
     pub state_dir: String,
     /// Every phase with its state.
     pub phases: Vec<PhaseReport>,
-    /// Handlers to register.
+    /// Every phase's handlers, phase by phase. The binding layer registers `hooks`; these
+    /// name the phases behind them (a bare hook runs them by priority, highest first).
     pub registrations: Vec<Registration>,
+    /// What the binding layer registers: one entry per hook name (issue 17), dispatched by
+    /// its bare name, which runs every phase of `registrations` for that hook.
+    #[serde(default)]
+    pub hooks: Vec<super::hooks::HookRegistration>,
     /// Diagnostics to log once.
     pub diagnostics: Vec<Diagnostic>,
     /// Why the config was refused (empty when `ok`).
