@@ -14,6 +14,7 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { AsyncResource } from "node:async_hooks";
+import { registerCli } from "./cli.js";
 
 const PLUGIN_ID = "agent-ops";
 const SINGLETON = Symbol.for("agent-ops.runtime.v1");
@@ -661,6 +662,8 @@ export default {
   register(api) {
     const rt = runtime();
     rt.logger = api.logger || rt.logger;
+    registerCli(api, () => { core(rt); return { glue: rt.glue, host: makeHost(rt) }; });
+    if (api.registrationMode === "cli-metadata") return;
     rt.api = api;
     const result = init(rt, api);
     if (!result || !result.ok) {
@@ -704,6 +707,13 @@ export default {
     }
     if (result.compactionProvider && typeof api.registerCompactionProvider === "function") {
       api.registerCompactionProvider(makeCompactionProvider(rt, api, result.compactionProvider));
+    }
+    // A real load (not discovery or the CLI): the record `agent-ops doctor` reads as "loaded".
+    if (api.registrationMode === "full") {
+      try {
+        const rec = JSON.parse(core(rt).recordLoaded(process.pid, rt.configJson));
+        if (rec.error) log(rt, "warn", `core.load_record_failed: ${rec.error}`);
+      } catch (e) { poison(rt, e); }
     }
   },
 };

@@ -50,7 +50,6 @@ pub mod sorted;
 #[cfg(test)]
 mod test_support;
 
-#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 
 mod bindings;

@@ -1,5 +1,7 @@
 //! The `agent-ops` binary: `check` contract (P4-R45..P4-R47, P4-T67/68/72/73), `explain`,
-//! `doctor`, `manifest` and usage errors.
+//! `doctor` (finding OpenClaw's config as OpenClaw does, the installed / enabled / allowed /
+//! loaded / degraded checks: issue 17 item 7), `--help` on every subcommand, `manifest` and
+//! usage errors.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -212,7 +214,9 @@ fn doctor_lists_every_phase() {
         ],
         b"",
     );
-    assert_eq!(o.code, 0, "{}", o.stderr);
+    // No plugin is installed where this config's OpenClaw would load it: that check fails.
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stdout.contains("FAIL installed"), "{}", o.stdout);
     assert!(o.stdout.contains("phase 4 bashSecurity"), "{}", o.stdout);
     assert!(o.stdout.contains("phase 2 loopBudget"));
     assert!(o.stdout.contains("disabled"));
@@ -507,4 +511,464 @@ fn sandboxed_replays_project_commands_as_the_sandboxed_gateway_does() {
             o.stdout
         );
     }
+}
+
+/// Runs the binary with only `env` of the OpenClaw variables (the developer's own are removed),
+/// `HOME` included, in `cwd`.
+fn run_env(args: &[&str], env: &[(&str, &std::path::Path)], cwd: &std::path::Path) -> Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agent-ops"));
+    cmd.args(args).current_dir(cwd).stdin(Stdio::null());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("OPENCLAW_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("HOME", "/nonexistent-home");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// A fresh temp directory for one test.
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("agent-ops-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const SUBCOMMANDS: [&str; 8] = [
+    "check", "explain", "doctor", "memory", "skills", "grants", "manifest", "version",
+];
+
+/// Issue 17 item 7: every subcommand answered `--help` with "unknown option", exit 2.
+#[test]
+fn help_on_every_subcommand_exits_0_with_its_usage() {
+    for cmd in SUBCOMMANDS {
+        for flag in ["--help", "-h"] {
+            let o = run(&[cmd, flag], b"");
+            assert_eq!(o.code, 0, "{cmd} {flag}: {}", o.stderr);
+            assert!(
+                o.stdout.starts_with(&format!("usage: agent-ops {cmd}")),
+                "{cmd} {flag}: {}",
+                o.stdout
+            );
+            assert!(o.stderr.is_empty(), "{cmd} {flag}: {}", o.stderr);
+        }
+        // `help <command>` prints the same text.
+        let o = run(&["help", cmd], b"");
+        assert_eq!(o.code, 0);
+        assert_eq!(o.stdout, run(&[cmd, "--help"], b"").stdout);
+    }
+    // Help wins over other options and actions; after `--` it is an operand.
+    assert_eq!(run(&["memory", "status", "--help"], b"").code, 0);
+    assert_eq!(run(&["grants", "revoke", "x", "-h"], b"").code, 0);
+    let o = run(&["check", "--json", "--", "--help"], b"");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(json_lines(&o.stdout)[0]["command"], "--help");
+    // The overview names every subcommand.
+    let o = run(&["--help"], b"");
+    assert_eq!(o.code, 0);
+    for cmd in SUBCOMMANDS {
+        assert!(
+            o.stdout.contains(&format!("\n  {cmd} ")),
+            "{cmd}: {}",
+            o.stdout
+        );
+    }
+    // A usage error shows the subcommand's usage line on stderr.
+    let o = run(&["doctor", "--bogus"], b"");
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("unknown option `--bogus`"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("usage: agent-ops doctor"), "{}", o.stderr);
+    assert_eq!(run(&["help", "frobnicate"], b"").code, 2);
+}
+
+/// OpenClaw's precedence (`src/config/paths.ts`): `$OPENCLAW_CONFIG_PATH`, else a config in
+/// `$OPENCLAW_STATE_DIR`, else `~/.openclaw/openclaw.json` (`$OPENCLAW_HOME` before `$HOME`); the
+/// report names the file it read, and every subcommand reads the same one.
+#[test]
+fn doctor_finds_the_config_as_openclaw_does_and_names_it() {
+    let dir = temp_dir("doctor-find");
+    let home = dir.join("home");
+    let default_cfg = home.join(".openclaw/openclaw.json");
+    std::fs::create_dir_all(default_cfg.parent().unwrap()).unwrap();
+    // Each file disables a different phase, so the table shows which one was read.
+    let cfg = |phase: &str| {
+        format!(
+            r#"{{"plugins":{{"entries":{{"agent-ops":{{"config":{{"phases":{{"{phase}":false}}}}}}}}}}}}"#
+        )
+    };
+    std::fs::write(&default_cfg, cfg("loopBudget")).unwrap();
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let explicit = dir.join("explicit.json");
+    std::fs::write(&explicit, cfg("coordinator")).unwrap();
+
+    // ~/.openclaw/openclaw.json without any variable (item 7: it was ignored).
+    let o = run_env(&["doctor"], &[("HOME", &home)], &dir);
+    assert!(
+        o.stdout.contains(&format!(
+            "OpenClaw config: {} (found in the default state directory)",
+            default_cfg.display()
+        )),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains("phase 2 loopBudget     Loop termination and budgets: disabled"),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains(&format!(
+        "state dir: {}",
+        home.join(".openclaw/agent-ops").display()
+    )));
+    // OPENCLAW_HOME moves the home OpenClaw uses.
+    let o = run_env(
+        &["doctor"],
+        &[("HOME", &dir), ("OPENCLAW_HOME", &home)],
+        &dir,
+    );
+    assert!(
+        o.stdout.contains(&default_cfg.display().to_string()),
+        "{}",
+        o.stdout
+    );
+
+    // $OPENCLAW_STATE_DIR without a config there: OpenClaw falls back to ~/.openclaw.
+    let o = run_env(
+        &["doctor"],
+        &[("HOME", &home), ("OPENCLAW_STATE_DIR", &state)],
+        &dir,
+    );
+    assert!(
+        o.stdout.contains(&default_cfg.display().to_string()),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains(&format!("OpenClaw state dir: {}", state.display())),
+        "{}",
+        o.stdout
+    );
+    // … and with one, that one.
+    let state_cfg = state.join("openclaw.json");
+    std::fs::write(&state_cfg, cfg("sessionMemory")).unwrap();
+    let o = run_env(
+        &["doctor"],
+        &[("HOME", &home), ("OPENCLAW_STATE_DIR", &state)],
+        &dir,
+    );
+    assert!(
+        o.stdout.contains(&format!(
+            "OpenClaw config: {} (found in $OPENCLAW_STATE_DIR)",
+            state_cfg.display()
+        )),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains("phase 3 sessionMemory  Session memory: disabled"),
+        "{}",
+        o.stdout
+    );
+    assert!(o
+        .stdout
+        .contains(&format!("state dir: {}", state.join("agent-ops").display())));
+
+    // $OPENCLAW_CONFIG_PATH wins; --openclaw-config wins over it.
+    let env = [
+        ("HOME", home.as_path()),
+        ("OPENCLAW_STATE_DIR", &state),
+        ("OPENCLAW_CONFIG_PATH", &explicit),
+    ];
+    let o = run_env(&["doctor"], &env, &dir);
+    assert!(
+        o.stdout.contains(&format!(
+            "OpenClaw config: {} (from $OPENCLAW_CONFIG_PATH)",
+            explicit.display()
+        )),
+        "{}",
+        o.stdout
+    );
+    assert!(o
+        .stdout
+        .contains("phase 6 coordinator    Coordinator resume integrity: disabled"));
+    let o = run_env(
+        &["doctor", "--openclaw-config", default_cfg.to_str().unwrap()],
+        &env,
+        &dir,
+    );
+    assert!(
+        o.stdout.contains("(from --openclaw-config)"),
+        "{}",
+        o.stdout
+    );
+    assert!(o
+        .stdout
+        .contains("phase 2 loopBudget     Loop termination and budgets: disabled"));
+
+    // The JSON report carries the same.
+    let o = run_env(&["doctor", "--json"], &env, &dir);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["openclawConfig"]["path"], explicit.to_str().unwrap());
+    assert_eq!(v["openclawConfig"]["source"], "OPENCLAW_CONFIG_PATH");
+    assert_eq!(v["init"]["ok"], true);
+
+    // No file anywhere: OpenClaw's defaults, said so.
+    let empty = dir.join("empty-home");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = run_env(&["doctor"], &[("HOME", &empty)], &dir);
+    assert!(o.stdout.contains("no config file exists"), "{}", o.stdout);
+    // A named file that does not exist is an I/O error naming it.
+    let missing = dir.join("missing.json");
+    let o = run_env(
+        &["doctor"],
+        &[("HOME", &home), ("OPENCLAW_CONFIG_PATH", &missing)],
+        &dir,
+    );
+    assert_eq!(o.code, 3);
+    assert!(o.stderr.contains(missing.to_str().unwrap()), "{}", o.stderr);
+
+    // `grants` reads the same default file: its stateDir decides where grants are listed.
+    let custom_state = dir.join("custom-state");
+    std::fs::write(
+        &default_cfg,
+        format!(
+            r#"{{"plugins":{{"entries":{{"agent-ops":{{"config":{{"stateDir":"{}"}}}}}}}}}}"#,
+            custom_state.display()
+        ),
+    )
+    .unwrap();
+    let o = run_env(&["grants", "--json"], &[("HOME", &home)], &dir);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    assert_eq!(v["stateDir"], custom_state.to_str().unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn check_line<'a>(stdout: &'a str, name: &str) -> &'a str {
+    stdout
+        .lines()
+        .find(|l| l.get(5..).is_some_and(|r| r.starts_with(name)))
+        .unwrap_or_else(|| panic!("no {name} line in {stdout}"))
+}
+
+/// installed / enabled / allowed / loaded / degraded, from a bare state directory to a plugin
+/// OpenClaw loaded, and a config changed after the load.
+#[test]
+fn doctor_checks_installed_enabled_allowed_loaded_degraded() {
+    use agent_ops::host::{HostDirs, NativeHost};
+    use agent_ops::runtime::Runtime;
+    let dir = temp_dir("doctor-checks");
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let cfg_path = state.join("openclaw.json");
+    let write_cfg = |v: serde_json::Value| std::fs::write(&cfg_path, v.to_string()).unwrap();
+    let env = [
+        ("HOME", dir.as_path()),
+        ("OPENCLAW_STATE_DIR", state.as_path()),
+    ];
+
+    // Nothing installed: installed fails, exit 1.
+    write_cfg(serde_json::json!({}));
+    let o = run_env(&["doctor"], &env, &dir);
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(
+        check_line(&o.stdout, "installed").starts_with("FAIL"),
+        "{}",
+        o.stdout
+    );
+    assert!(check_line(&o.stdout, "enabled").starts_with("warn"));
+    assert!(check_line(&o.stdout, "allowed").starts_with("warn"));
+    assert!(check_line(&o.stdout, "loaded").contains("runtime/applied.json is missing"));
+
+    // The plugin folder where `openclaw plugins install` puts it.
+    let ext = state.join("extensions/agent-ops");
+    std::fs::create_dir_all(&ext).unwrap();
+    std::fs::write(ext.join("openclaw.plugin.json"), r#"{"id":"agent-ops"}"#).unwrap();
+    std::fs::write(
+        ext.join("package.json"),
+        format!(r#"{{"version":"{}"}}"#, env!("CARGO_PKG_VERSION")),
+    )
+    .unwrap();
+    // Disabled, and an allowlist without it: both fail.
+    write_cfg(
+        serde_json::json!({"plugins": {"allow": ["other"], "entries": {"agent-ops": {"enabled": false}}}}),
+    );
+    let o = run_env(&["doctor"], &env, &dir);
+    assert_eq!(o.code, 1);
+    let installed = check_line(&o.stdout, "installed");
+    assert!(installed.starts_with("ok"), "{installed}");
+    assert!(installed.contains(ext.to_str().unwrap()), "{installed}");
+    assert!(check_line(&o.stdout, "enabled").starts_with("FAIL"));
+    assert!(check_line(&o.stdout, "allowed").starts_with("FAIL"));
+    assert!(check_line(&o.stdout, "allowed").contains("plugins.allow (other)"));
+    // plugins.deny wins over enabled.
+    write_cfg(
+        serde_json::json!({"plugins": {"deny": ["agent-ops"], "entries": {"agent-ops": {"enabled": true}}}}),
+    );
+    let o = run_env(&["doctor"], &env, &dir);
+    assert!(
+        check_line(&o.stdout, "enabled").contains("plugins.deny"),
+        "{}",
+        o.stdout
+    );
+
+    // Fully set up: the README's install.
+    let plugin_cfg = serde_json::json!({"phases": {"coordinator": false}});
+    let full = serde_json::json!({
+        "plugins": {
+            "allow": ["agent-ops"],
+            "slots": {"contextEngine": "agent-ops"},
+            "entries": {"agent-ops": {"enabled": true, "hooks": {"allowConversationAccess": true}, "config": plugin_cfg}}
+        },
+        "agents": {"defaults": {"compaction": {"provider": "agent-ops"}}}
+    });
+    write_cfg(full.clone());
+    let o = run_env(&["doctor"], &env, &dir);
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    for name in ["installed", "enabled", "allowed"] {
+        assert!(
+            check_line(&o.stdout, name).starts_with("ok"),
+            "{name}: {}",
+            o.stdout
+        );
+    }
+    let degraded: Vec<&str> = o
+        .stdout
+        .lines()
+        .filter(|l| l.get(5..).is_some_and(|r| r.starts_with("degraded")))
+        .collect();
+    assert_eq!(degraded.len(), 3, "{}", o.stdout);
+    assert!(degraded.iter().all(|l| l.starts_with("ok")), "{degraded:?}");
+    // Not loaded yet: a warning, not a failure.
+    assert!(check_line(&o.stdout, "loaded").starts_with("warn"));
+
+    // The record an instance writes when OpenClaw loads it (pid: this test process, running).
+    let host = NativeHost::new(HostDirs {
+        home_dir: dir.to_str().unwrap().into(),
+        ..HostDirs::default()
+    });
+    let mut rt = Runtime::new();
+    let info = serde_json::json!({"openclawStateDir": state, "homeDir": dir}).to_string();
+    assert!(rt.init(&host, &plugin_cfg.to_string(), &info).ok);
+    let written = rt
+        .record_loaded(
+            &host,
+            Some(u64::from(std::process::id())),
+            plugin_cfg.clone(),
+        )
+        .unwrap();
+    assert_eq!(
+        written,
+        state
+            .join("agent-ops/runtime/applied.json")
+            .to_str()
+            .unwrap()
+    );
+    let o = run_env(&["doctor"], &env, &dir);
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    let loaded = check_line(&o.stdout, "loaded");
+    assert!(loaded.starts_with("ok"), "{loaded}");
+    assert!(
+        loaded.contains(&format!("process {} (running)", std::process::id())),
+        "{loaded}"
+    );
+    assert!(loaded.contains("off [coordinator]"), "{loaded}");
+    assert!(!loaded.contains("differs"), "{loaded}");
+
+    // The file changes after the load (a reload pending or refused): said so.
+    let mut changed = full.clone();
+    changed["plugins"]["entries"]["agent-ops"]["config"] =
+        serde_json::json!({"phases": {"bashSecurity": false}});
+    write_cfg(changed);
+    let o = run_env(&["doctor"], &env, &dir);
+    let loaded = check_line(&o.stdout, "loaded");
+    assert!(loaded.starts_with("warn"), "{loaded}");
+    assert!(
+        loaded.contains("differs from what that instance applied"),
+        "{loaded}"
+    );
+
+    // Degraded: conversation access missing names the phases it degrades.
+    let mut no_conv = full;
+    no_conv["plugins"]["entries"]["agent-ops"]["hooks"] = serde_json::json!({});
+    no_conv["plugins"]["slots"] = serde_json::json!({});
+    write_cfg(no_conv);
+    let o = run_env(&["doctor"], &env, &dir);
+    assert_eq!(o.code, 0, "warnings do not fail: {}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("warn degraded  conversation access: not granted, degrading loopBudget"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("warn degraded  context-engine slot"),
+        "{}",
+        o.stdout
+    );
+
+    // A config the core refuses: exit 2, the error named.
+    write_cfg(
+        serde_json::json!({"plugins": {"entries": {"agent-ops": {"config": {"phases": {"bashSecurty": true}}}}}}),
+    );
+    let o = run_env(&["doctor"], &env, &dir);
+    assert_eq!(o.code, 2, "{}", o.stdout);
+    assert!(o.stdout.contains("bashSecurty"), "{}", o.stdout);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// OpenClaw's config is JSON5: comments, trailing commas, unquoted keys and single quotes are
+/// read (and said so); what is not JSON5 either is an I/O error naming the file.
+#[test]
+fn doctor_reads_a_json5_config() {
+    let dir = temp_dir("doctor-json5");
+    let cfg = dir.join("openclaw.json");
+    std::fs::write(
+        &cfg,
+        "{\n  // hand-edited\n  plugins: {\n    entries: { 'agent-ops': { config: { phases: { forkSkills: false, }, }, }, },\n  },\n}\n",
+    )
+    .unwrap();
+    let o = run_env(
+        &["doctor"],
+        &[("HOME", &dir), ("OPENCLAW_CONFIG_PATH", &cfg)],
+        &dir,
+    );
+    assert!(
+        o.stdout.contains("read as JSON5"),
+        "{}\n{}",
+        o.stdout,
+        o.stderr
+    );
+    assert!(
+        o.stdout
+            .contains("phase 7 forkSkills     Forked agents and skills: disabled"),
+        "{}",
+        o.stdout
+    );
+    std::fs::write(&cfg, "{ plugins: [ }").unwrap();
+    let o = run_env(
+        &["doctor"],
+        &[("HOME", &dir), ("OPENCLAW_CONFIG_PATH", &cfg)],
+        &dir,
+    );
+    assert_eq!(o.code, 3);
+    assert!(o.stderr.contains(cfg.to_str().unwrap()), "{}", o.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -59,6 +59,9 @@ extern "C" {
     fn random(this: &JsHost, n: u32) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = log)]
     fn log(this: &JsHost, level: &str, code: &str, message: &str) -> Result<JsValue, JsValue>;
+    /// Only the CLI's host has it: the whole standard input, read when a subcommand needs it.
+    #[wasm_bindgen(method, catch, js_name = readStdin)]
+    fn read_stdin(this: &JsHost) -> Result<JsValue, JsValue>;
 }
 
 /// Adapts the JS object to the [`Host`] trait.
@@ -282,6 +285,26 @@ impl Core {
         }
     }
 
+    /// OpenClaw loaded this instance for real (registration mode `full`): writes the load
+    /// record `agent-ops doctor` reads (`<stateDir>/runtime/applied.json`). `pid` is the
+    /// process id, `config_json` the config `init` accepted. Returns `{"ok": "<path>"}` or
+    /// `{"error": "<message>"}`.
+    #[wasm_bindgen(js_name = recordLoaded)]
+    pub fn record_loaded(&self, pid: JsValue, config_json: JsValue) -> String {
+        let pid = pid
+            .as_f64()
+            .filter(|p| p.is_finite() && *p >= 1.0 && *p <= 4_294_967_295.0)
+            .map(|p| p as u64);
+        let config = config_json
+            .as_string()
+            .and_then(|c| crate::json::from_str::<serde_json::Value>(&c).ok())
+            .unwrap_or(serde_json::Value::Null);
+        match self.rt.record_loaded(&self.host, pid, config) {
+            Ok(path) => serde_json::json!({ "ok": path }).to_string(),
+            Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
+        }
+    }
+
     /// Periodic work.
     pub fn tick(&mut self, now_ms: JsValue) -> String {
         match now_ms.as_f64() {
@@ -304,4 +327,111 @@ pub fn validate_config(config_json: JsValue) -> String {
 #[wasm_bindgen(js_name = coreVersion)]
 pub fn core_version() -> String {
     runtime::version_json()
+}
+
+/// Standard input of `openclaw agent-ops`, asked from the host on the first read only, so a
+/// subcommand that does not read it never blocks on a terminal.
+struct JsStdin<'a> {
+    host: &'a JsHost,
+    bytes: Option<Vec<u8>>,
+    pos: usize,
+}
+
+impl std::io::Read for JsStdin<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.bytes.is_none() {
+            let v = self
+                .host
+                .read_stdin()
+                .map_err(|e| std::io::Error::other(thrown(e).to_string()))?;
+            let bytes = if v.is_instance_of::<js_sys::Uint8Array>() {
+                js_sys::Uint8Array::from(v).to_vec()
+            } else if let Some(s) = v.as_string() {
+                s.into_bytes()
+            } else {
+                return Err(std::io::Error::other(
+                    "readStdin returned neither bytes nor text",
+                ));
+            };
+            self.bytes = Some(bytes);
+        }
+        let rest = self
+            .bytes
+            .as_deref()
+            .and_then(|b| b.get(self.pos..))
+            .unwrap_or(&[]);
+        let n = rest.len().min(out.len());
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), rest.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// What `pkg/cli.js` knows about the process (everything else comes through the host).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct CliFacts {
+    cwd: String,
+    os: Option<String>,
+    program: Option<String>,
+    openclaw_config: Option<serde_json::Value>,
+    plugin_dir: Option<String>,
+}
+
+/// `openclaw agent-ops …`: runs the CLI (the native binary's code) with `args_json` (a JSON
+/// array of strings) and `facts_json` (`cwd`, `os`, `program`, `openclawConfig`, `pluginDir`),
+/// all I/O through `host`. Returns `{"code": n, "stdout": "…", "stderr": "…"}`.
+#[wasm_bindgen(js_name = cliRun)]
+pub fn cli_run(host: JsHost, args_json: JsValue, facts_json: JsValue) -> String {
+    let mut stdout: Vec<u8> = Vec::new();
+    let mut stderr: Vec<u8> = Vec::new();
+    let parsed = text(&args_json, "/args")
+        .and_then(|a| {
+            crate::json::from_str::<Vec<String>>(&a)
+                .map_err(|e| format!("the arguments must be a JSON array of strings: {e}"))
+        })
+        .and_then(|args| {
+            let f = text(&facts_json, "/facts")?;
+            let bad = |e: serde_json::Error| format!("the CLI facts are not valid: {e}");
+            match crate::json::from_str::<serde_json::Value>(&f).map_err(bad)? {
+                v @ serde_json::Value::Object(_) => crate::json::from_value::<CliFacts>(v)
+                    .map(|facts| (args, facts))
+                    .map_err(bad),
+                _ => Err("the CLI facts must be a JSON object".to_string()),
+            }
+        });
+    let code = match parsed {
+        Err(m) => {
+            stderr.extend_from_slice(format!("agent-ops: {m}\n").as_bytes());
+            crate::cli::EXIT_USAGE
+        }
+        Ok((args, facts)) => {
+            let adapter = Adapter(host);
+            let cx = crate::cli::Context {
+                host: &adapter,
+                cwd: facts.cwd,
+                os: match facts.os.as_deref() {
+                    Some("macos") => crate::shell::Os::Macos,
+                    _ => crate::shell::Os::Linux,
+                },
+                program: facts.program.unwrap_or_else(|| "agent-ops".into()),
+                openclaw_config: facts.openclaw_config,
+                plugin_dir: facts.plugin_dir,
+            };
+            let mut stdin = std::io::BufReader::new(JsStdin {
+                host: &adapter.0,
+                bytes: None,
+                pos: 0,
+            });
+            crate::cli::run(&args, &cx, &mut stdin, &mut stdout, &mut stderr)
+        }
+    };
+    serde_json::json!({
+        "code": code,
+        "stdout": String::from_utf8_lossy(&stdout),
+        "stderr": String::from_utf8_lossy(&stderr),
+    })
+    .to_string()
 }

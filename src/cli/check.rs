@@ -1,6 +1,6 @@
 //! `agent-ops check` and `agent-ops explain` (P4-R45 to P4-R47a).
 
-use super::{option_value, EXIT_IO, EXIT_USAGE};
+use super::{option_value, Context, EXIT_IO};
 use crate::config::parse_config_value;
 use crate::shell::{self, cli_record, BashSecurityConfig, EvalContext, Evaluation, Os, Verdict};
 use std::io::{BufRead, Write};
@@ -11,6 +11,9 @@ pub const EXIT_ASK: i32 = 10;
 pub const EXIT_DENY: i32 = 20;
 /// Exit status when a JSONL line was invalid.
 pub const EXIT_BAD_JSONL: i32 = 4;
+
+/// The largest `--config` file read.
+const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum InputMode {
@@ -35,18 +38,16 @@ enum ArgError {
     Io(String),
 }
 
-fn parse_args(args: &[String], allow_flags: bool) -> Result<CheckArgs, ArgError> {
+fn parse_args(args: &[String], allow_flags: bool, cx: &Context<'_>) -> Result<CheckArgs, ArgError> {
     let mut out = CheckArgs {
         json: false,
         input: InputMode::Lines,
         exit_code: false,
         ctx: EvalContext {
-            home: std::env::var("HOME").unwrap_or_default(),
-            cwd: std::env::current_dir()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            home: cx.home(),
+            cwd: cx.cwd.clone(),
             workspace: String::new(),
-            os: Os::build_target(),
+            os: cx.os,
             env_keys: Vec::new(),
             ..Default::default()
         },
@@ -140,9 +141,12 @@ fn parse_args(args: &[String], allow_flags: bool) -> Result<CheckArgs, ArgError>
         out.ctx.workspace = out.ctx.cwd.clone();
     }
     if let Some(file) = config_file {
-        let text = std::fs::read_to_string(&file)
+        let path = super::openclaw::user_path(&file, &cx.home(), &cx.cwd);
+        let bytes = cx
+            .host
+            .fs_read(&path, MAX_CONFIG_BYTES)
             .map_err(|e| ArgError::Io(format!("cannot read --config {file}: {e}")))?;
-        let value: serde_json::Value = serde_json::from_str(&text)
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| ArgError::Usage(format!("--config {file} is not valid JSON: {e}")))?;
         let wrapped = serde_json::json!({ "phases": { "bashSecurity": value } });
         let cfg = parse_config_value(wrapped).map_err(|errs| {
@@ -189,16 +193,14 @@ fn exit_for(v: Verdict) -> i32 {
 /// `agent-ops check`.
 pub fn run_check(
     args: &[String],
+    cx: &Context<'_>,
     stdin: &mut dyn BufRead,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> i32 {
-    let a = match parse_args(args, true) {
+    let a = match parse_args(args, true, cx) {
         Ok(a) => a,
-        Err(ArgError::Usage(m)) => {
-            let _ = writeln!(stderr, "agent-ops check: {m}");
-            return EXIT_USAGE;
-        }
+        Err(ArgError::Usage(m)) => return super::usage_error(cx, stderr, "check", &m),
         Err(ArgError::Io(m)) => {
             let _ = writeln!(stderr, "agent-ops check: {m}");
             return EXIT_IO;
@@ -326,24 +328,27 @@ fn jsonl_record(
 }
 
 /// `agent-ops explain`.
-pub fn run_explain(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let a = match parse_args(args, false) {
+pub fn run_explain(
+    args: &[String],
+    cx: &Context<'_>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let a = match parse_args(args, false, cx) {
         Ok(a) => a,
-        Err(ArgError::Usage(m)) => {
-            let _ = writeln!(stderr, "agent-ops explain: {m}");
-            return EXIT_USAGE;
-        }
+        Err(ArgError::Usage(m)) => return super::usage_error(cx, stderr, "explain", &m),
         Err(ArgError::Io(m)) => {
             let _ = writeln!(stderr, "agent-ops explain: {m}");
             return EXIT_IO;
         }
     };
     let Some(cmd) = a.command else {
-        let _ = writeln!(
+        return super::usage_error(
+            cx,
             stderr,
-            "agent-ops explain: missing COMMAND (quote the whole command as one argument)"
+            "explain",
+            "missing COMMAND (quote the whole command as one argument)",
         );
-        return EXIT_USAGE;
     };
     let text = shell::explain(&cmd, &a.ctx, &a.config);
     if stdout.write_all(text.as_bytes()).is_err() {

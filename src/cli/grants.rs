@@ -1,25 +1,22 @@
 //! `agent-ops grants [list | revoke ID | clear]` (issue 16 item 9): the exec approval grants
 //! the gateway stored, read and changed in the same state directory through the same store.
 
-use super::{option_value, EXIT_IO, EXIT_USAGE};
-use crate::host::{Host, HostDirs, NativeHost};
-use crate::runtime::{resolve_state_dir, HostInfo};
+use super::{option_value, CliHost, Context, EXIT_IO};
+use crate::host::{Host, HostDirs};
+use crate::runtime::resolve_state_dir;
 use crate::shell::grant_store;
 use serde_json::json;
 use std::io::Write;
 
-const USAGE: &str = "usage: agent-ops grants [list | revoke ID | clear] [--openclaw-config FILE] [--state-dir DIR] [--json]";
-
-fn usage(stderr: &mut dyn Write, m: &str) -> i32 {
-    let _ = writeln!(stderr, "agent-ops grants: {m}\n{USAGE}");
-    EXIT_USAGE
-}
-
 /// Runs `agent-ops grants`.
-pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let mut oc_config = std::env::var("OPENCLAW_CONFIG_PATH")
-        .ok()
-        .filter(|p| !p.is_empty());
+pub fn run(
+    args: &[String],
+    cx: &Context<'_>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let usage = |stderr: &mut dyn Write, m: &str| super::usage_error(cx, stderr, "grants", m);
+    let mut oc_config = None;
     let mut state_dir = None;
     let mut json_out = false;
     let mut words: Vec<String> = Vec::new();
@@ -49,8 +46,9 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
     if !matches!(action.as_slice(), [] | ["list"] | ["revoke", _] | ["clear"]) {
         return usage(stderr, &format!("unknown action `{}`", words.join(" ")));
     }
-    let (_, config) = match super::load_plugin_config(
+    let loaded = match super::load_plugin_config(
         "grants",
+        cx,
         oc_config.as_deref(),
         state_dir.as_deref(),
         stderr,
@@ -58,17 +56,17 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
         Ok(x) => x,
         Err(code) => return code,
     };
-    let home = std::env::var("HOME").unwrap_or_default();
-    let host = NativeHost::new(HostDirs {
-        home_dir: home.clone(),
-        ..HostDirs::default()
-    });
-    let info = HostInfo {
-        home_dir: Some(home),
-        openclaw_state_dir: std::env::var("OPENCLAW_STATE_DIR").ok(),
-        ..HostInfo::default()
-    };
-    let sd = resolve_state_dir(&config, &info, &host);
+    let host = CliHost::new(
+        cx.host,
+        HostDirs {
+            home_dir: cx.home(),
+            workspace_dir: cx.cwd.clone(),
+            openclaw_state_dir: loaded.paths.state_dir.clone(),
+            ..HostDirs::default()
+        },
+    );
+    let info = super::host_info(cx, &loaded, &cx.cwd);
+    let sd = resolve_state_dir(&loaded.config, &info, &host);
     let now = host.now_ms();
     let (text, value) = match action.as_slice() {
         ["revoke", id] => match grant_store::revoke(&host, &sd, now, id) {

@@ -1,22 +1,17 @@
 //! `agent-ops memory status|snapshot|sync|cost` (P5-R19a, R25): the same core as the plugin, over the
 //! real file system.
 
-use super::{option_value, EXIT_IO, EXIT_USAGE};
-use crate::host::{HostDirs, NativeHost};
+use super::{option_value, CliHost, Context, EXIT_IO};
+use crate::host::HostDirs;
 use crate::memory_scope::engine::{Env, Out, Scoper};
 use crate::memory_scope::index::{iso_utc, truncate_entrypoint};
 use crate::memory_scope::paths::{dir_name, ENTRYPOINT_NAME};
 use crate::memory_scope::snapshot::{check, Action};
 use crate::memory_scope::snapshot_io::{self, Mode};
 use crate::memory_scope::Scope;
-use crate::runtime::{resolve_state_dir, HostInfo};
+use crate::runtime::resolve_state_dir;
 use serde_json::{json, Value};
 use std::io::Write;
-
-fn usage(stderr: &mut dyn Write, m: &str) -> i32 {
-    let _ = writeln!(stderr, "agent-ops memory: {m}\nusage: agent-ops memory status|snapshot|sync|cost [today|7d|session] [--session-key K] [--openclaw-config FILE] [--state-dir DIR] [--workspace DIR] [--agent ID] [--scope user|project|local] [--mode merge|replace|skip] [--json]");
-    EXIT_USAGE
-}
 
 fn scope_of(s: &str) -> Option<Scope> {
     match s {
@@ -37,15 +32,19 @@ fn scope_name(s: Scope) -> &'static str {
 }
 
 /// Runs the subcommand; returns the exit status.
-pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+pub fn run(
+    args: &[String],
+    cx: &Context<'_>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let usage = |stderr: &mut dyn Write, m: &str| super::usage_error(cx, stderr, "memory", m);
     let Some((action, rest)) = args.split_first() else {
         return usage(stderr, "missing action");
     };
-    let mut oc_config = std::env::var("OPENCLAW_CONFIG_PATH").ok();
+    let mut oc_config = None;
     let mut state_dir = None;
-    let mut workspace = std::env::current_dir()
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let mut workspace = cx.cwd.clone();
     let mut agent = "main".to_string();
     let mut scope = None;
     let mut mode = None;
@@ -97,8 +96,9 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
             return usage(stderr, &m);
         }
     }
-    let (_, config) = match super::load_plugin_config(
+    let loaded = match super::load_plugin_config(
         "memory",
+        cx,
         oc_config.as_deref(),
         state_dir.as_deref(),
         stderr,
@@ -106,18 +106,20 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
         Ok(x) => x,
         Err(code) => return code,
     };
-    let home = std::env::var("HOME").unwrap_or_default();
-    let host = NativeHost::new(HostDirs {
-        home_dir: home.clone(),
-        workspace_dir: workspace.clone(),
-        ..HostDirs::default()
-    });
-    let info = HostInfo {
-        home_dir: Some(home.clone()),
-        openclaw_state_dir: std::env::var("OPENCLAW_STATE_DIR").ok(),
-        ..HostInfo::default()
-    };
-    let sd = resolve_state_dir(&config, &info, &host);
+    let config = &loaded.config;
+    let home = cx.home();
+    let workspace = super::openclaw::user_path(&workspace, &home, &cx.cwd);
+    let host = CliHost::new(
+        cx.host,
+        HostDirs {
+            home_dir: home.clone(),
+            workspace_dir: workspace.clone(),
+            openclaw_state_dir: loaded.paths.state_dir.clone(),
+            ..HostDirs::default()
+        },
+    );
+    let info = super::host_info(cx, &loaded, &workspace);
+    let sd = resolve_state_dir(config, &info, &host);
     let cfg = config.phases.memory_scoping.settings();
     let now = crate::host::Host::now_ms(&host);
     let env = Env {

@@ -1,15 +1,26 @@
-//! The native `agent-ops` command line (README G-R14a, phase 4 §10).
+//! The `agent-ops` command line (README G-R14a, phase 4 §10), shared by the native binary and
+//! the plugin (`openclaw agent-ops …`, issue 17 item 7): the same code runs natively and in the
+//! wasm core, with every file read and written through the [`Host`] and everything else the
+//! process knows passed in a [`Context`].
 //!
 //! `run` is a short match over subcommands; each subcommand parses its own options first and
-//! decides second. Exit statuses: 0 ok, 2 usage, 3 I/O, 4 invalid JSONL line, and for
-//! `check --exit-code` 10 ask / 20 deny (P4-R47).
+//! decides second. Exit statuses: 0 ok, 1 a failed doctor check, 2 usage, 3 I/O, 4 invalid JSONL
+//! line, and for `check --exit-code` 10 ask / 20 deny (P4-R47).
 
 mod check;
 mod doctor;
 mod grants;
+mod host;
 mod memory;
+pub mod openclaw;
 mod skills;
+pub mod usage;
 
+pub use host::CliHost;
+
+use crate::host::Host;
+use crate::shell::Os;
+use serde_json::Value;
 use std::io::{BufRead, Write};
 
 /// Exit status for a usage error.
@@ -17,65 +28,129 @@ pub const EXIT_USAGE: i32 = 2;
 /// Exit status for an I/O error.
 pub const EXIT_IO: i32 = 3;
 
-const USAGE: &str = "usage: agent-ops <command> [options]
+/// What the CLI knows about the process it runs in, besides its arguments.
+pub struct Context<'a> {
+    /// Files, environment variables and the clock.
+    pub host: &'a dyn Host,
+    /// The working directory.
+    pub cwd: String,
+    /// The OS commands are checked for by default.
+    pub os: Os,
+    /// The program as the user typed it, for usage text (`agent-ops`, `openclaw agent-ops`).
+    pub program: String,
+    /// OpenClaw's own reading of its config, when the CLI runs inside OpenClaw: used when the
+    /// file is JSON5 rather than plain JSON.
+    pub openclaw_config: Option<Value>,
+    /// Where the running plugin was loaded from, when the CLI runs inside OpenClaw.
+    pub plugin_dir: Option<String>,
+}
 
-commands:
-  check [--json] [--input lines|jsonl] [--exit-code] [--home DIR] [--cwd DIR] [--workspace DIR]
-        [--os linux|macos] [--sandboxed] [--config FILE] [--] [COMMAND]
-                     evaluate shell commands (phase 4); stdin when COMMAND is absent;
-                     --sandboxed: they run in OpenClaw's sandbox (runProject: sandbox)
-  explain [--home DIR] [--cwd DIR] [--workspace DIR] [--os linux|macos] [--config FILE] [--] COMMAND
-                     show the parse tree, executed commands, findings and verdict
-  doctor [--openclaw-config FILE] [--state-dir DIR] [--workspace DIR] [--agent ID] [--json]
-                     per phase: enabled, implemented, degraded modes and how to lift them
-  memory status|snapshot|sync|cost [today|7d|session] [--openclaw-config FILE] [--state-dir DIR]
-        [--workspace DIR] [--agent ID] [--scope user|project|local] [--mode merge|replace|skip]
-        [--session-key K] [--json]
-                     the agent's memory directories, caps, snapshot state and cost ledger (phase 5)
-  skills [--openclaw-config FILE] [--workspace DIR] [--state-dir DIR]
-                     effective skills, shadowing, invalid files, scanner findings, limits (phase 7)
-  grants [list | revoke ID | clear] [--openclaw-config FILE] [--state-dir DIR] [--json]
-                     exec approval grants stored by allow-always answers (phase 4)
-  manifest [--write FILE]
-                     print (or write) the generated openclaw.plugin.json
-  version            print the crate and schema version
-";
+impl Context<'_> {
+    /// `$HOME` (empty when unset).
+    fn home(&self) -> String {
+        self.host.env("HOME").unwrap_or_default()
+    }
+}
 
 /// Runs the CLI with `args` (without the program name); returns the exit status.
 pub fn run(
     args: &[String],
+    cx: &Context<'_>,
     stdin: &mut dyn BufRead,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> i32 {
+    let prog = cx.program.as_str();
     let Some((cmd, rest)) = args.split_first() else {
-        let _ = stderr.write_all(USAGE.as_bytes());
+        let _ = stderr.write_all(usage::overview(prog).as_bytes());
         return EXIT_USAGE;
     };
+    if let Some(help) = usage::find(cmd).filter(|_| usage::wants_help(rest)) {
+        let _ = stdout.write_all(usage::command_help(help, prog).as_bytes());
+        return 0;
+    }
     match cmd.as_str() {
-        "check" => check::run_check(rest, stdin, stdout, stderr),
-        "explain" => check::run_explain(rest, stdout, stderr),
-        "doctor" => doctor::run(rest, stdout, stderr),
-        "manifest" => manifest(rest, stdout, stderr),
+        "check" => check::run_check(rest, cx, stdin, stdout, stderr),
+        "explain" => check::run_explain(rest, cx, stdout, stderr),
+        "doctor" => doctor::run(rest, cx, stdout, stderr),
+        "manifest" => manifest(rest, cx, stdout, stderr),
         "version" | "--version" | "-V" => {
             let _ = writeln!(stdout, "agent-ops {}", crate::runtime::version());
             0
         }
-        "help" | "--help" | "-h" => {
-            let _ = stdout.write_all(USAGE.as_bytes());
-            0
-        }
-        "memory" => memory::run(rest, stdout, stderr),
-        "grants" => grants::run(rest, stdout, stderr),
-        "skills" => skills::run(rest, stdout, stderr),
+        "help" | "--help" | "-h" => match rest {
+            [] => {
+                let _ = stdout.write_all(usage::overview(prog).as_bytes());
+                0
+            }
+            [name] if usage::find(name).is_some() => {
+                let help = usage::find(name).map(|h| usage::command_help(h, prog));
+                let _ = stdout.write_all(help.unwrap_or_default().as_bytes());
+                0
+            }
+            _ => {
+                let _ = writeln!(
+                    stderr,
+                    "agent-ops help: unknown command `{}`\n\n{}",
+                    rest.join(" "),
+                    usage::overview(prog)
+                );
+                EXIT_USAGE
+            }
+        },
+        "memory" => memory::run(rest, cx, stdout, stderr),
+        "grants" => grants::run(rest, cx, stdout, stderr),
+        "skills" => skills::run(rest, cx, stdout, stderr),
         other => {
-            let _ = writeln!(stderr, "agent-ops: unknown command `{other}`\n\n{USAGE}");
+            let _ = writeln!(
+                stderr,
+                "agent-ops: unknown command `{other}`\n\n{}",
+                usage::overview(prog)
+            );
             EXIT_USAGE
         }
     }
 }
 
-fn manifest(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+/// A usage error of subcommand `cmd`: the message, then the command's usage line.
+fn usage_error(cx: &Context<'_>, stderr: &mut dyn Write, cmd: &str, m: &str) -> i32 {
+    let _ = writeln!(
+        stderr,
+        "agent-ops {cmd}: {m}\n{}\n(`{} {cmd} --help` for details)",
+        usage::usage_line(cmd, &cx.program),
+        cx.program
+    );
+    EXIT_USAGE
+}
+
+/// Inside the plugin the manifest is not generated: that would put the config's JSON Schema
+/// generator into the wasm (a build step needs only the native binary).
+#[cfg(target_arch = "wasm32")]
+fn manifest(
+    _args: &[String],
+    cx: &Context<'_>,
+    _stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let installed = cx
+        .plugin_dir
+        .as_deref()
+        .map(|d| format!("; the installed one is {d}/openclaw.plugin.json"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        stderr,
+        "agent-ops manifest: only the native `agent-ops` binary generates the manifest{installed}"
+    );
+    EXIT_USAGE
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn manifest(
+    args: &[String],
+    cx: &Context<'_>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
     let text = match serde_json::to_string_pretty(&crate::config::plugin_manifest()) {
         Ok(t) => t + "\n",
         Err(e) => {
@@ -88,62 +163,97 @@ fn manifest(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             let _ = stdout.write_all(text.as_bytes());
             0
         }
-        [flag, file] if flag == "--write" => match std::fs::write(file, text) {
-            Ok(()) => 0,
-            Err(e) => {
-                let _ = writeln!(stderr, "agent-ops manifest: cannot write {file}: {e}");
-                EXIT_IO
+        [flag, file] if flag == "--write" => {
+            let path = openclaw::user_path(file, &cx.home(), &cx.cwd);
+            match cx.host.fs_write_atomic(&path, text.as_bytes(), 0o644) {
+                Ok(()) => 0,
+                Err(e) => {
+                    let _ = writeln!(stderr, "agent-ops manifest: cannot write {file}: {e}");
+                    EXIT_IO
+                }
             }
-        },
-        _ => {
-            let _ = writeln!(stderr, "usage: agent-ops manifest [--write FILE]");
-            EXIT_USAGE
         }
+        _ => usage_error(
+            cx,
+            stderr,
+            "manifest",
+            "expected no argument or --write FILE",
+        ),
     }
 }
 
-/// The OpenClaw config at `path` (JSON), or `null` without a path.
-/// The OpenClaw config (JSON) and the agent-ops plugin config in it, with `--state-dir`
-/// applied, for the subcommands that act on the gateway's state. On failure the message is
-/// written (prefixed `agent-ops <cmd>:`) and the exit status returned: I/O for an unreadable
-/// file, usage for an invalid plugin config.
+/// OpenClaw's config as this CLI found it, and the agent-ops plugin config in it.
+struct Loaded {
+    /// OpenClaw's paths (home, state dir, the config file read).
+    paths: openclaw::OpenClawPaths,
+    /// The whole OpenClaw config (`null` when there is no file).
+    openclaw: Value,
+    /// The plugin config with `--state-dir` applied, validated.
+    config: crate::config::Config,
+}
+
+/// Finds and reads OpenClaw's config (`--openclaw-config` or as OpenClaw finds it) and
+/// validates the agent-ops plugin config in it, with `--state-dir` applied, for the
+/// subcommands that act on the gateway's state. On failure the message is written (prefixed
+/// `agent-ops <cmd>:`) and the exit status returned: I/O for an unreadable file, usage for an
+/// invalid plugin config.
 fn load_plugin_config(
     cmd: &str,
+    cx: &Context<'_>,
     openclaw_config: Option<&str>,
     state_dir: Option<&str>,
     stderr: &mut dyn Write,
-) -> Result<(serde_json::Value, crate::config::Config), i32> {
-    let oc = read_openclaw_config(openclaw_config).map_err(|m| {
-        let _ = writeln!(stderr, "agent-ops {cmd}: {m}");
-        EXIT_IO
-    })?;
-    let mut plugin_cfg = oc
-        .pointer("/plugins/entries/agent-ops/config")
-        .cloned()
-        .unwrap_or(serde_json::json!({}));
-    if let (Some(d), serde_json::Value::Object(m)) = (state_dir, &mut plugin_cfg) {
-        m.insert("stateDir".into(), serde_json::Value::String(d.to_string()));
-    }
+) -> Result<Loaded, i32> {
+    let paths = openclaw::locate(cx.host, &cx.cwd, openclaw_config);
+    let read =
+        openclaw::read_config(cx.host, &paths, cx.openclaw_config.as_ref()).map_err(|m| {
+            let _ = writeln!(stderr, "agent-ops {cmd}: {m}");
+            EXIT_IO
+        })?;
+    let plugin_cfg = plugin_config_value(
+        &read.value,
+        state_dir.map(|d| openclaw::user_path(d, &paths.home, &cx.cwd)),
+    );
     // The gateway runs a config with errors on the default of each invalid key (issue 17
     // item 3); the CLI answers for that same config and names the errors.
     let (config, errors) = crate::config::parse_config_lenient(plugin_cfg);
     for e in errors {
         let _ = writeln!(
             stderr,
-            "agent-ops {cmd}: config error (the default is used): {e}"
+            "agent-ops {cmd}: {} (plugins.entries.agent-ops.config): config error (the default is used): {e}",
+            paths.config_path
         );
     }
-    Ok((oc, config))
+    Ok(Loaded {
+        paths,
+        openclaw: read.value,
+        config,
+    })
 }
 
-fn read_openclaw_config(path: Option<&str>) -> Result<serde_json::Value, String> {
-    let Some(path) = path else {
-        return Ok(serde_json::Value::Null);
+/// `plugins.entries.agent-ops.config` of an OpenClaw config (`{}` when absent), with `stateDir`
+/// replaced by `state_dir` when given.
+fn plugin_config_value(openclaw: &Value, state_dir: Option<String>) -> Value {
+    let mut cfg = match openclaw.pointer("/plugins/entries/agent-ops/config") {
+        Some(v @ Value::Object(_)) => v.clone(),
+        Some(v) if !v.is_null() => v.clone(),
+        _ => Value::Object(serde_json::Map::new()),
     };
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    serde_json::from_str(&text).map_err(|e| {
-        format!("{path} is not JSON ({e}); JSON5 configs are not read by this command")
-    })
+    if let (Some(d), Value::Object(m)) = (state_dir, &mut cfg) {
+        m.insert("stateDir".into(), Value::String(d));
+    }
+    cfg
+}
+
+/// The `HostInfo` of a CLI run: home (`$HOME`, as the plugin's `os.homedir()`), workspace and
+/// OpenClaw's state directory.
+fn host_info(cx: &Context<'_>, loaded: &Loaded, workspace: &str) -> crate::runtime::HostInfo {
+    crate::runtime::HostInfo {
+        home_dir: Some(cx.home()).filter(|h| !h.is_empty()),
+        workspace_dir: Some(workspace.to_string()),
+        openclaw_state_dir: Some(loaded.paths.state_dir.clone()),
+        ..crate::runtime::HostInfo::default()
+    }
 }
 
 /// Takes the value of an option given as `--opt VALUE` or `--opt=VALUE`.

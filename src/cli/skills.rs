@@ -1,21 +1,21 @@
 //! `agent-ops skills` (P7-R14): the effective skill set for an OpenClaw installation, with
 //! shadowing, invalid files, scanner findings and the OpenClaw limits that would be exceeded.
 
-use super::{option_value, EXIT_USAGE};
+use super::{option_value, CliHost, Context};
 use crate::fork_skills::engine::{Env, Skiller};
-use crate::host::{join_path, HostDirs, NativeHost};
-use crate::runtime::{resolve_state_dir, HostInfo};
+use crate::host::HostDirs;
+use crate::runtime::resolve_state_dir;
 use serde_json::Value;
 use std::io::Write;
 
-fn usage(stderr: &mut dyn Write, m: &str) -> i32 {
-    let _ = writeln!(stderr, "agent-ops skills: {m}\nusage: agent-ops skills [--openclaw-config FILE] [--workspace DIR] [--state-dir DIR]");
-    EXIT_USAGE
-}
-
 /// Runs `agent-ops skills`.
-pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let mut oc_config = std::env::var("OPENCLAW_CONFIG_PATH").ok();
+pub fn run(
+    args: &[String],
+    cx: &Context<'_>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let mut oc_config = None;
     let mut workspace = None;
     let mut state_dir = None;
     let mut it = args.iter();
@@ -31,11 +31,12 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
             Err(format!("unknown option `{arg}`"))
         };
         if let Err(m) = v {
-            return usage(stderr, &m);
+            return super::usage_error(cx, stderr, "skills", &m);
         }
     }
-    let (oc, config) = match super::load_plugin_config(
+    let loaded = match super::load_plugin_config(
         "skills",
+        cx,
         oc_config.as_deref(),
         state_dir.as_deref(),
         stderr,
@@ -43,34 +44,32 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
         Ok(x) => x,
         Err(code) => return code,
     };
-    let home = std::env::var("HOME").unwrap_or_default();
+    let config = &loaded.config;
+    let home = cx.home();
     let workspace = workspace
         .or_else(|| {
-            oc.pointer("/agents/defaults/workspace")
+            loaded
+                .openclaw
+                .pointer("/agents/defaults/workspace")
                 .and_then(Value::as_str)
                 .map(str::to_string)
         })
-        .unwrap_or_else(|| {
-            std::env::current_dir()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
-    let oc_state = std::env::var("OPENCLAW_STATE_DIR")
-        .ok()
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| join_path(&home, ".openclaw"));
-    let host = NativeHost::new(HostDirs {
-        home_dir: home.clone(),
-        workspace_dir: workspace.clone(),
-        ..HostDirs::default()
-    });
-    let info = HostInfo {
-        home_dir: Some(home.clone()),
-        openclaw_state_dir: Some(oc_state.clone()),
-        ..HostInfo::default()
-    };
-    let sd = resolve_state_dir(&config, &info, &host);
-    let (agents, extra_dirs) = crate::fork_skills::skills::openclaw_sources(&oc, &home);
+        .map(|w| super::openclaw::user_path(&w, &home, &cx.cwd))
+        .unwrap_or_else(|| cx.cwd.clone());
+    let oc_state = loaded.paths.state_dir.clone();
+    let host = CliHost::new(
+        cx.host,
+        HostDirs {
+            home_dir: home.clone(),
+            workspace_dir: workspace.clone(),
+            openclaw_state_dir: oc_state.clone(),
+            ..HostDirs::default()
+        },
+    );
+    let info = super::host_info(cx, &loaded, &workspace);
+    let sd = resolve_state_dir(config, &info, &host);
+    let (agents, extra_dirs) =
+        crate::fork_skills::skills::openclaw_sources(&loaded.openclaw, &home);
     let env = Env {
         agents: &agents,
         extra_dirs: &extra_dirs,

@@ -233,6 +233,8 @@ pub fn plugin_manifest() -> Value {
         "skills": ["skills"],
         // Tools registered with `api.registerTool` must be declared (phase 6's worker list).
         "contracts": { "tools": ["agent_ops_workers", "agent_ops_skill_save"] },
+        // `openclaw agent-ops …` (pkg/cli.js registers it; the text is the CLI's own).
+        "cliCommands": [{ "name": "agent-ops", "description": crate::cli::usage::OPENCLAW_DESCRIPTION, "hasSubcommands": true }],
         "configSchema": config_json_schema(),
         "uiHints": ui_hints(),
         "configGroups": [

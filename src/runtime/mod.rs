@@ -4,9 +4,11 @@
 //! entry point takes the [`Host`] to use for that call and returns plain data; the
 //! `*_json` functions wrap them for the bindings (JSON text in, JSON text out, never a panic).
 
+mod applied;
 mod hooks;
 mod types;
 
+pub use applied::{AppliedRecord, APPLIED_FILE};
 pub use hooks::{HookFailure, HookRegistration};
 pub use reload::{applied_line, same_config, status_path, DRIFT_GRACE_MS};
 pub use types::{

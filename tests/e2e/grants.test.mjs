@@ -29,7 +29,8 @@ function agentOpsBin() {
 function cli(s, args) {
   const r = spawnSync(agentOpsBin(), ["grants", ...args, "--state-dir", s.pluginStateDir, "--json"], {
     encoding: "utf8",
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "OPENCLAW_CONFIG_PATH")),
+    // No OpenClaw config: the CLI finds one as OpenClaw does, so HOME is the scenario's (empty).
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OPENCLAW_"))), HOME: s.home },
     timeout: scaled(30_000),
   });
   assert.equal(r.status, 0, `agent-ops grants ${args.join(" ")}: ${r.stderr}`);

@@ -673,3 +673,82 @@ describe("G-R9/G-R20: a misbehaving host never makes the core trap", () => {
     assertClean({ name: "component" }, all);
   });
 });
+
+// `cliRun` (`openclaw agent-ops …`, issue 17 item 7): the CLI in the Node build answers every
+// argument list, facts object and host with `{code, stdout, stderr}`; bad input is a usage error
+// (exit 2), never a trap or a throw.
+describe("G-R20: cliRun never traps", () => {
+  test("node build: good calls, malformed arguments and facts, hosts without methods", () => {
+    const dirs = makeTempRoot("cli-boundary");
+    try {
+      const glue = loadNodeBuild();
+      const host = () => makeJsHost(dirs).host;
+      const facts = JSON.stringify({ cwd: dirs.workspace, program: "openclaw agent-ops" });
+      const problems = [];
+      const call = (h, a, f, what) => {
+        try {
+          const v = JSON.parse(glue.cliRun(h, a, f));
+          if (!Number.isInteger(v.code) || typeof v.stdout !== "string" || typeof v.stderr !== "string") problems.push(`${what}: bad shape ${JSON.stringify(v).slice(0, 200)}`);
+          return v;
+        } catch (e) {
+          problems.push(`${what}: ${isTrap(e) ? "TRAP" : "threw"} ${describeThrown(e)}`);
+          return null;
+        }
+      };
+      // Good calls: doctor finds OpenClaw's state dir through host.env; check reads stdin once.
+      const doc = call(host(), JSON.stringify(["doctor"]), facts, "doctor");
+      assert.ok(doc && doc.stdout.includes(`OpenClaw state dir: ${dirs.openclawState}`), JSON.stringify(doc));
+      const help = call(host(), JSON.stringify(["grants", "--help"]), facts, "grants --help");
+      assert.equal(help && help.code, 0);
+      assert.ok(help.stdout.startsWith("usage: openclaw agent-ops grants"), help.stdout);
+      let reads = 0;
+      const stdinHost = { ...host(), readStdin: () => { reads++; return new TextEncoder().encode("ls\nrm -rf /\n"); } };
+      const chk = call(stdinHost, JSON.stringify(["check"]), facts, "check (stdin)");
+      assert.deepEqual(chk.stdout.split("\n").filter(Boolean).map((l) => l.split("\t")[0]), ["allow", "deny"]);
+      assert.equal(reads, 1);
+      // A host without readStdin: an I/O error (exit 3), not a hang or a trap.
+      const noStdin = call(host(), JSON.stringify(["check"]), facts, "check (no stdin)");
+      assert.equal(noStdin && noStdin.code, 3, JSON.stringify(noStdin));
+      const throwing = { ...host(), readStdin: () => { throw new Error("boom"); } };
+      assert.equal(call(throwing, JSON.stringify(["check"]), facts, "check (throwing stdin)")?.code, 3);
+
+      // Malformed argument lists and facts: usage errors.
+      const badArgs = [...MALFORMED_JSON, ...BLANK_JSON, ...NON_OBJECT_JSON, "[1,2]", "[\"check\",null]", "{\"a\":1}", 42, null, undefined, {}, ["check"]];
+      for (const a of badArgs) {
+        const v = call(host(), a, facts, `args ${label(a)}`);
+        if (v && v.code !== 2) problems.push(`args ${label(a)}: exit ${v.code}`);
+      }
+      // (HUGE_EVENT is a valid object: facts ignore keys they do not know.)
+      assert.equal(call(host(), "[\"version\"]", HUGE_EVENT, "facts HUGE_EVENT")?.code, 0);
+      for (const f of [...MALFORMED_JSON.filter((x) => x !== HUGE_EVENT), "42", "[]", "{\"cwd\":42}", "{\"os\":[]}", 42, null, undefined]) {
+        const v = call(host(), "[\"version\"]", f, `facts ${label(f)}`);
+        if (v && v.code !== 2) problems.push(`facts ${label(f)}: exit ${v.code}`);
+      }
+      // Odd but valid arguments: huge, lone surrogates, NUL, every subcommand with junk.
+      for (const a of [["check", HUGE], ["check", "\uD800"], ["explain", "\u0000"], ["doctor", "--openclaw-config", "\uDC00"], ["memory", "status", "--workspace", ""], ["skills", "--workspace", "/nonexistent"], ["grants", "revoke", "x"], ["manifest", "--write", "/x"], ["frobnicate"], []]) {
+        call(host(), JSON.stringify(a), facts, `args ${label(JSON.stringify(a))}`);
+      }
+      // Hosts that are not hosts: every method missing, or every method throwing.
+      const thrower = new Proxy({}, { get: () => () => { throw new Error("host down"); } });
+      for (const [name, h] of [["empty object", {}], ["throwing proxy", thrower]]) {
+        for (const a of [["doctor"], ["grants"], ["skills"], ["memory", "status"], ["check", "ls"]]) call(h, JSON.stringify(a), facts, `${name} ${a.join(" ")}`);
+      }
+      // recordLoaded (the plugin calls it on a real load): before init an error, after init the
+      // record, for any pid and config value.
+      const core = new glue.Core(host());
+      assert.ok(JSON.parse(core.recordLoaded(1, "{}")).error);
+      assert.equal(JSON.parse(core.init(configJson(dirs), hostInfoJson(dirs))).ok, true);
+      for (const [pid, cfg] of [[1234, configJson(dirs)], [-1, "{"], [NaN, null], [2 ** 53, 42], ["x", undefined], [null, HUGE_JSON_STRING]]) {
+        try {
+          const r = JSON.parse(core.recordLoaded(pid, cfg));
+          if (typeof r.ok !== "string") problems.push(`recordLoaded(${label(pid)}): ${JSON.stringify(r).slice(0, 200)}`);
+        } catch (e) {
+          problems.push(`recordLoaded(${label(pid)}): ${isTrap(e) ? "TRAP" : "threw"} ${describeThrown(e)}`);
+        }
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      dirs.cleanup();
+    }
+  });
+});
