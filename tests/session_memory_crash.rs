@@ -224,7 +224,9 @@ fn check(dir: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
         let n = log.matches(&format!("entry {id}\n")).count();
         let marker = log.matches(&format!("<!-- agent-ops:job={id} -->")).count();
         assert!(n <= 1 && marker <= 1, "{id} applied {n} times");
-        if done.contains(id) {
+        // An append is skipped only once the file is over its cap (the job still succeeds).
+        let full = log.len() as u64 > agent_ops::session_memory::longterm::MEMORY_FILE_MAX_BYTES;
+        if done.contains(id) && !full {
             assert_eq!(n, 1, "{id} succeeded but its entry is missing");
         }
     }

@@ -1057,7 +1057,7 @@ impl Keeper {
                     }
                 }
                 self.save_cursor(env, out, &f.session_id, c);
-                out.decide(env, "memory.lt.applied", Action::Allow, &f.session_key, format!("Long-term memory updated: {} written, {} deleted.", applied.written.len(), applied.deleted.len()), json!({ "jobId": f.job_id, "memDir": dir, "written": applied.written, "deleted": applied.deleted, "skipped": skipped }));
+                out.decide(env, "memory.lt.applied", Action::Allow, &f.session_key, format!("Long-term memory updated: {} written, {} deleted.", applied.written.len(), applied.deleted.len()), json!({ "jobId": f.job_id, "memDir": dir, "written": applied.written, "deleted": applied.deleted, "skipped": skipped, "full": applied.full }));
                 Ok(())
             }
         }

@@ -142,7 +142,12 @@ pub struct Applied {
     pub deleted: Vec<String>,
     /// Appends skipped because the job's marker was already there (replay).
     pub already: Vec<String>,
+    /// Appends skipped because the file is over [`MEMORY_FILE_MAX_BYTES`].
+    pub full: Vec<String>,
 }
+
+/// The largest memory file an `append` still extends (four maximal bodies).
+pub const MEMORY_FILE_MAX_BYTES: u64 = 4 * super::rules::LT_MAX_BODY_BYTES as u64;
 
 /// Why a write below a memory directory was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,9 +231,17 @@ pub fn apply(
     let mut index_updates: Vec<(String, Option<(String, String)>)> = Vec::new();
     for op in ops {
         let path = join_path(mem_dir, &op.file);
-        let previous = match host.fs_read(&path, 4 * super::rules::LT_MAX_BODY_BYTES as u64) {
+        let previous = match host.fs_read(&path, MEMORY_FILE_MAX_BYTES) {
             Ok(b) => Some(String::from_utf8_lossy(&b).into_owned()),
             Err(HostError::NotFound) => None,
+            // A file that grew past the cap takes no more appends: failing the job instead
+            // would retry it into the dead letter and lose the job's other operations.
+            Err(HostError::TooLarge) if op.op == "append" => {
+                a.full.push(op.file.clone());
+                continue;
+            }
+            // Replaced or deleted whole: what it held does not matter.
+            Err(HostError::TooLarge) => None,
             Err(e) => return Err(e.into()),
         };
         match op.op.as_str() {
@@ -451,5 +464,26 @@ mod tests {
                 "- t/b.md [project] B: second".to_string()
             ]
         );
+    }
+
+    #[test]
+    fn an_append_to_a_full_file_is_skipped_and_the_rest_applies() {
+        let h = MemoryHost::new(HostDirs::default(), 0);
+        let big = format!(
+            "---\nname: Log\ndescription: d\ntype: project\n---\n{}",
+            "x".repeat(70_000)
+        );
+        h.put_file(&format!("{DIR}/log.md"), big.as_bytes());
+        let (ops, _) = validate_ops(
+            r#"{"operations": [
+            {"op":"append","file":"log.md","type":"project","name":"Log","description":"d","body":"one more"},
+            {"op":"create","file":"new.md","type":"project","name":"New","description":"d","body":"fresh"}
+        ]}"#,
+        )
+        .unwrap();
+        let a = apply(&h, "/m", DIR, "lt-f", &ops).unwrap();
+        assert_eq!(a.full, vec!["log.md".to_string()]);
+        assert_eq!(a.written, vec!["new.md".to_string()]);
+        assert_eq!(h.file_text(&format!("{DIR}/log.md")).unwrap(), big);
     }
 }
