@@ -190,6 +190,13 @@ impl Skiller {
         else {
             return Out::default();
         };
+        // Only a file the scans also see: one outside every root would later look removed.
+        let in_root = Self::roots(env)
+            .iter()
+            .any(|r| path.starts_with(&format!("{}/", r.path.trim_end_matches('/'))));
+        if !in_root {
+            return self.scan_roots(env, true);
+        }
         self.load(env);
         let stat = env.host.fs_stat(path).ok();
         let bytes = env.host.fs_read(path, 1024 * 1024).ok();

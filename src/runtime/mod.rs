@@ -873,8 +873,8 @@ fn dispatch_merged(
 const JOB_PURPOSES: &[&str] = &["session_notes", "memory_extract", "compaction_summary"];
 
 /// Whether this hook call belongs to one of the plugin's own internal jobs (G-R7a): a session
-/// key the plugin created, or a session whose system prompt starts with, or whose prompt has a
-/// line that is exactly, `agent-ops:job=<purpose>`. A session recognised by its marker is
+/// key the plugin created, a session whose system prompt starts with `agent-ops:job=<purpose>`,
+/// or a subagent session whose prompt has a line that is exactly that marker. A session recognised by its marker is
 /// remembered for its later hooks, which carry no prompt.
 fn internal_job(active: &mut Active, event: &Value, ctx: &Value) -> bool {
     let key = ctx
@@ -897,10 +897,14 @@ fn internal_job(active: &mut Active, event: &Value, ctx: &Value) -> bool {
         .and_then(Value::as_str)
         .and_then(|t| t.lines().next())
         .is_some_and(is_marker);
-    let prompt = event
-        .get("prompt")
-        .and_then(Value::as_str)
-        .is_some_and(|t| t.lines().any(is_marker));
+    // The prompt's text can come from whoever messages the agent, so a marker line there
+    // counts only in a subagent session (which only the plugin or the agent starts): a
+    // stranger's message must not switch off the spend caps of phase 2.
+    let prompt = crate::compaction::engine::is_subagent_key(key)
+        && event
+            .get("prompt")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.lines().any(is_marker));
     if !(system || prompt) {
         return false;
     }
