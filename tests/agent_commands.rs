@@ -374,6 +374,9 @@ fn agent_commands_allowed_lines_have_no_outside_effect() {
             cwd: cwd.clone(),
             workspace: cwd.clone(),
             os: Os::Linux,
+            // What the Host reports for a directory that does not exist here (as
+            // `agent-ops check` replays the corpus): nothing in it shadows a standard module.
+            module_shadow: agent_ops::shell::ModuleShadow::None,
             ..EvalContext::default()
         };
         let e = evaluate(cmd, &ctx, &cfg);

@@ -506,7 +506,6 @@ fn issue_examples_and_neighbours() {
         "docker compose logs -n 50 web",
         "docker ps",
         "openssl x509 -in a.pem -noout -subject -dates",
-        "python3 -m json.tool x.json",
         "python3 --version",
         "python -V",
         "node -v",
@@ -525,6 +524,15 @@ fn issue_examples_and_neighbours() {
         let e = v(c);
         assert_eq!(e.verdict, Verdict::Allow, "{c}: {e:?}");
     }
+    // `python -m` imports from the cwd first, so item 7's `python -m json.tool` is read-only
+    // once the Host found no standard-named module there (tests/shell_workspace.rs).
+    let clean = agent_ops::shell::EvalContext {
+        module_shadow: agent_ops::shell::ModuleShadow::None,
+        ..ctx()
+    };
+    let e = evaluate("python3 -m json.tool x.json", &clean, &cfg);
+    assert_eq!(e.verdict, Verdict::Allow, "{e:?}");
+    assert_eq!(v("python3 -m json.tool x.json").verdict, Verdict::Ask);
 }
 
 #[test]

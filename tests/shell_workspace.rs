@@ -1,9 +1,10 @@
 //! Issue 16 items 5-7 acceptance cases: the workspace tier (`workspaceWrites`), the project
 //! tier (`runProject`), `cd` tracking, and check 4 on heredoc bodies and inline code.
 
+use agent_ops::host::{HostDirs, NativeHost};
 use agent_ops::shell::{
-    evaluate, BashSecurityConfig, EvalContext, Evaluation, Os, RepoHooks, RunProject, Verdict,
-    WorkspaceWrites,
+    evaluate, BashSecurityConfig, EvalContext, Evaluation, ModuleShadow, Os, RepoHooks, RunProject,
+    Verdict, WorkspaceWrites,
 };
 
 fn ctx() -> EvalContext {
@@ -534,4 +535,164 @@ fn a_script_written_by_a_quoted_heredoc_then_run_takes_its_texts_verdict() {
         let e = eval(&cmd);
         assert_ne!(e.verdict, Verdict::Allow, "{cmd:?} → {e:#?}");
     }
+}
+
+fn shadow(m: ModuleShadow) -> EvalContext {
+    EvalContext {
+        module_shadow: m,
+        ..ctx()
+    }
+}
+
+/// `python -m` imports from the working directory first: a workspace `argparse.py` or
+/// `json/__init__.py` (which the tier lets an agent write) would run as `python -m
+/// json.tool`. Those tools are read-only only where the Host found no standard-named module,
+/// never in a line that writes one, and never after a `cd` elsewhere.
+#[test]
+fn python_module_tools_are_read_only_only_without_a_shadowing_module() {
+    let clean = shadow(ModuleShadow::None);
+    for cmd in [
+        "python3 -m json.tool data.json",
+        "echo {} | python -m json.tool",
+        "python -m pip list",
+        "python3 -m pip show requests",
+        "python -m pip freeze | grep -i numpy",
+    ] {
+        let e = eval_in(cmd, &clean, &BashSecurityConfig::default());
+        assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        for m in [ModuleShadow::Unknown, ModuleShadow::Present] {
+            let e = eval_in(cmd, &shadow(m), &BashSecurityConfig::default());
+            assert_eq!(e.verdict, Verdict::Ask, "{cmd} with {m:?}");
+            assert_eq!(e.reason, "exec.ask.interpreter", "{cmd}");
+        }
+    }
+    // The line writes the shadow before the run: the Host looked too early.
+    for cmd in [
+        "cat > argparse.py << 'EOF'\nimport os\nos.system('id')\nEOF\npython3 -m json.tool f.json",
+        "mkdir -p json && touch json/__init__.py && python -m json.tool f.json",
+        "cp /home/u/ws/evil.py ./re.py; python -m py_compile a.py",
+        "echo x > /home/u/ws/importlib.py && python -m pip list",
+        "tee _json.cpython-311-x86_64-linux-gnu.so < x && python -m json.tool f",
+    ] {
+        let e = eval_in(cmd, &clean, &BashSecurityConfig::default());
+        assert_eq!(e.verdict, Verdict::Ask, "{cmd}: {e:#?}");
+    }
+    // Writes that shadow nothing keep the tier.
+    assert_tier_allow(
+        "cat > check.py << 'EOF'\nx = 1\nEOF\npython -m py_compile check.py",
+        &clean,
+    );
+    // A `cd` leaves the directory the Host looked at.
+    for cmd in [
+        "cd sub && python -m json.tool f.json",
+        "cd /tmp && python -m pip list",
+    ] {
+        assert_eq!(
+            eval_in(cmd, &clean, &BashSecurityConfig::default()).verdict,
+            Verdict::Ask,
+            "{cmd}"
+        );
+    }
+    // Into the cwd it already is: still the directory the Host looked at.
+    let e = eval_in(
+        "cd /home/u/ws && python -m json.tool f.json",
+        &clean,
+        &BashSecurityConfig::default(),
+    );
+    assert_eq!(e.verdict, Verdict::Allow, "{e:#?}");
+}
+
+/// `python -m py_compile FILE` compiles without running: a read of FILE and a write of
+/// `__pycache__/` beside it, so a workspace write when FILE is a tier path.
+#[test]
+fn py_compile_is_a_workspace_write() {
+    let clean = shadow(ModuleShadow::None);
+    for cmd in [
+        "python -m py_compile src/a.py",
+        "python3 -m py_compile -q a.py b.py && echo ok",
+        "python3.11 -m py_compile /tmp/scratch.py",
+    ] {
+        assert_tier_allow(cmd, &clean);
+    }
+    for cmd in [
+        "python -m py_compile ../outside.py",
+        "python -m py_compile /etc/hosts",
+        "python -m py_compile -",
+        "python -m py_compile .env",
+        "python -m py_compile .git/hooks/x.py",
+        "python -m py_compile",
+        "python -B -m py_compile a.py",
+        "python -m compileall .",
+    ] {
+        let e = eval_in(cmd, &clean, &BashSecurityConfig::default());
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+    }
+    assert_eq!(eval("python -m py_compile a.py").verdict, Verdict::Ask);
+}
+
+/// Files every later interpreter start runs (`*.pth`, `sitecustomize.py`), installed
+/// packages and the `bin/` of a virtual environment an activated shell puts first on PATH:
+/// a write there turns a later read-only command (`pip list`, `ls`) into code execution.
+#[test]
+fn interpreter_start_up_and_path_locations_are_not_tier_writes() {
+    for cmd in [
+        "echo 'import os; os.system(\"id\")' > .venv/lib/python3.11/site-packages/x.pth",
+        "cp evil.py .venv/lib/python3.11/site-packages/json/__init__.py",
+        "echo x > lib/python3/dist-packages/y.py",
+        "echo x > sitecustomize.py",
+        "touch usercustomize.py",
+        "echo x > extra.pth",
+        "printf x > .venv/bin/ls",
+        "cp x venv/Scripts/python.exe",
+        "echo x > node_modules/.bin/jest",
+    ] {
+        let e = eval(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+    }
+    // An ordinary project `bin/` is project content.
+    assert_tier_allow("echo x > bin/run.sh", &ctx());
+}
+
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The Host lookup on a real directory: a standard-named module file or package (with an
+/// `__init__`) is found; a directory without `__init__` (at most a namespace portion, which
+/// never wins over the standard package) and unrelated modules are not.
+#[test]
+fn module_shadow_lookup_reads_the_directory() {
+    let dir =
+        Scratch(std::env::temp_dir().join(format!("agent-ops-shadow-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&dir.0);
+    let base = dir.0.to_str().unwrap_or("/nonexistent").to_string();
+    let host = NativeHost::new(HostDirs::default());
+    let mk = |rel: &str| {
+        let p = dir.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(&dir.0)).ok();
+        std::fs::write(&p, b"x = 1\n").ok();
+    };
+    let look = |sub: &str| agent_ops::shell::python_shadow::lookup(&host, &format!("{base}/{sub}"));
+    mk("clean/setup.py");
+    mk("clean/conftest.py");
+    mk("clean/test/test_x.py");
+    mk("clean/json/readme.txt");
+    mk("file/argparse.py");
+    mk("pkg/json/__init__.py");
+    mk("bytecode/re.pyc");
+    mk("ext/_json.cpython-311-x86_64-linux-gnu.so");
+    assert_eq!(look("clean"), ModuleShadow::None);
+    for sub in ["file", "pkg", "bytecode", "ext"] {
+        assert_eq!(look(sub), ModuleShadow::Present, "{sub}");
+    }
+    // A directory that does not exist holds nothing to import.
+    assert_eq!(look("missing"), ModuleShadow::None);
+    assert_eq!(
+        agent_ops::shell::python_shadow::lookup(&host, "relative"),
+        ModuleShadow::Unknown
+    );
 }

@@ -206,8 +206,17 @@ pub fn run_check(
             return EXIT_IO;
         }
     };
+    // What the gateway's Host would find on disk for this command (repository hooks,
+    // standard-named Python modules), looked up here the same way.
+    let judge = |command: &str, ctx: &shell::EvalContext| {
+        let mut ctx = ctx.clone();
+        let (hooks, shadow) = shell::hook::lookup_host_facts(cx.host, command, &ctx.cwd, &ctx.home);
+        ctx.repo_hooks = hooks;
+        ctx.module_shadow = shadow;
+        shell::evaluate(command, &ctx, &a.config)
+    };
     if let Some(cmd) = &a.command {
-        let ev = shell::evaluate(cmd, &a.ctx, &a.config);
+        let ev = judge(cmd, &a.ctx);
         if write_result(stdout, a.json, cmd, &ev).is_err() {
             return EXIT_IO;
         }
@@ -249,7 +258,7 @@ pub fn run_check(
                 }
             },
         };
-        let ev = shell::evaluate(&command, ctx, &a.config);
+        let ev = judge(&command, ctx);
         worst = worst.max(ev.verdict);
         if write_result(stdout, a.json, &command, &ev).is_err() {
             return EXIT_IO;

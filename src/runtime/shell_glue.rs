@@ -118,24 +118,16 @@ pub(super) fn no_approval_surface(ctx: &Value) -> bool {
         .is_none_or(|c| c.trim().is_empty())
 }
 
-/// The hooks of the repository an exec call runs in, looked up only when the command could
-/// name git at all (a necessary condition: every git command we would lift spells `git`).
-fn repo_hooks(host: &dyn Host, event: &Value, workspace: &str, home: &str) -> shell::RepoHooks {
+/// The directory an exec call runs in: its `workdir` (or `cwd`) parameter, else the
+/// workspace.
+fn exec_cwd<'a>(event: &'a Value, workspace: &'a str) -> &'a str {
     let params = event.get("params").unwrap_or(&Value::Null);
-    let mentions_git = params
-        .get("command")
-        .and_then(Value::as_str)
-        .is_some_and(|c| c.contains("git"));
-    if !mentions_git {
-        return shell::RepoHooks::Unknown;
-    }
-    let cwd = params
+    params
         .get("workdir")
         .or_else(|| params.get("cwd"))
         .and_then(Value::as_str)
         .filter(|c| !c.is_empty())
-        .unwrap_or(workspace);
-    shell::repo_hooks::lookup(host, cwd, home)
+        .unwrap_or(workspace)
 }
 
 /// One phase 4 hook or command call.
@@ -168,8 +160,16 @@ fn before_tool_call(
 ) {
     let workspace = active.workspace(host, ctx);
     let agent = agent_id(ctx, ids.session_key.as_deref());
+    let command = event
+        .get("params")
+        .and_then(|p| p.get("command"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let home = active.home(host);
+    let (repo_hooks, module_shadow) =
+        shell::hook::lookup_host_facts(host, command, exec_cwd(event, &workspace), &home);
     let env = shell::hook::HookEnv {
-        home: active.home(host),
+        home,
         workspace: workspace.clone(),
         os: active.os(),
         now_ms: host.now_ms(),
@@ -180,7 +180,8 @@ fn before_tool_call(
             ids.session_key.as_deref(),
             event.get("params").unwrap_or(&Value::Null),
         ),
-        repo_hooks: repo_hooks(host, event, &workspace, &active.home(host)),
+        repo_hooks,
+        module_shadow,
         no_approver: no_approval_surface(ctx),
     };
     let state_dir = active.state_dir.clone();

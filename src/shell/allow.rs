@@ -4,17 +4,13 @@
 
 use super::grammar::{self, Parsed};
 use super::policy::Reason;
+use super::python_shadow;
 use super::semantic::{Arg, ExecCommand, Model, Note};
 use super::tables::{self, Classes, GIT_READ_ONLY, TRUSTED_BIN_DIRS};
 use super::{BashSecurityConfig, EvalContext, GlobOptionInjection};
 
 /// Adds the ask reasons of commands that are not read-only.
-pub fn classify(
-    model: &Model,
-    _ctx: &EvalContext,
-    cfg: &BashSecurityConfig,
-    out: &mut Vec<Reason>,
-) {
+pub fn classify(model: &Model, ctx: &EvalContext, cfg: &BashSecurityConfig, out: &mut Vec<Reason>) {
     for n in &model.notes {
         match n {
             Note::WrapperUnparsed(_, why) => out.push(Reason::ask("exec.ask.wrapper_unparsed", format!("a wrapper's options could not be parsed ({why}); the command it runs is unknown."))),
@@ -23,7 +19,7 @@ pub fn classify(
         }
     }
     for (i, c) in model.commands.iter().enumerate() {
-        if let Some(r) = command_reason(i, c, cfg) {
+        if let Some(r) = command_reason(i, c, ctx, cfg) {
             out.push(r);
         }
         if cfg.glob_option_injection == GlobOptionInjection::Ask {
@@ -49,7 +45,12 @@ fn lookup_name(c: &ExecCommand) -> Option<&str> {
     Some(n)
 }
 
-fn command_reason(i: usize, c: &ExecCommand, cfg: &BashSecurityConfig) -> Option<Reason> {
+fn command_reason(
+    i: usize,
+    c: &ExecCommand,
+    ctx: &EvalContext,
+    cfg: &BashSecurityConfig,
+) -> Option<Reason> {
     if c.argv.is_empty() {
         return None;
     }
@@ -67,7 +68,7 @@ fn command_reason(i: usize, c: &ExecCommand, cfg: &BashSecurityConfig) -> Option
     if version_query(name, c.args()) && !name.contains('/') {
         return None;
     }
-    match read_only(name, c, cfg) {
+    match read_only(name, c, ctx, cfg) {
         Ro::Yes => return None,
         Ro::No => {}
         Ro::Ask(r) => return Some(r),
@@ -184,7 +185,7 @@ macro_rules! parse_or {
     };
 }
 
-fn read_only(name: &str, c: &ExecCommand, cfg: &BashSecurityConfig) -> Ro {
+fn read_only(name: &str, c: &ExecCommand, ctx: &EvalContext, cfg: &BashSecurityConfig) -> Ro {
     let args = c.args();
     if tables::is(name, Classes::STATE_ONLY) {
         return match name {
@@ -200,7 +201,7 @@ fn read_only(name: &str, c: &ExecCommand, cfg: &BashSecurityConfig) -> Ro {
     if cfg.read_only_extra.iter().any(|n| n == name) {
         return Ro::Yes;
     }
-    if let Some(ro) = read_only_gap(name, args, c.piped_stdout) {
+    if let Some(ro) = read_only_gap(name, c, ctx) {
         return ro;
     }
     if !tables::is(name, Classes::READ_ONLY) {
@@ -305,7 +306,8 @@ fn read_only(name: &str, c: &ExecCommand, cfg: &BashSecurityConfig) -> Ro {
 
 /// Read-only forms of commands outside the §6.5 table (issue 16 item 7); `None` when
 /// `name` is none of them.
-fn read_only_gap(name: &str, args: &[Arg], piped_stdout: bool) -> Option<Ro> {
+fn read_only_gap(name: &str, c: &ExecCommand, ctx: &EvalContext) -> Option<Ro> {
+    let (args, piped_stdout) = (c.args(), c.piped_stdout);
     let first = args.first().map(Arg::text);
     let rest = args.get(1..).unwrap_or(&[]);
     Some(match name {
@@ -372,9 +374,24 @@ fn read_only_gap(name: &str, args: &[Arg], piped_stdout: bool) -> Option<Ro> {
             }
             _ => return None,
         },
+        // `python -m` imports from the working directory first: read-only only where the
+        // Host found no module there that would replace the standard one (python_shadow).
         n if tables::interpreter_family(n) == Some("python") => match args {
-            [m, module, tail @ ..] if m.is("-m") && module.is("json.tool") => {
+            [m, module, tail @ ..]
+                if m.is("-m")
+                    && module.is("json.tool")
+                    && python_shadow::module_run_safe(c, ctx) =>
+            {
                 parse_or!("python -m json.tool", tail, Some);
+                Ro::Yes
+            }
+            [m, module, sub, tail @ ..]
+                if m.is("-m")
+                    && module.is("pip")
+                    && matches!(sub.text(), "list" | "show" | "freeze")
+                    && python_shadow::module_run_safe(c, ctx) =>
+            {
+                parse_or!(&format!("pip {}", sub.text()), tail, Some);
                 Ro::Yes
             }
             _ => return None,

@@ -28,7 +28,34 @@ pub enum Class {
 
 /// Directories under which the tier never writes, wherever they are: repository internals
 /// (hooks, config) and agent and editor settings that make tools run code.
-const PROTECTED_DIRS: &[&str] = &[".git", ".openclaw", ".claude", ".vscode", ".idea"];
+const PROTECTED_DIRS: &[&str] = &[
+    ".git",
+    ".openclaw",
+    ".claude",
+    ".vscode",
+    ".idea",
+    // Code every later interpreter start runs or imports (`*.pth` files, packages that
+    // replace installed ones) and programs a tool runs by name (`node_modules/.bin`): a
+    // write there turns a later read-only command into code execution.
+    "site-packages",
+    "dist-packages",
+    ".bin",
+];
+
+/// Virtual environment directory names whose `bin/` (`Scripts/`) an activated shell puts
+/// first on `PATH`: a program written there replaces `ls` or `python` for later commands.
+const VENV_DIRS: &[&str] = &[
+    ".venv",
+    "venv",
+    "env",
+    "virtualenv",
+    ".virtualenv",
+    ".tox",
+    ".nox",
+];
+
+/// File names an interpreter runs at start-up wherever they sit on its path.
+const STARTUP_FILES: &[&str] = &["sitecustomize.py", "usercustomize.py"];
 
 /// Wrappers that change neither the cwd, the user nor the argv of the command they carry;
 /// any other wrapper (`sudo`, `env -C`, `xargs`, `find -exec`, `nohup`, …) keeps the carried
@@ -292,7 +319,13 @@ impl<'a> Tree<'a> {
         let segs = || abs.split('/').filter(|s| !s.is_empty());
         segs().any(|s| PROTECTED_DIRS.iter().any(|d| s.eq_ignore_ascii_case(d)))
             || segs().next_back().is_some_and(|b| {
-                b.len() >= 4 && b.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(".env"))
+                (b.len() >= 4 && b.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(".env")))
+                    || STARTUP_FILES.iter().any(|f| b.eq_ignore_ascii_case(f))
+                    || b.to_ascii_lowercase().ends_with(".pth")
+            })
+            || segs().zip(segs().skip(1)).any(|(v, b)| {
+                VENV_DIRS.iter().any(|d| v.eq_ignore_ascii_case(d))
+                    && (b.eq_ignore_ascii_case("bin") || b.eq_ignore_ascii_case("Scripts"))
             })
             || super::checks::secrets::is_secret_path(abs, self.ctx, self.cfg)
             || super::checks::persistence::is_persistence_path(abs, self.ctx, self.cfg)
@@ -388,6 +421,7 @@ fn class_of(c: &ExecCommand, tree: &Tree<'_>) -> Class {
             }
         }
         "git" => git_class(c, tree),
+        n if py_compile_in_tier(n, c, tree) => Class::WorkspaceWrite,
         _ => {
             if super::project::is_project_run(c, tree.ctx) {
                 Class::RunProject
@@ -607,6 +641,43 @@ fn writer_in_tier(w: &Writer, c: &ExecCommand, tree: &Tree<'_>) -> bool {
                 && p.operands.first().is_none_or(|a| all_writable(a))
                 && p.operands.get(1).is_none_or(|a| readable(a))
         }
+    }
+}
+
+/// `python -m py_compile [-q] FILE…`: compiles without running (issue 16 item 5); it reads
+/// each file and writes `__pycache__/` beside it, so every file must be a tier path, and
+/// the module must be the standard one (python_shadow).
+fn py_compile_in_tier(name: &str, c: &ExecCommand, tree: &Tree<'_>) -> bool {
+    if super::tables::interpreter_family(name) != Some("python") {
+        return false;
+    }
+    let [m, module, rest @ ..] = c.args() else {
+        return false;
+    };
+    if !m.is("-m") || !module.is("py_compile") {
+        return false;
+    }
+    let files = match rest {
+        [q, files @ ..] if q.is("-q") => files,
+        files => files,
+    };
+    !files.is_empty()
+        && super::python_shadow::module_run_safe(c, tree.ctx)
+        && files.iter().all(|f| {
+            f.value.as_deref().is_some_and(|v| !v.starts_with('-'))
+                && resolve_operand(f.value.as_deref(), &c.cwd, tree.ctx).is_some_and(|ps| {
+                    ps.iter().all(|p| {
+                        tree.writable(p) && tree.writable(&format!("{}/__pycache__", parent_of(p)))
+                    })
+                })
+        })
+}
+
+/// The directory part of an absolute, normalised path.
+fn parent_of(p: &str) -> &str {
+    match p.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => p.get(..i).unwrap_or("/"),
     }
 }
 

@@ -6,8 +6,8 @@
 
 use super::grants::{Grant, Pattern};
 use super::{
-    evaluate, evaluate_with_grants, BashSecurityConfig, EvalContext, Evaluation, Os, RepoHooks,
-    Severity, Verdict,
+    evaluate, evaluate_with_grants, BashSecurityConfig, EvalContext, Evaluation, ModuleShadow, Os,
+    RepoHooks, Severity, Verdict,
 };
 use crate::audit::{block_text, Action, Decision, RECORD_VERSION};
 use crate::runtime::{CallIds, FailureMode, FailurePolicy, Registration};
@@ -43,10 +43,35 @@ pub struct HookEnv {
     pub sandboxed: bool,
     /// Hooks of the repository around the workspace, as the Host found them.
     pub repo_hooks: RepoHooks,
+    /// Standard-named modules in the exec call's directory, as the Host found them.
+    pub module_shadow: ModuleShadow,
     /// The run has no approval-capable surface (a CLI, cron or heartbeat run): OpenClaw would
     /// refuse a `requireApproval` with its own generic error, so an ask is answered here with
     /// [`NO_APPROVER_CODE`] and advice the operator can act on (issue 17 item 8).
     pub no_approver: bool,
+}
+
+/// What the Host must look up on disk before an exec call is judged: the hooks of the git
+/// repository around `cwd` and standard-named modules in it. Each is looked up only when the
+/// command could need it (it spells `git`; it spells `python` and `-m`); otherwise it stays
+/// `Unknown`, which the policy reads the strict way.
+pub fn lookup_host_facts(
+    host: &dyn crate::host::Host,
+    command: &str,
+    cwd: &str,
+    home: &str,
+) -> (RepoHooks, ModuleShadow) {
+    let hooks = if command.contains("git") {
+        super::repo_hooks::lookup(host, cwd, home)
+    } else {
+        RepoHooks::Unknown
+    };
+    let shadow = if command.contains("python") && command.contains("-m") {
+        super::python_shadow::lookup(host, cwd)
+    } else {
+        ModuleShadow::Unknown
+    };
+    (hooks, shadow)
 }
 
 /// Reason code of an ask under `askAction: approve` in a run nobody can approve from.
@@ -240,6 +265,7 @@ fn exec(
         tmp_dir: env.tmp_dir.clone(),
         sandboxed: env.sandboxed,
         repo_hooks: env.repo_hooks,
+        module_shadow: env.module_shadow,
     };
     let mut ev = evaluate(command, &ectx, cfg);
     if ev.verdict == Verdict::Ask && !ev.grantable.is_empty() {
@@ -351,6 +377,7 @@ fn process(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallId
                 tmp_dir: env.tmp_dir.clone(),
                 sandboxed: env.sandboxed,
                 repo_hooks: env.repo_hooks,
+                module_shadow: env.module_shadow,
             };
             // Each line is a command for the shell reading the input; the strictest wins.
             let mut worst: Option<Evaluation> = None;

@@ -22,6 +22,7 @@ pub mod paths;
 mod policy;
 mod programs;
 mod project;
+pub mod python_shadow;
 pub mod repo_hooks;
 mod rules;
 mod script_files;
@@ -97,6 +98,24 @@ pub struct EvalContext {
     /// (issue 16 item 5). `Unknown` is read as "has hooks": git commands that run hooks
     /// then run code.
     pub repo_hooks: RepoHooks,
+    /// Whether the directory a `python -m` run starts in holds a module named like a standard
+    /// one, as the Host found out (issue 16; [`python_shadow`]). `Unknown` is read as "holds
+    /// one": `python -m json.tool` and friends then run code.
+    pub module_shadow: ModuleShadow,
+}
+
+/// What the Host found about modules in the working directory that would shadow the
+/// standard library's for `python -m` ([`python_shadow::lookup`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModuleShadow {
+    /// Not looked up, unreadable, or no answer: treated as [`ModuleShadow::Present`].
+    #[default]
+    Unknown,
+    /// No standard-named module or package in the directory.
+    None,
+    /// At least one.
+    Present,
 }
 
 /// What the Host found about the hooks of the git repository a command runs in.

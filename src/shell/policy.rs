@@ -135,6 +135,9 @@ pub struct Analysis {
     pub tier: Vec<Class>,
     /// `runProject` allows here (`allow`, or `sandbox` inside OpenClaw's sandbox).
     pub run_project_allowed: bool,
+    /// The line runs `python -m` and names a path that would shadow a standard module, so
+    /// the workspace tier lifts nothing in it (python_shadow).
+    pub shadow_risk: bool,
 }
 
 /// Runs the whole pipeline and returns every reason (no precedence applied yet).
@@ -160,6 +163,7 @@ pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> An
             tree: String::new(),
             tier: Vec::new(),
             run_project_allowed: false,
+            shadow_risk: false,
         };
     }
     let parsed = parse(command, &limits.parse);
@@ -228,7 +232,9 @@ pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> An
     }
     let tier = effects::classify(&model, ctx, cfg);
     mark_project_runs(&model, &tier, &mut reasons);
+    let shadow_risk = super::python_shadow::line_may_create_shadow(&model, ctx);
     Analysis {
+        shadow_risk,
         findings,
         reasons,
         model,
@@ -244,7 +250,13 @@ pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> An
 
 /// Reason codes of the allowlist that say a command is not read-only, which the workspace
 /// tier may answer for (never a check finding other than check 7, never a deny).
-const TIER_LIFTS: &[&str] = &["exec.ask.unlisted", "exec.ask.network"];
+/// `exec.ask.interpreter` is here for `python -m py_compile`, the one interpreter form the
+/// tier classes as a write.
+const TIER_LIFTS: &[&str] = &[
+    "exec.ask.unlisted",
+    "exec.ask.network",
+    "exec.ask.interpreter",
+];
 
 /// Turns the "not read-only" ask of a command that runs the project's code into
 /// `exec.ask.run_project` (still liftable, so allow rules still lift it; item 6).
@@ -381,6 +393,7 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
         model,
         tier,
         run_project_allowed,
+        shadow_risk,
         ..
     } = a;
     let findings = findings.into_sorted();
@@ -417,7 +430,9 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
     }
     // (3) lift what operator rules or `unlisted: allow` lift.
     let lifted_by_rule: Vec<usize> = rules::allowed_commands(&model, cfg);
-    let tier_on = cfg.workspace_writes == WorkspaceWrites::Allow;
+    // A line that runs `python -m` and writes a module named like a standard one would run
+    // that module: the Host looked at the directory before the write (python_shadow).
+    let tier_on = cfg.workspace_writes == WorkspaceWrites::Allow && !shadow_risk;
     let (mut by_rule, mut by_tier, mut by_project) = (false, false, false);
     reasons.retain(|r| {
         if !r.liftable {

@@ -3,6 +3,10 @@
 //     (exec.allow.workspace_write) and the file exists afterwards;
 //   - the same write to a path outside the workspace and outside the gateway's temp dir asks
 //     (askAction "block": blocked with the reason) and the file does not exist;
+//   - `python3 -m json.tool FILE` is read-only while the workspace holds no module named like a
+//     standard one; once it holds `argparse.py` (which `python -m` would import from the cwd
+//     instead of the standard library's, running it) the same command asks and the module
+//     does not run;
 //   - `npm test` asks with exec.ask.run_project when OpenClaw runs exec on the gateway host
 //     (the default `runProject: "sandbox"` allows it only inside OpenClaw's sandbox).
 // The sandboxed half is not run here: with `agents.defaults.sandbox.mode: "all"` OpenClaw 2026.9.6
@@ -20,7 +24,13 @@ import { execThenReport, phase4Config, requestForStep, reasonCodes } from "./lib
 
 const TIMEOUT = scaled(300_000);
 const hex = () => crypto.randomBytes(4).toString("hex");
-const marks = { inside: marker("tier-inside"), outside: marker("tier-outside"), project: marker("tier-project") };
+const marks = {
+  inside: marker("tier-inside"),
+  outside: marker("tier-outside"),
+  project: marker("tier-project"),
+  moduleClean: marker("tier-module-clean"),
+  moduleShadowed: marker("tier-module-shadowed"),
+};
 
 const heredoc = (file, text) => `cat > ${file} << 'EOF'\n${text}\n# a comment line inside the body\nEOF`;
 
@@ -44,6 +54,8 @@ describe("phase 4 workspace tier and runProject (gateway)", { concurrency: true 
     cmd.inside = heredoc(path.basename(file.inside), "written by the agent");
     cmd.outside = heredoc(file.outside, "written by the agent");
     cmd.project = "npm test";
+    cmd.module = "python3 -m json.tool data.json";
+    fs.writeFileSync(path.join(s.workspace, "data.json"), '{"b": 1, "a": [1, 2]}');
     fs.writeFileSync(
       path.join(s.workspace, "package.json"),
       JSON.stringify({ name: "e2e-tier", version: "1.0.0", private: true, scripts: { test: "echo tests-ran" } }),
@@ -53,6 +65,8 @@ describe("phase 4 workspace tier and runProject (gateway)", { concurrency: true 
         ...execThenReport(marks.inside, cmd.inside),
         ...execThenReport(marks.outside, cmd.outside),
         ...execThenReport(marks.project, cmd.project),
+        ...execThenReport(marks.moduleClean, cmd.module),
+        ...execThenReport(marks.moduleShadowed, cmd.module),
       ],
     });
     await withDiagnostics(s, () => s.startGateway());
@@ -93,5 +107,30 @@ describe("phase 4 workspace tier and runProject (gateway)", { concurrency: true 
       const d = decisionsOf(s, cmd.project);
       assert.equal(d.length, 1, JSON.stringify(s.readDecisions()));
       assert.equal(d[0].code, "exec.ask.run_project");
+    }));
+
+  test("python_module_tool_is_read_only_only_without_a_shadowing_module", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const clean = await s.runAgent({ message: `${marks.moduleClean} please pretty-print the data` });
+      assert.equal(clean.code, 0, `openclaw agent exited ${clean.code}`);
+      let d = decisionsOf(s, cmd.module);
+      assert.equal(d.length, 1, JSON.stringify(s.readDecisions()));
+      assert.equal(d[0].action, "allow");
+      assert.equal(d[0].code, "exec.allow.read_only");
+      // A module the agent could have written without approval (the workspace tier allows it).
+      const proof = path.join(s.dir, `shadow-ran-${hex()}`);
+      fs.writeFileSync(
+        path.join(s.workspace, "argparse.py"),
+        `open(${JSON.stringify(proof)}, "w").write("ran")\n`,
+      );
+      const shadowed = await s.runAgent({ message: `${marks.moduleShadowed} please pretty-print it again` });
+      assert.equal(shadowed.code, 0, `openclaw agent exited ${shadowed.code}`);
+      d = decisionsOf(s, cmd.module);
+      assert.equal(d.length, 2, JSON.stringify(s.readDecisions()));
+      assert.equal(d[1].action, "ask");
+      assert.equal(d[1].code, "exec.ask.interpreter");
+      assert.ok(!fs.existsSync(proof), "the shadowing module ran");
+      const reported = requestForStep(s.modelLog(), `${marks.moduleShadowed}:report`);
+      assert.deepEqual(reasonCodes(reported?.lastTool), ["exec.ask.interpreter"]);
     }));
 });
