@@ -39,6 +39,7 @@ mod corpus;
 mod external_cases;
 mod fork_skills;
 mod fuzz;
+mod fuzz_entry;
 mod live_reload;
 mod memory;
 mod memory_symlinks;
