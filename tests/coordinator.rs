@@ -521,3 +521,92 @@ fn p6_r10_a_continued_worker_whose_directory_is_gone_is_reported() {
         .iter()
         .any(|x| x.code == "coord.resume.cwd_missing"));
 }
+
+/// OpenClaw 2026.9.6's completion handoff as it reaches the parent's next turn
+/// (`formatTaskCompletionEvent`, protected mode).
+fn handoff(child: &str, result: &str, stats: &str) -> String {
+    format!(
+        "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>\nOpenClaw runtime context (internal):\nThis context is runtime-generated, not user-authored. Keep internal details private.\n\n[Internal task completion event]\nsource: subagent\nsession_key: {child}\nsession_id: s-9\ntype: subagent task\ntask: w\nstatus: completed; ready for parent review\n\nChild result:\n{result}\n\nStats: {stats}\n\nAction:\nA completed subagent task is ready for parent review.\n<<<END_OPENCLAW_INTERNAL_CONTEXT>>>"
+    )
+}
+
+fn prompt_with(rt: &mut Runtime, h: &MemoryHost, key: &str, event: Value) -> HookResponse {
+    d(
+        rt,
+        h,
+        "before_prompt_build",
+        event,
+        json!({"sessionKey": key, "sessionId": "sid-1", "agentId": "main"}),
+    )
+}
+
+#[test]
+fn p6_t16_a_result_delivered_again_gets_the_duplicate_note_also_after_a_restart() {
+    let h = host();
+    let child = "agent:main:subagent:w1";
+    let mut rt = runtime(&h, json!({}));
+    spawn(&mut rt, &h, P, child, "fix the parser");
+    // First delivery: the turn's prompt is the handoff. Recorded, no note.
+    let first = prompt_with(
+        &mut rt,
+        &h,
+        P,
+        json!({"prompt": handoff(child, "All tests pass.", "runtime 3s"), "messages": []}),
+    );
+    let text = first.ret["prependContext"].as_str().unwrap_or("");
+    assert!(!text.contains("already delivered"), "{text}");
+    // The same result again in the next turn (history ends with the parent's reply, the
+    // repeated handoff follows it): the note, naming the worker and the first time.
+    h.advance(60_000);
+    let again = json!({
+        "prompt": "continue",
+        "messages": [
+            {"role": "user", "content": handoff(child, "All tests pass.", "runtime 3s")},
+            {"role": "assistant", "content": [{"type": "text", "text": "Verified."}]},
+            {"role": "user", "content": [{"type": "text", "text": handoff(child, "All  tests pass.", "runtime 4s")}]},
+        ]
+    });
+    let second = prompt_with(&mut rt, &h, P, again.clone());
+    let note = second.ret["prependContext"].as_str().unwrap_or("");
+    assert!(
+        note.contains("The result of worker w shown below was already delivered at 2026-09-21T")
+            && note.contains("do not act on it twice."),
+        "{note}"
+    );
+    assert!(second
+        .decisions
+        .iter()
+        .any(|x| x.code == "coord.delivery.duplicate"));
+    // After a restart the registry (rebuilt from the journal) still knows the delivery.
+    let mut rt2 = runtime(&h, json!({}));
+    let third = prompt_with(&mut rt2, &h, P, again);
+    assert!(third.ret["prependContext"]
+        .as_str()
+        .unwrap_or("")
+        .contains("already delivered"));
+    // A different result of the same worker is a new delivery: no note.
+    let other = prompt_with(
+        &mut rt2,
+        &h,
+        P,
+        json!({"prompt": handoff(child, "One test still fails.", "runtime 5s")}),
+    );
+    assert!(!other.ret["prependContext"]
+        .as_str()
+        .unwrap_or("")
+        .contains("already delivered"));
+    // The history before the last assistant message is not new: no note for it.
+    let quiet = prompt_with(
+        &mut rt2,
+        &h,
+        P,
+        json!({"prompt": "next", "messages": [
+            {"role": "user", "content": handoff(child, "All tests pass.", "runtime 3s")},
+            {"role": "assistant", "content": "ok"}
+        ]}),
+    );
+    assert!(!quiet.ret["prependContext"]
+        .as_str()
+        .unwrap_or("")
+        .contains("already delivered"));
+}

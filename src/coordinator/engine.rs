@@ -791,8 +791,8 @@ impl Coordinator {
     }
 
     /// `before_prompt_build`: mode matching, coordinator rules and tool narrowing (P6-R6),
-    /// and the parent's pending notices.
-    pub fn before_prompt_build(&mut self, env: &Env<'_>, ctx: &Value) -> Out {
+    /// the parent's pending notices, and worker results delivered a second time (P6-R12).
+    pub fn before_prompt_build(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
         let mut out = Out::default();
         self.ensure(env, &mut out);
         let Some(key) = s(ctx, "sessionKey").map(str::to_string) else {
@@ -815,6 +815,7 @@ impl Coordinator {
                 self.save_notices(env);
             }
         }
+        prepend.extend(self.check_deliveries(env, &mut out, &key, event));
         let mut ret = serde_json::Map::new();
         if !prepend.is_empty() {
             ret.insert(
@@ -833,6 +834,59 @@ impl Coordinator {
             out.ret = Value::Object(ret);
         }
         out
+    }
+
+    /// P6-R12: each worker result in the new turn's text is recorded as delivered the first
+    /// time; seen again (a retried or repeated delivery, also after a restart), it gets a
+    /// note telling the parent not to act on it twice. Results of workers the registry does
+    /// not know (spawned before the plugin) cannot be told apart and are left alone.
+    fn check_deliveries(
+        &mut self,
+        env: &Env<'_>,
+        out: &mut Out,
+        parent: &str,
+        event: &Value,
+    ) -> Vec<String> {
+        let mut notes = Vec::new();
+        let found: Vec<super::deliveries::Completion> = super::deliveries::new_turn_texts(event)
+            .into_iter()
+            .flat_map(super::deliveries::completions_in)
+            .collect();
+        for c in found {
+            let Some(r) = self
+                .loaded
+                .as_ref()
+                .and_then(|l| l.registry.records.get(&c.child_session_key))
+                .cloned()
+            else {
+                continue;
+            };
+            if let Some(at) = r.delivered.contains(&c.result_hash).then(|| {
+                r.delivered_at
+                    .get(&c.result_hash)
+                    .copied()
+                    .unwrap_or(r.ended_at.unwrap_or(r.last_progress_at))
+            }) {
+                let label = label_of(&r);
+                notes.push(format!(
+                    "The result of worker {label} shown below was already delivered at {}; do not act on it twice.",
+                    iso_utc(at)
+                ));
+                out.decide(
+                    env,
+                    "coord.delivery.duplicate",
+                    Action::Note,
+                    parent,
+                    format!("Worker {label}'s result reached the parent again; it was told not to act on it twice."),
+                    json!({ "child": c.child_session_key, "resultHash": c.result_hash, "firstDeliveredAt": at }),
+                );
+            } else {
+                let mut e = self.event(env, EventKind::Delivered, &c.child_session_key);
+                e.result_hash = Some(c.result_hash);
+                self.record(env, out, e);
+            }
+        }
+        notes
     }
 
     /// `agent_end`: the session's mode is re-stamped (P6-R4).

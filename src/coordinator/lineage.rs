@@ -163,6 +163,9 @@ pub struct LineageRecord {
     pub epoch: String,
     /// Hashes of results already delivered to the parent.
     pub delivered: Vec<String>,
+    /// When each delivered result was first delivered (ms), by hash (P6-R12 names the time).
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub delivered_at: SortedMap<String, i64>,
 }
 
 /// A transition the parent must hear about (P6-R10).
@@ -254,6 +257,7 @@ impl Registry {
                     outcome: None,
                     epoch: e.epoch.clone(),
                     delivered: Vec::new(),
+                    delivered_at: SortedMap::new(),
                 },
             );
             return true;
@@ -301,6 +305,7 @@ impl Registry {
             EventKind::Delivered => match &e.result_hash {
                 Some(h) if !r.delivered.contains(h) => {
                     r.delivered.push(h.clone());
+                    r.delivered_at.insert(h.clone(), e.at);
                     true
                 }
                 _ => false,

@@ -2,9 +2,11 @@
 //!
 //! The worker registry and its reconciliation ([`lineage`], persisted by [`store`]), mode
 //! matching on resume ([`mode`]), the hooks ([`engine`]) and transcript sanitation
-//! ([`sanitize`], not wired into the context engine yet).
+//! ([`sanitize`], applied by the context engine's assemble), and duplicate result deliveries
+//! ([`deliveries`]).
 
 mod config;
+pub mod deliveries;
 pub mod engine;
 pub mod lineage;
 pub mod mode;

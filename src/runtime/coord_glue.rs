@@ -172,7 +172,9 @@ pub(super) fn dispatch(
         }),
         "subagent_ended" => run(active, host, resp, |c, e| c.subagent_ended(e, event, ctx)),
         "before_tool_call" => run(active, host, resp, |c, e| c.before_tool_call(e, event, ctx)),
-        "before_prompt_build" => run(active, host, resp, |c, e| c.before_prompt_build(e, ctx)),
+        "before_prompt_build" => run(active, host, resp, |c, e| {
+            c.before_prompt_build(e, event, ctx)
+        }),
         "agent_end" => run(active, host, resp, |c, e| c.agent_end(e, ctx)),
         "command:workers" | "tool:agent_ops_workers" => {
             let caller = ctx
