@@ -631,8 +631,9 @@ fn py_compile_is_a_workspace_write() {
 }
 
 /// Files every later interpreter start runs (`*.pth`, `sitecustomize.py`), installed
-/// packages and the `bin/` of a virtual environment an activated shell puts first on PATH:
-/// a write there turns a later read-only command (`pip list`, `ls`) into code execution.
+/// packages, the `bin/` of a virtual environment an activated shell puts first on PATH, and
+/// version-manager files that pick the binary a later `python -V` runs: a write there turns
+/// a later read-only command (`pip list`, `ls`, a version query) into code execution.
 #[test]
 fn interpreter_start_up_and_path_locations_are_not_tier_writes() {
     for cmd in [
@@ -645,6 +646,10 @@ fn interpreter_start_up_and_path_locations_are_not_tier_writes() {
         "printf x > .venv/bin/ls",
         "cp x venv/Scripts/python.exe",
         "echo x > node_modules/.bin/jest",
+        "echo 'python path:/home/u/ws/evil' > .tool-versions",
+        "echo ../../evil > .python-version",
+        "printf 'x' > .nvmrc",
+        "cp x .mise.toml",
     ] {
         let e = eval(cmd);
         assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
@@ -695,4 +700,31 @@ fn module_shadow_lookup_reads_the_directory() {
         agent_ops::shell::python_shadow::lookup(&host, "relative"),
         ModuleShadow::Unknown
     );
+}
+
+/// `export PATH=.:$PATH` (a value known only at run time) changes which programs the rest of
+/// the line runs, like the prefix form `PATH=.:$PATH ls`: with `./ls` written by the tier it
+/// would run workspace code. The name is read from the source word; a name that cannot be
+/// read asks too.
+#[test]
+fn exports_with_run_time_values_are_checked_by_name() {
+    for cmd in [
+        "export PATH=.:$PATH; ls",
+        "export PATH=\"$HOME/bin:$PATH\" && ls",
+        "declare -x PATH=.:$PATH; ls",
+        "export \"PATH=$x\"; ls",
+        "export $NAME; ls",
+        "typeset -x PYTHONPATH=$PWD; ls",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Ask, "{cmd}: {e:#?}");
+        assert_eq!(e.reason, "exec.ask.check.privilege_escalation", "{cmd}");
+    }
+    assert_eq!(
+        eval("export NODE_OPTIONS=\"$X\"; node -v").verdict,
+        Verdict::Deny
+    );
+    for cmd in ["export FOO=$BAR && ls", "export CFLAGS=\"-O2 $CFLAGS\"; ls"] {
+        assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
+    }
 }

@@ -54,8 +54,27 @@ const VENV_DIRS: &[&str] = &[
     ".nox",
 ];
 
-/// File names an interpreter runs at start-up wherever they sit on its path.
-const STARTUP_FILES: &[&str] = &["sitecustomize.py", "usercustomize.py"];
+/// File names that make later commands run other code: interpreter start-up files, and the
+/// version files of version managers (pyenv, asdf, nodenv, rbenv, mise), which pick the
+/// binary a later `python -V` or `node -v` runs from the working directory (asdf and mise
+/// accept `path:` versions, and mise config can set hooks).
+const STARTUP_FILES: &[&str] = &[
+    "sitecustomize.py",
+    "usercustomize.py",
+    ".python-version",
+    ".tool-versions",
+    ".node-version",
+    ".nvmrc",
+    ".ruby-version",
+    ".java-version",
+    ".go-version",
+    ".sdkmanrc",
+    ".mise.toml",
+    "mise.toml",
+    ".mise.local.toml",
+    "mise.local.toml",
+    ".rtx.toml",
+];
 
 /// Wrappers that change neither the cwd, the user nor the argv of the command they carry;
 /// any other wrapper (`sudo`, `env -C`, `xargs`, `find -exec`, `nohup`, …) keeps the carried

@@ -147,6 +147,19 @@ pub fn run(
             for a in c.args() {
                 if let Some((n, v)) = a.text().split_once('=') {
                     assignment(n, a.value.as_ref().map(|_| v), sp(a.span), (ctx, cfg), out);
+                } else if a.value.is_none() {
+                    // `export PATH=.:$PATH`: the value is only known at run time, but the name
+                    // is in the source word; without a readable name (`export "$v"`, a word of
+                    // a nested script) any variable may be set.
+                    match exported_name(command, a) {
+                        Some(n) => assignment(n, None, sp(a.span), (ctx, cfg), out),
+                        None => out.add(
+                            22,
+                            Severity::Ask,
+                            sp(a.span),
+                            "the command sets a variable whose name is only known at run time; it could change which programs run.",
+                        ),
+                    }
                 }
             }
         }
@@ -154,6 +167,22 @@ pub fn run(
     for (k, v) in &ctx.env_keys {
         assignment(k, v.as_deref(), (0, 0), (ctx, cfg), out);
     }
+}
+
+/// The variable name of a declaration word whose value is not literal, read from its source
+/// text: `NAME=…` or `NAME+=…`, optionally opened by a quote.
+fn exported_name<'c>(command: &'c str, a: &crate::shell::semantic::Arg) -> Option<&'c str> {
+    let raw = command.get(a.span.start as usize..a.span.end as usize)?;
+    let raw = raw.trim_start_matches(['"', '\'']);
+    let end = raw
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(raw.len());
+    let (name, rest) = raw.split_at(end);
+    let first_ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    (first_ok && (rest.starts_with('=') || rest.starts_with("+="))).then_some(name)
 }
 
 fn notes(model: &Model, out: &mut Findings) {
