@@ -17,6 +17,8 @@
 //! - `memory`: phase 5 through the runtime over real temp directories (P5 §12).
 //! - `session_memory_crash`: kill -9 trials against the phase 3 job pipeline (issue 6).
 //! - `session_memory`: phase 3 through the runtime with the in-memory host (P3 §13).
+//! - `layers`: the import rule of issue 18 (a phase imports only the ground floor; see
+//!   ARCHITECTURE.md).
 //! - `runtime`: init/dispatch/journal through the native and in-memory hosts, and the
 //!   no-panic guarantee of every JSON entry point (README G-R20).
 
@@ -39,6 +41,7 @@ mod corpus;
 mod external_cases;
 mod fork_skills;
 mod fuzz;
+mod layers;
 mod live_reload;
 mod memory;
 mod memory_symlinks;
