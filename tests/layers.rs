@@ -35,43 +35,39 @@ const UPPER: [&str; 7] = [
 ];
 
 /// The ground floor: vocabulary every phase may use; it imports no phase and nothing above.
-const GROUND: [&str; 7] = ["audit", "hash", "host", "json", "phase", "redact", "sorted"];
+const GROUND: [&str; 13] = [
+    "audit",
+    "calendar",
+    "contract",
+    "hash",
+    "host",
+    "json",
+    "memdir",
+    "paths",
+    "phase",
+    "redact",
+    "session_key",
+    "sorted",
+    "tokens",
+];
 
 /// Violations that predate the rule, as (file, imported top-level module). Remove an entry
 /// when its import is gone; never add one (fix the import instead).
 const KNOWN: &[(&str, &str)] = &[
+    // Phase configs use `PhaseSettings`/`CheckAt` of the aggregate config (a `settings` module
+    // on the ground floor is the fix).
     ("src/budget/config.rs", "config"),
-    ("src/budget/tracker.rs", "compaction"),
-    ("src/budget/tracker.rs", "runtime"),
     ("src/compaction/config.rs", "config"),
-    ("src/compaction/engine.rs", "runtime"),
     ("src/coordinator/config.rs", "config"),
-    ("src/coordinator/config.rs", "memory_scope"),
-    ("src/coordinator/engine.rs", "compaction"),
-    ("src/coordinator/engine.rs", "memory_scope"),
-    ("src/coordinator/engine.rs", "runtime"),
-    ("src/coordinator/engine.rs", "session_memory"),
     ("src/fork_skills/config.rs", "config"),
-    ("src/fork_skills/engine.rs", "runtime"),
+    ("src/memory_scope/config.rs", "config"),
+    ("src/session_memory/config.rs", "config"),
+    ("src/shell/config.rs", "config"),
+    // Phase 7 scans skills with phase 4's checker (issue 18 item 2: through the shell's public
+    // face, handed over by the runtime).
     ("src/fork_skills/engine.rs", "shell"),
-    ("src/fork_skills/forks.rs", "compaction"),
     ("src/fork_skills/scan.rs", "shell"),
     ("src/fork_skills/skillify.rs", "shell"),
-    ("src/memory_scope/config.rs", "config"),
-    ("src/memory_scope/costs.rs", "runtime"),
-    ("src/memory_scope/engine.rs", "compaction"),
-    ("src/memory_scope/engine.rs", "runtime"),
-    ("src/memory_scope/paths.rs", "shell"),
-    ("src/session_memory/config.rs", "config"),
-    ("src/session_memory/keeper.rs", "compaction"),
-    ("src/session_memory/keeper.rs", "memory_scope"),
-    ("src/session_memory/keeper.rs", "runtime"),
-    ("src/session_memory/longterm.rs", "memory_scope"),
-    ("src/session_memory/notes.rs", "memory_scope"),
-    ("src/session_memory/rules.rs", "compaction"),
-    ("src/session_memory/rules.rs", "memory_scope"),
-    ("src/shell/config.rs", "config"),
-    ("src/shell/hook.rs", "runtime"),
 ];
 
 /// The layer of a top-level module.

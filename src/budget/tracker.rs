@@ -9,9 +9,9 @@ use super::ledger::{
 use super::target::parse_target;
 use super::LoopBudgetConfig;
 use crate::audit::{self, Action, Decision};
-use crate::compaction::engine::is_internal_key;
+use crate::contract::Diagnostic;
 use crate::host::{join_path, Host, LogLevel};
-use crate::runtime::Diagnostic;
+use crate::session_key::{is_internal_key, legacy_budget_name};
 use crate::sorted::SortedMap;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -83,24 +83,11 @@ fn n(v: &Value, key: &str) -> u64 {
     v.get(key).and_then(Value::as_u64).unwrap_or(0)
 }
 
-fn safe_name(id: &str) -> String {
-    id.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(120)
-        .collect()
-}
-
 /// `<stateDir>/budget/<sid>.json`.
 pub fn budget_path(state_dir: &str, sid: &str) -> String {
     join_path(
         &join_path(state_dir, "budget"),
-        &format!("{}.json", safe_name(sid)),
+        &format!("{}.json", legacy_budget_name(sid)),
     )
 }
 

@@ -11,10 +11,11 @@ use super::mode::{match_session_mode, SessionMode};
 use super::store::{self, Loaded};
 use super::{CoordinatorConfig, ModeSetting};
 use crate::audit::{self, Action, Decision, RECORD_VERSION};
+use crate::calendar::iso_utc;
+use crate::contract::Diagnostic;
+use crate::contract::GuardMode;
 use crate::host::{join_path, Host, HostError, LogLevel};
-use crate::memory_scope::index::iso_utc;
-use crate::memory_scope::GuardMode;
-use crate::runtime::Diagnostic;
+use crate::session_key::{agent_id, is_internal_key, is_subagent_key, legacy_session_dir_name};
 use crate::sorted::{SortedMap, SortedSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -162,17 +163,6 @@ pub struct Coordinator {
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key).and_then(Value::as_str).filter(|x| !x.is_empty())
-}
-
-fn agent_of(key: &str, ctx: &Value) -> String {
-    s(ctx, "agentId")
-        .map(str::to_string)
-        .or_else(|| {
-            key.strip_prefix("agent:")
-                .and_then(|r| r.split(':').next())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "main".into())
 }
 
 fn label_of(r: &LineageRecord) -> String {
@@ -798,13 +788,13 @@ impl Coordinator {
         let Some(key) = s(ctx, "sessionKey").map(str::to_string) else {
             return out;
         };
-        if crate::compaction::engine::is_internal_key(&key) {
+        if is_internal_key(&key) {
             return out;
         }
-        let sid = crate::session_memory::keeper::session_dir_name(s(ctx, "sessionId"), &key);
-        let agent = agent_of(&key, ctx);
+        let sid = legacy_session_dir_name(s(ctx, "sessionId").unwrap_or(&key));
+        let agent = agent_id(&key, ctx);
         let mut prepend: Vec<String> = Vec::new();
-        if !crate::compaction::engine::is_subagent_key(&key) {
+        if !is_subagent_key(&key) {
             if let Some(n) = self.match_mode(env, &mut out, &key, &sid, &agent) {
                 prepend.push(n);
             }
@@ -844,7 +834,7 @@ impl Coordinator {
         let Some(mode) = self.modes.get(key).copied() else {
             return out;
         };
-        let sid = crate::session_memory::keeper::session_dir_name(s(ctx, "sessionId"), key);
+        let sid = legacy_session_dir_name(s(ctx, "sessionId").unwrap_or(key));
         let path = mode_path(env.state_dir, &sid);
         let prev = env
             .host

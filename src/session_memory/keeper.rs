@@ -9,8 +9,9 @@ use super::notes::{self, Limits, Template, ToolEvent, WORKLOG_HEADER};
 use super::rules::{self, find, message_ref, MessageRef, NotesState};
 use super::SessionMemoryConfig;
 use crate::audit::{Action, Decision, RECORD_VERSION};
+use crate::contract::{Diagnostic, Job, JobKind};
 use crate::host::{join_path, Host, HostError, LogLevel};
-use crate::runtime::{Diagnostic, Job, JobKind};
+use crate::session_key::{agent_id, is_main_key, legacy_session_dir_name};
 use crate::sorted::{SortedMap, SortedSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -209,29 +210,12 @@ fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
 
 /// Whether a session key is a main session: not a subagent, not an internal run.
 pub fn is_main(key: &str) -> bool {
-    !crate::compaction::engine::is_internal_key(key)
-        && !crate::compaction::engine::is_subagent_key(key)
+    is_main_key(key)
 }
 
 /// The directory name of a session: its id, else its key, reduced to safe characters.
 pub fn session_dir_name(session_id: Option<&str>, key: &str) -> String {
-    let raw = session_id.unwrap_or(key);
-    let safe: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(128)
-        .collect();
-    if safe.is_empty() || safe.chars().all(|c| c == '.') {
-        "session".into()
-    } else {
-        safe
-    }
+    legacy_session_dir_name(session_id.unwrap_or(key))
 }
 
 /// `sessions/<sid>/notes.md`.
@@ -242,17 +226,6 @@ pub fn notes_path(state_dir: &str, sid: &str) -> String {
 /// `sessions/<sid>/cursor.json`.
 pub fn cursor_path(state_dir: &str, sid: &str) -> String {
     join_path(state_dir, &format!("sessions/{sid}/cursor.json"))
-}
-
-fn agent_of(key: &str, ctx: &Value) -> String {
-    s(ctx, "agentId")
-        .map(str::to_string)
-        .or_else(|| {
-            key.strip_prefix("agent:")
-                .and_then(|r| r.split(':').next())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "main".into())
 }
 
 fn role(m: &Value) -> &str {
@@ -392,7 +365,7 @@ impl Keeper {
                 } else {
                     join_path(workspace, p)
                 };
-                crate::memory_scope::paths::normalize(&abs)
+                crate::paths::normalize_absolute(&abs)
                     .is_some_and(|n| n == dir || n.starts_with(&format!("{dir}/")))
             };
             let wrote = match tool.as_str() {
@@ -449,9 +422,10 @@ impl Keeper {
             self.tools.remove(&key);
             return out;
         }
-        let sid = session_dir_name(s(ctx, "sessionId").or_else(|| s(event, "sessionId")), &key);
+        let session_id = s(ctx, "sessionId").or_else(|| s(event, "sessionId"));
+        let sid = session_dir_name(session_id, &key);
         self.sid_of.insert(key.clone(), sid.clone());
-        let agent = agent_of(&key, ctx);
+        let agent = agent_id(&key, ctx);
         let run_id = s(event, "runId")
             .or_else(|| s(ctx, "runId"))
             .unwrap_or("")
@@ -1045,7 +1019,7 @@ impl Keeper {
                     if root.ends_with("/.openclaw/agent-memory-local")
                         && longterm::check_no_symlink(env.host, &base, root).is_ok()
                     {
-                        crate::memory_scope::engine::ensure_gitignore(env.host, root);
+                        crate::memdir::ensure_gitignore(env.host, root);
                     }
                 }
                 let applied = longterm::apply(env.host, &base, &dir, &f.job_id, &ops)
