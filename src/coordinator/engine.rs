@@ -12,10 +12,11 @@ use super::store::{self, Loaded};
 use super::{CoordinatorConfig, ModeSetting};
 use crate::audit::{self, Action, Decision, RECORD_VERSION};
 use crate::calendar::iso_utc;
-use crate::contract::Diagnostic;
-use crate::contract::GuardMode;
+use crate::contract::{Diagnostic, GuardMode};
 use crate::host::{join_path, Host, HostError, LogLevel};
-use crate::session_key::{agent_id, is_internal_key, is_subagent_key, legacy_session_dir_name};
+use crate::session_key::{
+    adopt_file, agent_id, is_internal_key, is_subagent_key, legacy_session_dir_name, state_name,
+};
 use crate::sorted::{SortedMap, SortedSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -159,6 +160,8 @@ pub struct Coordinator {
     resumed: SortedSet<String>,
     /// The repair counts last recorded per session key (each distinct repair is recorded once).
     reported: SortedMap<String, [usize; 4]>,
+    /// Sessions whose pre-issue-18 mode file name was checked in this process.
+    adopted: SortedSet<String>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -791,7 +794,7 @@ impl Coordinator {
         if is_internal_key(&key) {
             return out;
         }
-        let sid = legacy_session_dir_name(s(ctx, "sessionId").unwrap_or(&key));
+        let sid = self.session_name(env, &mut out, s(ctx, "sessionId"), &key);
         let agent = agent_id(&key, ctx);
         let mut prepend: Vec<String> = Vec::new();
         if !is_subagent_key(&key) {
@@ -825,6 +828,26 @@ impl Coordinator {
         out
     }
 
+    /// The name of a session's mode file (its id, else its key, through the one sanitiser);
+    /// the first time in this process, a file left under its pre-issue-18 name is adopted.
+    fn session_name(
+        &mut self,
+        env: &Env<'_>,
+        out: &mut Out,
+        session_id: Option<&str>,
+        key: &str,
+    ) -> String {
+        let id = session_id.unwrap_or(key);
+        let sid = state_name(id);
+        if self.adopted.insert(sid.clone()) {
+            let legacy = mode_path(env.state_dir, &legacy_session_dir_name(id));
+            let current = mode_path(env.state_dir, &sid);
+            out.diagnostics
+                .extend(adopt_file(env.host, &legacy, &current, env.now_ms, "coord"));
+        }
+        sid
+    }
+
     /// `agent_end`: the session's mode is re-stamped (P6-R4).
     pub fn agent_end(&mut self, env: &Env<'_>, ctx: &Value) -> Out {
         let mut out = Out::default();
@@ -834,7 +857,7 @@ impl Coordinator {
         let Some(mode) = self.modes.get(key).copied() else {
             return out;
         };
-        let sid = legacy_session_dir_name(s(ctx, "sessionId").unwrap_or(key));
+        let sid = self.session_name(env, &mut out, s(ctx, "sessionId"), key);
         let path = mode_path(env.state_dir, &sid);
         let prev = env
             .host
