@@ -50,6 +50,7 @@ pub mod redact;
 pub mod runtime;
 pub mod session_key;
 pub mod session_memory;
+pub mod settings;
 pub mod shell;
 pub mod sorted;
 #[cfg(test)]

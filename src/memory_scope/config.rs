@@ -1,7 +1,7 @@
 //! `phases.memoryScoping` settings (P5 §10).
 
-use crate::config::{CheckAt, PhaseSettings};
 pub use crate::contract::GuardMode;
+use crate::settings::{CheckAt, PhaseSettings};
 use crate::sorted::SortedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
