@@ -33,22 +33,29 @@ compile_error!("features `js` and `component` are mutually exclusive on wasm tar
 
 pub mod audit;
 pub mod budget;
+pub mod calendar;
 pub mod compaction;
 pub mod config;
+pub mod contract;
 pub mod coordinator;
 pub mod fork_skills;
 pub mod hash;
 pub mod host;
 pub mod json;
+pub mod memdir;
 pub mod memory_scope;
+pub mod paths;
 pub mod phase;
 pub mod redact;
 pub mod runtime;
+pub mod session_key;
 pub mod session_memory;
+pub mod settings;
 pub mod shell;
 pub mod sorted;
 #[cfg(test)]
 mod test_support;
+pub mod tokens;
 
 pub mod cli;
 

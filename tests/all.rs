@@ -16,7 +16,11 @@
 //!   (issue 16).
 //! - `memory`: phase 5 through the runtime over real temp directories (P5 §12).
 //! - `session_memory_crash`: kill -9 trials against the phase 3 job pipeline (issue 6).
+//! - `session_names`: one collision-free name per session's state, and the adoption of
+//!   state written under the old names (issue 18).
 //! - `session_memory`: phase 3 through the runtime with the in-memory host (P3 §13).
+//! - `layers`: the import rule of issue 18 (a phase imports only the ground floor; see
+//!   ARCHITECTURE.md).
 //! - `runtime`: init/dispatch/journal through the native and in-memory hosts, and the
 //!   no-panic guarantee of every JSON entry point (README G-R20).
 
@@ -40,12 +44,14 @@ mod external_cases;
 mod fork_skills;
 mod fuzz;
 mod fuzz_entry;
+mod layers;
 mod live_reload;
 mod memory;
 mod memory_symlinks;
 mod runtime;
 mod session_memory;
 mod session_memory_crash;
+mod session_names;
 mod shell;
 mod shell_checks_a;
 mod shell_checks_b;

@@ -98,7 +98,7 @@ fn with_rt(f: impl FnOnce(&mut Runtime) -> String) -> String {
     RUNTIME.with(|r| match r.try_borrow_mut() {
         Ok(mut rt) => f(&mut rt),
         Err(_) => runtime::CoreError {
-            code: "core.reentrant".into(),
+            code: crate::contract::ErrorCode::Reentrant,
             message: "the core was called again while a call was running".into(),
             path: String::new(),
         }

@@ -1,7 +1,9 @@
 //! Phase 2, loop termination and budgets (spec/phase2-loop-budget.md).
 //!
-//! Not implemented yet: the phase validates its config and reports itself as not
-//! implemented in `agent-ops doctor`; it registers no hooks.
+//! Caps on model calls, tool calls and tokens per run and per session, repeat and cycle
+//! detection, and token-target continuation: [`ledger`] holds the pure per-run rules,
+//! [`target`] parses a prompt's token target, and [`tracker`] applies them at OpenClaw's hooks
+//! with session budgets kept under `<stateDir>/budget/`.
 
 mod config;
 pub mod ledger;

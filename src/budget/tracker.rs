@@ -9,9 +9,9 @@ use super::ledger::{
 use super::target::parse_target;
 use super::LoopBudgetConfig;
 use crate::audit::{self, Action, Decision};
-use crate::compaction::engine::is_internal_key;
+use crate::contract::Diagnostic;
 use crate::host::{join_path, Host, LogLevel};
-use crate::runtime::Diagnostic;
+use crate::session_key::{adopt_file, is_internal_key, legacy_budget_name, state_name};
 use crate::sorted::SortedMap;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -83,24 +83,19 @@ fn n(v: &Value, key: &str) -> u64 {
     v.get(key).and_then(Value::as_u64).unwrap_or(0)
 }
 
-fn safe_name(id: &str) -> String {
-    id.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(120)
-        .collect()
-}
-
-/// `<stateDir>/budget/<sid>.json`.
+/// `<stateDir>/budget/<sid>.json`, named by the one sanitiser ([`state_name`]).
 pub fn budget_path(state_dir: &str, sid: &str) -> String {
     join_path(
         &join_path(state_dir, "budget"),
-        &format!("{}.json", safe_name(sid)),
+        &format!("{}.json", state_name(sid)),
+    )
+}
+
+/// Where a session's budget lived before issue 18 (`a/b` and `a:b` shared it).
+fn legacy_budget_path(state_dir: &str, sid: &str) -> String {
+    join_path(
+        &join_path(state_dir, "budget"),
+        &format!("{}.json", legacy_budget_name(sid)),
     )
 }
 
@@ -211,6 +206,10 @@ impl Tracker {
     fn budget(&mut self, env: &Env<'_>, out: &mut Out, sid: &str) -> &mut SessionBudget {
         if !self.budgets.contains_key(sid) {
             let path = budget_path(env.state_dir, sid);
+            // State written under the old, colliding name is adopted once (issue 18).
+            let legacy = legacy_budget_path(env.state_dir, sid);
+            out.diagnostics
+                .extend(adopt_file(env.host, &legacy, &path, env.now_ms, "budget"));
             let b = match env.host.fs_read(&path, 1024 * 1024) {
                 Ok(bytes) => crate::json::from_slice_via_value(&bytes).unwrap_or_else(|e| {
                     let moved = crate::host::move_aside(env.host, &path, &bytes, env.host.now_ms());

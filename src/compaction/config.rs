@@ -1,6 +1,6 @@
 //! `phases.compaction` settings (P1 §13).
 
-use crate::config::{CheckAt, PhaseSettings};
+use crate::settings::{CheckAt, PhaseSettings};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

@@ -4,12 +4,14 @@
 
 use super::state::{classify, CompactionState, GateInput, GateMode, Outcome, Skip, Trigger};
 use super::thresholds::{Thresholds, DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_OUTPUT};
-use super::tokens::{session_tokens, TokenCount};
 use super::{cap, microcompact, restore, summary, CompactionConfig, SummaryTemplate};
 use crate::audit::{self, Action, Decision};
+use crate::contract::{CoreError, Diagnostic, HostInfo};
 use crate::host::{join_path, Host, LogLevel};
-use crate::runtime::{CoreError, Diagnostic, HostInfo};
+use crate::session_key::state_name;
+pub use crate::session_key::{is_internal_key, is_subagent_key};
 use crate::sorted::{SortedMap, SortedSet};
+use crate::tokens::{session_tokens, TokenCount};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 
@@ -125,51 +127,12 @@ fn count(v: &Value, key: &str) -> Result<Option<u64>, CoreError> {
     }
 }
 
-/// Whether a session key belongs to a run that must never trigger compaction (gate
-/// condition 2): OpenClaw's internal-effects runs (memory flush), and runs other phases
-/// registered as internal.
-pub fn is_internal_key(key: &str) -> bool {
-    let Some(rest) = key.strip_prefix("agent:") else {
-        return false;
-    };
-    let Some((_, tail)) = rest.split_once(':') else {
-        return false;
-    };
-    tail.starts_with("internal-session-effects:") || tail.starts_with("agent-ops:")
-}
-
-/// A subagent session (its compaction never resets a parent's state, P1-R18a).
-pub fn is_subagent_key(key: &str) -> bool {
-    key.contains(":subagent:")
-}
-
-fn file_name(session_id: &str) -> String {
-    let safe: String = session_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(100)
-        .collect();
-    if safe == session_id {
-        return format!("{safe}.json");
-    }
-    // FNV-1a keeps distinct ids distinct after sanitising.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in session_id.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{safe}-{h:016x}.json")
-}
-
 /// `<stateDir>/compaction/<sid>.json`.
 pub fn state_path(state_dir: &str, session_id: &str) -> String {
-    join_path(&join_path(state_dir, "compaction"), &file_name(session_id))
+    join_path(
+        &join_path(state_dir, "compaction"),
+        &format!("{}.json", state_name(session_id)),
+    )
 }
 
 impl Env<'_> {
@@ -782,7 +745,7 @@ impl Governor {
                 // The turn's usage covers the whole prompt; without usage, add to what we had.
                 let total = if msgs.iter().any(|m| {
                     m.get("usage")
-                        .and_then(super::tokens::usage_total)
+                        .and_then(crate::tokens::usage_total)
                         .is_some()
                 }) {
                     tokens

@@ -1,7 +1,7 @@
 //! Microcompaction (P1 §9): old results of compactable tools are replaced by a fixed marker,
 //! the newest ones and the current turn are kept, pairing and order never change.
 
-use super::tokens::estimate_content;
+use crate::tokens::estimate_content;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -104,7 +104,7 @@ pub fn plan(
             }
         }
         let est = m.get("content").map_or(0, estimate_content);
-        let marker = crate::compaction::tokens::estimate_text(CLEARED_MARKER);
+        let marker = crate::tokens::estimate_text(CLEARED_MARKER);
         let saving = est.saturating_sub(marker).saturating_mul(4) / 3;
         if saving == 0 {
             continue;

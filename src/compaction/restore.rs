@@ -1,8 +1,8 @@
 //! Post-compaction restoration (P1-R18): recently read files and invoked skills are read
 //! again through the Host and handed to the model once after a successful compaction.
 
-use super::tokens::estimate_text;
 use crate::host::Host;
+use crate::tokens::estimate_text;
 use serde::{Deserialize, Serialize};
 
 /// Recently read files re-attached after compaction.

@@ -8,18 +8,16 @@
 mod lenient;
 mod locate;
 mod schema;
-mod toggle;
 mod validate;
 
+pub use crate::settings::{Check, CheckAt, ConfigError, PhaseSettings, Toggle};
 pub use lenient::parse_config_lenient;
 pub use schema::{config_json_schema, plugin_manifest, typed_config_schema, ui_hints};
-pub use toggle::{PhaseSettings, Toggle};
-pub use validate::{closest_key, Check, CheckAt};
+pub use validate::closest_key;
 
 use crate::{budget, compaction, coordinator, fork_skills, memory_scope, session_memory, shell};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// The whole plugin config.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -113,25 +111,6 @@ impl Config {
             "coordinator" => p.coordinator.enabled(),
             "forkSkills" => p.fork_skills.enabled(),
             _ => false,
-        }
-    }
-}
-
-/// One reason a config was refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConfigError {
-    /// Full dotted key path, e.g. `phases.loopBudget.maxToolCallsPerRun` (`""` for the root).
-    pub path: String,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
         }
     }
 }

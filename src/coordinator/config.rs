@@ -1,7 +1,7 @@
 //! `phases.coordinator` settings (P6 §7).
 
-use crate::config::{CheckAt, PhaseSettings};
-use crate::memory_scope::GuardMode;
+use crate::contract::GuardMode;
+use crate::settings::{CheckAt, PhaseSettings};
 use crate::sorted::SortedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

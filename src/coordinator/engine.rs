@@ -11,10 +11,12 @@ use super::mode::{match_session_mode, SessionMode};
 use super::store::{self, Loaded};
 use super::{CoordinatorConfig, ModeSetting};
 use crate::audit::{self, Action, Decision, RECORD_VERSION};
+use crate::calendar::iso_utc;
+use crate::contract::{Diagnostic, GuardMode};
 use crate::host::{join_path, Host, HostError, LogLevel};
-use crate::memory_scope::index::iso_utc;
-use crate::memory_scope::GuardMode;
-use crate::runtime::Diagnostic;
+use crate::session_key::{
+    adopt_file, agent_id, is_internal_key, is_subagent_key, legacy_session_dir_name, state_name,
+};
 use crate::sorted::{SortedMap, SortedSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -158,21 +160,12 @@ pub struct Coordinator {
     resumed: SortedSet<String>,
     /// The repair counts last recorded per session key (each distinct repair is recorded once).
     reported: SortedMap<String, [usize; 4]>,
+    /// Sessions whose pre-issue-18 mode file name was checked in this process.
+    adopted: SortedSet<String>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key).and_then(Value::as_str).filter(|x| !x.is_empty())
-}
-
-fn agent_of(key: &str, ctx: &Value) -> String {
-    s(ctx, "agentId")
-        .map(str::to_string)
-        .or_else(|| {
-            key.strip_prefix("agent:")
-                .and_then(|r| r.split(':').next())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "main".into())
 }
 
 fn label_of(r: &LineageRecord) -> String {
@@ -798,13 +791,13 @@ impl Coordinator {
         let Some(key) = s(ctx, "sessionKey").map(str::to_string) else {
             return out;
         };
-        if crate::compaction::engine::is_internal_key(&key) {
+        if is_internal_key(&key) {
             return out;
         }
-        let sid = crate::session_memory::keeper::session_dir_name(s(ctx, "sessionId"), &key);
-        let agent = agent_of(&key, ctx);
+        let sid = self.session_name(env, &mut out, s(ctx, "sessionId"), &key);
+        let agent = agent_id(&key, ctx);
         let mut prepend: Vec<String> = Vec::new();
-        if !crate::compaction::engine::is_subagent_key(&key) {
+        if !is_subagent_key(&key) {
             if let Some(n) = self.match_mode(env, &mut out, &key, &sid, &agent) {
                 prepend.push(n);
             }
@@ -889,6 +882,26 @@ impl Coordinator {
         notes
     }
 
+    /// The name of a session's mode file (its id, else its key, through the one sanitiser);
+    /// the first time in this process, a file left under its pre-issue-18 name is adopted.
+    fn session_name(
+        &mut self,
+        env: &Env<'_>,
+        out: &mut Out,
+        session_id: Option<&str>,
+        key: &str,
+    ) -> String {
+        let id = session_id.unwrap_or(key);
+        let sid = state_name(id);
+        if self.adopted.insert(sid.clone()) {
+            let legacy = mode_path(env.state_dir, &legacy_session_dir_name(id));
+            let current = mode_path(env.state_dir, &sid);
+            out.diagnostics
+                .extend(adopt_file(env.host, &legacy, &current, env.now_ms, "coord"));
+        }
+        sid
+    }
+
     /// `agent_end`: the session's mode is re-stamped (P6-R4).
     pub fn agent_end(&mut self, env: &Env<'_>, ctx: &Value) -> Out {
         let mut out = Out::default();
@@ -898,7 +911,7 @@ impl Coordinator {
         let Some(mode) = self.modes.get(key).copied() else {
             return out;
         };
-        let sid = crate::session_memory::keeper::session_dir_name(s(ctx, "sessionId"), key);
+        let sid = self.session_name(env, &mut out, s(ctx, "sessionId"), key);
         let path = mode_path(env.state_dir, &sid);
         let prev = env
             .host

@@ -1,6 +1,6 @@
 //! `phases.forkSkills` settings (P7 §9).
 
-use crate::config::{CheckAt, PhaseSettings};
+use crate::settings::{CheckAt, PhaseSettings};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

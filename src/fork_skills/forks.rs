@@ -95,7 +95,7 @@ impl Forks {
             return Vec::new();
         };
         let p = params_of(event);
-        if crate::compaction::engine::is_subagent_key(key) {
+        if crate::session_key::is_subagent_key(key) {
             let Some(parent) = self.children.get(key).cloned() else {
                 return Vec::new();
             };
@@ -126,7 +126,7 @@ impl Forks {
                 json!({ "parent": parent, "fields": fields, "parentCacheKey": snap.cache_key(), "childCacheKey": p.cache_key() }),
             )];
         }
-        if crate::compaction::engine::is_internal_key(key) {
+        if crate::session_key::is_internal_key(key) {
             return Vec::new();
         }
         self.snapshots.insert(key.to_string(), p);

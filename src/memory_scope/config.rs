@@ -1,6 +1,7 @@
 //! `phases.memoryScoping` settings (P5 §10).
 
-use crate::config::{CheckAt, PhaseSettings};
+pub use crate::contract::GuardMode;
+use crate::settings::{CheckAt, PhaseSettings};
 use crate::sorted::SortedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -80,18 +81,6 @@ pub enum Scope {
 pub struct AgentScope {
     /// The agent's scope.
     pub scope: Scope,
-}
-
-/// block / warn / off for a guard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum GuardMode {
-    /// Block and explain.
-    Block,
-    /// Record and allow.
-    Warn,
-    /// Ignore.
-    Off,
 }
 
 /// A model tier.

@@ -3,8 +3,8 @@
 //! print.
 
 use super::recall::{cache_hit_rate, cost_usd, Price};
+use crate::contract::ModelInfo;
 use crate::host::{join_path, Host, HostError};
-use crate::runtime::ModelInfo;
 use crate::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -137,7 +137,7 @@ pub fn from_llm_output(
 pub fn ledger_path(state_dir: &str, at_ms: i64) -> String {
     join_path(
         &join_path(state_dir, "costs"),
-        &format!("{}.jsonl", crate::audit::utc_date(at_ms)),
+        &format!("{}.jsonl", crate::calendar::utc_date(at_ms)),
     )
 }
 
@@ -152,7 +152,7 @@ pub fn prune(host: &dyn Host, state_dir: &str, now_ms: i64) -> usize {
     let Ok(list) = host.fs_list(&dir, 10_000) else {
         return 0;
     };
-    let oldest_kept = crate::audit::utc_date(now_ms - RETENTION_DAYS * 86_400_000);
+    let oldest_kept = crate::calendar::utc_date(now_ms - RETENTION_DAYS * 86_400_000);
     let mut removed = 0;
     for e in list.entries {
         let Some(day) = e.name.strip_suffix(".jsonl") else {
@@ -263,8 +263,8 @@ pub fn report(records: &[CostRecord], title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::ModelCost;
     use crate::host::{HostDirs, MemoryHost};
-    use crate::runtime::ModelCost;
     use serde_json::json;
 
     #[test]

@@ -9,8 +9,9 @@ use super::paths::{memory_enabled, remote_dir, Roots, ENTRYPOINT_NAME};
 use super::recall::lexical;
 use super::{GuardMode, MemoryScopingConfig, Scope};
 use crate::audit::{self, Action, Decision};
+use crate::contract::Diagnostic;
 use crate::host::{EntryKind, Host, LogLevel};
-use crate::runtime::Diagnostic;
+pub use crate::memdir::ensure_gitignore;
 use crate::sorted::{SortedMap, SortedSet};
 use serde_json::{json, Value};
 
@@ -36,7 +37,7 @@ pub struct Env<'a> {
     /// The agent's workspace (hook ctx `workspaceDir`, else the configured default).
     pub workspace: &'a str,
     /// Model entries (cost tables).
-    pub models: &'a [crate::runtime::ModelInfo],
+    pub models: &'a [crate::contract::ModelInfo],
 }
 
 /// The answer of one hook call.
@@ -306,7 +307,7 @@ impl Scoper {
     pub fn before_prompt_build(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
         let mut out = Out::default();
         let key = s(ctx, "sessionKey").unwrap_or("");
-        if crate::compaction::engine::is_internal_key(key) {
+        if crate::session_key::is_internal_key(key) {
             return out;
         }
         let agent = s(ctx, "agentId").unwrap_or("main");
@@ -640,15 +641,5 @@ impl Scoper {
             details: json!({ "tool": tool, "path": abs, "owner": owner.dir_name }),
         });
         out
-    }
-}
-
-/// P5-R4: a `.gitignore` containing `*` in the project's local-memory root, so local memory
-/// is never committed. Created when missing (the directory with it, mode 0700 by the host);
-/// an existing file is left as the operator made it.
-pub fn ensure_gitignore(host: &dyn crate::host::Host, local_root: &str) {
-    let path = format!("{}/.gitignore", local_root.trim_end_matches('/'));
-    if matches!(host.fs_stat(&path), Err(crate::host::HostError::NotFound)) {
-        let _ = host.fs_write_atomic(&path, b"*\n", 0o600);
     }
 }

@@ -1,14 +1,14 @@
 //! `MEMORY.md` truncation (P5-R12), memory-file headers and the manifest (P5-R13, R14),
 //! and freshness caveats (P5-R15). Pure: the caller lists and reads the files.
 
+pub use crate::calendar::iso_utc;
+pub use crate::memdir::{parse_frontmatter, MEMORY_TYPES};
 use serde::{Deserialize, Serialize};
 
 /// Index lines injected.
 pub const MAX_ENTRYPOINT_LINES: usize = 200;
 /// Index bytes injected.
 pub const MAX_ENTRYPOINT_BYTES: usize = 25_000;
-/// Allowed frontmatter `type` values.
-pub const MEMORY_TYPES: [&str; 4] = ["user", "feedback", "project", "reference"];
 /// Memories this many days old carry a caveat.
 pub const STALE_AFTER_DAYS: i64 = 1;
 
@@ -79,45 +79,6 @@ pub struct Header {
     pub kind: Option<String>,
 }
 
-fn unquote(v: &str) -> String {
-    let v = v.trim();
-    let q = v.len() >= 2
-        && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')));
-    if q {
-        v.get(1..v.len() - 1).unwrap_or("").to_string()
-    } else {
-        v.to_string()
-    }
-}
-
-/// P5-R13 frontmatter: first line `---` up to the next `---`; `key: value` lines; quotes stripped.
-pub fn parse_frontmatter(head: &str) -> (Option<String>, Option<String>, Option<String>) {
-    let mut lines = head.lines();
-    if lines.next().map(str::trim) != Some("---") {
-        return (None, None, None);
-    }
-    let (mut name, mut description, mut kind) = (None, None, None);
-    for line in lines {
-        if line.trim() == "---" {
-            break;
-        }
-        let Some((k, v)) = line.split_once(':') else {
-            continue;
-        };
-        let v = unquote(v);
-        if v.is_empty() {
-            continue;
-        }
-        match k.trim() {
-            "name" => name = Some(v),
-            "description" => description = Some(v),
-            "type" if MEMORY_TYPES.contains(&v.as_str()) => kind = Some(v),
-            _ => {}
-        }
-    }
-    (name, description, kind)
-}
-
 /// Newest first, ties by path; at most `max`.
 pub fn sort_and_cap(headers: &mut Vec<Header>, max: usize) {
     crate::sorted::sort_by(headers, |a, b| {
@@ -126,21 +87,6 @@ pub fn sort_and_cap(headers: &mut Vec<Header>, max: usize) {
             .then_with(|| a.filename.cmp(&b.filename))
     });
     headers.truncate(max);
-}
-
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` of a Unix time in ms.
-pub fn iso_utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = crate::audit::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
 }
 
 /// P5-R14 manifest line.

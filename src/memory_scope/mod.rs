@@ -1,10 +1,11 @@
 //! Phase 5, agent memory scoping, snapshots, scan caps, cost attribution and model tiers
 //! (spec/phase5-memory-scoping.md).
 //!
-//! In progress: the pure rules are here ([`paths`]: directory names, scopes, validation of
-//! configured locations, ownership; [`index`]: `MEMORY.md` caps, headers, the manifest and
-//! freshness; [`snapshot`]: the snapshot decision with instant comparison). The phase is not
-//! wired to OpenClaw yet: it reports itself as not implemented and registers no hooks.
+//! The pure rules ([`paths`]: directory names, scopes, validation of configured locations,
+//! ownership; [`index`]: `MEMORY.md` caps, headers, the manifest and freshness; [`snapshot`]:
+//! the snapshot decision with instant comparison; [`costs`]: the cost ledger) and [`engine`],
+//! which applies them at OpenClaw's hooks. The memory-file format shared with phase 3 is in
+//! [`crate::memdir`].
 
 mod config;
 pub mod costs;

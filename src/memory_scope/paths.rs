@@ -2,10 +2,10 @@
 //! remote base, the three scopes, validation of configured locations, and ownership of a path.
 
 use super::Scope;
+pub use crate::memdir::ENTRYPOINT_NAME;
+pub use crate::paths::normalize_absolute as normalize;
 use serde::{Deserialize, Serialize};
 
-/// Index file of every memory directory.
-pub const ENTRYPOINT_NAME: &str = "MEMORY.md";
 /// Longest agent directory name.
 pub const DIRNAME_MAX: usize = 64;
 /// Longest sanitized project path before hashing.
@@ -73,14 +73,6 @@ pub fn sanitize(path: &str) -> String {
         "{head}-{}",
         crate::hash::sha256_hex_prefix(path.as_bytes(), 4)
     )
-}
-
-/// Lexical normalisation of an absolute path; `None` for a relative path or a NUL byte.
-pub fn normalize(path: &str) -> Option<String> {
-    if !path.starts_with('/') || path.contains('\0') {
-        return None;
-    }
-    Some(crate::shell::paths::normalize(path))
 }
 
 fn within(path: &str, dir: &str) -> bool {

@@ -8,6 +8,7 @@ mod applied;
 mod hooks;
 mod types;
 
+pub use crate::contract::{CallIds, ErrorCode};
 pub use applied::{AppliedRecord, APPLIED_FILE};
 pub use hooks::{HookFailure, HookRegistration};
 pub use reload::{applied_line, same_config, status_path, DRIFT_GRACE_MS};
@@ -96,17 +97,6 @@ struct Active {
     registrations: Vec<Registration>,
     /// Sessions recognised as internal jobs by the marker of their prompt (G-R7a).
     internal_keys: SortedSet<String>,
-}
-
-/// Common ids of an OpenClaw hook call.
-#[derive(Debug, Clone, Default)]
-pub struct CallIds {
-    /// `ctx.sessionKey`.
-    pub session_key: Option<String>,
-    /// `event.runId` or `ctx.runId`.
-    pub run_id: Option<String>,
-    /// `event.toolCallId`.
-    pub tool_call_id: Option<String>,
 }
 
 /// The context of `evaluateCommand`: `home`, `cwd` and `os`, each used only when it is a
@@ -656,7 +646,7 @@ impl Runtime {
 
 fn not_initialised() -> CoreError {
     CoreError {
-        code: "core.not_initialized".into(),
+        code: crate::contract::ErrorCode::NotInitialized,
         message: "init has not accepted a config yet".into(),
         path: String::new(),
     }
@@ -741,7 +731,7 @@ impl Active {
 fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|e| {
         CoreError {
-            code: "core.internal".into(),
+            code: crate::contract::ErrorCode::Internal,
             message: format!("could not serialize the result: {e}"),
             path: String::new(),
         }

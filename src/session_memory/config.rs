@@ -1,6 +1,6 @@
 //! `phases.sessionMemory` settings (P3 §10).
 
-use crate::config::{CheckAt, PhaseSettings};
+use crate::settings::{CheckAt, PhaseSettings};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

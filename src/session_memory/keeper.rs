@@ -9,8 +9,9 @@ use super::notes::{self, Limits, Template, ToolEvent, WORKLOG_HEADER};
 use super::rules::{self, find, message_ref, MessageRef, NotesState};
 use super::SessionMemoryConfig;
 use crate::audit::{Action, Decision, RECORD_VERSION};
+use crate::contract::{Diagnostic, Job, JobKind};
 use crate::host::{join_path, Host, HostError, LogLevel};
-use crate::runtime::{Diagnostic, Job, JobKind};
+use crate::session_key::{adopt_dir, agent_id, is_main_key, legacy_session_dir_name, state_name};
 use crate::sorted::{SortedMap, SortedSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -201,6 +202,8 @@ pub struct Keeper {
     offered: SortedSet<String>,
     /// Sessions compacted since their notes were last offered.
     reoffer: SortedSet<String>,
+    /// Session directories whose pre-issue-18 name was checked in this process.
+    adopted: SortedSet<String>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -209,29 +212,24 @@ fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
 
 /// Whether a session key is a main session: not a subagent, not an internal run.
 pub fn is_main(key: &str) -> bool {
-    !crate::compaction::engine::is_internal_key(key)
-        && !crate::compaction::engine::is_subagent_key(key)
+    is_main_key(key)
 }
 
-/// The directory name of a session: its id, else its key, reduced to safe characters.
+/// The directory name of a session: its id, else its key, named by the one sanitiser
+/// ([`state_name`]; before issue 18, ids differing only in punctuation shared a directory).
 pub fn session_dir_name(session_id: Option<&str>, key: &str) -> String {
-    let raw = session_id.unwrap_or(key);
-    let safe: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(128)
-        .collect();
-    if safe.is_empty() || safe.chars().all(|c| c == '.') {
-        "session".into()
-    } else {
-        safe
-    }
+    state_name(session_id.unwrap_or(key))
+}
+
+/// `sessions/<sid>` of a session as it was named before issue 18.
+fn legacy_session_dir(state_dir: &str, session_id: Option<&str>, key: &str) -> String {
+    join_path(
+        state_dir,
+        &format!(
+            "sessions/{}",
+            legacy_session_dir_name(session_id.unwrap_or(key))
+        ),
+    )
 }
 
 /// `sessions/<sid>/notes.md`.
@@ -242,17 +240,6 @@ pub fn notes_path(state_dir: &str, sid: &str) -> String {
 /// `sessions/<sid>/cursor.json`.
 pub fn cursor_path(state_dir: &str, sid: &str) -> String {
     join_path(state_dir, &format!("sessions/{sid}/cursor.json"))
-}
-
-fn agent_of(key: &str, ctx: &Value) -> String {
-    s(ctx, "agentId")
-        .map(str::to_string)
-        .or_else(|| {
-            key.strip_prefix("agent:")
-                .and_then(|r| r.split(':').next())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "main".into())
 }
 
 fn role(m: &Value) -> &str {
@@ -299,6 +286,25 @@ impl Keeper {
     /// Jobs started by this process that have not completed.
     pub fn in_flight(&self) -> Vec<String> {
         self.running.keys().cloned().collect()
+    }
+
+    /// The session's directory name; the first time in this process, state left under the
+    /// name it had before issue 18 is adopted ([`adopt_dir`]).
+    fn session_dir(
+        &mut self,
+        env: &Env<'_>,
+        out: &mut Out,
+        session_id: Option<&str>,
+        key: &str,
+    ) -> String {
+        let sid = session_dir_name(session_id, key);
+        if self.adopted.insert(sid.clone()) {
+            let legacy = legacy_session_dir(env.state_dir, session_id, key);
+            let current = join_path(env.state_dir, &format!("sessions/{sid}"));
+            out.diagnostics
+                .extend(adopt_dir(env.host, &legacy, &current, env.now_ms, "memory"));
+        }
+        sid
     }
 
     fn cursor(&mut self, env: &Env<'_>, out: &mut Out, sid: &str) -> Cursor {
@@ -392,7 +398,7 @@ impl Keeper {
                 } else {
                     join_path(workspace, p)
                 };
-                crate::memory_scope::paths::normalize(&abs)
+                crate::paths::normalize_absolute(&abs)
                     .is_some_and(|n| n == dir || n.starts_with(&format!("{dir}/")))
             };
             let wrote = match tool.as_str() {
@@ -424,7 +430,7 @@ impl Keeper {
             return out;
         };
         self.reoffer.insert(key.to_string());
-        let sid = session_dir_name(s(ctx, "sessionId"), key);
+        let sid = self.session_dir(env, &mut out, s(ctx, "sessionId"), key);
         let mut c = self.cursor(env, &mut out, &sid);
         if c.covered_ref.take().is_some() {
             self.save_cursor(env, &mut out, &sid, c);
@@ -449,9 +455,10 @@ impl Keeper {
             self.tools.remove(&key);
             return out;
         }
-        let sid = session_dir_name(s(ctx, "sessionId").or_else(|| s(event, "sessionId")), &key);
+        let session_id = s(ctx, "sessionId").or_else(|| s(event, "sessionId"));
+        let sid = self.session_dir(env, &mut out, session_id, &key);
         self.sid_of.insert(key.clone(), sid.clone());
-        let agent = agent_of(&key, ctx);
+        let agent = agent_id(&key, ctx);
         let run_id = s(event, "runId")
             .or_else(|| s(ctx, "runId"))
             .unwrap_or("")
@@ -1045,7 +1052,7 @@ impl Keeper {
                     if root.ends_with("/.openclaw/agent-memory-local")
                         && longterm::check_no_symlink(env.host, &base, root).is_ok()
                     {
-                        crate::memory_scope::engine::ensure_gitignore(env.host, root);
+                        crate::memdir::ensure_gitignore(env.host, root);
                     }
                 }
                 let applied = longterm::apply(env.host, &base, &dir, &f.job_id, &ops)
@@ -1360,7 +1367,16 @@ impl Keeper {
         max_total: usize,
     ) -> Option<String> {
         let sid = session_dir_name(session_id, key);
-        let text = read_text(env.host, &notes_path(env.state_dir, &sid), NOTES_MAX_BYTES).ok()?;
+        let mut text =
+            read_text(env.host, &notes_path(env.state_dir, &sid), NOTES_MAX_BYTES).ok()?;
+        if text.is_empty() {
+            // Not adopted yet in this process: the notes may still be under the old name.
+            let legacy = join_path(
+                &legacy_session_dir(env.state_dir, session_id, key),
+                "notes.md",
+            );
+            text = read_text(env.host, &legacy, NOTES_MAX_BYTES).ok()?;
+        }
         if text.trim().is_empty() || rules::notes_empty(&text, &env.template.render_empty()) {
             return None;
         }

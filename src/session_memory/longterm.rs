@@ -4,8 +4,7 @@
 
 use super::rules::Operation;
 use crate::host::{join_path, EntryKind, Host, HostError};
-use crate::memory_scope::index::parse_frontmatter;
-use crate::memory_scope::paths::ENTRYPOINT_NAME;
+use crate::memdir::{parse_frontmatter, ENTRYPOINT_NAME};
 
 /// Purpose marker of an extraction prompt (P3-R15, G-R7a).
 pub const EXTRACT_MARKER: &str = "agent-ops:job=memory_extract";

@@ -1,7 +1,7 @@
 //! The session notes file: parsing by template headers, merging an LLM update (P3-R22),
 //! excerpting for consumers (P3-R19) and the deterministic worklog (P3-R18).
 
-use crate::memory_scope::index::iso_utc;
+use crate::calendar::iso_utc;
 use serde::{Deserialize, Serialize};
 
 /// Largest notes update accepted from the LLM.

@@ -1,7 +1,7 @@
 //! Phase 3's pure rules: the notes template (P3-R1), when to update the notes (P3-R2), message
 //! cursors (P3 §5) and validation of long-term extraction output (P3-R11).
 
-use crate::compaction::tokens::session_tokens;
+use crate::tokens::session_tokens;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -311,7 +311,7 @@ pub fn validate_ops(output: &str) -> Result<(Vec<Operation>, Vec<String>), Strin
         } else if op
             .kind
             .as_ref()
-            .is_some_and(|k| !crate::memory_scope::index::MEMORY_TYPES.contains(&k.as_str()))
+            .is_some_and(|k| !crate::memdir::MEMORY_TYPES.contains(&k.as_str()))
         {
             Some("unknown type")
         } else if !single(&op.name, 120) || !single(&op.description, 300) {

@@ -10,7 +10,7 @@ use super::{
     RepoHooks, Severity, Verdict,
 };
 use crate::audit::{block_text, Action, Decision, RECORD_VERSION};
-use crate::runtime::{CallIds, FailureMode, FailurePolicy, Registration};
+use crate::contract::{CallIds, FailureMode, FailurePolicy, Registration};
 use crate::shell::config::{AskAction, CodeModeSetting, ProcessMode};
 use serde_json::{json, Value};
 

@@ -3,21 +3,7 @@
 //! Symlinks are not resolved (the core is pure).
 
 use super::{EvalContext, Os};
-
-/// Lexically normalises an absolute path: no `.`, no `..`, no repeated or trailing `/`.
-pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
+pub use crate::paths::normalize;
 
 /// Expands a leading `~` (own home only) and joins relative paths to `cwd`.
 pub fn resolve(value: &str, ctx: &EvalContext) -> String {

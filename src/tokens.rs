@@ -1,5 +1,6 @@
 //! Token counting (P1-R2): the provider's last reported usage plus an estimate of what came
-//! after it, or an estimate of everything when no usage is known.
+//! after it, or an estimate of everything when no usage is known. Ground floor (issue 18):
+//! phase 1 counts to decide compaction, phase 3 to decide when notes are due.
 
 use serde_json::Value;
 
