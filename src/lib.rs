@@ -39,6 +39,7 @@ pub mod coordinator;
 pub mod fork_skills;
 pub mod hash;
 pub mod host;
+mod host_info;
 pub mod json;
 pub mod memory_scope;
 pub mod phase;
