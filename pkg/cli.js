@@ -41,7 +41,7 @@ export function registerCli(api, load) {
         .helpOption(false).allowUnknownOption(true).allowExcessArguments(true).argument("[args...]")
         .action((args) => {
           const { glue, host } = load();
-          const facts = { cwd: process.cwd(), os: process.platform === "darwin" ? "macos" : "linux", program: `openclaw ${d.name}`, pluginDir: HERE };
+          const facts = { cwd: process.cwd(), platform: process.platform, program: `openclaw ${d.name}`, pluginDir: HERE };
           let factsJson;
           try { factsJson = JSON.stringify({ ...facts, openclawConfig: config ?? null }); } catch { factsJson = JSON.stringify(facts); }
           const stdinHost = { ...host, readStdin: () => new Uint8Array(fs.readFileSync(0)) };

@@ -172,8 +172,8 @@ pub enum JobKind {
     Llm,
     /// An approval whose resolution is reported back (`onResolution`).
     Approval,
-    /// A one-shot note for the session's next turn (`enqueueNextTurnInjection`); payload
-    /// `{sessionKey, text, idempotencyKey}`.
+    /// A one-shot note for the session's next turn: the payload is the argument of
+    /// `enqueueNextTurnInjection` (`{sessionKey, text, idempotencyKey, placement, ttlMs}`).
     Inject,
     /// A timer.
     Timer,

@@ -41,6 +41,7 @@ pub mod coordinator;
 pub mod fork_skills;
 pub mod hash;
 pub mod host;
+mod host_info;
 pub mod json;
 pub mod memdir;
 pub mod memory_scope;

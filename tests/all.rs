@@ -3,6 +3,7 @@
 //! - `cli`: the `agent-ops` binary's contracts (phase 4 §10, README G-R14a).
 //! - `budget`: phase 2 through the runtime's dispatch (P2 §13).
 //! - `compaction`: phase 1 through the runtime's engine methods and hooks (P1 §17).
+//! - `engine_steps`: the context engine's effect loop (`step`: compact, maintain, summarize).
 //! - `coordinator`: phase 6 through the runtime with the in-memory host (P6 §11).
 //! - `fork_skills`: phase 7 rules against the shipped skills.
 //! - `config`: the config type against the committed manifest (no drift).
@@ -40,6 +41,7 @@ mod compaction;
 mod config;
 mod coordinator;
 mod corpus;
+mod engine_steps;
 mod external_cases;
 mod fork_skills;
 mod fuzz;

@@ -972,3 +972,49 @@ fn doctor_reads_a_json5_config() {
     assert!(o.stderr.contains(cfg.to_str().unwrap()), "{}", o.stderr);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 18 item 5: `memory cost` reads OpenClaw's model table through the plugin's own
+/// HostInfo derivation, so a usage record written without a price is priced like a new one.
+#[test]
+fn memory_cost_prices_unpriced_records_from_openclaws_model_table() {
+    let dir = temp_dir("memcost");
+    let state = dir.join("state");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let ledger = agent_ops::memory_scope::costs::ledger_path(state.to_str().unwrap(), now);
+    std::fs::create_dir_all(std::path::Path::new(&ledger).parent().unwrap()).unwrap();
+    let record = serde_json::json!({"v": 1, "at": now, "sessionKey": "agent:main:main", "agentId": "main", "runId": null,
+        "purpose": "main", "provider": "p", "model": "m", "tier": "main", "inputTokens": 1_000_000, "outputTokens": 100_000,
+        "cacheReadTokens": 0, "cacheWriteTokens": 0, "costUsd": null, "durationMs": null, "cacheHitRate": null, "cacheSafe": null});
+    std::fs::write(&ledger, format!("{record}\n")).unwrap();
+    let report = |models: serde_json::Value| {
+        let cfg = dir.join("openclaw.json");
+        std::fs::write(&cfg, serde_json::json!({"models": models}).to_string()).unwrap();
+        let o = run(
+            &[
+                "memory",
+                "cost",
+                "7d",
+                "--openclaw-config",
+                cfg.to_str().unwrap(),
+                "--state-dir",
+                state.to_str().unwrap(),
+            ],
+            b"",
+        );
+        assert_eq!(o.code, 0, "{} {}", o.stdout, o.stderr);
+        o.stdout
+    };
+    let priced = report(
+        serde_json::json!({"providers": {"p": {"models": [{"id": "m", "cost": {"input": 3, "output": 15}}]}}}),
+    );
+    assert!(priced.contains("main on p/m: 1 call(s)"), "{priced}");
+    assert!(priced.contains("$4.5000"), "{priced}");
+    let other = report(
+        serde_json::json!({"providers": {"q": {"models": [{"id": "m", "cost": {"input": 3}}]}}}),
+    );
+    assert!(other.contains("cost unknown"), "{other}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

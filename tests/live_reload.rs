@@ -377,7 +377,8 @@ fn issue17_a_refused_replacement_with_a_typo_applies_in_place_with_its_error_and
 #[test]
 fn issue17_the_config_file_wins_over_openclaws_snapshot_after_a_failed_reload() {
     // OpenClaw's reload failed as a whole: its snapshot (`event.config`) still holds the old
-    // config, the file holds the new one.
+    // config, the file holds the new one. The file is in OpenClaw's state dir as this host
+    // reports it (`/oc`; HostInfo::openclaw_dir, the one fallback chain since issue 18).
     let h = host();
     let mut rt = Runtime::new();
     let old = config(json!({}));
@@ -385,7 +386,7 @@ fn issue17_the_config_file_wins_over_openclaws_snapshot_after_a_failed_reload() 
     service(&mut rt, &h, "service_start", 1);
     let new = config(json!({"bashSecurity": false}));
     h.put_file(
-        "/home/u/.openclaw/openclaw.json",
+        "/oc/openclaw.json",
         json!({"plugins": {"entries": {"agent-ops": {"enabled": true, "config": new}}}})
             .to_string()
             .as_bytes(),
@@ -406,10 +407,7 @@ fn issue17_the_config_file_wins_over_openclaws_snapshot_after_a_failed_reload() 
     );
     assert!(rm_root(&mut rt, &h).is_null());
     // A file OpenClaw could read but this check cannot (JSON5) falls back to the snapshot.
-    h.put_file(
-        "/home/u/.openclaw/openclaw.json",
-        b"{ plugins: { // json5\n } }",
-    );
+    h.put_file("/oc/openclaw.json", b"{ plugins: { // json5\n } }");
     h.advance(DRIFT_GRACE_MS as u64);
     check(&mut rt);
     h.advance(DRIFT_GRACE_MS as u64);
@@ -431,7 +429,7 @@ fn issue17_a_file_that_never_matched_the_applied_config_is_not_a_change() {
     let mut raw = applied.clone();
     raw["phases"]["bashSecurity"] = json!({"enabled": true, "askAction": "${ASK}"});
     h.put_file(
-        "/home/u/.openclaw/openclaw.json",
+        "/oc/openclaw.json",
         json!({"plugins": {"entries": {"agent-ops": {"config": raw}}}})
             .to_string()
             .as_bytes(),

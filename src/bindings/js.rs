@@ -215,7 +215,7 @@ pub struct Core {
 }
 
 fn text(v: &JsValue, pointer: &str) -> Result<String, String> {
-    v.as_string().ok_or_else(|| {
+    v.as_string().map(super::well_formed).ok_or_else(|| {
         runtime::CoreError::invalid_input(pointer, "expected a string argument").to_json()
     })
 }
@@ -288,7 +288,7 @@ impl Core {
     /// OpenClaw loaded this instance for real (registration mode `full`): writes the load
     /// record `agent-ops doctor` reads (`<stateDir>/runtime/applied.json`). `pid` is the
     /// process id, `config_json` the config `init` accepted. Returns `{"ok": "<path>"}` or
-    /// `{"error": "<message>"}`.
+    /// `{"error": {"code": "core.load_record_failed", "message": …}}`.
     #[wasm_bindgen(js_name = recordLoaded)]
     pub fn record_loaded(&self, pid: JsValue, config_json: JsValue) -> String {
         let pid = pid
@@ -301,7 +301,7 @@ impl Core {
             .unwrap_or(serde_json::Value::Null);
         match self.rt.record_loaded(&self.host, pid, config) {
             Ok(path) => serde_json::json!({ "ok": path }).to_string(),
-            Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
+            Err(e) => serde_json::json!({ "error": { "code": "core.load_record_failed", "message": e.to_string() } }).to_string(),
         }
     }
 
@@ -321,6 +321,19 @@ pub fn validate_config(config_json: JsValue) -> String {
         Ok(c) => crate::config::validate_config_json(&c),
         Err(e) => e,
     }
+}
+
+/// The `HostInfo` JSON of the plugin's process: `facts_json` holds OpenClaw's config
+/// (`openclaw`) and what Node and OpenClaw's runtime API report (`stateDir`, `homeDir`,
+/// `tmpDir`, `pid`, `platform`, `version`); the derivation is `HostInfo::from_plugin_facts`.
+#[wasm_bindgen(js_name = hostInfo)]
+pub fn host_info(facts_json: JsValue) -> String {
+    let facts = text(&facts_json, "/facts")
+        .ok()
+        .and_then(|t| crate::json::from_str::<serde_json::Value>(&t).ok())
+        .unwrap_or(serde_json::Value::Null);
+    serde_json::to_string(&runtime::HostInfo::from_plugin_facts(&facts))
+        .unwrap_or_else(|_| "{}".into())
 }
 
 /// Crate and schema version as JSON text.
@@ -375,6 +388,8 @@ impl std::io::Read for JsStdin<'_> {
 struct CliFacts {
     cwd: String,
     os: Option<String>,
+    /// Node's `process.platform` (`darwin` is macOS), when `os` is not given.
+    platform: Option<String>,
     program: Option<String>,
     openclaw_config: Option<serde_json::Value>,
     plugin_dir: Option<String>,
@@ -412,7 +427,10 @@ pub fn cli_run(host: JsHost, args_json: JsValue, facts_json: JsValue) -> String 
             let cx = crate::cli::Context {
                 host: &adapter,
                 cwd: facts.cwd,
-                os: match facts.os.as_deref() {
+                os: match facts.os.as_deref().or(match facts.platform.as_deref() {
+                    Some("darwin") => Some("macos"),
+                    _ => None,
+                }) {
                     Some("macos") => crate::shell::Os::Macos,
                     _ => crate::shell::Os::Linux,
                 },

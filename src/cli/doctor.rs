@@ -103,18 +103,7 @@ pub fn run(
     let state_override = state_dir.map(|d| openclaw::user_path(&d, &paths.home, &cx.cwd));
     let plugin_cfg = super::plugin_config_value(oc, state_override);
     let home = cx.home();
-    let info = crate::runtime::HostInfo {
-        home_dir: Some(home.clone()).filter(|h| !h.is_empty()),
-        workspace_dir: Some(workspace.clone()),
-        openclaw_state_dir: Some(paths.state_dir.clone()),
-        conversation_access: Some(conversation_access(oc)),
-        context_engine_selected: Some(context_engine_selected(oc)),
-        compaction_provider: oc
-            .pointer("/agents/defaults/compaction/provider")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        ..crate::runtime::HostInfo::default()
-    };
+    let info = super::host_info_of(cx, oc, &paths, &workspace);
     let host = CliHost::new(
         cx.host,
         HostDirs {
@@ -136,7 +125,7 @@ pub fn run(
     ];
     if res.ok {
         checks.push(loaded(&host, &res.state_dir, config.as_ref()));
-        checks.extend(degraded(oc, &res));
+        checks.extend(degraded(&info, &res));
     } else {
         checks.push(check(
             "config",
@@ -336,16 +325,6 @@ fn source_key(s: ConfigSource) -> &'static str {
 fn entry(oc: &Value) -> &Value {
     oc.pointer("/plugins/entries/agent-ops")
         .unwrap_or(&Value::Null)
-}
-
-fn conversation_access(oc: &Value) -> bool {
-    entry(oc).pointer("/hooks/allowConversationAccess") == Some(&Value::Bool(true))
-}
-
-fn context_engine_selected(oc: &Value) -> bool {
-    oc.pointer("/plugins/slots/contextEngine")
-        .and_then(Value::as_str)
-        == Some(PLUGIN_ID)
 }
 
 fn string_list(v: Option<&Value>) -> Vec<String> {
@@ -577,7 +556,7 @@ fn loaded(host: &dyn Host, state_dir: &str, config: Option<&Config>) -> Check {
 
 /// degraded: conversation access, the context-engine slot and the compaction provider, each
 /// only when an enabled phase needs it (the init result's per-phase notes).
-fn degraded(oc: &Value, res: &InitResult) -> Vec<Check> {
+fn degraded(info: &crate::runtime::HostInfo, res: &InitResult) -> Vec<Check> {
     let mut out = Vec::new();
     let conv_needed: Vec<&str> = res
         .phases
@@ -589,7 +568,7 @@ fn degraded(oc: &Value, res: &InitResult) -> Vec<Check> {
         })
         .map(|p| p.key.as_str())
         .collect();
-    out.push(if conversation_access(oc) {
+    out.push(if info.conversation_access == Some(true) {
         check(
             "degraded",
             Status::Ok,
@@ -625,9 +604,7 @@ fn degraded(oc: &Value, res: &InitResult) -> Vec<Check> {
         } else {
             check("degraded", Status::Warn, "context-engine slot: phase 1 runs hooks-only (no circuit breaker, no microcompaction): set plugins.slots.contextEngine=\"agent-ops\"")
         });
-        let provider = oc
-            .pointer("/agents/defaults/compaction/provider")
-            .and_then(Value::as_str);
+        let provider = info.compaction_provider.as_deref();
         out.push(match (&res.compaction_provider, provider) {
             (None, _) => check(
                 "degraded",

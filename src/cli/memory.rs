@@ -129,7 +129,7 @@ pub fn run(
         home: &home,
         now_ms: now,
         workspace: &workspace,
-        models: &[],
+        models: &info.models,
     };
     if action == "cost" {
         let (days, title) = match period.as_str() {
@@ -140,8 +140,9 @@ pub fn run(
         if period == "session" && session_key.is_none() {
             return usage(stderr, "`cost session` needs --session-key");
         }
-        let records =
+        let mut records =
             crate::memory_scope::costs::read(&host, &sd, now, days, session_key.as_deref());
+        price_unpriced(&mut records, &info.models);
         let _ = stdout.write_all(crate::memory_scope::costs::report(&records, title).as_bytes());
         return 0;
     }
@@ -287,5 +288,26 @@ pub fn run(
             }
         }
         other => usage(stderr, &format!("unknown action `{other}`")),
+    }
+}
+
+/// Prices the records the gateway wrote without a cost (the model's `cost` table was not known
+/// then) from OpenClaw's model table, as the plugin prices a new record.
+fn price_unpriced(
+    records: &mut [crate::memory_scope::costs::CostRecord],
+    models: &[crate::runtime::ModelInfo],
+) {
+    use crate::memory_scope::costs::price_of;
+    use crate::memory_scope::recall::cost_usd;
+    for r in records.iter_mut().filter(|r| r.cost_usd.is_none()) {
+        r.cost_usd = price_of(models, r.provider.as_deref(), r.model.as_deref()).map(|p| {
+            cost_usd(
+                &p,
+                r.input_tokens.unwrap_or(0),
+                r.output_tokens.unwrap_or(0),
+                r.cache_read_tokens.unwrap_or(0),
+                r.cache_write_tokens.unwrap_or(0),
+            )
+        });
     }
 }

@@ -245,14 +245,25 @@ fn plugin_config_value(openclaw: &Value, state_dir: Option<String>) -> Value {
     cfg
 }
 
-/// The `HostInfo` of a CLI run: home (`$HOME`, as the plugin's `os.homedir()`), workspace and
-/// OpenClaw's state directory.
+/// The `HostInfo` of a CLI run that loaded the plugin config ([`host_info_of`]).
 fn host_info(cx: &Context<'_>, loaded: &Loaded, workspace: &str) -> crate::runtime::HostInfo {
+    host_info_of(cx, &loaded.openclaw, &loaded.paths, workspace)
+}
+
+/// The `HostInfo` of a CLI run from OpenClaw's config (the plugin's derivation, so the CLI
+/// sees the models, the sandbox and the slots the gateway sees), with the CLI's own home
+/// (`$HOME`, as the plugin's `os.homedir()`), workspace and OpenClaw state directory.
+fn host_info_of(
+    cx: &Context<'_>,
+    openclaw: &Value,
+    paths: &openclaw::OpenClawPaths,
+    workspace: &str,
+) -> crate::runtime::HostInfo {
     crate::runtime::HostInfo {
         home_dir: Some(cx.home()).filter(|h| !h.is_empty()),
         workspace_dir: Some(workspace.to_string()),
-        openclaw_state_dir: Some(loaded.paths.state_dir.clone()),
-        ..crate::runtime::HostInfo::default()
+        openclaw_state_dir: Some(paths.state_dir.clone()),
+        ..crate::runtime::HostInfo::from_openclaw(openclaw)
     }
 }
 

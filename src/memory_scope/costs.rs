@@ -70,6 +70,24 @@ fn s(v: &Value, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The price of `model` in OpenClaw's model table: the entry with that id (and that provider,
+/// when known) that has a `cost` table.
+pub fn price_of(
+    models: &[ModelInfo],
+    provider: Option<&str>,
+    model: Option<&str>,
+) -> Option<Price> {
+    let entry = models
+        .iter()
+        .find(|m| Some(m.id.as_str()) == model && provider.is_none_or(|p| m.provider == p))?;
+    entry.cost.map(|c| Price {
+        input: c.input,
+        output: c.output,
+        cache_read: c.cache_read,
+        cache_write: c.cache_write,
+    })
+}
+
 /// The record of an `llm_output` event (main or subagent run). Negative or non-numeric usage
 /// values are recorded as null (P5-R31).
 pub fn from_llm_output(
@@ -87,16 +105,7 @@ pub fn from_llm_output(
     );
     let provider = s(event, "provider").or_else(|| s(ctx, "modelProviderId"));
     let model = s(event, "model").or_else(|| s(ctx, "modelId"));
-    let entry = models.iter().find(|m| {
-        Some(&m.id) == model.as_ref() && provider.as_ref().is_none_or(|p| &m.provider == p)
-    });
-    let cost = entry.and_then(|e| e.cost).map(|c| {
-        let p = Price {
-            input: c.input,
-            output: c.output,
-            cache_read: c.cache_read,
-            cache_write: c.cache_write,
-        };
+    let cost = price_of(models, provider.as_deref(), model.as_deref()).map(|p| {
         cost_usd(
             &p,
             input.unwrap_or(0),

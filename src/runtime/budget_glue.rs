@@ -132,7 +132,8 @@ pub(super) fn dispatch(
             id,
             kind: JobKind::Inject,
             phase: "loopBudget".into(),
-            payload: json!({ "sessionKey": i.session_key, "text": i.text, "idempotencyKey": i.idempotency_key }),
+            // Appended to the next turn's context, dropped after an hour unused.
+            payload: json!({ "sessionKey": i.session_key, "text": i.text, "idempotencyKey": i.idempotency_key, "placement": "append_context", "ttlMs": 3_600_000 }),
             timeout_ms: 5_000,
         });
     }

@@ -12,6 +12,8 @@ use crate::config::Config;
 use crate::host::{Host, LogLevel};
 use serde_json::{json, Value};
 
+mod steps;
+
 /// Hooks phase 1 handles.
 const HOOKS: [&str; 5] = [
     "tool_result_persist",
@@ -50,6 +52,9 @@ pub(super) fn init(config: &Config, info: &HostInfo, result: &mut InitResult) {
         version: super::version(),
         owns_compaction: false,
         selected,
+        transcript_semantics: json!({ "currentTurnFence": "before-current-turn-entry-v1", "turnAdvancementIdempotency": "atomic-idempotent-v1" }),
+        fields: steps::fields(),
+        failure: steps::failure(),
     });
     if cfg.summary_template == SummaryTemplate::NineSection {
         result.compaction_provider = Some(ProviderSpec {
@@ -174,7 +179,8 @@ pub(super) fn engine(
     method: &str,
     params: &Value,
 ) -> Result<Value, CoreError> {
-    const METHODS: [&str; 12] = [
+    const METHODS: [&str; 13] = [
+        "step",
         "assemble",
         "compactWait",
         "compact",
@@ -199,6 +205,9 @@ pub(super) fn engine(
     }
     if method == "bootstrap" {
         return Ok(json!({ "value": {} }));
+    }
+    if method == "step" {
+        return steps::step(active, host, params);
     }
     if method == "compactWait" {
         return Ok(json!({ "value": super::session_glue::compact_wait(active, host, params) }));
@@ -269,6 +278,11 @@ fn invalid(
         details: json!({ "method": method, "path": e.path }),
     };
     active.record(host, &mut resp, d, false);
+    resp.diagnostics.push(Diagnostic {
+        level: LogLevel::Warn,
+        code: e.code.as_str().to_string(),
+        message: format!("{} {}", e.path, e.message),
+    });
     json!({ "value": passthrough(method, params), "invalidInput": e, "diagnostics": resp.diagnostics })
 }
 

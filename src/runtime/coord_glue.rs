@@ -84,6 +84,7 @@ pub(super) fn init(
             "additionalProperties": false
         }),
         handler: "coordinator:tool:agent_ops_workers".into(),
+        catalog_mode: "direct-only".into(),
     });
 }
 

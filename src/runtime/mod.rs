@@ -179,26 +179,17 @@ fn expand_home(path: &str, home: &str) -> String {
 /// `<OpenClaw state dir>/agent-ops`, else `$OPENCLAW_STATE_DIR/agent-ops`, else
 /// `~/.openclaw/agent-ops`.
 pub fn resolve_state_dir(config: &Config, info: &HostInfo, host: &dyn Host) -> String {
-    let dirs = host.resolve_dirs();
-    let home = info
-        .home_dir
-        .clone()
-        .filter(|h| !h.is_empty())
-        .or_else(|| Some(dirs.home_dir.clone()).filter(|h| !h.is_empty()))
-        .or_else(|| host.env("HOME"))
-        .unwrap_or_else(|| "/".to_string());
     if let Some(dir) = &config.state_dir {
+        let home = info
+            .home_dir
+            .clone()
+            .filter(|h| !h.is_empty())
+            .or_else(|| Some(host.resolve_dirs().home_dir).filter(|h| !h.is_empty()))
+            .or_else(|| host.env("HOME"))
+            .unwrap_or_else(|| "/".to_string());
         return expand_home(dir, &home);
     }
-    let oc = info
-        .openclaw_state_dir
-        .clone()
-        .filter(|d| !d.is_empty())
-        .or_else(|| Some(dirs.openclaw_state_dir.clone()).filter(|d| !d.is_empty()))
-        .or_else(|| host.env("OPENCLAW_STATE_DIR").filter(|d| !d.is_empty()))
-        .map(|d| expand_home(&d, &home))
-        .unwrap_or_else(|| join_path(&home, ".openclaw"));
-    join_path(&oc, "agent-ops")
+    join_path(&info.openclaw_dir(host), "agent-ops")
 }
 
 /// Phases that lose features without `hooks.allowConversationAccess` (OC-R9).

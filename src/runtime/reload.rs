@@ -70,19 +70,7 @@ pub fn openclaw_config_path(info: &super::HostInfo, host: &dyn Host) -> String {
     if let Some(p) = host.env("OPENCLAW_CONFIG_PATH").filter(|p| !p.is_empty()) {
         return p;
     }
-    let dir = info
-        .openclaw_state_dir
-        .clone()
-        .filter(|d| !d.is_empty())
-        .or_else(|| host.env("OPENCLAW_STATE_DIR").filter(|d| !d.is_empty()))
-        .unwrap_or_else(|| {
-            let home = info
-                .home_dir
-                .clone()
-                .filter(|h| !h.is_empty())
-                .unwrap_or_else(|| host.resolve_dirs().home_dir);
-            join_path(&home, ".openclaw")
-        });
+    let dir = info.openclaw_dir(host);
     join_path(&dir, "openclaw.json")
 }
 

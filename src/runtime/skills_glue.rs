@@ -68,6 +68,7 @@ pub(super) fn init(info: &HostInfo, result: &mut InitResult) {
             "additionalProperties": false
         }),
         handler: "forkSkills:tool:agent_ops_skill_save".into(),
+        catalog_mode: "direct-only".into(),
     });
     if result.service.is_none() {
         result.service = Some(ServiceSpec {
@@ -85,12 +86,7 @@ where
 {
     let home = active.home(host);
     let workspace = active.workspace(host, ctx);
-    let oc_state = active
-        .info
-        .openclaw_state_dir
-        .clone()
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| crate::host::join_path(&home, ".openclaw"));
+    let oc_state = active.info.openclaw_dir(host);
     let (agents, extra_dirs) =
         crate::fork_skills::skills::openclaw_sources(&active.info.sandbox, &home);
     let mut sk = std::mem::take(&mut active.skiller);

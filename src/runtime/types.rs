@@ -26,6 +26,13 @@ pub struct EngineSpec {
     pub owns_compaction: bool,
     /// Whether the slot selects this engine (false: hooks-only mode, P1-R12).
     pub selected: bool,
+    /// `info.transcriptSemantics` (openclaw.md §6).
+    pub transcript_semantics: Value,
+    /// Per engine method, the paths of OpenClaw's arguments to send (the rest stays in JS).
+    pub fields: Value,
+    /// Per multi-step call (`compact`, `maintain`, `summarize`), the step to follow when the
+    /// core fails on its first call (the engine's failure policy, README G-R21).
+    pub failure: Value,
 }
 
 /// The compaction provider the binding layer registers (openclaw.md §13.4).
@@ -120,6 +127,8 @@ pub struct ToolSpec {
     pub parameters: Value,
     /// Name to pass to `dispatch` (`<phaseKey>:tool:<name>`).
     pub handler: String,
+    /// OpenClaw's `catalogMode` for the tool (`direct-only`: not in the tool catalog).
+    pub catalog_mode: String,
 }
 
 /// The service the binding layer registers: `start` dispatches `startHandler` and begins

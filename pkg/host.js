@@ -1,0 +1,144 @@
+// agent-ops Host (README G-R8) for the Node build of the core: file I/O, locks, exec, clocks,
+// randomness and logging with synchronous Node APIs. Every method returns a value; errors are
+// HostError JSON, never thrown. Used by the plugin entry (index.js) and its CLI (cli.js).
+
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import crypto from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { performance } from "node:perf_hooks";
+
+function hostError(e) {
+  const code = e && e.code;
+  if (code === "ENOENT" || code === "ENOTDIR") return JSON.stringify({ kind: "NotFound" });
+  if (code === "EACCES" || code === "EPERM") return JSON.stringify({ kind: "PermissionDenied" });
+  if (code === "EEXIST") return JSON.stringify({ kind: "Locked" });
+  return JSON.stringify({ kind: "Io", message: String((e && e.message) || e) });
+}
+const ok = (v) => JSON.stringify({ ok: v });
+const errJson = (e) => `{"error":${hostError(e)}}`;
+const kindOf = (st) => (st.isSymbolicLink() ? "symlink" : st.isDirectory() ? "dir" : st.isFile() ? "file" : "other");
+
+/** A lock whose owner was a process on this machine that no longer runs is stale (kill -9). */
+function ownerGone(p) {
+  try {
+    const o = JSON.parse(fs.readFileSync(p, "utf8"));
+    if (!o || o.host !== os.hostname() || !Number.isInteger(o.pid) || o.pid === process.pid) return false;
+    try { process.kill(o.pid, 0); return false; } catch (e) { return Boolean(e && e.code === "ESRCH"); }
+  } catch { return false; }
+}
+
+/** Links a prepared lock file into place, breaking a stale lock once. */
+function linkLock(tmp, p, ttl) {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.linkSync(tmp, p);
+      return undefined;
+    } catch (e) {
+      if (!e || e.code !== "EEXIST") return hostError(e);
+      let stale = true;
+      try { stale = Date.now() - fs.statSync(p).mtimeMs > ttl || ownerGone(p); } catch { /* gone: retry */ }
+      if (!stale) return JSON.stringify({ kind: "Locked" });
+      try { fs.unlinkSync(p); } catch { /* someone else broke it */ }
+    }
+  }
+  return JSON.stringify({ kind: "Locked" });
+}
+
+/** The Host for a core of `rt` (the plugin's singleton state: `infoJson`, `logger`). */
+export function makeHost(rt) {
+  return {
+    fsRead(p, max) {
+      try {
+        const st = fs.statSync(p);
+        if (st.size > max) return JSON.stringify({ kind: "TooLarge" });
+        const b = fs.readFileSync(p);
+        return b.length > max ? JSON.stringify({ kind: "TooLarge" }) : new Uint8Array(b.buffer, b.byteOffset, b.length);
+      } catch (e) { return hostError(e); }
+    },
+    fsWriteAtomic(p, bytes, mode) {
+      const dir = path.dirname(p);
+      const tmp = path.join(dir, `.${path.basename(p)}.tmp-${crypto.randomBytes(6).toString("hex")}`);
+      try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const fd = fs.openSync(tmp, "wx", mode);
+        try { fs.writeSync(fd, bytes); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+        fs.renameSync(tmp, p);
+        try { const d = fs.openSync(dir, "r"); try { fs.fsyncSync(d); } finally { fs.closeSync(d); } } catch { /* directory fsync unsupported */ }
+        return undefined;
+      } catch (e) {
+        try { fs.unlinkSync(tmp); } catch { /* not created */ }
+        return hostError(e);
+      }
+    },
+    fsAppendLine(p, line, fsync) {
+      try {
+        fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o700 });
+        const fd = fs.openSync(p, "a", 0o600);
+        try { fs.writeSync(fd, line + "\n"); if (fsync) fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+        return undefined;
+      } catch (e) { return hostError(e); }
+    },
+    fsList(dir, max) {
+      try {
+        const entries = [];
+        let truncated = false;
+        for (const name of fs.readdirSync(dir)) {
+          if (entries.length >= max) { truncated = true; break; }
+          try {
+            const st = fs.lstatSync(path.join(dir, name));
+            entries.push({ name, kind: kindOf(st), size: st.size, mtimeMs: Math.floor(st.mtimeMs) });
+          } catch { /* vanished while listing */ }
+        }
+        return ok({ entries, truncated });
+      } catch (e) { return errJson(e); }
+    },
+    fsStat(p) {
+      try { const st = fs.lstatSync(p); return ok({ kind: kindOf(st), size: st.size, mtimeMs: Math.floor(st.mtimeMs) }); }
+      catch (e) { return errJson(e); }
+    },
+    fsRemove(p) {
+      try { fs.unlinkSync(p); return undefined; } catch (e) { return e && e.code === "ENOENT" ? undefined : hostError(e); }
+    },
+    fsLock(p, ttl) {
+      const body = JSON.stringify({ pid: process.pid, host: os.hostname(), acquiredAt: Date.now() });
+      // The lock appears with its content or not at all (temp file, then link), so a kill
+      // never leaves an empty lock nobody can prove stale.
+      const tmp = path.join(path.dirname(p), `.${path.basename(p)}.lock-${process.pid}-${crypto.randomBytes(4).toString("hex")}`);
+      try {
+        fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o700 });
+        fs.writeFileSync(tmp, body, { mode: 0o600, flag: "wx" });
+      } catch (e) { return hostError(e); }
+      try { return linkLock(tmp, p, ttl); } finally { try { fs.unlinkSync(tmp); } catch { /* gone */ } }
+    },
+    fsUnlock(p) {
+      try { fs.unlinkSync(p); return undefined; } catch (e) { return e && e.code === "ENOENT" ? undefined : hostError(e); }
+    },
+    resolveDirs() {
+      const info = rt.infoJson ? JSON.parse(rt.infoJson) : {};
+      return ok({ homeDir: os.homedir(), workspaceDir: info.workspaceDir || process.cwd(), openclawStateDir: info.openclawStateDir || "" });
+    },
+    exec(argvJson, cwd, timeout, max) {
+      try {
+        const [cmd, ...args] = JSON.parse(argvJson);
+        const r = spawnSync(cmd, args, { cwd: cwd || undefined, timeout, maxBuffer: max, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        if (r.error && r.error.code !== "ETIMEDOUT") return errJson(r.error);
+        return ok({ status: r.status ?? -1, stdout: (r.stdout || "").slice(0, max), stderr: (r.stderr || "").slice(0, max), timedOut: Boolean(r.error && r.error.code === "ETIMEDOUT") });
+      } catch (e) { return errJson(e); }
+    },
+    nowMs: () => Date.now(),
+    monotonicMs: () => performance.now(),
+    env: (name) => process.env[name],
+    random: (n) => new Uint8Array(crypto.randomBytes(n)),
+    log(level, code, message) { log(rt, level, `${code}: ${message}`); },
+  };
+}
+
+/** A line for OpenClaw's plugin logger (stderr when there is none and it matters). */
+export function log(rt, level, text) {
+  const l = rt.logger;
+  const fn = l && (l[level] || l.info);
+  if (typeof fn === "function") fn.call(l, `[agent-ops] ${text}`);
+  else if (level === "error" || level === "warn") console.error(`[agent-ops] ${text}`);
+}
