@@ -16,6 +16,7 @@
 //!   (issue 16).
 //! - `memory`: phase 5 through the runtime over real temp directories (P5 §12).
 //! - `session_memory_crash`: kill -9 trials against the phase 3 job pipeline (issue 6).
+//! - `state_crash`: kill -9 trials against every other state file and journal (issue 19).
 //! - `session_memory`: phase 3 through the runtime with the in-memory host (P3 §13).
 //! - `runtime`: init/dispatch/journal through the native and in-memory hosts, and the
 //!   no-panic guarantee of every JSON entry point (README G-R20).
@@ -54,3 +55,4 @@ mod shell_inline_code;
 mod shell_programs;
 mod shell_secrets;
 mod shell_workspace;
+mod state_crash;
