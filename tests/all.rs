@@ -17,6 +17,7 @@
 //! - `memory`: phase 5 through the runtime over real temp directories (P5 §12).
 //! - `session_memory_crash`: kill -9 trials against the phase 3 job pipeline (issue 6).
 //! - `state_crash`: kill -9 trials against every other state file and journal (issue 19).
+//! - `state_concurrency`: the gateway and the CLI (or two processes) on one state dir (G-R18).
 //! - `session_memory`: phase 3 through the runtime with the in-memory host (P3 §13).
 //! - `runtime`: init/dispatch/journal through the native and in-memory hosts, and the
 //!   no-panic guarantee of every JSON entry point (README G-R20).
@@ -55,4 +56,5 @@ mod shell_inline_code;
 mod shell_programs;
 mod shell_secrets;
 mod shell_workspace;
+mod state_concurrency;
 mod state_crash;
