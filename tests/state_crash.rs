@@ -51,6 +51,11 @@ fn runtime(h: &NativeHost, dir: &Path, family: &str, extra: Value) -> Runtime {
         "costs" => ("memoryScoping", json!({"enabled": true})),
         "grants" => ("bashSecurity", json!({"enabled": true})),
         "compaction" => ("compaction", json!({"enabled": true})),
+        // The shortest quiet period the config allows: a batch (and the index) every 50 ms.
+        "skills" => (
+            "forkSkills",
+            json!({"enabled": true, "skills": {"debounceMs": 50}}),
+        ),
         _ => (
             "coordinator",
             json!({"agents": {"main": {"mode": "coordinator"}}}),
@@ -131,6 +136,38 @@ fn write_once(h: &NativeHost, rt: &mut Runtime, family: &str, i: u64) -> Option<
                 .ok()?;
             }
         }
+        "skills" => {
+            // A managed install commits a skill; OpenClaw's skill_changed makes it count at
+            // once, and the batch after the quiet period writes the index (P7-R20, R29).
+            let file = dir_of(h).join(format!("skills/s{id}/SKILL.md"));
+            fs::create_dir_all(file.parent()?).ok()?;
+            fs::write(
+                &file,
+                format!(
+                    "---\nname: s{id}\ndescription: skill {id}; Use when testing.\n---\nSteps.\n"
+                ),
+            )
+            .ok()?;
+            let path = file.to_string_lossy().into_owned();
+            rt.dispatch(
+                h,
+                "forkSkills:skill_changed",
+                &json!({"action": "install", "source": "clawhub", "after": {"name": format!("s{id}"), "skillFile": path}}),
+                &json!({}),
+            )
+            .ok()?;
+            let index = PathBuf::from(h.resolve_dirs().home_dir)
+                .parent()?
+                .join("state/skills/index.json");
+            for _ in 0..10_000 {
+                std::thread::sleep(Duration::from_millis(5));
+                rt.tick(h, 0).ok()?;
+                if fs::read_to_string(&index).is_ok_and(|t| t.contains(&format!("\"{path}\""))) {
+                    return Some(path);
+                }
+            }
+            return None;
+        }
         "grants" => {
             // A session-scoped allow-always answer: one grant per session key.
             let key = format!("agent:main:g{id}");
@@ -161,10 +198,24 @@ fn write_once(h: &NativeHost, rt: &mut Runtime, family: &str, i: u64) -> Option<
                 &json!({"requesterSessionKey": "agent:main:main", "childSessionKey": child}),
             )
             .ok()?;
+            // Ended, so that the next process's reconciliation (P6-R3) has no running
+            // workers of dead processes to mark interrupted, one fsynced line each.
+            rt.dispatch(
+                h,
+                "coordinator:subagent_ended",
+                &json!({"targetSessionKey": child, "outcome": "ok"}),
+                &json!({}),
+            )
+            .ok()?;
             return Some(child);
         }
     }
     Some(id)
+}
+
+/// The workspace of a family's host.
+fn dir_of(h: &NativeHost) -> PathBuf {
+    PathBuf::from(h.resolve_dirs().workspace_dir)
 }
 
 /// An automatic compaction request of session `c<id>` at 190k of a 200k window.
@@ -356,6 +407,31 @@ fn check_state(
                 );
             }
         }
+        "skills" => {
+            // The index holds every acknowledged skill, read as the phase reads it.
+            let text = fs::read_to_string(dir.join("state/skills/index.json")).unwrap_or_default();
+            let index: agent_ops::fork_skills::engine::IndexFile = if acked.is_empty() {
+                Default::default()
+            } else {
+                serde_json::from_str(&text).unwrap()
+            };
+            for path in acked {
+                assert!(
+                    index.entries.contains_key(path),
+                    "{path} acknowledged but not indexed"
+                );
+            }
+            // The phase starts from it: a scan finds no change (nothing announced again).
+            let mut rt = runtime(&h, dir, family, json!({}));
+            let r = rt.tick(&h, 0).unwrap();
+            assert!(
+                !r.diagnostics
+                    .iter()
+                    .any(|d| d.code == "skills.index.corrupt"),
+                "{:?}",
+                r.diagnostics
+            );
+        }
         "grants" => {
             let loaded = grant_store::load(&h, &sd, h.now_ms());
             assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
@@ -372,9 +448,10 @@ fn check_state(
             let l = store::load(&h, &sd, h.now_ms());
             assert!(l.problems.is_empty(), "{:?}", l.problems);
             for child in acked {
+                let r = l.registry.records.get(child);
                 assert!(
-                    l.registry.records.contains_key(child),
-                    "{child} acknowledged but not in the lineage registry"
+                    r.is_some_and(|r| r.status == agent_ops::coordinator::lineage::Status::Ended),
+                    "{child} acknowledged but not ended in the lineage registry: {r:?}"
                 );
             }
         }
@@ -444,7 +521,16 @@ fn kill_trials(family: &str) {
     let mut acked_trials = 0usize;
     let mut seen = BTreeMap::new();
     for _ in 0..n {
-        let got = one_trial(&exe, &dir, family, rng.next() % 40_000);
+        // Up to a little over one write cycle after the first acknowledgement, so the kill
+        // can land in every step of the next write (the skills index is written only after
+        // a 50 ms quiet period).
+        let cycle_us = match family {
+            "skills" => 150_000,
+            // Unsynced appends, about 10 per ms: a short window keeps the ledger small.
+            "costs" => 10_000,
+            _ => 40_000,
+        };
+        let got = one_trial(&exe, &dir, family, rng.next() % cycle_us);
         if !got.is_empty() {
             acked_trials += 1;
         }
@@ -474,6 +560,11 @@ fn budget_session_and_runs_journal_survive_kill_9() {
 #[test]
 fn compaction_breaker_survives_kill_9() {
     kill_trials("compaction");
+}
+
+#[test]
+fn skills_index_survives_kill_9() {
+    kill_trials("skills");
 }
 
 #[test]
