@@ -241,7 +241,7 @@ pub fn move_aside(
 
 /// Most polls of a held lock in [`lock_within`] (a host whose monotonic clock does not move,
 /// like the in-memory one, must still give up).
-const MAX_LOCK_POLLS: u32 = 200_000;
+const MAX_LOCK_POLLS: u32 = 1_000_000;
 
 /// Takes a lock, waiting up to `wait_ms` for a live holder to let go (G-R18): a store that the
 /// gateway and the CLI share is locked for a few milliseconds at a time, and refusing at the

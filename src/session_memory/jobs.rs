@@ -168,13 +168,6 @@ pub fn lock_path(state_dir: &str, job_id: &str) -> String {
     join_path(state_dir, &format!("locks/job-{job_id}"))
 }
 
-/// `<state>/locks/memdir-<hash>`: held while an extraction rewrites one memory directory
-/// (G-R18); the directory path is hashed so that no path appears in the lock's name.
-pub fn mem_dir_lock_path(state_dir: &str, mem_dir: &str) -> String {
-    let h = crate::hash::sha256_hex_prefix(mem_dir.trim_end_matches('/').as_bytes(), 16);
-    join_path(state_dir, &format!("locks/memdir-{h}"))
-}
-
 /// `<state>/locks/jobs`.
 pub fn jobs_lock_path(state_dir: &str) -> String {
     join_path(state_dir, "locks/jobs")
