@@ -803,3 +803,42 @@ impl Tracker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_adds_this_process_s_share_to_the_file_as_it_is_now() {
+        let base = SessionBudget {
+            runs: 1,
+            input_tokens: 100,
+            ..SessionBudget::default()
+        };
+        // This process added one run and 50 tokens since it read `base`; another process
+        // meanwhile brought the file to 2 runs and 300 tokens and spent the budget.
+        let mine = SessionBudget {
+            runs: 2,
+            input_tokens: 150,
+            last_run_at: 5,
+            ..SessionBudget::default()
+        };
+        let disk = SessionBudget {
+            runs: 2,
+            input_tokens: 300,
+            last_run_at: 9,
+            exhausted: true,
+            exhausted_code: Some("budget.cap.session_tokens".into()),
+            ..SessionBudget::default()
+        };
+        let m = merge_budget(&disk, &base, &mine);
+        assert_eq!((m.runs, m.input_tokens, m.last_run_at), (3, 350, 9));
+        assert!(m.exhausted, "a spent budget stays spent");
+        assert_eq!(
+            m.exhausted_code.as_deref(),
+            Some("budget.cap.session_tokens")
+        );
+        // Nothing added: the file as it is.
+        assert_eq!(merge_budget(&disk, &mine, &mine), disk);
+    }
+}
