@@ -19,6 +19,8 @@
 //! - `session_memory_crash`: kill -9 trials against the phase 3 job pipeline (issue 6).
 //! - `session_names`: one collision-free name per session's state, and the adoption of
 //!   state written under the old names (issue 18).
+//! - `state_crash`: kill -9 trials against every other state file and journal (issue 19).
+//! - `state_concurrency`: the gateway and the CLI (or two processes) on one state dir (G-R18).
 //! - `session_memory`: phase 3 through the runtime with the in-memory host (P3 §13).
 //! - `layers`: the import rule of issue 18 (a phase imports only the ground floor; see
 //!   ARCHITECTURE.md).
@@ -63,3 +65,5 @@ mod shell_inline_code;
 mod shell_programs;
 mod shell_secrets;
 mod shell_workspace;
+mod state_concurrency;
+mod state_crash;

@@ -342,3 +342,57 @@ fn a_torn_runs_journal_is_repaired_before_the_next_append() {
     }
     assert!(lines[1].contains("\"r1\""), "{text}");
 }
+
+/// G-R18: two processes (the gateway and a `--local` CLI run) charging one session both count:
+/// each merges what it added into the file under the lock instead of writing its own copy over
+/// the other's. Before the merge, the second writer's cached totals replaced the first's.
+#[test]
+fn two_processes_charging_one_session_lose_no_tokens() {
+    let (h, mut gateway) = setup(json!({"enabled": true}));
+    let mut local = Runtime::new();
+    let config = json!({"phases": {"bashSecurity": false, "compaction": false, "loopBudget": {"enabled": true}}});
+    assert!(
+        local
+            .init(
+                &h,
+                &config.to_string(),
+                r#"{"openclawStateDir":"/oc","conversationAccess":true}"#
+            )
+            .ok
+    );
+    let c = ctx("r1", "agent:main:shared");
+    let c2 = ctx("r2", "agent:main:shared");
+    for (rt, c) in [(&mut gateway, &c), (&mut local, &c2)] {
+        hook(
+            rt,
+            &h,
+            "before_agent_run",
+            json!({"prompt": "go"}),
+            c.clone(),
+        );
+    }
+    for i in 0..3u64 {
+        for (rt, c, run) in [(&mut gateway, &c, "r1"), (&mut local, &c2, "r2")] {
+            hook(
+                rt,
+                &h,
+                "llm_output",
+                json!({"runId": run, "usage": {"input": 100 + i, "output": 10}}),
+                c.clone(),
+            );
+        }
+    }
+    let text = h
+        .file_text("/oc/agent-ops/budget/sid-agent_main_shared.json")
+        .or_else(|| {
+            h.paths()
+                .into_iter()
+                .find(|p| p.starts_with("/oc/agent-ops/budget/") && p.ends_with(".json"))
+                .and_then(|p| h.file_text(&p))
+        })
+        .unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["runs"], json!(2), "{v}");
+    assert_eq!(v["inputTokens"], json!(2 * (100 + 101 + 102)), "{v}");
+    assert_eq!(v["outputTokens"], json!(60), "{v}");
+}

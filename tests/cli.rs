@@ -321,6 +321,37 @@ fn memory_snapshot_status_sync_round_trip() {
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["snapshot"]["check"], "initialize");
     assert_eq!(v["projectRoot"], p);
+    // G-R18: while another live process holds the memory directory's lock (an extraction
+    // rewriting it), sync waits, then refuses without writing.
+    let mate_mem = mate.join("memory/agent-memory/main");
+    let lock = agent_ops::memory_scope::paths::dir_lock_path(
+        mate.to_str().unwrap(),
+        mate_mem.to_str().unwrap(),
+    );
+    let native = agent_ops::host::NativeHost::new(agent_ops::host::HostDirs::default());
+    agent_ops::host::Host::fs_lock(&native, &lock, 30_000).unwrap();
+    let sync = || {
+        run(
+            &[
+                "memory",
+                "sync",
+                "--workspace",
+                p,
+                "--state-dir",
+                mate.to_str().unwrap(),
+            ],
+            b"",
+        )
+    };
+    let o = sync();
+    assert_eq!(o.code, 3, "{} {}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains("being updated by another process"),
+        "{}",
+        o.stderr
+    );
+    assert!(!mate_mem.join("build.md").exists());
+    agent_ops::host::Host::fs_unlock(&native, &lock).unwrap();
     let o = run(
         &[
             "memory",
@@ -333,7 +364,6 @@ fn memory_snapshot_status_sync_round_trip() {
         b"",
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
-    let mate_mem = mate.join("memory/agent-memory/main");
     assert_eq!(
         std::fs::read_to_string(mate_mem.join("build.md")).unwrap(),
         "---\nname: Build\ndescription: build steps\n---\ncargo build\n"

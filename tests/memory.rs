@@ -205,6 +205,23 @@ fn p5_t18_snapshot_initializes_an_empty_user_memory_at_the_first_prompt() {
     )
     .unwrap();
     let (h, mut rt) = runtime(&t, json!({"defaultScope": "user"}));
+    let mem = t.0.join("state/memory/agent-memory/main");
+    // G-R18: while another process holds the directory's lock (an extraction rewriting it),
+    // the check waits for a later prompt and copies nothing.
+    let lock = agent_ops::memory_scope::paths::dir_lock_path(
+        t.0.join("state").to_str().unwrap(),
+        mem.to_str().unwrap(),
+    );
+    agent_ops::host::Host::fs_lock(&h, &lock, 30_000).unwrap();
+    rt.dispatch(
+        &h,
+        "memoryScoping:before_prompt_build",
+        &json!({"prompt": "hi"}),
+        &ctx(&t, "main"),
+    )
+    .unwrap();
+    assert!(!mem.join("conventions.md").exists());
+    agent_ops::host::Host::fs_unlock(&h, &lock).unwrap();
     let r = rt
         .dispatch(
             &h,
@@ -215,7 +232,6 @@ fn p5_t18_snapshot_initializes_an_empty_user_memory_at_the_first_prompt() {
         .unwrap();
     let block = r.ret["appendSystemContext"].as_str().unwrap();
     assert!(block.contains("SNAPSHOT-INDEX"), "{block}");
-    let mem = t.0.join("state/memory/agent-memory/main");
     assert_eq!(
         fs::read_to_string(mem.join("conventions.md")).unwrap(),
         "---\nname: Team conventions\ndescription: conventions\n---\nUse rebase.\n"

@@ -714,3 +714,41 @@ fn p3_r21_notes_are_offered_once_on_resume_and_again_after_compaction() {
     );
     assert!(bpb(&mut rt2).is_null());
 }
+
+/// G-R18: an extraction rewrites the memory directory only under its lock. While another
+/// process holds it, the attempt fails and nothing is written (no index lost to a concurrent
+/// rewrite); the retry applies it once the lock is free.
+#[test]
+fn an_extraction_waits_for_the_memory_directory_lock() {
+    use agent_ops::host::Host;
+    let h = host();
+    let mut rt = runtime(&h, json!({"notes": {"enabled": false}}), true);
+    let lock = agent_ops::memory_scope::paths::dir_lock_path(STATE, MEM);
+    h.fs_lock(&lock, 30_000).unwrap();
+    let r = agent_end(&mut rt, &h, vec![user("a fact"), reply("ok", 100)]);
+    let id = llm_jobs(&r)[0].id.clone();
+    let answer = json!({"operations": [{"op": "create", "file": "facts.md", "type": "project", "name": "Facts", "description": "what we learned", "body": "a fact"}]}).to_string();
+    let c = rt.complete_job(&h, &id, &ok(&answer)).unwrap();
+    assert!(
+        c.diagnostics
+            .iter()
+            .any(|d| d.code == "memory.job.retry" && d.message.contains("memory.lt.locked")),
+        "{:?}",
+        c.diagnostics
+    );
+    assert_eq!(h.file_text(&format!("{MEM}/facts.md")), None);
+    assert_eq!(events_of(&h, &id), vec!["enqueued", "started", "failed"]);
+    h.fs_unlock(&lock).unwrap();
+    h.advance(5_500);
+    let t = rt.tick(&h, 0).unwrap();
+    assert_eq!(llm_jobs(&t).len(), 1);
+    rt.complete_job(&h, &id, &ok(&answer)).unwrap();
+    assert_eq!(
+        events_of(&h, &id),
+        vec!["enqueued", "started", "failed", "started", "succeeded"]
+    );
+    assert!(h
+        .file_text(&format!("{MEM}/MEMORY.md"))
+        .unwrap()
+        .contains("- [Facts](facts.md)"));
+}

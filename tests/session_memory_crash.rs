@@ -17,8 +17,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// Kill trials (the issue asks for at least 200).
-const TRIALS: usize = 200;
+/// Kill trials: `AGENT_OPS_CRASH_TRIALS`, default 200 (the issue asks for at least 200).
+fn trials() -> usize {
+    std::env::var("AGENT_OPS_CRASH_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+}
 
 fn runtime(dir: &Path) -> (NativeHost, Runtime) {
     let ws = dir.join("ws");
@@ -246,7 +251,9 @@ fn p3_crash_kill_9_at_random_moments_loses_and_duplicates_nothing() {
         | 1;
     let mut rng = Rng(seed);
     let mut killed_mid_work = 0usize;
-    for trial in 0..TRIALS {
+    let trials = trials();
+    let started = std::time::Instant::now();
+    for trial in 0..trials {
         let mut child = Command::new(&exe)
             .args([
                 "--exact",
@@ -296,14 +303,18 @@ fn p3_crash_kill_9_at_random_moments_loses_and_duplicates_nothing() {
         "unfinished after the final replay: {live:?}"
     );
     assert!(
-        done.len() >= TRIALS / 2,
+        done.len() >= trials / 2,
         "only {} jobs ran (seed {seed})",
         done.len()
     );
     assert!(
-        killed_mid_work >= TRIALS / 2,
+        killed_mid_work >= trials / 2,
         "only {killed_mid_work} kills hit a writer that had journaled work (seed {seed})"
     );
-    eprintln!("p3 crash test: {TRIALS} SIGKILL trials (seed {seed}), {killed_mid_work} after the writer journaled work, {} jobs completed exactly once", done.len());
+    eprintln!(
+        "p3 crash test: {trials} SIGKILL trials (seed {seed}), {killed_mid_work} after the writer journaled work, {} jobs completed exactly once, {:.1} s",
+        done.len(),
+        started.elapsed().as_secs_f64()
+    );
     let _ = fs::remove_dir_all(&dir);
 }

@@ -65,6 +65,9 @@ pub struct Tracker {
     runs: SortedMap<String, RunLedger>,
     ended: VecDeque<String>,
     budgets: SortedMap<String, SessionBudget>,
+    /// Each session budget as last read from or written to its file: what this process added
+    /// since is the difference to `budgets`, merged into the file under its lock (G-R18).
+    saved: SortedMap<String, SessionBudget>,
     /// Child session key → requester session key (`subagent_spawned`).
     parents: SortedMap<String, String>,
     /// Session key → session id, as seen.
@@ -73,6 +76,66 @@ pub struct Tracker {
     live: SortedMap<String, String>,
     /// Runs journals checked for a torn last line by this process (G-R17).
     repaired: crate::sorted::SortedSet<String>,
+}
+
+/// A session budget file as it is on disk: `None` when missing or unreadable; a file that
+/// does not parse is moved aside with a diagnostic (G-R16) and reads as `None`.
+fn read_budget(env: &Env<'_>, out: &mut Out, sid: &str) -> Option<SessionBudget> {
+    let path = budget_path(env.state_dir, sid);
+    let bytes = env.host.fs_read(&path, 1024 * 1024).ok()?;
+    match crate::json::from_slice_via_value(&bytes) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            let moved = crate::host::move_aside(env.host, &path, &bytes, env.host.now_ms());
+            out.diagnostics.push(Diagnostic {
+                level: LogLevel::Warn,
+                code: "budget.state.corrupt".into(),
+                message: format!(
+                    "{path} is not a valid budget file ({e}); {}; the session's totals start from zero",
+                    match &moved {
+                        Ok(a) => format!("moved aside to {a}"),
+                        Err(m) => format!("it could not be moved aside ({m})"),
+                    }
+                ),
+            });
+            None
+        }
+    }
+}
+
+/// The file's budget plus what this process added since it last read or wrote it (`mine`
+/// minus `base`): counters add up, a spent budget stays spent, the latest run start wins.
+pub(crate) fn merge_budget(
+    disk: &SessionBudget,
+    base: &SessionBudget,
+    mine: &SessionBudget,
+) -> SessionBudget {
+    let add = |d: u64, b: u64, m: u64| d.saturating_add(m.saturating_sub(b));
+    let cost = match (disk.cost_usd, base.cost_usd, mine.cost_usd) {
+        (d, b, Some(m)) => Some(d.unwrap_or(0.0) + (m - b.unwrap_or(0.0)).max(0.0)),
+        (d, _, None) => d,
+    };
+    SessionBudget {
+        v: mine.v,
+        session_key: mine
+            .session_key
+            .clone()
+            .or_else(|| disk.session_key.clone()),
+        runs: add(disk.runs, base.runs, mine.runs),
+        input_tokens: add(disk.input_tokens, base.input_tokens, mine.input_tokens),
+        output_tokens: add(disk.output_tokens, base.output_tokens, mine.output_tokens),
+        cache_read: add(disk.cache_read, base.cache_read, mine.cache_read),
+        cache_write: add(disk.cache_write, base.cache_write, mine.cache_write),
+        cost_usd: cost,
+        last_run_at: disk.last_run_at.max(mine.last_run_at),
+        exhausted: disk.exhausted || mine.exhausted,
+        exhausted_code: if mine.exhausted {
+            mine.exhausted_code.clone()
+        } else {
+            disk.exhausted_code.clone()
+        }
+        .or_else(|| disk.exhausted_code.clone()),
+    }
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -210,50 +273,53 @@ impl Tracker {
             let legacy = legacy_budget_path(env.state_dir, sid);
             out.diagnostics
                 .extend(adopt_file(env.host, &legacy, &path, env.now_ms, "budget"));
-            let b = match env.host.fs_read(&path, 1024 * 1024) {
-                Ok(bytes) => crate::json::from_slice_via_value(&bytes).unwrap_or_else(|e| {
-                    let moved = crate::host::move_aside(env.host, &path, &bytes, env.host.now_ms());
-                    out.diagnostics.push(Diagnostic {
-                        level: LogLevel::Warn,
-                        code: "budget.state.corrupt".into(),
-                        message: format!(
-                            "{path} is not a valid budget file ({e}); {}; the session's totals start from zero",
-                            match &moved {
-                                Ok(a) => format!("moved aside to {a}"),
-                                Err(m) => format!("it could not be moved aside ({m})"),
-                            }
-                        ),
-                    });
-                    SessionBudget::default()
-                }),
-                Err(_) => SessionBudget::default(),
-            };
+            let b = read_budget(env, out, sid).unwrap_or_default();
+            self.saved.insert(sid.to_string(), b.clone());
             self.budgets.insert(sid.to_string(), b);
         }
         self.budgets.entry(sid.to_string()).or_default()
     }
 
+    /// G-R18: a read-modify-write under the file's lock. The gateway and `--local` CLI runs
+    /// may charge the same session, so what this process added since its last read is merged
+    /// into the file as it is now, never written over it. When the lock cannot be taken the
+    /// additions stay pending in memory (and go into the next save) and the call proceeds:
+    /// phase 2 fails open (P2-R11); a cap already hit keeps blocking from memory.
     fn save_budget(&mut self, env: &Env<'_>, out: &mut Out, sid: &str) {
-        let Some(b) = self.budgets.get(sid) else {
+        let Some(mine) = self.budgets.get(sid).cloned() else {
             return;
         };
         let path = budget_path(env.state_dir, sid);
         let lock = format!("{path}.lock");
-        let locked = env.host.fs_lock(&lock, 30_000).is_ok();
-        if let Err(e) = env.host.fs_write_atomic(
+        if let Err(e) = env.host.fs_lock(&lock, 30_000) {
+            out.diagnostics.push(Diagnostic {
+                level: LogLevel::Warn,
+                code: "budget.state.locked".into(),
+                message: format!(
+                    "could not lock {lock} ({e}); the session's new totals stay in memory until the next update"
+                ),
+            });
+            return;
+        }
+        let disk = read_budget(env, out, sid).unwrap_or_default();
+        let base = self.saved.get(sid).cloned().unwrap_or_default();
+        let merged = merge_budget(&disk, &base, &mine);
+        match env.host.fs_write_atomic(
             &path,
-            &serde_json::to_vec_pretty(b).unwrap_or_default(),
+            &serde_json::to_vec_pretty(&merged).unwrap_or_default(),
             0o600,
         ) {
-            out.diagnostics.push(Diagnostic {
+            Ok(()) => {
+                self.saved.insert(sid.to_string(), merged.clone());
+                self.budgets.insert(sid.to_string(), merged);
+            }
+            Err(e) => out.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,
                 code: "budget.state.write_failed".into(),
                 message: format!("could not write {path}: {e}; the totals stay in memory"),
-            });
+            }),
         }
-        if locked {
-            let _ = env.host.fs_unlock(&lock);
-        }
+        let _ = env.host.fs_unlock(&lock);
     }
 
     /// Session tokens used and the cap in force (own cap, or the parent's remainder when smaller).
@@ -735,5 +801,44 @@ impl Tracker {
                 let _ = env.host.fs_remove(&join_path(&dir, &e.name));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_adds_this_process_s_share_to_the_file_as_it_is_now() {
+        let base = SessionBudget {
+            runs: 1,
+            input_tokens: 100,
+            ..SessionBudget::default()
+        };
+        // This process added one run and 50 tokens since it read `base`; another process
+        // meanwhile brought the file to 2 runs and 300 tokens and spent the budget.
+        let mine = SessionBudget {
+            runs: 2,
+            input_tokens: 150,
+            last_run_at: 5,
+            ..SessionBudget::default()
+        };
+        let disk = SessionBudget {
+            runs: 2,
+            input_tokens: 300,
+            last_run_at: 9,
+            exhausted: true,
+            exhausted_code: Some("budget.cap.session_tokens".into()),
+            ..SessionBudget::default()
+        };
+        let m = merge_budget(&disk, &base, &mine);
+        assert_eq!((m.runs, m.input_tokens, m.last_run_at), (3, 350, 9));
+        assert!(m.exhausted, "a spent budget stays spent");
+        assert_eq!(
+            m.exhausted_code.as_deref(),
+            Some("budget.cap.session_tokens")
+        );
+        // Nothing added: the file as it is.
+        assert_eq!(merge_budget(&disk, &mine, &mine), disk);
     }
 }

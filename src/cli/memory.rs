@@ -253,39 +253,19 @@ pub fn run(
             }
         },
         "sync" => {
-            let r = snapshot_io::read(&host, &snap_dir, &snap_mem);
-            let (decision, why) = check(&r.state());
-            let res = match (decision, mode) {
-                (Action::None, _) => {
-                    let _ = writeln!(
-                        stdout,
-                        "nothing pending{}",
-                        why.map(|w| format!(" ({w})")).unwrap_or_default()
-                    );
-                    return 0;
-                }
-                (Action::Initialize, _) => snapshot_io::initialize(&host, &snap_dir, &snap_mem, &r),
-                (Action::WriteMarker, _) => snapshot_io::mark(&host, &snap_mem, &r).map(|()| 0),
-                (Action::PromptUpdate, Some(m)) => {
-                    snapshot_io::update(&host, &snap_dir, &snap_mem, &r, m)
-                }
-                (Action::PromptUpdate, None) => {
-                    return usage(
-                        stderr,
-                        "a newer snapshot is pending: choose --mode merge|replace|skip",
-                    )
-                }
-            };
-            match res {
-                Ok(n) => {
-                    let _ = writeln!(stdout, "{decision:?}: {n} file(s) applied to {snap_mem}");
-                    0
-                }
-                Err(e) => {
-                    let _ = writeln!(stderr, "agent-ops memory sync: {e}");
-                    EXIT_IO
-                }
+            // G-R18: the same lock as the gateway's extraction and snapshot check, held from
+            // the read to the last write.
+            let lock = crate::memory_scope::paths::dir_lock_path(&sd, &snap_mem);
+            if let Err(e) = crate::host::lock_within(&host, &lock, 30_000, 2_000) {
+                let _ = writeln!(
+                    stderr,
+                    "agent-ops memory sync: {snap_mem} is being updated by another process ({lock}: {e}); try again"
+                );
+                return EXIT_IO;
             }
+            let code = sync(cx, &host, &snap_dir, &snap_mem, mode, stdout, stderr);
+            let _ = crate::host::Host::fs_unlock(&host, &lock);
+            code
         }
         other => usage(stderr, &format!("unknown action `{other}`")),
     }
@@ -309,5 +289,50 @@ fn price_unpriced(
                 r.cache_write_tokens.unwrap_or(0),
             )
         });
+    }
+}
+
+/// `agent-ops memory sync` with the memory directory's lock held.
+fn sync(
+    cx: &Context<'_>,
+    host: &dyn crate::host::Host,
+    snap_dir: &str,
+    snap_mem: &str,
+    mode: Option<snapshot_io::Mode>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let r = snapshot_io::read(host, snap_dir, snap_mem);
+    let (decision, why) = check(&r.state());
+    let res = match (decision, mode) {
+        (Action::None, _) => {
+            let _ = writeln!(
+                stdout,
+                "nothing pending{}",
+                why.map(|w| format!(" ({w})")).unwrap_or_default()
+            );
+            return 0;
+        }
+        (Action::Initialize, _) => snapshot_io::initialize(host, snap_dir, snap_mem, &r),
+        (Action::WriteMarker, _) => snapshot_io::mark(host, snap_mem, &r).map(|()| 0),
+        (Action::PromptUpdate, Some(m)) => snapshot_io::update(host, snap_dir, snap_mem, &r, m),
+        (Action::PromptUpdate, None) => {
+            return super::usage_error(
+                cx,
+                stderr,
+                "memory",
+                "a newer snapshot is pending: choose --mode merge|replace|skip",
+            )
+        }
+    };
+    match res {
+        Ok(n) => {
+            let _ = writeln!(stdout, "{decision:?}: {n} file(s) applied to {snap_mem}");
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(stderr, "agent-ops memory sync: {e}");
+            EXIT_IO
+        }
     }
 }

@@ -239,6 +239,44 @@ pub fn move_aside(
     Ok(aside)
 }
 
+/// Most polls of a held lock in [`lock_within`] (a host whose monotonic clock does not move,
+/// like the in-memory one, must still give up).
+const MAX_LOCK_POLLS: u32 = 1_000_000;
+
+/// Takes a lock, waiting up to `wait_ms` for a live holder to let go (G-R18): a store that the
+/// gateway and the CLI share is locked for a few milliseconds at a time, and refusing at the
+/// first collision would drop an operator's `allow-always` answer or `grants revoke` for
+/// nothing. The Host has no sleep, so the wait polls the lock file (a `stat`); after `wait_ms`
+/// the caller gets [`HostError::Locked`] and fails the way its phase says.
+pub fn lock_within(
+    host: &dyn Host,
+    path: &str,
+    ttl_ms: u64,
+    wait_ms: u64,
+) -> Result<(), HostError> {
+    let start = host.monotonic_ms();
+    let mut polls = 0u32;
+    loop {
+        match host.fs_lock(path, ttl_ms) {
+            Err(HostError::Locked) => {
+                while host.fs_stat(path).is_ok() {
+                    polls = polls.saturating_add(1);
+                    if polls >= MAX_LOCK_POLLS
+                        || host.monotonic_ms().saturating_sub(start) >= wait_ms
+                    {
+                        return Err(HostError::Locked);
+                    }
+                }
+            }
+            r => return r,
+        }
+        polls = polls.saturating_add(1);
+        if polls >= MAX_LOCK_POLLS || host.monotonic_ms().saturating_sub(start) >= wait_ms {
+            return Err(HostError::Locked);
+        }
+    }
+}
+
 /// Joins a directory and a relative name with exactly one `/`.
 pub fn join_path(dir: &str, name: &str) -> String {
     if dir.is_empty() {
@@ -265,6 +303,16 @@ pub fn parent_dir(path: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lock_within_gives_up_on_a_held_lock_and_takes_a_free_one() {
+        let h = MemoryHost::new(HostDirs::default(), 0);
+        h.fs_lock("/s/l", 30_000).unwrap();
+        // The in-memory clock does not move: the poll bound ends the wait.
+        assert_eq!(lock_within(&h, "/s/l", 30_000, 500), Err(HostError::Locked));
+        h.fs_unlock("/s/l").unwrap();
+        assert_eq!(lock_within(&h, "/s/l", 30_000, 500), Ok(()));
+    }
 
     #[test]
     fn join_and_parent_handle_slashes() {

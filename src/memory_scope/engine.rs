@@ -433,6 +433,30 @@ impl Scoper {
         if !self.safe(env, out, r, &r.dir) || !self.safe_below(env, out, &project_root, &snap_dir) {
             return None;
         }
+        // G-R18: the check and what it writes under the directory's lock, so that neither an
+        // extraction nor `agent-ops memory sync` changes the directory in between. Held by
+        // another process: checked again at the next prompt.
+        let lock = super::paths::dir_lock_path(env.state_dir, &r.dir);
+        if env.host.fs_lock(&lock, 30_000).is_err() {
+            self.snapshot_checked.remove(&r.dir);
+            return None;
+        }
+        let pending = self.snapshot_locked(env, out, r, agent, key, &snap_dir);
+        let _ = env.host.fs_unlock(&lock);
+        pending
+    }
+
+    /// The snapshot check of [`Self::snapshot_check`], with the directory's lock held.
+    fn snapshot_locked(
+        &mut self,
+        env: &Env<'_>,
+        out: &mut Out,
+        r: &Resolved,
+        agent: &str,
+        key: &str,
+        snap_dir: &str,
+    ) -> Option<String> {
+        let snap_dir = snap_dir.to_string();
         let read = super::snapshot_io::read(env.host, &snap_dir, &r.dir);
         let (action, why) = super::snapshot::check(&read.state());
         if let Some(w) = why {

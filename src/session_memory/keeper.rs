@@ -1055,8 +1055,17 @@ impl Keeper {
                         crate::memdir::ensure_gitignore(env.host, root);
                     }
                 }
+                // G-R18: the index and the memory files are read, changed and rewritten; another
+                // process (a second gateway, a `--local` run) may extract into the same
+                // directory. A lock that cannot be taken fails this attempt, which is retried.
+                let lock = crate::memory_scope::paths::dir_lock_path(env.state_dir, &dir);
+                env.host
+                    .fs_lock(&lock, 30_000)
+                    .map_err(|e| format!("memory.lt.locked: {lock}: {e}"))?;
                 let applied = longterm::apply(env.host, &base, &dir, &f.job_id, &ops)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| e.to_string());
+                let _ = env.host.fs_unlock(&lock);
+                let applied = applied?;
                 let mut c = self.cursor(env, out, &f.session_id);
                 if let Some(r) = f.cursor_after.get("ltRef").filter(|v| !v.is_null()) {
                     if let Ok(r) = crate::json::from_value::<MessageRef>(r.clone()) {

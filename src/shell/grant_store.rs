@@ -15,6 +15,9 @@ const MAX_READ: u64 = 4 * 1024 * 1024;
 /// How long the store lock lives when its holder dies (README G-R18).
 const LOCK_TTL_MS: u64 = 30_000;
 
+/// How long an update waits for the other process's update to finish.
+const LOCK_WAIT_MS: u64 = 2_000;
+
 /// `<state>/exec/grants.json`.
 pub fn path(state_dir: &str) -> String {
     join_path(&join_path(state_dir, "exec"), "grants.json")
@@ -118,7 +121,10 @@ fn update_with(
     f: &mut dyn FnMut(&mut GrantsFile),
 ) -> Result<(), HostError> {
     let lock = lock_path(state_dir);
-    host.fs_lock(&lock, LOCK_TTL_MS)?;
+    // Held for one read and one atomic write: waiting briefly beats refusing an operator's
+    // answer because the CLI (or the gateway) was mid-update. Still locked after that: the
+    // caller reports it (the grant is not stored, the command asks again).
+    crate::host::lock_within(host, &lock, LOCK_TTL_MS, LOCK_WAIT_MS)?;
     let result = (|| {
         let mut loaded = load(host, state_dir, now_ms);
         if loaded.file.v > GRANTS_FILE_VERSION {
