@@ -575,14 +575,15 @@ fn an_unknown_step_is_an_error_the_binding_layer_answers_with_the_fallback() {
         json!(null),
     ] {
         let e = rt.engine(&h, "step", &input).unwrap_err();
-        assert_eq!(e.code, "core.invalid_input", "{input}");
+        assert_eq!(e.code.as_str(), "core.invalid_input", "{input}");
     }
     let mut fresh = Runtime::new();
     assert_eq!(
         fresh
             .engine(&h, "step", &compact(1, KEY, "budget"))
             .unwrap_err()
-            .code,
+            .code
+            .as_str(),
         "core.not_initialized"
     );
 }
