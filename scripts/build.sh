@@ -36,8 +36,11 @@ rm -f "$out"/*.d.ts
 # --low-memory-unused: addresses below 1024 are never used (rustc links wasm32 stack-first: the
 # stack grows down from 1 MiB and data starts above it), so wasm-opt may fold constant pointer
 # offsets into loads and stores: 3.4 KB smaller gzipped, and fewer instructions per access.
-log "wasm-opt -Oz --low-memory-unused"
-"$wasm_opt" -Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+# --one-caller-inline-max-function-size 0: a function called from one place stays a function.
+# Inlining it saves a call but gives the caller its own renumbered copy of the code, which
+# gzip then cannot match against the rest: 45 KB smaller gzipped (1 % larger raw), README G-R3.
+log "wasm-opt -Oz --low-memory-unused -ocimfs 0"
+"$wasm_opt" -Oz --low-memory-unused --one-caller-inline-max-function-size 0 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$out/agent_ops_bg.wasm" -o "$out/agent_ops_bg.opt.wasm"
 mv "$out/agent_ops_bg.opt.wasm" "$out/agent_ops_bg.wasm"

@@ -160,7 +160,7 @@ pub fn read_config(
         .fs_read(path, MAX_CONFIG_BYTES)
         .map_err(|e| format!("cannot read {path}: {e}"))?;
     let text = String::from_utf8_lossy(&bytes);
-    let e = match serde_json::from_str::<Value>(&text) {
+    let e = match crate::json::from_str::<Value>(&text) {
         Ok(v) => {
             return Ok(LoadedConfig {
                 value: v,
@@ -175,7 +175,7 @@ pub fn read_config(
             note: Some("not plain JSON: OpenClaw's own reading of it (JSON5) was used".into()),
         });
     }
-    match serde_json::from_str::<Value>(&json5_to_json(&text)) {
+    match crate::json::from_str::<Value>(&json5_to_json(&text)) {
         Ok(v) => Ok(LoadedConfig {
             value: v,
             note: Some("read as JSON5 (comments, trailing commas, unquoted keys, single quotes)".into()),
