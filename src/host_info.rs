@@ -2,8 +2,8 @@
 //! plugin (through the `hostInfo` binding) and by every CLI command, so both read OpenClaw's
 //! settings the same way; and the one fallback chain for OpenClaw's state directory.
 
+use crate::contract::{HostInfo, ModelCost, ModelInfo};
 use crate::host::{join_path, Host};
-use crate::runtime::{HostInfo, ModelCost, ModelInfo};
 use serde_json::{json, Value};
 
 /// The plugin id: its entry under `plugins.entries` and its value in `plugins.slots`.
@@ -166,9 +166,9 @@ impl HostInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::SandboxFacts;
     use crate::host::HostDirs;
     use crate::host::MemoryHost;
-    use crate::runtime::SandboxFacts;
 
     fn host(home: &str, oc: &str) -> MemoryHost {
         MemoryHost::new(

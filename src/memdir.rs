@@ -59,3 +59,11 @@ pub fn ensure_gitignore(host: &dyn Host, local_root: &str) {
         let _ = host.fs_write_atomic(&path, b"*\n", 0o600);
     }
 }
+
+/// `<state>/locks/memdir-<hash>`: held while a memory directory's files or index are read,
+/// changed and rewritten, by an extraction, a snapshot initialization or `agent-ops memory
+/// sync` (G-R18). The directory path is hashed so that no path appears in the lock's name.
+pub fn dir_lock_path(state_dir: &str, mem_dir: &str) -> String {
+    let h = crate::hash::sha256_hex_prefix(mem_dir.trim_end_matches('/').as_bytes(), 16);
+    crate::host::join_path(state_dir, &format!("locks/memdir-{h}"))
+}

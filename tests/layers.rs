@@ -35,12 +35,13 @@ const UPPER: [&str; 7] = [
 ];
 
 /// The ground floor: vocabulary every phase may use; it imports no phase and nothing above.
-const GROUND: [&str; 14] = [
+const GROUND: [&str; 15] = [
     "audit",
     "calendar",
     "contract",
     "hash",
     "host",
+    "host_info",
     "json",
     "memdir",
     "paths",

@@ -6,13 +6,7 @@ pub use crate::memdir::ENTRYPOINT_NAME;
 pub use crate::paths::normalize_absolute as normalize;
 use serde::{Deserialize, Serialize};
 
-/// `<state>/locks/memdir-<hash>`: held while a memory directory's files or index are read,
-/// changed and rewritten, by an extraction, a snapshot initialization or `agent-ops memory
-/// sync` (G-R18). The directory path is hashed so that no path appears in the lock's name.
-pub fn dir_lock_path(state_dir: &str, mem_dir: &str) -> String {
-    let h = crate::hash::sha256_hex_prefix(mem_dir.trim_end_matches('/').as_bytes(), 16);
-    crate::host::join_path(state_dir, &format!("locks/memdir-{h}"))
-}
+pub use crate::memdir::dir_lock_path;
 /// Longest agent directory name.
 pub const DIRNAME_MAX: usize = 64;
 /// Longest sanitized project path before hashing.

@@ -1058,7 +1058,7 @@ impl Keeper {
                 // G-R18: the index and the memory files are read, changed and rewritten; another
                 // process (a second gateway, a `--local` run) may extract into the same
                 // directory. A lock that cannot be taken fails this attempt, which is retried.
-                let lock = crate::memory_scope::paths::dir_lock_path(env.state_dir, &dir);
+                let lock = crate::memdir::dir_lock_path(env.state_dir, &dir);
                 env.host
                     .fs_lock(&lock, 30_000)
                     .map_err(|e| format!("memory.lt.locked: {lock}: {e}"))?;
