@@ -533,7 +533,7 @@ fn git_read_only(c: &ExecCommand) -> Ro {
         })
     };
     match sub {
-        s if GIT_READ_ONLY.contains(&s) => true,
+        s if crate::shell::tables::has(GIT_READ_ONLY, s) => true,
         "clean" => {
             let p = parse_or!("git clean", rest);
             p.has("n") || p.has("dry-run")

@@ -341,7 +341,7 @@ pub fn redirect_in_tier(
 fn wrappers_ok(c: &ExecCommand) -> bool {
     c.wrappers
         .iter()
-        .all(|w| PLAIN_WRAPPERS.contains(&w.as_str()))
+        .all(|w| crate::shell::tables::has(PLAIN_WRAPPERS, w.as_str()))
 }
 
 /// The class of every executed command of the model, in order.
@@ -647,7 +647,7 @@ fn sed_in_place_in_tier(c: &ExecCommand, tree: &Tree<'_>) -> bool {
             }
             in_place = true;
         } else if let Some(l) = t.strip_prefix("--") {
-            if !SED_LONG.contains(&l) {
+            if !crate::shell::tables::has(SED_LONG, l) {
                 return false;
             }
         } else if let Some(rest) = t.strip_prefix("-i") {

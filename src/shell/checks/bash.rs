@@ -268,7 +268,7 @@ fn unquoted_expansion(w: &Word) -> bool {
 
 fn unknown_operands(u: &Unit<'_>, c: &ExecCommand, out: &mut Findings) {
     let Some(name) = c.base_name() else { return };
-    if !SPLIT_SENSITIVE.contains(&name) {
+    if !crate::shell::tables::has(SPLIT_SENSITIVE, name) {
         return;
     }
     for a in c.args().iter().filter(|a| a.value.is_none()) {
@@ -337,7 +337,7 @@ fn expansions(u: &Unit<'_>, out: &mut Findings) {
             .words
             .first()
             .and_then(Word::literal_value)
-            .is_some_and(|n| DECLARATION_BUILTINS.contains(&n.as_str()));
+            .is_some_and(|n| crate::shell::tables::has(DECLARATION_BUILTINS, n.as_str()));
         if declaration {
             assignment_values.extend(
                 cmd.words

@@ -464,7 +464,7 @@ fn exec_write_option(name: &str, value: &str) -> Option<&'static str> {
                 .is_some_and(|full| full == long || (long.len() >= 2 && full.starts_with(long)))
         });
     }
-    if SINGLE_DASH_LONG.contains(&name) || opts.contains(&opt) && opt.len() > 2 {
+    if crate::shell::tables::has(SINGLE_DASH_LONG, name) || opts.contains(&opt) && opt.len() > 2 {
         return opts.iter().copied().find(|o| *o == opt);
     }
     let bundle = opt.strip_prefix('-')?;
@@ -501,7 +501,7 @@ fn name_is_plain(word: &Word, value: &str, single_dash_long: bool) -> bool {
 fn obfuscated_flags(u: &Unit<'_>, c: &ExecCommand, out: &mut Findings) {
     let Some(name) = c.base_name() else { return };
     let value_opts = table(VALUE_OPTIONS, name);
-    let single_dash_long = SINGLE_DASH_LONG.contains(&name);
+    let single_dash_long = crate::shell::tables::has(SINGLE_DASH_LONG, name);
     let mut skip_next = false;
     for a in c.args() {
         let Some(v) = a.value.as_deref() else {

@@ -34,7 +34,7 @@ fn after_precommands(c: &ExecCommand) -> Option<(&str, &[Arg])> {
     loop {
         let (first, rest) = argv.split_first()?;
         let name = first.value.as_deref()?;
-        if !PRECOMMANDS.contains(&name) {
+        if !crate::shell::tables::has(PRECOMMANDS, name) {
             return Some((crate::shell::paths::basename(name), rest));
         }
         // `command -p cmd`: skip its options too.
@@ -50,7 +50,7 @@ fn after_precommands(c: &ExecCommand) -> Option<(&str, &[Arg])> {
 }
 
 fn dangerous_builtin(name: &str, args: &[Arg]) -> Option<String> {
-    if ALWAYS.contains(&name) {
+    if crate::shell::tables::has(ALWAYS, name) {
         return Some(format!("`{name}` is a zsh builtin that loads modules, opens files or sockets, or runs code without a visible command"));
     }
     match name {
