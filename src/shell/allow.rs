@@ -452,7 +452,9 @@ fn opt(args: &[Arg], f: &str) -> bool {
     args.iter().any(|a| {
         let t = a.text();
         t == f
-            || (f.starts_with("--") && t.starts_with(f) && t.as_bytes().get(f.len()) == Some(&b'='))
+            || (f.starts_with("--")
+                && t.starts_with(f)
+                && matches!(t.as_bytes().get(f.len()), Some(&b'=')))
             || (f.len() == 2
                 && !f.starts_with("--")
                 && t.starts_with('-')

@@ -898,7 +898,9 @@ fn git_sub_in_tier(sub: &str, rest: &[Arg], cwd: &Cwd, tree: &Tree<'_>) -> bool 
             } else if valued.contains(t) {
                 it.next()?;
             } else if valued.iter().any(|v| {
-                v.starts_with("--") && t.starts_with(v) && t.as_bytes().get(v.len()) == Some(&b'=')
+                v.starts_with("--")
+                    && t.starts_with(v)
+                    && matches!(t.as_bytes().get(v.len()), Some(&b'='))
             }) {
             } else if !flags.contains(t)
                 && !flags.iter().any(|f| f.ends_with('=') && t.starts_with(f))

@@ -15,19 +15,30 @@ pub fn normalize(path: &str) -> String {
 fn normalize_joined(pieces: &[&str]) -> String {
     let mut out = String::with_capacity(pieces.iter().map(|p| p.len() + 1).sum::<usize>() + 1);
     for piece in pieces {
-        for seg in piece.split('/') {
-            match seg {
+        // Segments between `/` bytes, found with a byte loop (no char searcher).
+        let b = piece.as_bytes();
+        let mut start = 0;
+        while start <= b.len() {
+            let mut end = start;
+            while end < b.len() && !matches!(b.get(end), Some(b'/')) {
+                end += 1;
+            }
+            match piece.get(start..end).unwrap_or("") {
                 "" | "." => {}
                 ".." => {
                     // Every pushed segment is `/` plus a non-empty name without `/`.
-                    let cut = out.rfind('/').unwrap_or(0);
-                    out.truncate(cut);
+                    let mut cut = out.len();
+                    while cut > 0 && !matches!(out.as_bytes().get(cut - 1), Some(b'/')) {
+                        cut -= 1;
+                    }
+                    out.truncate(cut.saturating_sub(1));
                 }
                 s => {
                     out.push('/');
                     out.push_str(s);
                 }
             }
+            start = end + 1;
         }
     }
     if out.is_empty() {
@@ -69,7 +80,7 @@ pub fn basename(path: &str) -> &str {
     let mut i = b.len();
     while i > 0 {
         i -= 1;
-        if b.get(i) == Some(&b'/') {
+        if matches!(b.get(i), Some(&b'/')) {
             return path.get(i + 1..).unwrap_or("");
         }
     }
@@ -102,7 +113,10 @@ pub fn has_substr(hay: &str, needle: &str) -> bool {
     };
     let mut i = 0;
     while i + n.len() <= h.len() {
-        if h.get(i) == Some(&first) && h.get(i..i + n.len()) == Some(n) {
+        // `matches!` rather than `== Some(..)`: `Option`'s `eq` is a call in that build.
+        if matches!(h.get(i), Some(&c) if c == first)
+            && matches!(h.get(i..i + n.len()), Some(w) if w == n)
+        {
             return true;
         }
         i += 1;
@@ -141,7 +155,9 @@ pub fn is_within(path: &str, dir: &str, os: Os) -> bool {
         return true;
     }
     match path.get(..d.len()) {
-        Some(prefix) => same_path(prefix, d, os) && path.as_bytes().get(d.len()) == Some(&b'/'),
+        Some(prefix) => {
+            same_path(prefix, d, os) && matches!(path.as_bytes().get(d.len()), Some(&b'/'))
+        }
         None => false,
     }
 }

@@ -571,8 +571,17 @@ fn command_is_blank(command: &str) -> bool {
 
 /// The codes of `reasons` in order, each once (seen codes borrowed, one copy per kept code).
 fn codes(reasons: &[&Reason]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(reasons.len());
+    // A few reasons (the usual case): a scan of the kept codes, no set to build.
+    if reasons.len() <= 8 {
+        for r in reasons {
+            if !out.iter().any(|c| *c == r.code) {
+                out.push(r.code.clone());
+            }
+        }
+        return out;
+    }
     let mut seen = crate::sorted::SortedSet::new();
-    let mut out = Vec::with_capacity(reasons.len());
     for r in reasons {
         if seen.insert(r.code.as_str()) {
             out.push(r.code.clone());

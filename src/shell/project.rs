@@ -161,7 +161,7 @@ pub fn may_run_project(name: &str) -> bool {
 fn outside_option(t: &str) -> bool {
     OUTSIDE_OPTIONS.iter().any(|o| {
         t == *o
-            || (o.starts_with("--") && t.starts_with(o) && t.as_bytes().get(o.len()) == Some(&b'='))
+            || (o.starts_with("--") && t.starts_with(o) && matches!(t.as_bytes().get(o.len()), Some(&b'=')))
             // Attached short values: `-Cdir`, `-fMakefile`.
             || (o.len() == 2 && !o.starts_with("--") && t.starts_with(o) && !t.starts_with("--"))
     })

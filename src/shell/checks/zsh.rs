@@ -3,7 +3,7 @@
 //! forms that bash reads as plain text. With `dialect: "bash"` (commands are known to run
 //! under bash) both checks only record findings (P4 §9).
 
-use super::encoding::{excerpt, flat_parts, Unit};
+use super::encoding::{each_flat_part, excerpt, flat_parts, Unit};
 use super::{CheckCx, Findings};
 use crate::shell::ast::{CompoundKind, WordPart, ZshForm};
 use crate::shell::semantic::{Arg, ExecCommand};
@@ -140,7 +140,7 @@ fn expansions(u: &Unit<'_>, sev: Severity, out: &mut Findings) {
                 }
             }
         }
-        for p in flat_parts(&w.parts) {
+        each_flat_part(&w.parts, &mut |p| {
             if let WordPart::Param(pe) = p {
                 let flags = pe.zsh_flags.as_deref().unwrap_or("");
                 if flags.contains('e')
@@ -150,7 +150,7 @@ fn expansions(u: &Unit<'_>, sev: Severity, out: &mut Findings) {
                     out.add(20, sev, u.sp(pe.span), format!("`{}` uses a zsh parameter flag (`(e)`, `~` or `=`) that evaluates, globs or splits the value; write the value plainly.", excerpt(u.text(pe.span))));
                 }
             }
-        }
+        });
     }
 }
 
