@@ -575,7 +575,7 @@ fn codes(reasons: &[&Reason]) -> Vec<String> {
     // A few reasons (the usual case): a scan of the kept codes, no set to build.
     if reasons.len() <= 8 {
         for r in reasons {
-            if !out.iter().any(|c| *c == r.code) {
+            if !out.contains(&r.code) {
                 out.push(r.code.clone());
             }
         }
