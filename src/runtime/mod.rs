@@ -602,12 +602,20 @@ impl Runtime {
         command: &str,
         ctx: &EvaluateContext,
     ) -> shell::Evaluation {
-        let default_cfg = shell::BashSecurityConfig::default();
-        let cfg = self
-            .active
-            .as_ref()
-            .map(|a| a.config.phases.bash_security.settings())
-            .unwrap_or(&default_cfg);
+        let ectx = self.eval_context(host, ctx);
+        self.evaluate_in(command, &ectx)
+    }
+
+    /// `command` evaluated in `ectx` with the active (or default) config.
+    fn evaluate_in(&self, command: &str, ectx: &shell::EvalContext) -> shell::Evaluation {
+        match self.active.as_ref() {
+            Some(a) => shell::evaluate(command, ectx, a.config.phases.bash_security.settings()),
+            None => shell::evaluate(command, ectx, &shell::BashSecurityConfig::default()),
+        }
+    }
+
+    /// The evaluation context of `evaluateCommand`'s context.
+    fn eval_context(&self, host: &dyn Host, ctx: &EvaluateContext) -> shell::EvalContext {
         // The host is asked only for what the context leaves out: each call crosses the
         // wasm boundary, and the CLI and benchmarks evaluate many commands (P4-R49).
         let home = ctx
@@ -623,15 +631,14 @@ impl Runtime {
             .or_else(|| dirs.as_ref().map(|d| d.workspace_dir.clone()))
             .unwrap_or_default();
         let os = ctx.os.as_deref().map(shell::Os::parse).unwrap_or_default();
-        let ectx = shell::EvalContext {
+        shell::EvalContext {
             home,
             workspace: cwd.clone(),
             cwd,
             os,
             env_keys: Vec::new(),
             ..Default::default()
-        };
-        shell::evaluate(command, &ectx, cfg)
+        }
     }
 }
 
@@ -806,9 +813,34 @@ impl Runtime {
 
     /// `evaluate_command` with JSON text in and out (P4-R46 field order).
     pub fn evaluate_command_json(&self, host: &dyn Host, command: &str, ctx_json: &str) -> String {
+        thread_local! {
+            /// The last context text that gave both `home` and `cwd`, with the evaluation
+            /// context it makes: then that context is a function of the text alone (no host
+            /// answer, no config), and callers that evaluate many commands pass the same text
+            /// every time, so it is read once instead of per call (P4-R49).
+            static LAST_CTX: std::cell::RefCell<Option<(String, shell::EvalContext)>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        let hit = LAST_CTX.with(|last| {
+            let last = last.try_borrow().ok()?;
+            let (_, ectx) = last.as_ref().filter(|(t, _)| t == ctx_json)?;
+            Some(shell::cli_record(command, &self.evaluate_in(command, ectx)).to_json())
+        });
+        if let Some(out) = hit {
+            return out;
+        }
         match EvaluateContext::parse(ctx_json) {
             Ok(ctx) => {
-                shell::cli_record(command, &self.evaluate_command(host, command, &ctx)).to_json()
+                let ectx = self.eval_context(host, &ctx);
+                let out = shell::cli_record(command, &self.evaluate_in(command, &ectx)).to_json();
+                if ctx.home.is_some() && ctx.cwd.is_some() {
+                    LAST_CTX.with(|last| {
+                        if let Ok(mut last) = last.try_borrow_mut() {
+                            *last = Some((ctx_json.to_string(), ectx));
+                        }
+                    });
+                }
+                out
             }
             Err(e) => e.to_json(),
         }

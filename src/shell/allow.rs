@@ -469,7 +469,9 @@ fn opt(args: &[Arg], f: &str) -> bool {
     args.iter().any(|a| {
         let t = a.text();
         t == f
-            || (f.starts_with("--") && t.starts_with(f) && t.as_bytes().get(f.len()) == Some(&b'='))
+            || (f.starts_with("--")
+                && t.starts_with(f)
+                && matches!(t.as_bytes().get(f.len()), Some(&b'=')))
             || (f.len() == 2
                 && !f.starts_with("--")
                 && t.starts_with('-')
@@ -550,7 +552,7 @@ fn git_read_only(c: &ExecCommand) -> Ro {
         })
     };
     match sub {
-        s if GIT_READ_ONLY.contains(&s) => true,
+        s if crate::shell::tables::has(GIT_READ_ONLY, s) => true,
         "clean" => {
             let p = parse_or!("git clean", rest);
             p.has("n") || p.has("dry-run")

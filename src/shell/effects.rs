@@ -393,7 +393,7 @@ pub fn redirect_in_tier(
 fn wrappers_ok(c: &ExecCommand) -> bool {
     c.wrappers
         .iter()
-        .all(|w| PLAIN_WRAPPERS.contains(&w.as_str()))
+        .all(|w| crate::shell::tables::has(PLAIN_WRAPPERS, w.as_str()))
 }
 
 /// The class of every executed command of the model, in order.
@@ -737,7 +737,7 @@ fn sed_in_place_in_tier(c: &ExecCommand, tree: &Tree<'_>) -> bool {
             }
             in_place = true;
         } else if let Some(l) = t.strip_prefix("--") {
-            if !SED_LONG.contains(&l) {
+            if !crate::shell::tables::has(SED_LONG, l) {
                 return false;
             }
         } else if let Some(rest) = t.strip_prefix("-i") {
@@ -988,7 +988,9 @@ fn git_sub_in_tier(sub: &str, rest: &[Arg], cwd: &Cwd, tree: &Tree<'_>) -> bool 
             } else if valued.contains(t) {
                 it.next()?;
             } else if valued.iter().any(|v| {
-                v.starts_with("--") && t.starts_with(v) && t.as_bytes().get(v.len()) == Some(&b'=')
+                v.starts_with("--")
+                    && t.starts_with(v)
+                    && matches!(t.as_bytes().get(v.len()), Some(&b'='))
             }) {
             } else if !flags.contains(t)
                 && !flags.iter().any(|f| f.ends_with('=') && t.starts_with(f))

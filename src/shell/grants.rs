@@ -41,7 +41,7 @@ const GRANTABLE_CODES: &[&str] = &[
 
 /// Whether an ask reason code may be lifted by a grant.
 pub fn grantable_code(code: &str) -> bool {
-    GRANTABLE_CODES.contains(&code)
+    crate::shell::tables::has(GRANTABLE_CODES, code)
 }
 
 /// The part of a command a grant is for: argv-prefix words and the ask it lifts.
@@ -448,7 +448,7 @@ pub fn pattern_words(c: &ExecCommand) -> Option<Vec<String>> {
             words.push(module.to_string());
             return Some(words);
         }
-        if INLINE_CODE_OPTIONS.contains(&t) || t.starts_with('-') || !is_word(t) {
+        if crate::shell::tables::has(INLINE_CODE_OPTIONS, t) || t.starts_with('-') || !is_word(t) {
             return None;
         }
         words.push(t.to_string());

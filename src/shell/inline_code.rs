@@ -757,7 +757,7 @@ pub fn decode_into_exec(lang: Lang, code: &str) -> Option<(&'static str, String)
             continue;
         }
         let last = name.rsplit(['.', ':']).next().unwrap_or(name);
-        if !EXECUTORS.contains(&last) {
+        if !crate::shell::tables::has(EXECUTORS, last) {
             continue;
         }
         let paren = matches!(

@@ -46,7 +46,7 @@ fn at(src: &[u8], i: usize, end: usize) -> Option<u8> {
 
 /// Index of the first byte at or after `i` that is not part of a line continuation.
 pub(super) fn skip_continuations(src: &[u8], mut i: usize, end: usize) -> usize {
-    while at(src, i, end) == Some(b'\\') && at(src, i + 1, end) == Some(b'\n') {
+    while matches!(at(src, i, end), Some(b'\\')) && matches!(at(src, i + 1, end), Some(b'\n')) {
         i += 2;
     }
     i
@@ -89,7 +89,7 @@ pub(super) fn prescan_arith(src: &[u8], mut i: usize, end: usize) -> bool {
             b')' => {
                 if depth == 0 {
                     let j = skip_continuations(src, i + 1, end);
-                    return at(src, j, end) == Some(b')');
+                    return matches!(at(src, j, end), Some(b')'));
                 }
                 depth -= 1;
                 i += 1;
@@ -108,18 +108,18 @@ pub(super) fn prescan_bracket(src: &[u8], i: usize, end: usize) -> Result<usize,
     if matches!(at(src, j, end), Some(b'!' | b'^')) {
         j += 1;
     }
-    if at(src, j, end) == Some(b']') {
+    if matches!(at(src, j, end), Some(b']')) {
         j += 1;
     }
     while let Some(c) = at(src, j, end) {
         match c {
             b']' => return Ok(j),
-            b'[' if at(src, j + 1, end) == Some(b':') => {
+            b'[' if matches!(at(src, j + 1, end), Some(b':')) => {
                 // `[:class:]` inside a bracket expression.
                 let mut k = j + 2;
                 loop {
                     match at(src, k, end) {
-                        Some(b':') if at(src, k + 1, end) == Some(b']') => {
+                        Some(b':') if matches!(at(src, k + 1, end), Some(b']')) => {
                             j = k + 2;
                             break;
                         }
@@ -156,7 +156,10 @@ pub(super) fn prescan_subscript_assign(src: &[u8], i: usize, end: usize) -> Opti
                     return match at(src, k, end) {
                         Some(b'=') => Some(j),
                         Some(b'+')
-                            if at(src, skip_continuations(src, k + 1, end), end) == Some(b'=') =>
+                            if matches!(
+                                at(src, skip_continuations(src, k + 1, end), end),
+                                Some(b'=')
+                            ) =>
                         {
                             Some(j)
                         }

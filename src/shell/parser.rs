@@ -424,6 +424,15 @@ enum Mode {
     Paren,
 }
 
+/// Room for exactly one part in an empty part list: most words have one part, and the
+/// default first growth (four parts of 192 bytes) is a large block for the wasm allocator's
+/// slower size classes (P4-R49).
+fn reserve_first(parts: &mut Vec<WordPart>) {
+    if parts.capacity() == 0 {
+        parts.reserve_exact(1);
+    }
+}
+
 /// Accumulates the parts of one word while it is read.
 #[derive(Debug, Default)]
 struct Parts {
@@ -614,7 +623,9 @@ impl<'s, 'l> Parser<'s, 'l> {
     }
 
     fn skip_conts(&mut self) {
-        while self.at(self.pos) == Some(b'\\') && self.at(self.pos + 1) == Some(b'\n') {
+        while matches!(self.at(self.pos), Some(b'\\'))
+            && matches!(self.at(self.pos + 1), Some(b'\n'))
+        {
             let s = self.sp(self.pos, self.pos + 2);
             self.conts.push(s);
             self.pos += 2;
@@ -629,7 +640,7 @@ impl<'s, 'l> Parser<'s, 'l> {
         }
         // Only a backslash can start a continuation; test it here so the common byte does
         // not pay for a call.
-        if !self.raw && self.at(self.pos) == Some(b'\\') {
+        if !self.raw && matches!(self.at(self.pos), Some(b'\\')) {
             self.skip_conts();
         }
         self.at(self.pos)
@@ -723,6 +734,7 @@ impl<'s, 'l> Parser<'s, 'l> {
         let text = bytes_to_string(std::mem::take(&mut b.lit));
         let span = self.sp(b.lit_start, b.lit_end);
         self.node();
+        reserve_first(&mut b.parts);
         b.parts.push(WordPart::Literal(Literal {
             span,
             text,
@@ -735,6 +747,7 @@ impl<'s, 'l> Parser<'s, 'l> {
     fn push_part(&mut self, b: &mut Parts, part: WordPart) {
         self.flush(b);
         self.node();
+        reserve_first(&mut b.parts);
         b.parts.push(part);
     }
 
@@ -941,7 +954,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                     self.check_split(k, s);
                     return Tok::Op(op, s);
                 }
-                b'<' | b'>' if self.peek2() != Some(b'(') => {
+                b'<' | b'>' if !matches!(self.peek2(), Some(b'(')) => {
                     let op = self.lex_op(c);
                     let s = self.sp(start, self.last);
                     self.check_split(k, s);
@@ -975,7 +988,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                 }
                 Some(b'>') => {
                     self.bump();
-                    if self.peek() == Some(b'>') {
+                    if matches!(self.peek(), Some(b'>')) {
                         self.bump();
                         Op::Redir(RedirOp::AppendBoth)
                     } else {
@@ -1007,7 +1020,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             b';' => match self.peek() {
                 Some(b';') => {
                     self.bump();
-                    if self.peek() == Some(b'&') {
+                    if matches!(self.peek(), Some(b'&')) {
                         self.bump();
                         Op::DSemiAnd
                     } else {
@@ -1130,7 +1143,7 @@ impl<'s, 'l> Parser<'s, 'l> {
         while let Some(c) = self.peek() {
             if c == b'~' && tilde_ok {
                 let assign = st == St::Value;
-                if !assign && b.is_empty() && self.peek2() == Some(b'[') {
+                if !assign && b.is_empty() && matches!(self.peek2(), Some(b'[')) {
                     b.zsh.push(ZshForm::NamedDir);
                 } else if self.try_tilde(b, assign) {
                     tilde_ok = false;
@@ -1158,7 +1171,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                     sub_parsed = true;
                     continue;
                 }
-                if has_name && (c == b'=' || (c == b'+' && self.peek2() == Some(b'='))) {
+                if has_name && (c == b'=' || (c == b'+' && matches!(self.peek2(), Some(b'=')))) {
                     let append = c == b'+';
                     let name =
                         String::from_utf8_lossy(if sub_parsed { &[] } else { b.lit.as_slice() })
@@ -1211,7 +1224,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                 b' ' | b'\t' if regex && depth > 0 => self.lit_next(b, uq),
                 b' ' | b'\t' | b'\n' | b';' | b'&' => break,
                 b'|' => {
-                    if regex && (depth > 0 || self.peek2() != Some(b'|')) {
+                    if regex && (depth > 0 || !matches!(self.peek2(), Some(b'|'))) {
                         self.lit_next(b, uq);
                     } else {
                         break;
@@ -1245,7 +1258,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                     }
                 }
                 b'<' | b'>' => {
-                    if !regex && self.peek2() == Some(b'(') {
+                    if !regex && matches!(self.peek2(), Some(b'(')) {
                         let dir = if c == b'<' {
                             ProcessDir::In
                         } else {
@@ -1271,7 +1284,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                     }
                 }
                 b'*' | b'?' if !regex => {
-                    if self.peek2() == Some(b'(') {
+                    if matches!(self.peek2(), Some(b'(')) {
                         self.read_extglob(b, c);
                     } else {
                         self.bump();
@@ -1286,7 +1299,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                         );
                     }
                 }
-                b'+' | b'@' | b'!' if !regex && self.peek2() == Some(b'(') => {
+                b'+' | b'@' | b'!' if !regex && matches!(self.peek2(), Some(b'(')) => {
                     self.read_extglob(b, c)
                 }
                 b'[' if !regex => {
@@ -1396,7 +1409,7 @@ impl<'s, 'l> Parser<'s, 'l> {
         let before = b.parts.len();
         self.read_inner(b, Mode::Dq { locale });
         self.flush(b);
-        if self.peek() == Some(b'"') {
+        if matches!(self.peek(), Some(b'"')) {
             self.bump();
         } else {
             self.error_at(
@@ -1439,7 +1452,7 @@ impl<'s, 'l> Parser<'s, 'l> {
         loop {
             if let Mode::Heredoc { strip_tabs: true } = mode {
                 if line_start {
-                    while self.peek() == Some(b'\t') {
+                    while matches!(self.peek(), Some(b'\t')) {
                         self.bump();
                     }
                 }
@@ -1512,7 +1525,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                     self.read_dq(b, false)
                 }
                 b'?' | b'*' | b'+' | b'@' | b'!'
-                    if mode == Mode::Paren && self.peek2() == Some(b'(') =>
+                    if mode == Mode::Paren && matches!(self.peek2(), Some(b'(')) =>
                 {
                     self.read_extglob(b, c)
                 }
@@ -1547,7 +1560,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                 self.read_inner(&mut inner, Mode::Bracket);
                 self.flush(&mut inner);
                 let expr = self.parts_word(inner, cstart);
-                if self.peek() == Some(b']') {
+                if matches!(self.peek(), Some(b']')) {
                     self.bump();
                 } else {
                     self.error_at(
@@ -1652,7 +1665,7 @@ impl<'s, 'l> Parser<'s, 'l> {
     /// `$(` at `start`; the `(` is next.
     fn read_dollar_paren(&mut self, b: &mut Parts, start: usize, quoted: bool) {
         self.bump();
-        if self.peek() == Some(b'(') && prescan_arith(self.src, self.pos + 1, self.end) {
+        if matches!(self.peek(), Some(b'(')) && prescan_arith(self.src, self.pos + 1, self.end) {
             self.bump();
             if !self.enter() {
                 self.leave();
@@ -1663,7 +1676,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             self.read_inner(&mut inner, Mode::Arith { semicolon: false });
             self.flush(&mut inner);
             let expr = self.parts_word(inner, cstart);
-            let closed = self.peek() == Some(b')') && self.peek2() == Some(b')');
+            let closed = matches!(self.peek(), Some(b')')) && matches!(self.peek2(), Some(b')'));
             if closed {
                 self.bump();
                 self.bump();
@@ -1770,7 +1783,7 @@ impl<'s, 'l> Parser<'s, 'l> {
         self.read_inner(&mut inner, Mode::Bracket);
         self.flush(&mut inner);
         let expr = self.parts_word(inner, cstart);
-        if self.peek() == Some(b']') {
+        if matches!(self.peek(), Some(b']')) {
             self.bump();
         } else {
             self.error_at(
@@ -1810,7 +1823,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             return;
         }
         let mut pe = simple_param(Span::default(), String::new(), true, quoted);
-        if self.peek() == Some(b'(') {
+        if matches!(self.peek(), Some(b'(')) {
             let fstart = self.pos;
             self.bump();
             let mut flags = String::new();
@@ -1821,7 +1834,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                 flags.push(char::from(c));
                 self.bump();
             }
-            if self.peek() == Some(b')') {
+            if matches!(self.peek(), Some(b')')) {
                 self.bump();
             } else {
                 self.error_at(
@@ -1893,7 +1906,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             }
             _ => {}
         }
-        if self.peek() == Some(b'[') && !pe.name.is_empty() {
+        if matches!(self.peek(), Some(b'[')) && !pe.name.is_empty() {
             let s = self.pos;
             self.bump();
             pe.subscript = Some(self.read_subscript(s));
@@ -1902,7 +1915,7 @@ impl<'s, 'l> Parser<'s, 'l> {
         let op_start = self.pos;
         let kind = match self.peek() {
             Some(b'}') | None => None,
-            Some(b'*' | b'@') if pe.indirect && self.peek2() == Some(b'}') => {
+            Some(b'*' | b'@') if pe.indirect && matches!(self.peek2(), Some(b'}')) => {
                 self.bump();
                 Some(ParamOpKind::PrefixList)
             }
@@ -1921,10 +1934,10 @@ impl<'s, 'l> Parser<'s, 'l> {
             Some(b'?') => Some(ParamOpKind::Error { colon: false }),
             Some(b'+') => Some(ParamOpKind::Alternate { colon: false }),
             Some(b'#') => Some(ParamOpKind::RemovePrefix {
-                longest: self.peek2() == Some(b'#'),
+                longest: matches!(self.peek2(), Some(b'#')),
             }),
             Some(b'%') => Some(ParamOpKind::RemoveSuffix {
-                longest: self.peek2() == Some(b'%'),
+                longest: matches!(self.peek2(), Some(b'%')),
             }),
             Some(b'/') => {
                 self.bump();
@@ -2003,14 +2016,14 @@ impl<'s, 'l> Parser<'s, 'l> {
             match kind {
                 ParamOpKind::Substring => {
                     args.push(self.read_param_arg(quoted, single_literal, b':'));
-                    if self.peek() == Some(b':') {
+                    if matches!(self.peek(), Some(b':')) {
                         self.bump();
                         args.push(self.read_param_arg(quoted, single_literal, b'}'));
                     }
                 }
                 ParamOpKind::Replace { .. } => {
                     args.push(self.read_param_arg(quoted, single_literal, b'/'));
-                    if self.peek() == Some(b'/') {
+                    if matches!(self.peek(), Some(b'/')) {
                         self.bump();
                         args.push(self.read_param_arg(quoted, single_literal, b'}'));
                     }
@@ -2024,7 +2037,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                 args,
             });
         }
-        if self.peek() == Some(b'}') {
+        if matches!(self.peek(), Some(b'}')) {
             self.bump();
         } else if matches!(
             pe.op,
@@ -2040,7 +2053,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                     break;
                 }
             }
-            if self.last == 0 || self.src.get(self.last - 1) != Some(&b'}') {
+            if self.last == 0 || !matches!(self.src.get(self.last - 1), Some(&b'}')) {
                 self.error_at(
                     ParseErrorCode::UnterminatedParameter,
                     "unterminated `${`",
@@ -2173,7 +2186,7 @@ impl<'s, 'l> Parser<'s, 'l> {
         let mut inner = Parts::default();
         self.read_inner(&mut inner, Mode::Paren);
         self.flush(&mut inner);
-        if self.peek() == Some(b')') {
+        if matches!(self.peek(), Some(b')')) {
             self.bump();
         } else {
             self.error_at(
@@ -2378,7 +2391,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             let mut found = None;
             loop {
                 let mut le = ls;
-                while le < self.end && self.src.get(le) != Some(&b'\n') {
+                while le < self.end && !matches!(self.src.get(le), Some(&b'\n')) {
                     le += 1;
                 }
                 let line = self.src.get(ls..le).unwrap_or_default();
@@ -2797,7 +2810,8 @@ impl<'s, 'l> Parser<'s, 'l> {
                 let open = self.take().span();
                 // `((` glued: arithmetic command unless it does not close as `))`.
                 let local_after = self.pos;
-                let glued = self.peek() == Some(b'(') && self.orig_pos(local_after) == open.end;
+                let glued =
+                    matches!(self.peek(), Some(b'(')) && self.orig_pos(local_after) == open.end;
                 if glued && prescan_arith(self.src, self.pos + 1, self.end) {
                     self.bump();
                     let cstart = self.pos;
@@ -2805,7 +2819,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                     self.read_inner(&mut inner, Mode::Arith { semicolon: false });
                     self.flush(&mut inner);
                     let expr = self.parts_word(inner, cstart);
-                    if self.peek() == Some(b')') && self.peek2() == Some(b')') {
+                    if matches!(self.peek(), Some(b')')) && matches!(self.peek2(), Some(b')')) {
                         self.bump();
                         self.bump();
                         self.prev_end = self.orig_pos(self.pos.saturating_sub(1)).saturating_add(1);
@@ -2970,7 +2984,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             let open = self.peek_span();
             let glued = {
                 self.fill();
-                self.peek() == Some(b'(') && self.orig_pos(self.pos) == open.end
+                matches!(self.peek(), Some(b'(')) && self.orig_pos(self.pos) == open.end
             };
             if glued {
                 self.take();
@@ -3075,7 +3089,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             self.flush(&mut inner);
             exprs.push(self.parts_word(inner, cstart));
             if i < 2 {
-                if self.peek() == Some(b';') {
+                if matches!(self.peek(), Some(b';')) {
                     self.bump();
                 } else {
                     let s = Span::new(open.start, self.orig_pos(self.end));
@@ -3088,7 +3102,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                 }
             }
         }
-        if self.peek() == Some(b')') && self.peek2() == Some(b')') {
+        if matches!(self.peek(), Some(b')')) && matches!(self.peek2(), Some(b')')) {
             self.bump();
             self.bump();
             self.prev_end = self.orig_pos(self.pos.saturating_sub(1)).saturating_add(1);

@@ -4,21 +4,27 @@
 
 use super::{EvalContext, Os};
 pub use crate::paths::normalize;
+use crate::paths::normalize_joined;
 
 /// Expands a leading `~` (own home only) and joins relative paths to `cwd`.
 pub fn resolve(value: &str, ctx: &EvalContext) -> String {
-    let expanded = if value == "~" {
-        ctx.home.clone()
+    // The pieces that, joined with `/`, spell the expanded value; a relative one is then
+    // joined to the working directory (`/` when unknown).
+    let (abs, pieces): (bool, [&str; 2]) = if value == "~" {
+        (ctx.home.starts_with('/'), [&ctx.home, ""])
     } else if let Some(rest) = value.strip_prefix("~/") {
-        format!("{}/{rest}", ctx.home.trim_end_matches('/'))
+        let home = ctx.home.trim_end_matches('/');
+        (home.is_empty() || home.starts_with('/'), [home, rest])
     } else {
-        value.to_string()
+        (value.starts_with('/'), [value, ""])
     };
-    if expanded.starts_with('/') {
-        normalize(&expanded)
-    } else {
-        let base = if ctx.cwd.is_empty() { "/" } else { &ctx.cwd };
-        normalize(&format!("{base}/{expanded}"))
+    let two = value.starts_with("~/");
+    let base = if ctx.cwd.is_empty() { "/" } else { &ctx.cwd };
+    match (abs, two) {
+        (true, false) => normalize_joined(&pieces[..1]),
+        (true, true) => normalize_joined(&pieces),
+        (false, false) => normalize_joined(&[base, pieces[0]]),
+        (false, true) => normalize_joined(&[base, pieces[0], pieces[1]]),
     }
 }
 
@@ -28,10 +34,16 @@ pub fn resolve(value: &str, ctx: &EvalContext) -> String {
 // Called for nearly every byte or word; the size-optimised wasm build would not inline it.
 #[inline(always)]
 pub fn basename(path: &str) -> &str {
-    match path.as_bytes().iter().rposition(|&b| b == b'/') {
-        Some(i) => path.get(i + 1..).unwrap_or(""),
-        None => path,
+    // A plain loop: `rposition` is not inlined in that build either.
+    let b = path.as_bytes();
+    let mut i = b.len();
+    while i > 0 {
+        i -= 1;
+        if matches!(b.get(i), Some(&b'/')) {
+            return path.get(i + 1..).unwrap_or("");
+        }
     }
+    path
 }
 
 /// Whether `s` contains any of the ASCII bytes in `set`. A plain byte loop: `str::contains`
@@ -60,7 +72,10 @@ pub fn has_substr(hay: &str, needle: &str) -> bool {
     };
     let mut i = 0;
     while i + n.len() <= h.len() {
-        if h.get(i) == Some(&first) && h.get(i..i + n.len()) == Some(n) {
+        // `matches!` rather than `== Some(..)`: `Option`'s `eq` is a call in that build.
+        if matches!(h.get(i), Some(&c) if c == first)
+            && matches!(h.get(i..i + n.len()), Some(w) if w == n)
+        {
             return true;
         }
         i += 1;
@@ -99,7 +114,9 @@ pub fn is_within(path: &str, dir: &str, os: Os) -> bool {
         return true;
     }
     match path.get(..d.len()) {
-        Some(prefix) => same_path(prefix, d, os) && path.as_bytes().get(d.len()) == Some(&b'/'),
+        Some(prefix) => {
+            same_path(prefix, d, os) && matches!(path.as_bytes().get(d.len()), Some(&b'/'))
+        }
         None => false,
     }
 }
@@ -152,6 +169,84 @@ mod tests {
         );
         assert_eq!(resolve("../../..", &ctx()), "/");
         assert_eq!(resolve("//usr//", &ctx()), "/usr");
+    }
+
+    /// The one-buffer normalisation against the segment-list definition it replaced.
+    #[test]
+    fn normalize_matches_the_segment_list_definition() {
+        let plain = |path: &str| {
+            let mut parts: Vec<&str> = Vec::new();
+            for seg in path.split('/') {
+                match seg {
+                    "" | "." => {}
+                    ".." => {
+                        parts.pop();
+                    }
+                    s => parts.push(s),
+                }
+            }
+            format!("/{}", parts.join("/"))
+        };
+        let plain_resolve = |value: &str, ctx: &EvalContext| {
+            let expanded = if value == "~" {
+                ctx.home.clone()
+            } else if let Some(rest) = value.strip_prefix("~/") {
+                format!("{}/{rest}", ctx.home.trim_end_matches('/'))
+            } else {
+                value.to_string()
+            };
+            if expanded.starts_with('/') {
+                plain(&expanded)
+            } else {
+                let base = if ctx.cwd.is_empty() { "/" } else { &ctx.cwd };
+                plain(&format!("{base}/{expanded}"))
+            }
+        };
+        let values = [
+            "",
+            "/",
+            "//",
+            ".",
+            "..",
+            "~",
+            "~/",
+            "~/.",
+            "~/..",
+            "~/../..",
+            "~x",
+            "~/a/../b",
+            "a",
+            "a/",
+            "./a",
+            "../a",
+            "../../../..",
+            "/a/./b//c/",
+            "/a/../../b",
+            "a/..",
+            "é/ü/..",
+            "/proc/self/../self/environ",
+            "x/../../y/.",
+        ];
+        let dirs = [
+            "", "/", "//", "/home/u", "/home/u/", "home", "rel/dir", "..", "/a/../b",
+        ];
+        for v in values {
+            assert_eq!(normalize(v), plain(v), "{v:?}");
+            for home in dirs {
+                for cwd in dirs {
+                    let cx = EvalContext {
+                        home: home.into(),
+                        cwd: cwd.into(),
+                        ..EvalContext::default()
+                    };
+                    assert_eq!(
+                        resolve(v, &cx),
+                        plain_resolve(v, &cx),
+                        "{v:?} {home:?} {cwd:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -397,11 +397,11 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
         ..
     } = a;
     let findings = findings.into_sorted();
-    let mut all: Vec<String> = Vec::new();
-    let finish = |verdict: Verdict, reason: &Reason, all: Vec<String>, findings| Evaluation {
+    // Takes the winning reason by value: its code and message move into the answer.
+    let finish = |verdict: Verdict, reason: Reason, all: Vec<String>, findings| Evaluation {
         verdict,
-        reason: reason.code.clone(),
-        message: reason.message.clone(),
+        reason: reason.code,
+        message: reason.message,
         findings,
         reasons: all,
         grantable: Vec::new(),
@@ -413,9 +413,8 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
         .collect();
     crate::sorted::sort_by_key(&mut denies, |r| deny_rank(&r.code));
     if let Some(first) = denies.first() {
-        all.extend(denies.iter().map(|r| r.code.clone()));
         let first = (*first).clone();
-        return finish(Verdict::Deny, &first, dedup(all), findings);
+        return finish(Verdict::Deny, first, codes(&denies), findings);
     }
     // (2) a non-liftable ask.
     let mut hard: Vec<&Reason> = reasons
@@ -424,9 +423,8 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
         .collect();
     crate::sorted::sort_by_key(&mut hard, |r| ask_rank(&r.code));
     if let Some(first) = hard.first() {
-        all.extend(hard.iter().map(|r| r.code.clone()));
         let first = (*first).clone();
-        return finish(Verdict::Ask, &first, dedup(all), findings);
+        return finish(Verdict::Ask, first, codes(&hard), findings);
     }
     // (3) lift what operator rules or `unlisted: allow` lift.
     let lifted_by_rule: Vec<usize> = rules::allowed_commands(&model, cfg);
@@ -472,10 +470,9 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
     let mut soft: Vec<&Reason> = reasons.iter().filter(|r| r.level == Verdict::Ask).collect();
     crate::sorted::sort_by_key(&mut soft, |r| ask_rank(&r.code));
     if let Some(first) = soft.first() {
-        all.extend(soft.iter().map(|r| r.code.clone()));
         let patterns = grant_patterns(&soft, &model);
         let first = (*first).clone();
-        let mut ev = finish(Verdict::Ask, &first, dedup(all), findings);
+        let mut ev = finish(Verdict::Ask, first, codes(&soft), findings);
         ev.grantable = patterns;
         return ev;
     }
@@ -496,7 +493,7 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
             liftable: false,
             command: None,
         };
-        return finish(Verdict::Allow, &r, Vec::new(), findings);
+        return finish(Verdict::Allow, r, Vec::new(), findings);
     }
     let executed = model.commands.iter().filter(|c| !c.argv.is_empty()).count();
     let reason = if executed == 0
@@ -577,7 +574,7 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
     } else {
         findings
     };
-    finish(Verdict::Allow, &reason, Vec::new(), findings)
+    finish(Verdict::Allow, reason, Vec::new(), findings)
 }
 
 fn command_is_blank(command: &str) -> bool {
@@ -587,10 +584,25 @@ fn command_is_blank(command: &str) -> bool {
     })
 }
 
-fn dedup(mut v: Vec<String>) -> Vec<String> {
+/// The codes of `reasons` in order, each once (seen codes borrowed, one copy per kept code).
+fn codes(reasons: &[&Reason]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(reasons.len());
+    // A few reasons (the usual case): a scan of the kept codes, no set to build.
+    if reasons.len() <= 8 {
+        for r in reasons {
+            if !out.contains(&r.code) {
+                out.push(r.code.clone());
+            }
+        }
+        return out;
+    }
     let mut seen = crate::sorted::SortedSet::new();
-    v.retain(|c| seen.insert(c.clone()));
-    v
+    for r in reasons {
+        if seen.insert(r.code.as_str()) {
+            out.push(r.code.clone());
+        }
+    }
+    out
 }
 
 /// A person-readable account of one evaluation: parse tree, executed commands with their

@@ -161,7 +161,7 @@ pub fn may_run_project(name: &str) -> bool {
 fn outside_option(t: &str) -> bool {
     OUTSIDE_OPTIONS.iter().any(|o| {
         t == *o
-            || (o.starts_with("--") && t.starts_with(o) && t.as_bytes().get(o.len()) == Some(&b'='))
+            || (o.starts_with("--") && t.starts_with(o) && matches!(t.as_bytes().get(o.len()), Some(&b'=')))
             // Attached short values: `-Cdir`, `-fMakefile`.
             || (o.len() == 2 && !o.starts_with("--") && t.starts_with(o) && !t.starts_with("--"))
     })
@@ -264,9 +264,9 @@ fn python(args: &[Arg], c: &ExecCommand, ctx: &EvalContext, venv: bool) -> bool 
     let mut i = 0;
     while let Some(a) = args.get(i) {
         let t = a.text();
-        if PYTHON_FLAGS.contains(&t) {
+        if crate::shell::tables::has(PYTHON_FLAGS, t) {
             i += 1;
-        } else if PYTHON_VALUED.contains(&t) {
+        } else if crate::shell::tables::has(PYTHON_VALUED, t) {
             i += 2;
         } else if PYTHON_VALUED.iter().any(|v| t.starts_with(v)) {
             i += 1;
@@ -280,7 +280,7 @@ fn python(args: &[Arg], c: &ExecCommand, ctx: &EvalContext, venv: bool) -> bool 
     let rest = args.get(i + 1..).unwrap_or(&[]);
     if first == "-m" {
         let module = rest.first().map(Arg::text).unwrap_or("");
-        if PYTHON_MODULES.contains(&module) {
+        if crate::shell::tables::has(PYTHON_MODULES, module) {
             return true;
         }
         return venv && module == "pip" && pip_install_in_venv(rest.get(1..).unwrap_or(&[]));

@@ -59,8 +59,9 @@ fn matches(c: &ExecCommand, words: &[String]) -> bool {
             }
             // The command name also matches a trusted absolute path with that basename.
             i == 0
-                && v.rsplit_once('/')
-                    .is_some_and(|(dir, base)| base == w && TRUSTED_BIN_DIRS.contains(&dir))
+                && v.rsplit_once('/').is_some_and(|(dir, base)| {
+                    base == w && crate::shell::tables::has(TRUSTED_BIN_DIRS, dir)
+                })
         })
 }
 

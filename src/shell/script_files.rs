@@ -127,7 +127,8 @@ pub fn shell_shebang(text: &str) -> bool {
 /// Whether `cmd`, run after a script was written, leaves every file's content alone apart
 /// from its own write redirections.
 pub fn keeps_files(cmd: &ExecCommand) -> bool {
-    cmd.name().is_some_and(|n| KEEPS_FILES.contains(&n))
+    cmd.name()
+        .is_some_and(|n| crate::shell::tables::has(KEEPS_FILES, n))
 }
 
 /// Whether a command inside the script at `path` might rewrite that file while bash is

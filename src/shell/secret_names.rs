@@ -95,10 +95,12 @@ pub fn is_secret_name(name: &str) -> bool {
     {
         return false;
     }
-    if EXACT.contains(&name) {
+    if crate::shell::tables::has(EXACT, name) {
         return true;
     }
-    if NOT_SECRET.contains(&name) || NOT_SECRET_SUFFIXES.iter().any(|s| name.ends_with(s)) {
+    if crate::shell::tables::has(NOT_SECRET, name)
+        || NOT_SECRET_SUFFIXES.iter().any(|s| name.ends_with(s))
+    {
         return false;
     }
     SUFFIXES.iter().any(|s| name.ends_with(s)) || INFIXES.iter().any(|s| name.contains(s))

@@ -451,22 +451,30 @@ impl Walker<'_> {
             let ao = &item.and_or;
             let (before, cds) = (self.cwd.clone(), self.cds);
             self.chain_sure = true;
-            let before_dirs = self.cwd.dirs(self.ctx);
+            // The directories are compared only around a lone `cd` (rare): listed then only.
+            let single = is_single_cd(&ao.first.commands);
+            let before_dirs = if single {
+                self.cwd.dirs(self.ctx)
+            } else {
+                None
+            };
             self.pipeline(&ao.first.commands, env);
-            let mut prev_noop_cd = is_single_cd(&ao.first.commands)
-                && before_dirs.is_some()
-                && self.cwd.dirs(self.ctx) == before_dirs;
+            let mut prev_noop_cd =
+                single && before_dirs.is_some() && self.cwd.dirs(self.ctx) == before_dirs;
             for t in &ao.rest {
                 // `cd x || cmd`: cmd runs where the failed cd left it.
                 if self.cds != cds && t.op == AndOrOp::Or {
                     self.cwd = Cwd::Unknown;
                 }
                 self.chain_sure = self.chain_sure && prev_noop_cd && t.op == AndOrOp::And;
-                let at = self.cwd.dirs(self.ctx);
+                let single = is_single_cd(&t.pipeline.commands);
+                let at = if single {
+                    self.cwd.dirs(self.ctx)
+                } else {
+                    None
+                };
                 self.pipeline(&t.pipeline.commands, env);
-                prev_noop_cd = is_single_cd(&t.pipeline.commands)
-                    && at.is_some()
-                    && self.cwd.dirs(self.ctx) == at;
+                prev_noop_cd = single && at.is_some() && self.cwd.dirs(self.ctx) == at;
             }
             self.chain_sure = false;
             if self.cds != cds {
@@ -830,9 +838,9 @@ impl Walker<'_> {
         if self.stopped {
             return;
         }
-        let mut argv = Vec::new();
+        let mut argv = Vec::with_capacity(s.words.len());
         for w in &s.words {
-            argv.extend(self.eval_word(w));
+            self.eval_word_into(w, &mut argv);
             if argv.len() > self.limits.max_brace_words.saturating_mul(8) {
                 self.limit("brace_words", s.span);
                 return;
@@ -1276,24 +1284,25 @@ impl Walker<'_> {
         self.arg_of(w)
     }
 
-    fn eval_word(&self, w: &Word) -> Vec<Arg> {
+    /// Appends the arguments word `w` becomes to `out` (into the caller's list: a `Vec` per
+    /// word was one allocation per argument, P4-R49).
+    fn eval_word_into(&self, w: &Word, out: &mut Vec<Arg>) {
         if w.has_brace() {
             match w.brace_expand(self.limits.max_brace_words) {
                 Ok(words) => {
-                    return words
-                        .iter()
-                        .map(|x| {
-                            let mut a = self.arg_of(x);
-                            a.brace = true;
-                            a
-                        })
-                        .collect()
+                    out.extend(words.iter().map(|x| {
+                        let mut a = self.arg_of(x);
+                        a.brace = true;
+                        a
+                    }));
+                    return;
                 }
                 Err(_) => {
                     let mut a = self.arg_of(w);
                     a.value = None;
                     a.brace = true;
-                    return vec![a];
+                    out.push(a);
+                    return;
                 }
             }
         }
@@ -1306,23 +1315,21 @@ impl Walker<'_> {
                         .filter(|s| !s.is_empty())
                         .collect();
                     if split.len() > 1 && !self.vars.contains_key("IFS") {
-                        return split
-                            .into_iter()
-                            .map(|s| Arg {
-                                value: Some(s.to_string()),
-                                span: self.span(w.span),
-                                plain: false,
-                                glob: false,
-                                substitution: false,
-                                param: true,
-                                brace: false,
-                            })
-                            .collect();
+                        out.extend(split.into_iter().map(|s| Arg {
+                            value: Some(s.to_string()),
+                            span: self.span(w.span),
+                            plain: false,
+                            glob: false,
+                            substitution: false,
+                            param: true,
+                            brace: false,
+                        }));
+                        return;
                     }
                 }
             }
         }
-        vec![self.arg_of(w)]
+        out.push(self.arg_of(w));
     }
 
     /// The value of a variable when it has exactly one possible known value.
@@ -1393,7 +1400,7 @@ impl Walker<'_> {
             self.pins = c;
             let mut argv = Vec::new();
             for w in words {
-                argv.extend(self.eval_word(w));
+                self.eval_word_into(w, &mut argv);
             }
             out.push(argv);
         }

@@ -268,7 +268,7 @@ fn unquoted_expansion(w: &Word) -> bool {
 
 fn unknown_operands(u: &Unit<'_>, c: &ExecCommand, out: &mut Findings) {
     let Some(name) = c.base_name() else { return };
-    if !SPLIT_SENSITIVE.contains(&name) {
+    if !crate::shell::tables::has(SPLIT_SENSITIVE, name) {
         return;
     }
     for a in c.args().iter().filter(|a| a.value.is_none()) {
@@ -309,11 +309,11 @@ fn trick(pe: &ParamExpansion) -> Option<&'static str> {
 }
 
 fn params<'w>(parts: &'w [WordPart], out: &mut Vec<&'w ParamExpansion>) {
-    for p in super::encoding::flat_parts(parts) {
+    super::encoding::each_flat_part(parts, &mut |p| {
         if let WordPart::Param(pe) = p {
             out.push(pe);
         }
-    }
+    });
 }
 
 fn is_positional(name: &str) -> bool {
@@ -336,8 +336,8 @@ fn expansions(u: &Unit<'_>, out: &mut Findings) {
         let declaration = cmd
             .words
             .first()
-            .and_then(Word::literal_value)
-            .is_some_and(|n| DECLARATION_BUILTINS.contains(&n.as_str()));
+            .and_then(Word::literal_text)
+            .is_some_and(|n| crate::shell::tables::has(DECLARATION_BUILTINS, &n));
         if declaration {
             assignment_values.extend(
                 cmd.words

@@ -92,7 +92,7 @@ fn container(c: &ExecCommand, out: &mut Findings) {
         {
             if let Some(src) = bind_source(v) {
                 let src = src.trim_end_matches('/');
-                if src.is_empty() || RUNTIME_SOCKETS.contains(&src) {
+                if src.is_empty() || crate::shell::tables::has(RUNTIME_SOCKETS, src) {
                     out.add(22, Severity::Deny, sp(c), format!("mounting `{}` into a container gives it the host's root file system or container runtime.", if src.is_empty() { "/" } else { src }));
                 }
             }

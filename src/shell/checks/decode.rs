@@ -278,7 +278,7 @@ fn fetcher(c: &ExecCommand) -> bool {
                 .any(|w| matches!(w, [o, v] if o.is("-o") && v.is("-")))
                 || c.args().iter().any(|a| a.is("-o-") || a.is("--out=-"))
         }
-        Some(n) => FETCHERS.contains(&n),
+        Some(n) => crate::shell::tables::has(FETCHERS, n),
         None => false,
     }
 }

@@ -237,6 +237,32 @@ pub(super) fn flat_parts(parts: &[WordPart]) -> Vec<&WordPart> {
     out
 }
 
+/// Calls `f` on every part [`flat_parts`] lists, in the same order, without building the
+/// list: checks 18 and 20 look at every part of every word, and a `Vec` per word was a
+/// visible share of the allocations of an evaluation (P4-R49).
+pub(super) fn each_flat_part<'a>(parts: &'a [WordPart], f: &mut impl FnMut(&'a WordPart)) {
+    fn go<'a>(parts: &'a [WordPart], f: &mut impl FnMut(&'a WordPart), depth: usize) {
+        if depth > MAX_PART_DEPTH {
+            return;
+        }
+        for p in parts {
+            f(p);
+            match p {
+                WordPart::Brace(b) => {
+                    if let BraceKind::Alternatives(alts) = &b.kind {
+                        for a in alts {
+                            go(a, f, depth + 1);
+                        }
+                    }
+                }
+                WordPart::Extglob(e) => go(&e.pattern, f, depth + 1),
+                _ => {}
+            }
+        }
+    }
+    go(parts, f, 0);
+}
+
 /// A short, single-line excerpt of source text for messages.
 pub(super) fn excerpt(s: &str) -> String {
     // Plain ASCII without control characters within the limit is quoted as is.
@@ -464,7 +490,7 @@ fn exec_write_option(name: &str, value: &str) -> Option<&'static str> {
                 .is_some_and(|full| full == long || (long.len() >= 2 && full.starts_with(long)))
         });
     }
-    if SINGLE_DASH_LONG.contains(&name) || opts.contains(&opt) && opt.len() > 2 {
+    if crate::shell::tables::has(SINGLE_DASH_LONG, name) || opts.contains(&opt) && opt.len() > 2 {
         return opts.iter().copied().find(|o| *o == opt);
     }
     let bundle = opt.strip_prefix('-')?;
@@ -501,7 +527,7 @@ fn name_is_plain(word: &Word, value: &str, single_dash_long: bool) -> bool {
 fn obfuscated_flags(u: &Unit<'_>, c: &ExecCommand, out: &mut Findings) {
     let Some(name) = c.base_name() else { return };
     let value_opts = table(VALUE_OPTIONS, name);
-    let single_dash_long = SINGLE_DASH_LONG.contains(&name);
+    let single_dash_long = crate::shell::tables::has(SINGLE_DASH_LONG, name);
     let mut skip_next = false;
     for a in c.args() {
         let Some(v) = a.value.as_deref() else {
@@ -597,7 +623,7 @@ fn gobble(t: &[u8], i: &mut usize, satisfy: u8, quoted_brace: &mut bool) -> bool
             *i += 1;
             continue;
         }
-        if c == b'$' && t.get(*i + 1) == Some(&b'{') && quoted != b'\'' {
+        if c == b'$' && matches!(t.get(*i + 1), Some(&b'{')) && quoted != b'\'' {
             pass_next = true;
             *i += 1;
             if quoted == 0 {
@@ -775,7 +801,7 @@ fn first_char_unquoted(raw: &[u8]) -> Option<u8> {
                     .copied()
                     .filter(|n| *n != b'\\' || c == b'\'');
             }
-            b'$' if raw.get(i + 1) == Some(&b'\'') => return None,
+            b'$' if matches!(raw.get(i + 1), Some(&b'\'')) => return None,
             _ => return Some(c),
         }
     }
@@ -790,6 +816,10 @@ fn brace(u: &Unit<'_>, cap: usize, out: &mut Findings) {
                 out.add(13, Severity::Ask, u.sp(a.span), format!("the command name comes from the brace expansion `{}`, which hides what runs; write the command plainly.", excerpt(u.text(a.span))));
             }
         }
+    }
+    // Every word below is a slice of the unit's source: without a `{` there, none has one.
+    if !crate::shell::paths::has_any_byte(u.src, b"{") {
+        return;
     }
     let mut words: Vec<&Word> = u.simple.iter().flat_map(|(s, _)| s.words.iter()).collect();
     for (cc, _) in &u.compounds {
@@ -815,8 +845,8 @@ fn brace(u: &Unit<'_>, cap: usize, out: &mut Findings) {
         let flag = info
             .words
             .iter()
-            .find(|x| first_char_unquoted(x) == Some(b'-'));
-        let visible_dash = first_char_unquoted(&raw) == Some(b'-');
+            .find(|x| matches!(first_char_unquoted(x), Some(b'-')));
+        let visible_dash = matches!(first_char_unquoted(&raw), Some(b'-'));
         if let (Some(x), false) = (flag, visible_dash) {
             let produced = excerpt(&String::from_utf8_lossy(x));
             out.add(13, Severity::Deny, u.sp(w.span), format!("the brace expansion `{text}` produces the option `{produced}`, which injects a flag the command line does not show; it is not allowed."));

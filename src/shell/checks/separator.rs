@@ -90,12 +90,14 @@ fn hidden_command(word: &Word, last_op: usize, next: Option<&Word>) -> Option<St
 }
 
 fn smuggled(u: &Unit<'_>, cmd: &SimpleCommand, out: &mut Findings) {
-    let exempt = find_terminators(cmd);
-    let operator_args = cmd
-        .words
-        .first()
-        .and_then(Word::literal_value)
-        .is_some_and(|n| OPERATOR_ARGS.contains(&crate::shell::paths::basename(&n)));
+    // Both are needed only for a word with an escaped operator, which few commands have.
+    let mut exempt: Option<Vec<usize>> = None;
+    let operator_args = || {
+        cmd.words
+            .first()
+            .and_then(Word::literal_value)
+            .is_some_and(|n| OPERATOR_ARGS.contains(&crate::shell::paths::basename(&n)))
+    };
     for (i, w) in cmd.words.iter().enumerate() {
         let ops: Vec<(usize, char)> = w
             .parts
@@ -109,7 +111,12 @@ fn smuggled(u: &Unit<'_>, cmd: &SimpleCommand, out: &mut Findings) {
         let Some(&(last, _)) = ops.last() else {
             continue;
         };
-        if exempt.contains(&i) && ops.len() == 1 && w.parts.len() == 1 {
+        if ops.len() == 1
+            && w.parts.len() == 1
+            && exempt
+                .get_or_insert_with(|| find_terminators(cmd))
+                .contains(&i)
+        {
             continue;
         }
         let text = excerpt(u.text(w.span));
@@ -120,7 +127,7 @@ fn smuggled(u: &Unit<'_>, cmd: &SimpleCommand, out: &mut Findings) {
             None
         };
         match hidden {
-            None if operator_args && ops.len() == w.parts.len() => {}
+            None if ops.len() == w.parts.len() && operator_args() => {}
             Some(name) => out.add(9, Severity::Deny, u.sp(w.span), format!("`{text}` is an escaped operator followed by the command `{name}`: anything that re-reads this line runs `{name}` as a second command. Write the two commands separately, or quote the operator if it is data.")),
             None => out.add(9, Severity::Ask, u.sp(w.span), format!("`{text}` contains a backslash-escaped shell operator, which bash passes as text but other tools read as a separator or redirection; quote it if it is data.")),
         }

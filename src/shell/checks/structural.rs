@@ -241,7 +241,7 @@ fn writes(
                 false,
                 Some(i),
             ),
-            Some(t) if HARMLESS_TARGETS.contains(&t) || is_fd_path(t) => {}
+            Some(t) if crate::shell::tables::has(HARMLESS_TARGETS, t) || is_fd_path(t) => {}
             Some(t) if BLOCK_DEVICE_PREFIXES.iter().any(|p| t.starts_with(p)) => {}
             Some(t) => {
                 // Liftable (by the workspace tier or an allow rule, P4-R36) only when the
@@ -389,7 +389,9 @@ fn escalation(c: &ExecCommand, out: &mut Findings) {
             if n.contains('/') {
                 let dir = n.rsplit_once('/').map_or("", |(d, _)| d);
                 let base = crate::shell::paths::basename(n);
-                if !TRUSTED_BIN_DIRS.contains(&dir) && tables::is(base, Classes::READ_ONLY) {
+                if !crate::shell::tables::has(TRUSTED_BIN_DIRS, dir)
+                    && tables::is(base, Classes::READ_ONLY)
+                {
                     out.add(22, Severity::Ask, sp(first.span), format!("`{n}` is a program outside the system directories with the name of a standard command."));
                 }
             }
@@ -516,11 +518,13 @@ fn assignment(
     env: (&EvalContext, &BashSecurityConfig),
     out: &mut Findings,
 ) {
-    if let Some(v) = value.filter(|_| COMMAND_VARS.contains(&name)) {
+    if let Some(v) = value.filter(|_| crate::shell::tables::has(COMMAND_VARS, name)) {
         command_var(name, v, span, env, out);
         return;
     }
-    if PRELOAD_VARS.contains(&name) && value.is_some_and(|v| preload_in_workspace(v, env.0)) {
+    if crate::shell::tables::has(PRELOAD_VARS, name)
+        && value.is_some_and(|v| preload_in_workspace(v, env.0))
+    {
         // A library the project built, preloaded into its own program, is the project's
         // code running (issue 16 item 8): ask, not the deny of loading code from elsewhere.
         out.add(
@@ -531,7 +535,7 @@ fn assignment(
         );
         return;
     }
-    if CODE_LOADING_VARS.contains(&name)
+    if crate::shell::tables::has(CODE_LOADING_VARS, name)
         || name.starts_with("BASH_FUNC_")
         || name.starts_with("GIT_CONFIG_KEY_")
         || name.starts_with("GIT_CONFIG_VALUE_")
@@ -562,9 +566,9 @@ fn assignment(
             span,
             "`NODE_OPTIONS` with --require/--import/--loader loads code into every Node process.",
         );
-    } else if PAGER_VARS.contains(&name) {
+    } else if crate::shell::tables::has(PAGER_VARS, name) {
         match value {
-            Some(v) if SAFE_PAGERS.contains(&v) => {}
+            Some(v) if crate::shell::tables::has(SAFE_PAGERS, v) => {}
             // A command line without shell syntax (`less -R`, `code --wait`): analysed as a
             // command (issue 16 item 8).
             Some(v)
@@ -593,14 +597,14 @@ fn assignment(
                 format!("`{name}` chooses a program that other commands run."),
             ),
         }
-    } else if PATH_VARS.contains(&name) {
+    } else if crate::shell::tables::has(PATH_VARS, name) {
         out.add(
             22,
             Severity::Ask,
             span,
             format!("setting `{name}` changes which programs or libraries run."),
         );
-    } else if CONFIG_VARS.contains(&name) {
+    } else if crate::shell::tables::has(CONFIG_VARS, name) {
         out.add(
             22,
             Severity::Ask,

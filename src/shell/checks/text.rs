@@ -124,8 +124,14 @@ fn quoted_ranges(s: &str) -> Vec<(usize, usize)> {
 
 /// Checks 2, 4 and 5, which need quoting context or the parse result.
 pub fn parsed_checks(command: &str, parsed: &Parsed, out: &mut Findings) {
-    let quoted = quoted_ranges(command);
-    let in_quotes = |i: usize| quoted.iter().any(|(a, b)| i > *a && i < *b);
+    // Only a look-alike space asks where its quoting is (rare): the ranges are found then.
+    let mut quoted: Option<Vec<(usize, usize)>> = None;
+    let mut in_quotes = |i: usize| {
+        quoted
+            .get_or_insert_with(|| quoted_ranges(command))
+            .iter()
+            .any(|(a, b)| i > *a && i < *b)
+    };
     // Every invisible and look-alike character is outside ASCII: an ASCII command skips
     // the per-character scan.
     let scan = if command.is_ascii() { "" } else { command };

@@ -3,7 +3,7 @@
 //! forms that bash reads as plain text. With `dialect: "bash"` (commands are known to run
 //! under bash) both checks only record findings (P4 §9).
 
-use super::encoding::{excerpt, flat_parts, Unit};
+use super::encoding::{each_flat_part, excerpt, flat_parts, Unit};
 use super::{CheckCx, Findings};
 use crate::shell::ast::{CompoundKind, WordPart, ZshForm};
 use crate::shell::semantic::{Arg, ExecCommand};
@@ -34,7 +34,7 @@ fn after_precommands(c: &ExecCommand) -> Option<(&str, &[Arg])> {
     loop {
         let (first, rest) = argv.split_first()?;
         let name = first.value.as_deref()?;
-        if !PRECOMMANDS.contains(&name) {
+        if !crate::shell::tables::has(PRECOMMANDS, name) {
             return Some((crate::shell::paths::basename(name), rest));
         }
         // `command -p cmd`: skip its options too.
@@ -50,7 +50,7 @@ fn after_precommands(c: &ExecCommand) -> Option<(&str, &[Arg])> {
 }
 
 fn dangerous_builtin(name: &str, args: &[Arg]) -> Option<String> {
-    if ALWAYS.contains(&name) {
+    if crate::shell::tables::has(ALWAYS, name) {
         return Some(format!("`{name}` is a zsh builtin that loads modules, opens files or sockets, or runs code without a visible command"));
     }
     match name {
@@ -140,7 +140,7 @@ fn expansions(u: &Unit<'_>, sev: Severity, out: &mut Findings) {
                 }
             }
         }
-        for p in flat_parts(&w.parts) {
+        each_flat_part(&w.parts, &mut |p| {
             if let WordPart::Param(pe) = p {
                 let flags = pe.zsh_flags.as_deref().unwrap_or("");
                 if flags.contains('e')
@@ -150,7 +150,7 @@ fn expansions(u: &Unit<'_>, sev: Severity, out: &mut Findings) {
                     out.add(20, sev, u.sp(pe.span), format!("`{}` uses a zsh parameter flag (`(e)`, `~` or `=`) that evaluates, globs or splits the value; write the value plainly.", excerpt(u.text(pe.span))));
                 }
             }
-        }
+        });
     }
 }
 
