@@ -26,11 +26,17 @@ const HUGE_EVENT = JSON.stringify({ toolName: "exec", params: { command: HUGE } 
 const MALFORMED_JSON = [
   "{", "}", "[", "]", "nul", "tru", "{\"a\":}", "{'a':1}", "{\"a\":1}garbage", "{\"a\" 1}", "[1,]", "{,}",
   "NaN", "Infinity", "-", "+1", "01", "1e999999", "\u0000", "{\"a\":\"\u0001\"}", "\uFEFF{}",
-  "\"\\ud800\"", "{\"a\":\"\\udc00\"}", "\"\\uZZZZ\"", "\"unterminated",
+  "\"\\uZZZZ\"", "\"unterminated",
   "[".repeat(DEPTH), "{\"a\":".repeat(DEPTH), "[".repeat(DEPTH) + "]".repeat(DEPTH),
   "{\"a\":".repeat(DEPTH) + "1" + "}".repeat(DEPTH), "[".repeat(129) + "]".repeat(129),
   HUGE, HUGE_JSON_STRING, HUGE_EVENT,
 ];
+/**
+ * JSON text with lone-surrogate escapes: the component build refuses it as malformed; the Node
+ * build reads each escape as U+FFFD (the binding rewrites them, so check 1 sees the character),
+ * so either a typed error or a normal answer is right; never a trap.
+ */
+const LONE_SURROGATE_JSON = ["\"\\ud800\"", "{\"a\":\"\\udc00\"}"];
 const BLANK_JSON = ["", "   ", "\n\t"];
 /** Valid JSON that is not an object. */
 const NON_OBJECT_JSON = ["42", "-1", "1.5e300", "-0", "18446744073709551616", "\"str\"", "true", "false", "null", "[]", "[1,{\"a\":[]}]", "\"\uD800\""];
@@ -178,6 +184,13 @@ function checkHookResponse(v) {
 
 const checkErrorOr = (other) => (v, pointer) => (v && v.error ? checkError(v, pointer) : other(v));
 
+/** A hook answer in which no command was allowed (a lone surrogate in a command, check 1). */
+function checkNotAllowed(v) {
+  const p = checkHookResponse(v);
+  if (p) return p;
+  return v.decisions.some((d) => d.action === "allow") ? `allowed: ${JSON.stringify(v.decisions).slice(0, 300)}` : null;
+}
+
 function checkRecord(v) {
   if (v && v.error) return `unexpected error ${JSON.stringify(v.error)}`;
   const keys = Object.keys(v || {});
@@ -282,7 +295,9 @@ function dispatchCases() {
   for (const ev of ODD_EVENTS) c.push(["dispatch", [HANDLER, str(ev), ctxOk], checkHookResponse]);
   for (const ev of ODD_EVENTS.slice(0, 4)) c.push(["dispatch", ["before_tool_call", str(ev), "null"], checkHookResponse]);
   for (const ctx of ODD_CTX) c.push(["dispatch", [HANDLER, evOk, str(ctx)], checkHookResponse]);
-  for (const ev of LONE_SURROGATE_EVENTS) c.push(["dispatch", [HANDLER, str(ev), ctxOk], checkErrorOr(checkHookResponse), "/event"]);
+  for (const ev of LONE_SURROGATE_EVENTS) c.push(["dispatch", [HANDLER, str(ev), ctxOk], checkErrorOr(checkNotAllowed), "/event"]);
+  for (const j of LONE_SURROGATE_JSON) c.push(["dispatch", [HANDLER, j, ctxOk], checkErrorOr(checkHookResponse), "/event"]);
+  for (const j of LONE_SURROGATE_JSON) c.push(["dispatch", [HANDLER, evOk, j], checkErrorOr(checkHookResponse), "/ctx"]);
   for (const ctx of LONE_SURROGATE_CTX) c.push(["dispatch", [HANDLER, evOk, str(ctx)], checkErrorOr(checkHookResponse), "/ctx"]);
   for (const h of STRINGS) c.push(["dispatch", [h, evOk, ctxOk], checkErrorOr(checkHookResponse), "/hook"]);
   return c;
@@ -295,6 +310,7 @@ function engineCases() {
     for (const m of ["assemble", "compact", "commitTurn", "ingest", "maintain"]) c.push(["engine", [m, j], (v) => (v && v.error ? `unexpected error ${JSON.stringify(v.error)}` : null)]);
   }
   for (const m of STRINGS) c.push(["engine", [m, "{}"], checkError, "/method"]);
+  for (const j of LONE_SURROGATE_JSON) c.push(["engine", ["assemble", j], checkErrorOr(() => null), "/params"]);
   return c;
 }
 
@@ -303,6 +319,7 @@ function completeJobCases() {
   for (const j of MALFORMED_JSON) c.push(["completeJob", ["job-1", j], checkError, "/outcome"]);
   for (const j of [...BLANK_JSON, ...NON_OBJECT_JSON, "{\"decision\":42}", "{\"decision\":\"allow-always\"}"]) c.push(["completeJob", ["job-1", j], checkHookResponse]);
   for (const id of STRINGS) c.push(["completeJob", [id, "{\"decision\":\"deny\"}"], checkHookResponse]);
+  for (const j of LONE_SURROGATE_JSON) c.push(["completeJob", ["job-1", j], checkErrorOr(checkHookResponse), "/outcome"]);
   return c;
 }
 
@@ -312,6 +329,7 @@ function evaluateCases() {
   for (const j of NON_OBJECT_JSON.filter((x) => x !== "null")) c.push(["evaluateCommand", ["ls", j], checkError, "/ctx"]);
   for (const j of [...BLANK_JSON, "null", ...ODD_CTX.map(str)]) c.push(["evaluateCommand", ["ls", j], checkRecord]);
   for (const ctx of LONE_SURROGATE_CTX) c.push(["evaluateCommand", ["ls", str(ctx)], checkErrorOr(checkRecord), "/ctx"]);
+  for (const j of LONE_SURROGATE_JSON) c.push(["evaluateCommand", ["ls", j], checkErrorOr(checkRecord), "/ctx"]);
   for (const cmd of STRINGS) c.push(["evaluateCommand", [cmd, "{}"], checkRecord]);
   return c;
 }
@@ -319,14 +337,14 @@ function evaluateCases() {
 function configCases() {
   const c = [];
   const info = "{}";
-  for (const j of [...MALFORMED_JSON, ...NON_OBJECT_JSON.filter((x) => x !== "null")]) {
+  for (const j of [...MALFORMED_JSON, ...LONE_SURROGATE_JSON, ...NON_OBJECT_JSON.filter((x) => x !== "null")]) {
     c.push(["init", [j, info], checkInitFallback]);
     c.push(["validateConfig", [j], checkValidateRefused]);
   }
   // Host info: unknown keys are ignored (serde skips their values without depth limit or size
   // check), so objects whose only oddity sits under an unknown key are accepted.
   const ignoredUnderUnknownKey = (j) => j.startsWith("{\"a\":") || j === HUGE_EVENT;
-  for (const j of MALFORMED_JSON) c.push(["init", ["{}", j], ignoredUnderUnknownKey(j) ? checkInitAny : checkInitRefused]);
+  for (const j of [...MALFORMED_JSON, ...LONE_SURROGATE_JSON]) c.push(["init", ["{}", j], ignoredUnderUnknownKey(j) ? checkInitAny : checkInitRefused]);
   const oddConfigs = [
     { phases: [] }, { phases: null }, { phases: { bashSecurity: 42 } }, { phases: { bashSecurity: { enabled: "yes" } } },
     { stateDir: 42 }, { stateDir: "" }, { stateDir: "\uD800" }, { audit: { enabled: [] } }, { "": {} },
