@@ -14,14 +14,12 @@ use serde_json::Value;
 
 /// First line of a completion block.
 const BLOCK_HEAD: &str = "[Internal task completion event]";
-/// Paragraphs after the result that vary between two deliveries of the same result, or are
-/// OpenClaw's instructions rather than the result.
-const TRAILERS: &[&str] = &[
-    "\n\nAction:",
-    "\n\nInstruction:",
-    "\n\n---\n",
-    "\n<<<END_OPENCLAW_INTERNAL_CONTEXT>>>",
-];
+/// End of OpenClaw's internal-context envelope (after the last block).
+const ENVELOPE_END: &str = "<<<END_OPENCLAW_INTERNAL_CONTEXT>>>";
+/// OpenClaw's closing instruction paragraph, always the last one of a block.
+const INSTRUCTIONS: &[&str] = &["\n\nAction:", "\n\nInstruction:"];
+/// Start of the runtime-stats paragraph OpenClaw puts just before the instruction.
+const STATS: &str = "Stats: ";
 
 /// One worker result found in a turn's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,21 +61,24 @@ fn parse_block(body: &str) -> Option<Completion> {
     };
     let child = field("session_key:").filter(|k| !k.is_empty() && k != "unknown")?;
     let status = field("status:").unwrap_or_default();
-    let cut = TRAILERS
-        .iter()
-        .filter_map(|t| result.find(t))
-        .min()
-        .unwrap_or(result.len());
-    let result = result.get(..cut).unwrap_or(result);
-    let kept: Vec<&str> = result
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("Stats: "))
-        .collect();
-    let normalised = kept
-        .join(" ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    // Only OpenClaw's own trailing parts are cut, each at its last occurrence, so a result
+    // that itself contains `---`, `Action:` or a `Stats:` line keeps all of its text.
+    let mut result = result;
+    if let Some(i) = result.rfind(ENVELOPE_END) {
+        result = result.get(..i).unwrap_or(result);
+    }
+    // The separator before the next block of the same envelope.
+    result = result.trim_end();
+    result = result.strip_suffix("---").unwrap_or(result).trim_end();
+    if let Some(i) = INSTRUCTIONS.iter().filter_map(|t| result.rfind(t)).max() {
+        result = result.get(..i).unwrap_or(result).trim_end();
+    }
+    if let Some((before, last)) = result.rsplit_once("\n\n") {
+        if last.trim_start().starts_with(STATS) && !last.contains('\n') {
+            result = before;
+        }
+    }
+    let normalised = result.split_whitespace().collect::<Vec<_>>().join(" ");
     let material = format!("{child}\n{status}\n{normalised}");
     Some(Completion {
         result_hash: crate::hash::sha256_hex_prefix(material.as_bytes(), 16),
@@ -150,6 +151,21 @@ mod tests {
         let other_child =
             completions_in(&handoff("agent:main:subagent:w2", "All tests pass.", "x"));
         assert_ne!(a[0].result_hash, other_child[0].result_hash);
+    }
+
+    #[test]
+    fn a_result_that_contains_separators_or_instructions_keeps_all_its_text() {
+        let a = completions_in(&handoff(
+            "k",
+            "Part 1\n\n---\n\nAction: none\n\nStats: x\n\nPart 2 ok",
+            "s",
+        ));
+        let b = completions_in(&handoff(
+            "k",
+            "Part 1\n\n---\n\nAction: none\n\nStats: x\n\nPart 2 FAILS",
+            "s",
+        ));
+        assert_ne!(a[0].result_hash, b[0].result_hash);
     }
 
     #[test]
