@@ -504,9 +504,39 @@ export class Scenario {
     return withAgentFields(res, sessionKey);
   }
 
-  /** Start `openclaw gateway run` in the background and wait for `[gateway] ready`. */
+  /**
+   * Start `openclaw gateway run` in the background and wait for `[gateway] ready`.
+   *
+   * freePort() can only release a port it saw free; another server in this test process may take it
+   * before the gateway listens. A gateway that exits on EADDRINUSE is restarted on a fresh port (the
+   * config and `this.gatewayPort` follow), so that race never fails a scenario.
+   */
   async startGateway({ timeoutMs = scaled(120_000) } = {}) {
     if (this.gateway) return this.gateway;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startGatewayOnce({ timeoutMs });
+      } catch (err) {
+        const gw = this.gateway;
+        const text = `${gw?.stdout ?? ""}\n${gw?.stderr ?? ""}\n${err.message}`;
+        const inUse = /EADDRINUSE|address already in use|already listening|PortInUse|port \d+ is (already )?in use/i.test(text);
+        if (!inUse || attempt >= 4) throw err;
+        await this.stopGateway();
+        this.gatewayPort = await freePort();
+        // OpenClaw may have rewritten the file (plugins install); change only the port in what is there.
+        let cfg = this.config;
+        try {
+          cfg = JSON.parse(fs.readFileSync(this.configPath, "utf8"));
+        } catch {
+          /* keep ours */
+        }
+        if (cfg?.gateway) cfg.gateway.port = this.gatewayPort;
+        this.writeConfig(cfg);
+      }
+    }
+  }
+
+  async startGatewayOnce({ timeoutMs }) {
     const started = Date.now();
     const child = spawn(
       NODE24,
