@@ -347,3 +347,12 @@ pub enum GuardMode {
     /// Ignore.
     Off,
 }
+
+/// Phase 4's verdict on one shell snippet, in the form phase 7's skill scanner needs it.
+///
+/// Phase 7 scans skill files for commands phase 4 would deny; the runtime hands it a judge
+/// built from phase 4 (`shell::SnippetJudge`), so the two phases never import each other.
+pub trait CommandJudge {
+    /// The reason code when phase 4 denies `snippet`; `None` when it does not deny it.
+    fn deny_reason(&self, snippet: &str) -> Option<String>;
+}

@@ -2,7 +2,7 @@
 //! `tests/corpora` in the crate; a missing corpus fails the test that needs it) and the
 //! evaluation context the phase 4 tests use.
 
-use crate::shell::{EvalContext, Os};
+use crate::shell::{BashSecurityConfig, EvalContext, Os, SnippetJudge};
 use std::path::PathBuf;
 
 /// Home `/home/u`, working directory and workspace `/home/u/ws`, on `os`.
@@ -14,6 +14,16 @@ pub(crate) fn eval_ctx(os: Os) -> EvalContext {
         os,
         env_keys: Vec::new(),
         ..Default::default()
+    }
+}
+
+/// Phase 4 with its default settings as the judge phase 7's scanner is handed (context of
+/// [`eval_ctx`] on the default OS).
+pub(crate) fn shell_judge() -> SnippetJudge<'static> {
+    static CFG: std::sync::OnceLock<BashSecurityConfig> = std::sync::OnceLock::new();
+    SnippetJudge {
+        ctx: eval_ctx(Os::default()),
+        cfg: CFG.get_or_init(BashSecurityConfig::default),
     }
 }
 

@@ -3,19 +3,13 @@
 
 use agent_ops::fork_skills::scan::scan;
 use agent_ops::fork_skills::skills::parse;
-use agent_ops::shell::{BashSecurityConfig, EvalContext};
+use agent_ops::shell::{BashSecurityConfig, Os, SnippetJudge};
 
 #[test]
 fn p7_r21b_shipped_skills_are_valid_and_have_no_deny_finding() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("skills");
-    let ctx = EvalContext {
-        home: "/home/u".into(),
-        cwd: "/home/u/ws".into(),
-        workspace: "/home/u/ws".into(),
-        os: Default::default(),
-        env_keys: Vec::new(),
-        ..Default::default()
-    };
+    let cfg = BashSecurityConfig::default();
+    let judge = SnippetJudge::in_workspace("/home/u", "/home/u/ws", Os::default(), &cfg);
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let entry = entry.unwrap();
@@ -29,7 +23,7 @@ fn p7_r21b_shipped_skills_are_valid_and_have_no_deny_finding() {
             text.len() <= 6_000 + 1_000,
             "{name}: body too long for an agent-facing skill"
         );
-        let findings = scan(&text, &ctx, &BashSecurityConfig::default());
+        let findings = scan(&text, &judge);
         let deny: Vec<_> = findings.iter().filter(|f| f.is_deny()).collect();
         assert!(deny.is_empty(), "{name}: {deny:?}");
         seen += 1;

@@ -59,11 +59,6 @@ const KNOWN: &[(&str, &str)] = &[
     // The unit tests of phase 4's settings parse a whole plugin config (`config::parse_config`)
     // to check the key paths of its errors and the generated schema.
     ("src/shell/config.rs", "config"),
-    // Phase 7 scans skills with phase 4's checker (issue 18 item 2: through the shell's public
-    // face, handed over by the runtime).
-    ("src/fork_skills/engine.rs", "shell"),
-    ("src/fork_skills/scan.rs", "shell"),
-    ("src/fork_skills/skillify.rs", "shell"),
 ];
 
 /// The layer of a top-level module.

@@ -70,11 +70,17 @@ pub fn run(
     let sd = resolve_state_dir(config, &info, &host);
     let (agents, extra_dirs) =
         crate::fork_skills::skills::openclaw_sources(&loaded.openclaw, &home);
+    let judge = crate::shell::SnippetJudge::in_workspace(
+        &home,
+        &workspace,
+        crate::shell::Os::default(),
+        config.phases.bash_security.settings(),
+    );
     let env = Env {
         agents: &agents,
         extra_dirs: &extra_dirs,
         cfg: config.phases.fork_skills.settings(),
-        shell: config.phases.bash_security.settings(),
+        judge: &judge,
         host: &host,
         state_dir: &sd,
         now_ms: crate::host::Host::now_ms(&host),

@@ -8,9 +8,9 @@ use super::scan::{scan, ScanFinding};
 use super::skills::{discover, limits, parse, resolve, roots, Entry, Root};
 use super::ForkSkillsConfig;
 use crate::audit::{Action, Decision, RECORD_VERSION};
+use crate::contract::CommandJudge;
 use crate::contract::Diagnostic;
 use crate::host::{join_path, Host, LogLevel};
-use crate::shell::{BashSecurityConfig, EvalContext};
 use crate::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -24,8 +24,8 @@ pub const NOTICE_WINDOW_MS: i64 = 3_600_000;
 pub struct Env<'a> {
     /// Phase settings.
     pub cfg: &'a ForkSkillsConfig,
-    /// Phase 4 settings (the scanner evaluates shell code with them).
-    pub shell: &'a BashSecurityConfig,
+    /// Phase 4 as a judge of shell snippets run from the workspace (the scanner's exec check).
+    pub judge: &'a dyn CommandJudge,
     /// The Host.
     pub host: &'a dyn Host,
     /// The plugin's state directory.
@@ -82,17 +82,6 @@ pub struct Skiller {
 
 fn index_path(state_dir: &str) -> String {
     join_path(state_dir, "skills/index.json")
-}
-
-fn eval_ctx(env: &Env<'_>) -> EvalContext {
-    EvalContext {
-        home: env.home.to_string(),
-        cwd: env.workspace.to_string(),
-        workspace: env.workspace.to_string(),
-        os: Default::default(),
-        env_keys: Vec::new(),
-        ..Default::default()
-    }
 }
 
 fn name_of(path: &str) -> String {
@@ -266,7 +255,7 @@ impl Skiller {
             if *change != Change::Removed && env.cfg.scanner.enabled {
                 if let Ok(b) = env.host.fs_read(path, 1024 * 1024) {
                     let text = String::from_utf8_lossy(&b);
-                    findings = scan(&text, &eval_ctx(env), env.shell);
+                    findings = scan(&text, env.judge);
                 }
             }
             let name = name_of(path);
@@ -419,7 +408,7 @@ impl Skiller {
                     .unwrap_or_default();
                 let mut p = parse(&text, &c.dir_name, c.size);
                 if env.cfg.scanner.enabled {
-                    for f in scan(&text, &eval_ctx(env), env.shell) {
+                    for f in scan(&text, env.judge) {
                         p.warnings.push(super::skills::Finding {
                             code: f.code,
                             message: format!("{} ({})", f.message, f.level),

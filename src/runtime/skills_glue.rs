@@ -89,13 +89,19 @@ where
     let oc_state = active.info.openclaw_dir(host);
     let (agents, extra_dirs) =
         crate::fork_skills::skills::openclaw_sources(&active.info.sandbox, &home);
+    let judge = crate::shell::SnippetJudge::in_workspace(
+        &home,
+        &workspace,
+        active.os(),
+        active.config.phases.bash_security.settings(),
+    );
     let mut sk = std::mem::take(&mut active.skiller);
     let out = {
         let env = Env {
             agents: &agents,
             extra_dirs: &extra_dirs,
             cfg: active.config.phases.fork_skills.settings(),
-            shell: active.config.phases.bash_security.settings(),
+            judge: &judge,
             host,
             state_dir: &active.state_dir,
             now_ms: host.now_ms(),
@@ -304,20 +310,13 @@ fn save(active: &mut Active, host: &dyn Host, event: &Value, ctx: &Value, resp: 
         crate::fork_skills::SkillLocation::Personal => "personal",
         _ => "workspace",
     };
-    let ectx = crate::shell::EvalContext {
-        home: home.clone(),
-        cwd: workspace.clone(),
-        workspace: workspace.clone(),
-        os: active.os(),
-        env_keys: Vec::new(),
-        ..Default::default()
-    };
-    let req = match crate::fork_skills::skillify::validate(
-        &params,
-        &ectx,
+    let judge = crate::shell::SnippetJudge::in_workspace(
+        &home,
+        &workspace,
+        active.os(),
         active.config.phases.bash_security.settings(),
-        default_location,
-    ) {
+    );
+    let req = match crate::fork_skills::skillify::validate(&params, &judge, default_location) {
         Ok(r) => r,
         Err(errors) => {
             resp.ret = json!({

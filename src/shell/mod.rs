@@ -17,6 +17,7 @@ pub mod grant_store;
 pub mod grants;
 pub mod hook;
 mod inline_code;
+mod judge;
 pub mod parser;
 pub mod paths;
 mod policy;
@@ -38,6 +39,7 @@ pub use config::{
     GrantScopeSetting, GrantsConfig, LimitsConfig, OnExceed, ProcessMode, RulesConfig, RunProject,
     ToolsConfig, Unlisted, WorkspaceWrites,
 };
+pub use judge::SnippetJudge;
 pub use policy::{evaluate, evaluate_with_grants, explain};
 pub use rules::parse_rule;
 pub use verdict::{Category, Evaluation, Finding, Severity, Verdict};
