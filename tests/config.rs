@@ -197,3 +197,42 @@ fn shipped_skills_have_valid_frontmatter() {
     }
     assert!(seen >= 2);
 }
+
+/// The two issue-16 keys: defaults, accepted spellings, and a wrong value rejected with
+/// its path; the JSON Schema lists both with their values.
+#[test]
+fn workspace_writes_and_run_project_parse_validate_and_appear_in_the_schema() {
+    let d = agent_ops::shell::BashSecurityConfig::default();
+    assert_eq!(d.workspace_writes, agent_ops::shell::WorkspaceWrites::Allow);
+    assert_eq!(d.run_project, agent_ops::shell::RunProject::Sandbox);
+    let c = parse_config(
+        r#"{"phases":{"bashSecurity":{"workspaceWrites":"ask","runProject":"allow"}}}"#,
+    )
+    .map(|c| c.phases.bash_security.0);
+    let c = c.as_ref().ok();
+    assert_eq!(
+        c.map(|c| c.workspace_writes),
+        Some(agent_ops::shell::WorkspaceWrites::Ask)
+    );
+    assert_eq!(
+        c.map(|c| c.run_project),
+        Some(agent_ops::shell::RunProject::Allow)
+    );
+    for (text, path) in [
+        (
+            r#"{"phases":{"bashSecurity":{"workspaceWrites":"sandbox"}}}"#,
+            "phases.bashSecurity.workspaceWrites",
+        ),
+        (
+            r#"{"phases":{"bashSecurity":{"runProject":"yes"}}}"#,
+            "phases.bashSecurity.runProject",
+        ),
+    ] {
+        let errs = parse_config(text).err().unwrap_or_default();
+        assert!(errs.iter().any(|e| e.path == path), "{text}: {errs:?}");
+    }
+    let schema = agent_ops::config::config_json_schema().to_string();
+    for needle in ["\"workspaceWrites\"", "\"runProject\"", "\"sandbox\""] {
+        assert!(schema.contains(needle), "{needle}");
+    }
+}

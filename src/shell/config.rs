@@ -487,39 +487,6 @@ unit_enum_deserialize! {
 mod tests {
     use super::*;
 
-    /// The two issue-16 keys: defaults, accepted spellings, and a wrong value rejected with
-    /// its path; the JSON Schema lists both with their values.
-    #[test]
-    fn workspace_writes_and_run_project_parse_validate_and_appear_in_the_schema() {
-        let d = BashSecurityConfig::default();
-        assert_eq!(d.workspace_writes, WorkspaceWrites::Allow);
-        assert_eq!(d.run_project, RunProject::Sandbox);
-        let c = crate::config::parse_config(
-            r#"{"phases":{"bashSecurity":{"workspaceWrites":"ask","runProject":"allow"}}}"#,
-        )
-        .map(|c| c.phases.bash_security.0);
-        let c = c.as_ref().ok();
-        assert_eq!(c.map(|c| c.workspace_writes), Some(WorkspaceWrites::Ask));
-        assert_eq!(c.map(|c| c.run_project), Some(RunProject::Allow));
-        for (text, path) in [
-            (
-                r#"{"phases":{"bashSecurity":{"workspaceWrites":"sandbox"}}}"#,
-                "phases.bashSecurity.workspaceWrites",
-            ),
-            (
-                r#"{"phases":{"bashSecurity":{"runProject":"yes"}}}"#,
-                "phases.bashSecurity.runProject",
-            ),
-        ] {
-            let errs = crate::config::parse_config(text).err().unwrap_or_default();
-            assert!(errs.iter().any(|e| e.path == path), "{text}: {errs:?}");
-        }
-        let schema = crate::config::config_json_schema().to_string();
-        for needle in ["\"workspaceWrites\"", "\"runProject\"", "\"sandbox\""] {
-            assert!(schema.contains(needle), "{needle}");
-        }
-    }
-
     #[test]
     fn unit_enum_names_match_serialize_and_the_derive_errors() {
         fn round<T>(values: &[T])
