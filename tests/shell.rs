@@ -555,6 +555,13 @@ fn p4_t46_sudo_shell_flag_counts_only_before_the_command() {
     // `-i` belongs to tcpdump here, not to sudo.
     assert_ne!(eval("sudo tcpdump -i eth0").verdict, Verdict::Deny);
     assert_ne!(eval("sudo -s").verdict, Verdict::Deny);
+    // sudo's options are read with its one grammar: long forms, GNU prefixes, `--opt=value`.
+    expect_check("sudo --shell ls", Verdict::Deny, 22);
+    expect_check("sudo --sh ls", Verdict::Deny, 22);
+    expect_check("sudo --log id", Verdict::Deny, 22);
+    expect_check("sudo --user=root -s ls", Verdict::Deny, 22);
+    expect_check("sudo -u root -- -s", Verdict::Ask, 22);
+    assert_ne!(eval("sudo -u root ls -s").verdict, Verdict::Deny);
 }
 
 #[test]

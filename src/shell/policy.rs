@@ -5,7 +5,7 @@ use super::ast::Span;
 use super::checks::{self, Findings};
 use super::effects::{self, Class};
 use super::grants::{self, Grant, Pattern};
-use super::parser::{parse, ParseLimits};
+use super::parser::parse;
 use super::semantic::{analyze, ExecCommand, Model, WalkLimits};
 use super::verdict::{Evaluation, Severity, Verdict};
 use super::{
@@ -103,23 +103,6 @@ fn text_scan(command: &str) -> Option<Reason> {
     })
 }
 
-fn walk_limits(cfg: &BashSecurityConfig) -> WalkLimits {
-    let l = &cfg.limits;
-    let to = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
-    WalkLimits {
-        max_commands: to(l.max_commands),
-        max_depth: to(l.max_depth),
-        max_brace_words: to(l.max_brace_words),
-        parse: ParseLimits {
-            max_input_bytes: to(l.max_input_bytes),
-            max_nodes: to(l.max_nodes),
-            max_depth: to(l.max_depth),
-            max_brace_words_per_word: to(l.max_brace_words),
-            max_brace_words_per_command: to(l.max_brace_words).saturating_mul(8),
-        },
-    }
-}
-
 /// Everything computed for one command, for `evaluate` and `explain`.
 pub struct Analysis {
     /// Findings of the 23 checks.
@@ -144,7 +127,7 @@ pub struct Analysis {
 pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> Analysis {
     let mut findings = Findings::default();
     let mut reasons = Vec::new();
-    let limits = walk_limits(cfg);
+    let limits = WalkLimits::from_config(&cfg.limits);
     checks::text::raw_checks(command, &mut findings);
     if command.len() > limits.parse.max_input_bytes {
         // Too large: the limit follows `onExceed` (issue 16 item 8), plus the literal scan,
@@ -609,8 +592,10 @@ fn codes(reasons: &[&Reason]) -> Vec<String> {
 /// unwrapped argv, findings, reasons, verdict (P4-R47a).
 pub fn explain(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> String {
     let mut a = analyse(command, ctx, cfg);
-    if command.len() <= walk_limits(cfg).parse.max_input_bytes {
-        a.tree = parse(command, &walk_limits(cfg).parse).script.to_sexp();
+    if command.len() <= WalkLimits::from_config(&cfg.limits).parse.max_input_bytes {
+        a.tree = parse(command, &WalkLimits::from_config(&cfg.limits).parse)
+            .script
+            .to_sexp();
     }
     let mut out = String::new();
     out.push_str("command:\n");

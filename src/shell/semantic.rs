@@ -356,6 +356,26 @@ pub struct WalkLimits {
     pub parse: ParseLimits,
 }
 
+impl WalkLimits {
+    /// The limits the operator configured (`bashSecurity.limits`): the one mapping from
+    /// settings to walk and parse limits, used by the policy and by check 12's re-walk.
+    pub fn from_config(l: &super::LimitsConfig) -> Self {
+        let to = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        WalkLimits {
+            max_commands: to(l.max_commands),
+            max_depth: to(l.max_depth),
+            max_brace_words: to(l.max_brace_words),
+            parse: ParseLimits {
+                max_input_bytes: to(l.max_input_bytes),
+                max_nodes: to(l.max_nodes),
+                max_depth: to(l.max_depth),
+                max_brace_words_per_word: to(l.max_brace_words),
+                max_brace_words_per_command: to(l.max_brace_words).saturating_mul(8),
+            },
+        }
+    }
+}
+
 struct Walker<'c> {
     ctx: &'c EvalContext,
     limits: WalkLimits,

@@ -154,7 +154,8 @@ const XARGS: Grammar = Grammar {
         eof=",
     ..WRAPPER
 };
-const SUDO: Grammar = Grammar {
+/// sudo's options: the one copy, also read by check 22 (`sudo -s CMD`).
+pub(crate) const SUDO: Grammar = Grammar {
     short: "AbEeHiKklnPSsVvu:g:h:p:C:D:r:t:T:U:",
     long: "askpass background preserve-env edit set-home login remove-timestamp \
         reset-timestamp list non-interactive preserve-groups stdin shell version \

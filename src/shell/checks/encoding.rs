@@ -11,7 +11,7 @@ use crate::shell::ast::{
     walk_script, AnsiEscape, BraceKind, CommandContext, CompoundCommand, CompoundKind, Literal,
     QuoteKind, SimpleCommand, Span, Visitor, Word, WordPart,
 };
-use crate::shell::parser::{parse, ParseLimits, Parsed};
+use crate::shell::parser::{parse, Parsed};
 use crate::shell::semantic::{analyze, Arg, ExecCommand, Model, WalkLimits};
 use crate::shell::verdict::Severity;
 use crate::shell::wrappers::{carried, Carried};
@@ -97,23 +97,6 @@ impl<'a> Visitor<'a> for Collect<'a> {
     }
 }
 
-fn walk_limits(cx: &CheckCx<'_>) -> WalkLimits {
-    let l = &cx.cfg.limits;
-    let to = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
-    WalkLimits {
-        max_commands: to(l.max_commands),
-        max_depth: to(l.max_depth),
-        max_brace_words: to(l.max_brace_words),
-        parse: ParseLimits {
-            max_input_bytes: to(l.max_input_bytes),
-            max_nodes: to(l.max_nodes),
-            max_depth: to(l.max_depth),
-            max_brace_words_per_word: to(l.max_brace_words),
-            max_brace_words_per_command: to(l.max_brace_words).saturating_mul(8),
-        },
-    }
-}
-
 fn unit<'a>(src: &'a str, parsed: &'a Parsed, model: &'a Model, carrier: Option<Span>) -> Unit<'a> {
     let mut c = Collect::default();
     walk_script(&parsed.script, &mut c);
@@ -172,7 +155,7 @@ fn own_scripts(u: &Unit<'_>) -> Vec<String> {
 /// (`sh -c`, `eval`, `trap`, `su -c`, `flock -c`, `watch`), at any depth. Every finding of a
 /// carried script points at the outermost carrier command.
 pub(super) fn with_units(cx: &CheckCx<'_>, mut f: impl FnMut(&Unit<'_>)) {
-    let limits = walk_limits(cx);
+    let limits = WalkLimits::from_config(&cx.cfg.limits);
     let top = unit(cx.command, cx.parsed, cx.model, None);
     let mut queue: Vec<(Span, String, usize)> = Vec::new();
     for c in cx

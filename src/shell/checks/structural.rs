@@ -399,54 +399,23 @@ fn escalation(c: &ExecCommand, out: &mut Findings) {
     }
 }
 
-/// `sudo -s CMD` / `sudo -i CMD`: only sudo's own options count (not the carried command's),
-/// and a command must follow them.
+/// `sudo -s CMD` / `sudo -i CMD` (also `--shell`, `--login` and their GNU prefixes): only
+/// sudo's own options count (not the carried command's), read with the one sudo grammar the
+/// wrapper unwrapping uses, and a command must follow them. Options the grammar cannot read
+/// fail closed: any shell-looking flag counts.
 fn sudo_shell_with_command(args: &[Arg]) -> bool {
-    // Options of sudo that take a value (the next word is not the command).
-    const VALUE_OPTS: &str = "ughpCDrtTU";
-    let mut shell = false;
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        let t = a.text();
-        if t == "--" {
-            return shell && args.get(i + 1).is_some();
-        }
-        if let Some(long) = t.strip_prefix("--") {
-            if long == "shell" || long == "login" {
-                shell = true;
+    match crate::shell::grammar::parse(&crate::shell::wrappers::SUDO, args) {
+        Ok(p) => ["s", "i", "shell", "login"].iter().any(|n| p.has(n)) && !p.operands.is_empty(),
+        Err(_) => args.iter().any(|a| {
+            let t = a.text();
+            match t.strip_prefix("--") {
+                Some(long) => {
+                    !long.is_empty() && ("shell".starts_with(long) || "login".starts_with(long))
+                }
+                None => t.len() > 1 && t.starts_with('-') && t.contains(['s', 'i']),
             }
-            let takes_value = [
-                "user",
-                "group",
-                "host",
-                "prompt",
-                "close-from",
-                "chdir",
-                "role",
-                "type",
-                "command-timeout",
-                "other-user",
-            ]
-            .contains(&long);
-            i += if takes_value { 2 } else { 1 };
-            continue;
-        }
-        if t.len() > 1 && t.starts_with('-') {
-            let flags = t.get(1..).unwrap_or("");
-            if flags.contains(['s', 'i']) {
-                shell = true;
-            }
-            let last_takes_value = flags
-                .chars()
-                .last()
-                .is_some_and(|ch| VALUE_OPTS.contains(ch));
-            i += if last_takes_value { 2 } else { 1 };
-            continue;
-        }
-        // The first operand is the command.
-        return shell;
+        }),
     }
-    false
 }
 
 fn is_setid_mode(a: &Arg) -> bool {
