@@ -99,10 +99,7 @@ function init(rt, api) {
   try { infoJson = glue(rt).hostInfo(toJson(hostFacts(api))); } catch (e) { poison(rt, e); infoJson = "{}"; }
   const key = `${configJson}\n${infoJson}`;
   if (rt.initKey === key && rt.initResult) return rt.initResult;
-  rt.configJson = configJson;
-  rt.infoJson = infoJson;
-  rt.initResult = null;
-  rt.initKey = key;
+  Object.assign(rt, { configJson, infoJson, initResult: null, initKey: key });
   if (rt.core) rt.initResult = JSON.parse(rt.core.init(configJson, infoJson));
   else core(rt);
   return rt.initResult;
@@ -332,11 +329,14 @@ function makeEngine(rt, spec, factoryCtx) {
       return res;
     },
     compact: (p) => drive(rt, spec, "compact", { call: p ?? {}, factory: fctx }),
-    async commitTurn(p) {
-      const v = engine(rt, "commitTurn", pick(p, spec.fields.commitTurn));
-      return { status: v && v.status === "duplicate" ? "duplicate" : "committed" };
-    },
+    commitTurn: async (p) => ({ status: engine(rt, "commitTurn", pick(p, spec.fields.commitTurn))?.status === "duplicate" ? "duplicate" : "committed" }),
     maintain: (p) => drive(rt, spec, "maintain", { call: p ?? {}, factory: fctx }),
+    // Phase 6's lineage (P6-R1): `prepared`, its rollback, and `ended` in engine mode.
+    async prepareSubagentSpawn(p) {
+      const v = engine(rt, "prepareSubagentSpawn", pick(p, spec.fields.prepareSubagentSpawn));
+      return v?.rollback ? { rollback: async () => void engine(rt, "rollbackSubagentSpawn", pick(p, spec.fields.rollbackSubagentSpawn)) } : undefined;
+    },
+    onSubagentEnded: async (p) => void engine(rt, "onSubagentEnded", pick(p, spec.fields.onSubagentEnded)),
   };
 }
 
@@ -368,9 +368,7 @@ export default {
     if ((api.registrationMode ?? "full") === "full") applied(rt, result.applied);
     for (const d of result.diagnostics || []) {
       const line = `${d.code}: ${d.message}`;
-      if (rt.once.has(line)) continue;
-      rt.once.add(line);
-      log(rt, d.level, line);
+      if (!rt.once.has(line)) log(rt, d.level, line), rt.once.add(line);
     }
     // One registration per hook: the core runs the phases behind it (issue 17).
     for (const reg of result.hooks || []) {

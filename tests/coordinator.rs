@@ -610,3 +610,119 @@ fn p6_t16_a_result_delivered_again_gets_the_duplicate_note_also_after_a_restart(
         .unwrap_or("")
         .contains("already delivered"));
 }
+
+/// Every lineage event journalled so far, in order.
+fn lineage_events(h: &MemoryHost) -> Vec<Value> {
+    use agent_ops::host::Host;
+    let mut names: Vec<String> = h
+        .fs_list(&format!("{STATE}/lineage"), 1000)
+        .map(|l| l.entries.into_iter().map(|e| e.name).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+        .iter()
+        .filter(|n| n.ends_with(".jsonl"))
+        .flat_map(|n| {
+            let bytes = h
+                .fs_read(&format!("{STATE}/lineage/{n}"), 1 << 20)
+                .unwrap_or_default();
+            String::from_utf8_lossy(&bytes)
+                .lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn p6_r1_engine_mode_records_prepared_rolled_back_and_ended() {
+    let h = host();
+    let mut rt = runtime(&h, json!({}));
+    let child = "agent:main:subagent:eng";
+    let prep = json!({"parentSessionKey": P, "childSessionKey": child, "contextMode": "fork"});
+    let v = rt.engine(&h, "prepareSubagentSpawn", &prep).unwrap();
+    assert_eq!(v["value"], json!({"rollback": true}), "{v}");
+    // The spawn failed after preparation: OpenClaw calls the rollback handle.
+    rt.engine(&h, "rollbackSubagentSpawn", &prep).unwrap();
+    let kinds: Vec<Value> = lineage_events(&h)
+        .iter()
+        .map(|e| e["event"].clone())
+        .collect();
+    assert_eq!(kinds, vec![json!("prepared"), json!("rolled_back")]);
+    let ev = lineage_events(&h);
+    assert_eq!(ev[0]["contextMode"], "fork", "{ev:?}");
+    assert_eq!(ev[0]["parentSessionKey"], P);
+
+    // A second worker: prepared, spawned (the hook fills in the task), ended by the engine
+    // first (no outcome), then by the hook (the outcome fills in; the parent hears it once).
+    let child2 = "agent:main:subagent:eng2";
+    let prep2 =
+        json!({"parentSessionKey": P, "childSessionKey": child2, "contextMode": "isolated"});
+    rt.engine(&h, "prepareSubagentSpawn", &prep2).unwrap();
+    spawn(&mut rt, &h, P, child2, "implement");
+    rt.engine(
+        &h,
+        "onSubagentEnded",
+        &json!({"childSessionKey": child2, "reason": "completed"}),
+    )
+    .unwrap();
+    let again = rt
+        .engine(
+            &h,
+            "onSubagentEnded",
+            &json!({"childSessionKey": child2, "reason": "completed"}),
+        )
+        .unwrap();
+    assert!(again["value"].is_null());
+    let e = d(
+        &mut rt,
+        &h,
+        "subagent_ended",
+        json!({"targetSessionKey": child2, "outcome": "ok"}),
+        json!({}),
+    );
+    assert!(e
+        .decisions
+        .iter()
+        .any(|x| x.code == "coord.worker.verify_reminder"));
+    let ended: Vec<Value> = lineage_events(&h)
+        .into_iter()
+        .filter(|e| e["childSessionKey"] == child2 && e["event"] == "ended")
+        .collect();
+    assert_eq!(
+        ended.len(),
+        2,
+        "engine ended + the hook's outcome: {ended:?}"
+    );
+    assert_eq!(ended[0]["reason"], "completed");
+    let text = prompt(&mut rt, &h, P)["prependContext"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(text.matches("ended: ok").count(), 1, "{text}");
+    // A replayed hook changes nothing.
+    let e = d(
+        &mut rt,
+        &h,
+        "subagent_ended",
+        json!({"targetSessionKey": child2, "outcome": "ok"}),
+        json!({}),
+    );
+    assert!(e.decisions.is_empty(), "{:?}", e.decisions);
+}
+
+#[test]
+fn p6_r1_engine_methods_pass_through_with_phase_6_off() {
+    let h = host();
+    let mut rt = Runtime::new();
+    let r = rt.init(
+        &h,
+        &json!({"stateDir": STATE, "phases": {"coordinator": false}}).to_string(),
+        &json!({"homeDir": "/home/u"}).to_string(),
+    );
+    assert!(r.ok, "{:?}", r.errors);
+    let prep = json!({"parentSessionKey": P, "childSessionKey": "c", "contextMode": "fork"});
+    let v = rt.engine(&h, "prepareSubagentSpawn", &prep).unwrap();
+    assert!(v["value"].is_null(), "{v}");
+    assert!(lineage_events(&h).is_empty());
+}

@@ -536,6 +536,49 @@ impl Coordinator {
         out
     }
 
+    /// The context engine's `prepareSubagentSpawn` (P6-R1, engine mode): a `prepared` event
+    /// with the context mode. Returns whether a rollback handle should be handed back (the
+    /// event was recorded, so a failed spawn has something to roll back).
+    pub fn subagent_prepared(&mut self, env: &Env<'_>, params: &Value) -> (bool, Out) {
+        let mut out = Out::default();
+        self.ensure(env, &mut out);
+        let Some(child) = s(params, "childSessionKey") else {
+            return (false, out);
+        };
+        let mut e = self.event(env, EventKind::Prepared, child);
+        e.parent_session_key = s(params, "parentSessionKey").map(str::to_string);
+        e.context_mode = s(params, "contextMode").map(str::to_string);
+        let recorded = self.record(env, &mut out, e);
+        (recorded, out)
+    }
+
+    /// The rollback handle of a preparation (P6-R1): OpenClaw calls it when the spawn fails
+    /// after `prepareSubagentSpawn` succeeded; the worker never ran.
+    pub fn subagent_rolled_back(&mut self, env: &Env<'_>, params: &Value) -> Out {
+        let mut out = Out::default();
+        self.ensure(env, &mut out);
+        if let Some(child) = s(params, "childSessionKey") {
+            let e = self.event(env, EventKind::RolledBack, child);
+            self.record(env, &mut out, e);
+        }
+        out
+    }
+
+    /// The context engine's `onSubagentEnded` (P6-R1): `ended` unless the `subagent_ended`
+    /// hook already recorded it. It carries a reason but no outcome, so the outcome stays
+    /// unknown until the hook fills it in, and the parent is notified by the hook (which
+    /// knows the outcome), not here.
+    pub fn engine_subagent_ended(&mut self, env: &Env<'_>, params: &Value) -> Out {
+        let mut out = Out::default();
+        self.ensure(env, &mut out);
+        if let Some(child) = s(params, "childSessionKey") {
+            let mut e = self.event(env, EventKind::Ended, child);
+            e.reason = s(params, "reason").map(str::to_string);
+            self.record(env, &mut out, e);
+        }
+        out
+    }
+
     /// `before_tool_call` of spawn and target tools (P6-R8, R9, R11).
     pub fn before_tool_call(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
         let mut out = Out::default();

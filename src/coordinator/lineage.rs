@@ -276,6 +276,13 @@ impl Registry {
             }
             EventKind::Ended => {
                 if r.status == Status::Ended {
+                    // The engine's `onSubagentEnded` knows no outcome; the hook's `ended`
+                    // that follows it fills the outcome in (once: a replay changes nothing).
+                    let known = outcome_of(e.outcome.as_deref());
+                    if r.outcome.as_deref() == Some("unknown") && known != "unknown" {
+                        r.outcome = Some(known);
+                        return true;
+                    }
                     return false;
                 }
                 r.status = Status::Ended;

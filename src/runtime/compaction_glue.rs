@@ -179,8 +179,11 @@ pub(super) fn engine(
     method: &str,
     params: &Value,
 ) -> Result<Value, CoreError> {
-    const METHODS: [&str; 13] = [
+    const METHODS: [&str; 16] = [
         "step",
+        "prepareSubagentSpawn",
+        "rollbackSubagentSpawn",
+        "onSubagentEnded",
         "assemble",
         "compactWait",
         "compact",
@@ -208,6 +211,12 @@ pub(super) fn engine(
     }
     if method == "step" {
         return steps::step(active, host, params);
+    }
+    if matches!(
+        method,
+        "prepareSubagentSpawn" | "rollbackSubagentSpawn" | "onSubagentEnded"
+    ) {
+        return Ok(super::coord_glue::engine(active, host, method, params));
     }
     if method == "compactWait" {
         return Ok(json!({ "value": super::session_glue::compact_wait(active, host, params) }));

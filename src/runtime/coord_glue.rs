@@ -155,6 +155,37 @@ pub(super) fn sanitize_assembled(
     active.absorb(host, resp, Value::Null, out.diagnostics, out.decisions);
 }
 
+/// The context engine's subagent methods (P6-R1, engine mode): `prepareSubagentSpawn`
+/// answers `{rollback: true}` when it recorded a `prepared` event (the binding then hands
+/// OpenClaw a rollback handle that calls `rollbackSubagentSpawn`); `onSubagentEnded` records
+/// `ended`. With phase 6 off every method passes through (`null`).
+pub(super) fn engine(active: &mut Active, host: &dyn Host, method: &str, params: &Value) -> Value {
+    if !active.config.phases.coordinator.enabled() || !params.is_object() {
+        return json!({ "value": Value::Null });
+    }
+    let mut resp = HookResponse::default();
+    let mut rollback = false;
+    match method {
+        "prepareSubagentSpawn" => run(active, host, &mut resp, |c, e| {
+            let (recorded, out) = c.subagent_prepared(e, params);
+            rollback = recorded;
+            out
+        }),
+        "rollbackSubagentSpawn" => run(active, host, &mut resp, |c, e| {
+            c.subagent_rolled_back(e, params)
+        }),
+        _ => run(active, host, &mut resp, |c, e| {
+            c.engine_subagent_ended(e, params)
+        }),
+    }
+    let value = if rollback {
+        json!({ "rollback": true })
+    } else {
+        Value::Null
+    };
+    json!({ "value": value, "diagnostics": resp.diagnostics })
+}
+
 /// One phase-6 hook, command or tool call.
 pub(super) fn dispatch(
     active: &mut Active,

@@ -8,6 +8,8 @@
 // engine, the `coord.degraded.sanitation` diagnostic must not appear.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import { checkPrerequisites, createScenario, withDiagnostics, marker, onlyPhases, scaled } from "./lib/harness.mjs";
 
 const TIMEOUT = scaled(400_000);
@@ -28,6 +30,8 @@ describe("resumed transcript repair (gateway)", { concurrency: false }, () => {
   let s;
   const start = marker("dangle");
   const resume = marker("dangle-resume");
+  const spawner = marker("prep-spawn");
+  const worker = marker("prep-worker");
   before(async () => {
     checkPrerequisites();
     s = await createScenario({
@@ -40,6 +44,9 @@ describe("resumed transcript repair (gateway)", { concurrency: false }, () => {
           // yieldMs before it would background the command).
           { id: "dangle:call", match: { marker: start, turn: "first" }, toolCalls: [{ name: "exec", arguments: { command: "sleep 300", yieldMs: 300000 } }] },
           { id: "dangle:resume", match: { marker: resume }, text: "Resumed." },
+          // P6-R1 in engine mode: a spawn goes through the context engine's prepareSubagentSpawn.
+          { id: "prep:spawn", match: { marker: spawner, call: 1 }, toolCalls: [{ name: "tool_call", arguments: { id: "sessions_spawn", args: { task: `${worker} list the files`, label: "prepped" } } }] },
+          { id: "prep:worker", match: { marker: worker }, text: "Files listed." },
         ],
         fallback: { text: "ok" },
       },
@@ -75,5 +82,27 @@ describe("resumed transcript repair (gateway)", { concurrency: false }, () => {
       }
       const logs = `${s.gateway?.stdout ?? ""}${s.gateway?.stderr ?? ""}`;
       assert.ok(!logs.includes("coord.degraded.sanitation"), "sanitation reported degraded although agent-ops is the context engine");
+    }));
+
+  test("p6_r1_a_spawn_is_prepared_by_the_context_engine_before_it_is_spawned", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const key = s.sessionKey("prep");
+      const run = await s.runAgent({ message: `${spawner} hand the listing to a worker`, sessionKey: key });
+      assert.equal(run.code, 0, `exit ${run.code}`);
+      const events = () => {
+        const dir = path.join(s.pluginStateDir, "lineage");
+        if (!fs.existsSync(dir)) return [];
+        return fs.readdirSync(dir).filter((n) => n.endsWith(".jsonl")).sort().flatMap((n) =>
+          fs.readFileSync(path.join(dir, n), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)));
+      };
+      const prepared = await waitFor("the prepared lineage event", () => events().find((e) => e.event === "prepared" && e.parentSessionKey === key));
+      assert.match(prepared.childSessionKey, /^agent:main:subagent:/);
+      assert.ok(["isolated", "fork"].includes(prepared.contextMode), JSON.stringify(prepared));
+      const mine = () => events().filter((e) => e.childSessionKey === prepared.childSessionKey).map((e) => e.event);
+      await waitFor("the spawned lineage event", () => mine().includes("spawned"));
+      assert.equal(mine()[0], "prepared", `events of the child: ${mine().join(", ")}`);
+      await waitFor("the worker to end", () => mine().includes("ended"), scaled(180_000));
+      console.log(`lineage of the prepared worker: ${mine().join(" -> ")}`);
+      assert.ok(!mine().includes("rolled_back"), "a spawn that went through was rolled back");
     }));
 });

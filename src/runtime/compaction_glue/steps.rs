@@ -42,7 +42,10 @@ const PROTOCOL: &str = r#"{
   "compact": ["sessionId", "sessionKey", "tokenBudget", "force", "currentTokenCount", "compactionTarget", "customInstructions"],
   "maintain": ["sessionId", "sessionKey"],
   "commitTurn": ["advancementKey", "admission.sessionId", "admission.sessionKey", "messages"],
-  "summarize": ["messages", "previousSummary"]
+  "summarize": ["messages", "previousSummary"],
+  "prepareSubagentSpawn": ["parentSessionKey", "childSessionKey", "contextMode"],
+  "rollbackSubagentSpawn": ["parentSessionKey", "childSessionKey", "contextMode"],
+  "onSubagentEnded": ["childSessionKey", "reason"]
 },
 "runtimeFields": ["trigger", "forceReason", "currentTokenCount", "provider", "model", "modelId", "modelContextWindow",
   "tokenBudget", "attempt", "maxAttempts", "contextWindowReferenceTokens", "preflightCompactionTrigger"],
