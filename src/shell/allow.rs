@@ -3,10 +3,10 @@
 //! why.
 
 use super::grammar::{self, Parsed};
-use super::policy::Reason;
 use super::python_shadow;
 use super::semantic::{Arg, ExecCommand, Model, Note};
 use super::tables::{self, Classes, GIT_READ_ONLY, TRUSTED_BIN_DIRS};
+use super::verdict::Reason;
 use super::{BashSecurityConfig, EvalContext, GlobOptionInjection};
 
 /// Adds the ask reasons of commands that are not read-only.

@@ -2,9 +2,9 @@
 //! wrapped, substituted or carried.
 
 use super::paths::{resolve, same_path};
-use super::policy::Reason;
 use super::semantic::{reads_program_from_stdin, Arg, Context, ExecCommand, Model};
 use super::tables::{self, Classes, BLOCK_DEVICE_PREFIXES, PROTECTED_DIRS, SYSTEM_DIRS};
+use super::verdict::Reason;
 use super::EvalContext;
 
 /// Evaluates every deny rule on the model.

@@ -9,6 +9,7 @@
 mod allow;
 pub mod ast;
 mod checks;
+mod command;
 mod config;
 mod deny;
 mod effects;

@@ -7,59 +7,11 @@ use super::effects::{self, Class};
 use super::grants::{self, Grant, Pattern};
 use super::parser::parse;
 use super::semantic::{analyze, ExecCommand, Model, WalkLimits};
-use super::verdict::{Evaluation, Severity, Verdict};
+use super::verdict::{Evaluation, Reason, Severity, Verdict};
 use super::{
     allow, deny, rules, BashSecurityConfig, EvalContext, OnExceed, RunProject, Unlisted,
     WorkspaceWrites,
 };
-
-/// One reason that fired, before precedence picks the winner.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reason {
-    /// Reason code.
-    pub code: String,
-    /// Its level.
-    pub level: Verdict,
-    /// Message naming the command piece and what to do instead.
-    pub message: String,
-    /// A liftable ask (P4-R36).
-    pub liftable: bool,
-    /// Index of the executed command it belongs to, when it belongs to one.
-    pub command: Option<usize>,
-}
-
-impl Reason {
-    /// A deny reason.
-    pub fn deny(code: impl Into<String>, message: impl Into<String>) -> Reason {
-        Reason {
-            code: code.into(),
-            level: Verdict::Deny,
-            message: message.into(),
-            liftable: false,
-            command: None,
-        }
-    }
-    /// A non-liftable ask reason.
-    pub fn ask(code: impl Into<String>, message: impl Into<String>) -> Reason {
-        Reason {
-            code: code.into(),
-            level: Verdict::Ask,
-            message: message.into(),
-            liftable: false,
-            command: None,
-        }
-    }
-    /// A liftable ask reason of one command.
-    pub fn liftable(code: impl Into<String>, message: impl Into<String>, command: usize) -> Reason {
-        Reason {
-            code: code.into(),
-            level: Verdict::Ask,
-            message: message.into(),
-            liftable: true,
-            command: Some(command),
-        }
-    }
-}
 
 /// Literal fragments scanned in the raw text when a limit stops the analysis (P4-R41).
 const LIMIT_TEXT_SCAN: &[&str] = &[

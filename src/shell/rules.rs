@@ -3,9 +3,9 @@
 //! unwrapped argv of every executed command.
 
 use super::parser::{parse, ParseLimits};
-use super::policy::Reason;
 use super::semantic::{ExecCommand, Model};
 use super::tables::TRUSTED_BIN_DIRS;
+use super::verdict::Reason;
 use super::BashSecurityConfig;
 
 /// Parses a rule into its literal words; a rule that is not one plain simple command of

@@ -3,8 +3,8 @@
 //! getopt does (bundled short options, attached or separate values, `--`, unique-prefix long
 //! options); anything we cannot parse fails closed as [`Carried::Unparsed`].
 
+use super::command::{Arg, ExecCommand};
 use super::grammar::{self, Grammar};
-use super::semantic::{Arg, ExecCommand};
 use super::tables::{self, Classes};
 
 /// What a command carries.

@@ -3,8 +3,8 @@
 //! `nsenter`, `--cap-add` of `ALL` or `SYS_ADMIN`; and `nsenter -t 1`.
 
 use super::{CheckCx, Findings};
-use crate::shell::policy::Reason;
 use crate::shell::semantic::{Arg, ExecCommand};
+use crate::shell::verdict::Reason;
 use crate::shell::verdict::Severity;
 
 /// Sockets that control the container runtime: mounting one gives root on the host.

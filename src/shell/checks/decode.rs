@@ -15,9 +15,9 @@ use super::persistence::{
 };
 use super::{CheckCx, Findings};
 use crate::shell::ast::Span;
-use crate::shell::policy::Reason;
 use crate::shell::semantic::{reads_program_from_stdin, Arg, Context, ExecCommand, Model};
 use crate::shell::tables::{self, TRUSTED_BIN_DIRS};
+use crate::shell::verdict::Reason;
 use crate::shell::verdict::Severity;
 
 /// Check id of DECODE_OR_FETCH_TO_EXEC.

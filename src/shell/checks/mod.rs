@@ -13,8 +13,8 @@ pub mod text;
 pub mod zsh;
 
 use super::parser::Parsed;
-use super::policy::Reason;
 use super::semantic::Model;
+use super::verdict::Reason;
 use super::verdict::{Category, Finding, Severity};
 use super::{BashSecurityConfig, EvalContext};
 

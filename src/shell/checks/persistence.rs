@@ -11,8 +11,8 @@
 use super::{CheckCx, Findings};
 use crate::shell::ast::Span;
 use crate::shell::paths::{is_within, resolve};
-use crate::shell::policy::Reason;
 use crate::shell::semantic::{Arg, ExecCommand};
+use crate::shell::verdict::Reason;
 use crate::shell::verdict::Severity;
 use crate::shell::{EvalContext, Os};
 

@@ -1,0 +1,231 @@
+//! What one executed command is, as the semantic model computes it and the wrapper unwrapping,
+//! the checks and the policy read it: its argv words ([`Arg`]), where it runs ([`Context`]),
+//! its redirections ([`Redir`]). Both `semantic` (which builds them) and `wrappers` (which
+//! looks through them) use this module, so neither imports the other for its types.
+
+use super::ast::{RedirOp, Span};
+use super::EvalContext;
+
+/// One word of an argv after static evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arg {
+    /// The value when known (globs kept as text, see `glob`).
+    pub value: Option<String>,
+    /// Source span (of the carrier word for nested scripts).
+    pub span: Span,
+    /// One plain unquoted, unescaped literal.
+    pub plain: bool,
+    /// Contains unquoted glob characters.
+    pub glob: bool,
+    /// Contains a command or process substitution.
+    pub substitution: bool,
+    /// Contains a parameter expansion.
+    pub param: bool,
+    /// Came from a brace expansion.
+    pub brace: bool,
+}
+
+impl Arg {
+    /// The known value, or `""` when unknown.
+    pub fn text(&self) -> &str {
+        self.value.as_deref().unwrap_or("")
+    }
+    /// Whether the value is known and equals `s`.
+    pub fn is(&self, s: &str) -> bool {
+        self.value.as_deref() == Some(s)
+    }
+}
+
+/// Where an executed command sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// A top-level command (possibly inside compounds).
+    Top,
+    /// Stage `index` of a pipeline of `of` commands.
+    Stage {
+        /// 0-based stage.
+        index: usize,
+        /// Number of stages.
+        of: usize,
+    },
+    /// Inside `$(…)` or backticks.
+    Substitution,
+    /// Inside `<(…)`, `>(…)` or `=(…)`.
+    ProcessSubstitution,
+    /// A heredoc or here-string fed to a shell.
+    StdinScript,
+    /// The literal script string of `sh -c`, `eval`, `trap`, `su -c`, …
+    StringScript,
+}
+
+/// A redirection with its target evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redir {
+    /// Operator.
+    pub op: RedirOp,
+    /// Target value when known (`None` for fd duplications and unknown targets).
+    pub target: Option<String>,
+    /// Whether the target is a file word (not `>&2`, not `>&-`).
+    pub is_file: bool,
+    /// Span of the redirection.
+    pub span: Span,
+    /// Heredoc with a quoted delimiter (literal body).
+    pub literal_heredoc: bool,
+}
+
+/// One command that can run (P4-R27).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecCommand {
+    /// argv after brace expansion; `argv[0]` is the command name.
+    pub argv: Vec<Arg>,
+    /// Prefix assignments `(name, known value)`.
+    pub assignments: Vec<(String, Option<String>, Span)>,
+    /// Redirections of the command.
+    pub redirs: Vec<Redir>,
+    /// Where it runs.
+    pub context: Context,
+    /// Somewhere inside a command or process substitution.
+    pub in_substitution: bool,
+    /// Wrappers it was carried by, outermost first (`sudo`, `env`, `find -exec`, …).
+    pub wrappers: Vec<String>,
+    /// Span in the original input.
+    pub span: Span,
+    /// A `cd`/`pushd` ran earlier in the same script.
+    pub after_cd: bool,
+    /// The directory the command runs in, as far as the walk can tell (issue 16 item 5):
+    /// relative paths resolve against it.
+    pub cwd: Cwd,
+    /// Every directory the command may run in lies inside the workspace, so a `cd DIR`
+    /// before it did not leave the workspace (item 7: `cd DIR && <read-only>`).
+    pub cwd_in_workspace: bool,
+    /// Followed by `&`.
+    pub background: bool,
+    /// Reads its stdin from a pipe (stage after the first).
+    pub piped_stdin: bool,
+    /// Writes its stdout into a pipe (stage before the last).
+    pub piped_stdout: bool,
+    /// Its stdin is a heredoc or here-string.
+    pub stdin_heredoc: bool,
+    /// It runs a script file whose text the same command wrote from a quoted heredoc; that
+    /// text was walked in its place (see [`super::script_files`]).
+    pub known_script: bool,
+    /// Other argvs the command may have, one per combination of the possible values of
+    /// tracked variables (P4-R25); deny rules check each of them.
+    pub variants: Vec<Vec<Arg>>,
+}
+
+impl ExecCommand {
+    /// The command name as written, when known.
+    // Called for nearly every byte or word; the size-optimised wasm build would not inline it.
+    #[inline(always)]
+    pub fn name(&self) -> Option<&str> {
+        // Plain matches: the size-optimised wasm build calls `Option::map`/`and_then`
+        // closures out of line.
+        match self.argv.first() {
+            Some(Arg { value: Some(v), .. }) => Some(v.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The basename of the command name (`/usr/bin/rm` → `rm`).
+    // Called for nearly every byte or word; the size-optimised wasm build would not inline it.
+    #[inline(always)]
+    pub fn base_name(&self) -> Option<&str> {
+        match self.name() {
+            Some(n) => Some(crate::shell::paths::basename(n)),
+            None => None,
+        }
+    }
+
+    /// Arguments after the name.
+    // Called for nearly every byte or word; the size-optimised wasm build would not inline it.
+    #[inline(always)]
+    pub fn args(&self) -> &[Arg] {
+        self.argv.get(1..).unwrap_or(&[])
+    }
+
+    /// The argv as one line for messages (`…` for unknown words), cut at `max_chars`.
+    pub fn excerpt(&self, max_chars: usize) -> String {
+        fn word(a: &Arg) -> &str {
+            a.value.as_deref().unwrap_or("…")
+        }
+        let bytes: usize = self.argv.iter().map(|a| word(a).len() + 1).sum();
+        if bytes <= max_chars {
+            // Short enough in bytes, so short enough in characters: no cut to find.
+            let mut out = String::with_capacity(bytes);
+            for (i, a) in self.argv.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(word(a));
+            }
+            return out;
+        }
+        let words = self.argv.iter().enumerate().flat_map(|(i, a)| {
+            let sep = (i > 0).then_some(' ');
+            sep.into_iter()
+                .chain(a.value.as_deref().unwrap_or("…").chars())
+        });
+        cut_chars(words, max_chars)
+    }
+}
+
+/// The characters as a string when there are at most `max_chars` of them; otherwise the
+/// first `max_chars - 3` and `…`. One pass that stops at the cut: messages quote commands
+/// that can be megabytes long.
+pub(crate) fn cut_chars(chars: impl Iterator<Item = char>, max_chars: usize) -> String {
+    let keep = max_chars.saturating_sub(3);
+    let mut out = String::new();
+    let mut cut = 0;
+    for (n, c) in chars.enumerate() {
+        if n == keep {
+            cut = out.len();
+        }
+        if n == max_chars {
+            out.truncate(cut);
+            out.push('…');
+            return out;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Where a command runs, after the `cd`s before it (issue 16 item 5).
+///
+/// A `cd` only moves the tracked directory where bash surely runs it in this shell, in
+/// straight-line code; a `cd` that may fail (`cd x; cmd`) keeps the old directory possible;
+/// a `cd` inside a branch, loop, function, pipeline, substitution or background job, or to a
+/// directory that is not a literal, makes the directory unknown, and relative paths then
+/// count as outside the workspace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Cwd {
+    /// No `cd` so far: the context's cwd.
+    #[default]
+    Context,
+    /// Every directory the command may run in (absolute, normalised).
+    Dirs(std::sync::Arc<[String]>),
+    /// Not known.
+    Unknown,
+}
+
+impl Cwd {
+    /// The possible directories, with the context's cwd for [`Cwd::Context`]; `None` when
+    /// unknown.
+    pub fn dirs(&self, ctx: &EvalContext) -> Option<Vec<String>> {
+        match self {
+            Cwd::Context => Some(vec![context_cwd(ctx)]),
+            Cwd::Dirs(d) => Some(d.to_vec()),
+            Cwd::Unknown => None,
+        }
+    }
+}
+
+/// The context's cwd, normalised (`/` when empty, as `paths::resolve` reads it).
+pub(crate) fn context_cwd(ctx: &EvalContext) -> String {
+    if ctx.cwd.is_empty() {
+        "/".to_string()
+    } else {
+        super::paths::normalize(&ctx.cwd)
+    }
+}
