@@ -41,7 +41,7 @@ fn reg(hook: &str) -> Registration {
 }
 
 /// Registrations and the `/budget` command.
-pub(super) fn init(_config: &Config, info: &HostInfo, result: &mut InitResult) {
+pub(super) fn init(config: &Config, info: &HostInfo, result: &mut InitResult) {
     let conversation = info.conversation_access != Some(false);
     for h in [
         "before_tool_call",
@@ -57,12 +57,34 @@ pub(super) fn init(_config: &Config, info: &HostInfo, result: &mut InitResult) {
             result.registrations.push(reg(h));
         }
     }
+    if let Some(old) = config
+        .phases
+        .memory_scoping
+        .settings()
+        .costs
+        .daily_budget_usd
+    {
+        let new = config
+            .phases
+            .loop_budget
+            .settings()
+            .all_agents
+            .max_daily_cost_usd;
+        result.diagnostics.push(crate::contract::Diagnostic {
+            level: crate::host::LogLevel::Warn,
+            code: "budget.config.deprecated".into(),
+            message: match new {
+                None => format!("phases.memoryScoping.costs.dailyBudgetUsd is deprecated: it now caps all agents at ${old} a day; set phases.loopBudget.allAgents.maxDailyCostUsd instead"),
+                Some(n) => format!("phases.memoryScoping.costs.dailyBudgetUsd (${old}) is deprecated and ignored: phases.loopBudget.allAgents.maxDailyCostUsd (${n}) is set"),
+            },
+        });
+    }
     result.commands.push(CommandSpec {
         name: "budget".into(),
-        description: "agent-ops: this session's token and call usage against every budget limit"
+        description: "agent-ops: this session's tokens, calls and dollars against every budget limit; `/budget resume` lifts a dollar-cap hold on this agent"
             .into(),
         handler: "loopBudget:command:budget".into(),
-        accepts_args: false,
+        accepts_args: true,
     });
 }
 
@@ -73,7 +95,25 @@ fn env<'a>(active: &'a Active, host: &'a dyn Host) -> Env<'a> {
         state_dir: &active.state_dir,
         now_ms: host.now_ms(),
         conversation: active.info.conversation_access != Some(false),
+        models: &active.info.models,
+        legacy_daily_usd: legacy_daily_usd(&active.config),
     }
+}
+
+/// Phase 5's `costs.dailyBudgetUsd` (deprecated, issue 20): the one daily dollar setting is
+/// now `phases.loopBudget.allAgents.maxDailyCostUsd`; the old key still caps all agents when
+/// the new one is not set, and names the new key at init.
+pub(super) fn legacy_daily_usd(config: &Config) -> Option<f64> {
+    let ms = &config.phases.memory_scoping;
+    ms.settings().costs.daily_budget_usd.filter(|_| {
+        config
+            .phases
+            .loop_budget
+            .settings()
+            .all_agents
+            .max_daily_cost_usd
+            .is_none()
+    })
 }
 
 /// One phase-2 hook (or command) call.
@@ -90,14 +130,8 @@ pub(super) fn dispatch(
         let e = env(active, host);
         match name {
             "before_agent_run" => Some(tr.before_agent_run(&e, event, ctx)),
-            "model_call_started" => {
-                tr.model_call(&e, event, ctx, false);
-                None
-            }
-            "model_call_ended" => {
-                tr.model_call(&e, event, ctx, true);
-                None
-            }
+            "model_call_started" => Some(tr.model_call(&e, event, ctx, false)),
+            "model_call_ended" => Some(tr.model_call(&e, event, ctx, true)),
             "before_tool_call" => Some(tr.before_tool_call(&e, event, ctx)),
             "after_tool_call" => {
                 tr.after_tool_call(event, ctx);
@@ -116,10 +150,21 @@ pub(super) fn dispatch(
                     .and_then(Value::as_str)
                     .or_else(|| event.get("sessionKey").and_then(Value::as_str))
                     .unwrap_or("");
-                Some(Out {
-                    ret: json!({ "text": tr.status(&e, key) }),
-                    ..Out::default()
-                })
+                let args = event.get("args").and_then(Value::as_str).unwrap_or("");
+                if args.split_whitespace().next() == Some("resume") {
+                    let agent = crate::session_key::agent_id(key, ctx);
+                    let sid = ctx
+                        .get("sessionId")
+                        .and_then(Value::as_str)
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or(key);
+                    Some(tr.resume(&e, &agent, (!sid.is_empty()).then_some(sid)))
+                } else {
+                    Some(Out {
+                        ret: json!({ "text": tr.status(&e, key) }),
+                        ..Out::default()
+                    })
+                }
             }
             _ => None,
         }
@@ -137,6 +182,16 @@ pub(super) fn dispatch(
             timeout_ms: 5_000,
         });
     }
+    for a in out.aborts {
+        let id = active.new_job_id(host);
+        resp.jobs.push(Job {
+            id,
+            kind: JobKind::Abort,
+            phase: "loopBudget".into(),
+            payload: json!({ "sessionId": a.session_id, "sessionKey": a.session_key, "runId": a.run_id, "code": a.code }),
+            timeout_ms: 5_000,
+        });
+    }
     active.absorb(host, resp, out.ret, out.diagnostics, out.decisions);
 }
 
@@ -148,4 +203,48 @@ pub(super) fn tick(active: &mut Active, host: &dyn Host) {
         tr.sweep(&e);
     }
     active.tracker = tr;
+}
+
+/// Issue 20: internal memory jobs (session notes, extraction) count against the dollar caps of
+/// the session they served, attributed by purpose in the spend journal. Phase 3 reports the
+/// usage; the runtime hands it to phase 2 (a phase never imports another).
+pub(super) fn charge_jobs(
+    active: &mut Active,
+    host: &dyn Host,
+    resp: &mut HookResponse,
+    usage: &[crate::session_memory::keeper::Usage],
+) {
+    if usage.is_empty() || !active.config.phases.loop_budget.enabled() {
+        return;
+    }
+    let mut tr = std::mem::take(&mut active.tracker);
+    let mut outs = Vec::new();
+    {
+        let e = env(active, host);
+        for job in usage {
+            let u = job.outcome.get("usage").unwrap_or(&Value::Null);
+            let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
+            let tokens = crate::budget::cost::Tokens {
+                input: n("inputTokens"),
+                output: n("outputTokens"),
+                cache_read: n("cacheReadTokens"),
+                cache_write: n("cacheWriteTokens"),
+            };
+            let text = |k: &str| job.outcome.get(k).and_then(Value::as_str);
+            outs.push(tr.charge_job(
+                &e,
+                &job.purpose,
+                &job.session_key,
+                &job.agent_id,
+                text("provider"),
+                text("model"),
+                tokens,
+                u.get("costUsd").and_then(Value::as_f64),
+            ));
+        }
+    }
+    active.tracker = tr;
+    for out in outs {
+        active.absorb(host, resp, Value::Null, out.diagnostics, out.decisions);
+    }
 }
