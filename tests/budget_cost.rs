@@ -560,3 +560,171 @@ fn the_deprecated_phase_5_daily_budget_names_the_new_key_and_still_caps_all_agen
         r.ret
     );
 }
+
+#[test]
+fn agent_ops_status_shows_the_spend_journal_s_numbers_against_every_cap() {
+    let (h, mut rt) =
+        setup(json!({"maxSessionCostUsd": 1.0, "maxDailyCostUsd": 0.1, "costWarnAt": 0.5}));
+    let key = "agent:main:st";
+    let c = ctx("s1", key);
+    hook(
+        &mut rt,
+        &h,
+        "before_agent_run",
+        json!({"prompt": "x"}),
+        c.clone(),
+    );
+    hook(
+        &mut rt,
+        &h,
+        "agent_end",
+        json!({"runId": "s1", "success": true}),
+        c.clone(),
+    );
+    hook(
+        &mut rt,
+        &h,
+        "llm_output",
+        json!({"runId": "s1", "provider": "p", "model": "m", "usage": {"input": 40_000, "output": 1_000, "cacheRead": 100_000, "cacheWrite": 4_000}}),
+        c,
+    );
+    let line: Value = serde_json::from_str(
+        h.file_text("/oc/agent-ops/budget/spend-2026-12-07.jsonl")
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let ledger = line["costUsd"].as_f64().unwrap();
+    // 40,000 × 1 + 1,000 × 10 + 100,000 × 0.1 + 4,000 × 1.25 = 65,000 per million.
+    assert!((ledger - 0.065).abs() < 1e-12);
+    let r = rt
+        .dispatch(
+            &h,
+            "loopBudget:command:agent-ops",
+            &json!({"args": "status --json"}),
+            &json!({"sessionKey": key, "agentId": "main"}),
+        )
+        .unwrap();
+    let st: Value = serde_json::from_str(r.ret["text"].as_str().unwrap()).unwrap();
+    assert_eq!(st["agent"], "main");
+    assert_eq!(st["budget"]["sessionCostUsd"].as_f64(), Some(ledger));
+    let caps = st["budget"]["caps"].as_array().unwrap();
+    assert_eq!(caps.len(), 2);
+    assert_eq!(caps[0]["key"], "phases.loopBudget.maxSessionCostUsd");
+    assert_eq!(
+        (caps[0]["spentUsd"].as_f64(), caps[0]["ladder"].as_str()),
+        (Some(ledger), Some("ok"))
+    );
+    assert_eq!(caps[1]["key"], "phases.loopBudget.maxDailyCostUsd");
+    assert_eq!(
+        (caps[1]["spentUsd"].as_f64(), caps[1]["ladder"].as_str()),
+        (Some(ledger), Some("warning"))
+    );
+    assert!(st["compactionBreakers"].as_array().unwrap().is_empty());
+    assert!(st["grants"].as_array().unwrap().is_empty());
+    assert!(st["memoryJobsInFlight"].as_array().unwrap().is_empty());
+    let r = rt
+        .dispatch(
+            &h,
+            "loopBudget:command:agent-ops",
+            &json!({"args": "status"}),
+            &json!({"sessionKey": key}),
+        )
+        .unwrap();
+    let text = r.ret["text"].as_str().unwrap();
+    assert!(text.contains("- dollars agent today: $0.0650 / $0.1000 [warning] (phases.loopBudget.maxDailyCostUsd)"), "{text}");
+    assert!(
+        text.contains("- compaction breakers open: 0") && text.contains("- live grants: 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("maxToolCallsPerRun"),
+        "the token and call budget too: {text}"
+    );
+    // `/budget` carries the same dollar lines.
+    let b = hook(
+        &mut rt,
+        &h,
+        "command:budget",
+        json!({}),
+        json!({"sessionKey": key}),
+    );
+    assert!(
+        b.ret["text"]
+            .as_str()
+            .unwrap()
+            .contains("$0.0650 / $1.0000 [ok]"),
+        "{}",
+        b.ret
+    );
+}
+
+/// `agent-ops status --json` and `agent-ops budget resume` over a real state directory.
+#[test]
+fn the_cli_reports_the_hold_and_resume_lifts_it() {
+    let dir = std::env::temp_dir().join(format!("agent-ops-spend-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let state = dir.join("state");
+    std::fs::create_dir_all(state.join("budget")).unwrap();
+    let cfg = dir.join("openclaw.json");
+    std::fs::write(
+        &cfg,
+        json!({
+            "models": {"providers": {"p": {"models": [{"id": "m", "cost": {"input": 1.0, "output": 10.0, "cacheRead": 0.1, "cacheWrite": 1.25}}]}}},
+            "plugins": {"entries": {"agent-ops": {"config": {"stateDir": state, "phases": {"loopBudget": {"maxDailyCostUsd": 0.5}}}}}}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let day = agent_ops::calendar::utc_date(now);
+    std::fs::write(
+        state.join("budget").join(format!("spend-{day}.jsonl")),
+        format!("{}\n", json!({"v": 1, "at": now, "agentId": "main", "sessionKey": "agent:main:x", "purpose": "session_notes", "input": 600000, "output": 0, "cacheRead": 0, "cacheWrite": 0, "costUsd": 0.6, "source": "table"})),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_agent-ops"))
+            .args(args)
+            .arg("--openclaw-config")
+            .arg(&cfg)
+            .env("HOME", &dir)
+            .env_remove("OPENCLAW_STATE_DIR")
+            .env_remove("OPENCLAW_CONFIG_PATH")
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&["status", "--json", "--agent", "main"]);
+    assert_eq!(code, 0, "{err}");
+    let st: Value = serde_json::from_str(&out).unwrap();
+    let daily = &st["budget"]["caps"][0];
+    assert_eq!(daily["key"], "phases.loopBudget.maxDailyCostUsd");
+    assert_eq!(
+        (daily["spentUsd"].as_f64(), daily["ladder"].as_str()),
+        (Some(0.6), Some("stopped"))
+    );
+    let (code, out, err) = run(&["budget", "resume", "--agent", "main"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("agent main resumed"), "{out}");
+    let (_, out, _) = run(&["status", "--json", "--agent", "main"]);
+    let st: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        st["budget"]["caps"][0]["spentUsd"].as_f64(),
+        Some(0.0),
+        "{out}"
+    );
+    assert!(st["budget"]["hold"].is_null());
+    let (code, _, err) = run(&["budget", "resume"]);
+    assert_eq!(code, 2, "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -104,6 +104,69 @@ pub struct Tracker {
     noted: crate::sorted::SortedSet<String>,
 }
 
+/// The dollar lines of a status ([`Tracker::cost_status`]).
+pub fn cost_lines(st: &Value) -> String {
+    let mut t = format!(
+        "- dollars this session: {} ({} call(s) without a price)\n",
+        cost::usd(
+            st.get("sessionCostUsd")
+                .unwrap_or(&Value::Null)
+                .as_f64()
+                .unwrap_or(0.0)
+        ),
+        st.get("sessionUnknownCalls")
+            .unwrap_or(&Value::Null)
+            .as_u64()
+            .unwrap_or(0)
+    );
+    let caps = st
+        .get("caps")
+        .unwrap_or(&Value::Null)
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if caps.is_empty() {
+        t.push_str("- dollar caps: none (phases.loopBudget.maxRunCostUsd, maxSessionCostUsd, maxDailyCostUsd)\n");
+    }
+    for c in caps {
+        t.push_str(&format!(
+            "- dollars {}: {} / {} [{}] ({})\n",
+            c.get("scope")
+                .unwrap_or(&Value::Null)
+                .as_str()
+                .unwrap_or(""),
+            cost::usd(
+                c.get("spentUsd")
+                    .unwrap_or(&Value::Null)
+                    .as_f64()
+                    .unwrap_or(0.0)
+            ),
+            cost::usd(
+                c.get("limitUsd")
+                    .unwrap_or(&Value::Null)
+                    .as_f64()
+                    .unwrap_or(0.0)
+            ),
+            c.get("ladder")
+                .unwrap_or(&Value::Null)
+                .as_str()
+                .unwrap_or(""),
+            c.get("key").unwrap_or(&Value::Null).as_str().unwrap_or("")
+        ));
+    }
+    if let Some(h) = st.get("hold").filter(|h| !h.is_null()) {
+        t.push_str(&format!(
+            "- HELD: new runs of agent {} are refused ({}); /budget resume lifts it\n",
+            st.get("agent")
+                .unwrap_or(&Value::Null)
+                .as_str()
+                .unwrap_or(""),
+            h.get("code").unwrap_or(&Value::Null).as_str().unwrap_or("")
+        ));
+    }
+    t
+}
+
 /// A stop whose rule ends the run (issue 20): dollar caps, identical-call and cycle blocks.
 fn ends_run(code: &str) -> bool {
     code.starts_with("budget.cap.cost_usd")
@@ -1269,7 +1332,63 @@ impl Tracker {
         if b.exhausted {
             t.push_str("- the session budget is spent: new runs are refused\n");
         }
+        let agent = crate::session_key::agent_id(session_key, &Value::Null);
+        let st = self.cost_status(env, &agent, session_key);
+        t.push_str(&cost_lines(&st));
         t
+    }
+
+    /// Dollars against every dollar cap of `agent` in the session `session_key` (its live run,
+    /// if any), the ladder state of each, and the agent's hold: `/budget`, `/agent-ops status`
+    /// and `agent-ops status` (issue 20 item 3).
+    pub fn cost_status(&mut self, env: &Env<'_>, agent: &str, session_key: &str) -> Value {
+        let mut out = Out::default();
+        let sid = self
+            .sids
+            .get(session_key)
+            .cloned()
+            .unwrap_or_else(|| session_key.to_string());
+        // A probe ledger stands for the session when no run is live: zero run spend.
+        let probe = format!("status:{session_key}");
+        let run_id = self.live.get(session_key).cloned().unwrap_or_else(|| {
+            self.runs.insert(
+                probe.clone(),
+                RunLedger {
+                    run_id: probe.clone(),
+                    session_key: (!session_key.is_empty()).then(|| session_key.to_string()),
+                    session_id: (!sid.is_empty()).then(|| sid.clone()),
+                    agent_id: Some(agent.to_string()),
+                    ..RunLedger::default()
+                },
+            );
+            probe.clone()
+        });
+        let readings = self.cost_readings(env, &mut out, &run_id);
+        self.runs.remove(&probe);
+        let caps: Vec<Value> = readings
+            .iter()
+            .map(|(c, sp)| {
+                let rung = match cost::rung(c.limit, *sp, env.cfg.cost_warn_at) {
+                    Rung::Below => "ok",
+                    Rung::Warn => "warning",
+                    Rung::Hit => "stopped",
+                    Rung::Unknown => "unknown_price",
+                };
+                json!({"scope": c.scope.label(), "key": c.key, "limitUsd": c.limit, "spentUsd": sp.usd, "unknownCalls": sp.unknown, "ladder": rung})
+            })
+            .collect();
+        let lifts = cost::read_lifts(env.host, env.state_dir);
+        let hold =
+            lifts.holds.get(agent).filter(|h| h.until > env.now_ms).map(
+                |h| json!({"code": h.code, "message": h.message, "at": h.at, "until": h.until}),
+            );
+        let b = self.budget(env, &mut out, &sid).clone();
+        json!({
+            "agent": agent, "sessionKey": session_key, "liveRun": self.live.get(session_key),
+            "sessionCostUsd": b.cost_usd.unwrap_or(0.0), "sessionUnknownCalls": b.cost_unknown_calls,
+            "sessionTokens": b.used(), "warnAt": env.cfg.cost_warn_at, "timeZone": env.cfg.time_zone,
+            "caps": caps, "hold": hold,
+        })
     }
 
     /// Service tick: runs journals older than 30 days are removed (P2 §11).

@@ -86,6 +86,12 @@ pub(super) fn init(config: &Config, info: &HostInfo, result: &mut InitResult) {
         handler: "loopBudget:command:budget".into(),
         accepts_args: true,
     });
+    result.commands.push(CommandSpec {
+        name: "agent-ops".into(),
+        description: "agent-ops status [--json]: dollars against every cap, the ladder, compaction breakers, pending memory jobs and grants".into(),
+        handler: "loopBudget:command:agent-ops".into(),
+        accepts_args: true,
+    });
 }
 
 fn env<'a>(active: &'a Active, host: &'a dyn Host) -> Env<'a> {
@@ -158,7 +164,9 @@ pub(super) fn dispatch(
                         .and_then(Value::as_str)
                         .filter(|s| !s.is_empty())
                         .unwrap_or(key);
-                    Some(tr.resume(&e, &agent, (!sid.is_empty()).then_some(sid)))
+                    // The CLI resumes every session of the agent (`--all-sessions`).
+                    let all = args.contains("--all-sessions") || sid.is_empty();
+                    Some(tr.resume(&e, &agent, (!all).then_some(sid)))
                 } else {
                     Some(Out {
                         ret: json!({ "text": tr.status(&e, key) }),
@@ -166,10 +174,36 @@ pub(super) fn dispatch(
                     })
                 }
             }
+            "command:agent-ops" => None,
             _ => None,
         }
     };
     active.tracker = tr;
+    if name == "command:agent-ops" {
+        let key = ctx
+            .get("sessionKey")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let args = event.get("args").and_then(Value::as_str).unwrap_or("");
+        let words: Vec<&str> = args.split_whitespace().collect();
+        let text = match words.first().copied() {
+            None | Some("status") => {
+                let agent = crate::session_key::agent_id(&key, ctx);
+                let st = status(active, host, &agent, &key);
+                if words.contains(&"--json") {
+                    serde_json::to_string_pretty(&st).unwrap_or_default()
+                } else {
+                    status_text(&st)
+                }
+            }
+            Some(other) => {
+                format!("agent-ops: unknown action `{other}`; try /agent-ops status [--json]")
+            }
+        };
+        resp.ret = json!({ "text": text });
+        return;
+    }
     let Some(out) = out else { return };
     for i in out.injections {
         let id = active.new_job_id(host);
@@ -247,4 +281,118 @@ pub(super) fn charge_jobs(
     for out in outs {
         active.absorb(host, resp, Value::Null, out.diagnostics, out.decisions);
     }
+}
+
+/// `/agent-ops status` and `agent-ops status` (G-R14a, issue 20 item 3): for the agent and the
+/// session, dollars against every cap with the ladder state and any hold (phase 2), the token
+/// and call budget, open compaction breakers (phase 1), pending memory jobs (phase 3) and live
+/// grants (phase 4). The runtime reads each phase's state through its public face.
+pub(super) fn status(
+    active: &mut Active,
+    host: &dyn Host,
+    agent: &str,
+    session_key: &str,
+) -> Value {
+    let now = host.now_ms();
+    let mut tr = std::mem::take(&mut active.tracker);
+    let cost = {
+        let e = env(active, host);
+        let mut st = tr.cost_status(&e, agent, session_key);
+        if let Some(o) = st.as_object_mut() {
+            o.insert("budgetText".into(), json!(tr.status(&e, session_key)));
+        }
+        st
+    };
+    active.tracker = tr;
+    let dir = crate::host::join_path(&active.state_dir, "compaction");
+    let mut breakers = Vec::new();
+    for e in host
+        .fs_list(&dir, 10_000)
+        .map(|l| l.entries)
+        .unwrap_or_default()
+    {
+        if !e.name.ends_with(".json") {
+            continue;
+        }
+        let Ok(bytes) = host.fs_read(&crate::host::join_path(&dir, &e.name), 1024 * 1024) else {
+            continue;
+        };
+        if let Ok(st) =
+            crate::json::from_slice_via_value::<crate::compaction::state::CompactionState>(&bytes)
+        {
+            if st.breaker_open {
+                breakers.push(json!({"sessionId": st.session_id, "sessionKey": st.session_key, "consecutiveFailures": st.consecutive_failures, "openedAt": st.breaker_opened_at}));
+            }
+        }
+    }
+    let grants: Vec<Value> = crate::shell::grant_store::load(host, &active.state_dir, now)
+        .file
+        .grants
+        .iter()
+        .filter(|g| now < g.expires_ms)
+        .map(|g| json!({"id": g.id, "scope": g.scope.as_str(), "owner": g.owner, "workspace": g.workspace, "expiresMs": g.expires_ms, "example": g.example}))
+        .collect();
+    json!({
+        "v": 1, "at": now, "agent": agent, "sessionKey": session_key,
+        "budget": cost,
+        "compactionBreakers": breakers,
+        "memoryJobsInFlight": active.keeper.in_flight(),
+        "grants": grants,
+    })
+}
+
+/// The text form of [`status`].
+pub(super) fn status_text(st: &Value) -> String {
+    let g = |k: &str| st.get(k).unwrap_or(&Value::Null);
+    let mut t = format!(
+        "agent-ops status for agent {} (session {})\n",
+        g("agent").as_str().unwrap_or(""),
+        g("sessionKey")
+            .as_str()
+            .filter(|k| !k.is_empty())
+            .unwrap_or("none")
+    );
+    let budget = g("budget");
+    t.push_str(&crate::budget::tracker::cost_lines(budget));
+    if let Some(b) = budget.get("budgetText").and_then(Value::as_str) {
+        for line in b
+            .lines()
+            .skip(1)
+            .filter(|l| !l.starts_with("- dollars") && !l.starts_with("- HELD"))
+        {
+            t.push_str(line);
+            t.push('\n');
+        }
+    }
+    let breakers = g("compactionBreakers")
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    t.push_str(&format!("- compaction breakers open: {}\n", breakers.len()));
+    for b in breakers {
+        t.push_str(&format!(
+            "  - {} ({} failure(s) in a row)\n",
+            b.get("sessionKey")
+                .and_then(Value::as_str)
+                .or_else(|| b.get("sessionId").and_then(Value::as_str))
+                .unwrap_or("?"),
+            b.get("consecutiveFailures")
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+        ));
+    }
+    let jobs = g("memoryJobsInFlight").as_array().map_or(0, Vec::len);
+    t.push_str(&format!("- memory jobs in flight: {jobs}\n"));
+    let grants = g("grants").as_array().cloned().unwrap_or_default();
+    t.push_str(&format!("- live grants: {}\n", grants.len()));
+    for gr in grants {
+        t.push_str(&format!(
+            "  - {} {} {}: `{}`\n",
+            gr.get("id").and_then(Value::as_str).unwrap_or(""),
+            gr.get("scope").and_then(Value::as_str).unwrap_or(""),
+            gr.get("owner").and_then(Value::as_str).unwrap_or(""),
+            gr.get("example").and_then(Value::as_str).unwrap_or("")
+        ));
+    }
+    t
 }
