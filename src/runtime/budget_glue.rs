@@ -283,6 +283,39 @@ pub(super) fn charge_jobs(
     }
 }
 
+/// Issue 20: a compaction summary written by our compaction provider (the outcome of
+/// `api.runtime.llm.complete`: `{provider, model, agentId, audit: {sessionKey}, usage}`) counts
+/// against the dollar caps of the agent and session it summarised, attributed as `compaction`.
+/// Returns the diagnostics to report.
+pub(super) fn charge_summary(
+    active: &mut Active,
+    host: &dyn Host,
+    result: &Value,
+) -> Vec<crate::contract::Diagnostic> {
+    if !active.config.phases.loop_budget.enabled() || !result.is_object() {
+        return Vec::new();
+    }
+    let key = result
+        .pointer("/audit/sessionKey")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let agent = result.get("agentId").and_then(Value::as_str).map_or_else(
+        || crate::session_key::agent_id(&key, &Value::Null),
+        str::to_string,
+    );
+    let job = crate::session_memory::keeper::Usage {
+        purpose: "compaction".into(),
+        scope: "session".into(),
+        session_key: key,
+        agent_id: agent,
+        outcome: result.clone(),
+    };
+    let mut resp = HookResponse::default();
+    charge_jobs(active, host, &mut resp, std::slice::from_ref(&job));
+    resp.diagnostics
+}
+
 /// `/agent-ops status` and `agent-ops status` (G-R14a, issue 20 item 3): for the agent and the
 /// session, dollars against every cap with the ladder state and any hold (phase 2), the token
 /// and call budget, open compaction breakers (phase 1), pending memory jobs (phase 3) and live
