@@ -32,7 +32,8 @@ describe("issue 20 dollar caps (gateway)", { concurrency: false }, () => {
     checkPrerequisites();
     s = await createScenario({
       name: "spend",
-      pluginConfig: onlyPhases({ loopBudget: { enabled: true, maxRunCostUsd: 0.05, costWarnAt: 0.5 } }),
+      // Phase 5 on too: its cost ledger is the one `/agent-ops status` must agree with.
+      pluginConfig: onlyPhases({ loopBudget: { enabled: true, maxRunCostUsd: 0.05, costWarnAt: 0.5 }, memoryScoping: { enabled: true } }),
       configPatch: {
         models: {
           providers: {
@@ -117,5 +118,23 @@ describe("issue 20 dollar caps (gateway)", { concurrency: false }, () => {
         assert.ok(Math.abs(l.costUsd - want) < 1e-9, JSON.stringify(l));
         assert.equal(l.source, "table");
       }
+
+      // `/agent-ops status --json` shows the same dollars as phase 5's cost ledger (and the spend journal).
+      const ledger = jsonl(path.join(s.pluginStateDir, "costs"), /^\d{4}-\d{2}-\d{2}\.jsonl$/).filter((r) => r.sessionKey === key);
+      assert.ok(ledger.length >= 1, "no cost ledger record for the runaway session");
+      const ledgerUsd = ledger.reduce((a, r) => a + r.costUsd, 0);
+      const journalUsd = mine.reduce((a, l) => a + l.costUsd, 0);
+      assert.ok(Math.abs(ledgerUsd - journalUsd) < 1e-9, `ledger ${ledgerUsd} vs spend journal ${journalUsd}`);
+      const st = await s.runCommand({ sessionKey: key, command: "/agent-ops status --json", expect: "sessionCostUsd" });
+      assert.equal(st.code, 0, st.error ?? "");
+      const status = JSON.parse(st.text.slice(st.text.indexOf("{")));
+      assert.ok(Math.abs(status.budget.sessionCostUsd - ledgerUsd) < 1e-9, `status ${status.budget.sessionCostUsd} vs ledger ${ledgerUsd}`);
+      const cap = status.budget.caps.find((c) => c.key === "phases.loopBudget.maxRunCostUsd");
+      assert.ok(cap, JSON.stringify(status.budget));
+      assert.equal(status.budget.hold, null, "the hold was lifted");
+      const text = await s.runCommand({ sessionKey: key, command: "/agent-ops status", expect: "agent-ops status for agent main" });
+      assert.match(text.text, /dollars this session: \$\d+\.\d{4}/);
+      assert.match(text.text, /compaction breakers open: \d+/);
+      console.log(`# status: session $${status.budget.sessionCostUsd.toFixed(6)}, cost ledger $${ledgerUsd.toFixed(6)} (${ledger.length} record(s))`);
     }));
 });
