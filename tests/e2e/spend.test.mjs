@@ -33,7 +33,7 @@ describe("issue 20 dollar caps (gateway)", { concurrency: false }, () => {
     s = await createScenario({
       name: "spend",
       // Phase 5 on too: its cost ledger is the one `/agent-ops status` must agree with.
-      pluginConfig: onlyPhases({ loopBudget: { enabled: true, maxRunCostUsd: 0.05, costWarnAt: 0.5 }, memoryScoping: { enabled: true } }),
+      pluginConfig: onlyPhases({ loopBudget: { enabled: true, maxRunCostUsd: 0.05, costWarnAt: 0.5, maxDailyCostUsd: 100, timeZone: "Europe/Berlin" }, memoryScoping: { enabled: true } }),
       configPatch: {
         models: {
           providers: {
@@ -132,6 +132,13 @@ describe("issue 20 dollar caps (gateway)", { concurrency: false }, () => {
       const cap = status.budget.caps.find((c) => c.key === "phases.loopBudget.maxRunCostUsd");
       assert.ok(cap, JSON.stringify(status.budget));
       assert.equal(status.budget.hold, null, "the hold was lifted");
+      // The daily window in Europe/Berlin: the zone came from the host's Intl (no zone database in wasm).
+      const daily = status.budget.caps.find((c) => c.key === "phases.loopBudget.maxDailyCostUsd");
+      assert.equal(daily?.ladder, "ok", JSON.stringify(status.budget.caps));
+      assert.equal(status.budget.timeZone, "Europe/Berlin");
+      const gwLog = fs.existsSync(s.openclawLog) ? fs.readFileSync(s.openclawLog, "utf8") : "";
+      assert.ok(gwLog.includes("[agent-ops]"), "the gateway log has no agent-ops lines to check");
+      assert.ok(!gwLog.includes("budget.cost.time_zone"), "the zone was not resolved");
       const text = await s.runCommand({ sessionKey: key, command: "/agent-ops status", expect: "agent-ops status for agent main" });
       assert.match(text.text, /dollars this session: \$\d+\.\d{4}/);
       assert.match(text.text, /compaction breakers open: \d+/);
