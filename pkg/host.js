@@ -132,6 +132,14 @@ export function makeHost(rt) {
     env: (name) => process.env[name],
     random: (n) => new Uint8Array(crypto.randomBytes(n)),
     log(level, code, message) { log(rt, level, `${code}: ${message}`); },
+    tzOffset(zone, atMs) {
+      // Minutes east of UTC of an IANA zone at an instant: the zone's wall clock read back as UTC.
+      try {
+        const f = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
+        const p = Object.fromEntries(f.formatToParts(new Date(atMs)).map((x) => [x.type, Number(x.value)]));
+        return Math.round((Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(atMs / 1000) * 1000) / 60000);
+      } catch { return undefined; }
+    },
   };
 }
 
@@ -141,4 +149,22 @@ export function log(rt, level, text) {
   const fn = l && (l[level] || l.info);
   if (typeof fn === "function") fn.call(l, `[agent-ops] ${text}`);
   else if (level === "error" || level === "warn") console.error(`[agent-ops] ${text}`);
+}
+
+/**
+ * Ends a run the core stopped (issue 20: a dollar cap, an identical-call or cycle block): OpenClaw's
+ * own abort of the session's active embedded run. The blocked call's answer is already on its way;
+ * the run stops before its next model call.
+ */
+export function abortRun(rt, { payload: p }) {
+  if (!p?.sessionId) {
+    log(rt, "warn", `budget.abort_failed: run ${p?.runId} has no session id; it is stopped at its next tool call instead`);
+    return;
+  }
+  import("openclaw/plugin-sdk/agent-harness-runtime")
+    .then((m) => {
+      const ok = typeof m.abortAgentHarnessRun === "function" && m.abortAgentHarnessRun(p.sessionId);
+      log(rt, ok ? "info" : "warn", `budget.run_${ok ? "ended" : "abort_failed"}: run ${p.runId} of ${p.sessionKey} (${p.code})${ok ? "" : ": no active run to abort"}`);
+    })
+    .catch((e) => log(rt, "warn", `budget.abort_failed: ${e?.message || e}`));
 }

@@ -11,7 +11,7 @@ import os from "node:os";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { AsyncResource } from "node:async_hooks";
-import { makeHost, log } from "./host.js";
+import { makeHost, log, abortRun } from "./host.js";
 import { registerCli } from "./cli.js";
 
 const PLUGIN_ID = "agent-ops";
@@ -124,7 +124,7 @@ function runJobs(rt, jobs, ret) {
   for (const job of jobs || []) {
     if (job.kind === "approval" && ret?.requireApproval) ret.requireApproval.onResolution = (decision) => complete(rt, job.id, { decision });
     else if (job.kind === "drain") wait = drain(rt, job.payload?.waitMs);
-    else ({ inject, llm: runLlm, config: applyConfig })[job.kind]?.(rt, job);
+    else ({ inject, llm: runLlm, config: applyConfig, abort: abortRun })[job.kind]?.(rt, job);
   }
   return wait;
 }

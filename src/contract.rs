@@ -137,6 +137,28 @@ pub struct ModelCost {
     pub cache_write: f64,
 }
 
+impl ModelCost {
+    /// Dollars for one call's tokens, each kind at its own price (`input` excludes cached
+    /// prompt tokens, as OpenClaw reports it): Σ tokens × USD per million / 1e6. Shared by
+    /// phase 2's caps and phase 5's cost ledger so both count the same money.
+    pub fn usd(&self, input: u64, output: u64, cache_read: u64, cache_write: u64) -> f64 {
+        (input as f64 * self.input
+            + output as f64 * self.output
+            + cache_read as f64 * self.cache_read
+            + cache_write as f64 * self.cache_write)
+            / 1_000_000.0
+    }
+
+    /// The price of `model` in OpenClaw's model table: the entry with that id (and that
+    /// provider, when known) that has a `cost` table. `None` is an unknown price, never $0.
+    pub fn of(models: &[ModelInfo], provider: Option<&str>, model: Option<&str>) -> Option<Self> {
+        models
+            .iter()
+            .find(|m| Some(m.id.as_str()) == model && provider.is_none_or(|p| m.provider == p))?
+            .cost
+    }
+}
+
 /// A diagnostic for the OpenClaw plugin logger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
@@ -183,6 +205,11 @@ pub enum JobKind {
     /// Set values in OpenClaw's config file (`api.runtime.config.mutateConfigFile`); payload
     /// `{set: [{path: [..keys], value}], reason}`; the outcome `{ok, error?}` is reported back.
     Config,
+    /// End a run now (issue 20: a run stopped by a dollar cap or a loop block must not go on
+    /// calling the model): the host aborts the session's embedded run (`abortAgentHarnessRun`
+    /// of `openclaw/plugin-sdk/agent-harness-runtime`); payload `{sessionId, sessionKey, runId,
+    /// code}`.
+    Abort,
 }
 
 /// The answer to one hook call.

@@ -38,6 +38,7 @@
 mod agent_commands;
 mod bash_diff;
 mod budget;
+mod budget_cost;
 mod cli;
 mod compaction;
 mod config;

@@ -587,3 +587,26 @@ fn an_unknown_step_is_an_error_the_binding_layer_answers_with_the_fallback() {
         "core.not_initialized"
     );
 }
+
+/// Issue 20: our compaction summary's dollars count against the caps of the session it served,
+/// attributed as `compaction` in phase 2's spend journal.
+#[test]
+fn a_compaction_summary_is_charged_to_its_session_as_compaction() {
+    let h = host();
+    let mut rt = rt(&h);
+    let s = step(&mut rt, &h, summarize());
+    let outcome = json!({"result": {"text": nine_sections(), "provider": "p", "model": "m", "agentId": "main",
+        "audit": {"sessionKey": "agent:main:s"},
+        "usage": {"inputTokens": 2000, "outputTokens": 300, "cacheReadTokens": 0, "cacheWriteTokens": 0, "costUsd": 0.0123}}});
+    let ok = next(&mut rt, &h, &s, outcome);
+    assert_eq!(ok, json!({"value": {"$ref": "outcome.result.text"}}));
+    let day = agent_ops::calendar::utc_date(NOW);
+    let text = h
+        .file_text(&format!("/oc/agent-ops/budget/spend-{day}.jsonl"))
+        .expect("spend journal");
+    let line: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(line["purpose"], "compaction");
+    assert_eq!(line["sessionKey"], "agent:main:s");
+    assert_eq!(line["costUsd"], 0.0123, "the reported cost wins");
+    assert_eq!(line["source"], "reported");
+}

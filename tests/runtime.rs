@@ -65,6 +65,7 @@ fn init_reports_phases_registrations_and_state_dir() {
         [
             "grants",
             "budget",
+            "agent-ops",
             "memory",
             "workers",
             "skills-audit",

@@ -59,6 +59,9 @@ extern "C" {
     fn random(this: &JsHost, n: u32) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = log)]
     fn log(this: &JsHost, level: &str, code: &str, message: &str) -> Result<JsValue, JsValue>;
+    /// Minutes east of UTC of an IANA zone at an instant (`Intl`); missing or throwing: unknown.
+    #[wasm_bindgen(method, catch, js_name = tzOffset)]
+    fn tz_offset(this: &JsHost, zone: &str, at_ms: f64) -> Result<JsValue, JsValue>;
     /// Only the CLI's host has it: the whole standard input, read when a subcommand needs it.
     #[wasm_bindgen(method, catch, js_name = readStdin)]
     fn read_stdin(this: &JsHost) -> Result<JsValue, JsValue>;
@@ -187,6 +190,11 @@ impl Host for Adapter {
     }
     fn env(&self, name: &str) -> Option<String> {
         self.0.env(name).ok().and_then(|v| v.as_string())
+    }
+    fn utc_offset_minutes(&self, zone: &str, at_ms: i64) -> Option<i32> {
+        let v = self.0.tz_offset(zone, at_ms as f64).ok()?.as_f64()?;
+        // At most ±18 h (what a zone can be); anything else is not an answer.
+        (v.is_finite() && v.abs() <= 1080.0).then_some(v.round() as i32)
     }
     fn random(&self, n: usize) -> Vec<u8> {
         let n32 = u32::try_from(n).unwrap_or(u32::MAX);

@@ -1,6 +1,7 @@
 //! `phases.loopBudget` settings (P2 §9).
 
 use crate::settings::{CheckAt, PhaseSettings};
+use crate::sorted::SortedMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,41 @@ pub struct LoopBudgetConfig {
     pub repeat: RepeatConfig,
     /// Token-target continuation.
     pub token_target: TokenTargetConfig,
+    /// Dollars one run of an agent may spend (null: no cap). Issue 20.
+    pub max_run_cost_usd: Option<f64>,
+    /// Dollars one session of an agent may spend over all its runs (null: no cap).
+    pub max_session_cost_usd: Option<f64>,
+    /// Dollars each agent may spend per day in `timeZone`, internal jobs included (null: no cap).
+    pub max_daily_cost_usd: Option<f64>,
+    /// Caps on all agents together.
+    pub all_agents: AllAgentsCostCaps,
+    /// Per-agent dollar caps, keyed by agent id; a field set here replaces the phase-level one.
+    pub agents: SortedMap<String, AgentCostCaps>,
+    /// Fraction of a dollar cap at which the agent and the journal are warned.
+    pub cost_warn_at: f64,
+    /// Time zone of the daily window: an IANA name (`Europe/Berlin`) or a fixed offset
+    /// (`UTC`, `+02:00`).
+    pub time_zone: String,
+}
+
+/// Dollar caps on all agents together.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct AllAgentsCostCaps {
+    /// Dollars all agents together may spend per day (null: no cap).
+    pub max_daily_cost_usd: Option<f64>,
+}
+
+/// One agent's dollar caps (each null: the phase-level value).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct AgentCostCaps {
+    /// Dollars one run of this agent may spend.
+    pub max_run_cost_usd: Option<f64>,
+    /// Dollars one session of this agent may spend.
+    pub max_session_cost_usd: Option<f64>,
+    /// Dollars this agent may spend per day.
+    pub max_daily_cost_usd: Option<f64>,
 }
 
 impl Default for LoopBudgetConfig {
@@ -40,6 +76,13 @@ impl Default for LoopBudgetConfig {
             subagent: SubagentCaps::default(),
             repeat: RepeatConfig::default(),
             token_target: TokenTargetConfig::default(),
+            max_run_cost_usd: None,
+            max_session_cost_usd: None,
+            max_daily_cost_usd: None,
+            all_agents: AllAgentsCostCaps::default(),
+            agents: SortedMap::new(),
+            cost_warn_at: 0.8,
+            time_zone: "UTC".into(),
         }
     }
 }
@@ -153,5 +196,56 @@ impl LoopBudgetConfig {
             1.0,
         );
         c.range("tokenTarget.maxContinuations", t.max_continuations, 0, 10);
+        let dollars = |c: &mut CheckAt<'_>, key: &str, v: Option<f64>| {
+            if let Some(v) = v.filter(|v| !(v.is_finite() && *v > 0.0)) {
+                c.fail(
+                    key,
+                    format!("must be a positive number of dollars or null, got {v}"),
+                );
+            }
+        };
+        dollars(c, "maxRunCostUsd", self.max_run_cost_usd);
+        dollars(c, "maxSessionCostUsd", self.max_session_cost_usd);
+        dollars(c, "maxDailyCostUsd", self.max_daily_cost_usd);
+        dollars(
+            c,
+            "allAgents.maxDailyCostUsd",
+            self.all_agents.max_daily_cost_usd,
+        );
+        for (id, a) in &self.agents {
+            dollars(c, &format!("agents.{id}.maxRunCostUsd"), a.max_run_cost_usd);
+            dollars(
+                c,
+                &format!("agents.{id}.maxSessionCostUsd"),
+                a.max_session_cost_usd,
+            );
+            dollars(
+                c,
+                &format!("agents.{id}.maxDailyCostUsd"),
+                a.max_daily_cost_usd,
+            );
+        }
+        if !(self.cost_warn_at > 0.0 && self.cost_warn_at < 1.0) {
+            c.fail(
+                "costWarnAt",
+                format!(
+                    "must be a fraction above 0 and below 1, got {}",
+                    self.cost_warn_at
+                ),
+            );
+        }
+        let tz = self.time_zone.trim();
+        let named = !tz.is_empty()
+            && tz.len() <= 64
+            && tz
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b))
+            && tz.bytes().next().is_some_and(|b| b.is_ascii_alphabetic());
+        if crate::calendar::parse_utc_offset(tz).is_none() && !named {
+            c.fail(
+                "timeZone",
+                format!("must be an IANA zone name (Europe/Berlin) or an offset (UTC, +02:00), got {tz:?}"),
+            );
+        }
     }
 }

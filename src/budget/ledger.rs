@@ -119,6 +119,20 @@ pub struct RunLedger {
     pub terminal: Option<String>,
     /// `before_agent_run` was seen (a revision pass fires it again with a rewritten prompt).
     pub run_started: bool,
+    /// Agent id (dollar caps are per agent).
+    pub agent_id: Option<String>,
+    /// Dollars of the run's passes reported by `llm_output` (exact usage, priced).
+    pub cost: super::cost::Spend,
+    /// Dollars estimated from `model_call_ended` sizes since the last `llm_output` (the exact
+    /// usage of a pass arrives only after it ended, openclaw.md §14.4).
+    pub pending_cost: super::cost::Spend,
+    /// A stop that ends the run (a dollar cap, an identical-call or cycle block): its code and
+    /// sentence, and the model call after which the run is aborted if it goes on.
+    pub end: Option<(String, String)>,
+    /// The model may make calls up to this count after the stop (one more, to answer).
+    pub end_after_calls: Option<u64>,
+    /// Aborts asked of the host for this run.
+    pub aborts: u64,
 }
 
 impl RunLedger {
@@ -156,6 +170,8 @@ pub struct SessionBudget {
     pub exhausted: bool,
     /// Why.
     pub exhausted_code: Option<String>,
+    /// Model calls of the session whose price is unknown (their dollars are not in `costUsd`).
+    pub cost_unknown_calls: u64,
 }
 
 impl Default for SessionBudget {
@@ -172,6 +188,7 @@ impl Default for SessionBudget {
             last_run_at: 0,
             exhausted: false,
             exhausted_code: None,
+            cost_unknown_calls: 0,
         }
     }
 }

@@ -6,8 +6,12 @@
 //! with session budgets kept under `<stateDir>/budget/`.
 
 mod config;
+pub mod cost;
 pub mod ledger;
 pub mod target;
 pub mod tracker;
 
-pub use config::{LoopBudgetConfig, RepeatConfig, SubagentCaps, TokenTargetConfig};
+pub use config::{
+    AgentCostCaps, AllAgentsCostCaps, LoopBudgetConfig, RepeatConfig, SubagentCaps,
+    TokenTargetConfig,
+};

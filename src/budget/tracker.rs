@@ -2,6 +2,7 @@
 //! `before_tool_call`/`after_tool_call` and `llm_output`; stops enforced in
 //! `before_tool_call`, `before_agent_run` and `before_agent_finalize` (P2 §8).
 
+use super::cost::{self, Cap, Rung, Scope, Spend, SpendLine, Tokens};
 use super::ledger::{
     check_tool_call, finalize, result_hash, settle_target, signature, CallRecord, Finalize, Limits,
     RunLedger, SessionBudget, ToolVerdict, UsageSource, CALL_HISTORY,
@@ -9,9 +10,11 @@ use super::ledger::{
 use super::target::parse_target;
 use super::LoopBudgetConfig;
 use crate::audit::{self, Action, Decision};
-use crate::contract::Diagnostic;
+use crate::contract::{Diagnostic, ModelInfo};
 use crate::host::{join_path, Host, LogLevel};
-use crate::session_key::{adopt_file, is_internal_key, legacy_budget_name, state_name};
+use crate::session_key::{
+    adopt_file, agent_of_key, is_internal_key, legacy_budget_name, state_name,
+};
 use crate::sorted::SortedMap;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -33,6 +36,25 @@ pub struct Env<'a> {
     pub now_ms: i64,
     /// Conversation hooks are available (else the session cap is checked at tool time).
     pub conversation: bool,
+    /// OpenClaw's model entries (cost tables).
+    pub models: &'a [ModelInfo],
+    /// Phase 5's deprecated `costs.dailyBudgetUsd`, handed over by the runtime: the all-agents
+    /// daily cap when `allAgents.maxDailyCostUsd` is not set.
+    pub legacy_daily_usd: Option<f64>,
+}
+
+/// A run to end now: the host aborts the session's embedded run (issue 20: a stopped run must
+/// not go on calling the model).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Abort {
+    /// Session id (the embedded run registry's key).
+    pub session_id: Option<String>,
+    /// Session key.
+    pub session_key: Option<String>,
+    /// Run id.
+    pub run_id: String,
+    /// The stop's reason code.
+    pub code: String,
 }
 
 /// A one-shot note for the next turn (`enqueueNextTurnInjection`).
@@ -57,6 +79,8 @@ pub struct Out {
     pub diagnostics: Vec<Diagnostic>,
     /// Next-turn injections to enqueue.
     pub injections: Vec<Injection>,
+    /// Runs to end now.
+    pub aborts: Vec<Abort>,
 }
 
 /// Phase 2 state of the process.
@@ -76,6 +100,91 @@ pub struct Tracker {
     live: SortedMap<String, String>,
     /// Runs journals checked for a torn last line by this process (G-R17).
     repaired: crate::sorted::SortedSet<String>,
+    /// Diagnostics already given once (unknown time zone, unknown prices).
+    noted: crate::sorted::SortedSet<String>,
+}
+
+/// The dollar lines of a status ([`Tracker::cost_status`]).
+pub fn cost_lines(st: &Value) -> String {
+    let mut t = format!(
+        "- dollars this session: {} ({} call(s) without a price)\n",
+        cost::usd(
+            st.get("sessionCostUsd")
+                .unwrap_or(&Value::Null)
+                .as_f64()
+                .unwrap_or(0.0)
+        ),
+        st.get("sessionUnknownCalls")
+            .unwrap_or(&Value::Null)
+            .as_u64()
+            .unwrap_or(0)
+    );
+    let caps = st
+        .get("caps")
+        .unwrap_or(&Value::Null)
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if caps.is_empty() {
+        t.push_str("- dollar caps: none (phases.loopBudget.maxRunCostUsd, maxSessionCostUsd, maxDailyCostUsd)\n");
+    }
+    for c in caps {
+        t.push_str(&format!(
+            "- dollars {}: {} / {} [{}] ({})\n",
+            c.get("scope")
+                .unwrap_or(&Value::Null)
+                .as_str()
+                .unwrap_or(""),
+            cost::usd(
+                c.get("spentUsd")
+                    .unwrap_or(&Value::Null)
+                    .as_f64()
+                    .unwrap_or(0.0)
+            ),
+            cost::usd(
+                c.get("limitUsd")
+                    .unwrap_or(&Value::Null)
+                    .as_f64()
+                    .unwrap_or(0.0)
+            ),
+            c.get("ladder")
+                .unwrap_or(&Value::Null)
+                .as_str()
+                .unwrap_or(""),
+            c.get("key").unwrap_or(&Value::Null).as_str().unwrap_or("")
+        ));
+    }
+    if let Some(h) = st.get("hold").filter(|h| !h.is_null()) {
+        t.push_str(&format!(
+            "- HELD: new runs of agent {} are refused ({}); /budget resume lifts it\n",
+            st.get("agent")
+                .unwrap_or(&Value::Null)
+                .as_str()
+                .unwrap_or(""),
+            h.get("code").unwrap_or(&Value::Null).as_str().unwrap_or("")
+        ));
+    }
+    t
+}
+
+/// A stop whose rule ends the run (issue 20): dollar caps, identical-call and cycle blocks.
+fn ends_run(code: &str) -> bool {
+    code.starts_with("budget.cap.cost_usd")
+        || code == "budget.repeat.blocked"
+        || code == "budget.cycle.blocked"
+}
+
+/// The agent of a run: the hook's `agentId`, else the session key's, else `main`.
+fn agent_of(l: &RunLedger) -> String {
+    l.agent_id
+        .clone()
+        .or_else(|| {
+            l.session_key
+                .as_deref()
+                .and_then(agent_of_key)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "main".into())
 }
 
 /// A session budget file as it is on disk: `None` when missing or unreadable; a file that
@@ -135,6 +244,11 @@ pub(crate) fn merge_budget(
             disk.exhausted_code.clone()
         }
         .or_else(|| disk.exhausted_code.clone()),
+        cost_unknown_calls: add(
+            disk.cost_unknown_calls,
+            base.cost_unknown_calls,
+            mine.cost_unknown_calls,
+        ),
     }
 }
 
@@ -240,6 +354,7 @@ impl Tracker {
             self.sids.insert(k.clone(), id.clone());
         }
         let child = self.is_child(key.as_deref());
+        let agent = s(ctx, "agentId").map(str::to_string);
         if !self.runs.contains_key(run_id) {
             if let Some(k) = &key {
                 self.live.insert(k.clone(), run_id.to_string());
@@ -262,6 +377,9 @@ impl Tracker {
         }
         if l.session_id.is_none() {
             l.session_id = sid;
+        }
+        if l.agent_id.is_none() {
+            l.agent_id = agent;
         }
         l
     }
@@ -351,6 +469,298 @@ impl Tracker {
         (used, cap)
     }
 
+    /// UTC instant at which the operator's day containing now began (`timeZone`; an unknown
+    /// zone is reported once and UTC is used).
+    fn day_start(&mut self, env: &Env<'_>, out: &mut Out) -> i64 {
+        match cost::zone_offset(env.host, &env.cfg.time_zone, env.now_ms) {
+            Ok(m) => crate::calendar::local_day_start(env.now_ms, m),
+            Err(e) => {
+                if self.noted.insert(format!("zone:{}", env.cfg.time_zone)) {
+                    out.diagnostics.push(Diagnostic {
+                        level: LogLevel::Warn,
+                        code: "budget.cost.time_zone".into(),
+                        message: e,
+                    });
+                }
+                crate::calendar::local_day_start(env.now_ms, 0)
+            }
+        }
+    }
+
+    /// Spend against every dollar cap of the run's agent. The run's own estimate since its last
+    /// `llm_output` is added to every scope (it is in no file yet).
+    fn cost_readings(&mut self, env: &Env<'_>, out: &mut Out, run_id: &str) -> Vec<(Cap, Spend)> {
+        let Some(l) = self.runs.get(run_id) else {
+            return Vec::new();
+        };
+        let agent = agent_of(l);
+        let caps = cost::caps_for(env.cfg, &agent, env.legacy_daily_usd);
+        if caps.is_empty() {
+            return Vec::new();
+        }
+        let live = l.pending_cost;
+        let run = l.cost.plus(live);
+        let sid = l.session_id.clone().or_else(|| l.session_key.clone());
+        let lifts = cost::read_lifts(env.host, env.state_dir);
+        let daily = caps
+            .iter()
+            .any(|c| matches!(c.scope, Scope::Daily | Scope::DailyAll));
+        let start = self.day_start(env, out);
+        let lines = if daily {
+            cost::lines_between(env.host, env.state_dir, start, env.now_ms)
+        } else {
+            Vec::new()
+        };
+        let mut readings = Vec::new();
+        for cap in caps {
+            let spent = match cap.scope {
+                Scope::Run => run,
+                Scope::Session => {
+                    let Some(sid) = sid.as_deref() else { continue };
+                    let base = lifts.session_base.get(sid).copied().unwrap_or(0.0);
+                    let b = self.budget(env, out, sid);
+                    Spend {
+                        usd: (b.cost_usd.unwrap_or(0.0) - base).max(0.0),
+                        unknown: b.cost_unknown_calls,
+                    }
+                    .plus(live)
+                }
+                Scope::Daily => {
+                    let since = start.max(lifts.resumed_at.get(&agent).copied().unwrap_or(0));
+                    cost::sum(&lines, Some(&agent), since).plus(live)
+                }
+                Scope::DailyAll => {
+                    cost::sum(&lines, None, start.max(lifts.all_resumed_at)).plus(live)
+                }
+            };
+            readings.push((cap, spent));
+        }
+        readings
+    }
+
+    /// The ladder for the run (issue 20 item 2): warnings at `costWarnAt` go to the agent (next
+    /// turn) and the journal once per cap and run; unknown prices are reported once per cap
+    /// and run (the token caps stay in force); the first cap reached is returned.
+    fn cost_ladder(&mut self, env: &Env<'_>, out: &mut Out, run_id: &str) -> Option<(Cap, Spend)> {
+        let readings = self.cost_readings(env, out, run_id);
+        let l = self.runs.get_mut(run_id)?;
+        let mut hit = None;
+        for (cap, spent) in readings {
+            match cost::rung(cap.limit, spent, env.cfg.cost_warn_at) {
+                Rung::Hit => {
+                    hit = hit.or(Some((cap, spent)));
+                }
+                Rung::Warn => {
+                    let code = cap.scope.warn_code();
+                    let key = format!("{code}:{}", cap.key);
+                    if l.warned.contains(&key) {
+                        continue;
+                    }
+                    l.warned.push(key);
+                    let msg = cost::warn_message(&cap, spent);
+                    if let Some(k) = l.session_key.clone() {
+                        out.injections.push(Injection {
+                            session_key: k,
+                            text: audit::block_text(code, &msg),
+                            idempotency_key: format!("{}:{code}", l.run_id),
+                        });
+                    }
+                    let snapshot = l.clone();
+                    out.decisions.push(env.decision(code, Action::Note, msg, Some(&snapshot), None, json!({"cap": cap.key, "limitUsd": cap.limit, "spentUsd": spent.usd, "warnAt": env.cfg.cost_warn_at})));
+                }
+                Rung::Unknown => {
+                    let key = format!("budget.cost.unknown_price:{}", cap.key);
+                    if l.warned.contains(&key) {
+                        continue;
+                    }
+                    l.warned.push(key);
+                    let msg = format!("{} model call(s) in the scope of {} have no price in the model table; the dollar cap cannot be judged below {} and the token caps stay in force", spent.unknown, cap.key, cost::usd(cap.limit));
+                    out.diagnostics.push(Diagnostic {
+                        level: LogLevel::Warn,
+                        code: "budget.cost.unknown_price".into(),
+                        message: msg.clone(),
+                    });
+                    let snapshot = l.clone();
+                    out.decisions.push(env.decision("budget.cost.unknown_price", Action::Note, msg, Some(&snapshot), None, json!({"cap": cap.key, "knownUsd": spent.usd, "unknownCalls": spent.unknown})));
+                }
+                Rung::Below => {}
+            }
+        }
+        hit
+    }
+
+    /// A hit dollar cap holds the agent: new runs are refused until the next local midnight or
+    /// an operator's resume.
+    fn hold(&mut self, env: &Env<'_>, out: &mut Out, agent: &str, code: &str, message: &str) {
+        let until = self.day_start(env, out) + cost::DAY_MS;
+        let hold = cost::Hold {
+            code: code.into(),
+            message: message.into(),
+            at: env.now_ms,
+            until,
+        };
+        if let Err(e) = cost::update_lifts(env.host, env.state_dir, |l| {
+            l.holds.insert(agent.to_string(), hold);
+        }) {
+            out.diagnostics.push(Diagnostic {
+                level: LogLevel::Warn,
+                code: "budget.state.write_failed".into(),
+                message: format!(
+                    "{e}; the hold on agent {agent} is not recorded (the run still ends)"
+                ),
+            });
+        }
+    }
+
+    /// Appends one priced event to the spend journal.
+    fn journal_spend(&mut self, env: &Env<'_>, out: &mut Out, line: &SpendLine) {
+        let path = cost::spend_path(env.state_dir, line.at);
+        if self.repaired.insert(path.clone()) {
+            let _ = audit::repair_torn_tail(env.host, &path);
+        }
+        let text = serde_json::to_string(line).unwrap_or_default();
+        if let Err(e) = env.host.fs_append_line(&path, &text, false) {
+            out.diagnostics.push(Diagnostic {
+                level: LogLevel::Warn,
+                code: "budget.spend.write_failed".into(),
+                message: format!("could not append to {path}: {e}; this call's dollars count only in the session total"),
+            });
+        }
+    }
+
+    /// An internal job's usage (session notes, extraction, …), handed over by the runtime:
+    /// counted against the same dollar caps as the session it served, attributed by purpose.
+    #[allow(clippy::too_many_arguments)]
+    pub fn charge_job(
+        &mut self,
+        env: &Env<'_>,
+        purpose: &str,
+        session_key: &str,
+        agent_id: &str,
+        provider: Option<&str>,
+        model: Option<&str>,
+        tokens: Tokens,
+        reported_usd: Option<f64>,
+    ) -> Out {
+        let mut out = Out::default();
+        let (c, source) = cost::price(env.models, provider, model, tokens, reported_usd);
+        let line = SpendLine {
+            v: cost::SPEND_VERSION,
+            at: env.now_ms,
+            agent_id: agent_id.to_string(),
+            session_key: Some(session_key.to_string()),
+            run_id: None,
+            purpose: purpose.to_string(),
+            provider: provider.map(str::to_string),
+            model: model.map(str::to_string),
+            input: tokens.input,
+            output: tokens.output,
+            cache_read: tokens.cache_read,
+            cache_write: tokens.cache_write,
+            cost_usd: c,
+            source,
+        };
+        self.journal_spend(env, &mut out, &line);
+        if !session_key.is_empty() {
+            let sid = self
+                .sids
+                .get(session_key)
+                .cloned()
+                .unwrap_or_else(|| session_key.to_string());
+            let b = self.budget(env, &mut out, &sid);
+            match c {
+                Some(c) => b.cost_usd = Some(b.cost_usd.unwrap_or(0.0) + c),
+                None => b.cost_unknown_calls = b.cost_unknown_calls.saturating_add(1),
+            }
+            self.save_budget(env, &mut out, &sid);
+        }
+        out
+    }
+
+    /// `/budget resume` and `agent-ops budget resume`: lifts the hold on `agent`, and its
+    /// dollar caps count from now (the daily window of the agent and of all agents, and the
+    /// session `session_id`, or every session of the agent when none is given).
+    pub fn resume(&mut self, env: &Env<'_>, agent: &str, session_id: Option<&str>) -> Out {
+        let mut out = Out::default();
+        let mut bases: Vec<(String, f64)> = Vec::new();
+        match session_id {
+            Some(sid) => {
+                let c = self.budget(env, &mut out, sid).cost_usd.unwrap_or(0.0);
+                bases.push((sid.to_string(), c));
+            }
+            None => {
+                let dir = join_path(env.state_dir, "budget");
+                for e in env
+                    .host
+                    .fs_list(&dir, 100_000)
+                    .map(|l| l.entries)
+                    .unwrap_or_default()
+                {
+                    if !e.name.ends_with(".json") || e.name == "lifts.json" {
+                        continue;
+                    }
+                    let Ok(bytes) = env.host.fs_read(&join_path(&dir, &e.name), 1024 * 1024) else {
+                        continue;
+                    };
+                    let Ok(b) = crate::json::from_slice_via_value::<SessionBudget>(&bytes) else {
+                        continue;
+                    };
+                    let Some(key) = b.session_key.clone() else {
+                        continue;
+                    };
+                    if agent_of_key(&key) == Some(agent) {
+                        let sid = self.sids.get(&key).cloned().unwrap_or(key);
+                        bases.push((sid, b.cost_usd.unwrap_or(0.0)));
+                    }
+                }
+            }
+        }
+        let now = env.now_ms;
+        let r = cost::update_lifts(env.host, env.state_dir, |l| {
+            l.holds.remove(agent);
+            l.resumed_at.insert(agent.to_string(), now);
+            l.all_resumed_at = now;
+            for (sid, c) in &bases {
+                l.session_base.insert(sid.clone(), *c);
+            }
+        });
+        let text = match r {
+            Ok(_) => format!("agent-ops: agent {agent} resumed: its dollar caps count from now ({} session(s) reset); new runs are allowed", bases.len()),
+            Err(e) => format!("agent-ops: could not resume agent {agent}: {e}"),
+        };
+        out.decisions.push(env.decision(
+            "budget.cost.resumed",
+            Action::Note,
+            text.clone(),
+            None,
+            None,
+            json!({"agent": agent, "sessions": bases.len()}),
+        ));
+        out.ret = json!({ "text": text });
+        out
+    }
+
+    /// The refusal of a new run by a dollar cap: a hold on the agent, or a session or daily
+    /// spend at its cap. `(code, sentence)`.
+    fn cost_refusal(
+        &mut self,
+        env: &Env<'_>,
+        out: &mut Out,
+        run_id: &str,
+    ) -> Option<(String, String)> {
+        let agent = agent_of(self.runs.get(run_id)?);
+        let lifts = cost::read_lifts(env.host, env.state_dir);
+        if let Some(h) = lifts.holds.get(&agent).filter(|h| h.until > env.now_ms) {
+            return Some((h.code.clone(), h.message.clone()));
+        }
+        self.cost_readings(env, out, run_id)
+            .into_iter()
+            .find(|(c, s)| {
+                c.scope != Scope::Run && cost::rung(c.limit, *s, env.cfg.cost_warn_at) == Rung::Hit
+            })
+            .map(|(c, s)| (c.scope.code().to_string(), cost::hit_message(&c, s, &agent)))
+    }
+
     /// `before_agent_run`: target parsing and the session budget gate (P2-R1, P2-R5).
     pub fn before_agent_run(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
         let mut out = Out::default();
@@ -402,24 +812,65 @@ impl Tracker {
                 None,
                 json!({"used": used, "cap": cap}),
             ));
+        } else if let Some((code, msg)) = self.cost_refusal(env, &mut out, &run_id) {
+            // Issue 20: a dollar cap refuses the agent's new runs until the window rolls over
+            // or an operator resumes it.
+            let text = audit::block_text(&code, &msg);
+            out.ret = json!({ "outcome": "block", "reason": text, "message": text, "category": "budget" });
+            if let Some(l) = self.runs.get_mut(&run_id) {
+                l.cap_hit = Some(code.clone());
+            }
+            let l = self.runs.get(&run_id);
+            out.decisions.push(env.decision(
+                &code,
+                Action::Deny,
+                format!("New run refused: {msg}."),
+                l,
+                None,
+                json!({}),
+            ));
         }
         self.save_budget(env, &mut out, &sid);
         out
     }
 
-    /// `model_call_started` / `model_call_ended` (P2-R4, R6).
-    pub fn model_call(&mut self, env: &Env<'_>, event: &Value, ctx: &Value, ended: bool) {
+    /// `model_call_started` / `model_call_ended` (P2-R4, R6). An ended call's dollars are
+    /// estimated from its sizes (request bytes / 4 priced as uncached input, response bytes / 4
+    /// as output: an upper bound, reconciled to exact usage at `llm_output`). A run past the
+    /// one model call its stop allowed is ended.
+    pub fn model_call(&mut self, env: &Env<'_>, event: &Value, ctx: &Value, ended: bool) -> Out {
+        let mut out = Out::default();
         let Some(run_id) = Self::run_id(event, ctx) else {
-            return;
+            return out;
         };
         let l = self.ledger(env, &run_id, ctx);
         if ended {
-            l.pending_estimate = l
-                .pending_estimate
-                .saturating_add(n(event, "responseStreamBytes") / 4);
+            let output = n(event, "responseStreamBytes") / 4;
+            l.pending_estimate = l.pending_estimate.saturating_add(output);
+            let t = Tokens {
+                input: n(event, "requestPayloadBytes") / 4,
+                output,
+                ..Tokens::default()
+            };
+            let provider = s(event, "provider").or_else(|| s(ctx, "modelProviderId"));
+            let model = s(event, "model").or_else(|| s(ctx, "modelId"));
+            let (c, _) = cost::price(env.models, provider, model, t, None);
+            l.pending_cost.add(c);
         } else {
             l.model_calls = l.model_calls.saturating_add(1);
+            if let (Some((code, _)), Some(after)) = (&l.end, l.end_after_calls) {
+                if l.model_calls > after && l.aborts < 3 {
+                    l.aborts += 1;
+                    out.aborts.push(Abort {
+                        session_id: l.session_id.clone(),
+                        session_key: l.session_key.clone(),
+                        run_id: l.run_id.clone(),
+                        code: code.clone(),
+                    });
+                }
+            }
         }
+        out
     }
 
     fn limits(&mut self, env: &Env<'_>, out: &mut Out, run_id: &str) -> (Limits, Option<u64>) {
@@ -477,12 +928,39 @@ impl Tracker {
             signature(&tool, event.get("params").unwrap_or(&Value::Null))
         };
         let call_id = s(event, "toolCallId").map(str::to_string);
-        self.ledger(env, &run_id, ctx).tool_calls += 1;
+        let fresh = {
+            let l = self.ledger(env, &run_id, ctx);
+            l.tool_calls += 1;
+            l.cap_hit.is_none() && l.end.is_none()
+        };
         let (lim, session_used) = self.limits(env, &mut out, &run_id);
+        let cost_hit = if fresh {
+            self.cost_ladder(env, &mut out, &run_id)
+        } else {
+            None
+        };
         let Some(l) = self.runs.get_mut(&run_id) else {
             return out;
         };
-        let verdict = check_tool_call(l, &tool, &sig, &lim, env.now_ms, session_used);
+        let agent = agent_of(l);
+        // Issue 20: after a stop that ends the run, the model had one more call to answer;
+        // a tool call after it means the run goes on, so it is ended now.
+        let end_now = l.end.is_some() && l.end_after_calls.is_some_and(|a| l.model_calls >= a);
+        let verdict = if let Some((code, msg)) = l.end.clone().filter(|_| end_now) {
+            ToolVerdict::Block(super::ledger::Stop {
+                code,
+                message: format!("{msg}; the run is ended now"),
+            })
+        } else if let Some((cap, spent)) = &cost_hit {
+            let code = cap.scope.code().to_string();
+            l.cap_hit = Some(code.clone());
+            ToolVerdict::Block(super::ledger::Stop {
+                code,
+                message: cost::hit_message(cap, *spent, &agent),
+            })
+        } else {
+            check_tool_call(l, &tool, &sig, &lim, env.now_ms, session_used)
+        };
         l.call_history.push_back(CallRecord {
             tool_call_id: call_id.clone(),
             tool: tool.clone(),
@@ -518,8 +996,38 @@ impl Tracker {
                 l.blocked_tool_calls += 1;
                 let text = audit::block_text(&b.code, &b.message);
                 out.ret = json!({ "block": true, "blockReason": text });
+                if ends_run(&b.code) && l.end.is_none() {
+                    l.end = Some((b.code.clone(), b.message.clone()));
+                    l.end_after_calls = Some(l.model_calls.saturating_add(1));
+                }
+                if end_now && l.aborts < 3 {
+                    l.aborts += 1;
+                    out.aborts.push(Abort {
+                        session_id: l.session_id.clone(),
+                        session_key: l.session_key.clone(),
+                        run_id: l.run_id.clone(),
+                        code: b.code.clone(),
+                    });
+                }
                 let snapshot = l.clone();
-                out.decisions.push(env.decision(&b.code, Action::Deny, format!("Tool call blocked: {}.", b.message), Some(&snapshot), call_id.as_deref(), json!({"tool": tool, "toolCalls": snapshot.tool_calls, "modelCalls": snapshot.model_calls, "outputTokens": snapshot.output_tokens()})));
+                let mut details = json!({"tool": tool, "toolCalls": snapshot.tool_calls, "modelCalls": snapshot.model_calls, "outputTokens": snapshot.output_tokens(), "runCostUsd": snapshot.cost.plus(snapshot.pending_cost).usd, "endsRun": snapshot.end.is_some(), "runEnded": end_now});
+                if let (Some((cap, spent)), Some(o)) = (&cost_hit, details.as_object_mut()) {
+                    o.insert("cap".into(), json!(cap.key));
+                    o.insert("limitUsd".into(), json!(cap.limit));
+                    o.insert("spentUsd".into(), json!(spent.usd));
+                }
+                let first_hit = cost_hit.is_some();
+                out.decisions.push(env.decision(
+                    &b.code,
+                    Action::Deny,
+                    format!("Tool call blocked: {}.", b.message),
+                    Some(&snapshot),
+                    call_id.as_deref(),
+                    details,
+                ));
+                if first_hit {
+                    self.hold(env, &mut out, &agent, &b.code, &b.message);
+                }
             }
         }
         out
@@ -563,6 +1071,11 @@ impl Tracker {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         let l = self.ledger(env, &run_id, ctx);
+        if let Some((code, msg)) = l.end.clone() {
+            // A stop that ends the run also ends it when the model answers instead.
+            out.ret = json!({ "action": "finalize", "reason": audit::block_text(&code, &msg) });
+            return out;
+        }
         let (f, ev) = finalize(l, &env.cfg.token_target, api_error, stop_hook, env.now_ms);
         let snapshot = l.clone();
         match f {
@@ -626,7 +1139,9 @@ impl Tracker {
             "modelCalls": l.model_calls, "toolCalls": l.tool_calls, "blockedToolCalls": l.blocked_tool_calls,
             "outputTokens": l.output_tokens(), "usageSource": l.usage_source, "target": l.target,
             "continuations": l.continuation_count, "durationMs": env.now_ms.saturating_sub(l.started_at),
-            "isSubagent": l.is_subagent,
+            "isSubagent": l.is_subagent, "agentId": agent_of(l),
+            "costUsd": l.cost.plus(l.pending_cost).usd, "costUnknownCalls": l.cost.plus(l.pending_cost).unknown,
+            "endedByPlugin": l.aborts > 0,
         });
         let path = join_path(
             &join_path(env.state_dir, "budget"),
@@ -672,6 +1187,34 @@ impl Tracker {
             n(usage, "cacheRead"),
             n(usage, "cacheWrite"),
         );
+        let provider = s(event, "provider").or_else(|| s(ctx, "modelProviderId"));
+        let model = s(event, "model").or_else(|| s(ctx, "modelId"));
+        let tokens = Tokens {
+            input,
+            output,
+            cache_read: cr,
+            cache_write: cw,
+        };
+        let (c, source) = cost::price(env.models, provider, model, tokens, None);
+        let l = self.ledger(env, &run_id, ctx);
+        l.cost.add(c);
+        l.pending_cost = Spend::default();
+        let line = SpendLine {
+            v: cost::SPEND_VERSION,
+            at: env.now_ms,
+            agent_id: agent_of(l),
+            session_key: l.session_key.clone(),
+            run_id: Some(l.run_id.clone()),
+            purpose: if l.is_subagent { "subagent" } else { "main" }.into(),
+            provider: provider.map(str::to_string),
+            model: model.map(str::to_string),
+            input,
+            output,
+            cache_read: cr,
+            cache_write: cw,
+            cost_usd: c,
+            source,
+        };
         let l = self.ledger(env, &run_id, ctx);
         l.exact_output = l.exact_output.saturating_add(output);
         l.exact_input = l
@@ -694,8 +1237,13 @@ impl Tracker {
                 }
             }
         }
+        self.journal_spend(env, &mut out, &line);
         for id in charge {
             let b = self.budget(env, &mut out, &id);
+            match c {
+                Some(c) => b.cost_usd = Some(b.cost_usd.unwrap_or(0.0) + c),
+                None => b.cost_unknown_calls = b.cost_unknown_calls.saturating_add(1),
+            }
             b.input_tokens = b.input_tokens.saturating_add(input);
             b.output_tokens = b.output_tokens.saturating_add(output);
             b.cache_read = b.cache_read.saturating_add(cr);
@@ -784,7 +1332,63 @@ impl Tracker {
         if b.exhausted {
             t.push_str("- the session budget is spent: new runs are refused\n");
         }
+        let agent = crate::session_key::agent_id(session_key, &Value::Null);
+        let st = self.cost_status(env, &agent, session_key);
+        t.push_str(&cost_lines(&st));
         t
+    }
+
+    /// Dollars against every dollar cap of `agent` in the session `session_key` (its live run,
+    /// if any), the ladder state of each, and the agent's hold: `/budget`, `/agent-ops status`
+    /// and `agent-ops status` (issue 20 item 3).
+    pub fn cost_status(&mut self, env: &Env<'_>, agent: &str, session_key: &str) -> Value {
+        let mut out = Out::default();
+        let sid = self
+            .sids
+            .get(session_key)
+            .cloned()
+            .unwrap_or_else(|| session_key.to_string());
+        // A probe ledger stands for the session when no run is live: zero run spend.
+        let probe = format!("status:{session_key}");
+        let run_id = self.live.get(session_key).cloned().unwrap_or_else(|| {
+            self.runs.insert(
+                probe.clone(),
+                RunLedger {
+                    run_id: probe.clone(),
+                    session_key: (!session_key.is_empty()).then(|| session_key.to_string()),
+                    session_id: (!sid.is_empty()).then(|| sid.clone()),
+                    agent_id: Some(agent.to_string()),
+                    ..RunLedger::default()
+                },
+            );
+            probe.clone()
+        });
+        let readings = self.cost_readings(env, &mut out, &run_id);
+        self.runs.remove(&probe);
+        let caps: Vec<Value> = readings
+            .iter()
+            .map(|(c, sp)| {
+                let rung = match cost::rung(c.limit, *sp, env.cfg.cost_warn_at) {
+                    Rung::Below => "ok",
+                    Rung::Warn => "warning",
+                    Rung::Hit => "stopped",
+                    Rung::Unknown => "unknown_price",
+                };
+                json!({"scope": c.scope.label(), "key": c.key, "limitUsd": c.limit, "spentUsd": sp.usd, "unknownCalls": sp.unknown, "ladder": rung})
+            })
+            .collect();
+        let lifts = cost::read_lifts(env.host, env.state_dir);
+        let hold =
+            lifts.holds.get(agent).filter(|h| h.until > env.now_ms).map(
+                |h| json!({"code": h.code, "message": h.message, "at": h.at, "until": h.until}),
+            );
+        let b = self.budget(env, &mut out, &sid).clone();
+        json!({
+            "agent": agent, "sessionKey": session_key, "liveRun": self.live.get(session_key),
+            "sessionCostUsd": b.cost_usd.unwrap_or(0.0), "sessionUnknownCalls": b.cost_unknown_calls,
+            "sessionTokens": b.used(), "warnAt": env.cfg.cost_warn_at, "timeZone": env.cfg.time_zone,
+            "caps": caps, "hold": hold,
+        })
     }
 
     /// Service tick: runs journals older than 30 days are removed (P2 §11).

@@ -22,6 +22,9 @@ impl Host for CliHost<'_> {
     fn fs_read(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, HostError> {
         self.inner.fs_read(path, max_bytes)
     }
+    fn utc_offset_minutes(&self, zone: &str, at_ms: i64) -> Option<i32> {
+        self.inner.utc_offset_minutes(zone, at_ms)
+    }
     fn fs_write_atomic(&self, path: &str, bytes: &[u8], mode: u32) -> Result<(), HostError> {
         self.inner.fs_write_atomic(path, bytes, mode)
     }

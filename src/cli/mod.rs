@@ -7,6 +7,7 @@
 //! decides second. Exit statuses: 0 ok, 1 a failed doctor check, 2 usage, 3 I/O, 4 invalid JSONL
 //! line, and for `check --exit-code` 10 ask / 20 deny (P4-R47).
 
+mod budget;
 mod check;
 mod doctor;
 mod grants;
@@ -100,6 +101,8 @@ pub fn run(
         },
         "memory" => memory::run(rest, cx, stdout, stderr),
         "grants" => grants::run(rest, cx, stdout, stderr),
+        "status" => budget::run_status(rest, cx, stdout, stderr),
+        "budget" => budget::run_budget(rest, cx, stdout, stderr),
         "skills" => skills::run(rest, cx, stdout, stderr),
         other => {
             let _ = writeln!(

@@ -110,6 +110,24 @@ OPENCLAW_CONFIG_PATH OPENCLAW_STATE_DIR OPENCLAW_HOME
   --json                   JSON output",
     },
     CommandHelp {
+        name: "status",
+        summary: "dollars against every cap, the ladder, compaction breakers, memory jobs, grants",
+        synopsis: "{prog} status [--agent ID] [--session-key K] [--openclaw-config FILE] [--state-dir DIR] [--json]",
+        details: "  --agent ID               the agent (default: the session key's, else main)
+  --session-key K          the session whose run, session and token budgets are shown
+OPENCLAW_CONFIG_PATH OPENCLAW_STATE_DIR OPENCLAW_HOME
+  --json                   JSON output (the same object as `/agent-ops status --json`)",
+    },
+    CommandHelp {
+        name: "budget",
+        summary: "lift a dollar-cap hold: new runs of the agent are allowed again (phase 2)",
+        synopsis: "{prog} budget resume --agent ID [--session-id SID] [--openclaw-config FILE] [--state-dir DIR]",
+        details: "  resume                   lift the agent's hold; its dollar caps count from now
+  --agent ID               the agent (required)
+  --session-id SID         reset only this session's dollars (default: every session of the agent)
+OPENCLAW_CONFIG_PATH OPENCLAW_STATE_DIR OPENCLAW_HOME",
+    },
+    CommandHelp {
         name: "manifest",
         summary: "print (or write) the generated openclaw.plugin.json",
         synopsis: "{prog} manifest [--write FILE]",

@@ -211,6 +211,13 @@ pub trait Host {
     fn random(&self, n: usize) -> Vec<u8>;
     /// A diagnostic line for the OpenClaw plugin logger.
     fn log(&self, level: LogLevel, code: &str, message: &str);
+    /// Minutes east of UTC of the IANA time zone `zone` at `at_ms`, from the Host's time-zone
+    /// database (Node: `Intl`). The core has no such database (wasm): a Host without one
+    /// answers `None`, and the caller falls back to fixed offsets (phase 2's daily window).
+    fn utc_offset_minutes(&self, zone: &str, at_ms: i64) -> Option<i32> {
+        let _ = (zone, at_ms);
+        None
+    }
 }
 
 /// Lowercase hex of some random bytes from the host (ids, temp names).

@@ -214,7 +214,8 @@ impl Default for RoutingConfig {
 pub struct CostsConfig {
     /// Record the cost of every LLM call.
     pub enabled: bool,
-    /// Daily budget in USD that triggers a notice (null: none).
+    /// Deprecated (issue 20): the daily dollar cap of all agents is
+    /// `phases.loopBudget.allAgents.maxDailyCostUsd`; this key still sets it when that is unset.
     pub daily_budget_usd: Option<f64>,
 }
 

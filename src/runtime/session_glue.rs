@@ -136,6 +136,7 @@ where
         f(&mut keeper, &env)
     };
     active.keeper = keeper;
+    super::budget_glue::charge_jobs(active, host, resp, &out.usage);
     record_usage(active, host, resp, &out.usage);
     resp.jobs.extend(out.jobs);
     active.absorb(host, resp, out.ret, out.diagnostics, out.decisions);

@@ -481,6 +481,13 @@ fn summarize(c: &mut Calls<'_>, stage: &str, params: &Value, outcome: &Value) ->
                 // The LLM call's own error reaches OpenClaw, as if thrown here.
                 return Some(json!({ "throw": { "$ref": "outcome.cause" } }));
             }
+            // Issue 20: the summary's dollars count against the caps of the session it served.
+            if let Some(result) = outcome.get("result") {
+                for d in super::super::budget_glue::charge_summary(c.active, c.host, result) {
+                    c.diagnostics
+                        .push(serde_json::to_value(d).unwrap_or(Value::Null));
+                }
+            }
             let text = outcome
                 .pointer("/result/text")
                 .and_then(Value::as_str)
