@@ -347,3 +347,7 @@ pub enum GuardMode {
     /// Ignore.
     Off,
 }
+
+crate::settings::read_enum! {
+    GuardMode { Block = "block", Warn = "warn", Off = "off" }
+}

@@ -2,10 +2,10 @@
 
 use crate::settings::{CheckAt, PhaseSettings};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Phase 2 settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct LoopBudgetConfig {
     /// Phase on or off.
@@ -45,7 +45,7 @@ impl Default for LoopBudgetConfig {
 }
 
 /// Caps that apply to subagent runs instead of the main ones.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct SubagentCaps {
     /// Model calls allowed in one subagent run.
@@ -64,7 +64,7 @@ impl Default for SubagentCaps {
 }
 
 /// Repeat and cycle detection thresholds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct RepeatConfig {
     /// Identical calls in a row before a warning.
@@ -86,7 +86,7 @@ impl Default for RepeatConfig {
 }
 
 /// Token-target continuation settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct TokenTargetConfig {
     /// Continue runs that stop below a requested token target.
@@ -155,3 +155,31 @@ impl LoopBudgetConfig {
         c.range("tokenTarget.maxContinuations", t.max_continuations, 0, 10);
     }
 }
+
+// The config reader (README G-R3): one line per key, in declaration order.
+crate::settings::read_struct!(LoopBudgetConfig {
+    "enabled" => enabled,
+    "maxModelCallsPerRun" => max_model_calls_per_run,
+    "maxToolCallsPerRun" => max_tool_calls_per_run,
+    "maxRunOutputTokens" => max_run_output_tokens,
+    "maxSessionTokens" => max_session_tokens,
+    "maxRunSeconds" => max_run_seconds,
+    "subagent" => subagent,
+    "repeat" => repeat,
+    "tokenTarget" => token_target,
+});
+crate::settings::read_struct!(SubagentCaps {
+    "maxModelCallsPerRun" => max_model_calls_per_run,
+    "maxToolCallsPerRun" => max_tool_calls_per_run,
+});
+crate::settings::read_struct!(RepeatConfig {
+    "warnAt" => warn_at,
+    "blockAt" => block_at,
+    "cycleMaxPeriod" => cycle_max_period,
+});
+crate::settings::read_struct!(TokenTargetConfig {
+    "enabled" => enabled,
+    "maxContinuations" => max_continuations,
+    "completionThreshold" => completion_threshold,
+    "diminishingTokens" => diminishing_tokens,
+});
