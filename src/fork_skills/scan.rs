@@ -326,7 +326,7 @@ pub fn scan(text: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> Vec<Scan
                 "deny",
                 format!(
                     "an instruction to change the agent's identity file {}: \"{s}\"",
-                    f.to_uppercase().replace(".MD", ".md")
+                    f.to_ascii_uppercase().replace(".MD", ".md")
                 ),
             ));
         } else if let Some(f) = MEMORY_FILES.iter().find(|f| s.contains(*f)) {
