@@ -375,6 +375,10 @@ pub enum GuardMode {
     Off,
 }
 
+crate::settings::read_enum! {
+    GuardMode { Block = "block", Warn = "warn", Off = "off" }
+}
+
 /// Phase 4's verdict on one shell snippet, in the form phase 7's skill scanner needs it.
 ///
 /// Phase 7 scans skill files for commands phase 4 would deny; the runtime hands it a judge

@@ -3,10 +3,10 @@
 use crate::settings::{CheckAt, PhaseSettings};
 use crate::sorted::SortedMap;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Phase 2 settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct LoopBudgetConfig {
     /// Phase on or off.
@@ -45,7 +45,7 @@ pub struct LoopBudgetConfig {
 }
 
 /// Dollar caps on all agents together.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct AllAgentsCostCaps {
     /// Dollars all agents together may spend per day (null: no cap).
@@ -53,7 +53,7 @@ pub struct AllAgentsCostCaps {
 }
 
 /// One agent's dollar caps (each null: the phase-level value).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct AgentCostCaps {
     /// Dollars one run of this agent may spend.
@@ -88,7 +88,7 @@ impl Default for LoopBudgetConfig {
 }
 
 /// Caps that apply to subagent runs instead of the main ones.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct SubagentCaps {
     /// Model calls allowed in one subagent run.
@@ -107,7 +107,7 @@ impl Default for SubagentCaps {
 }
 
 /// Repeat and cycle detection thresholds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct RepeatConfig {
     /// Identical calls in a row before a warning.
@@ -129,7 +129,7 @@ impl Default for RepeatConfig {
 }
 
 /// Token-target continuation settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct TokenTargetConfig {
     /// Continue runs that stop below a requested token target.
@@ -249,3 +249,46 @@ impl LoopBudgetConfig {
         }
     }
 }
+
+// The config reader (README G-R3): one line per key, in declaration order.
+crate::settings::read_struct!(LoopBudgetConfig {
+    "enabled" => enabled,
+    "maxModelCallsPerRun" => max_model_calls_per_run,
+    "maxToolCallsPerRun" => max_tool_calls_per_run,
+    "maxRunOutputTokens" => max_run_output_tokens,
+    "maxSessionTokens" => max_session_tokens,
+    "maxRunSeconds" => max_run_seconds,
+    "subagent" => subagent,
+    "repeat" => repeat,
+    "tokenTarget" => token_target,
+    "maxRunCostUsd" => max_run_cost_usd,
+    "maxSessionCostUsd" => max_session_cost_usd,
+    "maxDailyCostUsd" => max_daily_cost_usd,
+    "allAgents" => all_agents,
+    "agents" => agents,
+    "costWarnAt" => cost_warn_at,
+    "timeZone" => time_zone,
+});
+crate::settings::read_struct!(AllAgentsCostCaps {
+    "maxDailyCostUsd" => max_daily_cost_usd,
+});
+crate::settings::read_struct!(AgentCostCaps {
+    "maxRunCostUsd" => max_run_cost_usd,
+    "maxSessionCostUsd" => max_session_cost_usd,
+    "maxDailyCostUsd" => max_daily_cost_usd,
+});
+crate::settings::read_struct!(SubagentCaps {
+    "maxModelCallsPerRun" => max_model_calls_per_run,
+    "maxToolCallsPerRun" => max_tool_calls_per_run,
+});
+crate::settings::read_struct!(RepeatConfig {
+    "warnAt" => warn_at,
+    "blockAt" => block_at,
+    "cycleMaxPeriod" => cycle_max_period,
+});
+crate::settings::read_struct!(TokenTargetConfig {
+    "enabled" => enabled,
+    "maxContinuations" => max_continuations,
+    "completionThreshold" => completion_threshold,
+    "diminishingTokens" => diminishing_tokens,
+});

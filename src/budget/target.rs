@@ -261,7 +261,7 @@ fn trailing(text: &str) -> Option<u64> {
 }
 
 fn verbose(text: &str) -> Option<u64> {
-    let lower = text.to_lowercase();
+    let lower = text.to_ascii_lowercase();
     let mut from = 0;
     while let Some(off) = lower.get(from..)?.find(['u', 's']) {
         let at = from + off;

@@ -1128,7 +1128,7 @@ impl Tracker {
             }
         } else if success {
             "completed".into()
-        } else if s(event, "error").is_some_and(|e| e.to_lowercase().contains("abort")) {
+        } else if s(event, "error").is_some_and(|e| e.to_ascii_lowercase().contains("abort")) {
             "aborted".into()
         } else {
             "error".into()

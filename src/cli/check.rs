@@ -283,7 +283,7 @@ fn jsonl_record(
     workspace_given: bool,
 ) -> Result<(String, Option<EvalContext>), String> {
     let v: serde_json::Value =
-        serde_json::from_str(line).map_err(|e| format!("invalid JSONL: {e}"))?;
+        crate::json::from_str(line).map_err(|e| format!("invalid JSONL: {e}"))?;
     match v {
         serde_json::Value::String(s) => Ok((s, None)),
         serde_json::Value::Object(m) => {

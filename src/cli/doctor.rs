@@ -497,7 +497,8 @@ fn loaded(host: &dyn Host, state_dir: &str, config: Option<&Config>) -> Check {
                 format!("no gateway has loaded agent-ops with this state directory ({path} is missing): start or restart the gateway"),
             )
         }
-        Ok(bytes) => match serde_json::from_slice(&bytes) {
+        // Through a `Value` like the other state files: one JSON parser in the plugin (G-R3).
+        Ok(bytes) => match crate::json::from_slice_via_value(&bytes) {
             Ok(r) => r,
             Err(e) => {
                 return check(

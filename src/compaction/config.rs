@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Phase 1 settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct CompactionConfig {
     /// Phase on or off.
@@ -64,7 +64,7 @@ pub enum SummaryTemplate {
 }
 
 /// `microcompact` settings (P1 §9).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct MicrocompactConfig {
     /// Clear old results after an idle gap.
@@ -115,7 +115,7 @@ impl Default for MicrocompactConfig {
 }
 
 /// `restore` settings (P1 §11).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct RestoreConfig {
     /// Restore recently read files after compaction.
@@ -176,4 +176,35 @@ impl CompactionConfig {
             100_000_000,
         );
     }
+}
+
+// The config reader (README G-R3): one line per key, in declaration order.
+crate::settings::read_struct!(CompactionConfig {
+    "enabled" => enabled,
+    "auto" => auto,
+    "ownsCompaction" => owns_compaction,
+    "window" => window,
+    "autoCompactWindow" => auto_compact_window,
+    "autoCompactPercent" => auto_compact_percent,
+    "blockingLimit" => blocking_limit,
+    "breakerCooldownMinutes" => breaker_cooldown_minutes,
+    "summaryTemplate" => summary_template,
+    "microcompact" => microcompact,
+    "restore" => restore,
+    "maxToolResultChars" => max_tool_result_chars,
+});
+crate::settings::read_struct!(MicrocompactConfig {
+    "timeBased" => time_based,
+    "pressure" => pressure,
+    "persist" => persist,
+    "keepRecent" => keep_recent,
+    "gapMinutes" => gap_minutes,
+    "tools" => tools,
+});
+crate::settings::read_struct!(RestoreConfig {
+    "enabled" => enabled,
+    "maxFiles" => max_files,
+});
+crate::settings::read_enum! {
+    SummaryTemplate { NineSection = "nine-section", RuntimeDefault = "runtime-default" }
 }

@@ -55,13 +55,14 @@ pub fn instructions(automatic: bool) -> String {
     s
 }
 
-/// Section titles missing from `summary` (case-insensitive).
+/// Section titles missing from `summary` (case-insensitive; the titles are ASCII, so ASCII
+/// case folding finds them, without core's Unicode case tables: README G-R3).
 pub fn missing_sections(summary: &str) -> Vec<&'static str> {
-    let lower = summary.to_lowercase();
+    let lower = summary.to_ascii_lowercase();
     SECTIONS
         .iter()
         .copied()
-        .filter(|t| !lower.contains(&t.to_lowercase()))
+        .filter(|t| !lower.contains(&t.to_ascii_lowercase()))
         .collect()
 }
 

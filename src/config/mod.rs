@@ -1,26 +1,25 @@
 //! The plugin config (`plugins.entries.agent-ops.config`, README §7) and its validation.
 //!
-//! One serde type is the single source of truth: [`parse_config`] validates operator input
+//! One Rust type is the single source of truth: [`parse_config`] validates operator input
 //! against it (unknown keys and wrong types name the full key path and, for an unknown key,
-//! the closest valid key), and [`config_json_schema`] generates the JSON Schema that ships in
-//! `pkg/openclaw.plugin.json`, so the two cannot drift.
+//! the closest valid key) through the hand-written reader of `crate::settings` (one
+//! `read_struct!` line per key, checked against the type's `Serialize` keys by a test), and
+//! [`config_json_schema`] generates the JSON Schema that ships in `pkg/openclaw.plugin.json`.
 
 mod lenient;
-mod locate;
 mod schema;
-mod validate;
 
+pub use crate::settings::closest_key;
 pub use crate::settings::{Check, CheckAt, ConfigError, PhaseSettings, Toggle};
 pub use lenient::parse_config_lenient;
 pub use schema::{config_json_schema, plugin_manifest, typed_config_schema, ui_hints};
-pub use validate::closest_key;
 
 use crate::{budget, compaction, coordinator, fork_skills, memory_scope, session_memory, shell};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The whole plugin config.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct Config {
     /// Per-phase toggles and settings.
@@ -34,7 +33,7 @@ pub struct Config {
 }
 
 /// The seven phase entries (README §2).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct Phases {
     /// Phase 1: compaction governance.
@@ -54,7 +53,7 @@ pub struct Phases {
 }
 
 /// Audit journal settings (README G-R12).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct AuditConfig {
     /// Write decisions to `<stateDir>/audit/decisions-YYYY-MM-DD.jsonl`.
@@ -135,24 +134,15 @@ pub fn parse_config_value(value: serde_json::Value) -> Result<Config, Vec<Config
         return Ok(Config::default());
     }
     if !value.is_object() {
-        // serde's derived structs also accept arrays; a config is always an object.
+        // A config is always an object (an array or a scalar gets this one message).
         return Err(vec![ConfigError {
             path: String::new(),
             message: "the config must be a JSON object".into(),
         }]);
     }
-    // Compact text has no newlines, so serde_json's column is the byte position that
-    // `locate::path_at` maps back to a key path.
-    let text = serde_json::to_string(&value).map_err(|e| {
-        vec![ConfigError {
-            path: String::new(),
-            message: format!("config could not be re-encoded: {e}"),
-        }]
-    })?;
-    let config: Config = crate::json::from_str(&text).map_err(|e| {
-        let path = locate::path_at(&text, e.column());
-        vec![validate::describe_serde_error(path, &e)]
-    })?;
+    let config =
+        <Config as crate::settings::ReadJson>::read_json(&value, &crate::settings::At::Root)
+            .map_err(|e| vec![e])?;
     let mut check = Check::default();
     config.validate(&mut check);
     check.into_result(config)
@@ -190,6 +180,30 @@ pub fn validate_config_json(json: &str) -> String {
         Err(errors) => serde_json::json!({ "ok": false, "errors": errors }),
     };
     serde_json::to_string(&v).unwrap_or_else(|_| "{\"ok\":false}".into())
+}
+
+// The config reader (README G-R3): one line per key, in declaration order.
+crate::settings::read_struct!(Config {
+    "phases" => phases,
+    "stateDir" => state_dir,
+    "audit" => audit,
+    "logLevel" => log_level,
+});
+crate::settings::read_struct!(Phases {
+    "compaction" => compaction,
+    "loopBudget" => loop_budget,
+    "sessionMemory" => session_memory,
+    "bashSecurity" => bash_security,
+    "memoryScoping" => memory_scoping,
+    "coordinator" => coordinator,
+    "forkSkills" => fork_skills,
+});
+crate::settings::read_struct!(AuditConfig {
+    "enabled" => enabled,
+    "includeAllows" => include_allows,
+});
+crate::settings::read_enum! {
+    LogLevelSetting { Error = "error", Warn = "warn", Info = "info", Debug = "debug" }
 }
 
 #[cfg(test)]
@@ -262,5 +276,65 @@ mod tests {
     fn not_json_is_refused() {
         let e = err("{");
         assert!(e[0].message.contains("not valid JSON"));
+    }
+
+    /// Every key `Serialize` writes is read back into the same field: a key missing from a
+    /// `read_struct!` list fails as an unknown key, a key wired to the wrong field fails the
+    /// comparison (each scalar gets a value unlike any other).
+    #[test]
+    fn the_reader_knows_every_serialized_key_and_its_field() {
+        use crate::settings::{At, ReadJson};
+        fn perturb(v: &mut serde_json::Value, n: &mut u64) {
+            match v {
+                serde_json::Value::Bool(b) => *b = !*b,
+                serde_json::Value::Number(x) => {
+                    *n += 1;
+                    *v = if x.is_f64() {
+                        serde_json::json!(*n as f64 + 0.5)
+                    } else {
+                        serde_json::json!(*n)
+                    };
+                }
+                serde_json::Value::String(s) => s.push('x'),
+                serde_json::Value::Array(a) => a.iter_mut().for_each(|x| perturb(x, n)),
+                serde_json::Value::Object(m) => m.values_mut().for_each(|x| perturb(x, n)),
+                serde_json::Value::Null => {}
+            }
+        }
+        let mut v = serde_json::to_value(Config::default()).unwrap();
+        let back = Config::read_json(&v, &At::Root).unwrap();
+        assert_eq!(back, Config::default());
+        let mut n = 0;
+        perturb(&mut v, &mut n);
+        // Enum names would no longer parse with an `x` appended: put them back.
+        let enums = serde_json::to_value(Config::default()).unwrap();
+        fn restore(v: &mut serde_json::Value, orig: &serde_json::Value) {
+            match (v, orig) {
+                (serde_json::Value::Object(m), serde_json::Value::Object(o)) => {
+                    for (k, x) in m.iter_mut() {
+                        if let Some(y) = o.get(k) {
+                            restore(x, y);
+                        }
+                    }
+                }
+                (serde_json::Value::Array(a), serde_json::Value::Array(o)) => {
+                    for (x, y) in a.iter_mut().zip(o) {
+                        restore(x, y);
+                    }
+                }
+                (x @ serde_json::Value::String(_), y @ serde_json::Value::String(s))
+                    if !s.contains('/')
+                        && s.chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '-' || c == '+') =>
+                {
+                    *x = y.clone();
+                }
+                _ => {}
+            }
+        }
+        restore(&mut v, &enums);
+        let back = Config::read_json(&v, &At::Root).unwrap();
+        assert_eq!(serde_json::to_value(&back).unwrap(), v);
+        assert!(n > 40, "{n}");
     }
 }

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Phase 6 settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct CoordinatorConfig {
     /// Phase on or off.
@@ -60,7 +60,7 @@ impl Default for CoordinatorConfig {
 }
 
 /// One agent's mode.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AgentMode {
     /// `coordinator` or `normal`.
@@ -78,7 +78,7 @@ pub enum ModeSetting {
 }
 
 /// Resume settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct ResumeConfig {
     /// Repair resumed transcripts in the model request.
@@ -109,5 +109,48 @@ impl CoordinatorConfig {
     /// Range checks.
     pub fn validate(&self, c: &mut CheckAt<'_>) {
         c.range("staleRunMinutes", self.stale_run_minutes, 1, 525_600);
+    }
+}
+
+// The config reader (README G-R3): one line per key, in declaration order.
+crate::settings::read_struct!(CoordinatorConfig {
+    "enabled" => enabled,
+    "agents" => agents,
+    "followResumedMode" => follow_resumed_mode,
+    "allowWorkerModel" => allow_worker_model,
+    "dedupe" => dedupe,
+    "tools" => tools,
+    "targetTools" => target_tools,
+    "blockForeignTargets" => block_foreign_targets,
+    "notifyParent" => notify_parent,
+    "staleRunMinutes" => stale_run_minutes,
+    "resume" => resume,
+});
+crate::settings::read_struct!(ResumeConfig {
+    "sanitizeTranscripts" => sanitize_transcripts,
+    "persistRepairs" => persist_repairs,
+});
+crate::settings::read_enum! {
+    ModeSetting { Coordinator = "coordinator", Normal = "normal" }
+}
+
+impl crate::settings::ReadJson for AgentMode {
+    fn read_json(
+        v: &serde_json::Value,
+        at: &crate::settings::At<'_>,
+    ) -> Result<Self, crate::settings::ConfigError> {
+        // `mode` is required (no `#[serde(default)]`), hence no `read_struct!`.
+        let mut mode = None;
+        for (k, x) in crate::settings::struct_entries(v, at, "AgentMode")? {
+            let here = crate::settings::At::Key(at, k);
+            match k.as_str() {
+                "mode" => mode = Some(crate::settings::ReadJson::read_json(x, &here)?),
+                _ => return Err(crate::settings::unknown_key(&here, k, &["mode"])),
+            }
+        }
+        match mode {
+            Some(mode) => Ok(AgentMode { mode }),
+            None => Err(crate::settings::missing_field(at, "mode")),
+        }
     }
 }

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Phase 7 settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct ForkSkillsConfig {
     /// Phase on or off.
@@ -33,7 +33,7 @@ impl Default for ForkSkillsConfig {
 }
 
 /// Fork settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct ForkConfig {
     /// Deepest fork nesting.
@@ -73,7 +73,7 @@ pub enum CacheBreakMode {
 }
 
 /// Skill change detection settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct SkillsConfig {
     /// Detect skill changes.
@@ -107,7 +107,7 @@ impl Default for SkillsConfig {
 }
 
 /// Skill scanner settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct ScannerConfig {
     /// Scan skills for dangerous content.
@@ -136,7 +136,7 @@ pub enum SkillLocation {
 }
 
 /// Skillify settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct SkillifyConfig {
     /// Offer the skillify workflow.
@@ -173,4 +173,41 @@ impl ForkSkillsConfig {
         c.range("skills.maxScanEntries", s.max_scan_entries, 1, 1_000_000);
         c.range("fork.maxForkDepth", self.fork.max_fork_depth, 0, 8);
     }
+}
+
+// The config reader (README G-R3): one line per key, in declaration order.
+crate::settings::read_struct!(ForkSkillsConfig {
+    "enabled" => enabled,
+    "fork" => fork,
+    "skills" => skills,
+    "scanner" => scanner,
+    "skillify" => skillify,
+});
+crate::settings::read_struct!(ForkConfig {
+    "maxForkDepth" => max_fork_depth,
+    "forkChildrenMaySpawn" => fork_children_may_spawn,
+    "injectForkRules" => inject_fork_rules,
+    "checkCacheSafety" => check_cache_safety,
+    "cacheBreak" => cache_break,
+});
+crate::settings::read_struct!(SkillsConfig {
+    "detectChanges" => detect_changes,
+    "scanIntervalMs" => scan_interval_ms,
+    "stabilityMs" => stability_ms,
+    "debounceMs" => debounce_ms,
+    "maxScanEntries" => max_scan_entries,
+    "notify" => notify,
+    "bundledDir" => bundled_dir,
+});
+crate::settings::read_struct!(ScannerConfig {
+    "enabled" => enabled,
+    "disableOnDeny" => disable_on_deny,
+});
+crate::settings::read_struct!(SkillifyConfig {
+    "enabled" => enabled,
+    "defaultLocation" => default_location,
+});
+crate::settings::read_enum! {
+    CacheBreakMode { Warn = "warn", Block = "block", Off = "off" }
+    SkillLocation { Workspace = "workspace", Personal = "personal" }
 }

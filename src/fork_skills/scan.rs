@@ -322,7 +322,7 @@ pub fn scan(text: &str, judge: &dyn CommandJudge) -> Vec<ScanFinding> {
                 "deny",
                 format!(
                     "an instruction to change the agent's identity file {}: \"{s}\"",
-                    f.to_uppercase().replace(".MD", ".md")
+                    f.to_ascii_uppercase().replace(".MD", ".md")
                 ),
             ));
         } else if let Some(f) = MEMORY_FILES.iter().find(|f| s.contains(*f)) {

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Phase 5 settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct MemoryScopingConfig {
     /// Phase on or off.
@@ -76,7 +76,7 @@ pub enum Scope {
 }
 
 /// One agent's scope override.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AgentScope {
     /// The agent's scope.
@@ -94,7 +94,7 @@ pub enum Tier {
 }
 
 /// Snapshot settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct SnapshotsConfig {
     /// Seed memories from project snapshots.
@@ -113,7 +113,7 @@ impl Default for SnapshotsConfig {
 }
 
 /// Scan caps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct ScanConfig {
     /// Memory files read per scan.
@@ -138,7 +138,7 @@ impl Default for ScanConfig {
 }
 
 /// Caps on the injected index file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct EntrypointConfig {
     /// Lines injected.
@@ -157,7 +157,7 @@ impl Default for EntrypointConfig {
 }
 
 /// Relevance recall settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct RecallConfig {
     /// Select relevant memory files per turn.
@@ -179,7 +179,7 @@ impl Default for RecallConfig {
 }
 
 /// Tier definitions.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct TiersConfig {
     /// `"provider/model"` of the fast tier (null: none).
@@ -187,7 +187,7 @@ pub struct TiersConfig {
 }
 
 /// Tier per internal job purpose.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RoutingConfig {
     /// Session notes updates.
@@ -209,7 +209,7 @@ impl Default for RoutingConfig {
 }
 
 /// Cost attribution settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct CostsConfig {
     /// Record the cost of every LLM call.
@@ -273,6 +273,80 @@ impl MemoryScopingConfig {
                     format!("must be a positive number or null, got {b}"),
                 );
             }
+        }
+    }
+}
+
+// The config reader (README G-R3): one line per key, in declaration order.
+crate::settings::read_struct!(MemoryScopingConfig {
+    "enabled" => enabled,
+    "defaultScope" => default_scope,
+    "agents" => agents,
+    "isolation" => isolation,
+    "extraGuidelines" => extra_guidelines,
+    "snapshots" => snapshots,
+    "scan" => scan,
+    "entrypoint" => entrypoint,
+    "recall" => recall,
+    "tiers" => tiers,
+    "routing" => routing,
+    "routeSubagents" => route_subagents,
+    "subagentTiers" => subagent_tiers,
+    "costs" => costs,
+});
+crate::settings::read_struct!(SnapshotsConfig {
+    "enabled" => enabled,
+    "scopes" => scopes,
+});
+crate::settings::read_struct!(ScanConfig {
+    "maxFiles" => max_files,
+    "frontmatterMaxLines" => frontmatter_max_lines,
+    "maxEntries" => max_entries,
+    "maxDepth" => max_depth,
+});
+crate::settings::read_struct!(EntrypointConfig {
+    "maxLines" => max_lines,
+    "maxBytes" => max_bytes,
+});
+crate::settings::read_struct!(RecallConfig {
+    "enabled" => enabled,
+    "maxSelected" => max_selected,
+    "waitMs" => wait_ms,
+});
+crate::settings::read_struct!(TiersConfig {
+    "fast" => fast,
+});
+crate::settings::read_struct!(RoutingConfig {
+    "session_notes" => session_notes,
+    "memory_extract" => memory_extract,
+    "relevance" => relevance,
+});
+crate::settings::read_struct!(CostsConfig {
+    "enabled" => enabled,
+    "dailyBudgetUsd" => daily_budget_usd,
+});
+crate::settings::read_enum! {
+    Scope { User = "user", Project = "project", Local = "local", None = "none" }
+    Tier { Main = "main", Fast = "fast" }
+}
+
+impl crate::settings::ReadJson for AgentScope {
+    fn read_json(
+        v: &serde_json::Value,
+        at: &crate::settings::At<'_>,
+    ) -> Result<Self, crate::settings::ConfigError> {
+        // `scope` is required (no `#[serde(default)]`), hence no `read_struct!`.
+        let mut scope = None;
+        for (k, x) in crate::settings::struct_entries(v, at, "AgentScope")? {
+            let here = crate::settings::At::Key(at, k);
+            match k.as_str() {
+                "scope" => scope = Some(crate::settings::ReadJson::read_json(x, &here)?),
+                _ => return Err(crate::settings::unknown_key(&here, k, &["scope"])),
+            }
+        }
+        match scope {
+            Some(scope) => Ok(AgentScope { scope }),
+            None => Err(crate::settings::missing_field(at, "scope")),
         }
     }
 }

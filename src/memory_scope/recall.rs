@@ -20,9 +20,30 @@ const STOPWORDS: [&str; 72] = [
 /// Distinct lowercase words of at least 3 letters that are not stopwords.
 pub fn words(text: &str) -> SortedSet<String> {
     text.split(|c: char| !c.is_alphanumeric())
-        .map(str::to_lowercase)
+        .map(|w| w.chars().map(fold_case).collect::<String>())
         .filter(|w| w.chars().count() >= 3 && !STOPWORDS.contains(&w.as_str()))
         .collect()
+}
+
+/// The lower case of `c` for the alphabets of most European languages (ASCII, Latin-1,
+/// Latin Extended-A, Greek, Cyrillic); other characters are returned unchanged.
+///
+/// `char::to_lowercase` would link core's Unicode case tables, about 8 KB of the gzipped
+/// plugin (README G-R3), for the only place that needs more than ASCII: matching a prompt's
+/// words against memory headers. A test checks every character against `to_lowercase`.
+fn fold_case(c: char) -> char {
+    let u = u32::from(c);
+    let lower = match u {
+        0x41..=0x5A | 0xC0..=0xD6 | 0xD8..=0xDE | 0x391..=0x3A1 | 0x3A3..=0x3AB | 0x410..=0x42F => {
+            u + 0x20
+        }
+        0x400..=0x40F => u + 0x50,
+        0x178 => 0xFF,
+        0x100..=0x12F | 0x132..=0x137 | 0x14A..=0x177 if u % 2 == 0 => u + 1,
+        0x139..=0x148 | 0x179..=0x17E if u % 2 == 1 => u + 1,
+        _ => u,
+    };
+    char::from_u32(lower).unwrap_or(c)
 }
 
 /// P5-R22: top `max` headers by shared words with the prompt (score ≥ 1), ties by newer
@@ -80,6 +101,30 @@ pub fn cost_usd(p: &Price, input: u64, output: u64, cache_read: u64, cache_write
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn fold_case_is_to_lowercase_where_it_folds_and_covers_the_european_alphabets() {
+        for u in 0..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(u) else { continue };
+            let mut std_lower = c.to_lowercase();
+            let single = match (std_lower.next(), std_lower.next()) {
+                (Some(l), None) => Some(l),
+                _ => None,
+            };
+            let ours = fold_case(c);
+            if ours != c {
+                assert_eq!(Some(ours), single, "U+{u:04X}");
+            }
+            let covered = matches!(u, 0..=0x17F | 0x391..=0x3AB | 0x3B1..=0x3CB | 0x400..=0x44F);
+            if covered && u != 0x130 {
+                assert_eq!(Some(ours), single, "U+{u:04X} is covered");
+            }
+        }
+        assert_eq!(
+            words("Über ÜBER über Straße ЖУРНАЛ журнал"),
+            words("über straße журнал")
+        );
+    }
     use super::*;
 
     fn h(file: &str, desc: &str, mtime: i64) -> Header {

@@ -104,7 +104,7 @@ pub(super) fn merge_registrations(regs: &[Registration]) -> Vec<HookRegistration
 /// `all` plus the lower-case entries of `more` it lacks.
 fn union(mut all: Vec<String>, more: &[String]) -> Vec<String> {
     for t in more {
-        let t = t.to_lowercase();
+        let t = t.to_ascii_lowercase();
         if !all.contains(&t) {
             all.push(t);
         }
@@ -131,7 +131,9 @@ fn merge_failure(acc: &mut HookFailure, next: &FailurePolicy, matcher: Option<&[
 }
 
 /// Whether a phase registered with `matcher` sees this event (OpenClaw compares the lower-case
-/// tool id with the matcher's entries).
+/// tool id with the matcher's entries). Tool ids are ASCII (model providers accept only
+/// `[a-zA-Z0-9_-]` names), so ASCII lower case is OpenClaw's `toLowerCase` on every id that can
+/// reach us, without linking core's Unicode case tables (plugin size, README G-R3).
 pub(super) fn covers(matcher: Option<&[String]>, event: &Value) -> bool {
     let Some(m) = matcher else { return true };
     let tool = event
@@ -139,8 +141,8 @@ pub(super) fn covers(matcher: Option<&[String]>, event: &Value) -> bool {
         .and_then(Value::as_str)
         .unwrap_or("")
         .trim()
-        .to_lowercase();
-    m.iter().any(|t| t.to_lowercase() == tool)
+        .to_ascii_lowercase();
+    m.iter().any(|t| t.to_ascii_lowercase() == tool)
 }
 
 /// What the merged result of the phases run so far means for the next ones.

@@ -115,7 +115,7 @@ fn memory_target(active: &mut Active, host: &dyn Host, ctx: &Value) -> Option<Me
     r.map(|r| MemoryTarget {
         dir: r.dir.trim_end_matches('/').to_string(),
         trusted_base: r.roots.trusted_base(r.scope).unwrap_or_default(),
-        scope: format!("{:?}", r.scope).to_lowercase(),
+        scope: format!("{:?}", r.scope).to_ascii_lowercase(),
         note: scope_note(r.scope).to_string(),
     })
 }

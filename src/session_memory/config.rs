@@ -2,10 +2,10 @@
 
 use crate::settings::{CheckAt, PhaseSettings};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Phase 3 settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct SessionMemoryConfig {
     /// Phase on or off.
@@ -36,7 +36,7 @@ impl Default for SessionMemoryConfig {
 }
 
 /// Session notes settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct NotesConfig {
     /// Keep session notes.
@@ -76,7 +76,7 @@ impl Default for NotesConfig {
 }
 
 /// Long-term extraction settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct LongTermConfig {
     /// Extract long-term memories.
@@ -101,7 +101,7 @@ impl Default for LongTermConfig {
 }
 
 /// How notes are used by compaction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct NotesCompactionConfig {
     /// Give the notes to the summarizer.
@@ -120,7 +120,7 @@ impl Default for NotesCompactionConfig {
 }
 
 /// Internal job settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct JobsConfig {
     /// Attempts before a job is dead-lettered.
@@ -139,7 +139,7 @@ impl Default for JobsConfig {
 }
 
 /// Shutdown drain settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct DrainConfig {
     /// Longest time spent finishing jobs at shutdown, in ms.
@@ -191,3 +191,41 @@ impl SessionMemoryConfig {
         c.range("drain.timeoutMs", self.drain.timeout_ms, 0, 600_000);
     }
 }
+
+// The config reader (README G-R3): one line per key, in declaration order.
+crate::settings::read_struct!(SessionMemoryConfig {
+    "enabled" => enabled,
+    "notes" => notes,
+    "longTerm" => long_term,
+    "compaction" => compaction,
+    "jobs" => jobs,
+    "drain" => drain,
+});
+crate::settings::read_struct!(NotesConfig {
+    "enabled" => enabled,
+    "llm" => llm,
+    "deterministicWorklog" => deterministic_worklog,
+    "template" => template,
+    "minTokensToInit" => min_tokens_to_init,
+    "minTokensBetweenUpdates" => min_tokens_between_updates,
+    "toolCallsBetweenUpdates" => tool_calls_between_updates,
+    "maxSectionTokens" => max_section_tokens,
+    "maxTotalTokens" => max_total_tokens,
+});
+crate::settings::read_struct!(LongTermConfig {
+    "enabled" => enabled,
+    "everyNRuns" => every_n_runs,
+    "maxMessages" => max_messages,
+    "maxOps" => max_ops,
+});
+crate::settings::read_struct!(NotesCompactionConfig {
+    "feedNotes" => feed_notes,
+    "useNotesAsSummary" => use_notes_as_summary,
+});
+crate::settings::read_struct!(JobsConfig {
+    "maxAttempts" => max_attempts,
+    "timeoutMs" => timeout_ms,
+});
+crate::settings::read_struct!(DrainConfig {
+    "timeoutMs" => timeout_ms,
+});

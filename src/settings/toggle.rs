@@ -1,15 +1,14 @@
 //! `phases.<key>`: either a boolean or an object with `enabled` plus the phase's settings
 //! (README G-R13). `true` means "enabled with defaults"; `false` disables the phase entirely.
 
+use super::{At, ConfigError, ReadJson};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
-use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
 
 /// Settings of one phase; every phase config carries its own `enabled` flag.
-pub trait PhaseSettings: Default + DeserializeOwned + Serialize + JsonSchema {
+pub trait PhaseSettings: Default + ReadJson + Serialize + JsonSchema {
     /// Whether the phase is on.
     fn enabled(&self) -> bool;
     /// Switches the phase on or off, keeping the other settings.
@@ -43,31 +42,21 @@ impl<T: PhaseSettings> Serialize for Toggle<T> {
     }
 }
 
-struct ToggleVisitor<T>(PhantomData<T>);
-
-impl<'de, T: PhaseSettings> Visitor<'de> for ToggleVisitor<T> {
-    type Value = Toggle<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a boolean or an object with `enabled` and the phase settings")
-    }
-
-    fn visit_bool<E: de::Error>(self, on: bool) -> Result<Self::Value, E> {
-        let mut t = T::default();
-        t.set_enabled(on);
-        Ok(Toggle(t))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        // Hand the same map to the settings type so nested paths and unknown-key errors
-        // keep their full location.
-        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Toggle)
-    }
-}
-
-impl<'de, T: PhaseSettings> Deserialize<'de> for Toggle<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ToggleVisitor(PhantomData))
+impl<T: PhaseSettings> ReadJson for Toggle<T> {
+    fn read_json(v: &Value, at: &At<'_>) -> Result<Self, ConfigError> {
+        match v {
+            Value::Bool(on) => {
+                let mut t = T::default();
+                t.set_enabled(*on);
+                Ok(Toggle(t))
+            }
+            // The object is the settings type itself, so its errors keep their full paths.
+            Value::Object(_) => T::read_json(v, at).map(Toggle),
+            _ => Err(at.invalid_type(
+                v,
+                "a boolean or an object with `enabled` and the phase settings",
+            )),
+        }
     }
 }
 

@@ -2,10 +2,10 @@
 
 use crate::settings::{CheckAt, PhaseSettings};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Phase 4 settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct BashSecurityConfig {
     /// Phase on or off.
@@ -46,7 +46,7 @@ pub struct BashSecurityConfig {
 }
 
 /// `grants`: an `allow-always` answer stores a grant for the command's pattern.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct GrantsConfig {
     /// `session` (default): the grant holds in the session it was given in; `agent`: in
@@ -174,7 +174,7 @@ pub enum Dialect {
 }
 
 /// Approval settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct ApprovalConfig {
     /// How long an approval request waits, in ms (OpenClaw caps it at 600000).
@@ -190,7 +190,7 @@ impl Default for ApprovalConfig {
 }
 
 /// Operator rules (P4 §6.6).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct RulesConfig {
     /// Prefixes whose liftable asks are lifted.
@@ -212,7 +212,7 @@ pub enum OnExceed {
 }
 
 /// Parser and analysis limits (P4 §2).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct LimitsConfig {
     /// Whole command in bytes, heredoc bodies included.
@@ -269,7 +269,7 @@ pub enum CodeModeSetting {
 }
 
 /// Tool surfaces (P4-R42).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase", default)]
 pub struct ToolsConfig {
     /// Analyse `exec`.
@@ -373,114 +373,61 @@ impl BashSecurityConfig {
     }
 }
 
-// The settings' unit enums share one hand-written `Deserialize`: serde's derive compiles a
-// field visitor, an enum visitor and a `deserialize` per enum and per deserializer, about
-// 10 KB of near-identical wasm (plugin size, README G-R3). The shared visitor behaves like the
-// derive: the same accepted forms and the same error messages. `Serialize` and `JsonSchema`
-// stay derived from the `serde` attributes above, so the config schema does not change; the
-// names below are checked against `Serialize` by a test.
-
-/// Deserializes a unit enum named `name` and returns the index of its variant in `variants`.
-fn unit_variant<'de, D: serde::Deserializer<'de>>(
-    d: D,
-    name: &'static str,
-    variants: &'static [&'static str],
-) -> Result<usize, D::Error> {
-    d.deserialize_enum(name, variants, UnitEnum { name, variants })
-}
-
-/// The enum visitor of [`unit_variant`].
-struct UnitEnum {
-    name: &'static str,
-    variants: &'static [&'static str],
-}
-
-impl<'de> serde::de::Visitor<'de> for UnitEnum {
-    type Value = usize;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "enum {}", self.name)
-    }
-
-    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<usize, A::Error> {
-        let (i, v) = data.variant_seed(VariantName(self.variants))?;
-        serde::de::VariantAccess::unit_variant(v)?;
-        Ok(i)
-    }
-}
-
-/// The variant identifier of [`UnitEnum`]: its index in the variant names.
-struct VariantName(&'static [&'static str]);
-
-impl<'de> serde::de::DeserializeSeed<'de> for VariantName {
-    type Value = usize;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
-        d.deserialize_identifier(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for VariantName {
-    type Value = usize;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("variant identifier")
-    }
-
-    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<usize, E> {
-        match usize::try_from(v) {
-            Ok(i) if i < self.0.len() => Ok(i),
-            _ => Err(E::invalid_value(
-                serde::de::Unexpected::Unsigned(v),
-                &format!("variant index 0 <= i < {}", self.0.len()).as_str(),
-            )),
-        }
-    }
-
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<usize, E> {
-        self.0
-            .iter()
-            .position(|n| *n == v)
-            .ok_or_else(|| E::unknown_variant(v, self.0))
-    }
-
-    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<usize, E> {
-        self.0
-            .iter()
-            .position(|n| n.as_bytes() == v)
-            .ok_or_else(|| E::unknown_variant(&String::from_utf8_lossy(v), self.0))
-    }
-}
-
-/// `Deserialize` for a unit enum through [`unit_variant`]; the names are its serde names.
-macro_rules! unit_enum_deserialize {
-    ($($t:ident { $($v:ident = $s:literal),+ $(,)? })+) => {$(
-        impl<'de> Deserialize<'de> for $t {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                const NAMES: &[&str] = &[$($s),+];
-                const VALUES: &[$t] = &[$($t::$v),+];
-                let i = unit_variant(d, stringify!($t), NAMES)?;
-                // `unit_variant` only returns indices of `NAMES`, which `VALUES` matches.
-                VALUES
-                    .get(i)
-                    .copied()
-                    .ok_or_else(|| serde::de::Error::custom("variant index out of range"))
-            }
-        }
-    )+};
-}
-
-unit_enum_deserialize! {
+// The config reader (README G-R3): one line per key, in declaration order.
+crate::settings::read_struct!(BashSecurityConfig {
+    "enabled" => enabled,
+    "askAction" => ask_action,
+    "unlisted" => unlisted,
+    "approval" => approval,
+    "rules" => rules,
+    "readOnlyExtra" => read_only_extra,
+    "secretPaths" => secret_paths,
+    "persistencePaths" => persistence_paths,
+    "globOptionInjection" => glob_option_injection,
+    "dialect" => dialect,
+    "limits" => limits,
+    "tools" => tools,
+    "trustedPolicy" => trusted_policy,
+    "grants" => grants,
+    "workspaceWrites" => workspace_writes,
+    "runProject" => run_project,
+});
+crate::settings::read_struct!(GrantsConfig {
+    "scope" => scope,
+    "ttlHours" => ttl_hours,
+});
+crate::settings::read_struct!(ApprovalConfig {
+    "timeoutMs" => timeout_ms,
+});
+crate::settings::read_struct!(RulesConfig {
+    "allow" => allow,
+    "ask" => ask,
+    "deny" => deny,
+});
+crate::settings::read_struct!(LimitsConfig {
+    "maxInputBytes" => max_input_bytes,
+    "maxNodes" => max_nodes,
+    "maxDepth" => max_depth,
+    "maxCommands" => max_commands,
+    "maxBraceWords" => max_brace_words,
+    "onExceed" => on_exceed,
+});
+crate::settings::read_struct!(ToolsConfig {
+    "exec" => exec,
+    "process" => process,
+    "codeMode" => code_mode,
+});
+crate::settings::read_enum! {
     GrantScopeSetting { Session = "session", Agent = "agent" }
     AskAction { Approve = "approve", Block = "block", Allow = "allow" }
     Unlisted { Ask = "ask", Allow = "allow" }
     WorkspaceWrites { Allow = "allow", Ask = "ask" }
     RunProject { Allow = "allow", Ask = "ask", Sandbox = "sandbox" }
     GlobOptionInjection { Ask = "ask", Ignore = "ignore" }
-    Dialect { BashZsh = "bash+zsh", Bash = "bash" }
     OnExceed { Deny = "deny", Ask = "ask" }
     ProcessMode { Analyze = "analyze", Ask = "ask", Off = "off" }
     CodeModeSetting { Audit = "audit", Ask = "ask", Off = "off" }
+    Dialect { BashZsh = "bash+zsh", Bash = "bash" }
 }
 
 #[cfg(test)]
@@ -488,17 +435,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unit_enum_names_match_serialize_and_the_derive_errors() {
-        fn round<T>(values: &[T])
-        where
-            T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
-        {
+    fn unit_enum_names_match_serialize_and_the_old_derive_errors() {
+        use crate::settings::{At, ReadJson};
+        fn round<T: Serialize + ReadJson + PartialEq + std::fmt::Debug>(values: &[T]) {
             for v in values {
                 let j = serde_json::to_value(v).unwrap();
                 assert!(j.is_string(), "{j}");
-                assert_eq!(&serde_json::from_value::<T>(j.clone()).unwrap(), v);
-                let text = serde_json::to_string(v).unwrap();
-                assert_eq!(&serde_json::from_str::<T>(&text).unwrap(), v);
+                assert_eq!(&T::read_json(&j, &At::Root).unwrap(), v);
             }
         }
         use GrantScopeSetting as G;
@@ -516,72 +459,33 @@ mod tests {
             CodeModeSetting::Ask,
             CodeModeSetting::Off,
         ]);
-        let e = serde_json::from_value::<AskAction>(serde_json::json!("nope")).unwrap_err();
+        // The texts serde's derive gave through serde_json's text reader.
+        let at = At::Root;
+        let at = At::Key(&at, "k");
+        let msg = |j: serde_json::Value| AskAction::read_json(&j, &at).unwrap_err().message;
         assert_eq!(
-            e.to_string(),
+            msg(serde_json::json!("nope")),
             "unknown variant `nope`, expected one of `approve`, `block`, `allow`"
         );
-        let e = serde_json::from_str::<Dialect>("\"zsh\"").unwrap_err();
         assert_eq!(
-            e.to_string(),
-            "unknown variant `zsh`, expected `bash+zsh` or `bash` at line 1 column 5"
-        );
-        let e = serde_json::from_value::<OnExceed>(serde_json::json!(3)).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "invalid type: integer `3`, expected string or map"
+            msg(serde_json::json!("ALLOW")),
+            "unknown variant `ALLOW`, expected one of `approve`, `block`, `allow`"
         );
         assert_eq!(
-            serde_json::from_value::<OnExceed>(serde_json::json!({"deny": null})).unwrap(),
-            OnExceed::Deny
+            Dialect::read_json(&serde_json::json!("zsh"), &at)
+                .unwrap_err()
+                .message,
+            "unknown variant `zsh`, expected `bash+zsh` or `bash`"
         );
-        // The derive's behaviour, for comparison: the same results and error texts.
-        #[derive(Deserialize)]
-        #[serde(rename_all = "lowercase")]
-        enum Twin {
-            Approve,
-            Block,
-            Allow,
-        }
-        let as_twin = |t: Twin| match t {
-            Twin::Approve => AskAction::Approve,
-            Twin::Block => AskAction::Block,
-            Twin::Allow => AskAction::Allow,
-        };
-        for text in [
-            "\"approve\"",
-            "\"block\"",
-            "\"allow\"",
-            "\"nope\"",
-            "\"\"",
-            "3",
-            "-1",
-            "1.5",
-            "null",
-            "true",
-            "[]",
-            "[\"allow\"]",
-            "{}",
-            "{\"allow\":null}",
-            "{\"allow\":1}",
-            "{\"nope\":null}",
-            "{\"allow\":null,\"block\":null}",
-            "{\"allow\":[]}",
-            "\"ALLOW\"",
+        for j in [
+            serde_json::json!(3),
+            serde_json::json!(null),
+            serde_json::json!(true),
+            serde_json::json!([]),
+            // The one-key object form the derive accepted is refused (`read_enum!`).
+            serde_json::json!({"allow": null}),
         ] {
-            let ours = serde_json::from_str::<AskAction>(text).map_err(|e| e.to_string());
-            let derived = serde_json::from_str::<Twin>(text)
-                .map(as_twin)
-                .map_err(|e| e.to_string());
-            assert_eq!(ours, derived, "{text}");
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
-                continue;
-            };
-            let ours = serde_json::from_value::<AskAction>(v.clone()).map_err(|e| e.to_string());
-            let derived = serde_json::from_value::<Twin>(v)
-                .map(as_twin)
-                .map_err(|e| e.to_string());
-            assert_eq!(ours, derived, "{text}");
+            assert_eq!(msg(j), "expected value");
         }
     }
 }
