@@ -103,7 +103,7 @@ fn text_scan(command: &str) -> Option<Reason> {
     })
 }
 
-fn walk_limits(cfg: &BashSecurityConfig) -> WalkLimits {
+pub(crate) fn walk_limits(cfg: &BashSecurityConfig) -> WalkLimits {
     let l = &cfg.limits;
     let to = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
     WalkLimits {
