@@ -169,6 +169,15 @@ fn patches_that_plant_files_that_run_code_or_leave_the_tree_ask() {
     w.file("good.patch", GOOD);
     w.file("big.patch", &"x".repeat(4 * 1024 * 1024 + 1));
     std::fs::create_dir_all(w.root.join("ws/dir.patch")).ok();
+    // The ask says what the tier needs.
+    let e = w.judge("patch -p1 < gitcfg.patch");
+    assert!(
+        e.message
+            .contains("A patch writes the files named inside it"),
+        "{e:#?}"
+    );
+    let e = w.judge("mv evil/.git .");
+    assert!(e.message.contains("A copy or move writes"), "{e:#?}");
     w.ask("patch -p0 < abs.patch");
     w.ask("git apply -p0 abs.patch");
     for f in [

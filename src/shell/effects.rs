@@ -677,6 +677,19 @@ fn writer_in_tier(w: &Writer, c: &ExecCommand, tree: &Tree<'_>) -> bool {
     }
 }
 
+/// Why a patch, copy or move the tier did not take asks: what the tier needs to know
+/// (issue 16 item 5), appended to the ask message; empty for other commands.
+pub(crate) fn tier_hint(name: &str, c: &ExecCommand) -> &'static str {
+    let git_apply = name == "git" && c.args().iter().any(|a| a.is("apply"));
+    if name == "patch" || git_apply {
+        " A patch writes the files named inside it: it is a workspace write only when its text is known (a heredoc, or a file of at most 4 MiB the plugin could read and nothing earlier in the line changed), it is a plain unified diff (no symlink, binary or ed parts), and every file it names lies inside the workspace or the temp directory, outside protected paths (.git, editor and agent settings, .env*, site-packages, venv bin, HEAD)."
+    } else if name == "cp" || name == "mv" {
+        " A copy or move writes wherever its sources land: it is a workspace write only when each landing path lies inside the workspace or the temp directory, outside protected paths, and, for a recursive copy or a move, the plugin could list the source (inside the workspace or temp, at most 10,000 entries, no symbolic links, no glob, nothing earlier in the line changed it) and every path of that tree lands on such a path."
+    } else {
+        ""
+    }
+}
+
 /// The value of the last valued option among `keys` (short letter or long name).
 fn last_val<'p>(p: &'p Parsed<'_>, keys: &[&str]) -> Option<&'p Option<String>> {
     p.vals
