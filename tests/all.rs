@@ -12,6 +12,8 @@
 //! - `corpus`: phase 4 corpus gates (§15).
 //! - `external_cases`: phase 4 against cases harvested from other projects' test suites (issue 16).
 //! - `shell_workspace`: the workspace and project tiers of issue 16.
+//! - `shell_write_targets`: what patches and recursive copies write, read through the Host
+//!   (issue 16 item 5).
 //! - `corpus`: phase 4 corpus gates (§15).
 //! - `agent_commands`: real agent commands replayed against an independent effect oracle
 //!   (issue 16).
@@ -66,5 +68,6 @@ mod shell_inline_code;
 mod shell_programs;
 mod shell_secrets;
 mod shell_workspace;
+mod shell_write_targets;
 mod state_concurrency;
 mod state_crash;

@@ -168,6 +168,13 @@ fn before_tool_call(
     let home = active.home(host);
     let (repo_hooks, module_shadow) =
         shell::hook::lookup_host_facts(host, command, exec_cwd(event, &workspace), &home);
+    let files = shell::hook::lookup_file_facts(
+        host,
+        command,
+        exec_cwd(event, &workspace),
+        &workspace,
+        &home,
+    );
     let env = shell::hook::HookEnv {
         home,
         workspace: workspace.clone(),
@@ -182,6 +189,7 @@ fn before_tool_call(
         ),
         repo_hooks,
         module_shadow,
+        files,
         no_approver: no_approval_surface(ctx),
     };
     let state_dir = active.state_dir.clone();

@@ -99,8 +99,9 @@ fn command_reason(
         ));
     } else {
         format!(
-            "`{}` is not on the read-only allowlist; it needs approval.",
-            c.excerpt(100)
+            "`{}` is not on the read-only allowlist; it needs approval.{}",
+            c.excerpt(100),
+            super::effects::tier_hint(name, c)
         )
     };
     Some(Reason::liftable("exec.ask.unlisted", msg, i))

@@ -36,6 +36,33 @@ impl Arg {
     }
 }
 
+/// Texts a patch-applying command may read that the input itself holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownInputs {
+    /// What its standard input is.
+    pub stdin: Stdin,
+    /// Files an earlier `cat > FILE << 'EOF'` of the same input wrote and nothing touched
+    /// since: `(absolute path, text)`.
+    pub files: Vec<(String, String)>,
+    /// Paths earlier commands of the same input may have written, with whether every such
+    /// write leaves a regular file there (a write redirection, `sed -i`, a plain `cp`: a
+    /// missing path becomes a file, a file stays one); meaningful when
+    /// [`ExecCommand::fresh_fs`] holds.
+    pub touched: Vec<(String, bool)>,
+}
+
+/// The standard input of a command, as far as the walk can tell.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Stdin {
+    /// A pipe, the exec tool's own stdin, a duplicated descriptor, or a text with expansions.
+    #[default]
+    Unknown,
+    /// The literal body of a heredoc or here-string.
+    Text(String),
+    /// `< FILE`, with the file's literal name.
+    File(String),
+}
+
 /// Where an executed command sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
@@ -109,6 +136,14 @@ pub struct ExecCommand {
     /// It runs a script file whose text the same command wrote from a quoted heredoc; that
     /// text was walked in its place (see [`super::script_files`]).
     pub known_script: bool,
+    /// Every file an earlier command of the same input may have changed is known (listed in
+    /// [`KnownInputs::touched`]), and this one runs once, at top level, outside a pipeline:
+    /// what the Host read before the evaluation is what this command finds at any other
+    /// path (issue 16 item 5, patch files and copy sources).
+    pub fresh_fs: bool,
+    /// Texts this command may read that the input itself holds, for `patch` and `git`
+    /// only (issue 16 item 5): `None` otherwise.
+    pub inputs: Option<Box<KnownInputs>>,
     /// Other argvs the command may have, one per combination of the possible values of
     /// tracked variables (P4-R25); deny rules check each of them.
     pub variants: Vec<Vec<Arg>>,

@@ -10,7 +10,8 @@
 //! rules are never touched.
 
 use super::paths::{is_within, normalize, resolve};
-use super::semantic::{Arg, Cwd, ExecCommand, Model};
+use super::semantic::{Arg, Cwd, ExecCommand, Model, Stdin};
+use super::write_targets::{name_suffixes, patch_names, SourceFact};
 use super::{BashSecurityConfig, EvalContext, RepoHooks};
 
 /// How the tier classifies one executed command.
@@ -74,6 +75,10 @@ const STARTUP_FILES: &[&str] = &[
     ".mise.local.toml",
     "mise.local.toml",
     ".rtx.toml",
+    // A venv's `home =` picks the base interpreter and its standard library: pointed at a
+    // tier-written prefix, `.venv/bin/python -m json.tool` imports code from there
+    // (reproduced with CPython 3.11).
+    "pyvenv.cfg",
 ];
 
 /// Wrappers that change neither the cwd, the user nor the argv of the command they carry;
@@ -86,8 +91,10 @@ const PLAIN_WRAPPERS: &[&str] = &[
 /// What the operands of a file-writing command are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Operands {
-    /// Every operand is written (`mkdir`, `touch`, `tee`, `rm`, `mv`).
+    /// Every operand is written (`mkdir`, `touch`, `tee`, `rm`).
     AllWritten,
+    /// `mv SRC… DEST`: sources are removed and land under DEST with whatever they hold.
+    Move,
     /// Sources are read, the last operand (or `-t DIR`) is written (`cp`).
     LastWritten,
     /// `ln`: the link is written; its target must resolve inside the tree too.
@@ -169,7 +176,7 @@ const WRITERS: &[Writer] = &[
             "strip-trailing-slashes",
         ],
         long_valued: &["target-directory", "suffix"],
-        operands: Operands::AllWritten,
+        operands: Operands::Move,
     },
     Writer {
         name: "mkdir",
@@ -248,7 +255,7 @@ const WRITERS: &[Writer] = &[
     Writer {
         name: "patch",
         flags: "RNEfstucnbl",
-        valued: "pioF",
+        valued: "piodF",
         long: &[
             "forward",
             "reverse",
@@ -267,7 +274,7 @@ const WRITERS: &[Writer] = &[
             "remove-empty-files",
             "posix",
         ],
-        long_valued: &["strip", "input", "output", "fuzz"],
+        long_valued: &["strip", "input", "output", "fuzz", "directory"],
         operands: Operands::Patch,
     },
 ];
@@ -336,17 +343,25 @@ impl<'a> Tree<'a> {
     /// locations: never written without approval.
     fn protected(&self, abs: &str) -> bool {
         let segs = || abs.split('/').filter(|s| !s.is_empty());
-        segs().any(|s| PROTECTED_DIRS.iter().any(|d| s.eq_ignore_ascii_case(d)))
-            || segs().next_back().is_some_and(|b| {
-                (b.len() >= 4 && b.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(".env")))
+        segs().any(|s| {
+            PROTECTED_DIRS.iter().any(|d| s.eq_ignore_ascii_case(d))
+                // `NAME.git`: a bare repository, whose `config` git reads like `.git/config`.
+                || (s.len() > 4
+                    && s.get(s.len() - 4..)
+                        .is_some_and(|t| t.eq_ignore_ascii_case(".git")))
+        }) || segs().next_back().is_some_and(|b| {
+            (b.len() >= 4 && b.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(".env")))
                     || STARTUP_FILES.iter().any(|f| b.eq_ignore_ascii_case(f))
+                    // A directory holding `HEAD`, `objects/` and `refs/` is a git directory
+                    // to git run inside it: its `config` (`diff.external`, `core.pager`,
+                    // `core.fsmonitor` with `core.worktree`) then runs code under an allowed
+                    // `git diff --no-index` (reproduced with git 2.47).
+                    || b.eq_ignore_ascii_case("HEAD")
                     || b.to_ascii_lowercase().ends_with(".pth")
-            })
-            || segs().zip(segs().skip(1)).any(|(v, b)| {
-                VENV_DIRS.iter().any(|d| v.eq_ignore_ascii_case(d))
-                    && (b.eq_ignore_ascii_case("bin") || b.eq_ignore_ascii_case("Scripts"))
-            })
-            || super::checks::secrets::is_secret_path(abs, self.ctx, self.cfg)
+        }) || segs().zip(segs().skip(1)).any(|(v, b)| {
+            VENV_DIRS.iter().any(|d| v.eq_ignore_ascii_case(d))
+                && (b.eq_ignore_ascii_case("bin") || b.eq_ignore_ascii_case("Scripts"))
+        }) || super::checks::secrets::is_secret_path(abs, self.ctx, self.cfg)
             || super::checks::persistence::is_persistence_path(abs, self.ctx, self.cfg)
     }
 }
@@ -460,6 +475,8 @@ struct Parsed<'c> {
     values: Vec<(char, &'c Arg)>,
     flags: String,
     long: Vec<&'c str>,
+    /// Each valued option with its exact value (`"i"`, `"input"` → the file name).
+    vals: Vec<(String, Option<String>)>,
 }
 
 fn parse_options<'c>(
@@ -475,6 +492,7 @@ fn parse_options<'c>(
         values: Vec::new(),
         flags: String::new(),
         long: Vec::new(),
+        vals: Vec::new(),
     };
     let mut i = 0;
     let mut done = false;
@@ -502,6 +520,12 @@ fn parse_options<'c>(
                     i += 1;
                     v
                 };
+                let exact = if has_eq {
+                    l.split_once('=').map(|(_, x)| x.to_string())
+                } else {
+                    v.value.clone()
+                };
+                p.vals.push((key.to_string(), exact));
                 if key == TARGET_DIR.1 {
                     // `--target-directory=DIR` holds the prefix: keep the whole word only
                     // when it is the separate form.
@@ -529,6 +553,14 @@ fn parse_options<'c>(
         for (j, ch) in body.char_indices() {
             if valued.contains(ch) {
                 let rest = body.get(j + ch.len_utf8()..).unwrap_or("");
+                p.vals.push((
+                    ch.to_string(),
+                    if rest.is_empty() {
+                        args.get(i).and_then(|v| v.value.clone())
+                    } else {
+                        Some(rest.to_string())
+                    },
+                ));
                 let v = if rest.is_empty() {
                     let v = args.get(i)?;
                     i += 1;
@@ -606,14 +638,7 @@ fn writer_in_tier(w: &Writer, c: &ExecCommand, tree: &Tree<'_>) -> bool {
             }) && !files.is_empty()
                 && files.iter().all(|a| all_writable(a))
         }
-        Operands::LastWritten => {
-            let (dest, sources): (&Arg, &[&Arg]) = match (p.target_dir, p.operands.split_last()) {
-                (Some(d), _) => (d, &p.operands),
-                (None, Some((last, rest))) if !rest.is_empty() => (last, rest),
-                _ => return false,
-            };
-            all_writable(dest) && sources.iter().all(|s| readable(s))
-        }
+        Operands::LastWritten | Operands::Move => copy_in_tier(w, &p, c, tree),
         Operands::Link => {
             let symbolic = p.flags.contains('s') || p.long.contains(&"symbolic");
             let relative = p.flags.contains('r') || p.long.contains(&"relative");
@@ -648,19 +673,429 @@ fn writer_in_tier(w: &Writer, c: &ExecCommand, tree: &Tree<'_>) -> bool {
                 })
             })
         }
-        Operands::Patch => {
-            let written_opt = p.values.iter().all(|(ch, v)| match ch {
-                'o' => all_writable(v),
-                'i' => readable(v),
-                _ => true,
-            });
-            c.cwd_in_workspace
-                && written_opt
-                && p.operands.len() <= 2
-                && p.operands.first().is_none_or(|a| all_writable(a))
-                && p.operands.get(1).is_none_or(|a| readable(a))
+        Operands::Patch => patch_in_tier(&p, c, tree),
+    }
+}
+
+/// Why a patch, copy or move the tier did not take asks: what the tier needs to know
+/// (issue 16 item 5), appended to the ask message; empty for other commands.
+pub(crate) fn tier_hint(name: &str, c: &ExecCommand) -> &'static str {
+    let git_apply = name == "git" && c.args().iter().any(|a| a.is("apply"));
+    if name == "patch" || git_apply {
+        " A patch writes the files named inside it: it is a workspace write only when its text is known (a heredoc, or a file of at most 4 MiB the plugin could read and nothing earlier in the line changed), it is a plain unified diff (no symlink, binary or ed parts), and every file it names lies inside the workspace or the temp directory, outside protected paths (.git, editor and agent settings, .env*, site-packages, venv bin, HEAD)."
+    } else if name == "cp" || name == "mv" {
+        " A copy or move writes wherever its sources land: it is a workspace write only when each landing path lies inside the workspace or the temp directory, outside protected paths, and, for a recursive copy or a move, the plugin could list the source (inside the workspace or temp, at most 10,000 entries, no symbolic links, no glob, nothing earlier in the line changed it) and every path of that tree lands on such a path."
+    } else {
+        ""
+    }
+}
+
+/// The value of the last valued option among `keys` (short letter or long name).
+fn last_val<'p>(p: &'p Parsed<'_>, keys: &[&str]) -> Option<&'p Option<String>> {
+    p.vals
+        .iter()
+        .rev()
+        .find(|(k, _)| keys.contains(&k.as_str()))
+        .map(|(_, v)| v)
+}
+
+/// Whether `cp`/`mv` writes only tier paths (issue 16 item 5, hole 2). Each source lands at
+/// `DEST` (`-T`, or a `DEST` that does not exist) or at `DEST/BASENAME` (`-t DIR`, several
+/// sources, or an existing directory `DEST`); the existence of `DEST` is not known, so both
+/// are checked. A recursive copy or a move lands the source's whole tree there: the Host
+/// must have enumerated it (no symlink, bounded) and every resulting path must be a tier
+/// path. Globs in a source are unknown before run time: not in the tier.
+fn copy_in_tier(w: &Writer, p: &Parsed<'_>, c: &ExecCommand, tree: &Tree<'_>) -> bool {
+    let ctx = tree.ctx;
+    let (dest, sources): (&Arg, &[&Arg]) = match (p.target_dir, p.operands.split_last()) {
+        (Some(d), _) => (d, &p.operands),
+        (None, Some((last, rest))) if !rest.is_empty() => (last, rest),
+        _ => return false,
+    };
+    if sources.is_empty() {
+        return false;
+    }
+    let Some(dest_abs) = resolve_operand(dest.value.as_deref(), &c.cwd, ctx) else {
+        return false;
+    };
+    let has = |f: char, l: &str| p.flags.contains(f) || p.long.contains(&l);
+    let moves = w.operands == Operands::Move;
+    let no_target_dir = has('T', "no-target-directory");
+    // `cp -r` copies symlinks as links (`-R` implies `-P` without `-H`/`-L`); `-d`, `-P`
+    // and `-a` keep them too; `mv` moves whatever the source is.
+    let needs_tree = moves
+        || ["r", "R", "a", "d", "P", "H", "L"]
+            .iter()
+            .any(|f| p.flags.contains(f))
+        || ["recursive", "archive", "no-dereference", "dereference"]
+            .iter()
+            .any(|l| p.long.contains(l));
+    sources.iter().all(|s| {
+        let Some(text) = s.value.as_deref() else {
+            return false;
+        };
+        if s.glob {
+            return false;
+        }
+        let trimmed = text.trim_end_matches('/');
+        let last = trimmed.rsplit('/').next().unwrap_or("");
+        if trimmed.is_empty() || last.is_empty() || last == ".." {
+            return false;
+        }
+        let mut landing: Vec<String> = Vec::new();
+        for d in &dest_abs {
+            let under = if last == "." {
+                d.clone()
+            } else {
+                normalize(&format!("{d}/{last}"))
+            };
+            if p.target_dir.is_some() || (sources.len() > 1 && !no_target_dir) {
+                landing.push(under);
+            } else if no_target_dir {
+                landing.push(d.clone());
+            } else {
+                landing.push(d.clone());
+                landing.push(under);
+            }
+        }
+        if !landing.iter().all(|l| tree.writable(l)) {
+            return false;
+        }
+        let Some(src_abs) = resolve_operand(Some(text), &c.cwd, ctx) else {
+            return false;
+        };
+        let src_ok = src_abs.iter().all(|x| {
+            if moves {
+                tree.writable(x)
+            } else {
+                !tree.protected(x)
+            }
+        });
+        if !src_ok {
+            return false;
+        }
+        if !needs_tree {
+            return true;
+        }
+        // Trees are enumerated only where the tier itself writes.
+        if !src_abs
+            .iter()
+            .all(|x| tree.in_workspace(x) || tree.in_tmp(x))
+        {
+            return false;
+        }
+        // What the Host found before the command line ran, still true for this command.
+        src_abs.iter().all(|x| {
+            let fact = match stale(c, x, ctx) {
+                Fresh::No => return false,
+                // Earlier writes made or kept a regular file there; on a directory they
+                // may have added entries.
+                Fresh::RedirectedFile => match ctx.files.source(x) {
+                    Some(SourceFact::Missing | SourceFact::File) => Some(&SourceFact::File),
+                    Some(SourceFact::Tree(_)) => None,
+                    f => f,
+                },
+                Fresh::Yes => ctx.files.source(x),
+            };
+            match fact {
+                Some(SourceFact::Missing | SourceFact::File) => true,
+                Some(SourceFact::Tree(entries)) => landing.iter().all(|l| {
+                    entries
+                        .iter()
+                        .all(|rel| tree.writable(&normalize(&format!("{l}/{rel}"))))
+                }),
+                Some(SourceFact::Unsafe(_)) | None => false,
+            }
+        })
+    })
+}
+
+/// Whether what the Host read at `path` before the command line ran still holds when `c`
+/// runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fresh {
+    /// Nothing earlier may have written there.
+    Yes,
+    /// Only writes that leave a regular file wrote exactly there (write redirections,
+    /// `sed -i`, a plain `cp`): a regular file now if it was one or missing, content unknown.
+    RedirectedFile,
+    /// Unknown, or an earlier command may have changed it.
+    No,
+}
+
+fn stale(c: &ExecCommand, path: &str, ctx: &EvalContext) -> Fresh {
+    let Some(inputs) = c.inputs.as_deref() else {
+        return Fresh::No;
+    };
+    if !c.fresh_fs {
+        return Fresh::No;
+    }
+    let mut out = Fresh::Yes;
+    for (t, redirect) in &inputs.touched {
+        if super::paths::same_path(t, path, ctx.os) {
+            if !*redirect {
+                return Fresh::No;
+            }
+            out = Fresh::RedirectedFile;
+        } else if is_within(path, t, ctx.os) || is_within(t, path, ctx.os) {
+            return Fresh::No;
         }
     }
+    out
+}
+
+/// The file names a patch read from `input` writes; `None` when they cannot be known.
+/// `input` is `None` for stdin, else a file name resolved against `base`.
+fn patch_input_names(
+    c: &ExecCommand,
+    input: Option<&str>,
+    base: &Cwd,
+    ctx: &EvalContext,
+) -> Option<Vec<String>> {
+    let inputs = c.inputs.as_deref()?;
+    let (file, base) = match input {
+        Some(f) => (f.to_string(), base),
+        None => match &inputs.stdin {
+            Stdin::Text(t) => return patch_names(t).ok(),
+            Stdin::File(f) => (f.clone(), &c.cwd),
+            Stdin::Unknown => return None,
+        },
+    };
+    let mut names = Vec::new();
+    for p in resolve_operand(Some(&file), base, ctx)? {
+        if let Some((_, t)) = inputs.files.iter().rev().find(|(q, _)| *q == p) {
+            names.extend(patch_names(t).ok()?);
+            continue;
+        }
+        // An earlier command of the line may have rewritten it.
+        if stale(c, &p, ctx) != Fresh::Yes {
+            return None;
+        }
+        match ctx.files.patch(&p)? {
+            Ok(n) => names.extend(n.iter().cloned()),
+            Err(_) => return None,
+        }
+    }
+    Some(names)
+}
+
+/// Every name a patch writes, under every base directory, is a tier path.
+fn patch_targets_writable(names: &[String], bases: &[String], tree: &Tree<'_>) -> bool {
+    names.iter().all(|n| {
+        bases
+            .iter()
+            .all(|b| name_suffixes(n, b).is_some_and(|ps| ps.iter().all(|x| tree.writable(x))))
+    })
+}
+
+/// `patch [-pN] [-d DIR] [-i FILE | < FILE | <<EOF] [ORIGFILE [PATCHFILE]]` (hole 1): the
+/// files named inside the patch must be known and tier paths.
+fn patch_in_tier(p: &Parsed<'_>, c: &ExecCommand, tree: &Tree<'_>) -> bool {
+    let ctx = tree.ctx;
+    if !c.cwd_in_workspace || p.operands.len() > 2 {
+        return false;
+    }
+    let all_writable = |v: Option<&str>, base: &Cwd| {
+        resolve_operand(v, base, ctx).is_some_and(|ps| ps.iter().all(|x| tree.writable(x)))
+    };
+    // `-d DIR`: GNU patch changes into it before it opens anything.
+    let base = match last_val(p, &["d", "directory"]) {
+        Some(d) => match resolve_operand(d.as_deref(), &c.cwd, ctx) {
+            Some(ds) if ds.iter().all(|x| tree.in_workspace(x) || tree.in_tmp(x)) => {
+                Cwd::Dirs(ds.into())
+            }
+            _ => return false,
+        },
+        None => c.cwd.clone(),
+    };
+    if let Some(o) = last_val(p, &["o", "output"]) {
+        if o.as_deref() != Some("-") && !all_writable(o.as_deref(), &base) {
+            return false;
+        }
+    }
+    if let Some(orig) = p.operands.first() {
+        if !all_writable(orig.value.as_deref(), &base) {
+            return false;
+        }
+    }
+    if p.long.contains(&"dry-run") {
+        return true;
+    }
+    let input = match (last_val(p, &["i", "input"]), p.operands.get(1)) {
+        (Some(Some(f)), _) if f != "-" => Some(f.as_str()),
+        (Some(None), _) => return false,
+        (Some(Some(_)), _) => None,
+        (None, Some(a)) => match a.value.as_deref() {
+            Some("-") => None,
+            Some(f) => Some(f),
+            None => return false,
+        },
+        (None, None) => None,
+    };
+    let Some(names) = patch_input_names(c, input, &base, ctx) else {
+        return false;
+    };
+    let Some(bases) = base.dirs(ctx) else {
+        return false;
+    };
+    // `-p0` keeps an absolute name absolute (GNU patch 2.7 refuses it, older and BSD
+    // patches write it); any other level makes it relative.
+    let p0 = last_val(p, &["p", "strip"]).is_some_and(|v| v.as_deref() == Some("0"));
+    !(p0 && names.iter().any(|n| n.starts_with('/')))
+        && patch_targets_writable(&names, &bases, tree)
+}
+
+/// The patch files and copy sources `c` reads whose content the tier needs from the Host
+/// ([`super::write_targets::lookup`]), as absolute paths.
+pub(crate) fn wanted_files(c: &ExecCommand, ctx: &EvalContext) -> (Vec<String>, Vec<String>) {
+    let mut patches = Vec::new();
+    let mut sources = Vec::new();
+    let Some(name) = c.name() else {
+        return (patches, sources);
+    };
+    let stdin_file = |out: &mut Vec<String>| {
+        if let Some(Stdin::File(f)) = c.inputs.as_deref().map(|i| &i.stdin) {
+            out.extend(resolve_operand(Some(f), &c.cwd, ctx).unwrap_or_default());
+        }
+    };
+    if let Some(w) = WRITERS.iter().find(|w| w.name == name) {
+        let Some(p) = parse_options(c.args(), w.flags, w.valued, w.long, w.long_valued) else {
+            return (patches, sources);
+        };
+        match w.operands {
+            Operands::Patch => {
+                let base = match last_val(&p, &["d", "directory"]) {
+                    Some(d) => match resolve_operand(d.as_deref(), &c.cwd, ctx) {
+                        Some(ds) => Cwd::Dirs(ds.into()),
+                        None => return (patches, sources),
+                    },
+                    None => c.cwd.clone(),
+                };
+                let named = last_val(&p, &["i", "input"])
+                    .and_then(|v| v.clone())
+                    .or_else(|| p.operands.get(1).and_then(|a| a.value.clone()));
+                match named {
+                    Some(f) if f != "-" => {
+                        patches.extend(resolve_operand(Some(&f), &base, ctx).unwrap_or_default())
+                    }
+                    _ => stdin_file(&mut patches),
+                }
+            }
+            Operands::LastWritten | Operands::Move => {
+                let n = p
+                    .operands
+                    .len()
+                    .saturating_sub(usize::from(p.target_dir.is_none()));
+                for s in p.operands.iter().take(n).filter(|a| !a.glob) {
+                    sources.extend(
+                        resolve_operand(s.value.as_deref(), &c.cwd, ctx).unwrap_or_default(),
+                    );
+                }
+            }
+            _ => {}
+        }
+    } else if name == "git" {
+        let args = c.args();
+        let mut i = 0;
+        let mut cwd = c.cwd.clone();
+        while let Some(a) = args.get(i) {
+            match a.value.as_deref() {
+                Some("--no-pager" | "-P") => i += 1,
+                Some("-C") => {
+                    match args
+                        .get(i + 1)
+                        .and_then(|d| resolve_operand(d.value.as_deref(), &c.cwd, ctx))
+                    {
+                        Some(ds) => cwd = Cwd::Dirs(ds.into()),
+                        None => return (patches, sources),
+                    }
+                    i += 2;
+                }
+                _ => break,
+            }
+        }
+        if !args.get(i).is_some_and(|a| a.is("apply")) {
+            return (patches, sources);
+        }
+        let ops = git_apply_operands(args.get(i + 1..).unwrap_or(&[]));
+        if ops.is_empty() {
+            stdin_file(&mut patches);
+        }
+        for o in ops {
+            if o == "-" {
+                stdin_file(&mut patches);
+            } else {
+                patches.extend(resolve_operand(Some(o), &cwd, ctx).unwrap_or_default());
+            }
+        }
+    }
+    (patches, sources)
+}
+
+/// `git apply` options that take a separate value.
+const GIT_APPLY_VALUED: &[&str] = &["-p", "--directory", "--include", "--exclude"];
+
+/// [`git_apply_operands`] over plain texts, `None` when an option is not one git apply
+/// knows here.
+fn git_apply_operands_text<'t>(texts: &[&'t str]) -> Option<Vec<&'t str>> {
+    const KNOWN: &[&str] = &[
+        "--check",
+        "--stat",
+        "--numstat",
+        "--summary",
+        "--index",
+        "--cached",
+        "-3",
+        "--3way",
+        "--reject",
+        "-R",
+        "--reverse",
+        "-v",
+        "--verbose",
+        "--recount",
+        "--allow-empty",
+        "--ignore-space-change",
+        "--ignore-whitespace",
+        "-q",
+        "--quiet",
+    ];
+    const KNOWN_EQ: &[&str] = &["--whitespace=", "--directory=", "--include=", "--exclude="];
+    let mut out = Vec::new();
+    let mut it = texts.iter();
+    let mut done = false;
+    while let Some(t) = it.next() {
+        if done || *t == "-" || !t.starts_with('-') {
+            out.push(*t);
+        } else if *t == "--" {
+            done = true;
+        } else if GIT_APPLY_VALUED.contains(t) {
+            it.next()?;
+        } else if !KNOWN.contains(t) && !KNOWN_EQ.iter().any(|k| t.starts_with(k)) {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// The operands (patch files) of `git apply ARGS`, for the lookup: every word that is not
+/// an option or an option's value.
+fn git_apply_operands(rest: &[Arg]) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut it = rest.iter();
+    let mut done = false;
+    while let Some(a) = it.next() {
+        let Some(t) = a.value.as_deref() else {
+            continue;
+        };
+        if done || t == "-" || !t.starts_with('-') {
+            out.push(t);
+        } else if t == "--" {
+            done = true;
+        } else if GIT_APPLY_VALUED.contains(&t) {
+            it.next();
+        }
+    }
+    out
 }
 
 /// `python -m py_compile [-q] FILE…`: compiles without running (issue 16 item 5); it reads
@@ -943,7 +1378,7 @@ fn git_class(c: &ExecCommand, tree: &Tree<'_>) -> Class {
         return Class::Other;
     }
     let rest = args.get(i + 1..).unwrap_or(&[]);
-    if !git_sub_in_tier(sub, rest, &cwd, tree) {
+    if !git_sub_in_tier(sub, rest, &cwd, tree, c) {
         return Class::Other;
     }
     if !hooks {
@@ -964,7 +1399,7 @@ fn git_class(c: &ExecCommand, tree: &Tree<'_>) -> Class {
 }
 
 /// The options and operands each tier git subcommand may carry.
-fn git_sub_in_tier(sub: &str, rest: &[Arg], cwd: &Cwd, tree: &Tree<'_>) -> bool {
+fn git_sub_in_tier(sub: &str, rest: &[Arg], cwd: &Cwd, tree: &Tree<'_>, c: &ExecCommand) -> bool {
     let texts: Option<Vec<&str>> = rest.iter().map(|a| a.value.as_deref()).collect();
     let Some(texts) = texts else {
         return false;
@@ -1036,37 +1471,106 @@ fn git_sub_in_tier(sub: &str, rest: &[Arg], cwd: &Cwd, tree: &Tree<'_>) -> bool 
             &[],
         )
         .is_some_and(|ops| !ops.is_empty() && paths_ok(&ops)),
-        "apply" => split(
-            &[
-                "--check",
-                "--stat",
-                "--numstat",
-                "--summary",
-                "--index",
-                "--cached",
-                "-3",
-                "--3way",
-                "--reject",
-                "-R",
-                "--reverse",
-                "-v",
-                "--verbose",
-                "--recount",
-                "--allow-empty",
-                "--whitespace=",
-                "--ignore-space-change",
-                "--ignore-whitespace",
-                "-q",
-                "--quiet",
-            ],
-            &["-p"],
-        )
-        .is_some_and(|ops| {
-            ops.iter().all(|p| {
+        "apply" => {
+            // `-p1` and `-C3` attach their number.
+            let numeric = |t: &str, o: &str| {
+                t.strip_prefix(o)
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            };
+            if texts.iter().any(|t| t.starts_with("--unsafe-paths")) {
+                return false;
+            }
+            let Some(ops) = split(
+                &[
+                    "--check",
+                    "--stat",
+                    "--numstat",
+                    "--summary",
+                    "--index",
+                    "--cached",
+                    "-3",
+                    "--3way",
+                    "--reject",
+                    "-R",
+                    "--reverse",
+                    "-v",
+                    "--verbose",
+                    "--recount",
+                    "--allow-empty",
+                    "--whitespace=",
+                    "--ignore-space-change",
+                    "--ignore-whitespace",
+                    "-q",
+                    "--quiet",
+                    "--directory=",
+                    "--include=",
+                    "--exclude=",
+                ],
+                GIT_APPLY_VALUED,
+            )
+            .or_else(|| {
+                // The same with the attached numbers removed.
+                let kept: Vec<&str> = texts
+                    .iter()
+                    .copied()
+                    .filter(|t| !numeric(t, "-p") && !numeric(t, "-C"))
+                    .collect();
+                (kept.len() < texts.len())
+                    .then(|| git_apply_operands_text(&kept))
+                    .flatten()
+            }) else {
+                return false;
+            };
+            let readable = ops.iter().all(|p| {
                 resolve_operand(Some(p), cwd, tree.ctx)
                     .is_some_and(|ps| ps.iter().all(|x| !tree.protected(x)))
+            });
+            if !readable {
+                return false;
+            }
+            // `--check`, `--stat`, `--numstat`, `--summary` only report (git writes nothing
+            // unless `--apply` is given too, which is not in the table).
+            if texts
+                .iter()
+                .any(|t| matches!(*t, "--check" | "--stat" | "--numstat" | "--summary"))
+            {
+                return true;
+            }
+            // `--directory=ROOT` is put before every name in the patch.
+            let mut dirs: Vec<&str> = Vec::new();
+            let mut it = texts.iter();
+            while let Some(t) = it.next() {
+                if let Some(d) = t.strip_prefix("--directory=") {
+                    dirs.push(d);
+                } else if *t == "--directory" {
+                    dirs.extend(it.next().copied());
+                }
+            }
+            let inputs: Vec<Option<&str>> = if ops.is_empty() {
+                vec![None]
+            } else {
+                ops.iter().map(|o| (*o != "-").then_some(*o)).collect()
+            };
+            let Some(bases) = cwd.dirs(tree.ctx) else {
+                return false;
+            };
+            inputs.iter().all(|inp| {
+                let Some(names) = patch_input_names(c, *inp, cwd, tree.ctx) else {
+                    return false;
+                };
+                let names: Vec<String> = if dirs.is_empty() {
+                    names
+                } else {
+                    names
+                        .iter()
+                        .flat_map(|n| dirs.iter().map(move |d| format!("{d}/{n}")))
+                        .collect()
+                };
+                // git refuses absolute names and `..`; the tier refuses them too.
+                !names.iter().any(|n| n.starts_with('/'))
+                    && patch_targets_writable(&names, &bases, tree)
             })
-        }),
+        }
         "stash" => {
             let first = texts.first().copied();
             matches!(

@@ -45,6 +45,9 @@ pub struct HookEnv {
     pub repo_hooks: RepoHooks,
     /// Standard-named modules in the exec call's directory, as the Host found them.
     pub module_shadow: ModuleShadow,
+    /// Patch files and copy sources of the exec command, as the Host found them
+    /// ([`lookup_file_facts`]).
+    pub files: super::write_targets::FileFacts,
     /// The run has no approval-capable surface (a CLI, cron or heartbeat run): OpenClaw would
     /// refuse a `requireApproval` with its own generic error, so an ask is answered here with
     /// [`NO_APPROVER_CODE`] and advice the operator can act on (issue 17 item 8).
@@ -72,6 +75,26 @@ pub fn lookup_host_facts(
         ModuleShadow::Unknown
     };
     (hooks, shadow)
+}
+
+/// What the Host must read for the workspace tier to know what a patch or a recursive copy
+/// of `command` writes (issue 16 item 5): the patch files it reads and the trees it copies,
+/// resolved against `cwd`. Nothing is read for a command that spells none of `patch`,
+/// `apply`, `cp`, `mv`; a path not looked up stays unknown, which the tier reads as "ask".
+pub fn lookup_file_facts(
+    host: &dyn crate::host::Host,
+    command: &str,
+    cwd: &str,
+    workspace: &str,
+    home: &str,
+) -> super::write_targets::FileFacts {
+    let ctx = EvalContext {
+        cwd: cwd.to_string(),
+        workspace: workspace.to_string(),
+        home: home.to_string(),
+        ..EvalContext::default()
+    };
+    super::write_targets::lookup(host, command, &ctx)
 }
 
 /// Reason code of an ask under `askAction: approve` in a run nobody can approve from.
@@ -266,6 +289,7 @@ fn exec(
         sandboxed: env.sandboxed,
         repo_hooks: env.repo_hooks,
         module_shadow: env.module_shadow,
+        files: env.files.clone(),
     };
     let mut ev = evaluate(command, &ectx, cfg);
     if ev.verdict == Verdict::Ask && !ev.grantable.is_empty() {
@@ -378,6 +402,8 @@ fn process(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallId
                 sandboxed: env.sandboxed,
                 repo_hooks: env.repo_hooks,
                 module_shadow: env.module_shadow,
+                // The facts were looked up for the exec command, not for these lines.
+                files: Default::default(),
             };
             // Each line is a command for the shell reading the input; the strictest wins.
             let mut worst: Option<Evaluation> = None;

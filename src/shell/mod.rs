@@ -34,6 +34,7 @@ mod tables;
 mod unicode_tables;
 mod verdict;
 mod wrappers;
+pub mod write_targets;
 
 pub use config::{
     ApprovalConfig, AskAction, BashSecurityConfig, CodeModeSetting, Dialect, GlobOptionInjection,
@@ -105,6 +106,10 @@ pub struct EvalContext {
     /// one, as the Host found out (issue 16; [`python_shadow`]). `Unknown` is read as "holds
     /// one": `python -m json.tool` and friends then run code.
     pub module_shadow: ModuleShadow,
+    /// Patch files and copy sources the command line names, as the Host found them
+    /// ([`write_targets::lookup`]); a path not looked up is unknown, which keeps the
+    /// command out of the workspace tier.
+    pub files: write_targets::FileFacts,
 }
 
 /// What the Host found about modules in the working directory that would shadow the

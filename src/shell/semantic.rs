@@ -14,7 +14,7 @@ use super::EvalContext;
 use crate::sorted::SortedMap;
 
 pub(crate) use super::command::{context_cwd, cut_chars};
-pub use super::command::{Arg, Context, Cwd, ExecCommand, Redir};
+pub use super::command::{Arg, Context, Cwd, ExecCommand, KnownInputs, Redir, Stdin};
 
 /// A function definition seen in the script (fork-bomb detection).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,6 +182,10 @@ struct Walker<'c> {
     /// The pipeline being walked starts its and-or list, or follows only no-op `cd`s joined
     /// by `&&`: it runs whenever the list item runs.
     chain_sure: bool,
+    /// Paths the commands walked so far may have written (`true`: only by a write
+    /// redirection); `None` once one may have written anywhere (see
+    /// [`ExecCommand::fresh_fs`]).
+    touched: Option<Vec<(String, bool)>>,
 }
 
 #[derive(Clone, Copy)]
@@ -210,6 +214,7 @@ pub fn analyze(script: &Script, ctx: &EvalContext, limits: WalkLimits) -> Model 
         stopped: false,
         scripts: Vec::new(),
         chain_sure: false,
+        touched: Some(Vec::new()),
     };
     let env = Env {
         context: Context::Top,
@@ -330,10 +335,13 @@ impl Walker<'_> {
                         piped_stdout: stage.0 + 1 < stage.1,
                         stdin_heredoc: false,
                         known_script: false,
+                        fresh_fs: false,
+                        inputs: None,
                         variants: Vec::new(),
                     });
                     // It may have rewritten a recorded script file.
                     self.scripts.clear();
+                    self.touched = None;
                 }
                 let (before, cds) = (self.cwd.clone(), self.cds);
                 self.nested(|w| w.compound(&cc.kind, env, cc.span), cc.span);
@@ -599,6 +607,97 @@ impl Walker<'_> {
             .collect()
     }
 
+    /// Every path `cmd` may write, resolved, with `true` for those only a write redirection
+    /// writes; `None` when that is not known. Commands that keep files only write their
+    /// redirections; the simple file writers write at most the paths their words name (every
+    /// word is taken, option values included: a superset); anything else is unknown.
+    fn written_paths(&self, cmd: &ExecCommand) -> Option<Vec<(String, bool)>> {
+        const WRITERS: &[&str] = &[
+            "cp", "mv", "sed", "tee", "touch", "mkdir", "rm", "rmdir", "ln", "chmod",
+        ];
+        let mut out = Vec::new();
+        for r in cmd.redirs.iter().filter(|r| r.op.writes() && r.is_file) {
+            out.push((self.resolve_here(r.target.as_deref()?)?, true));
+        }
+        if super::script_files::keeps_files(cmd) {
+            return Some(out);
+        }
+        let name = cmd.name()?;
+        if !WRITERS.contains(&name) || !cmd.wrappers.is_empty() {
+            return None;
+        }
+        // `sed -i` and a plain `cp` (no recursion, no links) leave a regular file a regular
+        // file and make a missing one a regular file.
+        let keeps_kind = name == "sed"
+            || (name == "cp"
+                && cmd.args().iter().all(|a| {
+                    a.text()
+                        .strip_prefix('-')
+                        .is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b"finvpu".contains(&b)))
+                }));
+        for a in cmd.args() {
+            let v = a.value.as_deref()?;
+            if a.glob {
+                return None;
+            }
+            let mut words = vec![v];
+            if let Some(rest) = v.strip_prefix('-') {
+                words.extend(rest.split_once('=').map(|(_, x)| x));
+                words.extend(rest.get(1..).filter(|x| !x.is_empty()));
+            }
+            for w in words.into_iter().filter(|w| !w.is_empty()) {
+                out.push((self.resolve_here(w)?, keeps_kind));
+            }
+        }
+        Some(out)
+    }
+
+    /// The last redirection of descriptor 0 decides what the command reads on stdin.
+    fn stdin_of(&self, s: &SimpleCommand) -> Stdin {
+        let mut out = Stdin::Unknown;
+        for r in &s.redirections {
+            let fd0 = match &r.fd {
+                None => true,
+                Some(super::ast::RedirFd::Number(n)) => *n == 0,
+                Some(super::ast::RedirFd::Named(_)) => false,
+            };
+            if !fd0 {
+                continue;
+            }
+            out = match (&r.op, &r.heredoc, &r.target) {
+                (RedirOp::HereDoc | RedirOp::HereDocStrip, Some(h), _) => {
+                    let text = if h.quoted {
+                        Some(body_text(&h.body))
+                    } else {
+                        Word {
+                            span: h.body_span,
+                            parts: h.body.clone(),
+                            zsh: Vec::new(),
+                        }
+                        .literal_value_keep_globs()
+                    };
+                    text.map_or(Stdin::Unknown, Stdin::Text)
+                }
+                (RedirOp::HereString, _, RedirTarget::Word(w)) => w
+                    .literal_value_keep_globs()
+                    .map_or(Stdin::Unknown, |t| Stdin::Text(t + "\n")),
+                (RedirOp::Read, _, RedirTarget::Word(w)) => {
+                    let a = self.eval_single(w);
+                    match a.value {
+                        Some(v) if !a.glob && !v.is_empty() => Stdin::File(v),
+                        _ => Stdin::Unknown,
+                    }
+                }
+                (RedirOp::Read | RedirOp::ReadWrite | RedirOp::DupIn, _, _) => Stdin::Unknown,
+                (RedirOp::HereDoc | RedirOp::HereDocStrip | RedirOp::HereString, _, _) => {
+                    Stdin::Unknown
+                }
+                _ => continue,
+            };
+        }
+        out
+    }
+
     fn push(&mut self, c: ExecCommand) {
         if self.model.commands.len() >= self.limits.max_commands {
             let sp = c.span;
@@ -675,8 +774,32 @@ impl Walker<'_> {
             piped_stdout: stage.0 + 1 < stage.1,
             stdin_heredoc,
             known_script: false,
+            fresh_fs: self.touched.is_some()
+                && self.depth == 0
+                && self.branchy == 0
+                && stage == (0, 1)
+                && !env.background
+                && !env.in_subst
+                && env.context == Context::Top,
+            inputs: None,
             variants,
         };
+        let mut cmd = cmd;
+        if matches!(cmd.name(), Some("patch" | "git" | "cp" | "mv")) {
+            cmd.inputs = Some(Box::new(KnownInputs {
+                stdin: if stage.0 > 0 {
+                    Stdin::Unknown
+                } else {
+                    self.stdin_of(s)
+                },
+                files: self
+                    .scripts
+                    .iter()
+                    .map(|w| (w.path.clone(), w.text.clone()))
+                    .collect(),
+                touched: self.touched.clone().unwrap_or_default(),
+            }));
+        }
         if matches!(cmd.name(), Some("cd" | "pushd" | "popd")) {
             self.after_cd = true;
             self.change_dir(&cmd, env, stage);
@@ -775,6 +898,7 @@ impl Walker<'_> {
         }
         // What the script did to other files is not tracked.
         self.scripts.clear();
+        self.touched = None;
     }
 
     /// Updates the recorded script files after a command ran: forgets what it may have
@@ -782,8 +906,18 @@ impl Walker<'_> {
     fn after_command(&mut self, s: &SimpleCommand, env: Env, stage: (usize, usize), at: usize) {
         let Some(cmd) = self.model.commands.get(at) else {
             self.scripts.clear();
+            self.touched = None;
             return;
         };
+        let wrote = if self.model.commands.len() != at + 1 {
+            None
+        } else {
+            self.written_paths(cmd)
+        };
+        match (wrote, self.touched.as_mut()) {
+            (Some(w), Some(t)) => t.extend(w),
+            _ => self.touched = None,
+        }
         if self.model.commands.len() != at + 1 || !super::script_files::keeps_files(cmd) {
             // Anything else, or a command that carried others, may have changed any file.
             self.scripts.clear();

@@ -7,6 +7,9 @@
 //     standard one; once it holds `argparse.py` (which `python -m` would import from the cwd
 //     instead of the standard library's, running it) the same command asks and the module
 //     does not run;
+//   - `patch -p1 < FILE` whose patch (read by the plugin through the Host) only changes a workspace
+//     file runs without approval and applies; one whose patch creates `.vscode/settings.json`
+//     asks and writes nothing (issue 16 item 5, patch targets);
 //   - `npm test` asks with exec.ask.run_project when OpenClaw runs exec on the gateway host
 //     (the default `runProject: "sandbox"` allows it only inside OpenClaw's sandbox).
 // The sandboxed half is not run here: with `agents.defaults.sandbox.mode: "all"` OpenClaw 2026.9.6
@@ -30,6 +33,8 @@ const marks = {
   project: marker("tier-project"),
   moduleClean: marker("tier-module-clean"),
   moduleShadowed: marker("tier-module-shadowed"),
+  patchGood: marker("tier-patch-good"),
+  patchEvil: marker("tier-patch-evil"),
 };
 
 const heredoc = (file, text) => `cat > ${file} << 'EOF'\n${text}\n# a comment line inside the body\nEOF`;
@@ -55,6 +60,18 @@ describe("phase 4 workspace tier and runProject (gateway)", { concurrency: true 
     cmd.outside = heredoc(file.outside, "written by the agent");
     cmd.project = "npm test";
     cmd.module = "python3 -m json.tool data.json";
+    cmd.patchGood = "patch -p1 < good.patch";
+    cmd.patchEvil = "patch -p1 < evil.patch";
+    fs.mkdirSync(path.join(s.workspace, "src"), { recursive: true });
+    fs.writeFileSync(path.join(s.workspace, "src", "app.txt"), "old line\n");
+    fs.writeFileSync(
+      path.join(s.workspace, "good.patch"),
+      "--- a/src/app.txt\n+++ b/src/app.txt\n@@ -1 +1 @@\n-old line\n+new line\n",
+    );
+    fs.writeFileSync(
+      path.join(s.workspace, "evil.patch"),
+      "--- /dev/null\n+++ b/.vscode/settings.json\n@@ -0,0 +1 @@\n+{}\n",
+    );
     fs.writeFileSync(path.join(s.workspace, "data.json"), '{"b": 1, "a": [1, 2]}');
     fs.writeFileSync(
       path.join(s.workspace, "package.json"),
@@ -67,6 +84,8 @@ describe("phase 4 workspace tier and runProject (gateway)", { concurrency: true 
         ...execThenReport(marks.project, cmd.project),
         ...execThenReport(marks.moduleClean, cmd.module),
         ...execThenReport(marks.moduleShadowed, cmd.module),
+        ...execThenReport(marks.patchGood, cmd.patchGood),
+        ...execThenReport(marks.patchEvil, cmd.patchEvil),
       ],
     });
     await withDiagnostics(s, () => s.startGateway());
@@ -98,6 +117,23 @@ describe("phase 4 workspace tier and runProject (gateway)", { concurrency: true 
       assert.equal(d.length, 1, JSON.stringify(s.readDecisions()));
       assert.equal(d[0].action, "ask");
       assert.equal(reasonCodes(reported.lastTool)[0], d[0].code);
+    }));
+
+  test("a_patch_is_a_tier_write_only_when_its_targets_are", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const good = await s.runAgent({ message: `${marks.patchGood} please apply the fix` });
+      assert.equal(good.code, 0, `openclaw agent exited ${good.code}`);
+      let d = decisionsOf(s, cmd.patchGood);
+      assert.equal(d.length, 1, JSON.stringify(s.readDecisions()));
+      assert.equal(d[0].action, "allow");
+      assert.equal(d[0].code, "exec.allow.workspace_write");
+      assert.equal(fs.readFileSync(path.join(s.workspace, "src", "app.txt"), "utf8"), "new line\n");
+      const evil = await s.runAgent({ message: `${marks.patchEvil} please apply the other fix` });
+      assert.equal(evil.code, 0, `openclaw agent exited ${evil.code}`);
+      d = decisionsOf(s, cmd.patchEvil);
+      assert.equal(d.length, 1, JSON.stringify(s.readDecisions()));
+      assert.equal(d[0].action, "ask");
+      assert.ok(!fs.existsSync(path.join(s.workspace, ".vscode", "settings.json")), "the patch planted editor settings");
     }));
 
   test("npm_test_on_the_gateway_host_asks_run_project", { timeout: TIMEOUT }, () =>
