@@ -224,7 +224,8 @@ fn audit_disabled_writes_no_journal() {
         &json!({}),
     )
     .unwrap();
-    assert!(h.paths().is_empty());
+    // Only the state directory's schema version (G-R15), no journal.
+    assert_eq!(h.paths(), vec!["/oc/agent-ops/SCHEMA".to_string()]);
 }
 
 #[test]
