@@ -46,6 +46,12 @@ function linkLock(tmp, p, ttl) {
   return JSON.stringify({ kind: "Locked" });
 }
 
+/** Identity of the wasm file next to `gluePath` (`<name>_bg.wasm`): a re-installed or rebuilt
+ * plugin has a new one even at the same path (OC-R7). */
+export function wasmStamp(gluePath) {
+  try { const st = fs.statSync(gluePath.replace(/\.js$/, "_bg.wasm")); return `${st.ino}:${st.size}:${st.mtimeMs}`; } catch { return null; }
+}
+
 /** The Host for a core of `rt` (the plugin's singleton state: `infoJson`, `logger`). */
 export function makeHost(rt) {
   return {
