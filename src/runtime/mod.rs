@@ -320,8 +320,9 @@ impl Runtime {
         // A config with errors still runs: each invalid key uses its default and every error
         // is reported (issue 17 item 3), so a typo never leaves exec without phase 4.
         let (config, config_errors) = match parse_config_text(config_json) {
-            Ok(value) => {
+            Ok(mut value) => {
                 report_shorthand(&value, &mut result);
+                session_glue::strip_removed_keys(&mut value, &mut result);
                 parse_config_lenient(value)
             }
             Err(e) => (Config::default(), vec![e]),

@@ -106,16 +106,11 @@ impl Default for LongTermConfig {
 pub struct NotesCompactionConfig {
     /// Give the notes to the summarizer.
     pub feed_notes: bool,
-    /// Use the notes as the summary (no summarizer call).
-    pub use_notes_as_summary: bool,
 }
 
 impl Default for NotesCompactionConfig {
     fn default() -> Self {
-        NotesCompactionConfig {
-            feed_notes: true,
-            use_notes_as_summary: false,
-        }
+        NotesCompactionConfig { feed_notes: true }
     }
 }
 
