@@ -46,6 +46,12 @@ function linkLock(tmp, p, ttl) {
   return JSON.stringify({ kind: "Locked" });
 }
 
+/** Identity of the wasm file next to `gluePath` (`<name>_bg.wasm`): a re-installed or rebuilt
+ * plugin has a new one even at the same path (OC-R7). */
+export function wasmStamp(gluePath) {
+  try { const st = fs.statSync(gluePath.replace(/\.js$/, "_bg.wasm")); return `${st.ino}:${st.size}:${st.mtimeMs}`; } catch { return null; }
+}
+
 /** The Host for a core of `rt` (the plugin's singleton state: `infoJson`, `logger`). */
 export function makeHost(rt) {
   return {
@@ -75,8 +81,24 @@ export function makeHost(rt) {
     fsAppendLine(p, line, fsync) {
       try {
         fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o700 });
-        const fd = fs.openSync(p, "a", 0o600);
-        try { fs.writeSync(fd, line + "\n"); if (fsync) fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+        const fd = fs.openSync(p, "a+", 0o600);
+        try {
+          // G-R17: a torn last line (a writer killed mid-line) gets its newline in this write.
+          const size = fs.fstatSync(fd).size, last = Buffer.alloc(1);
+          const torn = size > 0 && fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 10;
+          fs.writeSync(fd, (torn ? "\n" : "") + line + "\n");
+          if (fsync) fs.fsyncSync(fd);
+        } finally { fs.closeSync(fd); }
+        return undefined;
+      } catch (e) { return hostError(e); }
+    },
+    fsOverwriteAt(p, offset, bytes) {
+      try {
+        const fd = fs.openSync(p, "r+");
+        try {
+          if (offset + bytes.length > fs.fstatSync(fd).size) return JSON.stringify({ kind: "Io", message: "overwrite passes the end of the file" });
+          fs.writeSync(fd, bytes, 0, bytes.length, offset); fs.fdatasyncSync(fd);
+        } finally { fs.closeSync(fd); }
         return undefined;
       } catch (e) { return hostError(e); }
     },

@@ -11,7 +11,7 @@ import os from "node:os";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { AsyncResource } from "node:async_hooks";
-import { makeHost, log, abortRun } from "./host.js";
+import { makeHost, log, abortRun, wasmStamp } from "./host.js";
 import { registerCli } from "./cli.js";
 
 const PLUGIN_ID = "agent-ops";
@@ -25,13 +25,13 @@ const runtime = () => (globalThis[SINGLETON] ??= { glue: null, gluePath: null, c
 // ---------------------------------------------------------------------------------------
 // Core lifecycle: synchronous instantiation, lazy re-instantiation after a trap (G-R21).
 
-/** The wasm module (wasm-bindgen --target nodejs: read and instantiated synchronously). */
+/** The wasm module (wasm-bindgen --target nodejs, synchronous). A new build on disk (reload or re-install: same path, new file) replaces the core at the next register() (OC-R7). */
 function glue(rt) {
-  if (rt.gluePath !== GLUE || !rt.glue) {
-    delete require.cache[GLUE];
-    rt.glue = require(GLUE);
-    rt.gluePath = GLUE;
-  }
+  const stamp = wasmStamp(GLUE);
+  if (rt.gluePath === GLUE && rt.glue && rt.glueStamp === stamp) return rt.glue;
+  if (rt.glue) log(rt, "info", `core.reloaded: a new wasm build (${stamp}) replaces the running core`);
+  delete require.cache[GLUE]; // the singleton outlives module copies: only this re-reads the wasm
+  Object.assign(rt, { glue: require(GLUE), gluePath: GLUE, glueStamp: stamp, core: rt.glue ? null : rt.core, initKey: rt.glue ? null : rt.initKey });
   return rt.glue;
 }
 

@@ -163,12 +163,21 @@ pub fn append_decision(host: &dyn Host, state_dir: &str, d: &Decision) -> Result
     host.fs_append_line(&path, &line, false)
 }
 
-/// Largest journal [`repair_torn_tail`] rewrites; bigger files are left to readers, which
+/// Largest journal [`repair_torn_tail`] repairs; bigger files are left to readers, which
 /// skip a torn line anyway.
 pub const MAX_REPAIR_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Cuts a torn final line (no trailing newline) off a journal, under the journal lock, so the
-/// next append starts on a fresh line (G-R17). Returns whether anything was cut.
+/// Replaces a torn final line (no trailing newline) of a journal, under the journal lock, by a
+/// filler line of the same length (`0`, spaces, `\n`: valid JSON that is no record, so every
+/// reader skips it), so the next append starts on a fresh line (G-R17). Returns whether it
+/// replaced anything.
+///
+/// The torn line is overwritten in place rather than cut off: appends take no lock (G-R18),
+/// so a cut (this function rewrote the file atomically before; a truncate has the same window
+/// between its size check and the cut) loses the lines another process appends in between,
+/// while an overwrite touches only the torn bytes, which no appender ever writes. An appender
+/// that meets the torn line first starts its own line with a newline
+/// ([`Host::fs_append_line`]), so nothing is lost either way.
 pub fn repair_torn_tail(host: &dyn Host, path: &str) -> Result<bool, HostError> {
     let lock = format!("{path}.lock");
     host.fs_lock(&lock, 30_000)?;
@@ -182,7 +191,15 @@ pub fn repair_torn_tail(host: &dyn Host, path: &str) -> Result<bool, HostError> 
             return Ok(false);
         }
         let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        host.fs_write_atomic(path, bytes.get(..keep).unwrap_or(&[]), 0o600)?;
+        let torn = bytes.len() - keep;
+        let mut filler = vec![b' '; torn];
+        if let Some(first) = filler.first_mut().filter(|_| torn >= 2) {
+            *first = b'0';
+        }
+        if let Some(last) = filler.last_mut() {
+            *last = b'\n';
+        }
+        host.fs_overwrite_at(path, keep as u64, &filler)?;
         Ok(true)
     })();
     let _ = host.fs_unlock(&lock);
@@ -275,6 +292,18 @@ mod tests {
         assert!(!repair_torn_tail(&h, &p).unwrap());
         append_decision(&h, "/s", &d).unwrap();
         assert_eq!(read_journal(&h, &p, 1 << 20).unwrap().len(), 2);
+        // The torn line became a filler of its length, valid JSON but no record.
+        let text = h.file_text(&p).unwrap();
+        assert_eq!(text.lines().nth(1), Some("0          "));
+        assert!(text
+            .lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()));
+        // Without the repair, the next append starts on a fresh line itself.
+        let mut t = text.clone();
+        t.push('{');
+        h.put_file(&p, t.as_bytes());
+        append_decision(&h, "/s", &d).unwrap();
+        assert_eq!(read_journal(&h, &p, 1 << 20).unwrap().len(), 3);
     }
 
     #[test]

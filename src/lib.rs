@@ -49,6 +49,7 @@ pub mod paths;
 pub mod phase;
 pub mod redact;
 pub mod runtime;
+pub mod schema;
 pub mod session_key;
 pub mod session_memory;
 pub mod settings;

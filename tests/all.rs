@@ -23,6 +23,9 @@
 //!   state written under the old names (issue 18).
 //! - `state_crash`: kill -9 trials against every other state file and journal (issue 19).
 //! - `state_concurrency`: the gateway and the CLI (or two processes) on one state dir (G-R18).
+//! - `state_torn`: two writers after a torn journal line lose nothing (G-R17).
+//! - `state_schema`: the `SCHEMA` file, migrations at init under a lock, a newer schema read-only
+//!   (G-R15, G-R19).
 //! - `session_memory`: phase 3 through the runtime with the in-memory host (P3 §13).
 //! - `layers`: the import rule of issue 18 (a phase imports only the ground floor; see
 //!   ARCHITECTURE.md).
@@ -71,3 +74,5 @@ mod shell_workspace;
 mod shell_write_targets;
 mod state_concurrency;
 mod state_crash;
+mod state_schema;
+mod state_torn;

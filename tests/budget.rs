@@ -334,13 +334,15 @@ fn a_torn_runs_journal_is_repaired_before_the_next_append() {
         json!({"runId": "r1", "success": true}),
         c,
     );
+    // The torn line became a filler of its length (`0` and spaces: valid JSON, no record).
     let text = h.file_text(path).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines.len(), 3, "{text}");
     for l in &lines {
         assert!(serde_json::from_str::<Value>(l).is_ok(), "{l}");
     }
-    assert!(lines[1].contains("\"r1\""), "{text}");
+    assert_eq!(lines[1].trim_end(), "0", "{text}");
+    assert!(lines[2].contains("\"r1\""), "{text}");
 }
 
 /// G-R18: two processes (the gateway and a `--local` CLI run) charging one session both count:

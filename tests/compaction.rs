@@ -658,3 +658,28 @@ fn g_r16_a_corrupt_state_file_is_moved_aside() {
             .any(|(_, c, _)| c == "compaction.state.corrupt");
     assert!(said, "{v:#?}");
 }
+
+/// G-R18: two processes on one state dir run the same session (the gateway and a `--local`
+/// run). The breaker one of them opened survives the other's later save of its older copy
+/// (before, the last writer's copy won and the open breaker was lost).
+#[test]
+fn g_r18_a_breaker_opened_by_another_process_survives_this_ones_save() {
+    let h = host();
+    let mut cli = rt(&h);
+    fail_once(&mut cli, &h, 190_000);
+    let mut gateway = rt(&h);
+    // The gateway reads the CLI's failure and trips the breaker with two more.
+    for _ in 0..2 {
+        fail_once(&mut gateway, &h, 190_000);
+    }
+    assert!(codes(&h).contains(&"compaction.breaker.tripped".to_string()));
+    // The CLI still holds its copy (one failure, breaker closed) and saves after another.
+    fail_once(&mut cli, &h, 190_000);
+    let mut fresh = rt(&h);
+    let v = call(&mut fresh, &h, "compact", auto_compact(190_000, KEY));
+    assert_eq!(v["action"], "return", "{v}");
+    assert!(v["value"]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("agent-ops[compaction.skip.breaker_open]"));
+}

@@ -35,7 +35,7 @@ const UPPER: [&str; 7] = [
 ];
 
 /// The ground floor: vocabulary every phase may use; it imports no phase and nothing above.
-const GROUND: [&str; 15] = [
+const GROUND: [&str; 16] = [
     "audit",
     "calendar",
     "contract",
@@ -47,6 +47,7 @@ const GROUND: [&str; 15] = [
     "paths",
     "phase",
     "redact",
+    "schema",
     "session_key",
     "settings",
     "sorted",

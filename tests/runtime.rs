@@ -225,7 +225,8 @@ fn audit_disabled_writes_no_journal() {
         &json!({}),
     )
     .unwrap();
-    assert!(h.paths().is_empty());
+    // Only the state directory's schema version (G-R15), no journal.
+    assert_eq!(h.paths(), vec!["/oc/agent-ops/SCHEMA".to_string()]);
 }
 
 #[test]
@@ -547,4 +548,35 @@ fn each_hook_is_registered_once_and_runs_every_phase_behind_it() {
         )
         .unwrap();
     assert_ne!(read.ret["block"], true, "{:?}", read.ret);
+}
+
+/// P3-R20: `useNotesAsSummary` is removed; a config that still sets it gets one warning naming
+/// the key, no config error, and the rest of its settings apply.
+#[test]
+fn p3_r20_removed_use_notes_as_summary_is_reported_not_an_error() {
+    let h = memory_host();
+    let mut rt = Runtime::new();
+    let r = rt.init(
+        &h,
+        r#"{"phases":{"sessionMemory":{"enabled":true,"compaction":{"feedNotes":false,"useNotesAsSummary":true}}}}"#,
+        "{}",
+    );
+    assert!(r.ok);
+    assert!(r.config_errors.is_empty(), "{:?}", r.config_errors);
+    let d: Vec<_> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "memory.config.removed")
+        .collect();
+    assert_eq!(d.len(), 1, "{:?}", r.diagnostics);
+    assert!(d[0].message.contains("useNotesAsSummary"));
+    assert!(
+        !rt.config()
+            .unwrap()
+            .phases
+            .session_memory
+            .settings()
+            .compaction
+            .feed_notes
+    );
 }

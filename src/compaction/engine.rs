@@ -7,7 +7,7 @@ use super::thresholds::{Thresholds, DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_OUTPUT};
 use super::{cap, microcompact, restore, summary, CompactionConfig, SummaryTemplate};
 use crate::audit::{self, Action, Decision};
 use crate::contract::{CoreError, Diagnostic, HostInfo};
-use crate::host::{join_path, Host, LogLevel};
+use crate::host::{join_path, Host, HostError, LogLevel};
 use crate::session_key::state_name;
 pub use crate::session_key::{is_internal_key, is_subagent_key};
 use crate::sorted::{SortedMap, SortedSet};
@@ -102,6 +102,24 @@ pub struct Governor {
     recursion_noted: SortedSet<String>,
     /// Sessions whose stored entries may be microcompacted now: (tokens, warning).
     persist_pending: SortedMap<String, (u64, u64)>,
+    /// Hash of each session file as this process last read or wrote it: a different file
+    /// under the lock means another process wrote it, and its state is merged (G-R18).
+    synced: SortedMap<String, String>,
+}
+
+/// TTL of a session file's lock (G-R18).
+const STATE_LOCK_TTL_MS: u64 = 30_000;
+/// How long a save waits for the other process's write of the same session file.
+const STATE_LOCK_WAIT_MS: u64 = 2_000;
+/// Largest session state file read.
+const STATE_MAX_BYTES: u64 = 1024 * 1024;
+
+fn state_lock(state_dir: &str, sid: &str) -> String {
+    join_path(state_dir, &format!("locks/compaction-{}", state_name(sid)))
+}
+
+fn bytes_hash(b: &[u8]) -> String {
+    crate::hash::sha256_hex_prefix(b, 32)
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -250,9 +268,12 @@ impl Governor {
     ) -> &mut CompactionState {
         if !self.sessions.contains_key(sid) {
             let path = state_path(env.state_dir, sid);
-            let loaded = match env.host.fs_read(&path, 1024 * 1024) {
+            let loaded = match env.host.fs_read(&path, STATE_MAX_BYTES) {
                 Ok(bytes) => match crate::json::from_slice_via_value::<CompactionState>(&bytes) {
-                    Ok(st) => Some(st),
+                    Ok(st) => {
+                        self.synced.insert(sid.to_string(), bytes_hash(&bytes));
+                        Some(st)
+                    }
                     Err(e) => {
                         let moved =
                             crate::host::move_aside(env.host, &path, &bytes, env.host.now_ms());
@@ -287,12 +308,8 @@ impl Governor {
     }
 
     fn save(&mut self, env: &Env<'_>, out: &mut Out, sid: &str) {
-        let Some(st) = self.sessions.get(sid) else {
-            return;
-        };
         let path = state_path(env.state_dir, sid);
-        let bytes = serde_json::to_vec_pretty(st).unwrap_or_default();
-        match env.host.fs_write_atomic(&path, &bytes, 0o600) {
+        match self.write_locked(env, sid) {
             Ok(()) => {
                 self.unsaved.remove(sid);
             }
@@ -313,21 +330,44 @@ impl Governor {
             .cloned()
             .collect();
         for other in retry {
-            if let Some(st) = self.sessions.get(&other) {
-                let p = state_path(env.state_dir, &other);
-                if env
-                    .host
-                    .fs_write_atomic(
-                        &p,
-                        &serde_json::to_vec_pretty(st).unwrap_or_default(),
-                        0o600,
-                    )
-                    .is_ok()
-                {
-                    self.unsaved.remove(&other);
-                }
+            if self.write_locked(env, &other).is_ok() {
+                self.unsaved.remove(&other);
             }
         }
+    }
+
+    /// Writes a session's state under its lock (G-R18): a file another process wrote since
+    /// this one last read or wrote it is merged in first, so neither process's breaker
+    /// state or history is lost to the other's rewrite.
+    fn write_locked(&mut self, env: &Env<'_>, sid: &str) -> Result<(), HostError> {
+        if !self.sessions.contains_key(sid) {
+            return Ok(());
+        }
+        let lock = state_lock(env.state_dir, sid);
+        crate::host::lock_within(env.host, &lock, STATE_LOCK_TTL_MS, STATE_LOCK_WAIT_MS)?;
+        let path = state_path(env.state_dir, sid);
+        let result = (|| {
+            if let Ok(bytes) = env.host.fs_read(&path, STATE_MAX_BYTES) {
+                let h = bytes_hash(&bytes);
+                if self.synced.get(sid) != Some(&h) {
+                    if let Ok(disk) = crate::json::from_slice_via_value::<CompactionState>(&bytes) {
+                        if let Some(st) = self.sessions.get_mut(sid) {
+                            st.merge_other(&disk);
+                        }
+                    }
+                }
+            }
+            let bytes = self
+                .sessions
+                .get(sid)
+                .map(|st| serde_json::to_vec_pretty(st).unwrap_or_default())
+                .unwrap_or_default();
+            env.host.fs_write_atomic(&path, &bytes, 0o600)?;
+            self.synced.insert(sid.to_string(), bytes_hash(&bytes));
+            Ok(())
+        })();
+        let _ = env.host.fs_unlock(&lock);
+        result
     }
 
     fn new_attempt(&mut self, a: Attempt) -> String {

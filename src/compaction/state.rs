@@ -366,6 +366,54 @@ impl CompactionState {
         tripped
     }
 
+    /// Folds in the state another process wrote for the same session since this one last
+    /// read or wrote it (G-R18: the gateway and a `--local` run may both run a session).
+    /// Totals and the history are joined; a breaker the other process opened stays open
+    /// unless this one compacted successfully after it opened (a lost open breaker is a lost
+    /// safety state).
+    pub fn merge_other(&mut self, other: &CompactionState) {
+        self.compactions_total = self.compactions_total.max(other.compactions_total);
+        self.failures_total = self.failures_total.max(other.failures_total);
+        self.last_seen_at = self.last_seen_at.max(other.last_seen_at);
+        if self.session_key.is_none() {
+            self.session_key = other.session_key.clone();
+        }
+        if other.last_compaction_at > self.last_compaction_at {
+            self.last_compaction_at = other.last_compaction_at;
+            self.last_tokens_before = other.last_tokens_before;
+            self.last_tokens_after = other.last_tokens_after;
+            self.compacted = other.compacted;
+            self.runs_since_compaction = other.runs_since_compaction;
+        }
+        if other.breaker_open && !self.breaker_open {
+            let success_after = self.history.iter().any(|h| {
+                h.outcome == Outcome::Ok && other.breaker_opened_at.is_some_and(|at| h.at > at)
+            });
+            if !success_after {
+                self.breaker_open = true;
+                self.breaker_opened_at = other.breaker_opened_at;
+            }
+        } else if other.breaker_open && self.breaker_open {
+            self.breaker_opened_at = self.breaker_opened_at.max(other.breaker_opened_at);
+        }
+        if self.breaker_open {
+            self.consecutive_failures = self.consecutive_failures.max(other.consecutive_failures);
+        }
+        if self.in_flight.is_none() {
+            self.in_flight = other.in_flight.clone();
+        }
+        for h in &other.history {
+            if !self.history.contains(h) {
+                self.history.push(h.clone());
+            }
+        }
+        self.history.sort_by_key(|h| h.at);
+        if self.history.len() > HISTORY_LIMIT {
+            let drop = self.history.len() - HISTORY_LIMIT;
+            self.history.drain(..drop);
+        }
+    }
+
     /// Operator reset (`/agent-ops` command or doctor): closes the breaker.
     pub fn reset_breaker(&mut self) {
         self.consecutive_failures = 0;
@@ -413,6 +461,35 @@ mod tests {
             timeout_ms: 180_000,
             cooldown_minutes: 0,
         }
+    }
+
+    #[test]
+    fn merge_keeps_the_other_processes_open_breaker_unless_a_later_success_closed_it() {
+        let mut other = CompactionState::new("s", None);
+        fail(&mut other, 3);
+        assert!(other.breaker_open);
+        let mut mine = CompactionState::new("s", None);
+        fail(&mut mine, 1);
+        mine.merge_other(&other);
+        assert!(mine.breaker_open);
+        assert_eq!(mine.consecutive_failures, 3);
+        assert_eq!(mine.failures_total, 3);
+        // Merging is idempotent: the history holds each entry once.
+        let len = mine.history.len();
+        mine.merge_other(&other);
+        assert_eq!(mine.history.len(), len);
+        // A success recorded here after the other process opened the breaker wins.
+        let mut closed = CompactionState::new("s", None);
+        closed.record(
+            Trigger::Manual,
+            Outcome::Ok,
+            Some(190_000),
+            Some(10_000),
+            "ok",
+            100,
+        );
+        closed.merge_other(&other);
+        assert!(!closed.breaker_open);
     }
 
     fn fail(s: &mut CompactionState, n: u32) -> Vec<bool> {

@@ -147,7 +147,11 @@ struct PendingSpawn {
 pub struct Coordinator {
     epoch: String,
     loaded: Option<Loaded>,
-    notices: Option<Notices>,
+    /// Notice ids this process queued or delivered (a cache: `coord/notices.json` is the truth).
+    noticed: SortedSet<String>,
+    /// Notices not yet written because another process held the file's lock (retried with
+    /// the next update).
+    unsaved_notices: Vec<(String, Notice)>,
     reconciled: bool,
     /// Effective mode per session key, once matched in this process.
     modes: SortedMap<String, ModeSetting>,
@@ -189,6 +193,45 @@ fn notices_path(state_dir: &str) -> String {
     join_path(state_dir, "coord/notices.json")
 }
 
+/// Held while `coord/notices.json` is read, changed and written (G-R18: the gateway and a
+/// `--local` run both queue and deliver notices).
+fn notices_lock(state_dir: &str) -> String {
+    join_path(state_dir, "locks/coord-notices")
+}
+
+/// TTL of the notices lock (G-R18).
+const NOTICES_LOCK_TTL_MS: u64 = 30_000;
+/// How long a hook waits for the other process's update of the notices file.
+const NOTICES_LOCK_WAIT_MS: u64 = 2_000;
+/// Largest notices file read.
+const NOTICES_MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads the notices file; one that does not parse is moved aside (G-R16) and read as empty.
+fn read_notices(env: &Env<'_>, out: &mut Out) -> Notices {
+    let path = notices_path(env.state_dir);
+    match env.host.fs_read(&path, NOTICES_MAX_BYTES) {
+        Ok(b) => match crate::json::from_slice_via_value::<Notices>(&b) {
+            Ok(n) => n,
+            Err(e) => {
+                let moved = crate::host::move_aside(env.host, &path, &b, env.now_ms);
+                out.diag(
+                    LogLevel::Warn,
+                    "coord.state.corrupt",
+                    format!(
+                        "{path} is not a valid notices file ({e}); {}; pending notices start empty",
+                        match moved {
+                            Ok(a) => format!("moved aside to {a}"),
+                            Err(m) => format!("it could not be moved aside ({m})"),
+                        }
+                    ),
+                );
+                Notices::default()
+            }
+        },
+        Err(_) => Notices::default(),
+    }
+}
+
 fn epoch_lock(state_dir: &str, epoch: &str) -> String {
     join_path(state_dir, &format!("locks/epoch-{epoch}"))
 }
@@ -224,16 +267,6 @@ impl Coordinator {
                 out.diag(LogLevel::Warn, "coord.degraded.registry", p.clone());
             }
             self.loaded = Some(l);
-        }
-        if self.notices.is_none() {
-            let n = match env
-                .host
-                .fs_read(&notices_path(env.state_dir), 4 * 1024 * 1024)
-            {
-                Ok(b) => crate::json::from_slice_via_value::<Notices>(&b).unwrap_or_default(),
-                Err(_) => Notices::default(),
-            };
-            self.notices = Some(n);
         }
         if !self.reconciled {
             self.reconciled = true;
@@ -282,32 +315,49 @@ impl Coordinator {
         }
     }
 
-    fn notify(&mut self, env: &Env<'_>, parent: &str, id: String, text: String) {
-        if parent.is_empty() {
+    fn notify(&mut self, env: &Env<'_>, out: &mut Out, parent: &str, id: String, text: String) {
+        if parent.is_empty() || !self.noticed.insert(id.clone()) {
             return;
         }
-        let Some(n) = self.notices.as_mut() else {
-            return;
+        let notice = Notice {
+            id,
+            text,
+            at: env.now_ms,
         };
-        if n.seen.contains_key(&id) {
-            return;
-        }
-        n.seen.insert(id.clone(), env.now_ms);
-        n.pending
-            .entry(parent.to_string())
-            .or_default()
-            .push(Notice {
-                id,
-                text,
-                at: env.now_ms,
-            });
-        self.save_notices(env);
+        self.unsaved_notices.push((parent.to_string(), notice));
+        // On a held lock the notice stays queued and goes with the next update.
+        let _ = self.update_notices(env, out, |_| ());
     }
 
-    fn save_notices(&mut self, env: &Env<'_>) {
-        let Some(n) = self.notices.as_mut() else {
-            return;
-        };
+    /// Reads `coord/notices.json` under its lock, adds the queued notices (each id once),
+    /// applies `f`, drops expired entries and writes the file back (G-R18: a notice queued
+    /// by one process is never lost to another's rewrite). `None` when the lock stayed held.
+    fn update_notices<R>(
+        &mut self,
+        env: &Env<'_>,
+        out: &mut Out,
+        f: impl FnOnce(&mut Notices) -> R,
+    ) -> Option<R> {
+        let lock = notices_lock(env.state_dir);
+        if let Err(e) =
+            crate::host::lock_within(env.host, &lock, NOTICES_LOCK_TTL_MS, NOTICES_LOCK_WAIT_MS)
+        {
+            out.diag(
+                LogLevel::Warn,
+                "coord.state.locked",
+                format!("could not take {lock} ({e}); notices are kept in memory and written with the next update"),
+            );
+            return None;
+        }
+        let mut n = read_notices(env, out);
+        for (parent, notice) in std::mem::take(&mut self.unsaved_notices) {
+            if n.seen.contains_key(&notice.id) {
+                continue;
+            }
+            n.seen.insert(notice.id.clone(), notice.at);
+            n.pending.entry(parent).or_default().push(notice);
+        }
+        let r = f(&mut n);
         let cutoff = env.now_ms.saturating_sub(NOTICE_TTL_MS);
         n.seen.retain(|_, at| *at >= cutoff);
         for v in n.pending.values_mut() {
@@ -315,11 +365,33 @@ impl Coordinator {
         }
         n.pending.retain(|_, v| !v.is_empty());
         n.v = 1;
-        if let Ok(b) = serde_json::to_vec(n) {
-            let _ = env
-                .host
-                .fs_write_atomic(&notices_path(env.state_dir), &b, 0o600);
+        let written = serde_json::to_vec(&n)
+            .map_err(|e| HostError::Io(e.to_string()))
+            .and_then(|b| {
+                env.host
+                    .fs_write_atomic(&notices_path(env.state_dir), &b, 0o600)
+            });
+        let _ = env.host.fs_unlock(&lock);
+        if let Err(e) = written {
+            out.diag(
+                LogLevel::Warn,
+                "coord.state.write_failed",
+                format!("could not write {} ({e})", notices_path(env.state_dir)),
+            );
         }
+        Some(r)
+    }
+
+    /// The notices pending for `key`, taken out of the file (delivered once, whichever process
+    /// delivers them). Reads without the lock first: most turns have none.
+    fn take_notices(&mut self, env: &Env<'_>, out: &mut Out, key: &str) -> Vec<Notice> {
+        let any = read_notices(env, out).pending.contains_key(key);
+        if !any && self.unsaved_notices.iter().all(|(p, _)| p != key) {
+            return Vec::new();
+        }
+        self.update_notices(env, out, |n| n.pending.remove(key))
+            .flatten()
+            .unwrap_or_default()
     }
 
     /// P6-R3: running workers of a dead process are interrupted; silent ones are stale.
@@ -377,6 +449,7 @@ impl Coordinator {
                     );
                     self.notify(
                         env,
+                        out,
                         &r.parent_session_key.clone(),
                         format!("{child}:interrupted"),
                         text,
@@ -396,6 +469,7 @@ impl Coordinator {
                     );
                     self.notify(
                         env,
+                        out,
                         &r.parent_session_key.clone(),
                         format!("{child}:stale"),
                         text,
@@ -532,7 +606,7 @@ impl Coordinator {
             }
             _ => {}
         }
-        self.notify(env, &parent, format!("{child}:ended"), text);
+        self.notify(env, &mut out, &parent, format!("{child}:ended"), text);
         out
     }
 
@@ -686,7 +760,7 @@ impl Coordinator {
                 if let Some((label, cwd)) = gone {
                     let text = format!("Worker {label}'s working directory {cwd} no longer exists; it will run in the agent's workspace.");
                     out.decide(env, "coord.resume.cwd_missing", Action::Note, &caller, text.clone(), json!({ "child": target, "cwd": cwd }));
-                    self.notify(env, &caller, format!("{target}:cwd_missing"), text);
+                    self.notify(env, &mut out, &caller, format!("{target}:cwd_missing"), text);
                 }
             }
             TargetCheck::Unknown => out.decide(env, "coord.lineage.unknown_target", Action::Note, &caller, format!("Session {caller} addressed {target}, which the worker registry does not know (it may predate the plugin); allowed."), json!({ "target": target, "tool": tool })),
@@ -845,12 +919,11 @@ impl Coordinator {
                 prepend.push(n);
             }
         }
-        if let Some(n) = self.notices.as_mut() {
-            if let Some(list) = n.pending.remove(&key) {
-                prepend.extend(list.into_iter().map(|x| x.text));
-                self.save_notices(env);
-            }
-        }
+        prepend.extend(
+            self.take_notices(env, &mut out, &key)
+                .into_iter()
+                .map(|x| x.text),
+        );
         prepend.extend(self.check_deliveries(env, &mut out, &key, event));
         let mut ret = serde_json::Map::new();
         if !prepend.is_empty() {

@@ -3,6 +3,13 @@
 //! covers. Loading reads the view, then replays the journal lines after it (a torn last line
 //! is ignored). Rotation writes the view first, then starts the next journal, then deletes
 //! covered journals, so a crash between any two steps leaves a recoverable pair.
+//!
+//! Rotation runs under `locks/lineage` and builds the view from a fresh load (G-R18): the
+//! gateway and a `--local` run append to the same journal without a lock, so the rotating
+//! process's own registry may lack the other's events. The view covers the current journal up
+//! to the lines read under the lock, and that journal is kept until the next rotation: a
+//! process that appends to it before it sees the next journal is replayed from there. An
+//! appender moves to the newest journal before each append.
 
 use super::lineage::{LineageEvent, Registry, Status};
 use crate::host::{join_path, Host, HostError};
@@ -128,13 +135,27 @@ pub fn append(
     e: &LineageEvent,
 ) -> Result<(), HostError> {
     let line = serde_json::to_string(e).map_err(|x| HostError::Io(x.to_string()))?;
+    // Another process rotated: append to the newest journal (the one the next view covers).
+    while host
+        .fs_stat(&journal_path(state_dir, loaded.journal.saturating_add(1)))
+        .is_ok()
+    {
+        loaded.journal = loaded.journal.saturating_add(1);
+        loaded.lines = 0;
+    }
     host.fs_append_line(&journal_path(state_dir, loaded.journal), &line, true)?;
     loaded.lines += 1;
     Ok(())
 }
 
-/// P6-R16 rotation when the current journal is above `threshold`: view, next journal, then
-/// delete covered journals. Returns whether it rotated.
+/// The lock held while the lineage journal rotates.
+fn lineage_lock(state_dir: &str) -> String {
+    join_path(state_dir, "locks/lineage")
+}
+
+/// P6-R16 rotation when the current journal is above `threshold`: under the lineage lock, a
+/// fresh load, the view, the next journal, then deletion of the journals the previous view
+/// covered. Returns whether it rotated.
 pub fn rotate_above(
     host: &dyn Host,
     state_dir: &str,
@@ -148,24 +169,59 @@ pub fn rotate_above(
         Ok(_) | Err(HostError::NotFound) => return Ok(false),
         Err(e) => return Err(e),
     }
-    loaded.registry.records.retain(|_, r| {
+    let lock = lineage_lock(state_dir);
+    crate::host::lock_within(host, &lock, 30_000, 2_000)?;
+    let result = rotate_locked(host, state_dir, loaded, now_ms, threshold);
+    let _ = host.fs_unlock(&lock);
+    result
+}
+
+fn rotate_locked(
+    host: &dyn Host,
+    state_dir: &str,
+    loaded: &mut Loaded,
+    now_ms: i64,
+    threshold: u64,
+) -> Result<bool, HostError> {
+    // Every process's events so far, not only this process's view of them.
+    let mut fresh = load(host, state_dir, now_ms);
+    if !fresh.problems.is_empty() {
+        return Err(HostError::Io(fresh.problems.join("; ")));
+    }
+    let cur = journal_path(state_dir, fresh.journal);
+    match host.fs_stat(&cur) {
+        Ok(st) if st.size > threshold => {}
+        // Another process rotated while this one waited.
+        Ok(_) | Err(HostError::NotFound) => {
+            *loaded = fresh;
+            return Ok(false);
+        }
+        Err(e) => return Err(e),
+    }
+    fresh.registry.records.retain(|_, r| {
         !(r.status == Status::Ended
             && r.ended_at
                 .is_some_and(|t| now_ms.saturating_sub(t) > ENDED_RETENTION_MS))
     });
-    let next = loaded.journal + 1;
+    let covered = fresh.journal;
+    let next = covered + 1;
     let view = StateFile {
         v: 1,
-        journal: next,
-        lines: 0,
-        registry: loaded.registry.clone(),
+        journal: covered,
+        lines: fresh.lines,
+        registry: fresh.registry.clone(),
     };
     let bytes = serde_json::to_vec(&view).map_err(|x| HostError::Io(x.to_string()))?;
     host.fs_write_atomic(&state_path(state_dir), &bytes, 0o600)?;
-    let old = loaded.journal;
-    loaded.journal = next;
-    loaded.lines = 0;
-    for n in (0..=old).rev() {
+    // No process appends to `next` before it exists (appenders only move to an existing one).
+    host.fs_write_atomic(&journal_path(state_dir, next), b"", 0o600)?;
+    *loaded = Loaded {
+        registry: fresh.registry,
+        journal: next,
+        lines: 0,
+        problems: Vec::new(),
+    };
+    for n in (0..covered).rev() {
         match host.fs_remove(&journal_path(state_dir, n)) {
             Ok(()) => {}
             Err(_) => break,
@@ -233,15 +289,51 @@ mod tests {
         }
         h1.put_file(&state_path("/s"), &serde_json::to_vec(&view).unwrap());
         assert_eq!(load(&h1, "/s", 0).registry, want);
-        // The full rotation.
+        // The full rotation: the view covers journal 0, which stays until the next one.
         assert!(rotate_above(&h, "/s", &mut l, 0, 100).unwrap());
-        assert!(h.file_text(&journal_path("/s", 0)).is_none());
+        assert!(h.file_text(&journal_path("/s", 0)).is_some());
         let e = ev(EventKind::Ended, "c3", 99);
         l.registry.apply(&e);
         append(&h, "/s", &mut l, &e).unwrap();
         let back = load(&h, "/s", 0);
         assert_eq!(back.registry, l.registry);
         assert_eq!(back.journal, 1);
+        // The next rotation drops journal 0.
+        assert!(rotate_above(&h, "/s", &mut l, 0, 10).unwrap());
+        assert!(h.file_text(&journal_path("/s", 0)).is_none());
+        assert_eq!(load(&h, "/s", 0).registry, l.registry);
+    }
+
+    #[test]
+    fn rotation_keeps_the_events_another_process_appended() {
+        let h = MemoryHost::new(HostDirs::default(), 0);
+        let mut a = load(&h, "/s", 0);
+        let mut b = load(&h, "/s", 0);
+        for i in 0..20 {
+            let e = ev(EventKind::Spawned, &format!("a{i}"), i);
+            a.registry.apply(&e);
+            append(&h, "/s", &mut a, &e).unwrap();
+        }
+        // Process B appended too; A's registry does not have B's event.
+        let eb = ev(EventKind::Spawned, "b0", 5);
+        b.registry.apply(&eb);
+        append(&h, "/s", &mut b, &eb).unwrap();
+        assert!(rotate_above(&h, "/s", &mut a, 0, 100).unwrap());
+        assert!(a.registry.records.contains_key("b0"));
+        // B still appends to journal 0 before it learns of the rotation: replayed.
+        let late = ev(EventKind::Spawned, "b1", 6);
+        let j0 = journal_path("/s", 0);
+        let mut t = h.file_text(&j0).unwrap();
+        t.push_str(&format!("{}\n", serde_json::to_string(&late).unwrap()));
+        h.put_file(&j0, t.as_bytes());
+        // B's next append moves to journal 1.
+        let e2 = ev(EventKind::Spawned, "b2", 7);
+        append(&h, "/s", &mut b, &e2).unwrap();
+        assert_eq!(b.journal, 1);
+        let back = load(&h, "/s", 0);
+        for c in ["a0", "a19", "b0", "b1", "b2"] {
+            assert!(back.registry.records.contains_key(c), "{c} lost");
+        }
     }
 
     #[test]

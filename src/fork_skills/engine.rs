@@ -57,6 +57,50 @@ pub struct Out {
     pub disable: Vec<(String, String)>,
 }
 
+/// Writes the committed state under `locks/skills-index` (G-R18): another process (the gateway
+/// and a `--local` run scan different agents' roots) keeps the entries this one does not track;
+/// this one's entries and removals win for its own paths. On a held lock nothing is written:
+/// the detector's memory is unchanged and the next batch writes it.
+fn save_index(env: &Env<'_>, committed: SortedMap<String, Committed>, batch: &[(String, Change)]) {
+    let lock = join_path(env.state_dir, "locks/skills-index");
+    if let Err(e) = crate::host::lock_within(env.host, &lock, 30_000, 2_000) {
+        env.host.log(
+            LogLevel::Warn,
+            "skills.index.locked",
+            &format!(
+                "could not take {lock} ({e}); the skills index is written with the next change"
+            ),
+        );
+        return;
+    }
+    let path = index_path(env.state_dir);
+    let mut entries = env
+        .host
+        .fs_read(&path, 16 * 1024 * 1024)
+        .ok()
+        .and_then(|b| crate::json::from_slice_via_value::<IndexFile>(&b).ok())
+        .map(|ix| ix.entries)
+        .unwrap_or_default();
+    for (p, c) in batch {
+        if *c == Change::Removed {
+            entries.remove(p);
+        }
+    }
+    entries.extend(committed);
+    if let Err(e) = env.host.fs_write_atomic(
+        &path,
+        &serde_json::to_vec(&IndexFile { v: 1, entries }).unwrap_or_default(),
+        0o600,
+    ) {
+        env.host.log(
+            LogLevel::Warn,
+            "skills.index.write_failed",
+            &format!("could not write {path} ({e})"),
+        );
+    }
+    let _ = env.host.fs_unlock(&lock);
+}
+
 /// `skills/index.json` (P7-R29).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexFile {
@@ -229,15 +273,7 @@ impl Skiller {
         let Some(batch) = batch else {
             return out;
         };
-        let _ = env.host.fs_write_atomic(
-            &index_path(env.state_dir),
-            &serde_json::to_vec(&IndexFile {
-                v: 1,
-                entries: committed,
-            })
-            .unwrap_or_default(),
-            0o600,
-        );
+        save_index(env, committed, &batch);
         let silent = std::mem::replace(&mut self.baseline, false);
         self.emit(env, &mut out, &batch, silent);
         out

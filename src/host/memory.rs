@@ -164,9 +164,28 @@ impl Host for MemoryHost {
         let entry = files
             .entry(path.into())
             .or_insert_with(|| (Vec::new(), now));
+        // G-R17: a torn last line gets its newline first (as the native and Node hosts do).
+        if entry.0.last().is_some_and(|b| *b != b'\n') {
+            entry.0.push(b'\n');
+        }
         entry.0.extend_from_slice(line.as_bytes());
         entry.0.push(b'\n');
         entry.1 = now;
+        Ok(())
+    }
+
+    fn fs_overwrite_at(&self, path: &str, offset: u64, bytes: &[u8]) -> Result<(), HostError> {
+        if let Some(e) = self.write_fault(path) {
+            return Err(e);
+        }
+        let mut files = self.files.borrow_mut();
+        let entry = files.get_mut(path).ok_or(HostError::NotFound)?;
+        let start = usize::try_from(offset).map_err(|_| HostError::TooLarge)?;
+        let end = start.saturating_add(bytes.len());
+        let Some(target) = entry.0.get_mut(start..end) else {
+            return Err(HostError::Io("overwrite passes the end of the file".into()));
+        };
+        target.copy_from_slice(bytes);
         Ok(())
     }
 

@@ -187,6 +187,7 @@ impl Host for NativeHost {
             {
                 use std::os::unix::fs::OpenOptionsExt;
                 OpenOptions::new()
+                    .read(true)
                     .append(true)
                     .create(true)
                     .mode(0o600)
@@ -194,11 +195,20 @@ impl Host for NativeHost {
             }
             #[cfg(not(unix))]
             {
-                OpenOptions::new().append(true).create(true).open(path)
+                OpenOptions::new()
+                    .read(true)
+                    .append(true)
+                    .create(true)
+                    .open(path)
             }
         }
         .map_err(map_io)?;
-        let mut buf = Vec::with_capacity(line.len() + 1);
+        let mut buf = Vec::with_capacity(line.len() + 2);
+        // G-R17: a torn last line (a writer killed mid-line) gets its newline first, in the
+        // same write, so it never swallows this line.
+        if !ends_with_newline(&mut f).map_err(map_io)? {
+            buf.push(b'\n');
+        }
         buf.extend_from_slice(line.as_bytes());
         buf.push(b'\n');
         // One write call on an O_APPEND handle: concurrent appenders never interleave.
@@ -210,6 +220,21 @@ impl Host for NativeHost {
             f.sync_data().map_err(map_io)?;
         }
         Ok(())
+    }
+
+    fn fs_overwrite_at(&self, path: &str, offset: u64, bytes: &[u8]) -> Result<(), HostError> {
+        use std::io::{Seek, SeekFrom};
+        let mut f = OpenOptions::new().write(true).open(path).map_err(map_io)?;
+        let len = f.metadata().map_err(map_io)?.len();
+        if offset.saturating_add(bytes.len() as u64) > len {
+            return Err(HostError::Io(format!(
+                "overwrite of {} bytes at {offset} passes the end ({len})",
+                bytes.len()
+            )));
+        }
+        f.seek(SeekFrom::Start(offset)).map_err(map_io)?;
+        f.write_all(bytes).map_err(map_io)?;
+        f.sync_data().map_err(map_io)
     }
 
     fn fs_list(&self, dir: &str, max_entries: u32) -> Result<DirListing, HostError> {
@@ -431,6 +456,19 @@ fn owner_gone(path: &str) -> bool {
     !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
+/// Whether a journal is empty or ends with `\n` (its last byte, read at the end; the append
+/// position of an `O_APPEND` handle does not depend on the read position).
+fn ends_with_newline(f: &mut File) -> io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    if f.metadata()?.len() == 0 {
+        return Ok(true);
+    }
+    f.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8; 1];
+    f.read_exact(&mut last)?;
+    Ok(last == [b'\n'])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,6 +505,14 @@ mod tests {
         h.fs_append_line(&p, "{\"a\":2}", false).unwrap();
         assert!(h.fs_append_line(&p, "a\nb", false).is_err());
         assert_eq!(fs::read_to_string(&p).unwrap(), "{\"a\":1}\n{\"a\":2}\n");
+        // A torn last line gets its newline in the next append (G-R17).
+        let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"{\"a\":").unwrap();
+        h.fs_append_line(&p, "{\"a\":3}", false).unwrap();
+        assert_eq!(
+            fs::read_to_string(&p).unwrap(),
+            "{\"a\":1}\n{\"a\":2}\n{\"a\":\n{\"a\":3}\n"
+        );
         fs::remove_dir_all(d).unwrap();
     }
 

@@ -37,7 +37,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// Version of the on-disk state layout (README G-R15, the `SCHEMA` file).
-pub const SCHEMA_VERSION: u32 = 1;
+pub use crate::schema::SCHEMA_VERSION;
 
 /// Largest event or context JSON accepted by `dispatch` (bigger inputs are refused).
 pub const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
@@ -97,6 +97,8 @@ struct Active {
     registrations: Vec<Registration>,
     /// Sessions recognised as internal jobs by the marker of their prompt (G-R7a).
     internal_keys: SortedSet<String>,
+    /// Why the state directory is read-only (a newer schema, G-R19), when it is.
+    read_only: Option<String>,
 }
 
 /// The context of `evaluateCommand`: `home`, `cwd` and `os`, each used only when it is a
@@ -271,6 +273,15 @@ impl Runtime {
         self.active.as_ref().map(|a| &a.config)
     }
 
+    /// The state directory when it is read-only (G-R19): every call then runs on a
+    /// [`crate::schema::ReadOnlyHost`].
+    fn read_only_dir(&self) -> Option<String> {
+        self.active
+            .as_ref()
+            .filter(|a| a.read_only.is_some())
+            .map(|a| a.state_dir.clone())
+    }
+
     /// Validates the config and reports phases, handlers to register and diagnostics.
     ///
     /// A refused config leaves the runtime uninitialised (every later call errors).
@@ -309,8 +320,9 @@ impl Runtime {
         // A config with errors still runs: each invalid key uses its default and every error
         // is reported (issue 17 item 3), so a typo never leaves exec without phase 4.
         let (config, config_errors) = match parse_config_text(config_json) {
-            Ok(value) => {
+            Ok(mut value) => {
                 report_shorthand(&value, &mut result);
+                session_glue::strip_removed_keys(&mut value, &mut result);
                 parse_config_lenient(value)
             }
             Err(e) => (Config::default(), vec![e]),
@@ -319,6 +331,14 @@ impl Runtime {
         report_config_errors(&config_errors, &mut result);
         result.config_errors = config_errors;
         result.state_dir = resolve_state_dir(&config, &info, host);
+        // G-R19: migrate (once, under a lock) before any phase reads its state. A plugin with
+        // every phase off keeps no state and leaves the directory alone.
+        let schema = if PHASES.iter().any(|p| config.phase_enabled(p.key)) {
+            crate::schema::ensure(host, &result.state_dir)
+        } else {
+            crate::schema::SchemaCheck::default()
+        };
+        result.diagnostics.extend(schema.diagnostics);
         let conv_missing = info.conversation_access == Some(false);
         let mut degraded_phases = Vec::new();
         for p in PHASES.iter() {
@@ -339,6 +359,11 @@ impl Runtime {
                 implemented: p.implemented,
                 degraded,
             });
+        }
+        if let Some(why) = &schema.read_only {
+            for p in result.phases.iter_mut().filter(|p| p.enabled) {
+                p.degraded.push(format!("read-only: {why}"));
+            }
         }
         if !degraded_phases.is_empty() {
             result.diagnostics.push(Diagnostic {
@@ -462,6 +487,7 @@ impl Runtime {
             file_baseline,
             registrations: run_order,
             internal_keys: SortedSet::new(),
+            read_only: schema.read_only,
         });
         result
     }
@@ -478,6 +504,14 @@ impl Runtime {
         if self.active.is_none() {
             return Err(not_initialised());
         }
+        let ro_dir = self.read_only_dir();
+        let ro = ro_dir
+            .as_deref()
+            .map(|d| crate::schema::ReadOnlyHost::new(host, d));
+        let host: &dyn Host = match &ro {
+            Some(r) => r,
+            None => host,
+        };
         if !event.is_object() {
             return Err(CoreError::invalid_input(
                 "/event",
@@ -540,6 +574,14 @@ impl Runtime {
         job_id: &str,
         outcome: &Value,
     ) -> Result<HookResponse, CoreError> {
+        let ro_dir = self.read_only_dir();
+        let ro = ro_dir
+            .as_deref()
+            .map(|d| crate::schema::ReadOnlyHost::new(host, d));
+        let host: &dyn Host = match &ro {
+            Some(r) => r,
+            None => host,
+        };
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
         let mut resp = HookResponse::default();
         if active.config_jobs.contains_key(job_id) {
@@ -565,6 +607,14 @@ impl Runtime {
     /// Periodic work from a service timer: phase 1 forgets state of long-ended sessions,
     /// phase 3 replays, retries and gives up on lost jobs.
     pub fn tick(&mut self, host: &dyn Host, _now_ms: i64) -> Result<HookResponse, CoreError> {
+        let ro_dir = self.read_only_dir();
+        let ro = ro_dir
+            .as_deref()
+            .map(|d| crate::schema::ReadOnlyHost::new(host, d));
+        let host: &dyn Host = match &ro {
+            Some(r) => r,
+            None => host,
+        };
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
         let mut resp = HookResponse::default();
         if active.config.phases.compaction.enabled() {
@@ -591,6 +641,14 @@ impl Runtime {
         method: &str,
         params: &Value,
     ) -> Result<Value, CoreError> {
+        let ro_dir = self.read_only_dir();
+        let ro = ro_dir
+            .as_deref()
+            .map(|d| crate::schema::ReadOnlyHost::new(host, d));
+        let host: &dyn Host = match &ro {
+            Some(r) => r,
+            None => host,
+        };
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
         compaction_glue::engine(active, host, method, params)
     }
@@ -701,7 +759,10 @@ impl Active {
     /// Journals a decision (README G-R12) and adds it to the response. `always` journals
     /// even plain allows (phase 4 verdicts).
     fn record(&mut self, host: &dyn Host, resp: &mut HookResponse, d: Decision, always: bool) {
+        // A read-only state directory (G-R19) keeps its journal as it is; the init
+        // diagnostic said so once.
         let journal = self.config.audit.enabled
+            && self.read_only.is_none()
             && (always || d.action != Action::Allow || self.config.audit.include_allows);
         if journal {
             let path = audit::journal_path(&self.state_dir, d.at);

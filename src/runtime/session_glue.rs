@@ -311,3 +311,29 @@ fn record_usage(
         }
     }
 }
+
+/// P3-R20: `phases.sessionMemory.compaction.useNotesAsSummary` was accepted and ignored; it is
+/// removed from the schema. A config that still sets it gets a warning naming the key (not the
+/// generic unknown-key error, which would read as a typo) and runs as before: the notes reach
+/// the summariser through `feedNotes`. Using the notes as the summary would need the context
+/// engine to return its own compaction result with a kept-message boundary it computes itself
+/// (phase 1's compaction path), which this version does not do.
+pub(super) fn strip_removed_keys(config: &mut Value, result: &mut InitResult) {
+    let Some(c) = config
+        .get_mut("phases")
+        .and_then(|p| p.get_mut("sessionMemory"))
+        .and_then(|m| m.get_mut("compaction"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    if let Some(v) = c.remove("useNotesAsSummary") {
+        result.diagnostics.push(Diagnostic {
+            level: LogLevel::Warn,
+            code: "memory.config.removed".into(),
+            message: format!(
+                "phases.sessionMemory.compaction.useNotesAsSummary ({v}) is no longer supported and is ignored: notes are not used as the compaction summary; they reach the summariser through compaction.feedNotes. Remove the key."
+            ),
+        });
+    }
+}

@@ -106,16 +106,11 @@ impl Default for LongTermConfig {
 pub struct NotesCompactionConfig {
     /// Give the notes to the summarizer.
     pub feed_notes: bool,
-    /// Use the notes as the summary (no summarizer call).
-    pub use_notes_as_summary: bool,
 }
 
 impl Default for NotesCompactionConfig {
     fn default() -> Self {
-        NotesCompactionConfig {
-            feed_notes: true,
-            use_notes_as_summary: false,
-        }
+        NotesCompactionConfig { feed_notes: true }
     }
 }
 
@@ -220,7 +215,6 @@ crate::settings::read_struct!(LongTermConfig {
 });
 crate::settings::read_struct!(NotesCompactionConfig {
     "feedNotes" => feed_notes,
-    "useNotesAsSummary" => use_notes_as_summary,
 });
 crate::settings::read_struct!(JobsConfig {
     "maxAttempts" => max_attempts,

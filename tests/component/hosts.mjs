@@ -128,10 +128,23 @@ function makeBackend(dirs, calls) {
     fsAppendLine: wrap("fsAppendLine", (p, line, fsync) => {
       const f = confine(p);
       fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
-      const fd = fs.openSync(f, "a", 0o600);
+      const fd = fs.openSync(f, "a+", 0o600);
       try {
-        fs.writeSync(fd, line + "\n");
+        // A torn last line gets its newline in this write (as pkg/host.js does, G-R17).
+        const size = fs.fstatSync(fd).size, last = Buffer.alloc(1);
+        const torn = size > 0 && fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 10;
+        fs.writeSync(fd, (torn ? "\n" : "") + line + "\n");
         if (fsync) fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }),
+    fsOverwriteAt: wrap("fsOverwriteAt", (p, offset, bytes) => {
+      const fd = fs.openSync(confine(p), "r+");
+      try {
+        const at = Number(offset);
+        if (at + bytes.length > fs.fstatSync(fd).size) throw new HostFail({ kind: "Io", message: "overwrite passes the end of the file" });
+        fs.writeSync(fd, bytes, 0, bytes.length, at);
       } finally {
         fs.closeSync(fd);
       }
@@ -207,6 +220,7 @@ export function makeJsHost(dirs) {
     fsRead(p, max) { try { return b.fsRead(p, max); } catch (e) { return hostErrorJson(fail(e)); } },
     fsWriteAtomic: unit(b.fsWriteAtomic),
     fsAppendLine: unit(b.fsAppendLine),
+    fsOverwriteAt: unit(b.fsOverwriteAt),
     fsList: res(b.fsList),
     fsStat: res(b.fsStat),
     fsRemove: unit(b.fsRemove),
@@ -240,6 +254,7 @@ export function makeWitHost(dirs) {
     fsRead: r((p, max) => b.fsRead(p, max)),
     fsWriteAtomic: r((p, bytes, mode) => { b.fsWriteAtomic(p, bytes, mode); }),
     fsAppendLine: r((p, line, fsync) => { b.fsAppendLine(p, line, fsync); }),
+    fsOverwriteAt: r((p, offset, bytes) => { b.fsOverwriteAt(p, offset, bytes); }),
     fsList: r((d, max) => JSON.stringify(b.fsList(d, max))),
     fsStat: r((p) => JSON.stringify(b.fsStat(p))),
     fsRemove: r((p) => { b.fsRemove(p); }),
