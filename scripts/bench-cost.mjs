@@ -8,6 +8,7 @@
 //   --configs a,b,...  subset of: defaults, pruning, agentops, agentops-nopressure (default: all four)
 //   --tasks N          user tasks to replay (default 16, about 110 model calls; use 4 to try it out)
 //   --json FILE        also write the raw results as JSON
+//   --keep-logs DIR    copy each configuration's fake-model request log (JSONL) there
 //
 // The session (deterministic): N coding tasks on one session key, each 3-4 tool calls (file reads of
 // 3-30 KB with `read`, `grep -rn` results, test logs with `cat`, `ls`) and a short answer; three idle
@@ -199,7 +200,7 @@ function scriptFor(plan) {
 
 const BLOCK = /^budget\.(cap\.|repeat\.blocked|cycle\.blocked)/;
 
-async function runConfig(name, tasks) {
+async function runConfig(name, tasks, keepLogs) {
   const cfg = CONFIGS[name];
   const plan = sessionPlan(tasks);
   const s = await createScenario({ name: `bench-${name}`, modelCost: PRICE, script: scriptFor(plan), ...cfg.scenario });
@@ -249,12 +250,21 @@ async function runConfig(name, tasks) {
     res.output = t.output;
     res.costUsd = t.costUsd;
     res.hitRate = t.promptTokens > 0 ? t.cacheRead / t.promptTokens : 0;
-    // OpenClaw's own session record (SQLite store): compactions and its own token accounting.
-    const sessions = await s.runCli(["sessions", "--json"], { label: "sessions --json" });
-    const list = Array.isArray(sessions.json) ? sessions.json : sessions.json?.sessions ?? [];
-    const row = list.find((x) => x?.key === key) ?? null;
-    res.compactions = row ? Number(row.compactionCount ?? 0) : null;
-    res.openclawSession = row ? Object.fromEntries(Object.entries(row).filter(([k]) => /token|cost|compaction/i.test(k))) : { error: String(sessions.stderr ?? "").slice(-300) };
+    // Compactions: OpenClaw's session list does not expose its compaction count, so they are read off
+    // the requests: a compaction is the only thing that makes an agent turn's request carry fewer
+    // messages than the one before it (pruning and microcompaction replace contents, never drop).
+    const turns = chats.filter((e) => (e.toolNames ?? []).length > 0);
+    res.compactions = turns.reduce((n, e, i) => n + (i > 0 && e.messageCount < turns[i - 1].messageCount ? 1 : 0), 0);
+    // Where the dollars went: agent turns (tools offered) and internal calls (no tools: compaction
+    // summaries, OpenClaw's and agent-ops's background jobs).
+    const sum = (xs) => xs.reduce((a, e) => a + (e.cache?.costUsd ?? 0), 0);
+    const internal = chats.filter((e) => !((e.toolNames ?? []).length > 0));
+    res.turnCalls = turns.length;
+    res.turnCostUsd = sum(turns);
+    res.internalCalls = internal.length;
+    res.internalCostUsd = sum(internal);
+    res.runawayCostUsd = sum(chats.filter((e) => /BENCH-POLL/.test(e.lastUser ?? "")));
+    if (keepLogs) fs.copyFileSync(s.modelLogPath, path.join(keepLogs, `${name}-fake-model.jsonl`));
     res.microcompactions = s.readDecisions().filter((d) => d.code === "compaction.microcompact.applied").length;
     res.failed = res.failedRuns.length > 0;
     const last = chats[chats.length - 1];
@@ -283,6 +293,9 @@ function table(results) {
       `| ${r.label} | ${fmt(r.modelCalls)} | ${fmt(r.promptTokens)} | ${fmt(r.cacheRead)} | ${fmt(r.cacheWrite)} | ${r.hitRate == null ? "–" : (r.hitRate * 100).toFixed(1) + " %"} | ${r.costUsd == null ? "–" : "$" + r.costUsd.toFixed(2)} | ${fmt(r.compactions)} | ${fmt(r.microcompactions)} | ${r.endedByCaps ?? 0} (${r.blockedRuns ?? 0}) | ${r.failed ? `yes${r.error ? ": " + r.error.split("\n")[0].slice(0, 80) : `: ${r.failedRuns.map((f) => f.mark).join(", ")}`}` : "no"} |`,
     );
   }
+  rows.push("", "| configuration | agent-turn calls | their dollars | internal calls (no tools) | their dollars | runaway loop dollars |", "|---|---:|---:|---:|---:|---:|");
+  const usd = (n) => (n == null ? "–" : "$" + n.toFixed(2));
+  for (const r of results) rows.push(`| ${r.label} | ${fmt(r.turnCalls)} | ${usd(r.turnCostUsd)} | ${fmt(r.internalCalls)} | ${usd(r.internalCostUsd)} | ${usd(r.runawayCostUsd)} |`);
   return rows.join("\n");
 }
 
@@ -296,7 +309,9 @@ async function main() {
   for (const c of configs) if (!CONFIGS[c]) throw new Error(`unknown configuration ${c}; known: ${Object.keys(CONFIGS).join(", ")}`);
   const tasks = Number(opt("--tasks", "16"));
   const results = [];
-  for (const c of configs) results.push(await runConfig(c, tasks));
+  const keepLogs = opt("--keep-logs", null);
+  if (keepLogs) fs.mkdirSync(keepLogs, { recursive: true });
+  for (const c of configs) results.push(await runConfig(c, tasks, keepLogs));
   const p = priceTable(CACHING);
   const plan = sessionPlan(tasks);
   const head = [
