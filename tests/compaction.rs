@@ -406,15 +406,87 @@ fn p1_t10_pressure_microcompaction_in_assemble() {
     );
     assert_eq!(v["clear"], json!([2, 4, 6, 8]));
     assert!(v["estimatedTokens"].as_u64().unwrap() < 160_020);
-    // Below the warning nothing is cleared.
+    // Below the warning nothing new is cleared (another session: nothing at all); what this
+    // session's projection cleared stays cleared (issue 20 item 5, see the test below).
     let v = call(
         &mut rt,
         &h,
         "assemble",
-        json!({"sessionId": SID, "sessionKey": KEY, "messages": transcript(9, 100_000)}),
+        json!({"sessionId": "s2", "sessionKey": "agent:main:other", "messages": transcript(9, 100_000)}),
     );
     assert_eq!(v["clear"], json!([]));
     assert!(codes(&h).contains(&"compaction.microcompact.applied".to_string()));
+}
+
+fn applied(h: &dyn Host) -> usize {
+    codes(h)
+        .iter()
+        .filter(|c| *c == "compaction.microcompact.applied")
+        .count()
+}
+
+/// Issue 20 item 5 (changes P1-R16's default): under pressure every eligible result is cleared in
+/// one batch, and a result the projection cleared stays cleared while the count is back under
+/// the warning, until the session compacts. Before, the next call saw the smaller count of the
+/// cleared prompt, cleared fewer results and restored the others: the middle of the prompt
+/// flipped between calls and the provider's prompt cache missed from there on every time.
+#[test]
+fn issue20_pressure_clearing_is_batched_and_sticky_until_compaction() {
+    let h = host();
+    let mut rt = rt(&h);
+    let asm = |rt: &mut Runtime, results: usize, usage: u64| {
+        call(
+            rt,
+            &h,
+            "assemble",
+            json!({"sessionId": SID, "sessionKey": KEY, "messages": transcript(results, usage), "runtimeContext": {"provider": "p", "model": "m"}}),
+        )
+    };
+    // Warning 147,000; 148,000 tokens: one result would do, the batch clears all four.
+    assert_eq!(asm(&mut rt, 9, 148_000)["clear"], json!([2, 4, 6, 8]));
+    assert_eq!(applied(&h), 1);
+    // The next call reports the cleared prompt's smaller count: the same four stay cleared, no
+    // new pass is journaled, and two newer eligible results (indices 10, 12) are not touched.
+    assert_eq!(asm(&mut rt, 9, 135_000)["clear"], json!([2, 4, 6, 8]));
+    assert_eq!(asm(&mut rt, 11, 135_000)["clear"], json!([2, 4, 6, 8]));
+    assert_eq!(applied(&h), 1);
+    // Pressure again: the next batch extends the cleared prefix, never reorders it.
+    assert_eq!(
+        asm(&mut rt, 11, 150_000)["clear"],
+        json!([2, 4, 6, 8, 10, 12])
+    );
+    assert_eq!(applied(&h), 2);
+    // A compaction ends the stickiness (its transcript no longer has those results).
+    let d = call(&mut rt, &h, "compact", manual_compact());
+    call(
+        &mut rt,
+        &h,
+        "compactResult",
+        json!({"attempt": d["attempt"], "result": {"ok": true, "compacted": true, "result": {"summary": nine_sections(), "tokensAfter": 1000}}}),
+    );
+    assert_eq!(asm(&mut rt, 11, 1_000)["clear"], json!([]));
+}
+
+/// `microcompact.pressureBatch: false` keeps P1-R16's minimal pass, and it is sticky too.
+#[test]
+fn issue20_minimal_pressure_pass_is_sticky() {
+    let h = host();
+    let mut rt = rt_with(
+        &h,
+        r#"{"phases":{"bashSecurity":false,"compaction":{"microcompact":{"pressureBatch":false}}}}"#,
+        true,
+    );
+    let asm = |rt: &mut Runtime, usage: u64| {
+        call(
+            rt,
+            &h,
+            "assemble",
+            json!({"sessionId": SID, "sessionKey": KEY, "messages": transcript(9, usage), "runtimeContext": {"provider": "p", "model": "m"}}),
+        )
+    };
+    assert_eq!(asm(&mut rt, 148_000)["clear"], json!([2]));
+    assert_eq!(asm(&mut rt, 145_000)["clear"], json!([2]));
+    assert_eq!(asm(&mut rt, 150_000)["clear"], json!([2, 4]));
 }
 
 #[test]
@@ -441,9 +513,17 @@ fn p1_r14_time_based_microcompaction_needs_the_idle_gap_and_a_main_session() {
         &mut rt,
         &h,
         "assemble",
-        json!({"sessionId": SID, "sessionKey": KEY, "messages": transcript(7, 1_000)}),
+        json!({"sessionId": "s3", "sessionKey": "agent:main:fresh", "messages": transcript(7, 1_000)}),
     );
     assert_eq!(v["clear"], json!([]));
+    // The session whose gap cleared them keeps them cleared (issue 20 item 5: a stable prefix).
+    let v = call(
+        &mut rt,
+        &h,
+        "assemble",
+        json!({"sessionId": SID, "sessionKey": KEY, "messages": transcript(7, 1_000)}),
+    );
+    assert_eq!(v["clear"], json!([2, 4]));
 }
 
 #[test]

@@ -71,6 +71,11 @@ pub struct MicrocompactConfig {
     pub time_based: bool,
     /// Clear old results under token pressure.
     pub pressure: bool,
+    /// Under pressure, clear every eligible result in one pass instead of just enough to get back
+    /// under `warning` (issue 20 item 5; P1-R16's minimal pass when false). Each pass invalidates
+    /// the provider's prompt cache from the first newly cleared result on, so fewer, larger passes
+    /// cost less than one small pass on nearly every call.
+    pub pressure_batch: bool,
     /// Also rewrite the stored transcript, not only the model request.
     pub persist: bool,
     /// Most recent compactable results that are always kept.
@@ -86,6 +91,7 @@ impl Default for MicrocompactConfig {
         MicrocompactConfig {
             time_based: true,
             pressure: true,
+            pressure_batch: true,
             persist: false,
             keep_recent: 5,
             gap_minutes: 60,

@@ -94,6 +94,9 @@ pub struct Governor {
     restore_pending: SortedSet<String>,
     /// Microcompaction passes per session key since its last compaction.
     mc_passes: SortedMap<String, u64>,
+    /// Tool-call ids each session key's projection has cleared since its last compaction: they
+    /// stay cleared (issue 20 item 5), so the prompt prefix a provider cached never flips back.
+    mc_sticky: SortedMap<String, SortedSet<String>>,
     /// Session keys of internal runs registered by other phases.
     internal: SortedSet<String>,
     /// Highest warning level recorded per session (hooks-only mode).
@@ -392,6 +395,7 @@ impl Governor {
     pub fn on_completed(&mut self, event: &Completed) {
         if let Some(k) = &event.session_key {
             self.mc_passes.remove(k);
+            self.mc_sticky.remove(k);
         }
     }
 
@@ -443,46 +447,72 @@ impl Governor {
                     >= i64::try_from(mc.gap_minutes.saturating_mul(60_000)).unwrap_or(i64::MAX)
             });
             let keep = usize::try_from(mc.keep_recent).unwrap_or(usize::MAX);
-            if mc.time_based && main && idle {
-                plan = microcompact::plan(
-                    messages,
-                    messages.len(),
-                    &mc.tools,
-                    keep,
-                    microcompact::Trigger::Time,
-                );
+            let empty = SortedSet::new();
+            let cleared_before = key.and_then(|k| self.mc_sticky.get(k)).unwrap_or(&empty);
+            let sticky = |m: &Value| {
+                microcompact::tool_call_id(m).is_some_and(|id| cleared_before.contains(id))
+            };
+            let trigger = if mc.time_based && main && idle {
                 trigger_name = "time";
+                Some(microcompact::Trigger::Time)
             } else if mc.pressure && tokens.tokens >= t.warning {
-                plan = microcompact::plan(
-                    messages,
-                    messages.len(),
-                    &mc.tools,
-                    keep,
+                trigger_name = "pressure";
+                Some(if mc.pressure_batch {
+                    microcompact::Trigger::PressureBatch
+                } else {
                     microcompact::Trigger::Pressure {
                         tokens: tokens.tokens,
                         warning: t.warning,
-                    },
-                );
-                trigger_name = "pressure";
-            }
+                    }
+                })
+            } else {
+                None
+            };
+            plan = match trigger {
+                Some(tr) => microcompact::plan_sticky(
+                    messages,
+                    messages.len(),
+                    &mc.tools,
+                    keep,
+                    tr,
+                    &sticky,
+                ),
+                // No trigger now: what earlier passes cleared stays cleared (no new clearing).
+                None => microcompact::plan_sticky(
+                    messages,
+                    messages.len(),
+                    &mc.tools,
+                    keep,
+                    microcompact::Trigger::Carry,
+                    &sticky,
+                ),
+            };
         }
-        if !plan.clear.is_empty() {
+        let fresh = plan.clear.len().saturating_sub(plan.carried);
+        if fresh > 0 {
             if let Some(k) = key {
                 *self.mc_passes.entry(k.to_string()).or_insert(0) += 1;
+                let ids = self.mc_sticky.entry(k.to_string()).or_default();
+                for &i in &plan.clear {
+                    if let Some(id) = messages.get(i).and_then(microcompact::tool_call_id) {
+                        ids.insert(id.to_string());
+                    }
+                }
             }
             out.decisions.push(env.decision(
                 "compaction.microcompact.applied",
                 Action::Note,
                 format!(
                     "Cleared {} old tool result(s) from the model's view ({} trigger, about {} tokens saved); the newest {} are kept.",
-                    plan.clear.len(),
+                    fresh,
                     trigger_name,
                     plan.saved_tokens,
                     mc.keep_recent
                 ),
                 key,
                 json!({
-                    "trigger": trigger_name, "cleared": plan.clear.len(), "alreadyCleared": plan.already_cleared,
+                    "trigger": trigger_name, "cleared": fresh, "alreadyCleared": plan.already_cleared,
+                    "carried": plan.carried, "batch": mc.pressure_batch,
                     "compactable": plan.compactable, "savedTokens": plan.saved_tokens,
                     "tokens": tokens.tokens, "warning": t.warning, "persist": false,
                 }),
@@ -929,13 +959,12 @@ impl Governor {
             .unwrap_or(0);
         let mc = &env.cfg.microcompact;
         let keep = usize::try_from(mc.keep_recent).unwrap_or(usize::MAX);
-        let plan = microcompact::plan(
-            &messages,
-            fence,
-            &mc.tools,
-            keep,
-            microcompact::Trigger::Pressure { tokens, warning },
-        );
+        let trigger = if mc.pressure_batch {
+            microcompact::Trigger::PressureBatch
+        } else {
+            microcompact::Trigger::Pressure { tokens, warning }
+        };
+        let plan = microcompact::plan(&messages, fence, &mc.tools, keep, trigger);
         let mut replacements = Vec::new();
         for &i in &plan.clear {
             let (Some(entry), Some(Value::Object(m))) = (entries.get(i), messages.get(i)) else {

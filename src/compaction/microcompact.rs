@@ -20,14 +20,24 @@ pub enum Trigger {
         /// Warning threshold.
         warning: u64,
     },
+    /// Token pressure, cleared in one batch (issue 20 item 5, the default): every eligible result
+    /// goes at once. Each pass rewrites the prompt from its first newly cleared result on, which
+    /// costs a prompt-cache write of everything after it; one large pass pays that once where the
+    /// minimal pass of P1-R16 pays it on nearly every call above `warning`.
+    PressureBatch,
+    /// No trigger holds now: only results an earlier pass cleared (`sticky`) are cleared again.
+    Carry,
 }
 
 /// What a pass cleared.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
-    /// Message indices whose content becomes the marker, oldest first.
+    /// Message indices whose content becomes the marker, oldest first (carried ones included).
     pub clear: Vec<usize>,
+    /// Of `clear`, results an earlier pass of the same session cleared already (`sticky`): the
+    /// projection is rebuilt from the unchanged transcript on every call, so they are cleared again.
+    pub carried: usize,
     /// Estimated tokens saved (`estimate × 4/3`, conservative).
     pub saved_tokens: u64,
     /// Compactable results seen before the fence.
@@ -73,6 +83,30 @@ pub fn plan(
     keep_recent: usize,
     trigger: Trigger,
 ) -> Plan {
+    plan_sticky(messages, fence, tools, keep_recent, trigger, &|_| false)
+}
+
+/// The tool-call id of a tool result (`toolCallId` in OpenClaw's transcript, `tool_call_id` on
+/// the wire).
+pub fn tool_call_id(m: &Value) -> Option<&str> {
+    m.get("toolCallId")
+        .or_else(|| m.get("tool_call_id"))
+        .and_then(Value::as_str)
+}
+
+/// [`plan`] for a projection that must stay stable (issue 20 item 5): an eligible result for which
+/// `sticky` holds was cleared by an earlier pass and is cleared again whatever the trigger says now,
+/// so the prompt prefix a provider has cached never changes back. Without this, a pressure pass
+/// that brought the count under `warning` made the next call see fewer tokens, clear fewer results
+/// and restore the others: the middle of the prompt flipped on every call and the cache never hit.
+pub fn plan_sticky(
+    messages: &[Value],
+    fence: usize,
+    tools: &[String],
+    keep_recent: usize,
+    trigger: Trigger,
+    sticky: &dyn Fn(&Value) -> bool,
+) -> Plan {
     let fence = fence.min(messages.len());
     let mut out = Plan::default();
     let mut candidates = Vec::new();
@@ -92,15 +126,28 @@ pub fn plan(
     out.compactable = candidates.len();
     let keep = keep_recent.max(1);
     let eligible = candidates.len().saturating_sub(keep);
+    let mut stopped = false;
     for &i in candidates.iter().take(eligible) {
         let Some(m) = messages.get(i) else { continue };
         if is_cleared(m) {
             out.already_cleared += 1;
             continue;
         }
+        if sticky(m) {
+            out.already_cleared += 1;
+            out.carried += 1;
+            out.clear.push(i);
+            continue;
+        }
+        if stopped || trigger == Trigger::Carry {
+            // Back under `warning` (or no trigger): nothing new is cleared, but later sticky
+            // results still are.
+            continue;
+        }
         if let Trigger::Pressure { tokens, warning } = trigger {
             if tokens.saturating_sub(out.saved_tokens) < warning {
-                break;
+                stopped = true;
+                continue;
             }
         }
         let est = m.get("content").map_or(0, estimate_content);
@@ -202,5 +249,58 @@ mod tests {
         assert!(none.clear.is_empty());
         let only_read = plan(&msgs, msgs.len(), &["read".to_string()], 5, Trigger::Time);
         assert!(only_read.clear.is_empty());
+    }
+
+    #[test]
+    fn issue20_batch_clears_every_eligible_result_where_minimal_stops_at_one() {
+        let msgs = transcript(9);
+        // Just over the warning: the minimal pass (P1-R16) clears one result, the batch all four.
+        let minimal = Trigger::Pressure {
+            tokens: 10_200,
+            warning: 10_000,
+        };
+        assert_eq!(plan(&msgs, msgs.len(), &tools(), 5, minimal).clear, vec![2]);
+        let batch = plan(&msgs, msgs.len(), &tools(), 5, Trigger::PressureBatch);
+        assert_eq!(batch.clear, vec![2, 4, 6, 8]);
+        assert_eq!(batch.carried, 0);
+        // Without a trigger nothing new is cleared.
+        assert!(plan(&msgs, msgs.len(), &tools(), 5, Trigger::Carry)
+            .clear
+            .is_empty());
+    }
+
+    #[test]
+    fn issue20_sticky_results_stay_cleared_after_the_trigger_is_gone() {
+        let msgs = transcript(11);
+        let earlier = ["c0".to_string(), "c2".to_string()];
+        let sticky = |m: &Value| tool_call_id(m).is_some_and(|id| earlier.iter().any(|e| e == id));
+        // No trigger: exactly the results cleared before, nothing new, nothing restored.
+        let carry = plan_sticky(&msgs, msgs.len(), &tools(), 5, Trigger::Carry, &sticky);
+        assert_eq!(carry.clear, vec![2, 6]);
+        assert_eq!(carry.carried, 2);
+        assert_eq!(carry.saved_tokens, 0);
+        // A minimal pass that is back under the warning after one new result still carries the
+        // sticky result that comes after it (c2 at index 6).
+        let minimal = plan_sticky(
+            &msgs,
+            msgs.len(),
+            &tools(),
+            5,
+            Trigger::Pressure {
+                tokens: 10_200,
+                warning: 10_000,
+            },
+            &sticky,
+        );
+        assert_eq!(minimal.clear, vec![2, 4, 6]);
+        assert_eq!(minimal.carried, 2);
+        // The keepRecent window and the fence still win over stickiness.
+        let all: Vec<String> = (0..11).map(|i| format!("c{i}")).collect();
+        let every = |m: &Value| tool_call_id(m).is_some_and(|id| all.iter().any(|e| e == id));
+        let kept = plan_sticky(&msgs, msgs.len(), &tools(), 5, Trigger::Carry, &every);
+        assert_eq!(kept.clear, vec![2, 4, 6, 8, 10, 12]);
+        assert!(plan_sticky(&msgs, 0, &tools(), 5, Trigger::Carry, &every)
+            .clear
+            .is_empty());
     }
 }

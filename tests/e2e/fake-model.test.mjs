@@ -154,3 +154,56 @@ test("fake_model_delayed_reply_answers_after_its_delay_and_ends_early_when_aband
     await fm.close();
   }
 });
+
+test("fake_model_caching_provider_usage_prefix_ttl_and_prices", async () => {
+  const price = { input: 3, output: 15 }; // cacheRead 0.3 and cacheWrite 3.75 by the documented ratios
+  const fm = await startFakeModel({ script: { caching: { ttlMs: 300_000, price }, fallback: { text: "ok" } } });
+  try {
+    const big = "fn main() { println!(\"hello\"); }\n".repeat(200);
+    const m1 = [sys, user("read the file"), callMsg, toolMsg(big)];
+    const usageOf = async (messages) => {
+      const r = await post(fm, { model: "fake-model", messages });
+      return JSON.parse(r.text).usage;
+    };
+    const u1 = await usageOf(m1);
+    assert.equal(u1.prompt_tokens_details.cached_tokens, 0);
+    assert.equal(u1.prompt_tokens_details.cache_write_tokens, u1.prompt_tokens, "a cold prompt is written whole");
+    // The same prompt plus one message: the old prompt is read, only the new message is written.
+    const m2 = [...m1, { role: "assistant", content: "done" }, user("next")];
+    const u2 = await usageOf(m2);
+    assert.equal(u2.prompt_tokens_details.cached_tokens, u1.prompt_tokens);
+    assert.equal(u2.prompt_tokens_details.cache_write_tokens, u2.prompt_tokens - u1.prompt_tokens);
+    assert.ok(u2.prompt_tokens_details.cache_write_tokens > 0);
+    // Rewriting a message in the middle (a cleared tool result) invalidates everything after it.
+    const m3 = [sys, user("read the file"), callMsg, toolMsg("[Old tool result content cleared]"), ...m2.slice(4)];
+    const u3 = await usageOf(m3);
+    assert.ok(u3.prompt_tokens_details.cached_tokens > 0 && u3.prompt_tokens_details.cached_tokens < 100, JSON.stringify(u3));
+    assert.equal(u3.prompt_tokens_details.cached_tokens + u3.prompt_tokens_details.cache_write_tokens, u3.prompt_tokens);
+    // An idle gap longer than the lifetime (simulated clock, HTTP control endpoint): nothing is read.
+    const c = await fetch(`${fm.url}/control/clock`, { method: "POST", body: JSON.stringify({ advanceMs: 301_000 }) }).then((r) => r.json());
+    assert.equal(c.offsetMs, 301_000);
+    const u4 = await usageOf(m2);
+    assert.equal(u4.prompt_tokens_details.cached_tokens, 0);
+    // Dollars: the simulation's totals use the same prices it reports in the log.
+    const totals = await fetch(`${fm.url}/control/usage`).then((r) => r.json());
+    assert.equal(totals.calls, 4);
+    const log = fm.chatRequests();
+    const expect = log.reduce((a, e) => a + (e.cache.cacheRead * 0.3 + e.cache.cacheWrite * 3.75 + e.cache.output * 15) / 1e6, 0);
+    assert.ok(Math.abs(totals.costUsd - expect) < 1e-12, `${totals.costUsd} vs ${expect}`);
+    // A step's explicit usage still wins over the simulation (older scripts keep working).
+    fm.setScript({ caching: { price }, steps: [{ id: "fixed", text: "x", usage: { prompt_tokens: 1234, completion_tokens: 5 } }] });
+    const u5 = await usageOf(m1);
+    assert.equal(u5.prompt_tokens, 1234);
+    assert.equal(u5.completion_tokens, 5);
+  } finally {
+    await fm.close();
+  }
+});
+
+test("fake_model_token_approximation", async () => {
+  const { countTokens } = await import("./lib/prompt-cache.mjs");
+  assert.equal(countTokens(""), 0);
+  assert.equal(countTokens("hello world"), 2);
+  assert.equal(countTokens("internationalization"), 4);
+  assert.equal(countTokens("x = 12345;\n"), 6);
+});

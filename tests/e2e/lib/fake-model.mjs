@@ -36,8 +36,16 @@
 //                                                 // (logged with "aborted": true, nothing sent)
 //       }
 //     ],
-//     "fallback": { "text": "..." }               // reply when nothing matches (default: a fixed text)
+//     "fallback": { "text": "..." },              // reply when nothing matches (default: a fixed text)
+//     "caching": {                                // optional: report usage like a caching provider
+//       "ttlMs": 300000, "price": { "input": 3, "output": 15, "cacheRead": 0.3, "cacheWrite": 3.75 },
+//       "readMultiplier": 0.1, "writeMultiplier": 1.25   // used when cacheRead/cacheWrite are absent
+//     }                                           // (rule, tokenizer and clock: ./prompt-cache.mjs)
 //   }
+// With `caching`, a step's explicit `usage` fields still win; the rest come from the simulation.
+// Control endpoints (loopback, like the server): POST /control/clock {"advanceMs": N} moves the
+// simulated clock of the prompt cache forward (an idle gap without waiting) → {offsetMs};
+// GET /control/usage → totals {calls, promptTokens, cacheRead, cacheWrite, output, costUsd}.
 // Templates in text and in string tool-call arguments: {{lastToolResult}}, {{toolResults}} (all tool
 // messages of the current turn joined by newlines), {{lastUser}}, {{stepId}}, {{requestNo}}.
 //
@@ -49,6 +57,7 @@ import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createPromptCache, priceTable, costUsd, countTokens } from "./prompt-cache.mjs";
 
 const DEFAULT_FALLBACK_TEXT = "fake-model: no scripted step matched this request.";
 
@@ -176,6 +185,16 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
   let n = 0;
   let chunkNo = 0;
   let callNo = 0;
+  // Simulated clock of the prompt cache (real time + offset), its cache and running totals.
+  let clockOffsetMs = 0;
+  const simNow = () => Date.now() + clockOffsetMs;
+  let promptCache = createPromptCache({ ttlMs: current.caching?.ttlMs ?? 300_000, now: simNow });
+  const totals = { calls: 0, promptTokens: 0, cacheRead: 0, cacheWrite: 0, output: 0, costUsd: 0 };
+  const advanceClock = (ms) => {
+    const d = Number(ms);
+    if (Number.isFinite(d) && d > 0) clockOffsetMs += d;
+    return clockOffsetMs;
+  };
   if (logFile) {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     fs.writeFileSync(logFile, "");
@@ -233,6 +252,22 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
     if (req.method === "GET" && (p === "/v1/models" || p === "/models")) {
       record({ ...base, kind: "models", status: 200 });
       sendJson(res, 200, { object: "list", data: [{ id: current.model, object: "model", owned_by: "agent-ops-e2e" }] });
+      return;
+    }
+    if (req.method === "POST" && p === "/control/clock") {
+      let advanceMs = 0;
+      try {
+        advanceMs = Number(JSON.parse(raw || "{}").advanceMs ?? 0);
+      } catch {
+        /* treated as 0 */
+      }
+      const offsetMs = advanceClock(advanceMs);
+      record({ ...base, kind: "control", status: 200, advanceMs, offsetMs });
+      sendJson(res, 200, { offsetMs });
+      return;
+    }
+    if (req.method === "GET" && p === "/control/usage") {
+      sendJson(res, 200, { ...totals });
       return;
     }
     if (req.method !== "POST" || !(p === "/v1/chat/completions" || p === "/chat/completions")) {
@@ -306,14 +341,30 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
       return;
     }
     const usageIn = reply.usage ?? {};
-    const prompt_tokens = usageIn.prompt_tokens ?? estimateTokens(body);
-    const completion_tokens = usageIn.completion_tokens ?? 16;
+    // A caching provider's accounting (./prompt-cache.mjs); explicit step usage still wins.
+    const cached = current.caching ? promptCache.account(body.model ?? current.model, body) : null;
+    const prompt_tokens = usageIn.prompt_tokens ?? cached?.promptTokens ?? estimateTokens(body);
+    const completion_tokens = usageIn.completion_tokens ?? (cached ? completionTokens(reply) : 16);
     const usage = {
       prompt_tokens,
       completion_tokens,
       total_tokens: usageIn.total_tokens ?? prompt_tokens + completion_tokens,
     };
     if (usageIn.cached_tokens != null) usage.prompt_tokens_details = { cached_tokens: usageIn.cached_tokens };
+    else if (cached) {
+      const read = Math.min(cached.cacheRead, prompt_tokens);
+      const write = Math.min(cached.cacheWrite, prompt_tokens - read);
+      usage.prompt_tokens_details = { cached_tokens: read, cache_write_tokens: write };
+      const u = { input: prompt_tokens - read - write, cacheRead: read, cacheWrite: write, output: completion_tokens };
+      const dollars = costUsd(u, priceTable(current.caching));
+      totals.calls += 1;
+      totals.promptTokens += prompt_tokens;
+      totals.cacheRead += read;
+      totals.cacheWrite += write;
+      totals.output += completion_tokens;
+      totals.costUsd += dollars;
+      entry.cache = { ...u, costUsd: dollars, clockOffsetMs };
+    }
     const created = Math.floor(Date.now() / 1000);
     const id = `chatcmpl-${no}`;
     const model = body.model ?? current.model;
@@ -411,9 +462,14 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
     setScript(next) {
       current = normaliseScript(next);
       used.clear();
+      promptCache = createPromptCache({ ttlMs: current.caching?.ttlMs ?? 300_000, now: simNow });
     },
     /** Requests inside their scripted delay right now (log entries; not in `requests` until they end). */
     pending: () => [...waiting],
+    /** Move the prompt cache's simulated clock forward by `ms` (an idle gap); returns the offset. */
+    advanceClock,
+    /** Running totals of the caching simulation (zeros without `caching`). */
+    usageTotals: () => ({ ...totals }),
     /** How often each step id was used. */
     usedSteps: () => Object.fromEntries(used),
     close() {
@@ -443,7 +499,14 @@ function normaliseScript(script) {
     model: s.model ?? "fake-model",
     steps: out,
     fallback: s.fallback ?? { text: DEFAULT_FALLBACK_TEXT },
+    caching: s.caching ?? null,
   };
+}
+
+/** Output tokens of a scripted reply under the caching simulation: its text or tool-call JSON. */
+function completionTokens(reply) {
+  if (Array.isArray(reply.toolCalls) && reply.toolCalls.length > 0) return Math.max(1, countTokens(JSON.stringify(reply.toolCalls)));
+  return Math.max(1, countTokens(reply.text ?? DEFAULT_FALLBACK_TEXT));
 }
 
 function sendJson(res, status, obj) {

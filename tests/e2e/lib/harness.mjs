@@ -286,6 +286,8 @@ let scenarioCounter = 0;
  *   pluginAllowlist  default true: `plugins.allow` holds only agent-ops; false loads OpenClaw's bundled set too
  *   configPatch    object deep-merged into the generated openclaw.json
  *   contextWindow  model context window (default 128000)
+ *   modelCost      the fake model's cost table in USD per million tokens, {input, output, cacheRead,
+ *                  cacheWrite} (default all 0), so OpenClaw's own accounting prices its usage
  */
 export async function createScenario(opts = {}) {
   const s = new Scenario(opts);
@@ -382,7 +384,7 @@ export class Scenario {
                 name: "Fake Model",
                 reasoning: false,
                 input: ["text"],
-                cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+                cost: o.modelCost ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
                 contextWindow: o.contextWindow ?? 128000,
                 maxTokens: 4096,
               },
