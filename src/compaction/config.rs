@@ -206,6 +206,7 @@ crate::settings::read_struct!(MicrocompactConfig {
     "keepRecent" => keep_recent,
     "gapMinutes" => gap_minutes,
     "tools" => tools,
+    "pressureBatch" => pressure_batch,
 });
 crate::settings::read_struct!(RestoreConfig {
     "enabled" => enabled,
