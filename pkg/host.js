@@ -154,6 +154,7 @@ export function makeHost(rt) {
     env: (name) => process.env[name],
     random: (n) => new Uint8Array(crypto.randomBytes(n)),
     log(level, code, message) { log(rt, level, `${code}: ${message}`); },
+    nfc: (text) => String(text).normalize("NFC"),
     tzOffset(zone, atMs) {
       // Minutes east of UTC of an IANA zone at an instant: the zone's wall clock read back as UTC.
       try {

@@ -245,6 +245,12 @@ impl<'a> ReadOnlyHost<'a> {
 }
 
 impl Host for ReadOnlyHost<'_> {
+    fn utc_offset_minutes(&self, zone: &str, at_ms: i64) -> Option<i32> {
+        self.inner.utc_offset_minutes(zone, at_ms)
+    }
+    fn nfc(&self, text: &str) -> Option<String> {
+        self.inner.nfc(text)
+    }
     fn fs_read(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, HostError> {
         self.inner.fs_read(path, max_bytes)
     }

@@ -69,6 +69,9 @@ extern "C" {
     /// Minutes east of UTC of an IANA zone at an instant (`Intl`); missing or throwing: unknown.
     #[wasm_bindgen(method, catch, js_name = tzOffset)]
     fn tz_offset(this: &JsHost, zone: &str, at_ms: f64) -> Result<JsValue, JsValue>;
+    /// `String.prototype.normalize("NFC")`; missing or throwing: not normalised.
+    #[wasm_bindgen(method, catch, js_name = nfc)]
+    fn nfc(this: &JsHost, text: &str) -> Result<JsValue, JsValue>;
     /// Only the CLI's host has it: the whole standard input, read when a subcommand needs it.
     #[wasm_bindgen(method, catch, js_name = readStdin)]
     fn read_stdin(this: &JsHost) -> Result<JsValue, JsValue>;
@@ -200,6 +203,9 @@ impl Host for Adapter {
     }
     fn env(&self, name: &str) -> Option<String> {
         self.0.env(name).ok().and_then(|v| v.as_string())
+    }
+    fn nfc(&self, text: &str) -> Option<String> {
+        self.0.nfc(text).ok()?.as_string()
     }
     fn utc_offset_minutes(&self, zone: &str, at_ms: i64) -> Option<i32> {
         let v = self.0.tz_offset(zone, at_ms as f64).ok()?.as_f64()?;

@@ -25,6 +25,9 @@ impl Host for CliHost<'_> {
     fn utc_offset_minutes(&self, zone: &str, at_ms: i64) -> Option<i32> {
         self.inner.utc_offset_minutes(zone, at_ms)
     }
+    fn nfc(&self, text: &str) -> Option<String> {
+        self.inner.nfc(text)
+    }
     fn fs_write_atomic(&self, path: &str, bytes: &[u8], mode: u32) -> Result<(), HostError> {
         self.inner.fs_write_atomic(path, bytes, mode)
     }

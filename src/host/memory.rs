@@ -28,6 +28,8 @@ pub struct MemoryHost {
     faults: RefCell<Vec<Fault>>,
     logs: RefCell<Vec<(LogLevel, String, String)>>,
     counter: Cell<u64>,
+    /// Answer `nfc` as a Host without Unicode tables does (the component build's).
+    no_unicode: Cell<bool>,
 }
 
 impl MemoryHost {
@@ -39,6 +41,11 @@ impl MemoryHost {
         };
         h.now.set(now_ms);
         h
+    }
+
+    /// Makes `nfc` answer `None`, like a Host without Unicode tables.
+    pub fn without_unicode_tables(&self) {
+        self.no_unicode.set(true);
     }
 
     /// Sets the wall clock.
@@ -126,6 +133,11 @@ impl MemoryHost {
 }
 
 impl Host for MemoryHost {
+    #[cfg(not(target_arch = "wasm32"))]
+    fn nfc(&self, text: &str) -> Option<String> {
+        use unicode_normalization::UnicodeNormalization;
+        (!self.no_unicode.get()).then(|| text.nfc().collect())
+    }
     fn fs_read(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, HostError> {
         if let Some(e) = self.read_fault(path) {
             return Err(e);

@@ -225,6 +225,14 @@ pub trait Host {
         let _ = (zone, at_ms);
         None
     }
+    /// `text` in Unicode Normalization Form C, from the Host's Unicode tables (Node:
+    /// `String.prototype.normalize`; native: the `unicode-normalization` crate). The wasm core
+    /// carries no normalisation tables (plugin size): a Host without them answers `None`, and
+    /// the caller keeps the text as it is (phase 5's project identity, P5-R2).
+    fn nfc(&self, text: &str) -> Option<String> {
+        let _ = text;
+        None
+    }
 }
 
 /// Lowercase hex of some random bytes from the host (ids, temp names).

@@ -135,6 +135,10 @@ fn random_suffix() -> String {
 }
 
 impl Host for NativeHost {
+    fn nfc(&self, text: &str) -> Option<String> {
+        use unicode_normalization::UnicodeNormalization;
+        Some(text.nfc().collect())
+    }
     fn fs_read(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, HostError> {
         let f = File::open(path).map_err(map_io)?;
         let mut out = Vec::new();

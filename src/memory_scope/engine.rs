@@ -166,6 +166,26 @@ impl Scoper {
         root
     }
 
+    /// P5-R2: the project root in Unicode NFC, the project's identity. ASCII needs nothing;
+    /// otherwise the Host normalises (the wasm core has no tables), and a Host that cannot
+    /// leaves the root as it is, said once.
+    fn project_key(&mut self, env: &Env<'_>, out: &mut Out, root: &str) -> String {
+        if root.is_ascii() {
+            return root.to_string();
+        }
+        match env.host.nfc(root) {
+            Some(k) => k,
+            None => {
+                self.warn_once(
+                    out,
+                    "scope.degraded.nfc",
+                    format!("this host cannot normalise Unicode; the project root {root:?} is used as spelled, so the same project reached in another normalisation form gets other local memory"),
+                );
+                root.to_string()
+            }
+        }
+    }
+
     /// The agent's memory directory, or `None` when memory is off for it.
     pub fn resolve(
         &mut self,
@@ -204,7 +224,8 @@ impl Scoper {
             .get(agent_id)
             .map_or(env.cfg.default_scope, |a| a.scope);
         let root = self.project_root(env, workspace);
-        let roots = Roots::new(env.state_dir, remote, &root);
+        let key = self.project_key(env, out, &root);
+        let roots = Roots::new(env.state_dir, remote, &root, &key);
         let dir = roots.dir(scope, agent_id)?;
         Some(Resolved { scope, dir, roots })
     }
@@ -665,5 +686,64 @@ impl Scoper {
             details: json!({ "tool": tool, "path": abs, "owner": owner.dir_name }),
         });
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::{HostDirs, MemoryHost};
+    use crate::memory_scope::config::MemoryScopingConfig;
+
+    fn local_dir(host: &dyn Host, workspace: &str) -> (Option<String>, Vec<Diagnostic>) {
+        let cfg = MemoryScopingConfig {
+            default_scope: Scope::Local,
+            ..MemoryScopingConfig::default()
+        };
+        let env = Env {
+            cfg: &cfg,
+            host,
+            state_dir: "/s",
+            home: "/home/u",
+            now_ms: 0,
+            workspace,
+            models: &[],
+        };
+        let mut out = Out::default();
+        let r = Scoper::default().resolve(&env, &mut out, "main", workspace);
+        (r.map(|r| r.dir), out.diagnostics)
+    }
+
+    /// P5-R2: the same project spelled in NFD (as macOS hands it out) and in NFC gets one
+    /// remote `local` directory.
+    #[test]
+    fn p5_r2_project_identity_is_nfc() {
+        let h = MemoryHost::new(HostDirs::default(), 0);
+        h.set_env("AGENT_OPS_REMOTE_MEMORY_DIR", "/remote");
+        let nfd = "/home/u/Cafe\u{301}";
+        let nfc = "/home/u/Caf\u{e9}";
+        let (a, da) = local_dir(&h, nfd);
+        let (b, _) = local_dir(&h, nfc);
+        assert!(a.is_some(), "{da:?}");
+        assert_eq!(a, b);
+        assert_eq!(
+            a.as_deref(),
+            Some("/remote/projects/-home-u-Caf-/agent-memory-local/main/")
+        );
+        assert!(da.iter().all(|d| d.code != "scope.degraded.nfc"), "{da:?}");
+    }
+
+    /// A Host without Unicode tables keeps the spelling and says so once.
+    #[test]
+    fn p5_r2_a_host_without_tables_keeps_the_spelling_and_says_so() {
+        let h = MemoryHost::new(HostDirs::default(), 0);
+        h.set_env("AGENT_OPS_REMOTE_MEMORY_DIR", "/remote");
+        h.without_unicode_tables();
+        let (a, d) = local_dir(&h, "/home/u/Cafe\u{301}");
+        assert_eq!(
+            a.as_deref(),
+            Some("/remote/projects/-home-u-Cafe-/agent-memory-local/main/")
+        );
+        assert!(d.iter().any(|d| d.code == "scope.degraded.nfc"), "{d:?}");
     }
 }

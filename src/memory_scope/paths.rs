@@ -187,13 +187,24 @@ pub struct Roots {
     pub memory_base: String,
     /// The remote dir, when set and valid.
     pub remote: Option<String>,
-    /// The project root (P5-R2).
+    /// The project root (P5-R2), as the file system names it: every path below it.
     pub project_root: String,
+    /// The project root in Unicode NFC (P5-R2): the project's identity, the name of its
+    /// remote `local` directory. The same project reached as NFD (macOS) and NFC (Linux)
+    /// gets one directory; paths keep the file system's own spelling, which on Linux may be
+    /// the only one that exists.
+    pub project_key: String,
 }
 
 impl Roots {
-    /// Roots from the state dir, the remote dir and the project root.
-    pub fn new(state_dir: &str, remote: Option<String>, project_root: &str) -> Roots {
+    /// Roots from the state dir, the remote dir and the project root (its NFC spelling the
+    /// same as the root when the Host could not normalise it).
+    pub fn new(
+        state_dir: &str,
+        remote: Option<String>,
+        project_root: &str,
+        project_key: &str,
+    ) -> Roots {
         let memory_base = remote
             .clone()
             .unwrap_or_else(|| format!("{}/memory", state_dir.trim_end_matches('/')));
@@ -201,6 +212,7 @@ impl Roots {
             memory_base,
             remote,
             project_root: project_root.trim_end_matches('/').to_string(),
+            project_key: project_key.trim_end_matches('/').to_string(),
         }
     }
 
@@ -212,7 +224,7 @@ impl Roots {
             Scope::Local => Some(match &self.remote {
                 Some(r) => format!(
                     "{r}/projects/{}/agent-memory-local",
-                    sanitize(&self.project_root)
+                    sanitize(&self.project_key)
                 ),
                 None => format!("{}/.openclaw/agent-memory-local", self.project_root),
             }),
@@ -288,7 +300,7 @@ mod tests {
 
     #[test]
     fn p5_t3_t4_t6_scope_dirs() {
-        let r = Roots::new("/s/agent-ops", None, "/srv/app");
+        let r = Roots::new("/s/agent-ops", None, "/srv/app", "/srv/app");
         assert_eq!(
             r.dir(Scope::User, "main").unwrap(),
             "/s/agent-ops/memory/agent-memory/main/"
@@ -298,7 +310,7 @@ mod tests {
             "/srv/app/.openclaw/agent-memory-local/main/"
         );
         assert_eq!(r.dir(Scope::None, "main"), None);
-        let r = Roots::new("/s/agent-ops", Some("/r".into()), "/srv/app");
+        let r = Roots::new("/s/agent-ops", Some("/r".into()), "/srv/app", "/srv/app");
         assert_eq!(
             r.dir(Scope::Local, "main").unwrap(),
             "/r/projects/-srv-app/agent-memory-local/main/"
@@ -371,7 +383,7 @@ mod tests {
 
     #[test]
     fn p5_t12_ownership_is_lexical_and_traversal_safe() {
-        let r = Roots::new("/s", None, "/srv/app");
+        let r = Roots::new("/s", None, "/srv/app", "/srv/app");
         assert!(!r.is_agent_memory_path("/s/memory/agent-memory/main/../../../etc/passwd"));
         assert_eq!(
             r.owner_of("/s/memory/agent-memory/main/notes.md"),
