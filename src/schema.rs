@@ -106,6 +106,20 @@ fn newer(path: &str, found: &str, check: &mut SchemaCheck) {
     check.read_only = Some(why);
 }
 
+/// Why the state directory must not be written, when its `SCHEMA` is newer than this version
+/// (or not a number); `None` otherwise. For writers outside the runtime (the CLI's `grants
+/// revoke`), which never migrate: a missing or older `SCHEMA` is the runtime's to handle.
+pub fn read_only_reason(host: &dyn Host, state_dir: &str) -> Option<String> {
+    let path = join_path(state_dir, SCHEMA_FILE);
+    let mut check = SchemaCheck::default();
+    match read_version(host, &path) {
+        Ok(Some(v)) if v > SCHEMA_VERSION => newer(&path, &v.to_string(), &mut check),
+        Err(text) => newer(&path, &text, &mut check),
+        Ok(_) => {}
+    }
+    check.read_only
+}
+
 /// Reads `SCHEMA`, migrates an older directory under the lock and writes the version, or
 /// reports a newer one read-only (G-R19). Never fails: a directory it cannot migrate is used as
 /// it is, with a diagnostic.

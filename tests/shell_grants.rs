@@ -312,3 +312,76 @@ fn cli_lists_revokes_and_clears_the_gateway_store() {
     assert_eq!(code, Some(2), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// G-R19 from the CLI: a state directory with a newer `SCHEMA` is never written, so `grants
+/// revoke` and `grants clear` refuse (naming the schema) and the store stays byte for byte.
+#[test]
+fn cli_revoke_and_clear_refuse_a_newer_schema() {
+    use agent_ops::host::NativeHost;
+    use agent_ops::shell::grant_store::{self, NewGrant};
+    let dir = std::env::temp_dir().join(format!("agent-ops-grants-schema-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sd = dir.to_string_lossy().into_owned();
+    let host = NativeHost::new(HostDirs::default());
+    let now = agent_ops::host::Host::now_ms(&host);
+    let g = grant_store::add(
+        &host,
+        &sd,
+        now,
+        NewGrant {
+            patterns: evaluate("npm test", &ctx(), &BashSecurityConfig::default()).grantable,
+            scope: GrantScope::Session,
+            session_key: "agent:main:s1",
+            agent_id: "main",
+            workspace: "/home/u/ws",
+            ttl_hours: 24,
+            command: "npm test",
+        },
+    )
+    .unwrap();
+    std::fs::write(dir.join("SCHEMA"), "999\n").unwrap();
+    let snapshot = || {
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut stack = vec![dir.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    files.push((p.to_string_lossy().into_owned(), std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    let before = snapshot();
+    for args in [vec!["revoke", g.id.as_str()], vec!["clear"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_agent-ops"))
+            .arg("grants")
+            .args(&args)
+            .args(["--state-dir", &sd])
+            .env_remove("OPENCLAW_CONFIG_PATH")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.contains("core.schema.newer"), "{args:?}: {err}");
+    }
+    assert_eq!(
+        snapshot(),
+        before,
+        "the CLI wrote to a newer schema's directory"
+    );
+    // Listing still works (reads only).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_agent-ops"))
+        .args(["grants", "list", "--state-dir", &sd])
+        .env_remove("OPENCLAW_CONFIG_PATH")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&g.id));
+    let _ = std::fs::remove_dir_all(&dir);
+}

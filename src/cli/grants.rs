@@ -68,6 +68,13 @@ pub fn run(
     let info = super::host_info(cx, &loaded, &cx.cwd);
     let sd = resolve_state_dir(&loaded.config, &info, &host);
     let now = host.now_ms();
+    // G-R19: a state directory of a newer schema is never written, also not from the CLI.
+    if matches!(action.as_slice(), ["revoke", _] | ["clear"]) {
+        if let Some(why) = crate::schema::read_only_reason(&host, &sd) {
+            let _ = writeln!(stderr, "agent-ops grants: core.schema.newer: {why}");
+            return EXIT_IO;
+        }
+    }
     let (text, value) = match action.as_slice() {
         ["revoke", id] => match grant_store::revoke(&host, &sd, now, id) {
             Ok(true) => (format!("revoked {id}"), json!({ "revoked": id })),
