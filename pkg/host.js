@@ -46,10 +46,11 @@ function linkLock(tmp, p, ttl) {
   return JSON.stringify({ kind: "Locked" });
 }
 
-/** Identity of the wasm file next to `gluePath` (`<name>_bg.wasm`): a re-installed or rebuilt
- * plugin has a new one even at the same path (OC-R7). */
+/** Identity of the wasm build next to `gluePath` (`<name>_bg.wasm`), by content: a re-installed
+ * or rebuilt plugin has a new one even at the same path (OC-R7), while the copies of one build
+ * OpenClaw makes at run time (other paths, other inodes) share it and keep the running core. */
 export function wasmStamp(gluePath) {
-  try { const st = fs.statSync(gluePath.replace(/\.js$/, "_bg.wasm")); return `${st.ino}:${st.size}:${st.mtimeMs}`; } catch { return null; }
+  try { const b = fs.readFileSync(gluePath.replace(/\.js$/, "_bg.wasm")); return `${b.length}:${crypto.createHash("sha256").update(b).digest("hex").slice(0, 16)}`; } catch { return null; }
 }
 
 /** The Host for a core of `rt` (the plugin's singleton state: `infoJson`, `logger`). */

@@ -28,7 +28,7 @@ const runtime = () => (globalThis[SINGLETON] ??= { glue: null, gluePath: null, c
 /** The wasm module (wasm-bindgen --target nodejs, synchronous). A new build on disk (reload or re-install: same path, new file) replaces the core at the next register() (OC-R7). */
 function glue(rt) {
   const stamp = wasmStamp(GLUE);
-  if (rt.gluePath === GLUE && rt.glue && rt.glueStamp === stamp) return rt.glue;
+  if (rt.glue && rt.glueStamp === stamp) return rt.glue;
   if (rt.glue) log(rt, "info", `core.reloaded: a new wasm build (${stamp}) replaces the running core`);
   delete require.cache[GLUE]; // the singleton outlives module copies: only this re-reads the wasm
   Object.assign(rt, { glue: require(GLUE), gluePath: GLUE, glueStamp: stamp, core: rt.glue ? null : rt.core, initKey: rt.glue ? null : rt.initKey });
