@@ -47,8 +47,9 @@ pub fn from_value<T: de::DeserializeOwned>(v: Value) -> serde_json::Result<T> {
 /// every value nested in a sequence, a map or an option (see [`from_value`]).
 struct ObjectStructs(Value);
 
-/// serde_json's own description of a value of the wrong type (`Value::unexpected`, private).
-fn unexpected(v: &Value) -> Unexpected<'_> {
+/// serde_json's own description of a value of the wrong type (`Value::unexpected`, private);
+/// also the config reader's, so both say the same.
+pub(crate) fn unexpected(v: &Value) -> Unexpected<'_> {
     match v {
         Value::Null => Unexpected::Unit,
         Value::Bool(b) => Unexpected::Bool(*b),

@@ -56,23 +56,9 @@ impl At<'_> {
     /// serde's "invalid type: X, expected Y" for `v` here.
     #[inline(never)]
     pub fn invalid_type(&self, v: &Value, expected: &str) -> ConfigError {
-        self.error(serde_json::Error::invalid_type(unexpected(v), &expected).to_string())
-    }
-}
-
-/// serde_json's description of a value of the wrong type.
-fn unexpected(v: &Value) -> Unexpected<'_> {
-    match v {
-        Value::Null => Unexpected::Unit,
-        Value::Bool(b) => Unexpected::Bool(*b),
-        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => Unexpected::Unsigned(u),
-            (None, Some(i)) => Unexpected::Signed(i),
-            (None, None) => Unexpected::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => Unexpected::Str(s),
-        Value::Array(_) => Unexpected::Seq,
-        Value::Object(_) => Unexpected::Map,
+        self.error(
+            serde_json::Error::invalid_type(crate::json::unexpected(v), &expected).to_string(),
+        )
     }
 }
 
