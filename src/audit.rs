@@ -199,6 +199,16 @@ pub fn repair_torn_tail(host: &dyn Host, path: &str) -> Result<bool, HostError> 
         if let Some(last) = filler.last_mut() {
             *last = b'\n';
         }
+        // Appends take no lock: a line another writer is appending right now can look torn in
+        // the read above. If the file grew since, that tail may be its line, and overwriting it
+        // would lose it; leave it (the next append starts on a new line anyway, and readers
+        // skip an unreadable line).
+        if host
+            .fs_stat(path)
+            .map_or(true, |st| st.size != bytes.len() as u64)
+        {
+            return Ok(false);
+        }
         host.fs_overwrite_at(path, keep as u64, &filler)?;
         Ok(true)
     })();
