@@ -24,11 +24,11 @@ mod coord_glue;
 mod memory_glue;
 mod reload;
 mod session_glue;
-mod shell_glue;
 mod skills_glue;
 
 use crate::audit::{self, Action, Decision};
 use crate::config::{parse_config_lenient, Config, ConfigError};
+use crate::contract::{Outcome, PhaseCore, PhaseInit};
 use crate::host::{join_path, Host, LogLevel};
 use crate::phase::PHASES;
 use crate::shell;
@@ -41,6 +41,25 @@ pub use crate::schema::SCHEMA_VERSION;
 
 /// Largest event or context JSON accepted by `dispatch` (bigger inputs are refused).
 pub const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
+
+/// The [`PhaseCtx`] of one phase call over the runtime's state: `cx!(active, host, cfg, ids,
+/// ctx)`. A macro rather than a method so that it borrows only the fields it reads, and the
+/// phase's own state stays free to borrow mutably.
+macro_rules! cx {
+    ($active:expr, $host:expr, $cfg:expr, $ids:expr, $ctx:expr) => {
+        crate::contract::PhaseCtx::new(
+            $host,
+            $cfg,
+            &$active.info,
+            &$active.state_dir,
+            $ids,
+            $ctx,
+            &$active.next_job,
+        )
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use cx;
 
 /// `<crate version>+schema.<n>`.
 pub fn version() -> String {
@@ -60,9 +79,10 @@ struct Active {
     state_dir: String,
     /// Journals whose tail was checked for a torn line in this process.
     repaired: SortedSet<String>,
-    /// Approval jobs awaiting `complete_job`.
-    pending: SortedMap<String, shell_glue::PendingApproval>,
-    next_job: u64,
+    /// The job counter: ids are unique across phases (`PhaseCtx::new_job_id`).
+    next_job: std::cell::Cell<u64>,
+    /// Phase 4 state (approvals awaiting `complete_job`).
+    approvals: shell::Approvals,
     /// Phase 1 state.
     governor: crate::compaction::Governor,
     /// Phase 2 state.
@@ -385,7 +405,8 @@ impl Runtime {
             });
         }
         if config.phases.bash_security.enabled() {
-            shell_glue::init(&config, &mut result);
+            let init = shell::init(config.phases.bash_security.settings());
+            absorb_init(&mut result, "bashSecurity", init);
         }
         if config.phases.loop_budget.enabled() {
             budget_glue::init(&config, &info, &mut result);
@@ -468,8 +489,8 @@ impl Runtime {
             info,
             state_dir: result.state_dir.clone(),
             repaired,
-            pending: SortedMap::new(),
-            next_job: 0,
+            next_job: std::cell::Cell::new(0),
+            approvals: shell::Approvals::default(),
             governor: crate::compaction::Governor::default(),
             tracker: crate::budget::tracker::Tracker::default(),
             scoper: crate::memory_scope::engine::Scoper::default(),
@@ -592,15 +613,26 @@ impl Runtime {
             session_glue::complete(active, host, job_id, outcome, &mut resp);
             return Ok(resp);
         }
-        let Some(p) = active.pending.remove(job_id) else {
+        if !active.approvals.owns_job(job_id) {
             resp.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,
                 code: "core.job.unknown".into(),
                 message: format!("no pending job with id {job_id}"),
             });
             return Ok(resp);
+        }
+        let ids = CallIds::default();
+        let out = {
+            let cx = cx!(
+                active,
+                host,
+                active.config.phases.bash_security.settings(),
+                &ids,
+                &Value::Null
+            );
+            active.approvals.job_done(&cx, job_id, outcome)
         };
-        shell_glue::approval_done(active, host, p, outcome, &mut resp);
+        active.apply(host, &mut resp, out);
         Ok(resp)
     }
 
@@ -733,8 +765,22 @@ impl Active {
     }
 
     fn new_job_id(&mut self, host: &dyn Host) -> String {
-        self.next_job = self.next_job.saturating_add(1);
-        format!("job-{}-{}", self.next_job, crate::host::random_hex(host, 4))
+        let ids = CallIds::default();
+        cx!(self, host, &(), &ids, &Value::Null).new_job_id()
+    }
+
+    /// Hands one phase's [`Outcome`] to the response: jobs, its value (unless `null`),
+    /// diagnostics, and decisions (journaled). The typed hand-offs (`usage`, `compacted`) go
+    /// through [`interplay`] first.
+    fn apply(&mut self, host: &dyn Host, resp: &mut HookResponse, out: Outcome) {
+        resp.jobs.extend(out.jobs);
+        if !out.ret.is_null() {
+            resp.ret = out.ret;
+        }
+        resp.diagnostics.extend(out.diagnostics);
+        for d in out.decisions {
+            self.record(host, resp, d, out.journal_allows);
+        }
     }
 
     /// Hands one phase's answer to the response: its value (unless `null`), diagnostics, and
@@ -810,6 +856,26 @@ fn parse_json(text: &str, pointer: &str) -> Result<Value, CoreError> {
     }
     crate::json::from_str(text)
         .map_err(|e| CoreError::invalid_input(pointer, format!("not valid JSON: {e}")))
+}
+
+/// Merges one phase's init answer into the init result, in phase order.
+fn absorb_init(result: &mut InitResult, key: &str, init: PhaseInit) {
+    result.registrations.extend(init.registrations);
+    result.commands.extend(init.commands);
+    result.tools.extend(init.tools);
+    if result.service.is_none() {
+        result.service = init.service;
+    }
+    if init.engine.is_some() {
+        result.engine = init.engine;
+    }
+    if init.compaction_provider.is_some() {
+        result.compaction_provider = init.compaction_provider;
+    }
+    result.diagnostics.extend(init.diagnostics);
+    if let Some(p) = result.phases.iter_mut().find(|p| p.key == key) {
+        p.degraded.extend(init.degraded);
+    }
 }
 
 /// JSON-text wrappers used by both binding layers: total functions, never a panic.
@@ -1016,7 +1082,17 @@ fn dispatch_phase(
             if phases.bash_security.enabled()
                 && (name == "before_tool_call" || name == "command:grants") =>
         {
-            shell_glue::dispatch(active, host, name, event, ctx, ids, resp);
+            let out = {
+                let cx = cx!(
+                    active,
+                    host,
+                    active.config.phases.bash_security.settings(),
+                    ids,
+                    ctx
+                );
+                active.approvals.on_hook(&cx, name, event)
+            };
+            active.apply(host, resp, out);
         }
         "compaction" if phases.compaction.enabled() && compaction_glue::handles(name) => {
             compaction_glue::dispatch(active, host, name, event, ctx, ids, resp);
