@@ -379,6 +379,13 @@ crate::settings::read_enum! {
     GuardMode { Block = "block", Warn = "warn", Off = "off" }
 }
 
+/// Makes a [`CommandJudge`] for snippets run from a workspace: what the runtime hands phase 7
+/// (phase 4 with the operator's settings), which builds judges only when it scans.
+pub trait JudgeSource {
+    /// A judge for commands run from `workspace` by a user whose home is `home`.
+    fn in_workspace<'s>(&'s self, home: &str, workspace: &str) -> Box<dyn CommandJudge + 's>;
+}
+
 /// Phase 4's verdict on one shell snippet, in the form phase 7's skill scanner needs it.
 ///
 /// Phase 7 scans skill files for commands phase 4 would deny; the runtime hands it a judge
@@ -583,28 +590,36 @@ impl JobUsage {
     }
 }
 
-/// The one shape of a phase core (issue 18 item 6), documented here and implemented by every
-/// phase's hook module (`src/<phase>/hooks.rs`):
+/// The one shape of a phase core (issue 18 item 6), implemented by every phase's state in
+/// its hook module (`src/<phase>/hooks.rs`):
 ///
-/// * `init`: what the phase registers (handlers, commands, tools, specs) from its settings and
-///   the host facts, into the init result;
-/// * `on_hook`: one OpenClaw hook, command or tool call `(&mut State, &PhaseCtx, name, event)
-///   -> Outcome`; a hand-off from another phase arrives as a typed argument the runtime's
-///   `interplay` computed, never as JSON;
-/// * `tick`: the service timer's periodic work;
-/// * `job_done`: the outcome of a job the phase asked for (when it asks for any).
+/// * `init` (a plain function `<phase>::init`, as each phase reads different settings and
+///   facts): what the phase registers, as a [`PhaseInit`];
+/// * [`on_hook`](PhaseCore::on_hook): one OpenClaw hook, command or tool call;
+/// * [`tick`](PhaseCore::tick): the service timer's periodic work;
+/// * [`owns_job`](PhaseCore::owns_job) / [`job_done`](PhaseCore::job_done): the outcome of a
+///   job the phase asked for.
 ///
-/// The trait carries the parts with a common signature; `init` differs by what each phase
-/// reads and stays a plain function.
+/// Each takes the phase's own state, one [`PhaseCtx`] and, as [`PhaseCore::Input`], what the
+/// runtime's `interplay` hands over from other phases (typed, never JSON), and returns one
+/// [`Outcome`].
 pub trait PhaseCore: Default {
     /// The phase's settings type.
     type Config;
+    /// What other phases hand this one for a call (`()` for none).
+    type Input<'a>;
     /// The phase's key (`phases.<key>`, the handler prefix).
     const KEY: &'static str;
-    /// One hook, command or tool call.
-    fn on_hook(&mut self, cx: &PhaseCtx<'_, Self::Config>, name: &str, event: &Value) -> Outcome;
+    /// One hook, command or tool call (`name` without the `<key>:` prefix).
+    fn on_hook(
+        &mut self,
+        cx: &PhaseCtx<'_, Self::Config>,
+        name: &str,
+        event: &Value,
+        input: Self::Input<'_>,
+    ) -> Outcome;
     /// Periodic work (nothing by default).
-    fn tick(&mut self, _cx: &PhaseCtx<'_, Self::Config>) -> Outcome {
+    fn tick(&mut self, _cx: &PhaseCtx<'_, Self::Config>, _input: Self::Input<'_>) -> Outcome {
         Outcome::default()
     }
     /// Whether a job id is one of this phase's (its outcome then goes to [`Self::job_done`]).
@@ -617,6 +632,7 @@ pub trait PhaseCore: Default {
         _cx: &PhaseCtx<'_, Self::Config>,
         _job_id: &str,
         _outcome: &Value,
+        _input: Self::Input<'_>,
     ) -> Outcome {
         Outcome::default()
     }

@@ -19,20 +19,19 @@ pub use types::{
 };
 
 mod budget_glue;
-mod compaction_glue;
-mod coord_glue;
-mod memory_glue;
+mod engine;
+mod interplay;
 mod reload;
-mod session_glue;
-mod skills_glue;
+mod route;
+mod steps;
 
 use crate::audit::{self, Action, Decision};
 use crate::config::{parse_config_lenient, Config, ConfigError};
-use crate::contract::{Outcome, PhaseCore, PhaseInit};
+use crate::contract::{Outcome, PhaseInit};
 use crate::host::{join_path, Host, LogLevel};
 use crate::phase::PHASES;
 use crate::shell;
-use crate::sorted::{SortedMap, SortedSet};
+use crate::sorted::SortedSet;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -97,8 +96,6 @@ struct Active {
     coordinator: crate::coordinator::engine::Coordinator,
     /// Phase 7 (skills) state.
     skiller: crate::fork_skills::engine::Skiller,
-    /// Config-write jobs awaiting `complete_job` (phase 7 disables denied skills).
-    config_jobs: SortedMap<String, (String, String)>,
     /// The applied plugin config as JSON (compared with OpenClaw's current one, issue 17).
     config_value: Value,
     /// The host info of the last init, for an in-place re-init.
@@ -342,7 +339,9 @@ impl Runtime {
         let (config, config_errors) = match parse_config_text(config_json) {
             Ok(mut value) => {
                 report_shorthand(&value, &mut result);
-                session_glue::strip_removed_keys(&mut value, &mut result);
+                if let Some(d) = crate::session_memory::strip_removed_keys(&mut value) {
+                    result.diagnostics.push(d);
+                }
                 parse_config_lenient(value)
             }
             Err(e) => (Config::default(), vec![e]),
@@ -412,7 +411,11 @@ impl Runtime {
             budget_glue::init(&config, &info, &mut result);
         }
         if config.phases.memory_scoping.enabled() {
-            memory_glue::init(&info, &mut result);
+            absorb_init(
+                &mut result,
+                "memoryScoping",
+                crate::memory_scope::init(&info),
+            );
         }
         let mut template = crate::session_memory::notes::Template::builtin();
         if config.phases.session_memory.enabled() {
@@ -421,7 +424,7 @@ impl Runtime {
                 .clone()
                 .filter(|h| !h.is_empty())
                 .unwrap_or_else(|| host.resolve_dirs().home_dir);
-            match session_glue::load_template(
+            match crate::session_memory::load_template(
                 config
                     .phases
                     .session_memory
@@ -439,16 +442,29 @@ impl Runtime {
                     result.config_errors.push(e);
                 }
             }
-            session_glue::init(&info, &mut result);
+            absorb_init(
+                &mut result,
+                "sessionMemory",
+                crate::session_memory::init(&info),
+            );
         }
         if config.phases.coordinator.enabled() {
-            coord_glue::init(config.phases.coordinator.settings(), &info, &mut result);
+            let init = crate::coordinator::init(config.phases.coordinator.settings(), &info);
+            absorb_init(&mut result, "coordinator", init);
         }
         if config.phases.fork_skills.enabled() {
-            skills_glue::init(&info, &mut result);
+            let init = crate::fork_skills::init(&info, crate::session_memory::service());
+            absorb_init(&mut result, "forkSkills", init);
         }
         if config.phases.compaction.enabled() {
-            compaction_glue::init(&config, &info, &mut result);
+            let protocol = crate::compaction::EngineProtocol {
+                version: version(),
+                fields: steps::fields(),
+                failure: steps::failure(),
+            };
+            let init =
+                crate::compaction::init(config.phases.compaction.settings(), &info, protocol);
+            absorb_init(&mut result, "compaction", init);
         }
         for p in result.phases.iter().filter(|p| p.enabled && !p.implemented) {
             result.diagnostics.push(Diagnostic {
@@ -465,12 +481,7 @@ impl Runtime {
         result.hooks = hooks::merge_registrations(&run_order);
         // Every process that may run a config check ticks: the service runs for any config.
         if result.service.is_none() {
-            result.service = Some(ServiceSpec {
-                id: "agent-ops".into(),
-                tick_ms: session_glue::TICK_MS,
-                start_handler: "service_start".into(),
-                stop_handler: "sessionMemory:service_stop".into(),
-            });
+            result.service = Some(crate::session_memory::service());
         }
         result.applied = reload::applied_line(&result.phases);
         let config_value = crate::json::from_str::<Value>(config_json)
@@ -484,6 +495,8 @@ impl Runtime {
             .take()
             .map(|a| (a.repaired, a.keeper, a.coordinator, a.skiller))
             .unwrap_or_default();
+        let mut skiller = skiller;
+        skiller.forget_jobs();
         self.active = Some(Active {
             config,
             info,
@@ -498,7 +511,6 @@ impl Runtime {
             template,
             coordinator,
             skiller,
-            config_jobs: SortedMap::new(),
             config_value,
             info_json: host_info_json.to_string(),
             phases: result.phases.clone(),
@@ -554,7 +566,7 @@ impl Runtime {
         }
         let ids = CallIds::from(event, ctx);
         let Some((phase, name)) = hook.split_once(':') else {
-            return Ok(dispatch_merged(active, host, hook, event, ctx, &ids));
+            return Ok(route::dispatch_merged(active, host, hook, event, ctx, &ids));
         };
         if crate::phase::phase_by_key(phase).is_none() {
             return Err(CoreError::invalid_input(
@@ -563,7 +575,7 @@ impl Runtime {
             ));
         }
         let mut resp = HookResponse::default();
-        dispatch_phase(active, host, phase, name, event, ctx, &ids, &mut resp);
+        route::phase(active, host, phase, name, event, ctx, &ids, &mut resp);
         Ok(resp)
     }
 
@@ -574,14 +586,15 @@ impl Runtime {
         let mut resp = HookResponse::default();
         if let Some(active) = self.active.as_mut() {
             if active.config.phases.session_memory.enabled() {
-                session_glue::dispatch(
+                let out = route::session(
                     active,
                     host,
                     "service_start",
                     event,
                     &Value::Null,
-                    &mut resp,
+                    &CallIds::default(),
                 );
+                interplay::deliver(active, host, &mut resp, out);
             }
         }
         self.write_status(host, &mut resp);
@@ -605,34 +618,13 @@ impl Runtime {
         };
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
         let mut resp = HookResponse::default();
-        if active.config_jobs.contains_key(job_id) {
-            skills_glue::config_done(active, host, job_id, outcome, &mut resp);
-            return Ok(resp);
-        }
-        if active.keeper.owns(job_id) {
-            session_glue::complete(active, host, job_id, outcome, &mut resp);
-            return Ok(resp);
-        }
-        if !active.approvals.owns_job(job_id) {
+        if !route::job_done(active, host, job_id, outcome, &mut resp) {
             resp.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,
                 code: "core.job.unknown".into(),
                 message: format!("no pending job with id {job_id}"),
             });
-            return Ok(resp);
         }
-        let ids = CallIds::default();
-        let out = {
-            let cx = cx!(
-                active,
-                host,
-                active.config.phases.bash_security.settings(),
-                &ids,
-                &Value::Null
-            );
-            active.approvals.job_done(&cx, job_id, outcome)
-        };
-        active.apply(host, &mut resp, out);
         Ok(resp)
     }
 
@@ -649,18 +641,7 @@ impl Runtime {
         };
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
         let mut resp = HookResponse::default();
-        if active.config.phases.compaction.enabled() {
-            compaction_glue::tick(active, host, &mut resp);
-        }
-        if active.config.phases.loop_budget.enabled() {
-            budget_glue::tick(active, host);
-        }
-        if active.config.phases.session_memory.enabled() {
-            session_glue::tick(active, host, &mut resp);
-        }
-        if active.config.phases.fork_skills.enabled() {
-            skills_glue::tick(active, host, &mut resp);
-        }
+        route::tick(active, host, &mut resp);
         Ok(resp)
     }
 
@@ -682,7 +663,7 @@ impl Runtime {
             None => host,
         };
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
-        compaction_glue::engine(active, host, method, params)
+        engine::engine(active, host, method, params)
     }
 
     /// Phase 4 direct API: evaluates one command with the active (or default) config.
@@ -747,21 +728,6 @@ impl Active {
             .clone()
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| host.resolve_dirs().home_dir)
-    }
-
-    fn workspace(&self, host: &dyn Host, ctx: &Value) -> String {
-        str_at(ctx, "workspaceDir")
-            .filter(|w| !w.is_empty())
-            .or_else(|| self.info.workspace_dir.clone().filter(|w| !w.is_empty()))
-            .unwrap_or_else(|| host.resolve_dirs().workspace_dir)
-    }
-
-    fn os(&self) -> shell::Os {
-        self.info
-            .os
-            .as_deref()
-            .map(shell::Os::parse)
-            .unwrap_or_default()
     }
 
     fn new_job_id(&mut self, host: &dyn Host) -> String {
@@ -971,148 +937,6 @@ impl Runtime {
             }
             Err(e) => e.to_json(),
         }
-    }
-}
-
-/// A bare hook name: every phase that registered `hook` and covers the event's tool, in
-/// priority order, results merged as OpenClaw merges separate handlers (issue 17).
-fn dispatch_merged(
-    active: &mut Active,
-    host: &dyn Host,
-    hook: &str,
-    event: &Value,
-    ctx: &Value,
-    ids: &CallIds,
-) -> HookResponse {
-    let phases: Vec<String> = active
-        .registrations
-        .iter()
-        .filter(|r| r.hook == hook && hooks::covers(r.matcher.as_deref(), event))
-        .map(|r| r.phase.clone())
-        .collect();
-    let mut out = HookResponse::default();
-    for phase in phases {
-        let mut resp = HookResponse::default();
-        dispatch_phase(active, host, &phase, hook, event, ctx, ids, &mut resp);
-        out.jobs.append(&mut resp.jobs);
-        out.decisions.append(&mut resp.decisions);
-        out.diagnostics.append(&mut resp.diagnostics);
-        let acc = std::mem::take(&mut out.ret);
-        match hooks::merge_ret(hook, acc, resp.ret) {
-            hooks::Merged::Continue(v) => out.ret = v,
-            hooks::Merged::Stop(v) => {
-                out.ret = v;
-                break;
-            }
-        }
-    }
-    out
-}
-
-/// The purposes of the internal jobs whose prompts carry `agent-ops:job=<purpose>` (G-R7a).
-const JOB_PURPOSES: &[&str] = &["session_notes", "memory_extract", "compaction_summary"];
-
-/// Whether this hook call belongs to one of the plugin's own internal jobs (G-R7a): a session
-/// key the plugin created, a session whose system prompt starts with `agent-ops:job=<purpose>`,
-/// or a subagent session whose prompt has a line that is exactly that marker. A session recognised by its marker is
-/// remembered for its later hooks, which carry no prompt.
-fn internal_job(active: &mut Active, event: &Value, ctx: &Value) -> bool {
-    let key = ctx
-        .get("sessionKey")
-        .or_else(|| event.get("sessionKey"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    if !key.is_empty()
-        && (crate::compaction::engine::is_internal_key(key) || active.internal_keys.contains(key))
-    {
-        return true;
-    }
-    let is_marker = |l: &str| {
-        l.trim()
-            .strip_prefix("agent-ops:job=")
-            .is_some_and(|p| JOB_PURPOSES.contains(&p.trim()))
-    };
-    let system = event
-        .get("systemPrompt")
-        .and_then(Value::as_str)
-        .and_then(|t| t.lines().next())
-        .is_some_and(is_marker);
-    // The prompt's text can come from whoever messages the agent, so a marker line there
-    // counts only in a subagent session (which only the plugin or the agent starts): a
-    // stranger's message must not switch off the spend caps of phase 2.
-    let prompt = crate::compaction::engine::is_subagent_key(key)
-        && event
-            .get("prompt")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.lines().any(is_marker));
-    if !(system || prompt) {
-        return false;
-    }
-    if !key.is_empty() {
-        if active.internal_keys.len() >= 1_000 {
-            active.internal_keys = SortedSet::new();
-        }
-        active.internal_keys.insert(key.to_string());
-    }
-    true
-}
-
-/// One phase's handler of `name` (nothing when the phase is off or does not handle it).
-#[allow(clippy::too_many_arguments)]
-fn dispatch_phase(
-    active: &mut Active,
-    host: &dyn Host,
-    phase: &str,
-    name: &str,
-    event: &Value,
-    ctx: &Value,
-    ids: &CallIds,
-    resp: &mut HookResponse,
-) {
-    // G-R7a: an internal job that runs through OpenClaw (recognised by its key or by the
-    // job marker of its prompt) reaches phase 4 only: no budgets, extraction, memory,
-    // lineage or skill notices for it.
-    let own_surface = name.starts_with("command:") || name.starts_with("tool:");
-    if phase != "bashSecurity" && !own_surface && internal_job(active, event, ctx) {
-        return;
-    }
-    let phases = &active.config.phases;
-    match phase {
-        "bashSecurity"
-            if phases.bash_security.enabled()
-                && (name == "before_tool_call" || name == "command:grants") =>
-        {
-            let out = {
-                let cx = cx!(
-                    active,
-                    host,
-                    active.config.phases.bash_security.settings(),
-                    ids,
-                    ctx
-                );
-                active.approvals.on_hook(&cx, name, event)
-            };
-            active.apply(host, resp, out);
-        }
-        "compaction" if phases.compaction.enabled() && compaction_glue::handles(name) => {
-            compaction_glue::dispatch(active, host, name, event, ctx, ids, resp);
-        }
-        "loopBudget" if phases.loop_budget.enabled() => {
-            budget_glue::dispatch(active, host, name, event, ctx, resp);
-        }
-        "memoryScoping" if phases.memory_scoping.enabled() => {
-            memory_glue::dispatch(active, host, name, event, ctx, resp);
-        }
-        "sessionMemory" if phases.session_memory.enabled() => {
-            session_glue::dispatch(active, host, name, event, ctx, resp);
-        }
-        "coordinator" if phases.coordinator.enabled() => {
-            coord_glue::dispatch(active, host, name, event, ctx, resp);
-        }
-        "forkSkills" if phases.fork_skills.enabled() => {
-            skills_glue::dispatch(active, host, name, event, ctx, resp);
-        }
-        _ => {}
     }
 }
 

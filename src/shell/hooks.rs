@@ -49,6 +49,7 @@ pub fn init(cfg: &BashSecurityConfig) -> PhaseInit {
 
 impl PhaseCore for Approvals {
     type Config = BashSecurityConfig;
+    type Input<'a> = ();
     const KEY: &'static str = "bashSecurity";
 
     /// One phase 4 hook or command call.
@@ -57,6 +58,7 @@ impl PhaseCore for Approvals {
         cx: &PhaseCtx<'_, BashSecurityConfig>,
         name: &str,
         event: &Value,
+        _: (),
     ) -> Outcome {
         match name {
             "before_tool_call" => self.before_tool_call(cx, event),
@@ -78,6 +80,7 @@ impl PhaseCore for Approvals {
         cx: &PhaseCtx<'_, BashSecurityConfig>,
         job_id: &str,
         outcome: &Value,
+        _: (),
     ) -> Outcome {
         match self.pending.remove(job_id) {
             Some(p) => approval_done(cx, p, outcome),
