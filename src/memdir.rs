@@ -5,6 +5,20 @@
 
 use crate::host::{Host, HostError};
 
+/// Where the scoped memory of an agent lives (phase 5 resolves it; phase 3
+/// writes long-term memories there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryTarget {
+    /// Memory directory.
+    pub dir: String,
+    /// The directory below which no component may be a symlink (P5-R8a).
+    pub trusted_base: String,
+    /// Scope name.
+    pub scope: String,
+    /// Scope guidance.
+    pub note: String,
+}
+
 /// Index file of every memory directory.
 pub const ENTRYPOINT_NAME: &str = "MEMORY.md";
 

@@ -8,6 +8,7 @@
 pub mod cap;
 mod config;
 pub mod engine;
+mod hooks;
 pub mod microcompact;
 pub mod restore;
 pub mod state;
@@ -18,3 +19,4 @@ pub use crate::tokens;
 
 pub use config::{CompactionConfig, MicrocompactConfig, RestoreConfig, SummaryTemplate};
 pub use engine::Governor;
+pub use hooks::{handles, init, invalid_input, passthrough, EngineProtocol, ENGINE_METHODS};

@@ -8,9 +8,11 @@
 mod config;
 pub mod deliveries;
 pub mod engine;
+mod hooks;
 pub mod lineage;
 pub mod mode;
 pub mod sanitize;
 pub mod store;
 
 pub use config::{AgentMode, CoordinatorConfig, ModeSetting, ResumeConfig};
+pub use hooks::init;

@@ -122,6 +122,9 @@ pub struct Skiller {
     pending: SortedMap<String, Vec<String>>,
     /// Fork cache checks (P7-R4a).
     pub forks: super::forks::Forks,
+    /// Config writes that disable denied skills, awaiting `complete_job` (P7-R21c): job id
+    /// → (skill key, path). A re-init forgets them ([`Skiller::forget_jobs`]).
+    pub(super) config_jobs: SortedMap<String, (String, String)>,
 }
 
 fn index_path(state_dir: &str) -> String {
@@ -134,6 +137,11 @@ fn name_of(path: &str) -> String {
 }
 
 impl Skiller {
+    /// Forgets the config writes in flight (a re-init: their outcomes are then unknown jobs).
+    pub fn forget_jobs(&mut self) {
+        self.config_jobs = SortedMap::new();
+    }
+
     /// Every root OpenClaw loads skills from (P7-R10): the shared roots once, the workshop
     /// skills of every known agent, and `skills.load.extraDirs`.
     fn roots(env: &Env<'_>) -> Vec<Root> {

@@ -10,6 +10,7 @@ mod config;
 pub mod detect;
 pub mod engine;
 pub mod forks;
+mod hooks;
 pub mod scan;
 pub mod skillify;
 pub mod skills;
@@ -18,3 +19,4 @@ pub use config::{
     CacheBreakMode, ForkConfig, ForkSkillsConfig, ScannerConfig, SkillLocation, SkillifyConfig,
     SkillsConfig,
 };
+pub use hooks::{init, SkillsInput};

@@ -3,7 +3,7 @@
 //! print.
 
 use super::recall::{cache_hit_rate, cost_usd, Price};
-use crate::contract::ModelInfo;
+use crate::contract::{JobUsage, ModelInfo};
 use crate::host::{join_path, Host, HostError};
 use crate::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
@@ -138,6 +138,50 @@ pub fn from_llm_output(
         cache_hit_rate: cache_hit_rate(input.unwrap_or(0), cr.unwrap_or(0), cw.unwrap_or(0)),
         cache_safe: None,
         scope: None,
+        fork_label: None,
+    }
+}
+
+/// The record of one internal job's usage (P5-R24): attributed to its purpose and scope,
+/// never cache-safe; a job whose model has no cost table keeps the dollars the host reported
+/// (when not negative).
+pub fn from_job_usage(u: &JobUsage, models: &[ModelInfo], now_ms: i64) -> CostRecord {
+    let nonempty = |v: &Option<String>| v.clone().filter(|x| !x.is_empty());
+    let provider = nonempty(&u.provider);
+    let model = nonempty(&u.model);
+    let price = price_of(models, provider.as_deref(), model.as_deref());
+    let cost = price.map(|p| {
+        cost_usd(
+            &p,
+            u.input.unwrap_or(0),
+            u.output.unwrap_or(0),
+            u.cache_read.unwrap_or(0),
+            u.cache_write.unwrap_or(0),
+        )
+    });
+    CostRecord {
+        v: COST_VERSION,
+        at: now_ms,
+        purpose: u.purpose.clone(),
+        session_key: Some(u.session_key.clone()).filter(|k| !k.is_empty()),
+        agent_id: Some(u.agent_id.clone()).filter(|a| !a.is_empty()),
+        run_id: None,
+        provider,
+        model,
+        tier: "main".into(),
+        input_tokens: u.input,
+        output_tokens: u.output,
+        cache_read_tokens: u.cache_read,
+        cache_write_tokens: u.cache_write,
+        cost_usd: cost.or(u.cost_usd.filter(|c| *c >= 0.0)),
+        duration_ms: None,
+        cache_hit_rate: cache_hit_rate(
+            u.input.unwrap_or(0),
+            u.cache_read.unwrap_or(0),
+            u.cache_write.unwrap_or(0),
+        ),
+        cache_safe: Some(false),
+        scope: Some(u.scope.clone()),
         fork_label: None,
     }
 }

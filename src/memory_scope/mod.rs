@@ -10,6 +10,7 @@
 mod config;
 pub mod costs;
 pub mod engine;
+mod hooks;
 pub mod index;
 pub mod paths;
 pub mod recall;
@@ -20,3 +21,4 @@ pub use config::{
     AgentScope, CostsConfig, EntrypointConfig, GuardMode, MemoryScopingConfig, RecallConfig,
     RoutingConfig, ScanConfig, Scope, SnapshotsConfig, Tier, TiersConfig,
 };
+pub use hooks::init;

@@ -246,7 +246,7 @@ pub(super) fn charge_jobs(
     active: &mut Active,
     host: &dyn Host,
     resp: &mut HookResponse,
-    usage: &[crate::session_memory::keeper::Usage],
+    usage: &[crate::contract::JobUsage],
 ) {
     if usage.is_empty() || !active.config.phases.loop_budget.enabled() {
         return;
@@ -256,24 +256,21 @@ pub(super) fn charge_jobs(
     {
         let e = env(active, host);
         for job in usage {
-            let u = job.outcome.get("usage").unwrap_or(&Value::Null);
-            let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
             let tokens = crate::budget::cost::Tokens {
-                input: n("inputTokens"),
-                output: n("outputTokens"),
-                cache_read: n("cacheReadTokens"),
-                cache_write: n("cacheWriteTokens"),
+                input: job.input.unwrap_or(0),
+                output: job.output.unwrap_or(0),
+                cache_read: job.cache_read.unwrap_or(0),
+                cache_write: job.cache_write.unwrap_or(0),
             };
-            let text = |k: &str| job.outcome.get(k).and_then(Value::as_str);
             outs.push(tr.charge_job(
                 &e,
                 &job.purpose,
                 &job.session_key,
                 &job.agent_id,
-                text("provider"),
-                text("model"),
+                job.provider.as_deref(),
+                job.model.as_deref(),
                 tokens,
-                u.get("costUsd").and_then(Value::as_f64),
+                job.cost_usd,
             ));
         }
     }
@@ -281,39 +278,6 @@ pub(super) fn charge_jobs(
     for out in outs {
         active.absorb(host, resp, Value::Null, out.diagnostics, out.decisions);
     }
-}
-
-/// Issue 20: a compaction summary written by our compaction provider (the outcome of
-/// `api.runtime.llm.complete`: `{provider, model, agentId, audit: {sessionKey}, usage}`) counts
-/// against the dollar caps of the agent and session it summarised, attributed as `compaction`.
-/// Returns the diagnostics to report.
-pub(super) fn charge_summary(
-    active: &mut Active,
-    host: &dyn Host,
-    result: &Value,
-) -> Vec<crate::contract::Diagnostic> {
-    if !active.config.phases.loop_budget.enabled() || !result.is_object() {
-        return Vec::new();
-    }
-    let key = result
-        .pointer("/audit/sessionKey")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let agent = result.get("agentId").and_then(Value::as_str).map_or_else(
-        || crate::session_key::agent_id(&key, &Value::Null),
-        str::to_string,
-    );
-    let job = crate::session_memory::keeper::Usage {
-        purpose: "compaction".into(),
-        scope: "session".into(),
-        session_key: key,
-        agent_id: agent,
-        outcome: result.clone(),
-    };
-    let mut resp = HookResponse::default();
-    charge_jobs(active, host, &mut resp, std::slice::from_ref(&job));
-    resp.diagnostics
 }
 
 /// `/agent-ops status` and `agent-ops status` (G-R14a, issue 20 item 3): for the agent and the

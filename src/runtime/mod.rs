@@ -19,20 +19,19 @@ pub use types::{
 };
 
 mod budget_glue;
-mod compaction_glue;
-mod coord_glue;
-mod memory_glue;
+mod engine;
+mod interplay;
 mod reload;
-mod session_glue;
-mod shell_glue;
-mod skills_glue;
+mod route;
+mod steps;
 
 use crate::audit::{self, Action, Decision};
 use crate::config::{parse_config_lenient, Config, ConfigError};
+use crate::contract::{Outcome, PhaseInit};
 use crate::host::{join_path, Host, LogLevel};
 use crate::phase::PHASES;
 use crate::shell;
-use crate::sorted::{SortedMap, SortedSet};
+use crate::sorted::SortedSet;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -41,6 +40,25 @@ pub use crate::schema::SCHEMA_VERSION;
 
 /// Largest event or context JSON accepted by `dispatch` (bigger inputs are refused).
 pub const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
+
+/// The [`PhaseCtx`] of one phase call over the runtime's state: `cx!(active, host, cfg, ids,
+/// ctx)`. A macro rather than a method so that it borrows only the fields it reads, and the
+/// phase's own state stays free to borrow mutably.
+macro_rules! cx {
+    ($active:expr, $host:expr, $cfg:expr, $ids:expr, $ctx:expr) => {
+        crate::contract::PhaseCtx::new(
+            $host,
+            $cfg,
+            &$active.info,
+            &$active.state_dir,
+            $ids,
+            $ctx,
+            &$active.next_job,
+        )
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use cx;
 
 /// `<crate version>+schema.<n>`.
 pub fn version() -> String {
@@ -60,9 +78,10 @@ struct Active {
     state_dir: String,
     /// Journals whose tail was checked for a torn line in this process.
     repaired: SortedSet<String>,
-    /// Approval jobs awaiting `complete_job`.
-    pending: SortedMap<String, shell_glue::PendingApproval>,
-    next_job: u64,
+    /// The job counter: ids are unique across phases (`PhaseCtx::new_job_id`).
+    next_job: std::cell::Cell<u64>,
+    /// Phase 4 state (approvals awaiting `complete_job`).
+    approvals: shell::Approvals,
     /// Phase 1 state.
     governor: crate::compaction::Governor,
     /// Phase 2 state.
@@ -77,8 +96,6 @@ struct Active {
     coordinator: crate::coordinator::engine::Coordinator,
     /// Phase 7 (skills) state.
     skiller: crate::fork_skills::engine::Skiller,
-    /// Config-write jobs awaiting `complete_job` (phase 7 disables denied skills).
-    config_jobs: SortedMap<String, (String, String)>,
     /// The applied plugin config as JSON (compared with OpenClaw's current one, issue 17).
     config_value: Value,
     /// The host info of the last init, for an in-place re-init.
@@ -322,7 +339,9 @@ impl Runtime {
         let (config, config_errors) = match parse_config_text(config_json) {
             Ok(mut value) => {
                 report_shorthand(&value, &mut result);
-                session_glue::strip_removed_keys(&mut value, &mut result);
+                if let Some(d) = crate::session_memory::strip_removed_keys(&mut value) {
+                    result.diagnostics.push(d);
+                }
                 parse_config_lenient(value)
             }
             Err(e) => (Config::default(), vec![e]),
@@ -385,13 +404,18 @@ impl Runtime {
             });
         }
         if config.phases.bash_security.enabled() {
-            shell_glue::init(&config, &mut result);
+            let init = shell::init(config.phases.bash_security.settings());
+            absorb_init(&mut result, "bashSecurity", init);
         }
         if config.phases.loop_budget.enabled() {
             budget_glue::init(&config, &info, &mut result);
         }
         if config.phases.memory_scoping.enabled() {
-            memory_glue::init(&info, &mut result);
+            absorb_init(
+                &mut result,
+                "memoryScoping",
+                crate::memory_scope::init(&info),
+            );
         }
         let mut template = crate::session_memory::notes::Template::builtin();
         if config.phases.session_memory.enabled() {
@@ -400,7 +424,7 @@ impl Runtime {
                 .clone()
                 .filter(|h| !h.is_empty())
                 .unwrap_or_else(|| host.resolve_dirs().home_dir);
-            match session_glue::load_template(
+            match crate::session_memory::load_template(
                 config
                     .phases
                     .session_memory
@@ -418,16 +442,29 @@ impl Runtime {
                     result.config_errors.push(e);
                 }
             }
-            session_glue::init(&info, &mut result);
+            absorb_init(
+                &mut result,
+                "sessionMemory",
+                crate::session_memory::init(&info),
+            );
         }
         if config.phases.coordinator.enabled() {
-            coord_glue::init(config.phases.coordinator.settings(), &info, &mut result);
+            let init = crate::coordinator::init(config.phases.coordinator.settings(), &info);
+            absorb_init(&mut result, "coordinator", init);
         }
         if config.phases.fork_skills.enabled() {
-            skills_glue::init(&info, &mut result);
+            let init = crate::fork_skills::init(&info, crate::session_memory::service());
+            absorb_init(&mut result, "forkSkills", init);
         }
         if config.phases.compaction.enabled() {
-            compaction_glue::init(&config, &info, &mut result);
+            let protocol = crate::compaction::EngineProtocol {
+                version: version(),
+                fields: steps::fields(),
+                failure: steps::failure(),
+            };
+            let init =
+                crate::compaction::init(config.phases.compaction.settings(), &info, protocol);
+            absorb_init(&mut result, "compaction", init);
         }
         for p in result.phases.iter().filter(|p| p.enabled && !p.implemented) {
             result.diagnostics.push(Diagnostic {
@@ -444,12 +481,7 @@ impl Runtime {
         result.hooks = hooks::merge_registrations(&run_order);
         // Every process that may run a config check ticks: the service runs for any config.
         if result.service.is_none() {
-            result.service = Some(ServiceSpec {
-                id: "agent-ops".into(),
-                tick_ms: session_glue::TICK_MS,
-                start_handler: "service_start".into(),
-                stop_handler: "sessionMemory:service_stop".into(),
-            });
+            result.service = Some(crate::session_memory::service());
         }
         result.applied = reload::applied_line(&result.phases);
         let config_value = crate::json::from_str::<Value>(config_json)
@@ -463,13 +495,15 @@ impl Runtime {
             .take()
             .map(|a| (a.repaired, a.keeper, a.coordinator, a.skiller))
             .unwrap_or_default();
+        let mut skiller = skiller;
+        skiller.forget_jobs();
         self.active = Some(Active {
             config,
             info,
             state_dir: result.state_dir.clone(),
             repaired,
-            pending: SortedMap::new(),
-            next_job: 0,
+            next_job: std::cell::Cell::new(0),
+            approvals: shell::Approvals::default(),
             governor: crate::compaction::Governor::default(),
             tracker: crate::budget::tracker::Tracker::default(),
             scoper: crate::memory_scope::engine::Scoper::default(),
@@ -477,7 +511,6 @@ impl Runtime {
             template,
             coordinator,
             skiller,
-            config_jobs: SortedMap::new(),
             config_value,
             info_json: host_info_json.to_string(),
             phases: result.phases.clone(),
@@ -533,7 +566,7 @@ impl Runtime {
         }
         let ids = CallIds::from(event, ctx);
         let Some((phase, name)) = hook.split_once(':') else {
-            return Ok(dispatch_merged(active, host, hook, event, ctx, &ids));
+            return Ok(route::dispatch_merged(active, host, hook, event, ctx, &ids));
         };
         if crate::phase::phase_by_key(phase).is_none() {
             return Err(CoreError::invalid_input(
@@ -542,7 +575,7 @@ impl Runtime {
             ));
         }
         let mut resp = HookResponse::default();
-        dispatch_phase(active, host, phase, name, event, ctx, &ids, &mut resp);
+        route::phase(active, host, phase, name, event, ctx, &ids, &mut resp);
         Ok(resp)
     }
 
@@ -553,14 +586,15 @@ impl Runtime {
         let mut resp = HookResponse::default();
         if let Some(active) = self.active.as_mut() {
             if active.config.phases.session_memory.enabled() {
-                session_glue::dispatch(
+                let out = route::session(
                     active,
                     host,
                     "service_start",
                     event,
                     &Value::Null,
-                    &mut resp,
+                    &CallIds::default(),
                 );
+                interplay::deliver(active, host, &mut resp, out);
             }
         }
         self.write_status(host, &mut resp);
@@ -584,23 +618,13 @@ impl Runtime {
         };
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
         let mut resp = HookResponse::default();
-        if active.config_jobs.contains_key(job_id) {
-            skills_glue::config_done(active, host, job_id, outcome, &mut resp);
-            return Ok(resp);
-        }
-        if active.keeper.owns(job_id) {
-            session_glue::complete(active, host, job_id, outcome, &mut resp);
-            return Ok(resp);
-        }
-        let Some(p) = active.pending.remove(job_id) else {
+        if !route::job_done(active, host, job_id, outcome, &mut resp) {
             resp.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,
                 code: "core.job.unknown".into(),
                 message: format!("no pending job with id {job_id}"),
             });
-            return Ok(resp);
-        };
-        shell_glue::approval_done(active, host, p, outcome, &mut resp);
+        }
         Ok(resp)
     }
 
@@ -617,18 +641,7 @@ impl Runtime {
         };
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
         let mut resp = HookResponse::default();
-        if active.config.phases.compaction.enabled() {
-            compaction_glue::tick(active, host, &mut resp);
-        }
-        if active.config.phases.loop_budget.enabled() {
-            budget_glue::tick(active, host);
-        }
-        if active.config.phases.session_memory.enabled() {
-            session_glue::tick(active, host, &mut resp);
-        }
-        if active.config.phases.fork_skills.enabled() {
-            skills_glue::tick(active, host, &mut resp);
-        }
+        route::tick(active, host, &mut resp);
         Ok(resp)
     }
 
@@ -650,7 +663,7 @@ impl Runtime {
             None => host,
         };
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
-        compaction_glue::engine(active, host, method, params)
+        engine::engine(active, host, method, params)
     }
 
     /// Phase 4 direct API: evaluates one command with the active (or default) config.
@@ -717,24 +730,23 @@ impl Active {
             .unwrap_or_else(|| host.resolve_dirs().home_dir)
     }
 
-    fn workspace(&self, host: &dyn Host, ctx: &Value) -> String {
-        str_at(ctx, "workspaceDir")
-            .filter(|w| !w.is_empty())
-            .or_else(|| self.info.workspace_dir.clone().filter(|w| !w.is_empty()))
-            .unwrap_or_else(|| host.resolve_dirs().workspace_dir)
-    }
-
-    fn os(&self) -> shell::Os {
-        self.info
-            .os
-            .as_deref()
-            .map(shell::Os::parse)
-            .unwrap_or_default()
-    }
-
     fn new_job_id(&mut self, host: &dyn Host) -> String {
-        self.next_job = self.next_job.saturating_add(1);
-        format!("job-{}-{}", self.next_job, crate::host::random_hex(host, 4))
+        let ids = CallIds::default();
+        cx!(self, host, &(), &ids, &Value::Null).new_job_id()
+    }
+
+    /// Hands one phase's [`Outcome`] to the response: jobs, its value (unless `null`),
+    /// diagnostics, and decisions (journaled). The typed hand-offs (`usage`, `compacted`) go
+    /// through [`interplay`] first.
+    fn apply(&mut self, host: &dyn Host, resp: &mut HookResponse, out: Outcome) {
+        resp.jobs.extend(out.jobs);
+        if !out.ret.is_null() {
+            resp.ret = out.ret;
+        }
+        resp.diagnostics.extend(out.diagnostics);
+        for d in out.decisions {
+            self.record(host, resp, d, out.journal_allows);
+        }
     }
 
     /// Hands one phase's answer to the response: its value (unless `null`), diagnostics, and
@@ -810,6 +822,26 @@ fn parse_json(text: &str, pointer: &str) -> Result<Value, CoreError> {
     }
     crate::json::from_str(text)
         .map_err(|e| CoreError::invalid_input(pointer, format!("not valid JSON: {e}")))
+}
+
+/// Merges one phase's init answer into the init result, in phase order.
+fn absorb_init(result: &mut InitResult, key: &str, init: PhaseInit) {
+    result.registrations.extend(init.registrations);
+    result.commands.extend(init.commands);
+    result.tools.extend(init.tools);
+    if result.service.is_none() {
+        result.service = init.service;
+    }
+    if init.engine.is_some() {
+        result.engine = init.engine;
+    }
+    if init.compaction_provider.is_some() {
+        result.compaction_provider = init.compaction_provider;
+    }
+    result.diagnostics.extend(init.diagnostics);
+    if let Some(p) = result.phases.iter_mut().find(|p| p.key == key) {
+        p.degraded.extend(init.degraded);
+    }
 }
 
 /// JSON-text wrappers used by both binding layers: total functions, never a panic.
@@ -905,138 +937,6 @@ impl Runtime {
             }
             Err(e) => e.to_json(),
         }
-    }
-}
-
-/// A bare hook name: every phase that registered `hook` and covers the event's tool, in
-/// priority order, results merged as OpenClaw merges separate handlers (issue 17).
-fn dispatch_merged(
-    active: &mut Active,
-    host: &dyn Host,
-    hook: &str,
-    event: &Value,
-    ctx: &Value,
-    ids: &CallIds,
-) -> HookResponse {
-    let phases: Vec<String> = active
-        .registrations
-        .iter()
-        .filter(|r| r.hook == hook && hooks::covers(r.matcher.as_deref(), event))
-        .map(|r| r.phase.clone())
-        .collect();
-    let mut out = HookResponse::default();
-    for phase in phases {
-        let mut resp = HookResponse::default();
-        dispatch_phase(active, host, &phase, hook, event, ctx, ids, &mut resp);
-        out.jobs.append(&mut resp.jobs);
-        out.decisions.append(&mut resp.decisions);
-        out.diagnostics.append(&mut resp.diagnostics);
-        let acc = std::mem::take(&mut out.ret);
-        match hooks::merge_ret(hook, acc, resp.ret) {
-            hooks::Merged::Continue(v) => out.ret = v,
-            hooks::Merged::Stop(v) => {
-                out.ret = v;
-                break;
-            }
-        }
-    }
-    out
-}
-
-/// The purposes of the internal jobs whose prompts carry `agent-ops:job=<purpose>` (G-R7a).
-const JOB_PURPOSES: &[&str] = &["session_notes", "memory_extract", "compaction_summary"];
-
-/// Whether this hook call belongs to one of the plugin's own internal jobs (G-R7a): a session
-/// key the plugin created, a session whose system prompt starts with `agent-ops:job=<purpose>`,
-/// or a subagent session whose prompt has a line that is exactly that marker. A session recognised by its marker is
-/// remembered for its later hooks, which carry no prompt.
-fn internal_job(active: &mut Active, event: &Value, ctx: &Value) -> bool {
-    let key = ctx
-        .get("sessionKey")
-        .or_else(|| event.get("sessionKey"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    if !key.is_empty()
-        && (crate::compaction::engine::is_internal_key(key) || active.internal_keys.contains(key))
-    {
-        return true;
-    }
-    let is_marker = |l: &str| {
-        l.trim()
-            .strip_prefix("agent-ops:job=")
-            .is_some_and(|p| JOB_PURPOSES.contains(&p.trim()))
-    };
-    let system = event
-        .get("systemPrompt")
-        .and_then(Value::as_str)
-        .and_then(|t| t.lines().next())
-        .is_some_and(is_marker);
-    // The prompt's text can come from whoever messages the agent, so a marker line there
-    // counts only in a subagent session (which only the plugin or the agent starts): a
-    // stranger's message must not switch off the spend caps of phase 2.
-    let prompt = crate::compaction::engine::is_subagent_key(key)
-        && event
-            .get("prompt")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.lines().any(is_marker));
-    if !(system || prompt) {
-        return false;
-    }
-    if !key.is_empty() {
-        if active.internal_keys.len() >= 1_000 {
-            active.internal_keys = SortedSet::new();
-        }
-        active.internal_keys.insert(key.to_string());
-    }
-    true
-}
-
-/// One phase's handler of `name` (nothing when the phase is off or does not handle it).
-#[allow(clippy::too_many_arguments)]
-fn dispatch_phase(
-    active: &mut Active,
-    host: &dyn Host,
-    phase: &str,
-    name: &str,
-    event: &Value,
-    ctx: &Value,
-    ids: &CallIds,
-    resp: &mut HookResponse,
-) {
-    // G-R7a: an internal job that runs through OpenClaw (recognised by its key or by the
-    // job marker of its prompt) reaches phase 4 only: no budgets, extraction, memory,
-    // lineage or skill notices for it.
-    let own_surface = name.starts_with("command:") || name.starts_with("tool:");
-    if phase != "bashSecurity" && !own_surface && internal_job(active, event, ctx) {
-        return;
-    }
-    let phases = &active.config.phases;
-    match phase {
-        "bashSecurity"
-            if phases.bash_security.enabled()
-                && (name == "before_tool_call" || name == "command:grants") =>
-        {
-            shell_glue::dispatch(active, host, name, event, ctx, ids, resp);
-        }
-        "compaction" if phases.compaction.enabled() && compaction_glue::handles(name) => {
-            compaction_glue::dispatch(active, host, name, event, ctx, ids, resp);
-        }
-        "loopBudget" if phases.loop_budget.enabled() => {
-            budget_glue::dispatch(active, host, name, event, ctx, resp);
-        }
-        "memoryScoping" if phases.memory_scoping.enabled() => {
-            memory_glue::dispatch(active, host, name, event, ctx, resp);
-        }
-        "sessionMemory" if phases.session_memory.enabled() => {
-            session_glue::dispatch(active, host, name, event, ctx, resp);
-        }
-        "coordinator" if phases.coordinator.enabled() => {
-            coord_glue::dispatch(active, host, name, event, ctx, resp);
-        }
-        "forkSkills" if phases.fork_skills.enabled() => {
-            skills_glue::dispatch(active, host, name, event, ctx, resp);
-        }
-        _ => {}
     }
 }
 

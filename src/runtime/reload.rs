@@ -317,14 +317,15 @@ impl Runtime {
         }
         // A phase 3 that a stop left draining resumes with the service that runs this check.
         if a.config.phases.session_memory.enabled() {
-            super::session_glue::dispatch(
+            let out = super::route::session(
                 a,
                 host,
                 "service_start",
                 &json!({}),
                 &Value::Null,
-                &mut resp,
+                &super::CallIds::default(),
             );
+            super::interplay::deliver(a, host, &mut resp, out);
         }
         resp.ret = json!({ "applied": { "line": result.applied, "config": desired_text } });
         self.write_status(host, &mut resp);

@@ -3,7 +3,6 @@
 
 use crate::config::ConfigError;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 // The plain data every phase speaks lives on the ground floor now (issue 18); these names stay
 // here while other code moves over.
@@ -11,39 +10,7 @@ pub use crate::contract::{
     AgentSandboxFacts, CoreError, Diagnostic, FailureMode, FailurePolicy, HookResponse, HostInfo,
     Job, JobKind, ModelCost, ModelInfo, Registration, SandboxFacts,
 };
-
-/// The context engine the binding layer registers (openclaw.md §6).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EngineSpec {
-    /// Engine id (`plugins.slots.contextEngine`).
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Crate version.
-    pub version: String,
-    /// `info.ownsCompaction`.
-    pub owns_compaction: bool,
-    /// Whether the slot selects this engine (false: hooks-only mode, P1-R12).
-    pub selected: bool,
-    /// `info.transcriptSemantics` (openclaw.md §6).
-    pub transcript_semantics: Value,
-    /// Per engine method, the paths of OpenClaw's arguments to send (the rest stays in JS).
-    pub fields: Value,
-    /// Per multi-step call (`compact`, `maintain`, `summarize`), the step to follow when the
-    /// core fails on its first call (the engine's failure policy, README G-R21).
-    pub failure: Value,
-}
-
-/// The compaction provider the binding layer registers (openclaw.md §13.4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ProviderSpec {
-    /// Provider id (`agents.defaults.compaction.provider`).
-    pub id: String,
-    /// Label.
-    pub label: String,
-}
+pub use crate::contract::{CommandSpec, EngineSpec, ProviderSpec, ServiceSpec, ToolSpec};
 
 /// One phase as `init` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,56 +76,4 @@ pub struct InitResult {
     /// (re)init (issue 17), empty when the config is refused.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub applied: String,
-}
-
-/// An agent tool the binding layer registers. `execute` dispatches `handler` with event
-/// `{params}` and the tool context (`sessionKey`, `agentId`); `ret.text` and `ret.details` are
-/// the result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ToolSpec {
-    /// Tool name.
-    pub name: String,
-    /// Display label.
-    pub label: String,
-    /// What the model reads.
-    pub description: String,
-    /// JSON Schema of the parameters.
-    pub parameters: Value,
-    /// Name to pass to `dispatch` (`<phaseKey>:tool:<name>`).
-    pub handler: String,
-    /// OpenClaw's `catalogMode` for the tool (`direct-only`: not in the tool catalog).
-    pub catalog_mode: String,
-}
-
-/// The service the binding layer registers: `start` dispatches `startHandler` and begins
-/// calling `tick` every `tickMs`, `stop` dispatches `stopHandler` (its answer may carry a drain
-/// job to await).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceSpec {
-    /// Service id.
-    pub id: String,
-    /// Tick period in ms.
-    pub tick_ms: u64,
-    /// Handler dispatched at `start` with `{service: n}`, `n` numbering the service instances
-    /// of the process (before the first tick).
-    #[serde(default)]
-    pub start_handler: String,
-    /// Handler dispatched at `stop` with the same `{service: n}`.
-    pub stop_handler: String,
-}
-
-/// A slash command the binding layer registers (`api.registerCommand`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CommandSpec {
-    /// Command name without the slash.
-    pub name: String,
-    /// One line for the command list.
-    pub description: String,
-    /// Name to pass to `dispatch` (`<phaseKey>:command:<name>`); the answer's `ret.text` is the reply.
-    pub handler: String,
-    /// Whether the command takes arguments.
-    pub accepts_args: bool,
 }

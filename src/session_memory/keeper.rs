@@ -9,7 +9,7 @@ use super::notes::{self, Limits, Template, ToolEvent, WORKLOG_HEADER};
 use super::rules::{self, find, message_ref, MessageRef, NotesState};
 use super::SessionMemoryConfig;
 use crate::audit::{Action, Decision, RECORD_VERSION};
-use crate::contract::{Diagnostic, Job, JobKind};
+use crate::contract::{Diagnostic, Job, JobKind, JobUsage};
 use crate::host::{join_path, Host, HostError, LogLevel};
 use crate::session_key::{adopt_dir, agent_id, is_main_key, legacy_session_dir_name, state_name};
 use crate::sorted::{SortedMap, SortedSet};
@@ -66,18 +66,9 @@ pub struct Cursor {
     pub condense: Vec<String>,
 }
 
-/// Where the scoped memory of an agent lives (resolved by phase 5).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemoryTarget {
-    /// Memory directory.
-    pub dir: String,
-    /// The directory below which no component may be a symlink (P5-R8a).
-    pub trusted_base: String,
-    /// Scope name.
-    pub scope: String,
-    /// Scope guidance.
-    pub note: String,
-}
+/// Where the scoped memory of an agent lives (resolved by phase 5, handed over by the
+/// runtime).
+pub use crate::memdir::MemoryTarget;
 
 /// Everything one call needs besides the phase state.
 pub struct Env<'a> {
@@ -105,22 +96,7 @@ pub struct Out {
     /// Diagnostics.
     pub diagnostics: Vec<Diagnostic>,
     /// Internal model usage to record in the cost ledger.
-    pub usage: Vec<Usage>,
-}
-
-/// One internal job's model usage, for the cost ledger (P5-R24).
-#[derive(Debug, Clone)]
-pub struct Usage {
-    /// `session_notes` or `memory_extract`.
-    pub purpose: String,
-    /// The memory scope worked on (`session` for notes).
-    pub scope: String,
-    /// Session key of the run that asked.
-    pub session_key: String,
-    /// Agent id.
-    pub agent_id: String,
-    /// The job outcome (`provider`, `model`, `usage`).
-    pub outcome: Value,
+    pub usage: Vec<JobUsage>,
 }
 
 impl Out {
@@ -846,16 +822,17 @@ impl Keeper {
         let file = jobs::read_file(env.host, env.state_dir, job_id);
         if let Some(f) = &file {
             if outcome.get("usage").is_some() {
-                out.usage.push(Usage {
-                    purpose: f.kind.purpose().into(),
-                    scope: match f.kind {
-                        Kind::SessionNotes => "session".into(),
-                        Kind::LongTerm => f.input.scope.clone().unwrap_or_else(|| "project".into()),
-                    },
-                    session_key: f.session_key.clone(),
-                    agent_id: f.agent_id.clone(),
-                    outcome: outcome.clone(),
-                });
+                let scope = match f.kind {
+                    Kind::SessionNotes => "session".into(),
+                    Kind::LongTerm => f.input.scope.clone().unwrap_or_else(|| "project".into()),
+                };
+                out.usage.push(JobUsage::from_outcome(
+                    f.kind.purpose(),
+                    &scope,
+                    &f.session_key,
+                    &f.agent_id,
+                    outcome,
+                ));
             }
         }
         let result = match &file {

@@ -6,6 +6,7 @@
 //! yet: it reports itself as not implemented and registers no hooks.
 
 mod config;
+mod hooks;
 pub mod jobs;
 pub mod keeper;
 pub mod longterm;
@@ -16,3 +17,4 @@ pub use config::{
     DrainConfig, JobsConfig, LongTermConfig, NotesCompactionConfig, NotesConfig,
     SessionMemoryConfig,
 };
+pub use hooks::{init, load_template, service, strip_removed_keys, SessionInput, TICK_MS};

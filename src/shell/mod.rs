@@ -17,6 +17,7 @@ pub mod grammar;
 pub mod grant_store;
 pub mod grants;
 pub mod hook;
+mod hooks;
 mod inline_code;
 mod judge;
 pub mod parser;
@@ -41,6 +42,7 @@ pub use config::{
     GrantScopeSetting, GrantsConfig, LimitsConfig, OnExceed, ProcessMode, RulesConfig, RunProject,
     ToolsConfig, Unlisted, WorkspaceWrites,
 };
+pub use hooks::{init, Approvals};
 pub use judge::SnippetJudge;
 pub use policy::{evaluate, evaluate_with_grants, explain};
 pub use rules::parse_rule;

@@ -19,7 +19,7 @@
 //! object); every decision stays here. The continuation travels in `next`, so the core keeps
 //! no per-call state for it.
 
-use super::super::{Active, CoreError, Diagnostic};
+use super::{Active, CoreError, Diagnostic};
 use crate::host::{Host, LogLevel};
 use serde_json::{json, Value};
 
@@ -184,7 +184,7 @@ struct Calls<'a> {
 impl Calls<'_> {
     /// One engine method; its `value` (`null` on an error, which becomes a diagnostic).
     fn call(&mut self, method: &str, params: Value) -> Value {
-        let answer = super::engine(self.active, self.host, method, &params);
+        let answer = super::engine::engine(self.active, self.host, method, &params);
         let mut answer = match answer {
             Ok(a) => a,
             Err(e) => {
@@ -483,7 +483,7 @@ fn summarize(c: &mut Calls<'_>, stage: &str, params: &Value, outcome: &Value) ->
             }
             // Issue 20: the summary's dollars count against the caps of the session it served.
             if let Some(result) = outcome.get("result") {
-                for d in super::super::budget_glue::charge_summary(c.active, c.host, result) {
+                for d in super::interplay::summary_usage(c.active, c.host, result) {
                     c.diagnostics
                         .push(serde_json::to_value(d).unwrap_or(Value::Null));
                 }

@@ -1,18 +1,26 @@
-//! Phase 4 glue: the `before_tool_call` dispatch, approval completion, grants (issue 16
-//! item 9) and the `/grants` command. The decisions are `shell::hook`'s; this file only
-//! supplies what the Host knows (grants, home, workspace) and journals the outcome.
+//! Phase 4's hooks (issue 18 item 2): the `before_tool_call` dispatch, approval completion,
+//! grants (issue 16 item 9) and the `/grants` command. The decisions are [`super::hook`]'s;
+//! this file supplies what the Host knows (grants, home, workspace, sandbox facts) and keeps
+//! the approvals OpenClaw has not resolved yet.
 
-use super::{str_at, Active, CallIds, CommandSpec, HookResponse, InitResult, Job, JobKind};
+use super::{grant_store, grants::Pattern, BashSecurityConfig, Os};
 use crate::audit::{self, Action, Decision};
-use crate::config::Config;
+use crate::contract::{
+    CommandSpec, Diagnostic, Job, JobKind, Outcome, PhaseCore, PhaseCtx, PhaseInit, SandboxFacts,
+};
 use crate::host::{Host, LogLevel};
-use crate::runtime::Diagnostic;
-use crate::shell::{self, grant_store, grants::Pattern};
+use crate::sorted::SortedMap;
 use serde_json::{json, Value};
 
-/// An approval the runtime tracks until OpenClaw resolves it.
+/// Phase 4's state between calls: the approvals OpenClaw has not resolved yet, by job id.
+#[derive(Debug, Default)]
+pub struct Approvals {
+    pending: SortedMap<String, Awaiting>,
+}
+
+/// An approval asked for, until OpenClaw resolves it.
 #[derive(Debug, Clone)]
-pub(super) struct PendingApproval {
+struct Awaiting {
     code: String,
     session_key: Option<String>,
     agent_id: String,
@@ -25,22 +33,68 @@ pub(super) struct PendingApproval {
 }
 
 /// Registrations and the `/grants` command.
-pub(super) fn init(config: &Config, result: &mut InitResult) {
-    let cfg = config.phases.bash_security.settings();
-    result.registrations.extend(shell::hook::registrations(cfg));
-    result.commands.push(CommandSpec {
-        name: "grants".into(),
-        description: "agent-ops: list or revoke exec approval grants (list | revoke ID | clear)"
-            .into(),
-        handler: "bashSecurity:command:grants".into(),
-        accepts_args: true,
-    });
+pub fn init(cfg: &BashSecurityConfig) -> PhaseInit {
+    PhaseInit {
+        registrations: super::hook::registrations(cfg),
+        commands: vec![CommandSpec {
+            name: "grants".into(),
+            description:
+                "agent-ops: list or revoke exec approval grants (list | revoke ID | clear)".into(),
+            handler: "bashSecurity:command:grants".into(),
+            accepts_args: true,
+        }],
+        ..PhaseInit::default()
+    }
+}
+
+impl PhaseCore for Approvals {
+    type Config = BashSecurityConfig;
+    type Input<'a> = ();
+    const KEY: &'static str = "bashSecurity";
+
+    /// One phase 4 hook or command call.
+    fn on_hook(
+        &mut self,
+        cx: &PhaseCtx<'_, BashSecurityConfig>,
+        name: &str,
+        event: &Value,
+        _: (),
+    ) -> Outcome {
+        match name {
+            "before_tool_call" => self.before_tool_call(cx, event),
+            "command:grants" => {
+                let args = event.get("args").and_then(Value::as_str).unwrap_or("");
+                Outcome::text(grants_command(cx.host, cx.state_dir, args))
+            }
+            _ => Outcome::default(),
+        }
+    }
+
+    fn owns_job(&self, job_id: &str) -> bool {
+        self.pending.contains_key(job_id)
+    }
+
+    /// OpenClaw resolved an approval: journal it, and store a grant for `allow-always`.
+    fn job_done(
+        &mut self,
+        cx: &PhaseCtx<'_, BashSecurityConfig>,
+        job_id: &str,
+        outcome: &Value,
+        _: (),
+    ) -> Outcome {
+        match self.pending.remove(job_id) {
+            Some(p) => approval_done(cx, p, outcome),
+            None => Outcome::default(),
+        }
+    }
 }
 
 /// The agent id of a call: `ctx.agentId`, else the `agent:<id>:…` session key.
 fn agent_id(ctx: &Value, session_key: Option<&str>) -> String {
-    str_at(ctx, "agentId")
+    ctx.get("agentId")
+        .and_then(Value::as_str)
         .filter(|a| !a.is_empty())
+        .map(str::to_string)
         .or_else(|| {
             session_key
                 .and_then(|k| k.strip_prefix("agent:"))
@@ -56,8 +110,8 @@ fn agent_id(ctx: &Value, session_key: Option<&str>) -> String {
 /// `elevated` params. Only a sure yes counts: anything that could put the command on the
 /// gateway or a node host (an explicit host, elevated mode being available, a `non-main`
 /// sandbox in the main session, an unknown value) answers no, and the command then asks.
-pub(super) fn exec_sandboxed(
-    facts: &super::SandboxFacts,
+fn exec_sandboxed(
+    facts: &SandboxFacts,
     agent_id: &str,
     session_key: Option<&str>,
     params: &Value,
@@ -111,7 +165,7 @@ pub(super) fn exec_sandboxed(
 /// fail, so the ask is answered by us. A run with a channel may still fail in OpenClaw (a
 /// cron job delivering to a chat, a channel without approvals): it then gets OpenClaw's
 /// error, and the command does not run either way.
-pub(super) fn no_approval_surface(ctx: &Value) -> bool {
+fn no_approval_surface(ctx: &Value) -> bool {
     ctx.get("requester")
         .and_then(|r| r.get("channel"))
         .and_then(Value::as_str)
@@ -130,124 +184,100 @@ fn exec_cwd<'a>(event: &'a Value, workspace: &'a str) -> &'a str {
         .unwrap_or(workspace)
 }
 
-/// One phase 4 hook or command call.
-pub(super) fn dispatch(
-    active: &mut Active,
-    host: &dyn Host,
-    name: &str,
-    event: &Value,
-    ctx: &Value,
-    ids: &CallIds,
-    resp: &mut HookResponse,
-) {
-    match name {
-        "before_tool_call" => before_tool_call(active, host, event, ctx, ids, resp),
-        "command:grants" => {
-            let args = event.get("args").and_then(Value::as_str).unwrap_or("");
-            resp.ret = json!({ "text": grants_command(active, host, args) });
-        }
-        _ => {}
-    }
-}
-
-fn before_tool_call(
-    active: &mut Active,
-    host: &dyn Host,
-    event: &Value,
-    ctx: &Value,
-    ids: &CallIds,
-    resp: &mut HookResponse,
-) {
-    let workspace = active.workspace(host, ctx);
-    let agent = agent_id(ctx, ids.session_key.as_deref());
-    let command = event
-        .get("params")
-        .and_then(|p| p.get("command"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let home = active.home(host);
-    let (repo_hooks, module_shadow) =
-        shell::hook::lookup_host_facts(host, command, exec_cwd(event, &workspace), &home);
-    let files = shell::hook::lookup_file_facts(
-        host,
-        command,
-        exec_cwd(event, &workspace),
-        &workspace,
-        &home,
-    );
-    let env = shell::hook::HookEnv {
-        home,
-        workspace: workspace.clone(),
-        os: active.os(),
-        now_ms: host.now_ms(),
-        tmp_dir: active.info.tmp_dir.clone().unwrap_or_default(),
-        sandboxed: exec_sandboxed(
-            &super::SandboxFacts::from_value(&active.info.sandbox),
-            &agent,
-            ids.session_key.as_deref(),
-            event.get("params").unwrap_or(&Value::Null),
-        ),
-        repo_hooks,
-        module_shadow,
-        files,
-        no_approver: no_approval_surface(ctx),
-    };
-    let state_dir = active.state_dir.clone();
-    let session_key = ids.session_key.clone().unwrap_or_default();
-    let load = || {
-        grant_store::applicable(
+impl Approvals {
+    fn before_tool_call(
+        &mut self,
+        cx: &PhaseCtx<'_, BashSecurityConfig>,
+        event: &Value,
+    ) -> Outcome {
+        let host = cx.host;
+        let ids = cx.ids;
+        let workspace = cx.workspace();
+        let agent = agent_id(cx.ctx, ids.session_key.as_deref());
+        let command = event
+            .get("params")
+            .and_then(|p| p.get("command"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let home = cx.home();
+        let (repo_hooks, module_shadow) =
+            super::hook::lookup_host_facts(host, command, exec_cwd(event, &workspace), &home);
+        let files = super::hook::lookup_file_facts(
             host,
-            &state_dir,
-            &session_key,
-            &agent,
+            command,
+            exec_cwd(event, &workspace),
             &workspace,
-            env.now_ms,
-        )
-    };
-    let out = shell::hook::before_tool_call(
-        active.config.phases.bash_security.settings(),
-        &env,
-        event,
-        ids,
-        &load,
-    );
-    if let Some(pending) = out.approval {
-        let id = active.new_job_id(host);
-        active.pending.insert(
-            id.clone(),
-            PendingApproval {
-                code: pending.code,
-                session_key: ids.session_key.clone(),
-                agent_id: agent.clone(),
-                workspace: workspace.clone(),
-                run_id: ids.run_id.clone(),
-                tool_call_id: ids.tool_call_id.clone(),
-                command: pending.command,
-                grant: pending.grant,
-            },
+            &home,
         );
-        resp.jobs.push(Job {
-            id,
-            kind: JobKind::Approval,
-            phase: "bashSecurity".into(),
-            payload: pending.payload,
-            timeout_ms: pending.timeout_ms,
-        });
-    }
-    resp.ret = out.ret;
-    for d in out.decisions {
-        active.record(host, resp, d, true);
+        let env = super::hook::HookEnv {
+            home,
+            workspace: workspace.clone(),
+            os: cx.info.os.as_deref().map(Os::parse).unwrap_or_default(),
+            now_ms: host.now_ms(),
+            tmp_dir: cx.info.tmp_dir.clone().unwrap_or_default(),
+            sandboxed: exec_sandboxed(
+                &SandboxFacts::from_value(&cx.info.sandbox),
+                &agent,
+                ids.session_key.as_deref(),
+                event.get("params").unwrap_or(&Value::Null),
+            ),
+            repo_hooks,
+            module_shadow,
+            files,
+            no_approver: no_approval_surface(cx.ctx),
+        };
+        let session_key = ids.session_key.clone().unwrap_or_default();
+        let load = || {
+            grant_store::applicable(
+                host,
+                cx.state_dir,
+                &session_key,
+                &agent,
+                &workspace,
+                env.now_ms,
+            )
+        };
+        let out = super::hook::before_tool_call(cx.cfg, &env, event, ids, &load);
+        let mut result = Outcome {
+            ret: out.ret,
+            decisions: out.decisions,
+            journal_allows: true,
+            ..Outcome::default()
+        };
+        if let Some(pending) = out.approval {
+            let id = cx.new_job_id();
+            self.pending.insert(
+                id.clone(),
+                Awaiting {
+                    code: pending.code,
+                    session_key: ids.session_key.clone(),
+                    agent_id: agent.clone(),
+                    workspace: workspace.clone(),
+                    run_id: ids.run_id.clone(),
+                    tool_call_id: ids.tool_call_id.clone(),
+                    command: pending.command,
+                    grant: pending.grant,
+                },
+            );
+            result.jobs.push(Job {
+                id,
+                kind: JobKind::Approval,
+                phase: "bashSecurity".into(),
+                payload: pending.payload,
+                timeout_ms: pending.timeout_ms,
+            });
+        }
+        result
     }
 }
 
-/// OpenClaw resolved an approval: journal it, and store a grant for `allow-always`.
-pub(super) fn approval_done(
-    active: &mut Active,
-    host: &dyn Host,
-    p: PendingApproval,
-    outcome: &Value,
-    resp: &mut HookResponse,
-) {
+/// The `exec.approval.*` decision of a resolved approval, and the grant of `allow-always`.
+fn approval_done(cx: &PhaseCtx<'_, BashSecurityConfig>, p: Awaiting, outcome: &Value) -> Outcome {
+    let host = cx.host;
+    let mut result = Outcome {
+        journal_allows: true,
+        ..Outcome::default()
+    };
     let decision = outcome
         .get("decision")
         .and_then(Value::as_str)
@@ -265,14 +295,14 @@ pub(super) fn approval_done(
     } else {
         Action::Deny
     };
-    let grant = (decision == "allow-always").then(|| store_grant(active, host, &p, resp));
+    let grant = (decision == "allow-always").then(|| store_grant(cx, &p, &mut result));
     let details = match grant {
         Some(g) => {
             json!({ "command": p.command, "askCode": p.code, "resolution": decision, "grant": g })
         }
         None => json!({ "command": p.command, "askCode": p.code, "resolution": decision }),
     };
-    let d = Decision {
+    result.decisions.push(Decision {
         v: audit::RECORD_VERSION,
         at: host.now_ms(),
         phase: "exec".into(),
@@ -286,23 +316,19 @@ pub(super) fn approval_done(
         run_id: p.run_id,
         tool_call_id: p.tool_call_id,
         details,
-    };
-    active.record(host, resp, d, true);
+    });
+    result
 }
 
 /// Stores the grant of an `allow-always` answer; the journal gets the grant or why none.
-fn store_grant(
-    active: &Active,
-    host: &dyn Host,
-    p: &PendingApproval,
-    resp: &mut HookResponse,
-) -> Value {
+fn store_grant(cx: &PhaseCtx<'_, BashSecurityConfig>, p: &Awaiting, result: &mut Outcome) -> Value {
+    let host = cx.host;
     if p.grant.is_empty() {
         // OpenClaw only offers `allow-always` when we list it; an answer without it still
         // lets this one call run, but nothing wider is granted.
         return json!({ "stored": false, "why": "this command cannot be granted as a pattern" });
     }
-    let cfg = &active.config.phases.bash_security.settings().grants;
+    let cfg = &cx.cfg.grants;
     let new = grant_store::NewGrant {
         patterns: p.grant.clone(),
         scope: cfg.scope.scope(),
@@ -312,7 +338,7 @@ fn store_grant(
         ttl_hours: cfg.ttl_hours,
         command: &p.command,
     };
-    match grant_store::add(host, &active.state_dir, host.now_ms(), new) {
+    match grant_store::add(host, cx.state_dir, host.now_ms(), new) {
         Ok(g) => json!({
             "stored": true,
             "id": g.id,
@@ -322,7 +348,7 @@ fn store_grant(
             "expiresMs": g.expires_ms,
         }),
         Err(e) => {
-            resp.diagnostics.push(Diagnostic {
+            result.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,
                 code: "exec.grant.store_failed".into(),
                 message: format!("an allow-always answer could not be stored as a grant: {e}; the command ran once and will ask again"),
@@ -333,24 +359,24 @@ fn store_grant(
 }
 
 /// `/grants [list | revoke ID | clear]`.
-fn grants_command(active: &Active, host: &dyn Host, args: &str) -> String {
+fn grants_command(host: &dyn Host, state_dir: &str, args: &str) -> String {
     let now = host.now_ms();
     let words: Vec<&str> = args.split_whitespace().collect();
     match words.as_slice() {
         [] | ["list"] => {
-            let loaded = grant_store::load(host, &active.state_dir, now);
+            let loaded = grant_store::load(host, state_dir, now);
             let mut text = grant_store::listing(&loaded.file.grants, now);
             for p in loaded.problems {
                 text.push_str(&format!("\nwarning: {p}"));
             }
             text
         }
-        ["revoke", id] => match grant_store::revoke(host, &active.state_dir, now, id) {
+        ["revoke", id] => match grant_store::revoke(host, state_dir, now, id) {
             Ok(true) => format!("agent-ops grants: revoked {id}."),
             Ok(false) => format!("agent-ops grants: no grant with id {id}."),
             Err(e) => format!("agent-ops grants: could not revoke {id}: {e}"),
         },
-        ["clear"] => match grant_store::clear(host, &active.state_dir, now) {
+        ["clear"] => match grant_store::clear(host, state_dir, now) {
             Ok(n) => format!("agent-ops grants: removed {n}."),
             Err(e) => format!("agent-ops grants: could not clear: {e}"),
         },
@@ -361,7 +387,7 @@ fn grants_command(active: &Active, host: &dyn Host, args: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::{AgentSandboxFacts, SandboxFacts};
+    use crate::contract::{AgentSandboxFacts, SandboxFacts};
 
     fn facts(mode: &str) -> SandboxFacts {
         SandboxFacts {

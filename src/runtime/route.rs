@@ -1,0 +1,316 @@
+//! The route table (issue 18 item 3): which phase handles a hook, a job's outcome and the
+//! tick. The table itself is the registrations `init` collected (hook name → phases in
+//! priority order); this file runs them. Each phase's handler is its `PhaseCore` (its own
+//! `hooks.rs`); what one phase needs from another comes from [`super::interplay`]. No
+//! decision is taken here.
+
+use super::interplay::{self, deliver};
+use super::{cx, Active, CallIds, HookResponse};
+use crate::contract::{CommandJudge, JudgeSource, Outcome, PhaseCore};
+use crate::fork_skills::SkillsInput;
+use crate::host::Host;
+use crate::session_memory::SessionInput;
+use crate::shell;
+use crate::sorted::SortedSet;
+use serde_json::Value;
+
+/// A bare hook name: every phase that registered `hook` and covers the event's tool, in
+/// priority order, results merged as OpenClaw merges separate handlers (issue 17).
+pub(super) fn dispatch_merged(
+    active: &mut Active,
+    host: &dyn Host,
+    hook: &str,
+    event: &Value,
+    ctx: &Value,
+    ids: &CallIds,
+) -> HookResponse {
+    let phases: Vec<String> = active
+        .registrations
+        .iter()
+        .filter(|r| r.hook == hook && super::hooks::covers(r.matcher.as_deref(), event))
+        .map(|r| r.phase.clone())
+        .collect();
+    let mut out = HookResponse::default();
+    for phase in phases {
+        let mut resp = HookResponse::default();
+        self::phase(active, host, &phase, hook, event, ctx, ids, &mut resp);
+        out.jobs.append(&mut resp.jobs);
+        out.decisions.append(&mut resp.decisions);
+        out.diagnostics.append(&mut resp.diagnostics);
+        let acc = std::mem::take(&mut out.ret);
+        match super::hooks::merge_ret(hook, acc, resp.ret) {
+            super::hooks::Merged::Continue(v) => out.ret = v,
+            super::hooks::Merged::Stop(v) => {
+                out.ret = v;
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The purposes of the internal jobs whose prompts carry `agent-ops:job=<purpose>` (G-R7a).
+const JOB_PURPOSES: &[&str] = &["session_notes", "memory_extract", "compaction_summary"];
+
+/// Whether this hook call belongs to one of the plugin's own internal jobs (G-R7a): a session
+/// key the plugin created, a session whose system prompt starts with `agent-ops:job=<purpose>`,
+/// or a subagent session whose prompt has a line that is exactly that marker. A session recognised by its marker is
+/// remembered for its later hooks, which carry no prompt.
+fn internal_job(active: &mut Active, event: &Value, ctx: &Value) -> bool {
+    let key = ctx
+        .get("sessionKey")
+        .or_else(|| event.get("sessionKey"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !key.is_empty()
+        && (crate::compaction::engine::is_internal_key(key) || active.internal_keys.contains(key))
+    {
+        return true;
+    }
+    let is_marker = |l: &str| {
+        l.trim()
+            .strip_prefix("agent-ops:job=")
+            .is_some_and(|p| JOB_PURPOSES.contains(&p.trim()))
+    };
+    let system = event
+        .get("systemPrompt")
+        .and_then(Value::as_str)
+        .and_then(|t| t.lines().next())
+        .is_some_and(is_marker);
+    // The prompt's text can come from whoever messages the agent, so a marker line there
+    // counts only in a subagent session (which only the plugin or the agent starts): a
+    // stranger's message must not switch off the spend caps of phase 2.
+    let prompt = crate::compaction::engine::is_subagent_key(key)
+        && event
+            .get("prompt")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.lines().any(is_marker));
+    if !(system || prompt) {
+        return false;
+    }
+    if !key.is_empty() {
+        if active.internal_keys.len() >= 1_000 {
+            active.internal_keys = SortedSet::new();
+        }
+        active.internal_keys.insert(key.to_string());
+    }
+    true
+}
+
+/// One phase's handler of `name` (nothing when the phase is off or does not handle it).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn phase(
+    active: &mut Active,
+    host: &dyn Host,
+    phase: &str,
+    name: &str,
+    event: &Value,
+    ctx: &Value,
+    ids: &CallIds,
+    resp: &mut HookResponse,
+) {
+    // G-R7a: an internal job that runs through OpenClaw (recognised by its key or by the
+    // job marker of its prompt) reaches phase 4 only: no budgets, extraction, memory,
+    // lineage or skill notices for it.
+    let own_surface = name.starts_with("command:") || name.starts_with("tool:");
+    if phase != "bashSecurity" && !own_surface && internal_job(active, event, ctx) {
+        return;
+    }
+    let phases = &active.config.phases;
+    let out = match phase {
+        "bashSecurity"
+            if phases.bash_security.enabled()
+                && (name == "before_tool_call" || name == "command:grants") =>
+        {
+            let cx = cx!(active, host, phases.bash_security.settings(), ids, ctx);
+            active.approvals.on_hook(&cx, name, event, ())
+        }
+        "compaction" if phases.compaction.enabled() && crate::compaction::handles(name) => {
+            let cx = cx!(active, host, phases.compaction.settings(), ids, ctx);
+            active.governor.on_hook(&cx, name, event, ())
+        }
+        "loopBudget" if phases.loop_budget.enabled() => {
+            super::budget_glue::dispatch(active, host, name, event, ctx, resp);
+            return;
+        }
+        "memoryScoping" if phases.memory_scoping.enabled() => {
+            let fork = interplay::fork_of(active, ctx);
+            let phases = &active.config.phases;
+            let cx = cx!(active, host, phases.memory_scoping.settings(), ids, ctx);
+            active.scoper.on_hook(&cx, name, event, fork)
+        }
+        "sessionMemory" if phases.session_memory.enabled() => {
+            session(active, host, name, event, ctx, ids)
+        }
+        "coordinator" if phases.coordinator.enabled() => {
+            let cx = cx!(active, host, phases.coordinator.settings(), ids, ctx);
+            active.coordinator.on_hook(&cx, name, event, ())
+        }
+        "forkSkills" if phases.fork_skills.enabled() => {
+            let notes = interplay::skillify_notes(active, host, name, ctx);
+            let phases = &active.config.phases;
+            let judge = judge(&active.info, &active.config);
+            let input = SkillsInput {
+                judge: &judge,
+                notes,
+            };
+            let cx = cx!(active, host, phases.fork_skills.settings(), ids, ctx);
+            active.skiller.on_hook(&cx, name, event, input)
+        }
+        _ => return,
+    };
+    deliver(active, host, resp, out);
+}
+
+/// Phase 3's handler of `name` (the runtime also calls it for `service_start`).
+pub(super) fn session(
+    active: &mut Active,
+    host: &dyn Host,
+    name: &str,
+    event: &Value,
+    ctx: &Value,
+    ids: &CallIds,
+) -> Outcome {
+    let memory = if matches!(name, "agent_end" | "after_tool_call") {
+        interplay::memory_target(active, host, ctx)
+    } else {
+        None
+    };
+    let input = SessionInput {
+        template: &active.template,
+        memory,
+    };
+    let cx = cx!(
+        active,
+        host,
+        active.config.phases.session_memory.settings(),
+        ids,
+        ctx
+    );
+    active.keeper.on_hook(&cx, name, event, input)
+}
+
+/// Phase 4 → 7: phase 4 with the operator's settings as the judge of skill snippets.
+struct ShellJudge<'a> {
+    os: shell::Os,
+    cfg: &'a shell::BashSecurityConfig,
+}
+
+impl JudgeSource for ShellJudge<'_> {
+    fn in_workspace<'s>(&'s self, home: &str, workspace: &str) -> Box<dyn CommandJudge + 's> {
+        Box::new(shell::SnippetJudge::in_workspace(
+            home, workspace, self.os, self.cfg,
+        ))
+    }
+}
+
+fn judge<'a>(
+    info: &'a crate::contract::HostInfo,
+    config: &'a crate::config::Config,
+) -> ShellJudge<'a> {
+    ShellJudge {
+        os: info.os.as_deref().map(shell::Os::parse).unwrap_or_default(),
+        cfg: config.phases.bash_security.settings(),
+    }
+}
+
+/// The outcome of a job: to the phase that asked for it.
+pub(super) fn job_done(
+    active: &mut Active,
+    host: &dyn Host,
+    job_id: &str,
+    outcome: &Value,
+    resp: &mut HookResponse,
+) -> bool {
+    let ids = CallIds::default();
+    let null = Value::Null;
+    let out = if active.skiller.owns_job(job_id) {
+        let phases = &active.config.phases;
+        let judge = judge(&active.info, &active.config);
+        let input = SkillsInput {
+            judge: &judge,
+            notes: None,
+        };
+        let cx = cx!(active, host, phases.fork_skills.settings(), &ids, &null);
+        active.skiller.job_done(&cx, job_id, outcome, input)
+    } else if active.keeper.owns_job(job_id) {
+        let input = SessionInput {
+            template: &active.template,
+            memory: None,
+        };
+        let cx = cx!(
+            active,
+            host,
+            active.config.phases.session_memory.settings(),
+            &ids,
+            &null
+        );
+        active.keeper.job_done(&cx, job_id, outcome, input)
+    } else if active.approvals.owns_job(job_id) {
+        let cx = cx!(
+            active,
+            host,
+            active.config.phases.bash_security.settings(),
+            &ids,
+            &null
+        );
+        active.approvals.job_done(&cx, job_id, outcome, ())
+    } else {
+        return false;
+    };
+    deliver(active, host, resp, out);
+    true
+}
+
+/// Periodic work: phase 1 forgets state of long-ended sessions, phase 2 sweeps, phase 3
+/// replays, retries and gives up on lost jobs, phase 7 scans the skill roots.
+pub(super) fn tick(active: &mut Active, host: &dyn Host, resp: &mut HookResponse) {
+    let ids = CallIds::default();
+    let null = Value::Null;
+    if active.config.phases.compaction.enabled() {
+        let out = {
+            let cx = cx!(
+                active,
+                host,
+                active.config.phases.compaction.settings(),
+                &ids,
+                &null
+            );
+            PhaseCore::tick(&mut active.governor, &cx, ())
+        };
+        deliver(active, host, resp, out);
+    }
+    if active.config.phases.loop_budget.enabled() {
+        super::budget_glue::tick(active, host);
+    }
+    if active.config.phases.session_memory.enabled() {
+        let out = {
+            let input = SessionInput {
+                template: &active.template,
+                memory: None,
+            };
+            let cx = cx!(
+                active,
+                host,
+                active.config.phases.session_memory.settings(),
+                &ids,
+                &null
+            );
+            PhaseCore::tick(&mut active.keeper, &cx, input)
+        };
+        deliver(active, host, resp, out);
+    }
+    if active.config.phases.fork_skills.enabled() {
+        let out = {
+            let phases = &active.config.phases;
+            let judge = judge(&active.info, &active.config);
+            let input = SkillsInput {
+                judge: &judge,
+                notes: None,
+            };
+            let cx = cx!(active, host, phases.fork_skills.settings(), &ids, &null);
+            PhaseCore::tick(&mut active.skiller, &cx, input)
+        };
+        deliver(active, host, resp, out);
+    }
+}
