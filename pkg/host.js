@@ -93,16 +93,6 @@ export function makeHost(rt) {
         return undefined;
       } catch (e) { return hostError(e); }
     },
-    fsOverwriteAt(p, offset, bytes) {
-      try {
-        const fd = fs.openSync(p, "r+");
-        try {
-          if (offset + bytes.length > fs.fstatSync(fd).size) return JSON.stringify({ kind: "Io", message: "overwrite passes the end of the file" });
-          fs.writeSync(fd, bytes, 0, bytes.length, offset); fs.fdatasyncSync(fd);
-        } finally { fs.closeSync(fd); }
-        return undefined;
-      } catch (e) { return hostError(e); }
-    },
     fsList(dir, max) {
       try {
         const entries = [];
