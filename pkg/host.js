@@ -87,18 +87,11 @@ export function makeHost(rt) {
           // G-R17: a torn last line (a writer killed mid-line) gets its newline in this write.
           const size = fs.fstatSync(fd).size, last = Buffer.alloc(1);
           const torn = size > 0 && fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 10;
-          fs.writeSync(fd, (torn ? "\n" : "") + line + "\n");
+          // One write: a short one (a full disk) must not report a record that is not there.
+          const buf = Buffer.from((torn ? "\n" : "") + line + "\n");
+          const n = fs.writeSync(fd, buf);
+          if (n !== buf.length) return JSON.stringify({ kind: "Io", message: `short append: ${n} of ${buf.length}` });
           if (fsync) fs.fsyncSync(fd);
-        } finally { fs.closeSync(fd); }
-        return undefined;
-      } catch (e) { return hostError(e); }
-    },
-    fsOverwriteAt(p, offset, bytes) {
-      try {
-        const fd = fs.openSync(p, "r+");
-        try {
-          if (offset + bytes.length > fs.fstatSync(fd).size) return JSON.stringify({ kind: "Io", message: "overwrite passes the end of the file" });
-          fs.writeSync(fd, bytes, 0, bytes.length, offset); fs.fdatasyncSync(fd);
         } finally { fs.closeSync(fd); }
         return undefined;
       } catch (e) { return hostError(e); }

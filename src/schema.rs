@@ -276,10 +276,6 @@ impl Host for ReadOnlyHost<'_> {
         self.refuse(path)?;
         self.inner.fs_append_line(path, line, fsync)
     }
-    fn fs_overwrite_at(&self, path: &str, offset: u64, bytes: &[u8]) -> Result<(), HostError> {
-        self.refuse(path)?;
-        self.inner.fs_overwrite_at(path, offset, bytes)
-    }
     fn fs_list(&self, dir: &str, max_entries: u32) -> Result<DirListing, HostError> {
         self.inner.fs_list(dir, max_entries)
     }

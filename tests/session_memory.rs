@@ -65,13 +65,16 @@ fn llm_jobs(r: &HookResponse) -> Vec<&Job> {
     r.jobs.iter().filter(|j| j.kind == JobKind::Llm).collect()
 }
 
+/// The torn line P3-T16 plants: a writer killed mid-line.
+const TORN_JOB_LINE: &str = "{\"v\":1,\"at\":2,\"jobId\":\"old\",\"ev";
+
 fn journal(h: &MemoryHost) -> Vec<(String, String)> {
     h.file_text(&format!("{STATE}/jobs/journal.jsonl"))
         .unwrap_or_default()
         .lines()
-        // A torn line is replaced in place by a filler that is valid JSON but no record
-        // (G-R17); every other line is a record.
-        .filter(|l| !l.starts_with('0'))
+        // A torn line stays in the journal as a line of its own, which readers skip (G-R17);
+        // every other line is a record.
+        .filter(|l| *l != TORN_JOB_LINE)
         .map(|l| {
             let v: Value = serde_json::from_str(l).unwrap();
             (
@@ -322,25 +325,30 @@ fn p3_t14_a_killed_process_replays_the_job_once_at_the_next_start() {
 }
 
 #[test]
-fn p3_t16_a_torn_journal_line_is_cut_before_the_next_append() {
+fn p3_t16_a_torn_journal_line_is_ignored_and_the_next_append_starts_a_new_line() {
     let h = host();
     h.put_file(
         &format!("{STATE}/jobs/journal.jsonl"),
-        b"{\"v\":1,\"at\":1,\"jobId\":\"old\",\"event\":\"enqueued\"}\n{\"v\":1,\"at\":2,\"jobId\":\"old\",\"ev",
+        format!("{{\"v\":1,\"at\":1,\"jobId\":\"old\",\"event\":\"enqueued\"}}\n{TORN_JOB_LINE}")
+            .as_bytes(),
     );
     let mut rt = runtime(&h, lt_off(), true);
     rt.tick(&h, 0).unwrap();
     let text = h.file_text(&format!("{STATE}/jobs/journal.jsonl")).unwrap();
-    // The live job without a file was dropped on a fresh line; the torn line became a filler
-    // of its length (overwritten in place: a cut would race with other processes' appends).
+    // The live job without a file was dropped on a fresh line. The torn line is not cut (G-R17
+    // as built: a cut or an in-place overwrite races with other processes' lock-free appends,
+    // audit.rs); the append terminated it, so it is a line of its own that readers skip, kept
+    // byte for byte, and every other line is a record.
     assert!(text.ends_with('\n'));
-    assert_eq!(text.lines().nth(1).map(str::trim_end), Some("0"));
-    assert!(
-        text.lines()
-            .all(|l| serde_json::from_str::<Value>(l).is_ok()),
-        "{text}"
-    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines[1], TORN_JOB_LINE, "{text}");
+    for l in [lines[0], lines[2]] {
+        assert!(serde_json::from_str::<Value>(l).is_ok(), "{text}");
+    }
     assert_eq!(events_of(&h, "old"), vec!["enqueued", "dropped"]);
+    let status = agent_ops::session_memory::jobs::read_status(&h, STATE).unwrap();
+    assert_eq!(status.len(), 1, "{status:?}");
 }
 
 #[test]

@@ -270,8 +270,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Every JSON file parses; every journal line but an unterminated last one parses; nothing
 /// was set aside as corrupt; no journal lost a line an earlier check saw. `seen` holds each
 /// journal's checked length (complete lines only), so each line is parsed once over all
-/// trials. Returns the journal text appended since the last check.
-fn check_files(dir: &Path, seen: &mut BTreeMap<PathBuf, usize>) -> String {
+/// trials, and the torn tail a kill left there (the next writer's append terminates it, and
+/// it then stays as a line of its own that readers skip: G-R17, nothing cuts journal bytes;
+/// it must be that tail byte for byte). Returns the journal text appended since the last check.
+fn check_files(dir: &Path, seen: &mut BTreeMap<PathBuf, (usize, String)>) -> String {
     let mut files = Vec::new();
     walk(&dir.join("state"), &mut files);
     let mut fresh = String::new();
@@ -288,7 +290,7 @@ fn check_files(dir: &Path, seen: &mut BTreeMap<PathBuf, usize>) -> String {
         }
         let text = fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         if name.ends_with(".jsonl") {
-            let from = seen.get(f).copied().unwrap_or(0);
+            let (from, torn) = seen.get(f).cloned().unwrap_or_default();
             assert!(
                 text.len() >= from,
                 "{} shrank below lines already seen ({} < {from})",
@@ -297,12 +299,15 @@ fn check_files(dir: &Path, seen: &mut BTreeMap<PathBuf, usize>) -> String {
             );
             let end = text.rfind('\n').map_or(0, |i| i + 1).max(from);
             let new = &text[from..end];
-            for l in new.lines() {
+            for (k, l) in new.lines().enumerate() {
+                if k == 0 && !torn.is_empty() && l == torn {
+                    continue;
+                }
                 serde_json::from_str::<Value>(l)
                     .unwrap_or_else(|e| panic!("{}: line {l:?}: {e}", f.display()));
             }
             fresh.push_str(new);
-            seen.insert(f.clone(), end);
+            seen.insert(f.clone(), (end, text[end..].to_string()));
         } else if name.ends_with(".json") || f.parent().is_some_and(|p| p.ends_with("locks")) {
             serde_json::from_str::<Value>(&text)
                 .unwrap_or_else(|e| panic!("{}: {e}\n{text}", f.display()));
@@ -328,7 +333,7 @@ fn check_state(
     family: &str,
     acked: &[String],
     new: usize,
-    seen: &mut BTreeMap<PathBuf, usize>,
+    seen: &mut BTreeMap<PathBuf, (usize, String)>,
 ) {
     let fresh = check_files(dir, seen);
     let recent = &acked[acked.len().saturating_sub(new)..];

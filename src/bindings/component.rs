@@ -46,9 +46,6 @@ impl Host for WitHost {
     fn fs_append_line(&self, path: &str, line: &str, fsync: bool) -> Result<(), HostError> {
         imports::fs_append_line(path, line, fsync).map_err(err)
     }
-    fn fs_overwrite_at(&self, path: &str, offset: u64, bytes: &[u8]) -> Result<(), HostError> {
-        imports::fs_overwrite_at(path, offset, bytes).map_err(err)
-    }
     fn fs_list(&self, dir: &str, max_entries: u32) -> Result<DirListing, HostError> {
         json(imports::fs_list(dir, max_entries))
     }

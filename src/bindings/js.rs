@@ -29,13 +29,6 @@ extern "C" {
         line: &str,
         fsync: bool,
     ) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, catch, js_name = fsOverwriteAt)]
-    fn fs_overwrite_at(
-        this: &JsHost,
-        path: &str,
-        offset: f64,
-        bytes: &[u8],
-    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = fsList)]
     fn fs_list(this: &JsHost, dir: &str, max_entries: u32) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, catch, js_name = fsStat)]
@@ -160,9 +153,6 @@ impl Host for Adapter {
             return Err(HostError::TooLarge);
         }
         unit_result(self.0.fs_append_line(path, line, fsync))
-    }
-    fn fs_overwrite_at(&self, path: &str, offset: u64, bytes: &[u8]) -> Result<(), HostError> {
-        unit_result(self.0.fs_overwrite_at(path, offset as f64, bytes))
     }
     fn fs_list(&self, dir: &str, max_entries: u32) -> Result<DirListing, HostError> {
         json_result(self.0.fs_list(dir, max_entries))

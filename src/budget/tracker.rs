@@ -98,8 +98,6 @@ pub struct Tracker {
     sids: SortedMap<String, String>,
     /// Session key → its live run.
     live: SortedMap<String, String>,
-    /// Runs journals checked for a torn last line by this process (G-R17).
-    repaired: crate::sorted::SortedSet<String>,
     /// Diagnostics already given once (unknown time zone, unknown prices).
     noted: crate::sorted::SortedSet<String>,
 }
@@ -615,9 +613,6 @@ impl Tracker {
     /// Appends one priced event to the spend journal.
     fn journal_spend(&mut self, env: &Env<'_>, out: &mut Out, line: &SpendLine) {
         let path = cost::spend_path(env.state_dir, line.at);
-        if self.repaired.insert(path.clone()) {
-            let _ = audit::repair_torn_tail(env.host, &path);
-        }
         let text = serde_json::to_string(line).unwrap_or_default();
         if let Err(e) = env.host.fs_append_line(&path, &text, false) {
             out.diagnostics.push(Diagnostic {
@@ -1147,11 +1142,8 @@ impl Tracker {
             &join_path(env.state_dir, "budget"),
             &format!("runs-{}.jsonl", audit::utc_date(env.now_ms)),
         );
-        // G-R17: a line torn by a crash is cut before this process's first append, so the
-        // new record does not glue onto it.
-        if self.repaired.insert(path.clone()) {
-            let _ = audit::repair_torn_tail(env.host, &path);
-        }
+        // G-R17: a line torn by a crash is terminated by this append itself
+        // (`Host::fs_append_line`), so the new record does not glue onto it.
         if let Err(e) = env.host.fs_append_line(&path, &line.to_string(), false) {
             out.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,

@@ -261,8 +261,6 @@ impl Coordinator {
         }
         if self.loaded.is_none() {
             let l = store::load(env.host, env.state_dir, env.now_ms);
-            let _ =
-                audit::repair_torn_tail(env.host, &store::journal_path(env.state_dir, l.journal));
             for p in &l.problems {
                 out.diag(LogLevel::Warn, "coord.degraded.registry", p.clone());
             }

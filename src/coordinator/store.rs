@@ -126,8 +126,8 @@ pub fn load(host: &dyn Host, state_dir: &str, now_ms: i64) -> Loaded {
     out
 }
 
-/// Appends one event to the current journal (repairing a torn tail first is the caller's
-/// job, once per process).
+/// Appends one event to the current journal (a torn last line gets its newline in the same
+/// write, `Host::fs_append_line`: G-R17).
 pub fn append(
     host: &dyn Host,
     state_dir: &str,

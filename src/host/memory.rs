@@ -186,21 +186,6 @@ impl Host for MemoryHost {
         Ok(())
     }
 
-    fn fs_overwrite_at(&self, path: &str, offset: u64, bytes: &[u8]) -> Result<(), HostError> {
-        if let Some(e) = self.write_fault(path) {
-            return Err(e);
-        }
-        let mut files = self.files.borrow_mut();
-        let entry = files.get_mut(path).ok_or(HostError::NotFound)?;
-        let start = usize::try_from(offset).map_err(|_| HostError::TooLarge)?;
-        let end = start.saturating_add(bytes.len());
-        let Some(target) = entry.0.get_mut(start..end) else {
-            return Err(HostError::Io("overwrite passes the end of the file".into()));
-        };
-        target.copy_from_slice(bytes);
-        Ok(())
-    }
-
     fn fs_list(&self, dir: &str, max_entries: u32) -> Result<DirListing, HostError> {
         let dir = dir.trim_end_matches('/');
         if !self.dirs.borrow().contains(dir) {

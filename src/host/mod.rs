@@ -182,12 +182,10 @@ pub trait Host {
     /// Appends one line (a `\n` is added) with a single `O_APPEND` write. A file whose last
     /// byte is not `\n` (a torn line of a writer killed mid-line) gets a `\n` before the line in
     /// the same write, so the torn line never swallows this one (G-R17; readers skip a line
-    /// that does not parse).
+    /// that does not parse). This is the only repair of a torn line: it never touches bytes
+    /// already written, so it is safe without a lock; at worst (the tail looked torn because
+    /// another append was still in progress) it leaves an empty line, which readers skip too.
     fn fs_append_line(&self, path: &str, line: &str, fsync: bool) -> Result<(), HostError>;
-    /// Overwrites `bytes` at `offset` of an existing file in place: no create, no append,
-    /// never past the current end (an error otherwise). Replaces a torn journal line without
-    /// touching the lines other processes append after it (G-R17).
-    fn fs_overwrite_at(&self, path: &str, offset: u64, bytes: &[u8]) -> Result<(), HostError>;
     /// Lists a directory, stopping at `max_entries`.
     fn fs_list(&self, dir: &str, max_entries: u32) -> Result<DirListing, HostError>;
     /// `lstat` of a path.

@@ -226,21 +226,6 @@ impl Host for NativeHost {
         Ok(())
     }
 
-    fn fs_overwrite_at(&self, path: &str, offset: u64, bytes: &[u8]) -> Result<(), HostError> {
-        use std::io::{Seek, SeekFrom};
-        let mut f = OpenOptions::new().write(true).open(path).map_err(map_io)?;
-        let len = f.metadata().map_err(map_io)?.len();
-        if offset.saturating_add(bytes.len() as u64) > len {
-            return Err(HostError::Io(format!(
-                "overwrite of {} bytes at {offset} passes the end ({len})",
-                bytes.len()
-            )));
-        }
-        f.seek(SeekFrom::Start(offset)).map_err(map_io)?;
-        f.write_all(bytes).map_err(map_io)?;
-        f.sync_data().map_err(map_io)
-    }
-
     fn fs_list(&self, dir: &str, max_entries: u32) -> Result<DirListing, HostError> {
         let rd = fs::read_dir(dir).map_err(map_io)?;
         let mut listing = DirListing::default();
@@ -513,9 +498,11 @@ mod tests {
         let mut f = OpenOptions::new().append(true).open(&p).unwrap();
         f.write_all(b"{\"a\":").unwrap();
         h.fs_append_line(&p, "{\"a\":3}", false).unwrap();
+        // ...and only then: the torn bytes are kept, and the next append adds no empty line.
+        h.fs_append_line(&p, "{\"a\":4}", false).unwrap();
         assert_eq!(
             fs::read_to_string(&p).unwrap(),
-            "{\"a\":1}\n{\"a\":2}\n{\"a\":\n{\"a\":3}\n"
+            "{\"a\":1}\n{\"a\":2}\n{\"a\":\n{\"a\":3}\n{\"a\":4}\n"
         );
         fs::remove_dir_all(d).unwrap();
     }

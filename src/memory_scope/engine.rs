@@ -75,8 +75,6 @@ pub struct Scoper {
     snapshot_pending: SortedMap<String, String>,
     /// The UTC day the cost journal was last pruned (P5-R30: once a day per process).
     pruned_day: Option<String>,
-    /// Cost journals checked for a torn last line by this process (G-R17).
-    repaired: SortedSet<String>,
 }
 
 fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
@@ -527,18 +525,14 @@ impl Scoper {
         }
     }
 
-    /// Appends one cost record; the day's journal is first cut back to its last complete
-    /// line when a crash left it torn (G-R17), once per journal per process.
+    /// Appends one cost record. A line a crash left torn gets its newline in the same write
+    /// (`Host::fs_append_line`, G-R17), so the record never glues onto it.
     pub fn append_cost(
-        &mut self,
+        &self,
         host: &dyn crate::host::Host,
         state_dir: &str,
         r: &super::costs::CostRecord,
     ) -> Result<(), crate::host::HostError> {
-        let path = super::costs::ledger_path(state_dir, r.at);
-        if self.repaired.insert(path.clone()) {
-            let _ = audit::repair_torn_tail(host, &path);
-        }
         super::costs::append(host, state_dir, r)
     }
 

@@ -76,8 +76,6 @@ struct Active {
     config: Config,
     info: HostInfo,
     state_dir: String,
-    /// Journals whose tail was checked for a torn line in this process.
-    repaired: SortedSet<String>,
     /// The job counter: ids are unique across phases (`PhaseCtx::new_job_id`).
     next_job: std::cell::Cell<u64>,
     /// Phase 4 state (approvals awaiting `complete_job`).
@@ -490,10 +488,10 @@ impl Runtime {
             .unwrap_or_else(|| serde_json::json!({}));
         let file_baseline = reload::file_config(&info, host);
         // A re-init (OpenClaw loads the plugin more than once) keeps phase 3's in-flight jobs.
-        let (repaired, keeper, coordinator, skiller) = self
+        let (keeper, coordinator, skiller) = self
             .active
             .take()
-            .map(|a| (a.repaired, a.keeper, a.coordinator, a.skiller))
+            .map(|a| (a.keeper, a.coordinator, a.skiller))
             .unwrap_or_default();
         let mut skiller = skiller;
         skiller.forget_jobs();
@@ -501,7 +499,6 @@ impl Runtime {
             config,
             info,
             state_dir: result.state_dir.clone(),
-            repaired,
             next_job: std::cell::Cell::new(0),
             approvals: shell::Approvals::default(),
             governor: crate::compaction::Governor::default(),
@@ -778,15 +775,6 @@ impl Active {
             && (always || d.action != Action::Allow || self.config.audit.include_allows);
         if journal {
             let path = audit::journal_path(&self.state_dir, d.at);
-            if self.repaired.insert(path.clone()) {
-                if let Err(e) = audit::repair_torn_tail(host, &path) {
-                    resp.diagnostics.push(Diagnostic {
-                        level: LogLevel::Warn,
-                        code: "core.audit.repair_failed".into(),
-                        message: format!("could not check {path} for a torn line: {e}"),
-                    });
-                }
-            }
             if let Err(e) = audit::append_decision(host, &self.state_dir, &d) {
                 resp.diagnostics.push(Diagnostic {
                     level: LogLevel::Error,

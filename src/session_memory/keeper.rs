@@ -1073,13 +1073,6 @@ impl Keeper {
             return;
         }
         let journal = jobs::journal_path(env.state_dir);
-        if let Err(e) = crate::audit::repair_torn_tail(env.host, &journal) {
-            out.diag(
-                LogLevel::Warn,
-                "memory.job.journal_repair_failed",
-                format!("could not check {journal} for a torn line: {e}"),
-            );
-        }
         let status = match jobs::read_status(env.host, env.state_dir) {
             Ok(s) => s,
             Err(e) => {

@@ -139,16 +139,6 @@ function makeBackend(dirs, calls) {
         fs.closeSync(fd);
       }
     }),
-    fsOverwriteAt: wrap("fsOverwriteAt", (p, offset, bytes) => {
-      const fd = fs.openSync(confine(p), "r+");
-      try {
-        const at = Number(offset);
-        if (at + bytes.length > fs.fstatSync(fd).size) throw new HostFail({ kind: "Io", message: "overwrite passes the end of the file" });
-        fs.writeSync(fd, bytes, 0, bytes.length, at);
-      } finally {
-        fs.closeSync(fd);
-      }
-    }),
     fsList: wrap("fsList", (dir, max) => {
       const d = confine(dir);
       const entries = [];
@@ -220,7 +210,6 @@ export function makeJsHost(dirs) {
     fsRead(p, max) { try { return b.fsRead(p, max); } catch (e) { return hostErrorJson(fail(e)); } },
     fsWriteAtomic: unit(b.fsWriteAtomic),
     fsAppendLine: unit(b.fsAppendLine),
-    fsOverwriteAt: unit(b.fsOverwriteAt),
     fsList: res(b.fsList),
     fsStat: res(b.fsStat),
     fsRemove: unit(b.fsRemove),
@@ -254,7 +243,6 @@ export function makeWitHost(dirs) {
     fsRead: r((p, max) => b.fsRead(p, max)),
     fsWriteAtomic: r((p, bytes, mode) => { b.fsWriteAtomic(p, bytes, mode); }),
     fsAppendLine: r((p, line, fsync) => { b.fsAppendLine(p, line, fsync); }),
-    fsOverwriteAt: r((p, offset, bytes) => { b.fsOverwriteAt(p, offset, bytes); }),
     fsList: r((d, max) => JSON.stringify(b.fsList(d, max))),
     fsStat: r((p) => JSON.stringify(b.fsStat(p))),
     fsRemove: r((p) => { b.fsRemove(p); }),

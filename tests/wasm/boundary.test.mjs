@@ -497,8 +497,8 @@ async function hostScenario(target, dirs) {
   ]);
 }
 
-const JS_HOST_METHODS = ["fsRead", "fsWriteAtomic", "fsAppendLine", "fsOverwriteAt", "fsList", "fsStat", "fsRemove", "fsLock", "fsUnlock", "resolveDirs", "exec", "nowMs", "monotonicMs", "env", "random", "log"];
-const WIT_RESULT_METHODS = ["fsRead", "fsWriteAtomic", "fsAppendLine", "fsOverwriteAt", "fsList", "fsStat", "fsRemove", "fsLock", "fsUnlock", "exec"];
+const JS_HOST_METHODS = ["fsRead", "fsWriteAtomic", "fsAppendLine", "fsList", "fsStat", "fsRemove", "fsLock", "fsUnlock", "resolveDirs", "exec", "nowMs", "monotonicMs", "env", "random", "log"];
+const WIT_RESULT_METHODS = ["fsRead", "fsWriteAtomic", "fsAppendLine", "fsList", "fsStat", "fsRemove", "fsLock", "fsUnlock", "exec"];
 
 describe("G-R9/G-R20: a misbehaving host never makes the core trap", () => {
   let dirs;
