@@ -324,10 +324,7 @@ fn memory_snapshot_status_sync_round_trip() {
     // G-R18: while another live process holds the memory directory's lock (an extraction
     // rewriting it), sync waits, then refuses without writing.
     let mate_mem = mate.join("memory/agent-memory/main");
-    let lock = agent_ops::memory_scope::paths::dir_lock_path(
-        mate.to_str().unwrap(),
-        mate_mem.to_str().unwrap(),
-    );
+    let lock = agent_ops::memdir::dir_lock_path(mate.to_str().unwrap(), mate_mem.to_str().unwrap());
     let native = agent_ops::host::NativeHost::new(agent_ops::host::HostDirs::default());
     agent_ops::host::Host::fs_lock(&native, &lock, 30_000).unwrap();
     let sync = || {
@@ -1013,7 +1010,7 @@ fn memory_cost_prices_unpriced_records_from_openclaws_model_table() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64;
-    let ledger = agent_ops::memory_scope::costs::ledger_path(state.to_str().unwrap(), now);
+    let ledger = agent_ops::memory_scope::ledger_path(state.to_str().unwrap(), now);
     std::fs::create_dir_all(std::path::Path::new(&ledger).parent().unwrap()).unwrap();
     let record = serde_json::json!({"v": 1, "at": now, "sessionKey": "agent:main:main", "agentId": "main", "runId": null,
         "purpose": "main", "provider": "p", "model": "m", "tier": "main", "inputTokens": 1_000_000, "outputTokens": 100_000,

@@ -64,7 +64,7 @@ fn manual_compact() -> Value {
 }
 
 fn nine_sections() -> String {
-    agent_ops::compaction::summary::SECTIONS
+    agent_ops::compaction::SECTIONS
         .iter()
         .map(|t| format!("## {t}\nNone.\n"))
         .collect()

@@ -478,7 +478,7 @@ fn summarize() -> Value {
 }
 
 fn nine_sections() -> String {
-    agent_ops::compaction::summary::SECTIONS
+    agent_ops::compaction::SECTIONS
         .iter()
         .map(|t| format!("## {t}\nNone.\n"))
         .collect()

@@ -1,8 +1,8 @@
 //! Phase 7 rules against the repository's own skills: every shipped `SKILL.md` is valid for
 //! OpenClaw (P7-R13) and has no deny finding from the skill scanner (P7-R21b).
 
-use agent_ops::fork_skills::scan::scan;
-use agent_ops::fork_skills::skills::parse;
+use agent_ops::fork_skills::parse;
+use agent_ops::fork_skills::scan;
 use agent_ops::shell::{BashSecurityConfig, Os, SnippetJudge};
 
 #[test]

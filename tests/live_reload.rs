@@ -91,7 +91,7 @@ fn events_of(h: &MemoryHost, id: &str) -> Vec<String> {
 }
 
 fn notes(tag: &str) -> Value {
-    let text = agent_ops::session_memory::rules::TEMPLATE
+    let text = agent_ops::session_memory::TEMPLATE
         .iter()
         .enumerate()
         .map(|(i, (h, d))| format!("{h}\n{d}\n{}\n", if i == 1 { tag } else { "" }))

@@ -208,7 +208,7 @@ fn p5_t18_snapshot_initializes_an_empty_user_memory_at_the_first_prompt() {
     let mem = t.0.join("state/memory/agent-memory/main");
     // G-R18: while another process holds the directory's lock (an extraction rewriting it),
     // the check waits for a later prompt and copies nothing.
-    let lock = agent_ops::memory_scope::paths::dir_lock_path(
+    let lock = agent_ops::memdir::dir_lock_path(
         t.0.join("state").to_str().unwrap(),
         mem.to_str().unwrap(),
     );

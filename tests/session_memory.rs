@@ -94,7 +94,7 @@ fn events_of(h: &MemoryHost, id: &str) -> Vec<String> {
 }
 
 fn notes_answer(tag: &str) -> String {
-    agent_ops::session_memory::rules::TEMPLATE
+    agent_ops::session_memory::TEMPLATE
         .iter()
         .enumerate()
         .map(|(i, (h, d))| {
@@ -736,7 +736,7 @@ fn an_extraction_waits_for_the_memory_directory_lock() {
     use agent_ops::host::Host;
     let h = host();
     let mut rt = runtime(&h, json!({"notes": {"enabled": false}}), true);
-    let lock = agent_ops::memory_scope::paths::dir_lock_path(STATE, MEM);
+    let lock = agent_ops::memdir::dir_lock_path(STATE, MEM);
     h.fs_lock(&lock, 30_000).unwrap();
     let r = agent_end(&mut rt, &h, vec![user("a fact"), reply("ok", 100)]);
     let id = llm_jobs(&r)[0].id.clone();

@@ -9,7 +9,7 @@
 
 use agent_ops::host::{HostDirs, NativeHost};
 use agent_ops::runtime::{JobKind, Runtime};
-use agent_ops::session_memory::notes::{bodies, Template};
+use agent_ops::session_memory::{bodies, Template};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -41,7 +41,7 @@ fn runtime(dir: &Path) -> (NativeHost, Runtime) {
 }
 
 fn notes_answer(tag: &str) -> String {
-    agent_ops::session_memory::rules::TEMPLATE
+    agent_ops::session_memory::TEMPLATE
         .iter()
         .enumerate()
         .map(|(i, (h, d))| format!("{h}\n{d}\n{}\n", if i == 1 { tag } else { "" }))
@@ -240,7 +240,7 @@ fn check(dir: &Path, torn: &mut BTreeSet<String>) -> (BTreeSet<String>, BTreeSet
         let marker = log.matches(&format!("<!-- agent-ops:job={id} -->")).count();
         assert!(n <= 1 && marker <= 1, "{id} applied {n} times");
         // An append is skipped only once the file is over its cap (the job still succeeds).
-        let full = log.len() as u64 > agent_ops::session_memory::longterm::MEMORY_FILE_MAX_BYTES;
+        let full = log.len() as u64 > agent_ops::session_memory::MEMORY_FILE_MAX_BYTES;
         if done.contains(id) && !full {
             assert_eq!(n, 1, "{id} succeeded but its entry is missing");
         }

@@ -106,23 +106,23 @@ fn codes(r: &HookResponse) -> Vec<String> {
 #[test]
 fn every_phase_names_a_b_and_a_colon_b_apart() {
     let (x, y) = ("a/b", "a:b");
-    let name = |id: &str| agent_ops::session_memory::keeper::session_dir_name(Some(id), "k");
+    let name = |id: &str| agent_ops::session_memory::session_dir_name(Some(id), "k");
     let pairs = [
         (
-            agent_ops::compaction::engine::state_path(STATE, x),
-            agent_ops::compaction::engine::state_path(STATE, y),
+            agent_ops::compaction::state_path(STATE, x),
+            agent_ops::compaction::state_path(STATE, y),
         ),
         (
             agent_ops::budget::tracker::budget_path(STATE, x),
             agent_ops::budget::tracker::budget_path(STATE, y),
         ),
         (
-            agent_ops::session_memory::keeper::notes_path(STATE, &name(x)),
-            agent_ops::session_memory::keeper::notes_path(STATE, &name(y)),
+            agent_ops::session_memory::notes_path(STATE, &name(x)),
+            agent_ops::session_memory::notes_path(STATE, &name(y)),
         ),
         (
-            agent_ops::coordinator::engine::mode_path(STATE, &name(x)),
-            agent_ops::coordinator::engine::mode_path(STATE, &name(y)),
+            agent_ops::coordinator::mode_path(STATE, &name(x)),
+            agent_ops::coordinator::mode_path(STATE, &name(y)),
         ),
     ];
     for (a, b) in pairs {
@@ -133,7 +133,7 @@ fn every_phase_names_a_b_and_a_colon_b_apart() {
     assert_eq!(legacy_session_dir_name(x), legacy_session_dir_name(y));
     // Phase 1's names did not change.
     assert_eq!(
-        agent_ops::compaction::engine::state_path(STATE, "sess-1"),
+        agent_ops::compaction::state_path(STATE, "sess-1"),
         "/state/compaction/sess-1.json"
     );
 }
@@ -273,7 +273,7 @@ fn write_notes(rt: &mut Runtime, h: &MemoryHost, sid: &str, tag: &str) -> HookRe
         .find(|j| j.kind == JobKind::Llm)
         .unwrap()
         .clone();
-    let answer: String = agent_ops::session_memory::rules::TEMPLATE
+    let answer: String = agent_ops::session_memory::TEMPLATE
         .iter()
         .enumerate()
         .map(|(i, (head, d))| format!("{head}\n{d}\n{}\n", if i == 1 { tag } else { "" }))

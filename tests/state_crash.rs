@@ -11,7 +11,6 @@
 //! `AGENT_OPS_CRASH_FAMILY` / `AGENT_OPS_CRASH_DIR` set. Trials per family:
 //! `AGENT_OPS_CRASH_TRIALS` (default 200, as the issue asks).
 
-use agent_ops::coordinator::store;
 use agent_ops::host::{Host, HostDirs, NativeHost};
 use agent_ops::runtime::Runtime;
 use agent_ops::shell::grant_store;
@@ -386,7 +385,7 @@ fn check_state(
                 );
             }
             if new == usize::MAX {
-                let recs = agent_ops::memory_scope::costs::read(&h, &sd, h.now_ms(), 2, None);
+                let recs = agent_ops::memory_scope::read_costs(&h, &sd, h.now_ms(), 2, None);
                 let ids: BTreeSet<&str> = recs.iter().filter_map(|r| r.run_id.as_deref()).collect();
                 for id in acked {
                     assert!(
@@ -415,7 +414,7 @@ fn check_state(
         "skills" => {
             // The index holds every acknowledged skill, read as the phase reads it.
             let text = fs::read_to_string(dir.join("state/skills/index.json")).unwrap_or_default();
-            let index: agent_ops::fork_skills::engine::IndexFile = if acked.is_empty() {
+            let index: agent_ops::fork_skills::IndexFile = if acked.is_empty() {
                 Default::default()
             } else {
                 serde_json::from_str(&text).unwrap()
@@ -450,12 +449,12 @@ fn check_state(
             }
         }
         _ => {
-            let l = store::load(&h, &sd, h.now_ms());
+            let l = agent_ops::coordinator::load_lineage(&h, &sd, h.now_ms());
             assert!(l.problems.is_empty(), "{:?}", l.problems);
             for child in acked {
                 let r = l.registry.records.get(child);
                 assert!(
-                    r.is_some_and(|r| r.status == agent_ops::coordinator::lineage::Status::Ended),
+                    r.is_some_and(|r| r.status == agent_ops::coordinator::Status::Ended),
                     "{child} acknowledged but not ended in the lineage registry: {r:?}"
                 );
             }

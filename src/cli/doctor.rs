@@ -509,7 +509,7 @@ fn loaded(host: &dyn Host, state_dir: &str, config: Option<&Config>) -> Check {
             }
         },
     };
-    let when = crate::memory_scope::index::iso_utc(record.applied_at_ms);
+    let when = crate::calendar::iso_utc(record.applied_at_ms);
     let (process, running) = match record.pid {
         Some(pid) => {
             // Linux: /proc/<pid> exists while the process runs; elsewhere it is unknown.

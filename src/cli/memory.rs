@@ -2,13 +2,14 @@
 //! real file system.
 
 use super::{option_value, CliHost, Context, EXIT_IO};
+use crate::calendar::iso_utc;
 use crate::host::HostDirs;
-use crate::memory_scope::engine::{Env, Out, Scoper};
-use crate::memory_scope::index::{iso_utc, truncate_entrypoint};
-use crate::memory_scope::paths::{dir_name, ENTRYPOINT_NAME};
-use crate::memory_scope::snapshot::{check, Action};
-use crate::memory_scope::snapshot_io::{self, Mode};
+use crate::memdir::ENTRYPOINT_NAME;
 use crate::memory_scope::Scope;
+use crate::memory_scope::{
+    check_snapshot as check, dir_name, truncate_entrypoint, Env, Out, Scoper,
+    SnapshotAction as Action, SnapshotMode as Mode,
+};
 use crate::runtime::resolve_state_dir;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -141,9 +142,9 @@ pub fn run(
             return usage(stderr, "`cost session` needs --session-key");
         }
         let mut records =
-            crate::memory_scope::costs::read(&host, &sd, now, days, session_key.as_deref());
+            crate::memory_scope::read_costs(&host, &sd, now, days, session_key.as_deref());
         price_unpriced(&mut records, &info.models);
-        let _ = stdout.write_all(crate::memory_scope::costs::report(&records, title).as_bytes());
+        let _ = stdout.write_all(crate::memory_scope::cost_report(&records, title).as_bytes());
         return 0;
     }
     let mut sc = Scoper::default();
@@ -172,7 +173,7 @@ pub fn run(
                 let Some(dir) = roots.dir(s, &agent) else {
                     continue;
                 };
-                let files = snapshot_io::list_files(&host, &dir, true).len();
+                let files = crate::memory_scope::snapshot_files(&host, &dir, true).len();
                 let idx = crate::host::Host::fs_read(
                     &host,
                     &format!("{dir}{ENTRYPOINT_NAME}"),
@@ -193,7 +194,7 @@ pub fn run(
                 };
                 scopes.push(json!({"scope": scope_name(s), "dir": dir, "active": s == resolved.scope, "files": files, "indexLines": lines, "indexBytes": bytes, "capWouldFire": cap}));
             }
-            let r = snapshot_io::read(&host, &snap_dir, &snap_mem);
+            let r = crate::memory_scope::snapshot_read(&host, &snap_dir, &snap_mem);
             let (decision, why) = check(&r.state());
             let report = json!({"agent": agent, "projectRoot": roots.project_root, "memoryBase": roots.memory_base, "scopes": scopes.clone(),
                 "snapshot": {"dir": snap_dir, "scope": scope_name(snap_scope), "check": decision, "why": why}});
@@ -238,24 +239,27 @@ pub fn run(
             }
             0
         }
-        "snapshot" => match snapshot_io::publish(&host, &snap_mem, &snap_dir, &iso_utc(now)) {
-            Ok(n) => {
-                let _ = writeln!(
-                    stdout,
-                    "published {n} memory file(s) of the {} scope to {snap_dir}",
-                    scope_name(snap_scope)
-                );
-                0
+        "snapshot" => {
+            match crate::memory_scope::snapshot_publish(&host, &snap_mem, &snap_dir, &iso_utc(now))
+            {
+                Ok(n) => {
+                    let _ = writeln!(
+                        stdout,
+                        "published {n} memory file(s) of the {} scope to {snap_dir}",
+                        scope_name(snap_scope)
+                    );
+                    0
+                }
+                Err(e) => {
+                    let _ = writeln!(stderr, "agent-ops memory snapshot: {e}");
+                    EXIT_IO
+                }
             }
-            Err(e) => {
-                let _ = writeln!(stderr, "agent-ops memory snapshot: {e}");
-                EXIT_IO
-            }
-        },
+        }
         "sync" => {
             // G-R18: the same lock as the gateway's extraction and snapshot check, held from
             // the read to the last write.
-            let lock = crate::memory_scope::paths::dir_lock_path(&sd, &snap_mem);
+            let lock = crate::memdir::dir_lock_path(&sd, &snap_mem);
             if let Err(e) = crate::host::lock_within(&host, &lock, 30_000, 2_000) {
                 let _ = writeln!(
                     stderr,
@@ -274,11 +278,11 @@ pub fn run(
 /// Prices the records the gateway wrote without a cost (the model's `cost` table was not known
 /// then) from OpenClaw's model table, as the plugin prices a new record.
 fn price_unpriced(
-    records: &mut [crate::memory_scope::costs::CostRecord],
+    records: &mut [crate::memory_scope::CostRecord],
     models: &[crate::runtime::ModelInfo],
 ) {
-    use crate::memory_scope::costs::price_of;
-    use crate::memory_scope::recall::cost_usd;
+    use crate::memory_scope::cost_usd;
+    use crate::memory_scope::price_of;
     for r in records.iter_mut().filter(|r| r.cost_usd.is_none()) {
         r.cost_usd = price_of(models, r.provider.as_deref(), r.model.as_deref()).map(|p| {
             cost_usd(
@@ -298,11 +302,11 @@ fn sync(
     host: &dyn crate::host::Host,
     snap_dir: &str,
     snap_mem: &str,
-    mode: Option<snapshot_io::Mode>,
+    mode: Option<Mode>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> i32 {
-    let r = snapshot_io::read(host, snap_dir, snap_mem);
+    let r = crate::memory_scope::snapshot_read(host, snap_dir, snap_mem);
     let (decision, why) = check(&r.state());
     let res = match (decision, mode) {
         (Action::None, _) => {
@@ -313,9 +317,15 @@ fn sync(
             );
             return 0;
         }
-        (Action::Initialize, _) => snapshot_io::initialize(host, snap_dir, snap_mem, &r),
-        (Action::WriteMarker, _) => snapshot_io::mark(host, snap_mem, &r).map(|()| 0),
-        (Action::PromptUpdate, Some(m)) => snapshot_io::update(host, snap_dir, snap_mem, &r, m),
+        (Action::Initialize, _) => {
+            crate::memory_scope::snapshot_initialize(host, snap_dir, snap_mem, &r)
+        }
+        (Action::WriteMarker, _) => {
+            crate::memory_scope::snapshot_mark(host, snap_mem, &r).map(|()| 0)
+        }
+        (Action::PromptUpdate, Some(m)) => {
+            crate::memory_scope::snapshot_update(host, snap_dir, snap_mem, &r, m)
+        }
         (Action::PromptUpdate, None) => {
             return super::usage_error(
                 cx,

@@ -2,7 +2,7 @@
 //! shadowing, invalid files, scanner findings and the OpenClaw limits that would be exceeded.
 
 use super::{option_value, CliHost, Context};
-use crate::fork_skills::engine::{Env, Skiller};
+use crate::fork_skills::{Env, Skiller};
 use crate::host::HostDirs;
 use crate::runtime::resolve_state_dir;
 use serde_json::Value;
@@ -68,8 +68,7 @@ pub fn run(
     );
     let info = super::host_info(cx, &loaded, &workspace);
     let sd = resolve_state_dir(config, &info, &host);
-    let (agents, extra_dirs) =
-        crate::fork_skills::skills::openclaw_sources(&loaded.openclaw, &home);
+    let (agents, extra_dirs) = crate::fork_skills::openclaw_sources(&loaded.openclaw, &home);
     let judge = crate::shell::SnippetJudge::in_workspace(
         &home,
         &workspace,

@@ -5,18 +5,20 @@
 //! [`summary`], oversize-result [`cap`]ping and post-compaction [`restore`]. [`engine`] maps
 //! them onto OpenClaw's context-engine methods and hooks.
 
-pub mod cap;
+mod cap;
 mod config;
-pub mod engine;
+mod engine;
 mod hooks;
-pub mod microcompact;
-pub mod restore;
-pub mod state;
-pub mod summary;
-pub mod thresholds;
+mod microcompact;
+mod restore;
+mod state;
+mod summary;
+mod thresholds;
 /// Token counting moved to the ground floor (issue 18); the old path stays during the move.
 pub use crate::tokens;
 
 pub use config::{CompactionConfig, MicrocompactConfig, RestoreConfig, SummaryTemplate};
-pub use engine::Governor;
+pub use engine::{state_path, Governor, ENGINE_ID};
 pub use hooks::{handles, init, invalid_input, passthrough, EngineProtocol, ENGINE_METHODS};
+pub use state::CompactionState;
+pub use summary::SECTIONS;

@@ -5,7 +5,8 @@ use crate::host::Host;
 use crate::tokens::estimate_text;
 use serde::{Deserialize, Serialize};
 
-/// Recently read files re-attached after compaction.
+/// Recently read files re-attached after compaction (only the tests use the constant).
+#[cfg(test)]
 pub const POST_COMPACT_MAX_FILES: usize = 5;
 /// Cap per re-attached file, in tokens.
 pub const POST_COMPACT_TOKENS_PER_FILE: u64 = 5_000;
@@ -84,7 +85,7 @@ fn clip_tokens(text: &str, tokens: u64) -> String {
 }
 
 /// The restoration block, or `None` when nothing could be attached. `max_files` is the
-/// configured cap (at most [`POST_COMPACT_MAX_FILES`] by default).
+/// configured cap (at most `POST_COMPACT_MAX_FILES` by default).
 pub fn build(
     host: &dyn Host,
     records: &[ReadFileRecord],

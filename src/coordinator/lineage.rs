@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 /// Layout version of events and records.
 pub const LINEAGE_VERSION: u32 = 1;
-/// A running worker without progress for this long is stale.
+/// A running worker without progress for this long is stale (only the tests use the
+/// constant).
+#[cfg(test)]
 pub const STALE_RUN_MINUTES: u64 = 120;
 /// Longest task text kept in a record.
 pub const TASK_MAX_CHARS: usize = 300;
@@ -166,17 +168,6 @@ pub struct LineageRecord {
     /// When each delivered result was first delivered (ms), by hash (P6-R12 names the time).
     #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
     pub delivered_at: SortedMap<String, i64>,
-}
-
-/// A transition the parent must hear about (P6-R10).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transition {
-    /// The worker.
-    pub child_session_key: String,
-    /// Its parent.
-    pub parent_session_key: String,
-    /// The new status.
-    pub status: Status,
 }
 
 /// Normalised task text: trimmed, whitespace runs collapsed.

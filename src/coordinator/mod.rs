@@ -6,13 +6,16 @@
 //! ([`deliveries`]).
 
 mod config;
-pub mod deliveries;
-pub mod engine;
+mod deliveries;
+mod engine;
 mod hooks;
-pub mod lineage;
-pub mod mode;
-pub mod sanitize;
-pub mod store;
+mod lineage;
+mod mode;
+mod sanitize;
+mod store;
 
 pub use config::{AgentMode, CoordinatorConfig, ModeSetting, ResumeConfig};
+pub use engine::{mode_path, Coordinator};
 pub use hooks::init;
+pub use lineage::Status;
+pub use store::load as load_lineage;

@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// Below this hit rate a cache-safe job counts as a cache break.
+#[cfg(test)]
 pub const LOW_CACHE_HIT_RATE: f64 = 0.5;
 /// Smaller jobs are not judged (tokens).
+#[cfg(test)]
 pub const LOW_CACHE_MIN_INPUT: u64 = 4_096;
 
 /// The five cache-relevant fields of one request.
@@ -119,7 +121,8 @@ impl CacheSafeParams {
 }
 
 /// P7-R4: whether a cache-safe job's usage shows a cache break (`Some(rate)`), or is fine or
-/// too small to judge (`None`).
+/// too small to judge (`None`). Not wired to a hook yet: only its tests use it.
+#[cfg(test)]
 pub fn low_hit_rate(input: u64, cache_read: u64, cache_write: u64) -> Option<f64> {
     let total = input.saturating_add(cache_read).saturating_add(cache_write);
     if total < LOW_CACHE_MIN_INPUT {

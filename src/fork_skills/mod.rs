@@ -5,18 +5,21 @@
 //! cache checks of forks the agent spawns ([`forks`] over [`cache`]), disabling denied skills,
 //! and skillify ([`skillify`]). Still to come: fork isolation and recursion guards.
 
-pub mod cache;
+mod cache;
 mod config;
-pub mod detect;
-pub mod engine;
-pub mod forks;
+mod detect;
+mod engine;
+mod forks;
 mod hooks;
-pub mod scan;
-pub mod skillify;
-pub mod skills;
+mod scan;
+mod skillify;
+mod skills;
 
 pub use config::{
     CacheBreakMode, ForkConfig, ForkSkillsConfig, ScannerConfig, SkillLocation, SkillifyConfig,
     SkillsConfig,
 };
+pub use engine::{Env, IndexFile, Out, Skiller};
 pub use hooks::{init, SkillsInput};
+pub use scan::scan;
+pub use skills::{openclaw_sources, parse};

@@ -2,12 +2,14 @@
 //! and freshness caveats (P5-R15). Pure: the caller lists and reads the files.
 
 pub use crate::calendar::iso_utc;
-pub use crate::memdir::{parse_frontmatter, MEMORY_TYPES};
+pub use crate::memdir::parse_frontmatter;
 use serde::{Deserialize, Serialize};
 
-/// Index lines injected.
+/// Index lines injected (only the tests use the constant).
+#[cfg(test)]
 pub const MAX_ENTRYPOINT_LINES: usize = 200;
-/// Index bytes injected.
+/// Index bytes injected (only the tests use the constant).
+#[cfg(test)]
 pub const MAX_ENTRYPOINT_BYTES: usize = 25_000;
 /// Memories this many days old carry a caveat.
 pub const STALE_AFTER_DAYS: i64 = 1;
@@ -74,7 +76,7 @@ pub struct Header {
     pub name: Option<String>,
     /// Frontmatter `description`.
     pub description: Option<String>,
-    /// Frontmatter `type`, only one of [`MEMORY_TYPES`].
+    /// Frontmatter `type`, only one of [`crate::memdir::MEMORY_TYPES`].
     #[serde(rename = "type")]
     pub kind: Option<String>,
 }

@@ -8,17 +8,28 @@
 //! [`crate::memdir`].
 
 mod config;
-pub mod costs;
-pub mod engine;
+mod costs;
+mod engine;
 mod hooks;
-pub mod index;
-pub mod paths;
-pub mod recall;
-pub mod snapshot;
-pub mod snapshot_io;
+mod index;
+mod paths;
+mod recall;
+mod snapshot;
+mod snapshot_io;
 
 pub use config::{
     AgentScope, CostsConfig, EntrypointConfig, GuardMode, MemoryScopingConfig, RecallConfig,
     RoutingConfig, ScanConfig, Scope, SnapshotsConfig, Tier, TiersConfig,
 };
+pub use costs::{ledger_path, price_of, read as read_costs, report as cost_report, CostRecord};
+pub use engine::{Env, Out, Scoper};
 pub use hooks::init;
+pub use index::truncate_entrypoint;
+pub use paths::dir_name;
+pub use recall::cost_usd;
+pub use snapshot::{check as check_snapshot, Action as SnapshotAction};
+pub use snapshot_io::{
+    initialize as snapshot_initialize, list_files as snapshot_files, mark as snapshot_mark,
+    publish as snapshot_publish, read as snapshot_read, update as snapshot_update,
+    Mode as SnapshotMode,
+};

@@ -4,7 +4,8 @@
 use super::index::Header;
 use crate::sorted::SortedSet;
 
-/// Memories surfaced per turn.
+/// Memories surfaced per turn (only the tests use the constant).
+#[cfg(test)]
 pub const RECALL_MAX_SELECTED: usize = 5;
 
 /// Common English words that say nothing about relevance.

@@ -315,7 +315,7 @@ pub(super) fn status(
             continue;
         };
         if let Ok(st) =
-            crate::json::from_slice_via_value::<crate::compaction::state::CompactionState>(&bytes)
+            crate::json::from_slice_via_value::<crate::compaction::CompactionState>(&bytes)
         {
             if st.breaker_open {
                 breakers.push(json!({"sessionId": st.session_id, "sessionKey": st.session_key, "consecutiveFailures": st.consecutive_failures, "openedAt": st.breaker_opened_at}));

@@ -85,15 +85,15 @@ struct Active {
     /// Phase 2 state.
     tracker: crate::budget::tracker::Tracker,
     /// Phase 5 state.
-    scoper: crate::memory_scope::engine::Scoper,
+    scoper: crate::memory_scope::Scoper,
     /// Phase 3 state.
-    keeper: crate::session_memory::keeper::Keeper,
+    keeper: crate::session_memory::Keeper,
     /// Phase 3 notes template.
-    template: crate::session_memory::notes::Template,
+    template: crate::session_memory::Template,
     /// Phase 6 state.
-    coordinator: crate::coordinator::engine::Coordinator,
+    coordinator: crate::coordinator::Coordinator,
     /// Phase 7 (skills) state.
-    skiller: crate::fork_skills::engine::Skiller,
+    skiller: crate::fork_skills::Skiller,
     /// The applied plugin config as JSON (compared with OpenClaw's current one, issue 17).
     config_value: Value,
     /// The host info of the last init, for an in-place re-init.
@@ -415,7 +415,7 @@ impl Runtime {
                 crate::memory_scope::init(&info),
             );
         }
-        let mut template = crate::session_memory::notes::Template::builtin();
+        let mut template = crate::session_memory::Template::builtin();
         if config.phases.session_memory.enabled() {
             let home = info
                 .home_dir
@@ -503,7 +503,7 @@ impl Runtime {
             approvals: shell::Approvals::default(),
             governor: crate::compaction::Governor::default(),
             tracker: crate::budget::tracker::Tracker::default(),
-            scoper: crate::memory_scope::engine::Scoper::default(),
+            scoper: crate::memory_scope::Scoper::default(),
             keeper,
             template,
             coordinator,

@@ -63,7 +63,7 @@ fn internal_job(active: &mut Active, event: &Value, ctx: &Value) -> bool {
         .and_then(Value::as_str)
         .unwrap_or("");
     if !key.is_empty()
-        && (crate::compaction::engine::is_internal_key(key) || active.internal_keys.contains(key))
+        && (crate::session_key::is_internal_key(key) || active.internal_keys.contains(key))
     {
         return true;
     }
@@ -80,7 +80,7 @@ fn internal_job(active: &mut Active, event: &Value, ctx: &Value) -> bool {
     // The prompt's text can come from whoever messages the agent, so a marker line there
     // counts only in a subagent session (which only the plugin or the agent starts): a
     // stranger's message must not switch off the spend caps of phase 2.
-    let prompt = crate::compaction::engine::is_subagent_key(key)
+    let prompt = crate::session_key::is_subagent_key(key)
         && event
             .get("prompt")
             .and_then(Value::as_str)

@@ -108,13 +108,6 @@ pub enum Event {
     Dropped,
 }
 
-impl Event {
-    /// No further attempt follows.
-    pub fn terminal(self) -> bool {
-        matches!(self, Event::Succeeded | Event::Dead | Event::Dropped)
-    }
-}
-
 /// One journal line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -7,14 +7,18 @@
 
 mod config;
 mod hooks;
-pub mod jobs;
-pub mod keeper;
-pub mod longterm;
-pub mod notes;
-pub mod rules;
+mod jobs;
+mod keeper;
+mod longterm;
+mod notes;
+mod rules;
 
 pub use config::{
     DrainConfig, JobsConfig, LongTermConfig, NotesCompactionConfig, NotesConfig,
     SessionMemoryConfig,
 };
 pub use hooks::{init, load_template, service, strip_removed_keys, SessionInput, TICK_MS};
+pub use keeper::{notes_path, session_dir_name, Keeper};
+pub use longterm::MEMORY_FILE_MAX_BYTES;
+pub use notes::{bodies, Template};
+pub use rules::TEMPLATE;

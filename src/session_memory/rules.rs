@@ -51,7 +51,8 @@ pub const TEMPLATE: [(&str, &str); 10] = [
     ("# Worklog", "_Terse step-by-step record of what was done._"),
 ];
 
-/// The default template as text.
+/// The default template as text (the tests compare with it).
+#[cfg(test)]
 pub fn default_template() -> String {
     TEMPLATE
         .iter()
@@ -196,7 +197,9 @@ impl Default for Thresholds {
     }
 }
 
-/// P3-R2 with the spec's default thresholds.
+/// P3-R2 with the spec's default thresholds (the tests use them; the keeper passes the
+/// configured ones to `should_update_with`).
+#[cfg(test)]
 pub fn should_update(state: &mut NotesState, messages: &[Value], main_session: bool) -> bool {
     should_update_with(state, messages, main_session, &Thresholds::default())
 }
