@@ -347,7 +347,7 @@ fn p3_t16_a_torn_journal_line_is_ignored_and_the_next_append_starts_a_new_line()
         assert!(serde_json::from_str::<Value>(l).is_ok(), "{text}");
     }
     assert_eq!(events_of(&h, "old"), vec!["enqueued", "dropped"]);
-    let status = agent_ops::session_memory::jobs::read_status(&h, STATE).unwrap();
+    let status = agent_ops::session_memory::read_status(&h, STATE).unwrap();
     assert_eq!(status.len(), 1, "{status:?}");
 }
 
