@@ -833,6 +833,15 @@ fn the_answer_to_the_last_allowed_call_is_closed_without_its_tool_calls() {
         0,
         "closing the answer ends the run without an abort"
     );
+    // OpenClaw's text-only finalization of the closed answer is not aborted.
+    let started = hook(
+        &mut rt,
+        &h,
+        "model_call_started",
+        json!({"runId": "w1"}),
+        c.clone(),
+    );
+    assert_eq!(aborts(&started), 0);
     hook(
         &mut rt,
         &h,

@@ -858,7 +858,9 @@ impl Tracker {
             l.pending_cost.add(c);
         } else {
             l.model_calls = l.model_calls.saturating_add(1);
-            if let (Some((code, _)), Some(after)) = (&l.end, l.end_after_calls) {
+            // A closed answer ended the agent loop: a later call of the run can only be
+            // OpenClaw's text-only finalization of that answer, which is not aborted.
+            if let (Some((code, _)), Some(after), false) = (&l.end, l.end_after_calls, l.closed) {
                 if l.model_calls > after && l.aborts < 3 {
                     l.aborts += 1;
                     out.aborts.push(Abort {
