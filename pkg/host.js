@@ -170,8 +170,9 @@ export function log(rt, level, text) {
 
 /**
  * Ends a run the core stopped (issue 20: a dollar cap, an identical-call or cycle block): OpenClaw's
- * own abort of the session's active embedded run. The blocked call's answer is already on its way;
- * the run stops before its next model call.
+ * own abort of the session's active embedded run. The fallback only: the core first closes the
+ * model's answer without its tool calls (`live` below), which ends the run cleanly; an abort
+ * leaves the turn open in the transcript and the CLI reports the run as failed.
  */
 export function abortRun(rt, { payload: p }) {
   if (!p?.sessionId) {
@@ -185,3 +186,22 @@ export function abortRun(rt, { payload: p }) {
     })
     .catch((e) => log(rt, "warn", `budget.abort_failed: ${e?.message || e}`));
 }
+
+/**
+ * A rewrite the core marked `live` (issue 20: the closing answer of a run a stop ends, in
+ * `before_message_write`) also applies to the message object OpenClaw handed the hook: its agent
+ * loop reads that object after the write, so the run ends on the rewritten answer instead of
+ * running the dropped tool calls. Other answers pass unchanged.
+ */
+export function live(event, ret) {
+  if (!ret || ret.live !== true) return ret;
+  const { live: _live, ...out } = ret;
+  const m = event?.message;
+  if (out.message && m && typeof m === "object") {
+    for (const k of Object.keys(m)) if (!(k in out.message)) delete m[k];
+    Object.assign(m, out.message);
+    out.message = m;
+  }
+  return out;
+}
+

@@ -11,7 +11,7 @@ import os from "node:os";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { AsyncResource } from "node:async_hooks";
-import { makeHost, log, abortRun, wasmStamp } from "./host.js";
+import { makeHost, log, abortRun, wasmStamp, live } from "./host.js";
 import { registerCli } from "./cli.js";
 
 const PLUGIN_ID = "agent-ops";
@@ -114,7 +114,7 @@ const applied = (rt, line) => line && (rt.logger && rt.logger.info ? rt.logger.i
 function handle(reg, event, ctx) {
   const resp = call(runtime(), "dispatch", reg.handler, toJson(event ?? {}), toJson(ctx ?? null));
   if (!resp || resp.error) return failure(reg, event);
-  const ret = resp.ret ?? undefined;
+  const ret = live(event, resp.ret ?? undefined);
   return resp.wait ? resp.wait.then(() => ret) : ret;
 }
 

@@ -728,3 +728,130 @@ fn the_cli_reports_the_hold_and_resume_lifts_it() {
     assert_eq!(code, 2, "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An assistant message as OpenClaw hands it to `before_message_write` (ctx: session key only).
+fn write(rt: &mut Runtime, h: &MemoryHost, key: &str, content: Value) -> HookResponse {
+    hook(
+        rt,
+        h,
+        "before_message_write",
+        json!({"message": {"role": "assistant", "content": content, "stopReason": "toolUse", "usage": {"input": 5}}}),
+        json!({"sessionKey": key, "agentId": "main"}),
+    )
+}
+
+#[test]
+fn the_answer_to_the_last_allowed_call_is_closed_without_its_tool_calls() {
+    let (h, mut rt) = setup(json!({}));
+    let key = "agent:main:close";
+    let c = ctx("w1", key);
+    hook(
+        &mut rt,
+        &h,
+        "before_agent_run",
+        json!({"prompt": "go"}),
+        c.clone(),
+    );
+    let poll =
+        json!([{"type": "toolCall", "id": "x", "name": "exec", "arguments": {"command": "ls"}}]);
+    for n in 1..=5u64 {
+        hook(
+            &mut rt,
+            &h,
+            "model_call_started",
+            json!({"runId": "w1"}),
+            c.clone(),
+        );
+        // Before the stop, answers with tool calls are written as they are.
+        assert!(
+            write(&mut rt, &h, key, poll.clone()).ret.is_null(),
+            "call {n}"
+        );
+        let r = hook(
+            &mut rt,
+            &h,
+            "before_tool_call",
+            json!({"runId": "w1", "toolName": "exec", "toolCallId": format!("t{n}"), "params": {"command": "ls"}}),
+            c.clone(),
+        );
+        assert_eq!(r.ret["block"] == true, n == 5, "call {n}");
+        hook(
+            &mut rt,
+            &h,
+            "after_tool_call",
+            json!({"runId": "w1", "toolName": "exec", "toolCallId": format!("t{n}"), "result": "same"}),
+            c.clone(),
+        );
+    }
+    // The one call the stop allowed: a text answer passes (the run ends on it anyway) ...
+    hook(
+        &mut rt,
+        &h,
+        "model_call_started",
+        json!({"runId": "w1"}),
+        c.clone(),
+    );
+    assert!(
+        write(&mut rt, &h, key, json!([{"type": "text", "text": "done"}]))
+            .ret
+            .is_null()
+    );
+    // ... another session's answer is not touched ...
+    assert!(write(&mut rt, &h, "agent:main:other", poll.clone())
+        .ret
+        .is_null());
+    // ... and an answer that would go on is closed: its text kept, the stop said, no tool calls.
+    let mixed = json!([{"type": "text", "text": "polling again"}, {"type": "toolCall", "id": "y", "name": "exec", "arguments": {}}]);
+    let r = write(&mut rt, &h, key, mixed);
+    assert_eq!(r.ret["live"], true);
+    let m = &r.ret["message"];
+    assert_eq!(m["role"], "assistant");
+    assert_eq!(m["stopReason"], "stop");
+    assert_eq!(m["usage"]["input"], 5, "the rest of the message is kept");
+    let parts = m["content"].as_array().unwrap();
+    assert_eq!(parts.len(), 2);
+    assert_eq!(parts[0]["text"], "polling again");
+    let text = parts[1]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("agent-ops[budget.repeat.blocked]: "),
+        "{text}"
+    );
+    assert!(
+        text.contains("agent-ops ended this run here; the requested 1 call(s) (exec) were not run"),
+        "{text}"
+    );
+    assert!(parts.iter().all(|p| p["type"] == "text"));
+    let d = r
+        .decisions
+        .iter()
+        .find(|d| d.code == "budget.repeat.blocked")
+        .expect("the end is journaled");
+    assert_eq!(d.details["runEnded"], true);
+    assert_eq!(d.details["tools"], json!(["exec"]));
+    assert_eq!(
+        aborts(&r),
+        0,
+        "closing the answer ends the run without an abort"
+    );
+    // OpenClaw's text-only finalization of the closed answer is not aborted.
+    let started = hook(
+        &mut rt,
+        &h,
+        "model_call_started",
+        json!({"runId": "w1"}),
+        c.clone(),
+    );
+    assert_eq!(aborts(&started), 0);
+    hook(
+        &mut rt,
+        &h,
+        "agent_end",
+        json!({"runId": "w1", "success": true}),
+        c,
+    );
+    let runs = h
+        .file_text("/oc/agent-ops/budget/runs-2026-12-07.jsonl")
+        .unwrap();
+    assert!(runs.contains("\"terminal\":\"repeat_loop\""), "{runs}");
+    assert!(runs.contains("\"endedByPlugin\":true"), "{runs}");
+}

@@ -57,8 +57,10 @@ fn init_reports_phases_registrations_and_state_dir() {
             "compaction:agent_end"
         ]
     );
-    // Phase 2 with conversation access: nine handlers, one per hook (OC-R10).
-    assert_eq!(of("loopBudget").len(), 9, "{handlers:?}");
+    // Phase 2 with conversation access: ten handlers, one per hook (OC-R10); issue 20 added
+    // `before_message_write` (the closing answer of a run a stop ends).
+    assert_eq!(of("loopBudget").len(), 10, "{handlers:?}");
+    assert!(handlers.contains(&"loopBudget:before_message_write"));
     let commands: Vec<&str> = r.commands.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         commands,

@@ -133,6 +133,9 @@ pub struct RunLedger {
     pub end_after_calls: Option<u64>,
     /// Aborts asked of the host for this run.
     pub aborts: u64,
+    /// The model's answer to its last allowed call was cut to text (its tool calls dropped),
+    /// which ended the run without an abort (issue 20).
+    pub closed: bool,
 }
 
 impl RunLedger {

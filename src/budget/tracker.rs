@@ -853,7 +853,9 @@ impl Tracker {
             l.pending_cost.add(c);
         } else {
             l.model_calls = l.model_calls.saturating_add(1);
-            if let (Some((code, _)), Some(after)) = (&l.end, l.end_after_calls) {
+            // A closed answer ended the agent loop: a later call of the run can only be
+            // OpenClaw's text-only finalization of that answer, which is not aborted.
+            if let (Some((code, _)), Some(after), false) = (&l.end, l.end_after_calls, l.closed) {
                 if l.model_calls > after && l.aborts < 3 {
                     l.aborts += 1;
                     out.aborts.push(Abort {
@@ -939,7 +941,9 @@ impl Tracker {
         };
         let agent = agent_of(l);
         // Issue 20: after a stop that ends the run, the model had one more call to answer;
-        // a tool call after it means the run goes on, so it is ended now.
+        // a tool call after it means the run goes on, so it is ended now. Normally that tool
+        // call never gets here (`before_message_write` closed the answer without it); this is
+        // the fallback for a host that persisted a copy: block it and abort the run.
         let end_now = l.end.is_some() && l.end_after_calls.is_some_and(|a| l.model_calls >= a);
         let verdict = if let Some((code, msg)) = l.end.clone().filter(|_| end_now) {
             ToolVerdict::Block(super::ledger::Stop {
@@ -1052,6 +1056,68 @@ impl Tracker {
         }
     }
 
+    /// `before_message_write` (issue 20): the model's answer to the one call a run-ending stop
+    /// allowed. An answer with tool calls means the run would go on; it is persisted as a
+    /// plain closing answer instead: the model's own text, then the stop's sentence, without
+    /// the tool calls (none of them ran). OpenClaw's loop reads the same message after the
+    /// write, so the run ends there with that answer as its reply, no abort, and the session's
+    /// transcript closes the turn (an aborted run left the task open, and the next message on
+    /// the session picked it up again). `live: true` asks the host to rewrite the message
+    /// object it was handed, not only the persisted copy.
+    pub fn before_message_write(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
+        let mut out = Out::default();
+        let msg = event.get("message").unwrap_or(&Value::Null);
+        if s(msg, "role") != Some("assistant") {
+            return out;
+        }
+        let Some(parts) = msg.get("content").and_then(Value::as_array) else {
+            return out;
+        };
+        let tools: Vec<String> = parts
+            .iter()
+            .filter(|p| s(p, "type") == Some("toolCall"))
+            .map(|p| s(p, "name").unwrap_or("tool").to_string())
+            .collect();
+        if tools.is_empty() {
+            return out;
+        }
+        let run_id = s(ctx, "runId")
+            .map(str::to_string)
+            .or_else(|| s(ctx, "sessionKey").and_then(|k| self.live.get(k).cloned()));
+        let Some(l) = run_id.and_then(|r| self.runs.get_mut(&r)) else {
+            return out;
+        };
+        let Some((code, message)) = l.end.clone() else {
+            return out;
+        };
+        if l.end_after_calls.is_none_or(|a| l.model_calls < a) {
+            return out;
+        }
+        let mut content: Vec<Value> = parts
+            .iter()
+            .filter(|p| s(p, "type") == Some("text"))
+            .cloned()
+            .collect();
+        content.push(json!({"type": "text", "text": format!("{}. agent-ops ended this run here; the requested {} call(s) ({}) were not run. Send a new message to go on.", audit::block_text(&code, &message), tools.len(), tools.join(", "))}));
+        let mut closed = msg.clone();
+        if let Some(o) = closed.as_object_mut() {
+            o.insert("content".into(), Value::Array(content));
+            o.insert("stopReason".into(), json!("stop"));
+        }
+        l.closed = true;
+        let snapshot = l.clone();
+        out.ret = json!({ "message": closed, "live": true });
+        out.decisions.push(env.decision(
+            &code,
+            Action::Deny,
+            format!("Run ended: the model answered its last allowed call with {} tool call(s) ({}); the answer was closed without them.", tools.len(), tools.join(", ")),
+            Some(&snapshot),
+            None,
+            json!({"tools": tools, "modelCalls": snapshot.model_calls, "toolCalls": snapshot.tool_calls, "runCostUsd": snapshot.cost.plus(snapshot.pending_cost).usd, "endsRun": true, "runEnded": true, "how": "closed"}),
+        ));
+        out
+    }
+
     /// `before_agent_finalize` (P2-R2, R3).
     pub fn before_agent_finalize(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
         let mut out = Out::default();
@@ -1136,7 +1202,7 @@ impl Tracker {
             "continuations": l.continuation_count, "durationMs": env.now_ms.saturating_sub(l.started_at),
             "isSubagent": l.is_subagent, "agentId": agent_of(l),
             "costUsd": l.cost.plus(l.pending_cost).usd, "costUnknownCalls": l.cost.plus(l.pending_cost).unknown,
-            "endedByPlugin": l.aborts > 0,
+            "endedByPlugin": l.aborts > 0 || l.closed,
         });
         let path = join_path(
             &join_path(env.state_dir, "budget"),

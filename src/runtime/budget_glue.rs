@@ -49,6 +49,8 @@ pub(super) fn init(config: &Config, info: &HostInfo, result: &mut InitResult) {
         "model_call_started",
         "model_call_ended",
         "subagent_spawned",
+        // Issue 20: closes the answer of a run a stop ends (not a conversation hook).
+        "before_message_write",
     ] {
         result.registrations.push(reg(h));
     }
@@ -144,6 +146,7 @@ pub(super) fn dispatch(
                 None
             }
             "before_agent_finalize" => Some(tr.before_agent_finalize(&e, event, ctx)),
+            "before_message_write" => Some(tr.before_message_write(&e, event, ctx)),
             "agent_end" => Some(tr.agent_end(&e, event, ctx)),
             "llm_output" => Some(tr.llm_output(&e, event, ctx)),
             "subagent_spawned" => {
