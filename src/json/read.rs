@@ -224,53 +224,115 @@ impl<T: FromJson> FromJson for SortedMap<String, T> {
     }
 }
 
-/// [`FromJson`] for a struct: one `"jsonKey" => field: how` per key, in declaration order,
-/// where `how` is what the derive does when the key is missing: `req` (error), `opt` (an
-/// `Option` field: `None`), `def` (the field type's `Default`).
+/// The index of `key` in `keys`, a struct's JSON keys.
+#[inline(never)]
+pub fn key_index(key: &str, keys: &[&str]) -> Option<usize> {
+    keys.iter().position(|k| *k == key)
+}
+
+/// Reads `x` into `slot`. One copy per field type, shared by every struct (a `?` in each
+/// struct's own code would give each its own drop and error paths).
+#[inline(never)]
+pub fn put<T: FromJson>(slot: &mut T, x: Value) -> Result<(), Error> {
+    *slot = T::from_json(x)?;
+    Ok(())
+}
+
+/// serde's `missing field` error for the first key in `keys` that `required` marks and
+/// `seen` (bit `i` for `keys[i]`) lacks.
+#[inline(never)]
+pub fn first_missing(
+    seen: u64,
+    required: &[bool],
+    keys: &'static [&'static str],
+) -> Result<(), Error> {
+    for (i, (req, key)) in required.iter().zip(keys).enumerate() {
+        if *req && seen & 1u64.checked_shl(i as u32).unwrap_or(0) == 0 {
+            return Err(missing(key));
+        }
+    }
+    Ok(())
+}
+
+/// Reads the value of one key into its field of a `T`.
+pub type Setter<T> = fn(&mut T, Value) -> Result<(), Error>;
+
+/// What [`json_struct!`] knows of a struct: its JSON keys in declaration order (at most
+/// 64), which are required, and one setter per key.
+pub struct Fields<T: 'static> {
+    /// `struct NAME`, serde's expectation for a value of the wrong type.
+    pub name: &'static str,
+    /// JSON keys.
+    pub keys: &'static [&'static str],
+    /// Whether each key is required.
+    pub required: &'static [bool],
+    /// How each key's value is read into `T`.
+    pub setters: &'static [Setter<T>],
+}
+
+/// Builds a `T` from `T::default()`, reading each known key of the object `v` in place.
+pub fn read_struct<T: Default>(v: Value, f: &Fields<T>) -> Result<T, Error> {
+    let mut out = T::default();
+    fill(
+        v,
+        f.name,
+        f.keys,
+        f.required,
+        &mut |i, x| match f.setters.get(i) {
+            Some(set) => set(&mut out, x),
+            None => Ok(()),
+        },
+    )?;
+    Ok(out)
+}
+
+/// The loop of [`read_struct`], not generic: entries in key order, the first error wins,
+/// then the first missing required key.
+#[inline(never)]
+fn fill(
+    v: Value,
+    name: &'static str,
+    keys: &'static [&'static str],
+    required: &[bool],
+    set: &mut dyn FnMut(usize, Value) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut seen = 0u64;
+    for (k, x) in object(v, name)? {
+        if let Some(i) = key_index(&k, keys) {
+            seen |= 1u64.checked_shl(i as u32).unwrap_or(0);
+            set(i, x)?;
+        }
+    }
+    first_missing(seen, required, keys)
+}
+
+/// [`FromJson`] for a struct: one `"jsonKey" => field: how` per key, in declaration order
+/// (at most 64), where `how` is what the derive does when the key is missing: `req`
+/// (`missing field …`), `opt` (an `Option` field: `None`), `def` (the field type's
+/// `Default`). The struct must implement `Default` with those values for `opt` and `def`
+/// fields: it is built from `T::default()`, each key read in place.
 ///
 /// `json_struct!(default T { "key" => field, … })` is the form for a struct with
 /// `#[serde(default)]` on the container: every missing key keeps `T::default()`'s value.
 macro_rules! json_struct {
     (default $t:ident { $($key:literal => $field:ident),+ $(,)? }) => {
-        impl $crate::json::FromJson for $t {
-            fn from_json(v: serde_json::Value) -> Result<Self, serde_json::Error> {
-                let mut out = <$t as Default>::default();
-                for (k, x) in $crate::json::read::object(v, concat!("struct ", stringify!($t)))? {
-                    match k.as_str() {
-                        $($key => out.$field = $crate::json::FromJson::from_json(x)?,)+
-                        _ => {}
-                    }
-                }
-                Ok(out)
-            }
-        }
+        $crate::json::read::json_struct!($t { $($key => $field: def),+ });
     };
     ($t:ident { $($key:literal => $field:ident : $how:ident),+ $(,)? }) => {
         impl $crate::json::FromJson for $t {
             fn from_json(v: serde_json::Value) -> Result<Self, serde_json::Error> {
-                $(let mut $field = None;)+
-                for (k, x) in $crate::json::read::object(v, concat!("struct ", stringify!($t)))? {
-                    match k.as_str() {
-                        $($key => $field = Some($crate::json::FromJson::from_json(x)?),)+
-                        _ => {}
-                    }
-                }
-                Ok($t { $($field: $crate::json::read::json_struct!(@missing $how $field $key),)+ })
+                $crate::json::read::read_struct(v, &$crate::json::read::Fields {
+                    name: concat!("struct ", stringify!($t)),
+                    keys: &[$($key),+],
+                    required: &[$($crate::json::read::json_struct!(@req $how)),+],
+                    setters: &[$(|o: &mut $t, x| $crate::json::read::put(&mut o.$field, x)),+],
+                })
             }
         }
     };
-    (@missing req $field:ident $key:literal) => {
-        match $field {
-            Some(x) => x,
-            None => return Err($crate::json::read::missing($key)),
-        }
-    };
-    (@missing opt $field:ident $key:literal) => {
-        $field.flatten()
-    };
-    (@missing def $field:ident $key:literal) => {
-        $field.unwrap_or_default()
-    };
+    (@req req) => { true };
+    (@req opt) => { false };
+    (@req def) => { false };
 }
 
 /// [`FromJson`] for a unit enum: one `Variant = "name"` per variant, the names the derive
@@ -317,11 +379,7 @@ where
     for input in &inputs {
         let ours = T::from_json(input.clone()).map_err(|e| e.to_string());
         let theirs = super::from_value::<T>(input.clone()).map_err(|e| e.to_string());
-        assert_eq!(
-            format!("{ours:?}"),
-            format!("{theirs:?}"),
-            "input: {input}"
-        );
+        assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "input: {input}");
     }
     inputs.len()
 }
@@ -369,15 +427,16 @@ fn mutate(v: &Value, probes: &[Value], out: &mut dyn FnMut(Value)) {
 mod tests {
     use super::*;
 
-    #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+    #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Deserialize)]
     #[serde(rename_all = "snake_case")]
     enum Kind {
+        #[default]
         Spawned,
         RolledBack,
     }
     json_enum!(Kind { Spawned = "spawned", RolledBack = "rolled_back" });
 
-    #[derive(Debug, serde::Deserialize)]
+    #[derive(Debug, Default, serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Inner {
         a: u32,
@@ -420,7 +479,13 @@ mod tests {
         assert!(n > 300, "{n}");
         let e = read_str::<Inner>(r#"{"a": 1}"#).unwrap_err().to_string();
         assert_eq!(e, "missing field `kind`");
-        let e = read_str::<Inner>("{\"a\": 1,\n\"kind\": ").unwrap_err().to_string();
+        let e = read_str::<Inner>("{\"a\": 1,\n\"kind\": ")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2"), "{e}");
     }
 }
+
+#[cfg(test)]
+#[path = "read_tests.rs"]
+mod state_types;
