@@ -133,3 +133,37 @@ fn jobs_and_skills_index() {
         json!({}),
     ]);
 }
+
+#[test]
+fn host_replies() {
+    use crate::host::{DirListing, ExecOutput, FileStat, HostDirs, HostError};
+    check::<FileStat>(&[json!({"kind": "symlink", "size": 1, "mtimeMs": -2})]);
+    check::<DirListing>(&[
+        json!({"entries": [{"name": "a", "kind": "dir", "size": 0, "mtimeMs": 3}],
+            "truncated": false}),
+    ]);
+    check::<ExecOutput>(&[json!({"status": -1, "stdout": "o", "stderr": "e", "timedOut": true})]);
+    check::<HostDirs>(&[
+        json!({"stateDir": "/s", "homeDir": "/h", "workspaceDir": "/w", "projectRoot": "/p",
+            "remoteMemoryDir": "/r", "openclawStateDir": "/o"}),
+        json!({}),
+    ]);
+    check::<HostError>(&[
+        json!({"kind": "Io", "message": "m"}),
+        json!({"kind": "NotFound"}),
+    ]);
+}
+
+#[test]
+fn session_memory_refs_and_operations() {
+    use crate::session_memory::rules::{MessageRef, Operation};
+    check::<MessageRef>(&[
+        json!({"entryId": "e", "index": 3, "fingerprint": "f"}),
+        json!({"index": 0, "fingerprint": ""}),
+    ]);
+    check::<Operation>(&[
+        json!({"op": "upsert", "file": "a.md", "type": "user", "name": "n", "description": "d",
+            "body": "b"}),
+        json!({"op": "delete", "file": "a.md"}),
+    ]);
+}
