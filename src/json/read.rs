@@ -20,6 +20,10 @@ use serde_json::{Error, Map, Value};
 
 /// A value read from JSON by hand (see the module docs).
 pub trait FromJson: Sized {
+    /// A struct's JSON keys (empty for other types), for the tests that keep each
+    /// [`json_struct!`] list complete.
+    const KEYS: &'static [&'static str] = &[];
+
     /// Reads `v` (taken, so strings move instead of being copied).
     fn from_json(v: Value) -> Result<Self, Error>;
 }
@@ -320,10 +324,12 @@ macro_rules! json_struct {
     };
     ($t:ident { $($key:literal => $field:ident : $how:ident),+ $(,)? }) => {
         impl $crate::json::FromJson for $t {
+            const KEYS: &'static [&'static str] = &[$($key),+];
+
             fn from_json(v: serde_json::Value) -> Result<Self, serde_json::Error> {
                 $crate::json::read::read_struct(v, &$crate::json::read::Fields {
                     name: concat!("struct ", stringify!($t)),
-                    keys: &[$($key),+],
+                    keys: <$t as $crate::json::FromJson>::KEYS,
                     required: &[$($crate::json::read::json_struct!(@req $how)),+],
                     setters: &[$(|o: &mut $t, x| $crate::json::read::put(&mut o.$field, x)),+],
                 })
@@ -371,6 +377,12 @@ where
             [], [1], ["a"], [{}], {}, {"a": null}, {"x": 1, "y": 2}]"#,
     )
     .expect("the probes are JSON");
+    // The first seed names every key the reader knows, so every key is tested.
+    if let Some(Value::Object(first)) = seeds.first() {
+        for k in T::KEYS {
+            assert!(first.contains_key(*k), "the first seed lacks `{k}`");
+        }
+    }
     let mut inputs: Vec<Value> = seeds.to_vec();
     inputs.extend(probes.iter().cloned());
     for seed in seeds {

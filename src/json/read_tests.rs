@@ -6,10 +6,20 @@ use serde_json::{json, Value};
 
 fn check<T>(seeds: &[Value])
 where
-    T: super::FromJson + serde::de::DeserializeOwned + std::fmt::Debug,
+    T: super::FromJson + serde::de::DeserializeOwned + serde::Serialize + Default + std::fmt::Debug,
 {
     let n = assert_reads_like_serde::<T>(seeds);
     assert!(n > 20 * seeds.len(), "{n} inputs");
+    // Every key `Serialize` writes has a line in the type's list: a field added without one
+    // would be dropped on reading.
+    if let Ok(Value::Object(written)) = serde_json::to_value(T::default()) {
+        for k in written.keys() {
+            assert!(
+                T::KEYS.contains(&k.as_str()),
+                "`{k}` has no json_struct! line"
+            );
+        }
+    }
 }
 
 fn lineage_record() -> Value {
@@ -148,7 +158,7 @@ fn host_replies() {
             "remoteMemoryDir": "/r", "openclawStateDir": "/o"}),
         json!({}),
     ]);
-    check::<HostError>(&[
+    assert_reads_like_serde::<HostError>(&[
         json!({"kind": "Io", "message": "m"}),
         json!({"kind": "NotFound"}),
     ]);
