@@ -396,6 +396,27 @@ where
     inputs.len()
 }
 
+/// [`assert_reads_like_serde`] plus the completeness of the key list: the first seed names
+/// every key the reader knows, and every key `Serialize` writes for `T::default()` has a line.
+#[cfg(test)]
+pub(crate) fn check_reader<T>(seeds: &[Value])
+where
+    T: super::FromJson + serde::de::DeserializeOwned + serde::Serialize + Default + std::fmt::Debug,
+{
+    let n = assert_reads_like_serde::<T>(seeds);
+    assert!(n > 20 * seeds.len(), "{n} inputs");
+    // Every key `Serialize` writes has a line in the type's list: a field added without one
+    // would be dropped on reading.
+    if let Ok(Value::Object(written)) = serde_json::to_value(T::default()) {
+        for k in written.keys() {
+            assert!(
+                T::KEYS.contains(&k.as_str()),
+                "`{k}` has no json_struct! line"
+            );
+        }
+    }
+}
+
 /// Every single mutation of `v` (see [`assert_reads_like_serde`]).
 #[cfg(test)]
 fn mutate(v: &Value, probes: &[Value], out: &mut dyn FnMut(Value)) {
