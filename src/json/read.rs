@@ -518,7 +518,3 @@ mod tests {
         assert!(e.contains("line 2"), "{e}");
     }
 }
-
-#[cfg(test)]
-#[path = "read_tests.rs"]
-mod state_types;

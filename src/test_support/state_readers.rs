@@ -1,7 +1,7 @@
-//! Every state type read by [`super::FromJson`] against its derived `Deserialize`, on a full
-//! and a minimal seed and every single mutation of them (see [`super::assert_reads_like_serde`]).
+//! Every state type read by [`crate::json::FromJson`] against its derived `Deserialize`, on a full
+//! and a minimal seed and every single mutation of them (see [`crate::json::read::assert_reads_like_serde`]).
 
-use super::{assert_reads_like_serde, check_reader as check};
+use crate::json::read::{assert_reads_like_serde, check_reader as check};
 use serde_json::json;
 
 #[test]
