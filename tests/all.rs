@@ -5,6 +5,7 @@
 //! - `compaction`: phase 1 through the runtime's engine methods and hooks (P1 §17).
 //! - `engine_steps`: the context engine's effect loop (`step`: compact, maintain, summarize).
 //! - `coordinator`: phase 6 through the runtime with the in-memory host (P6 §11).
+//! - `core_replacement`: jobs in flight while the plugin's core is replaced (issue 19, OC-R7).
 //! - `fork_skills`: phase 7 rules against the shipped skills.
 //! - `config`: the config type against the committed manifest (no drift).
 //! - `shell`, `shell_checks_a`, `shell_checks_b`: phase 4 acceptance cases (§16).
@@ -48,6 +49,7 @@ mod cli;
 mod compaction;
 mod config;
 mod coordinator;
+mod core_replacement;
 mod corpus;
 mod engine_steps;
 mod external_cases;
