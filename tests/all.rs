@@ -24,6 +24,7 @@
 //!   state written under the old names (issue 18).
 //! - `state_crash`: kill -9 trials against every other state file and journal (issue 19).
 //! - `state_concurrency`: the gateway and the CLI (or two processes) on one state dir (G-R18).
+//! - `lineage_concurrency`: two processes appending phase 6 lineage across its rotation (G-R18, P6-R16).
 //! - `state_torn`: two writers after a torn journal line lose nothing (G-R17).
 //! - `state_schema`: the `SCHEMA` file, migrations at init under a lock, a newer schema read-only
 //!   (G-R15, G-R19).
@@ -57,6 +58,7 @@ mod fork_skills;
 mod fuzz;
 mod fuzz_entry;
 mod layers;
+mod lineage_concurrency;
 mod live_reload;
 mod memory;
 mod memory_symlinks;
