@@ -49,6 +49,16 @@ pub struct HostInfo {
     pub sandbox: Value,
 }
 
+crate::json::read::json_struct!(default HostInfo {
+    "openclawStateDir" => openclaw_state_dir, "homeDir" => home_dir,
+    "workspaceDir" => workspace_dir, "os" => os, "conversationAccess" => conversation_access,
+    "contextEngineSelected" => context_engine_selected, "openclawVersion" => openclaw_version,
+    "models" => models, "compactionProvider" => compaction_provider,
+    "hostCompactionEnabled" => host_compaction_enabled,
+    "compactionTimeoutSeconds" => compaction_timeout_seconds, "tmpDir" => tmp_dir,
+    "pid" => pid, "sandbox" => sandbox,
+});
+
 /// The OpenClaw settings that decide whether an exec call runs in its sandbox
 /// (`runProject: "sandbox"`); the decision is phase 4's (`shell/hooks.rs`, `exec_sandboxed`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -136,6 +146,14 @@ pub struct ModelCost {
     /// Prompt tokens written to the cache.
     pub cache_write: f64,
 }
+
+crate::json::read::json_struct!(default ModelInfo {
+    "provider" => provider, "id" => id, "contextWindow" => context_window,
+    "maxTokens" => max_tokens, "cost" => cost,
+});
+crate::json::read::json_struct!(default ModelCost {
+    "input" => input, "output" => output, "cacheRead" => cache_read, "cacheWrite" => cache_write,
+});
 
 impl ModelCost {
     /// Dollars for one call's tokens, each kind at its own price (`input` excludes cached

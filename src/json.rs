@@ -5,6 +5,10 @@
 //! reader everywhere keeps one copy of that code in the wasm build, which is most of what the
 //! plugin size budget (README G-R3) is spent on.
 
+pub mod read;
+
+pub use read::{read_slice, read_str, FromJson};
+
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::Deserialize;
 use serde_json::{Error, Map, Value};

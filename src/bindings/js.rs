@@ -94,26 +94,22 @@ fn parse_error(s: &str) -> HostError {
 }
 
 /// A JSON text `{"ok": T}` or `{"error": HostError}`.
-fn json_result<T: serde::de::DeserializeOwned>(
-    v: Result<JsValue, JsValue>,
-) -> Result<T, HostError> {
+fn json_result<T: crate::json::FromJson>(v: Result<JsValue, JsValue>) -> Result<T, HostError> {
     let s = v
         .map_err(thrown)?
         .as_string()
         .ok_or_else(|| HostError::Io("host returned no JSON text".into()))?;
     // `ok` is read as a Value and only then as `T`, so the envelope has one Deserialize
     // instantiation instead of one per result type (wasm size, README G-R3).
-    #[derive(serde::Deserialize)]
+    #[derive(Default)]
     struct Wire {
         ok: Option<serde_json::Value>,
         error: Option<HostError>,
     }
+    crate::json::read::json_struct!(Wire { "ok" => ok: opt, "error" => error: opt });
     let bad = |e: serde_json::Error| HostError::Io(format!("bad host reply: {e}"));
-    let w: Wire = crate::json::from_str_via_value(&s).map_err(bad)?;
-    let ok =
-        w.ok.map(crate::json::from_value::<T>)
-            .transpose()
-            .map_err(bad)?;
+    let w: Wire = crate::json::read_str(&s).map_err(bad)?;
+    let ok = w.ok.map(T::from_json).transpose().map_err(bad)?;
     match (ok, w.error) {
         (_, Some(e)) => Err(e),
         (Some(t), None) => Ok(t),
@@ -409,6 +405,11 @@ struct CliFacts {
     plugin_dir: Option<String>,
 }
 
+crate::json::read::json_struct!(default CliFacts {
+    "cwd" => cwd, "os" => os, "platform" => platform, "program" => program,
+    "openclawConfig" => openclaw_config, "pluginDir" => plugin_dir,
+});
+
 /// `openclaw agent-ops …`: runs the CLI (the native binary's code) with `args_json` (a JSON
 /// array of strings) and `facts_json` (`cwd`, `os`, `program`, `openclawConfig`, `pluginDir`),
 /// all I/O through `host`. Returns `{"code": n, "stdout": "…", "stderr": "…"}`.
@@ -425,9 +426,11 @@ pub fn cli_run(host: JsHost, args_json: JsValue, facts_json: JsValue) -> String 
             let f = text(&facts_json, "/facts")?;
             let bad = |e: serde_json::Error| format!("the CLI facts are not valid: {e}");
             match crate::json::from_str::<serde_json::Value>(&f).map_err(bad)? {
-                v @ serde_json::Value::Object(_) => crate::json::from_value::<CliFacts>(v)
-                    .map(|facts| (args, facts))
-                    .map_err(bad),
+                v @ serde_json::Value::Object(_) => {
+                    <CliFacts as crate::json::FromJson>::from_json(v)
+                        .map(|facts| (args, facts))
+                        .map_err(bad)
+                }
                 _ => Err("the CLI facts must be a JSON object".to_string()),
             }
         });

@@ -31,7 +31,7 @@ pub struct Tokens {
 }
 
 /// Where a cost comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CostSource {
     /// The cost OpenClaw reported for the call (`usage.costUsd` of an internal LLM job).
@@ -39,6 +39,7 @@ pub enum CostSource {
     /// Computed from the model entry's `cost` table.
     Table,
     /// The model has no price: the cost is unknown (never $0).
+    #[default]
     Unknown,
 }
 
@@ -282,7 +283,7 @@ pub fn zone_offset(host: &dyn Host, zone: &str, at_ms: i64) -> Result<i32, Strin
 }
 
 /// One priced model usage event: a line of `budget/spend-YYYY-MM-DD.jsonl` (UTC date of `at`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SpendLine {
     /// Layout version.
@@ -323,6 +324,26 @@ pub struct SpendLine {
     pub source: CostSource,
 }
 
+crate::json::read::json_enum! {
+    CostSource { Reported = "reported", Table = "table", Unknown = "unknown" }
+}
+crate::json::read::json_struct!(SpendLine {
+    "v" => v: req,
+    "at" => at: req,
+    "agentId" => agent_id: req,
+    "sessionKey" => session_key: def,
+    "runId" => run_id: def,
+    "purpose" => purpose: req,
+    "provider" => provider: def,
+    "model" => model: def,
+    "input" => input: def,
+    "output" => output: def,
+    "cacheRead" => cache_read: def,
+    "cacheWrite" => cache_write: def,
+    "costUsd" => cost_usd: opt,
+    "source" => source: req,
+});
+
 /// `<stateDir>/budget/spend-YYYY-MM-DD.jsonl` of the UTC day of `at_ms`.
 pub fn spend_path(state_dir: &str, at_ms: i64) -> String {
     join_path(
@@ -338,7 +359,7 @@ pub fn read_spend(host: &dyn Host, path: &str) -> Vec<SpendLine> {
     };
     String::from_utf8_lossy(&bytes)
         .lines()
-        .filter_map(|l| crate::json::from_str_via_value::<SpendLine>(l).ok())
+        .filter_map(|l| crate::json::read_str::<SpendLine>(l).ok())
         .collect()
 }
 
@@ -370,7 +391,7 @@ pub fn sum(lines: &[SpendLine], agent: Option<&str>, since_ms: i64) -> Spend {
 }
 
 /// An agent refused new runs after one of its runs hit a dollar cap.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Hold {
     /// The cap's reason code.
@@ -399,6 +420,17 @@ pub struct Lifts {
     pub session_base: SortedMap<String, f64>,
 }
 
+crate::json::read::json_struct!(Hold {
+    "code" => code: req,
+    "message" => message: req,
+    "at" => at: req,
+    "until" => until: req,
+});
+crate::json::read::json_struct!(default Lifts {
+    "v" => v, "holds" => holds, "resumedAt" => resumed_at, "allResumedAt" => all_resumed_at,
+    "sessionBase" => session_base,
+});
+
 /// `<stateDir>/budget/lifts.json`.
 pub fn lifts_path(state_dir: &str) -> String {
     join_path(&join_path(state_dir, "budget"), "lifts.json")
@@ -408,7 +440,7 @@ pub fn lifts_path(state_dir: &str) -> String {
 pub fn read_lifts(host: &dyn Host, state_dir: &str) -> Lifts {
     host.fs_read(&lifts_path(state_dir), 1024 * 1024)
         .ok()
-        .and_then(|b| crate::json::from_slice_via_value(&b).ok())
+        .and_then(|b| crate::json::read_slice(&b).ok())
         .unwrap_or_default()
 }
 

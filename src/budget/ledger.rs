@@ -177,6 +177,13 @@ pub struct SessionBudget {
     pub cost_unknown_calls: u64,
 }
 
+crate::json::read::json_struct!(default SessionBudget {
+    "v" => v, "sessionKey" => session_key, "runs" => runs, "inputTokens" => input_tokens,
+    "outputTokens" => output_tokens, "cacheRead" => cache_read, "cacheWrite" => cache_write,
+    "costUsd" => cost_usd, "lastRunAt" => last_run_at, "exhausted" => exhausted,
+    "exhaustedCode" => exhausted_code, "costUnknownCalls" => cost_unknown_calls,
+});
+
 impl Default for SessionBudget {
     fn default() -> Self {
         SessionBudget {

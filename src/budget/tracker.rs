@@ -190,7 +190,7 @@ fn agent_of(l: &RunLedger) -> String {
 fn read_budget(env: &Env<'_>, out: &mut Out, sid: &str) -> Option<SessionBudget> {
     let path = budget_path(env.state_dir, sid);
     let bytes = env.host.fs_read(&path, 1024 * 1024).ok()?;
-    match crate::json::from_slice_via_value(&bytes) {
+    match crate::json::read_slice(&bytes) {
         Ok(b) => Some(b),
         Err(e) => {
             let moved = crate::host::move_aside(env.host, &path, &bytes, env.host.now_ms());
@@ -697,7 +697,7 @@ impl Tracker {
                     let Ok(bytes) = env.host.fs_read(&join_path(&dir, &e.name), 1024 * 1024) else {
                         continue;
                     };
-                    let Ok(b) = crate::json::from_slice_via_value::<SessionBudget>(&bytes) else {
+                    let Ok(b) = crate::json::read_slice::<SessionBudget>(&bytes) else {
                         continue;
                     };
                     let Some(key) = b.session_key.clone() else {

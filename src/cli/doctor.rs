@@ -498,7 +498,7 @@ fn loaded(host: &dyn Host, state_dir: &str, config: Option<&Config>) -> Check {
             )
         }
         // Through a `Value` like the other state files: one JSON parser in the plugin (G-R3).
-        Ok(bytes) => match crate::json::from_slice_via_value(&bytes) {
+        Ok(bytes) => match crate::json::read_slice(&bytes) {
             Ok(r) => r,
             Err(e) => {
                 return check(

@@ -272,7 +272,7 @@ impl Governor {
         if !self.sessions.contains_key(sid) {
             let path = state_path(env.state_dir, sid);
             let loaded = match env.host.fs_read(&path, STATE_MAX_BYTES) {
-                Ok(bytes) => match crate::json::from_slice_via_value::<CompactionState>(&bytes) {
+                Ok(bytes) => match crate::json::read_slice::<CompactionState>(&bytes) {
                     Ok(st) => {
                         self.synced.insert(sid.to_string(), bytes_hash(&bytes));
                         Some(st)
@@ -353,7 +353,7 @@ impl Governor {
             if let Ok(bytes) = env.host.fs_read(&path, STATE_MAX_BYTES) {
                 let h = bytes_hash(&bytes);
                 if self.synced.get(sid) != Some(&h) {
-                    if let Ok(disk) = crate::json::from_slice_via_value::<CompactionState>(&bytes) {
+                    if let Ok(disk) = crate::json::read_slice::<CompactionState>(&bytes) {
                         if let Some(st) = self.sessions.get_mut(sid) {
                             st.merge_other(&disk);
                         }

@@ -14,10 +14,11 @@ pub const STATE_VERSION: u32 = 1;
 pub const BREAKER_TRIPPED_MESSAGE: &str = "Automatic compaction failed 3 times in a row in this session; further automatic attempts are skipped. Run a manual compaction or start a new session.";
 
 /// What started a compaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Trigger {
     /// Automatic (host pre-turn/post-reply maintenance, or our own threshold).
+    #[default]
     Auto,
     /// `/compact` or `openclaw sessions compact`.
     Manual,
@@ -26,10 +27,11 @@ pub enum Trigger {
 }
 
 /// Outcome of one attempt (P1-R4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// Compacted and below the threshold afterwards.
+    #[default]
     Ok,
     /// Compacted but still at or above the threshold.
     Ineffective,
@@ -40,7 +42,7 @@ pub enum Outcome {
 }
 
 /// An attempt in progress (single flight, gate condition 4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InFlight {
     /// Wall-clock start (ms).
@@ -50,7 +52,7 @@ pub struct InFlight {
 }
 
 /// One entry of the attempt history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
     /// When it ended (ms).
@@ -104,6 +106,29 @@ pub struct CompactionState {
     /// Last time this session was seen (for the 30-day cleanup).
     pub last_seen_at: i64,
 }
+
+crate::json::read::json_enum! {
+    Trigger { Auto = "auto", Manual = "manual", Overflow = "overflow" }
+    Outcome { Ok = "ok", Ineffective = "ineffective", Failed = "failed", Refused = "refused" }
+}
+crate::json::read::json_struct!(InFlight { "startedAt" => started_at: req, "trigger" => trigger: req });
+crate::json::read::json_struct!(HistoryEntry {
+    "at" => at: req,
+    "trigger" => trigger: req,
+    "outcome" => outcome: req,
+    "tokensBefore" => tokens_before: opt,
+    "tokensAfter" => tokens_after: opt,
+    "code" => code: req,
+});
+crate::json::read::json_struct!(default CompactionState {
+    "v" => v, "sessionId" => session_id, "sessionKey" => session_key,
+    "consecutiveFailures" => consecutive_failures, "breakerOpen" => breaker_open,
+    "breakerOpenedAt" => breaker_opened_at, "compacted" => compacted,
+    "lastCompactionAt" => last_compaction_at, "lastTokensBefore" => last_tokens_before,
+    "lastTokensAfter" => last_tokens_after, "runsSinceCompaction" => runs_since_compaction,
+    "compactionsTotal" => compactions_total, "failuresTotal" => failures_total,
+    "inFlight" => in_flight, "history" => history, "lastSeenAt" => last_seen_at,
+});
 
 impl Default for CompactionState {
     fn default() -> Self {

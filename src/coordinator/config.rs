@@ -67,13 +67,14 @@ pub struct AgentMode {
     pub mode: ModeSetting,
 }
 
-/// Coordinator or normal mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+/// Coordinator or normal mode (`Default`: `Normal`, only as the state reader's placeholder).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ModeSetting {
     /// Orchestrates workers.
     Coordinator,
     /// An ordinary agent.
+    #[default]
     Normal,
 }
 
@@ -130,6 +131,10 @@ crate::settings::read_struct!(ResumeConfig {
     "sanitizeTranscripts" => sanitize_transcripts,
     "persistRepairs" => persist_repairs,
 });
+crate::json::read::json_enum! {
+    ModeSetting { Coordinator = "coordinator", Normal = "normal" }
+}
+
 crate::settings::read_enum! {
     ModeSetting { Coordinator = "coordinator", Normal = "normal" }
 }

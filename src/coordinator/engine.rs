@@ -110,7 +110,7 @@ impl Out {
 }
 
 /// One pending notice for a parent's next turn (P6-R10).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Notice {
     /// Dedupe key `(child, transition)`.
@@ -134,6 +134,13 @@ pub struct Notices {
     #[serde(default)]
     pub seen: SortedMap<String, i64>,
 }
+
+crate::json::read::json_struct!(Notice { "id" => id: req, "text" => text: req, "at" => at: req });
+crate::json::read::json_struct!(Notices {
+    "v" => v: def,
+    "pending" => pending: def,
+    "seen" => seen: def,
+});
 
 #[derive(Debug, Clone)]
 struct PendingSpawn {
@@ -210,7 +217,7 @@ const NOTICES_MAX_BYTES: u64 = 4 * 1024 * 1024;
 fn read_notices(env: &Env<'_>, out: &mut Out) -> Notices {
     let path = notices_path(env.state_dir);
     match env.host.fs_read(&path, NOTICES_MAX_BYTES) {
-        Ok(b) => match crate::json::from_slice_via_value::<Notices>(&b) {
+        Ok(b) => match crate::json::read_slice::<Notices>(&b) {
             Ok(n) => n,
             Err(e) => {
                 let moved = crate::host::move_aside(env.host, &path, &b, env.now_ms);
@@ -788,7 +795,7 @@ impl Coordinator {
         }
         let path = mode_path(env.state_dir, sid);
         let saved = match env.host.fs_read(&path, 64 * 1024) {
-            Ok(b) => match crate::json::from_slice_via_value::<SessionMode>(&b) {
+            Ok(b) => match crate::json::read_slice::<SessionMode>(&b) {
                 Ok(m) => Some(m),
                 Err(e) => {
                     let aside = format!("{path}.corrupt-{}", env.now_ms);
@@ -1031,7 +1038,7 @@ impl Coordinator {
             .host
             .fs_read(&path, 64 * 1024)
             .ok()
-            .and_then(|b| crate::json::from_slice_via_value::<SessionMode>(&b).ok());
+            .and_then(|b| crate::json::read_slice::<SessionMode>(&b).ok());
         let save = SessionMode {
             v: super::mode::MODE_VERSION,
             session_key: key.to_string(),

@@ -94,11 +94,32 @@ pub struct LineageEvent {
     pub result_hash: Option<String>,
 }
 
-/// A worker's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+crate::json::read::json_enum! {
+    EventKind {
+        Spawned = "spawned", Prepared = "prepared", RolledBack = "rolled_back",
+        Progress = "progress", Ended = "ended", Interrupted = "interrupted", Stale = "stale",
+        Delivered = "delivered", Continued = "continued",
+    }
+    Status {
+        Running = "running", Ended = "ended", Interrupted = "interrupted", Stale = "stale",
+        RolledBack = "rolled_back",
+    }
+}
+
+crate::json::read::json_struct!(default LineageEvent {
+    "v" => v, "at" => at, "epoch" => epoch, "event" => event,
+    "parentSessionKey" => parent_session_key, "childSessionKey" => child_session_key,
+    "runId" => run_id, "agentId" => agent_id, "label" => label, "spawnMode" => spawn_mode,
+    "contextMode" => context_mode, "taskHash" => task_hash, "task" => task, "model" => model,
+    "cwd" => cwd, "outcome" => outcome, "reason" => reason, "resultHash" => result_hash,
+});
+
+/// A worker's state (`Default`: `Running`, only as the state reader's placeholder).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Still working.
+    #[default]
     Running,
     /// Finished (see `outcome`).
     Ended,
@@ -123,8 +144,9 @@ impl Status {
     }
 }
 
-/// The materialised view of one worker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The materialised view of one worker. (`Default` is the empty record the state reader fills
+/// in, `json_struct!`.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LineageRecord {
     /// The worker's session.
@@ -170,6 +192,29 @@ pub struct LineageRecord {
     pub delivered_at: SortedMap<String, i64>,
 }
 
+crate::json::read::json_struct!(LineageRecord {
+    "childSessionKey" => child_session_key: req,
+    "parentSessionKey" => parent_session_key: req,
+    "rootSessionKey" => root_session_key: req,
+    "depth" => depth: req,
+    "agentId" => agent_id: opt,
+    "label" => label: opt,
+    "spawnMode" => spawn_mode: opt,
+    "contextMode" => context_mode: opt,
+    "taskHash" => task_hash: opt,
+    "task" => task: opt,
+    "model" => model: opt,
+    "cwd" => cwd: opt,
+    "status" => status: req,
+    "spawnedAt" => spawned_at: req,
+    "lastProgressAt" => last_progress_at: req,
+    "endedAt" => ended_at: opt,
+    "outcome" => outcome: opt,
+    "epoch" => epoch: req,
+    "delivered" => delivered: req,
+    "deliveredAt" => delivered_at: def,
+});
+
 /// Normalised task text: trimmed, whitespace runs collapsed.
 pub fn normalise_task(task: &str) -> String {
     task.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -194,6 +239,8 @@ pub struct Registry {
     /// Records by child session key.
     pub records: SortedMap<String, LineageRecord>,
 }
+
+crate::json::read::json_struct!(Registry { "records" => records: req });
 
 impl Registry {
     /// Applies one event; returns whether anything changed (P6-R2: replays change nothing).

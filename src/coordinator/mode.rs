@@ -12,7 +12,7 @@ pub const MODE_LEFT_TEXT: &str = "Coordinator mode is off again to match this re
 pub const MODE_VERSION: u32 = 1;
 
 /// `coord/<sid>.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionMode {
     /// Layout version.
@@ -30,6 +30,15 @@ pub struct SessionMode {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_resume_at: Option<i64>,
 }
+
+crate::json::read::json_struct!(SessionMode {
+    "v" => v: req,
+    "sessionKey" => session_key: req,
+    "mode" => mode: req,
+    "savedAt" => saved_at: req,
+    "resumes" => resumes: def,
+    "lastResumeAt" => last_resume_at: opt,
+});
 
 /// What `matchSessionMode` decided.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -37,6 +37,13 @@ pub struct StateFile {
     pub registry: Registry,
 }
 
+crate::json::read::json_struct!(StateFile {
+    "v" => v: req,
+    "journal" => journal: req,
+    "lines" => lines: req,
+    "registry" => registry: req,
+});
+
 /// The loaded registry and where appends go.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Loaded {
@@ -77,7 +84,7 @@ pub fn load(host: &dyn Host, state_dir: &str, now_ms: i64) -> Loaded {
     let sp = state_path(state_dir);
     let mut skip_lines = 0u64;
     match host.fs_read(&sp, MAX_READ) {
-        Ok(b) => match crate::json::from_slice_via_value::<StateFile>(&b) {
+        Ok(b) => match crate::json::read_slice::<StateFile>(&b) {
             Ok(st) => {
                 out.registry = st.registry;
                 out.journal = st.journal;
@@ -116,7 +123,7 @@ pub fn load(host: &dyn Host, state_dir: &str, now_ms: i64) -> Loaded {
             .iter()
             .skip(usize::try_from(skip).unwrap_or(usize::MAX))
         {
-            if let Ok(e) = crate::json::from_str_via_value::<LineageEvent>(l) {
+            if let Ok(e) = crate::json::read_str::<LineageEvent>(l) {
                 out.registry.apply(&e);
             }
         }

@@ -23,7 +23,7 @@ pub enum Change {
 }
 
 /// Committed state of one file (`skills/index.json`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Committed {
     /// Size.
@@ -33,6 +33,12 @@ pub struct Committed {
     /// SHA-256 (hex).
     pub sha256: String,
 }
+
+crate::json::read::json_struct!(Committed {
+    "size" => size: req,
+    "mtimeMs" => mtime_ms: req,
+    "sha256" => sha256: req,
+});
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Track {

@@ -78,7 +78,7 @@ fn save_index(env: &Env<'_>, committed: SortedMap<String, Committed>, batch: &[(
         .host
         .fs_read(&path, 16 * 1024 * 1024)
         .ok()
-        .and_then(|b| crate::json::from_slice_via_value::<IndexFile>(&b).ok())
+        .and_then(|b| crate::json::read_slice::<IndexFile>(&b).ok())
         .map(|ix| ix.entries)
         .unwrap_or_default();
     for (p, c) in batch {
@@ -111,6 +111,8 @@ pub struct IndexFile {
     #[serde(default)]
     pub entries: SortedMap<String, Committed>,
 }
+
+crate::json::read::json_struct!(IndexFile { "v" => v: def, "entries" => entries: def });
 
 /// Phase 7 (skills) state of the process.
 #[derive(Debug, Default)]
@@ -175,7 +177,7 @@ impl Skiller {
             .host
             .fs_read(&index_path(env.state_dir), 16 * 1024 * 1024)
         {
-            Ok(b) => match crate::json::from_slice_via_value::<IndexFile>(&b) {
+            Ok(b) => match crate::json::read_slice::<IndexFile>(&b) {
                 Ok(ix) => d.restore(ix.entries),
                 Err(e) => {
                     // G-R16: kept for inspection; every skill is scanned again as new.

@@ -58,7 +58,7 @@ impl fmt::Display for HostError {
 impl std::error::Error for HostError {}
 
 /// What kind of directory entry a path is (`lstat` semantics: symlinks are not followed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EntryKind {
     /// A regular file.
@@ -68,11 +68,12 @@ pub enum EntryKind {
     /// A symbolic link (never followed).
     Symlink,
     /// Anything else (socket, device, fifo).
+    #[default]
     Other,
 }
 
 /// Metadata of one path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileStat {
     /// Entry kind.
@@ -84,7 +85,7 @@ pub struct FileStat {
 }
 
 /// One entry of a directory listing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DirEntry {
     /// File name (no directory part).
@@ -142,6 +143,47 @@ pub struct HostDirs {
     /// OpenClaw's own state directory.
     #[serde(default)]
     pub openclaw_state_dir: String,
+}
+
+crate::json::read::json_enum! {
+    EntryKind { File = "file", Dir = "dir", Symlink = "symlink", Other = "other" }
+}
+crate::json::read::json_struct!(FileStat {
+    "kind" => kind: req,
+    "size" => size: req,
+    "mtimeMs" => mtime_ms: req,
+});
+crate::json::read::json_struct!(DirEntry {
+    "name" => name: req,
+    "kind" => kind: req,
+    "size" => size: req,
+    "mtimeMs" => mtime_ms: req,
+});
+crate::json::read::json_struct!(DirListing {
+    "entries" => entries: req,
+    "truncated" => truncated: req,
+});
+crate::json::read::json_struct!(ExecOutput {
+    "status" => status: req,
+    "stdout" => stdout: req,
+    "stderr" => stderr: req,
+    "timedOut" => timed_out: req,
+});
+crate::json::read::json_struct!(HostDirs {
+    "stateDir" => state_dir: def,
+    "homeDir" => home_dir: def,
+    "workspaceDir" => workspace_dir: def,
+    "projectRoot" => project_root: def,
+    "remoteMemoryDir" => remote_memory_dir: def,
+    "openclawStateDir" => openclaw_state_dir: def,
+});
+
+/// A host error in a reply: an adjacently tagged enum, read by its derived `Deserialize`
+/// (the one reply type without a hand-written reader).
+impl crate::json::FromJson for HostError {
+    fn from_json(v: serde_json::Value) -> Result<Self, serde_json::Error> {
+        crate::json::from_value(v)
+    }
 }
 
 /// Severity of a host log line.

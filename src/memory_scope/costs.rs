@@ -13,7 +13,7 @@ use serde_json::Value;
 pub const COST_VERSION: u32 = 1;
 
 /// One model usage event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CostRecord {
     /// Layout version.
@@ -58,6 +58,28 @@ pub struct CostRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fork_label: Option<String>,
 }
+
+crate::json::read::json_struct!(CostRecord {
+    "v" => v: req,
+    "at" => at: req,
+    "sessionKey" => session_key: opt,
+    "agentId" => agent_id: opt,
+    "runId" => run_id: opt,
+    "purpose" => purpose: req,
+    "provider" => provider: opt,
+    "model" => model: opt,
+    "tier" => tier: req,
+    "inputTokens" => input_tokens: opt,
+    "outputTokens" => output_tokens: opt,
+    "cacheReadTokens" => cache_read_tokens: opt,
+    "cacheWriteTokens" => cache_write_tokens: opt,
+    "costUsd" => cost_usd: opt,
+    "durationMs" => duration_ms: opt,
+    "cacheHitRate" => cache_hit_rate: opt,
+    "cacheSafe" => cache_safe: opt,
+    "scope" => scope: opt,
+    "forkLabel" => fork_label: opt,
+});
 
 fn count(u: &Value, key: &str) -> Option<u64> {
     u.get(key).and_then(Value::as_u64)
@@ -249,7 +271,7 @@ pub fn read(
             continue;
         };
         for line in String::from_utf8_lossy(&bytes).lines() {
-            if let Ok(r) = crate::json::from_str_via_value::<CostRecord>(line) {
+            if let Ok(r) = crate::json::read_str::<CostRecord>(line) {
                 if session.is_none_or(|k| r.session_key.as_deref() == Some(k)) {
                     out.push(r);
                 }

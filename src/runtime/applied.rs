@@ -37,6 +37,11 @@ pub struct AppliedRecord {
     pub config: Value,
 }
 
+crate::json::read::json_struct!(default AppliedRecord {
+    "version" => version, "pid" => pid, "appliedAtMs" => applied_at_ms, "stateDir" => state_dir,
+    "on" => on, "off" => off, "config" => config,
+});
+
 impl Runtime {
     /// Writes the load record of the active config; `pid` is the loading process and
     /// `config` the plugin config JSON `init` accepted (kept as given: re-encoding the typed
@@ -69,5 +74,21 @@ impl Runtime {
         let path = join_path(&active.state_dir, APPLIED_FILE);
         host.fs_write_atomic(&path, format!("{text}\n").as_bytes(), 0o600)?;
         Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppliedRecord;
+    use serde_json::json;
+
+    #[test]
+    fn the_load_record_reads_like_the_derive() {
+        let n = crate::json::read::assert_reads_like_serde::<AppliedRecord>(&[
+            json!({"version": "v", "pid": 1, "appliedAtMs": 2, "stateDir": "/s", "on": ["a"],
+                "off": ["b"], "config": {"x": 1}}),
+            json!({}),
+        ]);
+        assert!(n > 100, "{n}");
     }
 }

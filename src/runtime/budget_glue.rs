@@ -317,9 +317,7 @@ pub(super) fn status(
         let Ok(bytes) = host.fs_read(&crate::host::join_path(&dir, &e.name), 1024 * 1024) else {
             continue;
         };
-        if let Ok(st) =
-            crate::json::from_slice_via_value::<crate::compaction::CompactionState>(&bytes)
-        {
+        if let Ok(st) = crate::json::read_slice::<crate::compaction::CompactionState>(&bytes) {
             if st.breaker_open {
                 breakers.push(json!({"sessionId": st.session_id, "sessionKey": st.session_key, "consecutiveFailures": st.consecutive_failures, "openedAt": st.breaker_opened_at}));
             }

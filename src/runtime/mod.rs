@@ -310,7 +310,7 @@ impl Runtime {
         } else {
             match crate::json::from_str::<Value>(host_info_json).and_then(|v| {
                 if v.is_object() || v.is_null() {
-                    crate::json::from_value::<HostInfo>(if v.is_null() {
+                    <HostInfo as crate::json::FromJson>::from_json(if v.is_null() {
                         serde_json::json!({})
                     } else {
                         v

@@ -80,7 +80,7 @@ pub fn openclaw_config_path(info: &super::HostInfo, host: &dyn Host) -> String {
 pub(super) fn file_config(info: &super::HostInfo, host: &dyn Host) -> Option<Value> {
     let path = openclaw_config_path(info, host);
     let bytes = host.fs_read(&path, CONFIG_FILE_MAX_BYTES).ok()?;
-    let file: Value = crate::json::from_slice_via_value(&bytes).ok()?;
+    let file: Value = crate::json::read_slice(&bytes).ok()?;
     let entry = file.pointer("/plugins/entries/agent-ops")?;
     Some(entry.get("config").cloned().unwrap_or_else(|| json!({})))
 }

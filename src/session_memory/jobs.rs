@@ -19,10 +19,11 @@ pub const JOURNAL_MAX_BYTES: u64 = 64 * 1024 * 1024;
 pub const RETRY_BACKOFF_MS: [i64; 2] = [5_000, 30_000];
 
 /// What a job does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Update the session notes.
+    #[default]
     SessionNotes,
     /// Extract long-term memories.
     LongTerm,
@@ -65,7 +66,7 @@ pub struct Input {
 }
 
 /// `jobs/<jobId>.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobFile {
     /// Layout version.
@@ -91,10 +92,11 @@ pub struct JobFile {
 }
 
 /// Journal event names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Event {
     /// Job file written.
+    #[default]
     Enqueued,
     /// An attempt started.
     Started,
@@ -109,7 +111,7 @@ pub enum Event {
 }
 
 /// One journal line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Record {
     /// Layout version.
@@ -127,6 +129,39 @@ pub struct Record {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
+
+crate::json::read::json_enum! {
+    Kind { SessionNotes = "session_notes", LongTerm = "long_term" }
+    Event {
+        Enqueued = "enqueued", Started = "started", Succeeded = "succeeded", Failed = "failed",
+        Dead = "dead", Dropped = "dropped",
+    }
+}
+crate::json::read::json_struct!(default Input {
+    "transcript" => transcript, "notesPath" => notes_path, "memDir" => mem_dir,
+    "trustedBase" => trusted_base, "scope" => scope, "scopeNote" => scope_note,
+    "condense" => condense,
+});
+crate::json::read::json_struct!(JobFile {
+    "v" => v: req,
+    "jobId" => job_id: req,
+    "kind" => kind: req,
+    "sessionKey" => session_key: req,
+    "sessionId" => session_id: req,
+    "agentId" => agent_id: req,
+    "createdAt" => created_at: req,
+    "attempts" => attempts: req,
+    "input" => input: req,
+    "cursorAfter" => cursor_after: req,
+});
+crate::json::read::json_struct!(Record {
+    "v" => v: req,
+    "at" => at: req,
+    "jobId" => job_id: req,
+    "event" => event: req,
+    "attempt" => attempt: opt,
+    "code" => code: opt,
+});
 
 /// What the journal says about one job.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -180,7 +215,7 @@ pub fn read_file(host: &dyn Host, state_dir: &str, job_id: &str) -> Option<JobFi
             2 * JOB_PAYLOAD_MAX_BYTES as u64,
         )
         .ok()?;
-    crate::json::from_slice_via_value(&bytes).ok()
+    crate::json::read_slice(&bytes).ok()
 }
 
 /// Appends one record with fsync.
@@ -215,7 +250,7 @@ pub fn parse(text: &str) -> Vec<Record> {
     };
     complete
         .lines()
-        .filter_map(|l| crate::json::from_str_via_value::<Record>(l).ok())
+        .filter_map(|l| crate::json::read_str::<Record>(l).ok())
         .collect()
 }
 

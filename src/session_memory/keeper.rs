@@ -1074,7 +1074,7 @@ impl Keeper {
                 let mut c = self.cursor(env, out, &f.session_id);
                 // P3-R4: only when the input ended without a tool call.
                 if let Some(r) = f.cursor_after.get("coveredRef").filter(|v| !v.is_null()) {
-                    if let Ok(r) = crate::json::from_value::<MessageRef>(r.clone()) {
+                    if let Ok(r) = <MessageRef as crate::json::FromJson>::from_json(r.clone()) {
                         c.covered_ref = Some(r);
                     }
                 }
@@ -1111,7 +1111,7 @@ impl Keeper {
                 let applied = applied?;
                 let mut c = self.cursor(env, out, &f.session_id);
                 if let Some(r) = f.cursor_after.get("ltRef").filter(|v| !v.is_null()) {
-                    if let Ok(r) = crate::json::from_value::<MessageRef>(r.clone()) {
+                    if let Ok(r) = <MessageRef as crate::json::FromJson>::from_json(r.clone()) {
                         c.lt_ref = Some(r);
                     }
                 }

@@ -118,7 +118,7 @@ fn text_of(m: &Value) -> String {
 }
 
 /// A message reference that survives reordering and rewrites (P3 §5).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageRef {
     /// Transcript entry id, when known.
@@ -128,6 +128,12 @@ pub struct MessageRef {
     /// SHA-256 of `role + "\n" + text`, first 16 hex chars.
     pub fingerprint: String,
 }
+
+crate::json::read::json_struct!(MessageRef {
+    "entryId" => entry_id: opt,
+    "index" => index: req,
+    "fingerprint" => fingerprint: req,
+});
 
 /// The fingerprint of one message.
 pub fn fingerprint(m: &Value) -> String {
@@ -245,7 +251,7 @@ pub fn should_update_with(
 }
 
 /// One validated long-term operation (P3-R11).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Operation {
     /// `create`, `update`, `append`, `delete`.
     pub op: String,
@@ -261,6 +267,15 @@ pub struct Operation {
     /// Body.
     pub body: Option<String>,
 }
+
+crate::json::read::json_struct!(Operation {
+    "op" => op: req,
+    "file" => file: req,
+    "type" => kind: opt,
+    "name" => name: opt,
+    "description" => description: opt,
+    "body" => body: opt,
+});
 
 fn valid_file(f: &str) -> Result<(), &'static str> {
     if f.starts_with('/')
@@ -299,7 +314,7 @@ pub fn validate_ops(output: &str) -> Result<(Vec<Operation>, Vec<String>), Strin
     let mut ok = Vec::new();
     let mut skipped = Vec::new();
     for (i, raw) in list.iter().take(LT_MAX_OPS).enumerate() {
-        let Ok(op) = crate::json::from_value::<Operation>(raw.clone()) else {
+        let Ok(op) = <Operation as crate::json::FromJson>::from_json(raw.clone()) else {
             skipped.push(format!("operation {i}: malformed"));
             continue;
         };
