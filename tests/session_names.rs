@@ -113,8 +113,8 @@ fn every_phase_names_a_b_and_a_colon_b_apart() {
             agent_ops::compaction::state_path(STATE, y),
         ),
         (
-            agent_ops::budget::tracker::budget_path(STATE, x),
-            agent_ops::budget::tracker::budget_path(STATE, y),
+            agent_ops::budget::budget_path(STATE, x),
+            agent_ops::budget::budget_path(STATE, y),
         ),
         (
             agent_ops::session_memory::notes_path(STATE, &name(x)),

@@ -11,8 +11,6 @@ use serde::{Deserialize, Serialize};
 
 /// Version of a spend journal line and of the lifts file.
 pub const SPEND_VERSION: u32 = 1;
-/// Spend journals are kept this long (the session cap reads the session file, not these).
-pub const SPEND_RETENTION_MS: i64 = 40 * 86_400_000;
 /// The window of a daily cap.
 pub const DAY_MS: i64 = 86_400_000;
 

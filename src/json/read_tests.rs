@@ -6,8 +6,7 @@ use serde_json::json;
 
 #[test]
 fn compaction_and_budget_state() {
-    use crate::budget::cost::{Lifts, SpendLine};
-    use crate::budget::ledger::SessionBudget;
+    use crate::budget::{Lifts, SessionBudget, SpendLine};
     use crate::compaction::CompactionState;
     check::<CompactionState>(&[
         json!({"v": 1, "sessionId": "s", "sessionKey": "k", "consecutiveFailures": 2,

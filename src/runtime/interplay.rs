@@ -13,6 +13,7 @@
 //! | 1 → 6 | the assembled transcript to repair after a resume ([`sanitize_assembled`]) |
 //! | 7 → 5 | whether a session is a fork child and its cache verdict ([`fork_of`]) |
 //! | 4 → 7 | phase 4 as the judge of skill snippets (built in `route`, `shell::SnippetJudge`) |
+//! | 5 → 2 | phase 5's deprecated daily dollar cap ([`budget_input`]) |
 
 use super::{cx, Active, HookResponse};
 use crate::contract::{JobUsage, Outcome};
@@ -73,7 +74,7 @@ pub(super) fn job_usage(
     resp: &mut HookResponse,
     usage: &[JobUsage],
 ) {
-    super::budget_glue::charge_jobs(active, host, resp, usage);
+    charge_jobs(active, host, resp, usage);
     if !active.config.phases.memory_scoping.enabled() {
         return;
     }
@@ -113,7 +114,7 @@ pub(super) fn summary_usage(
         .map_or_else(|| session_key::agent_id(key, &Value::Null), str::to_string);
     let job = JobUsage::from_outcome("compaction", "session", key, &agent, result);
     let mut resp = HookResponse::default();
-    super::budget_glue::charge_jobs(active, host, &mut resp, std::slice::from_ref(&job));
+    charge_jobs(active, host, &mut resp, std::slice::from_ref(&job));
     resp.diagnostics
 }
 
@@ -257,4 +258,44 @@ pub(super) fn fork_of(active: &Active, ctx: &Value) -> Option<Option<bool>> {
     ctx.get("sessionKey")
         .and_then(Value::as_str)
         .and_then(|k| active.skiller.forks.fork_cache_safe(k))
+}
+
+/// Phases 3 and 1 → 2 (issue 20): internal jobs (session notes, extraction, summaries) count
+/// against the dollar caps of the session they served, attributed by purpose in the spend
+/// journal.
+fn charge_jobs(active: &mut Active, host: &dyn Host, resp: &mut HookResponse, usage: &[JobUsage]) {
+    if usage.is_empty() || !active.config.phases.loop_budget.enabled() {
+        return;
+    }
+    let input = budget_input(&active.config);
+    let ids = crate::contract::CallIds::default();
+    let out = {
+        let cx = cx!(
+            active,
+            host,
+            active.config.phases.loop_budget.settings(),
+            &ids,
+            &Value::Null
+        );
+        active.tracker.charge_jobs(&cx, input, usage)
+    };
+    active.apply(host, resp, out);
+}
+
+/// Phase 5 → 2: phase 5's `costs.dailyBudgetUsd` (deprecated, issue 20): the one daily dollar
+/// setting is now `phases.loopBudget.allAgents.maxDailyCostUsd`; the old key still caps all
+/// agents when the new one is not set (phase 2 names the new key at init).
+pub(super) fn budget_input(config: &crate::config::Config) -> crate::budget::BudgetInput {
+    let ms = &config.phases.memory_scoping;
+    crate::budget::BudgetInput {
+        legacy_daily_usd: ms.settings().costs.daily_budget_usd.filter(|_| {
+            config
+                .phases
+                .loop_budget
+                .settings()
+                .all_agents
+                .max_daily_cost_usd
+                .is_none()
+        }),
+    }
 }

@@ -18,11 +18,11 @@ pub use types::{
     ProviderSpec, Registration, SandboxFacts, ServiceSpec, ToolSpec,
 };
 
-mod budget_glue;
 mod engine;
 mod interplay;
 mod reload;
 mod route;
+mod status;
 mod steps;
 
 use crate::audit::{self, Action, Decision};
@@ -83,7 +83,7 @@ struct Active {
     /// Phase 1 state.
     governor: crate::compaction::Governor,
     /// Phase 2 state.
-    tracker: crate::budget::tracker::Tracker,
+    tracker: crate::budget::Tracker,
     /// Phase 5 state.
     scoper: crate::memory_scope::Scoper,
     /// Phase 3 state.
@@ -406,7 +406,14 @@ impl Runtime {
             absorb_init(&mut result, "bashSecurity", init);
         }
         if config.phases.loop_budget.enabled() {
-            budget_glue::init(&config, &info, &mut result);
+            let deprecated = config
+                .phases
+                .memory_scoping
+                .settings()
+                .costs
+                .daily_budget_usd;
+            let init = crate::budget::init(config.phases.loop_budget.settings(), &info, deprecated);
+            absorb_init(&mut result, "loopBudget", init);
         }
         if config.phases.memory_scoping.enabled() {
             absorb_init(
@@ -502,7 +509,7 @@ impl Runtime {
             next_job,
             approvals,
             governor: crate::compaction::Governor::default(),
-            tracker: crate::budget::tracker::Tracker::default(),
+            tracker: crate::budget::Tracker::default(),
             scoper: crate::memory_scope::Scoper::default(),
             keeper,
             template,
@@ -723,11 +730,6 @@ impl Active {
             .unwrap_or_else(|| host.resolve_dirs().home_dir)
     }
 
-    fn new_job_id(&mut self, host: &dyn Host) -> String {
-        let ids = CallIds::default();
-        cx!(self, host, &(), &ids, &Value::Null).new_job_id()
-    }
-
     /// Hands one phase's [`Outcome`] to the response: jobs, its value (unless `null`),
     /// diagnostics, and decisions (journaled). The typed hand-offs (`usage`, `compacted`) go
     /// through [`interplay`] first.
@@ -739,25 +741,6 @@ impl Active {
         resp.diagnostics.extend(out.diagnostics);
         for d in out.decisions {
             self.record(host, resp, d, out.journal_allows);
-        }
-    }
-
-    /// Hands one phase's answer to the response: its value (unless `null`), diagnostics, and
-    /// decisions (journaled).
-    fn absorb(
-        &mut self,
-        host: &dyn Host,
-        resp: &mut HookResponse,
-        ret: Value,
-        diagnostics: Vec<Diagnostic>,
-        decisions: Vec<Decision>,
-    ) {
-        if !ret.is_null() {
-            resp.ret = ret;
-        }
-        resp.diagnostics.extend(diagnostics);
-        for d in decisions {
-            self.record(host, resp, d, false);
         }
     }
 

@@ -130,8 +130,13 @@ pub(super) fn phase(
             active.governor.on_hook(&cx, name, event, ())
         }
         "loopBudget" if phases.loop_budget.enabled() => {
-            super::budget_glue::dispatch(active, host, name, event, ctx, resp);
-            return;
+            if name == "command:agent-ops" {
+                super::status::command(active, host, event, ctx, resp);
+                return;
+            }
+            let input = interplay::budget_input(&active.config);
+            let cx = cx!(active, host, phases.loop_budget.settings(), ids, ctx);
+            active.tracker.on_hook(&cx, name, event, input)
         }
         "memoryScoping" if phases.memory_scoping.enabled() => {
             let fork = interplay::fork_of(active, ctx);
@@ -336,7 +341,18 @@ pub(super) fn tick(active: &mut Active, host: &dyn Host, resp: &mut HookResponse
         deliver(active, host, resp, out);
     }
     if active.config.phases.loop_budget.enabled() {
-        super::budget_glue::tick(active, host);
+        let out = {
+            let input = interplay::budget_input(&active.config);
+            let cx = cx!(
+                active,
+                host,
+                active.config.phases.loop_budget.settings(),
+                &ids,
+                &null
+            );
+            PhaseCore::tick(&mut active.tracker, &cx, input)
+        };
+        deliver(active, host, resp, out);
     }
     if active.config.phases.session_memory.enabled() {
         let out = {
