@@ -654,6 +654,30 @@ pub trait PhaseCore: Default {
     ) -> Outcome {
         Outcome::default()
     }
+    /// The outcome of a job this core has no record of (issue 19, OC-R7): the plugin's core
+    /// was replaced (`plugins reload`, a re-install, recovery from a trap) while the job ran.
+    /// `None` when the id is not of this phase's id scheme; otherwise what the phase did with
+    /// it, including one [`orphan_job`] warning. Nothing is applied from a result the core
+    /// cannot check.
+    fn adopt_job(
+        &mut self,
+        _cx: &PhaseCtx<'_, Self::Config>,
+        _job_id: &str,
+        _outcome: &Value,
+        _input: Self::Input<'_>,
+    ) -> Option<Outcome> {
+        None
+    }
+}
+
+/// The `core.job.unknown` warning for the outcome of `job_id`, which reached a core that did
+/// not start it (issue 19); `fate` says what became of the job.
+pub fn orphan_job(job_id: &str, fate: &str) -> Diagnostic {
+    Diagnostic {
+        level: LogLevel::Warn,
+        code: "core.job.unknown".into(),
+        message: format!("job {job_id} finished in a core that did not start it (the plugin's core was replaced while it ran: plugins reload, re-install or trap recovery): {fate}"),
+    }
 }
 
 /// The context engine the binding layer registers (openclaw.md §6).

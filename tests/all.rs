@@ -5,6 +5,7 @@
 //! - `compaction`: phase 1 through the runtime's engine methods and hooks (P1 §17).
 //! - `engine_steps`: the context engine's effect loop (`step`: compact, maintain, summarize).
 //! - `coordinator`: phase 6 through the runtime with the in-memory host (P6 §11).
+//! - `core_replacement`: jobs in flight while the plugin's core is replaced (issue 19, OC-R7).
 //! - `fork_skills`: phase 7 rules against the shipped skills.
 //! - `config`: the config type against the committed manifest (no drift).
 //! - `shell`, `shell_checks_a`, `shell_checks_b`: phase 4 acceptance cases (§16).
@@ -23,6 +24,7 @@
 //!   state written under the old names (issue 18).
 //! - `state_crash`: kill -9 trials against every other state file and journal (issue 19).
 //! - `state_concurrency`: the gateway and the CLI (or two processes) on one state dir (G-R18).
+//! - `lineage_concurrency`: two processes appending phase 6 lineage across its rotation (G-R18, P6-R16).
 //! - `state_torn`: two writers after a torn journal line lose nothing (G-R17).
 //! - `state_schema`: the `SCHEMA` file, migrations at init under a lock, a newer schema read-only
 //!   (G-R15, G-R19).
@@ -48,6 +50,7 @@ mod cli;
 mod compaction;
 mod config;
 mod coordinator;
+mod core_replacement;
 mod corpus;
 mod engine_steps;
 mod external_cases;
@@ -55,6 +58,7 @@ mod fork_skills;
 mod fuzz;
 mod fuzz_entry;
 mod layers;
+mod lineage_concurrency;
 mod live_reload;
 mod memory;
 mod memory_symlinks;

@@ -165,7 +165,12 @@ function main(argv) {
     say(`installing ${src}`);
     const inst = openclaw(["plugins", "install", src, "--force", "--accept-capabilities"]);
     if (inst.code !== 0 || !/Installed plugin: agent-ops/.test(inst.stdout)) {
-      die(`\`openclaw plugins install\` exited ${inst.code}:\n${tail(inst)}`);
+      // OpenClaw does not replace a plugin instance while it has work in flight (for agent-ops
+      // a memory job, at most phases.sessionMemory.jobs.timeoutMs); the new files are saved.
+      const busy = /still has active retained work/.test(inst.stdout + inst.stderr)
+        ? `\nThe new version is saved but the running gateway keeps the old one while agent-ops has work in flight (a memory job ends within phases.sessionMemory.jobs.timeoutMs, 120 s by default). Run \`openclaw plugins reload ${ID}\` once it has finished.`
+        : "";
+      die(`\`openclaw plugins install\` exited ${inst.code}:\n${tail(inst)}${busy}`);
     }
     configure();
   }

@@ -17,8 +17,11 @@ mod store;
 pub use config::{AgentMode, CoordinatorConfig, ModeSetting, ResumeConfig};
 pub use engine::{mode_path, Coordinator};
 pub use hooks::init;
-pub use lineage::Status;
-pub use store::load as load_lineage;
+pub use lineage::{EventKind, LineageEvent, Status, LINEAGE_VERSION};
+pub use store::{
+    append as append_lineage, load as load_lineage, rotate_above as rotate_lineage_above, Loaded,
+    StateFile, JOURNAL_ROTATE_BYTES,
+};
 
 /// The hand-written state readers against the derive (README G-R3, `json::read`).
 #[cfg(test)]

@@ -9,7 +9,8 @@
 //! process's own registry may lack the other's events. The view covers the current journal up
 //! to the lines read under the lock, and that journal is kept until the next rotation: a
 //! process that appends to it before it sees the next journal is replayed from there. An
-//! appender moves to the newest journal before each append.
+//! appender moves to the newest journal before each append, and writes the event again under
+//! the lock when a rotation crossed its append (see [`append`]).
 
 use super::lineage::{LineageEvent, Registry, Status};
 use crate::host::{join_path, Host, HostError};
@@ -134,15 +135,58 @@ pub fn load(host: &dyn Host, state_dir: &str, now_ms: i64) -> Loaded {
 }
 
 /// Appends one event to the current journal (a torn last line gets its newline in the same
-/// write, `Host::fs_append_line`: G-R17).
+/// write, `Host::fs_append_line`: G-R17). Returns whether the event was written a second time:
+/// a rotation by another process crossed this append (see below).
 pub fn append(
     host: &dyn Host,
     state_dir: &str,
     loaded: &mut Loaded,
     e: &LineageEvent,
-) -> Result<(), HostError> {
+) -> Result<bool, HostError> {
     let line = serde_json::to_string(e).map_err(|x| HostError::Io(x.to_string()))?;
-    // Another process rotated: append to the newest journal (the one the next view covers).
+    move_to_newest(host, state_dir, loaded);
+    let written = loaded.journal;
+    host.fs_append_line(&journal_path(state_dir, written), &line, true)?;
+    loaded.lines += 1;
+    // A journal is deleted only by a rotation whose view starts at a later journal, which
+    // exists from then on (the newest journal is never deleted). If no later journal exists
+    // after this write, the line is in a journal that a view covers or the next load replays.
+    // If one does, rotations ran while this process appended without the lock (it may even
+    // have written to a journal deleted meanwhile): the line goes to the newest journal again,
+    // under the lock, where every later rotation reads it. Applying an event twice changes
+    // nothing (P6-R2).
+    if newest_journal(host, state_dir).is_none_or(|m| m <= written) {
+        return Ok(false);
+    }
+    let lock = lineage_lock(state_dir);
+    let locked = crate::host::lock_within(host, &lock, 30_000, 2_000).is_ok();
+    move_to_newest(host, state_dir, loaded);
+    let again = host.fs_append_line(&journal_path(state_dir, loaded.journal), &line, true);
+    if locked {
+        let _ = host.fs_unlock(&lock);
+    }
+    again?;
+    loaded.lines += 1;
+    Ok(true)
+}
+
+/// The highest journal number in `lineage/`, if it can be listed.
+fn newest_journal(host: &dyn Host, state_dir: &str) -> Option<u64> {
+    let list = host.fs_list(&dir(state_dir), 100_000).ok()?;
+    list.entries
+        .iter()
+        .filter_map(|e| {
+            e.name
+                .strip_prefix("events-")?
+                .strip_suffix(".jsonl")?
+                .parse::<u64>()
+                .ok()
+        })
+        .max()
+}
+
+/// Another process rotated: appends go to the newest journal (the one the next view covers).
+fn move_to_newest(host: &dyn Host, state_dir: &str, loaded: &mut Loaded) {
     while host
         .fs_stat(&journal_path(state_dir, loaded.journal.saturating_add(1)))
         .is_ok()
@@ -150,9 +194,6 @@ pub fn append(
         loaded.journal = loaded.journal.saturating_add(1);
         loaded.lines = 0;
     }
-    host.fs_append_line(&journal_path(state_dir, loaded.journal), &line, true)?;
-    loaded.lines += 1;
-    Ok(())
 }
 
 /// The lock held while the lineage journal rotates.

@@ -125,7 +125,7 @@ pub struct Skiller {
     /// Fork cache checks (P7-R4a).
     pub forks: super::forks::Forks,
     /// Config writes that disable denied skills, awaiting `complete_job` (P7-R21c): job id
-    /// → (skill key, path). A re-init forgets them ([`Skiller::forget_jobs`]).
+    /// → (skill key, path). A re-init keeps them: their outcomes come back to the same core.
     pub(super) config_jobs: SortedMap<String, (String, String)>,
 }
 
@@ -139,11 +139,6 @@ fn name_of(path: &str) -> String {
 }
 
 impl Skiller {
-    /// Forgets the config writes in flight (a re-init: their outcomes are then unknown jobs).
-    pub fn forget_jobs(&mut self) {
-        self.config_jobs = SortedMap::new();
-    }
-
     /// Every root OpenClaw loads skills from (P7-R10): the shared roots once, the workshop
     /// skills of every known agent, and `skills.load.extraDirs`.
     fn roots(env: &Env<'_>) -> Vec<Root> {

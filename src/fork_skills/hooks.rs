@@ -7,8 +7,8 @@ use super::engine::{Env, Out, Skiller};
 use super::ForkSkillsConfig;
 use crate::audit::{Action, Decision, RECORD_VERSION};
 use crate::contract::{
-    fail_open, CommandSpec, Diagnostic, HostInfo, Job, JobKind, JudgeSource, Outcome, PhaseCore,
-    PhaseCtx, PhaseInit, Registration, ServiceSpec, ToolSpec,
+    fail_open, orphan_job, CommandSpec, Diagnostic, HostInfo, Job, JobKind, JudgeSource, Outcome,
+    PhaseCore, PhaseCtx, PhaseInit, Registration, ServiceSpec, ToolSpec,
 };
 use crate::host::{join_path, LogLevel};
 use serde_json::{json, Value};
@@ -305,6 +305,29 @@ impl PhaseCore for Skiller {
             });
         }
         result
+    }
+
+    /// A config write another core asked for (`skill-disable-<key>-<ms>`): its outcome is
+    /// reported with what the operator has to do; its decision record is not written (the
+    /// skill's path is unknown here).
+    fn adopt_job(
+        &mut self,
+        _cx: &PhaseCtx<'_, ForkSkillsConfig>,
+        job_id: &str,
+        outcome: &Value,
+        _: SkillsInput<'_>,
+    ) -> Option<Outcome> {
+        let rest = job_id.strip_prefix("skill-disable-")?;
+        let key = rest.rsplit_once('-').map_or("?", |(k, _)| k);
+        let fate = if outcome.get("ok").and_then(Value::as_bool) == Some(true) {
+            format!("phase 7 config write disabling the denied skill {key}; OpenClaw applied it (skills.entries.{key}.enabled = false), but its decision record is not written")
+        } else {
+            format!("phase 7 config write disabling the denied skill {key}; it failed: set skills.entries.{key}.enabled to false in openclaw.json")
+        };
+        Some(Outcome {
+            diagnostics: vec![orphan_job(job_id, &fate)],
+            ..Outcome::default()
+        })
     }
 }
 

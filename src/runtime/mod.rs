@@ -494,20 +494,20 @@ impl Runtime {
             .filter(|v| !v.is_null())
             .unwrap_or_else(|| serde_json::json!({}));
         let file_baseline = reload::file_config(&info, host);
-        // A re-init (OpenClaw loads the plugin more than once) keeps phase 3's in-flight jobs.
-        let (keeper, coordinator, skiller) = self
+        // A re-init (OpenClaw loads the plugin more than once, a config hot reload replaces
+        // the plugin instance) keeps the jobs in flight: their outcomes come back to this core
+        // (issue 19). The job counter goes on, so a new job never reuses a pending id.
+        let (keeper, coordinator, skiller, approvals, next_job) = self
             .active
             .take()
-            .map(|a| (a.keeper, a.coordinator, a.skiller))
+            .map(|a| (a.keeper, a.coordinator, a.skiller, a.approvals, a.next_job))
             .unwrap_or_default();
-        let mut skiller = skiller;
-        skiller.forget_jobs();
         self.active = Some(Active {
             config,
             info,
             state_dir: result.state_dir.clone(),
-            next_job: std::cell::Cell::new(0),
-            approvals: shell::Approvals::default(),
+            next_job,
+            approvals,
             governor: crate::compaction::Governor::default(),
             tracker: crate::budget::Tracker::default(),
             scoper: crate::memory_scope::Scoper::default(),
@@ -623,11 +623,7 @@ impl Runtime {
         let active = self.active.as_mut().ok_or_else(not_initialised)?;
         let mut resp = HookResponse::default();
         if !route::job_done(active, host, job_id, outcome, &mut resp) {
-            resp.diagnostics.push(Diagnostic {
-                level: LogLevel::Warn,
-                code: "core.job.unknown".into(),
-                message: format!("no pending job with id {job_id}"),
-            });
+            route::job_orphan(active, host, job_id, outcome, &mut resp);
         }
         Ok(resp)
     }

@@ -6,7 +6,7 @@
 
 use super::interplay::{self, deliver};
 use super::{cx, Active, CallIds, HookResponse};
-use crate::contract::{CommandJudge, JudgeSource, Outcome, PhaseCore};
+use crate::contract::{orphan_job, CommandJudge, JudgeSource, Outcome, PhaseCore};
 use crate::fork_skills::SkillsInput;
 use crate::host::Host;
 use crate::session_memory::SessionInput;
@@ -265,6 +265,61 @@ pub(super) fn job_done(
     };
     deliver(active, host, resp, out);
     true
+}
+
+/// The outcome of a job no phase of this core has pending (issue 19, OC-R7): the core was
+/// replaced while the job ran. The phase whose id scheme it has takes it (phase 3 re-queues
+/// its journaled job, phases 4 and 7 report what became of the answer), whether or not the
+/// phase is on now; an id of no scheme is reported and ignored.
+pub(super) fn job_orphan(
+    active: &mut Active,
+    host: &dyn Host,
+    job_id: &str,
+    outcome: &Value,
+    resp: &mut HookResponse,
+) {
+    let ids = CallIds::default();
+    let null = Value::Null;
+    let input = SessionInput {
+        template: &active.template,
+        memory: None,
+    };
+    let cx = cx!(
+        active,
+        host,
+        active.config.phases.session_memory.settings(),
+        &ids,
+        &null
+    );
+    let mut out = active.keeper.adopt_job(&cx, job_id, outcome, input);
+    if out.is_none() {
+        let phases = &active.config.phases;
+        let judge = judge(&active.info, &active.config);
+        let input = SkillsInput {
+            judge: &judge,
+            notes: None,
+        };
+        let cx = cx!(active, host, phases.fork_skills.settings(), &ids, &null);
+        out = active.skiller.adopt_job(&cx, job_id, outcome, input);
+    }
+    if out.is_none() {
+        let cx = cx!(
+            active,
+            host,
+            active.config.phases.bash_security.settings(),
+            &ids,
+            &null
+        );
+        out = active.approvals.adopt_job(&cx, job_id, outcome, ());
+    }
+    let out = out.unwrap_or_else(|| Outcome {
+        diagnostics: vec![orphan_job(
+            job_id,
+            "of a kind this build does not issue; ignored",
+        )],
+        ..Outcome::default()
+    });
+    deliver(active, host, resp, out);
 }
 
 /// Periodic work: phase 1 forgets state of long-ended sessions, phase 2 sweeps, phase 3

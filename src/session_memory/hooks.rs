@@ -7,8 +7,8 @@ use super::keeper::{Env, Keeper, Out};
 use super::notes::Template;
 use super::SessionMemoryConfig;
 use crate::contract::{
-    fail_open, Diagnostic, HostInfo, Outcome, PhaseCore, PhaseCtx, PhaseInit, Registration,
-    ServiceSpec,
+    fail_open, orphan_job, Diagnostic, HostInfo, Outcome, PhaseCore, PhaseCtx, PhaseInit,
+    Registration, ServiceSpec,
 };
 use crate::host::{join_path, Host, LogLevel};
 use crate::memdir::MemoryTarget;
@@ -173,6 +173,24 @@ impl PhaseCore for Keeper {
         input: SessionInput<'_>,
     ) -> Outcome {
         outcome(self.complete(&env(cx, input.template), job_id, outcome_value))
+    }
+
+    /// A phase 3 job (`notes-…`, `lt-…`, [`super::jobs::new_id`]) that another core started:
+    /// re-queued here ([`Keeper::adopt_orphan`]).
+    fn adopt_job(
+        &mut self,
+        cx: &PhaseCtx<'_, SessionMemoryConfig>,
+        job_id: &str,
+        outcome_value: &Value,
+        input: SessionInput<'_>,
+    ) -> Option<Outcome> {
+        if !(job_id.starts_with("notes-") || job_id.starts_with("lt-")) {
+            return None;
+        }
+        let (out, fate) = self.adopt_orphan(&env(cx, input.template), job_id, outcome_value);
+        let mut result = outcome(out);
+        result.diagnostics.push(orphan_job(job_id, &fate));
+        Some(result)
     }
 }
 

@@ -859,6 +859,72 @@ impl Keeper {
         out
     }
 
+    /// The outcome of a job this keeper did not start (issue 19): the plugin's core was
+    /// replaced (`plugins reload`, a re-install, recovery from a trap) while the job ran in the
+    /// previous core, which held the job's lock in this process and is gone. The result is not
+    /// applied: another build wrote the prompt it answers. The job's usage is still recorded
+    /// (it was spent), the lock is released and the job is re-queued for the next tick, so it
+    /// runs again in this core (the journal reads `started, started, succeeded`, as after a
+    /// replay). Returns what was done, for the caller's `core.job.unknown` line.
+    pub fn adopt_orphan(&mut self, env: &Env<'_>, job_id: &str, outcome: &Value) -> (Out, String) {
+        let mut out = Out::default();
+        let file = jobs::read_file(env.host, env.state_dir, job_id);
+        let what = file.as_ref().map_or("memory", |f| f.kind.purpose());
+        if let (Some(f), Some(_)) = (&file, outcome.get("usage")) {
+            let scope = match f.kind {
+                Kind::SessionNotes => "session".into(),
+                Kind::LongTerm => f.input.scope.clone().unwrap_or_else(|| "project".into()),
+            };
+            out.usage.push(JobUsage::from_outcome(
+                f.kind.purpose(),
+                &scope,
+                &f.session_key,
+                &f.agent_id,
+                outcome,
+            ));
+        }
+        let status = match jobs::read_status(env.host, env.state_dir) {
+            Ok(s) => s.get(job_id).cloned().unwrap_or_default(),
+            Err(e) => {
+                // Unknown state: leave the job to the replay of the next start.
+                return (out, format!("phase 3 {what} job; its journal is unreadable ({e}), so it is left to the replay at the next start"));
+            }
+        };
+        if let Some(t) = status.terminal {
+            return (
+                out,
+                format!(
+                    "phase 3 {what} job; it had already ended ({}), nothing to redo",
+                    format!("{t:?}").to_ascii_lowercase()
+                ),
+            );
+        }
+        if file.is_none() || !status.enqueued {
+            return (out, format!("phase 3 {what} job; it is not journaled with a job file here, so there is nothing to re-run"));
+        }
+        if self.running.contains_key(job_id) || self.waiting.contains_key(job_id) {
+            return (
+                out,
+                format!("phase 3 {what} job; this core already runs it again"),
+            );
+        }
+        // The previous core held this lock in this process; nothing else will release it
+        // before its TTL, and until then `start` would take it for another process's.
+        let _ = env.host.fs_unlock(&jobs::lock_path(env.state_dir, job_id));
+        let attempt = status.started.saturating_add(1);
+        self.known.insert(job_id.to_string(), status);
+        self.waiting.insert(job_id.to_string(), env.now_ms);
+        let when = if self.shutting_down {
+            "when the plugin's service starts (or at the replay of the next start)"
+        } else {
+            "at the next tick"
+        };
+        (
+            out,
+            format!("phase 3 {what} job; its result is discarded and the job re-queued: attempt {attempt} starts {when}"),
+        )
+    }
+
     fn lt_finished(&mut self, env: &Env<'_>, out: &mut Out, mem_dir: Option<&str>, job_id: &str) {
         let Some(dir) = mem_dir else {
             return;

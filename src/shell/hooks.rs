@@ -6,7 +6,8 @@
 use super::{grant_store, grants::Pattern, BashSecurityConfig, Os};
 use crate::audit::{self, Action, Decision};
 use crate::contract::{
-    CommandSpec, Diagnostic, Job, JobKind, Outcome, PhaseCore, PhaseCtx, PhaseInit, SandboxFacts,
+    orphan_job, CommandSpec, Diagnostic, Job, JobKind, Outcome, PhaseCore, PhaseCtx, PhaseInit,
+    SandboxFacts,
 };
 use crate::host::{Host, LogLevel};
 use crate::sorted::SortedMap;
@@ -86,6 +87,30 @@ impl PhaseCore for Approvals {
             Some(p) => approval_done(cx, p, outcome),
             None => Outcome::default(),
         }
+    }
+
+    /// An approval another core asked for (`job-<n>-<hex>`, `PhaseCtx::new_job_id`; the
+    /// approvals are the only such jobs that complete): OpenClaw applied the operator's answer
+    /// to the call, but without the request this core records nothing and stores no grant.
+    fn adopt_job(
+        &mut self,
+        _cx: &PhaseCtx<'_, BashSecurityConfig>,
+        job_id: &str,
+        outcome: &Value,
+        _: (),
+    ) -> Option<Outcome> {
+        if !job_id.starts_with("job-") {
+            return None;
+        }
+        let decision = outcome
+            .get("decision")
+            .and_then(Value::as_str)
+            .unwrap_or("none");
+        let fate = format!("phase 4 exec approval answered `{decision}`; OpenClaw applied the answer to the call, but this core does not record it (an allow-always answer stores no grant: the next such command asks again)");
+        Some(Outcome {
+            diagnostics: vec![orphan_job(job_id, &fate)],
+            ..Outcome::default()
+        })
     }
 }
 

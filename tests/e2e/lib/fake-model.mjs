@@ -33,7 +33,8 @@
 //         "usage": { "prompt_tokens": 1000, "completion_tokens": 20 },           // optional
 //         "delayMs": 0                                                           // optional; the wait ends
 //                                                 // early when the client goes away or the server closes
-//                                                 // (logged with "aborted": true, nothing sent)
+//                                                 // (logged with "aborted": true, nothing sent), or when
+//                                                 // the test calls releaseDelays() (answered as scripted)
 //       }
 //     ],
 //     "fallback": { "text": "..." },              // reply when nothing matches (default: a fixed text)
@@ -466,6 +467,11 @@ export async function startFakeModel({ script = {}, logFile, port = 0, host = "1
     },
     /** Requests inside their scripted delay right now (log entries; not in `requests` until they end). */
     pending: () => [...waiting],
+    /** Ends every scripted delay in progress now: each of those requests is answered as scripted
+     * (a job held until the test has done what must happen while it runs). */
+    releaseDelays() {
+      for (const end of [...delays]) end();
+    },
     /** Move the prompt cache's simulated clock forward by `ms` (an idle gap); returns the offset. */
     advanceClock,
     /** Running totals of the caching simulation (zeros without `caching`). */
