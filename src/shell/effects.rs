@@ -1240,80 +1240,15 @@ fn sed_in_place_in_tier(c: &ExecCommand, tree: &Tree<'_>) -> bool {
         })
 }
 
-/// A conservative reading of a sed script: every command must be one that neither runs a
-/// program nor reads or writes another file (a whitelist, so `e`, `w`, `W`, `r`, `R` and
-/// anything unknown fail), and `s` may carry only the `g p i I m M` and number flags. A
-/// script this reader cannot follow counts as unsafe.
+/// Whether a sed script of `sed -i` does more than edit its own files: the one sed reader
+/// (`programs::sed`, which also serves the read-only allowlist) finds `e`, `w`, `W`, `r`,
+/// `R`, the `e`/`w` flags of `s` and anything it cannot follow; such a script is not a
+/// workspace edit. Reading `a`/`i`/`c` text as text (not as commands) is what lets
+/// multi-line inserts (`158i\` followed by text lines) into the tier.
 fn sed_script_writes_or_runs(script: &str) -> bool {
-    const SAFE_COMMANDS: &str = "sydDpPnNgGhHxl=qQaicbtT:#zF";
-    for cmd in script.split([';', '\n']) {
-        let mut t = cmd;
-        // Addresses: numbers, `$`, `first~step`, `addr,+N`, `!`, and `/regex/` with `I`/`M`.
-        loop {
-            let before = t.len();
-            t = t.trim_start_matches(|c: char| {
-                c.is_ascii_digit()
-                    || matches!(c, ' ' | '\t' | ',' | '$' | '!' | '~' | '+' | '{' | '}')
-            });
-            if let Some(rest) = t.strip_prefix('/') {
-                let Some(end) = unescaped(rest, '/') else {
-                    return true;
-                };
-                t = rest
-                    .get(end + 1..)
-                    .unwrap_or("")
-                    .trim_start_matches(['I', 'M']);
-            }
-            if t.len() == before {
-                break;
-            }
-        }
-        let Some(first) = t.chars().next() else {
-            continue;
-        };
-        if !SAFE_COMMANDS.contains(first) {
-            return true;
-        }
-        if first == 's' || first == 'y' {
-            let rest = t.get(1..).unwrap_or("");
-            let Some(delim) = rest.chars().next() else {
-                return true;
-            };
-            if delim == '\\' || delim.is_whitespace() {
-                return true;
-            }
-            let mut body = rest.get(delim.len_utf8()..).unwrap_or("");
-            for _ in 0..2 {
-                let Some(end) = unescaped(body, delim) else {
-                    return true;
-                };
-                body = body.get(end + delim.len_utf8()..).unwrap_or("");
-            }
-            if first == 's'
-                && !body
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || "gpiImM }".contains(c))
-            {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-/// Byte index of the first `delim` in `s` not preceded by a backslash escape.
-fn unescaped(s: &str, delim: char) -> Option<usize> {
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == delim {
-            return Some(i);
-        }
-    }
-    None
+    let mut info = super::programs::ProgramInfo::default();
+    super::programs::sed(script, &mut info);
+    !info.read_only()
 }
 
 /// Git subcommands of the tier: `(name, runs hooks)`. A subcommand that runs repository hooks
@@ -1709,6 +1644,9 @@ mod tests {
             "/x/d",
             "s|a|b|g; 4p",
             "y/ab/cd/",
+            "158i\\\n    # return 0 for x\\\n    aoi = np.asanyarray(aoi)",
+            "/import x/a\\    from y import z",
+            "2042,2043c\\        if x is None:\\n            pass",
         ] {
             assert!(!sed_script_writes_or_runs(s), "{s}");
         }
@@ -1729,6 +1667,9 @@ mod tests {
             "v;e id",
             "1{e id}",
             "$!{w out",
+            ":a;w out",
+            "1a x\\\\\nw out",
+            "158i\\\n    # note\\\n    x = 1\nw out",
         ] {
             assert!(sed_script_writes_or_runs(s), "{s}");
         }
