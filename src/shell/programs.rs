@@ -300,6 +300,9 @@ pub fn awk(src: &str, info: &mut ProgramInfo) {
                 {
                     info.reads_files = true;
                 }
+                // `ENVIRON["AWS_SECRET_ACCESS_KEY"]`, or every variable in a `for (k in
+                // ENVIRON)` loop: an environment dump like `env` (check 23, issue 16 item 3).
+                "ENVIRON" => info.reads_env = true,
                 // gawk directives: `@load` runs a shared library, `@include` a file we cannot
                 // see; `@namespace` is harmless.
                 w if w.starts_with('@') && w != "@namespace" => info.unseen = true,
