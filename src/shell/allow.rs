@@ -99,9 +99,10 @@ fn command_reason(
         ));
     } else {
         format!(
-            "`{}` is not on the read-only allowlist; it needs approval.{}",
+            "`{}` is not on the read-only allowlist; it needs approval.{}{}",
             c.excerpt(100),
-            super::effects::tier_hint(name, c)
+            super::effects::tier_hint(name, c),
+            super::effects::link_hint(ctx)
         )
     };
     Some(Reason::liftable("exec.ask.unlisted", msg, i))
