@@ -389,3 +389,39 @@ fn writes_through_committed_symlinks_ask() {
         "# startup\n"
     );
 }
+
+/// Reading through a committed symlink: `config.txt -> ~/.aws/credentials` printed by `cat`
+/// under a harmless name was allow (read only). The Host finds the link, check 23 asks.
+#[cfg(unix)]
+#[test]
+fn reads_through_committed_symlinks_ask() {
+    let w = Ws::new("readlinks");
+    let outside = w.root.join("outside");
+    std::fs::create_dir_all(&outside).ok();
+    std::fs::write(outside.join("credentials"), "[default]\n").ok();
+    let ws = w.root.join("ws");
+    std::os::unix::fs::symlink(outside.join("credentials"), ws.join("config.txt")).ok();
+    std::os::unix::fs::symlink(&outside, ws.join("vendor")).ok();
+    w.file("README.md", "hello\n");
+    for cmd in [
+        "cat config.txt",
+        "head -n 3 config.txt",
+        "grep key config.txt",
+        "base64 config.txt",
+        "cat vendor/credentials",
+        "tar czf /tmp/x.tgz config.txt",
+    ] {
+        let e = w.judge(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        assert!(e.findings.iter().any(|f| f.id == 23), "{cmd}: {e:#?}");
+    }
+    for cmd in [
+        "cat README.md",
+        "echo config.txt",
+        "ls -la",
+        "wc -l README.md",
+    ] {
+        let e = w.judge(cmd);
+        assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+    }
+}

@@ -54,6 +54,10 @@ pub struct FileFacts {
     /// below its tree's root; `None` when nobody looked (a pure evaluation without a Host,
     /// judged by names only). Once the Host looked, a target missing here is unknown (ask).
     pub write_paths: Option<Vec<(String, bool)>>,
+    /// Workspace files that content-emitting commands read and that the Host found to be a
+    /// symlink or under one (or could not check): check 23 asks for them. `None` when
+    /// nobody looked.
+    pub read_links: Option<Vec<String>>,
 }
 
 impl FileFacts {
@@ -228,6 +232,18 @@ pub fn lookup(host: &dyn Host, command: &str, ctx: &EvalContext) -> FileFacts {
     let mut seen = ctx.clone();
     seen.files = facts.clone();
     let targets = super::effects::write_requests(&model, &seen, &cfg);
+    let mut reads = super::checks::secrets::read_requests(&model, ctx);
+    reads.sort();
+    reads.dedup();
+    let ws = normalize(&ctx.workspace);
+    facts.read_links = Some(
+        reads
+            .into_iter()
+            .take(MAX_TARGETS)
+            .filter(|(p, glob)| !plain_path(host, p, &ws, *glob, true))
+            .map(|(p, _)| p)
+            .collect(),
+    );
     facts.write_paths = Some(
         targets
             .into_iter()
@@ -247,6 +263,13 @@ pub fn lookup(host: &dyn Host, command: &str, ctx: &EvalContext) -> FileFacts {
 /// checked against every entry of its directory; anything the Host cannot answer is not
 /// plain.
 fn plain_target(host: &dyn Host, path: &str, root: &str) -> bool {
+    plain_path(host, path, root, true, false)
+}
+
+/// [`plain_target`], with `*`, `?` and `[` read as a glob only when `glob` (a quoted `*`
+/// is part of a name); for a `reading` command a glob in a middle component is judged by
+/// the directory it starts in.
+fn plain_path(host: &dyn Host, path: &str, root: &str, glob: bool, reading: bool) -> bool {
     let Some(rel) = path.strip_prefix(root.trim_end_matches('/')) else {
         return false;
     };
@@ -254,8 +277,10 @@ fn plain_target(host: &dyn Host, path: &str, root: &str) -> bool {
     let mut cur = root.trim_end_matches('/').to_string();
     for (k, seg) in segs.iter().enumerate() {
         let last = k + 1 == segs.len();
-        if seg.contains(['*', '?', '[']) {
-            if !last {
+        if glob && seg.contains(['*', '?', '[']) {
+            // A write needs every level known; a read is judged by the directory the glob
+            // starts in (a symlink there may be what it matches).
+            if !last && !reading {
                 return false;
             }
             return match host.fs_list(&cur, MAX_TREE_ENTRIES as u32) {
@@ -314,6 +339,7 @@ fn content_facts(host: &dyn Host, model: &Model, ctx: &EvalContext) -> FileFacts
             })
             .collect(),
         write_paths: None,
+        read_links: None,
     }
 }
 

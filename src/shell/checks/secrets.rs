@@ -147,6 +147,7 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
         proc_files(c, cx.ctx, out);
         proc_files_computed(cx.command, c, out);
         secret_paths(cx, c, dirs, out);
+        linked_reads(cx, c, out);
         keychain(c, out);
         jq_env(c, out);
     }
@@ -1170,6 +1171,67 @@ fn env_dumps(model: &Model, out: &mut Findings) {
                 sp(c.span),
                 format!("`{name}` prints the environment, where tokens and keys live; print only the variables you need."),
             );
+        }
+    }
+}
+
+/// The workspace paths content-emitting commands of `model` open by name, for the Host's
+/// symlink check ([`crate::shell::write_targets::lookup`]): a repository may commit
+/// `config.txt -> ~/.aws/credentials`, and `cat config.txt` then prints the credentials
+/// under a harmless name.
+pub(crate) fn read_requests(model: &Model, ctx: &EvalContext) -> Vec<(String, bool)> {
+    let ws = crate::shell::paths::normalize(&ctx.workspace);
+    if ws == "/" || ctx.workspace.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for c in &model.commands {
+        let reads = c
+            .base_name()
+            .is_some_and(|n| tables::has(EMITTERS, n) || tables::has(COMPRESSORS, n));
+        if !reads || names_only(c) {
+            continue;
+        }
+        for a in c.args() {
+            let Some(v) = a.value.as_deref() else {
+                continue;
+            };
+            if v.starts_with('-') || v.is_empty() {
+                continue;
+            }
+            let abs = resolve(v, ctx);
+            if crate::shell::paths::is_within(&abs, &ws, ctx.os) && abs != ws {
+                // A quoted `*` is a name (a grep pattern, most often); an unquoted one a glob.
+                out.push((abs, a.glob));
+            }
+        }
+    }
+    out
+}
+
+/// A read through a symlink the Host found inside the workspace (`cat config.txt` where
+/// `config.txt` points elsewhere): where it points is not known, so it asks.
+fn linked_reads(cx: &CheckCx<'_>, c: &ExecCommand, out: &mut Findings) {
+    let Some(linked) = cx.ctx.files.read_links.as_deref() else {
+        return;
+    };
+    if linked.is_empty() || names_only(c) {
+        return;
+    }
+    let Some(name) = c.base_name() else { return };
+    if !(tables::has(EMITTERS, name) || tables::has(COMPRESSORS, name)) {
+        return;
+    }
+    for a in c.args() {
+        let Some(v) = a.value.as_deref() else {
+            continue;
+        };
+        if v.starts_with('-') {
+            continue;
+        }
+        let abs = resolve(v, cx.ctx);
+        if linked.contains(&abs) {
+            out.add(ID, Severity::Ask, sp(a.span), format!("`{name}` reads `{v}`, a symbolic link inside the workspace (or a path under one); where it points is not known here, so it needs approval."));
         }
     }
 }
