@@ -529,3 +529,29 @@ fn environment_dumps_by_awk_and_ps_ask() {
         assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
     }
 }
+
+/// `env NAME=VALUE CMD` makes the same assignments as a `NAME=VALUE CMD` prefix, and tools'
+/// option and pager variables change what runs. Each of these was allow (read only).
+#[test]
+fn env_wrapper_assignments_and_option_variables_ask() {
+    for cmd in [
+        "env GIT_PAGER=id git log",
+        "env -u X PAGER='sh -c id' git log",
+        "env HOME=/tmp/evil git status",
+        "env LD_PRELOAD=/tmp/x.so ls",
+        "TAR_OPTIONS='--checkpoint=1 --checkpoint-action=exec=id' tar -tf x.tar",
+        "SYSTEMD_PAGER='sh -c id' systemctl status x",
+        "SYSTEMD_PAGERSECURE=0 systemctl status sshd",
+        "MANOPT='-P id' man ls",
+    ] {
+        assert_ne!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
+    }
+    for cmd in [
+        "env FOO=bar ls",
+        "env LANG=C sort f",
+        "env GIT_PAGER=cat git log",
+        "env TZ=UTC date",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
+    }
+}

@@ -107,6 +107,13 @@ const CONFIG_VARS: &[&str] = &[
     "CURL_HOME",
     "NPM_CONFIG_USERCONFIG",
     "PIP_CONFIG_FILE",
+    // Options a program reads from the environment: `TAR_OPTIONS='--checkpoint=1
+    // --checkpoint-action=exec=CMD'` runs CMD under a listing `tar -tf`; `MANOPT='-P CMD'`
+    // picks man's pager; systemd's pager turns insecure or takes `less` options.
+    "TAR_OPTIONS",
+    "MANOPT",
+    "SYSTEMD_PAGERSECURE",
+    "SYSTEMD_LESS",
 ];
 
 /// Pager and editor variables: only a plain word from a short list is harmless.
@@ -117,6 +124,9 @@ const PAGER_VARS: &[&str] = &[
     "EDITOR",
     "VISUAL",
     "GIT_EDITOR",
+    "SYSTEMD_PAGER",
+    "SYSTEMD_EDITOR",
+    "SUDO_EDITOR",
 ];
 const SAFE_PAGERS: &[&str] = &[
     "cat", "less", "more", "head", "tail", "true", "vi", "vim", "nano",
@@ -139,6 +149,9 @@ pub fn run(
         escalation(c, out);
         for (name, value, span) in &c.assignments {
             assignment(name, value.as_deref(), sp(*span), (ctx, cfg), out);
+        }
+        if c.base_name() == Some("env") {
+            env_assignments(c, (ctx, cfg), out);
         }
         if matches!(
             c.base_name(),
@@ -166,6 +179,30 @@ pub fn run(
     }
     for (k, v) in &ctx.env_keys {
         assignment(k, v.as_deref(), (0, 0), (ctx, cfg), out);
+    }
+}
+
+/// `env NAME=VALUE … CMD`: the assignments `env` makes for the command it runs are the same
+/// as a `NAME=VALUE CMD` prefix (`env GIT_PAGER=CMD git log` runs CMD as git's pager), so they
+/// go through the same check. Options come first (`-u NAME` and `-C DIR` take a value);
+/// the first word without `=` is the command.
+fn env_assignments(c: &ExecCommand, env: (&EvalContext, &BashSecurityConfig), out: &mut Findings) {
+    let mut args = c.args().iter();
+    while let Some(a) = args.next() {
+        let t = a.text();
+        if matches!(t, "-u" | "-C" | "--unset" | "--chdir") {
+            args.next();
+            continue;
+        }
+        if t.starts_with('-') {
+            continue;
+        }
+        match t.split_once('=') {
+            Some((n, v)) if !n.is_empty() => {
+                assignment(n, a.value.as_ref().map(|_| v), sp(a.span), env, out)
+            }
+            _ => break,
+        }
     }
 }
 
