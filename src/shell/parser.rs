@@ -2273,6 +2273,20 @@ impl<'s, 'l> Parser<'s, 'l> {
                 }
                 b')' => {
                     self.bump();
+                    // Bash ends the array only at a word boundary: `a=(x)#y; CMD` is the
+                    // string assignment `a="(x)#y"` (no comment: CMD runs) and `a=(x)y` is
+                    // `a="(x)y"`. Such text is not read as bash would read it, so the parse
+                    // fails (ask) instead of hiding what follows as a comment.
+                    if let Some(n) = self.peek() {
+                        if !(matches!(n, b' ' | b'\t' | b'\n') || is_meta(n)) {
+                            let s = self.sp(self.pos, self.pos + 1);
+                            self.error(
+                                ParseErrorCode::UnexpectedToken,
+                                "text right after the `)` of an array assignment",
+                                s,
+                            );
+                        }
+                    }
                     break;
                 }
                 b'#' => {
