@@ -277,3 +277,17 @@ fn reads_and_programs_the_text_does_not_show_are_not_read_only() {
         verdict(c, Verdict::Allow);
     }
 }
+
+/// `-c` only says that the first operand is the script: options after it still apply and
+/// the script still runs (bash 5.2 and dash; hermes-agent rows 3217-3220 of the external
+/// cases). They were ask (the option was taken for the script); now the inner verdict.
+#[test]
+fn shell_options_after_dash_c_keep_the_script() {
+    verdict("sh -c -x 'reboot'", Verdict::Deny);
+    verdict("bash -c -e 'rm -rf /'", Verdict::Deny);
+    verdict("sh -ce -- 'reboot'", Verdict::Deny);
+    verdict("bash -c -o nounset 'reboot'", Verdict::Deny);
+    verdict("bash -c -x 'ls'", Verdict::Allow);
+    verdict("bash -c 'ls' -x", Verdict::Allow);
+    assert_ne!(eval("sh -c").verdict, Verdict::Allow);
+}

@@ -479,12 +479,17 @@ fn script_of_words(what: &str, args: &[Arg]) -> Carried {
 
 fn shell(name: &str, args: &[Arg]) -> Carried {
     let mut i = 0;
+    // `-c` only says that the first operand is the script: options may still follow it
+    // (`bash -c -e 'rm -rf /'`, `sh -ce -- 'reboot'` run the script; bash 5.2, dash).
+    let mut command_mode = false;
     while let Some(a) = args.get(i) {
         let Some(t) = a.value.as_deref() else {
-            return Carried::Script {
-                text: None,
-                what: format!("{name} with a non-literal argument"),
+            let what = if command_mode {
+                format!("{name} -c script")
+            } else {
+                format!("{name} with a non-literal argument")
             };
+            return Carried::Script { text: None, what };
         };
         if t == "--" {
             i += 1;
@@ -494,14 +499,8 @@ fn shell(name: &str, args: &[Arg]) -> Carried {
             return Carried::ShellNoScript;
         }
         if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
-            if !t.starts_with("--") && t.contains('c') {
-                return match args.get(i + 1) {
-                    Some(s) => Carried::Script {
-                        text: s.value.clone().filter(|_| !s.param && !s.substitution),
-                        what: format!("{name} -c script"),
-                    },
-                    None => unparsed(name, "-c without a script".into()),
-                };
+            if t.starts_with('-') && !t.starts_with("--") && t.contains('c') {
+                command_mode = true;
             }
             // Options such as -o NAME take a value.
             if matches!(t, "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file") {
@@ -511,6 +510,15 @@ fn shell(name: &str, args: &[Arg]) -> Carried {
             continue;
         }
         break;
+    }
+    if command_mode {
+        return match args.get(i) {
+            Some(s) => Carried::Script {
+                text: s.value.clone().filter(|_| !s.param && !s.substitution),
+                what: format!("{name} -c script"),
+            },
+            None => unparsed(name, "-c without a script".into()),
+        };
     }
     if args.get(i).is_some() {
         Carried::Script {
@@ -523,7 +531,7 @@ fn shell(name: &str, args: &[Arg]) -> Carried {
 }
 
 /// `find … -exec CMD … ;|+` (also -execdir, -ok, -okdir): the carried command; with
-/// several, each one as a script of its quoted words, so every one is walked.
+/// several, every one as a carried command of the same wrapper.
 fn find_exec(args: &[Arg]) -> Carried {
     let mut found: Vec<Vec<Arg>> = Vec::new();
     let mut i = 0;
