@@ -291,3 +291,23 @@ fn shell_options_after_dash_c_keep_the_script() {
     verdict("bash -c 'ls' -x", Verdict::Allow);
     assert_ne!(eval("sh -c").verdict, Verdict::Allow);
 }
+
+/// `env -S STRING` splits STRING into the command it runs (`env -iS 'rm -rf /'` runs
+/// `rm -rf /`; crush's and hermes-agent's suites deny it). It was ask (wrapper unparsed);
+/// the string is now walked as a script.
+#[test]
+fn env_split_string_is_walked() {
+    for c in [
+        "env -iS 'rm -rf /'",
+        "env -S 'rm -rf' /",
+        "env --split-string='rm -rf /'",
+        "env --split-string 'rm -rf ~'",
+        "env -u HOME -S 'reboot'",
+    ] {
+        verdict(c, Verdict::Deny);
+    }
+    for c in ["env -S 'ls -la'", "env -S \"$X\""] {
+        assert_eq!(eval(c).verdict, Verdict::Ask, "{c}");
+    }
+    verdict("env -i ls", Verdict::Allow);
+}

@@ -205,17 +205,8 @@ fn carried_by(name: &str, cmd: &ExecCommand) -> Carried {
     let args = cmd.args();
     match name {
         "env" => {
-            if args.iter().any(|a| {
-                a.text().starts_with("-S")
-                    || a.text().starts_with("--split-string")
-                    || (a.text().starts_with('-')
-                        && !a.text().starts_with("--")
-                        && a.text().contains('S'))
-            }) {
-                return unparsed(
-                    "env",
-                    "-S/--split-string re-splits a string into a command".into(),
-                );
+            if let Some(split) = env_split_string(args) {
+                return split;
             }
             let i = match getopt(&ENV, args) {
                 Ok(i) => i,
@@ -475,6 +466,88 @@ fn script_of_words(what: &str, args: &[Arg]) -> Carried {
         text: Some(text.join(" ")),
         what: what.into(),
     }
+}
+
+/// `env -S STRING ARG…` (`--split-string`, also in a cluster: `-iS`): env splits STRING into
+/// words and runs them with the ARGs after it, so `env -iS 'rm -rf /'` runs `rm -rf /`. The
+/// string and the words after it are walked as a script (env's splitting is close to the
+/// shell's; where they differ, `\_` or `${VAR}`, the shell reading only sees odder words).
+/// `None` when there is no `-S`.
+fn env_split_string(args: &[Arg]) -> Option<Carried> {
+    let non_literal = || Carried::Script {
+        text: None,
+        what: "env -S string".into(),
+    };
+    let mut i = 0;
+    let (value, next): (Option<&Arg>, usize) = loop {
+        let a = args.get(i)?;
+        let t = a.text();
+        if t == "--" || !t.starts_with('-') || t == "-" {
+            return None;
+        }
+        if let Some(v) = t.strip_prefix("--split-string=") {
+            if a.value.is_none() || a.param || a.substitution {
+                return Some(non_literal());
+            }
+            let mut text = v.to_string();
+            push_words(&mut text, args.get(i + 1..).unwrap_or(&[]))?;
+            return Some(Carried::Script {
+                text: Some(text),
+                what: "env -S string".into(),
+            });
+        }
+        if t == "--split-string" {
+            break (args.get(i + 1), i + 2);
+        }
+        if matches!(t, "-u" | "-C" | "--unset" | "--chdir") {
+            i += 2;
+            continue;
+        }
+        if !t.starts_with("--") {
+            if let Some(k) = t.find('S') {
+                let rest = t.get(k + 1..).unwrap_or("");
+                if rest.is_empty() {
+                    break (args.get(i + 1), i + 2);
+                }
+                if a.value.is_none() || a.param || a.substitution {
+                    return Some(non_literal());
+                }
+                let mut text = rest.to_string();
+                if push_words(&mut text, args.get(i + 1..).unwrap_or(&[])).is_none() {
+                    return Some(non_literal());
+                }
+                return Some(Carried::Script {
+                    text: Some(text),
+                    what: "env -S string".into(),
+                });
+            }
+        }
+        i += 1;
+    };
+    let Some(v) = value.filter(|v| !v.param && !v.substitution) else {
+        return Some(non_literal());
+    };
+    let Some(mut text) = v.value.clone() else {
+        return Some(non_literal());
+    };
+    if push_words(&mut text, args.get(next..).unwrap_or(&[])).is_none() {
+        return Some(non_literal());
+    }
+    Some(Carried::Script {
+        text: Some(text),
+        what: "env -S string".into(),
+    })
+}
+
+/// Appends `words` to `text` as single-quoted shell words; `None` when one is not literal.
+fn push_words(text: &mut String, words: &[Arg]) -> Option<()> {
+    for w in words {
+        let v = w.value.as_deref().filter(|_| !w.param && !w.substitution)?;
+        text.push_str(" '");
+        text.push_str(&v.replace('\'', "'\\''"));
+        text.push('\'');
+    }
+    Some(())
 }
 
 fn shell(name: &str, args: &[Arg]) -> Carried {
