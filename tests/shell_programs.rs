@@ -311,3 +311,28 @@ fn env_split_string_is_walked() {
     }
     verdict("env -i ls", Verdict::Allow);
 }
+
+/// `find DIR -delete` with no narrowing test removes everything under DIR like `rm -rf DIR`:
+/// deny for a system or home directory (DCG's suite labels `find / -delete` deny). It was ask.
+#[test]
+fn find_delete_of_everything_under_root_or_home_is_denied() {
+    for c in [
+        "find ~ -delete",
+        "find / -delete",
+        "find / -depth -delete",
+        "find /home/u -maxdepth 5 -delete",
+        "find /etc -xdev -delete",
+        "find -L ~/ -delete",
+    ] {
+        verdict(c, Verdict::Deny);
+    }
+    for c in [
+        "find ~ -name '*.pyc' -delete",
+        "find . -delete",
+        "find build -delete",
+        "find / -type f -name core -delete",
+    ] {
+        assert_ne!(eval(c).verdict, Verdict::Deny, "{c}");
+        assert_ne!(eval(c).verdict, Verdict::Allow, "{c}");
+    }
+}

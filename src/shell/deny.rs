@@ -24,6 +24,7 @@ pub fn rules(model: &Model, ctx: &EvalContext, out: &mut Vec<Reason>) {
 fn one(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
     {
         rm_root(c, ctx, out);
+        find_delete_root(c, ctx, out);
         disk(c, out);
         perms_root(c, ctx, out);
         power(c, out);
@@ -102,6 +103,76 @@ fn rm_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
             out.push(Reason::deny(
                 "exec.deny.destructive.rm_root",
                 format!("`{}` recursively deletes {what} `{p}` (a system or home directory); it was not run. Delete only the specific paths you mean.", c.excerpt(120)).replace("deletes  `", "deletes `"),
+            ));
+            return;
+        }
+    }
+}
+
+/// `find ~ -delete`, `find / -depth -delete`: with no test that narrows what it finds, `find
+/// -delete` removes everything under its start points, as `rm -rf` does, so a system or home
+/// directory among them is the same deny. A test (`-name '*.pyc'`, `-type f -mtime +30`, …)
+/// makes it a selective cleanup, which stays with the other checks.
+fn find_delete_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
+    if c.base_name() != Some("find") {
+        return;
+    }
+    let args = c.args();
+    let mut i = 0;
+    // Leading `-H`/`-L`/`-P`/`-D …`/`-O…` options, then the start points.
+    while let Some(a) = args.get(i) {
+        match a.text() {
+            "-H" | "-L" | "-P" => i += 1,
+            "-D" => i += 2,
+            t if t.starts_with("-O") => i += 1,
+            _ => break,
+        }
+    }
+    let starts: Vec<&Arg> = args
+        .iter()
+        .skip(i)
+        .take_while(|a| {
+            let t = a.text();
+            !(t.starts_with('-') || t == "(" || t == "!" || t == ",")
+        })
+        .collect();
+    let expr = args.get(i + starts.len()..).unwrap_or(&[]);
+    let mut deletes = false;
+    let mut k = 0;
+    while let Some(a) = expr.get(k) {
+        match a.text() {
+            "-delete" => deletes = true,
+            "-depth"
+            | "-xdev"
+            | "-mount"
+            | "-print"
+            | "-print0"
+            | "-noleaf"
+            | "-ignore_readdir_race"
+            | "-daystart" => {}
+            "-maxdepth" | "-mindepth" => k += 1,
+            // Any test, action or operator: not the plain "everything" form.
+            _ => return,
+        }
+        k += 1;
+    }
+    if !deletes {
+        return;
+    }
+    let home = resolve("~", ctx);
+    // `find` with no start point searches `.`.
+    let dot = [".".to_string()];
+    let values: Vec<&str> = if starts.is_empty() {
+        dot.iter().map(String::as_str).collect()
+    } else {
+        starts.iter().filter_map(|a| a.value.as_deref()).collect()
+    };
+    for v in values {
+        let p = resolve(v, ctx);
+        if PROTECTED_DIRS.iter().any(|d| same_path(&p, d, ctx.os)) || same_path(&p, &home, ctx.os) {
+            out.push(Reason::deny(
+                "exec.deny.destructive.rm_root",
+                format!("`{}` deletes everything under `{p}` (a system or home directory); it was not run. Delete only the specific paths you mean.", c.excerpt(120)),
             ));
             return;
         }
