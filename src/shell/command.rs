@@ -258,9 +258,87 @@ impl Cwd {
 
 /// The context's cwd, normalised (`/` when empty, as `paths::resolve` reads it).
 pub(crate) fn context_cwd(ctx: &EvalContext) -> String {
-    if ctx.cwd.is_empty() {
-        "/".to_string()
+    context_cwd_ref(ctx).into_owned()
+}
+
+/// [`context_cwd`], borrowed when the context's cwd is already normal (the usual case: the
+/// Host passes an absolute, clean path). This runs for every evaluation (P4-R49).
+pub(crate) fn context_cwd_ref(ctx: &EvalContext) -> std::borrow::Cow<'_, str> {
+    if already_normal(&ctx.cwd) {
+        std::borrow::Cow::Borrowed(ctx.cwd.as_str())
+    } else if ctx.cwd.is_empty() {
+        std::borrow::Cow::Borrowed("/")
     } else {
-        super::paths::normalize(&ctx.cwd)
+        std::borrow::Cow::Owned(super::paths::normalize(&ctx.cwd))
+    }
+}
+
+/// Whether `paths::normalize` returns `p` unchanged: `/`, or `/` followed by names joined
+/// with `/` (no empty, `.` or `..` segment, no trailing `/`).
+fn already_normal(p: &str) -> bool {
+    let b = p.as_bytes();
+    if b == b"/" {
+        return true;
+    }
+    if b.first() != Some(&b'/') {
+        return false;
+    }
+    // `i` is at a `/`; the segment after it runs to the next `/` or the end.
+    let mut i = 0;
+    while i < b.len() {
+        let mut end = i + 1;
+        while end < b.len() && !matches!(b.get(end), Some(b'/')) {
+            end += 1;
+        }
+        if matches!(b.get(i + 1..end), None | Some([] | [b'.'] | [b'.', b'.'])) {
+            return false;
+        }
+        i = end;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The borrowed fast path answers exactly what normalising answers.
+    #[test]
+    fn context_cwd_ref_matches_normalize() {
+        for cwd in [
+            "",
+            "/",
+            "//",
+            "/a",
+            "/a/",
+            "/a//b",
+            "/a/./b",
+            "/a/../b",
+            "/a/b/..",
+            "/a/b/.",
+            "/.",
+            "/..",
+            "/home/u/ws",
+            "/home/u/ws.d/.x",
+            "/a/..b/c.",
+            "rel/dir",
+            "./x",
+            "a",
+            "/a/b c/ü",
+            "/...",
+            "/a/.../b",
+        ] {
+            let ctx = EvalContext {
+                cwd: cwd.to_string(),
+                ..Default::default()
+            };
+            let want = if cwd.is_empty() {
+                "/".to_string()
+            } else {
+                crate::shell::paths::normalize(cwd)
+            };
+            assert_eq!(context_cwd_ref(&ctx), want.as_str(), "{cwd:?}");
+            assert_eq!(already_normal(cwd), want == cwd, "{cwd:?}");
+        }
     }
 }

@@ -424,6 +424,20 @@ enum Mode {
     Paren,
 }
 
+/// Bytes that are literal inside an unquoted word wherever they stand after its first byte
+/// (no quote, expansion, glob, brace, tilde, operator or escape; `=` only starts an
+/// assignment or a zsh `=cmd` in the word's first part, which a run never is).
+fn plain_unquoted(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, b'-' | b'.' | b'/' | b'_' | b'%' | b'^' | b'#' | b'=')
+        || c >= 0x80
+}
+
+/// Bytes that are literal inside double quotes and heredoc bodies.
+fn plain_quoted(c: u8) -> bool {
+    !matches!(c, b'"' | b'$' | b'`' | b'\\' | b'\n')
+}
+
 /// Room for exactly one part in an empty part list: most words have one part, and the
 /// default first growth (four parts of 192 bytes) is a large block for the wasm allocator's
 /// slower size classes (P4-R49).
@@ -725,6 +739,38 @@ impl<'s, 'l> Parser<'s, 'l> {
         if let Some(c) = self.bump() {
             self.lit_byte(b, c, start, self.pos, quote);
         }
+    }
+
+    /// Consumes the next byte as literal text, then every following byte `more` accepts, as
+    /// one slice copy: most words are runs of plain bytes, and a bump and a push per byte
+    /// was the parser's largest cost (P4-R49). `more` must reject `\\`, so no line
+    /// continuation can lie inside the run; the result is the same as one `lit_next` per byte.
+    fn lit_run(&mut self, b: &mut Parts, quote: QuoteKind, more: fn(u8) -> bool) {
+        let start = self.pos;
+        let Some(c) = self.bump() else {
+            return;
+        };
+        let from = self.pos;
+        let mut i = from;
+        while i < self.end && self.src.get(i).is_some_and(|&n| more(n)) {
+            i += 1;
+        }
+        // What `lit_byte` does for the first byte, with room for the whole run at once.
+        if b.lit_quote.is_some_and(|q| q != quote) {
+            self.flush(b);
+        }
+        if b.lit_quote.is_none() {
+            b.lit_quote = Some(quote);
+            b.lit_start = start;
+            b.lit.clear();
+        }
+        let run = self.src.get(from..i).unwrap_or_default();
+        b.lit.reserve(1 + run.len());
+        b.lit.push(c);
+        b.lit.extend_from_slice(run);
+        self.pos = i;
+        self.last = i;
+        b.lit_end = i;
     }
 
     fn flush(&mut self, b: &mut Parts) {
@@ -1154,7 +1200,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             if st == St::Name {
                 let name_only = b.parts.is_empty() && !sub_parsed;
                 if name_only && is_name_char(c) && (b.lit_quote.is_some() || is_name_start(c)) {
-                    self.lit_next(b, uq);
+                    self.lit_run(b, uq, is_name_char);
                     continue;
                 }
                 let has_name = (b.lit_quote.is_some() && b.parts.is_empty()) || sub_parsed;
@@ -1343,7 +1389,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                     self.lit_next(b, uq);
                     tilde_ok = true;
                 }
-                _ => self.lit_next(b, uq),
+                _ => self.lit_run(b, uq, plain_unquoted),
             }
         }
     }
@@ -1532,6 +1578,9 @@ impl<'s, 'l> Parser<'s, 'l> {
                 b'\n' => {
                     self.lit_next(b, qk);
                     line_start = true;
+                }
+                _ if matches!(mode, Mode::Dq { .. } | Mode::Heredoc { .. }) => {
+                    self.lit_run(b, qk, plain_quoted)
                 }
                 _ => self.lit_next(b, qk),
             }

@@ -422,11 +422,7 @@ pub fn lookup(host: &dyn Host, cwd: &str) -> ModuleShadow {
 
 /// The context's working directory, normalised (`/` when empty).
 fn context_cwd(ctx: &EvalContext) -> String {
-    if ctx.cwd.is_empty() {
-        "/".into()
-    } else {
-        normalize(&ctx.cwd)
-    }
+    crate::shell::command::context_cwd(ctx)
 }
 
 /// Whether `c` is a Python interpreter that may run a module (`-m`, also inside a cluster

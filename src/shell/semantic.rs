@@ -13,7 +13,7 @@ use super::tables::{self, Classes};
 use super::EvalContext;
 use crate::sorted::SortedMap;
 
-pub(crate) use super::command::{context_cwd, cut_chars};
+pub(crate) use super::command::cut_chars;
 pub use super::command::{Arg, Context, Cwd, ExecCommand, KnownInputs, Redir, Stdin};
 
 /// A function definition seen in the script (fork-bomb detection).
@@ -208,7 +208,11 @@ pub fn analyze(script: &Script, ctx: &EvalContext, limits: WalkLimits) -> Model 
         cds: 0,
         branchy: 0,
         context_cwd_in_ws: !ctx.workspace.is_empty()
-            && super::paths::is_within(&context_cwd(ctx), &ctx.workspace, ctx.os),
+            && super::paths::is_within(
+                &super::command::context_cwd_ref(ctx),
+                &ctx.workspace,
+                ctx.os,
+            ),
         base: None,
         depth: 0,
         stopped: false,

@@ -401,16 +401,21 @@ pub const GIT_READ_ONLY: &[&str] = &[
 
 /// Whether `name` is in `list`.
 pub fn has(list: &[&str], name: &str) -> bool {
-    // Length first: nearly every entry differs there, and in the size-optimised wasm build
-    // each full string comparison is a call.
+    // Length first, then the first byte: nearly every entry differs there, and in the
+    // size-optimised wasm build each full string comparison is a call.
+    let n = name.as_bytes();
+    let first = |b: &[u8]| b.first().copied().unwrap_or(0);
     list.iter()
-        .any(|s| s.len() == name.len() && s.as_bytes() == name.as_bytes())
+        .any(|s| s.len() == n.len() && first(s.as_bytes()) == first(n) && s.as_bytes() == n)
 }
 
 /// Interpreter family of a command name (`python3.12` → `python`), if it is one.
 pub fn interpreter_family(name: &str) -> Option<&'static str> {
     // The version suffix is trimmed first, so `python3` reports the `python` family.
-    entry(without_version(name), Classes::INTERPRETER).or_else(|| entry(name, Classes::INTERPRETER))
+    // A name without a suffix is looked up once (most names: P4-R49).
+    let base = without_version(name);
+    entry(base, Classes::INTERPRETER)
+        .or_else(|| (base.len() != name.len()).then(|| entry(name, Classes::INTERPRETER))?)
 }
 
 /// `name` without trailing digits and dots (`python3.12` → `python`).

@@ -1151,6 +1151,10 @@ fn sender(c: &ExecCommand) -> bool {
 /// Environment dumps: ask; deny when a later pipeline stage or the enclosing command sends
 /// them over the network, or they are redirected to a socket.
 fn env_dumps(model: &Model, out: &mut Findings) {
+    // The pipeline scan only when there is a dump (rare; P4-R49).
+    if !model.commands.iter().any(env_dump) {
+        return;
+    }
     let exfil = sent_commands(model);
     for (i, c) in model.commands.iter().enumerate() {
         if !env_dump(c) {

@@ -171,10 +171,13 @@ fn comments_and_hashes(u: &Unit<'_>, out: &mut Findings) {
     for (cmd, _) in &u.simple {
         for w in &cmd.words {
             let mid_hash = w.parts.iter().enumerate().any(|(i, p)| match p {
+                // A byte scan (a `#` past the word's first byte): `#` is ASCII, so no byte of
+                // another character equals it. This runs over every unquoted literal (P4-R49).
                 WordPart::Literal(l) if l.quote == QuoteKind::Unquoted && !l.escaped => l
                     .text
-                    .char_indices()
-                    .any(|(j, ch)| ch == '#' && (i > 0 || j > 0)),
+                    .as_bytes()
+                    .get(usize::from(i == 0)..)
+                    .is_some_and(|b| b.contains(&b'#')),
                 _ => false,
             });
             if mid_hash {
