@@ -16,7 +16,8 @@ const files = new Map();
 const err = (kind) => JSON.stringify({ kind });
 const host = {
   fsRead: (p) => (files.has(p) ? files.get(p) : err("NotFound")),
-  fsWriteAtomic: (p, b) => { files.set(p, b); return undefined; },
+  // `b` is a view of the wasm memory, which a later growth detaches: keep a copy.
+  fsWriteAtomic: (p, b) => { files.set(p, Uint8Array.from(b)); return undefined; },
   fsAppendLine: () => undefined,
   fsList: () => JSON.stringify({ ok: { entries: [], truncated: false } }),
   fsStat: () => JSON.stringify({ error: { kind: "NotFound" } }),
