@@ -336,3 +336,23 @@ fn find_delete_of_everything_under_root_or_home_is_denied() {
         assert_ne!(eval(c).verdict, Verdict::Allow, "{c}");
     }
 }
+
+/// `rm -rf *` after `cd` into a home or system directory empties it, like `rm -rf ~/*`
+/// (deny); it was ask (glob option injection) because `*` was resolved against the context's
+/// cwd only. `rm` refuses `.` itself, so `cd ~ && rm -rf .` stays ask.
+#[test]
+fn rm_all_entries_after_cd_into_home_or_root_is_denied() {
+    for c in [
+        "cd ~ && rm -rf *",
+        "cd && rm -rf *",
+        "cd / && rm -rf *",
+        "pushd ~ && rm -rf ./*",
+    ] {
+        verdict(c, Verdict::Deny);
+    }
+    for c in ["cd ~ && rm -rf .", "cd build && rm -rf *", "rm -rf *"] {
+        let v = eval(c).verdict;
+        assert_ne!(v, Verdict::Deny, "{c}");
+        assert_ne!(v, Verdict::Allow, "{c}");
+    }
+}

@@ -93,12 +93,29 @@ fn rm_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
         };
         let (base, all_entries) = match v.strip_suffix("/*") {
             Some(b) if op.glob => (if b.is_empty() { "/" } else { b }, true),
+            // `rm -rf *` removes every entry of the directory it runs in.
+            _ if op.glob && v == "*" => (".", true),
             _ => (v, false),
         };
-        let p = resolve(base, ctx);
-        let protected =
-            PROTECTED_DIRS.iter().any(|d| same_path(&p, d, ctx.os)) || same_path(&p, &home, ctx.os);
-        if protected {
+        // A relative operand names a path in each directory the command may run in: after
+        // `cd ~`, `rm -rf *` empties the home directory. (`rm` refuses `.` itself.)
+        let relative = !(base.starts_with('/') || base == "~" || base.starts_with("~/"));
+        let candidates: Vec<String> = if relative {
+            c.cwd
+                .dirs(ctx)
+                .unwrap_or_default()
+                .iter()
+                .map(|d| super::paths::normalize(&format!("{d}/{base}")))
+                .collect()
+        } else {
+            vec![resolve(base, ctx)]
+        };
+        let hit = candidates.into_iter().find(|p| {
+            (all_entries || !matches!(base, "." | "./"))
+                && (PROTECTED_DIRS.iter().any(|d| same_path(p, d, ctx.os))
+                    || same_path(p, &home, ctx.os))
+        });
+        if let Some(p) = hit {
             let what = if all_entries { "every entry of" } else { "" };
             out.push(Reason::deny(
                 "exec.deny.destructive.rm_root",
