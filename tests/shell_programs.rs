@@ -350,7 +350,23 @@ fn rm_all_entries_after_cd_into_home_or_root_is_denied() {
     ] {
         verdict(c, Verdict::Deny);
     }
-    for c in ["cd ~ && rm -rf .", "cd build && rm -rf *", "rm -rf *"] {
+    // `${HOME:?}`, `${HOME%/}`, `${HOME:-x}` are the home directory when HOME is set (they
+    // were unknown words: ask).
+    for c in [
+        "rm -rf \"${HOME:?}\"",
+        "rm -rf \"${HOME%/}\"",
+        "rm -rf \"${HOME:-/tmp/x}\"",
+        "rm -rf \"${HOME:?}/\"",
+    ] {
+        verdict(c, Verdict::Deny);
+    }
+    for c in [
+        "cd ~ && rm -rf .",
+        "cd build && rm -rf *",
+        "rm -rf *",
+        "rm -rf \"${HOME:+x}\"",
+        "rm -rf \"${X:?}/build\"",
+    ] {
         let v = eval(c).verdict;
         assert_ne!(v, Verdict::Deny, "{c}");
         assert_ne!(v, Verdict::Allow, "{c}");

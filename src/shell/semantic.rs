@@ -1423,10 +1423,58 @@ impl Walker<'_> {
                         _ => return None,
                     }
                 }
+                WordPart::Param(pe)
+                    if !pe.length && !pe.indirect && pe.subscript.is_none() && !pe.is_zsh() =>
+                {
+                    let Some(Some(v)) = self.lookup(&pe.name) else {
+                        return None;
+                    };
+                    out.push_str(&self.with_op(&v, pe.op.as_ref())?);
+                }
                 _ => return None,
             }
         }
         Some(out)
+    }
+
+    /// The value of `${NAME<op>…}` for a variable whose value `v` is known, for the operators
+    /// whose result follows from it alone: `:?`/`?` and `:-`/`-` give `v` (set, and for the
+    /// colon forms non-empty), `%`/`%%`/`#`/`##` with a literal pattern strip it once
+    /// (`rm -rf "${HOME:?}"` and `"${HOME%/}"` name the home directory). Anything else is
+    /// unknown.
+    fn with_op(&self, v: &str, op: Option<&super::ast::ParamOp>) -> Option<String> {
+        use super::ast::ParamOpKind as K;
+        let Some(op) = op else {
+            return Some(v.to_string());
+        };
+        match op.kind {
+            K::Error { colon } | K::Default { colon } => {
+                (!(colon && v.is_empty())).then(|| v.to_string())
+            }
+            K::RemoveSuffix { .. } | K::RemovePrefix { .. } => {
+                let [pat] = op.args.as_slice() else {
+                    return None;
+                };
+                let mut p = String::new();
+                for part in &pat.parts {
+                    match part {
+                        WordPart::Literal(l) => p.push_str(&l.text),
+                        _ => return None,
+                    }
+                }
+                // A literal pattern matches only itself, shortest and longest alike.
+                if p.contains(['*', '?', '[', '\\']) {
+                    return None;
+                }
+                let stripped = if matches!(op.kind, K::RemoveSuffix { .. }) {
+                    v.strip_suffix(p.as_str())
+                } else {
+                    v.strip_prefix(p.as_str())
+                };
+                Some(stripped.unwrap_or(v).to_string())
+            }
+            _ => None,
+        }
     }
 }
 
