@@ -18,6 +18,7 @@ pub use types::{
     ProviderSpec, Registration, SandboxFacts, ServiceSpec, ToolSpec,
 };
 
+mod call;
 mod engine;
 mod interplay;
 mod reload;
@@ -40,25 +41,6 @@ pub use crate::schema::SCHEMA_VERSION;
 
 /// Largest event or context JSON accepted by `dispatch` (bigger inputs are refused).
 pub const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
-
-/// The [`PhaseCtx`] of one phase call over the runtime's state: `cx!(active, host, cfg, ids,
-/// ctx)`. A macro rather than a method so that it borrows only the fields it reads, and the
-/// phase's own state stays free to borrow mutably.
-macro_rules! cx {
-    ($active:expr, $host:expr, $cfg:expr, $ids:expr, $ctx:expr) => {
-        crate::contract::PhaseCtx::new(
-            $host,
-            $cfg,
-            &$active.info,
-            &$active.state_dir,
-            $ids,
-            $ctx,
-            &$active.next_job,
-        )
-    };
-}
-#[allow(unused_imports)]
-pub(crate) use cx;
 
 /// `<crate version>+schema.<n>`.
 pub fn version() -> String {
