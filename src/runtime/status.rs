@@ -73,7 +73,7 @@ pub(super) fn status(
             }
         }
     }
-    let grants: Vec<Value> = crate::shell::grant_store::load(host, &active.state_dir, now)
+    let grants: Vec<Value> = crate::shell::load_grants(host, &active.state_dir, now)
         .file
         .grants
         .iter()
