@@ -130,6 +130,40 @@ fn sed_commands_and_writes() {
     }
 }
 
+/// GNU sed 4.9 ends a label and `v` at `;`, and an `a`/`i`/`c` text line ending in an even
+/// number of backslashes ends the text: the command after it runs. Each of these was allow
+/// (read only) while GNU sed runs or writes with it (checked with sed 4.9).
+#[test]
+fn sed_commands_after_labels_and_escaped_text_ends_are_seen() {
+    verdict("sed -n ':a;e rm -rf ~' f", Verdict::Deny);
+    verdict("sed -n 'v;e rm -rf ~' f", Verdict::Deny);
+    verdict("sed -n '1a foo\\\\\ne rm -rf ~' f", Verdict::Deny);
+    for c in [
+        "sed -n ':a;w /root/.bashrc' f",
+        "sed -n ':top ;w out' f",
+        "sed -n 'v;w out' f",
+        "sed -n '1a foo\\\\\nw out' f",
+        "sed -n '1i\\\n  bar\\\\\nw out' f",
+        "sed -i ':a;w out' f",
+    ] {
+        assert_ne!(eval(c).verdict, Verdict::Allow, "{c}");
+    }
+    for c in [
+        // An odd number of backslashes goes on: `w out` is text here.
+        "sed -n '1a foo\\\nw out' f",
+        "sed '1a foo;w out' f",
+        "sed -n ':a;N;$!ba;s/\\n/ /g;p' f",
+        "sed -n '1r /dev/null;w out' f",
+    ] {
+        let v = eval(c).verdict;
+        if c.contains(" r ") || c.contains("1r") {
+            assert_ne!(v, Verdict::Allow, "{c}");
+        } else {
+            assert_eq!(v, Verdict::Allow, "{c}");
+        }
+    }
+}
+
 #[test]
 fn jq_unseen_programs_and_environment() {
     for c in [

@@ -407,3 +407,125 @@ fn preloading_a_workspace_library_asks_and_anything_else_denies() {
         assert_eq!(eval(cmd).verdict, Verdict::Deny, "{cmd:?}");
     }
 }
+
+/// OpenClaw's own secrets: the config (gateway token, provider keys), the credentials
+/// directory, the gateway token file and the agents' auth databases. `cat` of any of them was
+/// allow (read only); the rest of `~/.openclaw` (workspace, skills, logs) stays readable.
+#[test]
+fn openclaw_credentials_are_secret() {
+    for cmd in [
+        "cat ~/.openclaw/openclaw.json",
+        "cat /home/u/.openclaw/openclaw.json",
+        "cat ~/.openclaw/credentials/oauth.json",
+        "cat ~/.openclaw/credentials/whatsapp/biz/creds.json",
+        "head ~/.openclaw/gateway.token",
+        "cat ~/.openclaw/secrets.json",
+        "strings ~/.openclaw/agents/main/agent/openclaw-agent.sqlite",
+        "cp ~/.openclaw/state/openclaw.sqlite /tmp/x",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Deny, "{cmd}: {e:#?}");
+        assert!(check23(&e), "{cmd}");
+    }
+    for cmd in [
+        "cat ~/.openclaw/workspace/AGENTS.md",
+        "ls ~/.openclaw",
+        "ls ~/.openclaw/skills",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
+    }
+}
+
+/// Reading every file under a directory that holds home directories reads the credential
+/// files in them: recursive grep, searchers, archivers, recursive copies and `find` running a
+/// reader. Each of these was allow; searching the workspace stays allow.
+#[test]
+fn reading_a_whole_home_tree_asks() {
+    for cmd in [
+        "grep -r PRIVATE /home/u",
+        "grep -R token ~",
+        "grep --recursive -n key /",
+        "grep -Ril x /home",
+        "rg foo ~",
+        "rg -uu AKIA /",
+        "cp -r ~ /tmp/backup",
+        "tar czf /tmp/h.tgz ~",
+        "find ~ -name id_rsa -exec cat {} +",
+        "find / -type f -exec grep -H secret {} \\;",
+        "cd /home/u/ws && grep -r x /root",
+    ] {
+        let e = eval(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        assert!(check23(&e), "{cmd}");
+    }
+    for cmd in [
+        "grep -rn foo .",
+        "grep -n foo ~/notes.txt",
+        "rg foo src",
+        "find ~ -name '*.log'",
+        "find / -name core -exec ls -l {} \\;",
+        "find . -name '*.py' -exec grep -n foo {} +",
+        "ls -R ~",
+    ] {
+        let e = eval(cmd);
+        assert!(!check23(&e), "{cmd}: {e:#?}");
+    }
+}
+
+/// Names an earlier pipeline stage hands through `xargs` to a reader are read: a secret path
+/// there is denied like `cat` of it, a home tree asks. Before, `echo ~/.ssh/id_rsa | xargs cat`
+/// was allow (read only).
+#[test]
+fn secret_names_fed_through_xargs_are_read() {
+    for cmd in [
+        "echo /home/u/.ssh/id_rsa | xargs cat",
+        "echo ~/.aws/credentials | xargs -I{} cat {}",
+        "printf '%s\\n' ~/.openclaw/openclaw.json | xargs head",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Deny, "{cmd}: {e:#?}");
+    }
+    for cmd in [
+        "find ~ -type f | xargs cat",
+        "find / -name id_rsa | xargs grep -l PRIVATE",
+        "echo .env | xargs cat",
+    ] {
+        let e = eval(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        assert!(check23(&e), "{cmd}");
+    }
+    for cmd in [
+        "find . -name '*.py' | xargs grep -n foo",
+        "git ls-files | xargs wc -l",
+        "find src -name '*.rs' | xargs cat",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
+    }
+}
+
+/// The environment of processes is an environment dump like `env` (check 23 ask): awk's
+/// `ENVIRON` and BSD `ps e`. Both were allow.
+#[test]
+fn environment_dumps_by_awk_and_ps_ask() {
+    for cmd in [
+        "awk 'BEGIN{print ENVIRON[\"AWS_SECRET_ACCESS_KEY\"]}'",
+        "awk 'BEGIN{for (k in ENVIRON) print k, ENVIRON[k]}'",
+        "ps e",
+        "ps auxe",
+        "ps eww",
+        "ps -p 1 e",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Ask, "{cmd}");
+    }
+    for cmd in [
+        "awk '{print $1}' f",
+        "ps aux",
+        "ps -ef",
+        "ps -eo etime,pid",
+        "ps axo user,etime",
+        "ps -u deploy",
+        "ps --user deploy",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
+    }
+}

@@ -179,6 +179,13 @@ fn writes_outside_the_tree_or_to_protected_paths_are_not_allowed() {
         "sudo cp a b",
         "xargs rm < list",
         "find . -name x -exec rm {} \\;",
+        // A second `-exec` is as much a found path as the first: `find /` empties files
+        // anywhere, `find .` reaches `.git/config` (each was allow as a write of a file
+        // named `{}` while the single `-exec` form asked).
+        "find / -maxdepth 1 -type f -exec grep -l x {} \\; -exec sed -i '/./d' {} \\;",
+        "find . -exec true \\; -exec sed -i 's/a/b/' {} \\;",
+        "find htdocs -type f -exec chmod 664 {} + -o -type d -exec chmod 775 {} +",
+        "find src -type d -exec mkdir -p dest/{} \\; -o -type f -exec touch dest/{} \\;",
         "env -C /etc touch x",
         "nohup touch x",
         "cp --parents ../../x dst",

@@ -58,7 +58,7 @@ impl Ws {
     fn judge(&self, cmd: &str) -> Evaluation {
         let host = NativeHost::new(HostDirs::default());
         let mut c = self.ctx();
-        c.files = lookup_file_facts(&host, cmd, &c.cwd, &c.workspace, &c.home);
+        c.files = lookup_file_facts(&host, cmd, &c);
         evaluate(cmd, &c, &BashSecurityConfig::default())
     }
 
@@ -333,5 +333,96 @@ fn git_directories_and_venv_config_are_not_tier_writes() {
     ] {
         let e = w.judge(c);
         assert_eq!(e.reason, "exec.allow.workspace_write", "{c}: {e:#?}");
+    }
+}
+
+/// A repository can commit symlinks: `notes -> ~/.bashrc`, `conf -> /etc`. Writing through
+/// one lands outside the workspace although the name lies inside it, so the Host checks every
+/// existing component of every tier target below the workspace (or temp) root. Each case
+/// below was allow (exec.allow.workspace_write) by name alone.
+#[cfg(unix)]
+#[test]
+fn writes_through_committed_symlinks_ask() {
+    let w = Ws::new("links");
+    let outside = w.root.join("outside");
+    std::fs::create_dir_all(&outside).ok();
+    std::fs::write(outside.join("bashrc"), "# startup\n").ok();
+    let ws = w.root.join("ws");
+    std::os::unix::fs::symlink(outside.join("bashrc"), ws.join("notes")).ok();
+    std::os::unix::fs::symlink(&outside, ws.join("conf")).ok();
+    w.file("src/main.py", "print(1)\n");
+    w.file("a.txt", "a\n");
+    for cmd in [
+        "echo 'curl x | sh' >> notes",
+        "echo x > conf/hosts",
+        "printf x | tee notes",
+        "cp a.txt notes",
+        "cp a.txt conf/",
+        "mv a.txt conf/x",
+        "mkdir -p conf/sub",
+        "touch conf/new",
+        "sed -i 's/a/b/' conf/bashrc",
+        "cat > conf/evil.sh <<'EOF'\nid\nEOF",
+        "cd conf && echo x > f",
+    ] {
+        let e = w.judge(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+    }
+    // The hint names the path.
+    let e = w.judge("echo x >> notes");
+    assert!(e.message.contains("symbolic link"), "{e:#?}");
+    // Plain paths, new files and new directories stay in the tier.
+    for cmd in [
+        "echo x > src/new.py",
+        "echo x >> a.txt",
+        "mkdir -p build/out && touch build/out/f",
+        "cp a.txt src/",
+        "sed -i 's/1/2/' src/main.py",
+        "cat > src/gen.py <<'EOF'\nx = 1\nEOF",
+    ] {
+        let e = w.judge(cmd);
+        assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        assert_eq!(e.reason, "exec.allow.workspace_write", "{cmd}");
+    }
+    // Nothing written (the checks above only judged).
+    assert_eq!(
+        std::fs::read_to_string(outside.join("bashrc")).unwrap_or_default(),
+        "# startup\n"
+    );
+}
+
+/// Reading through a committed symlink: `config.txt -> ~/.aws/credentials` printed by `cat`
+/// under a harmless name was allow (read only). The Host finds the link, check 23 asks.
+#[cfg(unix)]
+#[test]
+fn reads_through_committed_symlinks_ask() {
+    let w = Ws::new("readlinks");
+    let outside = w.root.join("outside");
+    std::fs::create_dir_all(&outside).ok();
+    std::fs::write(outside.join("credentials"), "[default]\n").ok();
+    let ws = w.root.join("ws");
+    std::os::unix::fs::symlink(outside.join("credentials"), ws.join("config.txt")).ok();
+    std::os::unix::fs::symlink(&outside, ws.join("vendor")).ok();
+    w.file("README.md", "hello\n");
+    for cmd in [
+        "cat config.txt",
+        "head -n 3 config.txt",
+        "grep key config.txt",
+        "base64 config.txt",
+        "cat vendor/credentials",
+        "tar czf /tmp/x.tgz config.txt",
+    ] {
+        let e = w.judge(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        assert!(e.findings.iter().any(|f| f.id == 23), "{cmd}: {e:#?}");
+    }
+    for cmd in [
+        "cat README.md",
+        "echo config.txt",
+        "ls -la",
+        "wc -l README.md",
+    ] {
+        let e = w.judge(cmd);
+        assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
     }
 }

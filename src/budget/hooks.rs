@@ -3,17 +3,16 @@
 //! hands over. `/agent-ops status` reads other phases' state too, so the runtime answers it
 //! (`runtime/status.rs`) with [`Tracker::status_report`] for phase 2's part.
 
-use super::cost::Tokens;
-use super::tracker::{Env, Out, Tracker};
+use super::tracker::Tracker;
 use super::LoopBudgetConfig;
 use crate::contract::{
-    CommandSpec, Diagnostic, FailureMode, FailurePolicy, HostInfo, Job, JobKind, JobUsage, Outcome,
-    PhaseCore, PhaseCtx, PhaseInit, Registration,
+    CommandSpec, Diagnostic, FailureMode, FailurePolicy, HostInfo, JobUsage, Outcome, PhaseCore,
+    PhaseCtx, PhaseInit, Registration,
 };
 use serde_json::{json, Value};
 
-/// The phase key.
-const KEY: &str = "loopBudget";
+/// The phase key (also the `phase` of its jobs).
+pub(super) const KEY: &str = "loopBudget";
 
 /// Below phase 4 (1,000): a command phase 4 denies is still counted (P2-R4) but phase 4 speaks first.
 const PRIORITY: i32 = 500;
@@ -105,49 +104,6 @@ pub fn init(
     result
 }
 
-fn env<'a>(cx: &'a PhaseCtx<'_, LoopBudgetConfig>, input: BudgetInput) -> Env<'a> {
-    Env {
-        cfg: cx.cfg,
-        host: cx.host,
-        state_dir: cx.state_dir,
-        now_ms: cx.now_ms(),
-        conversation: cx.info.conversation_access != Some(false),
-        models: &cx.info.models,
-        legacy_daily_usd: input.legacy_daily_usd,
-    }
-}
-
-/// The tracker's answer as an [`Outcome`]: injections and aborts become jobs.
-fn outcome(cx: &PhaseCtx<'_, LoopBudgetConfig>, out: Out) -> Outcome {
-    let mut jobs = Vec::new();
-    for i in out.injections {
-        jobs.push(Job {
-            id: cx.new_job_id(),
-            kind: JobKind::Inject,
-            phase: KEY.into(),
-            // Appended to the next turn's context, dropped after an hour unused.
-            payload: json!({ "sessionKey": i.session_key, "text": i.text, "idempotencyKey": i.idempotency_key, "placement": "append_context", "ttlMs": 3_600_000 }),
-            timeout_ms: 5_000,
-        });
-    }
-    for a in out.aborts {
-        jobs.push(Job {
-            id: cx.new_job_id(),
-            kind: JobKind::Abort,
-            phase: KEY.into(),
-            payload: json!({ "sessionId": a.session_id, "sessionKey": a.session_key, "runId": a.run_id, "code": a.code }),
-            timeout_ms: 5_000,
-        });
-    }
-    Outcome {
-        ret: out.ret,
-        diagnostics: out.diagnostics,
-        decisions: out.decisions,
-        jobs,
-        ..Outcome::default()
-    }
-}
-
 impl PhaseCore for Tracker {
     type Config = LoopBudgetConfig;
     type Input<'a> = BudgetInput;
@@ -162,24 +118,29 @@ impl PhaseCore for Tracker {
         input: BudgetInput,
     ) -> Outcome {
         let ctx = cx.ctx;
-        let e = env(cx, input);
-        let out = match name {
-            "before_agent_run" => self.before_agent_run(&e, event, ctx),
-            "model_call_started" => self.model_call(&e, event, ctx, false),
-            "model_call_ended" => self.model_call(&e, event, ctx, true),
-            "before_tool_call" => self.before_tool_call(&e, event, ctx),
+        // Hooks that need neither the clock nor the state files.
+        match name {
             "after_tool_call" => {
                 self.after_tool_call(event, ctx);
                 return Outcome::default();
             }
-            "before_agent_finalize" => self.before_agent_finalize(&e, event, ctx),
-            "before_message_write" => self.before_message_write(&e, event, ctx),
-            "agent_end" => self.agent_end(&e, event, ctx),
-            "llm_output" => self.llm_output(&e, event, ctx),
             "subagent_spawned" => {
                 self.subagent_spawned(event, ctx);
                 return Outcome::default();
             }
+            _ => {}
+        }
+        // One clock reading for the whole call: every record of it carries the same instant.
+        let now = cx.now_ms();
+        match name {
+            "before_agent_run" => self.before_agent_run(cx, now, input, event),
+            "model_call_started" => self.model_call(cx, now, event, false),
+            "model_call_ended" => self.model_call(cx, now, event, true),
+            "before_tool_call" => self.before_tool_call(cx, now, input, event),
+            "before_agent_finalize" => self.before_agent_finalize(cx, now, event),
+            "before_message_write" => self.before_message_write(cx, now, event),
+            "agent_end" => self.agent_end(cx, now, event),
+            "llm_output" => self.llm_output(cx, now, event),
             "command:budget" => {
                 let key = ctx
                     .get("sessionKey")
@@ -196,22 +157,18 @@ impl PhaseCore for Tracker {
                         .unwrap_or(key);
                     // The CLI resumes every session of the agent (`--all-sessions`).
                     let all = args.contains("--all-sessions") || sid.is_empty();
-                    self.resume(&e, &agent, (!all).then_some(sid))
+                    self.resume(cx, now, &agent, (!all).then_some(sid))
                 } else {
-                    Out {
-                        ret: json!({ "text": self.status(&e, key) }),
-                        ..Out::default()
-                    }
+                    Outcome::text(self.status(cx, now, input, key))
                 }
             }
-            _ => return Outcome::default(),
-        };
-        outcome(cx, out)
+            _ => Outcome::default(),
+        }
     }
 
     /// Sweeps ended runs and old journals.
-    fn tick(&mut self, cx: &PhaseCtx<'_, LoopBudgetConfig>, input: BudgetInput) -> Outcome {
-        self.sweep(&env(cx, input));
+    fn tick(&mut self, cx: &PhaseCtx<'_, LoopBudgetConfig>, _: BudgetInput) -> Outcome {
+        self.sweep(cx, cx.now_ms());
         Outcome::default()
     }
 }
@@ -219,34 +176,18 @@ impl PhaseCore for Tracker {
 impl Tracker {
     /// Issue 20: internal memory jobs (session notes, extraction) count against the dollar
     /// caps of the session they served, attributed by purpose in the spend journal. Phase 3
-    /// reports the usage; the runtime hands it over (a phase never imports another).
+    /// reports the usage; the runtime hands it over (a phase never imports another). A job
+    /// is charged, never stopped, so no cap (and no `BudgetInput`) is judged here.
     pub fn charge_jobs(
         &mut self,
         cx: &PhaseCtx<'_, LoopBudgetConfig>,
-        input: BudgetInput,
+        _: BudgetInput,
         usage: &[JobUsage],
     ) -> Outcome {
-        let e = env(cx, input);
+        let now = cx.now_ms();
         let mut all = Outcome::default();
         for job in usage {
-            let tokens = Tokens {
-                input: job.input.unwrap_or(0),
-                output: job.output.unwrap_or(0),
-                cache_read: job.cache_read.unwrap_or(0),
-                cache_write: job.cache_write.unwrap_or(0),
-            };
-            let out = self.charge_job(
-                &e,
-                &job.purpose,
-                &job.session_key,
-                &job.agent_id,
-                job.provider.as_deref(),
-                job.model.as_deref(),
-                tokens,
-                job.cost_usd,
-            );
-            all.diagnostics.extend(out.diagnostics);
-            all.decisions.extend(out.decisions);
+            self.charge_job(cx, now, &mut all, job);
         }
         all
     }
@@ -261,10 +202,13 @@ impl Tracker {
         agent: &str,
         session_key: &str,
     ) -> Value {
-        let e = env(cx, input);
-        let mut st = self.cost_status(&e, agent, session_key);
+        let now = cx.now_ms();
+        let mut st = self.cost_status(cx, now, input, agent, session_key);
         if let Some(o) = st.as_object_mut() {
-            o.insert("budgetText".into(), json!(self.status(&e, session_key)));
+            o.insert(
+                "budgetText".into(),
+                json!(self.status(cx, now, input, session_key)),
+            );
         }
         st
     }

@@ -3,6 +3,7 @@
 //! `before_tool_call`, `before_agent_run` and `before_agent_finalize` (P2 §8).
 
 use super::cost::{self, Cap, Rung, Scope, Spend, SpendLine, Tokens};
+use super::hooks::{BudgetInput, KEY};
 use super::ledger::{
     check_tool_call, finalize, result_hash, settle_target, signature, CallRecord, Finalize, Limits,
     RunLedger, SessionBudget, ToolVerdict, UsageSource, CALL_HISTORY,
@@ -10,8 +11,8 @@ use super::ledger::{
 use super::target::parse_target;
 use super::LoopBudgetConfig;
 use crate::audit::{self, Action, Decision};
-use crate::contract::{Diagnostic, ModelInfo};
-use crate::host::{join_path, Host, LogLevel};
+use crate::contract::{Diagnostic, Job, JobKind, JobUsage, Outcome, PhaseCtx};
+use crate::host::{join_path, LogLevel};
 use crate::session_key::{
     adopt_file, agent_of_key, is_internal_key, legacy_budget_name, state_name,
 };
@@ -24,64 +25,8 @@ pub const ENDED_RUNS_KEPT: usize = 256;
 /// Runs journal retention.
 pub const RUNS_RETENTION_MS: i64 = 30 * 24 * 3_600_000;
 
-/// Everything one call needs besides the tracker.
-pub struct Env<'a> {
-    /// Phase settings.
-    pub cfg: &'a LoopBudgetConfig,
-    /// The Host.
-    pub host: &'a dyn Host,
-    /// The plugin's state directory.
-    pub state_dir: &'a str,
-    /// Now (ms).
-    pub now_ms: i64,
-    /// Conversation hooks are available (else the session cap is checked at tool time).
-    pub conversation: bool,
-    /// OpenClaw's model entries (cost tables).
-    pub models: &'a [ModelInfo],
-    /// Phase 5's deprecated `costs.dailyBudgetUsd`, handed over by the runtime: the all-agents
-    /// daily cap when `allAgents.maxDailyCostUsd` is not set.
-    pub legacy_daily_usd: Option<f64>,
-}
-
-/// A run to end now: the host aborts the session's embedded run (issue 20: a stopped run must
-/// not go on calling the model).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Abort {
-    /// Session id (the embedded run registry's key).
-    pub session_id: Option<String>,
-    /// Session key.
-    pub session_key: Option<String>,
-    /// Run id.
-    pub run_id: String,
-    /// The stop's reason code.
-    pub code: String,
-}
-
-/// A one-shot note for the next turn (`enqueueNextTurnInjection`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Injection {
-    /// Session key.
-    pub session_key: String,
-    /// Text.
-    pub text: String,
-    /// Idempotency key.
-    pub idempotency_key: String,
-}
-
-/// The answer of one hook call.
-#[derive(Debug, Default)]
-pub struct Out {
-    /// Value for OpenClaw (`null`: no opinion).
-    pub ret: Value,
-    /// Decisions to journal.
-    pub decisions: Vec<Decision>,
-    /// Diagnostics.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Next-turn injections to enqueue.
-    pub injections: Vec<Injection>,
-    /// Runs to end now.
-    pub aborts: Vec<Abort>,
-}
+/// The context of a phase-2 call.
+type Cx<'a> = PhaseCtx<'a, LoopBudgetConfig>;
 
 /// Phase 2 state of the process.
 #[derive(Debug, Default)]
@@ -187,13 +132,13 @@ fn agent_of(l: &RunLedger) -> String {
 
 /// A session budget file as it is on disk: `None` when missing or unreadable; a file that
 /// does not parse is moved aside with a diagnostic (G-R16) and reads as `None`.
-fn read_budget(env: &Env<'_>, out: &mut Out, sid: &str) -> Option<SessionBudget> {
-    let path = budget_path(env.state_dir, sid);
-    let bytes = env.host.fs_read(&path, 1024 * 1024).ok()?;
+fn read_budget(cx: &Cx<'_>, out: &mut Outcome, sid: &str) -> Option<SessionBudget> {
+    let path = budget_path(cx.state_dir, sid);
+    let bytes = cx.host.fs_read(&path, 1024 * 1024).ok()?;
     match crate::json::read_slice(&bytes) {
         Ok(b) => Some(b),
         Err(e) => {
-            let moved = crate::host::move_aside(env.host, &path, &bytes, env.host.now_ms());
+            let moved = crate::host::move_aside(cx.host, &path, &bytes, cx.host.now_ms());
             out.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,
                 code: "budget.state.corrupt".into(),
@@ -274,35 +219,59 @@ fn legacy_budget_path(state_dir: &str, sid: &str) -> String {
     )
 }
 
-impl Env<'_> {
-    fn decision(
-        &self,
-        code: &str,
-        action: Action,
-        message: String,
-        l: Option<&RunLedger>,
-        tool_call_id: Option<&str>,
-        details: Value,
-    ) -> Decision {
-        Decision {
-            v: audit::RECORD_VERSION,
-            at: self.now_ms,
-            phase: "budget".into(),
-            code: code.into(),
-            action,
-            message,
-            session_key: l.and_then(|l| l.session_key.clone()),
-            run_id: l.map(|l| l.run_id.clone()),
-            tool_call_id: tool_call_id.map(str::to_string),
-            details,
-        }
+/// A phase-2 journal record at `now`, of the run `l` when there is one.
+fn decision(
+    now: i64,
+    code: &str,
+    action: Action,
+    message: String,
+    l: Option<&RunLedger>,
+    tool_call_id: Option<&str>,
+    details: Value,
+) -> Decision {
+    Decision {
+        v: audit::RECORD_VERSION,
+        at: now,
+        phase: "budget".into(),
+        code: code.into(),
+        action,
+        message,
+        session_key: l.and_then(|l| l.session_key.clone()),
+        run_id: l.map(|l| l.run_id.clone()),
+        tool_call_id: tool_call_id.map(str::to_string),
+        details,
+    }
+}
+
+/// A one-shot note for the session's next turn (`enqueueNextTurnInjection`): appended to the
+/// next turn's context, dropped after an hour unused.
+fn inject_job(cx: &Cx<'_>, session_key: &str, text: &str, idempotency_key: &str) -> Job {
+    Job {
+        id: cx.new_job_id(),
+        kind: JobKind::Inject,
+        phase: KEY.into(),
+        payload: json!({ "sessionKey": session_key, "text": text, "idempotencyKey": idempotency_key, "placement": "append_context", "ttlMs": 3_600_000 }),
+        timeout_ms: 5_000,
+    }
+}
+
+/// Ends the run of `l` now (issue 20: a stopped run must not go on calling the model): the
+/// host aborts the session's embedded run, keyed by session id.
+fn abort_job(cx: &Cx<'_>, l: &RunLedger, code: &str) -> Job {
+    Job {
+        id: cx.new_job_id(),
+        kind: JobKind::Abort,
+        phase: KEY.into(),
+        payload: json!({ "sessionId": l.session_id, "sessionKey": l.session_key, "runId": l.run_id, "code": code }),
+        timeout_ms: 5_000,
     }
 }
 
 /// The journal record of a token-target outcome (P2-R2 step 5).
-fn target_decision(env: &Env<'_>, e: super::ledger::TargetEvent, l: &RunLedger) -> Decision {
+fn target_decision(now: i64, e: super::ledger::TargetEvent, l: &RunLedger) -> Decision {
     let what = e.code.rsplit('.').next().unwrap_or("").replace('_', " ");
-    env.decision(
+    decision(
+        now,
         &e.code,
         Action::Note,
         format!("Token target outcome: {what}."),
@@ -345,7 +314,7 @@ impl Tracker {
     }
 
     /// The run's ledger, created on first sight.
-    fn ledger(&mut self, env: &Env<'_>, run_id: &str, ctx: &Value) -> &mut RunLedger {
+    fn ledger(&mut self, now: i64, run_id: &str, ctx: &Value) -> &mut RunLedger {
         let key = s(ctx, "sessionKey").map(str::to_string);
         let sid = s(ctx, "sessionId").map(str::to_string);
         if let (Some(k), Some(id)) = (&key, &sid) {
@@ -367,7 +336,7 @@ impl Tracker {
                 session_id: sid.clone(),
                 is_subagent: child,
                 is_internal: key.as_deref().is_some_and(is_internal_key),
-                started_at: env.now_ms,
+                started_at: now,
                 ..RunLedger::default()
             });
         if l.session_key.is_none() {
@@ -382,14 +351,20 @@ impl Tracker {
         l
     }
 
-    fn budget(&mut self, env: &Env<'_>, out: &mut Out, sid: &str) -> &mut SessionBudget {
+    fn budget(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        out: &mut Outcome,
+        sid: &str,
+    ) -> &mut SessionBudget {
         if !self.budgets.contains_key(sid) {
-            let path = budget_path(env.state_dir, sid);
+            let path = budget_path(cx.state_dir, sid);
             // State written under the old, colliding name is adopted once (issue 18).
-            let legacy = legacy_budget_path(env.state_dir, sid);
+            let legacy = legacy_budget_path(cx.state_dir, sid);
             out.diagnostics
-                .extend(adopt_file(env.host, &legacy, &path, env.now_ms, "budget"));
-            let b = read_budget(env, out, sid).unwrap_or_default();
+                .extend(adopt_file(cx.host, &legacy, &path, now, "budget"));
+            let b = read_budget(cx, out, sid).unwrap_or_default();
             self.saved.insert(sid.to_string(), b.clone());
             self.budgets.insert(sid.to_string(), b);
         }
@@ -401,13 +376,13 @@ impl Tracker {
     /// into the file as it is now, never written over it. When the lock cannot be taken the
     /// additions stay pending in memory (and go into the next save) and the call proceeds:
     /// phase 2 fails open (P2-R11); a cap already hit keeps blocking from memory.
-    fn save_budget(&mut self, env: &Env<'_>, out: &mut Out, sid: &str) {
+    fn save_budget(&mut self, cx: &Cx<'_>, out: &mut Outcome, sid: &str) {
         let Some(mine) = self.budgets.get(sid).cloned() else {
             return;
         };
-        let path = budget_path(env.state_dir, sid);
+        let path = budget_path(cx.state_dir, sid);
         let lock = format!("{path}.lock");
-        if let Err(e) = env.host.fs_lock(&lock, 30_000) {
+        if let Err(e) = cx.host.fs_lock(&lock, 30_000) {
             out.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,
                 code: "budget.state.locked".into(),
@@ -417,10 +392,10 @@ impl Tracker {
             });
             return;
         }
-        let disk = read_budget(env, out, sid).unwrap_or_default();
+        let disk = read_budget(cx, out, sid).unwrap_or_default();
         let base = self.saved.get(sid).cloned().unwrap_or_default();
         let merged = merge_budget(&disk, &base, &mine);
-        match env.host.fs_write_atomic(
+        match cx.host.fs_write_atomic(
             &path,
             &serde_json::to_vec_pretty(&merged).unwrap_or_default(),
             0o600,
@@ -435,27 +410,28 @@ impl Tracker {
                 message: format!("could not write {path}: {e}; the totals stay in memory"),
             }),
         }
-        let _ = env.host.fs_unlock(&lock);
+        let _ = cx.host.fs_unlock(&lock);
     }
 
     /// Session tokens used and the cap in force (own cap, or the parent's remainder when smaller).
     fn session_cap(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &Cx<'_>,
+        now: i64,
+        out: &mut Outcome,
         key: Option<&str>,
         sid: &str,
     ) -> (u64, Option<u64>) {
-        let used = self.budget(env, out, sid).used();
-        let mut cap = env.cfg.max_session_tokens;
+        let used = self.budget(cx, now, out, sid).used();
+        let mut cap = cx.cfg.max_session_tokens;
         if let Some(parent_sid) = key
             .and_then(|k| self.parents.get(k))
             .and_then(|p| self.sids.get(p))
             .cloned()
         {
-            if let Some(pcap) = env.cfg.max_session_tokens {
+            if let Some(pcap) = cx.cfg.max_session_tokens {
                 // The parent's total already includes what this child was charged.
-                let total = self.budget(env, out, &parent_sid).used();
+                let total = self.budget(cx, now, out, &parent_sid).used();
                 let effective = if total >= pcap {
                     used.saturating_sub(total - pcap)
                 } else {
@@ -469,43 +445,50 @@ impl Tracker {
 
     /// UTC instant at which the operator's day containing now began (`timeZone`; an unknown
     /// zone is reported once and UTC is used).
-    fn day_start(&mut self, env: &Env<'_>, out: &mut Out) -> i64 {
-        match cost::zone_offset(env.host, &env.cfg.time_zone, env.now_ms) {
-            Ok(m) => crate::calendar::local_day_start(env.now_ms, m),
+    fn day_start(&mut self, cx: &Cx<'_>, now: i64, out: &mut Outcome) -> i64 {
+        match cost::zone_offset(cx.host, &cx.cfg.time_zone, now) {
+            Ok(m) => crate::calendar::local_day_start(now, m),
             Err(e) => {
-                if self.noted.insert(format!("zone:{}", env.cfg.time_zone)) {
+                if self.noted.insert(format!("zone:{}", cx.cfg.time_zone)) {
                     out.diagnostics.push(Diagnostic {
                         level: LogLevel::Warn,
                         code: "budget.cost.time_zone".into(),
                         message: e,
                     });
                 }
-                crate::calendar::local_day_start(env.now_ms, 0)
+                crate::calendar::local_day_start(now, 0)
             }
         }
     }
 
     /// Spend against every dollar cap of the run's agent. The run's own estimate since its last
     /// `llm_output` is added to every scope (it is in no file yet).
-    fn cost_readings(&mut self, env: &Env<'_>, out: &mut Out, run_id: &str) -> Vec<(Cap, Spend)> {
+    fn cost_readings(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        input: BudgetInput,
+        out: &mut Outcome,
+        run_id: &str,
+    ) -> Vec<(Cap, Spend)> {
         let Some(l) = self.runs.get(run_id) else {
             return Vec::new();
         };
         let agent = agent_of(l);
-        let caps = cost::caps_for(env.cfg, &agent, env.legacy_daily_usd);
+        let caps = cost::caps_for(cx.cfg, &agent, input.legacy_daily_usd);
         if caps.is_empty() {
             return Vec::new();
         }
         let live = l.pending_cost;
         let run = l.cost.plus(live);
         let sid = l.session_id.clone().or_else(|| l.session_key.clone());
-        let lifts = cost::read_lifts(env.host, env.state_dir);
+        let lifts = cost::read_lifts(cx.host, cx.state_dir);
         let daily = caps
             .iter()
             .any(|c| matches!(c.scope, Scope::Daily | Scope::DailyAll));
-        let start = self.day_start(env, out);
+        let start = self.day_start(cx, now, out);
         let lines = if daily {
-            cost::lines_between(env.host, env.state_dir, start, env.now_ms)
+            cost::lines_between(cx.host, cx.state_dir, start, now)
         } else {
             Vec::new()
         };
@@ -516,7 +499,7 @@ impl Tracker {
                 Scope::Session => {
                     let Some(sid) = sid.as_deref() else { continue };
                     let base = lifts.session_base.get(sid).copied().unwrap_or(0.0);
-                    let b = self.budget(env, out, sid);
+                    let b = self.budget(cx, now, out, sid);
                     Spend {
                         usd: (b.cost_usd.unwrap_or(0.0) - base).max(0.0),
                         unknown: b.cost_unknown_calls,
@@ -539,12 +522,19 @@ impl Tracker {
     /// The ladder for the run (issue 20 item 2): warnings at `costWarnAt` go to the agent (next
     /// turn) and the journal once per cap and run; unknown prices are reported once per cap
     /// and run (the token caps stay in force); the first cap reached is returned.
-    fn cost_ladder(&mut self, env: &Env<'_>, out: &mut Out, run_id: &str) -> Option<(Cap, Spend)> {
-        let readings = self.cost_readings(env, out, run_id);
+    fn cost_ladder(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        input: BudgetInput,
+        out: &mut Outcome,
+        run_id: &str,
+    ) -> Option<(Cap, Spend)> {
+        let readings = self.cost_readings(cx, now, input, out, run_id);
         let l = self.runs.get_mut(run_id)?;
         let mut hit = None;
         for (cap, spent) in readings {
-            match cost::rung(cap.limit, spent, env.cfg.cost_warn_at) {
+            match cost::rung(cap.limit, spent, cx.cfg.cost_warn_at) {
                 Rung::Hit => {
                     hit = hit.or(Some((cap, spent)));
                 }
@@ -557,14 +547,12 @@ impl Tracker {
                     l.warned.push(key);
                     let msg = cost::warn_message(&cap, spent);
                     if let Some(k) = l.session_key.clone() {
-                        out.injections.push(Injection {
-                            session_key: k,
-                            text: audit::block_text(code, &msg),
-                            idempotency_key: format!("{}:{code}", l.run_id),
-                        });
+                        let idem = format!("{}:{code}", l.run_id);
+                        out.jobs
+                            .push(inject_job(cx, &k, &audit::block_text(code, &msg), &idem));
                     }
                     let snapshot = l.clone();
-                    out.decisions.push(env.decision(code, Action::Note, msg, Some(&snapshot), None, json!({"cap": cap.key, "limitUsd": cap.limit, "spentUsd": spent.usd, "warnAt": env.cfg.cost_warn_at})));
+                    out.decisions.push(decision(now, code, Action::Note, msg, Some(&snapshot), None, json!({"cap": cap.key, "limitUsd": cap.limit, "spentUsd": spent.usd, "warnAt": cx.cfg.cost_warn_at})));
                 }
                 Rung::Unknown => {
                     let key = format!("budget.cost.unknown_price:{}", cap.key);
@@ -579,7 +567,7 @@ impl Tracker {
                         message: msg.clone(),
                     });
                     let snapshot = l.clone();
-                    out.decisions.push(env.decision("budget.cost.unknown_price", Action::Note, msg, Some(&snapshot), None, json!({"cap": cap.key, "knownUsd": spent.usd, "unknownCalls": spent.unknown})));
+                    out.decisions.push(decision(now, "budget.cost.unknown_price", Action::Note, msg, Some(&snapshot), None, json!({"cap": cap.key, "knownUsd": spent.usd, "unknownCalls": spent.unknown})));
                 }
                 Rung::Below => {}
             }
@@ -589,15 +577,23 @@ impl Tracker {
 
     /// A hit dollar cap holds the agent: new runs are refused until the next local midnight or
     /// an operator's resume.
-    fn hold(&mut self, env: &Env<'_>, out: &mut Out, agent: &str, code: &str, message: &str) {
-        let until = self.day_start(env, out) + cost::DAY_MS;
+    fn hold(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        out: &mut Outcome,
+        agent: &str,
+        code: &str,
+        message: &str,
+    ) {
+        let until = self.day_start(cx, now, out) + cost::DAY_MS;
         let hold = cost::Hold {
             code: code.into(),
             message: message.into(),
-            at: env.now_ms,
+            at: now,
             until,
         };
-        if let Err(e) = cost::update_lifts(env.host, env.state_dir, |l| {
+        if let Err(e) = cost::update_lifts(cx.host, cx.state_dir, |l| {
             l.holds.insert(agent.to_string(), hold);
         }) {
             out.diagnostics.push(Diagnostic {
@@ -611,10 +607,10 @@ impl Tracker {
     }
 
     /// Appends one priced event to the spend journal.
-    fn journal_spend(&mut self, env: &Env<'_>, out: &mut Out, line: &SpendLine) {
-        let path = cost::spend_path(env.state_dir, line.at);
+    fn journal_spend(&mut self, cx: &Cx<'_>, out: &mut Outcome, line: &SpendLine) {
+        let path = cost::spend_path(cx.state_dir, line.at);
         let text = serde_json::to_string(line).unwrap_or_default();
-        if let Err(e) = env.host.fs_append_line(&path, &text, false) {
+        if let Err(e) = cx.host.fs_append_line(&path, &text, false) {
             out.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,
                 code: "budget.spend.write_failed".into(),
@@ -625,27 +621,23 @@ impl Tracker {
 
     /// An internal job's usage (session notes, extraction, …), handed over by the runtime:
     /// counted against the same dollar caps as the session it served, attributed by purpose.
-    #[allow(clippy::too_many_arguments)]
-    pub fn charge_job(
-        &mut self,
-        env: &Env<'_>,
-        purpose: &str,
-        session_key: &str,
-        agent_id: &str,
-        provider: Option<&str>,
-        model: Option<&str>,
-        tokens: Tokens,
-        reported_usd: Option<f64>,
-    ) -> Out {
-        let mut out = Out::default();
-        let (c, source) = cost::price(env.models, provider, model, tokens, reported_usd);
+    pub(super) fn charge_job(&mut self, cx: &Cx<'_>, now: i64, out: &mut Outcome, job: &JobUsage) {
+        let tokens = Tokens {
+            input: job.input.unwrap_or(0),
+            output: job.output.unwrap_or(0),
+            cache_read: job.cache_read.unwrap_or(0),
+            cache_write: job.cache_write.unwrap_or(0),
+        };
+        let (provider, model) = (job.provider.as_deref(), job.model.as_deref());
+        let session_key = job.session_key.as_str();
+        let (c, source) = cost::price(&cx.info.models, provider, model, tokens, job.cost_usd);
         let line = SpendLine {
             v: cost::SPEND_VERSION,
-            at: env.now_ms,
-            agent_id: agent_id.to_string(),
+            at: now,
+            agent_id: job.agent_id.clone(),
             session_key: Some(session_key.to_string()),
             run_id: None,
-            purpose: purpose.to_string(),
+            purpose: job.purpose.clone(),
             provider: provider.map(str::to_string),
             model: model.map(str::to_string),
             input: tokens.input,
@@ -655,37 +647,42 @@ impl Tracker {
             cost_usd: c,
             source,
         };
-        self.journal_spend(env, &mut out, &line);
+        self.journal_spend(cx, out, &line);
         if !session_key.is_empty() {
             let sid = self
                 .sids
                 .get(session_key)
                 .cloned()
                 .unwrap_or_else(|| session_key.to_string());
-            let b = self.budget(env, &mut out, &sid);
+            let b = self.budget(cx, now, out, &sid);
             match c {
                 Some(c) => b.cost_usd = Some(b.cost_usd.unwrap_or(0.0) + c),
                 None => b.cost_unknown_calls = b.cost_unknown_calls.saturating_add(1),
             }
-            self.save_budget(env, &mut out, &sid);
+            self.save_budget(cx, out, &sid);
         }
-        out
     }
 
     /// `/budget resume` and `agent-ops budget resume`: lifts the hold on `agent`, and its
     /// dollar caps count from now (the daily window of the agent and of all agents, and the
     /// session `session_id`, or every session of the agent when none is given).
-    pub fn resume(&mut self, env: &Env<'_>, agent: &str, session_id: Option<&str>) -> Out {
-        let mut out = Out::default();
+    pub fn resume(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        agent: &str,
+        session_id: Option<&str>,
+    ) -> Outcome {
+        let mut out = Outcome::default();
         let mut bases: Vec<(String, f64)> = Vec::new();
         match session_id {
             Some(sid) => {
-                let c = self.budget(env, &mut out, sid).cost_usd.unwrap_or(0.0);
+                let c = self.budget(cx, now, &mut out, sid).cost_usd.unwrap_or(0.0);
                 bases.push((sid.to_string(), c));
             }
             None => {
-                let dir = join_path(env.state_dir, "budget");
-                for e in env
+                let dir = join_path(cx.state_dir, "budget");
+                for e in cx
                     .host
                     .fs_list(&dir, 100_000)
                     .map(|l| l.entries)
@@ -694,7 +691,7 @@ impl Tracker {
                     if !e.name.ends_with(".json") || e.name == "lifts.json" {
                         continue;
                     }
-                    let Ok(bytes) = env.host.fs_read(&join_path(&dir, &e.name), 1024 * 1024) else {
+                    let Ok(bytes) = cx.host.fs_read(&join_path(&dir, &e.name), 1024 * 1024) else {
                         continue;
                     };
                     let Ok(b) = crate::json::read_slice::<SessionBudget>(&bytes) else {
@@ -710,8 +707,7 @@ impl Tracker {
                 }
             }
         }
-        let now = env.now_ms;
-        let r = cost::update_lifts(env.host, env.state_dir, |l| {
+        let r = cost::update_lifts(cx.host, cx.state_dir, |l| {
             l.holds.remove(agent);
             l.resumed_at.insert(agent.to_string(), now);
             l.all_resumed_at = now;
@@ -723,7 +719,8 @@ impl Tracker {
             Ok(_) => format!("agent-ops: agent {agent} resumed: its dollar caps count from now ({} session(s) reset); new runs are allowed", bases.len()),
             Err(e) => format!("agent-ops: could not resume agent {agent}: {e}"),
         };
-        out.decisions.push(env.decision(
+        out.decisions.push(decision(
+            now,
             "budget.cost.resumed",
             Action::Note,
             text.clone(),
@@ -739,26 +736,35 @@ impl Tracker {
     /// spend at its cap. `(code, sentence)`.
     fn cost_refusal(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &Cx<'_>,
+        now: i64,
+        input: BudgetInput,
+        out: &mut Outcome,
         run_id: &str,
     ) -> Option<(String, String)> {
         let agent = agent_of(self.runs.get(run_id)?);
-        let lifts = cost::read_lifts(env.host, env.state_dir);
-        if let Some(h) = lifts.holds.get(&agent).filter(|h| h.until > env.now_ms) {
+        let lifts = cost::read_lifts(cx.host, cx.state_dir);
+        if let Some(h) = lifts.holds.get(&agent).filter(|h| h.until > now) {
             return Some((h.code.clone(), h.message.clone()));
         }
-        self.cost_readings(env, out, run_id)
+        self.cost_readings(cx, now, input, out, run_id)
             .into_iter()
             .find(|(c, s)| {
-                c.scope != Scope::Run && cost::rung(c.limit, *s, env.cfg.cost_warn_at) == Rung::Hit
+                c.scope != Scope::Run && cost::rung(c.limit, *s, cx.cfg.cost_warn_at) == Rung::Hit
             })
             .map(|(c, s)| (c.scope.code().to_string(), cost::hit_message(&c, s, &agent)))
     }
 
     /// `before_agent_run`: target parsing and the session budget gate (P2-R1, P2-R5).
-    pub fn before_agent_run(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn before_agent_run(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        input: BudgetInput,
+        event: &Value,
+    ) -> Outcome {
+        let ctx = cx.ctx;
+        let mut out = Outcome::default();
         let Some(run_id) = Self::run_id(event, ctx) else {
             return out;
         };
@@ -768,23 +774,23 @@ impl Tracker {
             .and_then(Value::as_str)
             .is_none_or(|k| k == "external_user");
         let prompt = s(event, "prompt").unwrap_or("");
-        let l = self.ledger(env, &run_id, ctx);
+        let l = self.ledger(now, &run_id, ctx);
         // Only the run's first pass carries the user's own prompt; revision passes wrap it.
         let first = !l.run_started;
         l.run_started = true;
-        if first && external && env.cfg.token_target.enabled && !l.is_subagent && !l.is_internal {
+        if first && external && cx.cfg.token_target.enabled && !l.is_subagent && !l.is_internal {
             l.target = parse_target(prompt);
         }
         let key = l.session_key.clone();
         let Some(sid) = l.session_id.clone().or_else(|| key.clone()) else {
             return out;
         };
-        let (used, cap) = self.session_cap(env, &mut out, key.as_deref(), &sid);
-        let b = self.budget(env, &mut out, &sid);
+        let (used, cap) = self.session_cap(cx, now, &mut out, key.as_deref(), &sid);
+        let b = self.budget(cx, now, &mut out, &sid);
         if first {
             b.runs += 1;
         }
-        b.last_run_at = env.now_ms;
+        b.last_run_at = now;
         if b.session_key.is_none() {
             b.session_key = key.clone();
         }
@@ -799,7 +805,8 @@ impl Tracker {
                 l.cap_hit = Some(code.into());
             }
             let l = self.runs.get(&run_id);
-            out.decisions.push(env.decision(
+            out.decisions.push(decision(
+                now,
                 code,
                 Action::Deny,
                 format!("New run refused: {msg}."),
@@ -807,7 +814,7 @@ impl Tracker {
                 None,
                 json!({"used": used, "cap": cap}),
             ));
-        } else if let Some((code, msg)) = self.cost_refusal(env, &mut out, &run_id) {
+        } else if let Some((code, msg)) = self.cost_refusal(cx, now, input, &mut out, &run_id) {
             // Issue 20: a dollar cap refuses the agent's new runs until the window rolls over
             // or an operator resumes it.
             let text = audit::block_text(&code, &msg);
@@ -816,7 +823,8 @@ impl Tracker {
                 l.cap_hit = Some(code.clone());
             }
             let l = self.runs.get(&run_id);
-            out.decisions.push(env.decision(
+            out.decisions.push(decision(
+                now,
                 &code,
                 Action::Deny,
                 format!("New run refused: {msg}."),
@@ -825,7 +833,7 @@ impl Tracker {
                 json!({}),
             ));
         }
-        self.save_budget(env, &mut out, &sid);
+        self.save_budget(cx, &mut out, &sid);
         out
     }
 
@@ -833,12 +841,13 @@ impl Tracker {
     /// estimated from its sizes (request bytes / 4 priced as uncached input, response bytes / 4
     /// as output: an upper bound, reconciled to exact usage at `llm_output`). A run past the
     /// one model call its stop allowed is ended.
-    pub fn model_call(&mut self, env: &Env<'_>, event: &Value, ctx: &Value, ended: bool) -> Out {
-        let mut out = Out::default();
+    pub fn model_call(&mut self, cx: &Cx<'_>, now: i64, event: &Value, ended: bool) -> Outcome {
+        let ctx = cx.ctx;
+        let mut out = Outcome::default();
         let Some(run_id) = Self::run_id(event, ctx) else {
             return out;
         };
-        let l = self.ledger(env, &run_id, ctx);
+        let l = self.ledger(now, &run_id, ctx);
         if ended {
             let output = n(event, "responseStreamBytes") / 4;
             l.pending_estimate = l.pending_estimate.saturating_add(output);
@@ -849,7 +858,7 @@ impl Tracker {
             };
             let provider = s(event, "provider").or_else(|| s(ctx, "modelProviderId"));
             let model = s(event, "model").or_else(|| s(ctx, "modelId"));
-            let (c, _) = cost::price(env.models, provider, model, t, None);
+            let (c, _) = cost::price(&cx.info.models, provider, model, t, None);
             l.pending_cost.add(c);
         } else {
             l.model_calls = l.model_calls.saturating_add(1);
@@ -858,19 +867,20 @@ impl Tracker {
             if let (Some((code, _)), Some(after), false) = (&l.end, l.end_after_calls, l.closed) {
                 if l.model_calls > after && l.aborts < 3 {
                     l.aborts += 1;
-                    out.aborts.push(Abort {
-                        session_id: l.session_id.clone(),
-                        session_key: l.session_key.clone(),
-                        run_id: l.run_id.clone(),
-                        code: code.clone(),
-                    });
+                    out.jobs.push(abort_job(cx, l, code));
                 }
             }
         }
         out
     }
 
-    fn limits(&mut self, env: &Env<'_>, out: &mut Out, run_id: &str) -> (Limits, Option<u64>) {
+    fn limits(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        out: &mut Outcome,
+        run_id: &str,
+    ) -> (Limits, Option<u64>) {
         let (child, key, sid) = match self.runs.get(run_id) {
             Some(l) => (
                 l.is_subagent,
@@ -879,10 +889,10 @@ impl Tracker {
             ),
             None => (false, None, None),
         };
-        let mut lim = Limits::for_run(env.cfg, child);
+        let mut lim = Limits::for_run(cx.cfg, child);
         // P2-R5b: a child's run-token cap is at most what its parent's live run has left.
         if let (Some(cap), Some(pk)) = (
-            env.cfg.max_run_output_tokens,
+            cx.cfg.max_run_output_tokens,
             key.as_deref().and_then(|k| self.parents.get(k)),
         ) {
             if let Some(parent) = self.live.get(pk).and_then(|r| self.runs.get(r)) {
@@ -898,9 +908,9 @@ impl Tracker {
             }
         }
         let mut session_used = None;
-        if !env.conversation {
+        if cx.info.conversation_access == Some(false) {
             if let Some(sid) = sid {
-                let (used, cap) = self.session_cap(env, out, key.as_deref(), &sid);
+                let (used, cap) = self.session_cap(cx, now, out, key.as_deref(), &sid);
                 lim.session_tokens = cap;
                 session_used = Some(used);
             }
@@ -911,8 +921,15 @@ impl Tracker {
     }
 
     /// `before_tool_call` (P2-R5a order).
-    pub fn before_tool_call(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn before_tool_call(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        input: BudgetInput,
+        event: &Value,
+    ) -> Outcome {
+        let ctx = cx.ctx;
+        let mut out = Outcome::default();
         let Some(run_id) = Self::run_id(event, ctx).or_else(|| {
             s(ctx, "sessionKey").map(|k| format!("{k}#{}", s(event, "toolCallId").unwrap_or("")))
         }) else {
@@ -926,13 +943,13 @@ impl Tracker {
         };
         let call_id = s(event, "toolCallId").map(str::to_string);
         let fresh = {
-            let l = self.ledger(env, &run_id, ctx);
+            let l = self.ledger(now, &run_id, ctx);
             l.tool_calls += 1;
             l.cap_hit.is_none() && l.end.is_none()
         };
-        let (lim, session_used) = self.limits(env, &mut out, &run_id);
+        let (lim, session_used) = self.limits(cx, now, &mut out, &run_id);
         let cost_hit = if fresh {
-            self.cost_ladder(env, &mut out, &run_id)
+            self.cost_ladder(cx, now, input, &mut out, &run_id)
         } else {
             None
         };
@@ -958,7 +975,7 @@ impl Tracker {
                 message: cost::hit_message(cap, *spent, &agent),
             })
         } else {
-            check_tool_call(l, &tool, &sig, &lim, env.now_ms, session_used)
+            check_tool_call(l, &tool, &sig, &lim, now, session_used)
         };
         l.call_history.push_back(CallRecord {
             tool_call_id: call_id.clone(),
@@ -975,14 +992,12 @@ impl Tracker {
             ToolVerdict::Warn(w) => {
                 let text = audit::block_text(&w.code, &w.message);
                 if let Some(k) = l.session_key.clone() {
-                    out.injections.push(Injection {
-                        session_key: k,
-                        text: text.clone(),
-                        idempotency_key: format!("{}:{}", l.run_id, w.code),
-                    });
+                    let idem = format!("{}:{}", l.run_id, w.code);
+                    out.jobs.push(inject_job(cx, &k, &text, &idem));
                 }
                 let snapshot = l.clone();
-                out.decisions.push(env.decision(
+                out.decisions.push(decision(
+                    now,
                     &w.code,
                     Action::Note,
                     w.message,
@@ -1001,12 +1016,7 @@ impl Tracker {
                 }
                 if end_now && l.aborts < 3 {
                     l.aborts += 1;
-                    out.aborts.push(Abort {
-                        session_id: l.session_id.clone(),
-                        session_key: l.session_key.clone(),
-                        run_id: l.run_id.clone(),
-                        code: b.code.clone(),
-                    });
+                    out.jobs.push(abort_job(cx, l, &b.code));
                 }
                 let snapshot = l.clone();
                 let mut details = json!({"tool": tool, "toolCalls": snapshot.tool_calls, "modelCalls": snapshot.model_calls, "outputTokens": snapshot.output_tokens(), "runCostUsd": snapshot.cost.plus(snapshot.pending_cost).usd, "endsRun": snapshot.end.is_some(), "runEnded": end_now});
@@ -1016,7 +1026,8 @@ impl Tracker {
                     o.insert("spentUsd".into(), json!(spent.usd));
                 }
                 let first_hit = cost_hit.is_some();
-                out.decisions.push(env.decision(
+                out.decisions.push(decision(
+                    now,
                     &b.code,
                     Action::Deny,
                     format!("Tool call blocked: {}.", b.message),
@@ -1025,7 +1036,7 @@ impl Tracker {
                     details,
                 ));
                 if first_hit {
-                    self.hold(env, &mut out, &agent, &b.code, &b.message);
+                    self.hold(cx, now, &mut out, &agent, &b.code, &b.message);
                 }
             }
         }
@@ -1064,8 +1075,9 @@ impl Tracker {
     /// transcript closes the turn (an aborted run left the task open, and the next message on
     /// the session picked it up again). `live: true` asks the host to rewrite the message
     /// object it was handed, not only the persisted copy.
-    pub fn before_message_write(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn before_message_write(&mut self, cx: &Cx<'_>, now: i64, event: &Value) -> Outcome {
+        let ctx = cx.ctx;
+        let mut out = Outcome::default();
         let msg = event.get("message").unwrap_or(&Value::Null);
         if s(msg, "role") != Some("assistant") {
             return out;
@@ -1107,7 +1119,7 @@ impl Tracker {
         l.closed = true;
         let snapshot = l.clone();
         out.ret = json!({ "message": closed, "live": true });
-        out.decisions.push(env.decision(
+        out.decisions.push(decision(now,
             &code,
             Action::Deny,
             format!("Run ended: the model answered its last allowed call with {} tool call(s) ({}); the answer was closed without them.", tools.len(), tools.join(", ")),
@@ -1119,8 +1131,9 @@ impl Tracker {
     }
 
     /// `before_agent_finalize` (P2-R2, R3).
-    pub fn before_agent_finalize(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn before_agent_finalize(&mut self, cx: &Cx<'_>, now: i64, event: &Value) -> Outcome {
+        let ctx = cx.ctx;
+        let mut out = Outcome::default();
         let Some(run_id) = Self::run_id(event, ctx) else {
             return out;
         };
@@ -1131,13 +1144,13 @@ impl Tracker {
             .get("stopHookActive")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        let l = self.ledger(env, &run_id, ctx);
+        let l = self.ledger(now, &run_id, ctx);
         if let Some((code, msg)) = l.end.clone() {
             // A stop that ends the run also ends it when the model answers instead.
             out.ret = json!({ "action": "finalize", "reason": audit::block_text(&code, &msg) });
             return out;
         }
-        let (f, ev) = finalize(l, &env.cfg.token_target, api_error, stop_hook, env.now_ms);
+        let (f, ev) = finalize(l, &cx.cfg.token_target, api_error, stop_hook, now);
         let snapshot = l.clone();
         match f {
             Finalize::Pass => {}
@@ -1147,7 +1160,7 @@ impl Tracker {
                 idempotency_key,
             } => {
                 out.ret = json!({ "action": "revise", "reason": reason, "retry": { "instruction": instruction, "idempotencyKey": idempotency_key, "maxAttempts": 1 } });
-                out.decisions.push(env.decision("budget.continue.below_target", Action::Note, format!("Continuation {} granted: {instruction}", snapshot.continuation_count), Some(&snapshot), None, json!({"continuationCount": snapshot.continuation_count, "turnTokens": snapshot.output_tokens(), "target": snapshot.target})));
+                out.decisions.push(decision(now, "budget.continue.below_target", Action::Note, format!("Continuation {} granted: {instruction}", snapshot.continuation_count), Some(&snapshot), None, json!({"continuationCount": snapshot.continuation_count, "turnTokens": snapshot.output_tokens(), "target": snapshot.target})));
             }
             Finalize::Stop(st) => {
                 // A cap was journaled when it was hit; the finalize only enforces it.
@@ -1155,23 +1168,24 @@ impl Tracker {
             }
         }
         if let Some(e) = ev {
-            out.decisions.push(target_decision(env, e, &snapshot));
+            out.decisions.push(target_decision(now, e, &snapshot));
         }
         out
     }
 
     /// `agent_end`: the termination record (P2-R10).
-    pub fn agent_end(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn agent_end(&mut self, cx: &Cx<'_>, now: i64, event: &Value) -> Outcome {
+        let ctx = cx.ctx;
+        let mut out = Outcome::default();
         let Some(run_id) = Self::run_id(event, ctx) else {
             return out;
         };
         let Some(l) = self.runs.get_mut(&run_id) else {
             return out;
         };
-        if let Some(e) = settle_target(l, &env.cfg.token_target, env.now_ms) {
+        if let Some(e) = settle_target(l, &cx.cfg.token_target, now) {
             let snapshot = l.clone();
-            out.decisions.push(target_decision(env, e, &snapshot));
+            out.decisions.push(target_decision(now, e, &snapshot));
         }
         let success = event
             .get("success")
@@ -1196,21 +1210,21 @@ impl Tracker {
         };
         l.terminal = Some(terminal.clone());
         let line = json!({
-            "v": 1, "at": env.now_ms, "runId": l.run_id, "sessionKey": l.session_key, "terminal": terminal,
+            "v": 1, "at": now, "runId": l.run_id, "sessionKey": l.session_key, "terminal": terminal,
             "modelCalls": l.model_calls, "toolCalls": l.tool_calls, "blockedToolCalls": l.blocked_tool_calls,
             "outputTokens": l.output_tokens(), "usageSource": l.usage_source, "target": l.target,
-            "continuations": l.continuation_count, "durationMs": env.now_ms.saturating_sub(l.started_at),
+            "continuations": l.continuation_count, "durationMs": now.saturating_sub(l.started_at),
             "isSubagent": l.is_subagent, "agentId": agent_of(l),
             "costUsd": l.cost.plus(l.pending_cost).usd, "costUnknownCalls": l.cost.plus(l.pending_cost).unknown,
             "endedByPlugin": l.aborts > 0 || l.closed,
         });
         let path = join_path(
-            &join_path(env.state_dir, "budget"),
-            &format!("runs-{}.jsonl", audit::utc_date(env.now_ms)),
+            &join_path(cx.state_dir, "budget"),
+            &format!("runs-{}.jsonl", audit::utc_date(now)),
         );
         // G-R17: a line torn by a crash is terminated by this append itself
         // (`Host::fs_append_line`), so the new record does not glue onto it.
-        if let Err(e) = env.host.fs_append_line(&path, &line.to_string(), false) {
+        if let Err(e) = cx.host.fs_append_line(&path, &line.to_string(), false) {
             out.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,
                 code: "budget.runs.write_failed".into(),
@@ -1233,8 +1247,9 @@ impl Tracker {
 
     /// `llm_output`: exact usage of one pass, charged to the run, the session and, for a
     /// subagent, its requester (P2-R5b, R6).
-    pub fn llm_output(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn llm_output(&mut self, cx: &Cx<'_>, now: i64, event: &Value) -> Outcome {
+        let ctx = cx.ctx;
+        let mut out = Outcome::default();
         let Some(run_id) = Self::run_id(event, ctx) else {
             return out;
         };
@@ -1253,13 +1268,13 @@ impl Tracker {
             cache_read: cr,
             cache_write: cw,
         };
-        let (c, source) = cost::price(env.models, provider, model, tokens, None);
-        let l = self.ledger(env, &run_id, ctx);
+        let (c, source) = cost::price(&cx.info.models, provider, model, tokens, None);
+        let l = self.ledger(now, &run_id, ctx);
         l.cost.add(c);
         l.pending_cost = Spend::default();
         let line = SpendLine {
             v: cost::SPEND_VERSION,
-            at: env.now_ms,
+            at: now,
             agent_id: agent_of(l),
             session_key: l.session_key.clone(),
             run_id: Some(l.run_id.clone()),
@@ -1273,7 +1288,7 @@ impl Tracker {
             cost_usd: c,
             source,
         };
-        let l = self.ledger(env, &run_id, ctx);
+        let l = self.ledger(now, &run_id, ctx);
         l.exact_output = l.exact_output.saturating_add(output);
         l.exact_input = l
             .exact_input
@@ -1295,9 +1310,9 @@ impl Tracker {
                 }
             }
         }
-        self.journal_spend(env, &mut out, &line);
+        self.journal_spend(cx, &mut out, &line);
         for id in charge {
-            let b = self.budget(env, &mut out, &id);
+            let b = self.budget(cx, now, &mut out, &id);
             match c {
                 Some(c) => b.cost_usd = Some(b.cost_usd.unwrap_or(0.0) + c),
                 None => b.cost_unknown_calls = b.cost_unknown_calls.saturating_add(1),
@@ -1306,11 +1321,11 @@ impl Tracker {
             b.output_tokens = b.output_tokens.saturating_add(output);
             b.cache_read = b.cache_read.saturating_add(cr);
             b.cache_write = b.cache_write.saturating_add(cw);
-            if env.cfg.max_session_tokens.is_some_and(|c| b.used() >= c) {
+            if cx.cfg.max_session_tokens.is_some_and(|c| b.used() >= c) {
                 b.exhausted = true;
                 b.exhausted_code = Some("budget.cap.session_tokens".into());
             }
-            self.save_budget(env, &mut out, &id);
+            self.save_budget(cx, &mut out, &id);
         }
         out
     }
@@ -1331,21 +1346,27 @@ impl Tracker {
     }
 
     /// `/budget`: the session's usage against every limit (P2-R13).
-    pub fn status(&mut self, env: &Env<'_>, session_key: &str) -> String {
-        let mut out = Out::default();
+    pub fn status(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        input: BudgetInput,
+        session_key: &str,
+    ) -> String {
+        let mut out = Outcome::default();
         let sid = self
             .sids
             .get(session_key)
             .cloned()
             .unwrap_or_else(|| session_key.to_string());
-        let b = self.budget(env, &mut out, &sid).clone();
+        let b = self.budget(cx, now, &mut out, &sid).clone();
         let run = self
             .live
             .get(session_key)
             .and_then(|r| self.runs.get(r))
             .cloned()
             .unwrap_or_default();
-        let c = env.cfg;
+        let c = cx.cfg;
         let opt = |v: Option<u64>| v.map_or_else(|| "off".to_string(), |x| x.to_string());
         let mut t = String::from("agent-ops budget for this session\n");
         t.push_str(&format!(
@@ -1391,7 +1412,7 @@ impl Tracker {
             t.push_str("- the session budget is spent: new runs are refused\n");
         }
         let agent = crate::session_key::agent_id(session_key, &Value::Null);
-        let st = self.cost_status(env, &agent, session_key);
+        let st = self.cost_status(cx, now, input, &agent, session_key);
         t.push_str(&cost_lines(&st));
         t
     }
@@ -1399,8 +1420,15 @@ impl Tracker {
     /// Dollars against every dollar cap of `agent` in the session `session_key` (its live run,
     /// if any), the ladder state of each, and the agent's hold: `/budget`, `/agent-ops status`
     /// and `agent-ops status` (issue 20 item 3).
-    pub fn cost_status(&mut self, env: &Env<'_>, agent: &str, session_key: &str) -> Value {
-        let mut out = Out::default();
+    pub fn cost_status(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        input: BudgetInput,
+        agent: &str,
+        session_key: &str,
+    ) -> Value {
+        let mut out = Outcome::default();
         let sid = self
             .sids
             .get(session_key)
@@ -1421,12 +1449,12 @@ impl Tracker {
             );
             probe.clone()
         });
-        let readings = self.cost_readings(env, &mut out, &run_id);
+        let readings = self.cost_readings(cx, now, input, &mut out, &run_id);
         self.runs.remove(&probe);
         let caps: Vec<Value> = readings
             .iter()
             .map(|(c, sp)| {
-                let rung = match cost::rung(c.limit, *sp, env.cfg.cost_warn_at) {
+                let rung = match cost::rung(c.limit, *sp, cx.cfg.cost_warn_at) {
                     Rung::Below => "ok",
                     Rung::Warn => "warning",
                     Rung::Hit => "stopped",
@@ -1435,32 +1463,32 @@ impl Tracker {
                 json!({"scope": c.scope.label(), "key": c.key, "limitUsd": c.limit, "spentUsd": sp.usd, "unknownCalls": sp.unknown, "ladder": rung})
             })
             .collect();
-        let lifts = cost::read_lifts(env.host, env.state_dir);
+        let lifts = cost::read_lifts(cx.host, cx.state_dir);
         let hold =
-            lifts.holds.get(agent).filter(|h| h.until > env.now_ms).map(
+            lifts.holds.get(agent).filter(|h| h.until > now).map(
                 |h| json!({"code": h.code, "message": h.message, "at": h.at, "until": h.until}),
             );
-        let b = self.budget(env, &mut out, &sid).clone();
+        let b = self.budget(cx, now, &mut out, &sid).clone();
         json!({
             "agent": agent, "sessionKey": session_key, "liveRun": self.live.get(session_key),
             "sessionCostUsd": b.cost_usd.unwrap_or(0.0), "sessionUnknownCalls": b.cost_unknown_calls,
-            "sessionTokens": b.used(), "warnAt": env.cfg.cost_warn_at, "timeZone": env.cfg.time_zone,
+            "sessionTokens": b.used(), "warnAt": cx.cfg.cost_warn_at, "timeZone": cx.cfg.time_zone,
             "caps": caps, "hold": hold,
         })
     }
 
     /// Service tick: runs journals older than 30 days are removed (P2 §11).
-    pub fn sweep(&mut self, env: &Env<'_>) {
-        let dir = join_path(env.state_dir, "budget");
-        let Ok(listing) = env.host.fs_list(&dir, 10_000) else {
+    pub fn sweep(&mut self, cx: &Cx<'_>, now: i64) {
+        let dir = join_path(cx.state_dir, "budget");
+        let Ok(listing) = cx.host.fs_list(&dir, 10_000) else {
             return;
         };
         for e in listing.entries {
             if e.name.starts_with("runs-")
                 && e.name.ends_with(".jsonl")
-                && env.now_ms.saturating_sub(e.mtime_ms) > RUNS_RETENTION_MS
+                && now.saturating_sub(e.mtime_ms) > RUNS_RETENTION_MS
             {
-                let _ = env.host.fs_remove(&join_path(&dir, &e.name));
+                let _ = cx.host.fs_remove(&join_path(&dir, &e.name));
             }
         }
     }

@@ -213,7 +213,7 @@ pub fn run_check(
         let (hooks, shadow) = shell::lookup_host_facts(cx.host, command, &ctx.cwd, &ctx.home);
         ctx.repo_hooks = hooks;
         ctx.module_shadow = shadow;
-        ctx.files = shell::lookup_file_facts(cx.host, command, &ctx.cwd, &ctx.workspace, &ctx.home);
+        ctx.files = shell::lookup_file_facts(cx.host, command, &ctx);
         shell::evaluate(command, &ctx, &a.config)
     };
     if let Some(cmd) = &a.command {

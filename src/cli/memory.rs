@@ -3,12 +3,13 @@
 
 use super::{option_value, CliHost, Context, EXIT_IO};
 use crate::calendar::iso_utc;
+use crate::contract::{CallIds, Outcome, PhaseCtx};
 use crate::host::HostDirs;
 use crate::memdir::ENTRYPOINT_NAME;
 use crate::memory_scope::Scope;
 use crate::memory_scope::{
-    check_snapshot as check, dir_name, truncate_entrypoint, Env, Out, Scoper,
-    SnapshotAction as Action, SnapshotMode as Mode,
+    check_snapshot as check, dir_name, truncate_entrypoint, Scoper, SnapshotAction as Action,
+    SnapshotMode as Mode,
 };
 use crate::runtime::resolve_state_dir;
 use serde_json::{json, Value};
@@ -123,15 +124,6 @@ pub fn run(
     let sd = resolve_state_dir(config, &info, &host);
     let cfg = config.phases.memory_scoping.settings();
     let now = crate::host::Host::now_ms(&host);
-    let env = Env {
-        cfg,
-        host: &host,
-        state_dir: &sd,
-        home: &home,
-        now_ms: now,
-        workspace: &workspace,
-        models: &info.models,
-    };
     if action == "cost" {
         let (days, title) = match period.as_str() {
             "7d" => (7, "last 7 days"),
@@ -147,9 +139,11 @@ pub fn run(
         let _ = stdout.write_all(crate::memory_scope::cost_report(&records, title).as_bytes());
         return 0;
     }
+    let (ids, next_job) = (CallIds::default(), std::cell::Cell::new(0));
+    let phase = PhaseCtx::new(&host, cfg, &info, &sd, &ids, &Value::Null, &next_job);
     let mut sc = Scoper::default();
-    let mut out = Out::default();
-    let Some(resolved) = sc.resolve(&env, &mut out, &agent, &workspace) else {
+    let mut out = Outcome::default();
+    let Some(resolved) = sc.resolve(&phase, &mut out, &agent, &workspace) else {
         let _ = writeln!(stdout, "memory is off for agent `{agent}` (phases.memoryScoping, AGENT_OPS_DISABLE_MEMORY or AGENT_OPS_REMOTE)");
         return 0;
     };

@@ -2,10 +2,12 @@
 //! shadowing, invalid files, scanner findings and the OpenClaw limits that would be exceeded.
 
 use super::{option_value, CliHost, Context};
-use crate::fork_skills::{Env, Skiller};
+use crate::contract::{CallIds, PhaseCtx};
+use crate::fork_skills::Skiller;
 use crate::host::HostDirs;
 use crate::runtime::resolve_state_dir;
 use serde_json::Value;
+use std::cell::Cell;
 use std::io::Write;
 
 /// Runs `agent-ops skills`.
@@ -68,26 +70,26 @@ pub fn run(
     );
     let info = super::host_info(cx, &loaded, &workspace);
     let sd = resolve_state_dir(config, &info, &host);
-    let (agents, extra_dirs) = crate::fork_skills::openclaw_sources(&loaded.openclaw, &home);
     let judge = crate::shell::SnippetJudge::in_workspace(
         &home,
         &workspace,
         crate::shell::Os::default(),
         config.phases.bash_security.settings(),
     );
-    let env = Env {
-        agents: &agents,
-        extra_dirs: &extra_dirs,
-        cfg: config.phases.fork_skills.settings(),
-        judge: &judge,
-        host: &host,
-        state_dir: &sd,
-        now_ms: crate::host::Host::now_ms(&host),
-        workspace: &workspace,
-        home: &home,
-        openclaw_state: &oc_state,
-    };
-    let text = Skiller::default().audit(&env);
+    // The phase's context as the plugin builds it: the skill roots come from `info` (home,
+    // workspace, OpenClaw's state directory and its `agents`/`skills` sections).
+    let ids = CallIds::default();
+    let next_job = Cell::new(0);
+    let phase = PhaseCtx::new(
+        &host,
+        config.phases.fork_skills.settings(),
+        &info,
+        &sd,
+        &ids,
+        &Value::Null,
+        &next_job,
+    );
+    let text = Skiller::default().audit(&phase, &judge);
     let _ = stdout.write_all(text.as_bytes());
     0
 }

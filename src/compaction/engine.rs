@@ -2,12 +2,13 @@
 //! provider's request and check (openclaw.md §13.4), and the hooks of both modes (P1-R12,
 //! P1-R19). Everything here decides; the binding layer runs the delegate and the LLM call.
 
-use super::state::{classify, CompactionState, GateInput, GateMode, Outcome, Skip, Trigger};
+use super::state::Outcome as Attempted;
+use super::state::{classify, CompactionState, GateInput, GateMode, Skip, Trigger};
 use super::thresholds::{Thresholds, DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_OUTPUT};
 use super::{cap, microcompact, restore, summary, CompactionConfig, SummaryTemplate};
 use crate::audit::{self, Action, Decision};
-use crate::contract::{CoreError, Diagnostic, HostInfo};
-use crate::host::{join_path, Host, HostError, LogLevel};
+use crate::contract::{CoreError, Diagnostic, Outcome, PhaseCtx};
+use crate::host::{join_path, HostError, LogLevel};
 use crate::session_key::state_name;
 pub use crate::session_key::{is_internal_key, is_subagent_key};
 use crate::sorted::{SortedMap, SortedSet};
@@ -25,42 +26,6 @@ pub const DEFAULT_TIMEOUT_SECONDS: u64 = 180;
 pub const SUMMARY_MAX_TOKENS: u64 = 4_096;
 /// Sessions of ended conversations are forgotten after this long (P1 §15).
 pub const STATE_RETENTION_MS: i64 = 30 * 24 * 3_600_000;
-
-/// Everything one call needs besides the phase state.
-pub struct Env<'a> {
-    /// Phase settings.
-    pub cfg: &'a CompactionConfig,
-    /// Facts about OpenClaw.
-    pub info: &'a HostInfo,
-    /// The Host.
-    pub host: &'a dyn Host,
-    /// The plugin's state directory.
-    pub state_dir: &'a str,
-    /// Now (ms).
-    pub now_ms: i64,
-}
-
-/// `compaction.completed` (P1-R18a): one per successful compaction of a session.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Completed {
-    /// The compacted session.
-    pub session_key: Option<String>,
-    /// A main session (not a subagent, not an internal run).
-    pub is_main: bool,
-}
-
-/// The answer of one call.
-#[derive(Debug, Default)]
-pub struct Out {
-    /// Value for the binding layer.
-    pub value: Value,
-    /// Decisions to journal.
-    pub decisions: Vec<Decision>,
-    /// Diagnostics to log.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Post-compaction events to hand to every phase.
-    pub completed: Vec<Completed>,
-}
 
 #[derive(Debug, Clone)]
 struct Attempt {
@@ -156,91 +121,100 @@ pub fn state_path(state_dir: &str, session_id: &str) -> String {
     )
 }
 
-impl Env<'_> {
-    fn decision(
-        &self,
-        code: &str,
-        action: Action,
-        message: String,
-        key: Option<&str>,
-        details: Value,
-    ) -> Decision {
-        Decision {
-            v: audit::RECORD_VERSION,
-            at: self.now_ms,
-            phase: "compaction".into(),
-            code: code.into(),
-            action,
-            message,
-            session_key: key.map(str::to_string),
-            run_id: None,
-            tool_call_id: None,
-            details,
-        }
+/// A phase-1 decision taken at `now` (the call's one reading of the clock).
+fn decision(
+    now: i64,
+    code: &str,
+    action: Action,
+    message: String,
+    key: Option<&str>,
+    details: Value,
+) -> Decision {
+    Decision {
+        v: audit::RECORD_VERSION,
+        at: now,
+        phase: "compaction".into(),
+        code: code.into(),
+        action,
+        message,
+        session_key: key.map(str::to_string),
+        run_id: None,
+        tool_call_id: None,
+        details,
     }
+}
 
-    fn provider_active(&self) -> bool {
-        self.info.compaction_provider.as_deref() == Some(ENGINE_ID)
-    }
+fn provider_active(cx: &PhaseCtx<'_, CompactionConfig>) -> bool {
+    cx.info.compaction_provider.as_deref() == Some(ENGINE_ID)
+}
 
-    fn automatic_allowed(&self) -> bool {
-        self.cfg.enabled && self.cfg.auto && self.info.host_compaction_enabled != Some(false)
-    }
+fn automatic_allowed(cx: &PhaseCtx<'_, CompactionConfig>) -> bool {
+    cx.cfg.enabled && cx.cfg.auto && cx.info.host_compaction_enabled != Some(false)
+}
 
-    fn timeout_ms(&self) -> u64 {
-        self.info
-            .compaction_timeout_seconds
-            .unwrap_or(DEFAULT_TIMEOUT_SECONDS)
-            .saturating_mul(1000)
-    }
+fn timeout_ms(cx: &PhaseCtx<'_, CompactionConfig>) -> u64 {
+    cx.info
+        .compaction_timeout_seconds
+        .unwrap_or(DEFAULT_TIMEOUT_SECONDS)
+        .saturating_mul(1000)
+}
 
-    /// Window and output limit (P1 §3 resolution order).
-    fn thresholds(&self, params: &Value, rc: &Value, budget: Option<u64>) -> Thresholds {
-        let provider = s(rc, "provider").or_else(|| {
+/// Window and output limit (P1 §3 resolution order).
+fn thresholds(
+    cx: &PhaseCtx<'_, CompactionConfig>,
+    params: &Value,
+    rc: &Value,
+    budget: Option<u64>,
+) -> Thresholds {
+    let provider = s(rc, "provider").or_else(|| {
+        params
+            .pointer("/runtimeSettings/model/provider")
+            .and_then(Value::as_str)
+    });
+    let model = s(rc, "modelId")
+        .or_else(|| s(rc, "model"))
+        .or_else(|| s(params, "model"))
+        .or_else(|| {
             params
-                .pointer("/runtimeSettings/model/provider")
+                .pointer("/runtimeSettings/model/resolved")
                 .and_then(Value::as_str)
         });
-        let model = s(rc, "modelId")
-            .or_else(|| s(rc, "model"))
-            .or_else(|| s(params, "model"))
-            .or_else(|| {
-                params
-                    .pointer("/runtimeSettings/model/resolved")
-                    .and_then(Value::as_str)
-            });
-        let entry = self.info.models.iter().find(|m| {
+    let entry =
+        cx.info.models.iter().find(|m| {
             model.is_some_and(|id| m.id == id) && provider.is_none_or(|p| m.provider == p)
         });
-        let window = self
-            .cfg
-            .window
-            .or_else(|| {
-                rc.get("contextWindowReferenceTokens")
-                    .and_then(Value::as_u64)
-            })
-            .or_else(|| rc.get("modelContextWindow").and_then(Value::as_u64))
-            .or_else(|| entry.and_then(|e| e.context_window))
-            .or(budget)
-            .filter(|w| *w > 0)
-            .unwrap_or(DEFAULT_CONTEXT_WINDOW);
-        let max_out = entry
-            .and_then(|e| e.max_tokens)
-            .filter(|m| *m > 0)
-            .unwrap_or(DEFAULT_MAX_OUTPUT);
-        Thresholds::compute(window, max_out, self.cfg)
-    }
-
-    fn custom_instructions(&self, user: Option<&str>, automatic: bool) -> Option<String> {
-        if self.cfg.summary_template == SummaryTemplate::RuntimeDefault {
-            return user.map(str::to_string);
-        }
-        let ours = summary::instructions(automatic);
-        Some(match user.filter(|u| !u.trim().is_empty()) {
-            Some(u) => format!("{u}\n\n{ours}"),
-            None => ours,
+    let window = cx
+        .cfg
+        .window
+        .or_else(|| {
+            rc.get("contextWindowReferenceTokens")
+                .and_then(Value::as_u64)
         })
+        .or_else(|| rc.get("modelContextWindow").and_then(Value::as_u64))
+        .or_else(|| entry.and_then(|e| e.context_window))
+        .or(budget)
+        .filter(|w| *w > 0)
+        .unwrap_or(DEFAULT_CONTEXT_WINDOW);
+    let max_out = entry
+        .and_then(|e| e.max_tokens)
+        .filter(|m| *m > 0)
+        .unwrap_or(DEFAULT_MAX_OUTPUT);
+    Thresholds::compute(window, max_out, cx.cfg)
+}
+
+fn custom_instructions(
+    cx: &PhaseCtx<'_, CompactionConfig>,
+    user: Option<&str>,
+    automatic: bool,
+) -> Option<String> {
+    if cx.cfg.summary_template == SummaryTemplate::RuntimeDefault {
+        return user.map(str::to_string);
     }
+    let ours = summary::instructions(automatic);
+    Some(match user.filter(|u| !u.trim().is_empty()) {
+        Some(u) => format!("{u}\n\n{ours}"),
+        None => ours,
+    })
 }
 
 fn benign(code: &str, message: &str) -> Value {
@@ -264,14 +238,15 @@ impl Governor {
     /// The state of a session, loaded from disk on first use.
     fn state(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        now: i64,
+        out: &mut Outcome,
         sid: &str,
         key: Option<&str>,
     ) -> &mut CompactionState {
         if !self.sessions.contains_key(sid) {
-            let path = state_path(env.state_dir, sid);
-            let loaded = match env.host.fs_read(&path, STATE_MAX_BYTES) {
+            let path = state_path(cx.state_dir, sid);
+            let loaded = match cx.host.fs_read(&path, STATE_MAX_BYTES) {
                 Ok(bytes) => match crate::json::read_slice::<CompactionState>(&bytes) {
                     Ok(st) => {
                         self.synced.insert(sid.to_string(), bytes_hash(&bytes));
@@ -279,7 +254,7 @@ impl Governor {
                     }
                     Err(e) => {
                         let moved =
-                            crate::host::move_aside(env.host, &path, &bytes, env.host.now_ms());
+                            crate::host::move_aside(cx.host, &path, &bytes, cx.host.now_ms());
                         out.diagnostics.push(Diagnostic {
                             level: LogLevel::Warn,
                             code: "compaction.state.corrupt".into(),
@@ -306,13 +281,13 @@ impl Governor {
         if st.session_key.is_none() {
             st.session_key = key.map(str::to_string);
         }
-        st.last_seen_at = env.now_ms;
+        st.last_seen_at = now;
         st
     }
 
-    fn save(&mut self, env: &Env<'_>, out: &mut Out, sid: &str) {
-        let path = state_path(env.state_dir, sid);
-        match self.write_locked(env, sid) {
+    fn save(&mut self, cx: &PhaseCtx<'_, CompactionConfig>, out: &mut Outcome, sid: &str) {
+        let path = state_path(cx.state_dir, sid);
+        match self.write_locked(cx, sid) {
             Ok(()) => {
                 self.unsaved.remove(sid);
             }
@@ -333,7 +308,7 @@ impl Governor {
             .cloned()
             .collect();
         for other in retry {
-            if self.write_locked(env, &other).is_ok() {
+            if self.write_locked(cx, &other).is_ok() {
                 self.unsaved.remove(&other);
             }
         }
@@ -342,15 +317,19 @@ impl Governor {
     /// Writes a session's state under its lock (G-R18): a file another process wrote since
     /// this one last read or wrote it is merged in first, so neither process's breaker
     /// state or history is lost to the other's rewrite.
-    fn write_locked(&mut self, env: &Env<'_>, sid: &str) -> Result<(), HostError> {
+    fn write_locked(
+        &mut self,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        sid: &str,
+    ) -> Result<(), HostError> {
         if !self.sessions.contains_key(sid) {
             return Ok(());
         }
-        let lock = state_lock(env.state_dir, sid);
-        crate::host::lock_within(env.host, &lock, STATE_LOCK_TTL_MS, STATE_LOCK_WAIT_MS)?;
-        let path = state_path(env.state_dir, sid);
+        let lock = state_lock(cx.state_dir, sid);
+        crate::host::lock_within(cx.host, &lock, STATE_LOCK_TTL_MS, STATE_LOCK_WAIT_MS)?;
+        let path = state_path(cx.state_dir, sid);
         let result = (|| {
-            if let Ok(bytes) = env.host.fs_read(&path, STATE_MAX_BYTES) {
+            if let Ok(bytes) = cx.host.fs_read(&path, STATE_MAX_BYTES) {
                 let h = bytes_hash(&bytes);
                 if self.synced.get(sid) != Some(&h) {
                     if let Ok(disk) = crate::json::read_slice::<CompactionState>(&bytes) {
@@ -365,11 +344,11 @@ impl Governor {
                 .get(sid)
                 .map(|st| serde_json::to_vec_pretty(st).unwrap_or_default())
                 .unwrap_or_default();
-            env.host.fs_write_atomic(&path, &bytes, 0o600)?;
+            cx.host.fs_write_atomic(&path, &bytes, 0o600)?;
             self.synced.insert(sid.to_string(), bytes_hash(&bytes));
             Ok(())
         })();
-        let _ = env.host.fs_unlock(&lock);
+        let _ = cx.host.fs_unlock(&lock);
         result
     }
 
@@ -381,29 +360,41 @@ impl Governor {
     }
 
     /// The breaker state of a session for status reports (`None`: never seen).
-    pub fn session_state(&mut self, env: &Env<'_>, sid: &str) -> Option<CompactionState> {
-        let mut out = Out::default();
-        let path = state_path(env.state_dir, sid);
-        if !self.sessions.contains_key(sid) && env.host.fs_stat(&path).is_err() {
+    pub fn session_state(
+        &mut self,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        sid: &str,
+    ) -> Option<CompactionState> {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        let path = state_path(cx.state_dir, sid);
+        if !self.sessions.contains_key(sid) && cx.host.fs_stat(&path).is_err() {
             return None;
         }
-        Some(self.state(env, &mut out, sid, None).clone())
+        Some(self.state(cx, now, &mut out, sid, None).clone())
     }
 
-    /// `compaction.completed` for this phase: the session's microcompaction state is reset
-    /// (P1-R18a). Read records and skills are kept, they feed the restoration.
-    pub fn on_completed(&mut self, event: &Completed) {
-        if let Some(k) = &event.session_key {
+    /// `compaction.completed` (P1-R18a) for `key`: this phase resets the session's
+    /// microcompaction state (read records and skills are kept, they feed the restoration);
+    /// the runtime hands the key on to the other phases ([`Outcome::compacted`]).
+    fn completed(&mut self, out: &mut Outcome, key: Option<&str>) {
+        if let Some(k) = key {
             self.mc_passes.remove(k);
             self.mc_sticky.remove(k);
+            out.compacted.push(k.to_string());
         }
     }
 
     // ----------------------------------------------------------------- engine methods
 
     /// `assemble`: microcompaction of the projection (P1 §9) and the one-shot restoration.
-    pub fn assemble(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
-        let mut out = Out::default();
+    pub fn assemble(
+        &mut self,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        params: &Value,
+    ) -> Result<Outcome, CoreError> {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let messages = match params.get("messages") {
             Some(Value::Array(m)) => m,
             _ => {
@@ -416,7 +407,7 @@ impl Governor {
         let sid = s(params, "sessionId");
         let key = s(params, "sessionKey");
         let rc = params.get("runtimeContext").unwrap_or(&Value::Null);
-        let t = env.thresholds(params, rc, None);
+        let t = thresholds(cx, params, rc, None);
         let tokens = session_tokens(messages, None);
         if let Some(sid) = sid {
             self.tokens.insert(sid.to_string(), tokens.tokens);
@@ -425,7 +416,8 @@ impl Governor {
         // threshold is journaled once; it never triggers a compaction.
         if let Some(k) = key.filter(|k| self.recursion(Some(k))) {
             if tokens.tokens >= t.threshold && self.recursion_noted.insert(k.to_string()) {
-                out.decisions.push(env.decision(
+                out.decisions.push(decision(
+                    now,
                     Skip::Recursion.code(),
                     Action::Deny,
                     format!(
@@ -439,11 +431,11 @@ impl Governor {
         }
         let mut plan = microcompact::Plan::default();
         let mut trigger_name = "";
-        let mc = &env.cfg.microcompact;
+        let mc = &cx.cfg.microcompact;
         let main = key.is_some_and(|k| !is_subagent_key(k) && !self.recursion(Some(k)));
-        if env.cfg.enabled {
+        if cx.cfg.enabled {
             let idle = last_assistant_at(messages).is_some_and(|at| {
-                env.now_ms.saturating_sub(at)
+                now.saturating_sub(at)
                     >= i64::try_from(mc.gap_minutes.saturating_mul(60_000)).unwrap_or(i64::MAX)
             });
             let keep = usize::try_from(mc.keep_recent).unwrap_or(usize::MAX);
@@ -499,7 +491,8 @@ impl Governor {
                     }
                 }
             }
-            out.decisions.push(env.decision(
+            out.decisions.push(decision(
+ now,
                 "compaction.microcompact.applied",
                 Action::Note,
                 format!(
@@ -524,26 +517,30 @@ impl Governor {
             "estimatedTokens": tokens.tokens.saturating_sub(plan.saved_tokens),
         });
         if let Some(sid) = sid {
-            if self.restore_pending.remove(sid) && env.cfg.restore.enabled {
+            if self.restore_pending.remove(sid) && cx.cfg.restore.enabled {
                 let records = self.reads.get(sid).cloned().unwrap_or_default();
-                let max = usize::try_from(env.cfg.restore.max_files).unwrap_or(usize::MAX);
-                let oc = env.info.openclaw_state_dir.clone().unwrap_or_default();
-                if let Some(block) = restore::build(env.host, &records, max, &[env.state_dir, &oc])
-                {
+                let max = usize::try_from(cx.cfg.restore.max_files).unwrap_or(usize::MAX);
+                let oc = cx.info.openclaw_state_dir.clone().unwrap_or_default();
+                if let Some(block) = restore::build(cx.host, &records, max, &[cx.state_dir, &oc]) {
                     if let Some(o) = value.as_object_mut() {
                         o.insert("systemPromptAddition".into(), Value::String(block));
                     }
                 }
             }
         }
-        out.value = value;
+        out.ret = value;
         Ok(out)
     }
 
     /// `compact` as OpenClaw calls it: classify the call, gate it, and either answer
     /// directly or ask the binding layer to run the delegate (then [`Self::compact_result`]).
-    pub fn compact(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
-        let mut out = Out::default();
+    pub fn compact(
+        &mut self,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        params: &Value,
+    ) -> Result<Outcome, CoreError> {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let sid = s(params, "sessionId")
             .ok_or_else(|| CoreError::invalid_input("/params/sessionId", "sessionId is required"))?
             .to_string();
@@ -567,15 +564,14 @@ impl Governor {
             None => count(&rc, "currentTokenCount")?,
         };
         let budget = count(params, "tokenBudget")?;
-        let t = env.thresholds(params, &rc, budget);
+        let t = thresholds(cx, params, &rc, budget);
         let tokens = host_count
             .or_else(|| self.tokens.get(&sid).copied())
             .unwrap_or(0);
         let user_instr = s(params, "customInstructions");
         // Conditions 1 and 2 mean "do not govern": the host's call is delegated as is.
-        if trigger == Trigger::Auto && (!env.automatic_allowed() || self.recursion(key.as_deref()))
-        {
-            out.value = json!({ "action": "delegate", "customInstructions": user_instr });
+        if trigger == Trigger::Auto && (!automatic_allowed(cx) || self.recursion(key.as_deref())) {
+            out.ret = json!({ "action": "delegate", "customInstructions": user_instr });
             return Ok(out);
         }
         let g = GateInput {
@@ -583,52 +579,53 @@ impl Governor {
             recursion_source: false,
             tokens,
             thresholds: t,
-            now_ms: env.now_ms,
-            timeout_ms: env.timeout_ms(),
-            cooldown_minutes: env.cfg.breaker_cooldown_minutes,
+            now_ms: now,
+            timeout_ms: timeout_ms(cx),
+            cooldown_minutes: cx.cfg.breaker_cooldown_minutes,
         };
         let mode = match trigger {
             Trigger::Manual => GateMode::Manual,
             Trigger::Overflow => GateMode::Overflow,
             Trigger::Auto => GateMode::Automatic,
         };
-        let st = self.state(env, &mut out, &sid, key.as_deref());
+        let st = self.state(cx, now, &mut out, &sid, key.as_deref());
         let (res, stale) = st.gate(&g, mode);
         if let Some(stale) = stale {
-            push_stale(env, &mut out, key.as_deref(), &stale);
+            push_stale(now, &mut out, key.as_deref(), &stale);
         }
         match res {
             Err(skip) => {
                 let msg = skip.message(tokens, &t);
                 st.record(
                     trigger,
-                    Outcome::Refused,
+                    Attempted::Refused,
                     Some(tokens),
                     None,
                     skip.code(),
-                    env.now_ms,
+                    now,
                 );
-                self.save(env, &mut out, &sid);
+                self.save(cx, &mut out, &sid);
                 if trigger == Trigger::Overflow && skip == Skip::BreakerOpen {
                     let code = "compaction.refused.breaker_open";
                     let text = "the context overflowed, but automatic compaction failed 3 times in a row in this session; run /compact or start a new session";
-                    out.decisions.push(env.decision(
+                    out.decisions.push(decision(
+                        now,
                         code,
                         Action::Deny,
                         format!("Overflow compaction refused: {text}."),
                         key.as_deref(),
                         json!({"tokens": tokens, "trigger": "overflow"}),
                     ));
-                    out.value = json!({ "action": "return", "value": { "ok": false, "compacted": false, "reason": audit::block_text(code, text) } });
+                    out.ret = json!({ "action": "return", "value": { "ok": false, "compacted": false, "reason": audit::block_text(code, text) } });
                 } else {
-                    out.decisions.push(env.decision(skip.code(), Action::Deny, format!("Compaction skipped: {msg}."), key.as_deref(), json!({"tokens": tokens, "threshold": t.threshold, "trigger": trigger_str(trigger)})));
-                    out.value = json!({ "action": "return", "value": benign(skip.code(), &msg) });
+                    out.decisions.push(decision(now, skip.code(), Action::Deny, format!("Compaction skipped: {msg}."), key.as_deref(), json!({"tokens": tokens, "threshold": t.threshold, "trigger": trigger_str(trigger)})));
+                    out.ret = json!({ "action": "return", "value": benign(skip.code(), &msg) });
                 }
                 Ok(out)
             }
             Ok(()) => {
-                st.start(trigger, env.now_ms);
-                self.save(env, &mut out, &sid);
+                st.start(trigger, now);
+                self.save(cx, &mut out, &sid);
                 let attempt = self.new_attempt(Attempt {
                     session_id: sid.clone(),
                     session_key: key.clone(),
@@ -637,17 +634,18 @@ impl Governor {
                     tokens_before: Some(tokens),
                     threshold: t.threshold,
                 });
-                out.decisions.push(env.decision(
+                out.decisions.push(decision(
+ now,
                     "compaction.started",
                     Action::Note,
                     format!("{} compaction started at {tokens} tokens (threshold {}).", capital(trigger_str(trigger)), t.threshold),
                     key.as_deref(),
                     json!({"trigger": trigger_str(trigger), "tokens": tokens, "threshold": t.threshold, "source": "host"}),
                 ));
-                out.value = json!({
+                out.ret = json!({
                     "action": "delegate",
                     "attempt": attempt,
-                    "customInstructions": env.custom_instructions(user_instr, trigger != Trigger::Manual),
+                    "customInstructions": custom_instructions(cx, user_instr, trigger != Trigger::Manual),
                 });
                 Ok(out)
             }
@@ -656,8 +654,13 @@ impl Governor {
 
     /// The delegate's outcome for an attempt: breaker bookkeeping (P1-R4 … R9) and the
     /// value to give OpenClaw (`null`: the delegate's own result).
-    pub fn compact_result(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
-        let mut out = Out::default();
+    pub fn compact_result(
+        &mut self,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        params: &Value,
+    ) -> Result<Outcome, CoreError> {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let id = s(params, "attempt")
             .ok_or_else(|| CoreError::invalid_input("/params/attempt", "attempt id is required"))?;
         let Some(a) = self.attempts.remove(id) else {
@@ -666,7 +669,7 @@ impl Governor {
                 code: "compaction.attempt.unknown".into(),
                 message: format!("no compaction attempt {id}"),
             });
-            out.value = Value::Null;
+            out.ret = Value::Null;
             return Ok(out);
         };
         let key = a.session_key.clone();
@@ -676,22 +679,21 @@ impl Governor {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         let error = s(params, "error");
-        let st = self.state(env, &mut out, &a.session_id, key.as_deref());
+        let st = self.state(cx, now, &mut out, &a.session_id, key.as_deref());
         if aborted {
             // P1-R6: an abort is not a failure.
             st.in_flight = None;
-            self.save(env, &mut out, &a.session_id);
-            out.decisions.push(
-                env.decision(
-                    "compaction.aborted",
-                    Action::Note,
-                    "The compaction was aborted before it finished; not counted for the breaker."
-                        .into(),
-                    key.as_deref(),
-                    json!({"trigger": trigger_str(a.trigger), "error": error}),
-                ),
-            );
-            out.value = Value::Null;
+            self.save(cx, &mut out, &a.session_id);
+            out.decisions.push(decision(
+                now,
+                "compaction.aborted",
+                Action::Note,
+                "The compaction was aborted before it finished; not counted for the breaker."
+                    .into(),
+                key.as_deref(),
+                json!({"trigger": trigger_str(a.trigger), "error": error}),
+            ));
+            out.ret = Value::Null;
             return Ok(out);
         }
         let ok = error.is_none() && result.get("ok").and_then(Value::as_bool).unwrap_or(false);
@@ -707,8 +709,8 @@ impl Governor {
         let tokens_after = inner.get("tokensAfter").and_then(Value::as_u64);
         let summary_text = s(inner, "summary").unwrap_or("");
         let missing = if compacted
-            && env.cfg.summary_template == SummaryTemplate::NineSection
-            && env.provider_active()
+            && cx.cfg.summary_template == SummaryTemplate::NineSection
+            && provider_active(cx)
         {
             summary::missing_sections(summary_text)
         } else {
@@ -722,8 +724,9 @@ impl Governor {
         else {
             // The host found nothing to compact: not an attempt for the breaker.
             st.in_flight = None;
-            self.save(env, &mut out, &a.session_id);
-            out.decisions.push(env.decision(
+            self.save(cx, &mut out, &a.session_id);
+            out.decisions.push(decision(
+                now,
                 "compaction.noop",
                 Action::Note,
                 format!(
@@ -737,31 +740,25 @@ impl Governor {
                 key.as_deref(),
                 json!({"trigger": trigger_str(a.trigger), "reason": reason}),
             ));
-            out.value = Value::Null;
+            out.ret = Value::Null;
             return Ok(out);
         };
-        let tripped = st.record(
-            a.trigger,
-            outcome,
-            tokens_before,
-            tokens_after,
-            code,
-            env.now_ms,
-        );
+        let tripped = st.record(a.trigger, outcome, tokens_before, tokens_after, code, now);
         let failures = st.consecutive_failures;
-        self.save(env, &mut out, &a.session_id);
+        self.save(cx, &mut out, &a.session_id);
         let (action, message) = match outcome {
-            Outcome::Ok => (Action::Note, format!("{} compaction succeeded ({} → {} tokens).", capital(trigger_str(a.trigger)), fmt_opt(tokens_before), fmt_opt(tokens_after))),
-            Outcome::Ineffective => (Action::Note, format!("Compaction left the session at {} tokens, still at or above the threshold {}; it counts as a failure ({failures} in a row).", fmt_opt(tokens_after), a.threshold)),
-            Outcome::Failed if !missing.is_empty() => (Action::Note, format!("The summary lacked required sections ({}); it counts as a failed compaction ({failures} in a row).", missing.join(", "))),
+            Attempted::Ok => (Action::Note, format!("{} compaction succeeded ({} → {} tokens).", capital(trigger_str(a.trigger)), fmt_opt(tokens_before), fmt_opt(tokens_after))),
+            Attempted::Ineffective => (Action::Note, format!("Compaction left the session at {} tokens, still at or above the threshold {}; it counts as a failure ({failures} in a row).", fmt_opt(tokens_after), a.threshold)),
+            Attempted::Failed if !missing.is_empty() => (Action::Note, format!("The summary lacked required sections ({}); it counts as a failed compaction ({failures} in a row).", missing.join(", "))),
             _ => (Action::Note, format!("Compaction failed: {}; {failures} failure(s) in a row.", if reason.is_empty() { "no reason given" } else { &reason })),
         };
-        out.decisions.push(env.decision(code, action, message, key.as_deref(), json!({
+        out.decisions.push(decision(now, code, action, message, key.as_deref(), json!({
             "trigger": trigger_str(a.trigger), "tokensBefore": tokens_before, "tokensAfter": tokens_after,
             "consecutiveFailures": failures, "missingSections": missing, "reason": reason,
         })));
         if tripped {
-            out.decisions.push(env.decision(
+            out.decisions.push(decision(
+                now,
                 "compaction.breaker.tripped",
                 Action::Deny,
                 super::state::BREAKER_TRIPPED_MESSAGE.into(),
@@ -769,16 +766,11 @@ impl Governor {
                 json!({"consecutiveFailures": failures}),
             ));
         }
-        if outcome == Outcome::Ok || outcome == Outcome::Ineffective {
+        if outcome == Attempted::Ok || outcome == Attempted::Ineffective {
             self.restore_pending.insert(a.session_id.clone());
-            out.completed.push(Completed {
-                is_main: key
-                    .as_deref()
-                    .is_some_and(|k| !is_subagent_key(k) && !self.recursion(Some(k))),
-                session_key: key.clone(),
-            });
+            self.completed(&mut out, key.as_deref());
         }
-        out.value = if outcome == Outcome::Failed && a.host_automatic && !compacted {
+        out.ret = if outcome == Attempted::Failed && a.host_automatic && !compacted {
             json!({ "ok": true, "compacted": false, "reason": format!("{} (already compacted)", audit::block_text(code, "automatic compaction failed; the turn continues uncompacted")) })
         } else {
             Value::Null
@@ -788,13 +780,18 @@ impl Governor {
 
     /// `commitTurn`: idempotent per `advancementKey` (P1-R11); remembers the turn's token
     /// count for the post-turn `maintain`.
-    pub fn commit_turn(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
-        let mut out = Out::default();
+    pub fn commit_turn(
+        &mut self,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        params: &Value,
+    ) -> Result<Outcome, CoreError> {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let key = s(params, "advancementKey").ok_or_else(|| {
             CoreError::invalid_input("/params/advancementKey", "advancementKey is required")
         })?;
         if self.committed.contains(key) {
-            out.value = json!({ "status": "duplicate" });
+            out.ret = json!({ "status": "duplicate" });
             return Ok(out);
         }
         self.committed.insert(key.to_string());
@@ -829,23 +826,28 @@ impl Governor {
                 .pointer("/admission/sessionKey")
                 .and_then(Value::as_str)
                 .map(str::to_string);
-            let st = self.state(env, &mut out, sid, skey.as_deref());
+            let st = self.state(cx, now, &mut out, sid, skey.as_deref());
             if st.compacted {
                 // P1-R10.
                 st.runs_since_compaction = st.runs_since_compaction.saturating_add(1);
             }
             let sid = sid.to_string();
-            self.save(env, &mut out, &sid);
+            self.save(cx, &mut out, &sid);
         }
-        out.value = json!({ "status": "committed" });
+        out.ret = json!({ "status": "committed" });
         Ok(out)
     }
 
     /// `maintain`: after a committed turn, compaction at our own threshold (openclaw.md §13.3).
-    pub fn maintain(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
-        let mut out = Out {
-            value: json!({ "action": "none" }),
-            ..Out::default()
+    pub fn maintain(
+        &mut self,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        params: &Value,
+    ) -> Result<Outcome, CoreError> {
+        let now = cx.now_ms();
+        let mut out = Outcome {
+            ret: json!({ "action": "none" }),
+            ..Outcome::default()
         };
         let Some(sid) = s(params, "sessionId").map(str::to_string) else {
             return Ok(out);
@@ -855,40 +857,41 @@ impl Governor {
         }
         let key = s(params, "sessionKey").map(str::to_string);
         let rc = params.get("runtimeContext").cloned().unwrap_or(Value::Null);
-        let t = env.thresholds(params, &rc, count(&rc, "tokenBudget")?);
+        let t = thresholds(cx, params, &rc, count(&rc, "tokenBudget")?);
         let tokens = self.tokens.get(&sid).copied().unwrap_or(0);
         let g = GateInput {
-            automatic_allowed: env.automatic_allowed(),
+            automatic_allowed: automatic_allowed(cx),
             recursion_source: self.recursion(key.as_deref()),
             tokens,
             thresholds: t,
-            now_ms: env.now_ms,
-            timeout_ms: env.timeout_ms(),
-            cooldown_minutes: env.cfg.breaker_cooldown_minutes,
+            now_ms: now,
+            timeout_ms: timeout_ms(cx),
+            cooldown_minutes: cx.cfg.breaker_cooldown_minutes,
         };
-        let st = self.state(env, &mut out, &sid, key.as_deref());
+        let st = self.state(cx, now, &mut out, &sid, key.as_deref());
         let (res, stale) = st.gate(&g, GateMode::Automatic);
         if let Some(stale) = stale {
-            push_stale(env, &mut out, key.as_deref(), &stale);
-            self.save(env, &mut out, &sid);
+            push_stale(now, &mut out, key.as_deref(), &stale);
+            self.save(cx, &mut out, &sid);
         }
         // Persistent microcompaction (P1 §9, `microcompact.persist`) when no compaction starts:
         // the binding layer sends the stored entries to `microcompactEntries`.
-        let persist = env.cfg.microcompact.persist
-            && env.cfg.microcompact.pressure
+        let persist = cx.cfg.microcompact.persist
+            && cx.cfg.microcompact.pressure
             && tokens >= t.warning
             && res.is_err();
         if persist {
             self.persist_pending
                 .insert(sid.clone(), (tokens, t.warning));
-            out.value = json!({ "action": "microcompact" });
+            out.ret = json!({ "action": "microcompact" });
         }
         match res {
             Err(Skip::BelowThreshold) | Err(Skip::Disabled) => Ok(out),
             Err(skip) => {
                 // Over the threshold but refused: say why (recursion, breaker, thrash, single flight).
                 if tokens >= t.threshold || skip != Skip::Recursion {
-                    out.decisions.push(env.decision(
+                    out.decisions.push(decision(
+                        now,
                         skip.code(),
                         Action::Deny,
                         format!("Compaction skipped: {}.", skip.message(tokens, &t)),
@@ -900,9 +903,9 @@ impl Governor {
             }
             Ok(()) => {
                 if let Some(st) = self.sessions.get_mut(&sid) {
-                    st.start(Trigger::Auto, env.now_ms);
+                    st.start(Trigger::Auto, now);
                 }
-                self.save(env, &mut out, &sid);
+                self.save(cx, &mut out, &sid);
                 let attempt = self.new_attempt(Attempt {
                     session_id: sid.clone(),
                     session_key: key.clone(),
@@ -911,12 +914,12 @@ impl Governor {
                     tokens_before: Some(tokens),
                     threshold: t.threshold,
                 });
-                out.decisions.push(env.decision("compaction.started", Action::Note, format!("Automatic compaction started at {tokens} tokens (threshold {}).", t.threshold), key.as_deref(), json!({"trigger": "auto", "tokens": tokens, "threshold": t.threshold, "source": "engine"})));
-                out.value = json!({
+                out.decisions.push(decision(now, "compaction.started", Action::Note, format!("Automatic compaction started at {tokens} tokens (threshold {}).", t.threshold), key.as_deref(), json!({"trigger": "auto", "tokens": tokens, "threshold": t.threshold, "source": "engine"})));
+                out.ret = json!({
                     "action": "delegate",
                     "attempt": attempt,
                     "tokenBudget": t.window,
-                    "customInstructions": env.custom_instructions(None, true),
+                    "customInstructions": custom_instructions(cx, None, true),
                 });
                 Ok(out)
             }
@@ -928,10 +931,11 @@ impl Governor {
     /// message on) is never touched.
     pub fn microcompact_entries(
         &mut self,
-        env: &Env<'_>,
+        cx: &PhaseCtx<'_, CompactionConfig>,
         params: &Value,
-    ) -> Result<Out, CoreError> {
-        let mut out = Out::default();
+    ) -> Result<Outcome, CoreError> {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let sid = s(params, "sessionId").ok_or_else(|| {
             CoreError::invalid_input("/params/sessionId", "sessionId is required")
         })?;
@@ -945,7 +949,7 @@ impl Governor {
                 ))
             }
         };
-        out.value = json!({ "replacements": [] });
+        out.ret = json!({ "replacements": [] });
         let Some((tokens, warning)) = self.persist_pending.remove(sid) else {
             return Ok(out);
         };
@@ -957,7 +961,7 @@ impl Governor {
             .iter()
             .rposition(|m| m.get("role").and_then(Value::as_str) == Some("user"))
             .unwrap_or(0);
-        let mc = &env.cfg.microcompact;
+        let mc = &cx.cfg.microcompact;
         let keep = usize::try_from(mc.keep_recent).unwrap_or(usize::MAX);
         let trigger = if mc.pressure_batch {
             microcompact::Trigger::PressureBatch
@@ -978,7 +982,8 @@ impl Governor {
             replacements.push(json!({ "entryId": id, "message": m }));
         }
         if !replacements.is_empty() {
-            out.decisions.push(env.decision(
+            out.decisions.push(decision(
+ now,
                 "compaction.microcompact.applied",
                 Action::Note,
                 format!("Cleared {} old tool result(s) in the stored transcript (pressure trigger, about {} tokens saved); the newest {} are kept.", replacements.len(), plan.saved_tokens, mc.keep_recent),
@@ -986,17 +991,18 @@ impl Governor {
                 json!({"trigger": "pressure", "cleared": replacements.len(), "alreadyCleared": plan.already_cleared, "compactable": plan.compactable, "savedTokens": plan.saved_tokens, "tokens": tokens, "warning": warning, "persist": true}),
             ));
         }
-        out.value = json!({ "replacements": replacements });
+        out.ret = json!({ "replacements": replacements });
         Ok(out)
     }
 
     /// OpenClaw's answer to a transcript rewrite, journaled.
     pub fn microcompact_persisted(
         &mut self,
-        env: &Env<'_>,
+        cx: &PhaseCtx<'_, CompactionConfig>,
         params: &Value,
-    ) -> Result<Out, CoreError> {
-        let mut out = Out::default();
+    ) -> Result<Outcome, CoreError> {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let r = params.get("result").unwrap_or(&Value::Null);
         let rewritten = r
             .get("rewrittenEntries")
@@ -1006,14 +1012,14 @@ impl Governor {
             Some(e) => ("compaction.microcompact.persist_failed", format!("OpenClaw could not rewrite the transcript: {e}; the model still gets the cleared view.")),
             None => ("compaction.microcompact.persisted", format!("OpenClaw rewrote {rewritten} transcript entr{} ({} bytes freed).", if rewritten == 1 { "y" } else { "ies" }, r.get("bytesFreed").and_then(Value::as_u64).unwrap_or(0))),
         };
-        out.decisions.push(env.decision(code, Action::Note, msg, s(params, "sessionKey"), json!({"changed": r.get("changed"), "rewrittenEntries": rewritten, "bytesFreed": r.get("bytesFreed"), "reason": r.get("reason")})));
-        out.value = Value::Null;
+        out.decisions.push(decision(now, code, Action::Note, msg, s(params, "sessionKey"), json!({"changed": r.get("changed"), "rewrittenEntries": rewritten, "bytesFreed": r.get("bytesFreed"), "reason": r.get("reason")})));
+        out.ret = Value::Null;
         Ok(out)
     }
 
     /// The compaction provider's request (openclaw.md §13.4).
-    pub fn summary_request(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
-        let mut out = Out::default();
+    pub fn summary_request(&mut self, params: &Value) -> Result<Outcome, CoreError> {
+        let mut out = Outcome::default();
         let messages = match params.get("messages") {
             Some(Value::Array(m)) => m.as_slice(),
             None | Some(Value::Null) => &[],
@@ -1026,8 +1032,7 @@ impl Governor {
         };
         let prev = s(params, "previousSummary");
         let automatic = true;
-        let _ = env;
-        out.value = json!({
+        out.ret = json!({
             "systemPrompt": summary::system_prompt(),
             "prompt": summary::request(messages, prev, automatic),
             "maxTokens": SUMMARY_MAX_TOKENS,
@@ -1038,20 +1043,25 @@ impl Governor {
 
     /// Checks the summarizer's text: `{ok, missing}`; an incomplete summary is refused so
     /// OpenClaw falls back to its own, and the attempt is then counted as failed.
-    pub fn summary_check(&mut self, env: &Env<'_>, params: &Value) -> Result<Out, CoreError> {
-        let mut out = Out::default();
+    pub fn summary_check(
+        &mut self,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        params: &Value,
+    ) -> Result<Outcome, CoreError> {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let text = s(params, "text").unwrap_or("");
-        let missing = if env.cfg.summary_template == SummaryTemplate::NineSection {
+        let missing = if cx.cfg.summary_template == SummaryTemplate::NineSection {
             summary::missing_sections(text)
         } else {
             Vec::new()
         };
         if text.trim().is_empty() {
-            out.decisions.push(env.decision("compaction.failed.summary_empty", Action::Note, "The summarizer returned no text (the model call failed or was empty); OpenClaw's built-in summary is tried instead.".into(), s(params, "sessionKey"), json!({})));
+            out.decisions.push(decision(now, "compaction.failed.summary_empty", Action::Note, "The summarizer returned no text (the model call failed or was empty); OpenClaw's built-in summary is tried instead.".into(), s(params, "sessionKey"), json!({})));
         } else if !missing.is_empty() {
-            out.decisions.push(env.decision("compaction.failed.summary_incomplete", Action::Note, format!("The summarizer's answer lacked required sections ({}); OpenClaw's built-in summary is used instead and the attempt counts as failed.", missing.join(", ")), s(params, "sessionKey"), json!({"missingSections": missing, "chars": text.chars().count()})));
+            out.decisions.push(decision(now, "compaction.failed.summary_incomplete", Action::Note, format!("The summarizer's answer lacked required sections ({}); OpenClaw's built-in summary is used instead and the attempt counts as failed.", missing.join(", ")), s(params, "sessionKey"), json!({"missingSections": missing, "chars": text.chars().count()})));
         }
-        out.value =
+        out.ret =
             json!({ "ok": missing.is_empty() && !text.trim().is_empty(), "missing": missing });
         Ok(out)
     }
@@ -1059,8 +1069,14 @@ impl Governor {
     // ----------------------------------------------------------------- hooks
 
     /// `tool_result_persist` (P1-R19): caps oversize text results.
-    pub fn tool_result_persist(&mut self, env: &Env<'_>, event: &Value, key: Option<&str>) -> Out {
-        let mut out = Out::default();
+    pub fn tool_result_persist(
+        &mut self,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        event: &Value,
+        key: Option<&str>,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let tool = s(event, "toolName").unwrap_or("");
         let Some(message) = event.get("message").filter(|m| m.is_object()) else {
             return out;
@@ -1068,7 +1084,7 @@ impl Governor {
         if tool.starts_with("agent_ops_") {
             return out;
         }
-        let max = usize::try_from(env.cfg.max_tool_result_chars).unwrap_or(usize::MAX);
+        let max = usize::try_from(cx.cfg.max_tool_result_chars).unwrap_or(usize::MAX);
         let Some(Value::Array(blocks)) = message.get("content") else {
             return out;
         };
@@ -1099,7 +1115,8 @@ impl Governor {
         if let Some(o) = m.as_object_mut() {
             o.insert("content".into(), Value::Array(new_blocks));
         }
-        out.decisions.push(env.decision(
+        out.decisions.push(decision(
+            now,
             "compaction.capped.tool_result",
             Action::Note,
             format!(
@@ -1108,12 +1125,18 @@ impl Governor {
             key,
             json!({"tool": tool, "chars": total, "max": max, "toolCallId": s(event, "toolCallId")}),
         ));
-        out.value = json!({ "message": m });
+        out.ret = json!({ "message": m });
         out
     }
 
     /// `after_tool_call` of `read`: remembers the file for the restoration (P1-R18).
-    pub fn after_tool_call(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) {
+    pub fn after_tool_call(
+        &mut self,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        event: &Value,
+        ctx: &Value,
+    ) {
+        let now = cx.now_ms();
         if s(event, "toolName") != Some("read") || event.get("error").is_some_and(|e| !e.is_null())
         {
             return;
@@ -1133,38 +1156,43 @@ impl Governor {
         } else {
             let ws = s(ctx, "workspaceDir")
                 .map(str::to_string)
-                .or_else(|| env.info.workspace_dir.clone())
+                .or_else(|| cx.info.workspace_dir.clone())
                 .unwrap_or_default();
             join_path(&ws, path)
         };
         let recs = self.reads.entry(sid.to_string()).or_default();
-        restore::note_read(recs, &abs, env.now_ms);
+        restore::note_read(recs, &abs, now);
     }
 
     /// `before_compaction` in hooks-only mode: an attempt of the built-in compaction starts.
-    pub fn before_compaction(&mut self, env: &Env<'_>, ctx: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn before_compaction(
+        &mut self,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        ctx: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let Some(sid) = s(ctx, "sessionId").map(str::to_string) else {
             return out;
         };
         let key = s(ctx, "sessionKey").map(str::to_string);
-        let timeout = env.timeout_ms();
-        let st = self.state(env, &mut out, &sid, key.as_deref());
+        let timeout = timeout_ms(cx);
+        let st = self.state(cx, now, &mut out, &sid, key.as_deref());
         if let Some(f) = st.in_flight.clone() {
             // A `before` without an `after` within 2 × timeout failed (P1-R12).
-            if env.now_ms.saturating_sub(f.started_at)
+            if now.saturating_sub(f.started_at)
                 >= i64::try_from(timeout.saturating_mul(2)).unwrap_or(i64::MAX)
             {
                 let tripped = st.record(
                     f.trigger,
-                    Outcome::Failed,
+                    Attempted::Failed,
                     None,
                     None,
                     "compaction.failed.stale_in_flight",
-                    env.now_ms,
+                    now,
                 );
                 push_stale(
-                    env,
+                    now,
                     &mut out,
                     key.as_deref(),
                     &super::state::StaleAttempt {
@@ -1174,14 +1202,20 @@ impl Governor {
                 );
             }
         }
-        st.start(Trigger::Auto, env.now_ms);
-        self.save(env, &mut out, &sid);
+        st.start(Trigger::Auto, now);
+        self.save(cx, &mut out, &sid);
         out
     }
 
     /// `after_compaction` in hooks-only mode.
-    pub fn after_compaction(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn after_compaction(
+        &mut self,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        event: &Value,
+        ctx: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let Some(sid) = s(ctx, "sessionId").map(str::to_string) else {
             return out;
         };
@@ -1191,17 +1225,18 @@ impl Governor {
             .and_then(Value::as_i64)
             .unwrap_or(0);
         let tokens_after = event.get("tokenCount").and_then(Value::as_u64);
-        let st = self.state(env, &mut out, &sid, key.as_deref());
+        let st = self.state(cx, now, &mut out, &sid, key.as_deref());
         if compacted > 0 {
             st.record(
                 Trigger::Auto,
-                Outcome::Ok,
+                Attempted::Ok,
                 None,
                 tokens_after,
                 "compaction.ok",
-                env.now_ms,
+                now,
             );
-            out.decisions.push(env.decision(
+            out.decisions.push(decision(
+                now,
                 "compaction.ok",
                 Action::Note,
                 format!("OpenClaw compacted {compacted} message(s) (hooks-only mode)."),
@@ -1209,22 +1244,23 @@ impl Governor {
                 json!({"compactedCount": compacted, "mode": "hooks-only"}),
             ));
             self.restore_pending.insert(sid.clone());
-            out.completed.push(Completed {
-                is_main: key
-                    .as_deref()
-                    .is_some_and(|k| !is_subagent_key(k) && !is_internal_key(k)),
-                session_key: key.clone(),
-            });
+            self.completed(&mut out, key.as_deref());
         } else {
             st.in_flight = None;
         }
-        self.save(env, &mut out, &sid);
+        self.save(cx, &mut out, &sid);
         out
     }
 
     /// `agent_end` in hooks-only mode: warning and blocking crossings (P1-R12 b), P1-R10.
-    pub fn agent_end(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn agent_end(
+        &mut self,
+        cx: &PhaseCtx<'_, CompactionConfig>,
+        event: &Value,
+        ctx: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let Some(sid) = s(ctx, "sessionId").map(str::to_string) else {
             return out;
         };
@@ -1234,7 +1270,7 @@ impl Governor {
         };
         let tokens = session_tokens(msgs, None).tokens;
         self.tokens.insert(sid.clone(), tokens);
-        let t = env.thresholds(ctx, ctx, None);
+        let t = thresholds(cx, ctx, ctx, None);
         let level = if tokens >= t.blocking {
             2
         } else if tokens >= t.warning {
@@ -1249,33 +1285,32 @@ impl Governor {
             } else {
                 ("compaction.warn.warning", "warning threshold", t.warning)
             };
-            out.decisions.push(env.decision(code, Action::Note, format!("The session reached {tokens} tokens, past the {what} of {limit}; OpenClaw's built-in compaction decides (hooks-only mode)."), key.as_deref(), json!({"tokens": tokens, "limit": limit})));
+            out.decisions.push(decision(now, code, Action::Note, format!("The session reached {tokens} tokens, past the {what} of {limit}; OpenClaw's built-in compaction decides (hooks-only mode)."), key.as_deref(), json!({"tokens": tokens, "limit": limit})));
         }
         self.warned.insert(sid.clone(), level);
-        let st = self.state(env, &mut out, &sid, key.as_deref());
+        let st = self.state(cx, now, &mut out, &sid, key.as_deref());
         if st.compacted {
             st.runs_since_compaction = st.runs_since_compaction.saturating_add(1);
         }
-        self.save(env, &mut out, &sid);
+        self.save(cx, &mut out, &sid);
         out
     }
 
     /// Service tick: forget state files of sessions not seen for 30 days (P1 §15).
-    pub fn sweep(&mut self, env: &Env<'_>) -> Vec<Diagnostic> {
-        let mut diags = Vec::new();
-        let dir = join_path(env.state_dir, "compaction");
-        let Ok(listing) = env.host.fs_list(&dir, 10_000) else {
-            return diags;
+    pub fn sweep(&mut self, cx: &PhaseCtx<'_, CompactionConfig>) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        let dir = join_path(cx.state_dir, "compaction");
+        let Ok(listing) = cx.host.fs_list(&dir, 10_000) else {
+            return out;
         };
         for e in listing.entries {
-            if !e.name.ends_with(".json")
-                || env.now_ms.saturating_sub(e.mtime_ms) < STATE_RETENTION_MS
-            {
+            if !e.name.ends_with(".json") || now.saturating_sub(e.mtime_ms) < STATE_RETENTION_MS {
                 continue;
             }
             let path = join_path(&dir, &e.name);
-            if let Err(err) = env.host.fs_remove(&path) {
-                diags.push(Diagnostic {
+            if let Err(err) = cx.host.fs_remove(&path) {
+                out.diagnostics.push(Diagnostic {
                     level: LogLevel::Debug,
                     code: "compaction.state.sweep_failed".into(),
                     message: format!("could not remove {path}: {err}"),
@@ -1283,13 +1318,14 @@ impl Governor {
             }
         }
         self.sessions
-            .retain(|_, st| env.now_ms.saturating_sub(st.last_seen_at) < STATE_RETENTION_MS);
-        diags
+            .retain(|_, st| now.saturating_sub(st.last_seen_at) < STATE_RETENTION_MS);
+        out
     }
 }
 
-fn push_stale(env: &Env<'_>, out: &mut Out, key: Option<&str>, stale: &super::state::StaleAttempt) {
-    out.decisions.push(env.decision(
+fn push_stale(now: i64, out: &mut Outcome, key: Option<&str>, stale: &super::state::StaleAttempt) {
+    out.decisions.push(decision(
+        now,
         "compaction.failed.stale_in_flight",
         Action::Note,
         format!(
@@ -1300,7 +1336,8 @@ fn push_stale(env: &Env<'_>, out: &mut Out, key: Option<&str>, stale: &super::st
         json!({"startedAt": stale.started_at}),
     ));
     if stale.tripped {
-        out.decisions.push(env.decision(
+        out.decisions.push(decision(
+            now,
             "compaction.breaker.tripped",
             Action::Deny,
             super::state::BREAKER_TRIPPED_MESSAGE.into(),

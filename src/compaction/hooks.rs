@@ -3,7 +3,7 @@
 //! provider's methods, the tick, and the post-compaction events (P1-R18a) it hands to the
 //! runtime as [`Outcome::compacted`].
 
-use super::engine::{Completed, Env, Governor, Out, ENGINE_ID};
+use super::engine::{Governor, ENGINE_ID};
 use super::{CompactionConfig, SummaryTemplate};
 use crate::audit::{self, Action, Decision};
 use crate::contract::{
@@ -111,40 +111,7 @@ pub fn init(cfg: &CompactionConfig, info: &HostInfo, protocol: EngineProtocol) -
     init
 }
 
-fn env<'a>(cx: &'a PhaseCtx<'_, CompactionConfig>) -> Env<'a> {
-    Env {
-        cfg: cx.cfg,
-        info: cx.info,
-        host: cx.host,
-        state_dir: cx.state_dir,
-        now_ms: cx.now_ms(),
-    }
-}
-
 impl Governor {
-    /// The engine's answer as an outcome: `compaction.completed` is handled here for phase 1
-    /// and handed on (the session keys) for the others.
-    fn outcome(&mut self, out: Out) -> Outcome {
-        Outcome {
-            compacted: self.completed(&out.completed),
-            ret: out.value,
-            diagnostics: out.diagnostics,
-            decisions: out.decisions,
-            ..Outcome::default()
-        }
-    }
-
-    fn completed(&mut self, events: &[Completed]) -> Vec<String> {
-        let mut keys = Vec::new();
-        for e in events {
-            self.on_completed(e);
-            if let Some(key) = &e.session_key {
-                keys.push(key.clone());
-            }
-        }
-        keys
-    }
-
     /// One of [`ENGINE_METHODS`]; its answer is the outcome's `ret`. Invalid input is an
     /// error (the runtime answers the method's pass-through, P1-R20).
     pub fn engine_method(
@@ -153,19 +120,17 @@ impl Governor {
         method: &str,
         params: &Value,
     ) -> Result<Outcome, CoreError> {
-        let e = env(cx);
-        let out = match method {
-            "assemble" => self.assemble(&e, params),
-            "compact" => self.compact(&e, params),
-            "compactResult" => self.compact_result(&e, params),
-            "commitTurn" => self.commit_turn(&e, params),
-            "maintain" => self.maintain(&e, params),
-            "summaryRequest" => self.summary_request(&e, params),
-            "microcompactEntries" => self.microcompact_entries(&e, params),
-            "microcompactPersisted" => self.microcompact_persisted(&e, params),
-            _ => self.summary_check(&e, params),
-        }?;
-        Ok(self.outcome(out))
+        match method {
+            "assemble" => self.assemble(cx, params),
+            "compact" => self.compact(cx, params),
+            "compactResult" => self.compact_result(cx, params),
+            "commitTurn" => self.commit_turn(cx, params),
+            "maintain" => self.maintain(cx, params),
+            "summaryRequest" => self.summary_request(params),
+            "microcompactEntries" => self.microcompact_entries(cx, params),
+            "microcompactPersisted" => self.microcompact_persisted(cx, params),
+            _ => self.summary_check(cx, params),
+        }
     }
 }
 
@@ -185,30 +150,24 @@ impl PhaseCore for Governor {
     ) -> Outcome {
         let engine_mode = cx.info.context_engine_selected == Some(true);
         let ctx = cx.ctx;
-        let out = match hook {
+        match hook {
             "tool_result_persist" => {
-                self.tool_result_persist(&env(cx), event, cx.ids.session_key.as_deref())
+                self.tool_result_persist(cx, event, cx.ids.session_key.as_deref())
             }
             "after_tool_call" => {
-                Governor::after_tool_call(self, &env(cx), event, ctx);
-                return Outcome::default();
+                Governor::after_tool_call(self, cx, event, ctx);
+                Outcome::default()
             }
-            "before_compaction" if !engine_mode => self.before_compaction(&env(cx), ctx),
-            "after_compaction" if !engine_mode => {
-                Governor::after_compaction(self, &env(cx), event, ctx)
-            }
-            "agent_end" if !engine_mode => Governor::agent_end(self, &env(cx), event, ctx),
-            _ => return Outcome::default(),
-        };
-        self.outcome(out)
+            "before_compaction" if !engine_mode => self.before_compaction(cx, ctx),
+            "after_compaction" if !engine_mode => Governor::after_compaction(self, cx, event, ctx),
+            "agent_end" if !engine_mode => Governor::agent_end(self, cx, event, ctx),
+            _ => Outcome::default(),
+        }
     }
 
     /// Forgets the state of long-ended sessions.
     fn tick(&mut self, cx: &PhaseCtx<'_, CompactionConfig>, _: ()) -> Outcome {
-        Outcome {
-            diagnostics: self.sweep(&env(cx)),
-            ..Outcome::default()
-        }
+        self.sweep(cx)
     }
 }
 

@@ -12,8 +12,8 @@ use super::store::{self, Loaded};
 use super::{CoordinatorConfig, ModeSetting};
 use crate::audit::{self, Action, Decision, RECORD_VERSION};
 use crate::calendar::iso_utc;
-use crate::contract::{Diagnostic, GuardMode};
-use crate::host::{join_path, Host, HostError, LogLevel};
+use crate::contract::{Diagnostic, GuardMode, Outcome, PhaseCtx};
+use crate::host::{join_path, HostError, LogLevel};
 use crate::session_key::{
     adopt_file, agent_id, is_internal_key, is_subagent_key, legacy_session_dir_name, state_name,
 };
@@ -53,30 +53,24 @@ pub const FAILURE_GUIDANCE: &str = "Continue the failed worker with its error (i
 /// The advice that follows an interrupted worker.
 pub const INTERRUPTED_ADVICE: &str = "Decide whether to continue it or start a new one: continue it when its context covers the files to change; start a fresh one when the approach was wrong or the work is unrelated (continue-vs-spawn rules).";
 
-/// Everything one call needs besides the phase state.
-pub struct Env<'a> {
-    /// Phase settings.
-    pub cfg: &'a CoordinatorConfig,
-    /// The Host.
-    pub host: &'a dyn Host,
-    /// The plugin's state directory.
-    pub state_dir: &'a str,
-    /// Now (ms).
-    pub now_ms: i64,
+/// Shorthands for what a phase-6 call answers.
+trait Answer {
+    /// A diagnostic for the plugin logger.
+    fn diag(&mut self, level: LogLevel, code: &str, message: String);
+    /// A phase-6 decision taken at `now` (the call's one reading of the clock); an empty
+    /// `key` is no session.
+    fn decide(
+        &mut self,
+        now: i64,
+        code: &str,
+        action: Action,
+        key: &str,
+        message: String,
+        details: Value,
+    );
 }
 
-/// The answer of one call.
-#[derive(Debug, Default)]
-pub struct Out {
-    /// Value for OpenClaw (`null`: no opinion).
-    pub ret: Value,
-    /// Decisions to journal.
-    pub decisions: Vec<Decision>,
-    /// Diagnostics.
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl Out {
+impl Answer for Outcome {
     fn diag(&mut self, level: LogLevel, code: &str, message: String) {
         self.diagnostics.push(Diagnostic {
             level,
@@ -87,7 +81,7 @@ impl Out {
 
     fn decide(
         &mut self,
-        env: &Env<'_>,
+        now: i64,
         code: &str,
         action: Action,
         key: &str,
@@ -96,7 +90,7 @@ impl Out {
     ) {
         self.decisions.push(Decision {
             v: RECORD_VERSION,
-            at: env.now_ms,
+            at: now,
             phase: "coord".into(),
             code: code.into(),
             action,
@@ -214,13 +208,13 @@ const NOTICES_LOCK_WAIT_MS: u64 = 2_000;
 const NOTICES_MAX_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Reads the notices file; one that does not parse is moved aside (G-R16) and read as empty.
-fn read_notices(env: &Env<'_>, out: &mut Out) -> Notices {
-    let path = notices_path(env.state_dir);
-    match env.host.fs_read(&path, NOTICES_MAX_BYTES) {
+fn read_notices(cx: &PhaseCtx<'_, CoordinatorConfig>, now: i64, out: &mut Outcome) -> Notices {
+    let path = notices_path(cx.state_dir);
+    match cx.host.fs_read(&path, NOTICES_MAX_BYTES) {
         Ok(b) => match crate::json::read_slice::<Notices>(&b) {
             Ok(n) => n,
             Err(e) => {
-                let moved = crate::host::move_aside(env.host, &path, &b, env.now_ms);
+                let moved = crate::host::move_aside(cx.host, &path, &b, now);
                 out.diag(
                     LogLevel::Warn,
                     "coord.state.corrupt",
@@ -252,12 +246,12 @@ impl Coordinator {
     }
 
     /// Loads the registry, takes this process's epoch lock and reconciles once.
-    fn ensure(&mut self, env: &Env<'_>, out: &mut Out) {
+    fn ensure(&mut self, cx: &PhaseCtx<'_, CoordinatorConfig>, now: i64, out: &mut Outcome) {
         if self.epoch.is_empty() {
-            self.epoch = crate::host::random_hex(env.host, 8);
-            if let Err(e) = env
+            self.epoch = crate::host::random_hex(cx.host, 8);
+            if let Err(e) = cx
                 .host
-                .fs_lock(&epoch_lock(env.state_dir, &self.epoch), EPOCH_LOCK_TTL_MS)
+                .fs_lock(&epoch_lock(cx.state_dir, &self.epoch), EPOCH_LOCK_TTL_MS)
             {
                 out.diag(
                     LogLevel::Warn,
@@ -267,7 +261,7 @@ impl Coordinator {
             }
         }
         if self.loaded.is_none() {
-            let l = store::load(env.host, env.state_dir, env.now_ms);
+            let l = store::load(cx.host, cx.state_dir, now);
             for p in &l.problems {
                 out.diag(LogLevel::Warn, "coord.degraded.registry", p.clone());
             }
@@ -275,31 +269,33 @@ impl Coordinator {
         }
         if !self.reconciled {
             self.reconciled = true;
-            self.reconcile(env, out);
+            self.reconcile(cx, now, out);
         }
     }
 
-    fn record(&mut self, env: &Env<'_>, out: &mut Out, e: LineageEvent) -> bool {
+    fn record(
+        &mut self,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        now: i64,
+        out: &mut Outcome,
+        e: LineageEvent,
+    ) -> bool {
         let Some(l) = self.loaded.as_mut() else {
             return false;
         };
         if !l.registry.apply(&e) {
             return false;
         }
-        if let Err(x) = store::append(env.host, env.state_dir, l, &e) {
+        if let Err(x) = store::append(cx.host, cx.state_dir, l, &e) {
             out.diag(
                 LogLevel::Warn,
                 "coord.degraded.registry",
                 format!("could not journal a lineage event: {x}"),
             );
         }
-        if let Err(x) = store::rotate_above(
-            env.host,
-            env.state_dir,
-            l,
-            env.now_ms,
-            store::JOURNAL_ROTATE_BYTES,
-        ) {
+        if let Err(x) =
+            store::rotate_above(cx.host, cx.state_dir, l, now, store::JOURNAL_ROTATE_BYTES)
+        {
             out.diag(
                 LogLevel::Warn,
                 "coord.degraded.registry",
@@ -309,10 +305,10 @@ impl Coordinator {
         true
     }
 
-    fn event(&self, env: &Env<'_>, kind: EventKind, child: &str) -> LineageEvent {
+    fn event(&self, now: i64, kind: EventKind, child: &str) -> LineageEvent {
         LineageEvent {
             v: LINEAGE_VERSION,
-            at: env.now_ms,
+            at: now,
             epoch: self.epoch.clone(),
             event: Some(kind),
             child_session_key: child.to_string(),
@@ -320,18 +316,22 @@ impl Coordinator {
         }
     }
 
-    fn notify(&mut self, env: &Env<'_>, out: &mut Out, parent: &str, id: String, text: String) {
+    fn notify(
+        &mut self,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        now: i64,
+        out: &mut Outcome,
+        parent: &str,
+        id: String,
+        text: String,
+    ) {
         if parent.is_empty() || !self.noticed.insert(id.clone()) {
             return;
         }
-        let notice = Notice {
-            id,
-            text,
-            at: env.now_ms,
-        };
+        let notice = Notice { id, text, at: now };
         self.unsaved_notices.push((parent.to_string(), notice));
         // On a held lock the notice stays queued and goes with the next update.
-        let _ = self.update_notices(env, out, |_| ());
+        let _ = self.update_notices(cx, now, out, |_| ());
     }
 
     /// Reads `coord/notices.json` under its lock, adds the queued notices (each id once),
@@ -339,13 +339,14 @@ impl Coordinator {
     /// by one process is never lost to another's rewrite). `None` when the lock stayed held.
     fn update_notices<R>(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        now: i64,
+        out: &mut Outcome,
         f: impl FnOnce(&mut Notices) -> R,
     ) -> Option<R> {
-        let lock = notices_lock(env.state_dir);
+        let lock = notices_lock(cx.state_dir);
         if let Err(e) =
-            crate::host::lock_within(env.host, &lock, NOTICES_LOCK_TTL_MS, NOTICES_LOCK_WAIT_MS)
+            crate::host::lock_within(cx.host, &lock, NOTICES_LOCK_TTL_MS, NOTICES_LOCK_WAIT_MS)
         {
             out.diag(
                 LogLevel::Warn,
@@ -354,7 +355,7 @@ impl Coordinator {
             );
             return None;
         }
-        let mut n = read_notices(env, out);
+        let mut n = read_notices(cx, now, out);
         for (parent, notice) in std::mem::take(&mut self.unsaved_notices) {
             if n.seen.contains_key(&notice.id) {
                 continue;
@@ -363,7 +364,7 @@ impl Coordinator {
             n.pending.entry(parent).or_default().push(notice);
         }
         let r = f(&mut n);
-        let cutoff = env.now_ms.saturating_sub(NOTICE_TTL_MS);
+        let cutoff = now.saturating_sub(NOTICE_TTL_MS);
         n.seen.retain(|_, at| *at >= cutoff);
         for v in n.pending.values_mut() {
             v.retain(|x| x.at >= cutoff);
@@ -373,15 +374,15 @@ impl Coordinator {
         let written = serde_json::to_vec(&n)
             .map_err(|e| HostError::Io(e.to_string()))
             .and_then(|b| {
-                env.host
-                    .fs_write_atomic(&notices_path(env.state_dir), &b, 0o600)
+                cx.host
+                    .fs_write_atomic(&notices_path(cx.state_dir), &b, 0o600)
             });
-        let _ = env.host.fs_unlock(&lock);
+        let _ = cx.host.fs_unlock(&lock);
         if let Err(e) = written {
             out.diag(
                 LogLevel::Warn,
                 "coord.state.write_failed",
-                format!("could not write {} ({e})", notices_path(env.state_dir)),
+                format!("could not write {} ({e})", notices_path(cx.state_dir)),
             );
         }
         Some(r)
@@ -389,23 +390,29 @@ impl Coordinator {
 
     /// The notices pending for `key`, taken out of the file (delivered once, whichever process
     /// delivers them). Reads without the lock first: most turns have none.
-    fn take_notices(&mut self, env: &Env<'_>, out: &mut Out, key: &str) -> Vec<Notice> {
-        let any = read_notices(env, out).pending.contains_key(key);
+    fn take_notices(
+        &mut self,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        now: i64,
+        out: &mut Outcome,
+        key: &str,
+    ) -> Vec<Notice> {
+        let any = read_notices(cx, now, out).pending.contains_key(key);
         if !any && self.unsaved_notices.iter().all(|(p, _)| p != key) {
             return Vec::new();
         }
-        self.update_notices(env, out, |n| n.pending.remove(key))
+        self.update_notices(cx, now, out, |n| n.pending.remove(key))
             .flatten()
             .unwrap_or_default()
     }
 
     /// P6-R3: running workers of a dead process are interrupted; silent ones are stale.
-    fn reconcile(&mut self, env: &Env<'_>, out: &mut Out) {
+    fn reconcile(&mut self, cx: &PhaseCtx<'_, CoordinatorConfig>, now: i64, out: &mut Outcome) {
         let Some(l) = self.loaded.as_ref() else {
             return;
         };
-        let host = env.host;
-        let dir = env.state_dir.to_string();
+        let host = cx.host;
+        let dir = cx.state_dir.to_string();
         let alive = |epoch: &str| -> bool {
             let p = epoch_lock(&dir, epoch);
             match host.fs_lock(&p, EPOCH_LOCK_TTL_MS) {
@@ -418,13 +425,13 @@ impl Coordinator {
                 Err(_) => false,
             }
         };
-        let events =
-            l.registry
-                .reconcile(&self.epoch, env.now_ms, env.cfg.stale_run_minutes, &alive);
+        let events = l
+            .registry
+            .reconcile(&self.epoch, now, cx.cfg.stale_run_minutes, &alive);
         for e in events {
             let child = e.child_session_key.clone();
             let kind = e.event;
-            if !self.record(env, out, e) {
+            if !self.record(cx, now, out, e) {
                 continue;
             }
             let Some(r) = self
@@ -437,7 +444,7 @@ impl Coordinator {
             };
             let label = label_of(&r);
             let task = r.task.clone().unwrap_or_else(|| "(task unknown)".into());
-            let mins = env.now_ms.saturating_sub(r.spawned_at) / 60_000;
+            let mins = now.saturating_sub(r.spawned_at) / 60_000;
             match kind {
                 Some(EventKind::Interrupted) => {
                     let text = format!(
@@ -445,7 +452,7 @@ impl Coordinator {
                         iso_utc(r.last_progress_at)
                     );
                     out.decide(
-                        env,
+                        now,
                         "coord.resume.interrupted_child",
                         Action::Note,
                         &r.parent_session_key,
@@ -453,7 +460,8 @@ impl Coordinator {
                         json!({ "child": child }),
                     );
                     self.notify(
-                        env,
+                        cx,
+                        now,
                         out,
                         &r.parent_session_key.clone(),
                         format!("{child}:interrupted"),
@@ -461,11 +469,11 @@ impl Coordinator {
                     );
                 }
                 Some(EventKind::Stale) => {
-                    let idle = env.now_ms.saturating_sub(r.last_progress_at) / 60_000;
+                    let idle = now.saturating_sub(r.last_progress_at) / 60_000;
                     let text =
                         format!("Worker {label} ({child}) has shown no progress for {idle} min.");
                     out.decide(
-                        env,
+                        now,
                         "coord.resume.stale_child",
                         Action::Note,
                         &r.parent_session_key,
@@ -473,7 +481,8 @@ impl Coordinator {
                         json!({ "child": child }),
                     );
                     self.notify(
-                        env,
+                        cx,
+                        now,
                         out,
                         &r.parent_session_key.clone(),
                         format!("{child}:stale"),
@@ -486,19 +495,26 @@ impl Coordinator {
     }
 
     /// `gateway_start` and the service tick: load, lock, reconcile.
-    pub fn start(&mut self, env: &Env<'_>) -> Out {
-        let mut out = Out::default();
-        self.ensure(env, &mut out);
+    pub fn start(&mut self, cx: &PhaseCtx<'_, CoordinatorConfig>) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        self.ensure(cx, now, &mut out);
         out
     }
 
     /// `subagent_spawned` (P6-R1).
-    pub fn subagent_spawned(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
-        self.ensure(env, &mut out);
+    pub fn subagent_spawned(
+        &mut self,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        event: &Value,
+        ctx: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        self.ensure(cx, now, &mut out);
         let Some(child) = s(event, "childSessionKey").or_else(|| s(ctx, "childSessionKey")) else {
             out.decide(
-                env,
+                now,
                 "coord.invalid_event",
                 Action::Note,
                 "",
@@ -510,7 +526,7 @@ impl Coordinator {
         let parent = s(ctx, "requesterSessionKey")
             .or_else(|| event.get("requester").and_then(|r| s(r, "sessionKey")))
             .map(str::to_string);
-        let mut e = self.event(env, EventKind::Spawned, child);
+        let mut e = self.event(now, EventKind::Spawned, child);
         e.parent_session_key = parent.clone();
         e.run_id = s(event, "runId").map(str::to_string);
         e.agent_id = s(event, "agentId").map(str::to_string);
@@ -531,34 +547,46 @@ impl Coordinator {
                 }
             }
         }
-        self.record(env, &mut out, e);
+        self.record(cx, now, &mut out, e);
         out
     }
 
     /// `subagent_progress` (P6-R1).
-    pub fn subagent_progress(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
-        self.ensure(env, &mut out);
+    pub fn subagent_progress(
+        &mut self,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        event: &Value,
+        ctx: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        self.ensure(cx, now, &mut out);
         if let Some(child) = s(event, "childSessionKey")
             .or_else(|| s(event, "targetSessionKey"))
             .or_else(|| s(ctx, "childSessionKey"))
         {
-            let e = self.event(env, EventKind::Progress, child);
-            self.record(env, &mut out, e);
+            let e = self.event(now, EventKind::Progress, child);
+            self.record(cx, now, &mut out, e);
         }
         out
     }
 
     /// `subagent_ended` (P6-R1, R10).
-    pub fn subagent_ended(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
-        self.ensure(env, &mut out);
+    pub fn subagent_ended(
+        &mut self,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        event: &Value,
+        ctx: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        self.ensure(cx, now, &mut out);
         let Some(child) = s(event, "targetSessionKey")
             .or_else(|| s(ctx, "childSessionKey"))
             .map(str::to_string)
         else {
             out.decide(
-                env,
+                now,
                 "coord.invalid_event",
                 Action::Note,
                 "",
@@ -567,10 +595,10 @@ impl Coordinator {
             );
             return out;
         };
-        let mut e = self.event(env, EventKind::Ended, &child);
+        let mut e = self.event(now, EventKind::Ended, &child);
         e.outcome = Some(super::lineage::outcome_of(s(event, "outcome")));
         e.reason = s(event, "reason").map(str::to_string);
-        if !self.record(env, &mut out, e) || !env.cfg.notify_parent {
+        if !self.record(cx, now, &mut out, e) || !cx.cfg.notify_parent {
             return out;
         }
         let Some(r) = self
@@ -585,20 +613,20 @@ impl Coordinator {
         let mut text = format!(
             "Worker {} ended: {outcome} at {}.",
             label_of(&r),
-            iso_utc(env.now_ms)
+            iso_utc(now)
         );
         let parent = r.parent_session_key.clone();
         match outcome.as_str() {
             "ok" => {
                 text.push(' ');
                 text.push_str(VERIFY_REMINDER);
-                out.decide(env, "coord.worker.verify_reminder", Action::Note, &parent, format!("Worker {} ended ok; the coordinator was reminded to verify with a fresh worker.", label_of(&r)), json!({ "child": child }));
+                out.decide(now, "coord.worker.verify_reminder", Action::Note, &parent, format!("Worker {} ended ok; the coordinator was reminded to verify with a fresh worker.", label_of(&r)), json!({ "child": child }));
             }
             "error" | "timeout" | "killed" => {
                 text.push(' ');
                 text.push_str(FAILURE_GUIDANCE);
                 out.decide(
-                    env,
+                    now,
                     "coord.worker.failure_guidance",
                     Action::Note,
                     &parent,
@@ -611,34 +639,47 @@ impl Coordinator {
             }
             _ => {}
         }
-        self.notify(env, &mut out, &parent, format!("{child}:ended"), text);
+        self.notify(cx, now, &mut out, &parent, format!("{child}:ended"), text);
         out
     }
 
     /// The context engine's `prepareSubagentSpawn` (P6-R1, engine mode): a `prepared` event
-    /// with the context mode. Returns whether a rollback handle should be handed back (the
-    /// event was recorded, so a failed spawn has something to roll back).
-    pub fn subagent_prepared(&mut self, env: &Env<'_>, params: &Value) -> (bool, Out) {
-        let mut out = Out::default();
-        self.ensure(env, &mut out);
+    /// with the context mode. Answers `{rollback: true}` when the event was recorded (a failed
+    /// spawn then has something to roll back: the binding hands OpenClaw a rollback handle),
+    /// `null` otherwise.
+    pub fn subagent_prepared(
+        &mut self,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        params: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        self.ensure(cx, now, &mut out);
         let Some(child) = s(params, "childSessionKey") else {
-            return (false, out);
+            return out;
         };
-        let mut e = self.event(env, EventKind::Prepared, child);
+        let mut e = self.event(now, EventKind::Prepared, child);
         e.parent_session_key = s(params, "parentSessionKey").map(str::to_string);
         e.context_mode = s(params, "contextMode").map(str::to_string);
-        let recorded = self.record(env, &mut out, e);
-        (recorded, out)
+        if self.record(cx, now, &mut out, e) {
+            out.ret = json!({ "rollback": true });
+        }
+        out
     }
 
     /// The rollback handle of a preparation (P6-R1): OpenClaw calls it when the spawn fails
     /// after `prepareSubagentSpawn` succeeded; the worker never ran.
-    pub fn subagent_rolled_back(&mut self, env: &Env<'_>, params: &Value) -> Out {
-        let mut out = Out::default();
-        self.ensure(env, &mut out);
+    pub fn subagent_rolled_back(
+        &mut self,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        params: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        self.ensure(cx, now, &mut out);
         if let Some(child) = s(params, "childSessionKey") {
-            let e = self.event(env, EventKind::RolledBack, child);
-            self.record(env, &mut out, e);
+            let e = self.event(now, EventKind::RolledBack, child);
+            self.record(cx, now, &mut out, e);
         }
         out
     }
@@ -647,21 +688,32 @@ impl Coordinator {
     /// hook already recorded it. It carries a reason but no outcome, so the outcome stays
     /// unknown until the hook fills it in, and the parent is notified by the hook (which
     /// knows the outcome), not here.
-    pub fn engine_subagent_ended(&mut self, env: &Env<'_>, params: &Value) -> Out {
-        let mut out = Out::default();
-        self.ensure(env, &mut out);
+    pub fn engine_subagent_ended(
+        &mut self,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        params: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        self.ensure(cx, now, &mut out);
         if let Some(child) = s(params, "childSessionKey") {
-            let mut e = self.event(env, EventKind::Ended, child);
+            let mut e = self.event(now, EventKind::Ended, child);
             e.reason = s(params, "reason").map(str::to_string);
-            self.record(env, &mut out, e);
+            self.record(cx, now, &mut out, e);
         }
         out
     }
 
     /// `before_tool_call` of spawn and target tools (P6-R8, R9, R11).
-    pub fn before_tool_call(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
-        self.ensure(env, &mut out);
+    pub fn before_tool_call(
+        &mut self,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        event: &Value,
+        ctx: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        self.ensure(cx, now, &mut out);
         let Some(caller) = s(ctx, "sessionKey").map(str::to_string) else {
             return out;
         };
@@ -673,7 +725,7 @@ impl Coordinator {
             };
             let task = obj.get("task").and_then(Value::as_str).unwrap_or("");
             let hash = task_hash(task);
-            if env.cfg.dedupe != GuardMode::Off && !task.trim().is_empty() {
+            if cx.cfg.dedupe != GuardMode::Off && !task.trim().is_empty() {
                 let dup = self
                     .loaded
                     .as_ref()
@@ -681,9 +733,9 @@ impl Coordinator {
                     .cloned();
                 if let Some(d) = dup {
                     let msg = format!("A worker with the same task is still running: {} ({}). Wait for it or continue it.", label_of(&d), d.child_session_key);
-                    if env.cfg.dedupe == GuardMode::Block {
+                    if cx.cfg.dedupe == GuardMode::Block {
                         out.decide(
-                            env,
+                            now,
                             "coord.spawn.duplicate",
                             Action::Deny,
                             &caller,
@@ -694,7 +746,7 @@ impl Coordinator {
                         return out;
                     }
                     out.decide(
-                        env,
+                        now,
                         "coord.spawn.duplicate",
                         Action::Note,
                         &caller,
@@ -704,10 +756,10 @@ impl Coordinator {
                 }
             }
             let coordinator = self.modes.get(&caller) == Some(&ModeSetting::Coordinator);
-            if coordinator && !env.cfg.allow_worker_model && obj.contains_key("model") {
+            if coordinator && !cx.cfg.allow_worker_model && obj.contains_key("model") {
                 let mut p = obj.clone();
                 let model = p.remove("model");
-                out.decide(env, "coord.spawn.model_stripped", Action::Note, &caller, "The worker's model parameter was removed: workers inherit the session's model.".into(), json!({ "model": model }));
+                out.decide(now, "coord.spawn.model_stripped", Action::Note, &caller, "The worker's model parameter was removed: workers inherit the session's model.".into(), json!({ "model": model }));
                 out.ret = json!({ "params": Value::Object(p) });
             }
             let norm = normalise_task(task);
@@ -724,7 +776,7 @@ impl Coordinator {
                 });
             return out;
         }
-        if !env.cfg.target_tools.iter().any(|t| t == tool) {
+        if !cx.cfg.target_tools.iter().any(|t| t == tool) {
             return out;
         }
         let target = [
@@ -742,7 +794,7 @@ impl Coordinator {
         };
         let Some(l) = self.loaded.as_ref() else {
             out.decide(
-                env,
+                now,
                 "coord.degraded.registry",
                 Action::Note,
                 &caller,
@@ -759,23 +811,23 @@ impl Coordinator {
                     r.cwd
                         .clone()
                         .filter(|c| !c.is_empty())
-                        .filter(|c| matches!(env.host.fs_stat(c), Err(HostError::NotFound)))
+                        .filter(|c| matches!(cx.host.fs_stat(c), Err(HostError::NotFound)))
                         .map(|c| (label_of(r), c))
                 });
                 if let Some((label, cwd)) = gone {
                     let text = format!("Worker {label}'s working directory {cwd} no longer exists; it will run in the agent's workspace.");
-                    out.decide(env, "coord.resume.cwd_missing", Action::Note, &caller, text.clone(), json!({ "child": target, "cwd": cwd }));
-                    self.notify(env, &mut out, &caller, format!("{target}:cwd_missing"), text);
+                    out.decide(now, "coord.resume.cwd_missing", Action::Note, &caller, text.clone(), json!({ "child": target, "cwd": cwd }));
+                    self.notify(cx, now, &mut out, &caller, format!("{target}:cwd_missing"), text);
                 }
             }
-            TargetCheck::Unknown => out.decide(env, "coord.lineage.unknown_target", Action::Note, &caller, format!("Session {caller} addressed {target}, which the worker registry does not know (it may predate the plugin); allowed."), json!({ "target": target, "tool": tool })),
+            TargetCheck::Unknown => out.decide(now, "coord.lineage.unknown_target", Action::Note, &caller, format!("Session {caller} addressed {target}, which the worker registry does not know (it may predate the plugin); allowed."), json!({ "target": target, "tool": tool })),
             TargetCheck::Foreign => {
                 let msg = format!("Session {caller} may not address {target}: it is not one of its workers.");
-                if env.cfg.block_foreign_targets {
-                    out.decide(env, "coord.lineage.foreign_target", Action::Deny, &caller, msg.clone(), json!({ "target": target, "tool": tool }));
+                if cx.cfg.block_foreign_targets {
+                    out.decide(now, "coord.lineage.foreign_target", Action::Deny, &caller, msg.clone(), json!({ "target": target, "tool": tool }));
                     out.ret = json!({ "block": true, "blockReason": audit::block_text("coord.lineage.foreign_target", &msg) });
                 } else {
-                    out.decide(env, "coord.lineage.foreign_target", Action::Note, &caller, msg, json!({ "target": target, "tool": tool }));
+                    out.decide(now, "coord.lineage.foreign_target", Action::Note, &caller, msg, json!({ "target": target, "tool": tool }));
                 }
             }
         }
@@ -784,8 +836,9 @@ impl Coordinator {
 
     fn match_mode(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        now: i64,
+        out: &mut Outcome,
         key: &str,
         sid: &str,
         agent: &str,
@@ -793,14 +846,14 @@ impl Coordinator {
         if self.modes.contains_key(key) {
             return None;
         }
-        let path = mode_path(env.state_dir, sid);
-        let saved = match env.host.fs_read(&path, 64 * 1024) {
+        let path = mode_path(cx.state_dir, sid);
+        let saved = match cx.host.fs_read(&path, 64 * 1024) {
             Ok(b) => match crate::json::read_slice::<SessionMode>(&b) {
                 Ok(m) => Some(m),
                 Err(e) => {
-                    let aside = format!("{path}.corrupt-{}", env.now_ms);
-                    let _ = env.host.fs_write_atomic(&aside, &b, 0o600);
-                    let _ = env.host.fs_remove(&path);
+                    let aside = format!("{path}.corrupt-{}", now);
+                    let _ = cx.host.fs_write_atomic(&aside, &b, 0o600);
+                    let _ = cx.host.fs_remove(&path);
                     out.diag(
                         LogLevel::Warn,
                         "coord.mode.corrupt",
@@ -811,16 +864,16 @@ impl Coordinator {
             },
             Err(_) => None,
         };
-        let configured = Self::configured_mode(env.cfg, agent);
+        let configured = Self::configured_mode(cx.cfg, agent);
         let m = match_session_mode(
             key,
             saved.as_ref(),
             configured,
-            env.cfg.follow_resumed_mode,
-            env.now_ms,
+            cx.cfg.follow_resumed_mode,
+            now,
         );
         if let Ok(b) = serde_json::to_vec(&m.save) {
-            if let Err(e) = env.host.fs_write_atomic(&path, &b, 0o600) {
+            if let Err(e) = cx.host.fs_write_atomic(&path, &b, 0o600) {
                 out.diag(
                     LogLevel::Warn,
                     "coord.mode.write_failed",
@@ -829,16 +882,22 @@ impl Coordinator {
             }
         }
         if let Some((from, to)) = m.switched {
-            out.decide(env, "coord.mode.switched", Action::Note, key, format!("The resumed session keeps its saved {} mode although its agent is configured {}.", mode_name(to), mode_name(from)), json!({ "from": mode_name(from), "to": mode_name(to) }));
+            out.decide(now, "coord.mode.switched", Action::Note, key, format!("The resumed session keeps its saved {} mode although its agent is configured {}.", mode_name(to), mode_name(from)), json!({ "from": mode_name(from), "to": mode_name(to) }));
         }
         self.modes.insert(key.to_string(), m.mode);
         m.notice
     }
 
     /// `session_start`: a resumed session is matched again (P6-R5).
-    pub fn session_start(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
-        self.ensure(env, &mut out);
+    pub fn session_start(
+        &mut self,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        event: &Value,
+        ctx: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        self.ensure(cx, now, &mut out);
         if s(event, "resumedFrom").is_some() {
             if let Some(k) = s(ctx, "sessionKey").or_else(|| s(event, "sessionKey")) {
                 self.modes.remove(k);
@@ -853,11 +912,12 @@ impl Coordinator {
     /// from the last user message on is never touched). `None` when nothing needed repair.
     pub fn sanitize_projection(
         &mut self,
-        env: &Env<'_>,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
         key: &str,
         messages: &[Value],
-    ) -> (Option<Vec<Value>>, Out) {
-        let mut out = Out::default();
+    ) -> (Option<Vec<Value>>, Outcome) {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let first = self.assembled.insert(key.to_string());
         if !first && !self.resumed.contains(key) {
             return (None, out);
@@ -883,7 +943,7 @@ impl Coordinator {
             self.reported.insert(key.to_string(), counts);
             out.decisions.push(Decision {
                 v: RECORD_VERSION,
-                at: env.now_ms,
+                at: now,
                 phase: "coordinator".into(),
                 code: "coord.resume.repaired".into(),
                 action: Action::Note,
@@ -907,29 +967,35 @@ impl Coordinator {
 
     /// `before_prompt_build`: mode matching, coordinator rules and tool narrowing (P6-R6),
     /// the parent's pending notices, and worker results delivered a second time (P6-R12).
-    pub fn before_prompt_build(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
-        self.ensure(env, &mut out);
+    pub fn before_prompt_build(
+        &mut self,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        event: &Value,
+        ctx: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        self.ensure(cx, now, &mut out);
         let Some(key) = s(ctx, "sessionKey").map(str::to_string) else {
             return out;
         };
         if is_internal_key(&key) {
             return out;
         }
-        let sid = self.session_name(env, &mut out, s(ctx, "sessionId"), &key);
+        let sid = self.session_name(cx, now, &mut out, s(ctx, "sessionId"), &key);
         let agent = agent_id(&key, ctx);
         let mut prepend: Vec<String> = Vec::new();
         if !is_subagent_key(&key) {
-            if let Some(n) = self.match_mode(env, &mut out, &key, &sid, &agent) {
+            if let Some(n) = self.match_mode(cx, now, &mut out, &key, &sid, &agent) {
                 prepend.push(n);
             }
         }
         prepend.extend(
-            self.take_notices(env, &mut out, &key)
+            self.take_notices(cx, now, &mut out, &key)
                 .into_iter()
                 .map(|x| x.text),
         );
-        prepend.extend(self.check_deliveries(env, &mut out, &key, event));
+        prepend.extend(self.check_deliveries(cx, now, &mut out, &key, event));
         let mut ret = serde_json::Map::new();
         if !prepend.is_empty() {
             ret.insert(
@@ -942,7 +1008,7 @@ impl Coordinator {
                 "appendSystemContext".into(),
                 Value::String(RULES.to_string()),
             );
-            ret.insert("toolsAllow".into(), json!(env.cfg.tools));
+            ret.insert("toolsAllow".into(), json!(cx.cfg.tools));
         }
         if !ret.is_empty() {
             out.ret = Value::Object(ret);
@@ -956,8 +1022,9 @@ impl Coordinator {
     /// not know (spawned before the plugin) cannot be told apart and are left alone.
     fn check_deliveries(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        now: i64,
+        out: &mut Outcome,
         parent: &str,
         event: &Value,
     ) -> Vec<String> {
@@ -986,8 +1053,7 @@ impl Coordinator {
                     "The result of worker {label} shown below was already delivered at {}; do not act on it twice.",
                     iso_utc(at)
                 ));
-                out.decide(
-                    env,
+                out.decide(now,
                     "coord.delivery.duplicate",
                     Action::Note,
                     parent,
@@ -995,9 +1061,9 @@ impl Coordinator {
                     json!({ "child": c.child_session_key, "resultHash": c.result_hash, "firstDeliveredAt": at }),
                 );
             } else {
-                let mut e = self.event(env, EventKind::Delivered, &c.child_session_key);
+                let mut e = self.event(now, EventKind::Delivered, &c.child_session_key);
                 e.result_hash = Some(c.result_hash);
-                self.record(env, out, e);
+                self.record(cx, now, out, e);
             }
         }
         notes
@@ -1007,34 +1073,36 @@ impl Coordinator {
     /// the first time in this process, a file left under its pre-issue-18 name is adopted.
     fn session_name(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
+        now: i64,
+        out: &mut Outcome,
         session_id: Option<&str>,
         key: &str,
     ) -> String {
         let id = session_id.unwrap_or(key);
         let sid = state_name(id);
         if self.adopted.insert(sid.clone()) {
-            let legacy = mode_path(env.state_dir, &legacy_session_dir_name(id));
-            let current = mode_path(env.state_dir, &sid);
+            let legacy = mode_path(cx.state_dir, &legacy_session_dir_name(id));
+            let current = mode_path(cx.state_dir, &sid);
             out.diagnostics
-                .extend(adopt_file(env.host, &legacy, &current, env.now_ms, "coord"));
+                .extend(adopt_file(cx.host, &legacy, &current, now, "coord"));
         }
         sid
     }
 
     /// `agent_end`: the session's mode is re-stamped (P6-R4).
-    pub fn agent_end(&mut self, env: &Env<'_>, ctx: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn agent_end(&mut self, cx: &PhaseCtx<'_, CoordinatorConfig>, ctx: &Value) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let Some(key) = s(ctx, "sessionKey") else {
             return out;
         };
         let Some(mode) = self.modes.get(key).copied() else {
             return out;
         };
-        let sid = self.session_name(env, &mut out, s(ctx, "sessionId"), key);
-        let path = mode_path(env.state_dir, &sid);
-        let prev = env
+        let sid = self.session_name(cx, now, &mut out, s(ctx, "sessionId"), key);
+        let path = mode_path(cx.state_dir, &sid);
+        let prev = cx
             .host
             .fs_read(&path, 64 * 1024)
             .ok()
@@ -1043,12 +1111,12 @@ impl Coordinator {
             v: super::mode::MODE_VERSION,
             session_key: key.to_string(),
             mode,
-            saved_at: env.now_ms,
+            saved_at: now,
             resumes: prev.as_ref().map_or(0, |p| p.resumes),
             last_resume_at: prev.and_then(|p| p.last_resume_at),
         };
         if let Ok(b) = serde_json::to_vec(&save) {
-            if let Err(e) = env.host.fs_write_atomic(&path, &b, 0o600) {
+            if let Err(e) = cx.host.fs_write_atomic(&path, &b, 0o600) {
                 out.diag(
                     LogLevel::Warn,
                     "coord.mode.write_failed",
@@ -1062,12 +1130,13 @@ impl Coordinator {
     /// P6-R14a: the caller's workers as text lines and details.
     pub fn workers(
         &mut self,
-        env: &Env<'_>,
+        cx: &PhaseCtx<'_, CoordinatorConfig>,
         caller: &str,
         status: Option<&str>,
     ) -> (String, Value) {
-        let mut out = Out::default();
-        self.ensure(env, &mut out);
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        self.ensure(cx, now, &mut out);
         let Some(l) = self.loaded.as_ref() else {
             return (
                 "agent-ops[coord.degraded.registry]: the worker registry is unavailable".into(),

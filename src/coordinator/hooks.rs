@@ -2,7 +2,7 @@
 //! `agent_ops_workers` tool, the hook dispatch, the context engine's subagent methods and
 //! the repair of an assembled transcript (handed over by the runtime's `interplay`).
 
-use super::engine::{Coordinator, Env, Out};
+use super::engine::Coordinator;
 use super::CoordinatorConfig;
 use crate::contract::{
     fail_open, CommandSpec, Diagnostic, HostInfo, Outcome, PhaseCore, PhaseCtx, PhaseInit,
@@ -81,24 +81,6 @@ pub fn init(cfg: &CoordinatorConfig, info: &HostInfo) -> PhaseInit {
     init
 }
 
-fn env<'a>(cx: &'a PhaseCtx<'_, CoordinatorConfig>) -> Env<'a> {
-    Env {
-        cfg: cx.cfg,
-        host: cx.host,
-        state_dir: cx.state_dir,
-        now_ms: cx.now_ms(),
-    }
-}
-
-fn outcome(out: Out) -> Outcome {
-    Outcome {
-        ret: out.ret,
-        diagnostics: out.diagnostics,
-        decisions: out.decisions,
-        ..Outcome::default()
-    }
-}
-
 impl PhaseCore for Coordinator {
     type Config = CoordinatorConfig;
     type Input<'a> = ();
@@ -113,15 +95,15 @@ impl PhaseCore for Coordinator {
         _: (),
     ) -> Outcome {
         let ctx = cx.ctx;
-        let out = match name {
-            "gateway_start" => self.start(&env(cx)),
-            "session_start" => self.session_start(&env(cx), event, ctx),
-            "subagent_spawned" => self.subagent_spawned(&env(cx), event, ctx),
-            "subagent_progress" => self.subagent_progress(&env(cx), event, ctx),
-            "subagent_ended" => self.subagent_ended(&env(cx), event, ctx),
-            "before_tool_call" => self.before_tool_call(&env(cx), event, ctx),
-            "before_prompt_build" => self.before_prompt_build(&env(cx), event, ctx),
-            "agent_end" => self.agent_end(&env(cx), ctx),
+        match name {
+            "gateway_start" => self.start(cx),
+            "session_start" => self.session_start(cx, event, ctx),
+            "subagent_spawned" => self.subagent_spawned(cx, event, ctx),
+            "subagent_progress" => self.subagent_progress(cx, event, ctx),
+            "subagent_ended" => self.subagent_ended(cx, event, ctx),
+            "before_tool_call" => self.before_tool_call(cx, event, ctx),
+            "before_prompt_build" => self.before_prompt_build(cx, event, ctx),
+            "agent_end" => self.agent_end(cx, ctx),
             "command:workers" | "tool:agent_ops_workers" => {
                 let caller = cx.ctx_str("sessionKey").unwrap_or("").to_string();
                 let status = if name == "tool:agent_ops_workers" {
@@ -138,12 +120,11 @@ impl PhaseCore for Coordinator {
                         .filter(|a| !a.is_empty())
                         .map(str::to_string)
                 };
-                let (text, details) = self.workers(&env(cx), &caller, status.as_deref());
-                return Outcome::ret(json!({ "text": text, "details": details }));
+                let (text, details) = self.workers(cx, &caller, status.as_deref());
+                Outcome::ret(json!({ "text": text, "details": details }))
             }
-            _ => return Outcome::default(),
-        };
-        outcome(out)
+            _ => Outcome::default(),
+        }
     }
 }
 
@@ -158,23 +139,11 @@ impl Coordinator {
         method: &str,
         params: &Value,
     ) -> Outcome {
-        let mut rollback = false;
-        let out = match method {
-            "prepareSubagentSpawn" => {
-                let (recorded, out) = self.subagent_prepared(&env(cx), params);
-                rollback = recorded;
-                out
-            }
-            "rollbackSubagentSpawn" => self.subagent_rolled_back(&env(cx), params),
-            _ => self.engine_subagent_ended(&env(cx), params),
-        };
-        let mut o = outcome(out);
-        o.ret = if rollback {
-            json!({ "rollback": true })
-        } else {
-            Value::Null
-        };
-        o
+        match method {
+            "prepareSubagentSpawn" => self.subagent_prepared(cx, params),
+            "rollbackSubagentSpawn" => self.subagent_rolled_back(cx, params),
+            _ => self.engine_subagent_ended(cx, params),
+        }
     }
 
     /// P6-R13 in engine mode: when the session was resumed, the projection `assemble` returns
@@ -204,15 +173,11 @@ impl Coordinator {
                 }
             }
         }
-        let (fixed, out) = self.sanitize_projection(&env(cx), key, &projected);
+        let (fixed, out) = self.sanitize_projection(cx, key, &projected);
         if let (Some(fixed), Some(obj)) = (fixed, value.as_object_mut()) {
             obj.insert("messages".into(), Value::Array(fixed));
             obj.insert("clear".into(), json!([]));
         }
-        Outcome {
-            diagnostics: out.diagnostics,
-            decisions: out.decisions,
-            ..Outcome::default()
-        }
+        out
     }
 }

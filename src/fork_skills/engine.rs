@@ -4,13 +4,13 @@
 //! (P7-R14). Fails open (P7-R28).
 
 use super::detect::{Change, Committed, Detector};
+use super::hooks::KEY;
 use super::scan::{scan, ScanFinding};
-use super::skills::{discover, limits, parse, resolve, roots, Entry, Root};
+use super::skills::{discover, limits, openclaw_sources, parse, resolve, roots, Entry, Root};
 use super::ForkSkillsConfig;
 use crate::audit::{Action, Decision, RECORD_VERSION};
-use crate::contract::CommandJudge;
-use crate::contract::Diagnostic;
-use crate::host::{join_path, Host, LogLevel};
+use crate::contract::{CommandJudge, Job, JobKind, Outcome, PhaseCtx};
+use crate::host::{join_path, LogLevel};
 use crate::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -20,51 +20,17 @@ pub const BATCH_SUMMARY_THRESHOLD: usize = 50;
 /// Sessions that ran within this window get the change notice.
 pub const NOTICE_WINDOW_MS: i64 = 3_600_000;
 
-/// Everything one call needs besides the phase state.
-pub struct Env<'a> {
-    /// Phase settings.
-    pub cfg: &'a ForkSkillsConfig,
-    /// Phase 4 as a judge of shell snippets run from the workspace (the scanner's exec check).
-    pub judge: &'a dyn CommandJudge,
-    /// The Host.
-    pub host: &'a dyn Host,
-    /// The plugin's state directory.
-    pub state_dir: &'a str,
-    /// Now (ms).
-    pub now_ms: i64,
-    /// The agent workspace.
-    pub workspace: &'a str,
-    /// Home directory.
-    pub home: &'a str,
-    /// OpenClaw's state directory.
-    pub openclaw_state: &'a str,
-    /// The agents OpenClaw knows (each has its workshop skills); `main` when none is listed.
-    pub agents: &'a [String],
-    /// OpenClaw's `skills.load.extraDirs`, `~` expanded.
-    pub extra_dirs: &'a [String],
-}
-
-/// The answer of one call.
-#[derive(Debug, Default)]
-pub struct Out {
-    /// Value for OpenClaw.
-    pub ret: Value,
-    /// Decisions to journal.
-    pub decisions: Vec<Decision>,
-    /// Diagnostics.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Skills to disable in OpenClaw's config (P7-R21c): `(skill key, path)`.
-    pub disable: Vec<(String, String)>,
-}
+/// The context of a phase-7 call.
+type Cx<'a> = PhaseCtx<'a, ForkSkillsConfig>;
 
 /// Writes the committed state under `locks/skills-index` (G-R18): another process (the gateway
 /// and a `--local` run scan different agents' roots) keeps the entries this one does not track;
 /// this one's entries and removals win for its own paths. On a held lock nothing is written:
 /// the detector's memory is unchanged and the next batch writes it.
-fn save_index(env: &Env<'_>, committed: SortedMap<String, Committed>, batch: &[(String, Change)]) {
-    let lock = join_path(env.state_dir, "locks/skills-index");
-    if let Err(e) = crate::host::lock_within(env.host, &lock, 30_000, 2_000) {
-        env.host.log(
+fn save_index(cx: &Cx<'_>, committed: SortedMap<String, Committed>, batch: &[(String, Change)]) {
+    let lock = join_path(cx.state_dir, "locks/skills-index");
+    if let Err(e) = crate::host::lock_within(cx.host, &lock, 30_000, 2_000) {
+        cx.host.log(
             LogLevel::Warn,
             "skills.index.locked",
             &format!(
@@ -73,8 +39,8 @@ fn save_index(env: &Env<'_>, committed: SortedMap<String, Committed>, batch: &[(
         );
         return;
     }
-    let path = index_path(env.state_dir);
-    let mut entries = env
+    let path = index_path(cx.state_dir);
+    let mut entries = cx
         .host
         .fs_read(&path, 16 * 1024 * 1024)
         .ok()
@@ -87,18 +53,18 @@ fn save_index(env: &Env<'_>, committed: SortedMap<String, Committed>, batch: &[(
         }
     }
     entries.extend(committed);
-    if let Err(e) = env.host.fs_write_atomic(
+    if let Err(e) = cx.host.fs_write_atomic(
         &path,
         &serde_json::to_vec(&IndexFile { v: 1, entries }).unwrap_or_default(),
         0o600,
     ) {
-        env.host.log(
+        cx.host.log(
             LogLevel::Warn,
             "skills.index.write_failed",
             &format!("could not write {path} ({e})"),
         );
     }
-    let _ = env.host.fs_unlock(&lock);
+    let _ = cx.host.fs_unlock(&lock);
 }
 
 /// `skills/index.json` (P7-R29).
@@ -141,22 +107,20 @@ fn name_of(path: &str) -> String {
 impl Skiller {
     /// Every root OpenClaw loads skills from (P7-R10): the shared roots once, the workshop
     /// skills of every known agent, and `skills.load.extraDirs`.
-    fn roots(env: &Env<'_>) -> Vec<Root> {
-        let main = ["main".to_string()];
-        let agents = if env.agents.is_empty() {
-            &main[..]
-        } else {
-            env.agents
-        };
+    fn roots(cx: &Cx<'_>) -> Vec<Root> {
+        let home = cx.home();
+        let workspace = cx.workspace();
+        let openclaw_state = cx.info.openclaw_dir(cx.host);
+        let (agents, extra_dirs) = openclaw_sources(&cx.info.sandbox, &home);
         let mut out: Vec<Root> = Vec::new();
-        for agent in agents {
+        for agent in &agents {
             for r in roots(
-                env.workspace,
-                env.home,
-                env.openclaw_state,
+                &workspace,
+                &home,
+                &openclaw_state,
                 agent,
-                env.cfg.skills.bundled_dir.as_deref(),
-                env.extra_dirs,
+                cx.cfg.skills.bundled_dir.as_deref(),
+                &extra_dirs,
             ) {
                 if !out.iter().any(|o| o.path == r.path) {
                     out.push(r);
@@ -166,24 +130,21 @@ impl Skiller {
         out
     }
 
-    fn load(&mut self, env: &Env<'_>) {
+    fn load(&mut self, cx: &Cx<'_>) {
         if self.detector.is_some() {
             return;
         }
         let mut d = Detector::new();
-        d.stability_ms = i64::try_from(env.cfg.skills.stability_ms).unwrap_or(1_000);
-        d.debounce_ms = i64::try_from(env.cfg.skills.debounce_ms).unwrap_or(300);
-        match env
-            .host
-            .fs_read(&index_path(env.state_dir), 16 * 1024 * 1024)
-        {
+        d.stability_ms = i64::try_from(cx.cfg.skills.stability_ms).unwrap_or(1_000);
+        d.debounce_ms = i64::try_from(cx.cfg.skills.debounce_ms).unwrap_or(300);
+        match cx.host.fs_read(&index_path(cx.state_dir), 16 * 1024 * 1024) {
             Ok(b) => match crate::json::read_slice::<IndexFile>(&b) {
                 Ok(ix) => d.restore(ix.entries),
                 Err(e) => {
                     // G-R16: kept for inspection; every skill is scanned again as new.
-                    let path = index_path(env.state_dir);
-                    let moved = crate::host::move_aside(env.host, &path, &b, env.host.now_ms());
-                    env.host.log(
+                    let path = index_path(cx.state_dir);
+                    let moved = crate::host::move_aside(cx.host, &path, &b, cx.host.now_ms());
+                    cx.host.log(
                         crate::host::LogLevel::Warn,
                         "skills.index.corrupt",
                         &format!(
@@ -203,6 +164,24 @@ impl Skiller {
         self.detector = Some(d);
     }
 
+    /// P7-R21c: the config write that disables the denied skill `key` (at `path`) in
+    /// OpenClaw, remembered until its outcome comes back (`job_done`).
+    fn disable_job(&mut self, now: i64, key: &str, path: &str) -> Job {
+        let id = format!("skill-disable-{key}-{now}");
+        self.config_jobs
+            .insert(id.clone(), (key.to_string(), path.to_string()));
+        Job {
+            id,
+            kind: JobKind::Config,
+            phase: KEY.into(),
+            payload: json!({
+                "set": [{ "path": ["skills", "entries", key, "enabled"], "value": false }],
+                "reason": format!("agent-ops: skill {key} ({path}) has a deny finding of the skill scanner"),
+            }),
+            timeout_ms: 30_000,
+        }
+    }
+
     /// Queues a text for this session's next prompt (skillify instructions).
     pub fn queue(&mut self, key: &str, text: String) {
         self.pending.entry(key.to_string()).or_default().push(text);
@@ -217,54 +196,66 @@ impl Skiller {
     /// skill with an atomic write): the file counts as changed now, without the stability
     /// wait, and the scan that follows announces it; a later scan of the same content adds
     /// nothing (deduplicated by hash).
-    pub fn skill_changed(&mut self, env: &Env<'_>, event: &Value) -> Out {
-        if !env.cfg.skills.detect_changes {
-            return Out::default();
+    pub fn skill_changed(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        judge: &dyn CommandJudge,
+        event: &Value,
+    ) -> Outcome {
+        if !cx.cfg.skills.detect_changes {
+            return Outcome::default();
         }
         let Some(path) = event
             .pointer("/after/skillFile")
             .and_then(Value::as_str)
             .filter(|p| p.starts_with('/'))
         else {
-            return Out::default();
+            return Outcome::default();
         };
         // Only a file the scans also see: one outside every root would later look removed.
-        let in_root = Self::roots(env)
+        let in_root = Self::roots(cx)
             .iter()
             .any(|r| path.starts_with(&format!("{}/", r.path.trim_end_matches('/'))));
         if !in_root {
-            return self.scan_roots(env, true);
+            return self.scan_roots(cx, now, judge, true);
         }
-        self.load(env);
-        let stat = env.host.fs_stat(path).ok();
-        let bytes = env.host.fs_read(path, 1024 * 1024).ok();
+        self.load(cx);
+        let stat = cx.host.fs_stat(path).ok();
+        let bytes = cx.host.fs_read(path, 1024 * 1024).ok();
         if let (Some(st), Some(b), Some(d)) = (stat, bytes, self.detector.as_mut()) {
             let sha = crate::hash::sha256_hex_prefix(&b, 32);
-            d.observed_now(path, st.size, st.mtime_ms, sha, env.now_ms);
+            d.observed_now(path, st.size, st.mtime_ms, sha, now);
         }
-        self.scan_roots(env, true)
+        self.scan_roots(cx, now, judge, true)
     }
 
     /// One throttled scan (P7-R16 … R19). `force` ignores the throttle (service ticks).
-    pub fn scan_roots(&mut self, env: &Env<'_>, force: bool) -> Out {
-        let mut out = Out::default();
-        if !env.cfg.skills.detect_changes {
+    pub fn scan_roots(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        judge: &dyn CommandJudge,
+        force: bool,
+    ) -> Outcome {
+        let mut out = Outcome::default();
+        if !cx.cfg.skills.detect_changes {
             return out;
         }
-        let interval = i64::try_from(env.cfg.skills.scan_interval_ms).unwrap_or(2_000);
-        if !force && self.last_scan.is_some_and(|t| env.now_ms - t < interval) {
+        let interval = i64::try_from(cx.cfg.skills.scan_interval_ms).unwrap_or(2_000);
+        if !force && self.last_scan.is_some_and(|t| now - t < interval) {
             return out;
         }
-        self.last_scan = Some(env.now_ms);
-        self.load(env);
-        let mut budget = usize::try_from(env.cfg.skills.max_scan_entries).unwrap_or(5_000);
+        self.last_scan = Some(now);
+        self.load(cx);
+        let mut budget = usize::try_from(cx.cfg.skills.max_scan_entries).unwrap_or(5_000);
         let mut observed = SortedMap::new();
-        for (i, r) in Self::roots(env).iter().enumerate() {
-            for c in discover(env.host, i, &r.path, &mut budget).files {
+        for (i, r) in Self::roots(cx).iter().enumerate() {
+            for c in discover(cx.host, i, &r.path, &mut budget).files {
                 observed.insert(c.path.clone(), (c.size, c.mtime_ms));
             }
         }
-        let host = env.host;
+        let host = cx.host;
         let mut hash = |p: &str| -> Option<String> {
             host.fs_read(p, 1024 * 1024)
                 .ok()
@@ -273,18 +264,27 @@ impl Skiller {
         let Some(d) = self.detector.as_mut() else {
             return out;
         };
-        let batch = d.scan(env.now_ms, &observed, &mut hash);
+        let batch = d.scan(now, &observed, &mut hash);
         let committed = d.committed();
         let Some(batch) = batch else {
             return out;
         };
-        save_index(env, committed, &batch);
+        save_index(cx, committed, &batch);
         let silent = std::mem::replace(&mut self.baseline, false);
-        self.emit(env, &mut out, &batch, silent);
+        self.emit(cx, now, judge, &mut out, &batch, silent);
         out
     }
 
-    fn emit(&mut self, env: &Env<'_>, out: &mut Out, batch: &[(String, Change)], silent: bool) {
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        judge: &dyn CommandJudge,
+        out: &mut Outcome,
+        batch: &[(String, Change)],
+        silent: bool,
+    ) {
         let mut parts: Vec<String> = Vec::new();
         let mut details = Vec::new();
         let mut flagged_any = false;
@@ -293,17 +293,17 @@ impl Skiller {
         let mut flagged: Vec<String> = Vec::new();
         for (path, change) in batch {
             let mut findings: Vec<ScanFinding> = Vec::new();
-            if *change != Change::Removed && env.cfg.scanner.enabled {
-                if let Ok(b) = env.host.fs_read(path, 1024 * 1024) {
+            if *change != Change::Removed && cx.cfg.scanner.enabled {
+                if let Ok(b) = cx.host.fs_read(path, 1024 * 1024) {
                     let text = String::from_utf8_lossy(&b);
-                    findings = scan(&text, env.judge);
+                    findings = scan(&text, judge);
                 }
             }
             let name = name_of(path);
             for f in &findings {
                 out.decisions.push(Decision {
                     v: RECORD_VERSION,
-                    at: env.now_ms,
+                    at: now,
                     phase: "skills".into(),
                     code: f.code.clone(),
                     action: if f.is_deny() {
@@ -333,9 +333,9 @@ impl Skiller {
                 .filter(|f| f.is_deny())
                 .map(|f| f.code.as_str())
                 .collect();
-            if !denied.is_empty() && env.cfg.scanner.disable_on_deny {
+            if !denied.is_empty() && cx.cfg.scanner.disable_on_deny {
                 // P7-R21c: the key is `metadata.openclaw.skillKey`, else the skill's name.
-                let key = env
+                let key = cx
                     .host
                     .fs_read(path, 1024 * 1024)
                     .ok()
@@ -344,7 +344,7 @@ impl Skiller {
                     })
                     .map(|p| p.skill_key.unwrap_or(p.name))
                     .unwrap_or_else(|| name.clone());
-                out.disable.push((key, path.clone()));
+                out.jobs.push(self.disable_job(now, &key, path));
             }
             if !denied.is_empty() {
                 flagged_any = true;
@@ -360,7 +360,7 @@ impl Skiller {
         }
         out.decisions.push(Decision {
             v: RECORD_VERSION,
-            at: env.now_ms,
+            at: now,
             phase: "skills".into(),
             code: "skills.changed".into(),
             action: if flagged_any {
@@ -382,7 +382,7 @@ impl Skiller {
             tool_call_id: None,
             details: json!({ "changes": details }),
         });
-        if !env.cfg.skills.notify || (silent && flagged.is_empty()) {
+        if !cx.cfg.skills.notify || (silent && flagged.is_empty()) {
             return;
         }
         let text = if silent {
@@ -404,7 +404,7 @@ impl Skiller {
                 parts.join("; ")
             )
         };
-        let cutoff = env.now_ms - NOTICE_WINDOW_MS;
+        let cutoff = now - NOTICE_WINDOW_MS;
         self.active.retain(|_, at| *at >= cutoff);
         for key in self.active.keys() {
             self.pending
@@ -415,14 +415,20 @@ impl Skiller {
     }
 
     /// `before_prompt_build`: scan (throttled) and hand this session its pending notices.
-    pub fn before_prompt_build(&mut self, env: &Env<'_>, ctx: &Value) -> Out {
+    pub fn before_prompt_build(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        judge: &dyn CommandJudge,
+    ) -> Outcome {
+        let ctx = cx.ctx;
         // The session counts as running before the scan, so it hears about what this scan
         // finds (at the first scan, the skills that were there before the plugin).
         let key = ctx.get("sessionKey").and_then(Value::as_str);
         if let Some(k) = key {
-            self.touch(k, env.now_ms);
+            self.touch(k, now);
         }
-        let mut out = self.scan_roots(env, false);
+        let mut out = self.scan_roots(cx, now, judge, false);
         let Some(key) = key else {
             return out;
         };
@@ -434,22 +440,22 @@ impl Skiller {
     }
 
     /// P7-R14: the effective skill set with shadowing, findings and limits, as text.
-    pub fn audit(&mut self, env: &Env<'_>) -> String {
-        let mut budget = usize::try_from(env.cfg.skills.max_scan_entries).unwrap_or(5_000);
-        let rs = Self::roots(env);
+    pub fn audit(&mut self, cx: &Cx<'_>, judge: &dyn CommandJudge) -> String {
+        let mut budget = usize::try_from(cx.cfg.skills.max_scan_entries).unwrap_or(5_000);
+        let rs = Self::roots(cx);
         let mut items = Vec::new();
         let mut discovered = Vec::new();
         for (i, r) in rs.iter().enumerate() {
-            let d = discover(env.host, i, &r.path, &mut budget);
+            let d = discover(cx.host, i, &r.path, &mut budget);
             for c in &d.files {
-                let text = env
+                let text = cx
                     .host
                     .fs_read(&c.path, 1024 * 1024)
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default();
                 let mut p = parse(&text, &c.dir_name, c.size);
-                if env.cfg.scanner.enabled {
-                    for f in scan(&text, env.judge) {
+                if cx.cfg.scanner.enabled {
+                    for f in scan(&text, judge) {
                         p.warnings.push(super::skills::Finding {
                             code: f.code,
                             message: format!("{} ({})", f.message, f.level),
@@ -482,14 +488,5 @@ impl Skiller {
             text.push_str(&format!("- {}: {}\n", l.code, l.message));
         }
         text
-    }
-
-    /// A diagnostic helper for the glue.
-    pub fn diag(out: &mut Out, code: &str, message: String) {
-        out.diagnostics.push(Diagnostic {
-            level: LogLevel::Warn,
-            code: code.into(),
-            message,
-        });
     }
 }

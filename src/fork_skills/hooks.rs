@@ -3,18 +3,18 @@
 //! skills and the service tick. Phase 4's judgement of shell snippets and phase 3's notes
 //! arrive as typed input from the runtime's `interplay`.
 
-use super::engine::{Env, Out, Skiller};
+use super::engine::Skiller;
 use super::ForkSkillsConfig;
 use crate::audit::{Action, Decision, RECORD_VERSION};
 use crate::contract::{
-    fail_open, orphan_job, CommandSpec, Diagnostic, HostInfo, Job, JobKind, JudgeSource, Outcome,
+    fail_open, orphan_job, CommandJudge, CommandSpec, Diagnostic, HostInfo, JudgeSource, Outcome,
     PhaseCore, PhaseCtx, PhaseInit, Registration, ServiceSpec, ToolSpec,
 };
 use crate::host::{join_path, LogLevel};
 use serde_json::{json, Value};
 
-/// The phase key.
-const KEY: &str = "forkSkills";
+/// The phase key (also the `phase` of its jobs).
+pub(super) const KEY: &str = "forkSkills";
 
 fn reg(hook: &str) -> Registration {
     // P7-R28: fail open.
@@ -89,62 +89,12 @@ fn decisions(ret: Value, decisions: Vec<Decision>) -> Outcome {
     }
 }
 
-impl Skiller {
-    /// One call of the skills core with its environment; the skills it asks to disable become
-    /// config jobs.
-    fn run<F>(
-        &mut self,
-        cx: &PhaseCtx<'_, ForkSkillsConfig>,
-        judge: &dyn JudgeSource,
-        f: F,
-    ) -> Outcome
-    where
-        F: FnOnce(&mut Skiller, &Env<'_>) -> Out,
-    {
-        let host = cx.host;
-        let home = cx.home();
-        let workspace = cx.workspace();
-        let oc_state = cx.info.openclaw_dir(host);
-        let (agents, extra_dirs) = super::skills::openclaw_sources(&cx.info.sandbox, &home);
-        let judge = judge.in_workspace(&home, &workspace);
-        let out = {
-            let env = Env {
-                agents: &agents,
-                extra_dirs: &extra_dirs,
-                cfg: cx.cfg,
-                judge: judge.as_ref(),
-                host,
-                state_dir: cx.state_dir,
-                now_ms: host.now_ms(),
-                workspace: &workspace,
-                home: &home,
-                openclaw_state: &oc_state,
-            };
-            f(self, &env)
-        };
-        let mut result = Outcome {
-            ret: out.ret,
-            diagnostics: out.diagnostics,
-            decisions: out.decisions,
-            ..Outcome::default()
-        };
-        for (key, path) in &out.disable {
-            let id = format!("skill-disable-{}-{}", key, host.now_ms());
-            self.config_jobs
-                .insert(id.clone(), (key.clone(), path.clone()));
-            result.jobs.push(Job {
-                id,
-                kind: JobKind::Config,
-                phase: KEY.into(),
-                payload: json!({
-                    "set": [{ "path": ["skills", "entries", key, "enabled"], "value": false }],
-                    "reason": format!("agent-ops: skill {key} ({path}) has a deny finding of the skill scanner"),
-                }),
-                timeout_ms: 30_000,
-            });
-        }
-        result
-    }
+/// Phase 4 as the judge of shell snippets run from this call's workspace.
+fn judge<'s>(
+    cx: &PhaseCtx<'_, ForkSkillsConfig>,
+    source: &'s dyn JudgeSource,
+) -> Box<dyn CommandJudge + 's> {
+    source.in_workspace(&cx.home(), &cx.workspace())
 }
 
 impl PhaseCore for Skiller {
@@ -198,10 +148,16 @@ impl PhaseCore for Skiller {
                 self.forks.spawned(event, ctx);
                 Outcome::default()
             }
-            "session_start" => self.run(cx, input.judge, |s, e| s.scan_roots(e, false)),
-            "skill_changed" => self.run(cx, input.judge, |s, e| s.skill_changed(e, event)),
+            "session_start" => {
+                self.scan_roots(cx, host.now_ms(), judge(cx, input.judge).as_ref(), false)
+            }
+            "skill_changed" => {
+                let judge = judge(cx, input.judge);
+                self.skill_changed(cx, host.now_ms(), judge.as_ref(), event)
+            }
             "before_prompt_build" => {
-                let mut out = self.run(cx, input.judge, |s, e| s.before_prompt_build(e, ctx));
+                let judge = judge(cx, input.judge);
+                let mut out = self.before_prompt_build(cx, host.now_ms(), judge.as_ref());
                 // P7-R8: the fork rules join whatever context this phase already returns.
                 if fork_cfg.inject_fork_rules {
                     if let Some(rules) = self.forks.rules_for(key.unwrap_or("")) {
@@ -245,13 +201,7 @@ impl PhaseCore for Skiller {
             }
             "tool:agent_ops_skill_save" => save(cx, input.judge, event),
             "command:skills-audit" => {
-                let mut text = String::new();
-                let mut out = self.run(cx, input.judge, |s, e| {
-                    text = s.audit(e);
-                    Out::default()
-                });
-                out.ret = json!({ "text": text });
-                out
+                Outcome::text(self.audit(cx, judge(cx, input.judge).as_ref()))
             }
             _ => Outcome::default(),
         }
@@ -259,7 +209,7 @@ impl PhaseCore for Skiller {
 
     /// Service tick: scan the roots so changes are ready before the next turn.
     fn tick(&mut self, cx: &PhaseCtx<'_, ForkSkillsConfig>, input: SkillsInput<'_>) -> Outcome {
-        self.run(cx, input.judge, |s, e| s.scan_roots(e, true))
+        self.scan_roots(cx, cx.now_ms(), judge(cx, input.judge).as_ref(), true)
     }
 
     fn owns_job(&self, job_id: &str) -> bool {

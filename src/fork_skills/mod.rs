@@ -19,7 +19,7 @@ pub use config::{
     CacheBreakMode, ForkConfig, ForkSkillsConfig, ScannerConfig, SkillLocation, SkillifyConfig,
     SkillsConfig,
 };
-pub use engine::{Env, IndexFile, Out, Skiller};
+pub use engine::{IndexFile, Skiller};
 pub use hooks::{init, SkillsInput};
 pub use scan::scan;
-pub use skills::{openclaw_sources, parse};
+pub use skills::parse;

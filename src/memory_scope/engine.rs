@@ -9,8 +9,8 @@ use super::paths::{memory_enabled, remote_dir, Roots, ENTRYPOINT_NAME};
 use super::recall::lexical;
 use super::{GuardMode, MemoryScopingConfig, Scope};
 use crate::audit::{self, Action, Decision};
-use crate::contract::Diagnostic;
-use crate::host::{EntryKind, Host, LogLevel};
+use crate::contract::{Diagnostic, Outcome, PhaseCtx};
+use crate::host::{EntryKind, LogLevel};
 pub use crate::memdir::ensure_gitignore;
 use crate::sorted::{SortedMap, SortedSet};
 use serde_json::{json, Value};
@@ -21,35 +21,6 @@ pub const FRONTMATTER_MAX_BYTES: u64 = 16 * 1024;
 pub const RECALL_FILE_MAX_TOKENS: usize = 2_000;
 /// Total budget of recalled memories per turn.
 pub const RECALL_TOTAL_MAX_TOKENS: usize = 6_000;
-
-/// Everything one call needs besides the phase state.
-pub struct Env<'a> {
-    /// Phase settings.
-    pub cfg: &'a MemoryScopingConfig,
-    /// The Host.
-    pub host: &'a dyn Host,
-    /// The plugin's state directory.
-    pub state_dir: &'a str,
-    /// The user's home directory.
-    pub home: &'a str,
-    /// Now (ms).
-    pub now_ms: i64,
-    /// The agent's workspace (hook ctx `workspaceDir`, else the configured default).
-    pub workspace: &'a str,
-    /// Model entries (cost tables).
-    pub models: &'a [crate::contract::ModelInfo],
-}
-
-/// The answer of one hook call.
-#[derive(Debug, Default)]
-pub struct Out {
-    /// Value for OpenClaw (`null`: no opinion).
-    pub ret: Value,
-    /// Decisions to journal.
-    pub decisions: Vec<Decision>,
-    /// Diagnostics.
-    pub diagnostics: Vec<Diagnostic>,
-}
 
 /// One agent's resolved memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +60,16 @@ fn parent(path: &str) -> &str {
     }
 }
 
+/// `<project root>/.openclaw/agent-memory-snapshots/<agent>`: the agent's project snapshot
+/// (P5-R17).
+fn snapshot_dir(r: &Resolved, agent: &str) -> String {
+    format!(
+        "{}/.openclaw/agent-memory-snapshots/{}",
+        r.roots.project_root,
+        super::paths::dir_name(agent)
+    )
+}
+
 /// The scope note (P5-R10).
 pub fn scope_note(scope: Scope) -> &'static str {
     match scope {
@@ -113,7 +94,7 @@ fn clip_lines(text: &str, max_tokens: usize) -> String {
 }
 
 impl Scoper {
-    fn warn_once(&mut self, out: &mut Out, code: &str, message: String) {
+    fn warn_once(&mut self, out: &mut Outcome, code: &str, message: String) {
         if self.warned.insert(format!("{code}:{message}")) {
             out.diagnostics.push(Diagnostic {
                 level: LogLevel::Warn,
@@ -125,7 +106,12 @@ impl Scoper {
 
     /// P5-R2: the canonical git root of the workspace (all worktrees share one), else the
     /// nearest ancestor with `.git`, else the workspace itself. Cached per workspace.
-    pub fn project_root(&mut self, env: &Env<'_>, workspace: &str) -> String {
+    pub fn project_root(
+        &mut self,
+        cx: &PhaseCtx<'_, MemoryScopingConfig>,
+        home: &str,
+        workspace: &str,
+    ) -> String {
         if let Some(r) = self.project_roots.get(workspace) {
             return r.clone();
         }
@@ -134,7 +120,7 @@ impl Scoper {
                 .chain(args.iter().copied())
                 .map(str::to_string)
                 .collect();
-            let o = env.host.exec(&argv, workspace, 5_000, 64 * 1024).ok()?;
+            let o = cx.host.exec(&argv, workspace, 5_000, 64 * 1024).ok()?;
             let out = o.stdout.trim().to_string();
             (o.status == 0 && out.starts_with('/')).then_some(out)
         };
@@ -144,10 +130,10 @@ impl Scoper {
             .or_else(|| {
                 let mut dir = workspace.trim_end_matches('/').to_string();
                 for _ in 0..32 {
-                    if dir.is_empty() || dir == env.home.trim_end_matches('/') {
+                    if dir.is_empty() || dir == home.trim_end_matches('/') {
                         break;
                     }
-                    if env.host.fs_stat(&format!("{dir}/.git")).is_ok() {
+                    if cx.host.fs_stat(&format!("{dir}/.git")).is_ok() {
                         return Some(dir);
                     }
                     let up = parent(&dir).to_string();
@@ -167,11 +153,16 @@ impl Scoper {
     /// P5-R2: the project root in Unicode NFC, the project's identity. ASCII needs nothing;
     /// otherwise the Host normalises (the wasm core has no tables), and a Host that cannot
     /// leaves the root as it is, said once.
-    fn project_key(&mut self, env: &Env<'_>, out: &mut Out, root: &str) -> String {
+    fn project_key(
+        &mut self,
+        cx: &PhaseCtx<'_, MemoryScopingConfig>,
+        out: &mut Outcome,
+        root: &str,
+    ) -> String {
         if root.is_ascii() {
             return root.to_string();
         }
-        match env.host.nfc(root) {
+        match cx.host.nfc(root) {
             Some(k) => k,
             None => {
                 self.warn_once(
@@ -187,15 +178,16 @@ impl Scoper {
     /// The agent's memory directory, or `None` when memory is off for it.
     pub fn resolve(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &PhaseCtx<'_, MemoryScopingConfig>,
+        out: &mut Outcome,
         agent_id: &str,
         workspace: &str,
     ) -> Option<Resolved> {
+        let home = cx.home();
         let (remote, bad) = remote_dir(
-            env.host.env("AGENT_OPS_REMOTE_MEMORY_DIR").as_deref(),
-            env.host.env("CLAUDE_CODE_REMOTE_MEMORY_DIR").as_deref(),
-            env.home,
+            cx.host.env("AGENT_OPS_REMOTE_MEMORY_DIR").as_deref(),
+            cx.host.env("CLAUDE_CODE_REMOTE_MEMORY_DIR").as_deref(),
+            &home,
         );
         if let Some(b) = bad {
             self.warn_once(
@@ -208,36 +200,48 @@ impl Scoper {
             );
         }
         let on = memory_enabled(
-            env.host.env("AGENT_OPS_DISABLE_MEMORY").as_deref(),
-            env.host.env("AGENT_OPS_REMOTE").as_deref(),
+            cx.host.env("AGENT_OPS_DISABLE_MEMORY").as_deref(),
+            cx.host.env("AGENT_OPS_REMOTE").as_deref(),
             remote.is_some(),
-            env.cfg.enabled,
+            cx.cfg.enabled,
         );
         if !on {
             return None;
         }
-        let scope = env
+        let scope = cx
             .cfg
             .agents
             .get(agent_id)
-            .map_or(env.cfg.default_scope, |a| a.scope);
-        let root = self.project_root(env, workspace);
-        let key = self.project_key(env, out, &root);
-        let roots = Roots::new(env.state_dir, remote, &root, &key);
+            .map_or(cx.cfg.default_scope, |a| a.scope);
+        let root = self.project_root(cx, &home, workspace);
+        let key = self.project_key(cx, out, &root);
+        let roots = Roots::new(cx.state_dir, remote, &root, &key);
         let dir = roots.dir(scope, agent_id)?;
         Some(Resolved { scope, dir, roots })
     }
 
     /// P5-R8a: no symlink or non-directory component from the trusted base down to `path`.
-    fn safe(&mut self, env: &Env<'_>, out: &mut Out, r: &Resolved, path: &str) -> bool {
+    fn safe(
+        &mut self,
+        cx: &PhaseCtx<'_, MemoryScopingConfig>,
+        out: &mut Outcome,
+        r: &Resolved,
+        path: &str,
+    ) -> bool {
         let Some(base) = r.roots.trusted_base(r.scope) else {
             return false;
         };
-        self.safe_below(env, out, &base, path)
+        self.safe_below(cx, out, &base, path)
     }
 
     /// [`Self::safe`] from an explicit base.
-    fn safe_below(&mut self, env: &Env<'_>, out: &mut Out, base: &str, path: &str) -> bool {
+    fn safe_below(
+        &mut self,
+        cx: &PhaseCtx<'_, MemoryScopingConfig>,
+        out: &mut Outcome,
+        base: &str,
+        path: &str,
+    ) -> bool {
         let Some(rest) = path.strip_prefix(&format!("{}/", base.trim_end_matches('/'))) else {
             return false;
         };
@@ -245,7 +249,7 @@ impl Scoper {
         let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
         for (i, part) in parts.iter().enumerate() {
             cur = format!("{cur}/{part}");
-            match env.host.fs_stat(&cur) {
+            match cx.host.fs_stat(&cur) {
                 Ok(st)
                     if st.kind == EntryKind::Symlink
                         || (i + 1 < parts.len() && st.kind != EntryKind::Dir) =>
@@ -261,8 +265,8 @@ impl Scoper {
     }
 
     /// P5-R13: headers of the directory's memory files, within the caps.
-    pub fn scan(&mut self, env: &Env<'_>, r: &Resolved) -> Vec<Header> {
-        let sc = &env.cfg.scan;
+    pub fn scan(&mut self, cx: &PhaseCtx<'_, MemoryScopingConfig>, r: &Resolved) -> Vec<Header> {
+        let sc = &cx.cfg.scan;
         let max_entries = usize::try_from(sc.max_entries).unwrap_or(usize::MAX);
         let max_depth = usize::try_from(sc.max_depth).unwrap_or(usize::MAX);
         let max_lines = usize::try_from(sc.frontmatter_max_lines).unwrap_or(30);
@@ -277,7 +281,7 @@ impl Scoper {
             if visited >= max_entries {
                 break;
             }
-            let Ok(listing) = env.host.fs_list(
+            let Ok(listing) = cx.host.fs_list(
                 &dir,
                 u32::try_from(max_entries - visited).unwrap_or(u32::MAX),
             ) else {
@@ -297,7 +301,7 @@ impl Scoper {
                 match e.kind {
                     EntryKind::Dir if depth + 1 < max_depth => stack.push((path, relp, depth + 1)),
                     EntryKind::File if e.name.ends_with(".md") && e.name != ENTRYPOINT_NAME => {
-                        let head = env
+                        let head = cx
                             .host
                             .fs_read(&path, FRONTMATTER_MAX_BYTES)
                             .unwrap_or_default();
@@ -323,27 +327,33 @@ impl Scoper {
     }
 
     /// `before_prompt_build` (P5-R11): the scope block as `appendSystemContext`.
-    pub fn before_prompt_build(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn before_prompt_build(
+        &mut self,
+        cx: &PhaseCtx<'_, MemoryScopingConfig>,
+        event: &Value,
+        ctx: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let key = s(ctx, "sessionKey").unwrap_or("");
         if crate::session_key::is_internal_key(key) {
             return out;
         }
         let agent = s(ctx, "agentId").unwrap_or("main");
-        let ws = env.workspace.to_string();
+        let ws = cx.workspace();
         if ws.is_empty() {
             return out;
         }
-        let Some(r) = self.resolve(env, &mut out, agent, &ws) else {
+        let Some(r) = self.resolve(cx, &mut out, agent, &ws) else {
             return out;
         };
-        if !self.safe(env, &mut out, &r, &r.dir) {
+        if !self.safe(cx, &mut out, &r, &r.dir) {
             return out;
         }
-        let snapshot_note = self.snapshot_check(env, &mut out, agent, &r, key);
+        let snapshot_note = self.snapshot_check(cx, now, &mut out, agent, &r, key);
         let index_path = format!("{}{ENTRYPOINT_NAME}", r.dir);
-        let ep = &env.cfg.entrypoint;
-        let index = match env.host.fs_read(&index_path, 4 * 1024 * 1024) {
+        let ep = &cx.cfg.entrypoint;
+        let index = match cx.host.fs_read(&index_path, 4 * 1024 * 1024) {
             Ok(b) => {
                 let e = truncate_entrypoint(
                     &String::from_utf8_lossy(&b),
@@ -368,7 +378,7 @@ impl Scoper {
             Scope::None => "none",
         };
         let mut block = format!("# Agent memory ({scope_name} scope)\nYour memory directory is `{}`. Its index `MEMORY.md` is below; topic files hold the detail. Save durable facts there (one index line per topic file).\n{}\n", r.dir, scope_note(r.scope));
-        if let Some(extra) = &env.cfg.extra_guidelines {
+        if let Some(extra) = &cx.cfg.extra_guidelines {
             block.push_str(extra);
             block.push('\n');
         }
@@ -383,20 +393,20 @@ impl Scoper {
             &index
         });
         block.push('\n');
-        if env.cfg.recall.enabled {
-            let headers = self.scan(env, &r);
+        if cx.cfg.recall.enabled {
+            let headers = self.scan(cx, &r);
             let seen = self.surfaced.entry(key.to_string()).or_default();
             let candidates: Vec<Header> = headers
                 .into_iter()
                 .filter(|h| !seen.contains(&h.file_path))
                 .collect();
             let prompt = s(event, "prompt").unwrap_or("");
-            let max = usize::try_from(env.cfg.recall.max_selected).unwrap_or(5);
+            let max = usize::try_from(cx.cfg.recall.max_selected).unwrap_or(5);
             let picked = lexical(prompt, &candidates, max);
             let mut used = 0usize;
             let mut recalled = String::new();
             for h in picked {
-                let Ok(b) = env.host.fs_read(&h.file_path, 1024 * 1024) else {
+                let Ok(b) = cx.host.fs_read(&h.file_path, 1024 * 1024) else {
                     continue;
                 };
                 let body = clip_lines(&String::from_utf8_lossy(&b), RECALL_FILE_MAX_TOKENS);
@@ -405,7 +415,7 @@ impl Scoper {
                     break;
                 }
                 used += cost;
-                let age = freshness(h.mtime_ms, env.now_ms)
+                let age = freshness(h.mtime_ms, now)
                     .map(|a| format!(" {a}"))
                     .unwrap_or_default();
                 recalled.push_str(&format!(
@@ -428,62 +438,59 @@ impl Scoper {
     /// first prompt. `initialize` copies it now; a newer snapshot becomes a note in the block.
     fn snapshot_check(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &PhaseCtx<'_, MemoryScopingConfig>,
+        now: i64,
+        out: &mut Outcome,
         agent: &str,
         r: &Resolved,
         key: &str,
     ) -> Option<String> {
-        if !env.cfg.snapshots.enabled || !env.cfg.snapshots.scopes.contains(&r.scope) {
+        if !cx.cfg.snapshots.enabled || !cx.cfg.snapshots.scopes.contains(&r.scope) {
             return None;
         }
         if !self.snapshot_checked.insert(r.dir.clone()) {
             return self.snapshot_pending.get(&r.dir).cloned();
         }
-        let snap_dir = format!(
-            "{}/.openclaw/agent-memory-snapshots/{}",
-            r.roots.project_root,
-            super::paths::dir_name(agent)
-        );
+        let snap_dir = snapshot_dir(r, agent);
         // P5-R8a both ways: nothing is written through a symlinked memory directory, and
         // nothing is read through a symlinked snapshot directory (a repository could point
         // it at ~/.ssh and have the keys copied into memory).
         let project_root = r.roots.project_root.clone();
-        if !self.safe(env, out, r, &r.dir) || !self.safe_below(env, out, &project_root, &snap_dir) {
+        if !self.safe(cx, out, r, &r.dir) || !self.safe_below(cx, out, &project_root, &snap_dir) {
             return None;
         }
         // G-R18: the check and what it writes under the directory's lock, so that neither an
         // extraction nor `agent-ops memory sync` changes the directory in between. Held by
         // another process: checked again at the next prompt.
-        let lock = super::paths::dir_lock_path(env.state_dir, &r.dir);
-        if env.host.fs_lock(&lock, 30_000).is_err() {
+        let lock = super::paths::dir_lock_path(cx.state_dir, &r.dir);
+        if cx.host.fs_lock(&lock, 30_000).is_err() {
             self.snapshot_checked.remove(&r.dir);
             return None;
         }
-        let pending = self.snapshot_locked(env, out, r, agent, key, &snap_dir);
-        let _ = env.host.fs_unlock(&lock);
+        let pending = self.snapshot_locked(cx, now, out, r, agent, key);
+        let _ = cx.host.fs_unlock(&lock);
         pending
     }
 
     /// The snapshot check of [`Self::snapshot_check`], with the directory's lock held.
     fn snapshot_locked(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &PhaseCtx<'_, MemoryScopingConfig>,
+        now: i64,
+        out: &mut Outcome,
         r: &Resolved,
         agent: &str,
         key: &str,
-        snap_dir: &str,
     ) -> Option<String> {
-        let snap_dir = snap_dir.to_string();
-        let read = super::snapshot_io::read(env.host, &snap_dir, &r.dir);
+        let snap_dir = snapshot_dir(r, agent);
+        let read = super::snapshot_io::read(cx.host, &snap_dir, &r.dir);
         let (action, why) = super::snapshot::check(&read.state());
         if let Some(w) = why {
             self.warn_once(out, "scope.snapshot.invalid", format!("{snap_dir}: {w}"));
         }
         let decision = |code: &str, message: String| Decision {
             v: audit::RECORD_VERSION,
-            at: env.now_ms,
+            at: now,
             phase: "scope".into(),
             code: code.into(),
             action: Action::Note,
@@ -496,7 +503,7 @@ impl Scoper {
         match action {
             super::snapshot::Action::None => None,
             super::snapshot::Action::Initialize => {
-                match super::snapshot_io::initialize(env.host, &snap_dir, &r.dir, &read) {
+                match super::snapshot_io::initialize(cx.host, &snap_dir, &r.dir, &read) {
                     Ok(n) => {
                         out.decisions.push(decision("scope.snapshot.initialized", format!("The empty memory of agent `{agent}` was initialized from the project snapshot ({n} file(s)).")));
                         None
@@ -512,7 +519,7 @@ impl Scoper {
                 }
             }
             super::snapshot::Action::WriteMarker => {
-                let _ = super::snapshot_io::mark(env.host, &r.dir, &read);
+                let _ = super::snapshot_io::mark(cx.host, &r.dir, &read);
                 None
             }
             super::snapshot::Action::PromptUpdate => {
@@ -540,38 +547,45 @@ impl Scoper {
     /// `fork`: `Some(cache_safe)` when the run is a forked worker (phase 7 attribution).
     pub fn llm_output(
         &mut self,
-        env: &Env<'_>,
+        cx: &PhaseCtx<'_, MemoryScopingConfig>,
         event: &Value,
         ctx: &Value,
         fork: Option<Option<bool>>,
-    ) -> Out {
-        let mut out = Out::default();
-        if !env.cfg.costs.enabled {
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        if !cx.cfg.costs.enabled {
             return out;
         }
-        let mut r = super::costs::from_llm_output(event, ctx, env.models, env.now_ms);
+        let mut r = super::costs::from_llm_output(event, ctx, &cx.info.models, now);
         if let Some(safe) = fork {
             r.fork_label = Some("fork".into());
             r.cache_safe = safe;
         }
-        if let Err(e) = self.append_cost(env.host, env.state_dir, &r) {
+        if let Err(e) = self.append_cost(cx.host, cx.state_dir, &r) {
             self.warn_once(
                 &mut out,
                 "scope.costs.write_failed",
                 format!("could not append to the cost ledger: {e}"),
             );
         }
-        let today = crate::audit::utc_date(env.now_ms);
+        let today = crate::audit::utc_date(now);
         if self.pruned_day.as_deref() != Some(today.as_str()) {
-            super::costs::prune(env.host, env.state_dir, env.now_ms);
+            super::costs::prune(cx.host, cx.state_dir, now);
             self.pruned_day = Some(today);
         }
         out
     }
 
     /// `/memory [today|7d|session]` (P5-R25): the agent's memory status and the cost ledger.
-    pub fn memory_command(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> String {
-        let mut out = Out::default();
+    pub fn memory_command(
+        &mut self,
+        cx: &PhaseCtx<'_, MemoryScopingConfig>,
+        event: &Value,
+        ctx: &Value,
+    ) -> String {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
         let args = s(event, "args").unwrap_or("today").trim().to_string();
         let key = s(ctx, "sessionKey");
         let (days, title, session) = match args.as_str() {
@@ -580,22 +594,28 @@ impl Scoper {
             _ => (1, "today", None),
         };
         let agent = s(ctx, "agentId").unwrap_or("main");
-        let mut text = match self.resolve(env, &mut out, agent, env.workspace) {
+        let mut text = match self.resolve(cx, &mut out, agent, &cx.workspace()) {
             Some(r) => {
-                let files = super::snapshot_io::list_files(env.host, &r.dir, true).len();
+                let files = super::snapshot_io::list_files(cx.host, &r.dir, true).len();
                 format!("agent-ops memory for agent `{agent}`: {:?} scope, {} ({files} memory file(s))\n", r.scope, r.dir)
             }
             None => format!("agent-ops memory is off for agent `{agent}`\n"),
         };
-        let records = super::costs::read(env.host, env.state_dir, env.now_ms, days, session);
+        let records = super::costs::read(cx.host, cx.state_dir, now, days, session);
         text.push_str(&super::costs::report(&records, title));
         text
     }
 
     /// P5-R9: a write into another agent's memory directory.
-    pub fn before_tool_call(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
-        let mut out = Out::default();
-        if env.cfg.isolation == GuardMode::Off {
+    pub fn before_tool_call(
+        &mut self,
+        cx: &PhaseCtx<'_, MemoryScopingConfig>,
+        event: &Value,
+        ctx: &Value,
+    ) -> Outcome {
+        let now = cx.now_ms();
+        let mut out = Outcome::default();
+        if cx.cfg.isolation == GuardMode::Off {
             return out;
         }
         let tool = s(event, "toolName").unwrap_or("");
@@ -610,11 +630,11 @@ impl Scoper {
             return out;
         };
         let agent = s(ctx, "agentId").unwrap_or("main");
-        let ws = env.workspace.to_string();
+        let ws = cx.workspace();
         if ws.is_empty() {
             return out;
         }
-        let Some(r) = self.resolve(env, &mut out, agent, &ws) else {
+        let Some(r) = self.resolve(cx, &mut out, agent, &ws) else {
             return out;
         };
         let abs = if path.starts_with('/') {
@@ -629,19 +649,19 @@ impl Scoper {
             // The agent's own memory: no symlink below the trusted base (P5-R8a), and local
             // memory inside the project is never committed (P5-R4).
             let base = r.roots.trusted_base(owner.scope).unwrap_or_default();
-            if !self.safe_below(env, &mut out, &base, &abs) {
+            if !self.safe_below(cx, &mut out, &base, &abs) {
                 let code = "scope.path.symlink";
                 let msg = format!("{abs} lies below a symlink or a non-directory in agent `{agent}`'s memory; the write could land anywhere");
-                if env.cfg.isolation == GuardMode::Block {
+                if cx.cfg.isolation == GuardMode::Block {
                     out.ret =
                         json!({ "block": true, "blockReason": audit::block_text(code, &msg) });
                 }
                 out.decisions.push(Decision {
                     v: audit::RECORD_VERSION,
-                    at: env.now_ms,
+                    at: now,
                     phase: "scope".into(),
                     code: code.into(),
-                    action: if env.cfg.isolation == GuardMode::Block {
+                    action: if cx.cfg.isolation == GuardMode::Block {
                         Action::Deny
                     } else {
                         Action::Note
@@ -654,14 +674,14 @@ impl Scoper {
                 });
             } else if owner.scope == Scope::Local && r.roots.remote.is_none() {
                 if let Some(root) = r.roots.scope_root(Scope::Local) {
-                    ensure_gitignore(env.host, &root);
+                    ensure_gitignore(cx.host, &root);
                 }
             }
             return out;
         }
         let code = "scope.isolation.foreign_memory";
         let msg = format!("{abs} belongs to the memory of agent `{}` ({:?} scope); agent `{agent}` may read it but not write it", owner.dir_name, owner.scope);
-        let action = if env.cfg.isolation == GuardMode::Block {
+        let action = if cx.cfg.isolation == GuardMode::Block {
             out.ret = json!({ "block": true, "blockReason": audit::block_text(code, &msg) });
             Action::Deny
         } else {
@@ -669,7 +689,7 @@ impl Scoper {
         };
         out.decisions.push(Decision {
             v: audit::RECORD_VERSION,
-            at: env.now_ms,
+            at: now,
             phase: "scope".into(),
             code: code.into(),
             action,
@@ -686,25 +706,24 @@ impl Scoper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::{HostDirs, MemoryHost};
+    use crate::contract::{CallIds, HostInfo};
+    use crate::host::{Host, HostDirs, MemoryHost};
     use crate::memory_scope::config::MemoryScopingConfig;
+    use std::cell::Cell;
 
     fn local_dir(host: &dyn Host, workspace: &str) -> (Option<String>, Vec<Diagnostic>) {
         let cfg = MemoryScopingConfig {
             default_scope: Scope::Local,
             ..MemoryScopingConfig::default()
         };
-        let env = Env {
-            cfg: &cfg,
-            host,
-            state_dir: "/s",
-            home: "/home/u",
-            now_ms: 0,
-            workspace,
-            models: &[],
+        let info = HostInfo {
+            home_dir: Some("/home/u".into()),
+            ..HostInfo::default()
         };
-        let mut out = Out::default();
-        let r = Scoper::default().resolve(&env, &mut out, "main", workspace);
+        let (ids, next_job) = (CallIds::default(), Cell::new(0));
+        let cx = PhaseCtx::new(host, &cfg, &info, "/s", &ids, &Value::Null, &next_job);
+        let mut out = Outcome::default();
+        let r = Scoper::default().resolve(&cx, &mut out, "main", workspace);
         (r.map(|r| r.dir), out.diagnostics)
     }
 

@@ -3,7 +3,7 @@
 //! target, the cost ledger of internal jobs).
 
 use super::costs;
-use super::engine::{scope_note, Env, Out, Scoper};
+use super::engine::{scope_note, Scoper};
 use super::MemoryScopingConfig;
 use crate::contract::{
     fail_open, CommandSpec, Diagnostic, HostInfo, JobUsage, Outcome, PhaseCore, PhaseCtx, PhaseInit,
@@ -48,15 +48,6 @@ pub fn init(info: &HostInfo) -> PhaseInit {
     init
 }
 
-fn outcome(out: Out) -> Outcome {
-    Outcome {
-        ret: out.ret,
-        diagnostics: out.diagnostics,
-        decisions: out.decisions,
-        ..Outcome::default()
-    }
-}
-
 impl PhaseCore for Scoper {
     type Config = MemoryScopingConfig;
     /// Phase 7's word on the session as a fork child (`Some(cache_safe)` for a fork child),
@@ -71,22 +62,11 @@ impl PhaseCore for Scoper {
         event: &Value,
         fork: Option<Option<bool>>,
     ) -> Outcome {
-        let home = cx.home();
-        let workspace = cx.workspace();
-        let e = Env {
-            cfg: cx.cfg,
-            host: cx.host,
-            state_dir: cx.state_dir,
-            home: &home,
-            now_ms: cx.now_ms(),
-            workspace: &workspace,
-            models: &cx.info.models,
-        };
         match name {
-            "before_prompt_build" => outcome(self.before_prompt_build(&e, event, cx.ctx)),
-            "before_tool_call" => outcome(self.before_tool_call(&e, event, cx.ctx)),
-            "llm_output" => outcome(self.llm_output(&e, event, cx.ctx, fork)),
-            "command:memory" => Outcome::text(self.memory_command(&e, event, cx.ctx)),
+            "before_prompt_build" => self.before_prompt_build(cx, event, cx.ctx),
+            "before_tool_call" => self.before_tool_call(cx, event, cx.ctx),
+            "llm_output" => self.llm_output(cx, event, cx.ctx, fork),
+            "command:memory" => Outcome::text(self.memory_command(cx, event, cx.ctx)),
             _ => Outcome::default(),
         }
     }
@@ -101,18 +81,7 @@ impl Scoper {
         cx: &PhaseCtx<'_, MemoryScopingConfig>,
         agent: &str,
     ) -> Option<MemoryTarget> {
-        let home = cx.home();
-        let workspace = cx.workspace();
-        let e = Env {
-            cfg: cx.cfg,
-            host: cx.host,
-            state_dir: cx.state_dir,
-            home: &home,
-            now_ms: cx.now_ms(),
-            workspace: &workspace,
-            models: &cx.info.models,
-        };
-        let r = self.resolve(&e, &mut Out::default(), agent, &workspace)?;
+        let r = self.resolve(cx, &mut Outcome::default(), agent, &cx.workspace())?;
         Some(MemoryTarget {
             dir: r.dir.trim_end_matches('/').to_string(),
             trusted_base: r.roots.trusted_base(r.scope).unwrap_or_default(),

@@ -3,7 +3,7 @@
 //! the runtime's `interplay` (the notes of a compaction and of skillify, the wait before a
 //! compaction, the notes cursor after one).
 
-use super::keeper::{Env, Keeper, Out};
+use super::keeper::Keeper;
 use super::notes::Template;
 use super::SessionMemoryConfig;
 use crate::contract::{
@@ -100,27 +100,6 @@ pub struct SessionInput<'a> {
     pub memory: Option<MemoryTarget>,
 }
 
-fn env<'a>(cx: &'a PhaseCtx<'_, SessionMemoryConfig>, template: &'a Template) -> Env<'a> {
-    Env {
-        cfg: cx.cfg,
-        host: cx.host,
-        state_dir: cx.state_dir,
-        now_ms: cx.now_ms(),
-        template,
-    }
-}
-
-fn outcome(out: Out) -> Outcome {
-    Outcome {
-        ret: out.ret,
-        diagnostics: out.diagnostics,
-        decisions: out.decisions,
-        jobs: out.jobs,
-        usage: out.usage,
-        ..Outcome::default()
-    }
-}
-
 impl PhaseCore for Keeper {
     type Config = SessionMemoryConfig;
     type Input<'a> = SessionInput<'a>;
@@ -134,30 +113,29 @@ impl PhaseCore for Keeper {
         event: &Value,
         input: SessionInput<'_>,
     ) -> Outcome {
-        let ctx = cx.ctx;
         let generation = || event.get("service").and_then(Value::as_u64);
-        let out = match name {
-            "agent_end" => self.agent_end(&env(cx, input.template), event, ctx, input.memory),
-            "after_tool_call" => {
-                let workspace = cx.workspace();
-                self.after_tool_call(event, ctx, &workspace, input.memory.as_ref());
-                return Outcome::default();
-            }
-            "after_compaction" => self.after_compaction(&env(cx, input.template), ctx),
-            "before_prompt_build" => self.before_prompt_build(&env(cx, input.template), ctx),
-            "session_end" => self.session_end(&env(cx, input.template), event, ctx),
-            "gateway_stop" | "service_stop" => {
-                self.drain_from(&env(cx, input.template), name, generation())
-            }
-            "service_start" => self.service_start(&env(cx, input.template), generation()),
-            "gateway_start" => Keeper::tick(self, &env(cx, input.template)),
-            _ => return Outcome::default(),
-        };
-        outcome(out)
+        if name == "after_tool_call" {
+            let workspace = cx.workspace();
+            self.after_tool_call(event, cx.ctx, &workspace, input.memory.as_ref());
+            return Outcome::default();
+        }
+        // One clock reading for the whole call: every record of it carries the same instant.
+        let now = cx.now_ms();
+        let t = input.template;
+        match name {
+            "agent_end" => self.agent_end(cx, now, t, event, input.memory),
+            "after_compaction" => self.after_compaction(cx, now),
+            "before_prompt_build" => self.before_prompt_build(cx, t),
+            "session_end" => self.session_end(cx, now, event),
+            "gateway_stop" | "service_stop" => self.drain_from(cx, now, name, generation()),
+            "service_start" => self.service_start(cx, now, t, generation()),
+            "gateway_start" => Keeper::tick(self, cx, now, t),
+            _ => Outcome::default(),
+        }
     }
 
     fn tick(&mut self, cx: &PhaseCtx<'_, SessionMemoryConfig>, input: SessionInput<'_>) -> Outcome {
-        outcome(Keeper::tick(self, &env(cx, input.template)))
+        Keeper::tick(self, cx, cx.now_ms(), input.template)
     }
 
     fn owns_job(&self, job_id: &str) -> bool {
@@ -172,7 +150,7 @@ impl PhaseCore for Keeper {
         outcome_value: &Value,
         input: SessionInput<'_>,
     ) -> Outcome {
-        outcome(self.complete(&env(cx, input.template), job_id, outcome_value))
+        self.complete(cx, cx.now_ms(), input.template, job_id, outcome_value)
     }
 
     /// A phase 3 job (`notes-…`, `lt-…`, [`super::jobs::new_id`]) that another core started:
@@ -182,13 +160,12 @@ impl PhaseCore for Keeper {
         cx: &PhaseCtx<'_, SessionMemoryConfig>,
         job_id: &str,
         outcome_value: &Value,
-        input: SessionInput<'_>,
+        _: SessionInput<'_>,
     ) -> Option<Outcome> {
         if !(job_id.starts_with("notes-") || job_id.starts_with("lt-")) {
             return None;
         }
-        let (out, fate) = self.adopt_orphan(&env(cx, input.template), job_id, outcome_value);
-        let mut result = outcome(out);
+        let (mut result, fate) = self.adopt_orphan(cx, cx.now_ms(), job_id, outcome_value);
         result.diagnostics.push(orphan_job(job_id, &fate));
         Some(result)
     }
@@ -196,13 +173,14 @@ impl PhaseCore for Keeper {
 
 impl Keeper {
     /// P3-R4 after our own engine's compaction of `key`: the covered-notes cursor is void.
+    /// (The template is not read: a cursor change writes no notes.)
     pub fn compacted(
         &mut self,
         cx: &PhaseCtx<'_, SessionMemoryConfig>,
-        template: &Template,
+        _: &Template,
         key: &str,
     ) -> Outcome {
-        outcome(self.on_compacted(&env(cx, template), key))
+        self.on_compacted(cx, cx.now_ms(), key)
     }
 
     /// P3-R17: `{jobs, waitMs}` for a compaction of the session `key`, or null.
@@ -222,7 +200,7 @@ impl Keeper {
         session_id: Option<&str>,
         key: &str,
     ) -> Option<String> {
-        self.compaction_notes(&env(cx, template), session_id, key)
+        self.compaction_notes(cx, template, session_id, key)
     }
 
     /// The session's notes excerpted (P3-R19), for skillify (phase 7).
@@ -233,7 +211,7 @@ impl Keeper {
         key: &str,
         session_id: Option<&str>,
     ) -> Option<String> {
-        self.notes_excerpt(&env(cx, template), session_id, key, 4_000)
+        self.notes_excerpt(cx, template, session_id, key, 4_000)
     }
 }
 

@@ -9,7 +9,7 @@ use super::notes::{self, Limits, Template, ToolEvent, WORKLOG_HEADER};
 use super::rules::{self, find, message_ref, MessageRef, NotesState};
 use super::SessionMemoryConfig;
 use crate::audit::{Action, Decision, RECORD_VERSION};
-use crate::contract::{Diagnostic, Job, JobKind, JobUsage};
+use crate::contract::{Diagnostic, Job, JobKind, JobUsage, Outcome, PhaseCtx};
 use crate::host::{join_path, Host, HostError, LogLevel};
 use crate::session_key::{adopt_dir, agent_id, is_main_key, legacy_session_dir_name, state_name};
 use crate::sorted::{SortedMap, SortedSet};
@@ -70,66 +70,40 @@ pub struct Cursor {
 /// runtime).
 pub use crate::memdir::MemoryTarget;
 
-/// Everything one call needs besides the phase state.
-pub struct Env<'a> {
-    /// Phase settings.
-    pub cfg: &'a SessionMemoryConfig,
-    /// The Host.
-    pub host: &'a dyn Host,
-    /// The plugin's state directory.
-    pub state_dir: &'a str,
-    /// Now (ms).
-    pub now_ms: i64,
-    /// The notes template.
-    pub template: &'a Template,
+/// The context of a phase-3 call.
+type Cx<'a> = PhaseCtx<'a, SessionMemoryConfig>;
+
+/// A diagnostic of this call.
+fn diag(out: &mut Outcome, level: LogLevel, code: &str, message: String) {
+    out.diagnostics.push(Diagnostic {
+        level,
+        code: code.into(),
+        message,
+    });
 }
 
-/// The answer of one call.
-#[derive(Debug, Default)]
-pub struct Out {
-    /// Value for OpenClaw (`null`: no opinion).
-    pub ret: Value,
-    /// Jobs for the binding layer.
-    pub jobs: Vec<Job>,
-    /// Decisions to journal.
-    pub decisions: Vec<Decision>,
-    /// Diagnostics.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Internal model usage to record in the cost ledger.
-    pub usage: Vec<JobUsage>,
-}
-
-impl Out {
-    fn diag(&mut self, level: LogLevel, code: &str, message: String) {
-        self.diagnostics.push(Diagnostic {
-            level,
-            code: code.into(),
-            message,
-        });
-    }
-
-    fn decide(
-        &mut self,
-        env: &Env<'_>,
-        code: &str,
-        action: Action,
-        key: &str,
-        message: String,
-        details: Value,
-    ) {
-        self.decisions.push(Decision {
-            v: RECORD_VERSION,
-            at: env.now_ms,
-            phase: "memory".into(),
-            code: code.into(),
-            action,
-            message,
-            session_key: Some(key.to_string()).filter(|k| !k.is_empty()),
-            run_id: None,
-            tool_call_id: None,
-            details,
-        });
-    }
+/// A phase-3 journal record at `now` for the session `key` (none when empty).
+fn decide(
+    out: &mut Outcome,
+    now: i64,
+    code: &str,
+    action: Action,
+    key: &str,
+    message: String,
+    details: Value,
+) {
+    out.decisions.push(Decision {
+        v: RECORD_VERSION,
+        at: now,
+        phase: "memory".into(),
+        code: code.into(),
+        action,
+        message,
+        session_key: Some(key.to_string()).filter(|k| !k.is_empty()),
+        run_id: None,
+        tool_call_id: None,
+        details,
+    });
 }
 
 #[derive(Debug, Clone)]
@@ -268,33 +242,35 @@ impl Keeper {
     /// name it had before issue 18 is adopted ([`adopt_dir`]).
     fn session_dir(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &Cx<'_>,
+        now: i64,
+        out: &mut Outcome,
         session_id: Option<&str>,
         key: &str,
     ) -> String {
         let sid = session_dir_name(session_id, key);
         if self.adopted.insert(sid.clone()) {
-            let legacy = legacy_session_dir(env.state_dir, session_id, key);
-            let current = join_path(env.state_dir, &format!("sessions/{sid}"));
+            let legacy = legacy_session_dir(cx.state_dir, session_id, key);
+            let current = join_path(cx.state_dir, &format!("sessions/{sid}"));
             out.diagnostics
-                .extend(adopt_dir(env.host, &legacy, &current, env.now_ms, "memory"));
+                .extend(adopt_dir(cx.host, &legacy, &current, now, "memory"));
         }
         sid
     }
 
-    fn cursor(&mut self, env: &Env<'_>, out: &mut Out, sid: &str) -> Cursor {
+    fn cursor(&mut self, cx: &Cx<'_>, now: i64, out: &mut Outcome, sid: &str) -> Cursor {
         if let Some(c) = self.cursors.get(sid) {
             return c.clone();
         }
-        let path = cursor_path(env.state_dir, sid);
-        let c = match env.host.fs_read(&path, CURSOR_MAX_BYTES) {
+        let path = cursor_path(cx.state_dir, sid);
+        let c = match cx.host.fs_read(&path, CURSOR_MAX_BYTES) {
             Ok(bytes) => match crate::json::from_slice_via_value::<Cursor>(&bytes) {
                 Ok(c) => c,
                 Err(e) => {
                     // P3-R25 / G-R16: move the corrupt file aside and start uninitialized.
-                    let moved = crate::host::move_aside(env.host, &path, &bytes, env.now_ms);
-                    out.diag(
+                    let moved = crate::host::move_aside(cx.host, &path, &bytes, now);
+                    diag(
+                        out,
                         LogLevel::Warn,
                         "memory.cursor.corrupt",
                         format!(
@@ -311,12 +287,13 @@ impl Keeper {
         c
     }
 
-    fn save_cursor(&mut self, env: &Env<'_>, out: &mut Out, sid: &str, mut c: Cursor) {
+    fn save_cursor(&mut self, cx: &Cx<'_>, out: &mut Outcome, sid: &str, mut c: Cursor) {
         c.v = CURSOR_VERSION;
-        let path = cursor_path(env.state_dir, sid);
+        let path = cursor_path(cx.state_dir, sid);
         let bytes = serde_json::to_vec(&c).unwrap_or_default();
-        if let Err(e) = env.host.fs_write_atomic(&path, &bytes, 0o600) {
-            out.diag(
+        if let Err(e) = cx.host.fs_write_atomic(&path, &bytes, 0o600) {
+            diag(
+                out,
                 LogLevel::Warn,
                 "memory.cursor.write_failed",
                 format!("could not write {path}: {e}"),
@@ -325,12 +302,12 @@ impl Keeper {
         self.cursors.insert(sid.to_string(), c);
     }
 
-    fn read_notes(&self, env: &Env<'_>, path: &str) -> Result<String, HostError> {
-        let t = read_text(env.host, path, NOTES_MAX_BYTES)?;
-        Ok(if t.trim().is_empty() {
-            env.template.render_empty()
+    fn read_notes(&self, cx: &Cx<'_>, t: &Template, path: &str) -> Result<String, HostError> {
+        let text = read_text(cx.host, path, NOTES_MAX_BYTES)?;
+        Ok(if text.trim().is_empty() {
+            t.render_empty()
         } else {
-            t
+            text
         })
     }
 
@@ -400,16 +377,17 @@ impl Keeper {
 
     /// `after_compaction` (or our own compaction's success): the covered cursor may point at
     /// a message that no longer exists (P3-R4).
-    pub fn after_compaction(&mut self, env: &Env<'_>, ctx: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn after_compaction(&mut self, cx: &Cx<'_>, now: i64) -> Outcome {
+        let ctx = cx.ctx;
+        let mut out = Outcome::default();
         let Some(key) = s(ctx, "sessionKey") else {
             return out;
         };
         self.reoffer.insert(key.to_string());
-        let sid = self.session_dir(env, &mut out, s(ctx, "sessionId"), key);
-        let mut c = self.cursor(env, &mut out, &sid);
+        let sid = self.session_dir(cx, now, &mut out, s(ctx, "sessionId"), key);
+        let mut c = self.cursor(cx, now, &mut out, &sid);
         if c.covered_ref.take().is_some() {
-            self.save_cursor(env, &mut out, &sid, c);
+            self.save_cursor(cx, &mut out, &sid, c);
         }
         out
     }
@@ -417,13 +395,15 @@ impl Keeper {
     /// `agent_end` of a run: the worklog, the notes decision, long-term extraction.
     pub fn agent_end(
         &mut self,
-        env: &Env<'_>,
+        cx: &Cx<'_>,
+        now: i64,
+        t: &Template,
         event: &Value,
-        ctx: &Value,
         memory: Option<MemoryTarget>,
-    ) -> Out {
-        let mut out = Out::default();
-        self.ensure_replayed(env, &mut out);
+    ) -> Outcome {
+        let ctx = cx.ctx;
+        let mut out = Outcome::default();
+        self.ensure_replayed(cx, now, t, &mut out);
         let Some(key) = s(ctx, "sessionKey").map(str::to_string) else {
             return out;
         };
@@ -432,32 +412,33 @@ impl Keeper {
             return out;
         }
         let session_id = s(ctx, "sessionId").or_else(|| s(event, "sessionId"));
-        let sid = self.session_dir(env, &mut out, session_id, &key);
+        let sid = self.session_dir(cx, now, &mut out, session_id, &key);
         self.sid_of.insert(key.clone(), sid.clone());
         let agent = agent_id(&key, ctx);
         let run_id = s(event, "runId")
             .or_else(|| s(ctx, "runId"))
             .unwrap_or("")
             .to_string();
-        let npath = notes_path(env.state_dir, &sid);
-        let cfg = env.cfg;
+        let npath = notes_path(cx.state_dir, &sid);
+        let cfg = cx.cfg;
 
         // P3-R18: the deterministic worklog, with or without conversation access.
         let events = self.tools.remove(&key).unwrap_or_default();
         if cfg.notes.enabled && cfg.notes.deterministic_worklog && !events.is_empty() {
-            match self.read_notes(env, &npath) {
+            match self.read_notes(cx, t, &npath) {
                 Ok(cur) => {
-                    let next =
-                        notes::apply_worklog(env.template, &cur, &events, &run_id, env.now_ms);
-                    if let Err(e) = env.host.fs_write_atomic(&npath, next.as_bytes(), 0o600) {
-                        out.diag(
+                    let next = notes::apply_worklog(t, &cur, &events, &run_id, now);
+                    if let Err(e) = cx.host.fs_write_atomic(&npath, next.as_bytes(), 0o600) {
+                        diag(
+                            &mut out,
                             LogLevel::Warn,
                             "memory.notes.write_failed",
                             format!("could not write {npath}: {e}"),
                         );
                     }
                 }
-                Err(e) => out.diag(
+                Err(e) => diag(
+                    &mut out,
                     LogLevel::Warn,
                     "memory.notes.read_failed",
                     format!("could not read {npath}: {e}"),
@@ -470,7 +451,7 @@ impl Keeper {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        let mut cursor = self.cursor(env, &mut out, &sid);
+        let mut cursor = self.cursor(cx, now, &mut out, &sid);
         let mut started = false;
 
         // P3-R2: the notes update.
@@ -484,18 +465,18 @@ impl Keeper {
             };
             if rules::should_update_with(&mut st, &messages, true, &th) {
                 cursor.notes = st;
-                cursor.last_notes_job_at = Some(env.now_ms);
+                cursor.last_notes_job_at = Some(now);
                 let covered = (!last_assistant_has_tools(&messages))
                     .then(|| message_ref(&messages, messages.len() - 1))
                     .flatten();
                 let file = JobFile {
                     v: jobs::JOB_VERSION,
-                    job_id: jobs::new_id(env.host, Kind::SessionNotes),
+                    job_id: jobs::new_id(cx.host, Kind::SessionNotes),
                     kind: Kind::SessionNotes,
                     session_key: key.clone(),
                     session_id: sid.clone(),
                     agent_id: agent.clone(),
-                    created_at: env.now_ms,
+                    created_at: now,
                     attempts: 0,
                     input: Input {
                         transcript: jobs::render_transcript(
@@ -508,7 +489,7 @@ impl Keeper {
                     },
                     cursor_after: json!({ "coveredRef": covered }),
                 };
-                started |= self.enqueue(env, &mut out, file);
+                started |= self.enqueue(cx, now, t, &mut out, file);
             } else {
                 cursor.notes = st;
             }
@@ -517,7 +498,9 @@ impl Keeper {
         // P3 §6: long-term extraction.
         if cfg.long_term.enabled {
             started |= self.long_term(
-                env,
+                cx,
+                now,
+                t,
                 &mut out,
                 &key,
                 &sid,
@@ -527,10 +510,10 @@ impl Keeper {
                 &mut cursor,
             );
         }
-        self.save_cursor(env, &mut out, &sid, cursor);
+        self.save_cursor(cx, &mut out, &sid, cursor);
         if started && !self.service_running {
             // P3-R16: a one-shot run has no service; finish the jobs before the process exits.
-            self.drain_job(env, &mut out, cfg.drain.timeout_ms.min(DRAIN_ONE_SHOT_MS));
+            self.drain_job(now, &mut out, cfg.drain.timeout_ms.min(DRAIN_ONE_SHOT_MS));
         }
         out
     }
@@ -538,8 +521,10 @@ impl Keeper {
     #[allow(clippy::too_many_arguments)]
     fn long_term(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &Cx<'_>,
+        now: i64,
+        t: &Template,
+        out: &mut Outcome,
         key: &str,
         sid: &str,
         agent: &str,
@@ -548,8 +533,9 @@ impl Keeper {
         cursor: &mut Cursor,
     ) -> bool {
         let Some(mem) = memory else {
-            out.decide(
-                env,
+            decide(
+                out,
+                now,
                 "memory.lt.skip.no_scope",
                 Action::Allow,
                 key,
@@ -559,7 +545,7 @@ impl Keeper {
             return false;
         };
         if messages.is_empty() {
-            out.decide(env, "memory.lt.skip.no_messages", Action::Allow, key, "Long-term extraction skipped: the run's messages are not available (conversation access is off).".into(), Value::Null);
+            decide(out, now, "memory.lt.skip.no_messages", Action::Allow, key, "Long-term extraction skipped: the run's messages are not available (conversation access is off).".into(), Value::Null);
             return false;
         }
         // P3-R5: a lost cursor counts everything.
@@ -580,17 +566,17 @@ impl Keeper {
         // P3-R9: the agent wrote memory itself.
         if self.wrote_memory.remove(key) {
             cursor.lt_ref = last_ref;
-            out.decide(env, "memory.lt.skip.agent_wrote", Action::Allow, key, "Long-term extraction skipped: the agent wrote its memory directory itself during this run.".into(), json!({ "memDir": mem.dir }));
+            decide(out, now, "memory.lt.skip.agent_wrote", Action::Allow, key, "Long-term extraction skipped: the agent wrote its memory directory itself during this run.".into(), json!({ "memDir": mem.dir }));
             return false;
         }
         // P3-R8: throttle.
         let n = self.runs.entry(key.to_string()).or_insert(0);
         *n += 1;
-        if *n % env.cfg.long_term.every_n_runs.max(1) != 0 {
+        if *n % cx.cfg.long_term.every_n_runs.max(1) != 0 {
             return false;
         }
         // P3-R10: the last ≤ maxMessages user/assistant messages, ≤ 48,000 tokens.
-        let max_msgs = usize::try_from(env.cfg.long_term.max_messages).unwrap_or(usize::MAX);
+        let max_msgs = usize::try_from(cx.cfg.long_term.max_messages).unwrap_or(usize::MAX);
         let tail: Vec<Value> = convo
             .iter()
             .rev()
@@ -604,12 +590,12 @@ impl Keeper {
         );
         let file = JobFile {
             v: jobs::JOB_VERSION,
-            job_id: jobs::new_id(env.host, Kind::LongTerm),
+            job_id: jobs::new_id(cx.host, Kind::LongTerm),
             kind: Kind::LongTerm,
             session_key: key.to_string(),
             session_id: sid.to_string(),
             agent_id: agent.to_string(),
-            created_at: env.now_ms,
+            created_at: now,
             attempts: 0,
             input: Input {
                 transcript,
@@ -628,8 +614,9 @@ impl Keeper {
                 .insert(mem.dir.clone(), LtRequest { file })
                 .is_some()
             {
-                out.decide(
-                    env,
+                decide(
+                    out,
+                    now,
                     "memory.lt.coalesced",
                     Action::Allow,
                     key,
@@ -639,13 +626,21 @@ impl Keeper {
             }
             return false;
         }
-        self.enqueue(env, out, file)
+        self.enqueue(cx, now, t, out, file)
     }
 
     /// P3-R13 steps 1–3: job file, `enqueued`, then start. Returns whether it started.
-    fn enqueue(&mut self, env: &Env<'_>, out: &mut Out, file: JobFile) -> bool {
-        if let Err(e) = jobs::write_file(env.host, env.state_dir, &file) {
-            out.diag(
+    fn enqueue(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        t: &Template,
+        out: &mut Outcome,
+        file: JobFile,
+    ) -> bool {
+        if let Err(e) = jobs::write_file(cx.host, cx.state_dir, &file) {
+            diag(
+                out,
                 LogLevel::Warn,
                 "memory.job.journal_failed",
                 format!(
@@ -656,14 +651,15 @@ impl Keeper {
             return false;
         }
         if let Err(e) = jobs::append(
-            env.host,
-            env.state_dir,
-            &jobs::record(env.now_ms, &file.job_id, Event::Enqueued, None, None),
+            cx.host,
+            cx.state_dir,
+            &jobs::record(now, &file.job_id, Event::Enqueued, None, None),
         ) {
-            let _ = env
+            let _ = cx
                 .host
-                .fs_remove(&jobs::file_path(env.state_dir, &file.job_id));
-            out.diag(
+                .fs_remove(&jobs::file_path(cx.state_dir, &file.job_id));
+            diag(
+                out,
                 LogLevel::Warn,
                 "memory.job.journal_failed",
                 format!("could not journal {}: {e}; the job is skipped", file.job_id),
@@ -686,26 +682,35 @@ impl Keeper {
             // P3-R16: after shutdown begins, new requests are journaled only.
             return false;
         }
-        self.start(env, out, &file)
+        self.start(cx, now, t, out, &file)
     }
 
-    fn start(&mut self, env: &Env<'_>, out: &mut Out, file: &JobFile) -> bool {
+    fn start(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        t: &Template,
+        out: &mut Outcome,
+        file: &JobFile,
+    ) -> bool {
         let id = file.job_id.clone();
         if self.running.contains_key(&id) {
             return false;
         }
-        let ttl = env.cfg.jobs.timeout_ms.saturating_add(JOB_GRACE_MS as u64);
-        match env.host.fs_lock(&jobs::lock_path(env.state_dir, &id), ttl) {
+        let ttl = cx.cfg.jobs.timeout_ms.saturating_add(JOB_GRACE_MS as u64);
+        match cx.host.fs_lock(&jobs::lock_path(cx.state_dir, &id), ttl) {
             Ok(()) => {}
             Err(HostError::Locked) => {
-                out.diag(
+                diag(
+                    out,
                     LogLevel::Info,
                     "memory.job.held_elsewhere",
                     format!("{id} is being run by another process; left to it"),
                 );
                 return false;
             }
-            Err(e) => out.diag(
+            Err(e) => diag(
+                out,
                 LogLevel::Warn,
                 "memory.job.lock_failed",
                 format!("could not lock {id}: {e}; running it anyway"),
@@ -717,14 +722,14 @@ impl Keeper {
                     .input
                     .notes_path
                     .clone()
-                    .unwrap_or_else(|| notes_path(env.state_dir, &file.session_id));
-                let cur = read_text(env.host, &path, NOTES_MAX_BYTES).unwrap_or_default();
+                    .unwrap_or_else(|| notes_path(cx.state_dir, &file.session_id));
+                let cur = read_text(cx.host, &path, NOTES_MAX_BYTES).unwrap_or_default();
                 let (sys, p) = notes::prompt(
-                    env.template,
+                    t,
                     &cur,
                     &file.input.transcript,
                     &file.input.condense,
-                    env.cfg.notes.deterministic_worklog,
+                    cx.cfg.notes.deterministic_worklog,
                 );
                 (sys, p, NOTES_MAX_OUTPUT_TOKENS)
             }
@@ -733,12 +738,12 @@ impl Keeper {
                 let base = file.input.trusted_base.as_deref().unwrap_or("");
                 // P5-R8a: nothing is read through a symlinked memory directory; the write
                 // step refuses the job.
-                let manifest = if longterm::check_no_symlink(env.host, base, &dir).is_ok() {
-                    longterm::manifest(env.host, &dir)
+                let manifest = if longterm::check_no_symlink(cx.host, base, &dir).is_ok() {
+                    longterm::manifest(cx.host, &dir)
                 } else {
                     Vec::new()
                 };
-                let max_ops = usize::try_from(env.cfg.long_term.max_ops)
+                let max_ops = usize::try_from(cx.cfg.long_term.max_ops)
                     .unwrap_or(rules::LT_MAX_OPS)
                     .min(rules::LT_MAX_OPS);
                 let (sys, p) = longterm::prompt(
@@ -755,11 +760,12 @@ impl Keeper {
         st.started += 1;
         let attempt = st.started;
         if let Err(e) = jobs::append(
-            env.host,
-            env.state_dir,
-            &jobs::record(env.now_ms, &id, Event::Started, Some(attempt), None),
+            cx.host,
+            cx.state_dir,
+            &jobs::record(now, &id, Event::Started, Some(attempt), None),
         ) {
-            out.diag(
+            diag(
+                out,
                 LogLevel::Warn,
                 "memory.job.journal_failed",
                 format!("could not journal the start of {id}: {e}"),
@@ -772,7 +778,7 @@ impl Keeper {
                 kind: file.kind,
                 session_key: file.session_key.clone(),
                 mem_dir: file.input.mem_dir.clone(),
-                started_at: env.now_ms,
+                started_at: now,
             },
         );
         out.jobs.push(Job {
@@ -787,18 +793,17 @@ impl Keeper {
                 "sessionKey": file.session_key,
                 "agentId": file.agent_id,
             }),
-            timeout_ms: env.cfg.jobs.timeout_ms,
+            timeout_ms: cx.cfg.jobs.timeout_ms,
         });
         true
     }
 
-    fn drain_job(&mut self, env: &Env<'_>, out: &mut Out, wait_ms: u64) {
+    fn drain_job(&mut self, now: i64, out: &mut Outcome, wait_ms: u64) {
         if self.running.is_empty() || wait_ms == 0 {
             return;
         }
-        let _ = env;
         out.jobs.push(Job {
-            id: format!("drain-{}", env.now_ms),
+            id: format!("drain-{}", now),
             kind: JobKind::Drain,
             phase: "sessionMemory".into(),
             payload: json!({ "waitMs": wait_ms, "jobs": self.in_flight() }),
@@ -813,13 +818,20 @@ impl Keeper {
 
     /// The outcome of an LLM job: `{ok, text, stopReason, provider, model, usage}` or
     /// `{ok: false, error, code?}`.
-    pub fn complete(&mut self, env: &Env<'_>, job_id: &str, outcome: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn complete(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        t: &Template,
+        job_id: &str,
+        outcome: &Value,
+    ) -> Outcome {
+        let mut out = Outcome::default();
         let Some(run) = self.running.remove(job_id) else {
             return out;
         };
-        let _ = env.host.fs_unlock(&jobs::lock_path(env.state_dir, job_id));
-        let file = jobs::read_file(env.host, env.state_dir, job_id);
+        let _ = cx.host.fs_unlock(&jobs::lock_path(cx.state_dir, job_id));
+        let file = jobs::read_file(cx.host, cx.state_dir, job_id);
         if let Some(f) = &file {
             if outcome.get("usage").is_some() {
                 let scope = match f.kind {
@@ -837,24 +849,24 @@ impl Keeper {
         }
         let result = match &file {
             None => Err("memory.job.missing_file: the job file is gone".to_string()),
-            Some(f) => self.apply(env, &mut out, f, outcome),
+            Some(f) => self.apply(cx, now, t, &mut out, f, outcome),
         };
         match result {
             Ok(()) => {
                 let _ = jobs::append(
-                    env.host,
-                    env.state_dir,
-                    &jobs::record(env.now_ms, job_id, Event::Succeeded, None, None),
+                    cx.host,
+                    cx.state_dir,
+                    &jobs::record(now, job_id, Event::Succeeded, None, None),
                 );
                 if let Some(st) = self.known.get_mut(job_id) {
                     st.terminal = Some(Event::Succeeded);
                 }
-                let _ = env.host.fs_remove(&jobs::file_path(env.state_dir, job_id));
+                let _ = cx.host.fs_remove(&jobs::file_path(cx.state_dir, job_id));
             }
-            Err(reason) => self.fail(env, &mut out, job_id, file.as_ref(), &reason),
+            Err(reason) => self.fail(cx, now, &mut out, job_id, file.as_ref(), &reason),
         }
         if run.kind == Kind::LongTerm {
-            self.lt_finished(env, &mut out, run.mem_dir.as_deref(), job_id);
+            self.lt_finished(cx, now, t, &mut out, run.mem_dir.as_deref(), job_id);
         }
         out
     }
@@ -866,9 +878,15 @@ impl Keeper {
     /// (it was spent), the lock is released and the job is re-queued for the next tick, so it
     /// runs again in this core (the journal reads `started, started, succeeded`, as after a
     /// replay). Returns what was done, for the caller's `core.job.unknown` line.
-    pub fn adopt_orphan(&mut self, env: &Env<'_>, job_id: &str, outcome: &Value) -> (Out, String) {
-        let mut out = Out::default();
-        let file = jobs::read_file(env.host, env.state_dir, job_id);
+    pub fn adopt_orphan(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        job_id: &str,
+        outcome: &Value,
+    ) -> (Outcome, String) {
+        let mut out = Outcome::default();
+        let file = jobs::read_file(cx.host, cx.state_dir, job_id);
         let what = file.as_ref().map_or("memory", |f| f.kind.purpose());
         if let (Some(f), Some(_)) = (&file, outcome.get("usage")) {
             let scope = match f.kind {
@@ -883,7 +901,7 @@ impl Keeper {
                 outcome,
             ));
         }
-        let status = match jobs::read_status(env.host, env.state_dir) {
+        let status = match jobs::read_status(cx.host, cx.state_dir) {
             Ok(s) => s.get(job_id).cloned().unwrap_or_default(),
             Err(e) => {
                 // Unknown state: leave the job to the replay of the next start.
@@ -910,10 +928,10 @@ impl Keeper {
         }
         // The previous core held this lock in this process; nothing else will release it
         // before its TTL, and until then `start` would take it for another process's.
-        let _ = env.host.fs_unlock(&jobs::lock_path(env.state_dir, job_id));
+        let _ = cx.host.fs_unlock(&jobs::lock_path(cx.state_dir, job_id));
         let attempt = status.started.saturating_add(1);
         self.known.insert(job_id.to_string(), status);
-        self.waiting.insert(job_id.to_string(), env.now_ms);
+        self.waiting.insert(job_id.to_string(), now);
         let when = if self.shutting_down {
             "when the plugin's service starts (or at the replay of the next start)"
         } else {
@@ -925,7 +943,15 @@ impl Keeper {
         )
     }
 
-    fn lt_finished(&mut self, env: &Env<'_>, out: &mut Out, mem_dir: Option<&str>, job_id: &str) {
+    fn lt_finished(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        t: &Template,
+        out: &mut Outcome,
+        mem_dir: Option<&str>,
+        job_id: &str,
+    ) {
         let Some(dir) = mem_dir else {
             return;
         };
@@ -938,14 +964,15 @@ impl Keeper {
         }
         if let Some(req) = self.lt_pending.remove(dir) {
             // P3-R7: exactly one trailing job with the newest context (throttle ignored).
-            self.enqueue(env, out, req.file);
+            self.enqueue(cx, now, t, out, req.file);
         }
     }
 
     fn fail(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &Cx<'_>,
+        now: i64,
+        out: &mut Outcome,
         job_id: &str,
         file: Option<&JobFile>,
         reason: &str,
@@ -960,23 +987,29 @@ impl Keeper {
         st.failed += 1;
         let (failed, started) = (st.failed, st.started);
         let _ = jobs::append(
-            env.host,
-            env.state_dir,
+            cx.host,
+            cx.state_dir,
             &jobs::record(
-                env.now_ms,
+                now,
                 job_id,
                 Event::Failed,
                 Some(started),
                 Some(code.clone()),
             ),
         );
-        let max = env.cfg.jobs.max_attempts.max(1);
+        let max = cx.cfg.jobs.max_attempts.max(1);
         // A symlinked memory path does not heal by retrying (P5-R8a).
         let permanent = code == "scope.path.symlink";
         if permanent {
-            out.diag(LogLevel::Warn, "scope.path.symlink", reason.to_string());
-            out.decide(
-                env,
+            diag(
+                out,
+                LogLevel::Warn,
+                "scope.path.symlink",
+                reason.to_string(),
+            );
+            decide(
+                out,
+                now,
                 "scope.path.symlink",
                 Action::Deny,
                 file.map_or("", |f| f.session_key.as_str()),
@@ -986,16 +1019,17 @@ impl Keeper {
         }
         if file.is_none() || failed >= max || permanent {
             let _ = jobs::append(
-                env.host,
-                env.state_dir,
-                &jobs::record(env.now_ms, job_id, Event::Dead, None, Some(code.clone())),
+                cx.host,
+                cx.state_dir,
+                &jobs::record(now, job_id, Event::Dead, None, Some(code.clone())),
             );
             if let Some(st) = self.known.get_mut(job_id) {
                 st.terminal = Some(Event::Dead);
             }
-            out.diag(LogLevel::Warn, "memory.job.dead", format!("{job_id} failed {failed} time(s), last with {reason}; it is dead-lettered (its job file stays in jobs/ for inspection)"));
-            out.decide(
-                env,
+            diag(out, LogLevel::Warn, "memory.job.dead", format!("{job_id} failed {failed} time(s), last with {reason}; it is dead-lettered (its job file stays in jobs/ for inspection)"));
+            decide(
+                out,
+                now,
                 "memory.job.dead",
                 Action::Allow,
                 file.map_or("", |f| f.session_key.as_str()),
@@ -1009,9 +1043,9 @@ impl Keeper {
         } else {
             jobs::RETRY_BACKOFF_MS[1]
         };
-        self.waiting
-            .insert(job_id.to_string(), env.now_ms + backoff);
-        out.diag(
+        self.waiting.insert(job_id.to_string(), now + backoff);
+        diag(
+            out,
             LogLevel::Info,
             "memory.job.retry",
             format!(
@@ -1023,8 +1057,10 @@ impl Keeper {
 
     fn apply(
         &mut self,
-        env: &Env<'_>,
-        out: &mut Out,
+        cx: &Cx<'_>,
+        now: i64,
+        t: &Template,
+        out: &mut Outcome,
         f: &JobFile,
         outcome: &Value,
     ) -> Result<(), String> {
@@ -1052,26 +1088,26 @@ impl Keeper {
                     .input
                     .notes_path
                     .clone()
-                    .unwrap_or_else(|| notes_path(env.state_dir, &f.session_id));
+                    .unwrap_or_else(|| notes_path(cx.state_dir, &f.session_id));
                 let cur = self
-                    .read_notes(env, &path)
+                    .read_notes(cx, t, &path)
                     .map_err(|e| format!("memory.notes.read_failed: {e}"))?;
                 let limits = Limits {
-                    max_section_tokens: usize::try_from(env.cfg.notes.max_section_tokens)
+                    max_section_tokens: usize::try_from(cx.cfg.notes.max_section_tokens)
                         .unwrap_or(usize::MAX),
-                    max_total_tokens: usize::try_from(env.cfg.notes.max_total_tokens)
+                    max_total_tokens: usize::try_from(cx.cfg.notes.max_total_tokens)
                         .unwrap_or(usize::MAX),
                 };
-                let keep: &[&str] = if env.cfg.notes.deterministic_worklog {
+                let keep: &[&str] = if cx.cfg.notes.deterministic_worklog {
                     &[WORKLOG_HEADER]
                 } else {
                     &[]
                 };
-                let m = notes::merge(env.template, &cur, text, limits, keep, &f.input.condense)?;
-                env.host
+                let m = notes::merge(t, &cur, text, limits, keep, &f.input.condense)?;
+                cx.host
                     .fs_write_atomic(&path, m.text.as_bytes(), 0o600)
                     .map_err(|e| format!("memory.notes.write_failed: {e}"))?;
-                let mut c = self.cursor(env, out, &f.session_id);
+                let mut c = self.cursor(cx, now, out, &f.session_id);
                 // P3-R4: only when the input ended without a tool call.
                 if let Some(r) = f.cursor_after.get("coveredRef").filter(|v| !v.is_null()) {
                     if let Ok(r) = <MessageRef as crate::json::FromJson>::from_json(r.clone()) {
@@ -1079,75 +1115,96 @@ impl Keeper {
                     }
                 }
                 c.condense = m.oversize.clone();
-                self.save_cursor(env, out, &f.session_id, c);
-                out.decide(env, "memory.notes.updated", Action::Allow, &f.session_key, "The session notes were updated.".into(), json!({ "jobId": f.job_id, "oversize": m.oversize, "cut": m.cut, "totalOver": m.total_over }));
+                self.save_cursor(cx, out, &f.session_id, c);
+                decide(
+                    out,
+                    now,
+                    "memory.notes.updated",
+                    Action::Allow,
+                    &f.session_key,
+                    "The session notes were updated.".into(),
+                    json!({ "jobId": f.job_id, "oversize": m.oversize, "cut": m.cut, "totalOver": m.total_over }),
+                );
                 Ok(())
             }
             Kind::LongTerm => {
                 let (mut ops, skipped) = rules::validate_ops(text)?;
                 ops.truncate(
-                    usize::try_from(env.cfg.long_term.max_ops).unwrap_or(rules::LT_MAX_OPS),
+                    usize::try_from(cx.cfg.long_term.max_ops).unwrap_or(rules::LT_MAX_OPS),
                 );
                 let dir = f.input.mem_dir.clone().unwrap_or_default();
                 let base = f.input.trusted_base.clone().unwrap_or_default();
                 // P5-R4: local memory inside the project is never committed.
                 if let Some((root, _)) = dir.trim_end_matches('/').rsplit_once('/') {
                     if root.ends_with("/.openclaw/agent-memory-local")
-                        && longterm::check_no_symlink(env.host, &base, root).is_ok()
+                        && longterm::check_no_symlink(cx.host, &base, root).is_ok()
                     {
-                        crate::memdir::ensure_gitignore(env.host, root);
+                        crate::memdir::ensure_gitignore(cx.host, root);
                     }
                 }
                 // G-R18: the index and the memory files are read, changed and rewritten; another
                 // process (a second gateway, a `--local` run) may extract into the same
                 // directory. A lock that cannot be taken fails this attempt, which is retried.
-                let lock = crate::memdir::dir_lock_path(env.state_dir, &dir);
-                env.host
+                let lock = crate::memdir::dir_lock_path(cx.state_dir, &dir);
+                cx.host
                     .fs_lock(&lock, 30_000)
                     .map_err(|e| format!("memory.lt.locked: {lock}: {e}"))?;
-                let applied = longterm::apply(env.host, &base, &dir, &f.job_id, &ops)
+                let applied = longterm::apply(cx.host, &base, &dir, &f.job_id, &ops)
                     .map_err(|e| e.to_string());
-                let _ = env.host.fs_unlock(&lock);
+                let _ = cx.host.fs_unlock(&lock);
                 let applied = applied?;
-                let mut c = self.cursor(env, out, &f.session_id);
+                let mut c = self.cursor(cx, now, out, &f.session_id);
                 if let Some(r) = f.cursor_after.get("ltRef").filter(|v| !v.is_null()) {
                     if let Ok(r) = <MessageRef as crate::json::FromJson>::from_json(r.clone()) {
                         c.lt_ref = Some(r);
                     }
                 }
-                self.save_cursor(env, out, &f.session_id, c);
-                out.decide(env, "memory.lt.applied", Action::Allow, &f.session_key, format!("Long-term memory updated: {} written, {} deleted.", applied.written.len(), applied.deleted.len()), json!({ "jobId": f.job_id, "memDir": dir, "written": applied.written, "deleted": applied.deleted, "skipped": skipped, "full": applied.full }));
+                self.save_cursor(cx, out, &f.session_id, c);
+                decide(
+                    out,
+                    now,
+                    "memory.lt.applied",
+                    Action::Allow,
+                    &f.session_key,
+                    format!(
+                        "Long-term memory updated: {} written, {} deleted.",
+                        applied.written.len(),
+                        applied.deleted.len()
+                    ),
+                    json!({ "jobId": f.job_id, "memDir": dir, "written": applied.written, "deleted": applied.deleted, "skipped": skipped, "full": applied.full }),
+                );
                 Ok(())
             }
         }
     }
 
-    fn ensure_replayed(&mut self, env: &Env<'_>, out: &mut Out) {
+    fn ensure_replayed(&mut self, cx: &Cx<'_>, now: i64, t: &Template, out: &mut Outcome) {
         if self.replayed {
             return;
         }
         self.replayed = true;
-        self.replay(env, out);
+        self.replay(cx, now, t, out);
     }
 
     /// P3-R14: at the first call of a process, re-run every journaled job without a
     /// terminal event that no live process holds.
-    fn replay(&mut self, env: &Env<'_>, out: &mut Out) {
-        let lock = jobs::jobs_lock_path(env.state_dir);
-        if env.host.fs_lock(&lock, 60_000).is_err() {
+    fn replay(&mut self, cx: &Cx<'_>, now: i64, t: &Template, out: &mut Outcome) {
+        let lock = jobs::jobs_lock_path(cx.state_dir);
+        if cx.host.fs_lock(&lock, 60_000).is_err() {
             self.replayed = false;
             return;
         }
-        let journal = jobs::journal_path(env.state_dir);
-        let status = match jobs::read_status(env.host, env.state_dir) {
+        let journal = jobs::journal_path(cx.state_dir);
+        let status = match jobs::read_status(cx.host, cx.state_dir) {
             Ok(s) => s,
             Err(e) => {
-                out.diag(
+                diag(
+                    out,
                     LogLevel::Warn,
                     "memory.job.journal_unreadable",
                     format!("could not read {journal}: {e}; nothing replayed"),
                 );
-                let _ = env.host.fs_unlock(&lock);
+                let _ = cx.host.fs_unlock(&lock);
                 return;
             }
         };
@@ -1159,29 +1216,31 @@ impl Keeper {
             }
             let st = status.get(&id).cloned().unwrap_or_default();
             self.known.insert(id.clone(), st.clone());
-            let Some(file) = jobs::read_file(env.host, env.state_dir, &id) else {
+            let Some(file) = jobs::read_file(cx.host, cx.state_dir, &id) else {
                 let _ = jobs::append(
-                    env.host,
-                    env.state_dir,
+                    cx.host,
+                    cx.state_dir,
                     &jobs::record(
-                        env.now_ms,
+                        now,
                         &id,
                         Event::Dropped,
                         None,
                         Some("memory.job.missing_file".into()),
                     ),
                 );
-                out.diag(
+                diag(
+                    out,
                     LogLevel::Warn,
                     "memory.job.dropped",
                     format!("{id} is journaled but its job file is missing or unreadable; dropped"),
                 );
                 continue;
             };
-            let max = env.cfg.jobs.max_attempts.max(1);
+            let max = cx.cfg.jobs.max_attempts.max(1);
             if st.failed >= max {
                 self.fail(
-                    env,
+                    cx,
+                    now,
                     out,
                     &id,
                     Some(&file),
@@ -1192,13 +1251,13 @@ impl Keeper {
             if file.kind == Kind::LongTerm {
                 if let Some(d) = &file.input.mem_dir {
                     if self.lt_busy.contains_key(d) {
-                        self.waiting.insert(id.clone(), env.now_ms);
+                        self.waiting.insert(id.clone(), now);
                         continue;
                     }
                     self.lt_busy.insert(d.clone(), id.clone());
                 }
             }
-            if self.shutting_down || !self.start(env, out, &file) {
+            if self.shutting_down || !self.start(cx, now, t, out, &file) {
                 if let Some(d) = &file.input.mem_dir {
                     if self.lt_busy.get(d) == Some(&id) {
                         self.lt_busy.remove(d);
@@ -1208,27 +1267,29 @@ impl Keeper {
             }
             replayed += 1;
         }
-        if let Err(e) = jobs::compact(env.host, env.state_dir) {
-            out.diag(
+        if let Err(e) = jobs::compact(cx.host, cx.state_dir) {
+            diag(
+                out,
                 LogLevel::Warn,
                 "memory.job.journal_compact_failed",
                 format!("could not compact {journal}: {e}"),
             );
         }
-        let _ = env.host.fs_unlock(&lock);
+        let _ = cx.host.fs_unlock(&lock);
         if replayed > 0 {
-            out.diag(
+            diag(
+                out,
                 LogLevel::Info,
                 "memory.job.replayed",
                 format!("{replayed} unfinished memory job(s) from an earlier process restarted"),
             );
         }
-        self.sweep_files(env, &status);
+        self.sweep_files(cx, &status);
     }
 
     /// Removes job files of terminal jobs (the file is kept for dead jobs).
-    fn sweep_files(&mut self, env: &Env<'_>, status: &SortedMap<String, Status>) {
-        let Ok(list) = env.host.fs_list(&jobs::dir(env.state_dir), 10_000) else {
+    fn sweep_files(&mut self, cx: &Cx<'_>, status: &SortedMap<String, Status>) {
+        let Ok(list) = cx.host.fs_list(&jobs::dir(cx.state_dir), 10_000) else {
             return;
         };
         for e in list.entries {
@@ -1239,26 +1300,26 @@ impl Keeper {
                 .get(id)
                 .is_some_and(|s| s.terminal == Some(Event::Succeeded))
             {
-                let _ = env.host.fs_remove(&jobs::file_path(env.state_dir, id));
+                let _ = cx.host.fs_remove(&jobs::file_path(cx.state_dir, id));
             }
         }
     }
 
     /// Service tick: replay once, start due retries, give up on jobs the binding layer never
     /// reported, compact the journal now and then.
-    pub fn tick(&mut self, env: &Env<'_>) -> Out {
-        let mut out = Out::default();
+    pub fn tick(&mut self, cx: &Cx<'_>, now: i64, t: &Template) -> Outcome {
+        let mut out = Outcome::default();
         self.service_running = true;
-        self.ensure_replayed(env, &mut out);
+        self.ensure_replayed(cx, now, t, &mut out);
         if !self.shutting_down {
             let due: Vec<String> = self
                 .waiting
                 .iter()
-                .filter(|(_, at)| **at <= env.now_ms)
+                .filter(|(_, at)| **at <= now)
                 .map(|(id, _)| id.clone())
                 .collect();
             for id in due {
-                match jobs::read_file(env.host, env.state_dir, &id) {
+                match jobs::read_file(cx.host, cx.state_dir, &id) {
                     Some(file) => {
                         if file.kind == Kind::LongTerm {
                             if let Some(d) = &file.input.mem_dir {
@@ -1271,7 +1332,7 @@ impl Keeper {
                             }
                         }
                         self.waiting.remove(&id);
-                        self.start(env, &mut out, &file);
+                        self.start(cx, now, t, &mut out, &file);
                     }
                     None => {
                         self.waiting.remove(&id);
@@ -1279,25 +1340,25 @@ impl Keeper {
                 }
             }
         }
-        let limit = i64::try_from(env.cfg.jobs.timeout_ms)
+        let limit = i64::try_from(cx.cfg.jobs.timeout_ms)
             .unwrap_or(i64::MAX)
             .saturating_add(JOB_GRACE_MS);
         let stale: Vec<String> = self
             .running
             .iter()
-            .filter(|(_, r)| env.now_ms.saturating_sub(r.started_at) > limit)
+            .filter(|(_, r)| now.saturating_sub(r.started_at) > limit)
             .map(|(id, _)| id.clone())
             .collect();
         for id in stale {
-            let o = self.complete(env, &id, &json!({ "ok": false, "code": "memory.job.timeout", "error": "no result within the job timeout" }));
+            let o = self.complete(cx, now, t, &id, &json!({ "ok": false, "code": "memory.job.timeout", "error": "no result within the job timeout" }));
             merge_out(&mut out, o);
         }
-        if env.now_ms.saturating_sub(self.last_sweep) > 600_000 {
-            self.last_sweep = env.now_ms;
-            let lock = jobs::jobs_lock_path(env.state_dir);
-            if env.host.fs_lock(&lock, 60_000).is_ok() {
-                let _ = jobs::compact(env.host, env.state_dir);
-                let _ = env.host.fs_unlock(&lock);
+        if now.saturating_sub(self.last_sweep) > 600_000 {
+            self.last_sweep = now;
+            let lock = jobs::jobs_lock_path(cx.state_dir);
+            if cx.host.fs_lock(&lock, 60_000).is_ok() {
+                let _ = jobs::compact(cx.host, cx.state_dir);
+                let _ = cx.host.fs_unlock(&lock);
             }
         }
         out
@@ -1308,8 +1369,14 @@ impl Keeper {
     /// instances in the process-wide core, so a stop of the previous instance left it shutting
     /// down: the new service resumes phase 3 (issue 17) and replays what the journal holds
     /// unfinished, i.e. the requests journaled but not started while it was shutting down.
-    pub fn service_start(&mut self, env: &Env<'_>, generation: Option<u64>) -> Out {
-        let mut out = Out::default();
+    pub fn service_start(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        t: &Template,
+        generation: Option<u64>,
+    ) -> Outcome {
+        let mut out = Outcome::default();
         let resumed = self.shutting_down;
         self.service_gen = generation.or(self.service_gen);
         self.shutting_down = false;
@@ -1318,7 +1385,8 @@ impl Keeper {
         if resumed {
             // Journaled-only jobs are not in `waiting`: only a replay finds them.
             self.replayed = false;
-            out.diag(
+            diag(
+                &mut out,
                 LogLevel::Info,
                 "memory.resumed",
                 format!(
@@ -1327,7 +1395,7 @@ impl Keeper {
                 ),
             );
         }
-        merge_out(&mut out, self.tick(env));
+        merge_out(&mut out, self.tick(cx, now, t));
         out
     }
 
@@ -1335,12 +1403,19 @@ impl Keeper {
     /// `session_end`s share one 1.5 s deadline; `dispose` does not wait. A `service_stop` of a
     /// service instance other than the one that started last is a replaced instance stopping
     /// after its successor started: phase 3 keeps running.
-    pub fn drain_from(&mut self, env: &Env<'_>, point: &str, generation: Option<u64>) -> Out {
+    pub fn drain_from(
+        &mut self,
+        cx: &Cx<'_>,
+        now: i64,
+        point: &str,
+        generation: Option<u64>,
+    ) -> Outcome {
         if point == "service_stop" {
             if let (Some(g), Some(cur)) = (generation, self.service_gen) {
                 if g != cur {
-                    let mut out = Out::default();
-                    out.diag(
+                    let mut out = Outcome::default();
+                    diag(
+                        &mut out,
                         LogLevel::Info,
                         "memory.stop.stale_instance",
                         format!("service instance {g} stopped after instance {cur} started; phase 3 keeps running"),
@@ -1349,48 +1424,47 @@ impl Keeper {
                 }
             }
         }
-        self.drain(env, point)
+        self.drain(cx, now, point)
     }
 
     /// A drain point (P3-R16): `gateway_stop` / `service_stop` wait up to 4.5 s; shutdown
     /// `session_end`s share one 1.5 s deadline; `dispose` does not wait.
-    pub fn drain(&mut self, env: &Env<'_>, point: &str) -> Out {
-        let mut out = Out::default();
+    pub fn drain(&mut self, cx: &Cx<'_>, now: i64, point: &str) -> Outcome {
+        let mut out = Outcome::default();
         self.shutting_down = true;
-        let ceiling = env.cfg.drain.timeout_ms;
+        let ceiling = cx.cfg.drain.timeout_ms;
         let wait = match point {
             // One shutdown, one budget: whichever of the two comes second only waits for
             // what is left of the first one's deadline.
             "gateway_stop" | "service_stop" => {
-                let deadline = *self
-                    .stop_deadline
-                    .get_or_insert(env.now_ms + DRAIN_STOP_MS as i64);
-                u64::try_from(deadline.saturating_sub(env.now_ms))
+                let deadline = *self.stop_deadline.get_or_insert(now + DRAIN_STOP_MS as i64);
+                u64::try_from(deadline.saturating_sub(now))
                     .unwrap_or(0)
                     .min(ceiling)
             }
             "session_end" => {
                 let deadline = *self
                     .session_end_deadline
-                    .get_or_insert(env.now_ms + DRAIN_SESSION_END_MS as i64);
-                u64::try_from(deadline.saturating_sub(env.now_ms))
+                    .get_or_insert(now + DRAIN_SESSION_END_MS as i64);
+                u64::try_from(deadline.saturating_sub(now))
                     .unwrap_or(0)
                     .min(ceiling)
             }
             _ => 0,
         };
         if !self.running.is_empty() {
-            out.diag(LogLevel::Info, "memory.drain", format!("{point}: waiting up to {wait} ms for {} memory job(s); anything unfinished replays at the next start", self.running.len()));
+            diag(&mut out, LogLevel::Info, "memory.drain", format!("{point}: waiting up to {wait} ms for {} memory job(s); anything unfinished replays at the next start", self.running.len()));
         }
-        self.drain_job(env, &mut out, wait);
+        self.drain_job(now, &mut out, wait);
         out
     }
 
     /// `session_end`: a shutdown or restart drains; other reasons forget the session's buffers.
-    pub fn session_end(&mut self, env: &Env<'_>, event: &Value, ctx: &Value) -> Out {
+    pub fn session_end(&mut self, cx: &Cx<'_>, now: i64, event: &Value) -> Outcome {
+        let ctx = cx.ctx;
         let reason = s(event, "reason").unwrap_or("unknown");
         if matches!(reason, "shutdown" | "restart") {
-            return self.drain(env, "session_end");
+            return self.drain(cx, now, "session_end");
         }
         if let Some(key) = s(ctx, "sessionKey").or_else(|| s(event, "sessionKey")) {
             self.tools.remove(key);
@@ -1400,35 +1474,35 @@ impl Keeper {
         if let Some(id) = s(event, "sessionId") {
             self.cursors.remove(&session_dir_name(Some(id), ""));
         }
-        Out::default()
+        Outcome::default()
     }
 
     /// The session's notes excerpted for compaction or restoration (P3-R19), when not empty.
     pub fn notes_excerpt(
         &self,
-        env: &Env<'_>,
+        cx: &Cx<'_>,
+        t: &Template,
         session_id: Option<&str>,
         key: &str,
         max_total: usize,
     ) -> Option<String> {
         let sid = session_dir_name(session_id, key);
-        let mut text =
-            read_text(env.host, &notes_path(env.state_dir, &sid), NOTES_MAX_BYTES).ok()?;
+        let mut text = read_text(cx.host, &notes_path(cx.state_dir, &sid), NOTES_MAX_BYTES).ok()?;
         if text.is_empty() {
             // Not adopted yet in this process: the notes may still be under the old name.
             let legacy = join_path(
-                &legacy_session_dir(env.state_dir, session_id, key),
+                &legacy_session_dir(cx.state_dir, session_id, key),
                 "notes.md",
             );
-            text = read_text(env.host, &legacy, NOTES_MAX_BYTES).ok()?;
+            text = read_text(cx.host, &legacy, NOTES_MAX_BYTES).ok()?;
         }
-        if text.trim().is_empty() || rules::notes_empty(&text, &env.template.render_empty()) {
+        if text.trim().is_empty() || rules::notes_empty(&text, &t.render_empty()) {
             return None;
         }
         let x = notes::excerpt(
-            env.template,
+            t,
             &text,
-            usize::try_from(env.cfg.notes.max_section_tokens).unwrap_or(2_000),
+            usize::try_from(cx.cfg.notes.max_section_tokens).unwrap_or(2_000),
             max_total,
         );
         (!x.trim().is_empty()).then_some(x)
@@ -1456,18 +1530,19 @@ impl Keeper {
     /// are not empty.
     pub fn compaction_notes(
         &self,
-        env: &Env<'_>,
+        cx: &Cx<'_>,
+        t: &Template,
         session_id: Option<&str>,
         key: &str,
     ) -> Option<String> {
-        if !env.cfg.compaction.feed_notes || !env.cfg.notes.enabled {
+        if !cx.cfg.compaction.feed_notes || !cx.cfg.notes.enabled {
             return None;
         }
         let sid = session_id
             .map(str::to_string)
             .or_else(|| self.sid_of.get(key).cloned());
-        let max_total = usize::try_from(env.cfg.notes.max_total_tokens).unwrap_or(12_000);
-        let x = self.notes_excerpt(env, sid.as_deref(), key, max_total)?;
+        let max_total = usize::try_from(cx.cfg.notes.max_total_tokens).unwrap_or(12_000);
+        let x = self.notes_excerpt(cx, t, sid.as_deref(), key, max_total)?;
         Some(format!(
             "{NOTES_FEED_HEADER}\n\n<session_notes>\n{x}\n</session_notes>"
         ))
@@ -1475,12 +1550,13 @@ impl Keeper {
 
     /// P3-R21: at the first run of a session in this process (a resume, or a restart) and
     /// after a compaction, the notes are offered once through the system context.
-    pub fn before_prompt_build(&mut self, env: &Env<'_>, ctx: &Value) -> Out {
-        let mut out = Out::default();
+    pub fn before_prompt_build(&mut self, cx: &Cx<'_>, t: &Template) -> Outcome {
+        let ctx = cx.ctx;
+        let mut out = Outcome::default();
         let Some(key) = s(ctx, "sessionKey") else {
             return out;
         };
-        if !is_main(key) || !env.cfg.notes.enabled {
+        if !is_main(key) || !cx.cfg.notes.enabled {
             return out;
         }
         let first = self.offered.insert(key.to_string());
@@ -1490,7 +1566,7 @@ impl Keeper {
         let sid = s(ctx, "sessionId")
             .map(str::to_string)
             .or_else(|| self.sid_of.get(key).cloned());
-        if let Some(x) = self.notes_excerpt(env, sid.as_deref(), key, RESUME_NOTES_MAX_TOKENS) {
+        if let Some(x) = self.notes_excerpt(cx, t, sid.as_deref(), key, RESUME_NOTES_MAX_TOKENS) {
             out.ret = json!({ "appendSystemContext": format!("# Session notes (agent-ops)\n{NOTES_FEED_HEADER}\n\n{x}") });
         }
         out
@@ -1498,21 +1574,21 @@ impl Keeper {
 
     /// A compaction of `key` succeeded: the covered cursor may point at a message that no
     /// longer exists (P3-R4), and the notes are offered again (P3-R21).
-    pub fn on_compacted(&mut self, env: &Env<'_>, key: &str) -> Out {
-        let mut out = Out::default();
+    pub fn on_compacted(&mut self, cx: &Cx<'_>, now: i64, key: &str) -> Outcome {
+        let mut out = Outcome::default();
         self.reoffer.insert(key.to_string());
         let Some(sid) = self.sid_of.get(key).cloned() else {
             return out;
         };
-        let mut c = self.cursor(env, &mut out, &sid);
+        let mut c = self.cursor(cx, now, &mut out, &sid);
         if c.covered_ref.take().is_some() {
-            self.save_cursor(env, &mut out, &sid, c);
+            self.save_cursor(cx, &mut out, &sid, c);
         }
         out
     }
 }
 
-fn merge_out(into: &mut Out, o: Out) {
+fn merge_out(into: &mut Outcome, o: Outcome) {
     into.jobs.extend(o.jobs);
     into.decisions.extend(o.decisions);
     into.diagnostics.extend(o.diagnostics);

@@ -99,9 +99,10 @@ fn command_reason(
         ));
     } else {
         format!(
-            "`{}` is not on the read-only allowlist; it needs approval.{}",
+            "`{}` is not on the read-only allowlist; it needs approval.{}{}",
             c.excerpt(100),
-            super::effects::tier_hint(name, c)
+            super::effects::tier_hint(name, c),
+            super::effects::link_hint(ctx)
         )
     };
     Some(Reason::liftable("exec.ask.unlisted", msg, i))
@@ -271,6 +272,15 @@ fn read_only(name: &str, c: &ExecCommand, ctx: &EvalContext, cfg: &BashSecurityC
             .into();
         }
         "crontab" => return (args.len() == 1 && args.first().is_some_and(|a| a.is("-l"))).into(),
+        "ps" if ps_shows_environment(args) => {
+            return Ro::Ask(Reason::ask(
+                "exec.ask.check.secret_access",
+                format!(
+                    "`{}` prints the environment of processes (BSD `e`), which holds secrets, like `env`.",
+                    c.excerpt(100)
+                ),
+            ))
+        }
         _ => {}
     }
     let Some(g) = grammar::grammar(name) else {
@@ -296,7 +306,7 @@ fn read_only(name: &str, c: &ExecCommand, ctx: &EvalContext, cfg: &BashSecurityC
             Some(info) if info.reads_env => Ro::Ask(Reason::ask(
                 "exec.ask.check.secret_access",
                 format!(
-                    "`{}` reads the environment (`$ENV`/`env`), which holds secrets.",
+                    "`{}` reads the environment (jq `$ENV`/`env`, awk `ENVIRON`), which holds secrets.",
                     c.excerpt(100)
                 ),
             )),
@@ -625,6 +635,59 @@ fn docker_read_only(args: &[Arg]) -> Ro {
         _ => false,
     }
     .into()
+}
+
+/// Whether a `ps` argv asks for the processes' environment: the BSD `e` letter in an option
+/// cluster written without a dash (`ps e`, `ps auxe`, `ps eww`). Values of the options that
+/// take one (`-u deploy`, `o user`, `p123`) are skipped, so their letters do not count.
+fn ps_shows_environment(args: &[Arg]) -> bool {
+    // GNU long options whose value is the next word when not attached with `=`.
+    const VALUED_LONG: &[&str] = &[
+        "pid",
+        "ppid",
+        "user",
+        "User",
+        "group",
+        "Group",
+        "format",
+        "sort",
+        "sid",
+        "tty",
+        "quick-pid",
+        "cols",
+        "columns",
+        "rows",
+        "width",
+        "lines",
+    ];
+    let mut skip = false;
+    for a in args {
+        let t = a.text();
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if let Some(l) = t.strip_prefix("--") {
+            skip = VALUED_LONG.contains(&l);
+            continue;
+        }
+        if let Some(cluster) = t.strip_prefix('-') {
+            // `-eo FORMAT`, `-p PID`: a UNIX cluster ending in a valued letter.
+            skip = cluster.ends_with(['p', 'u', 'U', 'g', 'G', 'C', 'o', 'O', 't', 's', 'q', 'k']);
+            continue;
+        }
+        // A BSD cluster: letters up to one that takes a value (attached, or the next word).
+        for (i, ch) in t.char_indices() {
+            match ch {
+                'e' => return true,
+                'p' | 'U' | 't' | 'o' | 'O' | 'k' | 'q' => {
+                    skip = i + ch.len_utf8() == t.len();
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    false
 }
 
 fn glob_injection(c: &ExecCommand) -> Option<Reason> {

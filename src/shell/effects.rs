@@ -301,6 +301,9 @@ struct Tree<'a> {
     /// The workspace, normalised; `None` when it cannot anchor the tier (empty, `/`, or a
     /// directory that holds the home directory and so its startup files).
     workspace: Option<String>,
+    /// Set while collecting the paths the Host must check for symlinks
+    /// ([`write_requests`]): every path that passes the lexical test is recorded.
+    record: Option<&'a std::cell::RefCell<Vec<String>>>,
 }
 
 impl<'a> Tree<'a> {
@@ -313,6 +316,7 @@ impl<'a> Tree<'a> {
             ctx,
             cfg,
             workspace,
+            record: None,
         }
     }
 
@@ -334,9 +338,39 @@ impl<'a> Tree<'a> {
 
     /// Whether the tier may write the absolute path `abs` (or create a link there).
     fn writable(&self, abs: &str) -> bool {
-        self.workspace.is_some()
+        let lexical = self.workspace.is_some()
             && (self.in_workspace(abs) || self.in_tmp(abs))
-            && !self.protected(abs)
+            && !self.protected(abs);
+        if !lexical {
+            return false;
+        }
+        if let Some(r) = self.record {
+            r.borrow_mut().push(abs.to_string());
+            return true;
+        }
+        // A committed symlink (`notes -> ~/.bashrc`, `sub -> /etc`) turns a write inside
+        // the tree into one outside it: when the Host looked (the hook and the CLI always
+        // do), only a path it found free of symlinks below the tree's root is in the tier.
+        match &self.ctx.files.write_paths {
+            None => true,
+            Some(checked) => checked.iter().any(|(p, plain)| *plain && p == abs),
+        }
+    }
+
+    /// The directory of the tree `abs` lies in (the workspace or the temp directory whose
+    /// name is the longest prefix), for the Host's symlink check.
+    fn root_of(&self, abs: &str) -> Option<String> {
+        let os = self.ctx.os;
+        let mut roots: Vec<String> = self.workspace.iter().cloned().collect();
+        if self.ctx.tmp_dir.is_empty() {
+            roots.extend(["/tmp".to_string(), "/var/tmp".to_string()]);
+        } else {
+            roots.push(normalize(&self.ctx.tmp_dir));
+        }
+        roots
+            .into_iter()
+            .filter(|r| r != "/" && is_within(abs, r, os))
+            .max_by_key(String::len)
     }
 
     /// Repository internals, agent and editor settings, `.env*`, secret and persistence
@@ -389,6 +423,38 @@ fn resolve_operand(value: Option<&str>, cwd: &Cwd, ctx: &EvalContext) -> Option<
             .map(|d| normalize(&format!("{d}/{v}")))
             .collect(),
     )
+}
+
+/// Every path the tier would write for `model` if the Host vouched for it, each with the
+/// root of its tree (workspace or temp directory): the requests of the symlink check
+/// ([`super::write_targets::lookup`]). `ctx.files` must already hold the patch and copy
+/// facts, so the paths a patch or a recursive copy writes are among them.
+pub(crate) fn write_requests(
+    model: &Model,
+    ctx: &EvalContext,
+    cfg: &BashSecurityConfig,
+) -> Vec<(String, String)> {
+    let cell = std::cell::RefCell::new(Vec::new());
+    let tree = Tree {
+        record: Some(&cell),
+        ..Tree::new(ctx, cfg)
+    };
+    for c in &model.commands {
+        let _ = class_of(c, &tree);
+        for r in c.redirs.iter().filter(|r| r.is_file) {
+            if let Some(t) = r.target.as_deref() {
+                let _ = resolve_operand(Some(t), &c.cwd, ctx)
+                    .is_some_and(|ps| ps.iter().all(|p| tree.writable(p)));
+            }
+        }
+    }
+    let mut paths = cell.take();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .filter_map(|p| tree.root_of(&p).map(|r| (p, r)))
+        .collect()
 }
 
 /// Whether a redirection target of command `c` is a write the tier covers (check 7 marks
@@ -674,6 +740,21 @@ fn writer_in_tier(w: &Writer, c: &ExecCommand, tree: &Tree<'_>) -> bool {
             })
         }
         Operands::Patch => patch_in_tier(&p, c, tree),
+    }
+}
+
+/// Why the tier did not take a write the Host found going through a symbolic link: the
+/// first such path, appended to the ask message; empty when there is none.
+pub(crate) fn link_hint(ctx: &EvalContext) -> String {
+    let linked = ctx
+        .files
+        .write_paths
+        .iter()
+        .flatten()
+        .find(|(_, plain)| !plain);
+    match linked {
+        Some((p, _)) => format!(" `{p}` is a symbolic link, lies under one, or could not be checked: a write there can land outside the workspace, so it is not a workspace write."),
+        None => String::new(),
     }
 }
 
@@ -1240,80 +1321,15 @@ fn sed_in_place_in_tier(c: &ExecCommand, tree: &Tree<'_>) -> bool {
         })
 }
 
-/// A conservative reading of a sed script: every command must be one that neither runs a
-/// program nor reads or writes another file (a whitelist, so `e`, `w`, `W`, `r`, `R` and
-/// anything unknown fail), and `s` may carry only the `g p i I m M` and number flags. A
-/// script this reader cannot follow counts as unsafe.
+/// Whether a sed script of `sed -i` does more than edit its own files: the one sed reader
+/// (`programs::sed`, which also serves the read-only allowlist) finds `e`, `w`, `W`, `r`,
+/// `R`, the `e`/`w` flags of `s` and anything it cannot follow; such a script is not a
+/// workspace edit. Reading `a`/`i`/`c` text as text (not as commands) is what lets
+/// multi-line inserts (`158i\` followed by text lines) into the tier.
 fn sed_script_writes_or_runs(script: &str) -> bool {
-    const SAFE_COMMANDS: &str = "sydDpPnNgGhHxl=qQaicbtT:#zF";
-    for cmd in script.split([';', '\n']) {
-        let mut t = cmd;
-        // Addresses: numbers, `$`, `first~step`, `addr,+N`, `!`, and `/regex/` with `I`/`M`.
-        loop {
-            let before = t.len();
-            t = t.trim_start_matches(|c: char| {
-                c.is_ascii_digit()
-                    || matches!(c, ' ' | '\t' | ',' | '$' | '!' | '~' | '+' | '{' | '}')
-            });
-            if let Some(rest) = t.strip_prefix('/') {
-                let Some(end) = unescaped(rest, '/') else {
-                    return true;
-                };
-                t = rest
-                    .get(end + 1..)
-                    .unwrap_or("")
-                    .trim_start_matches(['I', 'M']);
-            }
-            if t.len() == before {
-                break;
-            }
-        }
-        let Some(first) = t.chars().next() else {
-            continue;
-        };
-        if !SAFE_COMMANDS.contains(first) {
-            return true;
-        }
-        if first == 's' || first == 'y' {
-            let rest = t.get(1..).unwrap_or("");
-            let Some(delim) = rest.chars().next() else {
-                return true;
-            };
-            if delim == '\\' || delim.is_whitespace() {
-                return true;
-            }
-            let mut body = rest.get(delim.len_utf8()..).unwrap_or("");
-            for _ in 0..2 {
-                let Some(end) = unescaped(body, delim) else {
-                    return true;
-                };
-                body = body.get(end + delim.len_utf8()..).unwrap_or("");
-            }
-            if first == 's'
-                && !body
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || "gpiImM }".contains(c))
-            {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-/// Byte index of the first `delim` in `s` not preceded by a backslash escape.
-fn unescaped(s: &str, delim: char) -> Option<usize> {
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == delim {
-            return Some(i);
-        }
-    }
-    None
+    let mut info = super::programs::ProgramInfo::default();
+    super::programs::sed(script, &mut info);
+    !info.read_only()
 }
 
 /// Git subcommands of the tier: `(name, runs hooks)`. A subcommand that runs repository hooks
@@ -1709,6 +1725,9 @@ mod tests {
             "/x/d",
             "s|a|b|g; 4p",
             "y/ab/cd/",
+            "158i\\\n    # return 0 for x\\\n    aoi = np.asanyarray(aoi)",
+            "/import x/a\\    from y import z",
+            "2042,2043c\\        if x is None:\\n            pass",
         ] {
             assert!(!sed_script_writes_or_runs(s), "{s}");
         }
@@ -1729,6 +1748,9 @@ mod tests {
             "v;e id",
             "1{e id}",
             "$!{w out",
+            ":a;w out",
+            "1a x\\\\\nw out",
+            "158i\\\n    # note\\\n    x = 1\nw out",
         ] {
             assert!(sed_script_writes_or_runs(s), "{s}");
         }

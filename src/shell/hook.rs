@@ -77,24 +77,17 @@ pub fn lookup_host_facts(
     (hooks, shadow)
 }
 
-/// What the Host must read for the workspace tier to know what a patch or a recursive copy
-/// of `command` writes (issue 16 item 5): the patch files it reads and the trees it copies,
-/// resolved against `cwd`. Nothing is read for a command that spells none of `patch`,
-/// `apply`, `cp`, `mv`; a path not looked up stays unknown, which the tier reads as "ask".
+/// What the Host must read for the workspace tier (issue 16 item 5): the patch files a
+/// patch reads, the trees a recursive copy copies, and whether each path the tier would
+/// write is free of symlinks below the workspace or temp directory, resolved against
+/// `base.cwd` with `base`'s other facts (repository hooks, module shadowing). A path not
+/// looked up stays unknown, which the tier reads as "ask".
 pub fn lookup_file_facts(
     host: &dyn crate::host::Host,
     command: &str,
-    cwd: &str,
-    workspace: &str,
-    home: &str,
+    base: &EvalContext,
 ) -> super::write_targets::FileFacts {
-    let ctx = EvalContext {
-        cwd: cwd.to_string(),
-        workspace: workspace.to_string(),
-        home: home.to_string(),
-        ..EvalContext::default()
-    };
-    super::write_targets::lookup(host, command, &ctx)
+    super::write_targets::lookup(host, command, base)
 }
 
 /// Reason code of an ask under `askAction: approve` in a run nobody can approve from.
@@ -402,8 +395,12 @@ fn process(cfg: &BashSecurityConfig, env: &HookEnv, params: &Value, ids: &CallId
                 sandboxed: env.sandboxed,
                 repo_hooks: env.repo_hooks,
                 module_shadow: env.module_shadow,
-                // The facts were looked up for the exec command, not for these lines.
-                files: Default::default(),
+                // The facts were looked up for the exec command, not for these lines: no
+                // write of theirs is vouched for (the tier asks).
+                files: super::write_targets::FileFacts {
+                    write_paths: Some(Vec::new()),
+                    ..Default::default()
+                },
             };
             // Each line is a command for the shell reading the input; the strictest wins.
             let mut worst: Option<Evaluation> = None;

@@ -227,19 +227,28 @@ impl Approvals {
         let home = cx.home();
         let (repo_hooks, module_shadow) =
             super::hook::lookup_host_facts(host, command, exec_cwd(event, &workspace), &home);
+        let os = cx.info.os.as_deref().map(Os::parse).unwrap_or_default();
+        let tmp_dir = cx.info.tmp_dir.clone().unwrap_or_default();
         let files = super::hook::lookup_file_facts(
             host,
             command,
-            exec_cwd(event, &workspace),
-            &workspace,
-            &home,
+            &super::EvalContext {
+                home: home.clone(),
+                cwd: exec_cwd(event, &workspace).to_string(),
+                workspace: workspace.clone(),
+                os,
+                tmp_dir: tmp_dir.clone(),
+                repo_hooks,
+                module_shadow,
+                ..Default::default()
+            },
         );
         let env = super::hook::HookEnv {
             home,
             workspace: workspace.clone(),
-            os: cx.info.os.as_deref().map(Os::parse).unwrap_or_default(),
+            os,
             now_ms: host.now_ms(),
-            tmp_dir: cx.info.tmp_dir.clone().unwrap_or_default(),
+            tmp_dir,
             sandboxed: exec_sandboxed(
                 &SandboxFacts::from_value(&cx.info.sandbox),
                 &agent,

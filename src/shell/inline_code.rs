@@ -361,10 +361,16 @@ fn spawner(lang: Lang, path: &str, code: &str) -> Option<Role> {
         None => ("", path),
     };
     let prefix_last = prefix.rsplit(['.', ':']).next().unwrap_or(prefix);
+    // `__import__('os').system(…)`, `importlib.import_module('subprocess').run(…)`: the
+    // module is a call's result, so the name stands bare after `)`; such code imports by
+    // name, and a bare spawner name counts as imported (stricter only).
+    let dynamic_import = lang == Lang::Python
+        && prefix.is_empty()
+        && (code.contains("__import__") || code.contains("import_module"));
     if lang == Lang::Python {
         // `os.execv`, `os.spawnlp`, `os.posix_spawn`: whole families.
         let os_prefix = matches!(prefix_last, "os" | "posix")
-            || (prefix.is_empty() && code.contains("from os import"));
+            || (prefix.is_empty() && (dynamic_import || code.contains("from os import")));
         if os_prefix
             && (last.starts_with("exec") || last.starts_with("spawn") || last == "posix_spawn")
         {
@@ -382,7 +388,7 @@ fn spawner(lang: Lang, path: &str, code: &str) -> Option<Role> {
         if s.prefixes == ["*"] {
             s.bare_needs.is_empty() || code.contains(s.bare_needs)
         } else if prefix.is_empty() {
-            code.contains(s.bare_needs)
+            dynamic_import || code.contains(s.bare_needs)
         } else {
             s.prefixes.contains(&prefix_last)
                 || (lang == Lang::Python
@@ -1446,6 +1452,22 @@ mod tests {
         let mut s = Spawned::default();
         scan_spawns(lang, code, &mut s);
         s
+    }
+
+    #[test]
+    fn python_dynamic_imports_are_seen() {
+        let s = cmds(Lang::Python, "__import__('os').system('rm -rf ~')");
+        assert_eq!(s.commands, vec!["rm -rf ~".to_string()]);
+        let s = cmds(
+            Lang::Python,
+            "import importlib; importlib.import_module('subprocess').run('id', shell=True)",
+        );
+        assert_eq!(s.commands, vec!["id".to_string()]);
+        let s = cmds(
+            Lang::Python,
+            "__import__('os').execvp('rm', ['rm', '-rf', '/'])",
+        );
+        assert_eq!(s.commands, vec!["rm -rf /".to_string()]);
     }
 
     #[test]

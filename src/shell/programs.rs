@@ -300,6 +300,9 @@ pub fn awk(src: &str, info: &mut ProgramInfo) {
                 {
                     info.reads_files = true;
                 }
+                // `ENVIRON["AWS_SECRET_ACCESS_KEY"]`, or every variable in a `for (k in
+                // ENVIRON)` loop: an environment dump like `env` (check 23, issue 16 item 3).
+                "ENVIRON" => info.reads_env = true,
                 // gawk directives: `@load` runs a shared library, `@include` a file we cannot
                 // see; `@namespace` is harmless.
                 w if w.starts_with('@') && w != "@namespace" => info.unseen = true,
@@ -375,6 +378,12 @@ fn sed_line(s: &str) -> (&str, &str) {
     }
 }
 
+/// Whether an `a`/`i`/`c` text line continues on the next line: it ends in an odd number
+/// of backslashes (an even number is escaped backslashes).
+fn continues(line: &str) -> bool {
+    line.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1
+}
+
 /// Skips one sed address (number, `$`, `/re/`, `\cREc`, `first~step`, `+N`).
 fn sed_address(mut s: &str) -> Option<&str> {
     s = s.trim_start_matches([' ', '\t']);
@@ -424,17 +433,20 @@ pub fn sed(src: &str, info: &mut ProgramInfo) {
                 if matches!(cmd, 'r' | 'R') {
                     info.reads_files = true;
                 }
-                // Text or a label or a file to read up to the end of the line (GNU also ends
-                // labels at `;` for b/t/T, which only shortens what we skip).
+                // Text, a comment or a file name runs to the end of the line; a text line
+                // goes on only when it ends in an odd number of backslashes (`foo\\` ends
+                // the text with a literal backslash, and the next line is a command again).
                 let mut r = rest;
                 loop {
                     let (line, next) = sed_line(r);
                     r = next;
-                    if !(matches!(cmd, 'a' | 'i' | 'c') && line.ends_with('\\')) {
+                    if !(matches!(cmd, 'a' | 'i' | 'c') && continues(line)) {
                         break;
                     }
                 }
-                s = if matches!(cmd, 'b' | 't' | 'T') {
+                // GNU sed 4.9 ends a label (`:a`, `b a`, `t`, `T`) and `v` at `;` as well:
+                // `:a;e CMD` runs CMD, so reading the label to the end of the line would hide it.
+                s = if matches!(cmd, ':' | 'b' | 't' | 'T' | 'v') {
                     match rest.find([';', '\n']) {
                         Some(i) => rest.get(i..).unwrap_or(""),
                         None => "",

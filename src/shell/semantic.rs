@@ -956,6 +956,46 @@ impl Walker<'_> {
     }
 
     /// Pushes a command and whatever it carries (wrappers, nested scripts).
+    /// Walks the `k`-th command a wrapper carries, with the wrapper recorded on it; the
+    /// outer command's argv variants carry their own `k`-th command.
+    #[allow(clippy::too_many_arguments)]
+    fn push_carried(
+        &mut self,
+        cmd: &ExecCommand,
+        wrapper: String,
+        argv: Vec<Arg>,
+        k: usize,
+        s: &SimpleCommand,
+        env: Env,
+        wrap_depth: usize,
+    ) {
+        if wrap_depth + 1 > MAX_WRAPPER_DEPTH {
+            self.model.notes.push(Note::WrapperDepth(cmd.span));
+            return;
+        }
+        let mut inner = cmd.clone();
+        inner.argv = argv;
+        inner.variants = cmd
+            .variants
+            .iter()
+            .filter_map(|v| {
+                let mut alt = cmd.clone();
+                alt.argv = v.clone();
+                match super::wrappers::carried(&alt) {
+                    super::wrappers::Carried::Command { argv, .. } if k == 0 => Some(argv),
+                    super::wrappers::Carried::Commands { mut argvs, .. } if k < argvs.len() => {
+                        Some(argvs.swap_remove(k))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        inner.wrappers.push(wrapper);
+        inner.assignments = Vec::new();
+        inner.redirs = Vec::new();
+        self.unwrap_and_push(inner, s, env, wrap_depth + 1);
+    }
+
     fn unwrap_and_push(
         &mut self,
         cmd: ExecCommand,
@@ -997,28 +1037,21 @@ impl Walker<'_> {
         match carried {
             super::wrappers::Carried::None => {}
             super::wrappers::Carried::Command { wrapper, argv } => {
-                if wrap_depth + 1 > MAX_WRAPPER_DEPTH {
-                    self.model.notes.push(Note::WrapperDepth(span));
-                    return;
+                self.push_carried(&cmd, wrapper, argv, 0, s, env, wrap_depth);
+            }
+            // `find -exec A ; -exec B ;`: each carried command on its own, still inside its
+            // wrapper (its `{}` is a found path, not a file named `{}`).
+            super::wrappers::Carried::Commands { wrapper, argvs } => {
+                for (k, argv) in argvs.into_iter().enumerate() {
+                    if argv.is_empty() {
+                        self.model.notes.push(Note::WrapperUnparsed(
+                            span,
+                            format!("{wrapper}: no command after the options"),
+                        ));
+                    } else {
+                        self.push_carried(&cmd, wrapper.clone(), argv, k, s, env, wrap_depth);
+                    }
                 }
-                let mut inner = cmd.clone();
-                inner.argv = argv;
-                inner.variants = cmd
-                    .variants
-                    .iter()
-                    .filter_map(|v| {
-                        let mut alt = cmd.clone();
-                        alt.argv = v.clone();
-                        match super::wrappers::carried(&alt) {
-                            super::wrappers::Carried::Command { argv, .. } => Some(argv),
-                            _ => None,
-                        }
-                    })
-                    .collect();
-                inner.wrappers.push(wrapper);
-                inner.assignments = Vec::new();
-                inner.redirs = Vec::new();
-                self.unwrap_and_push(inner, s, env, wrap_depth + 1);
             }
             super::wrappers::Carried::Unparsed { wrapper, reason } => {
                 self.model

