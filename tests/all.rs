@@ -69,7 +69,6 @@ mod session_names;
 mod shell;
 mod shell_checks_a;
 mod shell_checks_b;
-mod shell_grammar;
 mod shell_grants;
 mod shell_inline_code;
 mod shell_programs;

@@ -16,8 +16,7 @@
 //! bash ≥ 5.1 fails with a message; it is never a silent skip.
 
 use super::corpus::{jsonl_corpus, par_map, show, text_corpus};
-use agent_ops::shell::ast::Command;
-use agent_ops::shell::parser::{parse, ParseLimits};
+use agent_ops::shell::{parse, Command, ParseLimits};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -375,7 +374,7 @@ fn static_argv(cmd: &str) -> Option<(usize, Vec<String>)> {
     }
     if item
         .terminator
-        .is_some_and(|t| matches!(t.kind, agent_ops::shell::ast::TerminatorKind::Amp))
+        .is_some_and(|t| matches!(t.kind, agent_ops::shell::TerminatorKind::Amp))
     {
         return None;
     }

@@ -14,9 +14,9 @@
 //! Deny snapshots: `tests/fixtures/{tldr,nl2bash}_denies.txt` hold `reason<TAB>command` for
 //! every denied line. A reviewer approves changes; `AGENT_OPS_UPDATE_SNAPSHOTS=1` rewrites them.
 
-use agent_ops::shell::parser::{parse, ParseLimits};
 use agent_ops::shell::{
-    evaluate, BashSecurityConfig, EvalContext, Evaluation, Os, Severity, Verdict,
+    evaluate, parse, BashSecurityConfig, EvalContext, Evaluation, Os, ParseLimits, Severity,
+    Verdict,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -899,7 +899,7 @@ const I5_WRAPPERS: [&str; 7] = [
 /// The line starts with a plain command name (not a reserved word, `(`, `{`, an
 /// assignment or a redirection).
 fn starts_with_plain_name(cmd: &str) -> bool {
-    use agent_ops::shell::ast::Command;
+    use agent_ops::shell::Command;
     const RESERVED: [&str; 26] = [
         "!", "case", "do", "done", "elif", "else", "esac", "fi", "for", "function", "if", "in",
         "select", "then", "time", "until", "while", "{", "}", "[[", "]]", "coproc", "repeat",

@@ -13,8 +13,7 @@
 //! The number of inputs run is printed; `AGENT_OPS_FUZZ_CASES` scales it (default sized for
 //! a debug-build CI budget of well under 60 s).
 
-use agent_ops::shell::parser::{parse, ParseLimits};
-use agent_ops::shell::{evaluate, BashSecurityConfig, EvalContext, Os};
+use agent_ops::shell::{evaluate, parse, BashSecurityConfig, EvalContext, Os, ParseLimits};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -382,6 +382,55 @@ fn phases_import_only_the_ground_floor() {
     );
 }
 
+/// The submodules `code` (a `mod.rs` after [`code_only`]) declares with any `pub` visibility
+/// (`pub mod x;`, `pub(crate) mod x { … }`, after attributes on the same line).
+fn public_submodules(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in code.lines() {
+        let mut rest = line.trim_start();
+        while rest.starts_with("#[") {
+            let Some(end) = rest.find(']') else { break };
+            rest = rest[end + 1..].trim_start();
+        }
+        let Some(after) = rest.strip_prefix("pub") else {
+            continue;
+        };
+        let mut after = after.trim_start();
+        if after.starts_with('(') {
+            let Some(end) = after.find(')') else { continue };
+            after = after[end + 1..].trim_start();
+        }
+        if let Some(name) = after.strip_prefix("mod ") {
+            out.push(ident_at(name.trim_start().as_bytes(), 0).unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// Issue 18 item 2: each phase module is private behind the one `pub use` block of its
+/// `mod.rs`: no submodule of a phase is public, so the phase's face is that list.
+#[test]
+fn a_phases_submodules_are_private() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut public = Vec::new();
+    for phase in PHASES {
+        let path = root.join("src").join(phase).join("mod.rs");
+        let text = std::fs::read_to_string(&path).expect("every phase is a directory with mod.rs");
+        for name in public_submodules(&code_only(&text)) {
+            public.push(format!("src/{phase}/mod.rs: {name}"));
+        }
+    }
+    assert!(
+        public.is_empty(),
+        "a phase's submodules are private (`mod`); name what outside users need in the \
+         phase's `pub use` block instead (ARCHITECTURE.md):\n{}",
+        public.join("\n")
+    );
+    let sample =
+        "mod a;\npub mod b;\n#[cfg(test)] pub(crate) mod c {}\npub use d::e;\n// pub mod f;\n";
+    assert_eq!(public_submodules(&code_only(sample)), ["b", "c"]);
+}
+
 #[test]
 fn the_scanner_reads_paths_groups_and_skips_comments_and_strings() {
     let src = r##"

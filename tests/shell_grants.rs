@@ -4,8 +4,9 @@
 
 use agent_ops::host::{HostDirs, MemoryHost};
 use agent_ops::runtime::Runtime;
-use agent_ops::shell::grants::{Grant, GrantScope, Pattern};
-use agent_ops::shell::{evaluate, evaluate_with_grants, BashSecurityConfig, EvalContext, Os};
+use agent_ops::shell::{
+    evaluate, evaluate_with_grants, BashSecurityConfig, EvalContext, Grant, GrantScope, Os, Pattern,
+};
 use serde_json::{json, Value};
 
 const NOW: i64 = 1_795_996_800_000;
@@ -256,14 +257,14 @@ fn grant_config_is_validated() {
 #[test]
 fn cli_lists_revokes_and_clears_the_gateway_store() {
     use agent_ops::host::NativeHost;
-    use agent_ops::shell::grant_store::{self, NewGrant};
+    use agent_ops::shell::{add_grant, NewGrant};
     let dir = std::env::temp_dir().join(format!("agent-ops-grants-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let sd = dir.to_string_lossy().into_owned();
     let host = NativeHost::new(HostDirs::default());
     let now = agent_ops::host::Host::now_ms(&host);
-    let g = grant_store::add(
+    let g = add_grant(
         &host,
         &sd,
         now,
@@ -318,14 +319,14 @@ fn cli_lists_revokes_and_clears_the_gateway_store() {
 #[test]
 fn cli_revoke_and_clear_refuse_a_newer_schema() {
     use agent_ops::host::NativeHost;
-    use agent_ops::shell::grant_store::{self, NewGrant};
+    use agent_ops::shell::{add_grant, NewGrant};
     let dir = std::env::temp_dir().join(format!("agent-ops-grants-schema-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let sd = dir.to_string_lossy().into_owned();
     let host = NativeHost::new(HostDirs::default());
     let now = agent_ops::host::Host::now_ms(&host);
-    let g = grant_store::add(
+    let g = add_grant(
         &host,
         &sd,
         now,

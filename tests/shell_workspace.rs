@@ -695,7 +695,7 @@ fn module_shadow_lookup_reads_the_directory() {
         std::fs::create_dir_all(p.parent().unwrap_or(&dir.0)).ok();
         std::fs::write(&p, b"x = 1\n").ok();
     };
-    let look = |sub: &str| agent_ops::shell::python_shadow::lookup(&host, &format!("{base}/{sub}"));
+    let look = |sub: &str| agent_ops::shell::lookup_module_shadow(&host, &format!("{base}/{sub}"));
     mk("clean/setup.py");
     mk("clean/conftest.py");
     mk("clean/test/test_x.py");
@@ -711,7 +711,7 @@ fn module_shadow_lookup_reads_the_directory() {
     // A directory that does not exist holds nothing to import.
     assert_eq!(look("missing"), ModuleShadow::None);
     assert_eq!(
-        agent_ops::shell::python_shadow::lookup(&host, "relative"),
+        agent_ops::shell::lookup_module_shadow(&host, "relative"),
         ModuleShadow::Unknown
     );
 }

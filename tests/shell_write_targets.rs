@@ -4,8 +4,9 @@
 //! evaluation, as the gateway and `agent-ops check` do.
 
 use agent_ops::host::{HostDirs, NativeHost};
-use agent_ops::shell::hook::lookup_file_facts;
-use agent_ops::shell::{evaluate, BashSecurityConfig, EvalContext, Evaluation, Os, Verdict};
+use agent_ops::shell::{
+    evaluate, lookup_file_facts, BashSecurityConfig, EvalContext, Evaluation, Os, Verdict,
+};
 
 struct Ws {
     root: std::path::PathBuf,

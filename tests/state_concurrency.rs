@@ -10,7 +10,7 @@
 
 use agent_ops::host::{HostDirs, NativeHost};
 use agent_ops::runtime::Runtime;
-use agent_ops::shell::grant_store;
+use agent_ops::shell::load_grants;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::fs;
@@ -114,7 +114,7 @@ fn gateway_grants_and_cli_revokes_at_once_lose_no_update() {
     }
     let refused = gateway.join().unwrap();
     let h = native(&dir);
-    let loaded = grant_store::load(&h, &sd, agent_ops::host::Host::now_ms(&h));
+    let loaded = load_grants(&h, &sd, agent_ops::host::Host::now_ms(&h));
     assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
     let on_file: BTreeSet<String> = loaded.file.grants.iter().map(|g| g.id.clone()).collect();
     let expected: BTreeSet<String> = stored.difference(&revoked).cloned().collect();

@@ -13,7 +13,7 @@
 
 use agent_ops::host::{Host, HostDirs, NativeHost};
 use agent_ops::runtime::Runtime;
-use agent_ops::shell::grant_store;
+use agent_ops::shell::load_grants;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -437,10 +437,10 @@ fn check_state(
             );
         }
         "grants" => {
-            let loaded = grant_store::load(&h, &sd, h.now_ms());
+            let loaded = load_grants(&h, &sd, h.now_ms());
             assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
             // The store keeps the newest MAX_GRANTS; the acknowledged ones within that must be there.
-            let keep = agent_ops::shell::grants::MAX_GRANTS - 10;
+            let keep = agent_ops::shell::MAX_GRANTS - 10;
             for id in acked.iter().rev().take(keep) {
                 assert!(
                     loaded.file.grants.iter().any(|g| &g.id == id),

@@ -210,10 +210,10 @@ pub fn run_check(
     // standard-named Python modules), looked up here the same way.
     let judge = |command: &str, ctx: &shell::EvalContext| {
         let mut ctx = ctx.clone();
-        let (hooks, shadow) = shell::hook::lookup_host_facts(cx.host, command, &ctx.cwd, &ctx.home);
+        let (hooks, shadow) = shell::lookup_host_facts(cx.host, command, &ctx.cwd, &ctx.home);
         ctx.repo_hooks = hooks;
         ctx.module_shadow = shadow;
-        ctx.files = shell::hook::lookup_file_facts(cx.host, command, &ctx);
+        ctx.files = shell::lookup_file_facts(cx.host, command, &ctx);
         shell::evaluate(command, &ctx, &a.config)
     };
     if let Some(cmd) = &a.command {

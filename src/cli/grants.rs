@@ -4,7 +4,7 @@
 use super::{option_value, CliHost, Context, EXIT_IO};
 use crate::host::{Host, HostDirs};
 use crate::runtime::resolve_state_dir;
-use crate::shell::grant_store;
+use crate::shell;
 use serde_json::json;
 use std::io::Write;
 
@@ -76,7 +76,7 @@ pub fn run(
         }
     }
     let (text, value) = match action.as_slice() {
-        ["revoke", id] => match grant_store::revoke(&host, &sd, now, id) {
+        ["revoke", id] => match shell::revoke_grant(&host, &sd, now, id) {
             Ok(true) => (format!("revoked {id}"), json!({ "revoked": id })),
             Ok(false) => {
                 let _ = writeln!(stderr, "agent-ops grants: no grant with id {id} in {sd}");
@@ -87,7 +87,7 @@ pub fn run(
                 return EXIT_IO;
             }
         },
-        ["clear"] => match grant_store::clear(&host, &sd, now) {
+        ["clear"] => match shell::clear_grants(&host, &sd, now) {
             Ok(n) => (format!("removed {n} grant(s)"), json!({ "removed": n })),
             Err(e) => {
                 let _ = writeln!(stderr, "agent-ops grants: cannot clear: {e}");
@@ -95,7 +95,7 @@ pub fn run(
             }
         },
         _ => {
-            let loaded = grant_store::load(&host, &sd, now);
+            let loaded = shell::load_grants(&host, &sd, now);
             for p in &loaded.problems {
                 let _ = writeln!(stderr, "agent-ops grants: warning: {p}");
             }
@@ -107,7 +107,7 @@ pub fn run(
                 .cloned()
                 .collect();
             (
-                grant_store::listing(&live, now),
+                shell::grant_listing(&live, now),
                 json!({ "stateDir": sd, "grants": live.iter().map(|g| g.to_value()).collect::<Vec<_>>() }),
             )
         }

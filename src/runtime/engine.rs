@@ -5,7 +5,7 @@
 //! [`super::interplay`]'s.
 
 use super::interplay::{self, deliver};
-use super::{cx, Active, CallIds, CoreError, HookResponse};
+use super::{Active, CoreError, HookResponse};
 use crate::compaction;
 use crate::host::Host;
 use serde_json::{json, Value};
@@ -44,8 +44,6 @@ pub(super) fn engine(
             format!("unknown engine method `{method}`"),
         ));
     }
-    let ids = CallIds::default();
-    let null = Value::Null;
     match method {
         "ingest" => return Ok(json!({ "value": { "ingested": false } })),
         "bootstrap" => return Ok(json!({ "value": {} })),
@@ -55,16 +53,9 @@ pub(super) fn engine(
             if !active.config.phases.coordinator.enabled() || !params.is_object() {
                 return Ok(json!({ "value": Value::Null }));
             }
-            let mut out = {
-                let cx = cx!(
-                    active,
-                    host,
-                    active.config.phases.coordinator.settings(),
-                    &ids,
-                    &null
-                );
-                active.coordinator.engine_method(&cx, method, params)
-            };
+            let mut out = active.call(host, |c, cx| {
+                c.coordinator.engine_method(cx, method, params)
+            });
             let value = std::mem::take(&mut out.ret);
             let mut resp = HookResponse::default();
             deliver(active, host, &mut resp, out);
@@ -87,16 +78,7 @@ pub(super) fn engine(
             CoreError::invalid_input("/params", "engine params must be an object"),
         ));
     }
-    let r = {
-        let cx = cx!(
-            active,
-            host,
-            active.config.phases.compaction.settings(),
-            &ids,
-            &null
-        );
-        active.governor.engine_method(&cx, method, params)
-    };
+    let r = active.call(host, |c, cx| c.governor.engine_method(cx, method, params));
     match r {
         Ok(mut out) => {
             let mut value = std::mem::take(&mut out.ret);
@@ -122,18 +104,9 @@ fn invalid(
     params: &Value,
     e: CoreError,
 ) -> Value {
-    let ids = CallIds::default();
-    let null = Value::Null;
-    let out = {
-        let cx = cx!(
-            active,
-            host,
-            active.config.phases.compaction.settings(),
-            &ids,
-            &null
-        );
-        compaction::invalid_input(&cx, method, params, &e)
-    };
+    let out = active.call(host, |_, cx| {
+        compaction::invalid_input(cx, method, params, &e)
+    });
     let mut resp = HookResponse::default();
     // The journal's own diagnostics (if any) come before the warning, as they always did.
     for d in out.decisions {

@@ -12,14 +12,15 @@
 //! | 3 → 7 | the session's notes for `/skillify` ([`skillify_notes`]) |
 //! | 1 → 6 | the assembled transcript to repair after a resume ([`sanitize_assembled`]) |
 //! | 7 → 5 | whether a session is a fork child and its cache verdict ([`fork_of`]) |
-//! | 4 → 7 | phase 4 as the judge of skill snippets (built in `route`, `shell::SnippetJudge`) |
+//! | 4 → 7 | phase 4 as the judge of skill snippets ([`ShellJudge`], over `shell::SnippetJudge`) |
 //! | 5 → 2 | phase 5's deprecated daily dollar cap ([`budget_input`]) |
 
-use super::{cx, Active, HookResponse};
-use crate::contract::{JobUsage, Outcome};
+use super::{Active, HookResponse};
+use crate::contract::{CommandJudge, HostInfo, JobUsage, JudgeSource, Outcome};
 use crate::host::Host;
 use crate::memdir::MemoryTarget;
 use crate::session_key;
+use crate::shell;
 use serde_json::Value;
 
 /// Delivers one phase's outcome: its typed hand-offs first (the phases they go to journal
@@ -55,14 +56,7 @@ pub(super) fn memory_target(
         })
         .unwrap_or_else(|| "main".into());
     let ids = crate::contract::CallIds::default();
-    let cx = cx!(
-        active,
-        host,
-        active.config.phases.memory_scoping.settings(),
-        &ids,
-        ctx
-    );
-    active.scoper.memory_target(&cx, &agent)
+    active.call_in(host, &ids, ctx, |c, cx| c.scoper.memory_target(cx, &agent))
 }
 
 /// Phases 3 (and 1, via [`summary_usage`]) → 2 and 5: internal jobs' model usage counts
@@ -78,17 +72,7 @@ pub(super) fn job_usage(
     if !active.config.phases.memory_scoping.enabled() {
         return;
     }
-    let ids = crate::contract::CallIds::default();
-    let out = {
-        let cx = cx!(
-            active,
-            host,
-            active.config.phases.memory_scoping.settings(),
-            &ids,
-            &Value::Null
-        );
-        active.scoper.record_job_usage(&cx, usage)
-    };
+    let out = active.call(host, |c, cx| c.scoper.record_job_usage(cx, usage));
     active.apply(host, resp, out);
 }
 
@@ -126,24 +110,15 @@ pub(super) fn compacted(active: &mut Active, host: &dyn Host, keys: &[String]) {
         return;
     }
     for key in keys {
-        let ids = crate::contract::CallIds::default();
-        let out = {
-            let cx = cx!(
-                active,
-                host,
-                active.config.phases.session_memory.settings(),
-                &ids,
-                &Value::Null
-            );
-            active.keeper.compacted(&cx, &active.template, key)
-        };
         let mut scratch = HookResponse::default();
-        deliver(active, host, &mut scratch, out);
+        active.call_deliver(host, &mut scratch, |c, cx| {
+            c.keeper.compacted(cx, c.template, key)
+        });
     }
 }
 
 /// Phase 3 → 1 (P3-R17): `{jobs, waitMs}` for a compaction of this session, or null.
-pub(super) fn compact_wait(active: &Active, host: &dyn Host, params: &Value) -> Value {
+pub(super) fn compact_wait(active: &mut Active, host: &dyn Host, params: &Value) -> Value {
     if !active.config.phases.session_memory.enabled() {
         return Value::Null;
     }
@@ -151,20 +126,12 @@ pub(super) fn compact_wait(active: &Active, host: &dyn Host, params: &Value) -> 
         .get("sessionKey")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let ids = crate::contract::CallIds::default();
-    let cx = cx!(
-        active,
-        host,
-        active.config.phases.session_memory.settings(),
-        &ids,
-        &Value::Null
-    );
-    active.keeper.compact_wait(&cx, key)
+    active.call(host, |c, cx| c.keeper.compact_wait(cx, key))
 }
 
 /// Phase 3 → 1 (P3-R19): the session notes join a delegated compaction's instructions
 /// (`value` is phase 1's answer to `compact` or `maintain`).
-pub(super) fn feed_notes(active: &Active, host: &dyn Host, params: &Value, value: &mut Value) {
+pub(super) fn feed_notes(active: &mut Active, host: &dyn Host, params: &Value, value: &mut Value) {
     if !active.config.phases.session_memory.enabled()
         || value.get("action").and_then(Value::as_str) != Some("delegate")
     {
@@ -175,18 +142,10 @@ pub(super) fn feed_notes(active: &Active, host: &dyn Host, params: &Value, value
         .and_then(Value::as_str)
         .unwrap_or("");
     let sid = params.get("sessionId").and_then(Value::as_str);
-    let ids = crate::contract::CallIds::default();
-    let cx = cx!(
-        active,
-        host,
-        active.config.phases.session_memory.settings(),
-        &ids,
-        &Value::Null
-    );
-    let Some(notes) = active
-        .keeper
-        .notes_for_compaction(&cx, &active.template, sid, key)
-    else {
+    let notes = active.call(host, |c, cx| {
+        c.keeper.notes_for_compaction(cx, c.template, sid, key)
+    });
+    let Some(notes) = notes else {
         return;
     };
     let text = match value.get("customInstructions").and_then(Value::as_str) {
@@ -201,7 +160,7 @@ pub(super) fn feed_notes(active: &Active, host: &dyn Host, params: &Value, value
 /// Phase 3 → 7: the session's notes excerpted for `/skillify` (only that command with
 /// skillify on reads them).
 pub(super) fn skillify_notes(
-    active: &Active,
+    active: &mut Active,
     host: &dyn Host,
     name: &str,
     ctx: &Value,
@@ -214,17 +173,9 @@ pub(super) fn skillify_notes(
     }
     let key = ctx.get("sessionKey").and_then(Value::as_str).unwrap_or("");
     let sid = ctx.get("sessionId").and_then(Value::as_str);
-    let ids = crate::contract::CallIds::default();
-    let cx = cx!(
-        active,
-        host,
-        active.config.phases.session_memory.settings(),
-        &ids,
-        &Value::Null
-    );
-    active
-        .keeper
-        .notes_for_skillify(&cx, &active.template, key, sid)
+    active.call(host, |c, cx| {
+        c.keeper.notes_for_skillify(cx, c.template, key, sid)
+    })
 }
 
 /// Phase 1 → 6 (P6-R13): the transcript `assemble` projects (phase 1's `value`) is repaired
@@ -239,17 +190,9 @@ pub(super) fn sanitize_assembled(
     if !active.config.phases.coordinator.enabled() {
         return;
     }
-    let ids = crate::contract::CallIds::default();
-    let out = {
-        let cx = cx!(
-            active,
-            host,
-            active.config.phases.coordinator.settings(),
-            &ids,
-            &Value::Null
-        );
-        active.coordinator.sanitize_assembled(&cx, params, value)
-    };
+    let out = active.call(host, |c, cx| {
+        c.coordinator.sanitize_assembled(cx, params, value)
+    });
     active.apply(host, resp, out);
 }
 
@@ -268,18 +211,37 @@ fn charge_jobs(active: &mut Active, host: &dyn Host, resp: &mut HookResponse, us
         return;
     }
     let input = budget_input(&active.config);
-    let ids = crate::contract::CallIds::default();
-    let out = {
-        let cx = cx!(
-            active,
-            host,
-            active.config.phases.loop_budget.settings(),
-            &ids,
-            &Value::Null
-        );
-        active.tracker.charge_jobs(&cx, input, usage)
-    };
+    let out = active.call(host, |c, cx| c.tracker.charge_jobs(cx, input, usage));
     active.apply(host, resp, out);
+}
+
+/// Phase 4 → 7: phase 4 with the operator's settings as the judge of skill snippets.
+pub(super) struct ShellJudge<'a> {
+    info: &'a HostInfo,
+    cfg: &'a shell::BashSecurityConfig,
+}
+
+impl<'a> ShellJudge<'a> {
+    /// The judge for OpenClaw's OS (`info.os`) and phase 4's settings.
+    pub(super) fn new(info: &'a HostInfo, cfg: &'a shell::BashSecurityConfig) -> Self {
+        ShellJudge { info, cfg }
+    }
+}
+
+impl JudgeSource for ShellJudge<'_> {
+    fn in_workspace<'s>(&'s self, home: &str, workspace: &str) -> Box<dyn CommandJudge + 's> {
+        // The OS is read here rather than in `new`: a judge is built for every phase call
+        // and used by few of them.
+        let os = self
+            .info
+            .os
+            .as_deref()
+            .map(shell::Os::parse)
+            .unwrap_or_default();
+        Box::new(shell::SnippetJudge::in_workspace(
+            home, workspace, os, self.cfg,
+        ))
+    }
 }
 
 /// Phase 5 → 2: phase 5's `costs.dailyBudgetUsd` (deprecated, issue 20): the one daily dollar

@@ -5,12 +5,11 @@
 //! decision is taken here.
 
 use super::interplay::{self, deliver};
-use super::{cx, Active, CallIds, HookResponse};
-use crate::contract::{orphan_job, CommandJudge, JudgeSource, Outcome, PhaseCore};
+use super::{Active, CallIds, HookResponse};
+use crate::contract::{orphan_job, Outcome, PhaseCore};
 use crate::fork_skills::SkillsInput;
 use crate::host::Host;
 use crate::session_memory::SessionInput;
-use crate::shell;
 use crate::sorted::SortedSet;
 use serde_json::Value;
 
@@ -122,45 +121,41 @@ pub(super) fn phase(
             if phases.bash_security.enabled()
                 && (name == "before_tool_call" || name == "command:grants") =>
         {
-            let cx = cx!(active, host, phases.bash_security.settings(), ids, ctx);
-            active.approvals.on_hook(&cx, name, event, ())
+            active.call_in(host, ids, ctx, |c, cx| {
+                c.approvals.on_hook(cx, name, event, ())
+            })
         }
-        "compaction" if phases.compaction.enabled() && crate::compaction::handles(name) => {
-            let cx = cx!(active, host, phases.compaction.settings(), ids, ctx);
-            active.governor.on_hook(&cx, name, event, ())
-        }
+        "compaction" if phases.compaction.enabled() && crate::compaction::handles(name) => active
+            .call_in(host, ids, ctx, |c, cx| {
+                c.governor.on_hook(cx, name, event, ())
+            }),
         "loopBudget" if phases.loop_budget.enabled() => {
             if name == "command:agent-ops" {
                 super::status::command(active, host, event, ctx, resp);
                 return;
             }
             let input = interplay::budget_input(&active.config);
-            let cx = cx!(active, host, phases.loop_budget.settings(), ids, ctx);
-            active.tracker.on_hook(&cx, name, event, input)
+            active.call_in(host, ids, ctx, |c, cx| {
+                c.tracker.on_hook(cx, name, event, input)
+            })
         }
         "memoryScoping" if phases.memory_scoping.enabled() => {
             let fork = interplay::fork_of(active, ctx);
-            let phases = &active.config.phases;
-            let cx = cx!(active, host, phases.memory_scoping.settings(), ids, ctx);
-            active.scoper.on_hook(&cx, name, event, fork)
+            active.call_in(host, ids, ctx, |c, cx| {
+                c.scoper.on_hook(cx, name, event, fork)
+            })
         }
         "sessionMemory" if phases.session_memory.enabled() => {
             session(active, host, name, event, ctx, ids)
         }
-        "coordinator" if phases.coordinator.enabled() => {
-            let cx = cx!(active, host, phases.coordinator.settings(), ids, ctx);
-            active.coordinator.on_hook(&cx, name, event, ())
-        }
+        "coordinator" if phases.coordinator.enabled() => active.call_in(host, ids, ctx, |c, cx| {
+            c.coordinator.on_hook(cx, name, event, ())
+        }),
         "forkSkills" if phases.fork_skills.enabled() => {
             let notes = interplay::skillify_notes(active, host, name, ctx);
-            let phases = &active.config.phases;
-            let judge = judge(&active.info, &active.config);
-            let input = SkillsInput {
-                judge: &judge,
-                notes,
-            };
-            let cx = cx!(active, host, phases.fork_skills.settings(), ids, ctx);
-            active.skiller.on_hook(&cx, name, event, input)
+            active.call_in(host, ids, ctx, |c, cx| {
+                c.skiller.on_hook(cx, name, event, skills(&c.judge, notes))
+            })
         }
         _ => return,
     };
@@ -181,42 +176,22 @@ pub(super) fn session(
     } else {
         None
     };
-    let input = SessionInput {
-        template: &active.template,
-        memory,
-    };
-    let cx = cx!(
-        active,
-        host,
-        active.config.phases.session_memory.settings(),
-        ids,
-        ctx
-    );
-    active.keeper.on_hook(&cx, name, event, input)
+    active.call_in(host, ids, ctx, |c, cx| {
+        c.keeper.on_hook(cx, name, event, notes(c.template, memory))
+    })
 }
 
-/// Phase 4 → 7: phase 4 with the operator's settings as the judge of skill snippets.
-struct ShellJudge<'a> {
-    os: shell::Os,
-    cfg: &'a shell::BashSecurityConfig,
+/// Phase 7's input: phase 4 as its judge and, for `/skillify`, phase 3's notes.
+fn skills<'a>(judge: &'a interplay::ShellJudge<'_>, notes: Option<String>) -> SkillsInput<'a> {
+    SkillsInput { judge, notes }
 }
 
-impl JudgeSource for ShellJudge<'_> {
-    fn in_workspace<'s>(&'s self, home: &str, workspace: &str) -> Box<dyn CommandJudge + 's> {
-        Box::new(shell::SnippetJudge::in_workspace(
-            home, workspace, self.os, self.cfg,
-        ))
-    }
-}
-
-fn judge<'a>(
-    info: &'a crate::contract::HostInfo,
-    config: &'a crate::config::Config,
-) -> ShellJudge<'a> {
-    ShellJudge {
-        os: info.os.as_deref().map(shell::Os::parse).unwrap_or_default(),
-        cfg: config.phases.bash_security.settings(),
-    }
+/// Phase 3's input: its template and, for the hooks that extract, phase 5's memory target.
+fn notes(
+    template: &crate::session_memory::Template,
+    memory: Option<crate::memdir::MemoryTarget>,
+) -> SessionInput<'_> {
+    SessionInput { template, memory }
 }
 
 /// The outcome of a job: to the phase that asked for it.
@@ -227,39 +202,18 @@ pub(super) fn job_done(
     outcome: &Value,
     resp: &mut HookResponse,
 ) -> bool {
-    let ids = CallIds::default();
-    let null = Value::Null;
     let out = if active.skiller.owns_job(job_id) {
-        let phases = &active.config.phases;
-        let judge = judge(&active.info, &active.config);
-        let input = SkillsInput {
-            judge: &judge,
-            notes: None,
-        };
-        let cx = cx!(active, host, phases.fork_skills.settings(), &ids, &null);
-        active.skiller.job_done(&cx, job_id, outcome, input)
+        active.call(host, |c, cx| {
+            c.skiller
+                .job_done(cx, job_id, outcome, skills(&c.judge, None))
+        })
     } else if active.keeper.owns_job(job_id) {
-        let input = SessionInput {
-            template: &active.template,
-            memory: None,
-        };
-        let cx = cx!(
-            active,
-            host,
-            active.config.phases.session_memory.settings(),
-            &ids,
-            &null
-        );
-        active.keeper.job_done(&cx, job_id, outcome, input)
+        active.call(host, |c, cx| {
+            c.keeper
+                .job_done(cx, job_id, outcome, notes(c.template, None))
+        })
     } else if active.approvals.owns_job(job_id) {
-        let cx = cx!(
-            active,
-            host,
-            active.config.phases.bash_security.settings(),
-            &ids,
-            &null
-        );
-        active.approvals.job_done(&cx, job_id, outcome, ())
+        active.call(host, |c, cx| c.approvals.job_done(cx, job_id, outcome, ()))
     } else {
         return false;
     };
@@ -278,110 +232,46 @@ pub(super) fn job_orphan(
     outcome: &Value,
     resp: &mut HookResponse,
 ) {
-    let ids = CallIds::default();
-    let null = Value::Null;
-    let input = SessionInput {
-        template: &active.template,
-        memory: None,
-    };
-    let cx = cx!(
-        active,
-        host,
-        active.config.phases.session_memory.settings(),
-        &ids,
-        &null
-    );
-    let mut out = active.keeper.adopt_job(&cx, job_id, outcome, input);
-    if out.is_none() {
-        let phases = &active.config.phases;
-        let judge = judge(&active.info, &active.config);
-        let input = SkillsInput {
-            judge: &judge,
-            notes: None,
-        };
-        let cx = cx!(active, host, phases.fork_skills.settings(), &ids, &null);
-        out = active.skiller.adopt_job(&cx, job_id, outcome, input);
-    }
-    if out.is_none() {
-        let cx = cx!(
-            active,
-            host,
-            active.config.phases.bash_security.settings(),
-            &ids,
-            &null
-        );
-        out = active.approvals.adopt_job(&cx, job_id, outcome, ());
-    }
-    let out = out.unwrap_or_else(|| Outcome {
-        diagnostics: vec![orphan_job(
-            job_id,
-            "of a kind this build does not issue; ignored",
-        )],
-        ..Outcome::default()
-    });
+    let out = active
+        .call(host, |c, cx| {
+            c.keeper
+                .adopt_job(cx, job_id, outcome, notes(c.template, None))
+        })
+        .or_else(|| {
+            active.call(host, |c, cx| {
+                c.skiller
+                    .adopt_job(cx, job_id, outcome, skills(&c.judge, None))
+            })
+        })
+        .or_else(|| active.call(host, |c, cx| c.approvals.adopt_job(cx, job_id, outcome, ())))
+        .unwrap_or_else(|| Outcome {
+            diagnostics: vec![orphan_job(
+                job_id,
+                "of a kind this build does not issue; ignored",
+            )],
+            ..Outcome::default()
+        });
     deliver(active, host, resp, out);
 }
 
 /// Periodic work: phase 1 forgets state of long-ended sessions, phase 2 sweeps, phase 3
 /// replays, retries and gives up on lost jobs, phase 7 scans the skill roots.
 pub(super) fn tick(active: &mut Active, host: &dyn Host, resp: &mut HookResponse) {
-    let ids = CallIds::default();
-    let null = Value::Null;
     if active.config.phases.compaction.enabled() {
-        let out = {
-            let cx = cx!(
-                active,
-                host,
-                active.config.phases.compaction.settings(),
-                &ids,
-                &null
-            );
-            PhaseCore::tick(&mut active.governor, &cx, ())
-        };
-        deliver(active, host, resp, out);
+        active.call_deliver(host, resp, |c, cx| PhaseCore::tick(c.governor, cx, ()));
     }
     if active.config.phases.loop_budget.enabled() {
-        let out = {
-            let input = interplay::budget_input(&active.config);
-            let cx = cx!(
-                active,
-                host,
-                active.config.phases.loop_budget.settings(),
-                &ids,
-                &null
-            );
-            PhaseCore::tick(&mut active.tracker, &cx, input)
-        };
-        deliver(active, host, resp, out);
+        let input = interplay::budget_input(&active.config);
+        active.call_deliver(host, resp, |c, cx| PhaseCore::tick(c.tracker, cx, input));
     }
     if active.config.phases.session_memory.enabled() {
-        let out = {
-            let input = SessionInput {
-                template: &active.template,
-                memory: None,
-            };
-            let cx = cx!(
-                active,
-                host,
-                active.config.phases.session_memory.settings(),
-                &ids,
-                &null
-            );
-            PhaseCore::tick(&mut active.keeper, &cx, input)
-        };
-        deliver(active, host, resp, out);
+        active.call_deliver(host, resp, |c, cx| {
+            PhaseCore::tick(c.keeper, cx, notes(c.template, None))
+        });
     }
     if active.config.phases.fork_skills.enabled() {
-        let out = {
-            let phases = &active.config.phases;
-            let judge = judge(&active.info, &active.config);
-            let input = SkillsInput {
-                judge: &judge,
-                notes: None,
-            };
-            let cx = cx!(active, host, phases.fork_skills.settings(), &ids, &null);
-            PhaseCore::tick(&mut active.skiller, &cx, input)
-        };
-        deliver(active, host, resp, out);
+        active.call_deliver(host, resp, |c, cx| {
+            PhaseCore::tick(c.skiller, cx, skills(&c.judge, None))
+        });
     }
 }

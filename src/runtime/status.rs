@@ -3,7 +3,7 @@
 //! 4's grants), so the runtime answers it, reading each phase through its public face. The
 //! command is registered by phase 2 (`loopBudget:command:agent-ops`) and routed here.
 
-use super::{cx, interplay, Active, CallIds, HookResponse};
+use super::{interplay, Active, HookResponse};
 use crate::host::Host;
 use serde_json::{json, Value};
 
@@ -51,18 +51,9 @@ pub(super) fn status(
 ) -> Value {
     let now = host.now_ms();
     let input = interplay::budget_input(&active.config);
-    let ids = CallIds::default();
-    let null = Value::Null;
-    let cost = {
-        let cx = cx!(
-            active,
-            host,
-            active.config.phases.loop_budget.settings(),
-            &ids,
-            &null
-        );
-        active.tracker.status_report(&cx, input, agent, session_key)
-    };
+    let cost = active.call(host, |c, cx| {
+        c.tracker.status_report(cx, input, agent, session_key)
+    });
     let dir = crate::host::join_path(&active.state_dir, "compaction");
     let mut breakers = Vec::new();
     for e in host
@@ -82,7 +73,7 @@ pub(super) fn status(
             }
         }
     }
-    let grants: Vec<Value> = crate::shell::grant_store::load(host, &active.state_dir, now)
+    let grants: Vec<Value> = crate::shell::load_grants(host, &active.state_dir, now)
         .file
         .grants
         .iter()

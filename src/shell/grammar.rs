@@ -11,7 +11,7 @@ use super::semantic::Arg;
 
 mod table;
 
-pub use table::{grammar, GRAMMARS};
+pub use table::grammar;
 
 /// What an option does, for the read-only decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,10 +155,6 @@ impl<'a> Parsed<'a> {
                 .operands
                 .iter()
                 .all(|(_, r)| !matches!(r, Role::Output | Role::Changes))
-    }
-    /// The first option that is not read-only.
-    pub fn first_effect(&self) -> Option<&Opt<'a>> {
-        self.options.iter().find(|o| !o.effect.read_only())
     }
     /// The program text operand, if any.
     pub fn program(&self) -> Option<&'a Arg> {
@@ -449,6 +445,7 @@ pub fn parse<'a>(g: &Grammar, args: &'a [Arg]) -> Result<Parsed<'a>, ParseError>
 /// Every spelling of a long option `name` that names it by the grammar's rules: the full
 /// name and, with `abbrev`, each unambiguous prefix (for the generated tests and for
 /// matching dangerous options by prefix).
+#[cfg(test)]
 pub fn long_spellings(g: &Grammar, name: &str) -> Vec<String> {
     let mut out = vec![name.to_string()];
     if g.abbrev {
@@ -471,3 +468,7 @@ pub fn long_prefix_of(t: &str, names: &[&str]) -> bool {
     let name = body.split_once('=').map_or(body, |(n, _)| n);
     !name.is_empty() && names.iter().any(|n| n.starts_with(name))
 }
+
+#[cfg(test)]
+#[path = "grammar_tests.rs"]
+mod spelling_tests;

@@ -489,15 +489,6 @@ pub fn pattern_words(c: &ExecCommand) -> Option<Vec<String>> {
     None
 }
 
-/// Whether `c` matches the pattern words: its argv starts with them (the program also
-/// matches by basename when the pattern names a bare program).
-pub fn matches_words(c: &ExecCommand, words: &[String]) -> bool {
-    let Some(own) = pattern_words(c) else {
-        return false;
-    };
-    own == words
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,52 +1,66 @@
 //! Phase 4, bash/exec command security: parse, check, decide (spec/phase4-bash-security.md).
 //!
 //! `input → raw-text checks → parse → semantic model → checks → policy → Verdict`.
-//! The parser ([`parser`]) is a hand-written, pure-Rust bash (+ zsh extras) parser with byte
-//! spans and hard limits; [`policy`] turns what it finds into allow / ask / deny with a
+//! The parser ([`parse`]) is a hand-written, pure-Rust bash (+ zsh extras) parser with byte
+//! spans and hard limits; [`evaluate`] turns what it finds into allow / ask / deny with a
 //! reason. Security decisions fail closed: when the parser or a limit gives up, the answer is
 //! ask or deny, never allow (P4-R2, P4-R5).
 
 mod allow;
-pub mod ast;
+mod ast;
 mod checks;
 mod command;
 mod config;
 mod deny;
 mod effects;
-pub mod grammar;
-pub mod grant_store;
-pub mod grants;
-pub mod hook;
+mod grammar;
+mod grant_store;
+mod grants;
+mod hook;
 mod hooks;
 mod inline_code;
 mod judge;
-pub mod parser;
-pub mod paths;
+mod parser;
+mod paths;
 mod policy;
 mod programs;
 mod project;
-pub mod python_shadow;
-pub mod repo_hooks;
+mod python_shadow;
+mod repo_hooks;
 mod rules;
 mod script_files;
 mod secret_names;
-pub mod semantic;
+mod semantic;
 mod tables;
 mod unicode_tables;
 mod verdict;
 mod wrappers;
-pub mod write_targets;
+mod write_targets;
 
+// The phase's face (issue 18 item 2): every submodule is private, and what the runtime, the
+// CLI, the benchmarks and the integration tests use is named here. The parser and its AST
+// types serve the parser's own tests and fuzzing; the grant store serves `agent-ops grants`
+// and `/agent-ops status`; the Host lookups serve `agent-ops check`.
+pub use ast::{Command, TerminatorKind};
 pub use config::{
     ApprovalConfig, AskAction, BashSecurityConfig, CodeModeSetting, Dialect, GlobOptionInjection,
     GrantScopeSetting, GrantsConfig, LimitsConfig, OnExceed, ProcessMode, RulesConfig, RunProject,
     ToolsConfig, Unlisted, WorkspaceWrites,
 };
+pub use grant_store::{
+    add as add_grant, clear as clear_grants, listing as grant_listing, load as load_grants,
+    revoke as revoke_grant, NewGrant,
+};
+pub use grants::{Grant, GrantScope, Pattern, MAX_GRANTS};
+pub use hook::{lookup_file_facts, lookup_host_facts};
 pub use hooks::{init, Approvals};
 pub use judge::SnippetJudge;
+pub use parser::{parse, ParseLimits, Parsed};
 pub use policy::{evaluate, evaluate_with_grants, explain};
+pub use python_shadow::lookup as lookup_module_shadow;
 pub use rules::parse_rule;
 pub use verdict::{Category, Evaluation, Finding, Severity, Verdict};
+pub use write_targets::FileFacts;
 
 use serde::Serialize;
 
@@ -105,17 +119,17 @@ pub struct EvalContext {
     /// then run code.
     pub repo_hooks: RepoHooks,
     /// Whether the directory a `python -m` run starts in holds a module named like a standard
-    /// one, as the Host found out (issue 16; [`python_shadow`]). `Unknown` is read as "holds
+    /// one, as the Host found out (issue 16; [`lookup_module_shadow`]). `Unknown` is read as "holds
     /// one": `python -m json.tool` and friends then run code.
     pub module_shadow: ModuleShadow,
     /// Patch files and copy sources the command line names, as the Host found them
-    /// ([`write_targets::lookup`]); a path not looked up is unknown, which keeps the
+    /// ([`lookup_file_facts`]); a path not looked up is unknown, which keeps the
     /// command out of the workspace tier.
     pub files: write_targets::FileFacts,
 }
 
 /// What the Host found about modules in the working directory that would shadow the
-/// standard library's for `python -m` ([`python_shadow::lookup`]).
+/// standard library's for `python -m` ([`lookup_module_shadow`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModuleShadow {

@@ -1,19 +1,21 @@
-//! Issue 16 item 1: option grammars as data. Every option of every grammar is built in
+//! Issue 16 item 1: option grammars as data (unit tests: they read the grammar tables, which
+//! are private to phase 4). Every option of every grammar is built in
 //! every spelling the grammar allows (short separate, short attached, clustered, long `=`,
 //! long separate, each unambiguous GNU prefix, single-dash long, after `--`), generated from
 //! the tables, and checked against the parser and against the verdict: an option that
 //! writes, runs, changes state or hides the program is never allowed in any spelling.
 
-use agent_ops::shell::grammar::{self, Effect, Grammar, Role, Value, GRAMMARS};
-use agent_ops::shell::semantic::Arg;
-use agent_ops::shell::{evaluate, BashSecurityConfig, EvalContext, Os, Verdict};
+use super::table::GRAMMARS;
+use crate::shell::grammar::{self, Effect, Grammar, Role, Value};
+use crate::shell::semantic::Arg;
+use crate::shell::{evaluate, BashSecurityConfig, EvalContext, Os, Verdict};
 
 /// The grammar's own verdicts: with the workspace tier (issue 16 item 5) off, so that a
 /// writer such as `sed -i` shows as "not read-only" instead of being lifted as a workspace
 /// write (tests/shell_workspace.rs covers the tier).
 fn grammar_cfg() -> BashSecurityConfig {
     BashSecurityConfig {
-        workspace_writes: agent_ops::shell::WorkspaceWrites::Ask,
+        workspace_writes: crate::shell::WorkspaceWrites::Ask,
         ..BashSecurityConfig::default()
     }
 }
@@ -526,8 +528,8 @@ fn issue_examples_and_neighbours() {
     }
     // `python -m` imports from the cwd first, so item 7's `python -m json.tool` is read-only
     // once the Host found no standard-named module there (tests/shell_workspace.rs).
-    let clean = agent_ops::shell::EvalContext {
-        module_shadow: agent_ops::shell::ModuleShadow::None,
+    let clean = crate::shell::EvalContext {
+        module_shadow: crate::shell::ModuleShadow::None,
         ..ctx()
     };
     let e = evaluate("python3 -m json.tool x.json", &clean, &cfg);
