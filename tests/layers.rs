@@ -436,7 +436,7 @@ fn the_scanner_reads_paths_groups_and_skips_comments_and_strings() {
     let src = r##"
         use crate::runtime::types::Diagnostic;
         use crate::{
-            budget::Tracker,
+            budget::SpendTracker,
             host::{Host, join_path},
             self,
         };

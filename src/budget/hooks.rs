@@ -1,9 +1,9 @@
 //! Phase 2's hooks (issue 18 item 2): registrations (with and without conversation access),
 //! hook dispatch, the `/budget` command, the tick, and the internal jobs' usage the runtime
 //! hands over. `/agent-ops status` reads other phases' state too, so the runtime answers it
-//! (`runtime/status.rs`) with [`Tracker::status_report`] for phase 2's part.
+//! (`runtime/status.rs`) with [`SpendTracker::status_report`] for phase 2's part.
 
-use super::tracker::Tracker;
+use super::tracker::SpendTracker;
 use super::LoopBudgetConfig;
 use crate::contract::{
     CommandSpec, Diagnostic, FailureMode, FailurePolicy, HostInfo, JobUsage, Outcome, PhaseCore,
@@ -104,7 +104,7 @@ pub fn init(
     result
 }
 
-impl PhaseCore for Tracker {
+impl PhaseCore for SpendTracker {
     type Config = LoopBudgetConfig;
     type Input<'a> = BudgetInput;
     const KEY: &'static str = KEY;
@@ -173,15 +173,14 @@ impl PhaseCore for Tracker {
     }
 }
 
-impl Tracker {
+impl SpendTracker {
     /// Issue 20: internal memory jobs (session notes, extraction) count against the dollar
     /// caps of the session they served, attributed by purpose in the spend journal. Phase 3
     /// reports the usage; the runtime hands it over (a phase never imports another). A job
-    /// is charged, never stopped, so no cap (and no `BudgetInput`) is judged here.
+    /// is charged, never stopped, so no cap is judged here.
     pub fn charge_jobs(
         &mut self,
         cx: &PhaseCtx<'_, LoopBudgetConfig>,
-        _: BudgetInput,
         usage: &[JobUsage],
     ) -> Outcome {
         let now = cx.now_ms();

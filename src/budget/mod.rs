@@ -4,7 +4,7 @@
 //! detection, and token-target continuation: [`ledger`] holds the pure per-run rules,
 //! [`target`] parses a prompt's token target, and [`tracker`] applies them at OpenClaw's hooks
 //! with session budgets kept under `<stateDir>/budget/`; [`hooks`] is where OpenClaw meets
-//! phase 2 (the `PhaseCore` of [`Tracker`]).
+//! phase 2 (the `PhaseCore` of [`SpendTracker`]).
 
 mod config;
 mod cost;
@@ -18,7 +18,7 @@ pub use config::{
     TokenTargetConfig,
 };
 pub use hooks::{init, BudgetInput};
-pub use tracker::{budget_path, cost_lines, Tracker};
+pub use tracker::{budget_path, cost_lines, SpendTracker};
 /// The state-file types, for the reader comparison tests of `json::read`.
 #[cfg(test)]
 pub(crate) use {

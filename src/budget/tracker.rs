@@ -30,7 +30,7 @@ type Cx<'a> = PhaseCtx<'a, LoopBudgetConfig>;
 
 /// Phase 2 state of the process.
 #[derive(Debug, Default)]
-pub struct Tracker {
+pub struct SpendTracker {
     runs: SortedMap<String, RunLedger>,
     ended: VecDeque<String>,
     budgets: SortedMap<String, SessionBudget>,
@@ -47,7 +47,7 @@ pub struct Tracker {
     noted: crate::sorted::SortedSet<String>,
 }
 
-/// The dollar lines of a status ([`Tracker::cost_status`]).
+/// The dollar lines of a status ([`SpendTracker::cost_status`]).
 pub fn cost_lines(st: &Value) -> String {
     let mut t = format!(
         "- dollars this session: {} ({} call(s) without a price)\n",
@@ -302,7 +302,7 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-impl Tracker {
+impl SpendTracker {
     fn run_id(event: &Value, ctx: &Value) -> Option<String> {
         s(event, "runId")
             .or_else(|| s(ctx, "runId"))

@@ -8,7 +8,7 @@ use crate::host::HostDirs;
 use crate::memdir::ENTRYPOINT_NAME;
 use crate::memory_scope::Scope;
 use crate::memory_scope::{
-    check_snapshot as check, dir_name, truncate_entrypoint, Scoper, SnapshotAction as Action,
+    check_snapshot as check, dir_name, truncate_entrypoint, MemoryScoper, SnapshotAction as Action,
     SnapshotMode as Mode,
 };
 use crate::runtime::resolve_state_dir;
@@ -141,7 +141,7 @@ pub fn run(
     }
     let (ids, next_job) = (CallIds::default(), std::cell::Cell::new(0));
     let phase = PhaseCtx::new(&host, cfg, &info, &sd, &ids, &Value::Null, &next_job);
-    let mut sc = Scoper::default();
+    let mut sc = MemoryScoper::default();
     let mut out = Outcome::default();
     let Some(resolved) = sc.resolve(&phase, &mut out, &agent, &workspace) else {
         let _ = writeln!(stdout, "memory is off for agent `{agent}` (phases.memoryScoping, AGENT_OPS_DISABLE_MEMORY or AGENT_OPS_REMOTE)");

@@ -3,7 +3,7 @@
 
 use super::{option_value, CliHost, Context};
 use crate::contract::{CallIds, PhaseCtx};
-use crate::fork_skills::Skiller;
+use crate::fork_skills::SkillGuard;
 use crate::host::HostDirs;
 use crate::runtime::resolve_state_dir;
 use serde_json::Value;
@@ -89,7 +89,7 @@ pub fn run(
         &Value::Null,
         &next_job,
     );
-    let text = Skiller::default().audit(&phase, &judge);
+    let text = SkillGuard::default().audit(&phase, &judge);
     let _ = stdout.write_all(text.as_bytes());
     0
 }

@@ -41,7 +41,7 @@ struct Attempt {
 
 /// Phase 1 state of the process.
 #[derive(Debug, Default)]
-pub struct Governor {
+pub struct CompactionGovernor {
     sessions: SortedMap<String, CompactionState>,
     /// Sessions whose last state write failed (P1-R21: retried on the next change).
     unsaved: SortedSet<String>,
@@ -225,7 +225,7 @@ fn benign(code: &str, message: &str) -> Value {
     })
 }
 
-impl Governor {
+impl CompactionGovernor {
     /// Registers a session key as an internal run (never triggers compaction).
     pub fn register_internal(&mut self, key: &str) {
         self.internal.insert(key.to_string());

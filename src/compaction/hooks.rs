@@ -3,7 +3,7 @@
 //! provider's methods, the tick, and the post-compaction events (P1-R18a) it hands to the
 //! runtime as [`Outcome::compacted`].
 
-use super::engine::{Governor, ENGINE_ID};
+use super::engine::{CompactionGovernor, ENGINE_ID};
 use super::{CompactionConfig, SummaryTemplate};
 use crate::audit::{self, Action, Decision};
 use crate::contract::{
@@ -111,7 +111,7 @@ pub fn init(cfg: &CompactionConfig, info: &HostInfo, protocol: EngineProtocol) -
     init
 }
 
-impl Governor {
+impl CompactionGovernor {
     /// One of [`ENGINE_METHODS`]; its answer is the outcome's `ret`. Invalid input is an
     /// error (the runtime answers the method's pass-through, P1-R20).
     pub fn engine_method(
@@ -134,7 +134,7 @@ impl Governor {
     }
 }
 
-impl PhaseCore for Governor {
+impl PhaseCore for CompactionGovernor {
     type Config = CompactionConfig;
     type Input<'a> = ();
     const KEY: &'static str = KEY;
@@ -155,12 +155,14 @@ impl PhaseCore for Governor {
                 self.tool_result_persist(cx, event, cx.ids.session_key.as_deref())
             }
             "after_tool_call" => {
-                Governor::after_tool_call(self, cx, event, ctx);
+                CompactionGovernor::after_tool_call(self, cx, event, ctx);
                 Outcome::default()
             }
             "before_compaction" if !engine_mode => self.before_compaction(cx, ctx),
-            "after_compaction" if !engine_mode => Governor::after_compaction(self, cx, event, ctx),
-            "agent_end" if !engine_mode => Governor::agent_end(self, cx, event, ctx),
+            "after_compaction" if !engine_mode => {
+                CompactionGovernor::after_compaction(self, cx, event, ctx)
+            }
+            "agent_end" if !engine_mode => CompactionGovernor::agent_end(self, cx, event, ctx),
             _ => Outcome::default(),
         }
     }

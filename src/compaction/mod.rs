@@ -18,7 +18,7 @@ mod thresholds;
 pub use crate::tokens;
 
 pub use config::{CompactionConfig, MicrocompactConfig, RestoreConfig, SummaryTemplate};
-pub use engine::{state_path, Governor, ENGINE_ID};
+pub use engine::{state_path, CompactionGovernor, ENGINE_ID};
 pub use hooks::{handles, init, invalid_input, passthrough, EngineProtocol, ENGINE_METHODS};
 pub use state::CompactionState;
 pub use summary::SECTIONS;

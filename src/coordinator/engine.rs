@@ -145,7 +145,7 @@ struct PendingSpawn {
 
 /// Phase 6 state of the process.
 #[derive(Debug, Default)]
-pub struct Coordinator {
+pub struct ResumeGuard {
     epoch: String,
     loaded: Option<Loaded>,
     /// Notice ids this process queued or delivered (a cache: `coord/notices.json` is the truth).
@@ -237,7 +237,7 @@ fn epoch_lock(state_dir: &str, epoch: &str) -> String {
     join_path(state_dir, &format!("locks/epoch-{epoch}"))
 }
 
-impl Coordinator {
+impl ResumeGuard {
     /// The configured mode of an agent.
     pub fn configured_mode(cfg: &CoordinatorConfig, agent: &str) -> ModeSetting {
         cfg.agents

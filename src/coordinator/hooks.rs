@@ -2,7 +2,7 @@
 //! `agent_ops_workers` tool, the hook dispatch, the context engine's subagent methods and
 //! the repair of an assembled transcript (handed over by the runtime's `interplay`).
 
-use super::engine::Coordinator;
+use super::engine::ResumeGuard;
 use super::CoordinatorConfig;
 use crate::contract::{
     fail_open, CommandSpec, Diagnostic, HostInfo, Outcome, PhaseCore, PhaseCtx, PhaseInit,
@@ -81,7 +81,7 @@ pub fn init(cfg: &CoordinatorConfig, info: &HostInfo) -> PhaseInit {
     init
 }
 
-impl PhaseCore for Coordinator {
+impl PhaseCore for ResumeGuard {
     type Config = CoordinatorConfig;
     type Input<'a> = ();
     const KEY: &'static str = KEY;
@@ -128,7 +128,7 @@ impl PhaseCore for Coordinator {
     }
 }
 
-impl Coordinator {
+impl ResumeGuard {
     /// The context engine's subagent methods (P6-R1, engine mode): `prepareSubagentSpawn`
     /// answers `{rollback: true}` when it recorded a `prepared` event (the binding then hands
     /// OpenClaw a rollback handle that calls `rollbackSubagentSpawn`); `onSubagentEnded`

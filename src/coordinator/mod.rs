@@ -15,7 +15,7 @@ mod sanitize;
 mod store;
 
 pub use config::{AgentMode, CoordinatorConfig, ModeSetting, ResumeConfig};
-pub use engine::{mode_path, Coordinator};
+pub use engine::{mode_path, ResumeGuard};
 pub use hooks::init;
 pub use lineage::{EventKind, LineageEvent, Status, LINEAGE_VERSION};
 pub use store::{

@@ -82,7 +82,7 @@ crate::json::read::json_struct!(IndexFile { "v" => v: def, "entries" => entries:
 
 /// Phase 7 (skills) state of the process.
 #[derive(Debug, Default)]
-pub struct Skiller {
+pub struct SkillGuard {
     detector: Option<Detector>,
     baseline: bool,
     last_scan: Option<i64>,
@@ -104,7 +104,7 @@ fn name_of(path: &str) -> String {
     parent.rsplit('/').next().unwrap_or(parent).to_string()
 }
 
-impl Skiller {
+impl SkillGuard {
     /// Every root OpenClaw loads skills from (P7-R10): the shared roots once, the workshop
     /// skills of every known agent, and `skills.load.extraDirs`.
     fn roots(cx: &Cx<'_>) -> Vec<Root> {

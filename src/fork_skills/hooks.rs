@@ -3,7 +3,7 @@
 //! skills and the service tick. Phase 4's judgement of shell snippets and phase 3's notes
 //! arrive as typed input from the runtime's `interplay`.
 
-use super::engine::Skiller;
+use super::engine::SkillGuard;
 use super::ForkSkillsConfig;
 use crate::audit::{Action, Decision, RECORD_VERSION};
 use crate::contract::{
@@ -97,7 +97,7 @@ fn judge<'s>(
     source.in_workspace(&cx.home(), &cx.workspace())
 }
 
-impl PhaseCore for Skiller {
+impl PhaseCore for SkillGuard {
     type Config = ForkSkillsConfig;
     type Input<'a> = SkillsInput<'a>;
     const KEY: &'static str = KEY;

@@ -19,7 +19,7 @@ pub use config::{
     CacheBreakMode, ForkConfig, ForkSkillsConfig, ScannerConfig, SkillLocation, SkillifyConfig,
     SkillsConfig,
 };
-pub use engine::{IndexFile, Skiller};
+pub use engine::{IndexFile, SkillGuard};
 pub use hooks::{init, SkillsInput};
 pub use scan::scan;
 pub use skills::parse;

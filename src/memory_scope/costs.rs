@@ -353,7 +353,7 @@ mod tests {
         );
         let path = ledger_path("/s", 0);
         h.put_file(&path, b"{\"at\":0}\n{\"at\":0,\"inp");
-        let scoper = crate::memory_scope::engine::Scoper::default();
+        let scoper = crate::memory_scope::engine::MemoryScoper::default();
         scoper.append_cost(&h, "/s", &r).unwrap();
         scoper.append_cost(&h, "/s", &r).unwrap();
         // The torn line is kept byte for byte as a line of its own (the first append

@@ -35,7 +35,7 @@ pub struct Resolved {
 
 /// Phase 5 state of the process.
 #[derive(Debug, Default)]
-pub struct Scoper {
+pub struct MemoryScoper {
     project_roots: SortedMap<String, String>,
     /// Memory files already surfaced per session key (P5-R20).
     surfaced: SortedMap<String, SortedSet<String>>,
@@ -93,7 +93,7 @@ fn clip_lines(text: &str, max_tokens: usize) -> String {
     format!("{}\n[… cut by agent-ops …]", text.get(..cut).unwrap_or(""))
 }
 
-impl Scoper {
+impl MemoryScoper {
     fn warn_once(&mut self, out: &mut Outcome, code: &str, message: String) {
         if self.warned.insert(format!("{code}:{message}")) {
             out.diagnostics.push(Diagnostic {
@@ -723,7 +723,7 @@ mod tests {
         let (ids, next_job) = (CallIds::default(), Cell::new(0));
         let cx = PhaseCtx::new(host, &cfg, &info, "/s", &ids, &Value::Null, &next_job);
         let mut out = Outcome::default();
-        let r = Scoper::default().resolve(&cx, &mut out, "main", workspace);
+        let r = MemoryScoper::default().resolve(&cx, &mut out, "main", workspace);
         (r.map(|r| r.dir), out.diagnostics)
     }
 

@@ -3,7 +3,7 @@
 //! target, the cost ledger of internal jobs).
 
 use super::costs;
-use super::engine::{scope_note, Scoper};
+use super::engine::{scope_note, MemoryScoper};
 use super::MemoryScopingConfig;
 use crate::contract::{
     fail_open, CommandSpec, Diagnostic, HostInfo, JobUsage, Outcome, PhaseCore, PhaseCtx, PhaseInit,
@@ -48,7 +48,7 @@ pub fn init(info: &HostInfo) -> PhaseInit {
     init
 }
 
-impl PhaseCore for Scoper {
+impl PhaseCore for MemoryScoper {
     type Config = MemoryScopingConfig;
     /// Phase 7's word on the session as a fork child (`Some(cache_safe)` for a fork child),
     /// for the cost records of `llm_output` (P7-R4a).
@@ -72,7 +72,7 @@ impl PhaseCore for Scoper {
     }
 }
 
-impl Scoper {
+impl MemoryScoper {
     /// Where `agent`'s memory lives for a run in the call's workspace (phase 3 writes long-term
     /// memories there); `None` when memory is off for it. What resolving reports is not
     /// journaled here: the agent's own prompt build reports it.

@@ -22,7 +22,7 @@ pub use config::{
     RoutingConfig, ScanConfig, Scope, SnapshotsConfig, Tier, TiersConfig,
 };
 pub use costs::{ledger_path, price_of, read as read_costs, report as cost_report, CostRecord};
-pub use engine::Scoper;
+pub use engine::MemoryScoper;
 pub use hooks::init;
 pub use index::truncate_entrypoint;
 pub use paths::dir_name;

@@ -18,19 +18,19 @@ use serde_json::Value;
 /// runtime builds their inputs from (phase 3's template, phase 4 as phase 7's judge).
 pub(super) struct Cores<'a> {
     /// Phase 4 (approvals awaiting `complete_job`).
-    pub(super) approvals: &'a mut crate::shell::Approvals,
+    pub(super) approvals: &'a mut crate::shell::ExecApprovals,
     /// Phase 1.
-    pub(super) governor: &'a mut crate::compaction::Governor,
+    pub(super) governor: &'a mut crate::compaction::CompactionGovernor,
     /// Phase 2.
-    pub(super) tracker: &'a mut crate::budget::Tracker,
+    pub(super) tracker: &'a mut crate::budget::SpendTracker,
     /// Phase 5.
-    pub(super) scoper: &'a mut crate::memory_scope::Scoper,
+    pub(super) scoper: &'a mut crate::memory_scope::MemoryScoper,
     /// Phase 3.
-    pub(super) keeper: &'a mut crate::session_memory::Keeper,
+    pub(super) keeper: &'a mut crate::session_memory::NotesKeeper,
     /// Phase 6.
-    pub(super) coordinator: &'a mut crate::coordinator::Coordinator,
+    pub(super) coordinator: &'a mut crate::coordinator::ResumeGuard,
     /// Phase 7 (skills).
-    pub(super) skiller: &'a mut crate::fork_skills::Skiller,
+    pub(super) skiller: &'a mut crate::fork_skills::SkillGuard,
     /// Phase 3's notes template.
     pub(super) template: &'a crate::session_memory::Template,
     /// Phase 4 with the operator's settings, as phase 7's judge of skill snippets.

@@ -111,9 +111,7 @@ pub(super) fn compacted(active: &mut Active, host: &dyn Host, keys: &[String]) {
     }
     for key in keys {
         let mut scratch = HookResponse::default();
-        active.call_deliver(host, &mut scratch, |c, cx| {
-            c.keeper.compacted(cx, c.template, key)
-        });
+        active.call_deliver(host, &mut scratch, |c, cx| c.keeper.compacted(cx, key));
     }
 }
 
@@ -210,8 +208,7 @@ fn charge_jobs(active: &mut Active, host: &dyn Host, resp: &mut HookResponse, us
     if usage.is_empty() || !active.config.phases.loop_budget.enabled() {
         return;
     }
-    let input = budget_input(&active.config);
-    let out = active.call(host, |c, cx| c.tracker.charge_jobs(cx, input, usage));
+    let out = active.call(host, |c, cx| c.tracker.charge_jobs(cx, usage));
     active.apply(host, resp, out);
 }
 

@@ -70,21 +70,21 @@ struct Active {
     /// The job counter: ids are unique across phases (`PhaseCtx::new_job_id`).
     next_job: std::cell::Cell<u64>,
     /// Phase 4 state (approvals awaiting `complete_job`).
-    approvals: shell::Approvals,
+    approvals: shell::ExecApprovals,
     /// Phase 1 state.
-    governor: crate::compaction::Governor,
+    governor: crate::compaction::CompactionGovernor,
     /// Phase 2 state.
-    tracker: crate::budget::Tracker,
+    tracker: crate::budget::SpendTracker,
     /// Phase 5 state.
-    scoper: crate::memory_scope::Scoper,
+    scoper: crate::memory_scope::MemoryScoper,
     /// Phase 3 state.
-    keeper: crate::session_memory::Keeper,
+    keeper: crate::session_memory::NotesKeeper,
     /// Phase 3 notes template.
     template: crate::session_memory::Template,
     /// Phase 6 state.
-    coordinator: crate::coordinator::Coordinator,
+    coordinator: crate::coordinator::ResumeGuard,
     /// Phase 7 (skills) state.
-    skiller: crate::fork_skills::Skiller,
+    skiller: crate::fork_skills::SkillGuard,
     /// The applied plugin config as JSON (compared with OpenClaw's current one, issue 17).
     config_value: Value,
     /// The host info of the last init, for an in-place re-init.

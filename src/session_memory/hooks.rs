@@ -3,7 +3,7 @@
 //! the runtime's `interplay` (the notes of a compaction and of skillify, the wait before a
 //! compaction, the notes cursor after one).
 
-use super::keeper::Keeper;
+use super::keeper::NotesKeeper;
 use super::notes::Template;
 use super::SessionMemoryConfig;
 use crate::contract::{
@@ -100,7 +100,7 @@ pub struct SessionInput<'a> {
     pub memory: Option<MemoryTarget>,
 }
 
-impl PhaseCore for Keeper {
+impl PhaseCore for NotesKeeper {
     type Config = SessionMemoryConfig;
     type Input<'a> = SessionInput<'a>;
     const KEY: &'static str = KEY;
@@ -129,13 +129,13 @@ impl PhaseCore for Keeper {
             "session_end" => self.session_end(cx, now, event),
             "gateway_stop" | "service_stop" => self.drain_from(cx, now, name, generation()),
             "service_start" => self.service_start(cx, now, t, generation()),
-            "gateway_start" => Keeper::tick(self, cx, now, t),
+            "gateway_start" => NotesKeeper::tick(self, cx, now, t),
             _ => Outcome::default(),
         }
     }
 
     fn tick(&mut self, cx: &PhaseCtx<'_, SessionMemoryConfig>, input: SessionInput<'_>) -> Outcome {
-        Keeper::tick(self, cx, cx.now_ms(), input.template)
+        NotesKeeper::tick(self, cx, cx.now_ms(), input.template)
     }
 
     fn owns_job(&self, job_id: &str) -> bool {
@@ -154,7 +154,7 @@ impl PhaseCore for Keeper {
     }
 
     /// A phase 3 job (`notes-…`, `lt-…`, [`super::jobs::new_id`]) that another core started:
-    /// re-queued here ([`Keeper::adopt_orphan`]).
+    /// re-queued here ([`NotesKeeper::adopt_orphan`]).
     fn adopt_job(
         &mut self,
         cx: &PhaseCtx<'_, SessionMemoryConfig>,
@@ -171,15 +171,10 @@ impl PhaseCore for Keeper {
     }
 }
 
-impl Keeper {
+impl NotesKeeper {
     /// P3-R4 after our own engine's compaction of `key`: the covered-notes cursor is void.
-    /// (The template is not read: a cursor change writes no notes.)
-    pub fn compacted(
-        &mut self,
-        cx: &PhaseCtx<'_, SessionMemoryConfig>,
-        _: &Template,
-        key: &str,
-    ) -> Outcome {
+    /// A cursor change writes no notes, so no template is needed.
+    pub fn compacted(&mut self, cx: &PhaseCtx<'_, SessionMemoryConfig>, key: &str) -> Outcome {
         self.on_compacted(cx, cx.now_ms(), key)
     }
 

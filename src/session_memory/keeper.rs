@@ -122,7 +122,7 @@ struct LtRequest {
 
 /// Phase 3 state of the process.
 #[derive(Debug, Default)]
-pub struct Keeper {
+pub struct NotesKeeper {
     cursors: SortedMap<String, Cursor>,
     tools: SortedMap<String, Vec<ToolEvent>>,
     wrote_memory: SortedSet<String>,
@@ -222,7 +222,7 @@ fn read_text(host: &dyn Host, path: &str, max: u64) -> Result<String, HostError>
     }
 }
 
-impl Keeper {
+impl NotesKeeper {
     /// Whether the gateway's service ticks this process (drain sizing, P3-R16).
     pub fn service_running(&self) -> bool {
         self.service_running
@@ -1509,7 +1509,7 @@ impl Keeper {
     }
 }
 
-impl Keeper {
+impl NotesKeeper {
     /// P3-R17: the in-flight notes jobs of this session a compaction should wait for (started
     /// less than 60 s ago) and the longest wait.
     pub fn notes_wait(&self, key: &str, now_ms: i64) -> Option<(Vec<String>, u64)> {

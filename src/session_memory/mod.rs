@@ -19,7 +19,7 @@ pub use config::{
 };
 pub use hooks::{init, load_template, service, strip_removed_keys, SessionInput, TICK_MS};
 pub use jobs::read_status;
-pub use keeper::{notes_path, session_dir_name, Keeper};
+pub use keeper::{notes_path, session_dir_name, NotesKeeper};
 pub use longterm::MEMORY_FILE_MAX_BYTES;
 pub use notes::{bodies, Template};
 pub use rules::TEMPLATE;

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 /// Phase 4's state between calls: the approvals OpenClaw has not resolved yet, by job id.
 #[derive(Debug, Default)]
-pub struct Approvals {
+pub struct ExecApprovals {
     pending: SortedMap<String, Awaiting>,
 }
 
@@ -48,7 +48,7 @@ pub fn init(cfg: &BashSecurityConfig) -> PhaseInit {
     }
 }
 
-impl PhaseCore for Approvals {
+impl PhaseCore for ExecApprovals {
     type Config = BashSecurityConfig;
     type Input<'a> = ();
     const KEY: &'static str = "bashSecurity";
@@ -209,7 +209,7 @@ fn exec_cwd<'a>(event: &'a Value, workspace: &'a str) -> &'a str {
         .unwrap_or(workspace)
 }
 
-impl Approvals {
+impl ExecApprovals {
     fn before_tool_call(
         &mut self,
         cx: &PhaseCtx<'_, BashSecurityConfig>,

@@ -53,7 +53,7 @@ pub use grant_store::{
 };
 pub use grants::{Grant, GrantScope, Pattern, MAX_GRANTS};
 pub use hook::{lookup_file_facts, lookup_host_facts};
-pub use hooks::{init, Approvals};
+pub use hooks::{init, ExecApprovals};
 pub use judge::SnippetJudge;
 pub use parser::{parse, ParseLimits, Parsed};
 pub use policy::{evaluate, evaluate_with_grants, explain};
