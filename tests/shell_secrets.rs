@@ -555,3 +555,76 @@ fn env_wrapper_assignments_and_option_variables_ask() {
         assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
     }
 }
+
+/// Found by harvesting Atomic Red Team (T1552, T1003.008) and probing around it: system,
+/// service, container and tool credentials beyond §6.4's first list, raw disk and memory
+/// reads, credential discovery by file name, Kubernetes Secrets. Each was allow.
+#[test]
+fn credential_stores_raw_devices_and_discovery_are_caught() {
+    for cmd in [
+        "cat /etc/shadow-",
+        "cat /var/backups/shadow.bak",
+        "cat /etc/master.passwd",
+        "cat /etc/ssh/ssh_host_ed25519_key",
+        "cat /etc/ssl/private/server.key",
+        "cat /etc/letsencrypt/live/x/privkey.pem",
+        "cat /etc/wireguard/wg0.conf",
+        "cat /var/run/secrets/kubernetes.io/serviceaccount/token",
+        "cat ~/.codex/auth.json",
+        "cat ~/.m2/settings.xml",
+        "cat /dev/sda > /tmp/disk.img",
+        "xxd /dev/sda",
+        "head -c 512 /dev/nvme0n1",
+        "strings /dev/mem",
+        "cat /proc/kcore",
+        "cat < /dev/sda",
+        "dd if=/dev/nvme0n1 of=/tmp/x bs=1M count=1",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Deny, "{cmd}: {e:#?}");
+        assert!(check23(&e), "{cmd}");
+    }
+    for cmd in [
+        "find / -name id_rsa 2>/dev/null",
+        "find / -name 'id_*'",
+        "find ~/.aws -name credentials -type f",
+        "find . -iname '*CREDENTIAL*'",
+        "find . -path '*/.ssh/*'",
+        "find //.oci/sessions -name token -type f",
+        "kubectl get secrets --all-namespaces",
+        "kubectl get -n default secrets",
+        "kubectl get secret db -o jsonpath='{.data.password}'",
+        "kubectl get pods,secrets",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Ask, "{cmd}: {e:#?}");
+    }
+    for cmd in [
+        "cat /etc/ssh/ssh_host_ed25519_key.pub",
+        "cat /etc/ssl/certs/ca-certificates.crt",
+        "lsblk /dev/sda",
+        "df | grep /dev/disk0s2",
+        "cat /dev/null",
+        "find . -name '*.py'",
+        "find . -name '*.json'",
+        "find ./tests -path '*model_fields*' -name '*json*'",
+        "find . -name 'log*'",
+        "kubectl get pods",
+        "kubectl describe secret db",
+        "cat config/keys/README.md",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
+    }
+}
+
+/// The temp directory itself is not a workspace-tier path: `chmod 777 /tmp` drops its sticky
+/// bit for every user (was allow, exec.allow.workspace_write); paths below it stay in.
+#[test]
+fn the_temp_directory_itself_is_not_writable_by_the_tier() {
+    for cmd in ["chmod 777 /tmp", "chmod 000 /tmp", "chmod a+w /var/tmp"] {
+        assert_ne!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
+    }
+    for cmd in ["chmod 777 /tmp/x", "touch /tmp/x", "mkdir -p /tmp/build"] {
+        assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
+    }
+}

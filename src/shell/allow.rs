@@ -262,6 +262,22 @@ fn read_only(name: &str, c: &ExecCommand, ctx: &EvalContext, cfg: &BashSecurityC
                 .filter(|a| !a.text().starts_with('-'))
                 .map(Arg::text)
                 .collect();
+            // `kubectl get secret(s)` prints the secrets' data (`-o yaml`, jsonpath) or
+            // lists them for that step (T1552.007): check 23's ask.
+            if sub.first() == Some(&"get")
+                && sub
+                    .iter()
+                    .skip(1)
+                    .any(|r| r.split(',').any(|k| k.starts_with("secret")))
+            {
+                return Ro::Ask(Reason::ask(
+                    "exec.ask.check.secret_access",
+                    format!(
+                        "`{}` reads Kubernetes Secrets, which hold credentials.",
+                        c.excerpt(100)
+                    ),
+                ));
+            }
             return match sub.first() {
                 Some(&("get" | "describe" | "logs" | "version" | "explain" | "api-resources")) => {
                     true

@@ -326,13 +326,16 @@ impl<'a> Tree<'a> {
             .is_some_and(|w| is_within(abs, w, self.ctx.os))
     }
 
+    /// Below the temp directory, never the directory itself: `chmod 777 /tmp` drops its
+    /// sticky bit for every user of the machine.
     fn in_tmp(&self, abs: &str) -> bool {
         let os = self.ctx.os;
+        let below = |t: &str| is_within(abs, t, os) && !super::paths::same_path(abs, t, os);
         if self.ctx.tmp_dir.is_empty() {
-            is_within(abs, "/tmp", os) || is_within(abs, "/var/tmp", os)
+            below("/tmp") || below("/var/tmp")
         } else {
             let t = normalize(&self.ctx.tmp_dir);
-            t != "/" && is_within(abs, &t, os)
+            t != "/" && below(&t)
         }
     }
 

@@ -85,9 +85,64 @@ const SECRET_PATHS: &[&str] = &[
     "~/.openclaw/agents/*/agent/auth-profiles.json",
     "~/.openclaw/state/*.sqlite*",
     "~/.clawdbot/.env",
-    // System password hashes.
+    // System password hashes, their backups and the BSD/macOS equivalents.
     "/etc/shadow",
     "/etc/gshadow",
+    "/etc/shadow-",
+    "/etc/gshadow-",
+    "/var/backups/*shadow*",
+    "/etc/master.passwd",
+    "/etc/security/opasswd",
+    "/var/db/dslocal/nodes/*/users/*.plist",
+    "/etc/samba/smbpasswd",
+    // Host and service private keys.
+    "/etc/ssh/ssh_host_*_key",
+    "/etc/ssl/private/**",
+    "/etc/pki/tls/private/**",
+    "/etc/letsencrypt/**/privkey*.pem",
+    "/etc/openvpn/**/*.key",
+    "/etc/wireguard/**",
+    "/etc/NetworkManager/system-connections/**",
+    "/etc/wpa_supplicant/*.conf",
+    "/etc/ppp/chap-secrets",
+    "/etc/ppp/pap-secrets",
+    "/etc/crypttab",
+    "/etc/krb5.keytab",
+    "/tmp/krb5cc_*",
+    "/var/lib/sss/db/**",
+    // Container and cluster credentials (an agent inside a pod reads these first).
+    "/var/run/secrets/**",
+    "/run/secrets/**",
+    "/etc/kubernetes/*.conf",
+    "/etc/rancher/k3s/k3s.yaml",
+    "~/.config/containers/auth.json",
+    "/var/lib/jenkins/secrets/**",
+    "/var/lib/jenkins/credentials.xml",
+    // Other agents' and build tools' tokens.
+    "~/.codex/auth.json",
+    "~/.config/hub",
+    "~/.m2/settings*.xml",
+    "~/.gradle/gradle.properties",
+    "~/.composer/auth.json",
+    "~/.config/composer/auth.json",
+    "~/.config/pip/pip.conf",
+    "~/.pip/pip.conf",
+    "~/.yarnrc.yml",
+    "~/.terraformrc",
+    "~/.config/doctl/config.yaml",
+    "~/.config/hcloud/cli.toml",
+    "~/.fly/config.yml",
+    "~/.oci/sessions/**",
+    "~/.oci/config",
+    "**/.oci/sessions",
+    "**/.oci/sessions/**",
+    // Desktop credential stores.
+    "~/.local/share/keyrings/**",
+    "~/.vnc/passwd",
+    "~/.purple/accounts.xml",
+    "~/.config/filezilla/*.xml",
+    "~/.ethereum/keystore/**",
+    "**/Cookies.binarycookies",
     // Browser stores.
     "**/Login Data",
     "**/Cookies",
@@ -150,6 +205,8 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
         linked_reads(cx, c, out);
         keychain(c, out);
         jq_env(c, out);
+        find_secret_names(c, out);
+        raw_device_reads(c, out);
     }
     env_dumps(cx.model, out);
     xargs_fed_secrets(cx, dirs, out);
@@ -164,6 +221,115 @@ const NAME_ONLY: &[&str] = &["echo", "printf", "print", "basename", "dirname"];
 fn names_only(c: &ExecCommand) -> bool {
     c.base_name()
         .is_some_and(|n| crate::shell::tables::has(NAME_ONLY, n))
+}
+
+/// Fragments of credential file names (§6.4's files by their names, lower case): a `find`
+/// whose `-name`/`-path` pattern spells one is credential discovery (ATT&CK T1552.001/.004),
+/// the first step of reading the file. A fragment must be spelled out, so `*.json` or `*.db`
+/// (which would also match `credentials.json`) is not discovery.
+const SECRET_NAME_STEMS: &[&str] = &[
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    "credential",
+    "access_token",
+    "accesstoken",
+    "msal_token",
+    ".netrc",
+    ".pgpass",
+    ".my.cnf",
+    "vault-token",
+    "wallet.dat",
+    "key4.db",
+    "logins.json",
+    "login data",
+    "shadow",
+    "master.passwd",
+    "keytab",
+    ".kdbx",
+    ".ssh/",
+    ".aws/",
+    ".gnupg/",
+];
+
+/// `find / -name id_rsa`, `find ~/.aws -name credentials`: a `-name`/`-iname`/`-path`
+/// pattern that spells a credential file name asks.
+fn find_secret_names(c: &ExecCommand, out: &mut Findings) {
+    if c.base_name() != Some("find") {
+        return;
+    }
+    let args = c.args();
+    for (i, a) in args.iter().enumerate() {
+        if !matches!(
+            a.text(),
+            "-name" | "-iname" | "-path" | "-ipath" | "-wholename" | "-iwholename"
+        ) {
+            continue;
+        }
+        let Some(p) = args.get(i + 1) else { continue };
+        let Some(pat) = p.value.as_deref() else {
+            continue;
+        };
+        let lower = pat.to_ascii_lowercase();
+        // `id_*` names every private SSH key.
+        let ssh_key = lower
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n.starts_with("id_"));
+        if let Some(stem) = SECRET_NAME_STEMS
+            .iter()
+            .find(|s| lower.contains(*s))
+            .or(ssh_key.then_some(&"id_"))
+        {
+            out.add(ID, Severity::Ask, sp(p.span), format!("`find` looks for credential files by name (`{pat}` spells `{stem}`); locating them is the first step of reading them, so it needs approval."));
+        }
+    }
+}
+
+/// Raw disks and memory (`/dev/sda`, `/dev/nvme0n1`, `/dev/mem`, `/proc/kcore`): reading one
+/// bypasses every file permission (`/etc/shadow` straight off the disk), so a content reader
+/// given one as a file, `dd if=` one, or an input redirection from one is denied. Naming a
+/// device elsewhere (`df | grep /dev/sda`, `lsblk /dev/sda`) reads nothing.
+fn raw_device_reads(c: &ExecCommand, out: &mut Findings) {
+    const READERS: &[&str] = &[
+        "cat", "tac", "head", "tail", "xxd", "od", "hexdump", "hd", "strings", "base64", "base32",
+        "basenc", "nl", "less", "more", "bat", "batcat", "cp", "rsync", "scp", "nc", "ncat",
+        "socat", "tar", "zip", "7z", "gzip", "bzip2", "xz", "zstd", "pv", "tee",
+    ];
+    let is_raw = |v: &str| {
+        matches!(v, "/dev/mem" | "/dev/kmem" | "/dev/port" | "/proc/kcore")
+            || tables::BLOCK_DEVICE_PREFIXES
+                .iter()
+                .any(|p| v.starts_with(p))
+            || v.starts_with("/dev/dm-")
+    };
+    let name = c.base_name().unwrap_or("");
+    let mut hit: Option<(Span, String)> = None;
+    if name == "dd" {
+        for a in c.args() {
+            if let Some(v) = a.text().strip_prefix("if=").filter(|v| is_raw(v)) {
+                hit = Some((a.span, v.to_string()));
+            }
+        }
+    } else if tables::has(READERS, name) {
+        for a in c.args() {
+            let v = a.text();
+            if !v.starts_with('-') && is_raw(v) {
+                hit = Some((a.span, v.to_string()));
+            }
+        }
+    }
+    for r in &c.redirs {
+        if matches!(r.op, RedirOp::Read | RedirOp::ReadWrite) {
+            if let Some(t) = r.target.as_deref().filter(|t| is_raw(t)) {
+                hit = Some((r.span, t.to_string()));
+            }
+        }
+    }
+    if let Some((span, dev)) = hit {
+        out.add(ID, Severity::Deny, sp(span), format!("`{}` reads the raw device `{dev}`, which bypasses every file permission (credentials included); it was not run.", c.base_name().unwrap_or("the command")));
+    }
 }
 
 /// `echo ~/.ssh/id_rsa | xargs cat`, `find ~ -type f | xargs cat`: the names an earlier
@@ -725,13 +891,44 @@ const SECRET_MARKERS: &[&str] = &[
     "key3.db",
     "signons",
     ".openclaw",
+    "passwd",
+    "ssh_host",
+    "/private",
+    "privkey",
+    ".key",
+    "wireguard",
+    "system-connections",
+    "wpa_supplicant",
+    "secrets",
+    "crypttab",
+    "krb5",
+    "/sss/",
+    "kubernetes",
+    "k3s",
+    "auth.json",
+    "jenkins",
+    "config/hub",
+    ".m2",
+    "gradle.prop",
+    "pip.conf",
+    "yarnrc",
+    "terraformrc",
+    "doctl",
+    "hcloud",
+    ".fly",
+    ".oci",
+    "keyrings",
+    ".purple",
+    "filezilla",
+    "keystore",
+    "dslocal",
 ];
 
 /// Whether `hay` contains one of the (lower-case) [`SECRET_MARKERS`], ignoring ASCII case.
 /// This runs for every argument of every command, so it is on the hot path (P4-R49).
 fn has_marker(hay: &str) -> bool {
     let h = hay.as_bytes();
-    let at = |table: &[u64; 256], i: usize| {
+    let at = |table: &[u128; 256], i: usize| {
         h.get(i)
             .and_then(|b| table.get(usize::from(*b)))
             .copied()
@@ -760,9 +957,9 @@ fn has_marker(hay: &str) -> bool {
 /// either case.
 // Evaluated at compile time: an index out of bounds would fail the build, not panic.
 #[allow(clippy::indexing_slicing)]
-const fn marker_byte_table(pos: usize) -> [u64; 256] {
-    assert!(SECRET_MARKERS.len() <= 64, "marker bits are a u64");
-    let mut t = [0u64; 256];
+const fn marker_byte_table(pos: usize) -> [u128; 256] {
+    assert!(SECRET_MARKERS.len() <= 128, "marker bits are a u128");
+    let mut t = [0u128; 256];
     let mut k = 0;
     while k < SECRET_MARKERS.len() {
         let b = SECRET_MARKERS[k].as_bytes()[pos];
@@ -774,9 +971,9 @@ const fn marker_byte_table(pos: usize) -> [u64; 256] {
 }
 
 /// [`marker_byte_table`] of the first byte.
-static MARKER_BYTE_0: [u64; 256] = marker_byte_table(0);
+static MARKER_BYTE_0: [u128; 256] = marker_byte_table(0);
 /// [`marker_byte_table`] of the second byte (every marker has at least two).
-static MARKER_BYTE_1: [u64; 256] = marker_byte_table(1);
+static MARKER_BYTE_1: [u128; 256] = marker_byte_table(1);
 
 /// Whether the working and home directories already contain a marker (computed once per
 /// command instead of once per argument).
