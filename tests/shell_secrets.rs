@@ -628,3 +628,26 @@ fn the_temp_directory_itself_is_not_writable_by_the_tier() {
         assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
     }
 }
+
+/// `docker inspect` prints a container's environment (passwords, keys) unless `--format`
+/// picks other fields; `/proc/PID/fd/N` is another process's open file. Both were allow.
+#[test]
+fn container_environments_and_other_processes_files_ask() {
+    for cmd in [
+        "docker inspect web",
+        "docker inspect -f '{{.Config.Env}}' web",
+        "docker inspect -f '{{json .}}' web",
+        "cat /proc/1/fd/0",
+        "tail -f /proc/1234/fd/1",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Ask, "{cmd}");
+    }
+    for cmd in [
+        "docker inspect --format '{{.NetworkSettings.IPAddress}}' web",
+        "docker inspect --format='{{.State.Status}}' web",
+        "cat /proc/self/fd/0",
+        "ls -l /proc/1/fd",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
+    }
+}

@@ -643,6 +643,14 @@ fn docker_read_only(args: &[Arg]) -> Ro {
         .find(|a| !a.text().starts_with('-'))
         .map(Arg::text);
     match sub {
+        // The whole `inspect` document holds the container's environment (`Config.Env`:
+        // database passwords, API keys); a `--format` that picks other fields does not.
+        Some("inspect") if !inspect_format_avoids_env(args) => {
+            return Ro::Ask(Reason::ask(
+                "exec.ask.check.secret_access",
+                "`docker inspect` prints the container's environment (`Config.Env`), which often holds credentials; pick fields with `--format` instead.".to_string(),
+            ))
+        }
         Some(
             "ps" | "images" | "inspect" | "logs" | "version" | "info" | "top" | "port" | "history"
             | "diff",
@@ -651,6 +659,29 @@ fn docker_read_only(args: &[Arg]) -> Ro {
         _ => false,
     }
     .into()
+}
+
+/// Whether `docker inspect` has a `--format`/`-f` template that names fields other than the
+/// environment: not `Env`, not the whole `Config`, not `json .` (the whole document).
+fn inspect_format_avoids_env(args: &[Arg]) -> bool {
+    let mut it = args.iter();
+    let mut format: Option<&str> = None;
+    while let Some(a) = it.next() {
+        let t = a.text();
+        if t == "--format" || t == "-f" {
+            format = it.next().and_then(|v| v.value.as_deref());
+        } else if let Some(v) = t.strip_prefix("--format=") {
+            format = a.value.as_deref().map(|_| v);
+        }
+    }
+    format.is_some_and(|f| {
+        let compact: String = f.chars().filter(|c| !c.is_whitespace()).collect();
+        !compact.contains("Env")
+            && !compact.contains(".Config}}")
+            && !compact.contains("json.}}")
+            && compact != "{{.}}"
+            && !compact.contains("{{.}}")
+    })
 }
 
 /// Whether a `ps` argv asks for the processes' environment: the BSD `e` letter in an option

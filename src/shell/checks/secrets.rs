@@ -207,6 +207,7 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
         jq_env(c, out);
         find_secret_names(c, out);
         raw_device_reads(c, out);
+        other_process_fds(c, out);
     }
     env_dumps(cx.model, out);
     xargs_fed_secrets(cx, dirs, out);
@@ -283,6 +284,31 @@ fn find_secret_names(c: &ExecCommand, out: &mut Findings) {
             .or(ssh_key.then_some(&"id_"))
         {
             out.add(ID, Severity::Ask, sp(p.span), format!("`find` looks for credential files by name (`{pat}` spells `{stem}`); locating them is the first step of reading them, so it needs approval."));
+        }
+    }
+}
+
+/// `cat /proc/1/fd/0`, `tail -f /proc/1234/fd/3`: another process's open files and streams
+/// (whatever secret file it opened, the terminal it reads passwords from). Ask; the own
+/// process's (`/proc/self/fd/…`) is unchanged.
+fn other_process_fds(c: &ExecCommand, out: &mut Findings) {
+    let reads = c
+        .base_name()
+        .is_some_and(|n| tables::has(EMITTERS, n) || tables::has(COMPRESSORS, n));
+    if !reads {
+        return;
+    }
+    for a in c.args() {
+        let v = a.text();
+        let mut segs = v.split('/');
+        let other = segs.next() == Some("")
+            && segs.next() == Some("proc")
+            && segs
+                .next()
+                .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            && segs.next() == Some("fd");
+        if other {
+            out.add(ID, Severity::Ask, sp(a.span), format!("`{v}` is an open file or stream of another process (what it read or is reading: possibly a secret); it needs approval."));
         }
     }
 }
