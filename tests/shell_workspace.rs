@@ -742,3 +742,23 @@ fn exports_with_run_time_values_are_checked_by_name() {
         assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
     }
 }
+
+/// Other coding agents' and editors' settings run commands (hooks, MCP servers, tasks,
+/// `postCreateCommand`) or steer later sessions (rule files): like `.claude/` and
+/// `.vscode/`, the tier never writes them. Each was allow (exec.allow.workspace_write).
+#[test]
+fn other_agents_and_editors_settings_stay_ask() {
+    for c in [
+        "mkdir -p .cursor && echo '{}' > .cursor/mcp.json",
+        "echo x > .devcontainer/devcontainer.json",
+        "cat > .gemini/settings.json <<'EOF'\n{}\nEOF",
+        "echo x > .continue/config.json",
+        "echo x > .clinerules",
+        "echo x > .cursorrules",
+        "cp rules.md .windsurf/rules.md",
+    ] {
+        let e = eval(c);
+        assert_ne!(e.verdict, Verdict::Allow, "{c}: {e:#?}");
+    }
+    assert_tier_allow("echo x > src/cursor_notes.md", &ctx());
+}

@@ -35,6 +35,21 @@ const PROTECTED_DIRS: &[&str] = &[
     ".claude",
     ".vscode",
     ".idea",
+    // Other coding agents' and editors' settings: their hooks, MCP servers and tasks run
+    // commands, and their rule files steer every later session (`.cursor/mcp.json`,
+    // `.gemini/settings.json`, `.continue/config.json`, `.devcontainer/devcontainer.json`'s
+    // `postCreateCommand`).
+    ".cursor",
+    ".windsurf",
+    ".gemini",
+    ".codex",
+    ".continue",
+    ".zed",
+    ".roo",
+    ".kilocode",
+    ".cline",
+    ".amazonq",
+    ".devcontainer",
     // Code every later interpreter start runs or imports (`*.pth` files, packages that
     // replace installed ones) and programs a tool runs by name (`node_modules/.bin`): a
     // write there turns a later read-only command into code execution.
@@ -79,6 +94,13 @@ const STARTUP_FILES: &[&str] = &[
     // tier-written prefix, `.venv/bin/python -m json.tool` imports code from there
     // (reproduced with CPython 3.11).
     "pyvenv.cfg",
+    // Project-level agent configuration files: MCP servers they name are started by the
+    // agent (`.mcp.json`), rule files steer it (`.clinerules`, `.cursorrules`).
+    ".mcp.json",
+    ".clinerules",
+    ".cursorrules",
+    ".windsurfrules",
+    ".aider.conf.yml",
 ];
 
 /// Wrappers that change neither the cwd, the user nor the argv of the command they carry;
