@@ -404,7 +404,11 @@ fn reads_through_committed_symlinks_ask() {
     std::os::unix::fs::symlink(outside.join("credentials"), ws.join("config.txt")).ok();
     std::os::unix::fs::symlink(&outside, ws.join("vendor")).ok();
     w.file("README.md", "hello\n");
+    w.file("sub/plain.txt", "x\n");
+    std::os::unix::fs::symlink(outside.join("credentials"), ws.join("sub/inner.txt")).ok();
     for cmd in [
+        // Resolved in the directory the command runs in (was allow).
+        "cd sub && cat inner.txt",
         "cat config.txt",
         "head -n 3 config.txt",
         "grep key config.txt",

@@ -1426,14 +1426,30 @@ pub(crate) fn read_requests(model: &Model, ctx: &EvalContext) -> Vec<(String, bo
             if v.starts_with('-') || v.is_empty() {
                 continue;
             }
-            let abs = resolve(v, ctx);
-            if crate::shell::paths::is_within(&abs, &ws, ctx.os) && abs != ws {
-                // A quoted `*` is a name (a grep pattern, most often); an unquoted one a glob.
-                out.push((abs, a.glob));
+            for abs in read_paths(c, v, ctx) {
+                if crate::shell::paths::is_within(&abs, &ws, ctx.os) && abs != ws {
+                    // A quoted `*` is a name (a grep pattern, most often); an unquoted one a
+                    // glob.
+                    out.push((abs, a.glob));
+                }
             }
         }
     }
     out
+}
+
+/// The absolute paths a read operand `v` of `c` may name: a relative one in each directory
+/// the command may run in (`cd sub && cat link` reads `sub/link`), none when that is unknown.
+fn read_paths(c: &ExecCommand, v: &str, ctx: &EvalContext) -> Vec<String> {
+    if v.starts_with('/') || v == "~" || v.starts_with("~/") {
+        return vec![resolve(v, ctx)];
+    }
+    c.cwd
+        .dirs(ctx)
+        .unwrap_or_default()
+        .iter()
+        .map(|d| crate::shell::paths::normalize(&format!("{d}/{v}")))
+        .collect()
 }
 
 /// A read through a symlink the Host found inside the workspace (`cat config.txt` where
@@ -1456,8 +1472,7 @@ fn linked_reads(cx: &CheckCx<'_>, c: &ExecCommand, out: &mut Findings) {
         if v.starts_with('-') {
             continue;
         }
-        let abs = resolve(v, cx.ctx);
-        if linked.contains(&abs) {
+        if read_paths(c, v, cx.ctx).iter().any(|p| linked.contains(p)) {
             out.add(ID, Severity::Ask, sp(a.span), format!("`{name}` reads `{v}`, a symbolic link inside the workspace (or a path under one); where it points is not known here, so it needs approval."));
         }
     }
