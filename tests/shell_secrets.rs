@@ -503,6 +503,55 @@ fn secret_names_fed_through_xargs_are_read() {
     }
 }
 
+/// A reader given names the command computes at run time cannot be judged: the name may be
+/// any credential file. Decoded (`base64 -d`), transformed (`tr`, `sed`, `printf` joining
+/// words) or read from a file's content (`xargs -a`, `xargs < f`, `read f < f`, `cat list |
+/// while read f`), each of these read `~/.ssh/id_rsa` and was allow. Names a listing prints
+/// (`find`, `git ls-files`, `grep -l`, through `head`/`sort`/`tee`) lie under the listed tree,
+/// which is judged: they stay allow, and a listed home tree asks.
+#[test]
+fn computed_names_handed_to_a_reader_ask() {
+    for cmd in [
+        "echo L3Jvb3QvLnNzaC9pZF9yc2E= | base64 -d | xargs cat",
+        "printf '/root/.ss%s/id_rsa' h | xargs cat",
+        "printf '%s%s' /root/.ss h/id_rsa | xargs cat",
+        "echo -e '\\x2froot/.ssh/id_rsa' | xargs cat",
+        "tr a-z n-za-m <<< '/ebbg/.ffu/vq_efn' | xargs cat",
+        "find . -name '*.py' | sed 's/x/y/' | xargs cat",
+        "cat list.txt | xargs cat",
+        "xargs cat < list.txt",
+        "xargs -a list.txt head",
+        "xargs --arg-file=list.txt grep -h .",
+        "printf '%s/.ssh/id_rsa' ~ > f; read X < f; cat \"$X\"",
+        "while read f; do cat \"$f\"; done < list.txt",
+        "cat list.txt | while read -r f; do tail \"$f\"; done",
+        "mapfile -t names < list.txt; cat \"${names[@]}\"",
+        "find ~ -type f | while read f; do cat \"$f\"; done",
+        "find / -name '*.pem' | while IFS= read -r f; do cat \"$f\"; done",
+    ] {
+        let e = eval(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        assert!(check23(&e), "{cmd}: {e:#?}");
+    }
+    for cmd in [
+        "find . -name '*.py' | xargs grep -l foo | xargs grep -n bar",
+        "find src -name '*.py' | head -3 | xargs cat",
+        "find . -name '*.py' | sort | uniq | xargs wc -l",
+        "find . -name '*.py' | tee files.txt | xargs grep -n x",
+        "find . -name '*.py' | grep -v test | xargs cat",
+        "git diff HEAD~1 --name-only | xargs grep -l init",
+        "grep -rl TODO src | xargs grep -n FIXME",
+        "printf '%s\\n' a.py b.py | xargs cat",
+        "echo a.py b.py | xargs cat",
+        "find . -name '*.py' | while read f; do grep -H foo \"$f\"; done",
+        "git ls-files | while read -r f; do head -1 \"$f\"; done",
+        "echo \"$PATH\" | tr ':' '\\n' | xargs -I{} find {} -maxdepth 1 -name python3",
+    ] {
+        let e = eval(cmd);
+        assert!(!check23(&e), "{cmd}: {e:#?}");
+    }
+}
+
 /// The environment of processes is an environment dump like `env` (check 23 ask): awk's
 /// `ENVIRON` and BSD `ps e`. Both were allow.
 #[test]

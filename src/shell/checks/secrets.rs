@@ -5,6 +5,7 @@
 //! dumps (deny).
 
 use super::decode::{pipelines, substitution_commands};
+use super::name_sources::{expanded_names, piped_names, read_variables, NameSource};
 use super::persistence::{bundle_has, first_match, path_forms, GlobList};
 use super::{CheckCx, Findings};
 use crate::shell::ast::{RedirOp, Span};
@@ -211,6 +212,8 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
     }
     env_dumps(cx.model, out);
     xargs_fed_secrets(cx, dirs, out);
+    xargs_file_names(cx.model, out);
+    read_fed_names(cx, out);
     secret_dirs_sent(cx, out);
     secret_expansions(cx, out);
 }
@@ -378,6 +381,22 @@ fn xargs_fed_secrets(cx: &CheckCx<'_>, dirs: DirMarks, out: &mut Findings) {
                 });
             let Some(reader) = reads else { continue };
             let reader = reader.base_name().unwrap_or("xargs");
+            // Listers (`xargs find {} -type f`) print names, not content: only a content
+            // reader fed computed names can print a credential file.
+            let content_reader = stage
+                .iter()
+                .filter_map(|i| model.commands.get(*i))
+                .filter(|c| c.wrappers.iter().any(|w| w == "xargs"))
+                .filter_map(|c| c.base_name())
+                .find(|n| {
+                    !matches!(*n, "find" | "fd" | "fdfind" | "ls")
+                        && (tables::has(EMITTERS, n) || tables::has(TREE_READERS, n))
+                });
+            if let Some(content_reader) = content_reader {
+                if let NameSource::Computed(by) = piped_names(model, &p, k) {
+                    out.add(ID, Severity::Ask, sp(reader_span(model, stage)), format!("`{content_reader}` reads files whose names `xargs` takes from what {by} prints, computed at run time (it could name a credential file); it needs approval."));
+                }
+            }
             for c in p
                 .iter()
                 .take(k)
@@ -402,6 +421,95 @@ fn xargs_fed_secrets(cx: &CheckCx<'_>, dirs: DirMarks, out: &mut Findings) {
             }
         }
     }
+}
+
+/// `xargs -a list.txt cat`, `xargs cat < list.txt`: the names come from a file's content,
+/// which nothing in the command shows (the same as a computed name above).
+fn xargs_file_names(model: &Model, out: &mut Findings) {
+    for (i, c) in model.commands.iter().enumerate() {
+        if c.base_name() != Some("xargs") {
+            continue;
+        }
+        let Some(reader) = model
+            .commands
+            .get(i + 1)
+            .filter(|r| r.wrappers.last().is_some_and(|w| w == "xargs"))
+            .filter(|r| {
+                r.base_name()
+                    .is_some_and(|n| tables::has(EMITTERS, n) || tables::has(TREE_READERS, n))
+            })
+        else {
+            continue;
+        };
+        let arg_file = c.args().iter().any(|a| {
+            let t = a.text();
+            t == "-a"
+                || t.starts_with("--arg-file")
+                || (t.starts_with("-a") && !t.starts_with("--"))
+        });
+        let redirected = c
+            .redirs
+            .iter()
+            .any(|r| matches!(r.op, RedirOp::Read | RedirOp::ReadWrite));
+        if arg_file || (redirected && !c.piped_stdin) {
+            let reader = reader.base_name().unwrap_or("xargs");
+            out.add(ID, Severity::Ask, sp(c.span), format!("`{reader}` reads files whose names `xargs` takes from a file's content, computed at run time (it could name a credential file); it needs approval."));
+        }
+    }
+}
+
+/// `read f < list.txt; cat "$f"`, `cat list | while read f; do cat "$f"; done`: a reader
+/// opens a file named by a line `read` took from a file or a computed stream. Lines of a
+/// listing (`find . | while read f`) name files under the listed tree, which is judged.
+fn read_fed_names(cx: &CheckCx<'_>, out: &mut Findings) {
+    let vars = read_variables(cx.model);
+    if vars.is_empty() {
+        return;
+    }
+    for c in &cx.model.commands {
+        let Some(reader) = c
+            .base_name()
+            .filter(|n| tables::has(EMITTERS, n) || tables::has(TREE_READERS, n))
+        else {
+            continue;
+        };
+        for a in c.args().iter().filter(|a| a.value.is_none() && a.param) {
+            let raw = cx
+                .command
+                .get(a.span.start as usize..a.span.end as usize)
+                .unwrap_or("");
+            let sources =
+                expanded_names(raw).flat_map(|n| vars.iter().filter(move |(v, _)| v == n));
+            for (var, src) in sources {
+                match src {
+                    NameSource::Computed(by) => {
+                        out.add(ID, Severity::Ask, sp(a.span), format!("`{reader}` reads the file named by `${var}`, a line read from {by} at run time (it could name a credential file); it needs approval."));
+                    }
+                    NameSource::Listing(at) => {
+                        let lister = cx.model.commands.get(*at);
+                        let roots = lister.map(|l| l.args()).unwrap_or_default();
+                        if let Some(root) = roots
+                            .iter()
+                            .filter_map(|r| r.value.as_deref())
+                            .find(|v| holds_homes(v, cx.ctx))
+                        {
+                            out.add(ID, Severity::Ask, sp(a.span), format!("`{reader}` reads the files `${var}` names, found under `{root}`, and that tree holds credential files; it needs approval."));
+                        }
+                    }
+                    NameSource::Literal => {}
+                }
+            }
+        }
+    }
+}
+
+/// The span of an `xargs` stage, for a finding about it.
+fn reader_span(model: &Model, stage: &[usize]) -> Span {
+    stage
+        .first()
+        .and_then(|i| model.commands.get(*i))
+        .map(|c| c.span)
+        .unwrap_or_default()
 }
 
 /// Directories that hold secret files (§6.4): archiving, copying or searching one of them
