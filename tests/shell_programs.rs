@@ -337,6 +337,39 @@ fn find_delete_of_everything_under_root_or_home_is_denied() {
     }
 }
 
+/// A `for` loop's variable takes each word of its list (P4-R25), so the body is judged for
+/// every value: `for d in / ~; do rm -rf "$d"; done` removes `/` (deny; it was ask) and
+/// `for f in ~/.ssh/id_rsa; do cat "$f"; done` reads a private key (deny; it was allow:
+/// the variable was unknown). A list with a computed word keeps the variable unknown.
+#[test]
+fn a_for_loop_variable_takes_each_listed_value() {
+    for c in [
+        "for d in / ~; do rm -rf \"$d\"; done",
+        "for d in build ~; do rm -rf $d; done",
+        "for f in ~/.ssh/id_rsa; do cat \"$f\"; done",
+        "for f in README.md ~/.aws/credentials; do head \"$f\"; done",
+        "for f in /root/.ssh/*; do cat $f; done",
+        "for p in {/etc/shadow,a}; do cat \"$p\"; done",
+    ] {
+        verdict(c, Verdict::Deny);
+    }
+    for c in [
+        "for f in a.py b.py; do wc -l \"$f\"; done",
+        "for f in src/*.py; do grep -n TODO \"$f\"; done",
+        "for d in /home/*/; do find \"$d\" -maxdepth 1 -name bin; done",
+    ] {
+        verdict(c, Verdict::Allow);
+    }
+    for c in [
+        "for f in $(echo L3Jvb3QvLnNzaC9pZF9yc2E= | base64 -d); do cat \"$f\"; done",
+        "for d in build dist; do rm -rf \"$d\"; done",
+    ] {
+        let v = eval(c).verdict;
+        assert_ne!(v, Verdict::Allow, "{c}");
+        assert_ne!(v, Verdict::Deny, "{c}");
+    }
+}
+
 /// `rm -rf *` after `cd` into a home or system directory empties it, like `rm -rf ~/*`
 /// (deny); it was ask (glob option injection) because `*` was resolved against the context's
 /// cwd only. `rm` refuses `.` itself, so `cd ~ && rm -rf .` stays ask.

@@ -429,7 +429,7 @@ impl Walker<'_> {
                 for w in f.words.iter().flatten() {
                     self.word_nested(w, env);
                 }
-                self.set_var(&f.var, None);
+                self.loop_values(&f.var, f.words.as_deref());
                 self.list(&f.body, env);
             }
             CompoundKind::Select(f) => {
@@ -1314,6 +1314,27 @@ impl Walker<'_> {
                 [one] => one.clone(),
                 _ => None,
             }),
+        }
+    }
+
+    /// `for f in a ~/.ssh/id_rsa; do cat "$f"; done`: the loop variable takes each value of
+    /// the word list in turn, so each is a possible value (P4-R25) and the body is judged for
+    /// every one of them (it was unknown, and `cat` of an unknown name is a plain read). A
+    /// word with no known value (`$(…)`), a list from `"$@"` or one longer than the values
+    /// tracked per variable leaves the variable unknown.
+    fn loop_values(&mut self, var: &str, words: Option<&[Word]>) {
+        let mut args = Vec::new();
+        for w in words.unwrap_or_default() {
+            self.eval_word_into(w, &mut args);
+            if args.len() > MAX_VALUES_PER_VAR {
+                break;
+            }
+        }
+        if words.is_none() || args.is_empty() {
+            self.set_var(var, None);
+        }
+        for a in args {
+            self.set_var(var, a.value);
         }
     }
 

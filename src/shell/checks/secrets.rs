@@ -203,6 +203,13 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
         proc_files(c, cx.ctx, out);
         proc_files_computed(cx.command, c, out);
         secret_paths(cx, c, dirs, out);
+        // `for f in a ~/.ssh/id_rsa; do cat "$f"; done`: each value a variable may hold
+        // (P4-R25) is a path the command may open.
+        for v in &c.variants {
+            let mut alt = c.clone();
+            alt.argv.clone_from(v);
+            secret_paths(cx, &alt, dirs, out);
+        }
         linked_reads(cx, c, out);
         keychain(c, out);
         jq_env(c, out);
