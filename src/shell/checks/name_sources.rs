@@ -65,14 +65,20 @@ pub(crate) fn piped_names(model: &Model, pipeline: &[Vec<usize>], k: usize) -> N
         };
         let mut cmds = stage
             .iter()
-            .filter_map(|i| model.commands.get(*i).map(|c| (*i, c)))
-            .filter(|(_, c)| !c.in_substitution);
+            .filter_map(|i| model.commands.get(*i).map(|c| (*i, c)));
         let Some((first_at, first)) = cmds.next() else {
             return NameSource::Computed("an earlier stage".into());
         };
         // A compound stage (`{ a; b; }`, a loop) prints whatever its commands print; commands
-        // carried by the sender (`find -exec grep -l`) only add names of the same tree.
-        if cmds.any(|(_, c)| c.wrappers.is_empty()) {
+        // carried by the sender (`find -exec grep -l`) only add names of the same tree, and
+        // the commands of a substitution in its words print into that word, not the pipe.
+        let inside = |c: &ExecCommand| {
+            c.in_substitution
+                && !first.in_substitution
+                && first.span.start <= c.span.start
+                && c.span.end <= first.span.end
+        };
+        if cmds.any(|(_, c)| c.wrappers.is_empty() && !inside(c)) {
             return NameSource::Computed("a compound command".into());
         }
         let name = first.base_name().unwrap_or("");
