@@ -555,6 +555,53 @@ fn computed_names_handed_to_a_reader_ask() {
     }
 }
 
+/// An unquoted glob reads what the shell expands it to: `cat /etc/shad*`, `cat ~/.aws/*`,
+/// `cat ~/.ss?/id_rsa`, `cat /root/.[s]sh/id_rsa` and `cat < /etc/sh?dow` read the files the
+/// literal paths name, and each was allow (the matcher compared the glob's text). A glob
+/// that may expand to a secret is matched like the secret; `*` and `?` skip a leading dot
+/// (`cat *`, `cat ~/*.txt`), a quoted glob is a literal name, and an ordinary glob is not
+/// read as aimed at a pattern that may match anywhere (`cat *.json`, `cat src/*/x.py`).
+/// Input redirections of compound commands are reads too: `while read l; do echo "$l";
+/// done < ~/.ssh/id_rsa` printed the key and was allow.
+#[test]
+fn globs_and_compound_redirections_that_reach_secrets() {
+    for cmd in [
+        "cat /etc/shad*",
+        "cat /etc/sh?dow",
+        "cat ~/.aws/*",
+        "cat ~/.aws/cred*",
+        "cat ~/.ss?/id_rsa",
+        "cat /root/.[s]sh/id_rsa",
+        "cat ~/.net*",
+        "cat ~/.docker/conf*",
+        "cat < /etc/shad*",
+        "while read l; do echo \"$l\"; done < ~/.ssh/id_rsa",
+        "{ cat; } < ~/.aws/credentials",
+        "( cat ) < ~/.netrc",
+        "for i in 1; do cat; done < /etc/shadow",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Deny, "{cmd}");
+    }
+    for cmd in ["cat .en?", "cat */.env", "find / -name .ssh*"] {
+        let e = eval(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        assert!(check23(&e), "{cmd}");
+    }
+    for cmd in [
+        "cat ~/*.txt",
+        "cat src/*/x.py",
+        "cat config/*.yml",
+        "cat /tmp/*.log",
+        "cat ~/.ssh/*.pub",
+        "cat '/etc/shad*'",
+        "grep -rn 'shad*' src",
+        "while read l; do echo \"$l\"; done < list.txt",
+    ] {
+        let e = eval(cmd);
+        assert!(!check23(&e), "{cmd}: {e:#?}");
+    }
+}
+
 /// The environment of processes is an environment dump like `env` (check 23 ask): awk's
 /// `ENVIRON` and BSD `ps e`. Both were allow.
 #[test]

@@ -321,8 +321,11 @@ impl Walker<'_> {
             Command::Compound(cc) => {
                 self.redirs(&cc.redirections, env);
                 let redirs = self.eval_redirs(&cc.redirections);
-                if redirs.iter().any(|r| r.op.writes()) {
-                    // A compound's output redirection is a write like any other (check 7).
+                let reads = |r: &Redir| matches!(r.op, RedirOp::Read | RedirOp::ReadWrite);
+                if redirs.iter().any(|r| r.op.writes() || reads(r)) {
+                    // A compound's output redirection is a write like any other (check 7),
+                    // and its input redirection a read (`while read l; do echo "$l"; done <
+                    // ~/.ssh/id_rsa` prints the key: check 23).
                     self.push(ExecCommand {
                         argv: Vec::new(),
                         assignments: Vec::new(),

@@ -424,6 +424,117 @@ pub(crate) fn first_match_of<'p>(
     })
 }
 
+/// The first pattern of `builtin` (then of `extra`) that a path written as a shell glob
+/// *may* match once the shell expands it: `cat /etc/shad*`, `cat ~/.aws/*`, `cat
+/// ~/.ss?/id_rsa` and `cat /root/.[s]sh/id_rsa` read the files the literal matcher would
+/// have named, but the words themselves are not those paths. Only for words with a glob
+/// character; `*`, `?` and a bracket expression do not match a leading dot (bash without
+/// `dotglob`), so `cat *` does not reach `.env` and `cat ~/*` does not reach `~/.ssh`.
+pub(crate) fn first_glob_match<'p>(
+    forms: &PathForms,
+    builtin: &'p GlobList,
+    extra: &'p [String],
+    ctx: &EvalContext,
+) -> Option<&'p str> {
+    let (abs, home) = form_segments(forms);
+    let fold = ctx.os == Os::Macos;
+    let hits = |g: &Glob<'_>| match g.anchor {
+        Anchor::Home => home
+            .iter()
+            .any(|p| globs_may_meet(&g.segs, p, (fold, false), 0)),
+        // `**/LastPass/**` may be anywhere: a segment of the user's glob made only of
+        // wildcards (`cat src/*/x.py`) shows no aim at its named directory.
+        Anchor::Absolute if g.segs.first() == Some(&"**") => abs
+            .iter()
+            .any(|p| globs_may_meet(&g.segs, p, (fold, true), 0)),
+        Anchor::Absolute => abs
+            .iter()
+            .any(|p| globs_may_meet(&g.segs, p, (fold, false), 0)),
+        Anchor::Workspace => {
+            let full: Vec<&str> = ctx
+                .workspace
+                .trim_end_matches('/')
+                .split('/')
+                .chain(g.segs.iter().copied())
+                .collect();
+            !ctx.workspace.is_empty()
+                && abs
+                    .iter()
+                    .any(|p| globs_may_meet(&full, p, (fold, false), 0))
+        }
+    };
+    if let Some(g) = builtin.globs().iter().find(|g| !g.blank && hits(g)) {
+        return Some(g.pattern);
+    }
+    extra
+        .iter()
+        .find(|p| {
+            let g = Glob::new(p);
+            !g.blank && hits(&g)
+        })
+        .map(String::as_str)
+}
+
+/// Whether pattern segments `p` may match some path the user's glob segments `s` expand
+/// to (`(fold case, strict)`: when strict, a wildcard-only segment meets only `**`).
+/// Bounded by [`MAX_SEGMENTS`] and the recursion `depth`.
+fn globs_may_meet(p: &[&str], s: &[&str], mode: (bool, bool), depth: usize) -> bool {
+    if depth > 2 * MAX_SEGMENTS || p.len() > MAX_SEGMENTS || s.len() > MAX_SEGMENTS {
+        return false;
+    }
+    match (p.split_first(), s.split_first()) {
+        (None, None) => true,
+        (Some((&"**", rest)), _) => (0..=s.len()).any(|k| {
+            s.get(k..)
+                .is_some_and(|t| globs_may_meet(rest, t, mode, depth + 1))
+        }),
+        (Some((ph, pt)), Some((sh, st))) => {
+            let (fold, strict) = mode;
+            // Strict: the user's segment must spell at least half of a named one (`.ss?`
+            // for `.ssh`, `id_*` for `id_rsa`; not `*` or `*.json` for `logins.json`).
+            segment_may_meet(ph, sh, fold, strict) && globs_may_meet(pt, st, mode, depth + 1)
+        }
+        _ => false,
+    }
+}
+
+/// One pattern segment against one segment of the user's glob. `strict` (a pattern that
+/// may match anywhere, `**/LastPass/**`): the user's segment must spell at least half of a
+/// named segment (`.ss?` for `.ssh`, `id_*` for `id_rsa`; not `*`, `*.json` for
+/// `logins.json` or `.*` for `*.kdbx`), so an ordinary glob is not read as aimed at it.
+fn segment_may_meet(pat: &str, user: &str, fold: bool, strict: bool) -> bool {
+    if !crate::shell::paths::has_any_byte(user, b"*?[") {
+        return segment_match(pat.as_bytes(), user.as_bytes(), fold);
+    }
+    // A bracket expression matches one character: `?` over-approximates it.
+    let mut u = String::with_capacity(user.len());
+    let mut in_bracket = false;
+    for ch in user.chars() {
+        match ch {
+            '[' if !in_bracket => {
+                in_bracket = true;
+                u.push('?');
+            }
+            ']' if in_bracket => in_bracket = false,
+            _ if in_bracket => {}
+            _ => u.push(ch),
+        }
+    }
+    if pat.starts_with('.') && !u.starts_with('.') {
+        return false;
+    }
+    let plain = |x: &str| x.replace('*', "").replace('?', "x");
+    if is_literal(pat) {
+        let spelled = u.bytes().filter(|b| !b"*?".contains(b)).count();
+        (!strict || spelled * 2 >= pat.len()) && segment_match(u.as_bytes(), pat.as_bytes(), fold)
+    } else if strict {
+        segment_match(pat.as_bytes(), plain(&u).as_bytes(), fold)
+    } else {
+        segment_match(u.as_bytes(), plain(pat).as_bytes(), fold)
+            || segment_match(pat.as_bytes(), plain(&u).as_bytes(), fold)
+    }
+}
+
 /// Glob match of a `/`-separated path against a pattern: `**` as a whole segment matches any
 /// number of segments (zero included), `*` any run of bytes within a segment, `?` one byte.
 /// Case-insensitive (ASCII) when `fold`. Linear-with-backtracking, bounded by
@@ -504,7 +615,8 @@ fn wildcard<T, U>(
     i == p.len()
 }
 
-fn segment_match(p: &[u8], s: &[u8], fold: bool) -> bool {
+/// One path segment against one glob segment (`*` and `?`, no `/`).
+pub(crate) fn segment_match(p: &[u8], s: &[u8], fold: bool) -> bool {
     wildcard(
         p,
         s,

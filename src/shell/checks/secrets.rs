@@ -6,7 +6,7 @@
 
 use super::decode::{pipelines, substitution_commands};
 use super::name_sources::{expanded_names, piped_names, read_variables, NameSource};
-use super::persistence::{bundle_has, first_match, path_forms, GlobList};
+use super::persistence::{bundle_has, first_glob_match, first_match, path_forms, GlobList};
 use super::{CheckCx, Findings};
 use crate::shell::ast::{RedirOp, Span};
 use crate::shell::paths::resolve;
@@ -986,6 +986,48 @@ fn secret_match(value: &str, cx: &CheckCx<'_>, dirs: DirMarks) -> Option<(String
     None
 }
 
+/// [`secret_match`] for a word the shell glob-expands (`cat /etc/shad*`, `cat .en?`): a
+/// secret pattern, or a `.env` file, it may expand to. The marker prefilter does not apply:
+/// the glob hides the fragments it looks for.
+fn glob_secret_match(value: &str, cx: &CheckCx<'_>) -> Option<(String, bool)> {
+    let forms = path_forms(value, cx.ctx);
+    if let Some(p) = first_glob_match(&forms, &SECRET_GLOBS, &cx.cfg.secret_paths, cx.ctx) {
+        // `~/.ssh/*.pub` expands only to public keys, like `~/.ssh/id_rsa.pub`.
+        if !(p.ends_with("/.ssh/**") && value.ends_with(".pub")) {
+            return Some((p.to_string(), false));
+        }
+    }
+    let norm = resolve(value, cx.ctx);
+    let base = crate::shell::paths::basename(&norm);
+    let env_file = [".env", ".env.local", ".env.production"].iter().any(|e| {
+        super::persistence::segment_match(glob_base(base).as_bytes(), e.as_bytes(), false)
+    });
+    env_file.then(|| (".env".to_string(), true))
+}
+
+/// A glob's last segment with bracket expressions read as `?` (for [`glob_match`], which
+/// knows `*` and `?`).
+fn glob_base(base: &str) -> String {
+    let mut out = String::with_capacity(base.len());
+    let mut in_bracket = false;
+    for ch in base.chars() {
+        match ch {
+            '[' if !in_bracket => {
+                in_bracket = true;
+                out.push('?');
+            }
+            ']' if in_bracket => in_bracket = false,
+            _ if in_bracket => {}
+            _ => out.push(ch),
+        }
+    }
+    if !out.starts_with('.') {
+        // `*` and `?` do not match a leading dot.
+        out.insert(0, '\u{0}');
+    }
+    out
+}
+
 /// One distinctive fragment of every built-in secret pattern (a unit test keeps the two lists
 /// in step). The resolved path is the working directory (or home) plus the value's own
 /// segments, minus what `..` removes, so a built-in pattern can only match when one of these
@@ -1227,7 +1269,9 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
         };
         let mut best: Option<(Severity, String)> = None;
         for (cand, origin) in candidates(v) {
-            let Some((pattern, env_only)) = secret_match(cand, cx, dirs) else {
+            // An unquoted glob is matched by what it may expand to (`cat /etc/shad*`).
+            let glob = || a.glob.then(|| glob_secret_match(cand, cx)).flatten();
+            let Some((pattern, env_only)) = secret_match(cand, cx, dirs).or_else(glob) else {
                 continue;
             };
             let sev = if !env_only && emits(c, i, v, origin) {
@@ -1271,10 +1315,16 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
         if !r.is_file {
             continue;
         }
-        let Some((pattern, env_only)) = secret_match(t, cx, dirs) else {
+        let reads = matches!(r.op, RedirOp::Read | RedirOp::ReadWrite);
+        // bash expands a glob in a redirection target that names one file (`< /etc/shad*`).
+        let glob = || {
+            (reads && crate::shell::paths::has_any_byte(t, b"*?["))
+                .then(|| glob_secret_match(t, cx))
+                .flatten()
+        };
+        let Some((pattern, env_only)) = secret_match(t, cx, dirs).or_else(glob) else {
             continue;
         };
-        let reads = matches!(r.op, RedirOp::Read | RedirOp::ReadWrite);
         let sev = if reads && !env_only {
             Severity::Deny
         } else {
