@@ -330,6 +330,31 @@ fn p4_t51_git_forms_that_are_not_read_only_ask() {
     }
 }
 
+/// `git config NAME` with one name and no value prints it, like `git config --get NAME`
+/// (issue 16 item 7: read-only commands the allowlist missed; agents check `user.email`
+/// before committing). A value, `--unset`, `-e` or a computed name still changes or may
+/// change the configuration.
+#[test]
+fn git_config_with_one_name_reads_it() {
+    for c in [
+        "git config user.email",
+        "git config --global user.name",
+        "git config --show-origin core.editor",
+    ] {
+        expect(c, Verdict::Allow, "exec.allow.read_only");
+    }
+    for c in [
+        "git config user.email a@b.c",
+        "git config --unset user.email",
+        "git config -e",
+        "git config \"$X\"",
+        "git config --add core.pager less",
+        "git config alias.x '!rm -rf ~'",
+    ] {
+        assert_ne!(eval(c).verdict, Verdict::Allow, "{c}");
+    }
+}
+
 /// Issue 16 item 7 changed P4-T51's `cd repo && git status`: a `cd` to a directory inside the
 /// workspace no longer blocks read-only git (the `cd` still blocks it when it leaves the
 /// workspace or its target is unknown, above).

@@ -617,12 +617,25 @@ fn git_read_only(c: &ExecCommand) -> Ro {
                 || rest.first().is_some_and(|a| a.is("-v") || a.is("get-url"))
                 || (rest.first().is_some_and(|a| a.is("show")) && rest.iter().any(|a| a.is("-n")))
         }
-        "config" => rest.iter().any(|a| {
-            matches!(
-                a.text(),
-                "--get" | "--get-all" | "--get-regexp" | "--list" | "-l"
-            )
-        }),
+        // `git config user.email`: one name and no value reads it (a value would set it).
+        "config" => {
+            rest.iter().any(|a| {
+                matches!(
+                    a.text(),
+                    "--get" | "--get-all" | "--get-regexp" | "--list" | "-l"
+                )
+            }) || {
+                let (opts, names): (Vec<&Arg>, Vec<&Arg>) =
+                    rest.iter().partition(|a| a.text().starts_with('-'));
+                opts.iter().all(|a| {
+                    matches!(
+                        a.text(),
+                        "--global" | "--local" | "--system" | "--worktree" | "--show-origin"
+                            | "--show-scope" | "--includes" | "--no-includes"
+                    )
+                }) && matches!(names.as_slice(), [n] if n.value.as_deref().is_some_and(|v| v.contains('.') && !v.is_empty()))
+            }
+        }
         "stash" => rest.first().is_some_and(|a| a.is("list") || a.is("show")),
         "worktree" => rest.first().is_some_and(|a| a.is("list")),
         "submodule" => rest.first().is_some_and(|a| a.is("status")),
