@@ -602,6 +602,30 @@ fn globs_and_compound_redirections_that_reach_secrets() {
     }
 }
 
+/// A variable whose value is a credential file's path (`KUBECONFIG`,
+/// `AWS_SHARED_CREDENTIALS_FILE`, `*_TOKEN_FILE`) is not a secret to print, but a reader
+/// given it opens the credentials: `cat "$KUBECONFIG"` was allow.
+#[test]
+fn readers_of_credential_path_variables_ask() {
+    for cmd in [
+        "cat \"$KUBECONFIG\"",
+        "head \"${SSH_PRIVATE_KEY_FILE}\"",
+        "tar czf /tmp/k.tgz \"$DOCKER_CONFIG\"",
+        "grep token \"$GITHUB_TOKEN_FILE\"",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Ask, "{cmd}: {e:#?}");
+        assert!(check23(&e), "{cmd}");
+    }
+    for cmd in [
+        "echo \"$KUBECONFIG\"",
+        "ls \"$KUBECONFIG\"",
+        "cat \"$LOG_FILE\"",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
+    }
+}
+
 /// The environment of processes is an environment dump like `env` (check 23 ask): awk's
 /// `ENVIRON` and BSD `ps e`. Both were allow.
 #[test]

@@ -106,9 +106,63 @@ pub fn is_secret_name(name: &str) -> bool {
     SUFFIXES.iter().any(|s| name.ends_with(s)) || INFIXES.iter().any(|s| name.contains(s))
 }
 
+/// Variables whose value is the path of a credential file or directory (`KUBECONFIG`,
+/// `AWS_SHARED_CREDENTIALS_FILE`, `SSH_PRIVATE_KEY_FILE`): printing the path is harmless,
+/// but a reader given `"$KUBECONFIG"` opens the credentials (issue 16 item 3).
+const POINTERS: &[&str] = &[
+    "KUBECONFIG",
+    "NETRC",
+    "PGPASSFILE",
+    "DOCKER_CONFIG",
+    "AWS_CONFIG_FILE",
+    "GNUPGHOME",
+    "CLOUDSDK_CONFIG",
+    "AZURE_CONFIG_DIR",
+    "GH_CONFIG_DIR",
+    "PASSWORD_STORE_DIR",
+    "VAULT_CONFIG_PATH",
+];
+
+/// Whether `name` holds the path of a credential file or directory: a listed name, or a
+/// secret-looking name whose `_FILE`/`_PATH`/`_DIR` ending makes it a place.
+pub fn is_secret_pointer(name: &str) -> bool {
+    if crate::shell::tables::has(POINTERS, name) {
+        return true;
+    }
+    ["_FILE", "_PATH", "_DIR"].iter().any(|end| {
+        name.strip_suffix(end).is_some_and(|stem| {
+            stem.len() >= 3 && (is_secret_name(stem) || stem.ends_with("_CREDENTIALS"))
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_secret_name;
+    use super::{is_secret_name, is_secret_pointer};
+
+    #[test]
+    fn secret_pointers_name_credential_places() {
+        for n in [
+            "KUBECONFIG",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "SSH_PRIVATE_KEY_FILE",
+            "GITHUB_TOKEN_FILE",
+            "DB_PASSWORD_FILE",
+            "NETRC",
+        ] {
+            assert!(is_secret_pointer(n), "{n}");
+        }
+        for n in [
+            "HOME",
+            "LOG_FILE",
+            "CONFIG_PATH",
+            "TOKEN_LENGTH",
+            "PWD",
+            "DATA_DIR",
+        ] {
+            assert!(!is_secret_pointer(n), "{n}");
+        }
+    }
 
     #[test]
     fn secret_names_follow_the_rules() {

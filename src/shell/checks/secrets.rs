@@ -221,6 +221,7 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
     xargs_fed_secrets(cx, dirs, out);
     xargs_file_names(cx.model, out);
     read_fed_names(cx, out);
+    secret_pointer_reads(cx, out);
     secret_dirs_sent(cx, out);
     secret_expansions(cx, out);
 }
@@ -505,6 +506,33 @@ fn read_fed_names(cx: &CheckCx<'_>, out: &mut Findings) {
                     }
                     NameSource::Literal => {}
                 }
+            }
+        }
+    }
+}
+
+/// `cat "$KUBECONFIG"`, `cp "$AWS_SHARED_CREDENTIALS_FILE" /tmp/x`: a reader opens the file
+/// a credential-path variable names (its value is unknown here, its meaning is not).
+fn secret_pointer_reads(cx: &CheckCx<'_>, out: &mut Findings) {
+    if !cx.command.contains('$') {
+        return;
+    }
+    for c in &cx.model.commands {
+        let Some(reader) = c
+            .base_name()
+            .filter(|n| tables::has(EMITTERS, n) || tables::has(TREE_READERS, n))
+        else {
+            continue;
+        };
+        for a in c.args().iter().filter(|a| a.value.is_none() && a.param) {
+            let raw = cx
+                .command
+                .get(a.span.start as usize..a.span.end as usize)
+                .unwrap_or("");
+            if let Some(var) =
+                expanded_names(raw).find(|n| crate::shell::secret_names::is_secret_pointer(n))
+            {
+                out.add(ID, Severity::Ask, sp(a.span), format!("`{reader}` opens the file `${var}` names, which holds credentials; it needs approval."));
             }
         }
     }
