@@ -29,18 +29,27 @@ function ownerGone(p) {
   } catch { return false; }
 }
 
-/** Links a prepared lock file into place, breaking a stale lock once. */
+/** Links a prepared lock file into place, breaking a stale lock. A lock that vanished
+ * between the failed link and the look at it is retried, never removed: removing the path
+ * then could delete a lock its holder had just taken again (two holders, G-R18). */
 function linkLock(tmp, p, ttl) {
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const isStale = (f) => Date.now() - fs.statSync(f).mtimeMs > ttl || ownerGone(f);
+  for (let attempt = 0; attempt < 4; attempt++) {
     try {
       fs.linkSync(tmp, p);
       return undefined;
     } catch (e) {
       if (!e || e.code !== "EEXIST") return hostError(e);
-      let stale = true;
-      try { stale = Date.now() - fs.statSync(p).mtimeMs > ttl || ownerGone(p); } catch { /* gone: retry */ }
+      let stale;
+      try { stale = isStale(p); } catch (x) { if (x && x.code === "ENOENT") continue; stale = true; }
       if (!stale) return JSON.stringify({ kind: "Locked" });
-      try { fs.unlinkSync(p); } catch { /* someone else broke it */ }
+      // Rename aside (one breaker wins); link back what turns out to be fresh.
+      const aside = `${p}.stale-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+      try { fs.renameSync(p, aside); } catch { continue; }
+      let still = true;
+      try { still = isStale(aside); } catch { /* unreadable: stale */ }
+      if (!still) { try { fs.linkSync(aside, p); } catch { /* held by another by now */ } }
+      try { fs.unlinkSync(aside); } catch { /* gone */ }
     }
   }
   return JSON.stringify({ kind: "Locked" });

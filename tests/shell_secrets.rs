@@ -626,6 +626,33 @@ fn readers_of_credential_path_variables_ask() {
     }
 }
 
+/// A relative path names a file in the directory the command runs in: after `cd /etc`,
+/// `cat shadow` reads `/etc/shadow`, and after `cd ~`, `grep -r x .` reads the whole home
+/// tree. Both were allow (the operand was resolved against the context's cwd only).
+#[test]
+fn relative_secret_paths_resolve_in_the_commands_directory() {
+    for cmd in [
+        "cd /etc && cat shadow",
+        "cd ~/.aws && cat credentials",
+        "cd /root && head .netrc",
+        "cd /etc; base64 < shadow",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Deny, "{cmd}");
+    }
+    for cmd in [
+        "cd ~ && grep -r x .",
+        "cd / && rg -n AKIA .",
+        "cd && find . -exec cat {} +",
+    ] {
+        let e = eval(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        assert!(check23(&e), "{cmd}");
+    }
+    for cmd in ["cd src && cat shadow", "cd src && grep -r x ."] {
+        assert!(!check23(&eval(cmd)), "{cmd}");
+    }
+}
+
 /// The environment of processes is an environment dump like `env` (check 23 ask): awk's
 /// `ENVIRON` and BSD `ps e`. Both were allow.
 #[test]

@@ -402,26 +402,64 @@ impl Host for NativeHost {
 
 /// Links a prepared lock file into place, breaking a stale lock once.
 fn link_lock(now_ms: i64, tmp: &str, path: &str, ttl_ms: u64) -> Result<(), HostError> {
-    for _ in 0..2 {
+    let stale_meta = |m: &fs::Metadata| {
+        let age = now_ms.saturating_sub(mtime_ms(m));
+        age >= 0 && age as u64 > ttl_ms
+    };
+    for _ in 0..4 {
         match fs::hard_link(tmp, path) {
             Ok(()) => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                let stale = fs::symlink_metadata(path)
-                    .map(|m| {
-                        let age = now_ms.saturating_sub(mtime_ms(&m));
-                        age >= 0 && age as u64 > ttl_ms
-                    })
-                    .unwrap_or(true)
-                    || owner_gone(path);
-                if !stale {
-                    return Err(HostError::Locked);
+                match held_lock(path, &stale_meta) {
+                    HeldLock::Fresh => return Err(HostError::Locked),
+                    HeldLock::Gone => continue,
+                    HeldLock::Stale => break_stale(path, &stale_meta),
                 }
-                let _ = fs::remove_file(path);
             }
             Err(e) => return Err(map_io(e)),
         }
     }
     Err(HostError::Locked)
+}
+
+/// What a contender finds at a lock path its link failed on.
+#[derive(Debug, PartialEq, Eq)]
+enum HeldLock {
+    /// Held, within its TTL, by a live process.
+    Fresh,
+    /// Past its TTL, its owner gone, or unreadable.
+    Stale,
+    /// Unlocked meanwhile: link again. Judging a vanished lock stale and removing the path
+    /// deleted a lock its holder had just taken again, so two processes held it (G-R18: the
+    /// lineage rotation lost one process's events that way under load).
+    Gone,
+}
+
+fn held_lock(path: &str, stale_meta: &dyn Fn(&fs::Metadata) -> bool) -> HeldLock {
+    match fs::symlink_metadata(path) {
+        Ok(m) if stale_meta(&m) || owner_gone(path) => HeldLock::Stale,
+        Ok(_) => HeldLock::Fresh,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => HeldLock::Gone,
+        Err(_) => HeldLock::Stale,
+    }
+}
+
+/// Removes a stale lock without removing a fresh one taken meanwhile: the lock is renamed
+/// aside (one breaker wins the rename), and if what was renamed turns out to be fresh (its
+/// holder took it between the judgement and the rename) it is linked back, which fails only
+/// when yet another process holds the lock by then.
+fn break_stale(path: &str, stale_meta: &dyn Fn(&fs::Metadata) -> bool) {
+    let aside = format!("{path}.stale-{}-{}", std::process::id(), random_suffix());
+    if fs::rename(path, &aside).is_err() {
+        return;
+    }
+    let still_stale = fs::symlink_metadata(&aside)
+        .map(|m| stale_meta(&m) || owner_gone(&aside))
+        .unwrap_or(true);
+    if !still_stale {
+        let _ = fs::hard_link(&aside, path);
+    }
+    let _ = fs::remove_file(&aside);
 }
 
 /// A lock written by this host kind whose process no longer exists is stale (a kill -9 left
@@ -519,6 +557,73 @@ mod tests {
         h.fs_lock(&p, 1).unwrap();
         h.fs_unlock(&p).unwrap();
         h.fs_unlock(&p).unwrap();
+        fs::remove_dir_all(d).unwrap();
+    }
+
+    /// G-R18: the lock excludes while holders release and retake it at once. A contender
+    /// that found the lock gone between its failed link and its look at the lock judged it
+    /// stale and removed the path, which deleted the lock its holder had just taken again:
+    /// two holders (the lineage rotation lost events that way under load).
+    #[test]
+    fn lock_excludes_while_holders_release_and_retake_it() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let d = tmpdir("lock-race");
+        let p = format!("{d}/locks/l");
+        let inside = Arc::new(AtomicUsize::new(0));
+        let overlaps = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let (p, inside, overlaps) = (p.clone(), inside.clone(), overlaps.clone());
+                std::thread::spawn(move || {
+                    let h = NativeHost::new(HostDirs::default());
+                    let mut held = 0;
+                    while held < 100 {
+                        if h.fs_lock(&p, 60_000).is_err() {
+                            continue;
+                        }
+                        if inside.fetch_add(1, Ordering::SeqCst) != 0 {
+                            overlaps.fetch_add(1, Ordering::SeqCst);
+                        }
+                        std::thread::yield_now();
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                        h.fs_unlock(&p).unwrap();
+                        held += 1;
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(overlaps.load(Ordering::SeqCst), 0);
+        fs::remove_dir_all(d).unwrap();
+    }
+
+    /// A lock path that vanished is retried, never broken (and so never removed).
+    #[test]
+    fn a_vanished_lock_is_retried_not_broken() {
+        let d = tmpdir("lock-gone");
+        let p = format!("{d}/l");
+        assert_eq!(held_lock(&p, &|_| true), HeldLock::Gone);
+        fs::write(&p, "{}").unwrap();
+        assert_eq!(held_lock(&p, &|_| false), HeldLock::Fresh);
+        assert_eq!(held_lock(&p, &|_| true), HeldLock::Stale);
+        fs::remove_dir_all(d).unwrap();
+    }
+
+    /// Breaking a stale lock never removes a fresh one: what the rename moved aside is linked
+    /// back when it is not stale after all.
+    #[test]
+    fn breaking_a_lock_that_turned_fresh_restores_it() {
+        let d = tmpdir("lock-break");
+        let h = NativeHost::new(HostDirs::default());
+        let p = format!("{d}/locks/l");
+        h.fs_lock(&p, 60_000).unwrap();
+        break_stale(&p, &|_| false);
+        assert_eq!(h.fs_lock(&p, 60_000), Err(HostError::Locked));
+        break_stale(&p, &|_| true);
+        h.fs_lock(&p, 60_000).unwrap();
         fs::remove_dir_all(d).unwrap();
     }
 

@@ -1297,9 +1297,14 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
         };
         let mut best: Option<(Severity, String)> = None;
         for (cand, origin) in candidates(v) {
-            // An unquoted glob is matched by what it may expand to (`cat /etc/shad*`).
-            let glob = || a.glob.then(|| glob_secret_match(cand, cx)).flatten();
-            let Some((pattern, env_only)) = secret_match(cand, cx, dirs).or_else(glob) else {
+            // An unquoted glob is matched by what it may expand to (`cat /etc/shad*`), and
+            // a relative path in each directory the command runs in (`cd /etc && cat
+            // shadow`).
+            let found = in_own_dirs(c, cand).into_iter().find_map(|p| {
+                secret_match(&p, cx, dirs)
+                    .or_else(|| a.glob.then(|| glob_secret_match(&p, cx)).flatten())
+            });
+            let Some((pattern, env_only)) = found else {
                 continue;
             };
             let sev = if !env_only && emits(c, i, v, origin) {
@@ -1316,7 +1321,8 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
                 best = Some((Severity::Deny, format!("~/{d}")));
             }
         }
-        if best.is_none() && reads_tree(c) && holds_homes(v, cx.ctx) {
+        let whole_home = || in_own_dirs(c, v).iter().any(|p| holds_homes(p, cx.ctx));
+        if best.is_none() && reads_tree(c) && whole_home() {
             out.add(
                 ID,
                 Severity::Ask,
@@ -1350,7 +1356,10 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
                 .then(|| glob_secret_match(t, cx))
                 .flatten()
         };
-        let Some((pattern, env_only)) = secret_match(t, cx, dirs).or_else(glob) else {
+        let found = in_own_dirs(c, t)
+            .into_iter()
+            .find_map(|p| secret_match(&p, cx, dirs));
+        let Some((pattern, env_only)) = found.or_else(glob) else {
             continue;
         };
         let sev = if reads && !env_only {
@@ -1629,6 +1638,22 @@ pub(crate) fn read_requests(model: &Model, ctx: &EvalContext) -> Vec<(String, bo
         }
     }
     out
+}
+
+/// The operand `v` as `c` sees it: unchanged when absolute, home-relative or when no `cd`
+/// moved the command, otherwise the path in each directory it may run in (a `cd` to an
+/// unknown place leaves it relative: the context's cwd and the patterns that match names
+/// anywhere still apply).
+fn in_own_dirs<'v>(c: &ExecCommand, v: &'v str) -> Vec<std::borrow::Cow<'v, str>> {
+    use std::borrow::Cow;
+    let absolute = v.starts_with('/') || v == "~" || v.starts_with("~/") || v.starts_with('-');
+    match &c.cwd {
+        crate::shell::semantic::Cwd::Dirs(ds) if !absolute && !v.is_empty() => ds
+            .iter()
+            .map(|d| Cow::Owned(crate::shell::paths::normalize(&format!("{d}/{v}"))))
+            .collect(),
+        _ => vec![Cow::Borrowed(v)],
+    }
 }
 
 /// The absolute paths a read operand `v` of `c` may name: a relative one in each directory
