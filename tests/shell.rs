@@ -325,8 +325,23 @@ fn p4_t51_git_forms_that_are_not_read_only_ask() {
         "cd \"$X\" && git status",
         "cd .. && git status",
         "git log --output=o",
+        // `-C`, `--git-dir` and `--work-tree` read another repository like a `cd` does:
+        // its config can run programs (`core.fsmonitor`). They were allow.
+        "git -C /tmp/evil-repo status",
+        "git --git-dir=/tmp/evil-repo/.git log",
+        "git --work-tree=/ status",
+        "git -C .. status",
+        "git -C \"$X\" status",
     ] {
         assert_eq!(eval(c).verdict, Verdict::Ask, "{c}");
+    }
+    for c in [
+        "git -C sub log --oneline",
+        "git -C /home/u/ws/sub status",
+        "git --git-dir=.git log",
+        "cd sub && git -C .. diff",
+    ] {
+        expect(c, Verdict::Allow, "exec.allow.read_only");
     }
 }
 

@@ -693,6 +693,7 @@ fn env_wrapper_assignments_and_option_variables_ask() {
         "SYSTEMD_PAGER='sh -c id' systemctl status x",
         "SYSTEMD_PAGERSECURE=0 systemctl status sshd",
         "MANOPT='-P id' man ls",
+        "GIT_SEQUENCE_EDITOR=id git status",
     ] {
         assert_ne!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
     }

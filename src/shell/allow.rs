@@ -211,7 +211,7 @@ fn read_only(name: &str, c: &ExecCommand, ctx: &EvalContext, cfg: &BashSecurityC
     }
     match name {
         "test" | "[" => return (!args.iter().any(|a| a.is("-v") || a.is("-R"))).into(),
-        "git" => return git_read_only(c),
+        "git" => return git_read_only(c, ctx),
         "systemctl" => {
             return args
                 .iter()
@@ -508,10 +508,31 @@ fn opt(args: &[Arg], f: &str) -> bool {
     })
 }
 
+/// Whether the directory `v` names, from every directory `c` may run in, lies inside the
+/// workspace (an unknown workspace or cwd: no).
+fn repo_dir_in_workspace(c: &ExecCommand, v: &str, ctx: &EvalContext) -> bool {
+    let ws = ctx.workspace.as_str();
+    if ws.is_empty() || v.is_empty() {
+        return false;
+    }
+    let dirs = if v.starts_with('/') || v == "~" || v.starts_with("~/") {
+        vec![super::paths::resolve(v, ctx)]
+    } else {
+        match c.cwd.dirs(ctx) {
+            Some(ds) => ds
+                .iter()
+                .map(|d| super::paths::normalize(&format!("{d}/{v}")))
+                .collect(),
+            None => return false,
+        }
+    };
+    dirs.iter().all(|d| super::paths::is_within(d, ws, ctx.os))
+}
+
 /// Git's read-only forms (§6.5, issue 16 item 7): global options parsed by the grammar
 /// (`-C`, `--git-dir`, `--work-tree`, `--no-pager`, `-c` with keys that cannot run code),
 /// then a read-only subcommand.
-fn git_read_only(c: &ExecCommand) -> Ro {
+fn git_read_only(c: &ExecCommand, ctx: &EvalContext) -> Ro {
     // After `cd DIR` git reads DIR's repository: fine when DIR is inside the workspace
     // (issue 16 item 7), not when it is unknown or elsewhere.
     if c.after_cd && !c.cwd_in_workspace {
@@ -529,6 +550,13 @@ fn git_read_only(c: &ExecCommand) -> Ro {
         let ok = match o.name {
             // `--exec-path` alone prints the path; with a value it picks the programs run.
             "exec-path" => o.value == grammar::Value::None,
+            // `git -C DIR status` reads DIR's repository like `cd DIR && git status`: its
+            // config can run programs (`core.fsmonitor`), so DIR must lie inside the
+            // workspace, as after a `cd` (P4-T51).
+            "C" | "git-dir" | "work-tree" => o
+                .value
+                .text()
+                .is_some_and(|v| repo_dir_in_workspace(c, v, ctx)),
             "c" => o.value.text().is_some_and(|kv| {
                 let (k, v) = kv.split_once('=').map_or((kv, None), |(k, v)| (k, Some(v)));
                 !super::checks::persistence::git_key_runs_code(k, v)

@@ -124,6 +124,7 @@ const PAGER_VARS: &[&str] = &[
     "EDITOR",
     "VISUAL",
     "GIT_EDITOR",
+    "GIT_SEQUENCE_EDITOR",
     "SYSTEMD_PAGER",
     "SYSTEMD_EDITOR",
     "SUDO_EDITOR",
