@@ -653,6 +653,41 @@ fn relative_secret_paths_resolve_in_the_commands_directory() {
     }
 }
 
+/// `env -C DIR CMD` runs CMD in DIR, and `find ROOT -exec cat {} +` reads every file under
+/// ROOT: `env -C ~/.aws cat credentials`, `env -iC /etc cat shadow`, `find ~/.aws -type f
+/// -exec cat {} \;` and `find ~/.ssh -exec grep -l KEY {} +` were allow.
+#[test]
+fn wrapper_directories_and_find_roots_that_hold_credentials() {
+    for cmd in [
+        "env -C ~/.aws cat credentials",
+        "env --chdir=/etc cat shadow",
+        "env -iC /etc cat shadow",
+        "find ~/.ssh -exec grep -l KEY {} +",
+        "find /home/u/.ssh -type f -exec cat {} \\;",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Deny, "{cmd}: {:#?}", eval(cmd));
+    }
+    for cmd in [
+        "find ~/.aws -type f -exec cat {} \\;",
+        "find -L ~/.config/gh -type f -exec head {} \\;",
+        "find ~/.ssh -name '*.pub' -exec cat {} \\;",
+        "find /etc -type f -exec cat {} +",
+    ] {
+        let e = eval(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        assert!(check23(&e), "{cmd}");
+    }
+    for cmd in [
+        "env -C sub cat a.py",
+        "find . -name '*.py' -exec cat {} +",
+        "find src -exec wc -l {} \\;",
+        "find /tmp/build -type f -exec cat {} +",
+    ] {
+        let e = eval(cmd);
+        assert!(!check23(&e), "{cmd}: {e:#?}");
+    }
+}
+
 /// The environment of processes is an environment dump like `env` (check 23 ask): awk's
 /// `ENVIRON` and BSD `ps e`. Both were allow.
 #[test]

@@ -63,6 +63,54 @@ pub enum Note {
     NestedParseError(Span, String),
 }
 
+/// The directory a wrapper runs its command in: `env -C DIR`/`--chdir`, `sudo -D DIR`/
+/// `--chdir`. `Some(None)`: it changes directory to a place only known at run time.
+fn chdir_of(cmd: &ExecCommand) -> Option<Option<String>> {
+    // The letter that changes directory, the other letters that take a value, the long name.
+    let (letter, valued, long) = match cmd.base_name()? {
+        "env" => ('C', "uSP", "--chdir"),
+        "sudo" => ('D', "ughpCrtTU", "--chdir"),
+        _ => return None,
+    };
+    let mut args = cmd.args().iter();
+    while let Some(a) = args.next() {
+        let Some(t) = a.value.as_deref() else {
+            continue;
+        };
+        if t == "--" || !t.starts_with('-') || t == "-" {
+            break;
+        }
+        if let Some(rest) = t.strip_prefix(long) {
+            return match rest.strip_prefix('=') {
+                Some(v) => Some(Some(v.to_string())),
+                None if rest.is_empty() => Some(args.next().and_then(|v| v.value.clone())),
+                None => None,
+            };
+        }
+        if t.starts_with("--") {
+            continue;
+        }
+        // A cluster (`-iC DIR`, `-iCDIR`): a value-taking letter ends it.
+        for (i, ch) in t.char_indices().skip(1) {
+            let rest = t.get(i + ch.len_utf8()..).unwrap_or("");
+            if ch == letter {
+                return Some(if rest.is_empty() {
+                    args.next().and_then(|v| v.value.clone())
+                } else {
+                    Some(rest.to_string())
+                });
+            }
+            if valued.contains(ch) {
+                if rest.is_empty() {
+                    args.next();
+                }
+                break;
+            }
+        }
+    }
+    None
+}
+
 /// Possible values tracked per variable before it counts as unknown (P4-R25).
 pub const MAX_VALUES_PER_VAR: usize = 16;
 /// Argv variants evaluated per command (P4-R25).
@@ -997,10 +1045,45 @@ impl Walker<'_> {
                 }
             })
             .collect();
+        // `env -C DIR CMD` (and `sudo -D DIR`) runs CMD in DIR: relative paths resolve there
+        // (`env -C ~/.aws cat credentials` reads the credentials).
+        if let Some(dir) = chdir_of(cmd) {
+            self.carried_cwd(&mut inner, dir.as_deref());
+        }
         inner.wrappers.push(wrapper);
         inner.assignments = Vec::new();
         inner.redirs = Vec::new();
         self.unwrap_and_push(inner, s, env, wrap_depth + 1);
+    }
+
+    /// Moves a carried command to the directory its wrapper changes to (`None`: unknown).
+    fn carried_cwd(&self, inner: &mut ExecCommand, dir: Option<&str>) {
+        inner.after_cd = true;
+        let dirs: Option<Vec<String>> = match dir {
+            Some(d) if d.starts_with('/') || d == "~" || d.starts_with("~/") => {
+                Some(vec![super::paths::resolve(d, self.ctx)])
+            }
+            Some(d) if !d.is_empty() => inner.cwd.dirs(self.ctx).map(|ds| {
+                ds.iter()
+                    .map(|b| super::paths::normalize(&format!("{b}/{d}")))
+                    .collect()
+            }),
+            _ => None,
+        };
+        match dirs {
+            Some(ds) => {
+                let ws = &self.ctx.workspace;
+                inner.cwd_in_workspace = !ws.is_empty()
+                    && ds
+                        .iter()
+                        .all(|d| super::paths::is_within(d, ws, self.ctx.os));
+                inner.cwd = Cwd::Dirs(ds.into());
+            }
+            None => {
+                inner.cwd_in_workspace = false;
+                inner.cwd = Cwd::Unknown;
+            }
+        }
     }
 
     fn unwrap_and_push(

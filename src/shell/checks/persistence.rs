@@ -475,6 +475,54 @@ pub(crate) fn first_glob_match<'p>(
         .map(String::as_str)
 }
 
+/// The first anchored pattern of `builtin` (then `extra`) naming a path inside the tree at
+/// `root` (absolute, normalised), with whether everything at `root` is secret (the root
+/// lies inside a `DIR/**` pattern's directory). `find ~/.aws -exec cat {} +` reads every
+/// file of the tree, `~/.aws/credentials` among them. Patterns that may match anywhere
+/// (`**/.ssh/**`) are left to the name matcher.
+pub(crate) fn tree_holds<'p>(
+    root: &str,
+    builtin: &'p GlobList,
+    extra: &'p [String],
+    ctx: &EvalContext,
+) -> Option<(&'p str, bool)> {
+    let home = ctx.home.trim_end_matches('/');
+    let check = |g: &Glob<'p>| -> Option<(&'p str, bool)> {
+        let base = match g.anchor {
+            Anchor::Home if !home.is_empty() => home.to_string(),
+            Anchor::Absolute if g.segs.first() == Some(&"") => String::new(),
+            _ => return None,
+        };
+        let segs = if g.anchor == Anchor::Absolute {
+            g.segs.get(1..)?
+        } else {
+            &g.segs[..]
+        };
+        let fixed: Vec<&str> = segs.iter().copied().take_while(|s| is_literal(s)).collect();
+        if fixed.is_empty() {
+            return None;
+        }
+        let prefix = format!("{base}/{}", fixed.join("/"));
+        let all_below = fixed.len() + 1 == segs.len() && segs.last() == Some(&"**");
+        if is_within(&prefix, root, ctx.os) {
+            Some((g.pattern, all_below && prefix == root))
+        } else if is_within(root, &prefix, ctx.os)
+            && segs
+                .get(fixed.len()..)
+                .is_some_and(|rest| rest.contains(&"**"))
+        {
+            Some((g.pattern, all_below))
+        } else {
+            None
+        }
+    };
+    builtin
+        .globs()
+        .iter()
+        .find_map(&check)
+        .or_else(|| extra.iter().find_map(|p| check(&Glob::new(p))))
+}
+
 /// Whether pattern segments `p` may match some path the user's glob segments `s` expand
 /// to (`(fold case, strict)`: when strict, a wildcard-only segment meets only `**`).
 /// Bounded by [`MAX_SEGMENTS`] and the recursion `depth`.

@@ -6,7 +6,9 @@
 
 use super::decode::{pipelines, substitution_commands};
 use super::name_sources::{expanded_names, piped_names, read_variables, NameSource};
-use super::persistence::{bundle_has, first_glob_match, first_match, path_forms, GlobList};
+use super::persistence::{
+    bundle_has, first_glob_match, first_match, path_forms, tree_holds, GlobList,
+};
 use super::{CheckCx, Findings};
 use crate::shell::ast::{RedirOp, Span};
 use crate::shell::paths::resolve;
@@ -210,6 +212,9 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
             alt.argv.clone_from(v);
             secret_paths(cx, &alt, dirs, out);
         }
+        // `find ~/.aws -type f -exec cat {} \;`: the `{}` of a carried reader is each file
+        // under the roots, so the roots are read (as `cat ~/.aws` would name them).
+        found_reads(cx, c, dirs, out);
         linked_reads(cx, c, out);
         keychain(c, out);
         jq_env(c, out);
@@ -533,6 +538,95 @@ fn secret_pointer_reads(cx: &CheckCx<'_>, out: &mut Findings) {
                 expanded_names(raw).find(|n| crate::shell::secret_names::is_secret_pointer(n))
             {
                 out.add(ID, Severity::Ask, sp(a.span), format!("`{reader}` opens the file `${var}` names, which holds credentials; it needs approval."));
+            }
+        }
+    }
+}
+
+/// `find ~/.aws -type f -exec cat {} \;`: the `{}` of a reader `find -exec` carries is every
+/// file under `find`'s roots, so a root that is, holds or lies in a credential directory is
+/// read like those files (deny when everything there is secret, ask when the tree holds
+/// some: `find`'s tests may or may not pick them).
+fn found_reads(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Findings) {
+    if c.wrappers.last().is_none_or(|w| !w.starts_with("find")) {
+        return;
+    }
+    let Some(reader) = c
+        .base_name()
+        .filter(|n| tables::has(EMITTERS, n) || tables::has(TREE_READERS, n))
+    else {
+        return;
+    };
+    if !c.args().iter().any(|a| a.text().contains("{}")) {
+        return;
+    }
+    let carrier = cx.model.commands.iter().rev().find(|f| {
+        f.span == c.span
+            && f.base_name() == Some("find")
+            && f.wrappers.len() + 1 == c.wrappers.len()
+    });
+    let Some(find) = carrier else { return };
+    let mut args = find.args().iter().peekable();
+    // Leading `-H`/`-L`/`-P`, `-D x`, `-Olevel`, then the roots up to the first expression.
+    while let Some(a) = args.peek() {
+        match a.text() {
+            "-H" | "-L" | "-P" => {
+                args.next();
+            }
+            "-D" => {
+                args.next();
+                args.next();
+            }
+            t if t.starts_with("-O") => {
+                args.next();
+            }
+            _ => break,
+        }
+    }
+    let mut roots: Vec<&str> = args
+        .take_while(|a| {
+            let t = a.text();
+            a.value.is_none() || !(t.starts_with('-') || t == "(" || t == "!")
+        })
+        .filter_map(|a| a.value.as_deref())
+        .collect();
+    if roots.is_empty() {
+        roots.push(".");
+    }
+    for root in roots {
+        for p in in_own_dirs(find, root) {
+            let abs = resolve(&p, cx.ctx);
+            let hit = secret_match(&abs, cx, dirs)
+                .map(|(pat, env_only)| (pat, !env_only))
+                .or_else(|| {
+                    tree_holds(&abs, &SECRET_GLOBS, &cx.cfg.secret_paths, cx.ctx)
+                        .map(|(pat, all)| (pat.to_string(), all))
+                });
+            // A name test (`-name '*.pub'`) may keep the credentials out: ask, not deny.
+            let narrowed = find.args().iter().any(|a| {
+                matches!(
+                    a.text(),
+                    "-name"
+                        | "-iname"
+                        | "-path"
+                        | "-ipath"
+                        | "-regex"
+                        | "-iregex"
+                        | "-wholename"
+                        | "-iwholename"
+                )
+            });
+            if let Some((pattern, deny)) = hit {
+                let (sev, tail) = if deny && !narrowed {
+                    (
+                        Severity::Deny,
+                        "it was not run. Never print, copy or upload credentials.",
+                    )
+                } else {
+                    (Severity::Ask, "it needs approval.")
+                };
+                out.add(ID, sev, sp(c.span), format!("`{reader}` reads the files `find` finds under `{root}`, where credentials live (matched `{pattern}`); {tail}"));
+                return;
             }
         }
     }
