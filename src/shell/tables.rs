@@ -589,9 +589,32 @@ static INDEX: [u32; SLOTS] = {
     slots
 };
 
-/// Every indexed table `name` is in.
-pub fn classes(name: &str) -> Classes {
+/// The index slot of `name` (0 when no table lists it).
+fn slot_of(name: &str) -> u32 {
+    /// Longest name the memo below keeps; longer ones are looked up every time.
+    const MEMO: usize = 15;
+    thread_local! {
+        /// The last name looked up (length, bytes) and its slot: the checks ask about the
+        /// same command name many times in a row, about 35 lookups per tldr line (P4-R49).
+        static LAST: std::cell::Cell<(u8, [u8; MEMO], u32)> =
+            const { std::cell::Cell::new((u8::MAX, [0; MEMO], 0)) };
+    }
     let b = name.as_bytes();
+    let (len, bytes, slot) = LAST.with(std::cell::Cell::get);
+    if usize::from(len) == b.len() && bytes.get(..b.len()) == Some(b) {
+        return slot;
+    }
+    let slot = lookup(b);
+    let mut bytes = [0u8; MEMO];
+    if let Some(d) = bytes.get_mut(..b.len()) {
+        d.copy_from_slice(b);
+        LAST.with(|l| l.set((b.len() as u8, bytes, slot)));
+    }
+    slot
+}
+
+/// [`slot_of`] without the memo: hash, then probe to the name or an empty slot.
+fn lookup(b: &[u8]) -> u32 {
     let start = name_hash(b);
     // Bounded for totality; the build-time fill limit means an empty slot comes far sooner.
     for k in 0..SLOTS {
@@ -600,10 +623,15 @@ pub fn classes(name: &str) -> Classes {
             _ => break,
         };
         if indexed_entry(v).is_some_and(|e| e.len() == b.len() && e.as_bytes() == b) {
-            return Classes((v >> 16) as u16);
+            return v;
         }
     }
-    Classes::default()
+    0
+}
+
+/// Every indexed table `name` is in.
+pub fn classes(name: &str) -> Classes {
+    Classes((slot_of(name) >> 16) as u16)
 }
 
 /// Whether `name` is in any of the tables of `class`.
@@ -613,21 +641,12 @@ pub fn is(name: &str, class: Classes) -> bool {
 
 /// The entry equal to `name` in a table of `class`.
 fn entry(name: &str, class: Classes) -> Option<&'static str> {
-    let b = name.as_bytes();
-    let start = name_hash(b);
-    for k in 0..SLOTS {
-        let v = match INDEX.get(start.wrapping_add(k) & (SLOTS - 1)) {
-            Some(&v) if v != 0 => v,
-            _ => break,
-        };
-        match indexed_entry(v) {
-            Some(e) if e.len() == b.len() && e.as_bytes() == b => {
-                return Classes((v >> 16) as u16).any(class).then_some(e);
-            }
-            _ => {}
-        }
+    let v = slot_of(name);
+    if Classes((v >> 16) as u16).any(class) {
+        indexed_entry(v)
+    } else {
+        None
     }
-    None
 }
 
 #[cfg(test)]
