@@ -601,7 +601,7 @@ fn slot_of(name: &str) -> u32 {
     }
     let b = name.as_bytes();
     let (len, bytes, slot) = LAST.with(std::cell::Cell::get);
-    if usize::from(len) == b.len() && bytes.get(..b.len()) == Some(b) {
+    if usize::from(len) == b.len() && same_bytes_rt(&bytes, b) {
         return slot;
     }
     let slot = lookup(b);
@@ -611,6 +611,19 @@ fn slot_of(name: &str) -> u32 {
         LAST.with(|l| l.set((b.len() as u8, bytes, slot)));
     }
     slot
+}
+
+/// Whether `b` is a prefix of `memo`: a plain loop, because in the size-optimised build a
+/// slice or `Option` comparison is a call.
+fn same_bytes_rt(memo: &[u8], b: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&x) = b.get(i) {
+        if memo.get(i) != Some(&x) {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// [`slot_of`] without the memo: hash, then probe to the name or an empty slot.
