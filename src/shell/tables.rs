@@ -589,45 +589,9 @@ static INDEX: [u32; SLOTS] = {
     slots
 };
 
-/// The index slot of `name` (0 when no table lists it).
+/// The index slot of `name`: hash, then probe to the name or an empty slot (0).
 fn slot_of(name: &str) -> u32 {
-    /// Longest name the memo below keeps; longer ones are looked up every time.
-    const MEMO: usize = 15;
-    thread_local! {
-        /// The last name looked up (length, bytes) and its slot: the checks ask about the
-        /// same command name many times in a row, about 35 lookups per tldr line (P4-R49).
-        static LAST: std::cell::Cell<(u8, [u8; MEMO], u32)> =
-            const { std::cell::Cell::new((u8::MAX, [0; MEMO], 0)) };
-    }
     let b = name.as_bytes();
-    let (len, bytes, slot) = LAST.with(std::cell::Cell::get);
-    if usize::from(len) == b.len() && same_bytes_rt(&bytes, b) {
-        return slot;
-    }
-    let slot = lookup(b);
-    let mut bytes = [0u8; MEMO];
-    if let Some(d) = bytes.get_mut(..b.len()) {
-        d.copy_from_slice(b);
-        LAST.with(|l| l.set((b.len() as u8, bytes, slot)));
-    }
-    slot
-}
-
-/// Whether `b` is a prefix of `memo`: a plain loop, because in the size-optimised build a
-/// slice or `Option` comparison is a call.
-fn same_bytes_rt(memo: &[u8], b: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(&x) = b.get(i) {
-        if memo.get(i) != Some(&x) {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-/// [`slot_of`] without the memo: hash, then probe to the name or an empty slot.
-fn lookup(b: &[u8]) -> u32 {
     let start = name_hash(b);
     // Bounded for totality; the build-time fill limit means an empty slot comes far sooner.
     for k in 0..SLOTS {

@@ -1049,8 +1049,16 @@ fn may_be_secret(value: &str, cx: &CheckCx<'_>, dirs: DirMarks) -> bool {
     if !cx.cfg.secret_paths.is_empty() {
         return true;
     }
-    let last = crate::shell::paths::basename(value.trim_end_matches('/'));
-    if last == "." || last == ".." || last.is_empty() {
+    // The last segment (trailing slashes aside) is `.`, `..` or nothing: read from the end
+    // as bytes (a basename and a `str` comparison per candidate before, P4-R49).
+    let mut t = value.as_bytes();
+    while let [rest @ .., b'/'] = t {
+        t = rest;
+    }
+    if matches!(
+        t,
+        [] | [b'.'] | [.., b'/', b'.'] | [b'.', b'.'] | [.., b'/', b'.', b'.']
+    ) {
         return true;
     }
     let base_marked = if value.starts_with('/') {
