@@ -1222,6 +1222,23 @@ fn tilde_user_word(command: &str, a: &Arg) -> Option<String> {
     (!user.is_empty() && raw.chars().skip(1).all(plain)).then(|| raw.to_string())
 }
 
+/// Whether `v` contains `.`, `mem` or `environ`: one pass over the bytes (three before; this
+/// runs for every argument, P4-R49).
+fn proc_file_marker(v: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&b) = v.get(i) {
+        let rest = v.get(i..).unwrap_or(&[]);
+        match b {
+            b'.' => return true,
+            b'm' if rest.starts_with(b"mem") => return true,
+            b'e' if rest.starts_with(b"environ") => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
 /// `/proc/*/environ` and `/proc/*/mem` anywhere (deny).
 fn proc_files(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
     let args = if names_only(c) { &[][..] } else { c.args() };
@@ -1236,15 +1253,23 @@ fn proc_files(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
     for (v, span) in values {
         // A candidate's last segment is part of `v`: without `.`, `mem` or `environ` in `v`,
         // no candidate can name one of these files.
-        use crate::shell::paths::{has_any_byte, has_substr};
-        if !(has_any_byte(v, b".") || has_substr(v, "mem") || has_substr(v, "environ")) {
+        if !proc_file_marker(v.as_bytes()) {
             continue;
         }
         let hit = candidates(v).any(|(cand, _)| {
             // Only a path whose last segment is `environ`, `mem`, `.` or `..` can resolve to
             // `/proc/<pid>/environ|mem`; skip the resolution for everything else.
-            let last = crate::shell::paths::basename(cand.trim_end_matches('/'));
-            if !matches!(last, "environ" | "mem" | "." | "..") {
+            // Read from the end as bytes: a trim and a basename scanned the whole path
+            // before, for every argument with a dot (P4-R49).
+            let mut t = cand.as_bytes();
+            while let [rest @ .., b'/'] = t {
+                t = rest;
+            }
+            let last_is = |seg: &[u8]| {
+                t.strip_suffix(seg)
+                    .is_some_and(|head| matches!(head, [] | [.., b'/']))
+            };
+            if !(last_is(b"environ") || last_is(b"mem") || last_is(b".") || last_is(b"..")) {
                 return false;
             }
             let p = resolve(cand, ctx);
@@ -1526,6 +1551,38 @@ pub(crate) fn is_secret_path(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_proc_file_prefilter_answers_like_its_three_scans() {
+        use crate::shell::paths::{has_any_byte, has_substr};
+        for v in [
+            "",
+            ".",
+            "m",
+            "me",
+            "mem",
+            "xmemx",
+            "e",
+            "environ",
+            "environ",
+            "/proc/1/environ",
+            "/proc/self/mem",
+            "/proc/1/fd",
+            "path/to/file",
+            "file.txt",
+            "enviro",
+            "emem",
+            "eenviron",
+            "mmem",
+            "/proc/1/",
+            "~",
+            "a=b",
+            "m.e",
+        ] {
+            let three = has_any_byte(v, b".") || has_substr(v, "mem") || has_substr(v, "environ");
+            assert_eq!(proc_file_marker(v.as_bytes()), three, "{v:?}");
+        }
+    }
 
     #[test]
     fn every_secret_pattern_has_a_prefilter_marker() {
