@@ -526,16 +526,16 @@ const fn name_hash(mut b: &[u8]) -> usize {
 }
 
 /// Byte equality usable at compile time.
-const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+const fn same_bytes(mut a: &[u8], mut b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
+    while let ([x, ra @ ..], [y, rb @ ..]) = (a, b) {
+        if *x != *y {
             return false;
         }
-        i += 1;
+        a = ra;
+        b = rb;
     }
     true
 }
