@@ -22,16 +22,16 @@ pub fn rules(model: &Model, ctx: &EvalContext, out: &mut Vec<Reason>) {
 }
 
 fn one(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
-    {
-        rm_root(c, ctx, out);
-        find_delete_root(c, ctx, out);
-        disk(c, out);
-        perms_root(c, ctx, out);
-        power(c, out);
-        hidden(c, out);
-        pipe_to_shell(c, out);
-        reverse_shell(c, out);
-    }
+    // The base name once for every rule (P4-R49: each rule computed it before).
+    let name = c.base_name();
+    rm_root(c, name, ctx, out);
+    find_delete_root(c, name, ctx, out);
+    disk(c, name, out);
+    perms_root(c, name, ctx, out);
+    power(c, name, out);
+    hidden(c, name, out);
+    pipe_to_shell(c, out);
+    reverse_shell(c, name, out);
 }
 
 /// Short options of `rm` bundled in one word, e.g. `-rf`, `-Rfv`.
@@ -40,8 +40,8 @@ fn short_flags(a: &Arg) -> Option<&str> {
     (t.starts_with('-') && !t.starts_with("--") && t.len() > 1).then(|| t.get(1..).unwrap_or(""))
 }
 
-fn rm_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
-    if c.base_name() != Some("rm") {
+fn rm_root(c: &ExecCommand, name: Option<&str>, ctx: &EvalContext, out: &mut Vec<Reason>) {
+    if name != Some("rm") {
         return;
     }
     let mut recursive = false;
@@ -130,8 +130,8 @@ fn rm_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
 /// -delete` removes everything under its start points, as `rm -rf` does, so a system or home
 /// directory among them is the same deny. A test (`-name '*.pyc'`, `-type f -mtime +30`, …)
 /// makes it a selective cleanup, which stays with the other checks.
-fn find_delete_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
-    if c.base_name() != Some("find") {
+fn find_delete_root(c: &ExecCommand, name: Option<&str>, ctx: &EvalContext, out: &mut Vec<Reason>) {
+    if name != Some("find") {
         return;
     }
     let args = c.args();
@@ -196,8 +196,8 @@ fn find_delete_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
     }
 }
 
-fn disk(c: &ExecCommand, out: &mut Vec<Reason>) {
-    let Some(name) = c.base_name() else { return };
+fn disk(c: &ExecCommand, name: Option<&str>, out: &mut Vec<Reason>) {
+    let Some(name) = name else { return };
     let is_dev = |s: &str| BLOCK_DEVICE_PREFIXES.iter().any(|p| s.starts_with(p));
     let msg = || {
         format!(
@@ -206,7 +206,7 @@ fn disk(c: &ExecCommand, out: &mut Vec<Reason>) {
         )
     };
     let hit = match name {
-        n if n.starts_with("mkfs") || n == "mke2fs" => mkfs_device(c),
+        n if n.starts_with("mkfs") || n == "mke2fs" => mkfs_device(c, n),
         "wipefs" | "blkdiscard" => true,
         "mkswap" => c.args().iter().any(|a| a.text().starts_with("/dev/")),
         "sgdisk" => c
@@ -232,13 +232,11 @@ fn disk(c: &ExecCommand, out: &mut Vec<Reason>) {
 /// `mkfs*`/`mke2fs` formats a block device (issue 16 item 8): an operand under `/dev/` or one
 /// that is not known (fail closed). Image files, `--help`, `-V` and the ext `-n` dry run are
 /// not this rule's business.
-fn mkfs_device(c: &ExecCommand) -> bool {
+fn mkfs_device(c: &ExecCommand, name: &str) -> bool {
     let args = c.args();
     // `-n` is a dry run only for the ext family; elsewhere (`mkfs.fat -n NAME`) it names the
     // volume.
-    let ext = c
-        .base_name()
-        .is_some_and(|n| n == "mke2fs" || n.starts_with("mkfs.ext"));
+    let ext = name == "mke2fs" || name.starts_with("mkfs.ext");
     let harmless = args
         .iter()
         .any(|a| matches!(a.text(), "--help" | "-h" | "-V" | "--version") || (ext && a.is("-n")));
@@ -251,8 +249,8 @@ fn mkfs_device(c: &ExecCommand) -> bool {
     })
 }
 
-fn perms_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
-    let Some(name) = c.base_name() else { return };
+fn perms_root(c: &ExecCommand, name: Option<&str>, ctx: &EvalContext, out: &mut Vec<Reason>) {
+    let Some(name) = name else { return };
     if !matches!(name, "chmod" | "chown" | "chgrp") {
         return;
     }
@@ -274,8 +272,8 @@ fn perms_root(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
     }
 }
 
-fn power(c: &ExecCommand, out: &mut Vec<Reason>) {
-    let Some(name) = c.base_name() else { return };
+fn power(c: &ExecCommand, name: Option<&str>, out: &mut Vec<Reason>) {
+    let Some(name) = name else { return };
     let args = c.args();
     let hit = match name {
         "shutdown" | "reboot" | "halt" | "poweroff" | "killall5" => {
@@ -304,11 +302,11 @@ fn power(c: &ExecCommand, out: &mut Vec<Reason>) {
     }
 }
 
-fn hidden(c: &ExecCommand, out: &mut Vec<Reason>) {
+fn hidden(c: &ExecCommand, name: Option<&str>, out: &mut Vec<Reason>) {
     if !c.in_substitution {
         return;
     }
-    let Some(name) = c.base_name() else { return };
+    let Some(name) = name else { return };
     let args = c.args();
     let hit = tables::is(name, Classes::DESTRUCTIVE)
         || name.starts_with("mkfs")
@@ -333,7 +331,7 @@ fn pipe_to_shell(c: &ExecCommand, out: &mut Vec<Reason>) {
     }
 }
 
-fn reverse_shell(c: &ExecCommand, out: &mut Vec<Reason>) {
+fn reverse_shell(c: &ExecCommand, name: Option<&str>, out: &mut Vec<Reason>) {
     let socket = c.redirs.iter().any(|r| {
         r.target
             .as_deref()
@@ -343,7 +341,7 @@ fn reverse_shell(c: &ExecCommand, out: &mut Vec<Reason>) {
         crate::shell::paths::has_substr(t, "/dev/tcp/")
             || crate::shell::paths::has_substr(t, "/dev/udp/")
     });
-    let name = c.base_name().unwrap_or("");
+    let name = name.unwrap_or("");
     let nc_exec = matches!(name, "nc" | "ncat" | "netcat")
         && c.args().iter().any(|a| {
             matches!(

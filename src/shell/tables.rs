@@ -2,6 +2,8 @@
 //! the command-name tables ([`classes`]). The logic that reads them lives in `semantic`,
 //! `deny` and `allow`.
 
+use super::checks::secrets;
+
 /// Shells: reading a script from stdin, `-c STRING`, or a script file (P4-R28).
 pub const SHELLS: &[&str] = &[
     "sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "csh", "tcsh", "yash", "posh",
@@ -457,6 +459,20 @@ impl Classes {
     pub const DENY_RULE: Classes = Classes(1 << 7);
     /// In [`EVAL_LIKE`].
     pub const EVAL_LIKE: Classes = Classes(1 << 8);
+    /// In check 23's [`secrets::EMITTERS`].
+    pub const EMITTER: Classes = Classes(1 << 9);
+    /// In check 23's [`secrets::COMPRESSORS`].
+    pub const COMPRESSOR: Classes = Classes(1 << 10);
+    /// In check 23's [`secrets::RAW_READERS`].
+    pub const RAW_READER: Classes = Classes(1 << 11);
+    /// In check 23's [`secrets::TREE_READERS`].
+    pub const TREE_READER: Classes = Classes(1 << 12);
+    /// In check 23's [`secrets::TREE_SENDERS`].
+    pub const TREE_SENDER: Classes = Classes(1 << 13);
+    /// In check 23's [`secrets::SENDERS`].
+    pub const SENDER: Classes = Classes(1 << 14);
+    /// In check 23's [`secrets::NAME_ONLY`].
+    pub const NAME_ONLY: Classes = Classes(1 << 15);
 
     /// Whether any class of `other` is set in `self`.
     pub const fn any(self, other: Classes) -> bool {
@@ -472,7 +488,9 @@ impl std::ops::BitOr for Classes {
 }
 
 /// The tables [`classes`] answers for, each with its flag.
-const INDEXED: [(&[&str], Classes); 9] = [
+// Check 23 asks up to a dozen of its lists about every command (P4-R49): they are indexed
+// too, so one probe answers them all.
+const INDEXED: [(&[&str], Classes); 16] = [
     (SHELLS, Classes::SHELL),
     (INTERPRETERS, Classes::INTERPRETER),
     (READ_ONLY, Classes::READ_ONLY),
@@ -482,10 +500,17 @@ const INDEXED: [(&[&str], Classes); 9] = [
     (WRAPPERS, Classes::WRAPPER),
     (DENY_RULE_COMMANDS, Classes::DENY_RULE),
     (EVAL_LIKE, Classes::EVAL_LIKE),
+    (secrets::EMITTERS, Classes::EMITTER),
+    (secrets::COMPRESSORS, Classes::COMPRESSOR),
+    (secrets::RAW_READERS, Classes::RAW_READER),
+    (secrets::TREE_READERS, Classes::TREE_READER),
+    (secrets::TREE_SENDERS, Classes::TREE_SENDER),
+    (secrets::SENDERS, Classes::SENDER),
+    (secrets::NAME_ONLY, Classes::NAME_ONLY),
 ];
 
 /// Slots of the open-addressing index over [`INDEXED`] (a power of two, at least twice the
-/// number of entries, so every probe sequence reaches an empty slot quickly).
+/// number of distinct names, so every probe sequence reaches an empty slot quickly).
 const SLOTS: usize = 1024;
 
 /// FNV-1a over the bytes, folded. A `const fn` so that the index is built at compile time;
@@ -500,14 +525,36 @@ const fn name_hash(mut b: &[u8]) -> usize {
     (h ^ (h >> 16)) as usize
 }
 
-/// The index: each occupied slot holds `1 + (table << 8 | entry)` of one [`INDEXED`] entry.
-/// A name listed in several tables has a slot per table. Membership of one name in all nine
-/// tables is one hash and a probe or two, where a scan of the lists compared it with about
-/// 290 entries (P4-R49: these lookups ran for every command and literal word).
+/// Byte equality usable at compile time.
+const fn same_bytes(mut a: &[u8], mut b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    while let ([x, ra @ ..], [y, rb @ ..]) = (a, b) {
+        if *x != *y {
+            return false;
+        }
+        a = ra;
+        b = rb;
+    }
+    true
+}
+
+/// The [`INDEXED`] entry `1 + (table << 8 | entry)` names (`v` nonzero).
+fn indexed_entry(v: u32) -> Option<&'static str> {
+    let v = (v & 0xffff).checked_sub(1)? as usize;
+    INDEXED.get(v >> 8)?.0.get(v & 0xff).copied()
+}
+
+/// The index: one slot per distinct name, holding `1 + (table << 8 | entry)` of its first
+/// [`INDEXED`] entry in the low 16 bits and the classes of every table that lists it in the
+/// high 16. Membership of one name in all sixteen tables is one hash, a probe or two and one
+/// comparison, where a scan of the lists compared it with about 420 entries (P4-R49: these
+/// lookups run for every command and literal word).
 // Evaluated at compile time: an index out of bounds or a full table fails the build.
 #[allow(clippy::indexing_slicing)]
-static INDEX: [u16; SLOTS] = {
-    let mut slots = [0u16; SLOTS];
+static INDEX: [u32; SLOTS] = {
+    let mut slots = [0u32; SLOTS];
     let mut total = 0;
     let mut t = 0;
     while t < INDEXED.len() {
@@ -518,12 +565,22 @@ static INDEX: [u16; SLOTS] = {
         );
         let mut i = 0;
         while i < list.len() {
-            let mut s = name_hash(list[i].as_bytes()) & (SLOTS - 1);
-            while slots[s] != 0 {
+            let name = list[i].as_bytes();
+            let mut s = name_hash(name) & (SLOTS - 1);
+            loop {
+                let v = slots[s];
+                if v == 0 {
+                    slots[s] = (1 + ((t << 8) | i) as u32) | ((INDEXED[t].1 .0 as u32) << 16);
+                    total += 1;
+                    break;
+                }
+                let at = ((v & 0xffff) - 1) as usize;
+                if same_bytes(INDEXED[at >> 8].0[at & 0xff].as_bytes(), name) {
+                    slots[s] = v | ((INDEXED[t].1 .0 as u32) << 16);
+                    break;
+                }
                 s = (s + 1) & (SLOTS - 1);
             }
-            slots[s] = 1 + ((t << 8) | i) as u16;
-            total += 1;
             i += 1;
         }
         t += 1;
@@ -532,35 +589,26 @@ static INDEX: [u16; SLOTS] = {
     slots
 };
 
-/// Calls `visit` with the table entry and class of every indexed entry equal to `name`, until
-/// it returns `true`.
-fn probe(name: &str, mut visit: impl FnMut(&'static str, Classes) -> bool) {
+/// The index slot of `name`: hash, then probe to the name or an empty slot (0).
+fn slot_of(name: &str) -> u32 {
     let b = name.as_bytes();
     let start = name_hash(b);
     // Bounded for totality; the build-time fill limit means an empty slot comes far sooner.
     for k in 0..SLOTS {
         let v = match INDEX.get(start.wrapping_add(k) & (SLOTS - 1)) {
-            Some(&v) if v != 0 => usize::from(v - 1),
-            _ => return,
+            Some(&v) if v != 0 => v,
+            _ => break,
         };
-        if let Some((list, class)) = INDEXED.get(v >> 8) {
-            if let Some(e) = list.get(v & 0xff) {
-                if e.len() == b.len() && e.as_bytes() == b && visit(e, *class) {
-                    return;
-                }
-            }
+        if indexed_entry(v).is_some_and(|e| e.len() == b.len() && e.as_bytes() == b) {
+            return v;
         }
     }
+    0
 }
 
 /// Every indexed table `name` is in.
 pub fn classes(name: &str) -> Classes {
-    let mut out = Classes::default();
-    probe(name, |_, c| {
-        out = out | c;
-        false
-    });
-    out
+    Classes((slot_of(name) >> 16) as u16)
 }
 
 /// Whether `name` is in any of the tables of `class`.
@@ -570,14 +618,12 @@ pub fn is(name: &str, class: Classes) -> bool {
 
 /// The entry equal to `name` in a table of `class`.
 fn entry(name: &str, class: Classes) -> Option<&'static str> {
-    let mut found = None;
-    probe(name, |e, c| {
-        if c.any(class) {
-            found = Some(e);
-        }
-        found.is_some()
-    });
-    found
+    let v = slot_of(name);
+    if Classes((v >> 16) as u16).any(class) {
+        indexed_entry(v)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

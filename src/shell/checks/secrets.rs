@@ -13,7 +13,7 @@ use super::{CheckCx, Findings};
 use crate::shell::ast::{RedirOp, Span};
 use crate::shell::paths::resolve;
 use crate::shell::semantic::{Arg, ExecCommand, Model};
-use crate::shell::tables;
+use crate::shell::tables::{self, Classes};
 use crate::shell::verdict::Reason;
 use crate::shell::verdict::Severity;
 use crate::shell::wrappers::{carried, Carried};
@@ -177,7 +177,7 @@ const SECRET_PATHS: &[&str] = &[
 static SECRET_GLOBS: GlobList = GlobList::new(SECRET_PATHS);
 
 /// Commands that print, copy, archive, encode or upload the files they are given (§6.4).
-const EMITTERS: &[&str] = &[
+pub(crate) const EMITTERS: &[&str] = &[
     "cat", "tac", "nl", "head", "tail", "less", "more", "bat", "batcat", "od", "xxd", "hexdump",
     "hd", "strings", "base64", "base32", "basenc", "uuencode", "zcat", "bzcat", "xzcat", "zstdcat",
     "tar", "zip", "7z", "7za", "7zr", "cp", "mv", "rsync", "scp", "sftp", "install", "nc", "ncat",
@@ -186,10 +186,10 @@ const EMITTERS: &[&str] = &[
 ];
 
 /// Compressors: they emit content only with `-c`/`--stdout`.
-const COMPRESSORS: &[&str] = &["gzip", "bzip2", "xz", "zstd", "lz4", "pigz"];
+pub(crate) const COMPRESSORS: &[&str] = &["gzip", "bzip2", "xz", "zstd", "lz4", "pigz"];
 
 /// Programs that send data over the network (environment dump exfiltration).
-const SENDERS: &[&str] = &[
+pub(crate) const SENDERS: &[&str] = &[
     "curl", "wget", "nc", "ncat", "netcat", "socat", "ssh", "scp", "sftp", "rsync", "ftp",
     "telnet", "http", "https", "xh", "sendmail", "mail", "mailx", "openssl",
 ];
@@ -233,11 +233,11 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
 
 /// Commands that take a path only as text and never open it (issue 16 item 8): naming a
 /// secret path to them reads nothing. Their redirections still count.
-const NAME_ONLY: &[&str] = &["echo", "printf", "print", "basename", "dirname"];
+pub(crate) const NAME_ONLY: &[&str] = &["echo", "printf", "print", "basename", "dirname"];
 
 fn names_only(c: &ExecCommand) -> bool {
     c.base_name()
-        .is_some_and(|n| crate::shell::tables::has(NAME_ONLY, n))
+        .is_some_and(|n| tables::is(n, Classes::NAME_ONLY))
 }
 
 /// Fragments of credential file names (§6.4's files by their names, lower case): a `find`
@@ -310,7 +310,7 @@ fn find_secret_names(c: &ExecCommand, out: &mut Findings) {
 fn other_process_fds(c: &ExecCommand, out: &mut Findings) {
     let reads = c
         .base_name()
-        .is_some_and(|n| tables::has(EMITTERS, n) || tables::has(COMPRESSORS, n));
+        .is_some_and(|n| tables::is(n, Classes::EMITTER | Classes::COMPRESSOR));
     if !reads {
         return;
     }
@@ -333,12 +333,14 @@ fn other_process_fds(c: &ExecCommand, out: &mut Findings) {
 /// bypasses every file permission (`/etc/shadow` straight off the disk), so a content reader
 /// given one as a file, `dd if=` one, or an input redirection from one is denied. Naming a
 /// device elsewhere (`df | grep /dev/sda`, `lsblk /dev/sda`) reads nothing.
+/// Content readers that a raw device given as a file operand makes a raw read (check 23).
+pub(crate) const RAW_READERS: &[&str] = &[
+    "cat", "tac", "head", "tail", "xxd", "od", "hexdump", "hd", "strings", "base64", "base32",
+    "basenc", "nl", "less", "more", "bat", "batcat", "cp", "rsync", "scp", "nc", "ncat", "socat",
+    "tar", "zip", "7z", "gzip", "bzip2", "xz", "zstd", "pv", "tee",
+];
+
 fn raw_device_reads(c: &ExecCommand, out: &mut Findings) {
-    const READERS: &[&str] = &[
-        "cat", "tac", "head", "tail", "xxd", "od", "hexdump", "hd", "strings", "base64", "base32",
-        "basenc", "nl", "less", "more", "bat", "batcat", "cp", "rsync", "scp", "nc", "ncat",
-        "socat", "tar", "zip", "7z", "gzip", "bzip2", "xz", "zstd", "pv", "tee",
-    ];
     let is_raw = |v: &str| {
         matches!(v, "/dev/mem" | "/dev/kmem" | "/dev/port" | "/proc/kcore")
             || tables::BLOCK_DEVICE_PREFIXES
@@ -354,7 +356,7 @@ fn raw_device_reads(c: &ExecCommand, out: &mut Findings) {
                 hit = Some((a.span, v.to_string()));
             }
         }
-    } else if tables::has(READERS, name) {
+    } else if tables::is(name, Classes::RAW_READER) {
         for a in c.args() {
             let v = a.text();
             if !v.starts_with('-') && is_raw(v) {
@@ -388,9 +390,8 @@ fn xargs_fed_secrets(cx: &CheckCx<'_>, dirs: DirMarks, out: &mut Findings) {
                 .filter_map(|i| model.commands.get(*i))
                 .find(|c| {
                     c.wrappers.iter().any(|w| w == "xargs")
-                        && c.base_name().is_some_and(|n| {
-                            tables::has(EMITTERS, n) || tables::has(TREE_READERS, n)
-                        })
+                        && c.base_name()
+                            .is_some_and(|n| tables::is(n, Classes::EMITTER | Classes::TREE_READER))
                 });
             let Some(reader) = reads else { continue };
             let reader = reader.base_name().unwrap_or("xargs");
@@ -688,7 +689,7 @@ const CREDENTIAL_DIRS: &[&str] = &[
 /// The credential directory `value` names, when `c` reads whole trees.
 fn credential_dir(c: &ExecCommand, value: &str, ctx: &EvalContext) -> Option<&'static str> {
     let name = c.base_name()?;
-    if name == "find" || !crate::shell::tables::has(TREE_READERS, name) {
+    if name == "find" || !tables::is(name, Classes::TREE_READER) {
         return None;
     }
     let forms = path_forms(value.trim_end_matches('/'), ctx);
@@ -732,10 +733,11 @@ fn reads_tree(c: &ExecCommand) -> bool {
             matches!(opt.text(), "-exec" | "-execdir" | "-ok" | "-okdir")
                 && cmd.value.as_deref().is_some_and(|n| {
                     let n = crate::shell::paths::basename(n);
-                    tables::has(EMITTERS, n) || (n != "find" && tables::has(TREE_READERS, n))
+                    tables::is(n, Classes::EMITTER)
+                        || (n != "find" && tables::is(n, Classes::TREE_READER))
                 })
         }),
-        _ => crate::shell::tables::has(TREE_READERS, name),
+        _ => tables::is(name, Classes::TREE_READER),
     }
 }
 
@@ -758,13 +760,13 @@ fn holds_homes(value: &str, ctx: &EvalContext) -> bool {
 }
 
 /// Commands that read a whole directory tree given as an operand.
-const TREE_READERS: &[&str] = &[
+pub(crate) const TREE_READERS: &[&str] = &[
     "tar", "bsdtar", "gtar", "zip", "7z", "7za", "7zr", "cp", "rsync", "scp", "sftp", "grep",
     "egrep", "fgrep", "rg", "ag", "cpio", "pax", "find",
 ];
 
 /// Transfers that send their operands themselves.
-const TREE_SENDERS: &[&str] = &["rsync", "scp", "sftp"];
+pub(crate) const TREE_SENDERS: &[&str] = &["rsync", "scp", "sftp"];
 
 /// `host:path`, `user@host:path` or `rsync://…`: an operand on another machine.
 fn remote_operand(t: &str) -> bool {
@@ -817,7 +819,7 @@ fn secret_dirs_sent(cx: &CheckCx<'_>, out: &mut Findings) {
     let model = cx.model;
     let readers = model.commands.iter().any(|c| {
         c.base_name()
-            .is_some_and(|n| crate::shell::tables::has(TREE_READERS, n))
+            .is_some_and(|n| tables::is(n, Classes::TREE_READER))
     });
     if !readers {
         return;
@@ -825,10 +827,10 @@ fn secret_dirs_sent(cx: &CheckCx<'_>, out: &mut Findings) {
     let sent = sent_commands(model);
     for (i, c) in model.commands.iter().enumerate() {
         let Some(name) = c.base_name() else { continue };
-        if !crate::shell::tables::has(TREE_READERS, name) {
+        if !tables::is(name, Classes::TREE_READER) {
             continue;
         }
-        let remote = crate::shell::tables::has(TREE_SENDERS, name)
+        let remote = tables::is(name, Classes::TREE_SENDER)
             && c.args().iter().any(|a| remote_operand(a.text()));
         if !(sent.contains(&i) || to_socket(c) || remote) {
             continue;
@@ -1233,29 +1235,32 @@ const SECRET_MARKERS: &[&str] = &[
 /// This runs for every argument of every command, so it is on the hot path (P4-R49).
 fn has_marker(hay: &str) -> bool {
     let h = hay.as_bytes();
-    let at = |table: &[u128; 256], i: usize| {
-        h.get(i)
-            .and_then(|b| table.get(usize::from(*b)))
-            .copied()
-            .unwrap_or(0)
-    };
-    (0..h.len()).any(|i| {
-        // One pass over the text: only markers whose first two bytes occur here are
-        // compared, usually none.
-        let mut cands = at(&MARKER_BYTE_0, i) & at(&MARKER_BYTE_1, i + 1);
+    let at = |table: &[u128; 256], b: u8| table.get(usize::from(b)).copied().unwrap_or(0);
+    let mut i = 0;
+    // One pass over the text, a pair of bytes at a time: most bytes start no marker, and
+    // then the second table is not read (a 128-bit AND per byte before, which the wasm build
+    // does as two 64-bit halves).
+    while let (Some(&b0), Some(&b1)) = (h.get(i), h.get(i + 1)) {
+        i += 1;
+        let first = at(&MARKER_BYTE_0, b0);
+        if first == 0 {
+            continue;
+        }
+        // Only markers whose first two bytes occur here are compared, usually none.
+        let mut cands = first & at(&MARKER_BYTE_1, b1);
         while cands != 0 {
             let k = cands.trailing_zeros() as usize;
             cands &= cands - 1;
             let hit = SECRET_MARKERS.get(k).is_some_and(|m| {
-                h.get(i..i + m.len())
+                h.get(i - 1..i - 1 + m.len())
                     .is_some_and(|w| w.eq_ignore_ascii_case(m.as_bytes()))
             });
             if hit {
                 return true;
             }
         }
-        false
-    })
+    }
+    false
 }
 
 /// For each byte value, the [`SECRET_MARKERS`] (bit `k` = marker `k`) whose byte `pos` it is,
@@ -1290,10 +1295,32 @@ struct DirMarks {
 
 impl DirMarks {
     fn of(cx: &CheckCx<'_>) -> DirMarks {
-        DirMarks {
-            cwd: has_marker(&cx.ctx.cwd),
-            home: has_marker(&cx.ctx.home),
+        thread_local! {
+            /// The last working and home directories with their marks: callers evaluate
+            /// many commands in the same directories, and the two scans cost as much as a
+            /// short command's whole check 23 (P4-R49).
+            static LAST: std::cell::RefCell<Option<(String, String, DirMarks)>> =
+                const { std::cell::RefCell::new(None) };
         }
+        let (cwd, home) = (cx.ctx.cwd.as_str(), cx.ctx.home.as_str());
+        let hit = LAST.with(|last| {
+            let last = last.try_borrow().ok()?;
+            let (c, h, marks) = last.as_ref()?;
+            (c == cwd && h == home).then_some(*marks)
+        });
+        if let Some(marks) = hit {
+            return marks;
+        }
+        let marks = DirMarks {
+            cwd: has_marker(cwd),
+            home: has_marker(home),
+        };
+        LAST.with(|last| {
+            if let Ok(mut last) = last.try_borrow_mut() {
+                *last = Some((cwd.to_string(), home.to_string(), marks));
+            }
+        });
+        marks
     }
 }
 
@@ -1301,8 +1328,16 @@ fn may_be_secret(value: &str, cx: &CheckCx<'_>, dirs: DirMarks) -> bool {
     if !cx.cfg.secret_paths.is_empty() {
         return true;
     }
-    let last = crate::shell::paths::basename(value.trim_end_matches('/'));
-    if last == "." || last == ".." || last.is_empty() {
+    // The last segment (trailing slashes aside) is `.`, `..` or nothing: read from the end
+    // as bytes (a basename and a `str` comparison per candidate before, P4-R49).
+    let mut t = value.as_bytes();
+    while let [rest @ .., b'/'] = t {
+        t = rest;
+    }
+    if matches!(
+        t,
+        [] | [b'.'] | [.., b'/', b'.'] | [b'.', b'.'] | [.., b'/', b'.', b'.']
+    ) {
         return true;
     }
     let base_marked = if value.starts_with('/') {
@@ -1346,10 +1381,10 @@ fn emits(c: &ExecCommand, i: usize, whole: &str, origin: Origin) -> bool {
         // An identity or config file given to the transport is used, not sent.
         return !matches!(prev, Some("-i" | "-F" | "-o" | "-e" | "-S" | "--rsh"));
     }
-    if tables::has(EMITTERS, name) {
+    if tables::is(name, Classes::EMITTER) {
         return true;
     }
-    if crate::shell::tables::has(COMPRESSORS, name) {
+    if tables::is(name, Classes::COMPRESSOR) {
         return args
             .iter()
             .any(|a| a.is("--stdout") || a.is("--to-stdout") || bundle_has(a, 'c', "SbpLT"));
@@ -1483,6 +1518,23 @@ fn tilde_user_word(command: &str, a: &Arg) -> Option<String> {
     (!user.is_empty() && raw.chars().skip(1).all(plain)).then(|| raw.to_string())
 }
 
+/// Whether `v` contains `.`, `mem` or `environ`: one pass over the bytes (three before; this
+/// runs for every argument, P4-R49).
+fn proc_file_marker(v: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&b) = v.get(i) {
+        let rest = v.get(i..).unwrap_or(&[]);
+        match b {
+            b'.' => return true,
+            b'm' if rest.starts_with(b"mem") => return true,
+            b'e' if rest.starts_with(b"environ") => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
 /// `/proc/*/environ` and `/proc/*/mem` anywhere (deny).
 fn proc_files(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
     let args = if names_only(c) { &[][..] } else { c.args() };
@@ -1497,15 +1549,23 @@ fn proc_files(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
     for (v, span) in values {
         // A candidate's last segment is part of `v`: without `.`, `mem` or `environ` in `v`,
         // no candidate can name one of these files.
-        use crate::shell::paths::{has_any_byte, has_substr};
-        if !(has_any_byte(v, b".") || has_substr(v, "mem") || has_substr(v, "environ")) {
+        if !proc_file_marker(v.as_bytes()) {
             continue;
         }
         let hit = candidates(v).any(|(cand, _)| {
             // Only a path whose last segment is `environ`, `mem`, `.` or `..` can resolve to
             // `/proc/<pid>/environ|mem`; skip the resolution for everything else.
-            let last = crate::shell::paths::basename(cand.trim_end_matches('/'));
-            if !matches!(last, "environ" | "mem" | "." | "..") {
+            // Read from the end as bytes: a trim and a basename scanned the whole path
+            // before, for every argument with a dot (P4-R49).
+            let mut t = cand.as_bytes();
+            while let [rest @ .., b'/'] = t {
+                t = rest;
+            }
+            let last_is = |seg: &[u8]| {
+                t.strip_suffix(seg)
+                    .is_some_and(|head| matches!(head, [] | [.., b'/']))
+            };
+            if !(last_is(b"environ") || last_is(b"mem") || last_is(b".") || last_is(b"..")) {
                 return false;
             }
             let p = resolve(cand, ctx);
@@ -1664,7 +1724,7 @@ fn env_dump(c: &ExecCommand) -> bool {
 
 fn sender(c: &ExecCommand) -> bool {
     c.base_name()
-        .is_some_and(|n| crate::shell::tables::has(SENDERS, n))
+        .is_some_and(|n| tables::is(n, Classes::SENDER))
 }
 
 /// Environment dumps: ask; deny when a later pipeline stage or the enclosing command sends
@@ -1711,7 +1771,7 @@ pub(crate) fn read_requests(model: &Model, ctx: &EvalContext) -> Vec<(String, bo
     for c in &model.commands {
         let reads = c
             .base_name()
-            .is_some_and(|n| tables::has(EMITTERS, n) || tables::has(COMPRESSORS, n));
+            .is_some_and(|n| tables::is(n, Classes::EMITTER | Classes::COMPRESSOR));
         if !reads || names_only(c) {
             continue;
         }
@@ -1774,7 +1834,7 @@ fn linked_reads(cx: &CheckCx<'_>, c: &ExecCommand, out: &mut Findings) {
         return;
     }
     let Some(name) = c.base_name() else { return };
-    if !(tables::has(EMITTERS, name) || tables::has(COMPRESSORS, name)) {
+    if !tables::is(name, Classes::EMITTER | Classes::COMPRESSOR) {
         return;
     }
     for a in c.args() {
@@ -1803,6 +1863,38 @@ pub(crate) fn is_secret_path(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_proc_file_prefilter_answers_like_its_three_scans() {
+        use crate::shell::paths::{has_any_byte, has_substr};
+        for v in [
+            "",
+            ".",
+            "m",
+            "me",
+            "mem",
+            "xmemx",
+            "e",
+            "environ",
+            "environ",
+            "/proc/1/environ",
+            "/proc/self/mem",
+            "/proc/1/fd",
+            "path/to/file",
+            "file.txt",
+            "enviro",
+            "emem",
+            "eenviron",
+            "mmem",
+            "/proc/1/",
+            "~",
+            "a=b",
+            "m.e",
+        ] {
+            let three = has_any_byte(v, b".") || has_substr(v, "mem") || has_substr(v, "environ");
+            assert_eq!(proc_file_marker(v.as_bytes()), three, "{v:?}");
+        }
+    }
 
     #[test]
     fn every_secret_pattern_has_a_prefilter_marker() {
