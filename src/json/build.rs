@@ -12,7 +12,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// Builds a JSON object from `(key, value)` pairs, in order; a repeated key keeps its last
-/// value. The values are taken out of the slice (left `Null`), so dropping it frees nothing.
+/// value. The values are taken out of the slice (left `Null`, which owns nothing), so `json!`
+/// passes its array in a `ManuallyDrop` and no call site carries drop code for it.
 #[doc(hidden)]
 #[inline(never)]
 pub fn object(entries: &mut [(&str, Value)]) -> Value {
@@ -67,7 +68,11 @@ macro_rules! json {
     ([]) => { ::serde_json::Value::Array(::std::vec::Vec::new()) };
     ([ $($tt:tt)+ ]) => { ::serde_json::Value::Array($crate::json!(@elements [] [] $($tt)+)) };
     ({}) => { ::serde_json::Value::Object(::serde_json::Map::new()) };
-    ({ $($tt:tt)+ }) => { $crate::json::build::object(&mut $crate::json!(@entries [] $($tt)+)) };
+    ({ $($tt:tt)+ }) => {
+        $crate::json::build::object(&mut *::std::mem::ManuallyDrop::new(
+            $crate::json!(@entries [] $($tt)+),
+        ))
+    };
     ($e:expr) => { $crate::json::build::to_value(&$e) };
 }
 
