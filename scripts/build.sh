@@ -39,11 +39,22 @@ rm -f "$out"/*.d.ts
 # --one-caller-inline-max-function-size 0: a function called from one place stays a function.
 # Inlining it saves a call but gives the caller its own renumbered copy of the code, which
 # gzip then cannot match against the rest: 45 KB smaller gzipped (1 % larger raw), README G-R3.
-log "wasm-opt -Oz --low-memory-unused -ocimfs 0"
-"$wasm_opt" -Oz --low-memory-unused --one-caller-inline-max-function-size 0 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$out/agent_ops_bg.wasm" -o "$out/agent_ops_bg.opt.wasm"
+# Function order: gzip only finds repeats within 32 KB, so similar functions should sit together.
+# A first, named (-g) optimisation gives the bodies that will ship; scripts/order-functions.mjs
+# chains them by similarity and renames the input's functions to their ranks; the real
+# optimisation ends with --reorder-functions-by-name, which lays them out in that order (its
+# output has no name section, as before). 25 KB smaller gzipped, same code (README G-R3).
+opt_flags=(-Oz --low-memory-unused --one-caller-inline-max-function-size 0 --enable-bulk-memory
+  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
+  --enable-reference-types --enable-multivalue)
+log "wasm-opt -g -Oz --low-memory-unused -ocimfs 0 (for the function order)"
+"$wasm_opt" -g "${opt_flags[@]}" "$out/agent_ops_bg.wasm" -o "$out/agent_ops_bg.named.wasm"
+node scripts/order-functions.mjs "$out/agent_ops_bg.named.wasm" "$out/agent_ops_bg.wasm" "$out/agent_ops_bg.ranked.wasm"
+log "wasm-opt -Oz --low-memory-unused -ocimfs 0 --reorder-functions-by-name"
+"$wasm_opt" "${opt_flags[@]}" --reorder-functions-by-name \
+  "$out/agent_ops_bg.ranked.wasm" -o "$out/agent_ops_bg.opt.wasm"
 mv "$out/agent_ops_bg.opt.wasm" "$out/agent_ops_bg.wasm"
+rm -f "$out/agent_ops_bg.named.wasm" "$out/agent_ops_bg.ranked.wasm"
 raw=$(stat -c %s "$out/agent_ops_bg.wasm")
 gz=$(gzip -9 -c "$out/agent_ops_bg.wasm" | wc -c)
 printf 'plugin wasm: %d bytes raw, %d bytes gzip -9 (target < 500000 gzipped, limit 2097152 raw)\n' "$raw" "$gz"

@@ -182,7 +182,7 @@ pub fn append_decision(host: &dyn Host, state_dir: &str, d: &Decision) -> Result
     );
     host.fs_write_atomic(&payload, line.as_bytes(), 0o600)?;
     let mut short = rec;
-    short.details = serde_json::json!({ "payloadFile": payload, "truncated": true });
+    short.details = crate::json!({ "payloadFile": payload, "truncated": true });
     short.message = short.message.chars().take(2_000).collect();
     let line = serde_json::to_string(&short).map_err(|e| HostError::Io(e.to_string()))?;
     host.fs_append_line(&path, &line, false)
@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn json_values_are_redacted_by_key_and_content() {
-        let v = serde_json::json!({"env": {"AWS_SECRET_ACCESS_KEY": "x", "HOME": "/h"}, "cmd": "A_TOKEN=1 x"});
+        let v = crate::json!({"env": {"AWS_SECRET_ACCESS_KEY": "x", "HOME": "/h"}, "cmd": "A_TOKEN=1 x"});
         let r = redact_value(&v);
         assert_eq!(r["env"]["AWS_SECRET_ACCESS_KEY"], "[REDACTED]");
         assert_eq!(r["env"]["HOME"], "/h");
@@ -261,7 +261,7 @@ mod tests {
             session_key: None,
             run_id: Some("r".into()),
             tool_call_id: None,
-            details: serde_json::json!({"command": "TOKEN=abc x"}),
+            details: crate::json!({"command": "TOKEN=abc x"}),
         };
         append_decision(&h, "/s", &d).unwrap();
         let p = journal_path("/s", d.at);
@@ -328,7 +328,7 @@ mod tests {
             session_key: None,
             run_id: None,
             tool_call_id: None,
-            details: serde_json::json!({"command": "x".repeat(70_000)}),
+            details: crate::json!({"command": "x".repeat(70_000)}),
         };
         append_decision(&h, "/s", &d).unwrap();
         let got = read_journal(&h, &journal_path("/s", 0), 1 << 20).unwrap();

@@ -315,7 +315,7 @@ impl CoreError {
 
     /// The `{"error": {...}}` JSON text of this error.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&serde_json::json!({ "error": self })).unwrap_or_else(|_| {
+        serde_json::to_string(&crate::json!({ "error": self })).unwrap_or_else(|_| {
             "{\"error\":{\"code\":\"core.internal\",\"message\":\"serialization failed\"}}"
                 .to_string()
         })
@@ -547,7 +547,7 @@ impl Outcome {
 
     /// A command's or tool's text answer (`{"text": …}`).
     pub fn text(text: impl Into<String>) -> Self {
-        Outcome::ret(serde_json::json!({ "text": text.into() }))
+        Outcome::ret(crate::json!({ "text": text.into() }))
     }
 }
 

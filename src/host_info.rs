@@ -4,7 +4,8 @@
 
 use crate::contract::{HostInfo, ModelCost, ModelInfo};
 use crate::host::{join_path, Host};
-use serde_json::{json, Value};
+use crate::json;
+use serde_json::Value;
 
 /// The plugin id: its entry under `plugins.entries` and its value in `plugins.slots`.
 const PLUGIN_ID: &str = "agent-ops";

@@ -5,6 +5,7 @@
 //! reader everywhere keeps one copy of that code in the wasm build, which is most of what the
 //! plugin size budget (README G-R3) is spent on.
 
+pub mod build;
 pub mod read;
 
 pub use read::{read_slice, read_str, FromJson};

@@ -185,7 +185,7 @@ fn migrate_locked(host: &dyn Host, state_dir: &str, path: &str, check: &mut Sche
             ));
             return;
         }
-        let line = serde_json::json!({"v": 1, "from": step.from, "to": step.from + 1, "step": step.name, "at": host.now_ms()});
+        let line = crate::json!({"v": 1, "from": step.from, "to": step.from + 1, "step": step.name, "at": host.now_ms()});
         let written = host
             .fs_append_line(&journal, &line.to_string(), true)
             .and_then(|()| {

@@ -236,9 +236,9 @@ mod tests {
         assert!(!is_main_key("agent:main:subagent:1"));
         assert_eq!(agent_of_key("agent:ops:main"), Some("ops"));
         assert_eq!(agent_of_key("main"), None);
-        assert_eq!(agent_id("agent:ops:main", &serde_json::json!({})), "ops");
+        assert_eq!(agent_id("agent:ops:main", &crate::json!({})), "ops");
         assert_eq!(
-            agent_id("agent:ops:main", &serde_json::json!({"agentId": "x"})),
+            agent_id("agent:ops:main", &crate::json!({"agentId": "x"})),
             "x"
         );
         assert_eq!(agent_id("main", &serde_json::Value::Null), "main");

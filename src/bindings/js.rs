@@ -310,8 +310,8 @@ impl Core {
             .and_then(|c| crate::json::from_str::<serde_json::Value>(&c).ok())
             .unwrap_or(serde_json::Value::Null);
         match self.rt.record_loaded(&self.host, pid, config) {
-            Ok(path) => serde_json::json!({ "ok": path }).to_string(),
-            Err(e) => serde_json::json!({ "error": { "code": "core.load_record_failed", "message": e.to_string() } }).to_string(),
+            Ok(path) => crate::json!({ "ok": path }).to_string(),
+            Err(e) => crate::json!({ "error": { "code": "core.load_record_failed", "message": e.to_string() } }).to_string(),
         }
     }
 
@@ -463,7 +463,7 @@ pub fn cli_run(host: JsHost, args_json: JsValue, facts_json: JsValue) -> String 
             crate::cli::run(&args, &cx, &mut stdin, &mut stdout, &mut stderr)
         }
     };
-    serde_json::json!({
+    crate::json!({
         "code": code,
         "stdout": String::from_utf8_lossy(&stdout),
         "stderr": String::from_utf8_lossy(&stderr),

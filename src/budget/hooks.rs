@@ -9,7 +9,8 @@ use crate::contract::{
     CommandSpec, Diagnostic, FailureMode, FailurePolicy, HostInfo, JobUsage, Outcome, PhaseCore,
     PhaseCtx, PhaseInit, Registration,
 };
-use serde_json::{json, Value};
+use crate::json;
+use serde_json::Value;
 
 /// The phase key (also the `phase` of its jobs).
 pub(super) const KEY: &str = "loopBudget";

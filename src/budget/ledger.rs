@@ -560,7 +560,7 @@ fn target_outcome(
         ledger.target_event = Some(code.into());
         let event = TargetEvent {
             code: code.into(),
-            details: serde_json::json!({
+            details: crate::json!({
                 "continuationCount": ledger.continuation_count, "pct": pct, "turnTokens": turn, "target": target,
                 "diminishingReturns": diminishing, "durationMs": now_ms.saturating_sub(ledger.started_at),
             }),

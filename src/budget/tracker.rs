@@ -13,11 +13,12 @@ use super::LoopBudgetConfig;
 use crate::audit::{self, Action, Decision};
 use crate::contract::{Diagnostic, Job, JobKind, JobUsage, Outcome, PhaseCtx};
 use crate::host::{join_path, LogLevel};
+use crate::json;
 use crate::session_key::{
     adopt_file, agent_of_key, is_internal_key, legacy_budget_name, state_name,
 };
 use crate::sorted::SortedMap;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::VecDeque;
 
 /// Ledgers kept after their run ended (for the late `llm_output`).

@@ -5,8 +5,9 @@
 
 use super::{option_value, CliHost, Context, EXIT_IO};
 use crate::host::HostDirs;
+use crate::json;
 use crate::runtime::Runtime;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::io::Write;
 
 struct Opts {

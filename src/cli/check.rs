@@ -148,7 +148,7 @@ fn parse_args(args: &[String], allow_flags: bool, cx: &Context<'_>) -> Result<Ch
             .map_err(|e| ArgError::Io(format!("cannot read --config {file}: {e}")))?;
         let value: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| ArgError::Usage(format!("--config {file} is not valid JSON: {e}")))?;
-        let wrapped = serde_json::json!({ "phases": { "bashSecurity": value } });
+        let wrapped = crate::json!({ "phases": { "bashSecurity": value } });
         let cfg = parse_config_value(wrapped).map_err(|errs| {
             ArgError::Usage(
                 errs.iter()

@@ -6,9 +6,10 @@ use super::openclaw::{self, ConfigSource, OpenClawPaths};
 use super::{option_value, usage_error, CliHost, Context, EXIT_IO, EXIT_USAGE};
 use crate::config::Config;
 use crate::host::{join_path, parent_dir, Host, HostDirs};
+use crate::json;
 use crate::runtime::{AppliedRecord, InitResult, Runtime, APPLIED_FILE};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::io::Write;
 
 const PLUGIN_ID: &str = "agent-ops";

@@ -3,9 +3,9 @@
 
 use super::{option_value, CliHost, Context, EXIT_IO};
 use crate::host::{Host, HostDirs};
+use crate::json;
 use crate::runtime::resolve_state_dir;
 use crate::shell;
-use serde_json::json;
 use std::io::Write;
 
 /// Runs `agent-ops grants`.

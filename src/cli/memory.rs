@@ -5,6 +5,7 @@ use super::{option_value, CliHost, Context, EXIT_IO};
 use crate::calendar::iso_utc;
 use crate::contract::{CallIds, Outcome, PhaseCtx};
 use crate::host::HostDirs;
+use crate::json;
 use crate::memdir::ENTRYPOINT_NAME;
 use crate::memory_scope::Scope;
 use crate::memory_scope::{
@@ -12,7 +13,7 @@ use crate::memory_scope::{
     SnapshotMode as Mode,
 };
 use crate::runtime::resolve_state_dir;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::io::Write;
 
 fn scope_of(s: &str) -> Option<Scope> {

@@ -9,11 +9,12 @@ use super::{cap, microcompact, restore, summary, CompactionConfig, SummaryTempla
 use crate::audit::{self, Action, Decision};
 use crate::contract::{CoreError, Diagnostic, Outcome, PhaseCtx};
 use crate::host::{join_path, HostError, LogLevel};
+use crate::json;
 use crate::session_key::state_name;
 pub use crate::session_key::{is_internal_key, is_subagent_key};
 use crate::sorted::{SortedMap, SortedSet};
 use crate::tokens::{session_tokens, TokenCount};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::VecDeque;
 
 /// Engine id registered with OpenClaw (`plugins.slots.contextEngine`).

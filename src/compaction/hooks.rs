@@ -11,7 +11,8 @@ use crate::contract::{
     PhaseInit, ProviderSpec, Registration,
 };
 use crate::host::LogLevel;
-use serde_json::{json, Value};
+use crate::json;
+use serde_json::Value;
 
 /// The phase key.
 const KEY: &str = "compaction";

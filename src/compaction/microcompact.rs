@@ -48,7 +48,7 @@ pub struct Plan {
 
 /// The marker content block array.
 pub fn marker_content() -> Value {
-    serde_json::json!([{ "type": "text", "text": CLEARED_MARKER }])
+    crate::json!([{ "type": "text", "text": CLEARED_MARKER }])
 }
 
 fn is_tool_result(m: &Value) -> bool {

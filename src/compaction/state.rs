@@ -432,7 +432,7 @@ impl CompactionState {
                 self.history.push(h.clone());
             }
         }
-        self.history.sort_by_key(|h| h.at);
+        crate::sorted::sort_by_key(&mut self.history, |h| h.at);
         if self.history.len() > HISTORY_LIMIT {
             let drop = self.history.len() - HISTORY_LIMIT;
             self.history.drain(..drop);

@@ -176,8 +176,8 @@ impl Config {
 /// `{"ok": true}` or `{"ok": false, "errors": [{path, message}]}` as JSON text.
 pub fn validate_config_json(json: &str) -> String {
     let v = match parse_config(json) {
-        Ok(_) => serde_json::json!({ "ok": true }),
-        Err(errors) => serde_json::json!({ "ok": false, "errors": errors }),
+        Ok(_) => crate::json!({ "ok": true }),
+        Err(errors) => crate::json!({ "ok": false, "errors": errors }),
     };
     serde_json::to_string(&v).unwrap_or_else(|_| "{\"ok\":false}".into())
 }
@@ -290,9 +290,9 @@ mod tests {
                 serde_json::Value::Number(x) => {
                     *n += 1;
                     *v = if x.is_f64() {
-                        serde_json::json!(*n as f64 + 0.5)
+                        crate::json!(*n as f64 + 0.5)
                     } else {
-                        serde_json::json!(*n)
+                        crate::json!(*n)
                     };
                 }
                 serde_json::Value::String(s) => s.push('x'),

@@ -5,9 +5,10 @@
 //! with and the type the core parses can never drift apart.
 
 use super::{Config, PHASE_KEYS};
+use crate::json;
 use crate::phase::PHASES;
 use schemars::generate::SchemaSettings;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// The JSON Schema (draft-07, all subschemas inlined) of the plugin config, as shipped in the
 /// manifest: it accepts every value (issue 17 item 3) and the Control UI renders it as

@@ -14,12 +14,13 @@ use crate::audit::{self, Action, Decision, RECORD_VERSION};
 use crate::calendar::iso_utc;
 use crate::contract::{Diagnostic, GuardMode, Outcome, PhaseCtx};
 use crate::host::{join_path, HostError, LogLevel};
+use crate::json;
 use crate::session_key::{
     adopt_file, agent_id, is_internal_key, is_subagent_key, legacy_session_dir_name, state_name,
 };
 use crate::sorted::{SortedMap, SortedSet};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Pending notices expire after a day.
 pub const NOTICE_TTL_MS: i64 = 86_400_000;

@@ -9,7 +9,8 @@ use crate::contract::{
     Registration, ToolSpec,
 };
 use crate::host::LogLevel;
-use serde_json::{json, Value};
+use crate::json;
+use serde_json::Value;
 
 /// The phase key.
 const KEY: &str = "coordinator";

@@ -2,8 +2,9 @@
 //! without a result, a result without a call, and empty or thinking-only assistant turns.
 //! Pure and idempotent; messages of unknown shape pass through untouched.
 
+use crate::json;
 use crate::sorted::SortedSet;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Text of the tool result inserted for a dangling tool call.
 pub const SYNTHETIC_RESULT_TEXT: &str =

@@ -2,8 +2,9 @@
 //! reuse the parent's prompt cache, their comparison by field name, and the cache-hit judgement
 //! of internal jobs.
 
+use crate::json;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Below this hit rate a cache-safe job counts as a cache break.
 #[cfg(test)]

@@ -11,9 +11,10 @@ use super::ForkSkillsConfig;
 use crate::audit::{Action, Decision, RECORD_VERSION};
 use crate::contract::{CommandJudge, Job, JobKind, Outcome, PhaseCtx};
 use crate::host::{join_path, LogLevel};
+use crate::json;
 use crate::sorted::SortedMap;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// More changes than this in one batch are summarised by count.
 pub const BATCH_SUMMARY_THRESHOLD: usize = 50;

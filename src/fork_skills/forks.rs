@@ -6,8 +6,9 @@
 use super::cache::{tool_use_context, CacheSafeParams};
 use super::CacheBreakMode;
 use crate::audit::{block_text, Action, Decision, RECORD_VERSION};
+use crate::json;
 use crate::sorted::{SortedMap, SortedSet};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::VecDeque;
 
 /// Snapshots kept (main sessions, most recent first out).

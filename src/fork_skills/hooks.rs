@@ -11,7 +11,8 @@ use crate::contract::{
     PhaseCore, PhaseCtx, PhaseInit, Registration, ServiceSpec, ToolSpec,
 };
 use crate::host::{join_path, LogLevel};
-use serde_json::{json, Value};
+use crate::json;
+use serde_json::Value;
 
 /// The phase key (also the `phase` of its jobs).
 pub(super) const KEY: &str = "forkSkills";

@@ -11,9 +11,10 @@ use super::{GuardMode, MemoryScopingConfig, Scope};
 use crate::audit::{self, Action, Decision};
 use crate::contract::{Diagnostic, Outcome, PhaseCtx};
 use crate::host::{EntryKind, LogLevel};
+use crate::json;
 pub use crate::memdir::ensure_gitignore;
 use crate::sorted::{SortedMap, SortedSet};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Most bytes read from the head of one memory file during a scan.
 pub const FRONTMATTER_MAX_BYTES: u64 = 16 * 1024;

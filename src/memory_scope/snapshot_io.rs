@@ -125,7 +125,7 @@ fn copy_all(host: &dyn Host, from: &str, to: &str) -> Result<usize, HostError> {
 }
 
 fn write_marker(host: &dyn Host, mem_dir: &str, r: &Read) -> Result<(), HostError> {
-    let body = serde_json::json!({ "syncedFrom": updated_at(r) }).to_string();
+    let body = crate::json!({ "syncedFrom": updated_at(r) }).to_string();
     host.fs_write_atomic(&join(mem_dir, MARKER_FILE), body.as_bytes(), 0o600)
 }
 
@@ -192,7 +192,7 @@ pub fn publish(
         let bytes = host.fs_read(&join(mem_dir, f), MAX_SNAPSHOT_FILE_BYTES)?;
         host.fs_write_atomic(&join(snap_dir, f), &bytes, 0o644)?;
     }
-    let meta = serde_json::json!({ "updatedAt": now_iso }).to_string();
+    let meta = crate::json!({ "updatedAt": now_iso }).to_string();
     host.fs_write_atomic(&join(snap_dir, SNAPSHOT_FILE), meta.as_bytes(), 0o644)?;
     Ok(files.len())
 }

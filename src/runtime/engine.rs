@@ -8,7 +8,8 @@ use super::interplay::{self, deliver};
 use super::{Active, CoreError, HookResponse};
 use crate::compaction;
 use crate::host::Host;
-use serde_json::{json, Value};
+use crate::json;
+use serde_json::Value;
 
 /// Every method the engine answers.
 const METHODS: [&str; 16] = [

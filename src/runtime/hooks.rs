@@ -49,9 +49,9 @@ pub struct HookFailure {
 
 /// Orders `regs` the way OpenClaw runs separate handlers: priority descending, then
 /// registration order.
-pub(super) fn sort_by_priority(regs: &mut [Registration]) {
+pub(super) fn sort_by_priority(regs: &mut Vec<Registration>) {
     // A stable sort: equal priorities keep registration order, as in OpenClaw.
-    regs.sort_by_key(|r| std::cmp::Reverse(r.priority));
+    crate::sorted::sort_by_key(regs, |r| std::cmp::Reverse(r.priority));
 }
 
 /// One [`HookRegistration`] per hook name of `regs` (already in run order), in order of
@@ -93,7 +93,7 @@ pub(super) fn merge_registrations(regs: &[Registration]) -> Vec<HookRegistration
     out.into_iter()
         .map(|(mut h, m)| {
             h.matcher = m.map(|mut all| {
-                all.sort();
+                crate::sorted::sort(&mut all);
                 all
             });
             h

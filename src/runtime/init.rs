@@ -137,7 +137,7 @@ impl Runtime {
             match crate::json::from_str::<Value>(host_info_json).and_then(|v| {
                 if v.is_object() || v.is_null() {
                     <HostInfo as crate::json::FromJson>::from_json(if v.is_null() {
-                        serde_json::json!({})
+                        crate::json!({})
                     } else {
                         v
                     })
@@ -318,7 +318,7 @@ impl Runtime {
         let config_value = crate::json::from_str::<Value>(config_json)
             .ok()
             .filter(|v| !v.is_null())
-            .unwrap_or_else(|| serde_json::json!({}));
+            .unwrap_or_else(|| crate::json!({}));
         let file_baseline = reload::file_config(&info, host);
         // A re-init (OpenClaw loads the plugin more than once, a config hot reload replaces
         // the plugin instance) keeps the jobs in flight: their outcomes come back to this core

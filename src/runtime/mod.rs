@@ -410,6 +410,6 @@ impl Runtime {
 /// `{"crate": …, "schema": …}` as JSON text.
 pub fn version_json() -> String {
     to_json(
-        &serde_json::json!({ "version": version(), "crate": env!("CARGO_PKG_VERSION"), "schema": SCHEMA_VERSION }),
+        &crate::json!({ "version": version(), "crate": env!("CARGO_PKG_VERSION"), "schema": SCHEMA_VERSION }),
     )
 }

@@ -16,8 +16,9 @@
 
 use super::{Diagnostic, HookResponse, InitResult, PhaseReport, Runtime};
 use crate::host::{join_path, Host, LogLevel};
+use crate::json;
 use crate::sorted::SortedSet;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// How long a config change may wait for OpenClaw's own replacement before the running
 /// instance applies it in place (a replacement normally lands within a second; one admitted

@@ -5,7 +5,8 @@
 
 use super::{interplay, Active, HookResponse};
 use crate::host::Host;
-use serde_json::{json, Value};
+use crate::json;
+use serde_json::Value;
 
 /// The `/agent-ops` command: `status [--json]`.
 pub(super) fn command(

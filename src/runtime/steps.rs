@@ -21,7 +21,8 @@
 
 use super::{Active, CoreError, Diagnostic};
 use crate::host::{Host, LogLevel};
-use serde_json::{json, Value};
+use crate::json;
+use serde_json::Value;
 
 /// The fixed parts of the protocol as JSON text (parsed when needed: data costs the wasm build
 /// far less than the code `json!` expands to, README G-R3).

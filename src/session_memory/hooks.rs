@@ -11,9 +11,10 @@ use crate::contract::{
     Registration, ServiceSpec,
 };
 use crate::host::{join_path, Host, LogLevel};
+use crate::json;
 use crate::memdir::MemoryTarget;
 use crate::settings::ConfigError;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The phase key.
 const KEY: &str = "sessionMemory";

@@ -11,10 +11,11 @@ use super::SessionMemoryConfig;
 use crate::audit::{Action, Decision, RECORD_VERSION};
 use crate::contract::{Diagnostic, Job, JobKind, JobUsage, Outcome, PhaseCtx};
 use crate::host::{join_path, Host, HostError, LogLevel};
+use crate::json;
 use crate::session_key::{adopt_dir, agent_id, is_main_key, legacy_session_dir_name, state_name};
 use crate::sorted::{SortedMap, SortedSet};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Longest wait of a compaction for an in-flight notes job (P3-R17).
 pub const NOTES_WAIT_TIMEOUT_MS: u64 = 15_000;

@@ -464,26 +464,26 @@ mod tests {
         let at = At::Key(&at, "k");
         let msg = |j: serde_json::Value| AskAction::read_json(&j, &at).unwrap_err().message;
         assert_eq!(
-            msg(serde_json::json!("nope")),
+            msg(crate::json!("nope")),
             "unknown variant `nope`, expected one of `approve`, `block`, `allow`"
         );
         assert_eq!(
-            msg(serde_json::json!("ALLOW")),
+            msg(crate::json!("ALLOW")),
             "unknown variant `ALLOW`, expected one of `approve`, `block`, `allow`"
         );
         assert_eq!(
-            Dialect::read_json(&serde_json::json!("zsh"), &at)
+            Dialect::read_json(&crate::json!("zsh"), &at)
                 .unwrap_err()
                 .message,
             "unknown variant `zsh`, expected `bash+zsh` or `bash`"
         );
         for j in [
-            serde_json::json!(3),
-            serde_json::json!(null),
-            serde_json::json!(true),
-            serde_json::json!([]),
+            crate::json!(3),
+            crate::json!(null),
+            crate::json!(true),
+            crate::json!([]),
             // The one-key object form the derive accepted is refused (`read_enum!`).
-            serde_json::json!({"allow": null}),
+            crate::json!({"allow": null}),
         ] {
             assert_eq!(msg(j), "expected value");
         }

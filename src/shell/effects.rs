@@ -474,7 +474,7 @@ pub(crate) fn write_requests(
         }
     }
     let mut paths = cell.take();
-    paths.sort();
+    crate::sorted::sort(&mut paths);
     paths.dedup();
     paths
         .into_iter()

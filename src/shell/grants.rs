@@ -18,7 +18,8 @@
 
 use super::semantic::{Arg, ExecCommand};
 use super::tables::{self, Classes};
-use serde_json::{json, Map, Value};
+use crate::json;
+use serde_json::{Map, Value};
 
 /// Version of the grants file format.
 pub const GRANTS_FILE_VERSION: u32 = 1;

@@ -11,8 +11,9 @@ use super::{
 };
 use crate::audit::{block_text, Action, Decision, RECORD_VERSION};
 use crate::contract::{CallIds, FailureMode, FailurePolicy, Registration};
+use crate::json;
 use crate::shell::config::{AskAction, CodeModeSetting, ProcessMode};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Priority of our `before_tool_call` handler: the highest of our handlers (OC-R10).
 pub const PRIORITY: i32 = 1_000;

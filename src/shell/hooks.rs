@@ -10,8 +10,9 @@ use crate::contract::{
     SandboxFacts,
 };
 use crate::host::{Host, LogLevel};
+use crate::json;
 use crate::sorted::SortedMap;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Phase 4's state between calls: the approvals OpenClaw has not resolved yet, by job id.
 #[derive(Debug, Default)]

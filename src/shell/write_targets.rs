@@ -203,9 +203,9 @@ pub fn requests(model: &Model, ctx: &EvalContext) -> (Vec<String>, Vec<String>) 
         patches.extend(p);
         sources.extend(s);
     }
-    patches.sort();
+    crate::sorted::sort(&mut patches);
     patches.dedup();
-    sources.sort();
+    crate::sorted::sort(&mut sources);
     sources.dedup();
     patches.truncate(MAX_REQUESTS);
     sources.truncate(MAX_REQUESTS);
@@ -233,7 +233,7 @@ pub fn lookup(host: &dyn Host, command: &str, ctx: &EvalContext) -> FileFacts {
     seen.files = facts.clone();
     let targets = super::effects::write_requests(&model, &seen, &cfg);
     let mut reads = super::checks::secrets::read_requests(&model, ctx);
-    reads.sort();
+    crate::sorted::sort(&mut reads);
     reads.dedup();
     let ws = normalize(&ctx.workspace);
     facts.read_links = Some(

@@ -292,7 +292,7 @@ mod tests {
                 u32::from_str_radix(hi, 16).unwrap(),
             ));
         }
-        want.sort_unstable();
+        crate::sorted::sort(&mut want);
         let mut merged: Vec<(u32, u32)> = Vec::new();
         for (lo, hi) in want {
             match merged.last_mut() {
