@@ -1405,8 +1405,34 @@ fn emits(c: &ExecCommand, i: usize, whole: &str, origin: Origin) -> bool {
                     && (whole.starts_with("--post-file=") || whole.starts_with("--body-file=")))
         }
         "openssl" => matches!(prev, Some("-in")),
+        // Cloud and hosting CLIs that upload their file operands: `gh gist create FILE`,
+        // `aws s3 cp FILE s3://…`, `gsutil cp FILE gs://…`, `rclone copy FILE remote:`.
+        "gh" | "aws" | "gsutil" | "rclone" | "az" | "gcloud" => uploads(name, args),
         _ => false,
     }
+}
+
+/// Whether a cloud or hosting CLI's subcommand sends local files somewhere.
+fn uploads(name: &str, args: &[Arg]) -> bool {
+    let words: Vec<&str> = args
+        .iter()
+        .map(Arg::text)
+        .filter(|t| !t.starts_with('-'))
+        .take(3)
+        .collect();
+    matches!(
+        (name, words.as_slice()),
+        ("gh", ["gist", "create" | "edit", ..])
+            | ("gh", ["release", "create" | "upload", ..])
+            | ("aws", ["s3", "cp" | "mv" | "sync", ..])
+            | ("gsutil", ["cp" | "mv" | "rsync", ..])
+            | (
+                "rclone",
+                ["copy" | "copyto" | "move" | "moveto" | "sync", ..]
+            )
+            | ("az", ["storage", "blob" | "file", ..])
+            | ("gcloud", ["storage", "cp" | "mv" | "rsync", ..])
+    )
 }
 
 fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Findings) {
