@@ -710,6 +710,42 @@ fn uploading_a_secret_with_a_cloud_cli_is_denied() {
     }
 }
 
+/// Credential files are named so wherever they lie, the workspace included: `cat id_rsa`
+/// prints a private key (deny, like `~/.ssh/id_rsa`), and `cat terraform.tfstate`,
+/// `cat .npmrc`, `cat server.key`, `cat prod.tfvars` may print tokens (ask, like `.env`).
+/// All were allow.
+#[test]
+fn credential_file_names_in_the_workspace() {
+    for cmd in [
+        "cat id_rsa",
+        "head keys/id_ed25519",
+        "cp deploy/id_rsa /tmp/k",
+    ] {
+        assert_eq!(eval(cmd).verdict, Verdict::Deny, "{cmd}");
+    }
+    for cmd in [
+        "cat .npmrc",
+        "cat terraform.tfstate",
+        "cat prod.tfvars",
+        "cat certs/server.key",
+        "cat credentials.json",
+        "cat .vault-token",
+        "grep token .pypirc",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Ask, "{cmd}: {e:#?}");
+        assert!(check23(&e), "{cmd}");
+    }
+    for cmd in [
+        "cat id_rsa.pub",
+        "cat cert.pem",
+        "cat keys.py",
+        "cat README.key.md",
+    ] {
+        assert!(!check23(&eval(cmd)), "{cmd}");
+    }
+}
+
 /// The environment of processes is an environment dump like `env` (check 23 ask): awk's
 /// `ENVIRON` and BSD `ps e`. Both were allow.
 #[test]

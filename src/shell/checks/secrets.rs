@@ -1088,8 +1088,12 @@ fn candidates(v: &str) -> impl Iterator<Item = (&str, Origin)> {
 
 /// The secret pattern a path matches, if any; `Some(".env")` for workspace `.env` files.
 fn secret_match(value: &str, cx: &CheckCx<'_>, dirs: DirMarks) -> Option<(String, bool)> {
+    let by_name = || {
+        secret_file_name(crate::shell::paths::basename(value))
+            .map(|(pattern, ask_only)| (pattern.to_string(), ask_only))
+    };
     if !may_be_secret(value, cx, dirs) {
-        return None;
+        return by_name();
     }
     let forms = path_forms(value, cx.ctx);
     if let Some(p) = first_match(&forms, &SECRET_GLOBS, &cx.cfg.secret_paths, cx.ctx) {
@@ -1107,7 +1111,62 @@ fn secret_match(value: &str, cx: &CheckCx<'_>, dirs: DirMarks) -> Option<(String
     if env_file {
         return Some((".env".to_string(), true));
     }
-    None
+    by_name()
+}
+
+/// Files that hold credentials by their name wherever they are, in the workspace too
+/// (`cat id_rsa`, `cat terraform.tfstate`, `cat .npmrc`): a private key's name is denied like
+/// `~/.ssh/id_rsa`; the others ask like `.env` (a project's copy may hold only settings).
+/// `(pattern, ask only)`.
+fn secret_file_name(base: &str) -> Option<(&'static str, bool)> {
+    const KEYS: &[&str] = &[
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
+        "id_ecdsa_sk",
+        "id_ed25519_sk",
+    ];
+    const NAMES: &[&str] = &[
+        ".npmrc",
+        ".pypirc",
+        ".dockercfg",
+        ".boto",
+        ".s3cfg",
+        ".htpasswd",
+        ".vault-token",
+        ".secrets",
+        "terraform.tfstate",
+        "terraform.tfstate.backup",
+        "credentials.json",
+        "service-account.json",
+        "master.key",
+        "kubeconfig",
+        "secrets.yaml",
+        "secrets.yml",
+        "secrets.json",
+    ];
+    const EXTS: &[&str] = &[
+        ".tfvars",
+        ".key",
+        ".jks",
+        ".keystore",
+        ".p12",
+        ".pfx",
+        ".tfstate",
+    ];
+    if base.len() < 4 {
+        return None;
+    }
+    if tables::has(KEYS, base) {
+        return Some(("**/id_*", false));
+    }
+    if tables::has(NAMES, base) {
+        return Some(("a credentials file name", true));
+    }
+    EXTS.iter()
+        .any(|e| base.len() > e.len() && base.ends_with(e))
+        .then_some(("a credentials file name", true))
 }
 
 /// [`secret_match`] for a word the shell glob-expands (`cat /etc/shad*`, `cat .en?`): a
