@@ -546,6 +546,9 @@ fn computed_names_handed_to_a_reader_ask() {
         "find . -name '*.py' | while read f; do grep -H foo \"$f\"; done",
         "git ls-files | while read -r f; do head -1 \"$f\"; done",
         "echo \"$PATH\" | tr ':' '\\n' | xargs -I{} find {} -maxdepth 1 -name python3",
+        // `-a` after the command is the command's own option (grep's, cp's), not xargs's.
+        "find . -name '*.py' | xargs grep -a foo",
+        "find src -name '*.txt' | xargs cp -a --target-directory=/tmp/txt/",
         // A listing inside a substitution, and a substitution in a lister's words.
         "echo \"$(find . -name '*.py' | xargs grep -l x)\"",
         "find . -newer \"$(ls -t | head -1)\" -name '*.py' | xargs grep -n x",

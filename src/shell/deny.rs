@@ -134,26 +134,7 @@ fn find_delete_root(c: &ExecCommand, name: Option<&str>, ctx: &EvalContext, out:
     if name != Some("find") {
         return;
     }
-    let args = c.args();
-    let mut i = 0;
-    // Leading `-H`/`-L`/`-P`/`-D …`/`-O…` options, then the start points.
-    while let Some(a) = args.get(i) {
-        match a.text() {
-            "-H" | "-L" | "-P" => i += 1,
-            "-D" => i += 2,
-            t if t.starts_with("-O") => i += 1,
-            _ => break,
-        }
-    }
-    let starts: Vec<&Arg> = args
-        .iter()
-        .skip(i)
-        .take_while(|a| {
-            let t = a.text();
-            !(t.starts_with('-') || t == "(" || t == "!" || t == ",")
-        })
-        .collect();
-    let expr = args.get(i + starts.len()..).unwrap_or(&[]);
+    let (starts, expr) = super::wrappers::find_start_points(c.args());
     let mut deletes = false;
     let mut k = 0;
     while let Some(a) = expr.get(k) {

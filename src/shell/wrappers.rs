@@ -400,6 +400,31 @@ fn carried_by(name: &str, cmd: &ExecCommand) -> Carried {
 /// `bash -c 'LITERAL'` / `sh -lc 'LITERAL'` (issue 16 item 7): the shell itself adds
 /// nothing; its inner commands are in the model and classified on their own, so the whole
 /// line gets the inner script's verdict (no check 10 ask, no interpreter ask).
+/// `find`'s start points and its expression: leading `-H`/`-L`/`-P`/`-D …`/`-O…` options
+/// are skipped, then the words before the first test, action or operator are start points
+/// (none means `.`). Shared by the deny rules (`find ~ -delete`) and check 23 (`find ~/.aws
+/// -exec cat {} +`).
+pub(crate) fn find_start_points(args: &[Arg]) -> (&[Arg], &[Arg]) {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        match a.text() {
+            "-H" | "-L" | "-P" => i += 1,
+            "-D" => i += 2,
+            t if t.starts_with("-O") => i += 1,
+            _ => break,
+        }
+    }
+    let rest = args.get(i..).unwrap_or(&[]);
+    let n = rest
+        .iter()
+        .take_while(|a| {
+            let t = a.text();
+            !(t.starts_with('-') || t == "(" || t == "!" || t == ",")
+        })
+        .count();
+    rest.split_at_checked(n).unwrap_or((rest, &[]))
+}
+
 pub fn is_literal_shell_script(c: &ExecCommand) -> bool {
     // Only shells whose syntax is the one we parse. zsh runs `$READNULLCMD` (a pager) for a
     // bare `< file`, so a zsh script with a redirection is not judged by bash rules.

@@ -546,6 +546,25 @@ fn globs_may_meet(p: &[&str], s: &[&str], mode: (bool, bool), depth: usize) -> b
     }
 }
 
+/// A glob segment with each bracket expression (`[s]`, `[0-9]`) read as `?`: it matches one
+/// character, which `?` over-approximates for [`segment_match`] (which knows `*` and `?`).
+pub(crate) fn brackets_as_any(glob: &str) -> String {
+    let mut out = String::with_capacity(glob.len());
+    let mut in_bracket = false;
+    for ch in glob.chars() {
+        match ch {
+            '[' if !in_bracket => {
+                in_bracket = true;
+                out.push('?');
+            }
+            ']' if in_bracket => in_bracket = false,
+            _ if in_bracket => {}
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
 /// One pattern segment against one segment of the user's glob. `strict` (a pattern that
 /// may match anywhere, `**/LastPass/**`): the user's segment must spell at least half of a
 /// named segment (`.ss?` for `.ssh`, `id_*` for `id_rsa`; not `*`, `*.json` for
@@ -554,20 +573,7 @@ fn segment_may_meet(pat: &str, user: &str, fold: bool, strict: bool) -> bool {
     if !crate::shell::paths::has_any_byte(user, b"*?[") {
         return segment_match(pat.as_bytes(), user.as_bytes(), fold);
     }
-    // A bracket expression matches one character: `?` over-approximates it.
-    let mut u = String::with_capacity(user.len());
-    let mut in_bracket = false;
-    for ch in user.chars() {
-        match ch {
-            '[' if !in_bracket => {
-                in_bracket = true;
-                u.push('?');
-            }
-            ']' if in_bracket => in_bracket = false,
-            _ if in_bracket => {}
-            _ => u.push(ch),
-        }
-    }
+    let u = brackets_as_any(user);
     if pat.starts_with('.') && !u.starts_with('.') {
         return false;
     }

@@ -402,10 +402,7 @@ fn xargs_fed_secrets(cx: &CheckCx<'_>, dirs: DirMarks, out: &mut Findings) {
                 .filter_map(|i| model.commands.get(*i))
                 .filter(|c| c.wrappers.iter().any(|w| w == "xargs"))
                 .filter_map(|c| c.base_name())
-                .find(|n| {
-                    !matches!(*n, "find" | "fd" | "fdfind" | "ls")
-                        && (tables::has(EMITTERS, n) || tables::has(TREE_READERS, n))
-                });
+                .find(|n| !matches!(*n, "find" | "fd" | "fdfind" | "ls") && reads_content(n));
             if let Some(content_reader) = content_reader {
                 if let NameSource::Computed(by) = piped_names(model, &p, k) {
                     out.add(ID, Severity::Ask, sp(reader_span(model, stage)), format!("`{content_reader}` reads files whose names `xargs` takes from what {by} prints, computed at run time (it could name a credential file); it needs approval."));
@@ -437,6 +434,12 @@ fn xargs_fed_secrets(cx: &CheckCx<'_>, dirs: DirMarks, out: &mut Findings) {
     }
 }
 
+/// Whether the command `name` prints or sends the content of the files it is given (the
+/// emitters and tree readers of the name index).
+fn reads_content(name: &str) -> bool {
+    tables::is(name, Classes::EMITTER | Classes::TREE_READER)
+}
+
 /// `xargs -a list.txt cat`, `xargs cat < list.txt`: the names come from a file's content,
 /// which nothing in the command shows (the same as a computed name above).
 fn xargs_file_names(model: &Model, out: &mut Findings) {
@@ -448,18 +451,15 @@ fn xargs_file_names(model: &Model, out: &mut Findings) {
             .commands
             .get(i + 1)
             .filter(|r| r.wrappers.last().is_some_and(|w| w == "xargs"))
-            .filter(|r| {
-                r.base_name()
-                    .is_some_and(|n| tables::has(EMITTERS, n) || tables::has(TREE_READERS, n))
-            })
+            .filter(|r| r.base_name().is_some_and(reads_content))
         else {
             continue;
         };
-        let arg_file = c.args().iter().any(|a| {
+        // Only xargs's own options: in `xargs grep -a foo` the `-a` is grep's.
+        let own = c.args().len().saturating_sub(reader.argv.len());
+        let arg_file = c.args().iter().take(own).any(|a| {
             let t = a.text();
-            t == "-a"
-                || t.starts_with("--arg-file")
-                || (t.starts_with("-a") && !t.starts_with("--"))
+            t.starts_with("--arg-file") || (t.starts_with("-a") && !t.starts_with("--"))
         });
         let redirected = c
             .redirs
@@ -480,41 +480,48 @@ fn read_fed_names(cx: &CheckCx<'_>, out: &mut Findings) {
     if vars.is_empty() {
         return;
     }
-    for c in &cx.model.commands {
-        let Some(reader) = c
-            .base_name()
-            .filter(|n| tables::has(EMITTERS, n) || tables::has(TREE_READERS, n))
-        else {
-            continue;
-        };
-        for a in c.args().iter().filter(|a| a.value.is_none() && a.param) {
-            let raw = cx
-                .command
-                .get(a.span.start as usize..a.span.end as usize)
-                .unwrap_or("");
-            let sources =
-                expanded_names(raw).flat_map(|n| vars.iter().filter(move |(v, _)| v == n));
-            for (var, src) in sources {
-                match src {
-                    NameSource::Computed(by) => {
-                        out.add(ID, Severity::Ask, sp(a.span), format!("`{reader}` reads the file named by `${var}`, a line read from {by} at run time (it could name a credential file); it needs approval."));
-                    }
-                    NameSource::Listing(at) => {
-                        let lister = cx.model.commands.get(*at);
-                        let roots = lister.map(|l| l.args()).unwrap_or_default();
-                        if let Some(root) = roots
-                            .iter()
-                            .filter_map(|r| r.value.as_deref())
-                            .find(|v| holds_homes(v, cx.ctx))
-                        {
-                            out.add(ID, Severity::Ask, sp(a.span), format!("`{reader}` reads the files `${var}` names, found under `{root}`, and that tree holds credential files; it needs approval."));
-                        }
-                    }
-                    NameSource::Literal => {}
+    for (reader, a, raw) in reader_expansions(cx) {
+        let sources = expanded_names(raw).flat_map(|n| vars.iter().filter(move |(v, _)| v == n));
+        for (var, src) in sources {
+            match src {
+                NameSource::Computed(by) => {
+                    out.add(ID, Severity::Ask, sp(a.span), format!("`{reader}` reads the file named by `${var}`, a line read from {by} at run time (it could name a credential file); it needs approval."));
                 }
+                NameSource::Listing(at) => {
+                    let lister = cx.model.commands.get(*at);
+                    let roots = lister.map(|l| l.args()).unwrap_or_default();
+                    if let Some(root) = roots
+                        .iter()
+                        .filter_map(|r| r.value.as_deref())
+                        .find(|v| holds_homes(v, cx.ctx))
+                    {
+                        out.add(ID, Severity::Ask, sp(a.span), format!("`{reader}` reads the files `${var}` names, found under `{root}`, and that tree holds credential files; it needs approval."));
+                    }
+                }
+                NameSource::Literal => {}
             }
         }
     }
+}
+
+/// Every operand of a content reader whose value is an expansion known only at run time,
+/// with the reader's name and the operand's source text (`cat "$f"`: `cat`, `"$f"`).
+fn reader_expansions<'m>(
+    cx: &'m CheckCx<'_>,
+) -> impl Iterator<Item = (&'m str, &'m Arg, &'m str)> + 'm {
+    cx.model.commands.iter().flat_map(move |c| {
+        let reader = c.base_name().filter(|n| reads_content(n));
+        c.args()
+            .iter()
+            .filter(move |a| reader.is_some() && a.value.is_none() && a.param)
+            .map(move |a| {
+                let raw = cx
+                    .command
+                    .get(a.span.start as usize..a.span.end as usize)
+                    .unwrap_or("");
+                (reader.unwrap_or(""), a, raw)
+            })
+    })
 }
 
 /// `cat "$KUBECONFIG"`, `cp "$AWS_SHARED_CREDENTIALS_FILE" /tmp/x`: a reader opens the file
@@ -523,23 +530,11 @@ fn secret_pointer_reads(cx: &CheckCx<'_>, out: &mut Findings) {
     if !cx.command.contains('$') {
         return;
     }
-    for c in &cx.model.commands {
-        let Some(reader) = c
-            .base_name()
-            .filter(|n| tables::has(EMITTERS, n) || tables::has(TREE_READERS, n))
-        else {
-            continue;
-        };
-        for a in c.args().iter().filter(|a| a.value.is_none() && a.param) {
-            let raw = cx
-                .command
-                .get(a.span.start as usize..a.span.end as usize)
-                .unwrap_or("");
-            if let Some(var) =
-                expanded_names(raw).find(|n| crate::shell::secret_names::is_secret_pointer(n))
-            {
-                out.add(ID, Severity::Ask, sp(a.span), format!("`{reader}` opens the file `${var}` names, which holds credentials; it needs approval."));
-            }
+    for (reader, a, raw) in reader_expansions(cx) {
+        if let Some(var) =
+            expanded_names(raw).find(|n| crate::shell::secret_names::is_secret_pointer(n))
+        {
+            out.add(ID, Severity::Ask, sp(a.span), format!("`{reader}` opens the file `${var}` names, which holds credentials; it needs approval."));
         }
     }
 }
@@ -552,10 +547,7 @@ fn found_reads(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Find
     if c.wrappers.last().is_none_or(|w| !w.starts_with("find")) {
         return;
     }
-    let Some(reader) = c
-        .base_name()
-        .filter(|n| tables::has(EMITTERS, n) || tables::has(TREE_READERS, n))
-    else {
+    let Some(reader) = c.base_name().filter(|n| reads_content(n)) else {
         return;
     };
     if !c.args().iter().any(|a| a.text().contains("{}")) {
@@ -567,68 +559,46 @@ fn found_reads(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Find
             && f.wrappers.len() + 1 == c.wrappers.len()
     });
     let Some(find) = carrier else { return };
-    let mut args = find.args().iter().peekable();
-    // Leading `-H`/`-L`/`-P`, `-D x`, `-Olevel`, then the roots up to the first expression.
-    while let Some(a) = args.peek() {
-        match a.text() {
-            "-H" | "-L" | "-P" => {
-                args.next();
-            }
-            "-D" => {
-                args.next();
-                args.next();
-            }
-            t if t.starts_with("-O") => {
-                args.next();
-            }
-            _ => break,
-        }
-    }
-    let mut roots: Vec<&str> = args
-        .take_while(|a| {
-            let t = a.text();
-            a.value.is_none() || !(t.starts_with('-') || t == "(" || t == "!")
-        })
-        .filter_map(|a| a.value.as_deref())
-        .collect();
+    let (starts, _) = crate::shell::wrappers::find_start_points(find.args());
+    let mut roots: Vec<&str> = starts.iter().filter_map(|a| a.value.as_deref()).collect();
     if roots.is_empty() {
         roots.push(".");
     }
+    // A name test (`-name '*.pub'`) may keep the credentials out: ask, not deny.
+    let narrowed = find.args().iter().any(|a| {
+        matches!(
+            a.text(),
+            "-name"
+                | "-iname"
+                | "-path"
+                | "-ipath"
+                | "-regex"
+                | "-iregex"
+                | "-wholename"
+                | "-iwholename"
+        )
+    });
     for root in roots {
-        for p in in_own_dirs(find, root) {
-            let abs = resolve(&p, cx.ctx);
-            let hit = secret_match(&abs, cx, dirs)
+        let hit = in_own_dirs(find, root, |p| {
+            let abs = resolve(p, cx.ctx);
+            secret_match(&abs, cx, dirs)
                 .map(|(pat, env_only)| (pat, !env_only))
                 .or_else(|| {
                     tree_holds(&abs, &SECRET_GLOBS, &cx.cfg.secret_paths, cx.ctx)
                         .map(|(pat, all)| (pat.to_string(), all))
-                });
-            // A name test (`-name '*.pub'`) may keep the credentials out: ask, not deny.
-            let narrowed = find.args().iter().any(|a| {
-                matches!(
-                    a.text(),
-                    "-name"
-                        | "-iname"
-                        | "-path"
-                        | "-ipath"
-                        | "-regex"
-                        | "-iregex"
-                        | "-wholename"
-                        | "-iwholename"
+                })
+        });
+        if let Some((pattern, deny)) = hit {
+            let (sev, tail) = if deny && !narrowed {
+                (
+                    Severity::Deny,
+                    "it was not run. Never print, copy or upload credentials.",
                 )
-            });
-            if let Some((pattern, deny)) = hit {
-                let (sev, tail) = if deny && !narrowed {
-                    (
-                        Severity::Deny,
-                        "it was not run. Never print, copy or upload credentials.",
-                    )
-                } else {
-                    (Severity::Ask, "it needs approval.")
-                };
-                out.add(ID, sev, sp(c.span), format!("`{reader}` reads the files `find` finds under `{root}`, where credentials live (matched `{pattern}`); {tail}"));
-                return;
-            }
+            } else {
+                (Severity::Ask, "it needs approval.")
+            };
+            out.add(ID, sev, sp(c.span), format!("`{reader}` reads the files `find` finds under `{root}`, where credentials live (matched `{pattern}`); {tail}"));
+            return;
         }
     }
 }
@@ -1159,7 +1129,7 @@ fn secret_file_name(base: &str) -> Option<(&'static str, bool)> {
         return None;
     }
     if tables::has(KEYS, base) {
-        return Some(("**/id_*", false));
+        return Some(("a private key's name", false));
     }
     if tables::has(NAMES, base) {
         return Some(("a credentials file name", true));
@@ -1188,22 +1158,10 @@ fn glob_secret_match(value: &str, cx: &CheckCx<'_>) -> Option<(String, bool)> {
     env_file.then(|| (".env".to_string(), true))
 }
 
-/// A glob's last segment with bracket expressions read as `?` (for [`glob_match`], which
-/// knows `*` and `?`).
+/// A glob's last segment as [`super::persistence::segment_match`] reads it: bracket
+/// expressions as `?`, and a NUL in front when it cannot match a leading dot.
 fn glob_base(base: &str) -> String {
-    let mut out = String::with_capacity(base.len());
-    let mut in_bracket = false;
-    for ch in base.chars() {
-        match ch {
-            '[' if !in_bracket => {
-                in_bracket = true;
-                out.push('?');
-            }
-            ']' if in_bracket => in_bracket = false,
-            _ if in_bracket => {}
-            _ => out.push(ch),
-        }
-    }
+    let mut out = super::persistence::brackets_as_any(base);
     if !out.starts_with('.') {
         // `*` and `?` do not match a leading dot.
         out.insert(0, '\u{0}');
@@ -1514,9 +1472,9 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
             // An unquoted glob is matched by what it may expand to (`cat /etc/shad*`), and
             // a relative path in each directory the command runs in (`cd /etc && cat
             // shadow`).
-            let found = in_own_dirs(c, cand).into_iter().find_map(|p| {
-                secret_match(&p, cx, dirs)
-                    .or_else(|| a.glob.then(|| glob_secret_match(&p, cx)).flatten())
+            let found = in_own_dirs(c, cand, |p| {
+                secret_match(p, cx, dirs)
+                    .or_else(|| a.glob.then(|| glob_secret_match(p, cx)).flatten())
             });
             let Some((pattern, env_only)) = found else {
                 continue;
@@ -1535,7 +1493,7 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
                 best = Some((Severity::Deny, format!("~/{d}")));
             }
         }
-        let whole_home = || in_own_dirs(c, v).iter().any(|p| holds_homes(p, cx.ctx));
+        let whole_home = || in_own_dirs(c, v, |p| holds_homes(p, cx.ctx).then_some(())).is_some();
         if best.is_none() && reads_tree(c) && whole_home() {
             out.add(
                 ID,
@@ -1570,9 +1528,7 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
                 .then(|| glob_secret_match(t, cx))
                 .flatten()
         };
-        let found = in_own_dirs(c, t)
-            .into_iter()
-            .find_map(|p| secret_match(&p, cx, dirs));
+        let found = in_own_dirs(c, t, |p| secret_match(p, cx, dirs));
         let Some((pattern, env_only)) = found.or_else(glob) else {
             continue;
         };
@@ -1883,15 +1839,15 @@ pub(crate) fn read_requests(model: &Model, ctx: &EvalContext) -> Vec<(String, bo
 /// moved the command, otherwise the path in each directory it may run in (a `cd` to an
 /// unknown place leaves it relative: the context's cwd and the patterns that match names
 /// anywhere still apply).
-fn in_own_dirs<'v>(c: &ExecCommand, v: &'v str) -> Vec<std::borrow::Cow<'v, str>> {
-    use std::borrow::Cow;
+fn in_own_dirs<T>(c: &ExecCommand, v: &str, mut f: impl FnMut(&str) -> Option<T>) -> Option<T> {
     let absolute = v.starts_with('/') || v == "~" || v.starts_with("~/") || v.starts_with('-');
     match &c.cwd {
+        // Joined only after a `cd` (no allocation on the usual path: every operand of every
+        // command comes through here, P4-R49).
         crate::shell::semantic::Cwd::Dirs(ds) if !absolute && !v.is_empty() => ds
             .iter()
-            .map(|d| Cow::Owned(crate::shell::paths::normalize(&format!("{d}/{v}"))))
-            .collect(),
-        _ => vec![Cow::Borrowed(v)],
+            .find_map(|d| f(&crate::shell::paths::normalize(&format!("{d}/{v}")))),
+        _ => f(v),
     }
 }
 
