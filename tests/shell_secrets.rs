@@ -898,3 +898,55 @@ fn container_environments_and_other_processes_files_ask() {
         assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");
     }
 }
+
+/// `/etc/shadow` is a credential by its place: searching the workspace for `*shadow*`
+/// (`box-shadow.css`) is no discovery, searching `/etc`, `/` or the home still is; names that
+/// are credentials anywhere (`id_rsa`, `*credential*`) ask in the workspace too.
+#[test]
+fn system_placed_credential_names_ask_only_outside_the_workspace() {
+    for cmd in [
+        "find . -name '*shadow*'",
+        "find src -name '*shadow*' -type f",
+        "find -iname '*Shadow*.css'",
+        "find /home/u/ws/web -name '*master.passwd*'",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+    }
+    for cmd in [
+        "find /etc -name '*shadow*'",
+        "find / -name shadow",
+        "find ~ -name '*shadow*'",
+        "find . /etc -name shadow",
+        "cd /etc && find . -name '*shadow*'",
+        "find $D -name shadow",
+        "find . -name id_rsa",
+        "find . -iname '*credential*'",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Ask, "{cmd}: {e:#?}");
+        assert!(check23(&e), "{cmd}");
+    }
+}
+
+/// `tee` only writes its operands: the raw-device deny says so.
+#[test]
+fn a_raw_device_written_by_tee_is_denied_as_a_write() {
+    for cmd in ["tee /dev/sda", "echo x | tee -a /dev/nvme0n1"] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Deny, "{cmd}: {e:#?}");
+        let f = e.findings.iter().find(|f| f.id == 23).expect("check 23");
+        assert!(
+            f.message.contains("`tee` writes to the raw device"),
+            "{cmd}: {}",
+            f.message
+        );
+    }
+    let e = eval("cat /dev/sda");
+    let f = e.findings.iter().find(|f| f.id == 23).expect("check 23");
+    assert!(
+        f.message.contains("`cat` reads the raw device"),
+        "{}",
+        f.message
+    );
+}

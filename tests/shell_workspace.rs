@@ -762,3 +762,97 @@ fn other_agents_and_editors_settings_stay_ask() {
     }
     assert_tier_allow("echo x > src/cursor_notes.md", &ctx());
 }
+
+/// P4-R25: a `for` variable takes each listed value. An operand unknown in the argv but one
+/// plain word in every variant neither word-splits (check 18) nor leaves the tier; one
+/// unknown, option-like, spaced or globbing value keeps the ask.
+#[test]
+fn loop_values_known_in_every_variant_keep_the_tier() {
+    for cmd in [
+        "for t in a.sql b.sql; do cp /home/u/ws/$t /tmp/orig_$t; done",
+        "for t in a.sql b.sql; do cp \"$t\" \"$t.bak\"; done",
+        "for t in a b; do rm $t; done",
+        "for f in x.py y.py; do touch src/$f; done",
+    ] {
+        assert_tier_allow(cmd, &ctx());
+    }
+    for (cmd, check) in [
+        ("for t in a $X; do rm $t; done", Some(18)),
+        ("for t in a.sql \"-rf x\"; do cp $t /tmp/; done", Some(18)),
+        ("for t in a.sql \"*\"; do rm $t; done", Some(18)),
+        ("for t in a.sql \"b c\"; do rm $t; done", Some(18)),
+        (
+            "for t in a.sql .git/hooks/pre-commit; do cp x \"$t\"; done",
+            None,
+        ),
+        ("for t in a.sql ../out; do cp x \"$t\"; done", None),
+        ("for t in a.sql ~/.bashrc; do cp x \"$t\"; done", None),
+    ] {
+        let e = eval(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        if let Some(id) = check {
+            assert!(e.findings.iter().any(|f| f.id == id), "{cmd}: {e:#?}");
+        }
+    }
+}
+
+/// `$((…))` of literal numbers and variables with one known value is a number (P4-R25), so
+/// `sed -n "$((line-20)),$((line-1))p"` over listed line numbers only reads; a negative
+/// result would be an option, and an unknown variable keeps the word unknown.
+#[test]
+fn arithmetic_of_known_values_is_evaluated() {
+    for cmd in [
+        "for line in 575 933 1010; do sed -n \"$((line-20)),$((line-1))p\" f.py; done",
+        "for i in 1 2; do sed -n \"$((i*10))p\" f; done",
+        "N=5; head -n $((N+5)) f.py",
+        "head -n $(( (3+4) * 2 )) f.py",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        assert_eq!(e.reason, "exec.allow.read_only", "{cmd}");
+    }
+    for cmd in [
+        "for line in 5 933; do sed -n \"$((line-20)),$((line-1))p\" f.py; done",
+        "for line in 575 $X; do sed -n \"$((line-20)),$((line-1))p\" f.py; done",
+        "for i in 1 2; do sed -n \"$((i*10))e\" f; done",
+        "sed -n \"$((X))p\" f",
+        "N=010; sed -n \"$((N))p\" f",
+        "sed -n \"$((1/0))p\" f",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Ask, "{cmd}: {e:#?}");
+    }
+    let e = eval("for i in 1 2; do sed -n \"$((i*10))p\" ~/.ssh/id_rsa; done");
+    assert_eq!(e.verdict, Verdict::Deny, "{e:#?}");
+}
+
+/// `git stash push -- PATH…` (the paths' changes are kept in the stash), `stash save MSG`,
+/// `stash pop N` and `commit --reuse-message=REV` are local git of the tier; a protected or
+/// outside path is not.
+#[test]
+fn stash_paths_and_reused_commit_messages_are_in_the_tier() {
+    for cmd in [
+        "git stash push -- src/a.py",
+        "git stash push -m wip -- src/a.py src/b.py",
+        "git stash save work in progress",
+        "git stash pop 1",
+        "git stash apply stash@{2}",
+    ] {
+        assert_tier_allow(cmd, &ctx());
+    }
+    for cmd in [
+        "git commit --reuse-message=HEAD",
+        "git commit --reuse-message HEAD -q",
+    ] {
+        assert_tier_allow(cmd, &no_hooks());
+    }
+    for cmd in [
+        "git stash push -- .env",
+        "git stash push -- ../x",
+        "git stash push -- .git/config",
+        "git stash pop --bogus",
+    ] {
+        let e = eval(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+    }
+}

@@ -68,7 +68,11 @@ fn command_reason(
     if version_query(name, c.args()) && !name.contains('/') {
         return None;
     }
-    match read_only(name, c, ctx, cfg) {
+    let ro = read_only(name, c, ctx, cfg);
+    if !matches!(ro, Ro::Yes) && read_only_in_every_variant(name, c, ctx, cfg) {
+        return None;
+    }
+    match ro {
         Ro::Yes => return None,
         Ro::No => {}
         Ro::Ask(r) => return Some(r),
@@ -106,6 +110,22 @@ fn command_reason(
         )
     };
     Some(Reason::liftable("exec.ask.unlisted", msg, i))
+}
+
+/// `for line in 575 933; do sed -n "$((line-20)),$((line-1))p" f; done`: the argv is unknown
+/// but each variant (P4-R25; an unknown value stays unknown there) is read-only.
+fn read_only_in_every_variant(
+    name: &str,
+    c: &ExecCommand,
+    ctx: &EvalContext,
+    cfg: &BashSecurityConfig,
+) -> bool {
+    !c.variants.is_empty()
+        && c.variants.iter().all(|v| {
+            let mut alt = c.clone();
+            alt.argv.clone_from(v);
+            lookup_name(&alt) == Some(name) && matches!(read_only(name, &alt, ctx, cfg), Ro::Yes)
+        })
 }
 
 /// Wrappers whose carried command is classified in their place (all in `tables::WRAPPERS`,
@@ -510,7 +530,7 @@ fn opt(args: &[Arg], f: &str) -> bool {
 
 /// Whether the directory `v` names, from every directory `c` may run in, lies inside the
 /// workspace (an unknown workspace or cwd: no).
-fn repo_dir_in_workspace(c: &ExecCommand, v: &str, ctx: &EvalContext) -> bool {
+pub(crate) fn dir_in_workspace(c: &ExecCommand, v: &str, ctx: &EvalContext) -> bool {
     let ws = ctx.workspace.as_str();
     if ws.is_empty() || v.is_empty() {
         return false;
@@ -553,10 +573,9 @@ fn git_read_only(c: &ExecCommand, ctx: &EvalContext) -> Ro {
             // `git -C DIR status` reads DIR's repository like `cd DIR && git status`: its
             // config can run programs (`core.fsmonitor`), so DIR must lie inside the
             // workspace, as after a `cd` (P4-T51).
-            "C" | "git-dir" | "work-tree" => o
-                .value
-                .text()
-                .is_some_and(|v| repo_dir_in_workspace(c, v, ctx)),
+            "C" | "git-dir" | "work-tree" => {
+                o.value.text().is_some_and(|v| dir_in_workspace(c, v, ctx))
+            }
             "c" => o.value.text().is_some_and(|kv| {
                 let (k, v) = kv.split_once('=').map_or((kv, None), |(k, v)| (k, Some(v)));
                 !super::checks::persistence::git_key_runs_code(k, v)

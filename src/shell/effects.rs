@@ -524,6 +524,27 @@ pub fn classify(model: &Model, ctx: &EvalContext, cfg: &BashSecurityConfig) -> V
 }
 
 fn class_of(c: &ExecCommand, tree: &Tree<'_>) -> Class {
+    let own = class_of_argv(c, tree);
+    if own != Class::Other || c.variants.is_empty() {
+        return own;
+    }
+    // `for t in a.sql b.sql; do cp "$t" "/tmp/orig_$t"; done`: the operands are unknown in
+    // the argv but known in each variant (P4-R25, which includes an unknown value as
+    // unknown); the command is in a class when every variant is.
+    let mut class = Class::Other;
+    for (k, v) in c.variants.iter().enumerate() {
+        let mut alt = c.clone();
+        alt.argv.clone_from(v);
+        let one = class_of_argv(&alt, tree);
+        if one == Class::Other || (k > 0 && one != class) {
+            return Class::Other;
+        }
+        class = one;
+    }
+    class
+}
+
+fn class_of_argv(c: &ExecCommand, tree: &Tree<'_>) -> Class {
     if c.argv.is_empty() || !wrappers_ok(c) || tree.workspace.is_none() {
         return Class::Other;
     }
@@ -1637,12 +1658,16 @@ fn git_sub_in_tier(sub: &str, rest: &[Arg], cwd: &Cwd, tree: &Tree<'_>, c: &Exec
                 ],
                 &["-m", "--message"],
             )
-            .is_some_and(|ops| {
-                // `stash apply stash@{1}` names a stash, not a path.
-                ops.iter().all(|o| {
-                    ["push", "save", "pop", "apply", "list", "show"].contains(o)
-                        || o.starts_with("stash@{")
-                })
+            .is_some_and(|ops| match ops.split_first() {
+                // `stash push -- PATH…` stashes those paths' changes (kept in the stash).
+                Some((&"push", paths)) => paths_ok(paths),
+                // `stash save MESSAGE…`: the words are the message.
+                Some((&"save", _)) => true,
+                // `stash apply stash@{1}` / `stash pop 1` names a stash, not a path.
+                Some((_, rest)) => rest
+                    .iter()
+                    .all(|o| o.starts_with("stash@{") || o.bytes().all(|b| b.is_ascii_digit())),
+                None => true,
             })
         }
         "commit" => {
@@ -1652,6 +1677,7 @@ fn git_sub_in_tier(sub: &str, rest: &[Arg], cwd: &Cwd, tree: &Tree<'_>, c: &Exec
                     *t,
                     "-m" | "--message" | "-F" | "--file" | "--no-edit" | "-C" | "--reuse-message"
                 ) || t.starts_with("--message=")
+                    || t.starts_with("--reuse-message=")
                     || t.starts_with("--file=")
                     || (t.starts_with("-m") && t.len() > 2 && !t.starts_with("--"))
                     || (t.starts_with("-am") || t.starts_with("-qm"))

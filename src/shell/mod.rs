@@ -7,6 +7,7 @@
 //! ask or deny, never allow (P4-R2, P4-R5).
 
 mod allow;
+mod arith;
 mod ast;
 mod checks;
 mod command;

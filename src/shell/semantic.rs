@@ -1439,13 +1439,35 @@ impl Walker<'_> {
     /// referenced by the command's words (capped at [`MAX_VARIANTS`]).
     fn variants(&mut self, words: &[Word]) -> Vec<Vec<Arg>> {
         let mut names = Vec::new();
+        let mut note = |name: &str| {
+            let multi = self.vars.get(name).is_some_and(|set| set.len() > 1);
+            if multi && !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        };
         for w in words {
             for p in &w.parts {
-                if let WordPart::Param(pe) = p {
-                    let multi = self.vars.get(&pe.name).is_some_and(|set| set.len() > 1);
-                    if multi && !names.contains(&pe.name) {
-                        names.push(pe.name.clone());
+                match p {
+                    WordPart::Param(pe) => note(&pe.name),
+                    // `$((line-20))` reads `line` by its bare name too.
+                    WordPart::Arith(a) => {
+                        for q in &a.expr.parts {
+                            match q {
+                                WordPart::Param(pe) => note(&pe.name),
+                                WordPart::Literal(l) => l
+                                    .text
+                                    .split(|ch: char| ch != '_' && !ch.is_ascii_alphanumeric())
+                                    .filter(|t| {
+                                        t.starts_with(|ch: char| {
+                                            ch == '_' || ch.is_ascii_alphabetic()
+                                        })
+                                    })
+                                    .for_each(&mut note),
+                                _ => {}
+                            }
+                        }
                     }
+                    _ => {}
                 }
             }
         }
@@ -1453,24 +1475,33 @@ impl Walker<'_> {
             return Vec::new();
         }
         let mut combos: Vec<SortedMap<String, String>> = vec![SortedMap::new()];
+        let mut truncated = false;
         for n in &names {
-            let values: Vec<String> = self
-                .vars
-                .get(n)
-                .map(|set| set.iter().flatten().cloned().collect())
-                .unwrap_or_default();
+            // An unknown possible value stays in as an unpinned variant (the variable then
+            // evaluates as unknown), so the variants cover every value and a check may lift a
+            // finding only when all of them are harmless.
+            let values: Vec<Option<String>> =
+                self.vars.get(n).map(|set| set.to_vec()).unwrap_or_default();
             let mut next = Vec::new();
             for c in &combos {
                 for v in &values {
                     if next.len() >= MAX_VARIANTS {
+                        // The dropped combinations are stood for by one with nothing
+                        // pinned: every multi-valued variable unknown.
+                        truncated = true;
                         break;
                     }
                     let mut c2 = c.clone();
-                    c2.insert(n.clone(), v.clone());
+                    if let Some(v) = v {
+                        c2.insert(n.clone(), v.clone());
+                    }
                     next.push(c2);
                 }
             }
             combos = next;
+        }
+        if truncated {
+            combos.push(SortedMap::new());
         }
         let mut out = Vec::new();
         for c in combos {
@@ -1538,10 +1569,35 @@ impl Walker<'_> {
                     };
                     out.push_str(&self.with_op(&v, pe.op.as_ref())?);
                 }
+                WordPart::Arith(a) => out.push_str(&self.arith_value(&a.expr)?),
                 _ => return None,
             }
         }
         Some(out)
+    }
+
+    /// The value of `$((expr))` when it follows from literal numbers and variables with one
+    /// known value (`$((line-20))` in `for line in 575 933`): `$VAR` is replaced by its value
+    /// first, as bash does, then [`super::arith::eval`] evaluates the text.
+    fn arith_value(&self, expr: &Word) -> Option<String> {
+        let mut text = String::new();
+        for p in &expr.parts {
+            match p {
+                WordPart::Literal(l) => text.push_str(&l.text),
+                WordPart::Param(pe)
+                    if pe.op.is_none()
+                        && !pe.length
+                        && !pe.indirect
+                        && pe.subscript.is_none()
+                        && !pe.is_zsh() =>
+                {
+                    text.push_str(&self.lookup(&pe.name)??);
+                }
+                _ => return None,
+            }
+        }
+        let var = |name: &str| self.lookup(name).flatten();
+        super::arith::eval(&text, &var).map(|v| v.to_string())
     }
 
     /// The value of `${NAME<op>…}` for a variable whose value `v` is known, for the operators

@@ -271,11 +271,34 @@ fn unknown_operands(u: &Unit<'_>, c: &ExecCommand, out: &mut Findings) {
     if !crate::shell::tables::has(SPLIT_SENSITIVE, name) {
         return;
     }
-    for a in c.args().iter().filter(|a| a.value.is_none()) {
-        if u.word_of(a).is_some_and(unquoted_expansion) {
+    for (i, a) in c
+        .args()
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.value.is_none())
+    {
+        if u.word_of(a).is_some_and(unquoted_expansion) && !split_safe_in_every_variant(c, i) {
             out.add(18, Severity::Ask, u.sp(a.span), format!("`{}` is an unquoted value only known at run time, given to `{name}`; word splitting can turn it into options or extra paths. Quote it (\"$var\") and put `--` before it.", excerpt(u.text(a.span))));
         }
     }
+}
+
+/// `for t in a.sql b.sql; do cp $t /tmp/$t; done`: the operand at `i` (of `c.args()`) is one
+/// plain word in every argv variant (P4-R25; the variants include an unknown value as
+/// unknown): no value splits, globs or starts an option, so quoting changes nothing.
+fn split_safe_in_every_variant(c: &ExecCommand, i: usize) -> bool {
+    !c.variants.is_empty()
+        && c.variants.iter().all(|v| {
+            v.len() == c.argv.len()
+                && v.get(i + 1)
+                    .and_then(|a| a.value.as_deref())
+                    .is_some_and(|t| {
+                        !t.is_empty()
+                            && !t.starts_with('-')
+                            && !t
+                                .contains(|ch: char| ch.is_ascii_whitespace() || "*?[".contains(ch))
+                    })
+        })
 }
 
 /// Why a parameter expansion is a trick, if it is one.

@@ -218,7 +218,7 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
         linked_reads(cx, c, out);
         keychain(c, out);
         jq_env(c, out);
-        find_secret_names(c, out);
+        find_secret_names(c, cx.ctx, out);
         raw_device_reads(c, out);
         other_process_fds(c, out);
     }
@@ -272,7 +272,7 @@ const SECRET_NAME_STEMS: &[&str] = &[
 
 /// `find / -name id_rsa`, `find ~/.aws -name credentials`: a `-name`/`-iname`/`-path`
 /// pattern that spells a credential file name asks.
-fn find_secret_names(c: &ExecCommand, out: &mut Findings) {
+fn find_secret_names(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
     if c.base_name() != Some("find") {
         return;
     }
@@ -299,9 +299,32 @@ fn find_secret_names(c: &ExecCommand, out: &mut Findings) {
             .find(|s| lower.contains(*s))
             .or(ssh_key.then_some(&"id_"))
         {
+            // `/etc/shadow` is a credential by where it lives, not by its name: a search of
+            // the workspace for `*shadow*` finds the project's own files (`box-shadow.css`).
+            if SYSTEM_PLACED_STEMS.contains(stem) && starts_in_workspace(c, ctx) {
+                continue;
+            }
             out.add(ID, Severity::Ask, sp(p.span), format!("`find` looks for credential files by name (`{pat}` spells `{stem}`); locating them is the first step of reading them, so it needs approval."));
         }
     }
+}
+
+/// Stems of [`SECRET_NAME_STEMS`] that name credentials only in their system place
+/// (`/etc/shadow`, `/etc/master.passwd`); elsewhere they are ordinary words.
+const SYSTEM_PLACED_STEMS: &[&str] = &["shadow", "master.passwd"];
+
+/// Whether every start point of `find` lies inside the workspace, from every directory the
+/// command may run in (an unknown workspace or directory: no).
+fn starts_in_workspace(find: &ExecCommand, ctx: &EvalContext) -> bool {
+    let (starts, _) = crate::shell::wrappers::find_start_points(find.args());
+    if starts.is_empty() {
+        return crate::shell::allow::dir_in_workspace(find, ".", ctx);
+    }
+    starts.iter().all(|a| {
+        a.value
+            .as_deref()
+            .is_some_and(|v| crate::shell::allow::dir_in_workspace(find, v, ctx))
+    })
 }
 
 /// `cat /proc/1/fd/0`, `tail -f /proc/1234/fd/3`: another process's open files and streams
@@ -372,7 +395,9 @@ fn raw_device_reads(c: &ExecCommand, out: &mut Findings) {
         }
     }
     if let Some((span, dev)) = hit {
-        out.add(ID, Severity::Deny, sp(span), format!("`{}` reads the raw device `{dev}`, which bypasses every file permission (credentials included); it was not run.", c.base_name().unwrap_or("the command")));
+        // `tee` only writes its operands; overwriting a disk bypasses permissions as surely.
+        let verb = if name == "tee" { "writes to" } else { "reads" };
+        out.add(ID, Severity::Deny, sp(span), format!("`{}` {verb} the raw device `{dev}`, which bypasses every file permission (credentials included); it was not run.", c.base_name().unwrap_or("the command")));
     }
 }
 
