@@ -123,6 +123,21 @@ const SECRET_PATHS: &[&str] = &[
     "/var/lib/jenkins/credentials.xml",
     // Other agents' and build tools' tokens.
     "~/.codex/auth.json",
+    "~/.claude/.credentials.json",
+    "~/.gemini/oauth_creds.json",
+    "~/.config/github-copilot/hosts.json",
+    "~/.config/github-copilot/apps.json",
+    "~/.config/op/**",
+    // Platform CLIs' login tokens.
+    "~/.wrangler/config/*.toml",
+    "~/.config/.wrangler/config/*.toml",
+    "~/.local/share/com.vercel.cli/auth.json",
+    "~/.config/netlify/config.json",
+    "~/.config/configstore/firebase-tools.json",
+    "~/.config/stripe/config.toml",
+    "~/.supabase/access-token",
+    "~/.databrickscfg",
+    "~/.sentryclirc",
     "~/.config/hub",
     "~/.m2/settings*.xml",
     "~/.gradle/gradle.properties",
@@ -217,6 +232,7 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
         found_reads(cx, c, dirs, out);
         linked_reads(cx, c, out);
         keychain(c, out);
+        token_printers(c, out);
         jq_env(c, out);
         find_secret_names(c, cx.ctx, out);
         raw_device_reads(c, out);
@@ -229,6 +245,7 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
     secret_pointer_reads(cx, out);
     secret_dirs_sent(cx, out);
     secret_expansions(cx, out);
+    tokens_piped(cx.model, out);
 }
 
 /// Commands that take a path only as text and never open it (issue 16 item 8): naming a
@@ -1134,6 +1151,7 @@ fn secret_file_name(base: &str) -> Option<(&'static str, bool)> {
         "terraform.tfstate",
         "terraform.tfstate.backup",
         "credentials.json",
+        ".credentials.json",
         "service-account.json",
         "master.key",
         "kubeconfig",
@@ -1271,6 +1289,17 @@ const SECRET_MARKERS: &[&str] = &[
     "filezilla",
     "keystore",
     "dslocal",
+    "oauth_creds",
+    "copilot",
+    "/op/",
+    "wrangler",
+    "vercel",
+    "netlify",
+    "firebase",
+    "stripe",
+    "supabase",
+    "databricks",
+    "sentryclirc",
 ];
 
 /// Whether `hay` contains one of the (lower-case) [`SECRET_MARKERS`], ignoring ASCII case.
@@ -1719,6 +1748,145 @@ fn keychain(c: &ExecCommand, out: &mut Findings) {
             ),
         );
     }
+}
+
+/// CLI subcommands whose output is a credential: `(program, leading words, a flag one of
+/// which is required, or "" for none)`. Credential stores' own reads are here too.
+const TOKEN_PRINTERS: &[(&str, &[&str], &[&str])] = &[
+    ("gh", &["auth", "token"], &[]),
+    ("gh", &["auth", "status"], &["-t", "--show-token"]),
+    ("gcloud", &["auth", "print-access-token"], &[]),
+    ("gcloud", &["auth", "print-identity-token"], &[]),
+    (
+        "gcloud",
+        &["auth", "application-default", "print-access-token"],
+        &[],
+    ),
+    ("gcloud", &["config", "config-helper"], &[]),
+    ("az", &["account", "get-access-token"], &[]),
+    ("aws", &["configure", "export-credentials"], &[]),
+    ("aws", &["ecr", "get-login-password"], &[]),
+    ("aws", &["ecr-public", "get-login-password"], &[]),
+    ("aws", &["codeartifact", "get-authorization-token"], &[]),
+    ("aws", &["sts", "get-session-token"], &[]),
+    ("kubectl", &["config", "view"], &["--raw"]),
+    ("kubectl", &["create", "token"], &[]),
+    ("git", &["credential", "fill"], &[]),
+    ("op", &["read"], &[]),
+    ("op", &["item", "get"], &["--reveal"]),
+    ("vault", &["read"], &[]),
+    ("vault", &["kv", "get"], &[]),
+    ("secret-tool", &["lookup"], &[]),
+    ("pass", &["show"], &[]),
+    ("bw", &["get", "password"], &[]),
+    ("lpass", &["show"], &["--password"]),
+    ("heroku", &["auth:token"], &[]),
+    ("keyctl", &["print"], &[]),
+    ("keyctl", &["pipe"], &[]),
+];
+
+/// Options of those CLIs that take a separate value before the subcommand words.
+const TOKEN_PRINTER_VALUED: &[&str] = &[
+    "--profile",
+    "--region",
+    "--output",
+    "--endpoint-url",
+    "--query",
+    "--context",
+    "--kubeconfig",
+    "--namespace",
+    "-n",
+    "--hostname",
+    "--account",
+    "--project",
+    "--format",
+    "-o",
+    "--session",
+    "--vault",
+];
+
+/// `gh auth token`, `gcloud auth print-access-token`, `aws configure get
+/// aws_secret_access_key`, `kubectl config view --raw`: the command's output is a credential,
+/// as much as `cat ~/.aws/credentials`'s is, so printing it is denied (in `echo "$(…)"` too).
+/// Piped on, it asks (`aws ecr get-login-password | docker login --password-stdin`) unless
+/// the next stage prints or sends it ([`tokens_piped`]). Before, these were `unlisted` asks,
+/// which an operator's allowlist of the CLI lifted.
+fn token_printers(c: &ExecCommand, out: &mut Findings) {
+    if !prints_token(c) {
+        return;
+    }
+    let shown = c.excerpt(60);
+    if c.piped_stdout {
+        out.add(ID, Severity::Ask, sp(c.span), format!("`{shown}` outputs a credential, here handed to another command; it needs approval."));
+    } else {
+        out.add(ID, Severity::Deny, sp(c.span), format!("`{shown}` prints a credential into the agent's view; it was not run. Never print, copy or upload credentials."));
+    }
+}
+
+/// `gh auth token | cat`, `gcloud auth print-access-token | nc host 80`: a credential piped
+/// into a stage that prints, copies or sends it (deny).
+fn tokens_piped(model: &Model, out: &mut Findings) {
+    for p in pipelines(model) {
+        for pair in p.windows(2) {
+            let (Some(&a), Some(&b)) = (
+                pair.first().and_then(|s| s.first()),
+                pair.get(1).and_then(|s| s.first()),
+            ) else {
+                continue;
+            };
+            let (Some(from), Some(to)) = (model.commands.get(a), model.commands.get(b)) else {
+                continue;
+            };
+            let Some(next) = to.base_name() else { continue };
+            if prints_token(from)
+                && (reads_content(next)
+                    || tables::is(
+                        next,
+                        Classes::SENDER | Classes::NETWORK | Classes::RAW_READER,
+                    ))
+            {
+                out.add(ID, Severity::Deny, sp(from.span), format!("`{}` outputs a credential and `{next}` prints or sends it; it was not run. Never print, copy or upload credentials.", from.excerpt(60)));
+            }
+        }
+    }
+}
+
+/// Whether `c` is one of the [`TOKEN_PRINTERS`] (or a Docker credential helper's `get`).
+fn prints_token(c: &ExecCommand) -> bool {
+    let Some(name) = c.base_name() else {
+        return false;
+    };
+    let credential_helper = name.starts_with("docker-credential-");
+    if !credential_helper && !TOKEN_PRINTERS.iter().any(|(p, _, _)| *p == name) {
+        return false;
+    }
+    // The subcommand words, options and their values skipped.
+    let mut words: Vec<&str> = Vec::new();
+    let mut it = c.args().iter().map(Arg::text);
+    while let Some(t) = it.next() {
+        if TOKEN_PRINTER_VALUED.contains(&t) {
+            it.next();
+        } else if !t.starts_with('-') {
+            words.push(t);
+        }
+    }
+    let has_flag = |flags: &[&str]| {
+        flags.is_empty()
+            || c.args().iter().any(|a| {
+                let t = a.text();
+                flags
+                    .iter()
+                    .any(|f| t == *f || t.strip_prefix(*f).is_some_and(|rest| rest == "=true"))
+            })
+    };
+    let aws_secret_get = name == "aws"
+        && matches!(words.as_slice(), ["configure", "get", key, ..]
+            if key.contains("secret_access_key") || key.contains("session_token"));
+    aws_secret_get
+        || (credential_helper && words.first() == Some(&"get"))
+        || TOKEN_PRINTERS
+            .iter()
+            .any(|(p, lead, flags)| *p == name && words.starts_with(lead) && has_flag(flags))
 }
 
 /// `jq` programs reading the environment (`env`, `$ENV`) (ask).

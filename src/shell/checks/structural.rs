@@ -148,6 +148,7 @@ pub fn run(
         command_name(command, c, out);
         eval_like(c, out);
         escalation(c, out);
+        history_impairment(c, out);
         for (name, value, span) in &c.assignments {
             assignment(name, value.as_deref(), sp(*span), (ctx, cfg), out);
         }
@@ -518,6 +519,61 @@ fn command_var(
     }
 }
 
+/// Variables that decide what the shell's command history keeps (ATT&CK T1070.003: an
+/// attacker turns history off or points it elsewhere to hide what ran).
+const HISTORY_VARS: &[&str] = &[
+    "HISTFILE",
+    "HISTFILESIZE",
+    "HISTSIZE",
+    "HISTCONTROL",
+    "HISTIGNORE",
+];
+
+/// Whether setting history variable `name` to `value` hides commands: any `HISTFILE`,
+/// `HISTIGNORE` or `HISTCONTROL` with `ignorespace`/`ignoreboth`, a size that is not a
+/// positive number; an unknown value may be any of these.
+fn hides_history(name: &str, value: Option<&str>) -> bool {
+    match (name, value) {
+        (_, None) | ("HISTFILE" | "HISTIGNORE", _) => true,
+        ("HISTCONTROL", Some(v)) => v.contains("ignorespace") || v.contains("ignoreboth"),
+        (_, Some(v)) => {
+            !v.bytes().all(|b| b.is_ascii_digit()) || v.trim_start_matches('0').is_empty()
+        }
+    }
+}
+
+/// `unset HISTFILE`, `set +o history`, `history -c`: the shell's command history is turned
+/// off or cleared (check 21 ask, like the writes to `~/.bash_history` it already denies).
+fn history_impairment(c: &ExecCommand, out: &mut Findings) {
+    let args = c.args();
+    let texts = || args.iter().map(|a| a.text());
+    let hit = match c.base_name() {
+        Some("unset") => texts().any(|t| crate::shell::tables::has(HISTORY_VARS, t)),
+        Some("set") => args
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if a.text() == "+o" && b.text() == "history")),
+        Some("shopt") => {
+            texts().any(|t| t == "-ou" || t == "-uo") && texts().any(|t| t == "history")
+        }
+        Some("history") => texts().any(|t| {
+            t.strip_prefix('-')
+                .is_some_and(|f| !f.starts_with('-') && f.contains(['c', 'd']))
+        }),
+        _ => false,
+    };
+    if hit {
+        out.add(
+            21,
+            Severity::Ask,
+            sp(c.span),
+            format!(
+                "`{}` turns off or rewrites the shell's command history, which hides what ran.",
+                c.excerpt(60)
+            ),
+        );
+    }
+}
+
 fn assignment(
     name: &str,
     value: Option<&str>,
@@ -525,6 +581,15 @@ fn assignment(
     env: (&EvalContext, &BashSecurityConfig),
     out: &mut Findings,
 ) {
+    if crate::shell::tables::has(HISTORY_VARS, name) && hides_history(name, value) {
+        out.add(
+            21,
+            Severity::Ask,
+            span,
+            format!("setting `{name}` turns off or redirects the shell's command history, which hides what ran."),
+        );
+        return;
+    }
     if let Some(v) = value.filter(|_| crate::shell::tables::has(COMMAND_VARS, name)) {
         command_var(name, v, span, env, out);
         return;
