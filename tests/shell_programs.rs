@@ -323,6 +323,13 @@ fn find_delete_of_everything_under_root_or_home_is_denied() {
         "find /home/u -maxdepth 5 -delete",
         "find /etc -xdev -delete",
         "find -L ~/ -delete",
+        // `-exec rm … {}` removes what it is given like `-delete`; `-type f` narrows to every
+        // file, which under a home is everything that matters.
+        "find / -exec rm {} +",
+        "find ~ -type f -exec rm -f {} \\;",
+        "find ~ -type f -execdir /bin/rm -rf {} +",
+        "find ~ -exec rm -rf -- {} +",
+        "find ~ -type f -delete",
     ] {
         verdict(c, Verdict::Deny);
     }
@@ -331,6 +338,10 @@ fn find_delete_of_everything_under_root_or_home_is_denied() {
         "find . -delete",
         "find build -delete",
         "find / -type f -name core -delete",
+        "find ~ -name '*.log' -exec rm {} +",
+        "find . -type f -exec rm {} +",
+        "find ~/ws/build -exec rm -rf {} +",
+        "find ~ -exec rm {} \\; -print -exec cp {} /tmp \\;",
     ] {
         assert_ne!(eval(c).verdict, Verdict::Deny, "{c}");
         assert_ne!(eval(c).verdict, Verdict::Allow, "{c}");

@@ -129,7 +129,8 @@ fn rm_root(c: &ExecCommand, name: Option<&str>, ctx: &EvalContext, out: &mut Vec
 /// `find ~ -delete`, `find / -depth -delete`: with no test that narrows what it finds, `find
 /// -delete` removes everything under its start points, as `rm -rf` does, so a system or home
 /// directory among them is the same deny. A test (`-name '*.pyc'`, `-type f -mtime +30`, …)
-/// makes it a selective cleanup, which stays with the other checks.
+/// makes it a selective cleanup, which stays with the other checks; `-type f` does not (every
+/// file under a home is everything in it that matters).
 fn find_delete_root(c: &ExecCommand, name: Option<&str>, ctx: &EvalContext, out: &mut Vec<Reason>) {
     if name != Some("find") {
         return;
@@ -140,6 +141,34 @@ fn find_delete_root(c: &ExecCommand, name: Option<&str>, ctx: &EvalContext, out:
     while let Some(a) = expr.get(k) {
         match a.text() {
             "-delete" => deletes = true,
+            // `-exec rm -f {} +` deletes what it is given as `-delete` does (P4 issue 16:
+            // `find ~ -type f -exec rm {} \;` was only an unlisted ask).
+            "-exec" | "-execdir" => {
+                let carried = expr.get(k + 1..).unwrap_or_default();
+                let end = carried
+                    .iter()
+                    .position(|a| matches!(a.text(), ";" | "+"))
+                    .unwrap_or(carried.len());
+                let argv = carried.get(..end).unwrap_or_default();
+                let remover = argv.first().is_some_and(|a| {
+                    matches!(
+                        crate::shell::paths::basename(a.text()),
+                        "rm" | "unlink" | "shred"
+                    )
+                });
+                let plain = argv
+                    .get(1..)
+                    .unwrap_or_default()
+                    .iter()
+                    .all(|a| a.text() == "{}" || a.text().starts_with('-'));
+                if !(remover && plain) {
+                    return;
+                }
+                deletes = true;
+                k += end + 1;
+            }
+            // Every file of a kind is still everything that matters under a home.
+            "-type" | "-xtype" => k += 1,
             "-depth"
             | "-xdev"
             | "-mount"

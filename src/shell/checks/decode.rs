@@ -14,7 +14,7 @@ use super::persistence::{
     bundle_has, git_key_runs_code, git_subcommand, long_matches, option_values,
 };
 use super::{CheckCx, Findings};
-use crate::shell::ast::Span;
+use crate::shell::ast::{RedirOp, Span};
 use crate::shell::semantic::{reads_program_from_stdin, Arg, Context, ExecCommand, Model};
 use crate::shell::tables::{self, TRUSTED_BIN_DIRS};
 use crate::shell::verdict::Reason;
@@ -373,6 +373,180 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, reasons: &mut Vec<Reason>) {
         option_exec(c, reasons);
     }
     dropper(m, reasons);
+    fetched_then_run(cx, out);
+}
+
+// ---------------------------------------------------------------------------------------
+// Downloaded to a file, then run (check 15 through a file instead of a pipe).
+// ---------------------------------------------------------------------------------------
+
+/// `curl -o /tmp/i.sh URL && bash /tmp/i.sh`, `wget URL/a -O a && chmod +x a && ./a`: the
+/// data flows from the fetch into the executor through a file, which is `curl URL | bash`
+/// with one more step (deny). A file downloaded and only read, or a different file run,
+/// is not this flow (issue 16 item 8: data flow, not co-occurrence).
+fn fetched_then_run(cx: &CheckCx<'_>, out: &mut Findings) {
+    let m = cx.model;
+    // Cheap exit: most commands fetch nothing.
+    if !m.commands.iter().any(|c| {
+        c.base_name()
+            .is_some_and(|n| matches!(n, "curl" | "wget" | "aria2c" | "fetch"))
+    }) {
+        return;
+    }
+    let mut fetched: Vec<(String, &ExecCommand)> = Vec::new();
+    for c in &m.commands {
+        let at = |v: &str| -> Vec<String> {
+            if v.starts_with('/') || v == "~" || v.starts_with("~/") {
+                return vec![crate::shell::paths::resolve(v, cx.ctx)];
+            }
+            c.cwd
+                .dirs(cx.ctx)
+                .unwrap_or_default()
+                .iter()
+                .map(|d| crate::shell::paths::normalize(&format!("{d}/{v}")))
+                .collect()
+        };
+        for run in executed_files(c) {
+            if let Some((_, src)) = fetched.iter().find(|(f, _)| at(&run).contains(f)) {
+                out.add(ID, Severity::Deny, sp(c.span), format!("`{}` downloads a file and `{}` runs it: downloaded data executed through a file; it was not run. Inspect the file first.", src.excerpt(100), c.excerpt(100)));
+                return;
+            }
+        }
+        for f in downloaded_files(c) {
+            for p in at(&f) {
+                fetched.push((p, c));
+            }
+        }
+    }
+}
+
+/// The files a fetcher writes: `curl -o F` / `--output F` / `-O` (the URL's last segment),
+/// `wget -O F` / `--output-document=F` / no `-O` (the URL's last segment), `aria2c -o F`,
+/// `fetch -o F`, and stdout redirected to a file.
+fn downloaded_files(c: &ExecCommand) -> Vec<String> {
+    let Some(name) = c.base_name() else {
+        return Vec::new();
+    };
+    if !matches!(name, "curl" | "wget" | "aria2c" | "fetch") {
+        return Vec::new();
+    }
+    let args = c.args();
+    let mut out = Vec::new();
+    let mut remote_name = name == "wget";
+    let mut urls: Vec<&str> = Vec::new();
+    let mut k = 0;
+    while let Some(a) = args.get(k) {
+        let t = a.text();
+        let next = || args.get(k + 1).and_then(|v| v.value.clone());
+        let long_value = |opt: &str| {
+            t.strip_prefix(opt)
+                .and_then(|r| r.strip_prefix('='))
+                .map(str::to_string)
+        };
+        match (name, t) {
+            ("curl" | "aria2c" | "fetch", "-o")
+            | ("curl", "--output")
+            | ("wget", "-O")
+            | ("wget", "--output-document")
+            | ("aria2c", "--out") => {
+                out.extend(next().filter(|v| v != "-"));
+                remote_name = false;
+                k += 1;
+            }
+            ("curl", "-O" | "--remote-name" | "--remote-name-all") => remote_name = true,
+            // A cluster of curl flags: `-fsSLO` names the file after the URL, `-fsSLo F`
+            // takes the next word as the file.
+            ("curl", _)
+                if t.len() > 2
+                    && !t.starts_with("--")
+                    && t.get(1..)
+                        .is_some_and(|f| f.bytes().all(|b| b.is_ascii_alphabetic())) =>
+            {
+                if t.contains('O') {
+                    remote_name = true;
+                }
+                if t.ends_with('o') {
+                    out.extend(next().filter(|v| v != "-"));
+                    remote_name = false;
+                    k += 1;
+                }
+            }
+            _ if t.starts_with("http://")
+                || t.starts_with("https://")
+                || t.starts_with("ftp://") =>
+            {
+                urls.push(t)
+            }
+            _ => {
+                let attached = match name {
+                    "curl" | "aria2c" | "fetch" => t
+                        .strip_prefix("-o")
+                        .filter(|v| !v.is_empty() && !t.starts_with("--"))
+                        .map(str::to_string),
+                    _ => t
+                        .strip_prefix("-O")
+                        .filter(|v| !v.is_empty())
+                        .map(str::to_string),
+                }
+                .or_else(|| long_value("--output"))
+                .or_else(|| long_value("--output-document"))
+                .or_else(|| long_value("--out"));
+                if let Some(v) = attached.filter(|v| v != "-") {
+                    out.push(v);
+                    remote_name = false;
+                }
+            }
+        }
+        k += 1;
+    }
+    if remote_name {
+        for u in urls {
+            let path = u.split(['?', '#']).next().unwrap_or(u);
+            let last = path.rsplit('/').next().unwrap_or("");
+            if !last.is_empty() && !path.ends_with("//") && path.matches('/').count() > 2 {
+                out.push(last.to_string());
+            }
+        }
+    }
+    for r in &c.redirs {
+        if matches!(r.op, RedirOp::Write | RedirOp::Clobber | RedirOp::WriteBoth) && r.is_file {
+            out.extend(r.target.clone().filter(|t| !t.starts_with("/dev/")));
+        }
+    }
+    out
+}
+
+/// The files `c` runs: its own path-qualified name (`./a`, `/tmp/a`), or the script operand
+/// of a shell, interpreter or `source`/`.`.
+fn executed_files(c: &ExecCommand) -> Vec<String> {
+    let Some(n) = c.name() else {
+        return Vec::new();
+    };
+    if n.contains('/') {
+        return vec![n.to_string()];
+    }
+    let base = c.base_name().unwrap_or(n);
+    let runs_script = matches!(base, "source" | ".")
+        || tables::is_shell(base)
+        || tables::interpreter_family(base).is_some();
+    if !runs_script {
+        return Vec::new();
+    }
+    // A `-c` string or inline code is not a file.
+    if c.args().iter().any(|a| {
+        let t = a.text();
+        t.starts_with('-') && !t.starts_with("--") && t.contains(['c', 'e', 'm', 'r'])
+    }) && base != "source"
+        && base != "."
+    {
+        return Vec::new();
+    }
+    c.args()
+        .iter()
+        .find(|a| !a.text().starts_with('-'))
+        .and_then(|a| a.value.clone())
+        .into_iter()
+        .collect()
 }
 
 fn pipeline_to_sink(m: &Model, p: &[Vec<usize>], out: &mut Findings) {

@@ -149,6 +149,7 @@ pub fn run(
         eval_like(c, out);
         escalation(c, out);
         history_impairment(c, out);
+        forked_session(c, out);
         for (name, value, span) in &c.assignments {
             assignment(name, value.as_deref(), sp(*span), (ctx, cfg), out);
         }
@@ -515,6 +516,28 @@ fn command_var(
             Severity::Ask,
             span,
             format!("`{name}` chooses the command `{value}` that other programs run; it was analysed as a command."),
+        );
+    }
+}
+
+/// `setsid -f CMD` / `setsid --fork CMD`: the command runs in a new session in the
+/// background, outside the tool's lifecycle, like `CMD &` (check 10).
+fn forked_session(c: &ExecCommand, out: &mut Findings) {
+    if c.base_name() != Some("setsid") {
+        return;
+    }
+    let forks = c
+        .args()
+        .iter()
+        .map(|a| a.text())
+        .take_while(|t| t.starts_with('-') && *t != "--")
+        .any(|t| t == "--fork" || (!t.starts_with("--") && t.contains('f')));
+    if forks {
+        out.add(
+            10,
+            Severity::Ask,
+            sp(c.span),
+            "`setsid -f` starts the command in the background, outside the tool's lifecycle; run it in the foreground.",
         );
     }
 }
