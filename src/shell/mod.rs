@@ -32,6 +32,7 @@ mod rules;
 mod script_files;
 mod secret_names;
 mod semantic;
+mod session_carriers;
 mod tables;
 mod unicode_tables;
 mod verdict;

@@ -187,6 +187,9 @@ pub const WRAPPERS: &[&str] = &[
     "trap",
     "busybox",
     "toybox",
+    "tmux",
+    "screen",
+    "ssh",
 ];
 
 /// Programs the §6.2 deny rules and checks 15 and 21–23 look at. One list serves the

@@ -392,6 +392,9 @@ fn carried_by(name: &str, cmd: &ExecCommand) -> Carried {
             }
         }
         "find" => find_exec(args),
+        "tmux" => super::session_carriers::tmux(args),
+        "screen" => super::session_carriers::screen(args),
+        "ssh" => super::session_carriers::ssh(args),
         n if tables::is_shell(n) => shell(n, args),
         n => super::programs::carried(n, cmd),
     }

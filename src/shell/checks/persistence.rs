@@ -1078,6 +1078,24 @@ fn targets(c: &ExecCommand) -> Vec<(String, Span, Touch)> {
         "rm" | "unlink" | "shred" | "srm" => {
             push_ops(&mut t, &operands(args, "nsu", &[]), Touch::Delete)
         }
+        // `git log --output=~/.bashrc`, `git diff --output F`, `git format-patch -o DIR`,
+        // `git archive -o F`: git writes its output where the option says.
+        "git" => {
+            let sub = git_subcommand(args);
+            let rest = sub.and_then(|i| args.get(i + 1..)).unwrap_or_default();
+            let name = sub.and_then(|i| args.get(i)).map(Arg::text);
+            values_into(
+                &mut t,
+                rest,
+                None,
+                &["output", "output-directory"],
+                "",
+                Touch::Write,
+            );
+            if matches!(name, Some("format-patch" | "archive")) {
+                values_into(&mut t, rest, Some('o'), &[], "vn", Touch::Write);
+            }
+        }
         _ => {}
     }
     t.retain(|(v, _, _)| !v.is_empty() && v != "-");
