@@ -1010,3 +1010,29 @@ fn credential_printing_subcommands_are_secret_access() {
         assert!(!check23(&eval(cmd)), "{cmd}");
     }
 }
+
+/// `printenv NAME` of a variable that is not a secret prints that one value (allow, like
+/// `echo "$PATH"`); no operand, a secret name or a computed one is an environment dump.
+#[test]
+fn printenv_of_harmless_names_is_read_only() {
+    for cmd in [
+        "printenv PATH",
+        "printenv PATH HOME",
+        "printenv -0 LANG",
+        "printenv KUBECONFIG",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+    }
+    for cmd in [
+        "printenv",
+        "printenv OPENAI_API_KEY",
+        "printenv PATH GITHUB_TOKEN",
+        "printenv $X",
+        "printenv | grep X",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Ask, "{cmd}: {e:#?}");
+        assert!(check23(&e), "{cmd}");
+    }
+}

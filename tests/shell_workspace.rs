@@ -856,3 +856,35 @@ fn stash_paths_and_reused_commit_messages_are_in_the_tier() {
         assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
     }
 }
+
+/// Linters, formatters and type checkers load the project's configuration, which names
+/// plugins that run (eslint configs are JavaScript): project runs under `runProject`, not
+/// unlisted commands. `npx` counts only for the project's own tools.
+#[test]
+fn linters_and_type_checkers_are_project_runs() {
+    for cmd in [
+        "npx tsc --noEmit",
+        "npx eslint .",
+        "ruff check .",
+        "black --check .",
+        "mypy src",
+        "python -m ruff check .",
+        "python3 -m pylint pkg",
+        "flake8 src",
+        "prettier --check .",
+    ] {
+        let e = eval_in(cmd, &ctx(), &project(RunProject::Allow));
+        assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        assert_eq!(e.reason, "exec.allow.run_project", "{cmd}");
+        let e = eval_in(cmd, &ctx(), &project(RunProject::Ask));
+        assert_eq!(e.reason, "exec.ask.run_project", "{cmd}");
+    }
+    for cmd in [
+        "npx evil-package",
+        "eslint --config /tmp/x.js .",
+        "npx -g tsc",
+    ] {
+        let e = eval_in(cmd, &ctx(), &project(RunProject::Allow));
+        assert_eq!(e.verdict, Verdict::Ask, "{cmd}: {e:#?}");
+    }
+}

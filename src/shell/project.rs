@@ -64,6 +64,38 @@ const TOOLS: &[(&str, Sub)] = &[
     ("mocha", Sub::Any),
     ("mvn", Sub::Any),
     ("gradle", Sub::Any),
+    // Linters, formatters and type checkers load the project's configuration, which names
+    // plugins (eslint and prettier configs are JavaScript, mypy plugins are Python).
+    ("eslint", Sub::Any),
+    ("prettier", Sub::Any),
+    ("biome", Sub::Any),
+    ("stylelint", Sub::Any),
+    ("mypy", Sub::Any),
+    ("pyright", Sub::Any),
+    ("ruff", Sub::Any),
+    ("black", Sub::Any),
+    ("isort", Sub::Any),
+    ("flake8", Sub::Any),
+    ("pylint", Sub::Any),
+    ("nox", Sub::Any),
+    ("rspec", Sub::Any),
+    ("phpunit", Sub::Any),
+    ("ctest", Sub::Any),
+    ("ninja", Sub::Any),
+    // The project's own tools through npx (it fetches one that is not installed).
+    (
+        "npx",
+        Sub::OneOf(&[
+            "tsc",
+            "eslint",
+            "prettier",
+            "jest",
+            "vitest",
+            "mocha",
+            "biome",
+            "stylelint",
+        ]),
+    ),
 ];
 
 /// Arguments that take any tool out of the project: other directories, other manifests,
@@ -104,7 +136,9 @@ const PYTHON_FLAGS: &[&str] = &[
 /// Python options with a value.
 const PYTHON_VALUED: &[&str] = &["-W", "-X"];
 /// `python -m MODULE` that runs the project's tests or checks.
-const PYTHON_MODULES: &[&str] = &["pytest", "unittest", "doctest", "mypy"];
+const PYTHON_MODULES: &[&str] = &[
+    "pytest", "unittest", "doctest", "mypy", "ruff", "black", "isort", "flake8", "pylint",
+];
 
 /// Whether `c` runs the project's code or installs its dependencies into the project.
 pub fn is_project_run(c: &ExecCommand, ctx: &EvalContext) -> bool {

@@ -82,6 +82,7 @@ pub const READ_ONLY: &[&str] = &[
     "tree",
     "pwd",
     "whoami",
+    "printenv",
     "id",
     "groups",
     "uname",

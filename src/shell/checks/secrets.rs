@@ -1940,7 +1940,21 @@ fn env_dump(c: &ExecCommand) -> bool {
     let args = c.args();
     match name {
         "env" => matches!(carried(c), Carried::None),
-        "printenv" => true,
+        // `printenv PATH` prints one harmless variable; no operand, a secret name or a
+        // computed one is a dump (issue 16 item 3: as `echo "$NAME"` is judged).
+        "printenv" => {
+            let mut names = args
+                .iter()
+                .filter(|a| !a.text().starts_with('-'))
+                .peekable();
+            names.peek().is_none()
+                || names.any(|a| {
+                    a.value.is_none()
+                        || a.param
+                        || a.substitution
+                        || crate::shell::secret_names::is_secret_name(a.text())
+                })
+        }
         "set" => args.is_empty(),
         "export" => args.iter().all(|a| a.is("-p")),
         "declare" | "typeset" => {

@@ -361,6 +361,14 @@ pub static GRAMMARS: &[Grammar] = &[
         long: "all ignore= help version",
         ..GNU
     },
+    // Which variables it prints is check 23's question (`printenv` alone or a secret name
+    // is an environment dump).
+    Grammar {
+        names: &["printenv"],
+        short: "0",
+        long: "null help version",
+        ..GNU
+    },
     Grammar {
         names: &["id"],
         short: "agGnruzZ",
