@@ -1152,9 +1152,11 @@ fn glob_secret_match(value: &str, cx: &CheckCx<'_>) -> Option<(String, bool)> {
     }
     let norm = resolve(value, cx.ctx);
     let base = crate::shell::paths::basename(&norm);
-    let env_file = [".env", ".env.local", ".env.production"].iter().any(|e| {
-        super::persistence::segment_match(glob_base(base).as_bytes(), e.as_bytes(), false)
-    });
+    // The base is rewritten once, not once per name.
+    let glob = glob_base(base);
+    let env_file = [".env", ".env.local", ".env.production"]
+        .iter()
+        .any(|e| super::persistence::segment_match(glob.as_bytes(), e.as_bytes(), false));
     env_file.then(|| (".env".to_string(), true))
 }
 
