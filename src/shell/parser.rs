@@ -513,6 +513,10 @@ struct Parser<'s, 'l> {
     conts: Vec<Span>,
     split_tokens: Vec<Span>,
     peeked: Option<Tok>,
+    /// The box of the last word token taken, reused for the next one: a box per word was an
+    /// allocation and a free per word on the hot path (P4-R49). The token stays boxed so
+    /// that the recursive descent's frames stay small.
+    spare: Option<Box<WordTok>>,
     /// The kind of `peeked`, classified once: the recursive descent asks for it several
     /// times per token, and the keyword lookup is a chain of string compares.
     peeked_kind: Pk,
@@ -549,6 +553,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             conts: Vec::new(),
             split_tokens: Vec::new(),
             peeked: None,
+            spare: None,
             peeked_kind: Pk::Eof,
             pending: Vec::new(),
             bodies: Bodies::new(),
@@ -1020,10 +1025,37 @@ impl<'s, 'l> Parser<'s, 'l> {
                     }
                     let s = t.word.span;
                     self.check_split(k, s);
-                    return Tok::Word(Box::new(t));
+                    return Tok::Word(self.boxed(t));
                 }
             }
         }
+    }
+
+    /// `t` in the spare box when there is one (see `spare`).
+    fn boxed(&mut self, t: WordTok) -> Box<WordTok> {
+        match self.spare.take() {
+            Some(mut b) => {
+                *b = t;
+                b
+            }
+            None => Box::new(t),
+        }
+    }
+
+    /// The token out of its box, which is kept for the next word (see `spare`).
+    fn unbox(&mut self, mut b: Box<WordTok>) -> WordTok {
+        let empty = WordTok {
+            word: Word {
+                span: Span::default(),
+                parts: Vec::new(),
+                zsh: Vec::new(),
+            },
+            assign: None,
+            io: None,
+        };
+        let t = std::mem::replace(&mut *b, empty);
+        self.spare = Some(b);
+        t
     }
 
     fn lex_op(&mut self, c: u8) -> Op {
@@ -2433,6 +2465,7 @@ impl<'s, 'l> Parser<'s, 'l> {
     fn take_word(&mut self, brace: bool, what: &str) -> Option<Word> {
         if let Pk::Word { .. } = self.peek_kind() {
             if let Tok::Word(wt) = self.take() {
+                let wt = self.unbox(wt);
                 return Some(self.finish_word(wt.word, brace));
             }
         }
@@ -2777,6 +2810,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                 Pk::Op(Op::Redir(_)) => out.push(self.parse_redirection(None)),
                 Pk::Word { io: true, .. } => {
                     if let Tok::Word(wt) = self.take() {
+                        let wt = self.unbox(wt);
                         let start = wt.word.span.start;
                         out.push(self.parse_redirection(Some((wt.io, start))));
                     }
@@ -3638,6 +3672,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             match self.peek_kind() {
                 Pk::Word { io: true, .. } => {
                     if let Tok::Word(wt) = self.take() {
+                        let wt = self.unbox(wt);
                         let s = wt.word.span.start;
                         cmd.redirections
                             .push(self.parse_redirection(Some((wt.io, s))));
@@ -3645,13 +3680,15 @@ impl<'s, 'l> Parser<'s, 'l> {
                 }
                 Pk::Word { assign: true, .. } if cmd.words.is_empty() => {
                     if let Tok::Word(wt) = self.take() {
-                        let a = self.make_assignment(*wt);
+                        let wt = self.unbox(wt);
+                        let a = self.make_assignment(wt);
                         self.node();
                         cmd.assignments.push(a);
                     }
                 }
                 Pk::Word { .. } => {
                     if let Tok::Word(wt) = self.take() {
+                        let wt = self.unbox(wt);
                         let w = self.finish_word(wt.word, true);
                         if w.has_brace() {
                             brace_words = brace_words.saturating_add(w.brace_count());
