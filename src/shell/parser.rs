@@ -429,15 +429,26 @@ enum Mode {
 /// Bytes that are literal inside an unquoted word wherever they stand after its first byte
 /// (no quote, expansion, glob, brace, tilde, operator or escape; `=` only starts an
 /// assignment or a zsh `=cmd` in the word's first part, which a run never is).
-fn plain_unquoted(c: u8) -> bool {
+const fn plain_unquoted(c: u8) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(c, b'-' | b'.' | b'/' | b'_' | b'%' | b'^' | b'#' | b'=')
         || c >= 0x80
 }
 
 /// Bytes that are literal inside double quotes and heredoc bodies.
-fn plain_quoted(c: u8) -> bool {
+const fn plain_quoted(c: u8) -> bool {
     !matches!(c, b'"' | b'$' | b'`' | b'\\' | b'\n')
+}
+
+/// Which bytes a [`Parser::lit_run`] takes after its first.
+#[derive(Clone, Copy)]
+enum Run {
+    /// [`is_name_char`].
+    Name,
+    /// [`plain_unquoted`].
+    Unquoted,
+    /// [`plain_quoted`].
+    Quoted,
 }
 
 /// Room for exactly one part in an empty part list: most words have one part, and the
@@ -748,18 +759,25 @@ impl<'s, 'l> Parser<'s, 'l> {
         }
     }
 
-    /// Consumes the next byte as literal text, then every following byte `more` accepts, as
+    /// Consumes the next byte as literal text, then every following byte `more` accepts (tested in the loop: an indirect call
+    /// per byte before), as
     /// one slice copy: most words are runs of plain bytes, and a bump and a push per byte
     /// was the parser's largest cost (P4-R49). `more` must reject `\\`, so no line
     /// continuation can lie inside the run; the result is the same as one `lit_next` per byte.
-    fn lit_run(&mut self, b: &mut Parts, quote: QuoteKind, more: fn(u8) -> bool) {
+    fn lit_run(&mut self, b: &mut Parts, quote: QuoteKind, more: Run) {
         let start = self.pos;
         let Some(c) = self.bump() else {
             return;
         };
         let from = self.pos;
         let mut i = from;
-        while i < self.end && self.src.get(i).is_some_and(|&n| more(n)) {
+        while i < self.end
+            && self.src.get(i).is_some_and(|&n| match more {
+                Run::Name => is_name_char(n),
+                Run::Unquoted => plain_unquoted(n),
+                Run::Quoted => plain_quoted(n),
+            })
+        {
             i += 1;
         }
         // What `lit_byte` does for the first byte, with room for the whole run at once.
@@ -1234,7 +1252,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             if st == St::Name {
                 let name_only = b.parts.is_empty() && !sub_parsed;
                 if name_only && is_name_char(c) && (b.lit_quote.is_some() || is_name_start(c)) {
-                    self.lit_run(b, uq, is_name_char);
+                    self.lit_run(b, uq, Run::Name);
                     continue;
                 }
                 let has_name = (b.lit_quote.is_some() && b.parts.is_empty()) || sub_parsed;
@@ -1423,7 +1441,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                     self.lit_next(b, uq);
                     tilde_ok = true;
                 }
-                _ => self.lit_run(b, uq, plain_unquoted),
+                _ => self.lit_run(b, uq, Run::Unquoted),
             }
         }
     }
@@ -1614,7 +1632,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                     line_start = true;
                 }
                 _ if matches!(mode, Mode::Dq { .. } | Mode::Heredoc { .. }) => {
-                    self.lit_run(b, qk, plain_quoted)
+                    self.lit_run(b, qk, Run::Quoted)
                 }
                 _ => self.lit_next(b, qk),
             }

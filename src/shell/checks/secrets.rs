@@ -1116,15 +1116,8 @@ fn secret_file_name(base: &str) -> Option<(&'static str, bool)> {
         "secrets.yml",
         "secrets.json",
     ];
-    const EXTS: &[&str] = &[
-        ".tfvars",
-        ".key",
-        ".jks",
-        ".keystore",
-        ".p12",
-        ".pfx",
-        ".tfstate",
-    ];
+    // Without their leading dot (see below).
+    const EXTS: &[&str] = &["tfvars", "key", "jks", "keystore", "p12", "pfx", "tfstate"];
     if base.len() < 4 {
         return None;
     }
@@ -1134,8 +1127,11 @@ fn secret_file_name(base: &str) -> Option<(&'static str, bool)> {
     if tables::has(NAMES, base) {
         return Some(("a credentials file name", true));
     }
-    EXTS.iter()
-        .any(|e| base.len() > e.len() && base.ends_with(e))
+    // Each extension is a dot and a name without dots, so the base ends with one exactly when
+    // its text after the last dot is that name and something stands before the dot: one table
+    // look-up instead of a suffix comparison per extension (P4-R49).
+    base.rsplit_once('.')
+        .is_some_and(|(stem, ext)| !stem.is_empty() && tables::has(EXTS, ext))
         .then_some(("a credentials file name", true))
 }
 
