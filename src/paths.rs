@@ -20,9 +20,11 @@ pub fn normalize_joined(pieces: &[&str]) -> String {
             while end < b.len() && !matches!(b.get(end), Some(b'/')) {
                 end += 1;
             }
-            match piece.get(start..end).unwrap_or("") {
-                "" | "." => {}
-                ".." => {
+            // Matched as bytes: a `str` pattern is a length check and a `memcmp` call per
+            // arm in the size-optimised build, and this runs for every path segment (P4-R49).
+            match b.get(start..end).unwrap_or_default() {
+                [] | [b'.'] => {}
+                [b'.', b'.'] => {
                     // Every pushed segment is `/` plus a non-empty name without `/`.
                     let mut cut = out.len();
                     while cut > 0 && !matches!(out.as_bytes().get(cut - 1), Some(b'/')) {
@@ -30,9 +32,9 @@ pub fn normalize_joined(pieces: &[&str]) -> String {
                     }
                     out.truncate(cut.saturating_sub(1));
                 }
-                s => {
+                _ => {
                     out.push('/');
-                    out.push_str(s);
+                    out.push_str(piece.get(start..end).unwrap_or(""));
                 }
             }
             start = end + 1;

@@ -214,7 +214,7 @@ pub fn run_check(
         ctx.repo_hooks = hooks;
         ctx.module_shadow = shadow;
         ctx.files = shell::lookup_file_facts(cx.host, command, &ctx);
-        shell::evaluate(command, &ctx, &a.config)
+        shell::evaluate_verdict(command, &ctx, &a.config)
     };
     if let Some(cmd) = &a.command {
         let ev = judge(cmd, &a.ctx);

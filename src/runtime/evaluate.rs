@@ -68,14 +68,29 @@ impl Runtime {
         ctx: &EvaluateContext,
     ) -> shell::Evaluation {
         let ectx = self.eval_context(host, ctx);
-        self.evaluate_in(command, &ectx)
+        self.evaluate_in(command, &ectx, true)
     }
 
-    /// `command` evaluated in `ectx` with the active (or default) config.
-    fn evaluate_in(&self, command: &str, ectx: &shell::EvalContext) -> shell::Evaluation {
-        match self.active.as_ref() {
-            Some(a) => shell::evaluate(command, ectx, a.config.phases.bash_security.settings()),
-            None => shell::evaluate(command, ectx, &shell::BashSecurityConfig::default()),
+    /// `command` evaluated in `ectx` with the active (or default) config; with `patterns`
+    /// false the grantable patterns are left out (the JSON record does not carry them).
+    fn evaluate_in(
+        &self,
+        command: &str,
+        ectx: &shell::EvalContext,
+        patterns: bool,
+    ) -> shell::Evaluation {
+        let default_cfg;
+        let cfg = match self.active.as_ref() {
+            Some(a) => a.config.phases.bash_security.settings(),
+            None => {
+                default_cfg = shell::BashSecurityConfig::default();
+                &default_cfg
+            }
+        };
+        if patterns {
+            shell::evaluate(command, ectx, cfg)
+        } else {
+            shell::evaluate_verdict(command, ectx, cfg)
         }
     }
 
@@ -119,7 +134,7 @@ impl Runtime {
         let hit = LAST_CTX.with(|last| {
             let last = last.try_borrow().ok()?;
             let (_, ectx) = last.as_ref().filter(|(t, _)| t == ctx_json)?;
-            Some(shell::cli_record(command, &self.evaluate_in(command, ectx)).to_json())
+            Some(shell::cli_record(command, &self.evaluate_in(command, ectx, false)).to_json())
         });
         if let Some(out) = hit {
             return out;
@@ -127,7 +142,8 @@ impl Runtime {
         match EvaluateContext::parse(ctx_json) {
             Ok(ctx) => {
                 let ectx = self.eval_context(host, &ctx);
-                let out = shell::cli_record(command, &self.evaluate_in(command, &ectx)).to_json();
+                let out =
+                    shell::cli_record(command, &self.evaluate_in(command, &ectx, false)).to_json();
                 if ctx.home.is_some() && ctx.cwd.is_some() {
                     LAST_CTX.with(|last| {
                         if let Ok(mut last) = last.try_borrow_mut() {

@@ -21,7 +21,7 @@ pub(super) fn is_name_start(c: u8) -> bool {
 }
 
 /// Later characters of a variable name.
-pub(super) fn is_name_char(c: u8) -> bool {
+pub(super) const fn is_name_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 

@@ -58,7 +58,7 @@ pub use hook::{lookup_file_facts, lookup_host_facts};
 pub use hooks::{init, ExecApprovals};
 pub use judge::SnippetJudge;
 pub use parser::{parse, ParseLimits, Parsed};
-pub use policy::{evaluate, evaluate_with_grants, explain};
+pub use policy::{evaluate, evaluate_verdict, evaluate_with_grants, explain};
 pub use python_shadow::lookup as lookup_module_shadow;
 pub use rules::parse_rule;
 pub use verdict::{Category, Evaluation, Finding, Severity, Verdict};

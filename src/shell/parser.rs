@@ -429,15 +429,26 @@ enum Mode {
 /// Bytes that are literal inside an unquoted word wherever they stand after its first byte
 /// (no quote, expansion, glob, brace, tilde, operator or escape; `=` only starts an
 /// assignment or a zsh `=cmd` in the word's first part, which a run never is).
-fn plain_unquoted(c: u8) -> bool {
+const fn plain_unquoted(c: u8) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(c, b'-' | b'.' | b'/' | b'_' | b'%' | b'^' | b'#' | b'=')
         || c >= 0x80
 }
 
 /// Bytes that are literal inside double quotes and heredoc bodies.
-fn plain_quoted(c: u8) -> bool {
+const fn plain_quoted(c: u8) -> bool {
     !matches!(c, b'"' | b'$' | b'`' | b'\\' | b'\n')
+}
+
+/// Which bytes a [`Parser::lit_run`] takes after its first.
+#[derive(Clone, Copy)]
+enum Run {
+    /// [`is_name_char`].
+    Name,
+    /// [`plain_unquoted`].
+    Unquoted,
+    /// [`plain_quoted`].
+    Quoted,
 }
 
 /// Room for exactly one part in an empty part list: most words have one part, and the
@@ -513,6 +524,10 @@ struct Parser<'s, 'l> {
     conts: Vec<Span>,
     split_tokens: Vec<Span>,
     peeked: Option<Tok>,
+    /// The box of the last word token taken, reused for the next one: a box per word was an
+    /// allocation and a free per word on the hot path (P4-R49). The token stays boxed so
+    /// that the recursive descent's frames stay small.
+    spare: Option<Box<WordTok>>,
     /// The kind of `peeked`, classified once: the recursive descent asks for it several
     /// times per token, and the keyword lookup is a chain of string compares.
     peeked_kind: Pk,
@@ -549,6 +564,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             conts: Vec::new(),
             split_tokens: Vec::new(),
             peeked: None,
+            spare: None,
             peeked_kind: Pk::Eof,
             pending: Vec::new(),
             bodies: Bodies::new(),
@@ -743,18 +759,25 @@ impl<'s, 'l> Parser<'s, 'l> {
         }
     }
 
-    /// Consumes the next byte as literal text, then every following byte `more` accepts, as
+    /// Consumes the next byte as literal text, then every following byte `more` accepts (tested in the loop: an indirect call
+    /// per byte before), as
     /// one slice copy: most words are runs of plain bytes, and a bump and a push per byte
     /// was the parser's largest cost (P4-R49). `more` must reject `\\`, so no line
     /// continuation can lie inside the run; the result is the same as one `lit_next` per byte.
-    fn lit_run(&mut self, b: &mut Parts, quote: QuoteKind, more: fn(u8) -> bool) {
+    fn lit_run(&mut self, b: &mut Parts, quote: QuoteKind, more: Run) {
         let start = self.pos;
         let Some(c) = self.bump() else {
             return;
         };
         let from = self.pos;
         let mut i = from;
-        while i < self.end && self.src.get(i).is_some_and(|&n| more(n)) {
+        while i < self.end
+            && self.src.get(i).is_some_and(|&n| match more {
+                Run::Name => is_name_char(n),
+                Run::Unquoted => plain_unquoted(n),
+                Run::Quoted => plain_quoted(n),
+            })
+        {
             i += 1;
         }
         // What `lit_byte` does for the first byte, with room for the whole run at once.
@@ -1020,10 +1043,37 @@ impl<'s, 'l> Parser<'s, 'l> {
                     }
                     let s = t.word.span;
                     self.check_split(k, s);
-                    return Tok::Word(Box::new(t));
+                    return Tok::Word(self.boxed(t));
                 }
             }
         }
+    }
+
+    /// `t` in the spare box when there is one (see `spare`).
+    fn boxed(&mut self, t: WordTok) -> Box<WordTok> {
+        match self.spare.take() {
+            Some(mut b) => {
+                *b = t;
+                b
+            }
+            None => Box::new(t),
+        }
+    }
+
+    /// The token out of its box, which is kept for the next word (see `spare`).
+    fn unbox(&mut self, mut b: Box<WordTok>) -> WordTok {
+        let empty = WordTok {
+            word: Word {
+                span: Span::default(),
+                parts: Vec::new(),
+                zsh: Vec::new(),
+            },
+            assign: None,
+            io: None,
+        };
+        let t = std::mem::replace(&mut *b, empty);
+        self.spare = Some(b);
+        t
     }
 
     fn lex_op(&mut self, c: u8) -> Op {
@@ -1202,7 +1252,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             if st == St::Name {
                 let name_only = b.parts.is_empty() && !sub_parsed;
                 if name_only && is_name_char(c) && (b.lit_quote.is_some() || is_name_start(c)) {
-                    self.lit_run(b, uq, is_name_char);
+                    self.lit_run(b, uq, Run::Name);
                     continue;
                 }
                 let has_name = (b.lit_quote.is_some() && b.parts.is_empty()) || sub_parsed;
@@ -1391,7 +1441,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                     self.lit_next(b, uq);
                     tilde_ok = true;
                 }
-                _ => self.lit_run(b, uq, plain_unquoted),
+                _ => self.lit_run(b, uq, Run::Unquoted),
             }
         }
     }
@@ -1582,7 +1632,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                     line_start = true;
                 }
                 _ if matches!(mode, Mode::Dq { .. } | Mode::Heredoc { .. }) => {
-                    self.lit_run(b, qk, plain_quoted)
+                    self.lit_run(b, qk, Run::Quoted)
                 }
                 _ => self.lit_next(b, qk),
             }
@@ -2433,6 +2483,7 @@ impl<'s, 'l> Parser<'s, 'l> {
     fn take_word(&mut self, brace: bool, what: &str) -> Option<Word> {
         if let Pk::Word { .. } = self.peek_kind() {
             if let Tok::Word(wt) = self.take() {
+                let wt = self.unbox(wt);
                 return Some(self.finish_word(wt.word, brace));
             }
         }
@@ -2777,6 +2828,7 @@ impl<'s, 'l> Parser<'s, 'l> {
                 Pk::Op(Op::Redir(_)) => out.push(self.parse_redirection(None)),
                 Pk::Word { io: true, .. } => {
                     if let Tok::Word(wt) = self.take() {
+                        let wt = self.unbox(wt);
                         let start = wt.word.span.start;
                         out.push(self.parse_redirection(Some((wt.io, start))));
                     }
@@ -3638,6 +3690,7 @@ impl<'s, 'l> Parser<'s, 'l> {
             match self.peek_kind() {
                 Pk::Word { io: true, .. } => {
                     if let Tok::Word(wt) = self.take() {
+                        let wt = self.unbox(wt);
                         let s = wt.word.span.start;
                         cmd.redirections
                             .push(self.parse_redirection(Some((wt.io, s))));
@@ -3645,13 +3698,15 @@ impl<'s, 'l> Parser<'s, 'l> {
                 }
                 Pk::Word { assign: true, .. } if cmd.words.is_empty() => {
                     if let Tok::Word(wt) = self.take() {
-                        let a = self.make_assignment(*wt);
+                        let wt = self.unbox(wt);
+                        let a = self.make_assignment(wt);
                         self.node();
                         cmd.assignments.push(a);
                     }
                 }
                 Pk::Word { .. } => {
                     if let Tok::Word(wt) = self.take() {
+                        let wt = self.unbox(wt);
                         let w = self.finish_word(wt.word, true);
                         if w.has_brace() {
                             brace_words = brace_words.saturating_add(w.brace_count());

@@ -142,15 +142,20 @@ pub fn analyse(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> An
     allow::classify(&model, ctx, cfg, &mut reasons);
     rules::apply(&model, cfg, &mut reasons);
     for f in findings.iter() {
-        let code = format!(
-            "exec.{}.check.{}",
-            if f.severity == Severity::Deny {
-                "deny"
-            } else {
-                "ask"
-            },
-            f.name.to_ascii_lowercase()
-        );
+        if f.severity == Severity::Info {
+            continue;
+        }
+        // `exec.{deny|ask}.check.{name}` lower-cased, in one buffer (no formatter, no
+        // second string: this runs for every finding, P4-R49).
+        let prefix = if f.severity == Severity::Deny {
+            "exec.deny.check."
+        } else {
+            "exec.ask.check."
+        };
+        let mut code = String::with_capacity(prefix.len() + f.name.len());
+        code.push_str(prefix);
+        code.push_str(f.name);
+        code.make_ascii_lowercase();
         match f.severity {
             Severity::Deny => reasons.push(Reason::deny(code, f.message.clone())),
             Severity::Ask => {
@@ -220,7 +225,16 @@ fn mark_project_runs(model: &Model, tier: &[Class], reasons: &mut [Reason]) {
 /// Evaluates one command: allow / ask / deny with the winning reason (P4-R38, P4-R39).
 pub fn evaluate(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> Evaluation {
     let a = analyse(command, ctx, cfg);
-    decide(command, a, cfg, &[])
+    decide(command, a, cfg, &[], true)
+}
+
+/// [`evaluate`] without the patterns an `allow-always` answer would grant (`grantable` is
+/// left empty), for callers that report only the verdict, reason and findings (the CLI
+/// record of `evaluateCommand` and `agent-ops check`): building them copied every asking
+/// command's words, about 2 % of an evaluation in the size-optimised wasm build (P4-R49).
+pub fn evaluate_verdict(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> Evaluation {
+    let a = analyse(command, ctx, cfg);
+    decide(command, a, cfg, &[], false)
 }
 
 /// [`evaluate`] with the operator's grants that apply to this call (issue 16 item 9): a
@@ -233,7 +247,7 @@ pub fn evaluate_with_grants(
     grants: &[Grant],
 ) -> Evaluation {
     let a = analyse(command, ctx, cfg);
-    decide(command, a, cfg, grants)
+    decide(command, a, cfg, grants, true)
 }
 
 /// The first grant with a pattern that lifts `r` (a liftable ask of command `c`).
@@ -321,7 +335,13 @@ fn ask_rank(code: &str) -> (u8, u32) {
     (3, u32::try_from(i).unwrap_or(u32::MAX))
 }
 
-fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]) -> Evaluation {
+fn decide(
+    command: &str,
+    a: Analysis,
+    cfg: &BashSecurityConfig,
+    grants: &[Grant],
+    want_patterns: bool,
+) -> Evaluation {
     let Analysis {
         findings,
         mut reasons,
@@ -405,7 +425,11 @@ fn decide(command: &str, a: Analysis, cfg: &BashSecurityConfig, grants: &[Grant]
     let mut soft: Vec<&Reason> = reasons.iter().filter(|r| r.level == Verdict::Ask).collect();
     crate::sorted::sort_by_key(&mut soft, |r| ask_rank(&r.code));
     if let Some(first) = soft.first() {
-        let patterns = grant_patterns(&soft, &model);
+        let patterns = if want_patterns {
+            grant_patterns(&soft, &model)
+        } else {
+            Vec::new()
+        };
         let first = (*first).clone();
         let mut ev = finish(Verdict::Ask, first, codes(&soft), findings);
         ev.grantable = patterns;
@@ -640,7 +664,7 @@ pub fn explain(command: &str, ctx: &EvalContext, cfg: &BashSecurityConfig) -> St
             f.message
         ));
     }
-    let ev = decide(command, a, cfg, &[]);
+    let ev = decide(command, a, cfg, &[], true);
     out.push_str("\nreasons:\n");
     if ev.reasons.is_empty() {
         out.push_str(&format!("  {}\n", ev.reason));

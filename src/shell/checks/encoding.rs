@@ -851,6 +851,11 @@ fn brace(u: &Unit<'_>, cap: usize, out: &mut Findings) {
 // --- Check 14 ----------------------------------------------------------------------------
 
 fn backslash(u: &Unit<'_>, out: &mut Findings) {
+    // An escaped literal comes from a backslash in the unit's source, which its words are
+    // parsed from: without one there is nothing to find (P4-R49).
+    if !crate::shell::paths::has_any_byte(u.src, b"\\") {
+        return;
+    }
     for w in u.simple.iter().flat_map(|(s, _)| s.words.iter()) {
         let is_name = u.names.contains(&w.span);
         let escaped: Vec<(usize, &Literal)> = w

@@ -189,8 +189,13 @@ fn comments_and_hashes(u: &Unit<'_>, out: &mut Findings) {
 
 /// Runs check 9 (SEPARATOR_SMUGGLING).
 pub(super) fn run_unit(_cx: &CheckCx<'_>, u: &Unit<'_>, out: &mut Findings) {
+    // An escaped operator needs a backslash in the unit's source, which its words are
+    // parsed from: most commands have none, and then no word's parts are collected (P4-R49).
+    let escapes = crate::shell::paths::has_any_byte(u.src, b"\\");
     for (cmd, _) in &u.simple {
-        smuggled(u, cmd, out);
+        if escapes {
+            smuggled(u, cmd, out);
+        }
         for w in &cmd.words {
             braces_around_quoted_separator(u, w, out);
         }
