@@ -522,9 +522,23 @@ fn issue_examples_and_neighbours() {
         "lsof -i :8080",
         "bash -lc 'ls | wc -l'",
         "sh -c 'git status'",
+        "fd -e py",
+        "fd -H -t f config src",
+        "fdfind --max-depth 2 -l",
+        "printenv PATH",
     ] {
         let e = v(c);
         assert_eq!(e.verdict, Verdict::Allow, "{c}: {e:?}");
+    }
+    // fd's `-x`/`-X` run a command per result; an option fd does not have fails closed.
+    for c in [
+        "fd -x rm {}",
+        "fd -e py -X cat",
+        "fd --exec-batch ls",
+        "fd --bogus",
+        "fd --hid",
+    ] {
+        assert_ne!(v(c).verdict, Verdict::Allow, "{c}");
     }
     // `python -m` imports from the cwd first, so item 7's `python -m json.tool` is read-only
     // once the Host found no standard-named module there (tests/shell_workspace.rs).

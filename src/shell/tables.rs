@@ -122,6 +122,8 @@ pub const READ_ONLY: &[&str] = &[
     "egrep",
     "fgrep",
     "rg",
+    "fd",
+    "fdfind",
     "find",
     "sed",
     "awk",

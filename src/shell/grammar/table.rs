@@ -622,6 +622,30 @@ pub static GRAMMARS: &[Grammar] = &[
         strict: true,
         ..GNU
     },
+    // fd (clap): `-x`/`--exec` and `-X`/`--exec-batch` run a command per result; `-l`
+    // lists through `ls -l` (still read-only); long options match exactly.
+    Grammar {
+        names: &["fd", "fdfind"],
+        short: "HIusigFaLlp01qhVd:t:e:S:E:c:j:x:X:o:C:",
+        long: "hidden no-hidden no-ignore ignore no-ignore-vcs ignore-vcs no-ignore-parent \
+            no-require-git no-global-ignore-file unrestricted case-sensitive ignore-case glob \
+            regex fixed-strings and= absolute-path relative-path list-details follow \
+            no-follow full-path print0 max-results= quiet show-errors base-directory= \
+            path-separator= search-path= strip-cwd-prefix? one-file-system prune max-depth= \
+            min-depth= exact-depth= exclude= type= extension= size= changed-within= \
+            changed-before= newer= older= owner= format= exec= exec-batch= batch-size= \
+            ignore-file= color= hyperlink? threads= max-buffer-time= help version",
+        effects: &[
+            ("x", Runs),
+            ("exec", Runs),
+            ("X", Runs),
+            ("exec-batch", Runs),
+        ],
+        roles: &[Prog, Input],
+        abbrev: false,
+        strict: true,
+        ..GNU
+    },
     Grammar {
         names: &["find"],
         short: "HLPD:O::",
