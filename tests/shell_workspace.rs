@@ -888,3 +888,46 @@ fn linters_and_type_checkers_are_project_runs() {
         assert_eq!(e.verdict, Verdict::Ask, "{cmd}: {e:#?}");
     }
 }
+
+/// More local git of the tier (issue 16 item 5): `cherry-pick`, `revert --no-edit` (they make
+/// commits, so only without active hooks), a new tag, and unstaging (`restore --staged`
+/// leaves the working tree alone). An editor, gpg, moving or deleting a tag, and restoring
+/// the working tree (it discards work) stay ask.
+#[test]
+fn cherry_pick_revert_tag_and_unstage_are_local_git() {
+    for cmd in [
+        "git cherry-pick abc123",
+        "git cherry-pick -x -m 1 abc123",
+        "git cherry-pick --continue",
+        "git revert --no-edit HEAD",
+        "git tag v1.0.0",
+        "git tag -a v1.0.0 -m 'release'",
+    ] {
+        assert_tier_allow(cmd, &no_hooks());
+    }
+    assert_tier_allow("git restore --staged src/a.py", &ctx());
+    for cmd in ["git cherry-pick abc123", "git revert --no-edit HEAD"] {
+        assert_ne!(
+            eval(cmd).reason,
+            "exec.allow.workspace_write",
+            "{cmd} with unknown hooks"
+        );
+    }
+    for cmd in [
+        "git cherry-pick -e abc",
+        "git revert HEAD",
+        "git tag -a v1",
+        "git tag -d v1",
+        "git tag -f v1",
+        "git tag -s v1 -m x",
+        "git restore src/a.py",
+        "git restore --staged --worktree src/a.py",
+        "git restore --staged .env",
+    ] {
+        assert_ne!(
+            eval_in(cmd, &no_hooks(), &BashSecurityConfig::default()).verdict,
+            Verdict::Allow,
+            "{cmd}"
+        );
+    }
+}

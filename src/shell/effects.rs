@@ -1391,6 +1391,10 @@ const GIT_TIER: &[(&str, bool)] = &[
     ("switch", true),
     ("merge", true),
     ("rebase", true),
+    ("cherry-pick", true),
+    ("revert", true),
+    ("tag", false),
+    ("restore", false),
 ];
 
 fn git_class(c: &ExecCommand, tree: &Tree<'_>) -> Class {
@@ -1759,6 +1763,69 @@ fn git_sub_in_tier(sub: &str, rest: &[Arg], cwd: &Cwd, tree: &Tree<'_>, c: &Exec
             &["--onto"],
         )
         .is_some(),
+        // Local commits made from others; no `-e` (an editor is a program), no `-S` (gpg).
+        "cherry-pick" => split(
+            &[
+                "-x",
+                "-n",
+                "--no-commit",
+                "--ff",
+                "--allow-empty",
+                "--keep-redundant-commits",
+                "-s",
+                "--signoff",
+                "--continue",
+                "--abort",
+                "--skip",
+                "--quit",
+            ],
+            &["-m", "--mainline", "--strategy", "-X", "--strategy-option"],
+        )
+        .is_some(),
+        // `revert` opens an editor for its message unless told not to.
+        "revert" => {
+            texts.iter().any(|t| {
+                matches!(
+                    *t,
+                    "--no-edit" | "--abort" | "--continue" | "--skip" | "--quit"
+                )
+            }) && split(
+                &[
+                    "--no-edit",
+                    "-n",
+                    "--no-commit",
+                    "-s",
+                    "--signoff",
+                    "--continue",
+                    "--abort",
+                    "--skip",
+                    "--quit",
+                ],
+                &["-m", "--mainline", "--strategy", "-X", "--strategy-option"],
+            )
+            .is_some()
+        }
+        // A new tag: lightweight (`tag NAME [REV]`) or annotated with its message given.
+        // Not `-f` (moves a tag), `-d` (deletes one) or `-s`/`-u` (gpg).
+        "tag" => {
+            let annotated = texts.iter().any(|t| matches!(*t, "-a" | "--annotate"));
+            let message = texts.iter().any(|t| {
+                matches!(*t, "-m" | "--message" | "-F" | "--file")
+                    || t.starts_with("--message=")
+                    || t.starts_with("--file=")
+            });
+            (!annotated || message)
+                && split(&["-a", "--annotate"], &["-m", "--message", "-F", "--file"])
+                    .is_some_and(|ops| matches!(ops.len(), 1 | 2))
+        }
+        // Unstaging only: the working tree is untouched (`restore` of the tree discards
+        // work and stays ask).
+        "restore" => {
+            texts.iter().any(|t| matches!(*t, "--staged" | "-S"))
+                && !texts.iter().any(|t| matches!(*t, "--worktree" | "-W"))
+                && split(&["--staged", "-S", "-q", "--quiet"], &["-s", "--source"])
+                    .is_some_and(|ops| paths_ok(&ops))
+        }
         _ => false,
     }
 }
