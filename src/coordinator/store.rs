@@ -186,7 +186,19 @@ fn newest_journal(host: &dyn Host, state_dir: &str) -> Option<u64> {
 }
 
 /// Another process rotated: appends go to the newest journal (the one the next view covers).
+/// The newest is found by listing, not by stepping to the next number: when this process
+/// slept through two rotations, its journal and the next one are both deleted, and a step
+/// from a journal it re-created by appending stops at the gap, so the event went to a
+/// journal below the view and the next rotation deleted it (G-R18; seen as a lost lineage
+/// event under load).
 fn move_to_newest(host: &dyn Host, state_dir: &str, loaded: &mut Loaded) {
+    if let Some(newest) = newest_journal(host, state_dir) {
+        if newest > loaded.journal {
+            loaded.journal = newest;
+            loaded.lines = 0;
+        }
+        return;
+    }
     while host
         .fs_stat(&journal_path(state_dir, loaded.journal.saturating_add(1)))
         .is_ok()
@@ -294,6 +306,45 @@ mod tests {
             child_session_key: child.into(),
             ..LineageEvent::default()
         }
+    }
+
+    /// G-R18: a process that slept through two rotations of another still lands its event
+    /// where the next load reads it. Its journal and the one after are deleted by then; a
+    /// step to the next number from the journal its first write re-created stopped at that
+    /// gap, so the event went below the view and the next rotation deleted it.
+    #[test]
+    fn an_appender_two_rotations_behind_reaches_the_newest_journal() {
+        let h = MemoryHost::new(HostDirs::default(), 0);
+        let mut sleeper = load(&h, "/s", 0);
+        let mut other = load(&h, "/s", 0);
+        for round in 0..3 {
+            for i in 0..5 {
+                let e = ev(EventKind::Spawned, &format!("o{round}-{i}"), i);
+                other.registry.apply(&e);
+                append(&h, "/s", &mut other, &e).unwrap();
+            }
+            rotate_above(&h, "/s", &mut other, 0, 10).unwrap();
+        }
+        assert!(
+            h.file_text(&journal_path("/s", 0)).is_none(),
+            "journal 0 was rotated away"
+        );
+        let e = ev(EventKind::Spawned, "late", 7);
+        sleeper.registry.apply(&e);
+        append(&h, "/s", &mut sleeper, &e).unwrap();
+        // Two more rotations by the other process delete everything below their views.
+        for round in 3..5 {
+            let e = ev(EventKind::Spawned, &format!("o{round}"), 9);
+            other.registry.apply(&e);
+            append(&h, "/s", &mut other, &e).unwrap();
+            rotate_above(&h, "/s", &mut other, 0, 10).unwrap();
+        }
+        let back = load(&h, "/s", 0);
+        assert!(back.problems.is_empty(), "{:?}", back.problems);
+        assert!(
+            back.registry.records.contains_key("late"),
+            "the late event was lost"
+        );
     }
 
     #[test]
