@@ -416,3 +416,28 @@ fn rm_all_entries_after_cd_into_home_or_root_is_denied() {
         assert_ne!(v, Verdict::Allow, "{c}");
     }
 }
+
+/// `rsync --delete` into a home or system directory removes whatever its source lacks: the
+/// `rm -rf` of that directory (deny). `parted` rewriting a disk's partition table is a disk
+/// write (deny); reading it or an image file is not this rule's business.
+#[test]
+fn rsync_delete_into_home_and_parted_table_writes_are_denied() {
+    for c in [
+        "rsync -a --delete empty/ ~/",
+        "rsync -a --delete-after src/ /",
+        "rsync -a --del x/ /etc",
+        "parted /dev/sda rm 1",
+        "parted -s /dev/sdb mklabel gpt",
+    ] {
+        verdict(c, Verdict::Deny);
+    }
+    for c in [
+        "rsync -av --delete src/ build/",
+        "rsync -a --delete src/ host:/home/u",
+        "parted /dev/sda print",
+        "parted disk.img mklabel gpt",
+    ] {
+        assert_ne!(eval(c).verdict, Verdict::Deny, "{c}");
+        assert_ne!(eval(c).verdict, Verdict::Allow, "{c}");
+    }
+}

@@ -26,6 +26,7 @@ fn one(c: &ExecCommand, ctx: &EvalContext, out: &mut Vec<Reason>) {
     let name = c.base_name();
     rm_root(c, name, ctx, out);
     find_delete_root(c, name, ctx, out);
+    rsync_delete_root(c, name, ctx, out);
     disk(c, name, out);
     perms_root(c, name, ctx, out);
     power(c, name, out);
@@ -206,6 +207,46 @@ fn find_delete_root(c: &ExecCommand, name: Option<&str>, ctx: &EvalContext, out:
     }
 }
 
+/// `rsync -a --delete empty/ ~/`: `--delete` removes from the destination everything the
+/// source lacks, so an empty (or any) source syncs a home or system directory away, the
+/// `rm -rf` of that directory (deny). A local destination only; `host:path` is remote.
+fn rsync_delete_root(
+    c: &ExecCommand,
+    name: Option<&str>,
+    ctx: &EvalContext,
+    out: &mut Vec<Reason>,
+) {
+    if name != Some("rsync") {
+        return;
+    }
+    let args = c.args();
+    if !args
+        .iter()
+        .any(|a| a.text().starts_with("--delete") || a.text() == "--del")
+    {
+        return;
+    }
+    let Some(dest) = args
+        .iter()
+        .rev()
+        .find(|a| !a.text().starts_with('-'))
+        .and_then(|a| a.value.as_deref())
+    else {
+        return;
+    };
+    if dest.contains(':') {
+        return;
+    }
+    let p = resolve(dest, ctx);
+    let home = resolve("~", ctx);
+    if PROTECTED_DIRS.iter().any(|d| same_path(&p, d, ctx.os)) || same_path(&p, &home, ctx.os) {
+        out.push(Reason::deny(
+            "exec.deny.destructive.rm_root",
+            format!("`{}` deletes from `{p}` (a system or home directory) everything its source lacks; it was not run. Sync into a project directory instead.", c.excerpt(120)),
+        ));
+    }
+}
+
 fn disk(c: &ExecCommand, name: Option<&str>, out: &mut Vec<Reason>) {
     let Some(name) = name else { return };
     let is_dev = |s: &str| BLOCK_DEVICE_PREFIXES.iter().any(|p| s.starts_with(p));
@@ -228,6 +269,17 @@ fn disk(c: &ExecCommand, name: Option<&str>, out: &mut Vec<Reason>) {
             .iter()
             .any(|a| a.text().strip_prefix("of=").is_some_and(is_dev)),
         "shred" => c.args().iter().any(|a| a.text().starts_with("/dev/")),
+        // `parted /dev/sda rm 1`, `parted -s /dev/sdb mklabel gpt`: the partition table of
+        // a disk is rewritten (`print` and `unit` only read it).
+        "parted" => {
+            c.args().iter().any(|a| is_dev(a.text()))
+                && c.args().iter().any(|a| {
+                    matches!(
+                        a.text(),
+                        "rm" | "mklabel" | "mktable" | "mkpart" | "resizepart" | "mkpartfs"
+                    )
+                })
+        }
         _ => false,
     };
     let redirected = c
