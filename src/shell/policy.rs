@@ -367,9 +367,9 @@ fn decide(
         .filter(|r| r.level == Verdict::Deny)
         .collect();
     crate::sorted::sort_by_key(&mut denies, |r| deny_rank(&r.code));
-    if let Some(first) = denies.first() {
-        let first = (*first).clone();
-        return finish(Verdict::Deny, first, codes(&denies), findings);
+    if let Some(at) = position_of(&reasons, denies.first()) {
+        let all = codes(&denies);
+        return finish(Verdict::Deny, reasons.swap_remove(at), all, findings);
     }
     // (2) a non-liftable ask.
     let mut hard: Vec<&Reason> = reasons
@@ -377,9 +377,9 @@ fn decide(
         .filter(|r| r.level == Verdict::Ask && !r.liftable)
         .collect();
     crate::sorted::sort_by_key(&mut hard, |r| ask_rank(&r.code));
-    if let Some(first) = hard.first() {
-        let first = (*first).clone();
-        return finish(Verdict::Ask, first, codes(&hard), findings);
+    if let Some(at) = position_of(&reasons, hard.first()) {
+        let all = codes(&hard);
+        return finish(Verdict::Ask, reasons.swap_remove(at), all, findings);
     }
     // (3) lift what operator rules or `unlisted: allow` lift.
     let lifted_by_rule: Vec<usize> = rules::allowed_commands(&model, cfg);
@@ -424,14 +424,14 @@ fn decide(
     let any_lift_needed = by_rule;
     let mut soft: Vec<&Reason> = reasons.iter().filter(|r| r.level == Verdict::Ask).collect();
     crate::sorted::sort_by_key(&mut soft, |r| ask_rank(&r.code));
-    if let Some(first) = soft.first() {
+    if let Some(at) = position_of(&reasons, soft.first()) {
         let patterns = if want_patterns {
             grant_patterns(&soft, &model)
         } else {
             Vec::new()
         };
-        let first = (*first).clone();
-        let mut ev = finish(Verdict::Ask, first, codes(&soft), findings);
+        let all = codes(&soft);
+        let mut ev = finish(Verdict::Ask, reasons.swap_remove(at), all, findings);
         ev.grantable = patterns;
         return ev;
     }
@@ -541,6 +541,13 @@ fn command_is_blank(command: &str) -> bool {
         let t = l.trim_matches([' ', '\t']);
         t.is_empty() || t.starts_with('#')
     })
+}
+
+/// Where in `reasons` the winning reason `first` sits, so the answer can take it by value
+/// instead of copying its code and message (P4-R49).
+fn position_of(reasons: &[Reason], first: Option<&&Reason>) -> Option<usize> {
+    let first: &Reason = first?;
+    reasons.iter().position(|r| std::ptr::eq(r, first))
 }
 
 /// The codes of `reasons` in order, each once (seen codes borrowed, one copy per kept code).
