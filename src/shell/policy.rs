@@ -455,68 +455,40 @@ fn decide(
         return finish(Verdict::Allow, r, Vec::new(), findings);
     }
     let executed = model.commands.iter().filter(|c| !c.argv.is_empty()).count();
-    let reason = if executed == 0
+    // One reason built from the chosen texts, not one per branch (smaller code).
+    let (code, message) = if executed == 0
         && model.commands.iter().all(|c| c.redirs.is_empty())
         && command_is_blank(command)
     {
-        Reason {
-            code: "exec.allow.empty".into(),
-            level: Verdict::Allow,
-            message: "nothing to run.".into(),
-            liftable: false,
-            command: None,
-        }
+        ("exec.allow.empty", "nothing to run.")
     } else if any_lift_needed && cfg.unlisted != Unlisted::Allow {
-        Reason {
-            code: "exec.allow.rule".into(),
-            level: Verdict::Allow,
-            message: "allowed by an operator allow rule.".into(),
-            liftable: false,
-            command: None,
-        }
+        ("exec.allow.rule", "allowed by an operator allow rule.")
     } else if any_lift_needed {
-        Reason {
-            code: "exec.allow.rule".into(),
-            level: Verdict::Allow,
-            message: "allowed: `unlisted` is set to allow and nothing dangerous was found.".into(),
-            liftable: false,
-            command: None,
-        }
+        (
+            "exec.allow.rule",
+            "allowed: `unlisted` is set to allow and nothing dangerous was found.",
+        )
     } else if by_project {
-        Reason {
-            code: "exec.allow.run_project".into(),
-            level: Verdict::Allow,
-            message:
-                "runs the project's own build, tests or scripts, which `runProject` allows here."
-                    .into(),
-            liftable: false,
-            command: None,
-        }
+        (
+            "exec.allow.run_project",
+            "runs the project's own build, tests or scripts, which `runProject` allows here.",
+        )
     } else if by_tier {
-        Reason {
-            code: "exec.allow.workspace_write".into(),
-            level: Verdict::Allow,
-            message: "only reads and writes files inside the workspace or the temp directory."
-                .into(),
-            liftable: false,
-            command: None,
-        }
+        (
+            "exec.allow.workspace_write",
+            "only reads and writes files inside the workspace or the temp directory.",
+        )
     } else if allow::is_version_query(&model) {
-        Reason {
-            code: "exec.allow.version_query".into(),
-            level: Verdict::Allow,
-            message: "a version or help query.".into(),
-            liftable: false,
-            command: None,
-        }
+        ("exec.allow.version_query", "a version or help query.")
     } else {
-        Reason {
-            code: "exec.allow.read_only".into(),
-            level: Verdict::Allow,
-            message: "every command only reads.".into(),
-            liftable: false,
-            command: None,
-        }
+        ("exec.allow.read_only", "every command only reads.")
+    };
+    let reason = Reason {
+        code: code.into(),
+        level: Verdict::Allow,
+        message: message.into(),
+        liftable: false,
+        command: None,
     };
     let findings = if by_tier {
         // Every check-7 ask left at an allow was lifted: the write is inside the tree, which
