@@ -367,9 +367,9 @@ fn decide(
         .filter(|r| r.level == Verdict::Deny)
         .collect();
     crate::sorted::sort_by_key(&mut denies, |r| deny_rank(&r.code));
-    if let Some(first) = denies.first() {
-        let first = (*first).clone();
-        return finish(Verdict::Deny, first, codes(&denies), findings);
+    if let Some(at) = position_of(&reasons, denies.first()) {
+        let all = codes(&denies);
+        return finish(Verdict::Deny, reasons.swap_remove(at), all, findings);
     }
     // (2) a non-liftable ask.
     let mut hard: Vec<&Reason> = reasons
@@ -377,9 +377,9 @@ fn decide(
         .filter(|r| r.level == Verdict::Ask && !r.liftable)
         .collect();
     crate::sorted::sort_by_key(&mut hard, |r| ask_rank(&r.code));
-    if let Some(first) = hard.first() {
-        let first = (*first).clone();
-        return finish(Verdict::Ask, first, codes(&hard), findings);
+    if let Some(at) = position_of(&reasons, hard.first()) {
+        let all = codes(&hard);
+        return finish(Verdict::Ask, reasons.swap_remove(at), all, findings);
     }
     // (3) lift what operator rules or `unlisted: allow` lift.
     let lifted_by_rule: Vec<usize> = rules::allowed_commands(&model, cfg);
@@ -424,14 +424,14 @@ fn decide(
     let any_lift_needed = by_rule;
     let mut soft: Vec<&Reason> = reasons.iter().filter(|r| r.level == Verdict::Ask).collect();
     crate::sorted::sort_by_key(&mut soft, |r| ask_rank(&r.code));
-    if let Some(first) = soft.first() {
+    if let Some(at) = position_of(&reasons, soft.first()) {
         let patterns = if want_patterns {
             grant_patterns(&soft, &model)
         } else {
             Vec::new()
         };
-        let first = (*first).clone();
-        let mut ev = finish(Verdict::Ask, first, codes(&soft), findings);
+        let all = codes(&soft);
+        let mut ev = finish(Verdict::Ask, reasons.swap_remove(at), all, findings);
         ev.grantable = patterns;
         return ev;
     }
@@ -455,68 +455,40 @@ fn decide(
         return finish(Verdict::Allow, r, Vec::new(), findings);
     }
     let executed = model.commands.iter().filter(|c| !c.argv.is_empty()).count();
-    let reason = if executed == 0
+    // One reason built from the chosen texts, not one per branch (smaller code).
+    let (code, message) = if executed == 0
         && model.commands.iter().all(|c| c.redirs.is_empty())
         && command_is_blank(command)
     {
-        Reason {
-            code: "exec.allow.empty".into(),
-            level: Verdict::Allow,
-            message: "nothing to run.".into(),
-            liftable: false,
-            command: None,
-        }
+        ("exec.allow.empty", "nothing to run.")
     } else if any_lift_needed && cfg.unlisted != Unlisted::Allow {
-        Reason {
-            code: "exec.allow.rule".into(),
-            level: Verdict::Allow,
-            message: "allowed by an operator allow rule.".into(),
-            liftable: false,
-            command: None,
-        }
+        ("exec.allow.rule", "allowed by an operator allow rule.")
     } else if any_lift_needed {
-        Reason {
-            code: "exec.allow.rule".into(),
-            level: Verdict::Allow,
-            message: "allowed: `unlisted` is set to allow and nothing dangerous was found.".into(),
-            liftable: false,
-            command: None,
-        }
+        (
+            "exec.allow.rule",
+            "allowed: `unlisted` is set to allow and nothing dangerous was found.",
+        )
     } else if by_project {
-        Reason {
-            code: "exec.allow.run_project".into(),
-            level: Verdict::Allow,
-            message:
-                "runs the project's own build, tests or scripts, which `runProject` allows here."
-                    .into(),
-            liftable: false,
-            command: None,
-        }
+        (
+            "exec.allow.run_project",
+            "runs the project's own build, tests or scripts, which `runProject` allows here.",
+        )
     } else if by_tier {
-        Reason {
-            code: "exec.allow.workspace_write".into(),
-            level: Verdict::Allow,
-            message: "only reads and writes files inside the workspace or the temp directory."
-                .into(),
-            liftable: false,
-            command: None,
-        }
+        (
+            "exec.allow.workspace_write",
+            "only reads and writes files inside the workspace or the temp directory.",
+        )
     } else if allow::is_version_query(&model) {
-        Reason {
-            code: "exec.allow.version_query".into(),
-            level: Verdict::Allow,
-            message: "a version or help query.".into(),
-            liftable: false,
-            command: None,
-        }
+        ("exec.allow.version_query", "a version or help query.")
     } else {
-        Reason {
-            code: "exec.allow.read_only".into(),
-            level: Verdict::Allow,
-            message: "every command only reads.".into(),
-            liftable: false,
-            command: None,
-        }
+        ("exec.allow.read_only", "every command only reads.")
+    };
+    let reason = Reason {
+        code: code.into(),
+        level: Verdict::Allow,
+        message: message.into(),
+        liftable: false,
+        command: None,
     };
     let findings = if by_tier {
         // Every check-7 ask left at an allow was lifted: the write is inside the tree, which
@@ -541,6 +513,13 @@ fn command_is_blank(command: &str) -> bool {
         let t = l.trim_matches([' ', '\t']);
         t.is_empty() || t.starts_with('#')
     })
+}
+
+/// Where in `reasons` the winning reason `first` sits, so the answer can take it by value
+/// instead of copying its code and message (P4-R49).
+fn position_of(reasons: &[Reason], first: Option<&&Reason>) -> Option<usize> {
+    let first: &Reason = first?;
+    reasons.iter().position(|r| std::ptr::eq(r, first))
 }
 
 /// The codes of `reasons` in order, each once (seen codes borrowed, one copy per kept code).

@@ -98,7 +98,12 @@ impl<'a> Visitor<'a> for Collect<'a> {
 }
 
 fn unit<'a>(src: &'a str, parsed: &'a Parsed, model: &'a Model, carrier: Option<Span>) -> Unit<'a> {
-    let mut c = Collect::default();
+    // Room for a typical line's words up front: one allocation instead of two or three
+    // (P4-R49).
+    let mut c = Collect {
+        all_words: Vec::with_capacity(8),
+        ..Collect::default()
+    };
     walk_script(&parsed.script, &mut c);
     let words: SortedMap<Span, &Word> = c.all_words.iter().map(|(w, _)| (w.span, *w)).collect();
     let mut names: SortedSet<Span> = c
