@@ -1029,6 +1029,8 @@ fn printenv_of_harmless_names_is_read_only() {
         "printenv OPENAI_API_KEY",
         "printenv PATH GITHUB_TOKEN",
         "printenv $X",
+        "printenv *TOKEN*",
+        "printenv {PATH,GITHUB_TOKEN}",
         "printenv | grep X",
     ] {
         let e = eval(cmd);

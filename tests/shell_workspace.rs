@@ -915,6 +915,8 @@ fn cherry_pick_revert_tag_and_unstage_are_local_git() {
     }
     for cmd in [
         "git cherry-pick -e abc",
+        "git cherry-pick --strategy=evil abc",
+        "git revert --no-edit --strategy=evil HEAD",
         "git revert HEAD",
         "git tag -a v1",
         "git tag -d v1",

@@ -817,6 +817,16 @@ impl ParamExpansion {
     pub fn is_zsh(&self) -> bool {
         self.zsh_flags.is_some() || !self.zsh_modifiers.is_empty()
     }
+
+    /// `$NAME` / `${NAME}`: no operator, length, indirection, subscript or zsh form, so its
+    /// value is the variable's value.
+    pub fn is_plain(&self) -> bool {
+        self.op.is_none()
+            && !self.length
+            && !self.indirect
+            && self.subscript.is_none()
+            && !self.is_zsh()
+    }
 }
 
 /// `${x<op>args}`.

@@ -1378,6 +1378,22 @@ fn sed_script_writes_or_runs(script: &str) -> bool {
     !info.read_only()
 }
 
+/// Flags `cherry-pick` and `revert` share (the sequencer's).
+const SEQUENCER_FLAGS: &[&str] = &[
+    "-n",
+    "--no-commit",
+    "-s",
+    "--signoff",
+    "--continue",
+    "--abort",
+    "--skip",
+    "--quit",
+];
+
+/// Options with a value `cherry-pick` and `revert` share: the mainline parent and options
+/// for the built-in merge strategy.
+const SEQUENCER_VALUED: &[&str] = &["-m", "--mainline", "-X", "--strategy-option"];
+
 /// Git subcommands of the tier: `(name, runs hooks)`. A subcommand that runs repository hooks
 /// counts as project code unless the Host found no active hook (`RepoHooks::None`).
 const GIT_TIER: &[(&str, bool)] = &[
@@ -1763,23 +1779,15 @@ fn git_sub_in_tier(sub: &str, rest: &[Arg], cwd: &Cwd, tree: &Tree<'_>, c: &Exec
             &["--onto"],
         )
         .is_some(),
-        // Local commits made from others; no `-e` (an editor is a program), no `-S` (gpg).
+        // Local commits made from others; no `-e` (an editor is a program), no `-S` (gpg),
+        // no `--strategy` (git runs `git-merge-NAME` found on PATH).
         "cherry-pick" => split(
             &[
-                "-x",
-                "-n",
-                "--no-commit",
-                "--ff",
-                "--allow-empty",
-                "--keep-redundant-commits",
-                "-s",
-                "--signoff",
-                "--continue",
-                "--abort",
-                "--skip",
-                "--quit",
-            ],
-            &["-m", "--mainline", "--strategy", "-X", "--strategy-option"],
+                SEQUENCER_FLAGS,
+                &["-x", "--ff", "--allow-empty", "--keep-redundant-commits"],
+            ]
+            .concat(),
+            SEQUENCER_VALUED,
         )
         .is_some(),
         // `revert` opens an editor for its message unless told not to.
@@ -1790,18 +1798,8 @@ fn git_sub_in_tier(sub: &str, rest: &[Arg], cwd: &Cwd, tree: &Tree<'_>, c: &Exec
                     "--no-edit" | "--abort" | "--continue" | "--skip" | "--quit"
                 )
             }) && split(
-                &[
-                    "--no-edit",
-                    "-n",
-                    "--no-commit",
-                    "-s",
-                    "--signoff",
-                    "--continue",
-                    "--abort",
-                    "--skip",
-                    "--quit",
-                ],
-                &["-m", "--mainline", "--strategy", "-X", "--strategy-option"],
+                &[SEQUENCER_FLAGS, &["--no-edit"]].concat(),
+                SEQUENCER_VALUED,
             )
             .is_some()
         }

@@ -1549,18 +1549,10 @@ impl Walker<'_> {
                 WordPart::Tilde(t) if t.user.is_empty() && (i == 0 || assignment) => {
                     out.push_str(&self.ctx.home)
                 }
-                WordPart::Param(pe)
-                    if pe.op.is_none()
-                        && !pe.length
-                        && !pe.indirect
-                        && pe.subscript.is_none()
-                        && !pe.is_zsh() =>
-                {
-                    match self.lookup(&pe.name) {
-                        Some(Some(v)) => out.push_str(&v),
-                        _ => return None,
-                    }
-                }
+                WordPart::Param(pe) if pe.is_plain() => match self.lookup(&pe.name) {
+                    Some(Some(v)) => out.push_str(&v),
+                    _ => return None,
+                },
                 WordPart::Param(pe)
                     if !pe.length && !pe.indirect && pe.subscript.is_none() && !pe.is_zsh() =>
                 {
@@ -1584,13 +1576,7 @@ impl Walker<'_> {
         for p in &expr.parts {
             match p {
                 WordPart::Literal(l) => text.push_str(&l.text),
-                WordPart::Param(pe)
-                    if pe.op.is_none()
-                        && !pe.length
-                        && !pe.indirect
-                        && pe.subscript.is_none()
-                        && !pe.is_zsh() =>
-                {
+                WordPart::Param(pe) if pe.is_plain() => {
                     text.push_str(&self.lookup(&pe.name)??);
                 }
                 _ => return None,

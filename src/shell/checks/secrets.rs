@@ -1947,9 +1947,13 @@ fn env_dump(c: &ExecCommand) -> bool {
                 .peekable();
             names.peek().is_none()
                 || names.any(|a| {
+                    // A glob or brace word names whatever files match (`printenv *`
+                    // with a file called `GITHUB_TOKEN` in the directory).
                     a.value.is_none()
                         || a.param
                         || a.substitution
+                        || a.glob
+                        || a.brace
                         || crate::shell::secret_names::is_secret_name(a.text())
                 })
         }
