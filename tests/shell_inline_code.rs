@@ -268,3 +268,87 @@ fn wrapping_a_command_in_os_system_never_loosens_it() {
             .join("\n")
     );
 }
+
+/// The text checks (9, 11–14, 17–20) read every script text a command carries, as they read
+/// the input: shell commands in inline interpreter code, awk `system()`, tmux and ssh command
+/// lines and a heredoc fed to a shell get the verdict the same text gets typed directly (was
+/// ask: only the commands were walked, so an escaped `;` or a quoted `-exec` inside passed
+/// checks 9 and 12).
+#[test]
+fn text_checks_read_carried_script_texts() {
+    for cmd in [
+        "python3 -c 'import os; os.system(\"echo a\\\\; uptime\")'",
+        "awk 'BEGIN{system(\"echo a\\\\; uptime\")}'",
+        "tmux new -d 'echo a\\; uptime'",
+        "bash <<'X'\necho a\\; uptime\nX",
+        "python3 - <<'X'\nimport os\nos.system('echo a\\\\; uptime')\nX",
+    ] {
+        expect(cmd, Verdict::Deny, "exec.deny.check.separator_smuggling");
+    }
+    for cmd in [
+        "python3 -c 'import os; os.system(\"find . \\\"-\\\"exec rm {} +\")'",
+        "ssh host 'find . \"-\"exec rm {} +'",
+        "perl -e 'system(q{find . \"-\"exec rm {} +})'",
+    ] {
+        expect(cmd, Verdict::Deny, "exec.deny.check.obfuscated_flag");
+    }
+    // A harmless carried text adds no text finding.
+    let e = eval("python3 -c 'import os; os.system(\"ls -la\")'");
+    assert_eq!(e.verdict, Verdict::Ask, "{e:#?}");
+    assert!(
+        e.findings
+            .iter()
+            .all(|c| ![9, 11, 12, 13, 14].contains(&c.id)),
+        "{e:#?}"
+    );
+}
+
+/// `s` in shell single quotes.
+fn sh_single(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// Property (issue 16 item 2): a command line run elsewhere (`ssh HOST 'S'`, `tmux new -d 'S'`)
+/// is never less strict than S typed directly, and never allowed.
+#[test]
+fn carrying_a_command_line_elsewhere_never_loosens_it() {
+    let mut failures = Vec::new();
+    let mut denies = 0;
+    for (i, s) in crate::corpus::text_corpus("tldr.txt")
+        .into_iter()
+        .enumerate()
+    {
+        if s.len() > 2000 || s.contains('\n') {
+            continue;
+        }
+        let inner = eval(&s);
+        if inner.verdict != Verdict::Deny && i % 11 != 0 {
+            continue;
+        }
+        denies += usize::from(inner.verdict == Verdict::Deny);
+        for wrapped in [
+            format!("ssh host {}", sh_single(&s)),
+            format!("tmux new -d {}", sh_single(&s)),
+        ] {
+            let outer = eval(&wrapped);
+            if rank(outer.verdict) < rank(inner.verdict) || outer.verdict == Verdict::Allow {
+                failures.push(format!(
+                    "{s:?}: {:?} {} → {wrapped:?} {:?} {}",
+                    inner.verdict, inner.reason, outer.verdict, outer.reason
+                ));
+            }
+        }
+    }
+    assert!(denies > 50, "the sample holds denies ({denies})");
+    assert!(
+        failures.is_empty(),
+        "{} commands got less strict when carried:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

@@ -136,6 +136,13 @@ pub struct Model {
     /// Words of the top-level input that are inline code of an interpreter whose comments
     /// start with `#` (`python -c CODE`, `perl -e CODE`, `ruby -e`, `php -r`), for check 4.
     pub hash_comment_code: Vec<Span>,
+    /// The literal script texts that commands of the input's own text carry and that the
+    /// walk analysed as nested scripts (`sh -c`, `eval`, awk `system()`, tmux and ssh command
+    /// lines, shell commands in inline interpreter code, a heredoc fed to a shell, a script
+    /// file written and run): each with its carrier command's span. The text checks (9, 11–14,
+    /// 17–20) read each one as a unit of its own, as they read the input (issue 16 item 2:
+    /// found commands go through the full checker).
+    pub scripts: Vec<(Span, String)>,
 }
 
 /// Interpreter families whose inline code treats a line starting with `#` as a comment, with
@@ -1217,6 +1224,17 @@ impl Walker<'_> {
         if self.depth >= self.limits.max_depth {
             self.limit("depth", carrier);
             return;
+        }
+        // Only the input's own carriers: deeper scripts are the nested unit's own (its model
+        // records them when the text checks analyse it).
+        if self.base.is_none()
+            && !self
+                .model
+                .scripts
+                .iter()
+                .any(|(sp, t)| *sp == carrier && t == text)
+        {
+            self.model.scripts.push((carrier, text.to_owned()));
         }
         let mut limits = self.limits.parse;
         limits.max_depth = limits.max_depth.saturating_sub(self.depth);

@@ -14,7 +14,6 @@ use crate::shell::ast::{
 use crate::shell::parser::{parse, Parsed};
 use crate::shell::semantic::{analyze, Arg, ExecCommand, Model, WalkLimits};
 use crate::shell::verdict::Severity;
-use crate::shell::wrappers::{carried, Carried};
 use crate::sorted::{SortedMap, SortedSet};
 
 // ---------------------------------------------------------------------------------------
@@ -111,17 +110,14 @@ fn unit<'a>(src: &'a str, parsed: &'a Parsed, model: &'a Model, carrier: Option<
         .iter()
         .filter_map(|(s, _)| s.words.first().map(|w| w.span))
         .collect();
-    let mut carriers = SortedSet::new();
     for cmd in &model.commands {
         if let Some(a) = cmd.argv.first() {
             if words.contains_key(&a.span) {
                 names.insert(a.span);
-                if matches!(carried(cmd), Carried::Script { text: Some(_), .. }) {
-                    carriers.insert(cmd.span);
-                }
             }
         }
     }
+    let carriers: SortedSet<Span> = model.scripts.iter().map(|(sp, _)| *sp).collect();
     Unit {
         src,
         parsed,
@@ -139,21 +135,7 @@ fn unit<'a>(src: &'a str, parsed: &'a Parsed, model: &'a Model, carrier: Option<
 /// Literal script strings carried by the unit's own commands (not by commands of scripts
 /// nested deeper, which their own unit reports).
 fn own_scripts(u: &Unit<'_>) -> Vec<String> {
-    u.model
-        .commands
-        .iter()
-        .filter(|c| {
-            c.argv
-                .first()
-                .is_some_and(|a| u.words.contains_key(&a.span))
-        })
-        .filter_map(|c| match carried(c) {
-            Carried::Script {
-                text: Some(text), ..
-            } => Some(text),
-            _ => None,
-        })
-        .collect()
+    u.model.scripts.iter().map(|(_, t)| t.clone()).collect()
 }
 
 /// Calls `f` on the input and on every literal script string carried by one of its commands
@@ -162,25 +144,12 @@ fn own_scripts(u: &Unit<'_>) -> Vec<String> {
 pub(super) fn with_units(cx: &CheckCx<'_>, mut f: impl FnMut(&Unit<'_>)) {
     let limits = WalkLimits::from_config(&cx.cfg.limits);
     let top = unit(cx.command, cx.parsed, cx.model, None);
-    let mut queue: Vec<(Span, String, usize)> = Vec::new();
-    for c in cx
+    let mut queue: Vec<(Span, String, usize)> = cx
         .model
-        .commands
+        .scripts
         .iter()
-        .filter(|c| top.carriers.contains(&c.span))
-    {
-        if let Carried::Script {
-            text: Some(text), ..
-        } = carried(c)
-        {
-            if c.argv
-                .first()
-                .is_some_and(|a| top.words.contains_key(&a.span))
-            {
-                queue.push((c.span, text, 1));
-            }
-        }
-    }
+        .map(|(carrier, text)| (*carrier, text.clone(), 1))
+        .collect();
     f(&top);
     let mut budget = limits.max_commands;
     while let Some((carrier, text, depth)) = queue.pop() {
