@@ -4,7 +4,7 @@
 // The shipped build has no name section (wasm-opt drops it), so its wasm frames show as
 // `wasm-function[N]`. For names, build a copy that keeps them, with the same code:
 //   wasm-bindgen --target nodejs --out-dir /tmp/prof --out-name agent_ops \
-//     target/wasm32-unknown-unknown/release/agent_ops.wasm
+//     target/wasm32-unknown-unknown/plugin/agent_ops.wasm
 //   echo '{ "type": "commonjs" }' > /tmp/prof/package.json
 //   wasm-opt -Oz -g <the flags of scripts/build.sh> /tmp/prof/agent_ops_bg.wasm -o /tmp/prof/agent_ops_bg.wasm
 //   node tests/bench/wasm-profile.mjs --wasm-dir /tmp/prof
