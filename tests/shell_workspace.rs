@@ -350,6 +350,12 @@ fn project_runs_follow_run_project() {
         "make -j4 test",
         "tsc --noEmit",
         "./run_tests.sh",
+        // A shell running a script file of the workspace is the same project script (was a
+        // check 10 ask for unknown script content in every setting).
+        "bash run_tests.sh",
+        "sh ./scripts/ci.sh --fast",
+        "bash -eux scripts/build.sh",
+        "zsh tools/gen.zsh",
         ".venv/bin/pip install -e .",
         "/home/u/ws/.venv/bin/python -m pip install -r requirements.txt",
         "uv add requests",
@@ -417,6 +423,17 @@ fn code_that_is_not_the_projects_stays_ask() {
         "sudo make install",
         "/tmp/x.sh",
         "uv pip install --system x",
+        // Shell script files outside the workspace, under `.git/` or `.env*`, or a shell
+        // started with options that read other files or take a script string.
+        "bash /tmp/x.sh",
+        "sh ~/setup.sh",
+        "bash ../other/x.sh",
+        "bash .git/hooks/pre-commit",
+        "bash .env.sh",
+        "bash -l run_tests.sh",
+        "bash --rcfile x run_tests.sh",
+        "bash -i run_tests.sh",
+        "fish run.fish",
     ] {
         let e = eval_in(c, &ctx(), &project(RunProject::Allow));
         assert_ne!(e.verdict, Verdict::Allow, "{c}: {e:#?}");

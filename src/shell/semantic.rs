@@ -1183,7 +1183,11 @@ impl Walker<'_> {
                 self.script_string(&text, span, Context::StringScript, env);
             }
             super::wrappers::Carried::Script { text: None, what } => {
-                self.model.notes.push(Note::UnknownScript(span, what));
+                // A script file of the workspace is a project run (issue 16 item 6), judged
+                // by `runProject` like `./FILE`, not an unknown script.
+                if !super::project::is_workspace_shell_script(&cmd, self.ctx) {
+                    self.model.notes.push(Note::UnknownScript(span, what));
+                }
             }
             // Commands inside an awk/sed program (issue 16 item 1): walked like `sh -c`.
             super::wrappers::Carried::Scripts(list) => {
