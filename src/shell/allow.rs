@@ -373,6 +373,67 @@ fn read_only_gap(name: &str, c: &ExecCommand, ctx: &EvalContext) -> Option<Ro> {
                 .any(|o| p.has(o));
             no_pager.into()
         }
+        // `@FILE` reads more options from FILE (binutils response files), which can name
+        // `--plugin`: not read-only.
+        "readelf" | "objdump" | "nm" | "size" => {
+            parse_or!(name, args, Some);
+            (!args.iter().any(|a| a.text().starts_with('@'))).into()
+        }
+        // `jobs -x CMD` runs CMD: only the listing flags and job specs.
+        "jobs" => {
+            let p = parse_or!("jobs", args, Some);
+            p.operands
+                .iter()
+                .all(|(o, _)| {
+                    o.text().starts_with('%') || o.text().bytes().all(|b| b.is_ascii_digit())
+                })
+                .into()
+        }
+        // Listings and lookups only; `dpkg -l` pages its list (less runs commands on `!`)
+        // unless its output goes to a pipe or `--no-pager` is given.
+        "dpkg" | "dpkg-query" => {
+            const QUERIES: &[&str] = &[
+                "-l",
+                "--list",
+                "-L",
+                "--listfiles",
+                "-s",
+                "--status",
+                "-S",
+                "--search",
+                "-p",
+                "--print-avail",
+                "-W",
+                "--show",
+                "--get-selections",
+                "--print-architecture",
+                "--print-foreign-architectures",
+            ];
+            // Other actions (`-i`, `--purge`, …) are not queries: the ordinary unlisted ask.
+            if !first.is_some_and(|f| QUERIES.contains(&f) || f.starts_with("-l")) {
+                return None;
+            }
+            let p = parse_or!("dpkg query", args, Some);
+            let lists = p.has("l") || p.has("list");
+            (!lists || piped_stdout || p.has("no-pager")).into()
+        }
+        "apt" | "apt-cache" => {
+            let subs: &[&str] = if name == "apt" {
+                &["list", "show", "search", "policy", "depends", "rdepends"]
+            } else {
+                &[
+                    "show", "showpkg", "showsrc", "stats", "search", "depends", "rdepends",
+                    "pkgnames", "policy", "madison", "unmet",
+                ]
+            };
+            match first {
+                Some(sub) if subs.contains(&sub) => {
+                    parse_or!("apt query", rest, Some);
+                    Ro::Yes
+                }
+                _ => return None,
+            }
+        }
         "numfmt" | "ss" | "netstat" | "lsof" => {
             parse_or!(name, args, Some);
             Ro::Yes

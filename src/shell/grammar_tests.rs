@@ -342,6 +342,9 @@ fn read_only_options_of_plain_commands_are_allowed_in_every_spelling() {
         "pwd",
         "true",
         "false",
+        "dpkg query",
+        "apt query",
+        "jobs",
     ];
     let cfg = grammar_cfg();
     let mut checked = 0;
@@ -556,4 +559,56 @@ fn unknown_options_ask_with_their_own_code() {
     let e = evaluate("ls -la --zz", &ctx(), &grammar_cfg());
     assert_eq!(e.verdict, Verdict::Ask);
     assert_eq!(e.reason, "exec.ask.unknown_option");
+}
+
+/// Package queries, binary inspection and `jobs` (issue 16 item 7's read-only gaps, found
+/// in agents' environment checks): the listings are read-only; installs, config overrides,
+/// response files, plugins and `jobs -x` are not.
+#[test]
+fn package_queries_binary_inspection_and_jobs() {
+    let cfg = grammar_cfg();
+    let v = |c: &str| evaluate(c, &ctx(), &cfg);
+    for c in [
+        "dpkg -l | grep python",
+        "dpkg -l --no-pager",
+        "dpkg -L python3",
+        "dpkg -s curl",
+        "dpkg --get-selections",
+        "dpkg-query -W -f='${Package}\\n' | head",
+        "apt list --installed 2>/dev/null | head",
+        "apt show curl",
+        "apt-cache policy python3",
+        "apt-cache search --names-only libssl",
+        "readelf -h prog",
+        "readelf -a -W libx.a | grep Class:",
+        "objdump -d prog | head -50",
+        "objdump --disassemble=main -M intel prog",
+        "nm -C --size-sort prog",
+        "size -A prog",
+        "jobs",
+        "jobs -l",
+        "jobs -p %1",
+    ] {
+        let e = v(c);
+        assert_eq!(e.verdict, Verdict::Allow, "{c}: {e:?}");
+    }
+    for c in [
+        // dpkg's list pages into less (whose `!` runs commands) when not piped.
+        "dpkg -l",
+        "dpkg -i x.deb",
+        "dpkg --purge x",
+        "dpkg --admindir=/tmp/x -l | cat",
+        "apt install curl",
+        "apt -o APT::Update::Pre-Invoke::=id list",
+        "apt-cache -c /tmp/apt.conf show x",
+        "apt-cache gencache",
+        "nm --plugin /tmp/x.so prog",
+        "nm @opts prog",
+        "readelf -a @/tmp/args",
+        "objdump --bogus prog",
+        "jobs -x rm -rf ~",
+        "jobs name",
+    ] {
+        assert_ne!(v(c).verdict, Verdict::Allow, "{c}");
+    }
 }

@@ -820,6 +820,77 @@ pub static GRAMMARS: &[Grammar] = &[
             no-color disable-pip-version-check no-input isolated help",
         ..GNU
     },
+    // Binary inspection (binutils): they read object files and print; none writes. nm's
+    // `--plugin` loads a shared object, so it is not listed (an unknown option is not
+    // read-only).
+    Grammar {
+        names: &["readelf"],
+        short: "ahlSgtesnrudVAcDIWHvzLPTCUXNx:p:R:w::",
+        long: "all file-header program-headers segments section-headers sections \
+            section-groups section-details headers syms symbols dyn-syms lto-syms sym-base= \
+            demangle? no-demangle recurse-limit no-recurse-limit notes relocs unwind dynamic \
+            version-info arch-specific archive-index use-dynamic hex-dump= string-dump= \
+            relocated-dump= debug-dump? dwarf-depth= dwarf-start= histogram wide help version \
+            decompress lint enable-checks got-contents process-links silent-truncation \
+            extra-sym-info ctf= ctf-parent= ctf-symbols= ctf-strings= sframe? unicode=",
+        ..GNU
+    },
+    Grammar {
+        names: &["objdump"],
+        short: "aCdDzfFgehilSprRstTxwHvVLGb:j:m:M:P:E:W::",
+        long: "archive-headers target= demangle? disassemble? disassemble-all \
+            disassemble-zeroes endian= file-headers file-offsets file-start-context debugging \
+            debugging-tags section-headers headers info section= line-numbers source \
+            source-comment? architecture= disassembler-options= private-headers private= reloc \
+            dynamic-reloc full-contents dwarf? ctf? sframe? stabs syms dynamic-syms all-headers \
+            wide start-address= stop-address= prefix-addresses show-raw-insn no-show-raw-insn \
+            insn-width= adjust-vma= dwarf-depth= dwarf-start= dwarf-check special-syms prefix= \
+            prefix-strip= visualize-jumps? disassembler-color= help version process-links \
+            no-addresses",
+        ..GNU
+    },
+    Grammar {
+        names: &["nm"],
+        short: "aABCDgjlnopPrsSuUvVWhef:t:X:",
+        long: "debug-syms print-file-name demangle? no-demangle dynamic format= extern-only help \
+            line-numbers numeric-sort no-sort portability reverse-sort print-size print-armap \
+            radix= undefined-only defined-only version no-weak size-sort special-syms synthetic \
+            target= quiet with-symbol-versions without-symbol-versions unicode= ifunc-chars= \
+            no-recurse-limit recurse-limit export-symbols",
+        ..GNU
+    },
+    Grammar {
+        names: &["size"],
+        short: "ABGodxtVh",
+        long: "format= radix= totals common target= help version",
+        ..GNU
+    },
+    // Package queries: listings of what is installed and what the local cache knows. No
+    // `-o`/`--option` or `-c`/`--config-file` (apt's `Pre-Invoke` hooks run commands), no
+    // `--admindir`/`--root`.
+    Grammar {
+        names: &["dpkg query"],
+        short: "lLsSpWf:",
+        long: "list listfiles status search print-avail show get-selections \
+            print-architecture print-foreign-architectures no-pager showformat= help version",
+        effects: &[],
+        ..GNU
+    },
+    Grammar {
+        names: &["apt query"],
+        short: "aqfni",
+        long: "installed upgradable upgradeable all-versions no-all-versions full names-only \
+            important recurse no-recurse quiet? help version",
+        ..GNU
+    },
+    Grammar {
+        names: &["jobs"],
+        short: "lnprs",
+        long: "",
+        permute: false,
+        abbrev: false,
+        ..GNU
+    },
     Grammar {
         names: &["npm ls"],
         short: "aglpw:",
