@@ -355,6 +355,9 @@ fn read_only(name: &str, c: &ExecCommand, ctx: &EvalContext, cfg: &BashSecurityC
 /// `name` is none of them.
 fn read_only_gap(name: &str, c: &ExecCommand, ctx: &EvalContext) -> Option<Ro> {
     let (args, piped_stdout) = (c.args(), c.piped_stdout);
+    if let Some(ro) = super::system_queries::read_only(name, args, piped_stdout) {
+        return Some(ro.into());
+    }
     let first = args.first().map(Arg::text);
     let rest = args.get(1..).unwrap_or(&[]);
     Some(match name {

@@ -612,3 +612,98 @@ fn package_queries_binary_inspection_and_jobs() {
         assert_ne!(v(c).verdict, Verdict::Allow, "{c}");
     }
 }
+
+/// System-information commands agents run to learn their machine (issue 16 item 7): the
+/// printing forms are read-only; the forms that set, clear, page into less, read another
+/// file or run a program are not (several are GTFOBins entries).
+#[test]
+fn system_information_commands() {
+    let cfg = grammar_cfg();
+    let v = |c: &str| evaluate(c, &ctx(), &cfg);
+    for c in [
+        "locale",
+        "locale -a",
+        "getconf LONG_BIT",
+        "getconf -a",
+        "lsb_release -a",
+        "hostnamectl",
+        "timedatectl status",
+        "timedatectl list-timezones | grep Europe",
+        "lspci -k",
+        "lsusb -t",
+        "vmstat 1 3",
+        "iostat -x 2 5",
+        "mpstat -P 0 2 5",
+        "top -bn1 | head -20",
+        "top -b -n 1 -u abc",
+        "w",
+        "who am i",
+        "last -n 5",
+        "pidof -s node",
+        "pstree -p",
+        "dmesg | tail",
+        "dmesg -T --level=err",
+        "tput cols",
+        "stty size",
+        "ulimit -a",
+        "ulimit -Hn",
+        "ip addr",
+        "ip -br a",
+        "ip -4 addr show dev eth0",
+        "ip route",
+        "ip r get 1.1.1.1",
+        "ifconfig",
+        "ifconfig eth0",
+        "service nginx status",
+        "getent passwd root",
+        "nvidia-smi",
+        "nvidia-smi --query-gpu=name,memory.used --format=csv",
+        "openssl version -a",
+        "go env GOPATH",
+        "conda env list",
+        "pyenv versions",
+        "gem list",
+        "terraform version",
+    ] {
+        let e = v(c);
+        assert_eq!(e.verdict, Verdict::Allow, "{c}: {e:?}");
+    }
+    for c in [
+        "locale --bogus",
+        // Kernel modules are container-escape reconnaissance to a peer suite (noexec): ask.
+        "lsmod",
+        "hostnamectl set-hostname x",
+        "timedatectl set-time 12:00",
+        "timedatectl list-timezones",
+        "top",
+        "top -n 1",
+        "dmesg -H",
+        "dmesg -c",
+        "dmesg -rF /tmp/x",
+        "last -f /tmp/x",
+        "tput reset",
+        "stty raw",
+        "stty -echo",
+        "ulimit -n 100",
+        "ip addr add 10.0.0.2/24 dev eth0",
+        "ip link set eth0 down",
+        "ip route flush table main",
+        "ip netns exec x sh",
+        "ip -batch cmds.txt",
+        "ip -force -batch /tmp/x",
+        "ifconfig eth0 down",
+        "ifconfig eth0 10.0.0.2",
+        "service ../../bin/sh status",
+        "service nginx restart",
+        "getent shadow",
+        "getent hosts example.com",
+        "nvidia-smi -pm 1",
+        "nvidia-smi --gpu-reset",
+        "conda info",
+        "pip config list",
+        "go env -w GOPROXY=x",
+        "ifconfig $IF",
+    ] {
+        assert_ne!(v(c).verdict, Verdict::Allow, "{c}");
+    }
+}

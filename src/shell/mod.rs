@@ -33,6 +33,7 @@ mod script_files;
 mod secret_names;
 mod semantic;
 mod session_carriers;
+mod system_queries;
 mod tables;
 mod unicode_tables;
 mod verdict;
