@@ -485,6 +485,48 @@ fn gtfobins_gate_only_file_read_may_be_allowed() {
     );
 }
 
+/// The same gate where project runs are allowed (`runProject: "sandbox"` inside OpenClaw's
+/// sandbox, or `"allow"`): a GTFOBins escape through a build tool (`make --eval`, `uv run
+/// /bin/sh`, `tsc --outFile /x`, `gcc -wrapper`, `rustc --explain`'s pager) is not the
+/// project's code and must still ask.
+#[test]
+fn gtfobins_gate_holds_where_project_runs_are_allowed() {
+    let sandboxed = EvalContext {
+        sandboxed: true,
+        ..ctx()
+    };
+    let allow_runs = BashSecurityConfig {
+        run_project: agent_ops::shell::RunProject::Allow,
+        ..BashSecurityConfig::default()
+    };
+    let mut failures = Vec::new();
+    for row in &gtfobins().rows {
+        if field(row, "function") == "file-read" {
+            continue;
+        }
+        let cmd = field(row, "command");
+        for (what, e) in [
+            ("sandboxed", evaluate(cmd, &sandboxed, cfg())),
+            ("runProject allow", evaluate(cmd, &ctx(), &allow_runs)),
+        ] {
+            if e.verdict == Verdict::Allow {
+                failures.push(format!(
+                    "{what}: {} {}: {} ({})",
+                    field(row, "binary"),
+                    field(row, "function"),
+                    show(cmd),
+                    e.reason
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "gtfobins entries allowed where project runs are allowed:\n{}",
+        failures.join("\n")
+    );
+}
+
 #[test]
 fn gtfobins_gate_privileged_contexts_never_allowed() {
     let f = gtfo_failures(

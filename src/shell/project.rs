@@ -52,7 +52,14 @@ const TOOLS: &[(&str, Sub)] = &[
     ("pnpm", Sub::InstallFromManifest(&["install", "i"])),
     ("yarn", Sub::InstallFromManifest(&["install"])),
     ("bun", Sub::InstallFromManifest(&["install", "i"])),
-    ("go", Sub::OneOf(&["test", "build", "run", "vet"])),
+    (
+        "go",
+        Sub::OneOf(&["test", "build", "run", "vet", "mod", "generate"]),
+    ),
+    (
+        "poetry",
+        Sub::OneOf(&["install", "run", "build", "check", "lock", "sync"]),
+    ),
     ("uv", Sub::OneOf(&["run", "sync", "add", "lock"])),
     ("pytest", Sub::Any),
     ("py.test", Sub::Any),
@@ -168,8 +175,27 @@ pub fn is_project_run(c: &ExecCommand, ctx: &EvalContext) -> bool {
     if tables::has(POSIX_SHELLS, name) {
         return shell_script(args, c, ctx);
     }
-    if !TOOLS.iter().any(|(t, _)| *t == name) || args.iter().any(|a| outside_option(a.text())) {
+    if let Some(kind) = compiler_kind(name) {
+        return compiler_run(kind, args, c, ctx);
+    }
+    if !TOOLS.iter().any(|(t, _)| *t == name)
+        || outside_args(args, c, ctx)
+        || args.iter().any(|a| names_outside(a.text(), c, ctx))
+    {
         return false;
+    }
+    // `make --eval=TEXT` runs make code from the command line, not the project's Makefile.
+    if matches!(name, "make" | "gmake")
+        && args
+            .iter()
+            .any(|a| a.text().starts_with("--eval") || a.text().starts_with("-E"))
+    {
+        return false;
+    }
+    // `uv run PROG`: the program must be the project's (a tool of its environment or a file
+    // inside the workspace), not a shell or a program named by a path elsewhere.
+    if name == "uv" && args.first().is_some_and(|a| a.is("run")) {
+        return uv_run_program(args.get(1..).unwrap_or(&[]), c, ctx);
     }
     if matches!(name, "mvn" | "gradle")
         && args.iter().any(|a| {
@@ -189,12 +215,49 @@ pub fn is_project_run(c: &ExecCommand, ctx: &EvalContext) -> bool {
 /// [`is_project_run`]).
 pub fn may_run_project(name: &str) -> bool {
     name.contains('/')
+        || compiler_kind(name).is_some()
         || TOOLS.iter().any(|(t, _)| *t == name)
         || tables::has(POSIX_SHELLS, name)
         || matches!(
             super::tables::interpreter_family(name),
             Some("python" | "node" | "ruby")
         )
+}
+
+/// Options naming another directory or build file (`-C DIR`, `-f FILE`, `--directory=DIR`)
+/// whose value resolves inside the workspace: `make -C build`, `ninja -C out` stay in the
+/// project.
+const DIR_OR_FILE_OPTIONS: &[&str] = &["-C", "--directory", "--dir", "-f", "--file", "--makefile"];
+
+/// Whether an argument takes the tool out of the project ([`OUTSIDE_OPTIONS`]), except a
+/// [`DIR_OR_FILE_OPTIONS`] value that lies inside the workspace.
+fn outside_args(args: &[Arg], c: &ExecCommand, ctx: &EvalContext) -> bool {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let t = a.text();
+        i += 1;
+        if !outside_option(t) {
+            continue;
+        }
+        let value = if tables::has(DIR_OR_FILE_OPTIONS, t) {
+            i += 1;
+            args.get(i - 1).map(Arg::text)
+        } else if let Some((opt, v)) = t.split_once('=') {
+            tables::has(DIR_OR_FILE_OPTIONS, opt).then_some(v)
+        } else {
+            // Attached short value: `-Cbuild`, `-fMakefile.ci`.
+            DIR_OR_FILE_OPTIONS
+                .iter()
+                .filter(|o| o.len() == 2)
+                .find_map(|o| t.strip_prefix(o))
+                .filter(|v| !v.is_empty())
+        };
+        match value {
+            Some(v) if !v.starts_with('-') && workspace_file(v, c, ctx).is_some() => {}
+            _ => return true,
+        }
+    }
+    false
 }
 
 fn outside_option(t: &str) -> bool {
@@ -337,6 +400,176 @@ fn python(args: &[Arg], c: &ExecCommand, ctx: &EvalContext, venv: bool) -> bool 
         return false;
     }
     workspace_file(first, c, ctx).is_some()
+}
+
+/// Whether `t` (an operand, or an option's `=VALUE`) is an absolute or home path outside the
+/// workspace and the temp directory: `tsc --outFile /x`, `mypy --junit-xml /x`,
+/// `make PREFIX=/usr/local install` reach beyond the project.
+fn names_outside(t: &str, c: &ExecCommand, ctx: &EvalContext) -> bool {
+    let v = match t.split_once('=') {
+        Some((_, v)) if !t.starts_with('/') && !t.starts_with('~') => v,
+        _ => t,
+    };
+    if !(v.starts_with('/') || v.starts_with('~')) {
+        return false;
+    }
+    let abs = resolve(v, ctx);
+    let in_tmp = if ctx.tmp_dir.is_empty() {
+        is_within(&abs, "/tmp", ctx.os) || is_within(&abs, "/var/tmp", ctx.os)
+    } else {
+        let tmp = normalize(&ctx.tmp_dir);
+        tmp != "/" && is_within(&abs, &tmp, ctx.os)
+    };
+    !in_tmp && workspace_file(v, c, ctx).is_none()
+}
+
+/// The program of `uv run [OPTIONS] PROG ARGS`.
+fn uv_run_program(args: &[Arg], c: &ExecCommand, ctx: &EvalContext) -> bool {
+    let Some(i) = args.iter().position(|a| !a.text().starts_with('-')) else {
+        return false;
+    };
+    // Options with a value before the program would shift it: only flags are read.
+    if args.get(..i).unwrap_or(&[]).iter().any(|a| {
+        !matches!(
+            a.text(),
+            "--frozen" | "--locked" | "--no-sync" | "-q" | "--quiet" | "-v"
+        )
+    }) {
+        return false;
+    }
+    let Some(prog) = args.get(i).map(Arg::text) else {
+        return false;
+    };
+    let rest = args.get(i + 1..).unwrap_or(&[]);
+    if prog.contains('/') {
+        return workspace_file(prog, c, ctx).is_some();
+    }
+    match tables::interpreter_family(prog) {
+        Some("python") => python(rest, c, ctx, true),
+        Some("node" | "ruby") => script_file(rest, c, ctx, &[]),
+        Some(_) => false,
+        None => !tables::is_shell(prog),
+    }
+}
+
+/// The compilers that build the project's sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compiler {
+    /// gcc, g++, cc, c++, clang, clang++.
+    C,
+    /// rustc.
+    Rust,
+    /// javac.
+    Java,
+    /// cmake configure (`-S`/`-B`) and `--build`.
+    Cmake,
+}
+
+fn compiler_kind(name: &str) -> Option<Compiler> {
+    let base = name.trim_end_matches(|ch: char| ch.is_ascii_digit() || ch == '-' || ch == '.');
+    Some(match base {
+        "gcc" | "g++" | "cc" | "c++" | "clang" | "clang++" => Compiler::C,
+        "rustc" => Compiler::Rust,
+        "javac" => Compiler::Java,
+        "cmake" => Compiler::Cmake,
+        _ => return None,
+    })
+}
+
+/// A compile of the project's sources (issue 16 item 6: a build entry point, like `make` or
+/// `tsc`). Options that run or load another program are refused (`-B` tool prefixes,
+/// `-wrapper`, `-fplugin`, spec files, `@FILE` option files, `-fuse-ld`, linker plugins,
+/// rustc's `-C linker`/`-Z`, javac's `-J` JVM options, `cmake -E`/`-P`), and the output
+/// (`-o`, `--out-dir`, `-d`, `-B`, `--build`) must lie inside the workspace.
+fn compiler_run(kind: Compiler, args: &[Arg], c: &ExecCommand, ctx: &EvalContext) -> bool {
+    if args.is_empty() {
+        return false;
+    }
+    let inside = |v: Option<&str>| {
+        v.is_some_and(|v| {
+            !v.is_empty() && !v.starts_with('-') && workspace_file(v, c, ctx).is_some()
+        })
+    };
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let t = a.text();
+        i += 1;
+        let next = args.get(i).map(Arg::text);
+        if t.starts_with('@') {
+            return false;
+        }
+        let ok = match kind {
+            Compiler::C => {
+                if t == "-o" || t == "-MF" {
+                    i += 1;
+                    inside(next)
+                } else if let Some(v) = t.strip_prefix("-o").filter(|v| !v.is_empty()) {
+                    inside(Some(v))
+                } else {
+                    !(t.starts_with("-B")
+                        || t.starts_with("-wrapper")
+                        || t.starts_with("-fplugin")
+                        || t.starts_with("-specs")
+                        || t.starts_with("--specs")
+                        || t.starts_with("-fuse-ld")
+                        || t.starts_with("--ld-path")
+                        || t.starts_with("-Xlinker")
+                        || t.starts_with("-Xassembler")
+                        || t.starts_with("-Xclang")
+                        || t.starts_with("-dumpdir")
+                        || (t.starts_with("-Wl,") && t.contains("plugin"))
+                        || t.starts_with("--output"))
+                }
+            }
+            Compiler::Rust => {
+                if t == "--explain" || t.starts_with("--explain=") {
+                    // Shows a text through a pager (less runs commands on `!`).
+                    false
+                } else if t == "-o" || t == "--out-dir" {
+                    i += 1;
+                    inside(next)
+                } else if let Some(v) = t.strip_prefix("--out-dir=") {
+                    inside(Some(v))
+                } else if t == "-C" || t == "--codegen" {
+                    i += 1;
+                    next.is_some_and(|v| !v.starts_with("linker") && !v.starts_with("link-arg"))
+                } else {
+                    !(t.starts_with("-Z")
+                        || t.starts_with("-Clinker")
+                        || t.starts_with("-Clink-arg")
+                        || t.starts_with("--codegen=linker")
+                        || t.starts_with("--codegen=link-arg"))
+                }
+            }
+            Compiler::Java => {
+                if matches!(t, "-d" | "-s" | "-h") {
+                    i += 1;
+                    inside(next)
+                } else {
+                    !t.starts_with("-J")
+                }
+            }
+            Compiler::Cmake => {
+                if matches!(t, "-B" | "-S" | "--build") {
+                    i += 1;
+                    inside(next)
+                } else if let Some(v) = t.strip_prefix("-B").or_else(|| t.strip_prefix("-S")) {
+                    inside(Some(v))
+                } else {
+                    // `-E` runs built-in commands (`cmake -E rm -rf …`), `-P` a script, `-C`
+                    // a cache script; `--install` writes to the install prefix.
+                    !(matches!(t, "-E" | "-P" | "-C" | "--install" | "--preset")
+                        || t.starts_with("-C")
+                        || t.starts_with("--install")
+                        || t.starts_with("--preset"))
+                }
+            }
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
 /// Shells whose script-file operand is a project script when it lies inside the workspace.
