@@ -1020,6 +1020,9 @@ fn printenv_of_harmless_names_is_read_only() {
         "printenv PATH HOME",
         "printenv -0 LANG",
         "printenv KUBECONFIG",
+        // `declare -p NAME` prints that variable, as `printenv NAME`.
+        "declare -p PATH",
+        "typeset -p HOME LANG",
     ] {
         let e = eval(cmd);
         assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
@@ -1032,6 +1035,11 @@ fn printenv_of_harmless_names_is_read_only() {
         "printenv *TOKEN*",
         "printenv {PATH,GITHUB_TOKEN}",
         "printenv | grep X",
+        "declare -p",
+        "declare -px",
+        "declare -p GITHUB_TOKEN",
+        "declare -p PATH OPENAI_API_KEY",
+        "typeset -p *",
     ] {
         let e = eval(cmd);
         assert_eq!(e.verdict, Verdict::Ask, "{cmd}: {e:#?}");

@@ -1930,6 +1930,18 @@ fn has_word(text: &str, word: &str) -> bool {
     })
 }
 
+/// A variable-name operand that may print a secret: computed, a glob or brace word (it names
+/// whatever files match: `printenv *` with a file called `GITHUB_TOKEN` in the directory),
+/// or a secret name.
+fn risky_name(a: &Arg) -> bool {
+    a.value.is_none()
+        || a.param
+        || a.substitution
+        || a.glob
+        || a.brace
+        || crate::shell::secret_names::is_secret_name(a.text())
+}
+
 /// Whether `c` prints the whole environment (or exported/shell variables).
 fn env_dump(c: &ExecCommand) -> bool {
     let Some(name) = c.base_name() else {
@@ -1945,28 +1957,26 @@ fn env_dump(c: &ExecCommand) -> bool {
                 .iter()
                 .filter(|a| !a.text().starts_with('-'))
                 .peekable();
-            names.peek().is_none()
-                || names.any(|a| {
-                    // A glob or brace word names whatever files match (`printenv *`
-                    // with a file called `GITHUB_TOKEN` in the directory).
-                    a.value.is_none()
-                        || a.param
-                        || a.substitution
-                        || a.glob
-                        || a.brace
-                        || crate::shell::secret_names::is_secret_name(a.text())
-                })
+            names.peek().is_none() || names.any(risky_name)
         }
         "set" => args.is_empty(),
         "export" => args.iter().all(|a| a.is("-p")),
+        // `declare -p PATH` prints one variable, as `printenv PATH`; without names `-p`
+        // (and `-x`) list them all.
         "declare" | "typeset" => {
             let flags: Vec<&Arg> = args.iter().filter(|a| a.text().starts_with('-')).collect();
             let names = args.len() - flags.len();
             args.is_empty()
                 || (!args.iter().any(|a| a.text().contains('='))
-                    && flags
-                        .iter()
-                        .any(|a| a.text().contains('p') || (a.text().contains('x') && names == 0)))
+                    && flags.iter().any(|a| {
+                        let t = a.text();
+                        (t.contains('p') || t.contains('x')) && names == 0
+                            || t.contains('p')
+                                && args
+                                    .iter()
+                                    .filter(|a| !a.text().starts_with('-'))
+                                    .any(risky_name)
+                    }))
         }
         _ => false,
     }
