@@ -664,6 +664,8 @@ fn system_information_commands() {
         "pyenv versions",
         "gem list",
         "terraform version",
+        "git check-ignore -v node_modules",
+        "git check-attr -a src/a.ts",
     ] {
         let e = v(c);
         assert_eq!(e.verdict, Verdict::Allow, "{c}: {e:?}");

@@ -405,6 +405,8 @@ pub const GIT_READ_ONLY: &[&str] = &[
     "show-ref",
     "whatchanged",
     "var",
+    "check-ignore",
+    "check-attr",
 ];
 
 /// Whether `name` is in `list`.
