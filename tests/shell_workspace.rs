@@ -365,6 +365,9 @@ fn project_runs_follow_run_project() {
         "javac -d build Main.java",
         "cmake -S . -B build",
         "cmake --build build",
+        "cmake -B build -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=/usr/bin/clang",
+        "make CC=/usr/bin/gcc-12 test",
+        "rustc --extern serde -L target/deps main.rs",
         "make -C build",
         "ninja -C out",
         "make -f Makefile.ci test",
@@ -476,6 +479,16 @@ fn code_that_is_not_the_projects_stays_ask() {
         "uv run /bin/sh",
         "uv run bash -c id",
         "uv run python -c 'print(1)'",
+        // A program or crate from elsewhere (the temp directory holds whatever was just
+        // written there): proc macros run at compile time, make and cmake run the
+        // compilers, shells and launchers their variables name.
+        "make CC=/tmp/evil",
+        "make SHELL=/tmp/x test",
+        "cmake -B build -DCMAKE_C_COMPILER_LAUNCHER=/tmp/x",
+        "cmake -B build -D CMAKE_C_COMPILER=/home/u/bin/cc",
+        "rustc --extern foo=/tmp/libfoo.so main.rs",
+        "rustc -L /tmp main.rs",
+        "rustc -L dependency=/tmp/d main.rs",
     ] {
         let e = eval_in(c, &ctx(), &project(RunProject::Allow));
         assert_ne!(e.verdict, Verdict::Allow, "{c}: {e:#?}");

@@ -184,6 +184,16 @@ pub fn is_project_run(c: &ExecCommand, ctx: &EvalContext) -> bool {
     {
         return false;
     }
+    // `make CC=/tmp/x`, `make SHELL=…`: a variable set on the command line may name the
+    // program make runs; a path there must be the project's or a system program (the temp
+    // directory holds whatever was just written to it).
+    if matches!(name, "make" | "gmake")
+        && args
+            .iter()
+            .any(|a| assigned_program_elsewhere(a.text(), c, ctx))
+    {
+        return false;
+    }
     // `make --eval=TEXT` runs make code from the command line, not the project's Makefile.
     if matches!(name, "make" | "gmake")
         && args
@@ -414,6 +424,18 @@ fn names_outside(t: &str, c: &ExecCommand, ctx: &EvalContext) -> bool {
         return false;
     }
     let abs = resolve(v, ctx);
+    // `make CC=/usr/bin/gcc-12`: a variable naming a system program (an option's value or an
+    // operand there could be a write target: `tsc --outFile /usr/local/bin/x`).
+    let variable = t.split_once('=').is_some_and(|(n, _)| {
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    });
+    if variable
+        && tables::TRUSTED_BIN_DIRS
+            .iter()
+            .any(|d| is_within(&abs, d, ctx.os))
+    {
+        return false;
+    }
     let in_tmp = if ctx.tmp_dir.is_empty() {
         is_within(&abs, "/tmp", ctx.os) || is_within(&abs, "/var/tmp", ctx.os)
     } else {
@@ -421,6 +443,29 @@ fn names_outside(t: &str, c: &ExecCommand, ctx: &EvalContext) -> bool {
         tmp != "/" && is_within(&abs, &tmp, ctx.os)
     };
     !in_tmp && workspace_file(v, c, ctx).is_none()
+}
+
+/// `NAME=/path` (make) or `-DNAME=/path` (cmake) whose path is neither inside the workspace
+/// nor in a system program directory: such a variable may name a compiler, linker, shell or
+/// launcher the build runs.
+fn assigned_program_elsewhere(t: &str, c: &ExecCommand, ctx: &EvalContext) -> bool {
+    let t = t.strip_prefix("-D").unwrap_or(t);
+    let Some((name, v)) = t.split_once('=') else {
+        return false;
+    };
+    let name = name.split(':').next().unwrap_or(name);
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return false;
+    }
+    let v = v.split_whitespace().next().unwrap_or("");
+    if !(v.starts_with('/') || v.starts_with('~')) {
+        return false;
+    }
+    let abs = resolve(v, ctx);
+    let system = tables::TRUSTED_BIN_DIRS
+        .iter()
+        .any(|d| is_within(&abs, d, ctx.os));
+    !system && workspace_file(v, c, ctx).is_none()
 }
 
 /// The program of `uv run [OPTIONS] PROG ARGS`.
@@ -530,6 +575,14 @@ fn compiler_run(kind: Compiler, args: &[Arg], c: &ExecCommand, ctx: &EvalContext
                     inside(next)
                 } else if let Some(v) = t.strip_prefix("--out-dir=") {
                     inside(Some(v))
+                } else if t == "--extern" || t == "-L" {
+                    // Crates linked or searched, proc macros among them, run at compile
+                    // time: only the project's.
+                    i += 1;
+                    next.is_some_and(|v| rustc_path_inside(v, c, ctx))
+                } else if let Some(v) = t.strip_prefix("--extern=").or_else(|| t.strip_prefix("-L"))
+                {
+                    rustc_path_inside(v, c, ctx)
                 } else if t == "-C" || t == "--codegen" {
                     i += 1;
                     next.is_some_and(|v| !v.starts_with("linker") && !v.starts_with("link-arg"))
@@ -555,6 +608,11 @@ fn compiler_run(kind: Compiler, args: &[Arg], c: &ExecCommand, ctx: &EvalContext
                     inside(next)
                 } else if let Some(v) = t.strip_prefix("-B").or_else(|| t.strip_prefix("-S")) {
                     inside(Some(v))
+                } else if t == "-D" {
+                    i += 1;
+                    !next.is_some_and(|d| assigned_program_elsewhere(d, c, ctx))
+                } else if t.starts_with("-D") {
+                    !assigned_program_elsewhere(t, c, ctx)
                 } else {
                     // `-E` runs built-in commands (`cmake -E rm -rf …`), `-P` a script, `-C`
                     // a cache script; `--install` writes to the install prefix.
@@ -570,6 +628,17 @@ fn compiler_run(kind: Compiler, args: &[Arg], c: &ExecCommand, ctx: &EvalContext
         }
     }
     true
+}
+
+/// `--extern NAME=PATH` / `-L [KIND=]PATH` of rustc: PATH (when given) inside the workspace.
+fn rustc_path_inside(v: &str, c: &ExecCommand, ctx: &EvalContext) -> bool {
+    let path = v.split_once('=').map_or(v, |(_, p)| p);
+    if v.contains('=') || v.contains('/') || v.starts_with('~') {
+        !path.is_empty() && workspace_file(path, c, ctx).is_some()
+    } else {
+        // `--extern serde` (a name from the search path) or a relative directory name.
+        true
+    }
 }
 
 /// Shells whose script-file operand is a project script when it lies inside the workspace.
