@@ -367,6 +367,7 @@ fn project_runs_follow_run_project() {
         "cmake --build build",
         "cmake -B build -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=/usr/bin/clang",
         "make CC=/usr/bin/gcc-12 test",
+        "CC=clang RUST_LOG=debug cargo test",
         "rustc --extern serde -L target/deps main.rs",
         "make -C build",
         "ninja -C out",
@@ -489,6 +490,16 @@ fn code_that_is_not_the_projects_stays_ask() {
         "rustc --extern foo=/tmp/libfoo.so main.rs",
         "rustc -L /tmp main.rs",
         "rustc -L dependency=/tmp/d main.rs",
+        // Environment prefixes and options naming the program a build or test run executes.
+        "RUSTC_WRAPPER=/tmp/x cargo build",
+        "CARGO_BUILD_RUSTC=/tmp/x cargo build",
+        "CC=/tmp/x make",
+        "MAKEFLAGS='--eval=$(shell id)' make",
+        "npm_config_script_shell=/tmp/x npm test",
+        "npm test --script-shell=/tmp/x",
+        "go test -exec /tmp/x ./...",
+        "go build -toolexec /tmp/x",
+        "gradle --init-script /tmp/x.gradle test",
     ] {
         let e = eval_in(c, &ctx(), &project(RunProject::Allow));
         assert_ne!(e.verdict, Verdict::Allow, "{c}: {e:#?}");

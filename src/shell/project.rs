@@ -153,6 +153,15 @@ pub fn is_project_run(c: &ExecCommand, ctx: &EvalContext) -> bool {
     if !c.cwd_in_workspace {
         return false;
     }
+    // `RUSTC_WRAPPER=/tmp/x cargo build`, `CC=/tmp/x make`: an environment prefix naming a
+    // program elsewhere makes the build run it; MAKEFLAGS carries make options (`--eval`).
+    if c.assignments.iter().any(|(n, v, _)| {
+        matches!(n.as_str(), "MAKEFLAGS" | "MFLAGS" | "GNUMAKEFLAGS")
+            || v.as_deref()
+                .is_none_or(|v| assigned_program_elsewhere(&format!("{n}={v}"), c, ctx))
+    }) {
+        return false;
+    }
     let Some(name) = c.name() else {
         return false;
     };
@@ -192,6 +201,12 @@ pub fn is_project_run(c: &ExecCommand, ctx: &EvalContext) -> bool {
             .iter()
             .any(|a| assigned_program_elsewhere(a.text(), c, ctx))
     {
+        return false;
+    }
+    // Options naming the program a build or test run executes (`go test -exec`, `go build
+    // -toolexec`, `npm test --script-shell`, gradle's init scripts): the project's or a
+    // system program only.
+    if program_option_elsewhere(args, c, ctx) {
         return false;
     }
     // `make --eval=TEXT` runs make code from the command line, not the project's Makefile.
@@ -466,6 +481,35 @@ fn assigned_program_elsewhere(t: &str, c: &ExecCommand, ctx: &EvalContext) -> bo
         .iter()
         .any(|d| is_within(&abs, d, ctx.os));
     !system && workspace_file(v, c, ctx).is_none()
+}
+
+/// Options whose value is a program or script a build tool runs.
+const PROGRAM_OPTIONS: &[&str] = &[
+    "-exec",
+    "-toolexec",
+    "--script-shell",
+    "--init-script",
+    "-I",
+    "--exec",
+];
+
+fn program_option_elsewhere(args: &[Arg], c: &ExecCommand, ctx: &EvalContext) -> bool {
+    let mut it = args.iter().map(Arg::text);
+    while let Some(t) = it.next() {
+        let value = if tables::has(PROGRAM_OPTIONS, t) {
+            it.next()
+        } else {
+            t.split_once('=')
+                .filter(|(o, _)| tables::has(PROGRAM_OPTIONS, o))
+                .map(|(_, v)| v)
+        };
+        if let Some(v) = value {
+            if assigned_program_elsewhere(&format!("X={v}"), c, ctx) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// The program of `uv run [OPTIONS] PROG ARGS`.
