@@ -1360,22 +1360,34 @@ fn sed_in_place_in_tier(c: &ExecCommand, tree: &Tree<'_>) -> bool {
         scripts.push(s);
     }
     !files.is_empty()
-        && scripts.iter().all(|s| !sed_script_writes_or_runs(s))
+        && scripts.iter().all(|s| sed_script_edits_in_tree(s, c, tree))
         && files.iter().all(|f| {
             resolve_operand(f.value.as_deref(), &c.cwd, tree.ctx)
                 .is_some_and(|ps| ps.iter().all(|p| tree.writable(p)))
         })
 }
 
-/// Whether a sed script of `sed -i` does more than edit its own files: the one sed reader
-/// (`programs::sed`, which also serves the read-only allowlist) finds `e`, `w`, `W`, `r`,
-/// `R`, the `e`/`w` flags of `s` and anything it cannot follow; such a script is not a
-/// workspace edit. Reading `a`/`i`/`c` text as text (not as commands) is what lets
-/// multi-line inserts (`158i\` followed by text lines) into the tier.
-fn sed_script_writes_or_runs(script: &str) -> bool {
+/// A `sed -i` script that edits its own files and reads at most files of the tree. The one
+/// sed reader (`programs::sed`, which also serves the read-only allowlist) finds `e`, `w`,
+/// `W`, `r`, `R`, the `e`/`w` flags of `s` and anything it cannot follow; reading `a`/`i`/`c`
+/// text as text (not as commands) is what lets multi-line inserts (`158i\` followed by text
+/// lines) into the tier. The
+/// `r`/`R` names of `sed -i '206r part.py' f.py` must each resolve to a path the tier may
+/// write (inside the workspace or temp, not protected, symlink-free by the Host's look), so
+/// `r ~/.ssh/id_rsa`, `r .env` or `r /dev/stdin` keep the script out of the tier.
+fn sed_script_edits_in_tree(script: &str, c: &ExecCommand, tree: &Tree<'_>) -> bool {
     let mut info = super::programs::ProgramInfo::default();
     super::programs::sed(script, &mut info);
-    !info.read_only()
+    let names = std::mem::take(&mut info.read_names);
+    let reads_in_tree = !names.is_empty()
+        && names.iter().all(|n| {
+            resolve_operand(Some(n), &c.cwd, tree.ctx)
+                .is_some_and(|ps| ps.iter().all(|p| tree.writable(p)))
+        });
+    if reads_in_tree {
+        info.reads_files = false;
+    }
+    info.read_only()
 }
 
 /// Flags `cherry-pick` and `revert` share (the sequencer's).
@@ -1831,6 +1843,13 @@ fn git_sub_in_tier(sub: &str, rest: &[Arg], cwd: &Cwd, tree: &Tree<'_>, c: &Exec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether a sed script does more than edit its own files (no tree to read from).
+    fn sed_script_writes_or_runs(script: &str) -> bool {
+        let mut info = crate::shell::programs::ProgramInfo::default();
+        crate::shell::programs::sed(script, &mut info);
+        !info.read_only()
+    }
 
     #[test]
     fn sed_scripts_that_write_or_run_are_seen() {

@@ -25,6 +25,9 @@ pub struct ProgramInfo {
     /// Reads a file named inside the program (awk `getline < "path"`): a path the secret
     /// checks never see, so the program is not read-only.
     pub reads_files: bool,
+    /// The files a sed `r`/`R` command names, as written: `sed -i '5r part.py' f.py` splices
+    /// a workspace file into another, a workspace edit when each resolves into the tree.
+    pub read_names: Vec<String>,
 }
 
 impl ProgramInfo {
@@ -437,6 +440,13 @@ pub fn sed(src: &str, info: &mut ProgramInfo) {
                 // `r FILE` / `R FILE` print a file the secret checks never see (`r ~/.ssh/…`).
                 if matches!(cmd, 'r' | 'R') {
                     info.reads_files = true;
+                    // GNU sed reads the name to the end of the line (`;` is part of it).
+                    let name = sed_line(rest).0.trim_start_matches([' ', '\t']);
+                    if name.is_empty() {
+                        info.unseen = true;
+                    } else {
+                        info.read_names.push(name.to_string());
+                    }
                 }
                 // Text, a comment or a file name runs to the end of the line; a text line
                 // goes on only when it ends in an odd number of backslashes (`foo\\` ends
@@ -625,6 +635,9 @@ mod tests {
         assert!(!sed_info("/x/r f").read_only());
         assert!(sed_info("s/r/R/g").read_only());
         assert!(sed_info("1i\\\nread me").read_only());
+        assert_eq!(sed_info("206r ./part.py").read_names, vec!["./part.py"]);
+        assert_eq!(sed_info("1R  a;b\n2d").read_names, vec!["a;b"]);
+        assert!(sed_info("1r").unseen);
     }
 
     #[test]
