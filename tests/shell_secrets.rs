@@ -472,6 +472,49 @@ fn reading_a_whole_home_tree_asks() {
     }
 }
 
+/// A recursive reader of a directory where credential files live reads them, as `find DIR
+/// -exec cat {} +` already asked: `~/.config` (gh, gcloud), `/etc` (`shadow` as root),
+/// `~/.openclaw`, `~/Library`. Each of these was allow. Only input operands count, and never
+/// a tree inside the workspace (OpenClaw's default workspace lies under `~/.openclaw`).
+#[test]
+fn reading_a_tree_that_holds_credential_files_asks() {
+    for cmd in [
+        "grep -ri password ~/.config",
+        "grep -rl token ~/.config",
+        "grep -e token -r ~/.config",
+        "rg -i password ~/.config",
+        "grep -r root /etc",
+        "rg x /etc",
+        "grep -r x ~/.openclaw",
+        "grep -r x ~/Library",
+        "cp -r ~/.config /tmp/c",
+        "tar czf /tmp/c.tgz ~/.config",
+    ] {
+        let e = eval(cmd);
+        assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+        assert!(check23(&e), "{cmd}");
+    }
+    for cmd in [
+        "grep -rn /etc src",
+        "grep -rn \"/home/u/.config\" .",
+        "grep -r x ~/.config/nvim",
+        "grep -r foo /usr/include",
+        "grep -r foo .",
+    ] {
+        let e = eval(cmd);
+        assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+    }
+    let ws = EvalContext {
+        cwd: "/home/u/.openclaw/workspace".into(),
+        workspace: "/home/u/.openclaw/workspace".into(),
+        ..ctx()
+    };
+    for cmd in ["grep -r foo .", "rg TODO src"] {
+        let e = evaluate(cmd, &ws, &BashSecurityConfig::default());
+        assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
+    }
+}
+
 /// Names an earlier pipeline stage hands through `xargs` to a reader are read: a secret path
 /// there is denied like `cat` of it, a home tree asks. Before, `echo ~/.ssh/id_rsa | xargs cat`
 /// was allow (read only).

@@ -753,6 +753,42 @@ fn reads_tree(c: &ExecCommand) -> bool {
     }
 }
 
+/// The secret pattern whose files lie under the tree a recursive reader's input operand `a`
+/// names (`grep -ri password ~/.config` reads `~/.config/gh/hosts.yml`, `grep -r root /etc`
+/// reads `/etc/shadow` as root), as `find ~/.config -exec cat {} +` is judged. Only input
+/// operands count (`grep -rn /etc src` searches `src` for the text `/etc`), and never a tree
+/// inside the workspace: OpenClaw's default workspace lies under `~/.openclaw`, whose
+/// credential files are matched by name instead.
+fn tree_with_secrets(cx: &CheckCx<'_>, c: &ExecCommand, a: &Arg, v: &str) -> Option<String> {
+    if v.starts_with('-') {
+        return None;
+    }
+    let input = match c
+        .base_name()
+        .and_then(crate::shell::grammar::grammar)
+        .map(|g| crate::shell::grammar::parse(g, c.args()))
+    {
+        Some(Ok(p)) => p
+            .operands
+            .iter()
+            .any(|(o, r)| std::ptr::eq(*o, a) && *r == crate::shell::grammar::Role::Input),
+        // No grammar, or an argv it cannot read: every operand may be a tree (fail closed).
+        _ => true,
+    };
+    if !input {
+        return None;
+    }
+    let ws = crate::shell::paths::normalize(&cx.ctx.workspace);
+    in_own_dirs(c, v, |p| {
+        let abs = resolve(p, cx.ctx);
+        if !ws.is_empty() && crate::shell::paths::is_within(&abs, &ws, cx.ctx.os) {
+            return None;
+        }
+        tree_holds(&abs, &SECRET_GLOBS, &cx.cfg.secret_paths, cx.ctx)
+            .map(|(pat, _)| pat.to_string())
+    })
+}
+
 /// Whether the directory `value` names holds home directories: a home itself, one of its
 /// ancestors (`/`, `/home`, `/Users`), or `/root`.
 fn holds_homes(value: &str, ctx: &EvalContext) -> bool {
@@ -1554,6 +1590,17 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
                 format!("`{name}` reads every file under `{v}`, which holds credential files (`~/.ssh`, `~/.aws`, …); it needs approval. Search the directories you need instead."),
             );
             continue;
+        }
+        if best.is_none() && reads_tree(c) {
+            if let Some(pattern) = tree_with_secrets(cx, c, a, v) {
+                out.add(
+                    ID,
+                    Severity::Ask,
+                    sp(a.span),
+                    format!("`{name}` reads every file under `{v}`, where credential files live (matched `{pattern}`); it needs approval. Search the directories you need instead."),
+                );
+                continue;
+            }
         }
         if let Some((sev, pattern)) = best {
             let msg = if sev == Severity::Deny {
