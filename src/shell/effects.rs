@@ -208,6 +208,16 @@ const WRITERS: &[Writer] = &[
         long_valued: &["mode"],
         operands: Operands::AllWritten,
     },
+    // Only empty directories go; `-p` (which also removes each empty parent, up and out of
+    // the tree) is left out.
+    Writer {
+        name: "rmdir",
+        flags: "v",
+        valued: "",
+        long: &["verbose", "ignore-fail-on-non-empty"],
+        long_valued: &[],
+        operands: Operands::AllWritten,
+    },
     Writer {
         name: "touch",
         flags: "acmfh",

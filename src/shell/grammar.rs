@@ -30,6 +30,9 @@ pub enum Effect {
     Changes,
     /// Talks to the network (`pip list --outdated`).
     Network,
+    /// Reads the files a list file names (`sort --files0-from=LIST`): paths the secret checks
+    /// never see, so the command is not read-only.
+    ReadsListed,
 }
 
 impl Effect {

@@ -402,6 +402,9 @@ fn issue_examples_and_neighbours() {
         "sort -ox y",
         "sort -rno x y",
         "sort --compress=gzip y",
+        // The files a list names are read unseen (Kilo Code's read-only mode denies it).
+        "sort --files0-from=list names.txt",
+        "sort --files0=list x",
         "sort --temp /tmp y",
         "uniq a b",
         "base64 --out=x y",

@@ -2,7 +2,7 @@
 //! gawk, jq, ripgrep, …), written from the programs' documented option sets. An option
 //! missing here makes the command ask (`exec.ask.unknown_option`), never allow.
 
-use super::Effect::{Changes, Network, Program, ProgramFile, Runs, Writes};
+use super::Effect::{Changes, Network, Program, ProgramFile, ReadsListed, Runs, Writes};
 use super::Role::{Changes as ChangesOp, Input, Output, Program as Prog, Subcommand};
 use super::{Grammar, GNU};
 
@@ -552,6 +552,7 @@ pub static GRAMMARS: &[Grammar] = &[
             ("T", Writes),
             ("temporary-directory", Writes),
             ("compress-program", Runs),
+            ("files0-from", ReadsListed),
         ],
         strict: true,
         ..GNU
