@@ -654,4 +654,35 @@ fn p4_t47_container_escapes_are_denied() {
         Verdict::Deny
     );
     expect("docker ps", Verdict::Allow, "exec.allow.read_only");
+    // The management forms read what the legacy ones do (VS Code's default auto-approve
+    // rules allow them); what changes state, or an option before the subcommand, asks.
+    for c in [
+        "docker container ls -a",
+        "docker container logs web",
+        "docker image ls",
+        "docker image history app",
+        "docker network ls",
+        "docker network inspect bridge",
+        "docker volume ls",
+        "docker volume inspect data",
+        "docker context ls",
+        "docker context show",
+        "docker system df",
+        "docker system info",
+    ] {
+        expect(c, Verdict::Allow, "exec.allow.read_only");
+    }
+    for c in [
+        "docker system prune",
+        "docker container rm web",
+        "docker container exec web sh",
+        "docker image rm app",
+        "docker network create x",
+        "docker volume rm data",
+        "docker context use x",
+        "docker --context x container ls",
+        "docker container",
+    ] {
+        assert_ne!(eval(c).verdict, Verdict::Allow, "{c}");
+    }
 }

@@ -934,6 +934,8 @@ fn container_environments_and_other_processes_files_ask() {
         "docker inspect web",
         "docker inspect -f '{{.Config.Env}}' web",
         "docker inspect -f '{{json .}}' web",
+        "docker container inspect web",
+        "docker image inspect app",
         "cat /proc/1/fd/0",
         "tail -f /proc/1234/fd/1",
     ] {
@@ -942,6 +944,7 @@ fn container_environments_and_other_processes_files_ask() {
     for cmd in [
         "docker inspect --format '{{.NetworkSettings.IPAddress}}' web",
         "docker inspect --format='{{.State.Status}}' web",
+        "docker image inspect -f '{{.Id}}' app",
         "cat /proc/self/fd/0",
         "ls -l /proc/1/fd",
     ] {

@@ -762,13 +762,30 @@ fn docker_read_only(args: &[Arg]) -> Ro {
     if args.first().is_some_and(|a| a.is("compose")) {
         return compose_read_only(args.get(1..).unwrap_or(&[]));
     }
-    let sub = args
+    let mut words = args
         .iter()
-        .find(|a| !a.text().starts_with('-'))
+        .filter(|a| !a.text().starts_with('-'))
         .map(Arg::text);
+    let sub = words.next();
+    // The management forms (`docker container ls`, `docker image history`) read what the
+    // legacy ones do; an option value before the subcommand (`--context x`) leaves the
+    // command unknown.
+    let sub = match (sub, words.next()) {
+        (Some("container"), Some("ls" | "list" | "ps")) => Some("ps"),
+        (Some("container"), Some(s @ ("top" | "port" | "logs" | "diff"))) => Some(s),
+        (Some("container" | "image"), Some("inspect")) => Some("inspect"),
+        (Some("image"), Some("ls" | "list")) => Some("images"),
+        (Some("image"), Some("history")) => Some("history"),
+        (Some("network" | "volume"), Some("ls" | "list" | "inspect"))
+        | (Some("context"), Some("ls" | "list" | "show" | "inspect"))
+        | (Some("system"), Some("df" | "info")) => Some("info"),
+        (Some("container" | "image" | "network" | "volume" | "context" | "system"), _) => None,
+        (s, _) => s,
+    };
     match sub {
         // The whole `inspect` document holds the container's environment (`Config.Env`:
-        // database passwords, API keys); a `--format` that picks other fields does not.
+        // database passwords, API keys; an image's `Config.Env` too); a `--format` that picks
+        // other fields does not.
         Some("inspect") if !inspect_format_avoids_env(args) => {
             return Ro::Ask(Reason::ask(
                 "exec.ask.check.secret_access",
