@@ -489,6 +489,10 @@ fn reading_a_tree_that_holds_credential_files_asks() {
         "grep -r x ~/Library",
         "cp -r ~/.config /tmp/c",
         "tar czf /tmp/c.tgz ~/.config",
+        // The names `find` prints under such a tree, handed to a reader through `xargs`.
+        "find ~/.kube -type f | xargs cat",
+        "find ~/.config -name '*.yml' | xargs grep token",
+        "find /etc -type f | xargs cat",
     ] {
         let e = eval(cmd);
         assert_ne!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
@@ -500,6 +504,8 @@ fn reading_a_tree_that_holds_credential_files_asks() {
         "grep -r x ~/.config/nvim",
         "grep -r foo /usr/include",
         "grep -r foo .",
+        "find . -name '*.py' | xargs grep foo",
+        "find ~/.kube -type f | xargs ls -l",
     ] {
         let e = eval(cmd);
         assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");

@@ -469,6 +469,13 @@ fn xargs_fed_secrets(cx: &CheckCx<'_>, dirs: DirMarks, out: &mut Findings) {
                         out.add(ID, sev, sp(a.span), format!("`{v}` (matched `{pattern}`) is handed through `xargs` to `{reader}`, which reads it; it was not run. Never print, copy or upload credentials."));
                     } else if holds_homes(v, cx.ctx) {
                         out.add(ID, Severity::Ask, sp(a.span), format!("the names found under `{v}` are handed through `xargs` to `{reader}`, which reads them, and that tree holds credential files; it needs approval."));
+                    } else if let Some(pattern) = (!v.starts_with('-'))
+                        .then(|| secrets_under(&resolve(v, cx.ctx), cx))
+                        .flatten()
+                    {
+                        // `find ~/.kube -type f | xargs cat` reads `~/.kube/config`, as
+                        // `find ~/.kube -type f -exec cat {} +` does.
+                        out.add(ID, Severity::Ask, sp(a.span), format!("the names found under `{v}` are handed through `xargs` to `{reader}`, which reads them, and credential files live there (matched `{pattern}`); it needs approval."));
                     }
                 }
             }
@@ -778,15 +785,17 @@ fn tree_with_secrets(cx: &CheckCx<'_>, c: &ExecCommand, a: &Arg, v: &str) -> Opt
     if !input {
         return None;
     }
+    in_own_dirs(c, v, |p| secrets_under(&resolve(p, cx.ctx), cx))
+}
+
+/// The secret pattern whose files lie under the directory `abs`, unless it is inside the
+/// workspace (see [`tree_with_secrets`]).
+fn secrets_under(abs: &str, cx: &CheckCx<'_>) -> Option<String> {
     let ws = crate::shell::paths::normalize(&cx.ctx.workspace);
-    in_own_dirs(c, v, |p| {
-        let abs = resolve(p, cx.ctx);
-        if !ws.is_empty() && crate::shell::paths::is_within(&abs, &ws, cx.ctx.os) {
-            return None;
-        }
-        tree_holds(&abs, &SECRET_GLOBS, &cx.cfg.secret_paths, cx.ctx)
-            .map(|(pat, _)| pat.to_string())
-    })
+    if !ws.is_empty() && crate::shell::paths::is_within(abs, &ws, cx.ctx.os) {
+        return None;
+    }
+    tree_holds(abs, &SECRET_GLOBS, &cx.cfg.secret_paths, cx.ctx).map(|(pat, _)| pat.to_string())
 }
 
 /// Whether the directory `value` names holds home directories: a home itself, one of its
