@@ -431,6 +431,8 @@ fn issue_examples_and_neighbours() {
         "hostname evil",
         "hostname -F /etc/x",
         "tree -o out.txt",
+        "file -S suspicious.bin",
+        "file --no-sandbox x",
         "file -C -m magic",
         "xxd in out",
         "xxd -ps in out",

@@ -313,8 +313,14 @@ pub static GRAMMARS: &[Grammar] = &[
             separator= mime mime-type mime-encoding keep-going list dereference \
             no-dereference magic-file= no-buffer no-pad print0 preserve-date parameter= raw \
             special-files no-sandbox uncompress uncompress-noreport apple help version",
-        // `-C` compiles a magic file next to its source.
-        effects: &[("C", Writes), ("compile", Writes)],
+        // `-C` compiles a magic file next to its source; `-S` parses untrusted files with
+        // its seccomp sandbox off (gptme asks on it).
+        effects: &[
+            ("C", Writes),
+            ("compile", Writes),
+            ("S", Runs),
+            ("no-sandbox", Runs),
+        ],
         ..GNU
     },
     Grammar {
