@@ -383,7 +383,8 @@ fn a_for_loop_variable_takes_each_listed_value() {
 
 /// `rm -rf *` after `cd` into a home or system directory empties it, like `rm -rf ~/*`
 /// (deny); it was ask (glob option injection) because `*` was resolved against the context's
-/// cwd only. `rm` refuses `.` itself, so `cd ~ && rm -rf .` stays ask.
+/// cwd only. `rm` refuses `.` itself, so `cd ~ && rm -rf .` stays ask. The workspace root
+/// counts as such a directory.
 #[test]
 fn rm_all_entries_after_cd_into_home_or_root_is_denied() {
     for c in [
@@ -404,10 +405,23 @@ fn rm_all_entries_after_cd_into_home_or_root_is_denied() {
     ] {
         verdict(c, Verdict::Deny);
     }
+    // The workspace root holds the whole project: emptying or deleting it is denied like a
+    // home (DCG, Zed and gptme deny `rm -rf *`; it was ask). The context's cwd is the root.
+    for c in [
+        "rm -rf *",
+        "rm -rf ./*",
+        "rm -r -- *",
+        "rm -rf /home/u/ws",
+        "rm -rf /home/u/ws/",
+        "cd build && cd .. && rm -rf *",
+    ] {
+        verdict(c, Verdict::Deny);
+    }
     for c in [
         "cd ~ && rm -rf .",
+        "rm -rf .",
         "cd build && rm -rf *",
-        "rm -rf *",
+        "rm -rf build/*",
         "rm -rf \"${HOME:+x}\"",
         "rm -rf \"${X:?}/build\"",
     ] {

@@ -88,6 +88,9 @@ fn rm_root(c: &ExecCommand, name: Option<&str>, ctx: &EvalContext, out: &mut Vec
         return;
     }
     let home = resolve("~", ctx);
+    // The workspace root holds the whole project, uncommitted work included: emptying it or
+    // deleting it is the same loss as a home directory's (DCG, Zed and gptme deny `rm -rf *`).
+    let workspace = (!ctx.workspace.is_empty()).then(|| super::paths::normalize(&ctx.workspace));
     for op in operands {
         let Some(v) = op.value.as_deref() else {
             continue;
@@ -111,16 +114,27 @@ fn rm_root(c: &ExecCommand, name: Option<&str>, ctx: &EvalContext, out: &mut Vec
         } else {
             vec![resolve(base, ctx)]
         };
+        let root_of_work = |p: &str| {
+            workspace
+                .as_deref()
+                .is_some_and(|w| same_path(p, w, ctx.os))
+        };
         let hit = candidates.into_iter().find(|p| {
             (all_entries || !matches!(base, "." | "./"))
                 && (PROTECTED_DIRS.iter().any(|d| same_path(p, d, ctx.os))
-                    || same_path(p, &home, ctx.os))
+                    || same_path(p, &home, ctx.os)
+                    || root_of_work(p))
         });
         if let Some(p) = hit {
             let what = if all_entries { "every entry of" } else { "" };
+            let kind = if root_of_work(&p) {
+                "the workspace root: the whole project"
+            } else {
+                "a system or home directory"
+            };
             out.push(Reason::deny(
                 "exec.deny.destructive.rm_root",
-                format!("`{}` recursively deletes {what} `{p}` (a system or home directory); it was not run. Delete only the specific paths you mean.", c.excerpt(120)).replace("deletes  `", "deletes `"),
+                format!("`{}` recursively deletes {what} `{p}` ({kind}); it was not run. Delete only the specific paths you mean.", c.excerpt(120)).replace("deletes  `", "deletes `"),
             ));
             return;
         }
