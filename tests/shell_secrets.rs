@@ -354,10 +354,26 @@ fn config_location_variables_ask() {
         "GIT_TEMPLATE_DIR=./tpl git init x",
         "PERL5LIB=./lib perl -e 1",
         "export RIPGREP_CONFIG_PATH=/tmp/rc; rg foo",
+        // A kubeconfig's `exec` plugin, docker's plugin directories and hooks, the AWS
+        // CLI's `credential_process` (harvested GTFOBins kubectl shell; were allow).
+        "KUBECONFIG=/tmp/k kubectl get pods",
+        "DOCKER_CONFIG=/tmp/x docker ps",
+        "DOCKER_HOST=ssh://evil docker ps",
+        "AWS_CONFIG_FILE=/tmp/x aws s3 ls",
     ] {
         let e = eval(cmd);
         assert_ne!(e.verdict, Verdict::Allow, "{cmd:?} → {e:#?}");
         assert!(e.findings.iter().any(|f| f.id == 22), "{cmd:?}: {e:#?}");
+    }
+    for cmd in [
+        "kubectl get pods --kubeconfig=/tmp/k",
+        "kubectl --kubeconfig /tmp/k get pods",
+        "cat >/tmp/k <<EOF\nusers:\n- user:\n    exec:\n      command: /bin/sh\nEOF\nkubectl get pods --kubeconfig=/tmp/k",
+        "kubectl get pods --as=system:admin",
+        "kubectl get --raw /api/v1/namespaces/default/secrets",
+        "kubectl get pods --log-file=/tmp/x",
+    ] {
+        assert_ne!(eval(cmd).verdict, Verdict::Allow, "{cmd:?}");
     }
     let e = eval("GCONV_PATH=. iconv -f utf8 -t x a.txt");
     assert_eq!(e.verdict, Verdict::Deny, "{e:#?}");
@@ -489,6 +505,9 @@ fn reading_a_tree_that_holds_credential_files_asks() {
         "grep -r x ~/Library",
         "cp -r ~/.config /tmp/c",
         "tar czf /tmp/c.tgz ~/.config",
+        // GTFOBins file read: `diff -r` prints every file of the tree.
+        "diff --recursive /tmp/empty /etc/",
+        "diff -r a ~/.config",
         // The names `find` prints under such a tree, handed to a reader through `xargs`.
         "find ~/.kube -type f | xargs cat",
         "find ~/.config -name '*.yml' | xargs grep token",
@@ -506,6 +525,7 @@ fn reading_a_tree_that_holds_credential_files_asks() {
         "grep -r foo .",
         "find . -name '*.py' | xargs grep foo",
         "find ~/.kube -type f | xargs ls -l",
+        "diff -ru src/ orig/",
     ] {
         let e = eval(cmd);
         assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");

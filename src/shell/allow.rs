@@ -298,6 +298,27 @@ fn read_only(name: &str, c: &ExecCommand, ctx: &EvalContext, cfg: &BashSecurityC
                     ),
                 ));
             }
+            // A kubeconfig of the command's choosing can run any program (its `exec`
+            // credential plugin, GTFOBins); `--as` acts as someone else; `get --raw` reads
+            // any API path (Secrets too); the log and cache options write files.
+            let risky = args.iter().any(|a| {
+                let t = a.text();
+                let name = t.split_once('=').map_or(t, |(n, _)| n);
+                matches!(
+                    name,
+                    "--kubeconfig"
+                        | "--as"
+                        | "--as-group"
+                        | "--as-uid"
+                        | "--raw"
+                        | "--log-file"
+                        | "--log-dir"
+                        | "--cache-dir"
+                )
+            });
+            if risky {
+                return Ro::No;
+            }
             return match sub.first() {
                 Some(&("get" | "describe" | "logs" | "version" | "explain" | "api-resources")) => {
                     true

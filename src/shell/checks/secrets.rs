@@ -746,6 +746,8 @@ fn reads_tree(c: &ExecCommand) -> bool {
                     .any(|a| matches!(a.text(), "--directories=recurse" | "recurse"))
         }
         "cp" | "rsync" | "scp" => flag(&["recursive", "archive"], &['r', 'R', 'a']),
+        // `diff -r /tmp/empty /etc` prints every file under `/etc` (GTFOBins file read).
+        "diff" => flag(&["recursive"], &['r']),
         // The command `find` runs on what it finds reads those files when it is a reader.
         "find" => c.args().windows(2).any(|w| {
             let [opt, cmd] = w else { return false };

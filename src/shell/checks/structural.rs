@@ -107,6 +107,13 @@ const CONFIG_VARS: &[&str] = &[
     "CURL_HOME",
     "NPM_CONFIG_USERCONFIG",
     "PIP_CONFIG_FILE",
+    // Client configurations that name programs: a kubeconfig's `exec` credential plugin,
+    // docker's CLI plugin directories and hooks, the AWS CLI's `credential_process`; a
+    // docker host may be `ssh://…` (docker then runs ssh).
+    "KUBECONFIG",
+    "DOCKER_CONFIG",
+    "DOCKER_HOST",
+    "AWS_CONFIG_FILE",
     // Options a program reads from the environment: `TAR_OPTIONS='--checkpoint=1
     // --checkpoint-action=exec=CMD'` runs CMD under a listing `tar -tf`; `MANOPT='-P CMD'`
     // picks man's pager; systemd's pager turns insecure or takes `less` options.
