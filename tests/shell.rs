@@ -345,6 +345,27 @@ fn p4_t51_git_forms_that_are_not_read_only_ask() {
     }
 }
 
+/// `git tag -l PATTERN` and `git branch --list PATTERN` list (a Claude Code session's
+/// `git tag -l "v*" | tail -5` asked); without `-l` a name creates, and options stay checked.
+#[test]
+fn git_tag_and_branch_listing_with_patterns_is_read_only() {
+    for c in [
+        "git tag -l \"v*\"",
+        "git tag --list 'v1.*' --sort=-v:refname",
+        "git branch --list 'feat*'",
+    ] {
+        expect(c, Verdict::Allow, "exec.allow.read_only");
+    }
+    for c in [
+        "git tag -l v1 -d",
+        "git branch -l x -D y",
+        "git branch newb",
+        "git tag -l \"$(id)\"",
+    ] {
+        assert_ne!(eval(c).verdict, Verdict::Allow, "{c}");
+    }
+}
+
 /// `git config NAME` with one name and no value prints it, like `git config --get NAME`
 /// (issue 16 item 7: read-only commands the allowlist missed; agents check `user.email`
 /// before committing). A value, `--unset`, `-e` or a computed name still changes or may

@@ -227,6 +227,9 @@ fn shell_c_scripts_get_the_inner_verdict() {
         "bash -c 'git status && git log --oneline -3'",
         "sh -c 'cat README.md'",
         "zsh -c 'echo hi'",
+        // A quoted `<` is text (Codex's `zsh -lc` wrapper around `rg -n "<Tag" f`).
+        "/bin/zsh -lc 'cd /home/u/ws && rg -n \"<ReactMarkdown\" page.tsx'",
+        "zsh -c \"grep -c '<div' index.html\"",
     ] {
         verdict(c, Verdict::Allow);
     }
@@ -237,6 +240,9 @@ fn shell_c_scripts_get_the_inner_verdict() {
         "bash --rcfile x -c 'ls'",
         "bash -c \"$X\"",
         "zsh -c '</etc/hosts'",
+        "zsh -c 'cat < x'",
+        "zsh -c 'echo \"$(<x)\"'",
+        "zsh -c \"echo '<' > y\"",
         "fish -c 'ls'",
         "bash -c 'ls' &",
         "bash script.sh",

@@ -562,6 +562,8 @@ fn chmod_and_forced_rm_of_named_files_inside_the_workspace() {
         "chmod u+rw,go-w notes.txt",
         "rm -f a.txt b.txt",
         "rm -fv build/out.o",
+        // An absolute path inside the workspace (as `rm` of it without `-f`).
+        "rm -f /home/u/ws/specs/conftest.py",
         "cat > t.sh << 'EOF'\necho hi\nEOF\nchmod +x t.sh",
     ] {
         assert_tier_allow(c, &ctx());
@@ -576,6 +578,9 @@ fn chmod_and_forced_rm_of_named_files_inside_the_workspace() {
         ("chmod 4755 ./x", Verdict::Deny),
         ("rm -f /etc/hosts", Verdict::Ask),
         ("rm -f ../outside.txt", Verdict::Ask),
+        ("rm -f /home/u/wsx/a", Verdict::Ask),
+        ("rm -f /home/u/ws/../x", Verdict::Ask),
+        ("rm -f /home/u/ws", Verdict::Ask),
         ("cd /etc && rm -f motd", Verdict::Ask),
         ("rm -rf build", Verdict::Ask),
         ("rm -f *.pyc", Verdict::Ask),

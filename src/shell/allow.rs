@@ -27,7 +27,7 @@ pub fn classify(model: &Model, ctx: &EvalContext, cfg: &BashSecurityConfig, out:
                 out.push(r);
             }
         }
-        if let Some(r) = destructive_warning(c) {
+        if let Some(r) = destructive_warning(c, ctx) {
             out.push(r);
         }
     }
@@ -704,10 +704,14 @@ fn git_read_only(c: &ExecCommand, ctx: &EvalContext) -> Ro {
         return Ro::No;
     }
     let flags_only = |allowed: &[&str]| {
+        // With `-l`/`--list` every other word is a pattern to list or an option's value
+        // (`git tag -l 'v*'`, `git branch --list 'feat*'`); options must still be listed.
+        let listing = rest.iter().any(|a| a.is("-l") || a.is("--list"));
         rest.iter().all(|a| {
-            allowed
-                .iter()
-                .any(|f| a.text() == *f || a.text().starts_with(&format!("{f}=")))
+            (listing && a.value.is_some() && !a.text().starts_with('-'))
+                || allowed
+                    .iter()
+                    .any(|f| a.text() == *f || a.text().starts_with(&format!("{f}=")))
         })
     };
     match sub {
@@ -920,7 +924,7 @@ fn glob_injection(c: &ExecCommand) -> Option<Reason> {
     None
 }
 
-fn destructive_warning(c: &ExecCommand) -> Option<Reason> {
+fn destructive_warning(c: &ExecCommand, ctx: &EvalContext) -> Option<Reason> {
     let name = c.base_name()?;
     let args = c.args();
     let has = |s: &str| args.iter().any(|a| a.is(s));
@@ -936,11 +940,25 @@ fn destructive_warning(c: &ExecCommand) -> Option<Reason> {
                 .iter()
                 .any(|a| short(a, &['r', 'R']) || a.is("--recursive"));
             let force = args.iter().any(|a| short(a, &['f']) || a.is("--force"));
+            // An absolute operand counts when it names a path inside the workspace
+            // (`rm -f /home/u/ws/specs/conftest.py`, as `rm` of it without `-f` is a
+            // workspace write).
+            let ws = crate::shell::paths::normalize(&ctx.workspace);
             let local = c.cwd_in_workspace
                 && args.iter().all(|a| {
                     let t = a.text();
+                    let inside_abs = || {
+                        !ws.is_empty()
+                            && t.starts_with('/')
+                            && crate::shell::paths::is_within(
+                                &crate::shell::paths::normalize(t),
+                                &ws,
+                                ctx.os,
+                            )
+                            && crate::shell::paths::normalize(t) != ws
+                    };
                     a.value.is_some()
-                        && !t.starts_with('/')
+                        && (!t.starts_with('/') || inside_abs())
                         && !t.starts_with('~')
                         && !t.contains("..")
                 });

@@ -447,7 +447,7 @@ pub fn is_literal_shell_script(c: &ExecCommand) -> bool {
     }
     let syntax_ok = match name {
         "bash" | "sh" | "dash" => true,
-        "zsh" => !text.contains(['<', '>']),
+        "zsh" => !has_unquoted_redirect_char(&text),
         _ => false,
     };
     syntax_ok
@@ -463,6 +463,32 @@ pub fn is_literal_shell_script(c: &ExecCommand) -> bool {
                         .skip(1)
                         .all(|ch| matches!(ch, 'c' | 'l' | 'e' | 'x' | 'u'))
             })
+}
+
+/// Whether `<` or `>` appears outside quotes in a zsh script (`rg "<Tag" f` quotes its
+/// `<`; `< file` alone runs zsh's `$READNULLCMD`, which bash does not). A substitution
+/// (`$(…)`, backticks) may hide one inside double quotes, so then any `<` or `>` counts.
+fn has_unquoted_redirect_char(text: &str) -> bool {
+    if text.contains("$(") || text.contains('`') {
+        return text.contains(['<', '>']);
+    }
+    let mut single = false;
+    let mut double = false;
+    let mut escaped = false;
+    for ch in text.chars() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match ch {
+            '\\' if !single => escaped = true,
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '<' | '>' if !single && !double => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 fn is_duration(s: &str) -> bool {
