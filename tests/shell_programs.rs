@@ -387,6 +387,27 @@ fn a_for_loop_variable_takes_each_listed_value() {
     }
 }
 
+/// `"$(cat <<'EOF' … EOF)"` is the heredoc's literal body: the word is known, so what it
+/// names is checked like a plain word; anything else in the substitution (an unquoted
+/// heredoc, a pipe, a second command, a function named `cat`) leaves it unknown.
+#[test]
+fn a_quoted_cat_heredoc_substitution_is_a_known_word() {
+    verdict("rm -rf \"$(cat <<'EOF'\n/\nEOF\n)\"", Verdict::Deny);
+    verdict(
+        "cat \"$(cat <<'EOF'\n/home/u/.ssh/id_rsa\nEOF\n)\"",
+        Verdict::Deny,
+    );
+    verdict("echo \"$(cat <<'EOF'\nhello\nEOF\n)\"", Verdict::Allow);
+    for c in [
+        "git commit -m \"$(cat <<EOF\nfix $HOME\nEOF\n)\"",
+        "cp a \"$(cat <<'EOF' | tr a b\nx\nEOF\n)\"",
+        "cat() { echo /etc/x; }; cp a \"$(cat <<'EOF'\nb\nEOF\n)\"",
+        "git commit \"$(cat <<'EOF'\n--no-verify\nEOF\n)\" -m x",
+    ] {
+        assert_ne!(eval(c).verdict, Verdict::Allow, "{c}");
+    }
+}
+
 /// `rm -rf *` after `cd` into a home or system directory empties it, like `rm -rf ~/*`
 /// (deny); it was ask (glob option injection) because `*` was resolved against the context's
 /// cwd only. `rm` refuses `.` itself, so `cd ~ && rm -rf .` stays ask. The workspace root

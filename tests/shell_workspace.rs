@@ -260,6 +260,10 @@ fn git_that_discards_work_or_talks_to_remotes_stays_ask() {
 fn hook_running_git_is_in_the_tier_only_without_hooks() {
     for c in [
         "git commit -m 'fix'",
+        // Claude Code's commit form: the message is the literal heredoc body (was unlisted,
+        // P4-T30, before the tier took `git commit`).
+        "git commit -m \"$(cat <<'EOF'\nfeat: add x\n\nBody line.\nEOF\n)\"",
+        "git add a.py && git commit -m \"$(cat <<'EOF'\nfix\nEOF\n)\"",
         "git add . && git commit -am 'fix'",
         "git checkout -b feature",
         "git switch -c feature",

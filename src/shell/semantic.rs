@@ -1584,6 +1584,12 @@ impl Walker<'_> {
                     out.push_str(&self.with_op(&v, pe.op.as_ref())?);
                 }
                 WordPart::Arith(a) => out.push_str(&self.arith_value(&a.expr)?),
+                // A function named `cat` would print something else.
+                WordPart::CommandSubst(cs)
+                    if cs.quoted && !self.model.functions.iter().any(|f| f.name == "cat") =>
+                {
+                    out.push_str(&literal_cat_heredoc(cs)?)
+                }
                 _ => return None,
             }
         }
@@ -1782,6 +1788,45 @@ pub fn reads_program_from_stdin(c: &ExecCommand) -> bool {
         return true;
     }
     false
+}
+
+/// The output of `"$(cat <<'EOF' … EOF)"`: `cat` alone, reading one quoted heredoc, prints
+/// the body verbatim, and the substitution drops its trailing newlines. Claude Code writes
+/// every commit message this way (`git commit -m "$(cat <<'EOF' …)"`), so the message is a
+/// known word. Anything else in the substitution leaves the value unknown. Only inside
+/// double quotes: unquoted, the output would be split into several words.
+fn literal_cat_heredoc(cs: &super::ast::CommandSubst) -> Option<String> {
+    let [item] = cs.script.list.items.as_slice() else {
+        return None;
+    };
+    if item
+        .terminator
+        .is_some_and(|t| t.kind == TerminatorKind::Amp)
+        || !item.and_or.rest.is_empty()
+    {
+        return None;
+    }
+    let p = &item.and_or.first;
+    if p.negated || p.time.is_some() {
+        return None;
+    }
+    let [Command::Simple(sc)] = p.commands.as_slice() else {
+        return None;
+    };
+    let ([word], [r]) = (sc.words.as_slice(), sc.redirections.as_slice()) else {
+        return None;
+    };
+    if !sc.assignments.is_empty() || word.plain_text() != Some("cat") || r.fd.is_some() {
+        return None;
+    }
+    if !matches!(r.op, RedirOp::HereDoc | RedirOp::HereDocStrip) {
+        return None;
+    }
+    let h = r.heredoc.as_ref().filter(|h| h.quoted)?;
+    let [WordPart::Literal(body)] = h.body.as_slice() else {
+        return None;
+    };
+    Some(body.text.trim_end_matches('\n').to_string())
 }
 
 #[cfg(test)]
