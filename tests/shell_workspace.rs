@@ -98,6 +98,10 @@ fn writes_inside_the_workspace_or_temp_dir_are_allowed() {
         "git add -A",
         "git stash",
         "git stash pop",
+        // Local branches: create, rename (deleting one stays ask).
+        "git branch feature",
+        "git branch feature main",
+        "git branch -m old new",
         "mkdir /var/tmp/x",
     ] {
         assert_tier_allow(c, &ctx());
@@ -177,6 +181,9 @@ fn writes_outside_the_tree_or_to_protected_paths_are_not_allowed() {
         "rm -rf build",
         "rm *.pyc",
         "rmdir -p a/b",
+        "git branch -d feature",
+        "git branch -D feature",
+        "git branch -f x main",
         "rmdir ../x",
         "rmdir .git/hooks",
         "rmdir ~/x",

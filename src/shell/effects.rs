@@ -1433,6 +1433,7 @@ const GIT_TIER: &[(&str, bool)] = &[
     ("revert", true),
     ("tag", false),
     ("restore", false),
+    ("branch", false),
 ];
 
 fn git_class(c: &ExecCommand, tree: &Tree<'_>) -> Class {
@@ -1838,6 +1839,10 @@ fn git_sub_in_tier(sub: &str, rest: &[Arg], cwd: &Cwd, tree: &Tree<'_>, c: &Exec
                 && split(&["-a", "--annotate"], &["-m", "--message", "-F", "--file"])
                     .is_some_and(|ops| matches!(ops.len(), 1 | 2))
         }
+        // A new branch (`branch NAME [START]`) or a rename (`-m OLD NEW`). Deleting one, even
+        // merged (`-d`), stays ask as peers rate it (gemini-cli: destructive); so do the
+        // forced forms (`-D`, `-f`, `-M`, `-C`) and `--edit-description` (an editor).
+        "branch" => split(&["-m", "--move"], &[]).is_some_and(|ops| matches!(ops.len(), 1 | 2)),
         // Unstaging only: the working tree is untouched (`restore` of the tree discards
         // work and stays ask).
         "restore" => {
