@@ -359,11 +359,12 @@ fn git_tag_and_branch_listing_with_patterns_is_read_only() {
     for c in [
         "git tag -l v1 -d",
         "git branch -l x -D y",
-        "git branch newb",
         "git tag -l \"$(id)\"",
     ] {
         assert_ne!(eval(c).verdict, Verdict::Allow, "{c}");
     }
+    // Without `-l` a name creates a branch: a workspace write, not a read.
+    assert_ne!(eval("git branch newb").reason, "exec.allow.read_only");
 }
 
 /// `git config NAME` with one name and no value prints it, like `git config --get NAME`

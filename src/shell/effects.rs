@@ -1381,10 +1381,10 @@ fn sed_in_place_in_tier(c: &ExecCommand, tree: &Tree<'_>) -> bool {
 /// sed reader (`programs::sed`, which also serves the read-only allowlist) finds `e`, `w`,
 /// `W`, `r`, `R`, the `e`/`w` flags of `s` and anything it cannot follow; reading `a`/`i`/`c`
 /// text as text (not as commands) is what lets multi-line inserts (`158i\` followed by text
-/// lines) into the tier. The
-/// `r`/`R` names of `sed -i '206r part.py' f.py` must each resolve to a path the tier may
-/// write (inside the workspace or temp, not protected, symlink-free by the Host's look), so
-/// `r ~/.ssh/id_rsa`, `r .env` or `r /dev/stdin` keep the script out of the tier.
+/// lines) into the tier. The `r`/`R` names of `sed -i '206r part.py' f.py` must each resolve
+/// to a path the tier may write (inside the workspace or temp, not protected, symlink-free
+/// by the Host's look), so `r ~/.ssh/id_rsa`, `r .env` or `r /dev/stdin` keep the script out
+/// of the tier.
 fn sed_script_edits_in_tree(script: &str, c: &ExecCommand, tree: &Tree<'_>) -> bool {
     let mut info = super::programs::ProgramInfo::default();
     super::programs::sed(script, &mut info);
