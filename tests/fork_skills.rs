@@ -23,6 +23,16 @@ fn p7_r21b_shipped_skills_are_valid_and_have_no_deny_finding() {
             text.len() <= 6_000 + 1_000,
             "{name}: body too long for an agent-facing skill"
         );
+        // P7-R27: the body after the frontmatter is at most 6,000 characters.
+        let body = text
+            .strip_prefix("---")
+            .and_then(|t| t.split_once("\n---"))
+            .map_or(text.as_str(), |(_, b)| b);
+        assert!(
+            body.chars().count() <= 6_000,
+            "{name}: body of {} characters (P7-R27: at most 6,000)",
+            body.chars().count()
+        );
         let findings = scan(&text, &judge);
         let deny: Vec<_> = findings.iter().filter(|f| f.is_deny()).collect();
         assert!(deny.is_empty(), "{name}: {deny:?}");

@@ -539,6 +539,24 @@ fn reading_a_tree_that_holds_credential_files_asks() {
         let e = evaluate(cmd, &ws, &BashSecurityConfig::default());
         assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
     }
+    // A workspace that is the home or `/` holds the credentials itself: no exemption.
+    for dir in ["/home/u", "/"] {
+        let wide = EvalContext {
+            cwd: dir.into(),
+            workspace: dir.into(),
+            ..ctx()
+        };
+        for cmd in [
+            "grep -r x ~/.config",
+            "rg token /home/u/.config",
+            "grep -r x /etc",
+            "find /etc -type f | xargs cat",
+        ] {
+            let e = evaluate(cmd, &wide, &BashSecurityConfig::default());
+            assert_ne!(e.verdict, Verdict::Allow, "{dir}: {cmd}: {e:#?}");
+            assert!(check23(&e), "{dir}: {cmd}");
+        }
+    }
 }
 
 /// Names an earlier pipeline stage hands through `xargs` to a reader are read: a secret path

@@ -762,39 +762,34 @@ fn reads_tree(c: &ExecCommand) -> bool {
     }
 }
 
-/// The secret pattern whose files lie under the tree a recursive reader's input operand `a`
-/// names (`grep -ri password ~/.config` reads `~/.config/gh/hosts.yml`, `grep -r root /etc`
-/// reads `/etc/shadow` as root), as `find ~/.config -exec cat {} +` is judged. Only input
-/// operands count (`grep -rn /etc src` searches `src` for the text `/etc`), and never a tree
-/// inside the workspace: OpenClaw's default workspace lies under `~/.openclaw`, whose
-/// credential files are matched by name instead.
-fn tree_with_secrets(cx: &CheckCx<'_>, c: &ExecCommand, a: &Arg, v: &str) -> Option<String> {
-    if v.starts_with('-') {
-        return None;
-    }
-    let input = match c
-        .base_name()
-        .and_then(crate::shell::grammar::grammar)
-        .map(|g| crate::shell::grammar::parse(g, c.args()))
-    {
-        Some(Ok(p)) => p
-            .operands
+/// The indexes (into `c.args()`) of the input operands of a recursive reader, by its option
+/// grammar: `grep -rn /etc src` searches `src` for the text `/etc`, so only `src` is a tree
+/// it reads. `None` when there is no grammar or the argv does not fit it: then every
+/// argument may name a tree (fail closed).
+fn input_operands(c: &ExecCommand) -> Option<Vec<usize>> {
+    let g = c.base_name().and_then(crate::shell::grammar::grammar)?;
+    let args = c.args();
+    let p = crate::shell::grammar::parse(g, args).ok()?;
+    Some(
+        p.operands
             .iter()
-            .any(|(o, r)| std::ptr::eq(*o, a) && *r == crate::shell::grammar::Role::Input),
-        // No grammar, or an argv it cannot read: every operand may be a tree (fail closed).
-        _ => true,
-    };
-    if !input {
-        return None;
-    }
-    in_own_dirs(c, v, |p| secrets_under(&resolve(p, cx.ctx), cx))
+            .filter(|(_, r)| *r == crate::shell::grammar::Role::Input)
+            .filter_map(|(o, _)| args.iter().position(|a| std::ptr::eq(a, *o)))
+            .collect(),
+    )
 }
 
-/// The secret pattern whose files lie under the directory `abs`, unless it is inside the
-/// workspace (see [`tree_with_secrets`]).
+/// The secret pattern whose files lie under the directory `abs` (`grep -ri password
+/// ~/.config` reads `~/.config/gh/hosts.yml`, `grep -r root /etc` reads `/etc/shadow` as
+/// root), as `find ~/.config -exec cat {} +` is judged. A tree inside the workspace is left
+/// to the name checks (OpenClaw's default workspace lies under `~/.openclaw`), unless the
+/// workspace itself holds a home or is `/`: then its trees hold the credentials.
 fn secrets_under(abs: &str, cx: &CheckCx<'_>) -> Option<String> {
     let ws = crate::shell::paths::normalize(&cx.ctx.workspace);
-    if !ws.is_empty() && crate::shell::paths::is_within(abs, &ws, cx.ctx.os) {
+    if !ws.is_empty()
+        && !holds_homes(&ws, cx.ctx)
+        && crate::shell::paths::is_within(abs, &ws, cx.ctx.os)
+    {
         return None;
     }
     tree_holds(abs, &SECRET_GLOBS, &cx.cfg.secret_paths, cx.ctx).map(|(pat, _)| pat.to_string())
@@ -1554,6 +1549,16 @@ fn uploads(name: &str, args: &[Arg]) -> bool {
 fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Findings) {
     let name = c.base_name().unwrap_or("a redirection");
     let args = if names_only(c) { &[][..] } else { c.args() };
+    // Worked out once per command, and only for a recursive reader (P4-R49: every argument of
+    // every command comes through here).
+    let tree_reader = std::cell::OnceCell::new();
+    let inputs = std::cell::OnceCell::new();
+    let input_operand = |i: usize| {
+        inputs
+            .get_or_init(|| input_operands(c))
+            .as_ref()
+            .is_none_or(|ix: &Vec<usize>| ix.contains(&i))
+    };
     for (i, a) in args.iter().enumerate() {
         let raw;
         let v = match a.value.as_deref() {
@@ -1593,7 +1598,8 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
             }
         }
         let whole_home = || in_own_dirs(c, v, |p| holds_homes(p, cx.ctx).then_some(())).is_some();
-        if best.is_none() && reads_tree(c) && whole_home() {
+        let tree = best.is_none() && *tree_reader.get_or_init(|| reads_tree(c));
+        if tree && whole_home() {
             out.add(
                 ID,
                 Severity::Ask,
@@ -1602,8 +1608,8 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
             );
             continue;
         }
-        if best.is_none() && reads_tree(c) {
-            if let Some(pattern) = tree_with_secrets(cx, c, a, v) {
+        if tree && !v.starts_with('-') && input_operand(i) {
+            if let Some(pattern) = in_own_dirs(c, v, |p| secrets_under(&resolve(p, cx.ctx), cx)) {
                 out.add(
                     ID,
                     Severity::Ask,
