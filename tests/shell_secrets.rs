@@ -51,6 +51,40 @@ fn secret_variables_expanded_into_the_command_ask() {
 }
 
 #[test]
+fn relative_secrets_after_a_cd_to_an_unknown_place_ask() {
+    // The directory is only known at run time (`${D:-/etc}` is `/etc` when D is unset; `cd -`
+    // returns to OLDPWD): a relative name that a secret pattern ends with may be that secret.
+    for c in [
+        "cd \"$D\" && cat shadow",
+        "cd \"${D:-/etc}\" && cat shadow",
+        "cd - && cat credentials",
+        "pushd \"$D\" && cat config",
+        "cd \"$D\" && cat sh*",
+    ] {
+        let e = eval(c);
+        assert_eq!(e.verdict, Verdict::Ask, "{c}: {e:#?}");
+        assert!(check23(&e), "{c}: {e:#?}");
+    }
+    // Names that are secrets wherever they are still deny.
+    for c in [
+        "cd - && cat .ssh/id_rsa",
+        "cd \"$D\" && cat id_rsa",
+        "pushd \"$D\" && cat .aws/credentials",
+    ] {
+        assert_eq!(eval(c).verdict, Verdict::Deny, "{c}");
+    }
+    // Ordinary names stay read-only.
+    for c in [
+        "cd \"$D\" && cat README.md",
+        "cd \"$D\" && cat src/main.rs",
+        "cd \"$D\" && ls",
+    ] {
+        let e = eval(c);
+        assert_eq!(e.verdict, Verdict::Allow, "{c}: {e:#?}");
+    }
+}
+
+#[test]
 fn ordinary_variables_and_non_reads_are_not_secret_access() {
     for cmd in [
         "echo $HOME $PATH $PWD $SHELL $USER $LANG $TERM $EDITOR $TMPDIR $VIRTUAL_ENV",

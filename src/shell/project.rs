@@ -172,6 +172,9 @@ pub fn is_project_run(c: &ExecCommand, ctx: &EvalContext) -> bool {
     if name.contains('/') {
         return path_program(name, args, c, ctx);
     }
+    if matches!(name, "source" | ".") {
+        return sourced_script(args, c, ctx);
+    }
     if super::tables::interpreter_family(name) == Some("python") {
         return python(args, c, ctx, false);
     }
@@ -240,6 +243,7 @@ pub fn is_project_run(c: &ExecCommand, ctx: &EvalContext) -> bool {
 /// [`is_project_run`]).
 pub fn may_run_project(name: &str) -> bool {
     name.contains('/')
+        || matches!(name, "source" | ".")
         || compiler_kind(name).is_some()
         || TOOLS.iter().any(|(t, _)| *t == name)
         || tables::has(POSIX_SHELLS, name)
@@ -707,6 +711,30 @@ fn shell_script(args: &[Arg], c: &ExecCommand, ctx: &EvalContext) -> bool {
     first.is_some_and(|f| {
         !f.starts_with('-') && !f.starts_with('+') && workspace_file(f, c, ctx).is_some()
     })
+}
+
+/// `source DIR/FILE [ARGS]` / `. ./FILE [ARGS]` for a file inside the workspace: the project's
+/// own script run in the current shell, most often a virtual environment's `bin/activate`
+/// (`source .venv/bin/activate && pytest`). It runs the project's code like `bash FILE`
+/// (issue 16 item 6), so `runProject` decides; check 16 keeps asking for any other sourced
+/// text: a file elsewhere (`~/.bashrc`), `.env*` and `.git/` (see [`workspace_file`]), a
+/// process substitution or a name known only at run time.
+fn sourced_script(args: &[Arg], c: &ExecCommand, ctx: &EvalContext) -> bool {
+    // A name without a slash is looked up in PATH first (`. torsocks on` sources
+    // `/usr/bin/torsocks`), so only a path names the workspace's file.
+    args.first().map(Arg::text).is_some_and(|f| {
+        f.contains('/')
+            && !f.starts_with('-')
+            && !f.starts_with('+')
+            && workspace_file(f, c, ctx).is_some()
+    })
+}
+
+/// Whether `c` sources a script file of the workspace (see [`sourced_script`]).
+pub fn is_workspace_sourced_script(c: &ExecCommand, ctx: &EvalContext) -> bool {
+    c.base_name().is_some_and(|n| matches!(n, "source" | "."))
+        && c.wrappers.is_empty()
+        && is_project_run(c, ctx)
 }
 
 /// Whether `c` is a shell running a script file of the workspace (see [`shell_script`]).

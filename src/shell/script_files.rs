@@ -67,7 +67,8 @@ fn plain_path(t: &str) -> bool {
 }
 
 /// The script file `cmd` runs as a bash script: `bash|sh|dash [-e -x -u -l …] FILE [ARGS]`,
-/// or `./FILE` / `/path/FILE` (run directly; the caller checks the shebang).
+/// `source|. FILE [ARGS]`, or `./FILE` / `/path/FILE` (run directly; the caller checks the
+/// shebang).
 pub fn run_target(cmd: &ExecCommand) -> Option<(String, bool)> {
     let name = cmd.name()?;
     if !cmd.assignments.is_empty() || !cmd.wrappers.is_empty() {
@@ -75,6 +76,16 @@ pub fn run_target(cmd: &ExecCommand) -> Option<(String, bool)> {
     }
     if name.contains('/') {
         return plain_path(name).then(|| (name.to_string(), true));
+    }
+    // `source FILE` / `. FILE` runs the file in the current shell: its text is walked the
+    // same way (a script written by a heredoc earlier in the line is not unknown code).
+    if matches!(name, "source" | ".") {
+        return cmd
+            .args()
+            .first()
+            .and_then(literal)
+            .filter(|f| plain_path(f) && !f.starts_with(['-', '+']))
+            .map(|f| (f.to_string(), false));
     }
     if !matches!(name, "bash" | "sh" | "dash") {
         return None;

@@ -939,6 +939,7 @@ impl Walker<'_> {
     fn run_known_script(&mut self, mut cmd: ExecCommand, text: &str, path: &str, env: Env) {
         let span = cmd.span;
         cmd.known_script = true;
+        let sourced = matches!(cmd.name(), Some("source" | "."));
         self.push(cmd);
         let start = self.model.commands.len();
         self.script_string(text, span, Context::StringScript, env);
@@ -957,6 +958,19 @@ impl Walker<'_> {
                 span,
                 "a script file that may rewrite itself while it runs".into(),
             ));
+        }
+        // A sourced script runs in this shell: a `cd` in it moves the commands after it
+        // (`source x.sh && cat shadow` after `cd /etc` in x.sh), to a place not tracked here.
+        if sourced
+            && self
+                .model
+                .commands
+                .get(start..)
+                .unwrap_or(&[])
+                .iter()
+                .any(|c| matches!(c.base_name(), Some("cd" | "pushd" | "popd")))
+        {
+            self.cwd = Cwd::Unknown;
         }
         // What the script did to other files is not tracked.
         self.scripts.clear();

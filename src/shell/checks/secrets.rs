@@ -1597,6 +1597,9 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
                 best = Some((Severity::Deny, format!("~/{d}")));
             }
         }
+        if best.is_none() {
+            best = unknown_cwd_secret(cx, c, v, a.glob, dirs).map(|p| (Severity::Ask, p));
+        }
         let whole_home = || in_own_dirs(c, v, |p| holds_homes(p, cx.ctx).then_some(())).is_some();
         let tree = best.is_none() && *tree_reader.get_or_init(|| reads_tree(c));
         if tree && whole_home() {
@@ -2133,6 +2136,53 @@ fn in_own_dirs<T>(c: &ExecCommand, v: &str, mut f: impl FnMut(&str) -> Option<T>
             .find_map(|d| f(&crate::shell::paths::normalize(&format!("{d}/{v}")))),
         _ => f(v),
     }
+}
+
+/// The secret pattern a relative operand may match when the command runs in a directory the
+/// walk does not know (`cd "${D:-/etc}" && cat shadow`, `cd - && cat .ssh/id_rsa`): the
+/// operand is tried in every directory a secret pattern names and their parents. Ask, not
+/// deny: the directory may as well be the project's.
+fn unknown_cwd_secret(
+    cx: &CheckCx<'_>,
+    c: &ExecCommand,
+    v: &str,
+    glob: bool,
+    marks: DirMarks,
+) -> Option<String> {
+    if !matches!(c.cwd, crate::shell::semantic::Cwd::Unknown)
+        || v.is_empty()
+        || v.starts_with(['/', '~', '-'])
+    {
+        return None;
+    }
+    let patterns = SECRET_PATHS
+        .iter()
+        .copied()
+        .chain(cx.cfg.secret_paths.iter().map(String::as_str));
+    let mut tried: Vec<String> = Vec::new();
+    for pattern in patterns {
+        // The literal directories of the pattern (`~/.config/gcloud/**/x` → `~/.config/gcloud`,
+        // `~/.config`, `~`); a pattern that starts with a wildcard matches anywhere already.
+        let literal = pattern
+            .split('/')
+            .take_while(|seg| !seg.contains(['*', '?', '[']))
+            .collect::<Vec<_>>();
+        for n in (1..literal.len()).rev() {
+            let dir = literal.get(..n).unwrap_or(&[]).join("/");
+            let dir = if dir.is_empty() { "/".to_string() } else { dir };
+            if tried.contains(&dir) {
+                continue;
+            }
+            let path = crate::shell::paths::normalize(&format!("{}/{v}", resolve(&dir, cx.ctx)));
+            let hit = secret_match(&path, cx, marks)
+                .or_else(|| glob.then(|| glob_secret_match(&path, cx)).flatten());
+            if let Some((p, _)) = hit {
+                return Some(p);
+            }
+            tried.push(dir);
+        }
+    }
+    None
 }
 
 /// The absolute paths a read operand `v` of `c` may name: a relative one in each directory

@@ -153,7 +153,7 @@ pub fn run(
     for (i, c) in model.commands.iter().enumerate() {
         writes(i, c, ctx, cfg, out);
         command_name(command, c, out);
-        eval_like(c, out);
+        eval_like(c, ctx, out);
         escalation(c, out);
         history_impairment(c, out);
         forked_session(c, out);
@@ -344,9 +344,14 @@ fn command_name(command: &str, c: &ExecCommand, out: &mut Findings) {
     }
 }
 
-fn eval_like(c: &ExecCommand, out: &mut Findings) {
+fn eval_like(c: &ExecCommand, ctx: &EvalContext, out: &mut Findings) {
     let Some(name) = c.base_name() else { return };
     if !tables::is(name, Classes::EVAL_LIKE) {
+        return;
+    }
+    // `source .venv/bin/activate`: a script of the workspace is a project run, which
+    // `runProject` judges (issue 16 item 6), not text of unknown origin.
+    if crate::shell::project::is_workspace_sourced_script(c, ctx) {
         return;
     }
     let args = c.args();
