@@ -85,6 +85,32 @@ fn relative_secrets_after_a_cd_to_an_unknown_place_ask() {
 }
 
 #[test]
+fn run_time_operands_of_a_command_that_names_a_secret_ask() {
+    // The walk gives these operands no single value, but the secret is written in the
+    // command: a fallback value, an array element.
+    for c in [
+        "F=${X:-/etc/shadow}; cat \"$F\"",
+        "cat \"${F:-/etc/shadow}\"",
+        "cat \"${F-~/.aws/credentials}\"",
+        "a=(/etc/shadow); cat \"${a[0]}\"",
+        "a=(~/.ssh/id_rsa); cat \"${a[@]}\"",
+    ] {
+        let e = eval(c);
+        assert_ne!(e.verdict, Verdict::Allow, "{c}: {e:#?}");
+        assert!(check23(&e), "{c}: {e:#?}");
+    }
+    for c in [
+        "cat \"$X\"",
+        "cat \"${X:-README.md}\"",
+        "echo ~/.ssh/id_rsa.pub; cat \"$F\"",
+        "a=(src/a.rs src/b.rs); cat \"${a[@]}\"",
+    ] {
+        let e = eval(c);
+        assert_eq!(e.verdict, Verdict::Allow, "{c}: {e:#?}");
+    }
+}
+
+#[test]
 fn ordinary_variables_and_non_reads_are_not_secret_access() {
     for cmd in [
         "echo $HOME $PATH $PWD $SHELL $USER $LANG $TERM $EDITOR $TMPDIR $VIRTUAL_ENV",

@@ -123,6 +123,10 @@ pub struct ExecCommand {
     pub span: Span,
     /// A `cd`/`pushd` ran earlier in the same script.
     pub after_cd: bool,
+    /// A virtual environment of the workspace was activated earlier in the same script
+    /// (`source .venv/bin/activate && pip install -r requirements.txt`): `pip` and `python`
+    /// are that environment's.
+    pub venv_active: bool,
     /// The directory the command runs in, as far as the walk can tell (issue 16 item 5):
     /// relative paths resolve against it.
     pub cwd: Cwd,

@@ -175,8 +175,12 @@ pub fn is_project_run(c: &ExecCommand, ctx: &EvalContext) -> bool {
     if matches!(name, "source" | ".") {
         return sourced_script(args, c, ctx);
     }
+    // After `source .venv/bin/activate`, `pip` is the environment's (issue 16 item 6).
+    if c.venv_active && matches!(name, "pip" | "pip3") {
+        return pip_install_in_venv(args);
+    }
     if super::tables::interpreter_family(name) == Some("python") {
-        return python(args, c, ctx, false);
+        return python(args, c, ctx, c.venv_active);
     }
     if matches!(
         super::tables::interpreter_family(name),
@@ -243,7 +247,7 @@ pub fn is_project_run(c: &ExecCommand, ctx: &EvalContext) -> bool {
 /// [`is_project_run`]).
 pub fn may_run_project(name: &str) -> bool {
     name.contains('/')
-        || matches!(name, "source" | ".")
+        || matches!(name, "source" | "." | "pip" | "pip3")
         || compiler_kind(name).is_some()
         || TOOLS.iter().any(|(t, _)| *t == name)
         || tables::has(POSIX_SHELLS, name)

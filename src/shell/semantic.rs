@@ -219,6 +219,9 @@ struct Walker<'c> {
     /// Values pinned while computing one argv variant.
     pins: SortedMap<String, String>,
     after_cd: bool,
+    /// A virtual environment of the workspace was activated (see
+    /// [`ExecCommand::venv_active`]).
+    venv_active: bool,
     /// The tracked working directory (see [`Cwd`]).
     cwd: Cwd,
     /// `cd`s seen so far: lets a list or compound tell that one ran inside it.
@@ -259,6 +262,7 @@ pub fn analyze(script: &Script, ctx: &EvalContext, limits: WalkLimits) -> Model 
         vars: SortedMap::new(),
         pins: SortedMap::new(),
         after_cd: false,
+        venv_active: false,
         cwd: Cwd::Context,
         cds: 0,
         branchy: 0,
@@ -390,6 +394,7 @@ impl Walker<'_> {
                         wrappers: Vec::new(),
                         span: self.span(cc.span),
                         after_cd: self.after_cd,
+                        venv_active: self.venv_active,
                         cwd: self.cwd.clone(),
                         cwd_in_workspace: self.cwd_in_workspace(),
                         background: env.background,
@@ -829,6 +834,7 @@ impl Walker<'_> {
             wrappers: Vec::new(),
             span: self.span(s.span),
             after_cd: self.after_cd,
+            venv_active: self.venv_active,
             cwd: self.cwd.clone(),
             cwd_in_workspace: self.cwd_in_workspace(),
             background: env.background,
@@ -866,6 +872,7 @@ impl Walker<'_> {
             self.after_cd = true;
             self.change_dir(&cmd, env, stage);
         }
+        self.track_venv(&cmd, env, stage);
         if matches!(cmd.name(), Some("read" | "unset" | "mapfile" | "readarray")) {
             for a in cmd.args().iter().filter(|a| !a.text().starts_with('-')) {
                 if let Some(v) = a.value.clone() {
@@ -1280,6 +1287,34 @@ impl Walker<'_> {
     }
 
     /// Tracks a `cd`/`pushd`/`popd` run by the shell itself (see [`Cwd`]).
+    /// `source DIR/bin/activate` of a workspace environment, run for sure in this shell (not
+    /// in a branch, a pipeline, the background or a substitution), makes its `pip` and
+    /// `python` the ones later commands run (issue 16 item 6: "pip install inside an active
+    /// venv under the workspace"); `deactivate` ends it.
+    fn track_venv(&mut self, cmd: &ExecCommand, env: Env, stage: (usize, usize)) {
+        match cmd.base_name() {
+            Some("deactivate") => self.venv_active = false,
+            Some("source" | ".") => {
+                let straight = self.branchy == 0
+                    && stage.1 == 1
+                    && !env.in_subst
+                    && !env.background
+                    && env.context == Context::Top;
+                let activate = cmd
+                    .args()
+                    .first()
+                    .is_some_and(|a| a.text().ends_with("/bin/activate"));
+                if straight
+                    && activate
+                    && super::project::is_workspace_sourced_script(cmd, self.ctx)
+                {
+                    self.venv_active = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn change_dir(&mut self, cmd: &ExecCommand, env: Env, stage: (usize, usize)) {
         self.cds += 1;
         let straight = self.branchy == 0

@@ -1552,6 +1552,7 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
     // Worked out once per command, and only for a recursive reader (P4-R49: every argument of
     // every command comes through here).
     let tree_reader = std::cell::OnceCell::new();
+    let named = std::cell::OnceCell::new();
     let inputs = std::cell::OnceCell::new();
     let input_operand = |i: usize| {
         inputs
@@ -1568,7 +1569,25 @@ fn secret_paths(cx: &CheckCx<'_>, c: &ExecCommand, dirs: DirMarks, out: &mut Fin
                     raw = r;
                     raw.as_str()
                 }
-                None => continue,
+                None => {
+                    if a.param && !names_only(c) {
+                        let named = named.get_or_init(|| named_secret(cx, dirs));
+                        if let Some((path, pattern)) = named {
+                            let word = cx
+                                .command
+                                .get(a.span.start as usize..a.span.end as usize)
+                                .filter(|w| !w.is_empty() && w.len() <= 80)
+                                .unwrap_or("an expanded value");
+                            out.add(
+                                ID,
+                                Severity::Ask,
+                                sp(a.span),
+                                format!("`{name}` uses `{word}`, whose value is only known at run time, in a command that names the secret file `{path}` (matched `{pattern}`); it needs approval."),
+                            );
+                        }
+                    }
+                    continue;
+                }
             },
         };
         let mut best: Option<(Severity, String)> = None;
@@ -2136,6 +2155,53 @@ fn in_own_dirs<T>(c: &ExecCommand, v: &str, mut f: impl FnMut(&str) -> Option<T>
             .find_map(|d| f(&crate::shell::paths::normalize(&format!("{d}/{v}")))),
         _ => f(v),
     }
+}
+
+/// A secret file named by a literal word anywhere in the command, `(path, pattern)`: the
+/// fallback of `${X:-/etc/shadow}`, an array element (`a=(/etc/shadow); cat "${a[0]}"`) or a
+/// value assigned under a condition, none of which the walk gives one value. An operand
+/// whose value is only known at run time may be that file.
+fn named_secret(cx: &CheckCx<'_>, marks: DirMarks) -> Option<(String, String)> {
+    struct Named<'c, 'x> {
+        cx: &'c CheckCx<'x>,
+        marks: DirMarks,
+        found: Option<(String, String)>,
+    }
+    impl<'a> crate::shell::ast::Visitor<'a> for Named<'_, '_> {
+        fn word(&mut self, w: &'a crate::shell::ast::Word, _: &crate::shell::ast::CommandContext) {
+            if self.found.is_some() {
+                return;
+            }
+            let Some(text) = static_path_text(w, self.cx.ctx) else {
+                return;
+            };
+            if let Some((pattern, _)) = secret_match(&text, self.cx, self.marks) {
+                self.found = Some((text, pattern));
+            }
+        }
+    }
+    let mut v = Named {
+        cx,
+        marks,
+        found: None,
+    };
+    crate::shell::ast::walk_script(&cx.parsed.script, &mut v);
+    v.found
+}
+
+/// The text of a word made of literal parts only, with a leading `~` as the home directory;
+/// `None` for anything expanded at run time or not path-like.
+fn static_path_text(w: &crate::shell::ast::Word, ctx: &EvalContext) -> Option<String> {
+    use crate::shell::ast::WordPart;
+    let mut out = String::new();
+    for (i, p) in w.parts.iter().enumerate() {
+        match p {
+            WordPart::Literal(l) => out.push_str(&l.text),
+            WordPart::Tilde(t) if i == 0 && t.user.is_empty() => out.push_str(&ctx.home),
+            _ => return None,
+        }
+    }
+    (out.contains('/') || out.starts_with('.')).then_some(out)
 }
 
 /// The secret pattern a relative operand may match when the command runs in a directory the
