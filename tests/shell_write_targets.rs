@@ -430,3 +430,60 @@ fn reads_through_committed_symlinks_ask() {
         assert_eq!(e.verdict, Verdict::Allow, "{cmd}: {e:#?}");
     }
 }
+
+/// `python -m mypkg` runs the project's own package when the Host lists `mypkg` in the
+/// directory the run starts in (issue 16 item 6); an installed module, a link, a run after
+/// a `cd` elsewhere, or a directory that shadows a standard module keeps it inline code.
+#[test]
+fn python_m_of_a_workspace_package_is_a_project_run() {
+    use agent_ops::shell::{lookup_host_facts, RunProject};
+    let w = Ws::new("pym");
+    w.file("bookminder/__main__.py", "print(1)\n");
+    w.file("bookminder/cli.py", "print(1)\n");
+    w.file("tool.py", "print(1)\n");
+    let host = NativeHost::new(HostDirs::default());
+    let cfg = BashSecurityConfig {
+        run_project: RunProject::Allow,
+        ..BashSecurityConfig::default()
+    };
+    let judge = |ws: &Ws, cmd: &str| {
+        let mut c = ws.ctx();
+        let (hooks, shadow) = lookup_host_facts(&host, cmd, &c.cwd, &c.home);
+        c.repo_hooks = hooks;
+        c.module_shadow = shadow;
+        c.files = lookup_file_facts(&host, cmd, &c);
+        evaluate(cmd, &c, &cfg)
+    };
+    for cmd in [
+        "python -m bookminder list recent",
+        "python3 -m bookminder.cli --help",
+        "python -m tool",
+    ] {
+        let e = judge(&w, cmd);
+        assert_eq!(e.reason, "exec.allow.run_project", "{cmd}: {e:#?}");
+        // Without the Host's listing it is code of unknown origin.
+        let blind = evaluate(cmd, &w.ctx(), &cfg);
+        assert_eq!(blind.verdict, Verdict::Ask, "{cmd}: {blind:#?}");
+    }
+    for cmd in [
+        "python -m mteb --help",
+        "python -m http.server",
+        "cd bookminder && python -m cli",
+        "python -m nothere",
+    ] {
+        let e = judge(&w, cmd);
+        assert_eq!(e.verdict, Verdict::Ask, "{cmd}: {e:#?}");
+    }
+    // A workspace whose directory shadows a standard module: nothing there is vouched for.
+    w.file("json/__init__.py", "x = 1\n");
+    let e = judge(&w, "python -m bookminder list");
+    assert_eq!(e.verdict, Verdict::Ask, "{e:#?}");
+    // A link in the directory may lead anywhere.
+    let v = Ws::new("pym-link");
+    #[cfg(unix)]
+    {
+        let _ = std::os::unix::fs::symlink("/usr/lib", v.root.join("ws").join("linked"));
+        let e = judge(&v, "python -m linked");
+        assert_eq!(e.verdict, Verdict::Ask, "{e:#?}");
+    }
+}

@@ -418,6 +418,11 @@ fn python(args: &[Arg], c: &ExecCommand, ctx: &EvalContext, venv: bool) -> bool 
         if crate::shell::tables::has(PYTHON_MODULES, module) {
             return true;
         }
+        // `python -m mypkg …`: the project's own package, found in the directory the run
+        // starts in (issue 16 item 6).
+        if super::python_shadow::runs_local_module(c, module, ctx) {
+            return true;
+        }
         return venv && module == "pip" && pip_install_in_venv(rest.get(1..).unwrap_or(&[]));
     }
     if first.starts_with('-') {

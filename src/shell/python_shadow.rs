@@ -420,6 +420,47 @@ pub fn lookup(host: &dyn Host, cwd: &str) -> ModuleShadow {
     ModuleShadow::None
 }
 
+/// The modules and packages `python -m` finds first in `cwd` (its `sys.path[0]`): module
+/// files and directories listed there, not links (which may lead out of the workspace).
+/// `None` when the directory cannot be listed in full.
+pub fn local_modules(host: &dyn Host, cwd: &str) -> Option<Vec<String>> {
+    if !cwd.starts_with('/') {
+        return None;
+    }
+    let listing = host.fs_list(cwd, MAX_ENTRIES).ok()?;
+    if listing.truncated {
+        return None;
+    }
+    let mut out: Vec<String> = listing
+        .entries
+        .iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::File => module_of_file(&e.name).map(str::to_string),
+            EntryKind::Dir => Some(e.name.clone()),
+            _ => None,
+        })
+        .filter(|n| !n.is_empty() && !n.starts_with('.'))
+        .collect();
+    crate::sorted::sort(&mut out);
+    out.dedup();
+    Some(out)
+}
+
+/// Whether `python -m MODULE` of `c` runs a module of the workspace: its top-level name is
+/// one the Host listed in the directory the run starts in (which lies inside the
+/// workspace), and that directory shadows no standard module.
+pub fn runs_local_module(c: &ExecCommand, module: &str, ctx: &EvalContext) -> bool {
+    let top = module.split('.').next().unwrap_or(module);
+    !top.is_empty()
+        && !is_shadowable(top)
+        && module_run_safe(c, ctx)
+        && ctx
+            .files
+            .local_modules
+            .as_deref()
+            .is_some_and(|m| m.iter().any(|n| n == top))
+}
+
 /// The context's working directory, normalised (`/` when empty).
 fn context_cwd(ctx: &EvalContext) -> String {
     crate::shell::command::context_cwd(ctx)

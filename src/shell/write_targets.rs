@@ -58,6 +58,10 @@ pub struct FileFacts {
     /// symlink or under one (or could not check): check 23 asks for them. `None` when
     /// nobody looked.
     pub read_links: Option<Vec<String>>,
+    /// The top-level modules and packages in the working directory, as the Host listed it
+    /// for a `python -m` run of the line (regular files and directories, no links): `python
+    /// -m NAME` of one of them runs the project's code. `None` when nobody looked.
+    pub local_modules: Option<Vec<String>>,
 }
 
 impl FileFacts {
@@ -227,6 +231,13 @@ pub fn lookup(host: &dyn Host, command: &str, ctx: &EvalContext) -> FileFacts {
     let parsed = super::parser::parse(command, &limits.parse);
     let model = super::semantic::analyze(&parsed.script, ctx, limits);
     let mut facts = content_facts(host, &model, ctx);
+    if model
+        .commands
+        .iter()
+        .any(super::python_shadow::is_python_module_run)
+    {
+        facts.local_modules = super::python_shadow::local_modules(host, &ctx.cwd);
+    }
     // The targets as the tier will see them, with the patch and copy facts in hand (a
     // patch's or a copied tree's landing paths are targets too).
     let mut seen = ctx.clone();
@@ -340,6 +351,7 @@ fn content_facts(host: &dyn Host, model: &Model, ctx: &EvalContext) -> FileFacts
             .collect(),
         write_paths: None,
         read_links: None,
+        local_modules: None,
     }
 }
 
