@@ -482,3 +482,63 @@ fn rsync_delete_into_home_and_parted_table_writes_are_denied() {
         assert_ne!(eval(c).verdict, Verdict::Allow, "{c}");
     }
 }
+
+/// `cat list | xargs git show`: xargs appends words nobody has seen, and `git show
+/// --output=FILE`, `git diff --no-index SECRET /dev/null`, `sort -o`, `wc --files0-from=`
+/// are such words. A command with options that write or read other files is not read-only
+/// behind xargs, unless its own words end with `--` or the names come from `find`.
+#[test]
+fn xargs_appended_words_may_be_options() {
+    for c in [
+        "cat list | xargs git show",
+        "ls | xargs git diff",
+        "git log --format=%H | xargs -n1 git show",
+        "git ls-files | xargs wc -l",
+        "rg --files | xargs wc -l",
+        "cat list | xargs sort",
+        "find . -printf '%P\\n' | xargs sort",
+        "find . -exec cat {} \\; | xargs sort",
+        "echo \"$q\" | xargs -I{} find {} -type d",
+    ] {
+        let e = eval(c);
+        assert_ne!(e.verdict, Verdict::Allow, "{c}: {e:#?}");
+    }
+    for c in [
+        "cat list | xargs git show --",
+        "git ls-files | xargs wc -l --",
+        "find . -name '*.py' | xargs wc -l",
+        "find . -name '*.py' -print0 | xargs -0 wc -l",
+        "find src -type f | xargs sort",
+        "find . -name '*.py' | xargs grep -n foo",
+        "echo a b | xargs ls",
+    ] {
+        verdict(c, Verdict::Allow);
+    }
+    // `wc`/`du --files0-from=LIST` read the files LIST names, which no check sees.
+    for c in [
+        "wc --files0-from=list",
+        "du --files0-from=- -c",
+        "wc --files0-fr=list",
+    ] {
+        let e = eval(c);
+        assert_eq!(e.verdict, Verdict::Ask, "{c}: {e:#?}");
+    }
+}
+
+/// Commands that print lines of the files they compare or convert print a secret file as
+/// surely as `cat`: deny, not ask.
+#[test]
+fn comparing_and_converting_secret_files_prints_them() {
+    for c in [
+        "diff /etc/shadow /dev/null",
+        "iconv -f utf8 -t utf8 /etc/shadow",
+        "comm /etc/shadow x",
+        "sdiff ~/.aws/credentials /dev/null",
+        "look root /etc/shadow",
+    ] {
+        verdict(c, Verdict::Deny);
+    }
+    verdict("diff a.txt b.txt", Verdict::Allow);
+    let e = eval("cat list | xargs diff");
+    assert_eq!(e.verdict, Verdict::Ask, "{e:#?}");
+}

@@ -643,7 +643,9 @@ fn secret_names_fed_through_xargs_are_read() {
     }
     for cmd in [
         "find . -name '*.py' | xargs grep -n foo",
-        "git ls-files | xargs wc -l",
+        // Without `--`, a tracked name such as `--files0-from=/etc/shadow` would be read as
+        // wc's option (tests/shell_programs.rs, xargs_appended_words_may_be_options).
+        "git ls-files | xargs wc -l --",
         "find src -name '*.rs' | xargs cat",
     ] {
         assert_eq!(eval(cmd).verdict, Verdict::Allow, "{cmd}");

@@ -21,6 +21,8 @@ pub fn classify(model: &Model, ctx: &EvalContext, cfg: &BashSecurityConfig, out:
     for (i, c) in model.commands.iter().enumerate() {
         if let Some(r) = command_reason(i, c, ctx, cfg) {
             out.push(r);
+        } else if let Some(r) = xargs_appended_options(i, c, model) {
+            out.push(r);
         }
         if cfg.glob_option_injection == GlobOptionInjection::Ask {
             if let Some(r) = glob_injection(c) {
@@ -31,6 +33,59 @@ pub fn classify(model: &Model, ctx: &EvalContext, cfg: &BashSecurityConfig, out:
             out.push(r);
         }
     }
+}
+
+/// `cat list | xargs git show`: xargs appends words computed at run time to the command, so
+/// for a command with options that write or read other files (`git show --output=FILE`,
+/// `git diff --no-index ~/.ssh/id_rsa /dev/null`, `sort -o`, `wc --files0-from=`) those
+/// words may be such options, and a read-only verdict would rest on words nobody has seen
+/// (issue 16 item 1: an option the grammar cannot read is never allowed). Not when the
+/// command's own words end its options (`--`), or the names come from a `find` of `.` or an
+/// absolute path (they start with `./` or `/`, never `-`).
+fn xargs_appended_options(i: usize, c: &ExecCommand, model: &Model) -> Option<Reason> {
+    if c.wrappers.last().is_none_or(|w| w != "xargs") {
+        return None;
+    }
+    let name = lookup_name(c)?;
+    let risky = name == "git"
+        || super::grammar::grammar(name)
+            .is_some_and(|g| g.effects.iter().any(|(_, e)| !e.read_only()));
+    if !risky || c.args().iter().any(|a| a.is("--")) || names_from_path_find(i, model) {
+        return None;
+    }
+    Some(Reason::liftable(
+        "exec.ask.unknown_option",
+        format!(
+            "`{}`: `xargs` appends words known only at run time, which `{name}` may read as options that write or read other files; end its options with `--` (`xargs {name} … --`).",
+            c.excerpt(100)
+        ),
+        i,
+    ))
+}
+
+/// Whether the words xargs hands to command `i` are the names a `find` prints: each starts
+/// with one of its starting points, which never start with `-` (find reads such a word as
+/// its expression), unless an action prints something else (`-printf '%P'`, `-exec cat`).
+fn names_from_path_find(i: usize, model: &Model) -> bool {
+    use super::checks::name_sources::{piped_names, NameSource};
+    super::checks::decode::pipelines(model).iter().any(|p| {
+        let Some(k) = p.iter().position(|stage| stage.contains(&i)) else {
+            return false;
+        };
+        let NameSource::Listing(j) = piped_names(model, p, k) else {
+            return false;
+        };
+        model.commands.get(j).is_some_and(|lister| {
+            lister.base_name() == Some("find")
+                && lister.args().iter().all(|a| {
+                    a.value.as_deref().is_some_and(|t| {
+                        !matches!(t, "-exec" | "-execdir" | "-ok" | "-okdir" | "-ls" | "-fls")
+                            && !t.starts_with("-printf")
+                            && !t.starts_with("-fprint")
+                    })
+                })
+        })
+    })
 }
 
 /// The name used for table look-ups: plain names, or trusted absolute paths by basename.

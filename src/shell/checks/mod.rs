@@ -5,7 +5,7 @@ pub mod bash;
 pub mod container;
 pub mod decode;
 pub mod encoding;
-mod name_sources;
+pub(crate) mod name_sources;
 pub mod persistence;
 pub mod secrets;
 pub mod separator;

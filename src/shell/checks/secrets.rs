@@ -198,6 +198,9 @@ pub(crate) const EMITTERS: &[&str] = &[
     "tar", "zip", "7z", "7za", "7zr", "cp", "mv", "rsync", "scp", "sftp", "install", "nc", "ncat",
     "netcat", "socat", "grep", "egrep", "fgrep", "rg", "sed", "awk", "gawk", "mawk", "nawk", "cut",
     "sort", "uniq", "jq", "paste", "column", "split",
+    // They print lines of the files they compare or convert.
+    "diff", "sdiff", "diff3", "comm", "join", "look", "iconv", "pr", "fold", "fmt", "expand",
+    "unexpand", "rev",
 ];
 
 /// Compressors: they emit content only with `-c`/`--stdout`.

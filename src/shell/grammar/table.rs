@@ -177,6 +177,8 @@ pub static GRAMMARS: &[Grammar] = &[
         names: &["wc"],
         short: "clmwL",
         long: "bytes chars lines words max-line-length files0-from= total= help version",
+        // The names in the list are files nothing in the command shows (P4-R33, check 23).
+        effects: &[("files0-from", ReadsListed)],
         ..GNU
     },
     Grammar {
@@ -330,6 +332,7 @@ pub static GRAMMARS: &[Grammar] = &[
             human-readable inodes dereference count-links no-dereference si summarize \
             separate-dirs threshold= time? time-style= exclude-from= exclude= \
             one-file-system files0-from= help version",
+        effects: &[("files0-from", ReadsListed)],
         ..GNU
     },
     Grammar {
