@@ -1198,3 +1198,49 @@ fn printenv_of_harmless_names_is_read_only() {
         assert!(check23(&e), "{cmd}");
     }
 }
+
+/// `git grep --no-index PAT DIR` searches every file under DIR like `grep -r`: a tree that
+/// holds credential files asks; the workspace and plain `git grep` stay read-only.
+#[test]
+fn git_grep_outside_the_index_is_a_tree_reader() {
+    for c in [
+        "git grep --no-index password /home/u",
+        "git grep --no-index token ~/.config",
+        "git grep --no-index -e x /etc",
+    ] {
+        let e = eval(c);
+        assert_eq!(e.verdict, Verdict::Ask, "{c}: {e:#?}");
+        assert!(check23(&e), "{c}: {e:#?}");
+    }
+    for c in [
+        "git grep --no-index foo .",
+        "git grep --no-index foo src",
+        "git grep password",
+        "git grep -n foo -- src",
+    ] {
+        assert_eq!(eval(c).verdict, Verdict::Allow, "{c}");
+    }
+}
+
+/// `git config --list` prints every setting, and CI checkouts keep a token there
+/// (`http.<url>.extraheader`); credential helpers may carry a password. Listing or reading
+/// such keys asks; one ordinary key stays read-only.
+#[test]
+fn git_settings_that_can_hold_credentials_ask() {
+    for c in [
+        "git config --list",
+        "git config -l",
+        "git config --global --list",
+        "git config --get-regexp http",
+        "git config --get http.https://github.com/.extraheader",
+        "git config --get-all credential.helper",
+        "git -C sub config --list",
+    ] {
+        let e = eval(c);
+        assert_eq!(e.verdict, Verdict::Ask, "{c}: {e:#?}");
+        assert!(check23(&e), "{c}: {e:#?}");
+    }
+    for c in ["git config user.email", "git config --get core.hooksPath"] {
+        assert_eq!(eval(c).verdict, Verdict::Allow, "{c}");
+    }
+}

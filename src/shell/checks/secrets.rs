@@ -236,6 +236,7 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
         linked_reads(cx, c, out);
         keychain(c, out);
         token_printers(c, out);
+        git_config_credentials(c, out);
         jq_env(c, out);
         find_secret_names(c, cx.ctx, out);
         raw_device_reads(c, out);
@@ -249,6 +250,58 @@ pub fn run(cx: &CheckCx<'_>, out: &mut Findings, _reasons: &mut Vec<Reason>) {
     secret_dirs_sent(cx, out);
     secret_expansions(cx, out);
     tokens_piped(cx.model, out);
+}
+
+/// `git config --list` prints every setting of the repository and the user, and some hold
+/// credentials: the token CI checkouts store as `http.<url>.extraheader` (GitHub's
+/// actions/checkout does), a `credential.helper` shell snippet with a password in it, a
+/// token in a `url.<base>.insteadOf` name. Listing them, or reading such a key, asks; one
+/// ordinary key (`git config user.email`) stays read-only.
+fn git_config_credentials(c: &ExecCommand, out: &mut Findings) {
+    if c.base_name() != Some("git") {
+        return;
+    }
+    let args = c.args();
+    // The subcommand after git's global options (`git -C dir config …`).
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        match a.text() {
+            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" => i += 2,
+            t if t.starts_with('-') => i += 1,
+            _ => break,
+        }
+    }
+    if !args.get(i).is_some_and(|a| a.is("config")) {
+        return;
+    }
+    let rest = args.get(i + 1..).unwrap_or(&[]);
+    let listing = rest.iter().any(|a| {
+        matches!(
+            a.text(),
+            "-l" | "--list" | "--get-regexp" | "list" | "get-regexp"
+        )
+    });
+    let credential_key = rest
+        .iter()
+        .filter_map(|a| a.value.as_deref())
+        .filter(|t| !t.starts_with('-'))
+        .any(|t| {
+            let k = t.to_ascii_lowercase();
+            k.ends_with(".extraheader")
+                || k.starts_with("credential.")
+                || (k.starts_with("url.") && k.contains('@'))
+                || ["token", "password", "secret", "passwd"]
+                    .iter()
+                    .any(|w| k.contains(w))
+        });
+    if listing || credential_key {
+        out.add(
+            ID,
+            Severity::Ask,
+            sp(c.span),
+            format!("`{}` prints git settings that can hold credentials (a CI checkout's `http.extraheader` token, a `credential.helper` snippet); it needs approval. Read the one ordinary key you need (`git config user.email`).", c.excerpt(80)),
+        );
+    }
 }
 
 /// Commands that take a path only as text and never open it (issue 16 item 8): naming a
@@ -751,6 +804,11 @@ fn reads_tree(c: &ExecCommand) -> bool {
         "cp" | "rsync" | "scp" => flag(&["recursive", "archive"], &['r', 'R', 'a']),
         // `diff -r /tmp/empty /etc` prints every file under `/etc` (GTFOBins file read).
         "diff" => flag(&["recursive"], &['r']),
+        // `git grep --no-index PAT DIR` searches every file under DIR, in a repository or not.
+        "git" => {
+            c.args().first().is_some_and(|a| a.is("grep"))
+                && c.args().iter().any(|a| a.is("--no-index"))
+        }
         // The command `find` runs on what it finds reads those files when it is a reader.
         "find" => c.args().windows(2).any(|w| {
             let [opt, cmd] = w else { return false };
@@ -770,7 +828,12 @@ fn reads_tree(c: &ExecCommand) -> bool {
 /// it reads. `None` when there is no grammar or the argv does not fit it: then every
 /// argument may name a tree (fail closed).
 fn input_operands(c: &ExecCommand) -> Option<Vec<usize>> {
-    let g = c.base_name().and_then(crate::shell::grammar::grammar)?;
+    // git's table entry reads its global options only: every word after the subcommand
+    // may be a tree (`git grep --no-index PAT DIR`).
+    let g = c
+        .base_name()
+        .filter(|n| *n != "git")
+        .and_then(crate::shell::grammar::grammar)?;
     let args = c.args();
     let p = crate::shell::grammar::parse(g, args).ok()?;
     Some(
