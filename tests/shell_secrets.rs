@@ -1244,3 +1244,31 @@ fn git_settings_that_can_hold_credentials_ask() {
         assert_eq!(eval(c).verdict, Verdict::Allow, "{c}");
     }
 }
+
+/// Names that say they hold a key or a credential ask wherever they are (like `.env`):
+/// direnv's `.envrc`, `privkey.pem`/`server-key.pem`, Google service-account and OAuth
+/// client files, Firebase admin SDK keys. Certificates and ordinary JSON stay read-only.
+#[test]
+fn telling_credential_file_names_ask() {
+    for c in [
+        "cat ./.envrc",
+        "cat private.pem",
+        "cat privkey.pem",
+        "cat certs/server-key.pem",
+        "cat google-credentials.json",
+        "cat my-project-firebase-adminsdk-x1y2.json",
+        "cat client_secret_123.apps.googleusercontent.com.json",
+    ] {
+        let e = eval(c);
+        assert_eq!(e.verdict, Verdict::Ask, "{c}: {e:#?}");
+        assert!(check23(&e), "{c}: {e:#?}");
+    }
+    for c in [
+        "cat cert.pem",
+        "cat fullchain.pem",
+        "cat package.json",
+        "cat tsconfig.json",
+    ] {
+        assert_eq!(eval(c).verdict, Verdict::Allow, "{c}");
+    }
+}

@@ -1266,6 +1266,8 @@ fn secret_file_name(base: &str) -> Option<(&'static str, bool)> {
         "secrets.yaml",
         "secrets.yml",
         "secrets.json",
+        // direnv's file: `export AWS_SECRET_ACCESS_KEY=…` lives there as often as in `.env`.
+        ".envrc",
     ];
     // Without their leading dot (see below).
     const EXTS: &[&str] = &["tfvars", "key", "jks", "keystore", "p12", "pfx", "tfstate"];
@@ -1281,9 +1283,29 @@ fn secret_file_name(base: &str) -> Option<(&'static str, bool)> {
     // Each extension is a dot and a name without dots, so the base ends with one exactly when
     // its text after the last dot is that name and something stands before the dot: one table
     // look-up instead of a suffix comparison per extension (P4-R49).
-    base.rsplit_once('.')
-        .is_some_and(|(stem, ext)| !stem.is_empty() && tables::has(EXTS, ext))
-        .then_some(("a credentials file name", true))
+    let (stem, ext) = base.rsplit_once('.')?;
+    if stem.is_empty() {
+        return None;
+    }
+    let telling = tables::has(EXTS, ext)
+        // Names that say what they hold: `privkey.pem`, `server-key.pem` (`cert.pem` and
+        // `fullchain.pem` are certificates), a Google service account's
+        // `…-credentials.json`, `client_secret_….json`, `…-firebase-adminsdk-….json`.
+        || (ext.eq_ignore_ascii_case("pem")
+            && (contains_ignore_case(stem, "key") || contains_ignore_case(stem, "priv")))
+        || (ext.eq_ignore_ascii_case("json")
+            && ["credential", "adminsdk", "client_secret", "service-account", "service_account"]
+                .iter()
+                .any(|w| contains_ignore_case(stem, w)));
+    telling.then_some(("a credentials file name", true))
+}
+
+/// Whether `hay` contains `needle` (ASCII, any case), without allocating.
+fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    hay.as_bytes()
+        .windows(n.len().max(1))
+        .any(|w| w.eq_ignore_ascii_case(n))
 }
 
 /// [`secret_match`] for a word the shell glob-expands (`cat /etc/shad*`, `cat .en?`): a
