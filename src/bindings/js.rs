@@ -8,13 +8,6 @@ use crate::host::{DirListing, ExecOutput, FileStat, Host, HostDirs, HostError, L
 use crate::runtime::{self, Runtime};
 use wasm_bindgen::prelude::*;
 
-/// The plugin's heap allocator: talc instead of the Rust default for wasm (dlmalloc). The
-/// evaluation of one command makes a few hundred short-lived allocations, and with dlmalloc
-/// the allocator took about a tenth of `evaluateCommand` (P4-R49; README "Benchmark").
-#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
-
 #[wasm_bindgen]
 extern "C" {
     /// The Host implemented in `pkg/index.js` with synchronous Node APIs.
