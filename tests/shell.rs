@@ -353,6 +353,8 @@ fn git_tag_and_branch_listing_with_patterns_is_read_only() {
         "git tag -l \"v*\"",
         "git tag --list 'v1.*' --sort=-v:refname",
         "git branch --list 'feat*'",
+        // `git version` is `git --version`.
+        "git version",
     ] {
         expect(c, Verdict::Allow, "exec.allow.read_only");
     }

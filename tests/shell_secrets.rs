@@ -1243,6 +1243,10 @@ fn git_settings_that_can_hold_credentials_ask() {
     for c in ["git config user.email", "git config --get core.hooksPath"] {
         assert_eq!(eval(c).verdict, Verdict::Allow, "{c}");
     }
+    // Setting a key is a write, judged by the other rules, not a credential read.
+    let e = eval("git config credential.helper store");
+    assert!(!check23(&e), "{e:#?}");
+    assert!(check23(&eval("git config get credential.helper")));
 }
 
 /// Names that say they hold a key or a credential ask wherever they are (like `.env`):

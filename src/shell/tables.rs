@@ -407,6 +407,8 @@ pub const GIT_READ_ONLY: &[&str] = &[
     "var",
     "check-ignore",
     "check-attr",
+    // `git version` is `git --version`.
+    "version",
 ];
 
 /// Whether `name` is in `list`.

@@ -281,11 +281,17 @@ fn git_config_credentials(c: &ExecCommand, out: &mut Findings) {
             "-l" | "--list" | "--get-regexp" | "list" | "get-regexp"
         )
     });
-    let credential_key = rest
+    let words: Vec<&str> = rest
         .iter()
         .filter_map(|a| a.value.as_deref())
         .filter(|t| !t.starts_with('-'))
-        .any(|t| {
+        .collect();
+    // `git config NAME VALUE` sets a key (not a read: other rules judge the write).
+    let reads = rest.iter().any(|a| a.text().starts_with("--get"))
+        || words.first() == Some(&"get")
+        || words.len() <= 1;
+    let credential_key = reads
+        && words.iter().any(|t| {
             let k = t.to_ascii_lowercase();
             k.ends_with(".extraheader")
                 || k.starts_with("credential.")
