@@ -78,6 +78,9 @@ fn relative_secrets_after_a_cd_to_an_unknown_place_ask() {
         "cd \"$D\" && cat README.md",
         "cd \"$D\" && cat src/main.rs",
         "cd \"$D\" && ls",
+        // The directory a wildcard tail starts in (`~/.ssh/**`) is not tried.
+        "cd \"$D\" && cat known_hosts",
+        "cd \"$D\" && cat pyproject.toml",
     ] {
         let e = eval(c);
         assert_eq!(e.verdict, Verdict::Allow, "{c}: {e:#?}");

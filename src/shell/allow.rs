@@ -40,8 +40,8 @@ pub fn classify(model: &Model, ctx: &EvalContext, cfg: &BashSecurityConfig, out:
 /// `git diff --no-index ~/.ssh/id_rsa /dev/null`, `sort -o`, `wc --files0-from=`) those
 /// words may be such options, and a read-only verdict would rest on words nobody has seen
 /// (issue 16 item 1: an option the grammar cannot read is never allowed). Not when the
-/// command's own words end its options (`--`), or the names come from a `find` of `.` or an
-/// absolute path (they start with `./` or `/`, never `-`).
+/// command's own words end its options (`--`), or the names come from a `find` (see
+/// [`names_from_path_find`]).
 fn xargs_appended_options(i: usize, c: &ExecCommand, model: &Model) -> Option<Reason> {
     if c.wrappers.last().is_none_or(|w| w != "xargs") {
         return None;

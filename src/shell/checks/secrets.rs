@@ -2327,6 +2327,9 @@ fn unknown_cwd_secret(
             .split('/')
             .take_while(|seg| !seg.contains(['*', '?', '[']))
             .collect::<Vec<_>>();
+        // Only the directories above the last literal segment: the directory a wildcard
+        // tail starts in (`~/.ssh` of `~/.ssh/**`, `~/.wrangler/config` of `…/*.toml`) would
+        // match nearly any name (`pyproject.toml`).
         for n in (1..literal.len()).rev() {
             let dir = literal.get(..n).unwrap_or(&[]).join("/");
             let dir = if dir.is_empty() { "/".to_string() } else { dir };
